@@ -1,0 +1,53 @@
+import { Schema } from 'effect';
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
+
+function isRealDate(s: string): boolean {
+  const m = ISO_DATE.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = new Date(Date.UTC(y, mo - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
+}
+
+/**
+ * A calendar date `YYYY-MM-DD` with no time and no zone: the day as the bank (or the
+ * user) sees it. Converting an instant into a CalendarDate always names the time zone.
+ */
+export const CalendarDate = Schema.String.pipe(
+  Schema.check(Schema.makeFilter((s: string) => isRealDate(s) || `expected a calendar date YYYY-MM-DD, got "${s}"`)),
+  Schema.brand('CalendarDate'),
+);
+/** A calendar date `YYYY-MM-DD`. */
+export type CalendarDate = typeof CalendarDate.Type;
+
+/** Parses `YYYY-MM-DD`; throws a descriptive error for anything else (use the schema for typed errors). */
+export const calendarDate = (s: string): CalendarDate => Schema.decodeUnknownSync(CalendarDate)(s);
+
+const toDayNumber = (d: CalendarDate): number => Date.parse(`${d}T00:00:00Z`) / DAY_MS;
+const fromDayNumber = (n: number): CalendarDate => new Date(n * DAY_MS).toISOString().slice(0, 10) as CalendarDate;
+
+/** The date `days` days after `d` (negative moves back). */
+export const addDays = (d: CalendarDate, days: number): CalendarDate => fromDayNumber(toDayNumber(d) + days);
+
+/** Whole days from `from` to `to` (positive when `to` is later). */
+export const daysBetween = (from: CalendarDate, to: CalendarDate): number => toDayNumber(to) - toDayNumber(from);
+
+/** Orders two dates: negative, zero or positive. ISO dates order as strings. */
+export const compareDates = (a: CalendarDate, b: CalendarDate): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The later of two dates. */
+export const maxDate = (a: CalendarDate, b: CalendarDate): CalendarDate => (a >= b ? a : b);
+
+/** The earlier of two dates. */
+export const minDate = (a: CalendarDate, b: CalendarDate): CalendarDate => (a <= b ? a : b);
+
+/**
+ * The calendar date of an instant in an IANA time zone (e.g. "today" at a bank in
+ * Asia/Tokyo). The instant is a parameter: the domain never reads the clock.
+ */
+export function dateInZone(instant: Date, timeZone: string): CalendarDate {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  return parts as CalendarDate; // en-CA formats as YYYY-MM-DD
+}

@@ -1,0 +1,18 @@
+import { Schema } from 'effect';
+
+/**
+ * The kinds of transaction a bank can report. `booked` is PolishAPI's "done"; the others
+ * are PolishAPI's pending, hold (blocked funds), scheduled, rejected and cancelled.
+ * Banks with a single list (the 銀行共通API) report `booked` only.
+ */
+export const TransactionKind = Schema.Literals(['booked', 'pending', 'hold', 'scheduled', 'rejected', 'cancelled']);
+/** A kind of transaction. */
+export type TransactionKind = typeof TransactionKind.Type;
+
+/** Every transaction kind, in a stable order. */
+export const transactionKinds: readonly TransactionKind[] = TransactionKind.literals;
+
+/** Which date a bank filters a kind of transaction by when asked for a date range. */
+export const DateField = Schema.Literals(['transactionDate', 'bookingDate']);
+/** Which date a bank filters a kind of transaction by. */
+export type DateField = typeof DateField.Type;

@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+
+// The workspace's own ESLint config, run on fixture files that sit where real packages
+// would: each forbidden import must be reported by no-restricted-imports, each allowed one not.
+const root = path.resolve(__dirname, '../../..');
+const fixture = (p: string) => path.join(root, 'tools/lint-fixtures/fixtures', p);
+
+const eslintBin = path.join(root, 'node_modules/eslint/bin/eslint.js');
+
+interface LintResult {
+  messages: { ruleId: string | null; message: string }[];
+}
+
+// ESLint runs as its own process, as `pnpm lint` runs it (its flat config is an ES module,
+// which jest's CommonJS runtime cannot load in-process).
+async function restrictedImportMessages(file: string): Promise<string[]> {
+  let out: string;
+  try {
+    out = execFileSync(process.execPath, [eslintBin, '--format', 'json', '--no-ignore', file], { cwd: root, encoding: 'utf8' });
+  } catch (e) {
+    out = (e as { stdout: string }).stdout; // exit code 1 means "problems found"
+  }
+  const [result] = JSON.parse(out) as LintResult[];
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('layering rule', () => {
+  it('fails when the domain imports anything but effect', async () => {
+    const messages = await restrictedImportMessages(fixture('packages/domain/src/forbidden.ts'));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain("'pg'");
+  });
+
+  it('lets the domain import effect and its own files', async () => {
+    expect(await restrictedImportMessages(fixture('packages/domain/src/allowed.ts'))).toEqual([]);
+  });
+
+  it('fails when a connector imports another connector', async () => {
+    const messages = await restrictedImportMessages(fixture('connectors/foo/src/forbidden-connector.ts'));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('@kinko/connector-bank-common-api');
+  });
+
+  it('fails when a connector imports the app', async () => {
+    const messages = await restrictedImportMessages(fixture('connectors/foo/src/forbidden-app.ts'));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('@kinko/api');
+  });
+
+  it('lets a connector import the SDK and the domain', async () => {
+    expect(await restrictedImportMessages(fixture('connectors/foo/src/allowed.ts'))).toEqual([]);
+  });
+
+  it('fails when anything imports apps/ by path', async () => {
+    const messages = await restrictedImportMessages(fixture('tools/x/forbidden-app.ts'));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('apps/api');
+  });
+});
