@@ -37,9 +37,10 @@ export default tseslint.config(
           patterns: [
             {
               // Everything but effect (and relative files inside the package) is forbidden.
-              // Allowed: effect, fast-check and @jest/globals (tests), ./x and ../x (not ../../x).
-              regex: '^(?!(effect|fast-check|@jest/globals)(/|$)|\\./|\\.\\./(?!\\.\\./))',
-              message: '@kinko/domain imports only effect (tests may also use fast-check).',
+              // Allowed in tests: effect, fast-check, @jest/globals, node: built-ins (to read
+              // the seed files), ./x and ../x (not ../../x).
+              regex: '^(?!(effect|fast-check|@jest/globals)(/|$)|node:|\\./|\\.\\./(?!\\.\\./))',
+              message: '@kinko/domain imports only effect (tests may also use fast-check and node: built-ins).',
             },
           ],
         },
