@@ -1,1 +1,10 @@
-export {};
+/**
+ * @kinko/sandbox-bank — runnable fake banks for tests, the demo and the benchmarks.
+ * Every sandbox takes a seed (deterministic data), a clock (a fixed "today") and
+ * exposes its fault knobs and a request log.
+ */
+export * from './bank-common-api';
+export { manualClock, offsetClock, systemClock, type Clock, type ManualClock } from './clock';
+export type { IsoDate } from './calendar';
+export { FaultInjector, NO_FAULTS, type Fault, type FaultSettings, type ScheduledFault, type SimpleFaultType } from './faults';
+export { RequestLog, type RequestLogEntry, type RequestLogFilter } from './request-log';

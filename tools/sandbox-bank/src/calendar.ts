@@ -1,0 +1,103 @@
+/**
+ * Calendar dates as banks use them: `YYYY-MM-DD` in the bank's time zone, counted as
+ * whole days since 1970-01-01 ("day numbers") so that day arithmetic is integer math.
+ */
+
+/** A calendar date `YYYY-MM-DD` (no time, no zone): the day as the bank sees it. */
+export type IsoDate = string;
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
+
+/** True when `s` is a real calendar date written `YYYY-MM-DD`. */
+export function isIsoDate(s: string): boolean {
+  const m = ISO_DATE.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = new Date(Date.UTC(y, mo - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
+}
+
+/** Whole days from 1970-01-01 to `date`; throws on anything but a real `YYYY-MM-DD`. */
+export function dayNumber(date: IsoDate): number {
+  if (!isIsoDate(date)) throw new Error(`expected a calendar date YYYY-MM-DD, got "${date}"`);
+  return Date.parse(`${date}T00:00:00Z`) / DAY_MS;
+}
+
+/** The calendar date of a day number. */
+export function fromDayNumber(day: number): IsoDate {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The date `days` days after `date` (negative moves back). */
+export function addDays(date: IsoDate, days: number): IsoDate {
+  return fromDayNumber(dayNumber(date) + days);
+}
+
+/** Day of the week of a day number: 0 Sunday … 6 Saturday (1970-01-01 was a Thursday). */
+export function weekday(day: number): number {
+  return (((day + 4) % 7) + 7) % 7;
+}
+
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar date of an instant in an IANA time zone (e.g. "today" in Asia/Tokyo). */
+export function dateInZone(instant: Date, timeZone: string): IsoDate {
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    // en-CA formats as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormats.set(timeZone, format);
+  }
+  return format.format(instant);
+}
+
+/** Seconds since local midnight of an instant in a time zone. */
+export function secondsOfDayInZone(instant: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hourCycle: 'h23',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(instant);
+  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return get('hour') * 3600 + get('minute') * 60 + get('second');
+}
+
+const offsetCache = new Map<string, string>();
+
+/**
+ * The zone's UTC offset on a date, as `+09:00`. Taken at noon UTC of that date: exact for
+ * zones without daylight saving (Asia/Tokyo), and close enough for the rest.
+ */
+export function zoneOffset(date: IsoDate, timeZone: string): string {
+  const key = `${timeZone}|${date}`;
+  const cached = offsetCache.get(key);
+  if (cached !== undefined) return cached;
+  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+    .formatToParts(new Date(`${date}T12:00:00Z`))
+    .find((p) => p.type === 'timeZoneName')?.value;
+  const offset = name === undefined || name === 'GMT' ? '+00:00' : name.replace('GMT', '');
+  if (offsetCache.size > 10_000) offsetCache.clear();
+  offsetCache.set(key, offset);
+  return offset;
+}
+
+/** ISO 8601 extended date-time with offset, e.g. `2020-01-10T13:15:35+09:00`. */
+export function localDateTime(date: IsoDate, secondsOfDay: number, timeZone: string): string {
+  const s = Math.max(0, Math.min(86_399, Math.floor(secondsOfDay)));
+  const hh = String(Math.floor(s / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+  const ss = String(s % 60).padStart(2, '0');
+  return `${date}T${hh}:${mm}:${ss}${zoneOffset(date, timeZone)}`;
+}
+
+/** Throws unless `timeZone` is an IANA zone this runtime knows. */
+export function assertTimeZone(timeZone: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+  } catch {
+    throw new Error(`unknown time zone "${timeZone}"`);
+  }
+}
