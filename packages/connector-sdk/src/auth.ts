@@ -1,0 +1,72 @@
+import type { Redacted } from 'effect';
+import type { Challenge } from './challenge';
+import type { LocalizedText } from './manifest';
+
+/** The languages of labels and Link pages. */
+export type Locale = 'ja' | 'en' | 'pl';
+
+/**
+ * Starts an authorisation. The app creates `state` and the PKCE pair (see `createPkcePair`)
+ * and binds them to the Link session; credential connectors ignore the redirect fields.
+ */
+export interface BeginAuthInput {
+  /** Where the bank sends the user back (exact match at the bank). */
+  readonly redirectUri: string;
+  readonly state: string;
+  /** The PKCE S256 challenge of the verifier the app keeps. */
+  readonly codeChallenge: string;
+  readonly codeChallengeMethod: 'S256';
+  readonly locale?: Locale;
+}
+
+/** One input of a credential form. */
+export interface CredentialField {
+  /** The key under which the value comes back in `CompleteAuthInput.credentials`. */
+  readonly name: string;
+  readonly label: LocalizedText;
+  /** Rendered as a password input. */
+  readonly secret: boolean;
+  readonly inputMode?: 'text' | 'numeric';
+}
+
+/** What the user does next: go to the bank (redirect flow) or fill in a form (credentials flow). */
+export type AuthStart =
+  | { readonly type: 'redirect'; readonly url: string }
+  | { readonly type: 'form'; readonly fields: readonly CredentialField[] };
+
+/** What came back from the user: the bank's callback parameters, or the filled-in form. */
+export type CompleteAuthInput =
+  | {
+      readonly type: 'redirect';
+      /** The query parameters of the callback (the app has already checked `state`). */
+      readonly callbackParams: Readonly<Record<string, string>>;
+      readonly redirectUri: string;
+      readonly codeVerifier: Redacted.Redacted<string>;
+    }
+  | { readonly type: 'credentials'; readonly credentials: Readonly<Record<string, Redacted.Redacted<string>>> };
+
+/** Access was granted. The grant is opaque to the app, which stores it only encrypted. */
+export interface Granted<G> {
+  readonly type: 'granted';
+  readonly grant: G;
+  /** When the grant stops working unless refreshed (the app schedules refreshes). */
+  readonly accessExpiresAt?: Date;
+  /** When refreshing stops working: the user must authorise again. */
+  readonly refreshExpiresAt?: Date;
+}
+
+/** The bank asks a question first; answer it with the opaque `state`. */
+export interface ChallengeStep<S> {
+  readonly type: 'challenge';
+  readonly challenge: Challenge;
+  readonly state: S;
+}
+
+/** The result of completing a login or answering a challenge. */
+export type AuthStep<G, S> = Granted<G> | ChallengeStep<S>;
+
+/** The user's answer to a challenge; MFA answers are passed through, never stored. */
+export interface AnswerChallengeInput<S> {
+  readonly state: S;
+  readonly answer: Redacted.Redacted<string>;
+}

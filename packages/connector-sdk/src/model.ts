@@ -1,0 +1,101 @@
+import { Schema } from 'effect';
+import { CalendarDate, CurrencyCode, TransactionId, TransactionKind } from '@kinko/domain';
+
+/**
+ * The bounds of one fetch, inclusive on both ends, in the bank's calendar: the `from`/`to`
+ * of the domain's `DateWindow` (pass that window itself). One fetch uses one window for all
+ * its pages (seed: "every next-page request repeats the first page's dates").
+ */
+export const FetchWindow = Schema.Struct({ from: CalendarDate, to: CalendarDate }).pipe(
+  Schema.check(Schema.makeFilter((w: { from: string; to: string }) => w.from <= w.to || 'window starts after it ends')),
+);
+/** The inclusive bounds of one fetch. */
+export type FetchWindow = typeof FetchWindow.Type;
+
+/** What sort of account it is; `bankAccountType` keeps the bank's own word (e.g. 普通, 当座). */
+export const AccountType = Schema.Literals(['current', 'savings', 'timeDeposit', 'creditCard', 'loan', 'investment', 'other']);
+/** What sort of account it is. */
+export type AccountType = typeof AccountType.Type;
+
+/** A bank account as a connector reports it. */
+export const Account = Schema.Struct({
+  /** The bank's stable id of the account (unique per connection). */
+  bankAccountId: Schema.NonEmptyString,
+  /** The account number as the bank shows it; a masked number (`****1234`) is kept as is. */
+  number: Schema.String,
+  name: Schema.String,
+  type: AccountType,
+  currency: CurrencyCode,
+  /** The bank's own account type label. */
+  bankAccountType: Schema.optional(Schema.String),
+  ownerType: Schema.optional(Schema.Literals(['personal', 'business'])),
+  branch: Schema.optional(Schema.Struct({ code: Schema.String, name: Schema.optional(Schema.String) })),
+  iban: Schema.optional(Schema.String),
+  holderName: Schema.optional(Schema.String),
+});
+/** A bank account as a connector reports it. */
+export type Account = typeof Account.Type;
+
+/**
+ * A transaction as a connector reports it. Amounts are integer minor units: + in, − out.
+ * Assignable to the domain's `BankTransaction`, so it feeds reconciliation as is.
+ */
+export const Transaction = Schema.Struct({
+  /** The bank's id of the transaction, unique per account (build it with `TransactionId.make`). */
+  bankTransactionId: TransactionId.pipe(Schema.check(Schema.isMinLength(1))),
+  kind: TransactionKind,
+  /** The date the transaction happened, in the bank's calendar. */
+  transactionDate: CalendarDate,
+  bookingDate: Schema.optional(CalendarDate),
+  amountMinor: Schema.BigInt,
+  currency: CurrencyCode,
+  description: Schema.String,
+  /** The account balance right after this transaction, when the bank gives it. */
+  balanceAfterMinor: Schema.optional(Schema.BigInt),
+  bankReference: Schema.optional(Schema.String),
+  counterpartyName: Schema.optional(Schema.String),
+});
+/** A transaction as a connector reports it. */
+export type Transaction = typeof Transaction.Type;
+
+/** The balance at the end of one day (after the day's last transaction), as the bank reports it. */
+export const DailyBalance = Schema.Struct({ date: CalendarDate, balanceMinor: Schema.BigInt, currency: CurrencyCode });
+/** The balance at the end of one day. */
+export type DailyBalance = typeof DailyBalance.Type;
+
+/** A bank branch (the 銀行共通API's /branches). */
+export const Branch = Schema.Struct({
+  bankBranchId: Schema.NonEmptyString,
+  code: Schema.String,
+  name: Schema.String,
+  nameKana: Schema.optional(Schema.String),
+  /** 総務省 全国地方公共団体コード of the branch address. */
+  addressCode: Schema.optional(Schema.String),
+  phone: Schema.optional(Schema.String),
+});
+/** A bank branch. */
+export type Branch = typeof Branch.Type;
+
+/** What to fetch: one account's transactions of one kind within one window. */
+export interface TransactionsRequest {
+  readonly bankAccountId: string;
+  readonly kind: TransactionKind;
+  readonly window: FetchWindow;
+}
+
+/** What to fetch: one account's daily balances within one window. */
+export interface BalancesRequest {
+  readonly bankAccountId: string;
+  readonly window: FetchWindow;
+}
+
+/**
+ * One page of a fetch as the app receives it. `index` counts pages from 0; `window` is the
+ * window of the whole fetch, the same frozen object on every page (the caller's own object
+ * when it was already frozen, as the domain's windows are).
+ */
+export interface Page<T> {
+  readonly index: number;
+  readonly items: readonly T[];
+  readonly window?: FetchWindow;
+}

@@ -1,0 +1,636 @@
+import { Redacted, Schema } from 'effect';
+import { addDays, compareDates, type CalendarDate, type TransactionKind } from '@kinko/domain';
+import type { AuthStep } from '../auth';
+import { systemClock, todayAt } from '../clock';
+import { collectPages, type ChallengeState, type ConnectorClient, type Grant } from '../connector';
+import type { ConnectorError, ConnectorErrorTag } from '../errors';
+import { manifestProblems, type ConnectorManifest } from '../manifest';
+import { Account, Branch, DailyBalance, Transaction, type FetchWindow } from '../model';
+import type { Outcome } from '../outcome';
+import { createPkcePair, createState } from '../pkce';
+import {
+  ConformanceFailure,
+  validateConformanceConfig,
+  type CheckName,
+  type ConformanceConfig,
+  type ConformanceIdentities,
+  type Identity,
+  type SandboxFault,
+  type SandboxHandle,
+  type SandboxScenario,
+} from './config';
+
+/** The kit's default HTTP settings for the connector under test: short, so faults surface quickly. */
+export const kitHttpDefaults = {
+  timeouts: { connectMs: 1_000, totalMs: 2_000 },
+  retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 1_500 },
+} as const;
+
+/** The errors that say "this grant no longer works". */
+const GRANT_GONE: readonly ConnectorErrorTag[] = ['CredentialsInvalid', 'ConsentExpired', 'ConsentRevoked'];
+
+/** What a check runs with: the config and its resolved settings. */
+export interface Env {
+  readonly config: ConformanceConfig;
+  readonly manifest: ConnectorManifest;
+  readonly timeouts: { readonly connectMs: number; readonly totalMs: number };
+  readonly retry: { readonly maxAttempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
+  readonly slackMs: number;
+  readonly redirectUri: string;
+}
+
+interface Session {
+  readonly handle: SandboxHandle;
+  readonly client: ConnectorClient;
+  readonly identities: ConformanceIdentities;
+}
+
+/** One check of the kit. */
+export interface ConformanceCheck {
+  readonly name: CheckName;
+  /** What it proves, as the test title. */
+  readonly title: string;
+  /** Jest timeout for it. */
+  readonly timeoutMs: number;
+  /** A reason the manifest makes the check irrelevant (e.g. no challenges declared). */
+  notApplicable?(manifest: ConnectorManifest): string | undefined;
+  run(env: Env): Promise<void>;
+}
+
+// ---------------------------------------------------------------- assertions
+
+function fail(message: string): never {
+  throw new ConformanceFailure(message);
+}
+
+const describeError = (e: ConnectorError): string => `${e._tag}: ${e.message}`;
+
+function expectOk<T>(out: Outcome<T>, what: string): T {
+  if (!out.ok) fail(`${what} failed with ${describeError(out.error)}`);
+  return out.value;
+}
+
+function expectError<T>(out: Outcome<T>, tags: readonly ConnectorErrorTag[], what: string): ConnectorError {
+  if (out.ok) fail(`${what} succeeded; expected ${tags.join(' or ')}`);
+  if (!tags.includes(out.error._tag)) fail(`${what} failed with ${describeError(out.error)}; expected ${tags.join(' or ')}`);
+  return out.error;
+}
+
+function expectWithin(elapsedMs: number, boundMs: number, what: string): void {
+  if (elapsedMs > boundMs) fail(`${what} took ${Math.round(elapsedMs)} ms; the bound is ${boundMs} ms`);
+}
+
+// ---------------------------------------------------------------- sandbox sessions
+
+async function withSession(env: Env, scenario: SandboxScenario, body: (s: Session) => Promise<void>): Promise<void> {
+  const handle = await env.config.startSandbox(scenario);
+  let client: ConnectorClient | undefined;
+  try {
+    client = env.config.connector.create({
+      config: handle.config,
+      extraAllowedHosts: handle.allowedHosts,
+      http: { timeouts: env.timeouts, retry: env.retry },
+    });
+    const identities = { ...env.config.identities, ...handle.identities };
+    await body({ handle, client, identities });
+  } finally {
+    await handle.knobs.setFault(undefined).catch(() => undefined);
+    await client?.close().catch(() => undefined);
+    await handle.close();
+  }
+}
+
+async function startLogin(env: Env, s: Session, identity: Identity): Promise<Outcome<AuthStep<Grant, ChallengeState>>> {
+  const pkce = createPkcePair();
+  const start = expectOk(
+    await s.client.auth.begin({ redirectUri: env.redirectUri, state: createState(), codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' }),
+    'auth.begin',
+  );
+  if (env.manifest.authFlow === 'redirect') {
+    if (start.type !== 'redirect') fail('auth.begin of a redirect connector returned a form');
+    if (s.handle.completeRedirect === undefined) fail('the sandbox handle needs completeRedirect(url, identity) for a redirect connector');
+    const callbackParams = await s.handle.completeRedirect(start.url, identity);
+    return s.client.auth.complete({ type: 'redirect', callbackParams, redirectUri: env.redirectUri, codeVerifier: pkce.verifier });
+  }
+  if (start.type !== 'form') fail('auth.begin of a credentials connector returned a redirect');
+  const fieldNames = new Set(start.fields.map((f) => f.name));
+  for (const name of Object.keys(identity.credentials)) {
+    if (!fieldNames.has(name)) fail(`the credential form has no field "${name}" (fields: ${[...fieldNames].join(', ')})`);
+  }
+  const credentials: Record<string, Redacted.Redacted<string>> = {};
+  for (const [name, value] of Object.entries(identity.credentials)) credentials[name] = Redacted.make(value);
+  return s.client.auth.complete({ type: 'credentials', credentials });
+}
+
+/** Logs in and answers any challenges with the identity's answers; returns the grant. */
+async function login(env: Env, s: Session, identity: Identity): Promise<Grant> {
+  let step = expectOk(await startLogin(env, s, identity), 'auth.complete');
+  for (let i = 0; step.type === 'challenge'; i += 1) {
+    const answer = identity.challengeAnswers?.[i];
+    if (answer === undefined) fail(`the bank raised challenge #${i + 1} (${step.challenge.kind}) and the identity has no answer for it`);
+    step = expectOk(await s.client.auth.answerChallenge({ state: step.state, answer: Redacted.make(answer) }), `answering challenge #${i + 1}`);
+  }
+  return step.grant;
+}
+
+function validate<T>(schema: Schema.Codec<T, unknown>, item: unknown, what: string): void {
+  if (!Schema.is(schema)(item)) {
+    const result = Schema.decodeUnknownResult(schema)(item);
+    fail(`${what} does not match the SDK's schema: ${result._tag === 'Failure' ? result.failure.message : 'invalid'}`);
+  }
+}
+
+async function listAccounts(s: Session, grant: Grant): Promise<Account[]> {
+  const accounts = expectOk(await collectPages(s.client.accounts(grant)), 'accounts');
+  const ids = new Set<string>();
+  for (const a of accounts) {
+    validate(Account, a, `account ${a.bankAccountId}`);
+    if (ids.has(a.bankAccountId)) fail(`account ${a.bankAccountId} was listed twice`);
+    ids.add(a.bankAccountId);
+  }
+  return accounts;
+}
+
+function dateOf(env: Env, t: Transaction): CalendarDate {
+  const field = env.manifest.dateFieldByKind[t.kind] ?? 'transactionDate';
+  if (field === 'bookingDate') {
+    if (t.bookingDate === undefined) fail(`${t.kind} transactions are filtered by bookingDate but ${t.bankTransactionId} has none`);
+    return t.bookingDate;
+  }
+  return t.transactionDate;
+}
+
+/** Reads one fetch completely, checking every page against the contract. */
+async function readTransactions(env: Env, s: Session, grant: Grant, bankAccountId: string, kind: TransactionKind, window: FetchWindow): Promise<Transaction[]> {
+  const items: Transaction[] = [];
+  let expectedIndex = 0;
+  for await (const page of s.client.transactions(grant, { bankAccountId, kind, window })) {
+    const p = expectOk(page, `transactions ${window.from}..${window.to} page ${expectedIndex}`);
+    if (p.index !== expectedIndex) fail(`page index ${p.index} where ${expectedIndex} was expected`);
+    if (p.window?.from !== window.from || p.window?.to !== window.to) fail(`page ${p.index} carries window ${p.window?.from}..${p.window?.to}, not the fetch's ${window.from}..${window.to}`);
+    for (const t of p.items) items.push(t);
+    expectedIndex += 1;
+  }
+  // Validate after reading: per-item schema checks are the slow part of 100 000 items.
+  for (const t of items) {
+    if (t.kind !== kind) fail(`a ${t.kind} transaction came back from a ${kind} fetch`);
+    validate(Transaction, t, `transaction ${t.bankTransactionId}`);
+    const d = dateOf(env, t);
+    if (d < window.from || d > window.to) fail(`transaction ${t.bankTransactionId} dated ${d} is outside the fetch window ${window.from}..${window.to}`);
+  }
+  return items;
+}
+
+function expectExactlyOnce(items: readonly Transaction[], count: number, what: string): void {
+  const seen = new Map<string, number>();
+  for (const t of items) seen.set(t.bankTransactionId, (seen.get(t.bankTransactionId) ?? 0) + 1);
+  const duplicates = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+  if (duplicates.length > 0) fail(`${what}: ${duplicates.length} transaction(s) returned more than once (e.g. ${duplicates.slice(0, 5).join(', ')})`);
+  if (seen.size !== count) fail(`${what}: ${seen.size} distinct transactions returned, the sandbox holds ${count} (${count > seen.size ? 'items were lost' : 'extra items appeared'})`);
+}
+
+/** The kit's window: 30 days ending 5 days ago (so from−1 and to+1 are both history) or less for short histories. */
+function kitWindow(manifest: ConnectorManifest): FetchWindow {
+  const to = addDays(todayAt(systemClock, manifest.timeZone), -5);
+  const span = Math.max(2, Math.min(30, manifest.limits.maxHistoryDays - 10));
+  return { from: addDays(to, -(span - 1)), to };
+}
+
+const primaryKind = (m: ConnectorManifest): TransactionKind =>
+  m.capabilities.transactions.includes('booked') ? 'booked' : (m.capabilities.transactions[0] as TransactionKind);
+
+async function withScenarioAccount(
+  env: Env,
+  scenario: { kind: TransactionKind; window: FetchWindow; count: number },
+  body: (s: Session, grant: Grant, bankAccountId: string) => Promise<void>,
+): Promise<void> {
+  await withSession(env, { type: 'transactions', ...scenario }, async (s) => {
+    const bankAccountId = s.handle.bankAccountId ?? fail('the sandbox handle of a transactions scenario must name bankAccountId');
+    const grant = await login(env, s, s.identities.valid);
+    const accounts = await listAccounts(s, grant);
+    if (!accounts.some((a) => a.bankAccountId === bankAccountId)) fail(`account ${bankAccountId} of the scenario is not among the listed accounts`);
+    await body(s, grant, bankAccountId);
+  });
+}
+
+const canonical = (t: Transaction): string =>
+  JSON.stringify(t, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v), 0);
+
+// ---------------------------------------------------------------- fault checks
+
+function faultCheck(
+  name: CheckName,
+  title: string,
+  fault: (env: Env) => SandboxFault,
+  expect: (env: Env, out: Outcome<unknown>, elapsedMs: number) => void,
+): ConformanceCheck {
+  return {
+    name,
+    title,
+    timeoutMs: 60_000,
+    async run(env) {
+      await withSession(env, { type: 'basic' }, async (s) => {
+        const grant = await login(env, s, s.identities.valid);
+        await s.handle.knobs.setFault(fault(env));
+        const started = performance.now();
+        const out = await collectPages(s.client.accounts(grant));
+        const elapsed = performance.now() - started;
+        await s.handle.knobs.setFault(undefined);
+        expect(env, out, elapsed);
+      });
+    },
+  };
+}
+
+/** Worst case of a call that fails every attempt after `perAttemptMs`, plus slack. */
+const retryBound = (env: Env, perAttemptMs: number): number =>
+  env.retry.maxAttempts * perAttemptMs + (env.retry.maxAttempts - 1) * env.retry.maxDelayMs + env.slackMs;
+
+// ---------------------------------------------------------------- the checks
+
+const noChallenges = (m: ConnectorManifest): string | undefined =>
+  m.capabilities.challenges.length === 0 ? 'the manifest declares no challenges' : undefined;
+
+/** Every check of the kit, in the order the suite runs them. */
+export const conformanceChecks: readonly ConformanceCheck[] = [
+  {
+    name: 'manifest',
+    title: 'the manifest is valid and the implementation matches its capabilities',
+    timeoutMs: 30_000,
+    async run(env) {
+      const problems = manifestProblems(env.manifest);
+      if (problems.length > 0) fail(problems.join('; '));
+      // create() checks the implementation against the declared capabilities.
+      await withSession(env, { type: 'basic' }, async () => undefined);
+    },
+  },
+  {
+    name: 'auth-happy-path',
+    title: 'a valid user logs in; the grant survives serialisation and lists accounts',
+    timeoutMs: 30_000,
+    async run(env) {
+      await withSession(env, { type: 'basic' }, async (s) => {
+        const grant = await login(env, s, s.identities.valid);
+        const text = expectOk(env.config.connector.serializeGrant(grant), 'serializeGrant');
+        const restored = expectOk(env.config.connector.deserializeGrant(text), 'deserializeGrant');
+        const accounts = await listAccounts(s, restored);
+        if (accounts.length === 0) fail('the valid identity has no accounts');
+      });
+    },
+  },
+  {
+    name: 'wrong-credentials',
+    title: 'a wrong password yields CredentialsInvalid',
+    timeoutMs: 30_000,
+    async run(env) {
+      await withSession(env, { type: 'basic' }, async (s) => {
+        expectError(await startLogin(env, s, s.identities.wrongPassword), ['CredentialsInvalid'], 'logging in with a wrong password');
+      });
+    },
+  },
+  {
+    name: 'challenge-round-trip',
+    title: 'a challenge is raised, survives serialisation, and the right answer grants access',
+    timeoutMs: 30_000,
+    notApplicable: noChallenges,
+    async run(env) {
+      await withSession(env, { type: 'basic' }, async (s) => {
+        const identity = s.identities.withChallenge ?? fail('identities.withChallenge is required when the manifest declares challenges');
+        let step = expectOk(await startLogin(env, s, identity), 'auth.complete');
+        if (step.type !== 'challenge') fail('the challenged identity was granted access without a challenge');
+        for (let i = 0; step.type === 'challenge'; i += 1) {
+          if (!env.manifest.capabilities.challenges.includes(step.challenge.kind)) fail(`challenge ${step.challenge.kind} is not declared`);
+          const text: string = expectOk(env.config.connector.serializeChallengeState(step.state), 'serializeChallengeState');
+          const state: ChallengeState = expectOk(env.config.connector.deserializeChallengeState(text), 'deserializeChallengeState');
+          const answer = identity.challengeAnswers?.[i] ?? fail(`no answer for challenge #${i + 1}`);
+          step = expectOk(await s.client.auth.answerChallenge({ state, answer: Redacted.make(answer) }), `answering challenge #${i + 1}`);
+        }
+        await listAccounts(s, step.grant);
+      });
+    },
+  },
+  {
+    name: 'challenge-wrong-answer',
+    title: 'a wrong answer yields ChallengeAnswerInvalid of the same kind',
+    timeoutMs: 30_000,
+    notApplicable: noChallenges,
+    async run(env) {
+      await withSession(env, { type: 'basic' }, async (s) => {
+        const identity = s.identities.withChallenge ?? fail('identities.withChallenge is required when the manifest declares challenges');
+        const step = expectOk(await startLogin(env, s, identity), 'auth.complete');
+        if (step.type !== 'challenge') fail('the challenged identity was granted access without a challenge');
+        const right = identity.challengeAnswers?.[0] ?? '';
+        const wrong = identity.wrongChallengeAnswer ?? (right === '0'.repeat(right.length) ? '1' : '0').repeat(Math.max(1, right.length));
+        const error = expectError(
+          await s.client.auth.answerChallenge({ state: step.state, answer: Redacted.make(wrong) }),
+          ['ChallengeAnswerInvalid'],
+          'a wrong challenge answer',
+        );
+        if (error._tag === 'ChallengeAnswerInvalid' && error.challengeKind !== step.challenge.kind) {
+          fail(`ChallengeAnswerInvalid names ${error.challengeKind}, the challenge was ${step.challenge.kind}`);
+        }
+      });
+    },
+  },
+  {
+    name: 'refresh-rotates',
+    title: 'refresh returns a new grant and the old one stops working',
+    timeoutMs: 30_000,
+    async run(env) {
+      await withSession(env, { type: 'basic' }, async (s) => {
+        const old = await login(env, s, s.identities.valid);
+        const renewed = expectOk(await s.client.auth.refresh(old), 'auth.refresh');
+        await listAccounts(s, renewed.grant);
+        expectError(await collectPages(s.client.accounts(old)), GRANT_GONE, 'listing accounts with the replaced grant');
+        expectError(await s.client.auth.refresh(old), GRANT_GONE, 'refreshing the replaced grant again');
+      });
+    },
+  },
+  {
+    name: 'revoke',
+    title: 'a revoked grant stops working',
+    timeoutMs: 30_000,
+    async run(env) {
+      await withSession(env, { type: 'basic' }, async (s) => {
+        const grant = await login(env, s, s.identities.valid);
+        expectOk(await s.client.auth.revoke(grant), 'auth.revoke');
+        expectError(await collectPages(s.client.accounts(grant)), GRANT_GONE, 'listing accounts with a revoked grant');
+      });
+    },
+  },
+  {
+    name: 'pagination',
+    title: 'every transaction exactly once at 0, 1, page size, page size + 1 and 2·page size + 1 items',
+    timeoutMs: 120_000,
+    async run(env) {
+      const ps = env.manifest.limits.pageSize;
+      const window = kitWindow(env.manifest);
+      const kind = primaryKind(env.manifest);
+      for (const count of [...new Set([0, 1, ps, ps + 1, 2 * ps + 1])]) {
+        await withScenarioAccount(env, { kind, window, count }, async (s, grant, account) => {
+          const items = await readTransactions(env, s, grant, account, kind, window);
+          expectExactlyOnce(items, count, `${count} items (page size ${ps})`);
+        });
+      }
+    },
+  },
+  {
+    name: 'pagination-large',
+    title: 'every transaction exactly once in a large fetch (100 000 items unless largeCount says otherwise)',
+    timeoutMs: 600_000,
+    async run(env) {
+      const count = env.config.largeCount ?? 100_000;
+      const window = kitWindow(env.manifest);
+      const kind = primaryKind(env.manifest);
+      await withScenarioAccount(env, { kind, window, count }, async (s, grant, account) => {
+        expectExactlyOnce(await readTransactions(env, s, grant, account, kind, window), count, `${count} items`);
+      });
+    },
+  },
+  {
+    name: 'date-bounds-inclusive',
+    title: 'items dated exactly on from and to are returned; items a day outside are not',
+    timeoutMs: 60_000,
+    async run(env) {
+      const window = kitWindow(env.manifest);
+      const kind = primaryKind(env.manifest);
+      await withScenarioAccount(env, { kind, window, count: 4 }, async (s, grant, account) => {
+        // readTransactions already fails on any item outside the window.
+        const inside = await readTransactions(env, s, grant, account, kind, window);
+        const dates = new Set(inside.map((t) => dateOf(env, t)));
+        if (!dates.has(window.from)) fail(`no transaction dated ${window.from} (the window's first day): the lower bound is not inclusive`);
+        if (!dates.has(window.to)) fail(`no transaction dated ${window.to} (the window's last day): the upper bound is not inclusive`);
+        expectExactlyOnce(inside, 4, 'the window');
+        const wider = { from: addDays(window.from, -1), to: addDays(window.to, 1) };
+        const around = await readTransactions(env, s, grant, account, kind, wider);
+        const aroundDates = new Set(around.map((t) => dateOf(env, t)));
+        if (!aroundDates.has(wider.from) || !aroundDates.has(wider.to)) {
+          fail(`a window one day wider did not return the items dated ${wider.from} and ${wider.to} the scenario places outside`);
+        }
+        expectExactlyOnce(around, 6, 'the window one day wider');
+      });
+    },
+  },
+  {
+    name: 'repeatable-read',
+    title: 'two full reads return the same items',
+    timeoutMs: 60_000,
+    async run(env) {
+      const window = kitWindow(env.manifest);
+      const kind = primaryKind(env.manifest);
+      const count = 2 * env.manifest.limits.pageSize + 3;
+      await withScenarioAccount(env, { kind, window, count }, async (s, grant, account) => {
+        const first = (await readTransactions(env, s, grant, account, kind, window)).map(canonical).sort();
+        const second = (await readTransactions(env, s, grant, account, kind, window)).map(canonical).sort();
+        if (first.length !== second.length) fail(`the reads returned ${first.length} and ${second.length} items`);
+        const differing = first.findIndex((item, i) => item !== second[i]);
+        if (differing >= 0) fail(`the reads differ, e.g. ${first[differing]} vs ${second[differing]}`);
+      });
+    },
+  },
+  {
+    name: 'incremental-read',
+    title: 'an incremental read (latest date − 4 days .. to) returns exactly the full read’s items in its window',
+    timeoutMs: 60_000,
+    async run(env) {
+      const window = kitWindow(env.manifest);
+      const kind = primaryKind(env.manifest);
+      const count = 2 * env.manifest.limits.pageSize + 3;
+      await withScenarioAccount(env, { kind, window, count }, async (s, grant, account) => {
+        const full = await readTransactions(env, s, grant, account, kind, window);
+        const latest = full.map((t) => dateOf(env, t)).reduce((a, b) => (compareDates(a, b) >= 0 ? a : b), window.from);
+        const incremental = { from: addDays(latest, -4), to: window.to };
+        const items = await readTransactions(env, s, grant, account, kind, incremental);
+        for (const t of items) {
+          if (dateOf(env, t) < incremental.from) fail(`the incremental read from ${incremental.from} returned ${t.bankTransactionId} dated ${dateOf(env, t)}`);
+        }
+        const expected = full.filter((t) => dateOf(env, t) >= incremental.from);
+        expectExactlyOnce(items, expected.length, `the incremental window ${incremental.from}..${incremental.to}`);
+        const ids = new Set(items.map((t) => t.bankTransactionId));
+        const missing = expected.filter((t) => !ids.has(t.bankTransactionId));
+        if (missing.length > 0) fail(`the incremental read lacks ${missing.length} item(s) of the full read, e.g. ${missing[0]?.bankTransactionId}`);
+      });
+    },
+  },
+  {
+    name: 'every-kind',
+    title: 'every declared kind is fetched by itself; an undeclared kind is Unsupported',
+    timeoutMs: 60_000,
+    async run(env) {
+      const window = kitWindow(env.manifest);
+      const undeclared = (['booked', 'pending', 'hold', 'scheduled', 'rejected', 'cancelled'] as const).find(
+        (k) => !env.manifest.capabilities.transactions.includes(k),
+      );
+      for (const [i, kind] of env.manifest.capabilities.transactions.entries()) {
+        await withScenarioAccount(env, { kind, window, count: 3 }, async (s, grant, account) => {
+          expectExactlyOnce(await readTransactions(env, s, grant, account, kind, window), 3, `${kind} transactions`);
+          if (i === 0 && undeclared !== undefined) {
+            const out = await collectPages(s.client.transactions(grant, { bankAccountId: account, kind: undeclared, window }));
+            expectError(out, ['Unsupported'], `fetching undeclared ${undeclared} transactions`);
+          }
+        });
+      }
+    },
+  },
+  {
+    name: 'balances',
+    title: 'daily balances: one per day at most, within the window',
+    timeoutMs: 60_000,
+    notApplicable: (m) => (m.capabilities.balances ? undefined : 'the manifest declares no balances'),
+    async run(env) {
+      const window = kitWindow(env.manifest);
+      await withScenarioAccount(env, { kind: primaryKind(env.manifest), window, count: 5 }, async (s, grant, account) => {
+        const balances = expectOk(await collectPages(s.client.balances(grant, { bankAccountId: account, window })), 'balances');
+        if (balances.length === 0) fail('no daily balances within a window holding transactions');
+        const days = new Set<string>();
+        for (const b of balances) {
+          validate(DailyBalance, b, `the balance of ${b.date}`);
+          if (b.date < window.from || b.date > window.to) fail(`a balance dated ${b.date} is outside ${window.from}..${window.to}`);
+          if (days.has(b.date)) fail(`two balances for ${b.date}`);
+          days.add(b.date);
+        }
+      });
+    },
+  },
+  {
+    name: 'branches',
+    title: 'branches are listed once each',
+    timeoutMs: 60_000,
+    notApplicable: (m) => (m.capabilities.branches ? undefined : 'the manifest declares no branches'),
+    async run(env) {
+      await withSession(env, { type: 'basic' }, async (s) => {
+        const grant = await login(env, s, s.identities.valid);
+        const branches = expectOk(await collectPages(s.client.branches(grant)), 'branches');
+        if (branches.length === 0) fail('no branches listed');
+        const ids = new Set<string>();
+        for (const b of branches) {
+          validate(Branch, b, `branch ${b.bankBranchId}`);
+          if (ids.has(b.bankBranchId)) fail(`branch ${b.bankBranchId} listed twice`);
+          ids.add(b.bankBranchId);
+        }
+      });
+    },
+  },
+  faultCheck(
+    'fault-timeout',
+    'a bank slower than the timeout yields TemporaryError within the retry bound',
+    (env) => ({ type: 'latency', delayMs: env.timeouts.totalMs + 1_000 }),
+    (env, out, elapsed) => {
+      expectError(out, ['TemporaryError'], 'a call to a bank slower than the timeout');
+      expectWithin(elapsed, retryBound(env, env.timeouts.totalMs), 'the timed-out call');
+    },
+  ),
+  faultCheck(
+    'fault-5xx',
+    'a bank answering 500 yields TemporaryError within the retry bound',
+    () => ({ type: 'status', status: 500 }),
+    (env, out, elapsed) => {
+      expectError(out, ['TemporaryError'], 'a call answered 500');
+      expectWithin(elapsed, retryBound(env, 0), 'the failing call');
+    },
+  ),
+  faultCheck(
+    'fault-503-retry-after',
+    'a 503 with Retry-After: 3600 (seconds) yields ServiceUnavailable carrying it, without waiting',
+    () => ({ type: 'status', status: 503, retryAfter: '3600' }),
+    (env, out, elapsed) => {
+      const e = expectError(out, ['ServiceUnavailable'], 'a call answered 503 with Retry-After: 3600');
+      if (e._tag === 'ServiceUnavailable' && e.retryAfterMs !== 3_600_000) fail(`retryAfterMs is ${e.retryAfterMs}, expected 3600000`);
+      expectWithin(elapsed, env.slackMs, 'the call');
+    },
+  ),
+  faultCheck(
+    'fault-429-retry-after-too-long',
+    'a 429 with Retry-After as an HTTP date 2 minutes away yields RateLimited carrying it, without waiting',
+    () => ({ type: 'status', status: 429, retryAfter: new Date(Date.now() + 120_000).toUTCString() }),
+    (env, out, elapsed) => {
+      const e = expectError(out, ['RateLimited'], 'a call answered 429 with a Retry-After date');
+      if (e._tag === 'RateLimited' && (e.retryAfterMs === undefined || e.retryAfterMs < 100_000 || e.retryAfterMs > 121_000)) {
+        fail(`retryAfterMs is ${e.retryAfterMs}, expected about 120000`);
+      }
+      expectWithin(elapsed, env.slackMs, 'the call');
+    },
+  ),
+  faultCheck(
+    'fault-429-retry-after-honoured',
+    'a single 429 with Retry-After: 1 is waited out and the call succeeds',
+    () => ({ type: 'status', status: 429, retryAfter: '1', times: 1 }),
+    (env, out, elapsed) => {
+      expectOk(out, 'a call answered 429 once with Retry-After: 1');
+      if (elapsed < 950) fail(`the call succeeded after ${Math.round(elapsed)} ms: Retry-After: 1 was not honoured`);
+      expectWithin(elapsed, 1_000 + env.slackMs, 'the call');
+    },
+  ),
+  faultCheck(
+    'fault-malformed-body',
+    'a malformed body yields PermanentError promptly',
+    () => ({ type: 'malformedBody' }),
+    (env, out, elapsed) => {
+      expectError(out, ['PermanentError'], 'a call answered with a malformed body');
+      expectWithin(elapsed, env.slackMs, 'the call');
+    },
+  ),
+  faultCheck(
+    'fault-dropped-connection',
+    'a dropped connection yields NetworkError within the retry bound',
+    () => ({ type: 'dropConnection' }),
+    (env, out, elapsed) => {
+      expectError(out, ['NetworkError'], 'a call whose connection was dropped');
+      expectWithin(elapsed, retryBound(env, 0), 'the call');
+    },
+  ),
+];
+
+/** How one check ended. */
+export interface CheckReport {
+  readonly name: CheckName;
+  readonly status: 'passed' | 'failed' | 'skipped' | 'notApplicable';
+  /** The skip reason, the not-applicable reason or the failure message. */
+  readonly detail?: string;
+}
+
+function environment(config: ConformanceConfig): Env {
+  return {
+    config,
+    manifest: config.connector.manifest,
+    timeouts: { ...kitHttpDefaults.timeouts, ...config.http?.timeouts },
+    retry: { ...kitHttpDefaults.retry, ...config.http?.retry },
+    slackMs: config.slackMs ?? 2_000,
+    redirectUri: config.redirectUri ?? 'https://kinko.invalid/link/callback',
+  };
+}
+
+/** The check with this name. */
+export function conformanceCheck(name: CheckName): ConformanceCheck {
+  const check = conformanceChecks.find((c) => c.name === name);
+  if (!check) throw new Error(`no conformance check "${name}"`);
+  return check;
+}
+
+/**
+ * Runs one check outside jest. Resolves with `skipped`/`notApplicable`/`passed`; rejects
+ * with a {@link ConformanceFailure} (or the sandbox's own error) when the connector fails it.
+ */
+export async function runConformanceCheck(name: CheckName, config: ConformanceConfig): Promise<CheckReport> {
+  validateConformanceConfig(config);
+  const check = conformanceCheck(name);
+  const skip = config.skips?.[name];
+  if (skip !== undefined) return { name, status: 'skipped', detail: skip };
+  const na = check.notApplicable?.(config.connector.manifest);
+  if (na !== undefined) return { name, status: 'notApplicable', detail: na };
+  await check.run(environment(config));
+  return { name, status: 'passed' };
+}
+
+/** Runs every check (or `names`) in order and reports each; never rejects for a failed check. */
+export async function runConformanceChecks(config: ConformanceConfig, names: readonly CheckName[] = conformanceChecks.map((c) => c.name)): Promise<CheckReport[]> {
+  const reports: CheckReport[] = [];
+  for (const name of names) {
+    try {
+      reports.push(await runConformanceCheck(name, config));
+    } catch (e) {
+      reports.push({ name, status: 'failed', detail: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return reports;
+}
