@@ -16,6 +16,7 @@ import { demoBanks } from './bank-common-api/demo';
 import { ADMIN_PREFIX } from './bank-common-api/http';
 import { isIsoDate, type IsoDate } from './calendar';
 import { offsetClock, systemClock, type Clock } from './clock';
+import { NETBANK_ADMIN_PREFIX, startNetbankSandbox } from './netbank';
 
 /** What every launcher gets from the command line. */
 interface LaunchContext {
@@ -57,8 +58,22 @@ const bankCommonApi: Launcher = async (ctx) => {
   return { description: lines.join('\n'), close: () => sandbox.close() };
 };
 
+const netbank: Launcher = async (ctx) => {
+  const bank = await startNetbankSandbox({ seed: ctx.seed, clock: ctx.clock, port: ctx.nextPort(), testHooks: ctx.admin, ...(ctx.anchorDate ? { anchorDate: ctx.anchorDate } : {}) });
+  const lines = [`Net bank (HTML internet banking) — ${bank.bankCode} ${bank.bankName}`, ''];
+  lines.push(`     login page: ${bank.url}/login   log in directly (terms): ${bank.url}/direct/login   (today ${bank.truth.today()})`);
+  lines.push('     one-time password 123456; secret-question answers in tools/sandbox-bank/README.md');
+  for (const p of bank.personas) {
+    const account = p.branchCode === undefined ? '' : ` (店番 ${p.branchCode} 口座 ${p.accountNumber})`;
+    lines.push(`     ${p.id} / ${p.password}${account} → ${p.produces ?? '?'}`);
+  }
+  if (ctx.admin) lines.push(`     admin: ${bank.url}${NETBANK_ADMIN_PREFIX}/state`);
+  lines.push('');
+  return { description: lines.join('\n'), close: () => bank.close() };
+};
+
 /** Every sandbox `pnpm sandbox` starts, in order. */
-const launchers: readonly Launcher[] = [bankCommonApi];
+const launchers: readonly Launcher[] = [bankCommonApi, netbank];
 
 async function main(): Promise<void> {
   // `pnpm sandbox -- --today …` passes the `--` through; it is not an argument.

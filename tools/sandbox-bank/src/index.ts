@@ -8,3 +8,5 @@ export { manualClock, offsetClock, systemClock, type Clock, type ManualClock } f
 export type { IsoDate } from './calendar';
 export { FaultInjector, NO_FAULTS, type Fault, type FaultSettings, type ScheduledFault, type SimpleFaultType } from './faults';
 export { RequestLog, type RequestLogEntry, type RequestLogFilter } from './request-log';
+// Net bank (HTML internet banking with MFA): see README "Net bank".
+export * from './netbank';
