@@ -17,6 +17,7 @@ import { ADMIN_PREFIX } from './bank-common-api/http';
 import { isIsoDate, type IsoDate } from './calendar';
 import { offsetClock, systemClock, type Clock } from './clock';
 import { NETBANK_ADMIN_PREFIX, startNetbankSandbox } from './netbank';
+import { DEFAULT_SCA_CODE, DEMO_POLISH_API_CLIENT_ID, POLISH_API_PATHS, demoPolishApiBank, startPolishApiSandbox } from './polish-api';
 
 /** What every launcher gets from the command line. */
 interface LaunchContext {
@@ -72,8 +73,22 @@ const netbank: Launcher = async (ctx) => {
   return { description: lines.join('\n'), close: () => bank.close() };
 };
 
+const polishApi: Launcher = async (ctx) => {
+  const demo = demoPolishApiBank(ctx.redirectDomains);
+  const sandbox = await startPolishApiSandbox({ banks: [{ ...demo, port: ctx.nextPort() }], seed: ctx.seed, clock: ctx.clock, ...(ctx.anchorDate ? { anchorDate: ctx.anchorDate } : {}) });
+  const lines = [`PolishAPI 2.1.2 (AS + AIS) — ${sandbox.bankCode} ${sandbox.bankName}  ${sandbox.url}   (today ${sandbox.truth.today()})`, ''];
+  lines.push(`     authorize: POST ${sandbox.url}${POLISH_API_PATHS.authorize}   (every request signed: X-JWS-SIGNATURE, detached JWS)`);
+  lines.push(`     client: ${DEMO_POLISH_API_CLIENT_ID} — ES256 key demoPolishApiTppKey() (kid ${DEMO_POLISH_API_CLIENT_ID}); redirect URIs: ${demo.clients[0]?.redirectUris.join(', ')}`);
+  for (const user of sandbox.users) {
+    const accounts = sandbox.truth.accounts(user.login).map((a) => `${a.kind} ${a.accountNumber}`);
+    lines.push(`     PSU ${user.login} / ${user.password}, SMS code ${user.scaCode ?? DEFAULT_SCA_CODE}: ${accounts.join(', ')}`);
+  }
+  lines.push('');
+  return { description: lines.join('\n'), close: () => sandbox.close() };
+};
+
 /** Every sandbox `pnpm sandbox` starts, in order. */
-const launchers: readonly Launcher[] = [bankCommonApi, netbank];
+const launchers: readonly Launcher[] = [bankCommonApi, netbank, polishApi];
 
 async function main(): Promise<void> {
   // `pnpm sandbox -- --today …` passes the `--` through; it is not an argument.

@@ -10,3 +10,5 @@ export { FaultInjector, NO_FAULTS, type Fault, type FaultSettings, type Schedule
 export { RequestLog, type RequestLogEntry, type RequestLogFilter } from './request-log';
 // Net bank (HTML internet banking with MFA): see README "Net bank".
 export * from './netbank';
+// PolishAPI 2.1.2 account information (AS + AIS): see README "PolishAPI 2.1.2".
+export * from './polish-api';

@@ -7,6 +7,7 @@
  *   PATCH  /__sandbox/faults                         standing fault settings (partial FaultSettings)
  *   POST   /__sandbox/faults/next                    { count, status } or { count, fault, operations? }
  *   PATCH  /__sandbox/token-lifetimes                { accessToken?: seconds, … }
+ *   PUT    /__sandbox/retry-after/:status            { value: string | null } (Retry-After on answers with that status)
  *   POST   /__sandbox/tokens/revoke-all
  *   PATCH  /__sandbox/options                        { passwordLogin?, pageSize? }
  *   POST   /__sandbox/accounts/:id/remove            { status?: 400 | 404 }
@@ -61,6 +62,13 @@ export function registerAdminRoutes(app: FastifyInstance, bank: BankCommonApiBan
     }),
   );
   app.patch('/token-lifetimes', async (req, reply) => attempt(reply, () => knobs.setTokenLifetimes(body(req.body) as Partial<TokenLifetimes>)));
+  app.put('/retry-after/:status', async (req, reply) =>
+    attempt(reply, () => {
+      const value = body(req.body)['value'];
+      if (value !== null && typeof value !== 'string') throw new Error('value must be a string or null');
+      knobs.setRetryAfter(Number((req.params as { status: string }).status), value ?? undefined);
+    }),
+  );
   app.post('/tokens/revoke-all', async (_req, reply) => attempt(reply, () => knobs.revokeAllUserTokens()));
   app.patch('/options', async (req, reply) =>
     attempt(reply, () => {

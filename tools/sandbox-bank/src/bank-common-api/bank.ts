@@ -91,7 +91,13 @@ export interface BankCommonApiKnobs {
   insertTransaction(accountId: string, tx: NewTransaction): TransactionItem;
   /** Books `tx` right after page `page` of the account's /transactions has been served. */
   insertTransactionAfterPage(accountId: string, page: number, tx: NewTransaction): void;
-  /** Restores every knob to the bank's configuration (faults, lifetimes, accounts, options; tokens stay). */
+  /**
+   * Adds `Retry-After: value` (seconds or an HTTP-date, sent as given) to every answer with
+   * this status that carries none, e.g. 503 during maintenance; undefined stops it. Injected
+   * 429s of the `rate-limit` fault keep their own header.
+   */
+  setRetryAfter(status: number, value: string | undefined): void;
+  /** Restores every knob to the bank's configuration (faults, lifetimes, accounts, options, Retry-After; tokens stay). */
   reset(): void;
 }
 
@@ -127,6 +133,7 @@ export class BankCommonApiBank {
   private readonly flows = new Map<string, LoginFlow>();
   private removed = new Map<string, 400 | 404>();
   private pendingInserts: Array<{ accountId: string; page: number; tx: NewTransaction }> = [];
+  private retryAfter = new Map<number, string>();
   private passwordLogin: boolean;
   private pageSize: number;
   private lifetimes: TokenLifetimes;
@@ -166,6 +173,13 @@ export class BankCommonApiBank {
         this.account(accountId);
         this.removed.delete(accountId);
       },
+      setRetryAfter: (status, value) => {
+        if (!Number.isInteger(status) || status < 100 || status > 599) throw new Error(`invalid status ${status}`);
+        if (value === undefined) this.retryAfter.delete(status);
+        // A header value must be one visible line.
+        else if (!/^[\x20-\x7e]+$/.test(value)) throw new Error('Retry-After must be printable ASCII');
+        else this.retryAfter.set(status, value);
+      },
       insertTransaction: (accountId, tx) => this.insert(accountId, tx),
       insertTransactionAfterPage: (accountId, page, tx) => {
         this.account(accountId);
@@ -180,6 +194,7 @@ export class BankCommonApiBank {
         this.pageSize = config.pageSize;
         this.removed = new Map();
         this.pendingInserts = [];
+        this.retryAfter = new Map();
       },
     };
   }
@@ -192,6 +207,11 @@ export class BankCommonApiBank {
   /** Today in the bank's zone. */
   today(): IsoDate {
     return dateInZone(this.clock(), this.model.config.timeZone);
+  }
+
+  /** The Retry-After value set for answers with this status ({@link BankCommonApiKnobs.setRetryAfter}). */
+  retryAfterFor(status: number): string | undefined {
+    return this.retryAfter.get(status);
   }
 
   /** Whether an account is currently hidden by {@link BankCommonApiKnobs.removeAccount}. */

@@ -3,7 +3,7 @@
  * and accounts, and their options. Everything has a default except what identifies a
  * bank (its code), its client and its users.
  */
-import { assertTimeZone } from '../calendar';
+import { assertTimeZone, dayNumber, isIsoDate } from '../calendar';
 import type { FaultSettings } from '../faults';
 import { displayBankName, zenginBank } from '../zengin';
 import { DEFAULT_TOKEN_LIFETIMES, type RefreshReusePolicy, type TokenLifetimes } from './tokens';
@@ -23,6 +23,13 @@ export interface SandboxAccountConfig {
   readonly openingBalance?: number;
   /** Whether new transactions keep appearing day by day as the clock passes the anchor date (default true). */
   readonly ongoing?: boolean;
+  /**
+   * An exact layout instead of a generated spread: listed transactions per date
+   * (`{ '2026-01-10': 3, '2026-01-12': 1 }`). The history starts on the earliest date; days
+   * not named have none, and none are added after the last date. Excludes `transactions`,
+   * `historyDays` and `ongoing`.
+   */
+  readonly transactionsByDate?: Readonly<Record<string, number>>;
 }
 
 /** An end user of a bank. */
@@ -122,6 +129,8 @@ export interface NormalisedAccount {
   readonly historyDays: number;
   readonly ongoing: boolean;
   readonly openingBalance: number | undefined;
+  /** Listed transactions per day number, for a laid-out history (see {@link SandboxAccountConfig.transactionsByDate}). */
+  readonly layout: ReadonlyMap<number, number> | undefined;
 }
 
 const MAX_TRANSACTIONS = 10_000_000;
@@ -154,6 +163,7 @@ export function normaliseBankConfig(config: BankCommonApiBankConfig): Normalised
     const historyDays = u.historyDays ?? 365;
     const list = typeof u.accounts === 'number' || u.accounts === undefined ? defaultAccounts(u.accounts ?? 1, ownerType) : u.accounts;
     const accounts = list.map((a): NormalisedAccount => {
+      if (a.transactionsByDate !== undefined) return laidOutAccount(a, `${where}: user ${u.id}`);
       const transactions = a.transactions ?? perAccount;
       const days = a.historyDays ?? historyDays;
       if (!Number.isInteger(transactions) || transactions < 0 || transactions > MAX_TRANSACTIONS) {
@@ -162,7 +172,7 @@ export function normaliseBankConfig(config: BankCommonApiBankConfig): Normalised
       if (!Number.isInteger(days) || days < 0 || days > MAX_HISTORY_DAYS) throw new Error(`${where}: user ${u.id}: historyDays must be an integer in 0..${MAX_HISTORY_DAYS}`);
       if (transactions > 0 && days === 0) throw new Error(`${where}: user ${u.id}: transactions need historyDays ≥ 1`);
       if (a.openingBalance !== undefined && !Number.isSafeInteger(a.openingBalance)) throw new Error(`${where}: user ${u.id}: openingBalance must be an integer`);
-      return { kind: a.kind ?? 'ordinary', transactions, historyDays: days, ongoing: a.ongoing ?? true, openingBalance: a.openingBalance };
+      return { kind: a.kind ?? 'ordinary', transactions, historyDays: days, ongoing: a.ongoing ?? true, openingBalance: a.openingBalance, layout: undefined };
     });
     return { id: u.id, password: u.password, otp: u.otp, ownerType, accounts };
   });
@@ -181,6 +191,33 @@ export function normaliseBankConfig(config: BankCommonApiBankConfig): Normalised
     tokenLifetimes,
     faults: config.faults ?? {},
     port,
+  };
+}
+
+/** Checks an account with `transactionsByDate` and turns its dates into day numbers. */
+function laidOutAccount(a: SandboxAccountConfig, where: string): NormalisedAccount {
+  if (a.transactions !== undefined || a.historyDays !== undefined || a.ongoing === true) {
+    throw new Error(`${where}: transactionsByDate excludes transactions, historyDays and ongoing`);
+  }
+  if (a.openingBalance !== undefined && !Number.isSafeInteger(a.openingBalance)) throw new Error(`${where}: openingBalance must be an integer`);
+  const layout = new Map<number, number>();
+  let total = 0;
+  for (const [date, count] of Object.entries(a.transactionsByDate ?? {})) {
+    if (!isIsoDate(date)) throw new Error(`${where}: transactionsByDate: ${date} is not a date YYYY-MM-DD`);
+    if (!Number.isInteger(count) || count < 0) throw new Error(`${where}: transactionsByDate: ${date} needs an integer count ≥ 0`);
+    layout.set(dayNumber(date), count);
+    total += count;
+  }
+  if (layout.size === 0) throw new Error(`${where}: transactionsByDate names no date`);
+  if (total > MAX_TRANSACTIONS) throw new Error(`${where}: transactionsByDate holds more than ${MAX_TRANSACTIONS} transactions`);
+  const days = [...layout.keys()];
+  return {
+    kind: a.kind ?? 'ordinary',
+    transactions: total,
+    historyDays: Math.max(...days) - Math.min(...days) + 1,
+    ongoing: false,
+    openingBalance: a.openingBalance,
+    layout,
   };
 }
 

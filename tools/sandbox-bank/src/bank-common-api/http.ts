@@ -43,6 +43,13 @@ export async function startBankServer(bank: BankCommonApiBank, options: BankServ
   const app = Fastify({ logger: false, forceCloseConnections: true });
   const hooks = installFaultHooks(app, { bank: bank.bankCode, injector: bank.knobs.faults, log: options.log, clock: options.clock, exemptPrefix: ADMIN_PREFIX });
 
+  // Registered after the fault hooks, so injected statuses (e.g. a 503) get the header too.
+  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const retryAfter = bank.retryAfterFor(reply.statusCode);
+    if (retryAfter !== undefined && !reply.hasHeader('retry-after') && !request.url.startsWith(ADMIN_PREFIX)) reply.header('retry-after', retryAfter);
+    return payload;
+  });
+
   app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, _request, reply) => {
     // Body parsing problems (bad JSON, wrong or missing content type) are the client's: 400.
     const clientError = error.code?.startsWith('FST_ERR_CTP_') || (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500);

@@ -5,6 +5,7 @@
 import { dayNumber, type IsoDate } from '../calendar';
 import { corporateAccount, creditCardAccount, personalAccount, timeDepositAccount } from '../generator/japanese';
 import { AccountLedger } from '../generator/ledger';
+import { LayoutLedger, type Ledger } from './layout-ledger';
 import { logUniform, type LedgerProfile } from '../generator/profile';
 import { hash32, pickBy, unit } from '../generator/prng';
 import { displayBranchName, zenginBank, zenginBranches, type ZenginBranch } from '../zengin';
@@ -30,8 +31,8 @@ export interface SandboxAccount {
   readonly branchCode: string;
   /** Branch name ("" for card accounts). */
   readonly branchName: string;
-  /** The generated history. */
-  readonly ledger: AccountLedger;
+  /** The history: generated, or laid out exactly (`transactionsByDate`). */
+  readonly ledger: Ledger;
 }
 
 /** A branch as GET /branches lists it (the spec's field names). */
@@ -136,16 +137,19 @@ function makeAccount(seed: string, user: NormalisedUser, acc: NormalisedAccount,
     accountType2: TYPE2[acc.kind],
     branchCode: card ? '' : home.code,
     branchName: card ? '' : displayBranchName(home),
-    ledger: new AccountLedger({
-      seed,
-      accountId: id,
-      profile,
-      firstDay: anchor - acc.historyDays,
-      historyDays: acc.historyDays,
-      transactions: acc.transactions,
-      openingBalance: opening,
-      targetBalance: target,
-      ongoing: acc.ongoing,
-    }),
+    ledger:
+      acc.layout !== undefined
+        ? new LayoutLedger({ seed, accountId: id, profile, openingBalance: opening, targetBalance: target }, acc.layout)
+        : new AccountLedger({
+            seed,
+            accountId: id,
+            profile,
+            firstDay: anchor - acc.historyDays,
+            historyDays: acc.historyDays,
+            transactions: acc.transactions,
+            openingBalance: opening,
+            targetBalance: target,
+            ongoing: acc.ongoing,
+          }),
   };
 }
