@@ -1,1 +1,18 @@
-module.exports = require('../../jest.base.js')(__dirname);
+// One embedded PostgreSQL serves the whole run (test/support/global-setup.ts); each test
+// file gets its own database cloned from a migrated template.
+const path = require('node:path');
+
+const config = require('../../jest.base.js')(__dirname, {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 60_000,
+  // Every dependency goes through the transformer, which compiles exactly the ES modules
+  // among them (see test/support/jest-esm-transform.js) and leaves CommonJS untouched.
+  transformIgnorePatterns: [],
+});
+
+// Same swc options, through the ESM-aware wrapper.
+const [pattern, [, options]] = Object.entries(config.transform)[0];
+config.transform = { [pattern]: [path.join(__dirname, 'test/support/jest-esm-transform.js'), options] };
+
+module.exports = config;

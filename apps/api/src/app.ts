@@ -1,0 +1,76 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { LogLevel } from '@nestjs/common';
+import type { Connector } from '@kinko/connector-sdk';
+import { AppModule } from './app.module';
+import type { SettingsSource } from './config/config.module';
+import { createOpenApiDocument, serveOpenApi } from './http/openapi';
+import { kinkoValidationPipe } from './http/validation';
+import { MetricsService } from './metrics/metrics.service';
+
+/** Options of {@link createApp}. */
+export interface CreateAppOptions {
+  readonly settings: SettingsSource;
+  readonly databaseUrl: string;
+  /** Nest log levels; `false` silences Nest (tests). Default: from the settings. */
+  readonly logger?: false | LogLevel[];
+  /** Request body limit in bytes (default from the settings, else 256 KiB). */
+  readonly bodyLimitBytes?: number;
+  /** Connectors to register instead of the app's list (tests). */
+  readonly connectors?: readonly Connector[];
+}
+
+/** A route as Fastify registered it (what actually answers requests). */
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly url: string;
+}
+
+const registeredRoutes = new WeakMap<object, RegisteredRoute[]>();
+
+/** Every route Fastify registered for `app` (Nest controllers, docs, static assets…). */
+export function routesOf(app: NestFastifyApplication): readonly RegisteredRoute[] {
+  return registeredRoutes.get(app) ?? [];
+}
+
+const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/**
+ * Builds and initialises the HTTP application (not yet listening): Fastify with a body
+ * limit, the global validation pipe and problem+json filter (registered in AppModule),
+ * security headers, request metrics, the OpenAPI document and its reference page.
+ */
+export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
+  const settingsLevel = 'settings' in options.settings ? options.settings.settings.logLevel : 'log';
+  const logger = options.logger ?? LEVELS.slice(0, LEVELS.indexOf(settingsLevel) + 1);
+  const bodyLimit = options.bodyLimitBytes ?? ('settings' in options.settings ? options.settings.settings.bodyLimitBytes : 262_144);
+
+  const adapter = new FastifyAdapter({ bodyLimit, trustProxy: false, return503OnClosing: true });
+  const routes: RegisteredRoute[] = [];
+  adapter.getInstance().addHook('onRoute', (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push({ method, url: route.url });
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ settings: options.settings, databaseUrl: options.databaseUrl, ...(options.connectors ? { connectors: options.connectors } : {}) }),
+    adapter,
+    { logger, abortOnError: false },
+  );
+  registeredRoutes.set(app, routes);
+
+  app.useGlobalPipes(kinkoValidationPipe());
+  app.useSecurityHeaders({
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
+
+  const metrics = app.get(MetricsService);
+  adapter.getInstance().addHook('onResponse', (request, reply, done) => {
+    metrics.observe(request.method, request.routeOptions.url ?? '(unmatched)', reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+
+  serveOpenApi(app, createOpenApiDocument(app));
+  await app.init();
+  await adapter.getInstance().ready();
+  return app;
+}

@@ -1,0 +1,57 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { DataSource } from 'typeorm';
+import { UnauthorizedError } from '../common/errors';
+import { User } from '../users/user.entity';
+import { ApiKeysService } from './api-keys.service';
+import { AUTH_KIND, type AuthKind } from './auth.decorators';
+import { UserTokensService } from './user-tokens.service';
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/**
+ * The global guard: every route declares `@PublicRoute()`, `@TenantApi()` or `@UserApi()`;
+ * one that declares nothing is refused (fail closed). Sets `request.kinkoPrincipal`.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly apiKeys: ApiKeysService,
+    private readonly userTokens: UserTokensService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const kind = this.reflector.getAllAndOverride<AuthKind | undefined>(AUTH_KIND, [context.getHandler(), context.getClass()]);
+    if (kind === undefined) {
+      throw new Error(`${context.getClass().name}.${context.getHandler().name} declares no authentication (@PublicRoute, @TenantApi or @UserApi)`);
+    }
+    if (kind === 'public') return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+
+    if (kind === 'tenant') {
+      const headerKey = request.headers['x-api-key'];
+      const presented = typeof headerKey === 'string' ? headerKey.trim() : bearer(request);
+      if (!presented) throw new UnauthorizedError('An API key is required (Authorization: Bearer <key> or X-Api-Key).');
+      const identity = await this.apiKeys.authenticate(presented);
+      request.kinkoPrincipal = { kind: 'tenant', tenantId: identity.tenantId, apiKeyId: identity.apiKeyId, apiKeyPrefix: identity.prefix };
+      return true;
+    }
+
+    const token = bearer(request);
+    if (!token) throw new UnauthorizedError('A user token is required (Authorization: Bearer <token>).');
+    const verified = await this.userTokens.verify(token);
+    // A token outlives nothing: a deleted user's tokens stop working at once.
+    const exists = await this.dataSource.getRepository(User).exists({ where: { id: verified.userId, tenantId: verified.tenantId } });
+    if (!exists) throw new UnauthorizedError('Invalid or expired user token.');
+    request.kinkoPrincipal = { kind: 'user', tenantId: verified.tenantId, userId: verified.userId, tokenId: verified.tokenId };
+    return true;
+  }
+}

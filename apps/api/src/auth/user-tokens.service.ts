@@ -1,0 +1,91 @@
+import { hkdfSync, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
+import { InjectSettings } from '../config/config.module';
+import type { Settings } from '../config/settings';
+import { UnauthorizedError } from '../common/errors';
+import type { UserScope } from '../database/scoped-data';
+import type { MasterKeyring } from '../secrets/master-keyring';
+import { MASTER_KEYRING } from '../secrets/secrets.service';
+
+const ISSUER = 'kinko';
+const AUDIENCE = 'kinko:user';
+const ALGORITHM = 'HS256';
+
+/** A minted user token. */
+export interface MintedUserToken {
+  readonly token: string;
+  readonly expiresAt: Date;
+}
+
+/** What a valid user token carries. */
+export interface VerifiedUserToken extends UserScope {
+  readonly tokenId: string;
+}
+
+/**
+ * Short-lived user tokens: HS256 JWTs (jose) carrying tenant and user. The signing key is
+ * derived (HKDF-SHA256, its own label) from the current master key, and the JWT's `kid`
+ * names that master key; tokens signed before a master-key rotation keep verifying while
+ * the old key is still configured.
+ */
+@Injectable()
+export class UserTokensService {
+  private readonly signingKeys = new Map<string, Uint8Array>();
+
+  constructor(
+    @Inject(MASTER_KEYRING) private readonly keyring: MasterKeyring,
+    @InjectSettings() private readonly settings: Settings,
+  ) {}
+
+  private signingKey(masterKeyId: string): Uint8Array | undefined {
+    const cached = this.signingKeys.get(masterKeyId);
+    if (cached) return cached;
+    const master = this.keyring.get(masterKeyId);
+    if (!master) return undefined;
+    const key = new Uint8Array(hkdfSync('sha256', master.key, Buffer.from('kinko'), Buffer.from('user-token-signing/v1'), 32));
+    this.signingKeys.set(masterKeyId, key);
+    return key;
+  }
+
+  /** Mints a token for a user of a tenant, valid `ttlSeconds` (default KINKO_USER_TOKEN_TTL_SECONDS). */
+  async mint(scope: UserScope, ttlSeconds: number = this.settings.userTokenTtlSeconds, now: Date = new Date()): Promise<MintedUserToken> {
+    const kid = this.keyring.current.id;
+    const key = this.signingKey(kid) as Uint8Array;
+    const issuedAt = Math.floor(now.getTime() / 1000);
+    const expiresAt = issuedAt + ttlSeconds;
+    const token = await new SignJWT({ tid: scope.tenantId })
+      .setProtectedHeader({ alg: ALGORITHM, kid, typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject(scope.userId)
+      .setJti(randomUUID())
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(expiresAt)
+      .sign(key);
+    return { token, expiresAt: new Date(expiresAt * 1000) };
+  }
+
+  /** Verifies a token (signature, issuer, audience, expiry); {@link UnauthorizedError} otherwise. */
+  async verify(token: string, now: Date = new Date()): Promise<VerifiedUserToken> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(
+        token,
+        (header) => {
+          const key = typeof header.kid === 'string' ? this.signingKey(header.kid) : undefined;
+          if (!key) throw new Error('unknown signing key');
+          return key;
+        },
+        { issuer: ISSUER, audience: AUDIENCE, algorithms: [ALGORITHM], currentDate: now },
+      ));
+    } catch {
+      throw new UnauthorizedError('Invalid or expired user token.');
+    }
+    const tenantId = payload['tid'];
+    if (typeof tenantId !== 'string' || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') {
+      throw new UnauthorizedError('Invalid or expired user token.');
+    }
+    return { tenantId, userId: payload.sub, tokenId: payload.jti };
+  }
+}

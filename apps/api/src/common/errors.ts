@@ -1,0 +1,75 @@
+/**
+ * Errors services throw. They say what went wrong in the app's terms; the HTTP edge
+ * (http/problem.filter.ts) maps each `code` to one problem+json type. Services never throw
+ * HTTP exceptions.
+ */
+export type ErrorCode = 'validation' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'service-unavailable';
+
+/** One invalid input: which field, and why. */
+export interface FieldIssue {
+  /** Dotted path of the field, e.g. `externalId` or `scope.accounts`. */
+  readonly field: string;
+  readonly reason: string;
+}
+
+/** Base of every error the app raises on purpose. */
+export abstract class KinkoError extends Error {
+  abstract readonly code: ErrorCode;
+}
+
+/** Input that breaks a rule (beyond what the edge validation catches). */
+export class ValidationFailedError extends KinkoError {
+  readonly code = 'validation';
+  constructor(readonly issues: readonly FieldIssue[]) {
+    super(issues.map((i) => `${i.field}: ${i.reason}`).join('; '));
+    this.name = 'ValidationFailedError';
+  }
+}
+
+/** Missing or invalid credentials (API key or user token). */
+export class UnauthorizedError extends KinkoError {
+  readonly code = 'unauthorized';
+  constructor(message = 'Authentication is required.') {
+    super(message);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+/** Authenticated, but this caller may not do this. */
+export class ForbiddenError extends KinkoError {
+  readonly code = 'forbidden';
+  constructor(message = 'Not allowed.') {
+    super(message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+/**
+ * The resource does not exist — or exists outside the caller's tenant/user, which must
+ * look exactly the same.
+ */
+export class NotFoundError extends KinkoError {
+  readonly code = 'not-found';
+  constructor(readonly resource: string) {
+    super(`${resource} not found.`);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** The request conflicts with the current state (e.g. a duplicate external id). */
+export class ConflictError extends KinkoError {
+  readonly code = 'conflict';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+/** A dependency (the database) is not reachable right now. */
+export class ServiceUnavailableError extends KinkoError {
+  readonly code = 'service-unavailable';
+  constructor(message = 'The service is temporarily unavailable.') {
+    super(message);
+    this.name = 'ServiceUnavailableError';
+  }
+}

@@ -1,0 +1,106 @@
+import * as path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { InvalidSettingsError, decodeKey, fingerprintKeyId, loadSettings } from './settings';
+
+const KEY = Buffer.alloc(32, 1).toString('base64');
+const OLD = Buffer.alloc(32, 2).toString('base64');
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadSettings(env, '/srv/kinko');
+  } catch (e) {
+    if (e instanceof InvalidSettingsError) return e.problems.map((p) => p.name);
+    throw e;
+  }
+  return [];
+}
+
+describe('loadSettings', () => {
+  it('has safe defaults for a development start', () => {
+    const s = loadSettings({}, '/srv/kinko');
+    expect(s).toMatchObject({
+      mode: 'development',
+      host: '127.0.0.1',
+      port: 3000,
+      databaseUrl: undefined,
+      dataDir: path.resolve('/srv/kinko', '.kinko'),
+      masterKey: undefined,
+      userTokenTtlSeconds: 900,
+      challengeTimeoutSeconds: 180,
+      demo: true,
+      sandbox: true,
+    });
+  });
+
+  it('reads every setting', () => {
+    const s = loadSettings(
+      {
+        PORT: '8080',
+        HOST: '0.0.0.0',
+        DATABASE_URL: 'postgres://u:p@db.internal:5432/kinko',
+        KINKO_MODE: 'production',
+        KINKO_DATA_DIR: 'var/kinko',
+        KINKO_MASTER_KEY: KEY,
+        KINKO_MASTER_KEY_ID: 'k2',
+        KINKO_MASTER_KEYS_OLD: `k1:${OLD}`,
+        KINKO_USER_TOKEN_TTL_SECONDS: '300',
+        KINKO_CHALLENGE_TIMEOUT_SECONDS: '240',
+        KINKO_BODY_LIMIT_BYTES: '65536',
+        KINKO_LOG_LEVEL: 'warn',
+        KINKO_PUBLIC_URL: 'https://kinko.example.com/',
+      },
+      '/srv/kinko',
+    );
+    expect(s.port).toBe(8080);
+    expect(s.dataDir).toBe('/srv/kinko/var/kinko');
+    expect(s.masterKey?.id).toBe('k2');
+    expect(s.masterKey?.key.equals(Buffer.alloc(32, 1))).toBe(true);
+    expect(s.oldMasterKeys.map((k) => k.id)).toEqual(['k1']);
+    expect(s.demo).toBe(false); // production: no demo tenant unless asked
+    expect(s.publicUrl).toBe('https://kinko.example.com');
+  });
+
+  it('names each invalid setting, all at once', () => {
+    expect(
+      problemsOf({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        KINKO_MASTER_KEY: 'c2hvcnQ=',
+        KINKO_USER_TOKEN_TTL_SECONDS: '5',
+        KINKO_LOG_LEVEL: 'loud',
+        KINKO_DEMO: 'maybe',
+        KINKO_MODE: 'staging',
+      }).sort(),
+    ).toEqual(['DATABASE_URL', 'KINKO_DEMO', 'KINKO_LOG_LEVEL', 'KINKO_MASTER_KEY', 'KINKO_MODE', 'KINKO_USER_TOKEN_TTL_SECONDS', 'PORT']);
+  });
+
+  it('says why in the message', () => {
+    expect(() => loadSettings({ PORT: '70000' })).toThrow(/PORT: must be between 0 and 65535 \(got 70000\)/);
+    expect(() => loadSettings({ KINKO_MASTER_KEY: 'c2hvcnQ=' })).toThrow(/KINKO_MASTER_KEY: must be 32 bytes encoded in base64/);
+  });
+
+  it('requires a master key in production', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['KINKO_MASTER_KEY']);
+    expect(problemsOf({ NODE_ENV: 'production', KINKO_MASTER_KEY: KEY })).toEqual([]);
+  });
+
+  it('rejects malformed or duplicate old keys and an id without a key', () => {
+    expect(problemsOf({ KINKO_MASTER_KEY: KEY, KINKO_MASTER_KEYS_OLD: 'k1' })).toEqual(['KINKO_MASTER_KEYS_OLD']);
+    expect(problemsOf({ KINKO_MASTER_KEY: KEY, KINKO_MASTER_KEY_ID: 'k1', KINKO_MASTER_KEYS_OLD: `k1:${OLD}` })).toEqual(['KINKO_MASTER_KEYS_OLD']);
+    expect(problemsOf({ KINKO_MASTER_KEY_ID: 'k1' })).toEqual(['KINKO_MASTER_KEY_ID']);
+  });
+
+  it('derives a stable key id from the key when none is given', () => {
+    const s = loadSettings({ KINKO_MASTER_KEY: KEY });
+    expect(s.masterKey?.id).toBe(fingerprintKeyId(Buffer.alloc(32, 1)));
+    expect(s.masterKey?.id).not.toContain(KEY.slice(0, 8));
+  });
+
+  it('decodes base64 and base64url keys of exactly 32 bytes only', () => {
+    const raw = Buffer.alloc(32, 0xfb);
+    expect(decodeKey(raw.toString('base64'))?.equals(raw)).toBe(true);
+    expect(decodeKey(raw.toString('base64url'))?.equals(raw)).toBe(true);
+    expect(decodeKey(Buffer.alloc(31).toString('base64'))).toBeUndefined();
+    expect(decodeKey('not base64!')).toBeUndefined();
+  });
+});

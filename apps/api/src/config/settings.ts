@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+
+/** How the app runs: development creates conveniences (a local master key, a demo tenant). */
+export type KinkoMode = 'development' | 'production' | 'test';
+
+/** A master key given in configuration: its id (stored beside every wrapped data key) and 32 bytes. */
+export interface ConfiguredMasterKey {
+  readonly id: string;
+  readonly key: Buffer;
+}
+
+/** Nest log levels, the ones a setting may name. */
+export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+
+/** The app's validated settings, parsed once from the environment at start. */
+export interface Settings {
+  readonly mode: KinkoMode;
+  readonly host: string;
+  readonly port: number;
+  /** `DATABASE_URL` when set; otherwise the app runs an embedded PostgreSQL in `dataDir/pg`. */
+  readonly databaseUrl: string | undefined;
+  /** Absolute path of the local data directory (embedded database, development key, demo file). */
+  readonly dataDir: string;
+  /** The master key new data keys are wrapped with; undefined = development key file. */
+  readonly masterKey: ConfiguredMasterKey | undefined;
+  /** Older master keys still accepted for unwrapping until a rotation completes. */
+  readonly oldMasterKeys: readonly ConfiguredMasterKey[];
+  readonly userTokenTtlSeconds: number;
+  readonly challengeTimeoutSeconds: number;
+  readonly bodyLimitBytes: number;
+  readonly logLevel: LogLevel;
+  /** Create a demo tenant, user and API key at start (development only by default). */
+  readonly demo: boolean;
+  /** Start the sandbox banks with the app when the sandbox package offers it. */
+  readonly sandbox: boolean;
+  /** Base URL printed and used in links; defaults to http://HOST:PORT. */
+  readonly publicUrl: string | undefined;
+}
+
+/** One problem with one setting, named by its environment variable. */
+export interface SettingProblem {
+  readonly name: string;
+  readonly problem: string;
+}
+
+/** Thrown at start when settings are missing or invalid; the message names every bad setting. */
+export class InvalidSettingsError extends Error {
+  constructor(readonly problems: readonly SettingProblem[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p.name}: ${p.problem}`).join('\n')}`);
+    this.name = 'InvalidSettingsError';
+  }
+}
+
+/** The environment variables Kinko reads (documentation and the unknown-KINKO_* check use it). */
+export const SETTING_NAMES = [
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'NODE_ENV',
+  'KINKO_MODE',
+  'KINKO_DATA_DIR',
+  'KINKO_MASTER_KEY',
+  'KINKO_MASTER_KEY_ID',
+  'KINKO_MASTER_KEYS_OLD',
+  'KINKO_USER_TOKEN_TTL_SECONDS',
+  'KINKO_CHALLENGE_TIMEOUT_SECONDS',
+  'KINKO_BODY_LIMIT_BYTES',
+  'KINKO_LOG_LEVEL',
+  'KINKO_DEMO',
+  'KINKO_SANDBOX',
+  'KINKO_PUBLIC_URL',
+] as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+/**
+ * Parses and validates the settings. Pure: reads only `env` and `cwd`, touches no file.
+ * Every problem is collected, so one failed start names all of them.
+ */
+export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
+  const problems: SettingProblem[] = [];
+  const fail = (name: string, problem: string): undefined => {
+    problems.push({ name, problem });
+    return undefined;
+  };
+  const value = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw)) return fail(name, `must be a whole number between ${min} and ${max} (got "${raw}")`) ?? fallback;
+    const n = Number(raw);
+    if (n < min || n > max) return fail(name, `must be between ${min} and ${max} (got ${n})`) ?? fallback;
+    return n;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = value(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    return fail(name, `must be true or false (got "${raw}")`) ?? fallback;
+  };
+
+  const mode = parseMode(value('KINKO_MODE'), value('NODE_ENV'), fail);
+  const host = value('HOST') ?? '127.0.0.1';
+  const port = integer('PORT', 3000, 0, 65535);
+
+  let databaseUrl = value('DATABASE_URL');
+  if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
+    databaseUrl = fail('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  }
+
+  const dataDir = path.resolve(cwd, value('KINKO_DATA_DIR') ?? '.kinko');
+
+  let masterKey: ConfiguredMasterKey | undefined;
+  const rawKey = value('KINKO_MASTER_KEY');
+  const rawKeyId = value('KINKO_MASTER_KEY_ID');
+  if (rawKey !== undefined) {
+    const key = decodeKey(rawKey);
+    if (key === undefined) fail('KINKO_MASTER_KEY', 'must be 32 bytes encoded in base64 (generate one with `node dist/main.js generate-master-key`)');
+    if (rawKeyId !== undefined && !KEY_ID.test(rawKeyId)) fail('KINKO_MASTER_KEY_ID', 'must be 1-64 characters of A-Z a-z 0-9 . _ -');
+    if (key !== undefined) masterKey = { id: rawKeyId ?? fingerprintKeyId(key), key };
+  } else {
+    if (rawKeyId !== undefined) fail('KINKO_MASTER_KEY_ID', 'is set but KINKO_MASTER_KEY is not');
+    if (mode === 'production') fail('KINKO_MASTER_KEY', 'is required in production (32 bytes, base64); only development creates a local key file');
+  }
+
+  const oldMasterKeys: ConfiguredMasterKey[] = [];
+  const rawOld = value('KINKO_MASTER_KEYS_OLD');
+  if (rawOld !== undefined) {
+    for (const [i, entry] of rawOld.split(',').map((s) => s.trim()).filter(Boolean).entries()) {
+      const sep = entry.indexOf(':');
+      const id = sep > 0 ? entry.slice(0, sep) : '';
+      const key = sep > 0 ? decodeKey(entry.slice(sep + 1)) : undefined;
+      if (!KEY_ID.test(id) || key === undefined) {
+        fail('KINKO_MASTER_KEYS_OLD', `entry ${i + 1} must be "<key id>:<32 bytes base64>"`);
+      } else if (id === masterKey?.id || oldMasterKeys.some((k) => k.id === id)) {
+        fail('KINKO_MASTER_KEYS_OLD', `key id "${id}" appears twice`);
+      } else {
+        oldMasterKeys.push({ id, key });
+      }
+    }
+  }
+
+  const userTokenTtlSeconds = integer('KINKO_USER_TOKEN_TTL_SECONDS', 900, 60, 86_400);
+  const challengeTimeoutSeconds = integer('KINKO_CHALLENGE_TIMEOUT_SECONDS', 180, 30, 3_600);
+  const bodyLimitBytes = integer('KINKO_BODY_LIMIT_BYTES', 262_144, 1_024, 10_485_760);
+
+  const rawLevel = value('KINKO_LOG_LEVEL') ?? 'log';
+  const logLevel = LOG_LEVELS.find((l) => l === rawLevel) ?? fail('KINKO_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`) ?? 'log';
+
+  const demo = flag('KINKO_DEMO', mode === 'development');
+  const sandbox = flag('KINKO_SANDBOX', mode === 'development');
+
+  let publicUrl = value('KINKO_PUBLIC_URL');
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(publicUrl)) {
+    publicUrl = fail('KINKO_PUBLIC_URL', 'must be an http:// or https:// URL');
+  }
+
+  if (problems.length > 0) throw new InvalidSettingsError(problems);
+  return {
+    mode,
+    host,
+    port,
+    databaseUrl,
+    dataDir,
+    masterKey,
+    oldMasterKeys,
+    userTokenTtlSeconds,
+    challengeTimeoutSeconds,
+    bodyLimitBytes,
+    logLevel,
+    demo,
+    sandbox,
+    publicUrl: publicUrl?.replace(/\/+$/, ''),
+  };
+}
+
+function parseMode(kinkoMode: string | undefined, nodeEnv: string | undefined, fail: (n: string, p: string) => undefined): KinkoMode {
+  const modes: readonly KinkoMode[] = ['development', 'production', 'test'];
+  if (kinkoMode !== undefined) {
+    return modes.find((m) => m === kinkoMode) ?? fail('KINKO_MODE', `must be one of ${modes.join(', ')}`) ?? 'development';
+  }
+  return modes.find((m) => m === nodeEnv) ?? 'development';
+}
+
+function isPostgresUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** Decodes a base64 (or base64url) master key; undefined unless it is exactly 32 bytes. */
+export function decodeKey(raw: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) return undefined;
+  const key = Buffer.from(raw.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  return key.length === 32 ? key : undefined;
+}
+
+/** A stable key id derived from the key itself, used when KINKO_MASTER_KEY_ID is not set. */
+export function fingerprintKeyId(key: Buffer): string {
+  // A one-way fingerprint: names the key without revealing it.
+  return `k-${createHash('sha256').update('kinko master key id').update(key).digest('hex').slice(0, 12)}`;
+}

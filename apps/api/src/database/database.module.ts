@@ -1,0 +1,35 @@
+import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { kinkoDataSourceOptions, runMigrations } from './data-source';
+import { ScopedData } from './scoped-data';
+
+/**
+ * TypeORM over `pg` on the given URL (DATABASE_URL or the embedded server). Pending
+ * migrations run when the data source is created, before any route is served.
+ */
+@Global()
+@Module({})
+export class DatabaseModule {
+  /** Connects to `url`, runs pending migrations, provides `DataSource` and {@link ScopedData}. */
+  static forRoot(url: string): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ ...kinkoDataSourceOptions(url), retryAttempts: 3, retryDelay: 1_000 }),
+          dataSourceFactory: async (options?: DataSourceOptions) => {
+            if (!options) throw new Error('no data source options');
+            const dataSource = new DataSource(options);
+            await dataSource.initialize();
+            const applied = await runMigrations(dataSource);
+            if (applied.length > 0) new Logger('Database').log(`applied migrations: ${applied.join(', ')}`);
+            return dataSource;
+          },
+        }),
+      ],
+      providers: [ScopedData],
+      exports: [ScopedData],
+    };
+  }
+}

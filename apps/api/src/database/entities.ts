@@ -1,0 +1,37 @@
+import { BankAccount } from '../accounts/bank-account.entity';
+import { AuditLogEntry } from '../audit/audit-log-entry.entity';
+import { DailyBalance } from '../balances/daily-balance.entity';
+import { ConnectionStatusChange } from '../connections/connection-status-change.entity';
+import { Connection } from '../connections/connection.entity';
+import { Consent } from '../connections/consent.entity';
+import { ConnectionSecret } from '../secrets/connection-secret.entity';
+import { SyncAccountResult } from '../sync/sync-account-result.entity';
+import { SyncSession } from '../sync/sync-session.entity';
+import { SyncStage } from '../sync/sync-stage.entity';
+import { UnattendedAccess } from '../sync/unattended-access.entity';
+import { ApiKey } from '../tenants/api-key.entity';
+import { Tenant } from '../tenants/tenant.entity';
+import { Transaction } from '../transactions/transaction.entity';
+import { User } from '../users/user.entity';
+
+/**
+ * Every entity of the app, in one list (the data source and the migration generator read
+ * it). A new table: add its entity here, then `pnpm --filter @kinko/api migration:generate <Name>`.
+ */
+export const ENTITIES = [
+  Tenant,
+  ApiKey,
+  User,
+  Connection,
+  ConnectionStatusChange,
+  Consent,
+  ConnectionSecret,
+  BankAccount,
+  Transaction,
+  DailyBalance,
+  SyncSession,
+  SyncStage,
+  SyncAccountResult,
+  UnattendedAccess,
+  AuditLogEntry,
+] as const;

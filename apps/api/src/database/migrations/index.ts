@@ -1,0 +1,9 @@
+import type { MigrationInterface } from 'typeorm';
+import { Init1795272988850 } from './1795272988850-Init';
+
+/**
+ * Every committed migration, oldest first. Listed explicitly (no glob) so the same list
+ * works from TypeScript sources under jest and from dist; a test checks that every file in
+ * this folder is listed. Rewritten by `migration:generate`.
+ */
+export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [Init1795272988850];

@@ -1,0 +1,107 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { KinkoError, ValidationFailedError } from '../common/errors';
+import { PROBLEM_MEDIA_TYPE, type Problem, type ProblemKind, problem } from './problem';
+
+const assertUnreachable = (x: never): never => {
+  throw new Error(`unmapped error code ${String(x)}`);
+};
+
+/** The one place where errors become HTTP responses: every error is problem+json. */
+export function toProblem(error: unknown, instance: string | undefined): Problem {
+  if (error instanceof KinkoError) {
+    const code = error.code;
+    switch (code) {
+      case 'validation':
+        return problem('validation', {
+          instance,
+          detail: 'One or more fields are invalid.',
+          errors: error instanceof ValidationFailedError ? error.issues : [],
+        });
+      case 'unauthorized':
+        return problem('unauthorized', { instance, detail: error.message });
+      case 'forbidden':
+        return problem('forbidden', { instance, detail: error.message });
+      case 'not-found':
+        return problem('not-found', { instance, detail: error.message });
+      case 'conflict':
+        return problem('conflict', { instance, detail: error.message });
+      case 'service-unavailable':
+        return problem('service-unavailable', { instance, detail: error.message });
+      default:
+        return assertUnreachable(code);
+    }
+  }
+  if (error instanceof HttpException) {
+    const kind = kindOfStatus(error.getStatus());
+    if (kind) return problem(kind, { instance, detail: detailOfHttpException(error, kind) });
+  }
+  return problem('internal', { instance, detail: 'An unexpected error occurred; it has been logged.' });
+}
+
+function kindOfStatus(status: number): ProblemKind | undefined {
+  switch (status) {
+    case 400:
+      return 'malformed-request';
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not-found';
+    case 405:
+      return 'method-not-allowed';
+    case 409:
+      return 'conflict';
+    case 413:
+      return 'payload-too-large';
+    case 415:
+      return 'unsupported-media-type';
+    case 429:
+      return 'rate-limited';
+    case 503:
+      return 'service-unavailable';
+    default:
+      return undefined;
+  }
+}
+
+// Framework messages can quote request internals; answer with fixed, useful sentences.
+function detailOfHttpException(error: HttpException, kind: ProblemKind): string {
+  switch (kind) {
+    case 'malformed-request':
+      return 'The request body could not be parsed (send valid JSON with Content-Type: application/json).';
+    case 'not-found':
+      return 'No such resource.';
+    case 'payload-too-large':
+      return 'The request body exceeds the size limit.';
+    case 'unsupported-media-type':
+      return 'Send JSON with Content-Type: application/json.';
+    case 'forbidden':
+      return 'The request was refused (cross-origin requests are not allowed).';
+    default:
+      return error.message;
+  }
+}
+
+/**
+ * Global exception filter: maps every error to an RFC 9457 `application/problem+json`
+ * response with a stable `type`. Unexpected errors are logged with their stack on the
+ * server and answered with a generic 500 — never a stack trace.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest | undefined>();
+    const reply = http.getResponse<FastifyReply>();
+    const instance = request?.url ? request.url.split('?')[0] : undefined;
+    const body = toProblem(error, instance);
+    if (body.status >= 500) {
+      this.logger.error(`${request?.method ?? ''} ${instance ?? ''} failed`, error instanceof Error ? error.stack : String(error));
+    }
+    void reply.status(body.status).header('content-type', PROBLEM_MEDIA_TYPE).header('cache-control', 'no-store').send(JSON.stringify(body));
+  }
+}

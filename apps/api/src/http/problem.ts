@@ -1,0 +1,72 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** Base of every problem `type` URI. */
+export const PROBLEM_BASE = 'https://kinko.dev/problems/';
+
+/** The media type of every error response (RFC 9457). */
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
+/** Every kind of problem the API answers with: one stable `type`, one status, one title. */
+export const PROBLEMS = {
+  validation: { status: 400, title: 'The request is not valid' },
+  'malformed-request': { status: 400, title: 'The request could not be read' },
+  unauthorized: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  conflict: { status: 409, title: 'Conflict' },
+  'payload-too-large': { status: 413, title: 'Request body too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal error' },
+  'service-unavailable': { status: 503, title: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+/** Name of one problem kind (the last segment of its `type`). */
+export type ProblemKind = keyof typeof PROBLEMS;
+
+/** The `type` URI of a problem kind. */
+export const problemType = (kind: ProblemKind): string => `${PROBLEM_BASE}${kind}`;
+
+/** One invalid field in a validation problem. */
+export class ProblemFieldIssue {
+  @ApiProperty({ example: 'externalId', description: 'Dotted path of the field.' })
+  field!: string;
+
+  @ApiProperty({ example: 'must be a string' })
+  reason!: string;
+}
+
+/** An RFC 9457 problem details object, as every error response carries it. */
+export class Problem {
+  @ApiProperty({ example: problemType('not-found'), description: 'Stable identifier of the kind of problem.' })
+  type!: string;
+
+  @ApiProperty({ example: 'Not found' })
+  title!: string;
+
+  @ApiProperty({ example: 404 })
+  status!: number;
+
+  @ApiPropertyOptional({ example: 'User not found.' })
+  detail?: string;
+
+  @ApiPropertyOptional({ example: '/api/v2/tenant/users/0192f0c4-…' })
+  instance?: string;
+
+  @ApiPropertyOptional({ type: [ProblemFieldIssue], description: 'For `validation`: each invalid field and why.' })
+  errors?: ProblemFieldIssue[];
+}
+
+/** Builds the problem body for a kind. */
+export function problem(kind: ProblemKind, extra: { detail?: string; instance?: string; errors?: readonly { field: string; reason: string }[] } = {}): Problem {
+  const { status, title } = PROBLEMS[kind];
+  return {
+    type: problemType(kind),
+    title,
+    status,
+    ...(extra.detail !== undefined ? { detail: extra.detail } : {}),
+    ...(extra.instance !== undefined ? { instance: extra.instance } : {}),
+    ...(extra.errors !== undefined ? { errors: [...extra.errors] } : {}),
+  };
+}

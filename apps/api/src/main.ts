@@ -1,0 +1,91 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import {
+  COMMAND_HELP,
+  type CommandIo,
+  type ExitCode,
+  createApiKeyCommand,
+  createTenantCommand,
+  generateMasterKeyCommand,
+  generateMigrationCommand,
+  migrateCommand,
+  rotateMasterKeyCommand,
+} from './cli/commands';
+import { InvalidSettingsError, type Settings, loadSettings } from './config/settings';
+import { startBanner, startKinko } from './server/start-kinko';
+
+const io: CommandIo = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) };
+
+/** `serve`: runs until SIGINT/SIGTERM, then stops everything in order and exits 0. */
+async function serve(settings: Settings): Promise<ExitCode> {
+  const kinko = await startKinko(settings);
+  for (const line of startBanner(kinko, settings)) io.out(line);
+  return new Promise<ExitCode>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        io.err(`${signal} again: exiting now`);
+        process.exit(1);
+      }
+      stopping = true;
+      io.out(`${signal}: stopping…`);
+      kinko.stop().then(
+        () => {
+          io.out('stopped');
+          resolve(0);
+        },
+        (e: unknown) => {
+          new Logger('Kinko').error(e instanceof Error ? e.stack : String(e));
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
+async function main(argv: string[]): Promise<ExitCode> {
+  const [command = 'serve', ...args] = argv;
+  if (command === 'help' || command === '--help' || !(command in COMMAND_HELP)) {
+    for (const [name, help] of Object.entries(COMMAND_HELP)) io.out(`  ${name.padEnd(20)} ${help}`);
+    return command === 'help' || command === '--help' ? 0 : 2;
+  }
+  if (command === 'generate-master-key') return generateMasterKeyCommand(io);
+  if (command === 'generate-migration') return generateMigrationCommand(args, io);
+
+  let settings: Settings;
+  try {
+    // Relative paths (KINKO_DATA_DIR, default ./.kinko) are relative to where the command was
+    // run: INIT_CWD when started through pnpm (which runs scripts in the package directory).
+    settings = loadSettings(process.env, process.env['INIT_CWD'] ?? process.cwd());
+  } catch (e) {
+    if (e instanceof InvalidSettingsError) {
+      io.err(e.message);
+      return 2;
+    }
+    throw e;
+  }
+  switch (command) {
+    case 'serve':
+      return serve(settings);
+    case 'create-tenant':
+      return createTenantCommand(settings, args, io);
+    case 'create-api-key':
+      return createApiKeyCommand(settings, args, io);
+    case 'rotate-master-key':
+      return rotateMasterKeyCommand(settings, args, io);
+    case 'migrate':
+      return migrateCommand(settings, io);
+    default:
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    io.err(`kinko: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exit(1);
+  },
+);

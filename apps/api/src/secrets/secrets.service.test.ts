@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redacted } from 'effect';
+import { dumpAsText, insertConnection, insertUser, secretsService } from '../../test/support/secret-fixtures';
+import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+import { AuditLogEntry } from '../audit/audit-log-entry.entity';
+import { NotFoundError } from '../common/errors';
+import type { UserScope } from '../database/scoped-data';
+import { ConnectionSecret } from './connection-secret.entity';
+import { SecretDecryptionError } from './envelope';
+import { MasterKeyring } from './master-keyring';
+import type { SecretsService } from './secrets.service';
+
+describe('SecretsService', () => {
+  let db: TestDatabase;
+  let secrets: SecretsService;
+  let alice: UserScope;
+  let bob: UserScope; // same tenant
+  let mallory: UserScope; // another tenant
+  let aliceConnection: string;
+  let aliceOther: string;
+  let bobConnection: string;
+  const canary = `canary-${Date.now()}-refresh-token`;
+  const access = { actor: 'system:test', reason: 'refresh-grant' };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    secrets = secretsService(db.dataSource, new MasterKeyring({ id: 'k1', key: Buffer.alloc(32, 3) }));
+    alice = await insertUser(db.dataSource);
+    bob = await insertUser(db.dataSource, alice.tenantId);
+    mallory = await insertUser(db.dataSource);
+    aliceConnection = await insertConnection(db.dataSource, alice);
+    aliceOther = await insertConnection(db.dataSource, alice);
+    bobConnection = await insertConnection(db.dataSource, bob);
+    await secrets.store(alice, aliceConnection, 'grant', Redacted.make(canary));
+  });
+  afterAll(() => db?.drop());
+
+  it('returns the stored secret, redacted from logs', async () => {
+    const revealed = await secrets.reveal(alice, aliceConnection, 'grant', access);
+    expect(Redacted.value(revealed)).toBe(canary);
+    expect(String(revealed)).not.toContain(canary);
+    expect(JSON.stringify({ revealed })).not.toContain(canary);
+  });
+
+  it('audits every decryption, without the secret', async () => {
+    const before = await db.dataSource.getRepository(AuditLogEntry).countBy({ action: 'secret.decrypt' });
+    await secrets.reveal(alice, aliceConnection, 'grant', { actor: 'user:alice', reason: 'fetch-accounts' });
+    const rows = await db.dataSource.getRepository(AuditLogEntry).find({ where: { action: 'secret.decrypt' }, order: { id: 'DESC' } });
+    expect(rows).toHaveLength(before + 1);
+    expect(rows[0]).toMatchObject({ tenantId: alice.tenantId, actor: 'user:alice', target: `connection:${aliceConnection}`, details: { kind: 'grant', masterKeyId: 'k1', reason: 'fetch-accounts' } });
+    expect(JSON.stringify(rows)).not.toContain(canary);
+  });
+
+  it('keeps the plaintext out of the database (pg_dump | grep finds nothing)', async () => {
+    const dump = await dumpAsText(db.dataSource);
+    expect(dump).toContain(aliceConnection); // the dump does hold the rows…
+    expect(dump).not.toContain(canary); // …but not the secret
+    expect(dump).not.toContain(Buffer.from(canary).toString('hex'));
+  });
+
+  it('answers NotFound for another user’s or tenant’s connection, and audits nothing', async () => {
+    const audits = await db.dataSource.getRepository(AuditLogEntry).count();
+    await expect(secrets.reveal(bob, aliceConnection, 'grant', access)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(secrets.reveal({ tenantId: mallory.tenantId, userId: alice.userId }, aliceConnection, 'grant', access)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(secrets.store(bob, aliceConnection, 'grant', Redacted.make('overwrite'))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(secrets.store(mallory, bobConnection, 'credentials', Redacted.make('x'))).rejects.toBeInstanceOf(NotFoundError);
+    expect(await db.dataSource.getRepository(AuditLogEntry).count()).toBe(audits);
+    expect(Redacted.value(await secrets.reveal(alice, aliceConnection, 'grant', access))).toBe(canary);
+  });
+
+  it('does not open a record moved under another connection (bound as authenticated data)', async () => {
+    const repo = db.dataSource.getRepository(ConnectionSecret);
+    const original = await repo.findOneByOrFail({ connectionId: aliceConnection, kind: 'grant' });
+    await repo.insert({ ...original, id: '01a1fe9a-0000-7000-8000-000000000001', connectionId: aliceOther });
+    await expect(secrets.reveal(alice, aliceOther, 'grant', access)).rejects.toBeInstanceOf(SecretDecryptionError);
+    expect(await db.dataSource.getRepository(AuditLogEntry).countBy({ action: 'secret.decrypt.failed', target: `connection:${aliceOther}` })).toBe(1);
+  });
+
+  it('replaces a secret in place and removes it on request', async () => {
+    await secrets.store(bob, bobConnection, 'credentials', Redacted.make('v1'));
+    await secrets.store(bob, bobConnection, 'credentials', Redacted.make('v2'));
+    expect(await db.dataSource.getRepository(ConnectionSecret).countBy({ connectionId: bobConnection })).toBe(1);
+    expect(Redacted.value(await secrets.reveal(bob, bobConnection, 'credentials', access))).toBe('v2');
+    expect(await secrets.remove(alice, bobConnection)).toBe(0);
+    expect(await secrets.remove(bob, bobConnection)).toBe(1);
+    expect(await secrets.has(bob, bobConnection, 'credentials')).toBe(false);
+  });
+});

@@ -1,0 +1,80 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Redacted } from 'effect';
+import { AuditLog } from '../audit/audit-log.service';
+import { Connection } from '../connections/connection.entity';
+import { newId } from '../database/ids';
+import { ScopedData, type UserScope } from '../database/scoped-data';
+import { ConnectionSecret, type SecretKind } from './connection-secret.entity';
+import { type SecretBinding, SecretDecryptionError, openSecret, sealSecret } from './envelope';
+import type { MasterKeyring } from './master-keyring';
+
+/** Injection token of the process's {@link MasterKeyring}. */
+export const MASTER_KEYRING = Symbol('kinko.master-keyring');
+
+/** Who reads a secret and why; written to the audit log with every decryption. */
+export interface SecretAccess {
+  /** e.g. `system:sync`, `user:<id>`. */
+  readonly actor: string;
+  /** e.g. `refresh-grant`, `fetch-accounts`. */
+  readonly reason: string;
+}
+
+const binding = (scope: UserScope, connectionId: string, kind: SecretKind): SecretBinding => ({ tenantId: scope.tenantId, connectionId, purpose: kind });
+
+/**
+ * A connection's grant and credentials, stored envelope-encrypted (see envelope.ts) and
+ * handed out as `Redacted` values, so a stray log line prints `<redacted>`. Every
+ * decryption is audited (who, why, which key — never the secret).
+ */
+@Injectable()
+export class SecretsService {
+  constructor(
+    private readonly data: ScopedData,
+    @Inject(MASTER_KEYRING) private readonly keyring: MasterKeyring,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** Encrypts and stores (or replaces) a connection's secret. {@link NotFoundError} if the connection is not the user's. */
+  async store(scope: UserScope, connectionId: string, kind: SecretKind, plaintext: Redacted.Redacted<string>): Promise<void> {
+    const sealed = sealSecret(this.keyring, Buffer.from(Redacted.value(plaintext), 'utf8'), binding(scope, connectionId, kind));
+    await this.data.transaction(async (tx) => {
+      await tx.forUser(Connection, scope).get({ id: connectionId });
+      const secrets = tx.forUser(ConnectionSecret, scope);
+      const fields = { ...sealed, wrappedAt: new Date() };
+      const updated = await secrets.update({ connectionId, kind }, fields);
+      if (updated === 0) await secrets.insert({ id: newId(), connectionId, kind, ...fields });
+    });
+  }
+
+  /** Whether the connection has this secret stored. */
+  has(scope: UserScope, connectionId: string, kind: SecretKind): Promise<boolean> {
+    return this.data.forUser(ConnectionSecret, scope).exists({ connectionId, kind });
+  }
+
+  /**
+   * Decrypts a connection's secret and records the access in the audit log (in the same
+   * call, before the value is returned). {@link NotFoundError} when there is none.
+   */
+  async reveal(scope: UserScope, connectionId: string, kind: SecretKind, access: SecretAccess): Promise<Redacted.Redacted<string>> {
+    const row = await this.data.forUser(ConnectionSecret, scope).get({ connectionId, kind });
+    const event = { tenantId: scope.tenantId, actor: access.actor, target: `connection:${connectionId}` };
+    let plaintext: Buffer;
+    try {
+      plaintext = openSecret(this.keyring, row, binding(scope, connectionId, kind));
+    } catch (e) {
+      if (e instanceof SecretDecryptionError) {
+        await this.audit.record({ ...event, action: 'secret.decrypt.failed', details: { kind, masterKeyId: row.masterKeyId, reason: access.reason, error: e.message } });
+      }
+      throw e;
+    }
+    await this.audit.record({ ...event, action: 'secret.decrypt', details: { kind, masterKeyId: row.masterKeyId, reason: access.reason } });
+    const value = Redacted.make(plaintext.toString('utf8'), { label: `connection ${kind}` });
+    plaintext.fill(0);
+    return value;
+  }
+
+  /** Deletes a connection's secret(s) (all kinds when `kind` is omitted); returns how many. */
+  remove(scope: UserScope, connectionId: string, kind?: SecretKind): Promise<number> {
+    return this.data.forUser(ConnectionSecret, scope).delete(kind ? { connectionId, kind } : { connectionId });
+  }
+}

@@ -1,0 +1,43 @@
+import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { startSandboxBanks } from './sandbox-banks';
+
+// The sandbox is a development tool; start must work whatever it offers.
+describe('startSandboxBanks', () => {
+  // The package is required when the function runs, so each test's mock applies.
+  beforeEach(() => {
+    jest.resetModules();
+  });
+
+  it('starts nothing, with a warning, when the sandbox package offers no start function', async () => {
+    jest.doMock('@kinko/sandbox-bank', () => ({}));
+    const warnings: string[] = [];
+    expect(await startSandboxBanks('127.0.0.1', (m) => warnings.push(m))).toBeUndefined();
+    expect(warnings).toEqual([expect.stringContaining('offers no startBankCommonApiSandbox')]);
+  });
+
+  it('starts nothing, with a warning, when the sandbox fails to start', async () => {
+    jest.doMock('@kinko/sandbox-bank', () => ({
+      demoBanks: () => [],
+      startBankCommonApiSandbox: async () => {
+        throw new Error('port in use');
+      },
+    }));
+    const warnings: string[] = [];
+    expect(await startSandboxBanks('127.0.0.1', (m) => warnings.push(m))).toBeUndefined();
+    expect(warnings).toEqual(['sandbox banks not started: port in use']);
+  });
+
+  it('starts the demo banks on loopback when offered, even if asked to listen on all interfaces', async () => {
+    const calls: unknown[] = [];
+    jest.doMock('@kinko/sandbox-bank', () => ({
+      demoBanks: () => ['bank-config'],
+      startBankCommonApiSandbox: async (options: unknown) => {
+        calls.push(options);
+        return { banks: [{ bankCode: '0001', bankName: 'Bank', url: 'http://127.0.0.1:1' }], close: async () => undefined };
+      },
+    }));
+    const sandbox = await startSandboxBanks('0.0.0.0', () => undefined);
+    expect(sandbox?.banks.map((b) => b.bankCode)).toEqual(['0001']);
+    expect(calls).toEqual([{ banks: ['bank-config'], host: '127.0.0.1' }]);
+  });
+});

@@ -1,0 +1,101 @@
+import * as path from 'node:path';
+import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../app';
+import type { Settings } from '../config/settings';
+import { EmbeddedDatabase } from '../database/embedded-postgres';
+import { type DemoInfo, ensureDemo } from '../demo/demo';
+import { OPENAPI_PATHS } from '../http/openapi';
+import { LINK_PATHS } from '../link/link-paths';
+import { type RunningSandbox, startSandboxBanks } from './sandbox-banks';
+
+/** A running Kinko: HTTP API, its database, and (development) the sandbox banks. */
+export interface RunningKinko {
+  readonly app: NestFastifyApplication;
+  /** Base URL of the API. */
+  readonly url: string;
+  /** Where the database is: DATABASE_URL (host only) or the embedded cluster. */
+  readonly database: { readonly embedded: boolean; readonly description: string };
+  readonly demo: DemoInfo | undefined;
+  readonly sandbox: RunningSandbox | undefined;
+  /** Stops everything, in order: HTTP server and app (pool), sandbox banks, embedded PostgreSQL. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Kinko: the database (DATABASE_URL, or the embedded PostgreSQL in
+ * KINKO_DATA_DIR/pg — started, or attached to when already running), migrations, the HTTP
+ * API, the sandbox banks and the demo tenant when configured. On failure, whatever was
+ * started is stopped again.
+ */
+export async function startKinko(settings: Settings): Promise<RunningKinko> {
+  const logger = new Logger('Kinko');
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (e) {
+        logger.error(`while stopping: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  };
+
+  try {
+    let databaseUrl = settings.databaseUrl;
+    let database: RunningKinko['database'];
+    if (databaseUrl) {
+      database = { embedded: false, description: `DATABASE_URL (${new URL(databaseUrl).host})` };
+    } else {
+      const embedded = await EmbeddedDatabase.start({ dataDir: path.join(settings.dataDir, 'pg') });
+      stops.push(() => embedded.stop());
+      databaseUrl = embedded.url;
+      database = {
+        embedded: true,
+        description: `embedded PostgreSQL, data in ${path.join(settings.dataDir, 'pg')} (127.0.0.1:${embedded.port}${embedded.owned ? '' : ', already running'})`,
+      };
+    }
+
+    const sandbox = settings.sandbox ? await startSandboxBanks(settings.host, (m) => logger.warn(m)) : undefined;
+    if (sandbox) stops.push(() => sandbox.close());
+
+    const app = await createApp({ settings: { settings }, databaseUrl });
+    stops.push(() => app.close());
+    await app.listen(settings.port, settings.host);
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : settings.port;
+    const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+    const url = settings.publicUrl ?? `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+
+    const demo = settings.demo ? await ensureDemo(app, settings) : undefined;
+    return { app, url, database, demo, sandbox, stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
+
+/** The lines printed once Kinko is up (no secret but the development demo key). */
+export function startBanner(kinko: RunningKinko, settings: Settings): string[] {
+  const lines = [
+    `Kinko is running (${settings.mode})`,
+    `  API            ${kinko.url}`,
+    `  API reference  ${kinko.url}${OPENAPI_PATHS.docs}   (OpenAPI document: ${kinko.url}${OPENAPI_PATHS.json})`,
+    `  Health         ${kinko.url}/health   Metrics: ${kinko.url}/metrics`,
+    `  Database       ${kinko.database.description}`,
+  ];
+  const demo = kinko.demo;
+  if (demo) {
+    lines.push(
+      `  Demo tenant    ${demo.tenantId}${demo.created ? ' (created now)' : ''}`,
+      `  Demo API key   ${demo.apiKey}`,
+      `                 (kept in ${demo.file}, mode 0600; delete the file to get a new key on the next start)`,
+      `  Demo user      ${demo.userExternalId} (${demo.userId})`,
+      `  Connect URL    ${kinko.url}${LINK_PATHS.connect}?token=${demo.userToken}`,
+      `                 (valid until ${demo.userTokenExpiresAt.toISOString()}; mint another: curl -X POST -H "Authorization: Bearer <demo API key>" ${kinko.url}/api/v2/tenant/users/${demo.userId}/tokens)`,
+    );
+  }
+  for (const bank of kinko.sandbox?.banks ?? []) lines.push(`  Sandbox bank   ${bank.bankCode} ${bank.bankName}  ${bank.url}`);
+  lines.push('Press Ctrl-C to stop.');
+  return lines;
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { TenantController } from './tenant.controller';
+import { TenantsService } from './tenants.service';
+
+/** Tenants and their bootstrap (first API key). */
+@Module({
+  imports: [AuthModule],
+  controllers: [TenantController],
+  providers: [TenantsService],
+  exports: [TenantsService],
+})
+export class TenantsModule {}

@@ -1,0 +1,75 @@
+import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
+import { BigIntColumn, CalendarDateColumn, CreatedAtColumn, InstantColumn } from '../database/columns';
+import { BankAccount } from '../accounts/bank-account.entity';
+
+/**
+ * One transaction of one account. Keys are chosen for the scale-out path
+ * (apps/api/docs/scaling.md): every unique key holds `account_id` (hash partitioning by account)
+ * and `user_id` (Citus distribution by user), so neither needs a key change.
+ */
+@Entity('transactions')
+@Unique(['userId', 'accountId', 'bankTransactionId'])
+// Keyset pagination: WHERE account_id = $1 AND (transaction_date, id) < ($2, $3)
+// ORDER BY transaction_date DESC, id DESC — a backward scan of this ascending B-tree.
+@Index(['accountId', 'transactionDate', 'id'])
+@Check('ck_transactions_kind', `"kind" IN ('booked', 'pending', 'hold', 'scheduled', 'rejected', 'cancelled')`)
+@ForeignKey(() => BankAccount, ['tenantId', 'userId', 'accountId'], ['tenantId', 'userId', 'id'], { onDelete: 'CASCADE' })
+@ForeignKey(() => Transaction, ['userId', 'accountId', 'linkedBookedId'], ['userId', 'accountId', 'id'], { onDelete: 'NO ACTION' })
+export class Transaction {
+  @PrimaryColumn('uuid')
+  userId!: string;
+
+  @PrimaryColumn('uuid')
+  accountId!: string;
+
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column('uuid')
+  tenantId!: string;
+
+  /** The bank's id of the transaction (unique per account). */
+  @Column('text')
+  bankTransactionId!: string;
+
+  /** booked | pending | hold | scheduled | rejected | cancelled. */
+  @Column('text')
+  kind!: string;
+
+  @CalendarDateColumn()
+  transactionDate!: string;
+
+  @CalendarDateColumn({ nullable: true })
+  bookingDate!: string | null;
+
+  /** Signed amount in minor units (+ in, − out). */
+  @BigIntColumn()
+  amountMinor!: bigint;
+
+  @Column('text')
+  currencyCode!: string;
+
+  @Column('text', { default: '' })
+  description!: string;
+
+  /** Balance after this transaction, when the bank gives it. */
+  @BigIntColumn({ nullable: true })
+  balanceAfterMinor!: bigint | null;
+
+  @Column('text', { nullable: true })
+  bankReference!: string | null;
+
+  /** On a pending/hold row: the booked transaction that replaced it. */
+  @Column('uuid', { nullable: true })
+  linkedBookedId!: string | null;
+
+  @Column('text', { array: true, default: [] })
+  flags!: string[];
+
+  @CreatedAtColumn()
+  createdAt!: Date;
+
+  /** Last time a fetch returned it; reconciliation of DeleteIfNotFetched kinds reads it. */
+  @InstantColumn()
+  lastFetchedAt!: Date;
+}

@@ -1,0 +1,59 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentTenant, TenantApi } from '../auth/auth.decorators';
+import { UserTokensService } from '../auth/user-tokens.service';
+import type { TenantScope } from '../database/scoped-data';
+import { IdPipe } from '../http/id.pipe';
+import { Problem } from '../http/problem';
+import { CreateUserRequest, ListUsersQuery, MintUserTokenRequest, UserPage, UserTokenView, UserView } from './user.dto';
+import { UsersService } from './users.service';
+
+/** Tenant API: the tenant's end users and their tokens. */
+@ApiTags('tenant')
+@TenantApi()
+@Controller('api/v2/tenant/users')
+export class UsersController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly tokens: UserTokensService,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a user' })
+  @ApiCreatedResponse({ type: UserView })
+  @ApiConflictResponse({ type: Problem, description: 'A user with this externalId exists.' })
+  async create(@CurrentTenant() scope: TenantScope, @Body() body: CreateUserRequest): Promise<UserView> {
+    return UserView.of(await this.users.create(scope, body.externalId));
+  }
+
+  @Get()
+  @ApiOperation({ summary: "List the tenant's users (oldest first, keyset-paginated)" })
+  @ApiOkResponse({ type: UserPage })
+  async list(@CurrentTenant() scope: TenantScope, @Query() query: ListUsersQuery): Promise<UserPage> {
+    const page = await this.users.list(scope, query.limit ?? 50, query.after);
+    return { items: page.items.map(UserView.of), nextCursor: page.nextCursor };
+  }
+
+  @Get(':userId')
+  @ApiOperation({ summary: 'One user' })
+  @ApiOkResponse({ type: UserView })
+  @ApiNotFoundResponse({ type: Problem })
+  async get(@CurrentTenant() scope: TenantScope, @Param('userId', new IdPipe('User')) userId: string): Promise<UserView> {
+    return UserView.of(await this.users.get(scope, userId));
+  }
+
+  @Post(':userId/tokens')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Mint a short-lived user token', description: 'For the client app or the Link page; default lifetime 15 minutes.' })
+  @ApiCreatedResponse({ type: UserTokenView })
+  @ApiNotFoundResponse({ type: Problem })
+  async mintToken(
+    @CurrentTenant() scope: TenantScope,
+    @Param('userId', new IdPipe('User')) userId: string,
+    @Body() body: MintUserTokenRequest,
+  ): Promise<UserTokenView> {
+    const userScope = await this.users.scopeOf(scope, userId);
+    const minted = await this.tokens.mint(userScope, body.ttlSeconds);
+    return { token: minted.token, tokenType: 'Bearer', expiresAt: minted.expiresAt.toISOString() };
+  }
+}

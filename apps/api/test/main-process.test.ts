@@ -1,0 +1,118 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { testTempDir } from './support/test-env';
+
+// The main job as a real process: `node dist/main.js` in a fresh working directory, with
+// the embedded PostgreSQL. Workspace libraries load from their sources (see
+// support/workspace-sources-hook.js), so this needs no build of the other packages.
+const PACKAGE = path.resolve(__dirname, '..');
+const MAIN = path.join(PACKAGE, 'dist/main.js');
+const HOOK = path.join(__dirname, 'support/workspace-sources-hook.js');
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KINKO_') && !['DATABASE_URL', 'NODE_ENV', 'PORT', 'INIT_CWD'].includes(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+
+function start(cwd: string, env: Record<string, string>, args: string[] = []): Running {
+  const child = spawn(process.execPath, ['--conditions=@kinko/source', '-r', HOOK, MAIN, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function waitFor(running: Running, text: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!running.stdout().includes(text)) {
+    if (running.child.exitCode !== null) throw new Error(`exited (${running.child.exitCode}) before "${text}":\n${running.stdout()}\n${running.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`no "${text}" within ${timeoutMs} ms:\n${running.stdout()}\n${running.stderr()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const field = (out: string, label: string): string => {
+  const match = new RegExp(`${label}\\s+(\\S+)`).exec(out);
+  if (!match?.[1]) throw new Error(`no "${label}" in:\n${out}`);
+  return match[1];
+};
+
+describe('node dist/main.js', () => {
+  const cwd = testTempDir('main');
+  const started: Running[] = [];
+  const env = { PORT: '0', KINKO_MODE: 'development', KINKO_SANDBOX: 'false', KINKO_LOG_LEVEL: 'warn' };
+
+  beforeAll(() => {
+    // Emit only (types are checked by `tsc --noEmit`); other packages need no dist.
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(PACKAGE, 'tsconfig.build.json'), '--noCheck'], { cwd: PACKAGE, stdio: 'pipe' });
+  }, 120_000);
+  afterAll(async () => {
+    for (const r of started) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    fs.rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('starts PostgreSQL and the API, serves, and stops cleanly on SIGINT; a second start reuses the data', async () => {
+    const first = start(cwd, env);
+    started.push(first);
+    await waitFor(first, 'Press Ctrl-C to stop.');
+    const out = first.stdout();
+    const url = field(out, 'API');
+    const tenantId = field(out, 'Demo tenant');
+    const apiKey = field(out, 'Demo API key');
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(out).toContain(`${url}/api/docs`);
+    expect(out).toMatch(/Connect URL\s+http:\/\/127\.0\.0\.1:\d+\/link\/connect\?token=ey/);
+    expect(out).toContain('(created now)');
+
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', database: 'up' });
+    const me = await fetch(`${url}/api/v2/tenant`, { headers: { authorization: `Bearer ${apiKey}` } });
+    expect(await me.json()).toMatchObject({ id: tenantId, name: 'Kinko demo' });
+
+    const dataDir = path.join(cwd, '.kinko');
+    const pgDir = path.join(dataDir, 'pg');
+    const pgPid = Number(fs.readFileSync(path.join(pgDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    expect(fs.statSync(path.join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(dataDir, 'demo.json')).mode & 0o777).toBe(0o600);
+    if (process.getuid?.() === 0) expect(fs.statSync(pgDir).uid).not.toBe(0); // run by the unprivileged postgres user
+
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(first.stdout()).toContain('stopped');
+    expect(fs.existsSync(path.join(pgDir, 'postmaster.pid'))).toBe(false); // PostgreSQL shut down cleanly
+    expect(() => process.kill(pgPid, 0)).toThrow();
+    expect(fs.existsSync(path.join(pgDir, 'PG_VERSION'))).toBe(true); // and its data stays
+
+    const second = start(cwd, env);
+    started.push(second);
+    await waitFor(second, 'Press Ctrl-C to stop.');
+    expect(field(second.stdout(), 'Demo tenant')).toBe(tenantId);
+    expect(second.stdout()).not.toContain('(created now)');
+    const secondUrl = field(second.stdout(), 'API');
+    const again = await fetch(`${secondUrl}/api/v2/tenant`, { headers: { 'x-api-key': field(second.stdout(), 'Demo API key') } });
+    expect(await again.json()).toMatchObject({ id: tenantId });
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }, 180_000);
+
+  it('refuses to start with invalid settings, naming each one', async () => {
+    const bad = start(cwd, { ...env, PORT: 'eighty', KINKO_USER_TOKEN_TTL_SECONDS: '1' });
+    started.push(bad);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toMatch(/Invalid configuration:[\s\S]*PORT: must be a whole number[\s\S]*KINKO_USER_TOKEN_TTL_SECONDS: must be between 60 and 86400/);
+    expect(fs.existsSync(path.join(cwd, '.kinko', 'pg', 'postmaster.pid'))).toBe(false);
+  }, 60_000);
+});

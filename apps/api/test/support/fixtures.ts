@@ -1,0 +1,203 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Redacted } from 'effect';
+import { DataSource } from 'typeorm';
+import { BankAccount } from '../../src/accounts/bank-account.entity';
+import { UserTokensService } from '../../src/auth/user-tokens.service';
+import { DailyBalance } from '../../src/balances/daily-balance.entity';
+import { ConnectionStatusChange } from '../../src/connections/connection-status-change.entity';
+import { Connection } from '../../src/connections/connection.entity';
+import { Consent } from '../../src/connections/consent.entity';
+import { newId } from '../../src/database/ids';
+import { SecretsService } from '../../src/secrets/secrets.service';
+import { SyncAccountResult } from '../../src/sync/sync-account-result.entity';
+import { SyncSession } from '../../src/sync/sync-session.entity';
+import { SyncStage } from '../../src/sync/sync-stage.entity';
+import { UnattendedAccess } from '../../src/sync/unattended-access.entity';
+import { TenantsService } from '../../src/tenants/tenants.service';
+import { Transaction } from '../../src/transactions/transaction.entity';
+import { UsersService } from '../../src/users/users.service';
+
+/** Everything seeded for one user: one row (at least) in every user-owned table. */
+export interface SeededUser {
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly externalId: string;
+  /** A valid user token. */
+  readonly token: string;
+  readonly connectionId: string;
+  readonly consentId: string;
+  readonly accountId: string;
+  readonly bookedTransactionId: string;
+  readonly pendingTransactionId: string;
+  readonly sessionId: string;
+  /** The grant stored (encrypted) for the connection. */
+  readonly grantPlaintext: string;
+}
+
+/** A tenant with its API key and two users. */
+export interface SeededTenant {
+  readonly tenantId: string;
+  readonly apiKey: string;
+  readonly users: readonly [SeededUser, SeededUser];
+}
+
+/** Seeds one user's connection, consent, account, transactions, balance, session, ledger and secret. */
+export async function seedUserData(app: INestApplicationContext, tenantId: string, externalId: string): Promise<SeededUser> {
+  const ds = app.get(DataSource);
+  const user = await app.get(UsersService).create({ tenantId }, externalId);
+  const scope = { tenantId, userId: user.id };
+  const now = new Date();
+
+  const connectionId = newId();
+  await ds.getRepository(Connection).save({
+    id: connectionId,
+    ...scope,
+    connectorId: 'bank-common-api',
+    bankId: '0001',
+    aggregationStatus: 'success',
+    aggregationStatusChangedAt: now,
+    lastSuccessAt: now,
+    deactivated: false,
+  });
+  await ds.getRepository(ConnectionStatusChange).save([
+    { ...scope, connectionId, previousStatus: null, status: 'running.auth', changedAt: new Date(now.getTime() - 60_000), sessionId: null },
+    { ...scope, connectionId, previousStatus: 'running.auth', status: 'success', changedAt: now, sessionId: null },
+  ]);
+
+  const consentId = newId();
+  await ds.getRepository(Consent).save({
+    id: consentId,
+    ...scope,
+    connectionId,
+    externalId: `consent-${externalId}`,
+    status: 'valid',
+    invalidationReason: null,
+    previousStatus: 'received',
+    createDate: now,
+    expirationDate: new Date(now.getTime() + 90 * 86_400_000),
+    maxHistoryDays: 730,
+    scope: { accounts: true, balances: true, transactions: ['booked', 'pending'] },
+    lastScaAt: now,
+  });
+
+  const accountId = newId();
+  await ds.getRepository(BankAccount).save({
+    id: accountId,
+    ...scope,
+    connectionId,
+    consentId,
+    bankAccountId: `acc-${externalId}`,
+    iban: null,
+    accountNumber: '*****67',
+    currencyCode: 'JPY',
+    holderInfo: `Holder ${externalId}`,
+    holderType: 'individual',
+    isBusiness: false,
+    name: '普通預金',
+    type: '普通',
+    typeName: 'Ordinary deposit',
+    providerType: 'api',
+    importDate: now,
+    lastSyncDate: now,
+    lastTransactionDate: '2026-11-20',
+    syncError: null,
+    syncExecutionId: null,
+    syncStatus: 'active',
+    transactionSyncDate: now,
+    transactionSyncStatus: 'Completed',
+    isActive: true,
+    raw: { branch_code: '001' },
+  });
+
+  const bookedTransactionId = newId();
+  const pendingTransactionId = newId();
+  await ds.getRepository(Transaction).save([
+    {
+      id: bookedTransactionId,
+      ...scope,
+      accountId,
+      bankTransactionId: `tx-${externalId}-1`,
+      kind: 'booked',
+      transactionDate: '2026-11-20',
+      bookingDate: '2026-11-20',
+      amountMinor: -1200n,
+      currencyCode: 'JPY',
+      description: 'コンビニ',
+      balanceAfterMinor: 98_800n,
+      bankReference: null,
+      linkedBookedId: null,
+      flags: [],
+      lastFetchedAt: now,
+    },
+  ]);
+  await ds.getRepository(Transaction).save([
+    {
+      id: pendingTransactionId,
+      ...scope,
+      accountId,
+      bankTransactionId: `tx-${externalId}-0`,
+      kind: 'pending',
+      transactionDate: '2026-11-19',
+      bookingDate: null,
+      amountMinor: -1200n,
+      currencyCode: 'JPY',
+      description: 'コンビニ (pending)',
+      balanceAfterMinor: null,
+      bankReference: null,
+      linkedBookedId: bookedTransactionId,
+      flags: ['superseded'],
+      lastFetchedAt: now,
+    },
+  ]);
+  await ds.getRepository(DailyBalance).save({ accountId, date: '2026-11-20', ...scope, balanceMinor: 98_800n, currencyCode: 'JPY', source: 'bank' });
+
+  const sessionId = newId();
+  await ds.getRepository(SyncSession).save({
+    id: sessionId,
+    ...scope,
+    connectionId,
+    status: 'finished',
+    requestedBy: 'user',
+    parameters: { daysBack: 90 },
+    error: null,
+    startedAt: now,
+    finishedAt: now,
+  });
+  await ds.getRepository(SyncStage).save({ sessionId, stage: 'transactions', ...scope, status: 'finished', counts: { transactions: 2 }, startedAt: now, finishedAt: now, error: null });
+  await ds.getRepository(SyncAccountResult).save({ sessionId, accountId, ...scope, outcome: { accounts: 'ok', transactions: 'ok' }, recordedAt: now });
+  await ds.getRepository(UnattendedAccess).save({ ...scope, accountId, accessedAt: now, sessionId });
+
+  const grantPlaintext = `grant-canary-${externalId}-${newId()}`;
+  const secrets = app.get(SecretsService);
+  await secrets.store(scope, connectionId, 'grant', Redacted.make(grantPlaintext));
+  await secrets.reveal(scope, connectionId, 'grant', { actor: 'system:fixtures', reason: 'seed' }); // one audit row
+
+  const token = (await app.get(UserTokensService).mint(scope)).token;
+  return { tenantId, userId: user.id, externalId, token, connectionId, consentId, accountId, bookedTransactionId, pendingTransactionId, sessionId, grantPlaintext };
+}
+
+/** Seeds a tenant with an API key and two users, each with data in every table. */
+export async function seedTenant(app: INestApplicationContext, name: string): Promise<SeededTenant> {
+  const boot = await app.get(TenantsService).bootstrap(name);
+  const a = await seedUserData(app, boot.tenant.id, `${name}-user-a`);
+  const b = await seedUserData(app, boot.tenant.id, `${name}-user-b`);
+  return { tenantId: boot.tenant.id, apiKey: boot.apiKey.apiKey, users: [a, b] };
+}
+
+/**
+ * A checksum of every row of every table (except TypeORM's migration log): equal before
+ * and after a set of requests means they changed nothing.
+ */
+export async function databaseChecksum(ds: DataSource): Promise<Record<string, string>> {
+  const tables: { table_name: string }[] = await ds.query(
+    `select table_name from information_schema.tables
+      where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'typeorm_migrations'
+      order by table_name`,
+  );
+  const sums: Record<string, string> = {};
+  for (const { table_name } of tables) {
+    const [row] = (await ds.query(`select count(*)::text as n, coalesce(md5(string_agg(t::text, '|' order by t::text)), '') as h from "${table_name}" t`)) as { n: string; h: string }[];
+    sums[table_name] = `${row?.n}:${row?.h}`;
+  }
+  return sums;
+}
