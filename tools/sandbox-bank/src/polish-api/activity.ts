@@ -15,7 +15,8 @@
  * inserted transactions; {@link AccountActivity.doneRecord} maps them back to their origin.
  */
 import { addDays, dayNumber, fromDayNumber, weekday, type IsoDate } from '../calendar';
-import type { AccountLedger, LedgerEntry } from '../generator/ledger';
+import type { Ledger } from '../bank-common-api/layout-ledger';
+import type { LedgerEntry } from '../generator/ledger';
 import {
   POLISH_KINDS,
   POLISH_MAX_BOOKING_LAG,
@@ -130,6 +131,30 @@ export interface NewScheduledItem {
   readonly outcome?: 'execute' | 'reject';
 }
 
+/** A rejected payment added by a knob. */
+export interface NewRejectedItem {
+  /** Signed amount in minor units (normally negative). */
+  readonly amount: bigint;
+  /** Title (default: a generic transfer title). */
+  readonly description?: string;
+  /** Operation date (default today). */
+  readonly tradeDate?: IsoDate;
+  /** Why the bank refused it (default: lack of funds). */
+  readonly reason?: string;
+  /** When it was refused (default: the trade date). */
+  readonly rejectionDate?: IsoDate;
+}
+
+/** A cancelled payment added by a knob. */
+export interface NewCancelledItem {
+  /** Signed amount in minor units (normally negative). */
+  readonly amount: bigint;
+  /** Title (default: a generic transfer title). */
+  readonly description?: string;
+  /** Operation date (default today). */
+  readonly tradeDate?: IsoDate;
+}
+
 /** A booked transaction added by a knob. */
 export interface NewDoneItem {
   /** Signed amount in minor units. */
@@ -163,7 +188,7 @@ export interface ActivityAccount {
   readonly iban: Iban;
   readonly key: string;
   readonly kind: PolishAccountKind;
-  readonly ledger: AccountLedger;
+  readonly ledger: Ledger;
 }
 
 /** Options of {@link AccountActivity}. */
@@ -328,6 +353,26 @@ export class AccountActivity {
     const record: ItemRecord = { ...base, kind: 'scheduled' };
     const resolution: Resolution = item.outcome === 'reject' ? { kind: 'reject', reason: REJECTION_REASONS[0] } : { kind: 'book' };
     this.track(this.scheduled, { record, resolveOn: day, resolution }, today, nowSeconds);
+    return record;
+  }
+
+  /** Adds a rejected payment; returns its record. */
+  addRejected(item: NewRejectedItem, today: number, nowSeconds: number): ItemRecord {
+    const amount = knobAmount(item.amount);
+    const trade = this.knobTradeDay(item.tradeDate, today);
+    const base = this.knobRecord('r', amount, item.description ?? (amount > 0 ? 'Przelew przychodzący: Kinko test' : 'Przelew wychodzący: Kinko test'), trade, nowSeconds, today);
+    const record: ItemRecord = { ...base, kind: 'rejected', rejectionReason: item.reason ?? REJECTION_REASONS[0], rejectionDate: item.rejectionDate ?? base.tradeDate };
+    this.rejectedItems.push(record);
+    return record;
+  }
+
+  /** Adds a cancelled payment; returns its record. */
+  addCancelled(item: NewCancelledItem, today: number, nowSeconds: number): ItemRecord {
+    const amount = knobAmount(item.amount);
+    const trade = this.knobTradeDay(item.tradeDate, today);
+    const base = this.knobRecord('c', amount, item.description ?? (amount > 0 ? 'Przelew przychodzący: Kinko test' : 'Przelew wychodzący: Kinko test'), trade, nowSeconds, today);
+    const record: ItemRecord = { ...base, kind: 'cancelled' };
+    this.cancelledItems.push(record);
     return record;
   }
 

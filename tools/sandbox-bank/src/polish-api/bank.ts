@@ -74,6 +74,7 @@ export class PolishApiBank {
   readonly auth: AuthorizationServer;
   private current: PolishApiBankSettings;
   private removed = new Map<Iban, 400 | 403>();
+  private retryAfter = new Map<number, string>();
   private readonly pages = new Map<string, PageState>();
   private pendingInserts: Array<{ readonly iban: Iban; readonly page: number; readonly tx: NewDoneItem }> = [];
   private readonly accesses = new Map<string, number>();
@@ -120,6 +121,15 @@ export class PolishApiBank {
       addPending: (n, item) => withActivity(n, (a, today, s) => itemInfo(this.ctx(), a, a.activity.addPending(item, today, s))),
       addHold: (n, item) => withActivity(n, (a, today, s) => itemInfo(this.ctx(), a, a.activity.addHold(item, today, s))),
       addScheduled: (n, item) => withActivity(n, (a, today, s) => itemInfo(this.ctx(), a, a.activity.addScheduled(item, today, s))),
+      addRejected: (n, item) => withActivity(n, (a, today, s) => itemInfo(this.ctx(), a, a.activity.addRejected(item, today, s))),
+      addCancelled: (n, item) => withActivity(n, (a, today, s) => itemInfo(this.ctx(), a, a.activity.addCancelled(item, today, s))),
+      setRetryAfter: (status, value) => {
+        if (!Number.isInteger(status) || status < 100 || status > 599) throw new Error(`invalid status ${status}`);
+        if (value === undefined) this.retryAfter.delete(status);
+        // A header value must be one visible line.
+        else if (!/^[\x20-\x7e]+$/.test(value)) throw new Error('Retry-After must be printable ASCII');
+        else this.retryAfter.set(status, value);
+      },
       removeItem: (n, itemId) => {
         if (!account(n).activity.removeItem(itemId)) throw new Error(`no pending, hold or scheduled item ${itemId} on ${n}`);
       },
@@ -129,6 +139,7 @@ export class PolishApiBank {
         faults.set(config.faults);
         this.current = config.settings;
         this.removed = new Map();
+        this.retryAfter = new Map();
         this.pendingInserts = [];
       },
     };
@@ -202,6 +213,11 @@ export class PolishApiBank {
   /** Today in the bank's zone. */
   today(): IsoDate {
     return dateInZone(this.clock(), this.model.config.timeZone);
+  }
+
+  /** The Retry-After value injected `status` faults of this status carry ({@link PolishApiKnobs.setRetryAfter}). */
+  retryAfterFor(status: number): string | undefined {
+    return this.retryAfter.get(status);
   }
 
   /** Whether an account is currently removed by a knob. */

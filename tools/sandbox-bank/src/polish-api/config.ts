@@ -5,7 +5,7 @@
  * token lifetimes). Everything has a default except clients and users.
  */
 import type { JWK } from 'jose';
-import { assertTimeZone } from '../calendar';
+import { assertTimeZone, dayNumber, isIsoDate } from '../calendar';
 import type { FaultSettings } from '../faults';
 import { polishBank } from './banks';
 
@@ -30,6 +30,14 @@ export interface PolishApiAccountConfig {
   readonly activity?: boolean;
   /** The name the PSU gave the account (`accountNameClient`, ≤ 32 characters). */
   readonly name?: string;
+  /**
+   * An exact layout of the booked history instead of a generated spread: booked transactions
+   * per booking date (`{ '2020-05-01': 3, '2020-05-04': 1 }`). The history starts on the
+   * earliest date; days not named have none, and none are added after the last date.
+   * Excludes `transactions`, `historyDays` and `ongoing`. With kind `savings` every trade
+   * date equals its booking date (the savings profile has no card payments).
+   */
+  readonly transactionsByDate?: Readonly<Record<string, number>>;
 }
 
 /** A PSU (end user) of the bank. */
@@ -116,6 +124,8 @@ export interface PolishApiBankSettings {
   readonly unattendedAccessesPerDay: number | null;
   /** A refresh returns a new refresh token and retires the old one (default true). */
   readonly refreshTokenRotation: boolean;
+  /** A refresh also revokes the access token issued with the refresh token it spends (default false: it lives until it expires). */
+  readonly refreshRevokesAccessToken: boolean;
 }
 
 /** Default bank settings. */
@@ -131,6 +141,7 @@ export const DEFAULT_POLISH_API_SETTINGS: PolishApiBankSettings = {
   historyLimitMode: 'refuse',
   unattendedAccessesPerDay: null,
   refreshTokenRotation: true,
+  refreshRevokesAccessToken: false,
 };
 
 /** Options of one bank besides its clients and users. */
@@ -169,6 +180,8 @@ export interface NormalisedPolishAccount {
   readonly ongoing: boolean;
   readonly activity: boolean;
   readonly name: string | undefined;
+  /** Booked transactions per day number, for a laid-out history (see {@link PolishApiAccountConfig.transactionsByDate}). */
+  readonly layout: ReadonlyMap<number, number> | undefined;
 }
 
 /** A user config with defaults filled in (name and address stay optional: they come from the seed). */
@@ -244,6 +257,7 @@ export function normalisePolishBank(config: PolishApiBankConfig): NormalisedPoli
     const historyDays = u.historyDays ?? 1_460;
     const list = typeof u.accounts === 'number' || u.accounts === undefined ? defaultAccounts(u.accounts ?? 1, holderType) : u.accounts;
     const accounts = list.map((a): NormalisedPolishAccount => {
+      if (a.transactionsByDate !== undefined) return laidOutAccount(a, holderType, `${where}: user ${u.login}`);
       const transactions = a.transactions ?? perAccount;
       const days = a.historyDays ?? historyDays;
       if (!Number.isInteger(transactions) || transactions < 0 || transactions > MAX_TRANSACTIONS) throw new Error(`${where}: user ${u.login}: transactions must be an integer in 0..${MAX_TRANSACTIONS}`);
@@ -266,6 +280,7 @@ export function normalisePolishBank(config: PolishApiBankConfig): NormalisedPoli
         ongoing: a.ongoing ?? true,
         activity: a.activity ?? true,
         name: a.name,
+        layout: undefined,
       };
     });
     return { login: u.login, password: u.password, scaCode, name: u.name, address: u.address, holderType, accounts };
@@ -283,6 +298,7 @@ export function normalisePolishBank(config: PolishApiBankConfig): NormalisedPoli
       historyLimitMode: config.historyLimitMode,
       unattendedAccessesPerDay: config.unattendedAccessesPerDay,
       refreshTokenRotation: config.refreshTokenRotation,
+      refreshRevokesAccessToken: config.refreshRevokesAccessToken,
     }),
     tokenLifetimes: { ...DEFAULT_POLISH_API_TOKEN_LIFETIMES, ...config.tokenLifetimes },
   });
@@ -314,12 +330,48 @@ export function checkSettings(s: PolishApiBankSettings): PolishApiBankSettings {
   if (!Number.isInteger(s.unattendedHistoryDays) || s.unattendedHistoryDays < 0 || s.unattendedHistoryDays > 1460) throw new Error('unattendedHistoryDays must be an integer in 0..1460');
   if (s.historyLimitMode !== 'refuse' && s.historyLimitMode !== 'clamp') throw new Error('historyLimitMode must be refuse or clamp');
   if (s.unattendedAccessesPerDay !== null) positiveInt('unattendedAccessesPerDay', s.unattendedAccessesPerDay, 1_000_000);
+  if (typeof s.refreshTokenRotation !== 'boolean' || typeof s.refreshRevokesAccessToken !== 'boolean') throw new Error('refreshTokenRotation and refreshRevokesAccessToken must be booleans');
   const t = s.tokenLifetimes;
   for (const [name, v] of Object.entries(t)) {
     if (name === 'refreshTokenSeconds' && v === null) continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Error(`tokenLifetimes.${name} must be a positive number of seconds`);
   }
   return s;
+}
+
+/** Checks an account with `transactionsByDate` and turns its dates into day numbers. */
+function laidOutAccount(a: PolishApiAccountConfig, holderType: 'individual' | 'corporation', where: string): NormalisedPolishAccount {
+  if (a.transactions !== undefined || a.historyDays !== undefined || a.ongoing === true) {
+    throw new Error(`${where}: transactionsByDate excludes transactions, historyDays and ongoing`);
+  }
+  const layout = new Map<number, number>();
+  let total = 0;
+  for (const [date, count] of Object.entries(a.transactionsByDate ?? {})) {
+    if (!isIsoDate(date)) throw new Error(`${where}: transactionsByDate: ${date} is not a date YYYY-MM-DD`);
+    if (!Number.isInteger(count) || count < 0) throw new Error(`${where}: transactionsByDate: ${date} needs an integer count ≥ 0`);
+    layout.set(dayNumber(date), count);
+    total += count;
+  }
+  if (layout.size === 0) throw new Error(`${where}: transactionsByDate names no date`);
+  if (total > MAX_TRANSACTIONS) throw new Error(`${where}: transactionsByDate holds more than ${MAX_TRANSACTIONS} transactions`);
+  const currency = a.currency ?? 'PLN';
+  if (!/^[A-Z]{3}$/.test(currency)) throw new Error(`${where}: currency must be an ISO 4217 code`);
+  if (a.openingBalance !== undefined && (a.openingBalance < BigInt(Number.MIN_SAFE_INTEGER) || a.openingBalance > BigInt(Number.MAX_SAFE_INTEGER))) {
+    throw new Error(`${where}: openingBalance out of range`);
+  }
+  if (a.name !== undefined && a.name.length > 32) throw new Error(`${where}: account name longer than 32 characters`);
+  const days = [...layout.keys()];
+  return {
+    kind: a.kind ?? (holderType === 'corporation' ? 'business' : 'personal'),
+    currency,
+    transactions: total,
+    historyDays: Math.max(...days) - Math.min(...days) + 1,
+    openingBalance: a.openingBalance === undefined ? undefined : Number(a.openingBalance),
+    ongoing: false,
+    activity: a.activity ?? true,
+    name: a.name,
+    layout,
+  };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

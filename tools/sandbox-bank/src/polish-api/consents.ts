@@ -151,6 +151,8 @@ interface RefreshGrant {
   readonly clientId: string;
   readonly expiresAt: number | null;
   retired: boolean;
+  /** The access token last issued with this refresh token (revoked by a refresh when `refreshRevokesAccessToken`). */
+  accessToken: string;
 }
 
 /** A freshly issued token pair. */
@@ -306,10 +308,12 @@ export class AuthorizationServer {
       throw new PolishApiError('INVALID_GRANT', 'the refresh token is invalid, expired or already used');
     }
     const consent = this.live(grant.consentKey);
+    if (this.settings().refreshRevokesAccessToken) this.access.delete(grant.accessToken);
     if (!this.settings().refreshTokenRotation) {
       const accessToken = token();
       const seconds = this.accessSeconds(consent, now);
       this.access.set(accessToken, { consentKey: grant.consentKey, clientId: client.clientId, expiresAt: now + seconds * 1000, scaAt: null });
+      grant.accessToken = accessToken;
       return { accessToken, refreshToken, expiresIn: seconds, consent };
     }
     grant.retired = true;
@@ -408,7 +412,7 @@ export class AuthorizationServer {
     const seconds = this.accessSeconds(consent, now);
     this.access.set(accessToken, { consentKey: key, clientId: consent.clientId, expiresAt: now + seconds * 1000, scaAt });
     const refreshSeconds = this.settings().tokenLifetimes.refreshTokenSeconds;
-    this.refresh.set(refreshToken, { consentKey: key, clientId: consent.clientId, expiresAt: refreshSeconds === null ? null : now + refreshSeconds * 1000, retired: false });
+    this.refresh.set(refreshToken, { consentKey: key, clientId: consent.clientId, expiresAt: refreshSeconds === null ? null : now + refreshSeconds * 1000, retired: false, accessToken });
     return { accessToken, refreshToken, expiresIn: seconds, consent };
   }
 

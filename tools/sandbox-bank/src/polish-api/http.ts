@@ -92,6 +92,8 @@ export async function startPolishApiServer(bank: PolishApiBank, options: PolishA
       case 'status': {
         if (entry) entry.fault = `status:${fault.status}`;
         reply.code(fault.status);
+        const retryAfter = bank.retryAfterFor(fault.status);
+        if (retryAfter !== undefined) reply.header('retry-after', retryAfter);
         const body = fault.body ?? 'json';
         if (body === 'html') return reply.type('text/html; charset=utf-8').send(`<html><body><h1>${fault.status}</h1><p>Błąd systemu. Spróbuj później.</p></body></html>`);
         if (body === 'empty') return reply.send();

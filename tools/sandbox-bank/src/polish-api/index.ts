@@ -15,7 +15,7 @@ export {
 } from './config';
 export type { PolishApiKnobs, PolishApiTestHooks, PolishApiTruth, PolishApiTruthAccount, PolishApiTruthFilter } from './knobs';
 export type { PolishApiRequestParams } from './request';
-export type { ItemKind, NewDoneItem, NewHoldItem, NewPendingItem, NewScheduledItem } from './activity';
+export type { ItemKind, NewCancelledItem, NewDoneItem, NewHoldItem, NewPendingItem, NewRejectedItem, NewScheduledItem } from './activity';
 export { AIS_PRIVILEGES, type AisPrivilege, type ConsentRedirect, type ConsentStatus, type PolishApiConsentView, type PrivilegeGrant, type PrivilegeSet } from './consents';
 export { POLISH_API_ERRORS, type PolishApiErrorCode } from './errors';
 export type { PolishApiRequestLogEntry } from './http';

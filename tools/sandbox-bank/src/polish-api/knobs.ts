@@ -5,7 +5,7 @@
 import type { JWK } from 'jose';
 import type { IsoDate } from '../calendar';
 import type { FaultInjector } from '../faults';
-import type { ItemKind, NewDoneItem, NewHoldItem, NewPendingItem, NewScheduledItem } from './activity';
+import type { ItemKind, NewCancelledItem, NewDoneItem, NewHoldItem, NewPendingItem, NewRejectedItem, NewScheduledItem } from './activity';
 import type { PolishApiBankSettings, PolishApiTokenLifetimes } from './config';
 import type { ConsentRedirect, PolishApiConsentView } from './consents';
 import type { Iban } from './iban';
@@ -33,11 +33,20 @@ export interface PolishApiKnobs {
   addHold(accountNumber: string, item: NewHoldItem): Json;
   /** Adds a scheduled payment; returns it as getTransactionsScheduled lists it. */
   addScheduled(accountNumber: string, item: NewScheduledItem): Json;
+  /** Adds a rejected payment; returns it as getTransactionsRejected lists it. */
+  addRejected(accountNumber: string, item: NewRejectedItem): Json;
+  /** Adds a cancelled payment; returns it as getTransactionsCancelled lists it. */
+  addCancelled(accountNumber: string, item: NewCancelledItem): Json;
+  /**
+   * Sends `Retry-After: value` with every injected `status` fault of this status (e.g. a 503
+   * maintenance answer, or a 429 with an HTTP date); undefined removes it.
+   */
+  setRetryAfter(status: number, value: string | undefined): void;
   /** Makes a pending, hold or scheduled item disappear now (as a released hold does). */
   removeItem(accountNumber: string, itemId: string): void;
   /** Invalidates every access and refresh token (the bank forces every PSU through SCA again). */
   revokeAllTokens(): void;
-  /** Back to the configured settings and faults; removed accounts restored, queued inserts dropped. */
+  /** Back to the configured settings and faults; removed accounts restored, queued inserts dropped, Retry-After values cleared. */
   reset(): void;
 }
 

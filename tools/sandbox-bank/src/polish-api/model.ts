@@ -4,6 +4,7 @@
  * cancelled items) — built deterministically from the config, the seed and the anchor date.
  */
 import { dayNumber, type IsoDate } from '../calendar';
+import { LayoutLedger, type Ledger } from '../bank-common-api/layout-ledger';
 import { AccountLedger } from '../generator/ledger';
 import { businessAccount, personalAccount, polishCompany, polishPerson, savingsAccount } from '../generator/polish';
 import { logUniform, type LedgerProfile } from '../generator/profile';
@@ -58,8 +59,8 @@ export interface PolishAccount {
   readonly clientName: string | undefined;
   /** The holder. */
   readonly holder: PolishHolder;
-  /** Booked transactions (amounts in minor units). */
-  readonly ledger: AccountLedger;
+  /** Booked transactions (amounts in minor units): generated, or laid out exactly (`transactionsByDate`). */
+  readonly ledger: Ledger;
   /** Everything not (yet) booked, and what turned into bookings. */
   readonly activity: AccountActivity;
 }
@@ -131,17 +132,11 @@ function makeAccount(
   const opening =
     acc.openingBalance ??
     (acc.kind === 'savings' ? pickBy([1_000_000, 2_500_000, 5_000_000, 10_000_000], u) : acc.kind === 'business' ? logUniform(u, 2_000_000, 50_000_000) : logUniform(u, 100_000, 3_000_000));
-  const ledger = new AccountLedger({
-    seed,
-    accountId: key,
-    profile,
-    firstDay: anchor - acc.historyDays,
-    historyDays: acc.historyDays,
-    transactions: acc.transactions,
-    openingBalance: opening,
-    targetBalance: Math.max(opening, 200_000),
-    ongoing: acc.ongoing,
-  });
+  const common = { seed, accountId: key, profile, openingBalance: opening, targetBalance: Math.max(opening, 200_000) };
+  const ledger: Ledger =
+    acc.layout !== undefined
+      ? new LayoutLedger(common, acc.layout)
+      : new AccountLedger({ ...common, firstDay: anchor - acc.historyDays, historyDays: acc.historyDays, transactions: acc.transactions, ongoing: acc.ongoing });
   const base = { iban, key, login: user.login, kind: acc.kind, type: TYPES[acc.kind], currency: acc.currency, clientName: acc.name, holder, ledger };
   return { ...base, activity: new AccountActivity({ seed, bankCode: config.bankCode, account: base, anchor, enabled: acc.activity }) };
 }

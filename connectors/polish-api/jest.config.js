@@ -1,0 +1,4 @@
+// jose (request signing) ships ES modules only: like effect, it is compiled to CommonJS for jest.
+module.exports = require('../../jest.base.js')(__dirname, {
+  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm|effect/|@effect/|jose/)'],
+});
