@@ -1,5 +1,5 @@
 import { Result, Schema } from 'effect';
-import { type CalendarDate, dateInZone } from './calendar-date';
+import { type CalendarDate, dateFormatIn, dateInZone } from './calendar-date';
 
 /** A bank date or timestamp that cannot be read, or a time zone that does not exist. */
 export class BankDateParseError extends Schema.TaggedError<BankDateParseError>()('BankDateParseError', {
@@ -19,7 +19,7 @@ const isRealDate = (y: number, m: number, d: number): boolean => {
 /** Whether Intl knows the IANA time zone (it throws a RangeError for one it does not). */
 export function isTimeZone(timeZone: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-CA', { timeZone });
+    dateFormatIn(timeZone);
     return true;
   } catch {
     return false;

@@ -48,6 +48,19 @@ export const minDate = (a: CalendarDate, b: CalendarDate): CalendarDate => (a <=
  * Asia/Tokyo). The instant is a parameter: the domain never reads the clock.
  */
 export function dateInZone(instant: Date, timeZone: string): CalendarDate {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
-  return parts as CalendarDate; // en-CA formats as YYYY-MM-DD
+  return dateFormatIn(timeZone).format(instant) as CalendarDate; // en-CA formats as YYYY-MM-DD
+}
+
+// Building an Intl.DateTimeFormat costs far more than using one, and connectors convert
+// every transaction's timestamp: one formatter per zone, made on first use.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The cached YYYY-MM-DD formatter of a time zone; throws a RangeError for an unknown zone. */
+export function dateFormatIn(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formatters.set(timeZone, f);
+  }
+  return f;
 }
