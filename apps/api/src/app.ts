@@ -1,9 +1,11 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LogLevel } from '@nestjs/common';
-import type { Connector } from '@kinko/connector-sdk';
+import type { Clock, Connector } from '@kinko/connector-sdk';
 import { AppModule } from './app.module';
 import type { SettingsSource } from './config/config.module';
+import type { BankEntry } from './config/settings';
+import type { SyncSettings } from './sync/sync-options';
 import { createOpenApiDocument, serveOpenApi } from './http/openapi';
 import { kinkoValidationPipe } from './http/validation';
 import { MetricsService } from './metrics/metrics.service';
@@ -16,8 +18,14 @@ export interface CreateAppOptions {
   readonly logger?: false | LogLevel[];
   /** Request body limit in bytes (default from the settings, else 256 KiB). */
   readonly bodyLimitBytes?: number;
-  /** Connectors to register instead of the app's list (tests). */
+  /** Bare connectors to register (tests): banks of their own id, without config. */
   readonly connectors?: readonly Connector[];
+  /** Bank entries besides the settings' `KINKO_BANKS` (the development sandbox banks, tests). */
+  readonly banks?: readonly BankEntry[];
+  /** The app's clock (tests move it); default the system clock. */
+  readonly clock?: Clock;
+  /** Sync engine tuning (tests). */
+  readonly syncSettings?: Partial<SyncSettings>;
 }
 
 /** A route as Fastify registered it (what actually answers requests). */
@@ -52,7 +60,14 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   });
 
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ settings: options.settings, databaseUrl: options.databaseUrl, ...(options.connectors ? { connectors: options.connectors } : {}) }),
+    AppModule.forRoot({
+      settings: options.settings,
+      databaseUrl: options.databaseUrl,
+      ...(options.connectors ? { connectors: options.connectors } : {}),
+      ...(options.banks ? { banks: options.banks } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.syncSettings ? { syncSettings: options.syncSettings } : {}),
+    }),
     adapter,
     { logger, abortOnError: false },
   );

@@ -13,6 +13,7 @@ import {
 } from './cli/commands';
 import { InvalidSettingsError, type Settings, loadSettings } from './config/settings';
 import { startBanner, startKinko } from './server/start-kinko';
+import { workerCommand } from './server/start-worker';
 
 const io: CommandIo = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) };
 
@@ -77,6 +78,8 @@ async function main(argv: string[]): Promise<ExitCode> {
       return rotateMasterKeyCommand(settings, args, io);
     case 'migrate':
       return migrateCommand(settings, io);
+    case 'worker':
+      return workerCommand(settings, io.out);
     default:
       return 2;
   }

@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { loginAtBankPage } from '@kinko/sandbox-bank';
 import { testTempDir } from './support/test-env';
 
 // The main job as a real process: `node dist/main.js` in a fresh working directory, with
@@ -73,7 +74,9 @@ describe('node dist/main.js', () => {
     const apiKey = field(out, 'Demo API key');
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(out).toContain(`${url}/api/docs`);
-    expect(out).toMatch(/Connect URL\s+http:\/\/127\.0\.0\.1:\d+\/link\/connect\?token=ey/);
+    // No sandbox in this run: the banner says how to start a connect flow instead of a URL.
+    expect(out).toMatch(/Connect\s+curl -X POST -H "Authorization: Bearer <user token>" http:\/\/127\.0\.0\.1:\d+\/api\/v2\/connect\/<bankId>/);
+    expect(out).toMatch(/User token\s+ey/);
     expect(out).toContain('(created now)');
 
     const health = await fetch(`${url}/health`);
@@ -106,6 +109,30 @@ describe('node dist/main.js', () => {
     expect(await again.json()).toMatchObject({ id: tenantId });
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+  }, 180_000);
+
+  it('with the sandbox banks (development): the printed connect URL connects the demo user’s bank', async () => {
+    const sandboxCwd = testTempDir('main-sandbox');
+    try {
+      const running = start(sandboxCwd, { ...env, KINKO_SANDBOX: 'true' });
+      started.push(running);
+      await waitFor(running, 'Press Ctrl-C to stop.');
+      const out = running.stdout();
+      const url = field(out, 'API');
+      const connectUrl = field(out, 'Connect URL');
+      const login = /log in as (\S+) \/ (\S+);/.exec(out);
+      expect(login).not.toBeNull();
+      const bank = await loginAtBankPage(connectUrl, { id: login?.[1] as string, password: login?.[2] as string });
+      if (bank.outcome !== 'redirected') throw new Error(`the sandbox refused the demo login: ${bank.status}`);
+      expect(bank.location.startsWith(`${url}/api/v2/connect/callback?`)).toBe(true);
+      const connected = await fetch(bank.location, { headers: { accept: 'application/json' } });
+      expect(connected.status).toBe(200);
+      expect(await connected.json()).toMatchObject({ status: 'connected', bankId: 'sandbox-0001', sessionIds: [expect.any(String)] });
+      running.child.kill('SIGINT');
+      expect(await running.exited).toBe(0);
+    } finally {
+      fs.rmSync(sandboxCwd, { recursive: true, force: true });
+    }
   }, 180_000);
 
   it('refuses to start with invalid settings, naming each one', async () => {

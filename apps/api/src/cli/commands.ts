@@ -22,7 +22,8 @@ export type ExitCode = 0 | 1 | 2;
 
 /** The one-line help of each command. */
 export const COMMAND_HELP: Record<string, string> = {
-  serve: 'start the API (default; embedded PostgreSQL unless DATABASE_URL is set)',
+  serve: 'start the API (default; embedded PostgreSQL unless DATABASE_URL is set) and, unless KINKO_WORKER=false, a sync worker',
+  worker: 'run a sync worker only (no HTTP): sync jobs, watchdog, background refresh scheduler',
   'create-tenant': 'create a tenant and its first API key: create-tenant --name <name>',
   'create-api-key': 'mint another API key for a tenant: create-api-key --tenant <tenant id> [--label <label>]',
   'rotate-master-key': 're-wrap every data key under the current master key [--new-key (development key file only)] [--batch-size N]',

@@ -3,7 +3,7 @@
  * (http/problem.filter.ts) maps each `code` to one problem+json type. Services never throw
  * HTTP exceptions.
  */
-export type ErrorCode = 'validation' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'service-unavailable';
+export type ErrorCode = 'validation' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'bank-error' | 'service-unavailable';
 
 /** One invalid input: which field, and why. */
 export interface FieldIssue {
@@ -71,5 +71,21 @@ export class ServiceUnavailableError extends KinkoError {
   constructor(message = 'The service is temporarily unavailable.') {
     super(message);
     this.name = 'ServiceUnavailableError';
+  }
+}
+
+/**
+ * A bank refused or could not answer a call made for this request (login exchange,
+ * revocation): the connector's typed error, described without any secret.
+ */
+export class BankCallError extends KinkoError {
+  readonly code = 'bank-error';
+  constructor(
+    message: string,
+    /** The connector error's tag, e.g. `CredentialsInvalid`, `ServiceUnavailable`. */
+    readonly errorTag: string,
+  ) {
+    super(message);
+    this.name = 'BankCallError';
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
+import { Redacted } from 'effect';
 
 /** How the app runs: development creates conveniences (a local master key, a demo tenant). */
 export type KinkoMode = 'development' | 'production' | 'test';
@@ -8,6 +9,20 @@ export type KinkoMode = 'development' | 'production' | 'test';
 export interface ConfiguredMasterKey {
   readonly id: string;
   readonly key: Buffer;
+}
+
+/**
+ * One bank the deployment offers (an entry of `KINKO_BANKS`): its `bankId` (the id users
+ * sync, `POST /api/v2/bank/{bankId}/sync`), the connector package that speaks to it, and
+ * that package's own fields (base URL, client credentials…), checked by the package at
+ * start. Values of secret-looking fields (password, secret, api key, token) are `Redacted`.
+ */
+export interface BankEntry {
+  readonly bankId: string;
+  /** Id of a registered connector package, e.g. `bank-common-api`. */
+  readonly connector: string;
+  /** The package's fields, without `bankId` and `connector`. */
+  readonly options: Readonly<Record<string, unknown>>;
 }
 
 /** Nest log levels, the ones a setting may name. */
@@ -36,6 +51,12 @@ export interface Settings {
   readonly sandbox: boolean;
   /** Base URL printed and used in links; defaults to http://HOST:PORT. */
   readonly publicUrl: string | undefined;
+  /** The banks offered (`KINKO_BANKS`); development adds the sandbox banks at start. */
+  readonly banks: readonly BankEntry[];
+  /** Run the sync worker inside `serve` (`KINKO_WORKER`, default true); `worker` runs one alone. */
+  readonly worker: boolean;
+  /** Sync engine tuning (`KINKO_SYNC`: a JSON object of SyncSettings numbers, e.g. {"concurrency":8}). */
+  readonly sync: Readonly<Record<string, number>>;
 }
 
 /** One problem with one setting, named by its environment variable. */
@@ -70,6 +91,9 @@ export const SETTING_NAMES = [
   'KINKO_DEMO',
   'KINKO_SANDBOX',
   'KINKO_PUBLIC_URL',
+  'KINKO_BANKS',
+  'KINKO_WORKER',
+  'KINKO_SYNC',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -163,6 +187,10 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     publicUrl = fail('KINKO_PUBLIC_URL', 'must be an http:// or https:// URL');
   }
 
+  const banks = parseBanks(value('KINKO_BANKS'), (problem) => fail('KINKO_BANKS', problem));
+  const worker = flag('KINKO_WORKER', true);
+  const sync = parseSyncTuning(value('KINKO_SYNC'), (problem) => fail('KINKO_SYNC', problem));
+
   if (problems.length > 0) throw new InvalidSettingsError(problems);
   return {
     mode,
@@ -179,7 +207,89 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     demo,
     sandbox,
     publicUrl: publicUrl?.replace(/\/+$/, ''),
+    banks,
+    worker,
+    sync,
   };
+}
+
+/** The pattern of a bankId (the connector-id pattern of the SDK's manifest). */
+export const BANK_ID_PATTERN = /^[a-z][a-z0-9-]{1,62}$/;
+
+// Field names whose values are secrets: kept Redacted from here on, so a logged settings
+// object or bank entry prints `<redacted>`.
+const SECRET_FIELD = /(password|secret|api_?key|token|credential)/i;
+
+/**
+ * Parses `KINKO_BANKS`: a JSON array of `{ "bankId", "connector", …the package's fields }`.
+ * Shape problems are reported here (entry, field, why — never a value); the package checks
+ * its own fields when the app starts.
+ */
+export function parseBanks(raw: string | undefined, fail: (problem: string) => void): BankEntry[] {
+  if (raw === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    fail('must be a JSON array of bank entries ({ "bankId", "connector", … })');
+    return [];
+  }
+  if (!Array.isArray(parsed)) {
+    fail('must be a JSON array of bank entries ({ "bankId", "connector", … })');
+    return [];
+  }
+  const banks: BankEntry[] = [];
+  const seen = new Set<string>();
+  parsed.forEach((entry: unknown, i) => {
+    const where = `entry ${i + 1}`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return fail(`${where} must be an object`);
+    const { bankId, connector, ...rest } = entry as Record<string, unknown>;
+    let ok = true;
+    if (typeof bankId !== 'string' || !BANK_ID_PATTERN.test(bankId)) {
+      fail(`${where}: bankId must match ${BANK_ID_PATTERN.source}`);
+      ok = false;
+    } else if (seen.has(bankId)) {
+      fail(`${where}: bankId "${bankId}" appears twice`);
+      ok = false;
+    }
+    if (typeof connector !== 'string' || connector === '') {
+      fail(`${where}: connector must name a connector package (e.g. "bank-common-api")`);
+      ok = false;
+    }
+    if (!ok) return undefined;
+    seen.add(bankId as string);
+    const options = Object.fromEntries(
+      Object.entries(rest).map(([k, v]) => [k, typeof v === 'string' && SECRET_FIELD.test(k) ? Redacted.make(v, { label: `KINKO_BANKS ${k}` }) : v]),
+    );
+    banks.push({ bankId: bankId as string, connector: connector as string, options });
+    return undefined;
+  });
+  return banks;
+}
+
+/**
+ * Parses `KINKO_SYNC`: a JSON object of sync-engine numbers (names of SyncSettings, e.g.
+ * `{"concurrency": 8, "retryLimit": 6}`); the sync module checks the names it knows.
+ */
+export function parseSyncTuning(raw: string | undefined, fail: (problem: string) => void): Record<string, number> {
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    fail('must be a JSON object of numbers, e.g. {"concurrency": 8}');
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    fail('must be a JSON object of numbers, e.g. {"concurrency": 8}');
+    return {};
+  }
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(`${k} must be a number ≥ 0`);
+    else out[k] = v;
+  }
+  return out;
 }
 
 function parseMode(kinkoMode: string | undefined, nodeEnv: string | undefined, fail: (n: string, p: string) => undefined): KinkoMode {

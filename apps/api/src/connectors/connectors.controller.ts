@@ -1,11 +1,12 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import type { ConnectorRegistry } from '@kinko/connector-sdk';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { TenantApi } from '../auth/auth.decorators';
-import { ConnectorView } from './connector.dto';
+import { TenantApi, UserApi } from '../auth/auth.decorators';
+import { BankDirectory } from './bank-directory';
+import { BankView, ConnectorView } from './connector.dto';
 import { CONNECTOR_REGISTRY } from './connector-registry.token';
 
-/** Tenant API: the connectors (banks and standards) this deployment offers. */
+/** Tenant API: the connectors this deployment offers. */
 @ApiTags('tenant')
 @TenantApi()
 @Controller('api/v2/tenant/connectors')
@@ -17,5 +18,35 @@ export class ConnectorsController {
   @ApiOkResponse({ type: [ConnectorView] })
   list(): ConnectorView[] {
     return this.registry.list().map(ConnectorView.of);
+  }
+}
+
+/** Tenant API: the banks this deployment offers. */
+@ApiTags('tenant')
+@TenantApi()
+@Controller('api/v2/tenant/banks')
+export class BanksController {
+  constructor(private readonly banks: BankDirectory) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List the banks users can connect', description: 'Id, names (ja/en/pl), country, auth flow and capabilities of each.' })
+  @ApiOkResponse({ type: [BankView] })
+  list(): BankView[] {
+    return this.banks.list().map(BankView.ofBank);
+  }
+}
+
+/** User API: the banks the user can connect (for a bank picker). */
+@ApiTags('connect')
+@UserApi()
+@Controller('api/v2/banks')
+export class UserBanksController {
+  constructor(private readonly banks: BankDirectory) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List the banks the user can connect' })
+  @ApiOkResponse({ type: [BankView] })
+  list(): BankView[] {
+    return this.banks.list().map(BankView.ofBank);
   }
 }

@@ -1,20 +1,26 @@
-import { type Connector, createConnectorRegistry } from '@kinko/connector-sdk';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ConnectorsController } from './connectors.controller';
+import { BankDirectory } from './bank-directory';
 import { CONNECTOR_REGISTRY } from './connector-registry.token';
-import { REGISTERED_CONNECTORS } from './registered-connectors';
+import { BanksController, ConnectorsController, UserBanksController } from './connectors.controller';
 
-/** The connector registry, built once at start (duplicate ids are rejected there). */
+/**
+ * The banks this deployment offers ({@link BankDirectory}, built once at start by
+ * AppModule from the connector packages and the bank entries: an unknown package, a bad
+ * bank entry or a duplicate id stops the start there) and the SDK registry of their connectors.
+ */
 @Module({})
 export class ConnectorsModule {
-  /** `connectors` defaults to {@link REGISTERED_CONNECTORS}; tests pass their own. */
-  static forRoot(connectors: readonly Connector[] = REGISTERED_CONNECTORS): DynamicModule {
+  /** The module around an already built directory. */
+  static forRoot(directory: BankDirectory): DynamicModule {
     return {
       module: ConnectorsModule,
       global: true,
-      controllers: [ConnectorsController],
-      providers: [{ provide: CONNECTOR_REGISTRY, useFactory: () => createConnectorRegistry(connectors) }],
-      exports: [CONNECTOR_REGISTRY],
+      controllers: [ConnectorsController, BanksController, UserBanksController],
+      providers: [
+        { provide: BankDirectory, useValue: directory },
+        { provide: CONNECTOR_REGISTRY, useValue: directory.registry },
+      ],
+      exports: [BankDirectory, CONNECTOR_REGISTRY],
     };
   }
 }

@@ -4,9 +4,11 @@ import { DailyBalance } from '../balances/daily-balance.entity';
 import { ConnectionStatusChange } from '../connections/connection-status-change.entity';
 import { Connection } from '../connections/connection.entity';
 import { Consent } from '../connections/consent.entity';
+import { LinkSession } from '../connections/link-session.entity';
 import { ConnectionSecret } from '../secrets/connection-secret.entity';
 import { SyncAccountResult } from '../sync/sync-account-result.entity';
 import { SyncSession } from '../sync/sync-session.entity';
+import { SyncRateLimit } from '../sync/sync-rate-limit.entity';
 import { SyncStage } from '../sync/sync-stage.entity';
 import { UnattendedAccess } from '../sync/unattended-access.entity';
 import { ApiKey } from '../tenants/api-key.entity';
@@ -26,6 +28,7 @@ export const ENTITIES = [
   ConnectionStatusChange,
   Consent,
   ConnectionSecret,
+  LinkSession,
   BankAccount,
   Transaction,
   DailyBalance,
@@ -33,5 +36,6 @@ export const ENTITIES = [
   SyncStage,
   SyncAccountResult,
   UnattendedAccess,
+  SyncRateLimit,
   AuditLogEntry,
 ] as const;

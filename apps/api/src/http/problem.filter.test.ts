@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createTestApp, testSettings } from '../../test/support/test-app';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
-import { ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, UnauthorizedError, ValidationFailedError } from '../common/errors';
+import { BankCallError, ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, UnauthorizedError, ValidationFailedError } from '../common/errors';
 import { TenantsService } from '../tenants/tenants.service';
 import { PROBLEMS, problemType } from './problem';
 import { toProblem } from './problem.filter';
@@ -15,6 +15,7 @@ describe('toProblem', () => {
       [new ForbiddenError(), 'forbidden', 403],
       [new NotFoundError('User'), 'not-found', 404],
       [new ConflictError('x'), 'conflict', 409],
+      [new BankCallError('the bank is in maintenance', 'ServiceUnavailable'), 'bank-error', 502],
       [new ServiceUnavailableError(), 'service-unavailable', 503],
       [new Error('boom: secret internals'), 'internal', 500],
     ];

@@ -26,6 +26,8 @@ export function toProblem(error: unknown, instance: string | undefined): Problem
         return problem('not-found', { instance, detail: error.message });
       case 'conflict':
         return problem('conflict', { instance, detail: error.message });
+      case 'bank-error':
+        return problem('bank-error', { instance, detail: error.message });
       case 'service-unavailable':
         return problem('service-unavailable', { instance, detail: error.message });
       default:

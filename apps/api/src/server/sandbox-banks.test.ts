@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { startSandboxBanks } from './sandbox-banks';
+import { sandboxBankEntries, startSandboxBanks } from './sandbox-banks';
 
 // The sandbox is a development tool; start must work whatever it offers.
 describe('startSandboxBanks', () => {
@@ -39,5 +39,22 @@ describe('startSandboxBanks', () => {
     const sandbox = await startSandboxBanks('0.0.0.0', () => undefined);
     expect(sandbox?.banks.map((b) => b.bankCode)).toEqual(['0001']);
     expect(calls).toEqual([{ banks: ['bank-config'], host: '127.0.0.1' }]);
+  });
+
+  it('turns the sandbox banks into 銀行共通API bank entries named sandbox-<code>', () => {
+    const entries = sandboxBankEntries({
+      banks: [
+        { bankCode: '0001', bankName: 'みずほ銀行', url: 'http://127.0.0.1:4001', client: { apiKey: 'k', password: 'p' } },
+        { bankCode: '0009', bankName: 'Without client', url: 'http://127.0.0.1:4009' },
+      ],
+      close: async () => undefined,
+    });
+    expect(entries).toEqual([
+      {
+        bankId: 'sandbox-0001',
+        connector: 'bank-common-api',
+        options: { bankCode: '0001', bankName: { ja: 'みずほ銀行（サンドボックス）', en: 'みずほ銀行 (sandbox)', pl: 'みずほ銀行 (piaskownica)' }, baseUrl: 'http://127.0.0.1:4001', apiKey: 'k', password: 'p' },
+      },
+    ]);
   });
 });

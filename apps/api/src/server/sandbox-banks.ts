@@ -1,13 +1,19 @@
+import type { BankEntry } from '../config/settings';
+
 /** A bank the sandbox serves, as printed at start. */
 export interface RunningSandboxBank {
   readonly bankCode: string;
   readonly bankName: string;
   readonly url: string;
+  /** The client Kinko is registered as at the bank (development credentials). */
+  readonly client?: { readonly apiKey: string; readonly password: string };
 }
 
 /** The sandbox banks started with the app. */
 export interface RunningSandbox {
   readonly banks: readonly RunningSandboxBank[];
+  /** The demo end user's login at the sandbox banks, when the sandbox says. */
+  readonly demoLogin?: { readonly id: string; readonly password: string };
   close(): Promise<void>;
 }
 
@@ -16,6 +22,30 @@ export interface RunningSandbox {
 interface SandboxModule {
   startBankCommonApiSandbox?: (options: { banks: unknown; host?: string }) => Promise<RunningSandbox>;
   demoBanks?: (redirectDomains?: readonly string[]) => unknown;
+  DEMO_PASSWORD?: string;
+}
+
+/** The bankId a sandbox bank gets in the bank list: `sandbox-<bank code>`. */
+export const sandboxBankId = (bankCode: string): string => `sandbox-${bankCode}`;
+
+/**
+ * The sandbox's banks as bank entries of the 銀行共通API package (development: added to the
+ * configured banks at start, so the demo user can connect them).
+ */
+export function sandboxBankEntries(sandbox: RunningSandbox): BankEntry[] {
+  return sandbox.banks
+    .filter((b) => b.client !== undefined)
+    .map((b) => ({
+      bankId: sandboxBankId(b.bankCode),
+      connector: 'bank-common-api',
+      options: {
+        bankCode: b.bankCode,
+        bankName: { ja: `${b.bankName}（サンドボックス）`, en: `${b.bankName} (sandbox)`, pl: `${b.bankName} (piaskownica)` },
+        baseUrl: b.url,
+        apiKey: b.client?.apiKey,
+        password: b.client?.password,
+      },
+    }));
 }
 
 /**
@@ -36,7 +66,8 @@ export async function startSandboxBanks(host: string, warn: (message: string) =>
     return undefined;
   }
   try {
-    return await mod.startBankCommonApiSandbox({ banks: mod.demoBanks(), host: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host });
+    const sandbox = await mod.startBankCommonApiSandbox({ banks: mod.demoBanks(), host: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host });
+    return typeof mod.DEMO_PASSWORD === 'string' ? Object.assign(sandbox, { demoLogin: { id: 'demo', password: mod.DEMO_PASSWORD } }) : sandbox;
   } catch (e) {
     warn(`sandbox banks not started: ${e instanceof Error ? e.message : String(e)}`);
     return undefined;

@@ -6,8 +6,33 @@ import type { Settings } from '../config/settings';
 import { EmbeddedDatabase } from '../database/embedded-postgres';
 import { type DemoInfo, ensureDemo } from '../demo/demo';
 import { OPENAPI_PATHS } from '../http/openapi';
-import { LINK_PATHS } from '../link/link-paths';
-import { type RunningSandbox, startSandboxBanks } from './sandbox-banks';
+import { SyncWorker } from '../sync/sync-worker';
+import { ConnectService } from '../connections/connect.service';
+import { type RunningSandbox, sandboxBankEntries, sandboxBankId, startSandboxBanks } from './sandbox-banks';
+
+/** A redirect flow started for the demo user: open `url` in a browser to connect the sandbox bank. */
+export interface DemoConnect {
+  readonly bankId: string;
+  readonly bankName: string;
+  /** The sandbox bank's login page, bound to a link session of the demo user. */
+  readonly url: string;
+  readonly expiresAt: Date;
+  readonly login: { readonly id: string; readonly password: string } | undefined;
+}
+
+/** Starts a connect flow for the demo user at the first sandbox bank (undefined, with a warning, when it cannot). */
+async function startDemoConnect(app: NestFastifyApplication, demo: DemoInfo, sandbox: RunningSandbox, url: string, warn: (m: string) => void): Promise<DemoConnect | undefined> {
+  const bank = sandbox.banks.find((b) => b.client !== undefined);
+  if (!bank) return undefined;
+  const bankId = sandboxBankId(bank.bankCode);
+  try {
+    const started = await app.get(ConnectService).begin({ tenantId: demo.tenantId, userId: demo.userId }, bankId, { origin: url });
+    return { bankId, bankName: bank.bankName, url: started.redirectUrl, expiresAt: started.expiresAt, login: sandbox.demoLogin };
+  } catch (e) {
+    warn(`no demo connect URL: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+}
 
 /** A running Kinko: HTTP API, its database, and (development) the sandbox banks. */
 export interface RunningKinko {
@@ -17,6 +42,8 @@ export interface RunningKinko {
   /** Where the database is: DATABASE_URL (host only) or the embedded cluster. */
   readonly database: { readonly embedded: boolean; readonly description: string };
   readonly demo: DemoInfo | undefined;
+  /** A connect flow started for the demo user at the first sandbox bank (development). */
+  readonly demoConnect: DemoConnect | undefined;
   readonly sandbox: RunningSandbox | undefined;
   /** Stops everything, in order: HTTP server and app (pool), sandbox banks, embedded PostgreSQL. */
   stop(): Promise<void>;
@@ -59,8 +86,15 @@ export async function startKinko(settings: Settings): Promise<RunningKinko> {
     const sandbox = settings.sandbox ? await startSandboxBanks(settings.host, (m) => logger.warn(m)) : undefined;
     if (sandbox) stops.push(() => sandbox.close());
 
-    const app = await createApp({ settings: { settings }, databaseUrl });
+    // Development: the sandbox's banks join the configured ones (KINKO_BANKS).
+    const app = await createApp({ settings: { settings }, databaseUrl, ...(sandbox ? { banks: sandboxBankEntries(sandbox) } : {}) });
     stops.push(() => app.close());
+    if (settings.worker) {
+      // API and sync worker in one process by default; `worker` runs more of them alone.
+      const worker = app.get(SyncWorker);
+      await worker.start();
+      stops.push(() => worker.stop());
+    }
     await app.listen(settings.port, settings.host);
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : settings.port;
@@ -68,7 +102,8 @@ export async function startKinko(settings: Settings): Promise<RunningKinko> {
     const url = settings.publicUrl ?? `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
 
     const demo = settings.demo ? await ensureDemo(app, settings) : undefined;
-    return { app, url, database, demo, sandbox, stop: stopAll };
+    const demoConnect = demo && sandbox ? await startDemoConnect(app, demo, sandbox, url, (m) => logger.warn(m)) : undefined;
+    return { app, url, database, demo, demoConnect, sandbox, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;
@@ -91,9 +126,20 @@ export function startBanner(kinko: RunningKinko, settings: Settings): string[] {
       `  Demo API key   ${demo.apiKey}`,
       `                 (kept in ${demo.file}, mode 0600; delete the file to get a new key on the next start)`,
       `  Demo user      ${demo.userExternalId} (${demo.userId})`,
-      `  Connect URL    ${kinko.url}${LINK_PATHS.connect}?token=${demo.userToken}`,
+      `  User token     ${demo.userToken}`,
       `                 (valid until ${demo.userTokenExpiresAt.toISOString()}; mint another: curl -X POST -H "Authorization: Bearer <demo API key>" ${kinko.url}/api/v2/tenant/users/${demo.userId}/tokens)`,
     );
+    const connect = kinko.demoConnect;
+    if (connect) {
+      lines.push(
+        `  Connect URL    ${connect.url}`,
+        `                 (open it in a browser: the ${connect.bankName} sandbox login${connect.login ? `, log in as ${connect.login.id} / ${connect.login.password}` : ''}; ` +
+          `back at Kinko the bank is connected and synced. Single use, valid until ${connect.expiresAt.toISOString()}. Another one: ` +
+          `curl -X POST -H "Authorization: Bearer <user token>" ${kinko.url}/api/v2/connect/${connect.bankId})`,
+      );
+    } else {
+      lines.push(`  Connect        curl -X POST -H "Authorization: Bearer <user token>" ${kinko.url}/api/v2/connect/<bankId>  (banks: GET ${kinko.url}/api/v2/banks)`);
+    }
   }
   for (const bank of kinko.sandbox?.banks ?? []) lines.push(`  Sandbox bank   ${bank.bankCode} ${bank.bankName}  ${bank.url}`);
   lines.push('Press Ctrl-C to stop.');

@@ -72,4 +72,11 @@ export class Transaction {
   /** Last time a fetch returned it; reconciliation of DeleteIfNotFetched kinds reads it. */
   @InstantColumn()
   lastFetchedAt!: Date;
+
+  /**
+   * Position in the bank's listing of the fetch that last returned it (with `lastFetchedAt`,
+   * the bank's order within a day: daily balances take the day's last transaction).
+   */
+  @Column('integer', { default: 0 })
+  bankOrder!: number;
 }

@@ -3,7 +3,7 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import { routesOf } from '../../src/app';
 import { OPENAPI_PATHS } from '../../src/http/openapi';
 import { type CatalogRoute, RouteCatalog } from '../../src/http/route-catalog';
-import type { SeededTenant, SeededUser } from '../support/fixtures';
+import { SEED_BANK, type SeededTenant, type SeededUser } from '../support/fixtures';
 
 // ── Extension points ─────────────────────────────────────────────────────────────────
 // A new route is covered automatically. A new path parameter name needs one line below:
@@ -17,11 +17,17 @@ export const PARAM_RESOLVERS: Readonly<Record<string, (owner: SeededUser) => str
   accountId: (u) => u.accountId,
   sessionId: (u) => u.sessionId,
   transactionId: (u) => u.bookedTransactionId,
+  // POST /api/v2/bank/{idType}/{idValue}/sync with idType connectionId (FIXED_PARAMS).
+  idValue: (u) => u.connectionId,
 };
 
 /** Path parameters that are not ids: one valid value each (not owner-specific). */
 export const FIXED_PARAMS: Readonly<Record<string, string>> = {
   stage: 'transactions',
+  // A bank is not owned: any user may connect it. Syncing it concerns only the caller's own
+  // connections there (none → 404), so a foreign user's data is never reached through it.
+  bankId: SEED_BANK.bankId,
+  idType: 'connectionId',
 };
 
 /** Request bodies for routes whose OpenAPI schema cannot yield a valid sample ("METHOD /path"). */

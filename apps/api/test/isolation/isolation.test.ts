@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { CatalogRoute } from '../../src/http/route-catalog';
 import { problemType } from '../../src/http/problem';
-import { type SeededTenant, databaseChecksum, seedTenant } from '../support/fixtures';
+import { SEED_BANK, type SeededTenant, databaseChecksum, seedTenant } from '../support/fixtures';
 import { createTestApp } from '../support/test-app';
 import { type TestDatabase, createTestDatabase } from '../support/test-database';
 import { type Probe, catalogOf, openApiOf, probesFor, unaccountedRoutes, unknownParams } from './harness';
@@ -30,7 +30,8 @@ describe('tenant isolation over every route', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    app = await createTestApp(db);
+    // The seeded bank is registered, so routes naming it (connect) reach their logic.
+    app = await createTestApp(db, { banks: [SEED_BANK] });
     tenantA = await seedTenant(app, 'tenant-a');
     tenantB = await seedTenant(app, 'tenant-b');
     catalog = catalogOf(app);

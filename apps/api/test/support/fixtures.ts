@@ -7,6 +7,8 @@ import { DailyBalance } from '../../src/balances/daily-balance.entity';
 import { ConnectionStatusChange } from '../../src/connections/connection-status-change.entity';
 import { Connection } from '../../src/connections/connection.entity';
 import { Consent } from '../../src/connections/consent.entity';
+import { LinkSession } from '../../src/connections/link-session.entity';
+import type { BankEntry } from '../../src/config/settings';
 import { newId } from '../../src/database/ids';
 import { SecretsService } from '../../src/secrets/secrets.service';
 import { SyncAccountResult } from '../../src/sync/sync-account-result.entity';
@@ -16,6 +18,18 @@ import { UnattendedAccess } from '../../src/sync/unattended-access.entity';
 import { TenantsService } from '../../src/tenants/tenants.service';
 import { Transaction } from '../../src/transactions/transaction.entity';
 import { UsersService } from '../../src/users/users.service';
+
+/**
+ * The bank every seeded connection is at. Register it (`createTestApp(db, { banks: [SEED_BANK] })`)
+ * to make it a known bank (connect flows start); its base URL answers nothing, so no bank
+ * call can succeed. The seeded connections keep `connector_id` `bank-common-api`, which no
+ * test registers: the sync engine skips them (unknown connector) and calls no bank.
+ */
+export const SEED_BANK: BankEntry = {
+  bankId: 'seed-bank',
+  connector: 'bank-common-api',
+  options: { bankCode: '0001', bankName: 'Seed Bank', baseUrl: 'http://127.0.0.1:9', apiKey: 'seed-api-key', password: 'seed-password' },
+};
 
 /** Everything seeded for one user: one row (at least) in every user-owned table. */
 export interface SeededUser {
@@ -30,6 +44,7 @@ export interface SeededUser {
   readonly bookedTransactionId: string;
   readonly pendingTransactionId: string;
   readonly sessionId: string;
+  readonly linkSessionId: string;
   /** The grant stored (encrypted) for the connection. */
   readonly grantPlaintext: string;
 }
@@ -53,7 +68,7 @@ export async function seedUserData(app: INestApplicationContext, tenantId: strin
     id: connectionId,
     ...scope,
     connectorId: 'bank-common-api',
-    bankId: '0001',
+    bankId: SEED_BANK.bankId,
     aggregationStatus: 'success',
     aggregationStatusChangedAt: now,
     lastSuccessAt: now,
@@ -166,6 +181,29 @@ export async function seedUserData(app: INestApplicationContext, tenantId: strin
   await ds.getRepository(SyncStage).save({ sessionId, stage: 'transactions', ...scope, status: 'finished', counts: { transactions: 2 }, startedAt: now, finishedAt: now, error: null });
   await ds.getRepository(SyncAccountResult).save({ sessionId, accountId, ...scope, outcome: { accounts: 'ok', transactions: 'ok' }, recordedAt: now });
   await ds.getRepository(UnattendedAccess).save({ ...scope, accountId, accessedAt: now, sessionId });
+  // The bank's shared request-rate state (a system row, not a user's: the same for every tenant).
+  await ds.query(`INSERT INTO sync_rate_limits (connector_id, tat) VALUES ($1, now()) ON CONFLICT DO NOTHING`, [SEED_BANK.bankId]);
+
+  const linkSessionId = newId();
+  await ds.getRepository(LinkSession).save({
+    id: linkSessionId,
+    ...scope,
+    bankId: SEED_BANK.bankId,
+    connectorId: 'bank-common-api',
+    stateHash: `seed-state-hash-${linkSessionId}`,
+    redirectUri: 'http://127.0.0.1/api/v2/connect/callback',
+    reconnectConnectionId: null,
+    verifierMasterKeyId: null,
+    verifierWrappedDataKey: null,
+    verifierNonce: null,
+    verifierCiphertext: null,
+    verifierAuthTag: null,
+    status: 'completed',
+    expiresAt: now,
+    usedAt: now,
+    connectionId,
+    error: null,
+  });
 
   const grantPlaintext = `grant-canary-${externalId}-${newId()}`;
   const secrets = app.get(SecretsService);
@@ -173,7 +211,7 @@ export async function seedUserData(app: INestApplicationContext, tenantId: strin
   await secrets.reveal(scope, connectionId, 'grant', { actor: 'system:fixtures', reason: 'seed' }); // one audit row
 
   const token = (await app.get(UserTokensService).mint(scope)).token;
-  return { tenantId, userId: user.id, externalId, token, connectionId, consentId, accountId, bookedTransactionId, pendingTransactionId, sessionId, grantPlaintext };
+  return { tenantId, userId: user.id, externalId, token, connectionId, consentId, accountId, bookedTransactionId, pendingTransactionId, sessionId, linkSessionId, grantPlaintext };
 }
 
 /** Seeds a tenant with an API key and two users, each with data in every table. */

@@ -1,4 +1,6 @@
-import type { Connector } from '@kinko/connector-sdk';
+import type { Clock, Connector } from '@kinko/connector-sdk';
+import type { BankEntry } from '../../src/config/settings';
+import type { SyncSettings } from '../../src/sync/sync-options';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app';
 import { type Settings, loadSettings } from '../../src/config/settings';
@@ -25,12 +27,22 @@ export function testSettings(env: Record<string, string> = {}): Settings {
 /** An initialised app (not listening; use `app.inject`) on a test database. */
 export async function createTestApp(
   db: TestDatabase,
-  options: { readonly settings?: Settings; readonly connectors?: readonly Connector[] } = {},
+  options: {
+    readonly settings?: Settings;
+    readonly connectors?: readonly Connector[];
+    /** Banks besides the settings' KINKO_BANKS (e.g. a sandbox bank, or fixtures' SEED_BANK). */
+    readonly banks?: readonly BankEntry[];
+    readonly clock?: Clock;
+    readonly syncSettings?: Partial<SyncSettings>;
+  } = {},
 ): Promise<NestFastifyApplication> {
   return createApp({
     settings: { settings: options.settings ?? testSettings() },
     databaseUrl: db.url,
     logger: false,
     ...(options.connectors ? { connectors: options.connectors } : {}),
+    ...(options.banks ? { banks: options.banks } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.syncSettings ? { syncSettings: options.syncSettings } : {}),
   });
 }

@@ -1,0 +1,55 @@
+import { describe, expect, it } from '@jest/globals';
+import { Redacted } from 'effect';
+import { InvalidSettingsError, loadSettings } from './settings';
+
+const base = { KINKO_MODE: 'test' };
+
+describe('KINKO_BANKS', () => {
+  it('is empty when unset', () => {
+    expect(loadSettings(base).banks).toEqual([]);
+  });
+
+  it('parses entries, keeps the package fields and redacts secret-looking ones', () => {
+    const [bank] = loadSettings({
+      ...base,
+      KINKO_BANKS: JSON.stringify([{ bankId: 'bca-0001', connector: 'bank-common-api', bankCode: '0001', baseUrl: 'https://x.example', apiKey: 'k-canary', password: 'p-canary' }]),
+    }).banks;
+    expect(bank?.bankId).toBe('bca-0001');
+    expect(bank?.connector).toBe('bank-common-api');
+    expect(bank?.options.bankCode).toBe('0001');
+    expect(Redacted.isRedacted(bank?.options.apiKey)).toBe(true);
+    expect(Redacted.value(bank?.options.password as Redacted.Redacted<string>)).toBe('p-canary');
+    // A logged settings object shows no secret.
+    expect(JSON.stringify(bank)).not.toContain('canary');
+  });
+
+  it('names every problem: not JSON, not an array, a bad bankId, a duplicate, a missing connector', () => {
+    const problems = (raw: string): string[] => {
+      try {
+        loadSettings({ ...base, KINKO_BANKS: raw });
+        return [];
+      } catch (e) {
+        expect(e).toBeInstanceOf(InvalidSettingsError);
+        return (e as InvalidSettingsError).problems.map((p) => `${p.name}: ${p.problem}`);
+      }
+    };
+    expect(problems('{')).toEqual(['KINKO_BANKS: must be a JSON array of bank entries ({ "bankId", "connector", … })']);
+    expect(problems('{}')).toEqual(['KINKO_BANKS: must be a JSON array of bank entries ({ "bankId", "connector", … })']);
+    expect(
+      problems(
+        JSON.stringify([
+          { bankId: 'Bad Id', connector: 'bank-common-api' },
+          { bankId: 'ok-bank', connector: 'bank-common-api' },
+          { bankId: 'ok-bank', connector: 'bank-common-api' },
+          { bankId: 'other', connector: '' },
+          7,
+        ]),
+      ),
+    ).toEqual([
+      'KINKO_BANKS: entry 1: bankId must match ^[a-z][a-z0-9-]{1,62}$',
+      'KINKO_BANKS: entry 3: bankId "ok-bank" appears twice',
+      'KINKO_BANKS: entry 4: connector must name a connector package (e.g. "bank-common-api")',
+      'KINKO_BANKS: entry 5 must be an object',
+    ]);
+  });
+});

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Clock } from '@kinko/connector-sdk';
+import { type BankCommonApiSandbox, loginAtBankPage, manualClock, startBankCommonApiSandbox } from '@kinko/sandbox-bank';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+import { SEED_BANK, type SeededTenant, seedTenant } from '../../test/support/fixtures';
+import { createTestApp } from '../../test/support/test-app';
+import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+import { LINK_SESSION_RETENTION_MS, LINK_SESSION_TTL_MS } from './connect.service';
+
+// The redirect connect flow's guards, against the 銀行共通API sandbox (app.inject: the
+// callback arrives at http://localhost, the redirect URI the flow registered).
+describe('connect flow (redirect, state + PKCE)', () => {
+  const clock = manualClock('2026-05-01T01:00:00Z');
+  const appClock: Clock = { now: () => clock(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+  const BANK = 'sandbox-0005';
+  let db: TestDatabase;
+  let sandbox: BankCommonApiSandbox;
+  let app: NestFastifyApplication;
+  let tenant: SeededTenant;
+  let auth: { authorization: string };
+  let ds: DataSource;
+
+  const begin = async (body: Record<string, unknown> = {}, bankId = BANK) =>
+    app.inject({ method: 'POST', url: `/api/v2/connect/${bankId}`, headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  const callback = (location: string, host = 'localhost') => {
+    const u = new URL(location);
+    return app.inject({ method: 'GET', url: `${u.pathname}${u.search}`, headers: { host } });
+  };
+  const loginFor = async (body: Record<string, unknown> = {}, options: { cancel?: boolean } = {}) => {
+    const started = await begin(body);
+    expect(started.statusCode).toBe(201);
+    const login = await loginAtBankPage(started.json<{ redirectUrl: string }>().redirectUrl, { id: 'kaori', password: 'pw-kaori' }, options);
+    if (login.outcome !== 'redirected') throw new Error(`login refused: ${login.status}`);
+    return { linkSessionId: started.json<{ linkSessionId: string }>().linkSessionId, location: login.location };
+  };
+  const linkSession = async (id: string) =>
+    ((await ds.query(`SELECT status, error, used_at IS NOT NULL AS used, verifier_ciphertext IS NULL AS wiped FROM link_sessions WHERE id = $1`, [id])) as unknown[])[0];
+  const connectionCount = async () => ((await ds.query(`SELECT count(*)::int AS n FROM connections WHERE user_id = $1`, [tenant.users[0].userId])) as Array<{ n: number }>)[0]?.n;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    sandbox = await startBankCommonApiSandbox({
+      banks: [{ bankCode: '0005', client: { apiKey: 'connect-test', password: 'connect-secret', redirectDomains: ['localhost'] }, users: [{ id: 'kaori', password: 'pw-kaori', accounts: 1, transactionsPerAccount: 5 }] }],
+      clock,
+    });
+    app = await createTestApp(db, {
+      clock: appClock,
+      banks: [
+        SEED_BANK,
+        { bankId: BANK, connector: 'bank-common-api', options: { bankCode: '0005', bankName: 'テスト銀行', baseUrl: sandbox.url('0005'), apiKey: 'connect-test', password: 'connect-secret' } },
+      ],
+    });
+    ds = app.get(DataSource);
+    tenant = await seedTenant(app, 'connect');
+    auth = { authorization: `Bearer ${tenant.users[0].token}` };
+  });
+  afterAll(async () => {
+    await app?.close();
+    await sandbox?.close();
+    await db?.drop();
+  });
+
+  it('starts with a login URL at the bank that carries the state and the PKCE challenge bound to our callback', async () => {
+    const res = await begin({ locale: 'ja' });
+    expect(res.statusCode).toBe(201);
+    const body = res.json<{ redirectUrl: string; linkSessionId: string; expiresAt: string }>();
+    const login = new URL(body.redirectUrl);
+    expect(`${login.origin}${login.pathname}`).toBe(`${sandbox.url('0005')}/auth/login`);
+    const redirectUri = new URL(login.searchParams.get('redirect_uri') as string);
+    expect(`${redirectUri.origin}${redirectUri.pathname}`).toBe('http://localhost/api/v2/connect/callback');
+    expect(redirectUri.searchParams.get('state_binding')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(new Date(body.expiresAt).getTime() - clock().getTime()).toBe(LINK_SESSION_TTL_MS);
+    const row = (await ds.query(`SELECT state_hash, verifier_ciphertext IS NOT NULL AS sealed FROM link_sessions WHERE id = $1`, [body.linkSessionId])) as Array<{ state_hash: string; sealed: boolean }>;
+    // The state itself is not stored, only its hash; the verifier only sealed.
+    expect(row[0]?.sealed).toBe(true);
+    expect(row[0]?.state_hash).not.toBe(redirectUri.searchParams.get('state'));
+  });
+
+  it('refuses a callback without state, with an unknown state, or arriving at another host than the redirect URI', async () => {
+    const none = await app.inject({ method: 'GET', url: '/api/v2/connect/callback?auth_token=x' });
+    expect([none.statusCode, none.json<{ errors: unknown }>().errors]).toEqual([400, [{ field: 'state', reason: 'state is required' }]]);
+    const unknown = await app.inject({ method: 'GET', url: '/api/v2/connect/callback?state=unknown&auth_token=x' });
+    expect(unknown.statusCode).toBe(404);
+
+    const { linkSessionId, location } = await loginFor();
+    const elsewhere = await callback(location, 'evil.example');
+    expect(elsewhere.statusCode).toBe(400);
+    expect(elsewhere.json<{ errors: Array<{ field: string }> }>().errors[0]?.field).toBe('redirect_uri');
+    expect(await linkSession(linkSessionId)).toMatchObject({ status: 'pending', used: false });
+    // The genuine callback still works, once.
+    expect((await callback(location)).statusCode).toBe(200);
+    expect((await callback(location)).statusCode).toBe(409);
+    expect(await linkSession(linkSessionId)).toMatchObject({ status: 'completed', used: true, wiped: true });
+  });
+
+  it('refuses a callback after the flow expired, and consumes it', async () => {
+    const before = await connectionCount();
+    const { linkSessionId, location } = await loginFor();
+    clock.advance(LINK_SESSION_TTL_MS + 1_000);
+    const late = await callback(location);
+    expect(late.statusCode).toBe(409);
+    expect(late.json<{ detail: string }>().detail).toContain('expired');
+    expect(await linkSession(linkSessionId)).toMatchObject({ status: 'failed', error: { code: 'expired' } });
+    expect(await connectionCount()).toBe(before);
+  });
+
+  it('the user declining at the bank is forbidden; a state bound to another PKCE verifier is refused', async () => {
+    const before = await connectionCount();
+    const declined = await loginFor({}, { cancel: true });
+    const res = await callback(declined.location);
+    expect(res.statusCode).toBe(403);
+    expect(await linkSession(declined.linkSessionId)).toMatchObject({ status: 'failed', error: { code: 'CredentialsInvalid' }, wiped: true });
+
+    const forged = await loginFor();
+    const u = new URL(forged.location);
+    u.searchParams.set('state_binding', 'A'.repeat(43));
+    const mismatch = await callback(u.toString());
+    expect(mismatch.statusCode).toBe(400);
+    expect(mismatch.json<{ errors: Array<{ field: string }> }>().errors[0]?.field).toBe('state');
+    expect(await connectionCount()).toBe(before);
+  });
+
+  it('answers 502 when the bank fails the token exchange', async () => {
+    const { location, linkSessionId } = await loginFor();
+    sandbox.bank('0005').knobs.faults.failNext(10, 500, { operations: ['POST /auth/token'] });
+    const res = await callback(location);
+    sandbox.bank('0005').knobs.faults.reset();
+    expect(res.statusCode).toBe(502);
+    expect(res.json<{ type: string }>().type).toBe('https://kinko.dev/problems/bank-error');
+    expect(await linkSession(linkSessionId)).toMatchObject({ status: 'failed' });
+  }, 60_000);
+
+  it('validates the start: unknown bank, unknown fields, a connection of another bank or of another user', async () => {
+    expect((await begin({}, 'no-such-bank')).statusCode).toBe(404);
+    const extra = await begin({ returnTo: 'https://evil.example' });
+    expect([extra.statusCode, extra.json<{ errors: unknown }>().errors]).toEqual([400, [{ field: 'returnTo', reason: 'returnTo is not a known field' }]]);
+    const otherBank = await begin({ connectionId: tenant.users[0].connectionId }); // the seeded connection is at seed-bank
+    expect([otherBank.statusCode, otherBank.json<{ errors: Array<{ field: string }> }>().errors[0]?.field]).toEqual([400, 'connectionId']);
+    expect((await begin({ connectionId: tenant.users[1].connectionId }, SEED_BANK.bankId)).statusCode).toBe(404);
+  });
+
+  it('forgets the user’s connect flows a week after they ended', async () => {
+    const count = async () => ((await ds.query(`SELECT count(*)::int AS n FROM link_sessions WHERE user_id = $1 AND bank_id = $2`, [tenant.users[0].userId, BANK])) as Array<{ n: number }>)[0]?.n ?? 0;
+    expect(await count()).toBeGreaterThan(3);
+    clock.advance(LINK_SESSION_RETENTION_MS + LINK_SESSION_TTL_MS + 60_000);
+    expect((await begin()).statusCode).toBe(201);
+    expect(await count()).toBe(1);
+  });
+});

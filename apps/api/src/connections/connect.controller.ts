@@ -1,0 +1,80 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiBadGatewayResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentUser, PublicRoute, UserApi } from '../auth/auth.decorators';
+import type { UserScope } from '../database/scoped-data';
+import { Problem } from '../http/problem';
+import { ConnectRequest, ConnectResultView, ConnectStartView } from './connect.dto';
+import { CONNECT_CALLBACK_PATH, ConnectService } from './connect.service';
+
+const originOf = (request: FastifyRequest): string => `${request.protocol}://${request.host}`;
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The redirect connect flow: start it (user token), and the bank's callback (public). */
+@ApiTags('connect')
+@Controller('api/v2/connect')
+export class ConnectController {
+  constructor(private readonly connect: ConnectService) {}
+
+  // Declared before `:bankId` so the literal path wins.
+  @Get('callback')
+  @PublicRoute()
+  @ApiOperation({
+    summary: 'OAuth callback: the bank sends the user back here',
+    description:
+      'Public: the `state` (single use, expires after 15 minutes) names the connect flow. On success the grant is stored encrypted, ' +
+      'the connection and its consent are created and the first sync starts. Answers JSON, or a small HTML page to a browser.',
+  })
+  @ApiProduces('application/json', 'text/html')
+  @ApiOkResponse({ type: ConnectResultView })
+  @ApiBadRequestResponse({ type: Problem, description: 'No state, or the callback did not arrive at the registered redirect URI.' })
+  @ApiNotFoundResponse({ type: Problem, description: 'No connect flow with this state.' })
+  @ApiConflictResponse({ type: Problem, description: 'The connect flow was already used, or has expired.' })
+  @ApiForbiddenResponse({ type: Problem, description: 'The user declined, or the bank refused the login.' })
+  @ApiBadGatewayResponse({ type: Problem, description: 'The bank failed to answer.' })
+  async callback(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ConnectResultView | string> {
+    const query = Object.fromEntries(Object.entries((request.query ?? {}) as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const result = ConnectResultView.of(await this.connect.complete({ query, origin: originOf(request), path: request.url.split('?')[0] ?? CONNECT_CALLBACK_PATH }));
+    void reply.header('cache-control', 'no-store');
+    if (!(request.headers.accept ?? '').includes('text/html')) return result;
+    void reply.type('text/html; charset=utf-8');
+    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Connected</title></head><body><h1>${
+      result.status === 'reconnected' ? 'Reconnected' : 'Connected'
+    }</h1><p>Bank ${escapeHtml(result.bankId)} is connected. Your accounts are being fetched; you can close this page.</p></body></html>`;
+  }
+
+  @Post(':bankId')
+  @HttpCode(201)
+  @UserApi()
+  @ApiOperation({
+    summary: 'Start connecting a bank (redirect flow)',
+    description:
+      'Returns the bank login URL to send the user to. Kinko binds a fresh OAuth state and PKCE pair (S256) to a server-side link session; ' +
+      'the bank sends the user back to GET /api/v2/connect/callback.',
+  })
+  @ApiCreatedResponse({ type: ConnectStartView })
+  @ApiNotFoundResponse({ type: Problem, description: 'No such bank (or connection to re-authorise).' })
+  @ApiConflictResponse({ type: Problem, description: 'The bank uses the credentials flow (Link page).' })
+  @ApiBadGatewayResponse({ type: Problem })
+  async begin(@CurrentUser() scope: UserScope, @Param('bankId') bankId: string, @Body() body: ConnectRequest, @Req() request: FastifyRequest): Promise<ConnectStartView> {
+    return ConnectStartView.of(
+      await this.connect.begin(scope, bankId, {
+        origin: originOf(request),
+        ...(body.connectionId ? { reconnectConnectionId: body.connectionId.toLowerCase() } : {}),
+        ...(body.locale ? { locale: body.locale } : {}),
+      }),
+    );
+  }
+}

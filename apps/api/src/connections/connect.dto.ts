@@ -1,0 +1,66 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import type { Locale } from '@kinko/connector-sdk';
+import { LANGUAGES } from '../http/language';
+import type { ConnectResult, ConnectStart } from './connect.service';
+
+/** Starting a redirect connect flow. */
+export class ConnectRequest {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Re-authorise this connection of the user at the bank (after its consent expired or was withdrawn) instead of creating a new one.' })
+  @IsOptional()
+  @IsUUID()
+  connectionId?: string;
+
+  @ApiPropertyOptional({ enum: LANGUAGES, description: 'Language of the bank login page, when the bank offers it.' })
+  @IsOptional()
+  @IsIn(LANGUAGES)
+  locale?: Locale;
+}
+
+/** Where to send the user to log in at the bank. */
+export class ConnectStartView {
+  @ApiProperty({ format: 'uuid' })
+  linkSessionId!: string;
+
+  @ApiProperty({ example: 'https://bank.example/auth/login?api_key=…&redirect_uri=…', description: "The bank's login page; send the user's browser there." })
+  redirectUrl!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'The bank must send the user back before this instant.' })
+  expiresAt!: string;
+
+  static of(s: ConnectStart): ConnectStartView {
+    return { linkSessionId: s.linkSessionId, redirectUrl: s.redirectUrl, expiresAt: s.expiresAt.toISOString() };
+  }
+}
+
+/** The bank sent the user back and granted access. */
+export class ConnectResultView {
+  @ApiProperty({ enum: ['connected', 'reconnected'] })
+  status!: 'connected' | 'reconnected';
+
+  @ApiProperty({ format: 'uuid' })
+  linkSessionId!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  connectionId!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  consentId!: string;
+
+  @ApiProperty({ example: 'bca-0001' })
+  bankId!: string;
+
+  @ApiProperty({ type: [String], description: 'The first sync (history as far back as the consent allows): poll GET /api/v2/bank/session/{sessionId}/status.' })
+  sessionIds!: string[];
+
+  static of(r: ConnectResult): ConnectResultView {
+    return {
+      status: r.reconnected ? 'reconnected' : 'connected',
+      linkSessionId: r.linkSessionId,
+      connectionId: r.connectionId,
+      consentId: r.consentId,
+      bankId: r.bankId,
+      sessionIds: [...r.sessionIds],
+    };
+  }
+}

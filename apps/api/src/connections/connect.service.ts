@@ -1,0 +1,370 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  type Clock,
+  type ConnectorError,
+  type ConnectorManifest,
+  type Grant,
+  type Granted,
+  type Locale,
+  createPkcePair,
+  createState,
+} from '@kinko/connector-sdk';
+import { type ConsentId, type ConsentScope, type MaxHistoryDays, StatusEvent, applyConsentChange, confirmConsent, parseAggregationStatus } from '@kinko/domain';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Redacted, Result } from 'effect';
+import { DataSource, IsNull, LessThan, MoreThan } from 'typeorm';
+import { BankAccount } from '../accounts/bank-account.entity';
+import { AuditLog } from '../audit/audit-log.service';
+import { InjectClock } from '../common/clock';
+import { BankCallError, ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../common/errors';
+import { InjectSettings } from '../config/config.module';
+import type { Settings } from '../config/settings';
+import { accountSyncStateOf, consentStatusColumns } from '../consents/consent-domain';
+import { BankDirectory, type RegisteredBank } from '../connectors/bank-directory';
+import { newId } from '../database/ids';
+import { ScopedData, type UserScope } from '../database/scoped-data';
+import { openSecret, sealSecret } from '../secrets/envelope';
+import type { MasterKeyring } from '../secrets/master-keyring';
+import { MASTER_KEYRING } from '../secrets/secrets.service';
+import { GrantVault } from '../sync/grant-vault';
+import { SyncService } from '../sync/sync.service';
+import { moveConnectionStatus, setConnectionStatus, statusBeforeDeactivation } from './connection-status';
+import { ConnectionStatusChange } from './connection-status-change.entity';
+import { Connection } from './connection.entity';
+import { Consent } from './consent.entity';
+import { LinkSession } from './link-session.entity';
+
+/** Path of the OAuth callback (public): the bank sends the user back here. */
+export const CONNECT_CALLBACK_PATH = '/api/v2/connect/callback';
+
+/** How long a started connect flow may take before its callback is refused. */
+export const LINK_SESSION_TTL_MS = 15 * 60_000;
+
+/** How long a user's ended connect flows are kept (for support) before the next start removes them. */
+export const LINK_SESSION_RETENTION_MS = 7 * 86_400_000;
+
+/**
+ * The status a new connection starts with. Connecting is the user's login at the bank: the
+ * connection is logged in and its first sync (started at once) fetches the data. The sync
+ * engine moves it on from here.
+ */
+export const NEW_CONNECTION_STATUS = 'running.auth';
+
+/** The start of a redirect flow: where to send the user. */
+export interface ConnectStart {
+  readonly linkSessionId: string;
+  /** The bank's login page (carries our state and the PKCE challenge, never the verifier). */
+  readonly redirectUrl: string;
+  readonly expiresAt: Date;
+}
+
+/** A completed connect flow. */
+export interface ConnectResult {
+  readonly linkSessionId: string;
+  readonly connectionId: string;
+  readonly consentId: string;
+  readonly bankId: string;
+  /** Whether an existing connection was re-authorised (reconnect) rather than a new one created. */
+  readonly reconnected: boolean;
+  /** The first sync (after SCA: the consent's whole history). */
+  readonly sessionIds: readonly string[];
+}
+
+/** Where the callback request arrived (to check it against the redirect URI given to the bank). */
+export interface CallbackRequest {
+  /** All query parameters of the callback, as received. */
+  readonly query: Readonly<Record<string, string>>;
+  /** `protocol://host[:port]` the request was addressed to. */
+  readonly origin: string;
+  /** The request path without the query. */
+  readonly path: string;
+}
+
+const DAY_MS = 86_400_000;
+const sha256url = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64url');
+const PKCE_PURPOSE = 'pkce-verifier';
+
+/**
+ * The redirect connect flow (OAuth 2.0 with PKCE S256): `begin` binds a fresh `state` and
+ * PKCE pair to a link session row and returns the bank's login URL; the bank sends the user
+ * back to {@link CONNECT_CALLBACK_PATH}, where `complete` accepts the state once, before it
+ * expires, at the exact redirect URI, exchanges the callback for a grant (stored only
+ * encrypted), creates the connection and its consent, and starts the first sync with SCA
+ * just performed.
+ */
+@Injectable()
+export class ConnectService {
+  private readonly logger = new Logger('Connect');
+
+  constructor(
+    private readonly data: ScopedData,
+    private readonly dataSource: DataSource,
+    private readonly banks: BankDirectory,
+    private readonly grants: GrantVault,
+    private readonly sync: SyncService,
+    private readonly audit: AuditLog,
+    @Inject(MASTER_KEYRING) private readonly keyring: MasterKeyring,
+    @InjectClock() private readonly clock: Clock,
+    @InjectSettings() private readonly settings: Settings,
+  ) {}
+
+  /**
+   * Starts connecting `bankId` (or re-authorising `reconnectConnectionId`, a connection of
+   * the user at that bank). `origin` is this server's origin as the caller reached it, used
+   * when KINKO_PUBLIC_URL is not set.
+   */
+  async begin(scope: UserScope, bankId: string, options: { readonly reconnectConnectionId?: string; readonly locale?: Locale; readonly origin: string }): Promise<ConnectStart> {
+    const bank = this.banks.require(bankId);
+    if (bank.manifest.authFlow !== 'redirect') {
+      throw new ConflictError(`${bankId} uses the credentials flow: connect it through the Link page.`);
+    }
+    if (options.reconnectConnectionId !== undefined) {
+      const target = await this.data.forUser(Connection, scope).get({ id: options.reconnectConnectionId });
+      if ((target.bankId ?? target.connectorId) !== bankId) {
+        throw new ValidationFailedError([{ field: 'connectionId', reason: `the connection is not at bank ${bankId}` }]);
+      }
+    }
+    const now = this.clock.now();
+    const id = newId(now.getTime());
+    const state = createState();
+    const pkce = createPkcePair();
+    const redirectUri = `${this.settings.publicUrl ?? options.origin}${CONNECT_CALLBACK_PATH}`;
+    const start = await this.banks.clientFor(bankId).auth.begin({
+      redirectUri,
+      state,
+      codeChallenge: pkce.challenge,
+      codeChallengeMethod: 'S256',
+      ...(options.locale ? { locale: options.locale } : {}),
+    });
+    if (!start.ok) throw bankError('The bank login could not be started', start.error);
+    if (start.value.type !== 'redirect') throw new ConflictError(`${bankId} asks for credentials: connect it through the Link page.`);
+
+    const sealed = sealSecret(this.keyring, Buffer.from(Redacted.value(pkce.verifier), 'ascii'), { tenantId: scope.tenantId, connectionId: id, purpose: PKCE_PURPOSE });
+    const expiresAt = new Date(now.getTime() + LINK_SESSION_TTL_MS);
+    // The user's flows that ended long ago are of no use any more (the audit log keeps what happened).
+    await this.data.forUser(LinkSession, scope).delete({ expiresAt: LessThan(new Date(now.getTime() - LINK_SESSION_RETENTION_MS)) });
+    await this.data.forUser(LinkSession, scope).insert({
+      id,
+      bankId,
+      connectorId: bank.connectorId,
+      stateHash: sha256url(state),
+      redirectUri,
+      reconnectConnectionId: options.reconnectConnectionId ?? null,
+      verifierMasterKeyId: sealed.masterKeyId,
+      verifierWrappedDataKey: sealed.wrappedDataKey,
+      verifierNonce: sealed.nonce,
+      verifierCiphertext: sealed.ciphertext,
+      verifierAuthTag: sealed.authTag,
+      status: 'pending',
+      expiresAt,
+      usedAt: null,
+      connectionId: null,
+      error: null,
+      createdAt: now,
+    });
+    return { linkSessionId: id, redirectUrl: start.value.url, expiresAt };
+  }
+
+  /**
+   * The bank's callback. Refused unless `state` names a pending link session, not used
+   * before (single use, claimed atomically), not expired, and the request arrived at the
+   * exact redirect URI that session gave the bank. The session is consumed even when the
+   * bank's answer then fails: a callback cannot be replayed.
+   */
+  async complete(request: CallbackRequest): Promise<ConnectResult> {
+    const state = request.query.state;
+    if (state === undefined || state === '') throw new ValidationFailedError([{ field: 'state', reason: 'state is required' }]);
+    const row = await this.findByState(state);
+    const now = this.clock.now();
+    const scope: UserScope = { tenantId: row.tenantId, userId: row.userId };
+    if (!this.arrivedAt(row.redirectUri, request)) {
+      throw new ValidationFailedError([{ field: 'redirect_uri', reason: 'the callback did not arrive at the redirect URI this connect flow registered' }]);
+    }
+    // Claim it: one UPDATE that only a pending, unused, unexpired session passes.
+    const claimed = await this.data.forUser(LinkSession, scope).update({ id: row.id, usedAt: IsNull(), status: 'pending', expiresAt: MoreThan(now) }, { usedAt: now });
+    if (claimed !== 1) {
+      if (row.usedAt !== null || row.status !== 'pending') throw new ConflictError('This connect flow was already completed or abandoned: start again.');
+      await this.fail(scope, row.id, 'expired', 'the connect flow expired before the bank sent the user back');
+      throw new ConflictError('This connect flow has expired: start again.');
+    }
+    const verifier = this.openVerifier(scope, row);
+    const bank = this.banks.get(row.bankId);
+    if (!bank) {
+      await this.fail(scope, row.id, 'unknown-bank', 'the bank is no longer offered');
+      throw new NotFoundError('Bank');
+    }
+    const outcome = await this.banks.clientFor(bank.bankId).auth.complete({ type: 'redirect', callbackParams: request.query, redirectUri: row.redirectUri, codeVerifier: verifier });
+    if (!outcome.ok) {
+      await this.fail(scope, row.id, outcome.error._tag, outcome.error.message);
+      throw bankError('The bank did not grant access', outcome.error);
+    }
+    if (outcome.value.type !== 'granted') {
+      await this.fail(scope, row.id, 'unexpected-challenge', 'the bank asked a question a redirect flow cannot relay');
+      throw new ConflictError('The bank asked for more than a redirect flow can handle: connect through the Link page.');
+    }
+    const result = await this.connect(scope, row, bank, outcome.value, now);
+    await this.audit.record({
+      tenantId: scope.tenantId,
+      actor: `user:${scope.userId}`,
+      action: result.reconnected ? 'connection.reconnect' : 'connection.create',
+      target: `connection:${result.connectionId}`,
+      details: { bankId: bank.bankId, linkSessionId: row.id, consentId: result.consentId },
+    });
+    return result;
+  }
+
+  private async findByState(state: string): Promise<LinkSession> {
+    // The state is found by its hash; the constant-time comparison guards the lookup's result.
+    const hash = sha256url(state);
+    // The one lookup not scoped by tenant and user: the public callback knows only the
+    // state, an unguessable value that names exactly one link session.
+    const row = await this.dataSource.getRepository(LinkSession).findOne({ where: { stateHash: hash } });
+    if (!row || !sameText(row.stateHash, hash)) throw new NotFoundError('Connect flow');
+    return row;
+  }
+
+  private arrivedAt(redirectUri: string, request: CallbackRequest): boolean {
+    const expected = new URL(redirectUri);
+    if (expected.pathname !== request.path) return false;
+    // Behind a proxy (KINKO_PUBLIC_URL set) the request's own origin is the proxy's business.
+    if (this.settings.publicUrl !== undefined) return true;
+    try {
+      // URL normalises both sides (case, default ports: `http://h:80` is `http://h`).
+      return expected.origin === new URL(request.origin).origin;
+    } catch {
+      return false;
+    }
+  }
+
+  private openVerifier(scope: UserScope, row: LinkSession): Redacted.Redacted<string> {
+    if (!row.verifierMasterKeyId || !row.verifierWrappedDataKey || !row.verifierNonce || !row.verifierCiphertext || !row.verifierAuthTag) {
+      throw new ConflictError('This connect flow was already completed or abandoned: start again.');
+    }
+    const plain = openSecret(
+      this.keyring,
+      { masterKeyId: row.verifierMasterKeyId, wrappedDataKey: row.verifierWrappedDataKey, nonce: row.verifierNonce, ciphertext: row.verifierCiphertext, authTag: row.verifierAuthTag },
+      { tenantId: scope.tenantId, connectionId: row.id, purpose: PKCE_PURPOSE },
+    );
+    const verifier = Redacted.make(plain.toString('ascii'), { label: 'PKCE verifier' });
+    plain.fill(0);
+    return verifier;
+  }
+
+  private async fail(scope: UserScope, id: string, code: string, message: string): Promise<void> {
+    await this.data.forUser(LinkSession, scope).update({ id }, { status: 'failed', error: { code, message }, ...wipedVerifier });
+  }
+
+  private async connect(scope: UserScope, row: LinkSession, bank: RegisteredBank, granted: Granted<Grant>, now: Date): Promise<ConnectResult> {
+    const consentId = newId(now.getTime());
+    const reconnecting = row.reconnectConnectionId !== null ? await this.data.forUser(Connection, scope).findOne({ id: row.reconnectConnectionId }) : null;
+    const connectionId = reconnecting?.id ?? newId(now.getTime());
+
+    await this.data.transaction(async (tx) => {
+      if (reconnecting) {
+        if (reconnecting.aggregationStatus === 'inactive') {
+          const before = await statusBeforeDeactivation(tx, scope, reconnecting.id);
+          const moved = before ? await moveConnectionStatus(tx, scope, reconnecting, StatusEvent.reactivated(parseAggregationStatus(before)), now, { deactivated: false }) : undefined;
+          // No settled status recorded to return to: the fresh login is the truth.
+          if (!moved || Result.isFailure(moved)) await setConnectionStatus(tx, scope, reconnecting, NEW_CONNECTION_STATUS, now, { deactivated: false });
+        }
+      } else {
+        await tx.forUser(Connection, scope).insert({
+          id: connectionId,
+          connectorId: bank.connectorId,
+          bankId: bank.bankId,
+          aggregationStatus: NEW_CONNECTION_STATUS,
+          aggregationStatusChangedAt: now,
+          lastSuccessAt: null,
+          deactivated: false,
+        });
+        await tx.forUser(ConnectionStatusChange, scope).insert({ connectionId, previousStatus: null, status: NEW_CONNECTION_STATUS, changedAt: now, sessionId: null });
+      }
+      await tx.forUser(Consent, scope).insert(newConsentRow(consentId, connectionId, bank.manifest, granted, now));
+      if (reconnecting) {
+        // The new consent covers the connection's accounts again (the domain's `granted`).
+        const accounts = await tx.forUser(BankAccount, scope).find({ where: { connectionId } });
+        for (const account of accounts) {
+          const state = applyConsentChange(accountSyncStateOf(account), 'granted');
+          await tx.forUser(BankAccount, scope).updateOne({ id: account.id }, { consentId, isActive: state.isActive });
+        }
+      }
+      await tx.forUser(LinkSession, scope).updateOne({ id: row.id }, { status: 'completed', connectionId, ...wipedVerifier });
+    });
+    await this.grants.storeGranted(scope, connectionId, bank.connector, granted, { now, scaAt: now });
+
+    let sessionIds: readonly string[] = [];
+    try {
+      sessionIds = (await this.sync.startSync(scope, { connectionIds: [connectionId] }, { requestedBy: 'user', scaJustPerformed: true })).sessionIds;
+    } catch (e) {
+      // The connection exists and holds its grant: a later sync request picks it up.
+      this.logger.error(`connection ${connectionId}: the first sync could not be started (${e instanceof Error ? e.name : 'error'})`);
+    }
+    return { linkSessionId: row.id, connectionId, consentId, bankId: bank.bankId, reconnected: reconnecting !== null, sessionIds };
+  }
+}
+
+const wipedVerifier = { verifierMasterKeyId: null, verifierWrappedDataKey: null, verifierNonce: null, verifierCiphertext: null, verifierAuthTag: null };
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * A connector error at the HTTP edge: the user declining or the bank refusing the login is
+ * `forbidden`; a callback that does not belong to this flow is `validation` (field state);
+ * everything else is the bank failing (`bank-error`, 502). Connector messages never carry
+ * secrets (SDK contract).
+ */
+function bankError(what: string, error: ConnectorError): Error {
+  const message = `${what}: ${error.message}`;
+  switch (error._tag) {
+    case 'CredentialsInvalid':
+    case 'LockedTemporary':
+    case 'LockedPermanent':
+    case 'ConsentRevoked':
+    case 'ConsentExpired':
+    case 'InterventionRequired':
+      return new ForbiddenError(message);
+    case 'PermanentError':
+      if (error.code === 'state_missing' || error.code === 'state_mismatch') return new ValidationFailedError([{ field: 'state', reason: error.message }]);
+      return new BankCallError(message, error._tag);
+    default:
+      return new BankCallError(message, error._tag);
+  }
+}
+
+/**
+ * The consent a fresh grant stands for: confirmed at once (a redirect login is the
+ * authorisation; domain `confirmConsent` from received), SCA performed now, expiring when
+ * the grant's refresh does — or after the bank's SCA validity when the grant does not say.
+ */
+function newConsentRow(id: string, connectionId: string, manifest: ConnectorManifest, granted: Granted<Grant>, now: Date): Partial<Consent> {
+  const scope: ConsentScope = {
+    data: ['accounts', ...(manifest.capabilities.balances ? (['balances'] as const) : []), 'transactions'],
+    transactionKinds: [...manifest.capabilities.transactions],
+  };
+  const expirationDate = granted.refreshExpiresAt ?? new Date(now.getTime() + manifest.limits.scaValidityDays * DAY_MS);
+  const received = {
+    id: id as ConsentId,
+    status: 'received' as const,
+    createdAt: now,
+    expirationDate,
+    scope,
+    maxHistoryDays: manifest.limits.maxHistoryDays as MaxHistoryDays,
+    lastScaAt: now,
+  };
+  const confirmed = Result.getOrThrow(confirmConsent(received));
+  return {
+    id,
+    connectionId,
+    externalId: null,
+    ...consentStatusColumns(confirmed),
+    createDate: now,
+    expirationDate,
+    maxHistoryDays: confirmed.maxHistoryDays,
+    scope: { data: [...scope.data], transactionKinds: [...scope.transactionKinds] },
+    lastScaAt: now,
+  };
+}

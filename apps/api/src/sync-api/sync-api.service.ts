@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { In } from 'typeorm';
+import { BankAccount } from '../accounts/bank-account.entity';
+import { ConflictError, NotFoundError, ValidationFailedError } from '../common/errors';
+import { Connection } from '../connections/connection.entity';
+import { Consent } from '../connections/consent.entity';
+import { BankDirectory } from '../connectors/bank-directory';
+import { isUuid } from '../database/ids';
+import { ScopedData, type UserScope } from '../database/scoped-data';
+import { SyncService, type StartSyncResult } from '../sync/sync.service';
+import { SYNC_ID_TYPES, type SyncIdType } from './sync-api.dto';
+
+const normaliseIban = (s: string): string => s.replace(/\s+/g, '').toUpperCase();
+
+/**
+ * The seed's sync entry points: resolve what the user named (a bank, or a connection,
+ * account, consent, IBAN or bank code) to their connections — anything not theirs is
+ * {@link NotFoundError} — and start a sync of them through the sync engine.
+ */
+@Injectable()
+export class SyncApiService {
+  constructor(
+    private readonly data: ScopedData,
+    private readonly banks: BankDirectory,
+    private readonly sync: SyncService,
+  ) {}
+
+  /** `POST /api/v2/bank/{bankId}/sync`: every connection of the user at the bank. */
+  async syncBank(scope: UserScope, bankId: string, daysBack: number | null): Promise<StartSyncResult> {
+    const found = await this.data.forUser(Connection, scope).find({ where: [{ bankId }, { connectorId: bankId }], take: 1 });
+    if (found.length === 0) throw new NotFoundError('Bank');
+    return this.started(await this.sync.startSync(scope, { bankId }, { requestedBy: 'user', daysBack }));
+  }
+
+  /** `POST /api/v2/bank/{idType}/{idValue}/sync`. */
+  async syncBy(scope: UserScope, idType: string, idValue: string, daysBack: number | null): Promise<StartSyncResult> {
+    if (!(SYNC_ID_TYPES as readonly string[]).includes(idType)) {
+      throw new ValidationFailedError([{ field: 'idType', reason: `idType must be one of ${SYNC_ID_TYPES.join(', ')}` }]);
+    }
+    const connectionIds = await this.connectionsOf(scope, idType as SyncIdType, idValue);
+    return this.started(await this.sync.startSync(scope, { connectionIds }, { requestedBy: 'user', daysBack }));
+  }
+
+  private async connectionsOf(scope: UserScope, idType: SyncIdType, idValue: string): Promise<string[]> {
+    const uuid = (resource: string): string => {
+      if (!isUuid(idValue)) throw new NotFoundError(resource);
+      return idValue.toLowerCase();
+    };
+    switch (idType) {
+      case 'connectionId':
+        return [(await this.data.forUser(Connection, scope).get({ id: uuid('Connection') })).id];
+      case 'accountId':
+        return [(await this.data.forUser(BankAccount, scope).get({ id: uuid('Account') })).connectionId];
+      case 'consentId':
+        return [(await this.data.forUser(Consent, scope).get({ id: uuid('Consent') })).connectionId];
+      case 'iban': {
+        const wanted = normaliseIban(idValue);
+        const accounts = await this.data.forUser(BankAccount, scope).find({ where: { isActive: true } });
+        const ids = [...new Set(accounts.filter((a) => a.iban !== null && normaliseIban(a.iban) === wanted).map((a) => a.connectionId))];
+        if (ids.length === 0) throw new NotFoundError('Account');
+        return ids;
+      }
+      case 'bankCode': {
+        const bankIds = this.banks.withBankCode(idValue).map((b) => b.bankId);
+        const connections = bankIds.length === 0 ? [] : await this.data.forUser(Connection, scope).find({ where: [{ bankId: In(bankIds) }, { connectorId: In(bankIds) }] });
+        if (connections.length === 0) throw new NotFoundError('Bank');
+        return connections.map((c) => c.id);
+      }
+    }
+  }
+
+  // Nothing started: say why instead of answering a session that does not exist.
+  private started(result: StartSyncResult): StartSyncResult {
+    if (result.sessionIds.length === 0) {
+      const why = result.skipped.map((s) => `connection ${s.connectionId}: ${s.reason}`).join('; ');
+      throw new ConflictError(`No sync was started (${why || 'no connection to sync'}).`);
+    }
+    return result;
+  }
+}

@@ -1,0 +1,206 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Client } from 'pg';
+import { LOCK_SPACE } from './sync-locks';
+import { SYNC_OPTIONS, SYNC_SETTINGS, type SyncModuleOptions, type SyncSettings } from './sync-options';
+
+/** The limits one connector's manifest sets for requests to its bank. */
+export interface BankLimits {
+  readonly maxConcurrency: number;
+  readonly requestsPerSecond: number;
+}
+
+/** No bank request slot became free in time: the attempt is given up and retried later. */
+export class BankSlotTimeoutError extends Error {
+  override readonly name = 'BankSlotTimeoutError';
+}
+
+/** What the limiter did (for metrics and the benchmark). */
+export interface BankLimiterStats {
+  /** Requests let through. */
+  readonly acquired: number;
+  /** Limiter queries sent (slot tries, rate reservations, releases). */
+  readonly queries: number;
+  /** Time those queries took (round trips, not counting waits for the limiter connection), ms. */
+  readonly overheadMs: number;
+  /** Time spent waiting for a slot or for the rate, ms. */
+  readonly waitedMs: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Per-bank request limits that hold across every worker process:
+ *
+ * - **Concurrency** — a semaphore of `maxConcurrency` slots, each a PostgreSQL advisory lock
+ *   keyed by (connector, slot) held by this process's limiter connection while a request is
+ *   in flight. A crashed process's connection closes and its slots are free at once.
+ *   (Advisory locks are re-entrant per connection, so the process also tracks the slots it
+ *   holds and only tries the others.)
+ * - **Rate** — a GCRA token bucket: one row per connector (`sync_rate_limits.tat`, the
+ *   theoretical arrival time), advanced by a single UPDATE per request that returns how long
+ *   to wait; bursts of up to a fifth of a second's worth of requests pass at once.
+ *
+ * Costs two to three short queries per request on one dedicated connection per process.
+ */
+@Injectable()
+export class BankLimiter implements BeforeApplicationShutdown {
+  private client: Client | undefined;
+  private connecting: Promise<Client> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly held = new Map<string, Set<number>>();
+  private readonly logger = new Logger('BankLimiter');
+  private stats = { acquired: 0, queries: 0, overheadMs: 0, waitedMs: 0 };
+  /** Per connector: the caller whose turn it is to look for a slot (the others wait in line, without polling). */
+  private readonly line = new Map<string, Promise<void>>();
+  private closed = false;
+
+  constructor(
+    @Inject(SYNC_OPTIONS) private readonly options: SyncModuleOptions,
+    @Inject(SYNC_SETTINGS) private readonly settings: SyncSettings,
+  ) {}
+
+  /** Counters since start. */
+  statistics(): BankLimiterStats {
+    return { ...this.stats };
+  }
+
+  /** Runs one bank request within the connector's limits (waits for a slot and for the rate). */
+  async run<T>(connectorId: string, limits: BankLimits, request: () => Promise<T>): Promise<T> {
+    const slot = await this.acquireSlot(connectorId, limits.maxConcurrency);
+    try {
+      await this.awaitRate(connectorId, limits.requestsPerSecond);
+      this.stats.acquired += 1;
+      return await request();
+    } finally {
+      await this.releaseSlot(connectorId, slot);
+    }
+  }
+
+  private async acquireSlot(connectorId: string, max: number): Promise<number> {
+    // One caller per connector and process polls the database; the others queue behind it.
+    const previous = this.line.get(connectorId) ?? Promise.resolve();
+    let done!: () => void;
+    const turn = new Promise<void>((resolve) => (done = resolve));
+    const tail = previous.then(() => turn);
+    this.line.set(connectorId, tail);
+    await previous;
+    try {
+      return await this.pollSlot(connectorId, max);
+    } finally {
+      done();
+      if (this.line.get(connectorId) === tail) this.line.delete(connectorId);
+    }
+  }
+
+  private async pollSlot(connectorId: string, max: number): Promise<number> {
+    const started = Date.now();
+    let pause = 5;
+    for (;;) {
+      const mine = this.held.get(connectorId) ?? new Set<number>();
+      this.held.set(connectorId, mine);
+      // Start at a random slot so processes do not all fight over slot 0.
+      const offset = Math.floor(Math.random() * max);
+      for (let i = 0; i < max; i += 1) {
+        const slot = (offset + i) % max;
+        if (mine.has(slot)) continue;
+        mine.add(slot); // reserve locally before the round trip: a concurrent caller skips it
+        const ok = await this.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_SPACE.connectorSlot, `${connectorId}:${slot}`]).then(
+          (rows) => rows[0]?.ok === true,
+          (e: unknown) => {
+            mine.delete(slot);
+            throw e;
+          },
+        );
+        if (ok) {
+          return slot;
+        }
+        mine.delete(slot);
+      }
+      if (Date.now() - started > this.settings.slotWaitMs) throw new BankSlotTimeoutError(`no request slot for ${connectorId} within ${this.settings.slotWaitMs} ms`);
+      const wait = pause + Math.random() * pause;
+      this.stats.waitedMs += wait;
+      await sleep(wait);
+      pause = Math.min(pause * 2, 50);
+    }
+  }
+
+  private async releaseSlot(connectorId: string, slot: number): Promise<void> {
+    try {
+      await this.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_SPACE.connectorSlot, `${connectorId}:${slot}`]);
+    } catch (e) {
+      this.logger.warn(`could not release a request slot of ${connectorId}: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.held.get(connectorId)?.delete(slot);
+    }
+  }
+
+  private async awaitRate(connectorId: string, rps: number): Promise<void> {
+    const intervalMs = 1000 / rps;
+    const burst = Math.max(1, Math.ceil(rps / 5));
+    const rows = await this.query<{ ahead_ms: string }>(
+      `INSERT INTO sync_rate_limits (connector_id, tat) VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond')
+       ON CONFLICT (connector_id) DO UPDATE SET tat = GREATEST(sync_rate_limits.tat, clock_timestamp()) + $2 * interval '1 millisecond'
+       RETURNING (EXTRACT(EPOCH FROM (tat - clock_timestamp())) * 1000)::text AS ahead_ms`,
+      [connectorId, intervalMs],
+    );
+    const wait = Number(rows[0]?.ahead_ms ?? 0) - burst * intervalMs;
+    if (wait > 0) {
+      this.stats.waitedMs += wait;
+      await sleep(wait);
+    }
+  }
+
+  /** Runs one query on the limiter connection (serialised: one connection, one query at a time). */
+  private query<R>(text: string, values: unknown[]): Promise<R[]> {
+    const run = async (): Promise<R[]> => {
+      const client = await this.connection();
+      const t = performance.now();
+      try {
+        return (await client.query(text, values)).rows as R[];
+      } catch (e) {
+        // A broken connection lost every slot it held: start over with a new one.
+        if (!this.client || (e as { code?: string }).code === undefined) this.drop();
+        throw e;
+      } finally {
+        this.stats.queries += 1;
+        this.stats.overheadMs += performance.now() - t;
+      }
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private connection(): Promise<Client> {
+    if (this.closed) return Promise.reject(new Error('the bank limiter is closed'));
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= (async () => {
+      const client = new Client({ connectionString: this.options.databaseUrl, application_name: 'kinko-bank-limiter' });
+      client.on('error', (e) => {
+        this.logger.warn(`limiter connection: ${e.message}`);
+        this.drop();
+      });
+      await client.connect();
+      this.client = client;
+      return client;
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private drop(): void {
+    const client = this.client;
+    this.client = undefined;
+    this.held.clear();
+    void client?.end().catch(() => undefined);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    await this.queue.catch(() => undefined);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,65 @@
+import { Logger } from '@nestjs/common';
+import { type AggregationStatus, type StatusEvent, aggregationStatusGroup, nextAggregationStatus, parseAggregationStatus } from '@kinko/domain';
+import type { EntityManager } from 'typeorm';
+
+const logger = new Logger('ConnectionStatus');
+
+// How far a run has come: a status at or beyond an event's target means the event already happened.
+const RUN_ORDER: Readonly<Record<string, number>> = { 'running.auth': 1, 'running.data': 2, 'running.intelligence': 3 };
+const EVENT_TARGET: Readonly<Partial<Record<StatusEvent['_tag'], number>>> = { RefreshRequested: 1, LoggedIn: 2, DataFetched: 3 };
+
+/**
+ * Whether an event the domain refuses was already applied by this very run: the worker
+ * holds the connection's run lock, so a `running.*` status it finds is its own (a connect
+ * flow that stored `running.auth`, or a crashed attempt of the same session).
+ */
+function alreadyApplied(from: AggregationStatus, event: StatusEvent): boolean {
+  const reached = RUN_ORDER[from];
+  const target = EVENT_TARGET[event._tag];
+  return reached !== undefined && target !== undefined && reached >= target;
+}
+
+/**
+ * Moves a connection's aggregation status through the domain's transition function (under
+ * a row lock), writes the change and its history row (`connection_status_history`). A
+ * refused move that the run already made is a no-op; any other refused move is logged and
+ * leaves the status alone (a status never takes a value the domain does not allow).
+ * Returns the status after the call.
+ */
+export async function moveConnection(
+  manager: EntityManager,
+  ids: { tenantId: string; userId: string; connectionId: string; sessionId: string | null },
+  event: StatusEvent,
+  now: Date,
+): Promise<AggregationStatus> {
+  const rows = (await manager.query(`SELECT aggregation_status FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR UPDATE`, [
+    ids.connectionId,
+    ids.tenantId,
+    ids.userId,
+  ])) as Array<{ aggregation_status: string }>;
+  const from = parseAggregationStatus(rows[0]?.aggregation_status ?? 'inactive');
+  const next = nextAggregationStatus(from, event);
+  if (next._tag === 'Failure') {
+    if (!alreadyApplied(from, event)) logger.warn(`connection ${ids.connectionId}: ${next.failure.message}`);
+    return from;
+  }
+  const to = next.success;
+  if (to === from) return from;
+  await manager.query(
+    `UPDATE connections SET aggregation_status = $4, aggregation_status_changed_at = $5,
+        last_success_at = CASE WHEN $4 = 'success' THEN $5 ELSE last_success_at END, updated_at = now()
+      WHERE id = $1 AND tenant_id = $2 AND user_id = $3`,
+    [ids.connectionId, ids.tenantId, ids.userId, to, now],
+  );
+  await manager.query(
+    `INSERT INTO connection_status_history (tenant_id, user_id, connection_id, previous_status, status, changed_at, session_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [ids.tenantId, ids.userId, ids.connectionId, from, to, now, ids.sessionId],
+  );
+  return to;
+}
+
+/** Whether a status means a run is under way (running or waiting for an answer). */
+export const isRunning = (status: string): boolean => {
+  const group = aggregationStatusGroup(parseAggregationStatus(status));
+  return group === 'running' || group === 'waiting';
+};

@@ -1,0 +1,68 @@
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { Clock, Connector, ConnectorClient, ConnectorRegistry } from '@kinko/connector-sdk';
+import { CONNECTOR_REGISTRY } from '../connectors/connector-registry.token';
+import { BankCallAudit } from './bank-call-audit';
+import { SYNC_CLOCK, type SyncClock } from './sync-clock';
+import { SYNC_OPTIONS, type SyncModuleOptions } from './sync-options';
+
+/** A registered connector that has no setup (config) in this deployment. */
+export class ConnectorNotConfiguredError extends Error {
+  override readonly name = 'ConnectorNotConfiguredError';
+  constructor(readonly connectorId: string) {
+    super(`connector "${connectorId}" is not registered or has no configuration in this deployment`);
+  }
+}
+
+/**
+ * One {@link ConnectorClient} per registered connector, created on first use from the
+ * connector's setup, with every HTTP attempt reported to the `bank.call` audit trail.
+ */
+@Injectable()
+export class ConnectorClients implements BeforeApplicationShutdown {
+  private readonly clients = new Map<string, ConnectorClient>();
+
+  constructor(
+    @Inject(CONNECTOR_REGISTRY) private readonly registry: ConnectorRegistry,
+    @Inject(SYNC_OPTIONS) private readonly options: SyncModuleOptions,
+    private readonly audit: BankCallAudit,
+    @Inject(SYNC_CLOCK) private readonly clock: SyncClock,
+  ) {}
+
+  /** Whether the connector is registered and configured. */
+  has(connectorId: string): boolean {
+    return this.registry.get(connectorId) !== undefined && this.options.connectorSetups?.[connectorId] !== undefined;
+  }
+
+  /** The registered connector (manifest, grant serialisation); {@link ConnectorNotConfiguredError} otherwise. */
+  connector(connectorId: string): Connector {
+    const connector = this.registry.get(connectorId);
+    if (!connector) throw new ConnectorNotConfiguredError(connectorId);
+    return connector;
+  }
+
+  /** The connector's client (created once per process); {@link ConnectorNotConfiguredError} when it has no setup. */
+  client(connectorId: string): ConnectorClient {
+    const existing = this.clients.get(connectorId);
+    if (existing) return existing;
+    const connector = this.connector(connectorId);
+    const setup = this.options.connectorSetups?.[connectorId];
+    if (!setup) throw new ConnectorNotConfiguredError(connectorId);
+    // The app's clock (tests move it): the connector dates grants and reads Retry-After with it.
+    const clock: Clock = 'sleep' in this.clock ? (this.clock as Clock) : { now: () => this.clock.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+    const client = connector.create({
+      config: setup.config,
+      clock,
+      ...(setup.extraAllowedHosts ? { extraAllowedHosts: setup.extraAllowedHosts } : {}),
+      ...(setup.http ? { http: setup.http } : {}),
+      onHttpCall: (event) => this.audit.record(event),
+    });
+    this.clients.set(connectorId, client);
+    return client;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.allSettled(clients.map((c) => c.close()));
+  }
+}

@@ -1,0 +1,74 @@
+import {
+  type Consent as DomainConsent,
+  type ConsentId,
+  type ConsentStatus,
+  type InvalidationReason,
+  type MaxHistoryDays,
+  type TransactionKind,
+  ConsentStatus as ConsentStatusSchema,
+  InvalidationReason as InvalidationReasonSchema,
+  transactionKinds,
+} from '@kinko/domain';
+import { Schema } from 'effect';
+import type { EntityManager } from 'typeorm';
+
+/** A consent row and its domain value. */
+export interface StoredConsent {
+  readonly id: string;
+  readonly consent: DomainConsent;
+  /** The expiration as stored (null: the bank set none; the domain value then holds a far-future date). */
+  readonly storedExpiration: Date | null;
+}
+
+const isStatus = Schema.is(ConsentStatusSchema);
+const isReason = Schema.is(InvalidationReasonSchema);
+// Older spellings some writers may use for the same statuses.
+const STATUS_ALIASES: Readonly<Record<string, ConsentStatus>> = { revoked: 'revokedByUser', deauthorized: 'revokedByUser', confirmed: 'valid', invalid: 'expired' };
+const REASON_ALIASES: Readonly<Record<string, InvalidationReason>> = { Deauthorized: 'RevokedByUser' };
+const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
+
+const statusOf = (s: string | null): ConsentStatus | undefined => (s === null ? undefined : isStatus(s) ? s : STATUS_ALIASES[s]);
+
+/**
+ * The connection's current consent: the newest one. Null when the connection has none
+ * (connectors without a consent notion: no consent limit applies beyond the bank's).
+ */
+export async function currentConsent(manager: EntityManager, scope: { tenantId: string; userId: string }, connectionId: string, lock = false): Promise<StoredConsent | null> {
+  const rows = (await manager.query(
+    `SELECT id, status, invalidation_reason, previous_status, create_date, expiration_date, max_history_days, scope, last_sca_at
+       FROM consents WHERE tenant_id = $1 AND user_id = $2 AND connection_id = $3
+      ORDER BY create_date DESC, id DESC LIMIT 1${lock ? ' FOR UPDATE' : ''}`,
+    [scope.tenantId, scope.userId, connectionId],
+  )) as Array<Record<string, unknown>>;
+  const r = rows[0];
+  if (!r) return null;
+  const rawScope = (r['scope'] as { data?: unknown; transactionKinds?: unknown } | null) ?? {};
+  const kinds = Array.isArray(rawScope.transactionKinds) ? (rawScope.transactionKinds.filter((k) => transactionKinds.includes(k as TransactionKind)) as TransactionKind[]) : [...transactionKinds];
+  const data = Array.isArray(rawScope.data) ? (rawScope.data.filter((d) => d === 'accounts' || d === 'balances' || d === 'transactions') as Array<'accounts' | 'balances' | 'transactions'>) : (['accounts', 'balances', 'transactions'] as const);
+  const status = statusOf(r['status'] as string) ?? 'rejected';
+  const previous = statusOf((r['previous_status'] as string | null) ?? null);
+  const reasonRaw = (r['invalidation_reason'] as string | null) ?? null;
+  const reason = reasonRaw === null ? undefined : isReason(reasonRaw) ? reasonRaw : REASON_ALIASES[reasonRaw];
+  const expiration = (r['expiration_date'] as Date | null) ?? null;
+  const lastScaAt = (r['last_sca_at'] as Date | null) ?? null;
+  const consent: DomainConsent = {
+    id: r['id'] as ConsentId,
+    status,
+    ...(reason ? { invalidationReason: reason } : {}),
+    ...(previous ? { previousStatus: previous } : {}),
+    createdAt: r['create_date'] as Date,
+    expirationDate: expiration ?? FAR_FUTURE,
+    scope: { data: [...data], transactionKinds: kinds },
+    maxHistoryDays: r['max_history_days'] as MaxHistoryDays,
+    ...(lastScaAt ? { lastScaAt } : {}),
+  };
+  return { id: r['id'] as string, consent, storedExpiration: expiration };
+}
+
+/** Writes a consent's status fields (after a domain rule changed them). */
+export async function saveConsentStatus(manager: EntityManager, scope: { tenantId: string; userId: string }, consent: DomainConsent): Promise<void> {
+  await manager.query(
+    `UPDATE consents SET status = $4, invalidation_reason = $5, previous_status = $6, updated_at = now() WHERE id = $1 AND tenant_id = $2 AND user_id = $3`,
+    [consent.id, scope.tenantId, scope.userId, consent.status, consent.invalidationReason ?? null, consent.previousStatus ?? null],
+  );
+}

@@ -1,0 +1,149 @@
+import {
+  type AccountId,
+  type AccountStageResult,
+  type ConnectionId,
+  type SessionId,
+  type StageCounts,
+  type StageState,
+  type SyncFailure,
+  type SyncSession as DomainSession,
+  type SyncStage as StageName,
+  sessionStatus,
+  syncStages,
+  zeroCounts,
+} from '@kinko/domain';
+import type { EntityManager } from 'typeorm';
+
+/** A stored session row (the columns the engine and the views read). */
+export interface SessionRow {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly connectionId: string;
+  readonly status: string;
+  readonly requestedBy: string;
+  readonly parameters: Record<string, unknown>;
+  readonly error: Record<string, unknown> | null;
+  readonly createdAt: Date;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+}
+
+/** One account's per-stage result as stored (the domain's AccountStageResult without the account id). */
+export type StoredAccountResult = Omit<AccountStageResult, 'accountId'>;
+
+interface StageRowDb {
+  stage: string;
+  status: string;
+  counts: Partial<StageCounts> | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  error: SyncFailure | null;
+}
+
+const countsOf = (c: Partial<StageCounts> | null): StageCounts => ({
+  requestsMade: c?.requestsMade ?? zeroCounts.requestsMade,
+  itemsFetched: c?.itemsFetched ?? zeroCounts.itemsFetched,
+  itemsWritten: c?.itemsWritten ?? zeroCounts.itemsWritten,
+  errors: c?.errors ?? zeroCounts.errors,
+});
+
+/** Reads one session of a user (null when it is not theirs or does not exist). */
+export async function findSessionRow(manager: EntityManager, scope: { tenantId: string; userId: string }, sessionId: string, lock = false): Promise<SessionRow | null> {
+  const rows = (await manager.query(
+    `SELECT id, tenant_id, user_id, connection_id, status, requested_by, parameters, error, created_at, started_at, finished_at
+       FROM sync_sessions WHERE id = $1 AND tenant_id = $2 AND user_id = $3${lock ? ' FOR UPDATE' : ''}`,
+    [sessionId, scope.tenantId, scope.userId],
+  )) as Array<Record<string, unknown>>;
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    id: r['id'] as string,
+    tenantId: r['tenant_id'] as string,
+    userId: r['user_id'] as string,
+    connectionId: r['connection_id'] as string,
+    status: r['status'] as string,
+    requestedBy: r['requested_by'] as string,
+    parameters: (r['parameters'] as Record<string, unknown>) ?? {},
+    error: (r['error'] as Record<string, unknown> | null) ?? null,
+    createdAt: r['created_at'] as Date,
+    startedAt: (r['started_at'] as Date | null) ?? null,
+    finishedAt: (r['finished_at'] as Date | null) ?? null,
+  };
+}
+
+/** Builds the domain session from its stored stage rows and per-account results. */
+export async function loadDomainSession(manager: EntityManager, row: SessionRow): Promise<DomainSession> {
+  const stageRows = (await manager.query(
+    `SELECT stage, status, counts, started_at, finished_at, error FROM sync_stages WHERE session_id = $1 AND tenant_id = $2 AND user_id = $3`,
+    [row.id, row.tenantId, row.userId],
+  )) as StageRowDb[];
+  const byStage = new Map(stageRows.map((s) => [s.stage, s]));
+  const stages: StageState[] = syncStages.map((stage) => {
+    const s = byStage.get(stage);
+    return s
+      ? { stage, status: s.status as StageState['status'], startedAt: s.started_at, endedAt: s.finished_at, counts: countsOf(s.counts), failure: s.error }
+      : { stage, status: 'pending', startedAt: null, endedAt: null, counts: zeroCounts, failure: null };
+  });
+  const accountRows = (await manager.query(
+    `SELECT account_id, outcome FROM sync_account_results WHERE session_id = $1 AND tenant_id = $2 AND user_id = $3 ORDER BY recorded_at, account_id`,
+    [row.id, row.tenantId, row.userId],
+  )) as Array<{ account_id: string; outcome: { results?: StoredAccountResult[] } }>;
+  const accountResults: AccountStageResult[] = [];
+  for (const a of accountRows) {
+    for (const r of a.outcome.results ?? []) accountResults.push({ ...r, accountId: a.account_id as AccountId });
+  }
+  return { id: row.id as SessionId, connectionId: row.connectionId as ConnectionId, createdAt: row.createdAt, stages, accountResults };
+}
+
+/** Inserts a new session row and its seven pending stage rows. */
+export async function insertSession(
+  manager: EntityManager,
+  session: { id: string; tenantId: string; userId: string; connectionId: string; requestedBy: string; parameters: Record<string, unknown>; createdAt: Date },
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO sync_sessions (id, tenant_id, user_id, connection_id, status, requested_by, parameters, created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $6::jsonb, $7)`,
+    [session.id, session.tenantId, session.userId, session.connectionId, session.requestedBy, JSON.stringify(session.parameters), session.createdAt],
+  );
+  const values = syncStages.map((_, i) => `($1, $${i + 4}, $2, $3, 'pending', '{}'::jsonb)`).join(', ');
+  await manager.query(`INSERT INTO sync_stages (session_id, stage, tenant_id, user_id, status, counts) VALUES ${values}`, [
+    session.id,
+    session.tenantId,
+    session.userId,
+    ...syncStages,
+  ]);
+}
+
+/**
+ * Writes what a domain move changed: every stage whose status, instants or failure differ
+ * (counts are added separately with {@link addStageCounts}, so concurrent page commits never
+ * overwrite each other), and the session's derived status.
+ */
+export async function saveSessionMove(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>, before: DomainSession, after: DomainSession): Promise<void> {
+  for (const s of after.stages) {
+    const old = before.stages.find((b) => b.stage === s.stage);
+    if (old && old.status === s.status && old.startedAt === s.startedAt && old.endedAt === s.endedAt && old.failure === s.failure) continue;
+    await manager.query(
+      `UPDATE sync_stages SET status = $4, started_at = $5, finished_at = $6, error = $7::jsonb WHERE session_id = $1 AND stage = $2 AND tenant_id = $3`,
+      [row.id, s.stage, row.tenantId, s.status, s.startedAt, s.endedAt, s.failure === null ? null : JSON.stringify(s.failure)],
+    );
+  }
+  const finished = after.stages.find((s) => s.stage === 'finished');
+  await manager.query(
+    `UPDATE sync_sessions SET status = $3, started_at = COALESCE(started_at, $4), finished_at = $5 WHERE id = $1 AND tenant_id = $2`,
+    [row.id, row.tenantId, sessionStatus(after), after.stages.find((s) => s.status !== 'pending')?.startedAt ?? null, finished?.status === 'completed' ? finished.endedAt : null],
+  );
+}
+
+/** Adds to one stage's stored counts (atomic in SQL: safe with concurrent page commits). */
+export async function addStageCounts(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId'>, stage: StageName, delta: Partial<StageCounts>): Promise<void> {
+  await manager.query(
+    `UPDATE sync_stages SET counts = jsonb_build_object(
+        'requestsMade', COALESCE((counts->>'requestsMade')::int, 0) + $4,
+        'itemsFetched', COALESCE((counts->>'itemsFetched')::int, 0) + $5,
+        'itemsWritten', COALESCE((counts->>'itemsWritten')::int, 0) + $6,
+        'errors', COALESCE((counts->>'errors')::int, 0) + $7)
+      WHERE session_id = $1 AND stage = $2 AND tenant_id = $3`,
+    [row.id, stage, row.tenantId, delta.requestsMade ?? 0, delta.itemsFetched ?? 0, delta.itemsWritten ?? 0, delta.errors ?? 0],
+  );
+}

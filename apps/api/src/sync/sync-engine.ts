@@ -1,0 +1,787 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Connector, ConnectorClient, ConnectorError, ConnectorManifest, Outcome, Page } from '@kinko/connector-sdk';
+import {
+  type AccountSessionOutcome,
+  type AccountStageResult,
+  type AccountId,
+  type CalendarDate,
+  type DateWindow,
+  type EndpointOutcome,
+  type StatusEvent as StatusEventType,
+  type SyncFailure,
+  type SyncSession as DomainSession,
+  type SyncStage as StageName,
+  type TransactionKind,
+  type TransactionKindOutcome,
+  addDays,
+  applyAccountSessionOutcome,
+  dateInZone,
+  dateWindow,
+  defaultHistoryLimits,
+  endpointFailed,
+  endpointOk,
+  evaluateConsent,
+  failStage,
+  finishSession,
+  isScaFresh,
+  recordAccountResult,
+  recordStageProgress,
+  completeStage,
+  startAccountSync,
+  startStage,
+  stageOf,
+  StatusEvent,
+  unattendedAccessBudget,
+} from '@kinko/domain';
+import { Result } from 'effect';
+import { DataSource, type EntityManager } from 'typeorm';
+import { NotFoundError } from '../common/errors';
+import { type StoredAccount, accountsOfConnection, refreshLastTransactionDate, saveAccountState, upsertAccounts } from './account-store';
+import { BankCallAudit } from './bank-call-audit';
+import { BankLimiter, BankSlotTimeoutError } from './bank-limiter';
+import { moveConnection } from './connection-status';
+import { ConnectorClients } from './connector-clients';
+import { type StoredConsent, currentConsent, saveConsentStatus } from './consent-store';
+import { GrantVault, type UsableGrant } from './grant-vault';
+import { type SessionRow, type StoredAccountResult, addStageCounts, findSessionRow, loadDomainSession, saveSessionMove } from './session-store';
+import { SYNC_CLOCK, type SyncClock } from './sync-clock';
+import { FatalSyncError, RetryableSyncError, dispositionOf, internalFailure } from './sync-failures';
+import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
+import type { SyncJobData } from './sync-queue';
+import { type CompletedKindFetch, completeReconciliation, deriveDailyBalances, writeBankBalances, writeTransactionPage } from './transaction-writer';
+
+/** A stored window (JSON) of one kind. */
+type StoredWindow = Pick<DateWindow, 'kind' | 'from' | 'to' | 'dateField' | 'mode' | 'limitedBy'>;
+
+/** What the worker remembers about one account within one session (sync_account_results.outcome.progress). */
+interface AccountProgress {
+  bankAccountId: string;
+  /** The scheduler's session found the account's unattended budget spent: not fetched. */
+  budgetSpent?: string;
+  /** An unattended access was recorded in the ledger for this session. */
+  accessRecorded?: boolean;
+  balances?: { state: 'ok' } | { state: 'failed'; failure: SyncFailure } | { state: 'skipped' };
+  windows?: Partial<Record<TransactionKind, StoredWindow>>;
+  kinds?: Partial<Record<TransactionKind, { state: 'done'; stamp: string; fetched: number; written: number } | { state: 'failed'; failure: SyncFailure }>>;
+  /** The complete reconciliation ran and the account's sync state was written. */
+  settled?: boolean;
+  intelligence?: boolean;
+}
+
+interface AccountRun {
+  readonly account: StoredAccount;
+  progress: AccountProgress;
+  results: StoredAccountResult[];
+}
+
+const DAY_MS = 86_400_000;
+const orThrow = <A, E>(r: Result.Result<A, E>): A => {
+  if (Result.isFailure(r)) throw r.failure instanceof Error ? r.failure : new Error(String(r.failure));
+  return r.success;
+};
+
+/** Everything one session's run works with. */
+class SessionRun {
+  session: DomainSession;
+  grant: UsableGrant | undefined;
+  accounts: AccountRun[] = [];
+  /** Set when one account's work hit a fatal or retryable error: the others stop between pages. */
+  abort: Error | undefined;
+  private refreshing: Promise<void> | undefined;
+  private forcedOnce = false;
+
+  constructor(
+    readonly row: SessionRow,
+    session: DomainSession,
+    readonly connector: Connector,
+    readonly client: ConnectorClient,
+    readonly consent: StoredConsent | null,
+    readonly now: Date,
+    readonly today: CalendarDate,
+  ) {
+    this.session = session;
+  }
+
+  get manifest(): ConnectorManifest {
+    return this.connector.manifest;
+  }
+
+  get scope(): { tenantId: string; userId: string } {
+    return { tenantId: this.row.tenantId, userId: this.row.userId };
+  }
+
+  get ids(): { tenantId: string; userId: string; connectionId: string; sessionId: string } {
+    return { ...this.scope, connectionId: this.row.connectionId, sessionId: this.row.id };
+  }
+
+  /** Refreshes the grant once per attempt when the bank refused it (shared by the accounts' flows). */
+  forceRefreshOnce(refresh: () => Promise<void>): Promise<void> | undefined {
+    if (this.refreshing) return this.refreshing;
+    if (this.forcedOnce) return undefined;
+    this.forcedOnce = true;
+    this.refreshing = refresh().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+}
+
+/** How a run ended (for the worker's logs and tests). */
+export type RunOutcome = 'finished' | 'already-finished' | 'missing' | 'busy';
+
+/**
+ * Runs one sync session: auth → accounts → balances → transactions → intelligence →
+ * finished, every move through the domain (session stages, aggregation status, consent,
+ * account sync state, date windows, reconciliation, daily balances). Resumable: stage and
+ * per-account progress are stored as they happen (each page of transactions commits with
+ * the session's progress), so a retried job skips what is done and redoes the rest
+ * (writes are idempotent upserts).
+ *
+ * Throws {@link RetryableSyncError} for a failure worth retrying (pg-boss retries the job);
+ * anything else ends the session here, with the right statuses.
+ */
+@Injectable()
+export class SyncEngine {
+  private readonly logger = new Logger('SyncEngine');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly connectors: ConnectorClients,
+    private readonly grants: GrantVault,
+    private readonly limiter: BankLimiter,
+    private readonly audit: BankCallAudit,
+    @Inject(SYNC_CLOCK) private readonly clock: SyncClock,
+    @Inject(SYNC_SETTINGS) private readonly settings: SyncSettings,
+  ) {}
+
+  /** Runs (or resumes) the session of a job. The caller holds the connection's run lock. */
+  async run(job: SyncJobData): Promise<RunOutcome> {
+    const scope = { tenantId: job.tenantId, userId: job.userId };
+    const manager = this.dataSource.manager;
+    const row = await findSessionRow(manager, scope, job.sessionId);
+    if (!row) return 'missing';
+    if (row.finishedAt) return 'already-finished';
+    const connection = (await manager.query(`SELECT connector_id FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3`, [
+      row.connectionId,
+      row.tenantId,
+      row.userId,
+    ])) as Array<{ connector_id: string }>;
+    const session = await loadDomainSession(manager, row);
+    const connectorId = connection[0]?.connector_id;
+    if (!connectorId || !this.connectors.has(connectorId)) {
+      await this.endBeforeBank(row, session, internalFailure(connectorId ? `connector "${connectorId}" is not configured in this deployment` : 'the connection no longer exists'));
+      return 'finished';
+    }
+    const connector = this.connectors.connector(connectorId);
+    const client = this.connectors.client(connectorId);
+    const now = this.clock.now();
+    const consent = await currentConsent(manager, scope, row.connectionId);
+    const run = new SessionRun(row, session, connector, client, consent, now, dateInZone(now, connector.manifest.timeZone));
+    return this.audit.run({ tenantId: row.tenantId, connectionId: row.connectionId, sessionId: row.id, actor: 'system:sync' }, () => this.runStages(run));
+  }
+
+  private async runStages(run: SessionRun): Promise<RunOutcome> {
+    // 1. The consent, before any bank call: an expired one is marked so (reason Expired) and nothing is fetched.
+    if (run.consent) {
+      const evaluated = evaluateConsent(run.consent.consent, run.now);
+      if (evaluated.status !== 'valid') {
+        await this.dataSource.transaction(async (m) => {
+          if (evaluated.status !== run.consent?.consent.status) await saveConsentStatus(m, run.scope, evaluated);
+        });
+        await this.endBeforeBank(run.row, run.session, internalFailure(evaluated.status === 'expired' ? 'the consent has expired' : `the consent is ${evaluated.status}`));
+        return 'finished';
+      }
+    }
+    if (!(await this.grants.has(run.scope, run.row.connectionId))) {
+      await this.endBeforeBank(run.row, run.session, internalFailure('the connection has no grant (never connected, or disconnected)'));
+      return 'finished';
+    }
+    try {
+      await this.stageAuth(run);
+      await this.stageAccounts(run);
+      await this.stageBalances(run);
+      await this.stageTransactions(run);
+      await this.stageIntelligence(run);
+      await this.finish(run);
+      return 'finished';
+    } catch (e) {
+      if (e instanceof FatalSyncError) {
+        await this.endFatal(run, e);
+        return 'finished';
+      }
+      if (e instanceof BankSlotTimeoutError) throw new RetryableSyncError(e.message);
+      throw e;
+    } finally {
+      await this.audit.flush();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Stages
+
+  private async stageAuth(run: SessionRun): Promise<void> {
+    await this.enterStage(run, 'auth', async (m) => {
+      await moveConnection(m, run.ids, StatusEvent.refreshRequested(), run.now);
+    });
+    let usable;
+    try {
+      usable = await this.grants.usable(run.scope, run.row.connectionId, run.connector, run.client, {
+        now: run.now,
+        marginMs: this.settings.grantRefreshMarginMs,
+        aroundBankCall: (call) => this.limited(run, call),
+      });
+    } catch (e) {
+      // Disconnected while this session ran: the run ends as an auth failure.
+      if (e instanceof NotFoundError) throw new FatalSyncError(internalFailure('the connection has no grant (disconnected)'), 'auth.creds.invalid');
+      throw e;
+    }
+    if (!usable.ok) this.raise(usable.error, false);
+    run.grant = usable.value;
+    if (usable.value.refreshed) await this.progress(run, 'auth', { requestsMade: 1 });
+    if (stageOf(run.session, 'auth').status === 'running') {
+      await this.move(run, (s) => completeStage(s, 'auth', this.clock.now()), (m) => moveConnection(m, run.ids, StatusEvent.loggedIn(), run.now).then(() => undefined));
+    }
+  }
+
+  private async stageAccounts(run: SessionRun): Promise<void> {
+    const known = await accountsOfConnection(this.dataSource.manager, run.scope, run.row.connectionId);
+    if (stageOf(run.session, 'accounts').status === 'completed') {
+      // Resumed: the accounts this session found are those it gave a result row.
+      const rows = (await this.dataSource.query(`SELECT account_id, outcome FROM sync_account_results WHERE session_id = $1 AND tenant_id = $2`, [
+        run.row.id,
+        run.row.tenantId,
+      ])) as Array<{ account_id: string; outcome: { progress?: AccountProgress; results?: StoredAccountResult[] } }>;
+      const byId = new Map(known.map((a) => [a.id, a]));
+      run.accounts = rows.flatMap((r) => {
+        const account = byId.get(r.account_id);
+        return account && r.outcome.progress ? [{ account, progress: r.outcome.progress, results: r.outcome.results ?? [] }] : [];
+      });
+      return;
+    }
+    await this.enterStage(run, 'accounts');
+    const pages = await this.fetchAll(run, (grant) => run.client.accounts(grant), false);
+    const fetched = pages.items;
+    await this.dataSource.transaction(async (m) => {
+      const stored = await upsertAccounts(
+        m,
+        run.scope,
+        { id: run.row.connectionId, consentId: run.consent?.id ?? null, providerType: run.manifest.authFlow === 'credentials' ? 'scraping' : 'api' },
+        fetched,
+        run.now,
+      );
+      const returned = new Set(stored.map((a) => a.id));
+      // Accounts the bank stopped returning: failed, syncError missingAccount (the domain's rule).
+      for (const gone of known.filter((a) => !returned.has(a.id) && a.state.isActive)) {
+        await saveAccountState(m, run.scope, gone.id, applyAccountSessionOutcome(gone.state, { _tag: 'missing' }, { now: run.now, executionId: run.row.id }));
+      }
+      run.accounts = [];
+      for (const account of stored.filter((a) => a.state.isActive)) {
+        const state = startAccountSync(account.state, run.row.id);
+        await saveAccountState(m, run.scope, account.id, state);
+        const entry: AccountRun = { account: { ...account, state }, progress: { bankAccountId: account.bankAccountId }, results: [] };
+        run.accounts.push(entry);
+        this.recordResult(run, entry, { stage: 'accounts', status: 'completed', itemsFetched: 1, itemsWritten: 1, failure: null });
+        await this.saveAccount(m, run, entry);
+      }
+      run.session = orThrow(recordStageProgress(run.session, 'accounts', { requestsMade: pages.requests, itemsFetched: fetched.length, itemsWritten: stored.length }));
+      await addStageCounts(m, run.row, 'accounts', { requestsMade: pages.requests, itemsFetched: fetched.length, itemsWritten: stored.length });
+      const before = run.session;
+      run.session = orThrow(completeStage(run.session, 'accounts', this.clock.now()));
+      await saveSessionMove(m, run.row, before, run.session);
+    });
+  }
+
+  private async stageBalances(run: SessionRun): Promise<void> {
+    const wanted = run.manifest.capabilities.balances && (run.consent?.consent.scope.data.includes('balances') ?? true);
+    const status = stageOf(run.session, 'balances').status;
+    if (status === 'completed' || status === 'failed' || status === 'skipped') return;
+    if (status === 'pending') await this.enterStage(run, 'balances');
+    await this.forEachAccount(run, async (entry) => {
+      if (!(await this.recordAccess(run, entry))) return;
+      if (entry.progress.balances) return;
+      if (!wanted) {
+        entry.progress.balances = { state: 'skipped' };
+        await this.dataSource.transaction((m) => this.saveAccount(m, run, entry));
+        return;
+      }
+      const window = { from: addDays(run.today, -defaultHistoryLimits.overlapDays), to: run.today };
+      let fetchedCount = 0;
+      let written = 0;
+      let requests = 0;
+      const fetchBalances = () =>
+        this.stream(run, (grant) => run.client.balances(grant, { bankAccountId: entry.account.bankAccountId, window }), async (page) => {
+          requests += 1;
+          fetchedCount += page.items.length;
+          await this.dataSource.transaction(async (m) => {
+            written += await writeBankBalances(m, { ...run.scope, accountId: entry.account.id }, page.items);
+            await addStageCounts(m, run.row, 'balances', { requestsMade: 1, itemsFetched: page.items.length, itemsWritten: page.items.length });
+          });
+        });
+      let outcome = await fetchBalances();
+      // The grant was refused and then refreshed: once more (the upserts make it safe).
+      if (!outcome.ok && outcome.retryAfterRefresh) outcome = await fetchBalances();
+      entry.progress.balances = outcome.ok ? { state: 'ok' } : { state: 'failed', failure: outcome.failure };
+      this.recordResult(run, entry, { stage: 'balances', status: outcome.ok ? 'completed' : 'failed', itemsFetched: fetchedCount, itemsWritten: written, failure: outcome.ok ? null : outcome.failure });
+      run.session = orThrow(recordStageProgress(run.session, 'balances', { requestsMade: requests, itemsFetched: fetchedCount, itemsWritten: written, errors: outcome.ok ? 0 : 1 }));
+      await this.dataSource.transaction(async (m) => {
+        if (!outcome.ok) await addStageCounts(m, run.row, 'balances', { errors: 1 });
+        await this.saveAccount(m, run, entry);
+      });
+    });
+    await this.move(run, (s) => completeStage(s, 'balances', this.clock.now()));
+  }
+
+  private async stageTransactions(run: SessionRun): Promise<void> {
+    const status = stageOf(run.session, 'transactions').status;
+    if (status === 'completed' || status === 'failed' || status === 'skipped') return;
+    if (status === 'pending') await this.enterStage(run, 'transactions');
+    const consentKinds = run.consent?.consent.scope.transactionKinds;
+    const wantTransactions = run.consent?.consent.scope.data.includes('transactions') ?? true;
+    const kinds = run.manifest.capabilities.transactions.filter((k) => wantTransactions && (consentKinds === undefined || consentKinds.includes(k)));
+    await this.forEachAccount(run, async (entry) => {
+      if (entry.progress.budgetSpent || entry.progress.settled) return;
+      if (!(await this.recordAccess(run, entry))) return;
+      let fetchedTotal = 0;
+      let writtenTotal = 0;
+      for (const kind of kinds) {
+        const done = entry.progress.kinds?.[kind];
+        if (done) continue;
+        const r = await this.fetchKind(run, entry, kind);
+        fetchedTotal += r.fetched;
+        writtenTotal += r.written;
+      }
+      await this.settleAccount(run, entry, kinds, fetchedTotal, writtenTotal);
+    });
+    await this.move(run, (s) => completeStage(s, 'transactions', this.clock.now()), (m) => moveConnection(m, run.ids, StatusEvent.dataFetched(), run.now).then(() => undefined));
+  }
+
+  private async stageIntelligence(run: SessionRun): Promise<void> {
+    const status = stageOf(run.session, 'intelligence').status;
+    if (status === 'completed' || status === 'failed' || status === 'skipped') return;
+    if (status === 'pending') await this.enterStage(run, 'intelligence');
+    await this.forEachAccount(run, async (entry) => {
+      if (entry.progress.intelligence || entry.progress.budgetSpent) return;
+      const windows = Object.values(entry.progress.windows ?? {});
+      const from = windows.map((w) => w.from).sort()[0];
+      await this.dataSource.transaction(async (m) => {
+        const written = from ? await deriveDailyBalances(m, { ...run.scope, accountId: entry.account.id }, { from, to: run.today }, entry.account.currencyCode) : 0;
+        entry.progress.intelligence = true;
+        this.recordResult(run, entry, { stage: 'intelligence', status: 'completed', itemsFetched: 0, itemsWritten: written, failure: null });
+        await addStageCounts(m, run.row, 'intelligence', { itemsWritten: written });
+        run.session = orThrow(recordStageProgress(run.session, 'intelligence', { itemsWritten: written }));
+        await this.saveAccount(m, run, entry);
+      });
+    });
+    await this.move(run, (s) => completeStage(s, 'intelligence', this.clock.now()));
+  }
+
+  private async finish(run: SessionRun): Promise<void> {
+    await this.move(run, (s) => finishSession(s, this.clock.now()), (m) => moveConnection(m, run.ids, StatusEvent.processingDone(), this.clock.now()).then(() => undefined));
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Transactions of one account
+
+  private async fetchKind(run: SessionRun, entry: AccountRun, kind: TransactionKind): Promise<{ fetched: number; written: number }> {
+    const window = await this.windowFor(run, entry, kind);
+    const key = { ...run.scope, accountId: entry.account.id };
+    for (let attempt = 0; ; attempt += 1) {
+      const stamp = new Date(Math.max(Date.now(), run.now.getTime()));
+      let fetched = 0;
+      let written = 0;
+      let order = 0;
+      const outcome = await this.stream(
+        run,
+        (grant) => run.client.transactions(grant, { bankAccountId: entry.account.bankAccountId, kind, window }),
+        async (page) => {
+          // One page and the session's progress: one transaction.
+          await this.dataSource.transaction(async (m) => {
+            const w = await writeTransactionPage(m, key, window, page.items, { stamp, firstOrder: order });
+            const delta = { requestsMade: 1, itemsFetched: page.items.length, itemsWritten: w.inserted + w.updated };
+            await addStageCounts(m, run.row, 'transactions', delta);
+            run.session = orThrow(recordStageProgress(run.session, 'transactions', delta));
+            written += delta.itemsWritten;
+          });
+          order += page.items.length;
+          fetched += page.items.length;
+        },
+      );
+      entry.progress.kinds ??= {};
+      if (outcome.ok) {
+        entry.progress.kinds[kind] = { state: 'done', stamp: stamp.toISOString(), fetched, written };
+      } else if (outcome.retryAfterRefresh && attempt === 0) {
+        continue; // the grant was refreshed: fetch the window again (the upserts make it safe)
+      } else {
+        entry.progress.kinds[kind] = { state: 'failed', failure: outcome.failure };
+        await this.dataSource.transaction(async (m) => addStageCounts(m, run.row, 'transactions', { errors: 1 }));
+        run.session = orThrow(recordStageProgress(run.session, 'transactions', { errors: 1 }));
+      }
+      await this.dataSource.transaction((m) => this.saveAccount(m, run, entry));
+      return { fetched, written };
+    }
+  }
+
+  /** The kind's window: stored at the first attempt (a retry fetches exactly the same one), else computed by the domain. */
+  private async windowFor(run: SessionRun, entry: AccountRun, kind: TransactionKind): Promise<DateWindow> {
+    const stored = entry.progress.windows?.[kind];
+    if (stored) return Object.freeze({ ...stored });
+    const manifest = run.manifest;
+    const dateField = manifest.dateFieldByKind[kind] ?? 'transactionDate';
+    const latest = (await this.dataSource.query(
+      `SELECT max(${dateField === 'bookingDate' ? 'booking_date' : 'transaction_date'})::text AS latest FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind = $3`,
+      [run.row.userId, entry.account.id, kind],
+    )) as Array<{ latest: string | null }>;
+    const params = run.row.parameters;
+    const scaAt = run.grant?.record.scaAt ?? run.consent?.consent.lastScaAt;
+    const scaJustPerformed = params['scaJustPerformed'] === true || (run.row.requestedBy !== 'scheduler' && isScaFresh(scaAt ?? undefined, run.now, manifest.limits.scaValidityDays));
+    const window = dateWindow({
+      kind,
+      today: run.today,
+      scaJustPerformed,
+      daysBack: typeof params['daysBack'] === 'number' ? params['daysBack'] : null,
+      latestFetched: (latest[0]?.latest as CalendarDate | null) ?? null,
+      consent: { maxHistoryDays: run.consent?.consent.maxHistoryDays ?? manifest.limits.maxHistoryDays },
+      limits: {
+        unattendedHistoryDays: manifest.limits.unattendedHistoryDays,
+        maxHistoryDays: manifest.limits.maxHistoryDays,
+        overlapDays: defaultHistoryLimits.overlapDays,
+        dateFields: manifest.dateFieldByKind,
+      },
+    });
+    entry.progress.windows = { ...entry.progress.windows, [kind]: { kind, from: window.from, to: window.to, dateField: window.dateField, mode: window.mode, limitedBy: window.limitedBy } };
+    await this.dataSource.transaction((m) => this.saveAccount(m, run, entry));
+    return window;
+  }
+
+  /** After every kind: the complete reconciliation, the account's sync state (domain), its transactions result. */
+  private async settleAccount(run: SessionRun, entry: AccountRun, kinds: readonly TransactionKind[], fetched: number, written: number): Promise<void> {
+    const progress = entry.progress;
+    const outcomes: TransactionKindOutcome[] = kinds.map((kind) => {
+      const k = progress.kinds?.[kind];
+      return { kind, outcome: k?.state === 'done' ? endpointOk : endpointFailed(k?.state === 'failed' ? k.failure : internalFailure('not fetched')) };
+    });
+    const balances: EndpointOutcome = progress.balances?.state === 'failed' ? endpointFailed(progress.balances.failure) : endpointOk;
+    const [first, ...rest] = outcomes;
+    const outcome: AccountSessionOutcome = first ? { _tag: 'returned', balances, transactions: [first, ...rest] } : { _tag: 'returned', balances, transactions: [{ kind: 'booked', outcome: endpointOk }] };
+    const failedKinds = outcomes.filter((o) => o.outcome._tag === 'failed');
+    await this.dataSource.transaction(async (m) => {
+      const complete = new Map<TransactionKind, CompletedKindFetch>();
+      for (const kind of kinds) {
+        const k = progress.kinds?.[kind];
+        const w = progress.windows?.[kind];
+        if (k?.state === 'done' && w) complete.set(kind, { window: w, stamp: new Date(k.stamp) });
+      }
+      // Only after every kind came back completely may anything be deleted (the domain's rule).
+      if (failedKinds.length === 0) {
+        const r = await completeReconciliation(m, { ...run.scope, accountId: entry.account.id }, complete, new Set(run.manifest.deleteIfNotFetched));
+        if (r.deleted > 0) await addStageCounts(m, run.row, 'transactions', { itemsWritten: r.deleted });
+      }
+      const state = applyAccountSessionOutcome(entry.account.state, outcome, { now: this.clock.now(), executionId: run.row.id });
+      await saveAccountState(m, run.scope, entry.account.id, state);
+      await refreshLastTransactionDate(m, run.scope, entry.account.id);
+      progress.settled = true;
+      const failure = failedKinds[0]?.outcome;
+      this.recordResult(run, entry, {
+        stage: 'transactions',
+        status: failure ? 'failed' : 'completed',
+        itemsFetched: fetched,
+        itemsWritten: written,
+        failure: failure?._tag === 'failed' ? failure.failure : null,
+      });
+      await this.saveAccount(m, run, entry);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Bank calls
+
+  /** One bank request within the connector's cross-process limits. */
+  private limited<T>(run: SessionRun, call: () => Promise<T>): Promise<T> {
+    const limits = run.manifest.limits;
+    return this.limiter.run(run.manifest.id, { maxConcurrency: limits.maxConcurrency, requestsPerSecond: limits.requestsPerSecond }, call);
+  }
+
+  /** The grant, refreshed first when its access token is about to expire (long sessions). */
+  private async currentGrant(run: SessionRun): Promise<UsableGrant> {
+    const grant = run.grant;
+    if (!grant) throw new Error('no grant: the auth stage did not run');
+    const expires = grant.record.accessExpiresAt;
+    if (expires === null || expires.getTime() - this.settings.grantRefreshMarginMs > this.clock.now().getTime()) return grant;
+    const usable = await this.grants.usable(run.scope, run.row.connectionId, run.connector, run.client, {
+      now: this.clock.now(),
+      marginMs: this.settings.grantRefreshMarginMs,
+      aroundBankCall: (call) => this.limited(run, call),
+    });
+    if (!usable.ok) this.raise(usable.error, false);
+    run.grant = usable.value;
+    return usable.value;
+  }
+
+  /**
+   * Streams pages (each page pull is one limited bank request). Account-scope errors come
+   * back as a failed outcome; a refused grant is refreshed once (then `retryAfterRefresh`);
+   * retryable and connection-scope errors are thrown.
+   */
+  private async stream<T>(
+    run: SessionRun,
+    open: (grant: UsableGrant['grant']) => AsyncIterable<Outcome<Page<T>>>,
+    onPage: (page: Page<T>) => Promise<void>,
+  ): Promise<{ ok: true } | { ok: false; failure: SyncFailure; retryAfterRefresh?: boolean }> {
+    const grant = await this.currentGrant(run);
+    const iterator = open(grant.grant)[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        if (run.abort) throw run.abort;
+        const next = await this.limited(run, () => iterator.next());
+        if (next.done) return { ok: true };
+        const page = next.value;
+        if (!page.ok) {
+          if (page.error._tag === 'CredentialsInvalid') {
+            const refresh = run.forceRefreshOnce(() => this.forceRefresh(run, grant.record.id));
+            if (refresh) {
+              await refresh;
+              return { ok: false, failure: internalFailure(page.error.message), retryAfterRefresh: true };
+            }
+          }
+          const d = dispositionOf(page.error, true);
+          if (d.kind === 'account') return { ok: false, failure: d.failure };
+          throw d.error;
+        }
+        await onPage(page.value);
+      }
+    } finally {
+      await iterator.return?.();
+    }
+  }
+
+  /** Reads a whole (small) stream: the accounts list. Errors are fatal or retryable. */
+  private async fetchAll<T>(run: SessionRun, open: (grant: UsableGrant['grant']) => AsyncIterable<Outcome<Page<T>>>, accountLevel: boolean): Promise<{ items: T[]; requests: number }> {
+    for (let attempt = 0; ; attempt += 1) {
+      const items: T[] = [];
+      let requests = 0;
+      const grant = await this.currentGrant(run);
+      const iterator = open(grant.grant)[Symbol.asyncIterator]();
+      let refused: ConnectorError | undefined;
+      try {
+        for (;;) {
+          const next = await this.limited(run, () => iterator.next());
+          if (next.done) return { items, requests };
+          requests += 1;
+          if (!next.value.ok) {
+            refused = next.value.error;
+            break;
+          }
+          for (const item of next.value.value.items) items.push(item);
+        }
+      } finally {
+        await iterator.return?.();
+      }
+      if (refused._tag === 'CredentialsInvalid' && attempt === 0) {
+        const refresh = run.forceRefreshOnce(() => this.forceRefresh(run, grant.record.id));
+        if (refresh) {
+          await refresh;
+          continue;
+        }
+      }
+      this.raise(refused, accountLevel);
+    }
+  }
+
+  private async forceRefresh(run: SessionRun, staleId: string): Promise<void> {
+    const usable = await this.grants.usable(run.scope, run.row.connectionId, run.connector, run.client, {
+      now: this.clock.now(),
+      marginMs: this.settings.grantRefreshMarginMs,
+      force: { staleId },
+      aroundBankCall: (call) => this.limited(run, call),
+    });
+    if (!usable.ok) this.raise(usable.error, false);
+    run.grant = usable.value;
+  }
+
+  private raise(error: ConnectorError, accountLevel: boolean): never {
+    const d = dispositionOf(error, accountLevel);
+    if (d.kind === 'account') throw new FatalSyncError(d.failure, 'error.unsupported');
+    throw d.error;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Accounts in parallel, the unattended-access ledger
+
+  /**
+   * Runs `work` for every account, `accountConcurrency` at a time. The first fatal or
+   * retryable error stops the others between pages (they finish their current page) and is
+   * rethrown once all have stopped.
+   */
+  private async forEachAccount(run: SessionRun, work: (entry: AccountRun) => Promise<void>): Promise<void> {
+    const queue = [...run.accounts];
+    let failure: unknown;
+    const lane = async (): Promise<void> => {
+      for (let entry = queue.shift(); entry && failure === undefined; entry = queue.shift()) {
+        try {
+          await work(entry);
+        } catch (e) {
+          failure ??= e;
+          run.abort = e instanceof Error ? e : new Error(String(e));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.settings.accountConcurrency, queue.length)) }, lane));
+    run.abort = undefined;
+    if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * For a scheduler (unattended) session: records the account's access in the
+   * unattended_accesses ledger if the domain's budget allows it (checked under the account's
+   * row lock, so two processes cannot both take the last access); false when it is spent.
+   * User-initiated sessions are not unattended and are not counted.
+   */
+  private async recordAccess(run: SessionRun, entry: AccountRun): Promise<boolean> {
+    if (run.row.requestedBy !== 'scheduler') return true;
+    if (entry.progress.budgetSpent) return false;
+    if (entry.progress.accessRecorded) return true;
+    const limit = run.manifest.limits.unattendedAccessesPerDay;
+    return this.dataSource.transaction(async (m) => {
+      await m.query(`SELECT id FROM bank_accounts WHERE id = $1 AND tenant_id = $2 FOR UPDATE`, [entry.account.id, run.row.tenantId]);
+      const already = (await m.query(`SELECT 1 FROM unattended_accesses WHERE account_id = $1 AND session_id = $2`, [entry.account.id, run.row.id])) as unknown[];
+      if (already.length === 0) {
+        const rows = (await m.query(`SELECT accessed_at FROM unattended_accesses WHERE account_id = $1 AND accessed_at > $2`, [
+          entry.account.id,
+          new Date(run.now.getTime() - DAY_MS),
+        ])) as Array<{ accessed_at: Date }>;
+        const budget = unattendedAccessBudget(
+          rows.map((r) => r.accessed_at),
+          run.now,
+          limit,
+        );
+        if (!budget.allowed) {
+          entry.progress.budgetSpent = budget.nextAllowedAt.toISOString();
+          await this.saveAccount(m, run, entry);
+          return false;
+        }
+        await m.query(`INSERT INTO unattended_accesses (tenant_id, user_id, account_id, accessed_at, session_id) VALUES ($1, $2, $3, $4, $5)`, [
+          run.row.tenantId,
+          run.row.userId,
+          entry.account.id,
+          run.now,
+          run.row.id,
+        ]);
+      }
+      entry.progress.accessRecorded = true;
+      await this.saveAccount(m, run, entry);
+      return true;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Session state
+
+  /** Starts a pending stage (domain) and stores it; `also` runs in the same transaction. */
+  private async enterStage(run: SessionRun, stage: StageName, also?: (m: EntityManager) => Promise<void>): Promise<void> {
+    if (stageOf(run.session, stage).status !== 'pending') {
+      if (also) await this.dataSource.transaction(also);
+      return;
+    }
+    await this.move(run, (s) => startStage(s, stage, this.clock.now()), also);
+  }
+
+  /** Applies a domain move to the session and stores it (with `also`, in one transaction). */
+  private async move(run: SessionRun, step: (s: DomainSession) => Result.Result<DomainSession, unknown>, also?: (m: EntityManager) => Promise<void>): Promise<void> {
+    const before = run.session;
+    const after = orThrow(step(before));
+    await this.dataSource.transaction(async (m) => {
+      await saveSessionMove(m, run.row, before, after);
+      if (also) await also(m);
+    });
+    run.session = after;
+  }
+
+  private async progress(run: SessionRun, stage: StageName, delta: { requestsMade?: number; itemsFetched?: number; itemsWritten?: number }): Promise<void> {
+    run.session = orThrow(recordStageProgress(run.session, stage, delta));
+    await this.dataSource.transaction((m) => addStageCounts(m, run.row, stage, delta));
+  }
+
+  private recordResult(run: SessionRun, entry: AccountRun, result: StoredAccountResult): void {
+    run.session = orThrow(recordAccountResult(run.session, { ...result, accountId: entry.account.id as AccountId } satisfies AccountStageResult));
+    entry.results.push(result);
+  }
+
+  private async saveAccount(m: EntityManager, run: SessionRun, entry: AccountRun): Promise<void> {
+    const outcome = JSON.stringify({ progress: entry.progress, results: entry.results });
+    await m.query(
+      `INSERT INTO sync_account_results (session_id, account_id, tenant_id, user_id, outcome, recorded_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+        ON CONFLICT (session_id, account_id) DO UPDATE SET outcome = EXCLUDED.outcome`,
+      [run.row.id, entry.account.id, run.row.tenantId, run.row.userId, outcome, this.clock.now()],
+    );
+  }
+
+  /** Ends a session before any bank call (no grant, consent not valid, connector gone): auth fails, statuses untouched. */
+  private async endBeforeBank(row: SessionRow, session: DomainSession, failure: SyncFailure): Promise<void> {
+    const now = this.clock.now();
+    let s = session;
+    if (stageOf(s, 'auth').status === 'pending') s = orThrow(startStage(s, 'auth', now));
+    const running = s.stages.find((x) => x.status === 'running');
+    if (running) s = orThrow(failStage(s, running.stage, failure, now));
+    s = orThrow(finishSession(s, now));
+    const after = s;
+    await this.dataSource.transaction(async (m) => {
+      await saveSessionMove(m, row, session, after);
+      await m.query(`UPDATE sync_sessions SET error = $3::jsonb WHERE id = $1 AND tenant_id = $2`, [row.id, row.tenantId, JSON.stringify(failure)]);
+    });
+  }
+
+  /**
+   * Ends a session on a fatal error: the running stage fails (domain), the connection takes
+   * the error's status (domain transition), the consent its new status, and accounts that
+   * have no outcome yet get one (auth/accounts failing: `failed` with this error).
+   */
+  private async endFatal(run: SessionRun, e: FatalSyncError): Promise<void> {
+    this.logger.warn(`session ${run.row.id}: ${e.failure.errorType}: ${e.message}`);
+    await this.endWithFailure(run.row, run.session, e.failure, e.status ? StatusEvent.failed(e.status) : undefined, e.consent);
+  }
+
+  /**
+   * Ends a session that cannot go on (fatal error here, or retries spent: the dead-letter
+   * handler): running stage failed, session finished, connection status moved by `event`,
+   * consent changed, unsettled accounts given their outcome — one transaction.
+   */
+  async endWithFailure(row: SessionRow, session: DomainSession, failure: SyncFailure, event: StatusEventType | undefined, consentChange?: 'expired' | 'revokedByUser'): Promise<void> {
+    const now = this.clock.now();
+    let s = session;
+    const running = s.stages.find((x) => x.status === 'running');
+    if (running) s = orThrow(failStage(s, running.stage, failure, now));
+    else if (stageOf(s, 'auth').status === 'pending') s = orThrow(failStage(orThrow(startStage(s, 'auth', now)), 'auth', failure, now));
+    if (stageOf(s, 'finished').status === 'pending') s = orThrow(finishSession(s, now));
+    const after = s;
+    const scope = { tenantId: row.tenantId, userId: row.userId };
+    await this.dataSource.transaction(async (m) => {
+      await saveSessionMove(m, row, session, after);
+      await m.query(`UPDATE sync_sessions SET error = $3::jsonb WHERE id = $1 AND tenant_id = $2`, [row.id, row.tenantId, JSON.stringify(failure)]);
+      if (event) await moveConnection(m, { ...scope, connectionId: row.connectionId, sessionId: row.id }, event, now);
+      if (consentChange) {
+        const stored = await currentConsent(m, scope, row.connectionId, true);
+        if (stored && (stored.consent.status === 'valid' || stored.consent.status === 'received')) {
+          await saveConsentStatus(m, scope, {
+            ...stored.consent,
+            status: consentChange,
+            invalidationReason: consentChange === 'expired' ? 'Expired' : 'RevokedByUser',
+            previousStatus: stored.consent.status,
+          });
+        }
+      }
+      // Accounts this session touched but did not settle: the failure is theirs too.
+      const touched = (await m.query(`SELECT account_id, outcome FROM sync_account_results WHERE session_id = $1 AND tenant_id = $2`, [row.id, row.tenantId])) as Array<{
+        account_id: string;
+        outcome: { progress?: AccountProgress };
+      }>;
+      const settled = new Set(touched.filter((t) => t.outcome.progress?.settled || t.outcome.progress?.budgetSpent).map((t) => t.account_id));
+      const accountsFailed = touched.length === 0;
+      const accounts = await accountsOfConnection(m, scope, row.connectionId);
+      for (const a of accounts) {
+        if (!a.state.isActive || settled.has(a.id)) continue;
+        if (!accountsFailed && !touched.some((t) => t.account_id === a.id)) continue;
+        await saveAccountState(m, scope, a.id, applyAccountSessionOutcome(a.state, { _tag: 'failed', failure }, { now, executionId: row.id }));
+      }
+    });
+  }
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConnectorErrors } from '@kinko/connector-sdk';
+import { DEFAULT_SYNC_SETTINGS, InvalidSyncSettingsError, resolveSyncSettings } from './sync-options';
+import { FatalSyncError, RetryableSyncError, dispositionOf, toSyncFailure } from './sync-failures';
+
+describe('sync settings', () => {
+  it('overrides the defaults with what is given', () => {
+    expect(resolveSyncSettings({ concurrency: 8 })).toEqual({ ...DEFAULT_SYNC_SETTINGS, concurrency: 8 });
+  });
+
+  it('refuses unknown names, wrong types and impossible values (a typo never passes silently)', () => {
+    expect(() => resolveSyncSettings({ concurency: 8 } as never)).toThrow(InvalidSyncSettingsError);
+    expect(() => resolveSyncSettings({ concurrency: '8' } as never)).toThrow('must be a number');
+    expect(() => resolveSyncSettings({ concurrency: 0 })).toThrow('at least 1');
+    expect(() => resolveSyncSettings({ pollingIntervalSeconds: 0.1 })).toThrow('pg-boss');
+  });
+});
+
+describe('what a connector error does to a session', () => {
+  it('retries what the SDK calls retryable', () => {
+    const d = dispositionOf(ConnectorErrors.temporary({ message: 'bank slow', httpStatus: 503 }), true);
+    expect(d.kind).toBe('retry');
+    expect(d.kind === 'retry' && d.error).toBeInstanceOf(RetryableSyncError);
+  });
+
+  it('ends the session with the connection status of a connection-scope error', () => {
+    const d = dispositionOf(ConnectorErrors.credentialsInvalid({ message: 'no' }), true);
+    expect(d.kind === 'fatal' && d.error.status).toBe('auth.creds.invalid');
+  });
+
+  it('a consent the bank says is gone: consent status and re-authorisation', () => {
+    const d = dispositionOf(ConnectorErrors.consentExpired({ message: 'expired' }), true);
+    expect(d.kind === 'fatal' && [d.error.status, d.error.consent]).toEqual(['auth.creds.invalid', 'expired']);
+  });
+
+  it('records an account-scope error on the account, or stops the session when it hits the accounts list', () => {
+    const e = ConnectorErrors.bankResponse({ message: 'bad', status: 400, content: 'no such account' });
+    expect(dispositionOf(e, true)).toEqual({ kind: 'account', failure: { errorType: 'aspspResponse', aspspResponse: { status: '400', content: 'no such account' }, message: 'bad' } });
+    const fatal = dispositionOf(e, false);
+    expect(fatal.kind === 'fatal' && fatal.error).toBeInstanceOf(FatalSyncError);
+    expect(fatal.kind === 'fatal' && fatal.error.status).toBe('error.unsupported');
+  });
+
+  it('keeps the bank’s HTTP status in the syncError when it has one', () => {
+    expect(toSyncFailure(ConnectorErrors.permanent({ message: 'gone', httpStatus: 410 }))).toEqual({ errorType: 'aspspResponse', aspspResponse: { status: '410', content: '' }, message: 'gone' });
+    expect(toSyncFailure(ConnectorErrors.signature({ message: 'bad jws' }))).toEqual({ errorType: 'signature', message: 'bad jws' });
+  });
+});

@@ -1,0 +1,94 @@
+import type { CreateConnectorOptions } from '@kinko/connector-sdk';
+import type { SyncClock } from './sync-clock';
+
+/** How the app creates one connector's client: its config (client credentials…), extra hosts, HTTP tuning. */
+export interface ConnectorSetup {
+  /** Decoded with the connector's config schema (secrets may be plain strings). */
+  readonly config: unknown;
+  /** Hosts allowed besides the manifest's (a sandbox bank on loopback). */
+  readonly extraAllowedHosts?: readonly string[];
+  readonly http?: CreateConnectorOptions['http'];
+}
+
+/** Tuning of the sync worker, scheduler and watchdog (defaults in {@link DEFAULT_SYNC_SETTINGS}). */
+export interface SyncSettings {
+  /** pg-boss schema holding the job queue (in the app's own database). */
+  readonly queueSchema: string;
+  /** Sessions one worker process runs at once. */
+  readonly concurrency: number;
+  /** Accounts of one session fetched in parallel (the bank's limits still cap the requests). */
+  readonly accountConcurrency: number;
+  /** Retries of a session whose bank kept failing with retryable errors, before the dead letter. */
+  readonly retryLimit: number;
+  /** First retry delay; doubled per retry (pg-boss retryBackoff). */
+  readonly retryDelaySeconds: number;
+  /** pg-boss expiry of a running job (a backstop: crashed workers are found by the watchdog much sooner). */
+  readonly expireInSeconds: number;
+  /** How often a worker looks for sessions whose worker died or whose job is gone. */
+  readonly watchdogIntervalMs: number;
+  /** A job must be this old before the watchdog may declare its worker dead. */
+  readonly orphanGraceMs: number;
+  /** How often an idle worker polls the queue. */
+  readonly pollingIntervalSeconds: number;
+  /** How often the scheduler plans background refreshes; 0 = no scheduler in this process. */
+  readonly schedulerIntervalMs: number;
+  /** Wanted time between two background refreshes of a connection (within the unattended budget). */
+  readonly refreshIntervalMinutes: number;
+  /** A grant expiring within this margin is refreshed before the first bank call. */
+  readonly grantRefreshMarginMs: number;
+  /** How long a worker waits for a bank request slot before giving up the attempt (retried later). */
+  readonly slotWaitMs: number;
+}
+
+/** Defaults of {@link SyncSettings}. */
+export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
+  queueSchema: 'pgboss',
+  concurrency: 4,
+  accountConcurrency: 3,
+  retryLimit: 4,
+  retryDelaySeconds: 10,
+  expireInSeconds: 4 * 3600,
+  watchdogIntervalMs: 15_000,
+  orphanGraceMs: 10_000,
+  pollingIntervalSeconds: 1,
+  schedulerIntervalMs: 60_000,
+  refreshIntervalMinutes: 6 * 60,
+  grantRefreshMarginMs: 120_000,
+  slotWaitMs: 120_000,
+};
+
+/** What the sync module is built from. */
+export interface SyncModuleOptions {
+  /** The app's database (pg-boss and the lock pool connect to it too). */
+  readonly databaseUrl: string;
+  /** Per connector id: how to create its client. A registered connector without a setup cannot be synced. */
+  readonly connectorSetups?: Readonly<Record<string, ConnectorSetup>>;
+  /** Fix "now" (tests); default the system clock. */
+  readonly clock?: SyncClock;
+  readonly settings?: Partial<SyncSettings>;
+}
+
+/** Injection token of the resolved {@link SyncSettings}. */
+export const SYNC_SETTINGS = Symbol('kinko.sync-settings');
+/** Injection token of the {@link SyncModuleOptions}. */
+export const SYNC_OPTIONS = Symbol('kinko.sync-options');
+
+/** Thrown at start for a sync setting that does not exist or has the wrong type. */
+export class InvalidSyncSettingsError extends Error {
+  override readonly name = 'InvalidSyncSettingsError';
+}
+
+/** The defaults overridden by `partial`; unknown names and wrong types are refused (a typo must not pass silently). */
+export function resolveSyncSettings(partial: Partial<SyncSettings> = {}): SyncSettings {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(partial)) {
+    if (value === undefined) continue;
+    if (!(key in DEFAULT_SYNC_SETTINGS)) problems.push(`unknown sync setting "${key}"`);
+    else if (typeof value !== typeof DEFAULT_SYNC_SETTINGS[key as keyof SyncSettings]) problems.push(`sync setting "${key}" must be a ${typeof DEFAULT_SYNC_SETTINGS[key as keyof SyncSettings]}`);
+  }
+  if (problems.length > 0) throw new InvalidSyncSettingsError(problems.join('; '));
+  const merged = { ...DEFAULT_SYNC_SETTINGS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as SyncSettings;
+  if (merged.concurrency < 1 || merged.accountConcurrency < 1) throw new InvalidSyncSettingsError('concurrency and accountConcurrency must be at least 1');
+  if (merged.pollingIntervalSeconds < 0.5) throw new InvalidSyncSettingsError('pollingIntervalSeconds must be at least 0.5 (pg-boss)');
+  return merged;
+}

@@ -1,0 +1,100 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { unattendedAccessBudget } from '@kinko/domain';
+import { DataSource } from 'typeorm';
+import { ConnectorClients } from './connector-clients';
+import { SYNC_CLOCK, type SyncClock } from './sync-clock';
+import { LOCK_SPACE, SyncLocks } from './sync-locks';
+import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
+import { SyncService } from './sync.service';
+
+/** What the scheduler decided for one connection. */
+export interface ScheduledRefresh {
+  readonly connectionId: string;
+  /** `started`: a background session was created; `deferred`: an account's unattended budget is spent until `notBefore`; `skipped`: startSync left it out. */
+  readonly decision: 'started' | 'deferred' | 'skipped';
+  readonly sessionId?: string;
+  readonly notBefore?: Date;
+  readonly reason?: string;
+}
+
+const DAY_MS = 86_400_000;
+const BATCH = 200;
+
+/**
+ * Plans background refreshes (the user not present). A round — one process at a time,
+ * under an advisory lock — takes connections that are active, not running, whose last
+ * session is older than `refreshIntervalMinutes`, and starts a `scheduler` sync of each
+ * whose every active account still has unattended budget (the domain's
+ * `unattendedAccessBudget` over the `unattended_accesses` ledger, with the connector's
+ * `unattendedAccessesPerDay`, PSD2's 4 by default). Connections with a spent account are
+ * deferred to the instant the budget allows again. The worker records each access in the
+ * ledger when it reads the account (and re-checks the budget there, under a row lock).
+ * User-initiated syncs are not unattended: they are neither counted nor limited.
+ */
+@Injectable()
+export class SyncScheduler {
+  private readonly logger = new Logger('SyncScheduler');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly sync: SyncService,
+    private readonly connectors: ConnectorClients,
+    private readonly locks: SyncLocks,
+    @Inject(SYNC_CLOCK) private readonly clock: SyncClock,
+    @Inject(SYNC_SETTINGS) private readonly settings: SyncSettings,
+  ) {}
+
+  /** One planning round; empty when another process is planning right now. */
+  async planRound(): Promise<ScheduledRefresh[]> {
+    const singleton = await this.locks.tryHoldSingleton(LOCK_SPACE.scheduler, 'scheduler');
+    if (!singleton) return [];
+    try {
+      return await this.plan();
+    } finally {
+      await singleton.release();
+    }
+  }
+
+  private async plan(): Promise<ScheduledRefresh[]> {
+    const now = this.clock.now();
+    const dueBefore = new Date(now.getTime() - this.settings.refreshIntervalMinutes * 60_000);
+    // Candidates across tenants: a system task, not a user-facing query.
+    const candidates = (await this.dataSource.query(
+      `SELECT c.id, c.tenant_id, c.user_id, c.connector_id FROM connections c
+        WHERE NOT c.deactivated
+          AND c.aggregation_status NOT LIKE 'running.%' AND c.aggregation_status NOT LIKE 'suspended.%'
+          AND c.aggregation_status NOT LIKE 'auth.%' AND c.aggregation_status NOT IN ('inactive', 'guest.intervention.required')
+          AND EXISTS (SELECT 1 FROM connection_secrets s WHERE s.connection_id = c.id AND s.kind = 'grant')
+          AND NOT EXISTS (SELECT 1 FROM sync_sessions s WHERE s.connection_id = c.id AND (s.finished_at IS NULL OR s.created_at > $1))
+        ORDER BY c.aggregation_status_changed_at LIMIT $2`,
+      [dueBefore, BATCH],
+    )) as Array<{ id: string; tenant_id: string; user_id: string; connector_id: string }>;
+    const decisions: ScheduledRefresh[] = [];
+    for (const c of candidates) {
+      if (!this.connectors.has(c.connector_id)) continue;
+      const limit = this.connectors.connector(c.connector_id).manifest.limits.unattendedAccessesPerDay;
+      const accesses = (await this.dataSource.query(
+        `SELECT a.id, u.accessed_at FROM bank_accounts a LEFT JOIN unattended_accesses u ON u.account_id = a.id AND u.accessed_at > $2
+          WHERE a.connection_id = $1 AND a.is_active`,
+        [c.id, new Date(now.getTime() - DAY_MS)],
+      )) as Array<{ id: string; accessed_at: Date | null }>;
+      const byAccount = new Map<string, Date[]>();
+      for (const r of accesses) byAccount.set(r.id, [...(byAccount.get(r.id) ?? []), ...(r.accessed_at ? [r.accessed_at] : [])]);
+      let notBefore: Date | undefined;
+      for (const dates of byAccount.values()) {
+        const budget = unattendedAccessBudget(dates, now, limit);
+        if (!budget.allowed && (notBefore === undefined || budget.nextAllowedAt > notBefore)) notBefore = budget.nextAllowedAt;
+      }
+      if (notBefore) {
+        decisions.push({ connectionId: c.id, decision: 'deferred', notBefore });
+        continue;
+      }
+      const started = await this.sync.startSync({ tenantId: c.tenant_id, userId: c.user_id }, { connectionIds: [c.id] }, { requestedBy: 'scheduler' });
+      const sessionId = started.sessionIds[0];
+      const skipped = started.skipped[0];
+      decisions.push(sessionId ? { connectionId: c.id, decision: 'started', sessionId } : { connectionId: c.id, decision: 'skipped', ...(skipped ? { reason: skipped.reason } : {}) });
+    }
+    if (decisions.length > 0) this.logger.log(`planned: ${decisions.filter((d) => d.decision === 'started').length} started, ${decisions.filter((d) => d.decision === 'deferred').length} deferred`);
+    return decisions;
+  }
+}

@@ -1,0 +1,161 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  type SyncStage as DomainStage,
+  type StageStatusView,
+  aggregationStatusGroup,
+  evaluateConsent,
+  parseAggregationStatus,
+  sessionDetails,
+  sessionStatusDetails,
+  sessionStatusView,
+  stageStatusView,
+  syncStages,
+} from '@kinko/domain';
+import { DataSource, type EntityManager } from 'typeorm';
+import { NotFoundError } from '../common/errors';
+import { newId } from '../database/ids';
+import { ConnectorClients } from './connector-clients';
+import { currentConsent, saveConsentStatus } from './consent-store';
+import { findSessionRow, insertSession, loadDomainSession } from './session-store';
+import { SYNC_CLOCK, type SyncClock } from './sync-clock';
+import { SyncQueue } from './sync-queue';
+import type {
+  SkippedConnection,
+  StartSyncResult,
+  SyncOptions,
+  SyncRequestedBy,
+  SyncScope,
+  SyncSessionViews,
+  SyncTarget,
+} from './sync.types';
+
+export type * from './sync.types';
+
+interface ConnectionRow {
+  id: string;
+  connector_id: string;
+  aggregation_status: string;
+  deactivated: boolean;
+  has_grant: boolean;
+}
+
+/**
+ * Starts syncs and reads their sessions — the contract between the sync engine and the
+ * user API (`POST /api/v2/bank/…/sync`, `GET /api/v2/bankaccount?RefreshActiveAccounts=true`,
+ * `GET /api/v2/bank/session/{id}…`).
+ *
+ * A sync creates one session per connection and enqueues its job (pg-boss) in ONE database
+ * transaction: either both exist or neither. The worker (SyncWorker) runs it.
+ *
+ * Related services other features use: `GrantVault.storeGranted` (store a grant the
+ * connect flow obtained, with its expiry and SCA instant — the format the worker reads) and
+ * `ConnectorClients.client(connectorId)` (the configured connector client, audited).
+ */
+@Injectable()
+export class SyncService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: SyncQueue,
+    private readonly connectors: ConnectorClients,
+    @Inject(SYNC_CLOCK) private readonly clock: SyncClock,
+  ) {}
+
+  /**
+   * Starts a sync of the target's connections. Per connection, in one transaction: skipped
+   * (deactivated, no grant, consent expired — then marked expired with reason Expired —
+   * or not active, an unknown connector, or for the scheduler one that needs the user), or
+   * joined to its session already pending/running, or a new session plus its job.
+   * `{ connectionIds }` naming a connection that is not the user's → {@link NotFoundError}.
+   */
+  async startSync(scope: SyncScope, target: SyncTarget, options: SyncOptions): Promise<StartSyncResult> {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (manager) => {
+      const connections = await this.lockTargetConnections(manager, scope, target);
+      const sessionIds: string[] = [];
+      const skipped: SkippedConnection[] = [];
+      for (const c of connections) {
+        const running = (await manager.query(
+          `SELECT id FROM sync_sessions WHERE connection_id = $1 AND tenant_id = $2 AND user_id = $3 AND finished_at IS NULL ORDER BY created_at DESC LIMIT 1`,
+          [c.id, scope.tenantId, scope.userId],
+        )) as Array<{ id: string }>;
+        if (running[0]) {
+          sessionIds.push(running[0].id);
+          continue;
+        }
+        const reason = await this.skipReason(manager, scope, c, options.requestedBy, now);
+        if (reason) {
+          skipped.push({ connectionId: c.id, reason });
+          continue;
+        }
+        const sessionId = newId(now.getTime());
+        await insertSession(manager, {
+          id: sessionId,
+          tenantId: scope.tenantId,
+          userId: scope.userId,
+          connectionId: c.id,
+          requestedBy: options.requestedBy,
+          parameters: { daysBack: options.daysBack ?? null, scaJustPerformed: options.scaJustPerformed ?? false },
+          createdAt: now,
+        });
+        await this.queue.enqueue(manager, { sessionId, tenantId: scope.tenantId, userId: scope.userId, connectionId: c.id });
+        sessionIds.push(sessionId);
+      }
+      return { sessionIds, skipped };
+    });
+  }
+
+  /** A session of the user in every view; {@link NotFoundError} for any other id (another user's included). */
+  async getSession(scope: SyncScope, sessionId: string): Promise<SyncSessionViews> {
+    const manager = this.dataSource.manager;
+    const row = await findSessionRow(manager, scope, sessionId);
+    if (!row) throw new NotFoundError('Session');
+    const session = await loadDomainSession(manager, row);
+    const stages = Object.fromEntries(syncStages.map((s) => [s, stageStatusView(session, s)])) as Record<DomainStage, StageStatusView>;
+    return {
+      session,
+      details: sessionDetails(session),
+      status: sessionStatusView(session),
+      stages,
+      statusDetails: sessionStatusDetails(session),
+      requestedBy: row.requestedBy as SyncRequestedBy,
+      parameters: row.parameters,
+      error: row.error,
+    };
+  }
+
+  private async lockTargetConnections(manager: EntityManager, scope: SyncScope, target: SyncTarget): Promise<ConnectionRow[]> {
+    const select = `SELECT c.id, c.connector_id, c.aggregation_status, c.deactivated,
+        EXISTS (SELECT 1 FROM connection_secrets s WHERE s.connection_id = c.id AND s.kind = 'grant') AS has_grant
+      FROM connections c WHERE c.tenant_id = $1 AND c.user_id = $2`;
+    const order = ` ORDER BY c.created_at, c.id FOR UPDATE OF c`;
+    if ('connectionIds' in target) {
+      const ids = [...new Set(target.connectionIds)];
+      const rows = (await manager.query(`${select} AND c.id = ANY($3::uuid[])${order}`, [scope.tenantId, scope.userId, ids])) as ConnectionRow[];
+      if (rows.length !== ids.length) throw new NotFoundError('Connection');
+      return rows;
+    }
+    if ('bankId' in target) {
+      return (await manager.query(`${select} AND (c.connector_id = $3 OR c.bank_id = $3)${order}`, [scope.tenantId, scope.userId, target.bankId])) as ConnectionRow[];
+    }
+    return (await manager.query(`${select}${order}`, [scope.tenantId, scope.userId])) as ConnectionRow[];
+  }
+
+  private async skipReason(manager: EntityManager, scope: SyncScope, c: ConnectionRow, requestedBy: SyncRequestedBy, now: Date): Promise<SkippedConnection['reason'] | undefined> {
+    if (c.deactivated || c.aggregation_status === 'inactive') return 'inactive';
+    if (!this.connectors.has(c.connector_id)) return 'unknown-connector';
+    if (!c.has_grant) return 'no-grant';
+    const stored = await currentConsent(manager, scope, c.id, true);
+    if (stored) {
+      const evaluated = evaluateConsent(stored.consent, now);
+      if (evaluated.status === 'expired') {
+        if (stored.consent.status !== 'expired') await saveConsentStatus(manager, scope, evaluated);
+        return 'consent-expired';
+      }
+      if (evaluated.status !== 'valid') return 'consent-not-active';
+    }
+    // The scheduler does not retry what only the user can fix (credentials, challenges, the bank's own pages).
+    const group = aggregationStatusGroup(parseAggregationStatus(c.aggregation_status));
+    if (requestedBy === 'scheduler' && (group === 'auth-error' || group === 'waiting' || group === 'intervention-required')) return 'needs-user';
+    return undefined;
+  }
+}

@@ -1,0 +1,239 @@
+import type { DailyBalance as BankDailyBalance, Transaction as BankApiTransaction } from '@kinko/connector-sdk';
+import {
+  type BankTransaction,
+  type CalendarDate,
+  type CurrencyCode,
+  type ReconciliationWindow,
+  type TransactionId,
+  type TransactionKind,
+  dailyBalances,
+  reconcile,
+} from '@kinko/domain';
+import type { EntityManager } from 'typeorm';
+import { newId } from '../database/ids';
+
+/** Whose rows: the account (and its owner, for the scoped keys). */
+export interface AccountKey {
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly accountId: string;
+}
+
+/** What one page write did. */
+export interface PageWrite {
+  readonly inserted: number;
+  readonly updated: number;
+  readonly unchanged: number;
+}
+
+interface StoredTxRow {
+  bank_transaction_id: string;
+  kind: TransactionKind;
+  transaction_date: string;
+  booking_date: string | null;
+  amount_minor: string;
+  currency_code: string;
+  description: string;
+  balance_after_minor: string | null;
+  bank_reference: string | null;
+}
+
+const toBankTransaction = (r: StoredTxRow): BankTransaction => ({
+  bankTransactionId: r.bank_transaction_id as TransactionId,
+  kind: r.kind,
+  transactionDate: r.transaction_date as CalendarDate,
+  bookingDate: (r.booking_date as CalendarDate | null) ?? null,
+  amountMinor: BigInt(r.amount_minor),
+  currency: r.currency_code as CurrencyCode,
+  description: r.description,
+  balanceAfterMinor: r.balance_after_minor === null ? null : BigInt(r.balance_after_minor),
+  bankReference: r.bank_reference,
+});
+
+const TX_COLUMNS = `bank_transaction_id, kind, transaction_date::text AS transaction_date, booking_date::text AS booking_date, amount_minor::text AS amount_minor,
+  currency_code, description, balance_after_minor::text AS balance_after_minor, bank_reference`;
+
+/**
+ * Writes one page of fetched transactions: the stored versions of the page's ids are read
+ * (one indexed query), the domain's `reconcile` (incomplete fetch: upserts only) classifies
+ * them, and every fetched row is written in ONE multi-row `INSERT … ON CONFLICT (user_id,
+ * account_id, bank_transaction_id) DO UPDATE` (arrays unnested server-side), stamped with the
+ * fetch's instant and its position in the bank's listing. Re-running a page changes nothing
+ * but the stamp: retries never duplicate.
+ */
+export async function writeTransactionPage(
+  manager: EntityManager,
+  key: AccountKey,
+  window: ReconciliationWindow,
+  items: readonly BankApiTransaction[],
+  fetch: { readonly stamp: Date; readonly firstOrder: number },
+): Promise<PageWrite> {
+  if (items.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+  // The last occurrence of an id wins (what reconcile reports as duplicateIds).
+  const latest = new Map<string, { item: BankApiTransaction; order: number }>();
+  items.forEach((item, i) => latest.set(item.bankTransactionId, { item, order: fetch.firstOrder + i }));
+  const ids = [...latest.keys()];
+  const stored = (await manager.query(`SELECT ${TX_COLUMNS} FROM transactions WHERE user_id = $1 AND account_id = $2 AND bank_transaction_id = ANY($3::text[])`, [
+    key.userId,
+    key.accountId,
+    ids,
+  ])) as StoredTxRow[];
+  const result = reconcile({ stored: stored.map(toBankTransaction), windows: [window], fetch: { complete: false, items } });
+
+  const rows = [...latest.values()];
+  await manager.query(
+    `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, booking_date, amount_minor,
+        currency_code, description, balance_after_minor, bank_reference, last_fetched_at, bank_order)
+      SELECT $1, $2, t.id, $3, t.btid, t.kind, t.tdate, t.bdate, t.amount, t.currency, t.descr, t.balance, t.ref, $4, t.ord
+        FROM UNNEST($5::uuid[], $6::text[], $7::text[], $8::date[], $9::date[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::int[])
+          AS t(id, btid, kind, tdate, bdate, amount, currency, descr, balance, ref, ord)
+      ON CONFLICT (user_id, account_id, bank_transaction_id) DO UPDATE SET
+        kind = EXCLUDED.kind, transaction_date = EXCLUDED.transaction_date, booking_date = EXCLUDED.booking_date,
+        amount_minor = EXCLUDED.amount_minor, currency_code = EXCLUDED.currency_code, description = EXCLUDED.description,
+        balance_after_minor = EXCLUDED.balance_after_minor, bank_reference = EXCLUDED.bank_reference,
+        last_fetched_at = EXCLUDED.last_fetched_at, bank_order = EXCLUDED.bank_order`,
+    [
+      key.userId,
+      key.accountId,
+      key.tenantId,
+      fetch.stamp,
+      rows.map(() => newId(fetch.stamp.getTime())),
+      rows.map((r) => r.item.bankTransactionId),
+      rows.map((r) => r.item.kind),
+      rows.map((r) => r.item.transactionDate),
+      rows.map((r) => r.item.bookingDate ?? null),
+      rows.map((r) => r.item.amountMinor.toString()),
+      rows.map((r) => r.item.currency),
+      rows.map((r) => r.item.description),
+      rows.map((r) => (r.item.balanceAfterMinor === undefined ? null : r.item.balanceAfterMinor.toString())),
+      rows.map((r) => r.item.bankReference ?? null),
+      rows.map((r) => r.order),
+    ],
+  );
+  return { inserted: result.inserts.length, updated: result.updates.length, unchanged: result.unchanged.length };
+}
+
+/** One kind fetched completely for an account: its window, and the stamp its rows carry. */
+export interface CompletedKindFetch {
+  readonly window: ReconciliationWindow;
+  readonly stamp: Date;
+}
+
+/** What the final, complete reconciliation of an account did. */
+export interface CompleteReconciliation {
+  readonly deleted: number;
+  readonly linked: number;
+  readonly ambiguous: number;
+}
+
+/**
+ * The final reconciliation of an account once every kind's window was fetched completely
+ * (the domain's `reconcile` with `complete: true`): `DeleteIfNotFetched` rows of the window
+ * that did not come back are deleted, and a pending row that became booked is linked and
+ * deleted (its booked row stays). Memory stays small whatever the history: only the
+ * account's pending-like rows (few) and the booked rows of this fetch that could match
+ * one of the vanished ones (same bank reference, or same amount near its date) are read.
+ */
+export async function completeReconciliation(
+  manager: EntityManager,
+  key: AccountKey,
+  fetched: ReadonlyMap<TransactionKind, CompletedKindFetch>,
+  deleteIfNotFetched: ReadonlySet<TransactionKind>,
+  matchDays = 3,
+): Promise<CompleteReconciliation> {
+  const deletableKinds = [...fetched.keys()].filter((k) => k !== 'booked' && deleteIfNotFetched.has(k));
+  if (deletableKinds.length === 0) return { deleted: 0, linked: 0, ambiguous: 0 };
+  const pendingRows = (await manager.query(
+    `SELECT ${TX_COLUMNS}, last_fetched_at FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind = ANY($3::text[])`,
+    [key.userId, key.accountId, deletableKinds],
+  )) as Array<StoredTxRow & { last_fetched_at: Date }>;
+  const refetched = pendingRows.filter((r) => r.last_fetched_at.getTime() === fetched.get(r.kind)?.stamp.getTime());
+  const vanished = pendingRows.filter((r) => r.last_fetched_at.getTime() !== fetched.get(r.kind)?.stamp.getTime());
+  if (vanished.length === 0) return { deleted: 0, linked: 0, ambiguous: 0 };
+
+  const booked = fetched.get('booked');
+  let bookedCandidates: StoredTxRow[] = [];
+  if (booked) {
+    const dates = vanished.map((r) => r.transaction_date).sort();
+    const from = shift(dates[0] as string, -matchDays);
+    const to = shift(dates[dates.length - 1] as string, matchDays);
+    bookedCandidates = (await manager.query(
+      `SELECT ${TX_COLUMNS} FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND last_fetched_at = $3
+          AND (bank_reference = ANY($4::text[]) OR (amount_minor = ANY($5::bigint[]) AND transaction_date BETWEEN $6 AND $7))`,
+      [key.userId, key.accountId, booked.stamp, vanished.map((r) => r.bank_reference).filter((r) => r !== null), [...new Set(vanished.map((r) => r.amount_minor))], from, to],
+    )) as StoredTxRow[];
+  }
+  const result = reconcile({
+    stored: pendingRows.map(toBankTransaction),
+    windows: [...fetched.values()].map((f) => f.window),
+    fetch: { complete: true, items: [...refetched, ...bookedCandidates].map(toBankTransaction) },
+    deleteIfNotFetched,
+    matchDays,
+  });
+  if (result.deletions.length > 0) {
+    await manager.query(`DELETE FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind <> 'booked' AND bank_transaction_id = ANY($3::text[])`, [
+      key.userId,
+      key.accountId,
+      result.deletions,
+    ]);
+  }
+  const ambiguousIds = result.ambiguous.flatMap((a) => a.pendingIds);
+  if (ambiguousIds.length > 0) {
+    // Kept, and flagged for review: the candidates could not be paired one to one.
+    await manager.query(
+      `UPDATE transactions SET flags = array_append(flags, 'ambiguousMatch') WHERE user_id = $1 AND account_id = $2
+          AND bank_transaction_id = ANY($3::text[]) AND NOT ('ambiguousMatch' = ANY(flags))`,
+      [key.userId, key.accountId, ambiguousIds],
+    );
+  }
+  return { deleted: result.deletions.length, linked: result.links.length, ambiguous: ambiguousIds.length };
+}
+
+const shift = (date: string, days: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * Daily balances of an account for `from..to`, derived by the domain's `dailyBalances`
+ * from the stored booked transactions: only the day's last one (in the bank's order) and
+ * the last one before `from` are read, so at most one row per day is in memory. Written in
+ * one multi-row upsert as `derived`; a balance the bank reported (`bank`) is kept.
+ */
+export async function deriveDailyBalances(manager: EntityManager, key: AccountKey, range: { from: CalendarDate; to: CalendarDate }, currency: string): Promise<number> {
+  const perDay = (await manager.query(
+    `SELECT DISTINCT ON (transaction_date) ${TX_COLUMNS} FROM transactions
+      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND transaction_date BETWEEN $3 AND $4
+      ORDER BY transaction_date, last_fetched_at DESC, bank_order DESC`,
+    [key.userId, key.accountId, range.from, range.to],
+  )) as StoredTxRow[];
+  const before = (await manager.query(
+    `SELECT ${TX_COLUMNS} FROM transactions
+      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND transaction_date < $3
+      ORDER BY transaction_date DESC, last_fetched_at DESC, bank_order DESC LIMIT 1`,
+    [key.userId, key.accountId, range.from],
+  )) as StoredTxRow[];
+  const series = dailyBalances({ transactions: [...before, ...perDay].map(toBankTransaction), from: range.from, to: range.to, dateField: 'transactionDate' }).filter(
+    (d) => d.balanceMinor !== null,
+  );
+  if (series.length === 0) return 0;
+  await manager.query(
+    `INSERT INTO daily_balances (account_id, date, tenant_id, user_id, balance_minor, currency_code, source)
+      SELECT $1, d.date, $2, $3, d.balance, $4, 'derived' FROM UNNEST($5::date[], $6::bigint[]) AS d(date, balance)
+      ON CONFLICT (account_id, date) DO UPDATE SET balance_minor = EXCLUDED.balance_minor, currency_code = EXCLUDED.currency_code, updated_at = now()
+        WHERE daily_balances.source = 'derived'`,
+    [key.accountId, key.tenantId, key.userId, currency, series.map((d) => d.date), series.map((d) => (d.balanceMinor as bigint).toString())],
+  );
+  return series.length;
+}
+
+/** Writes the daily balances the bank reported (`bank`: authoritative over derived ones). */
+export async function writeBankBalances(manager: EntityManager, key: AccountKey, balances: readonly BankDailyBalance[]): Promise<number> {
+  if (balances.length === 0) return 0;
+  const byDate = new Map(balances.map((b) => [b.date, b]));
+  const rows = [...byDate.values()];
+  await manager.query(
+    `INSERT INTO daily_balances (account_id, date, tenant_id, user_id, balance_minor, currency_code, source)
+      SELECT $1, d.date, $2, $3, d.balance, d.currency, 'bank' FROM UNNEST($4::date[], $5::bigint[], $6::text[]) AS d(date, balance, currency)
+      ON CONFLICT (account_id, date) DO UPDATE SET balance_minor = EXCLUDED.balance_minor, currency_code = EXCLUDED.currency_code, source = 'bank', updated_at = now()`,
+    [key.accountId, key.tenantId, key.userId, rows.map((b) => b.date), rows.map((b) => b.balanceMinor.toString()), rows.map((b) => b.currency)],
+  );
+  return rows.length;
+}

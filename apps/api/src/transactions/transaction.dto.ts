@@ -1,0 +1,110 @@
+import { transactionKinds } from '@kinko/domain';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsCalendarDate } from '../http/calendar-date';
+import { MoneyView } from './money.dto';
+import type { Transaction } from './transaction.entity';
+
+/** Default and largest page of transactions. */
+export const TRANSACTION_PAGE = { default: 100, max: 500 } as const;
+
+/** `GET /api/v2/accounts/{accountId}/transactions` query. */
+export class TransactionsQuery {
+  @ApiPropertyOptional({ format: 'date', description: 'Transactions on or after this date (bank calendar day).' })
+  @IsOptional()
+  @IsCalendarDate()
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date', description: 'Transactions on or before this date.' })
+  @IsOptional()
+  @IsCalendarDate()
+  to?: string;
+
+  @ApiPropertyOptional({ enum: [...transactionKinds], description: 'Only this kind.' })
+  @IsOptional()
+  @IsIn([...transactionKinds])
+  kind?: string;
+
+  @ApiPropertyOptional({ type: Number, minimum: 1, maximum: TRANSACTION_PAGE.max, default: TRANSACTION_PAGE.default })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(TRANSACTION_PAGE.max)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page (opaque).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+/** One transaction; amounts exact (strings of minor units + decimal), never floats. */
+export class TransactionView {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  accountId!: string;
+
+  @ApiProperty({ description: "The bank's id of the transaction." })
+  bankTransactionId!: string;
+
+  @ApiProperty({ enum: [...transactionKinds] })
+  kind!: string;
+
+  @ApiProperty({ format: 'date', description: 'Bank calendar day.' })
+  transactionDate!: string;
+
+  @ApiProperty({ type: String, format: 'date', nullable: true })
+  bookingDate!: string | null;
+
+  @ApiProperty({ type: MoneyView, description: '+ in, − out.' })
+  amount!: MoneyView;
+
+  @ApiProperty({ type: MoneyView, nullable: true, description: 'The balance right after it, when the bank gives it.' })
+  balanceAfter!: MoneyView | null;
+
+  @ApiProperty()
+  description!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  bankReference!: string | null;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'On a pending/hold row: the booked transaction that replaced it.' })
+  linkedBookedId!: string | null;
+
+  @ApiProperty({ type: [String] })
+  flags!: string[];
+
+  static of(t: Transaction): TransactionView {
+    return {
+      id: t.id,
+      accountId: t.accountId,
+      bankTransactionId: t.bankTransactionId,
+      kind: t.kind,
+      transactionDate: t.transactionDate,
+      bookingDate: t.bookingDate,
+      amount: MoneyView.of(t.amountMinor, t.currencyCode),
+      balanceAfter: t.balanceAfterMinor === null ? null : MoneyView.of(t.balanceAfterMinor, t.currencyCode),
+      description: t.description,
+      bankReference: t.bankReference,
+      linkedBookedId: t.linkedBookedId,
+      flags: t.flags,
+    };
+  }
+}
+
+/** A page of transactions, newest first (transaction date, then id, descending). */
+export class TransactionPage {
+  @ApiProperty({ type: [TransactionView] })
+  items!: TransactionView[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.' })
+  nextCursor!: string | null;
+
+  @ApiProperty({ example: 100 })
+  limit!: number;
+}

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { BankLimiter } from '../../src/sync/bank-limiter';
+import { SyncService } from '../../src/sync/sync.service';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { type CountingProxy, startCountingProxy } from './counting-proxy';
+import { BANK_CODE, type Connected, bankUser, connectUser, credentialsOf, startSandbox, startWorker, syncApp, waitForSession } from './harness';
+
+const MAX_CONCURRENCY = 3;
+const REQUESTS_PER_SECOND = 40;
+
+// Two app instances (separate pools, separate limiter connections: two processes as far as
+// PostgreSQL can tell), each with 4 workers × 3 accounts in parallel, against one bank
+// whose manifest allows 3 requests in flight and 40 per second. A proxy in front of the
+// sandbox sees what the bank sees.
+describe('per-bank limits hold across worker processes', () => {
+  let db: TestDatabase;
+  let sandbox: BankCommonApiSandbox;
+  let proxy: CountingProxy;
+  let a: NestFastifyApplication;
+  let b: NestFastifyApplication;
+  const users = Array.from({ length: 6 }, (_, i) => bankUser(`limit${i}`, [{ transactions: 300, historyDays: 80 }, { transactions: 250, historyDays: 80 }, { transactions: 10, historyDays: 40 }]));
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    sandbox = await startSandbox(users);
+    proxy = await startCountingProxy(sandbox.url(BANK_CODE));
+    const options = { baseUrl: proxy.url, limits: { maxConcurrency: MAX_CONCURRENCY, requestsPerSecond: REQUESTS_PER_SECOND } };
+    a = await syncApp(db, sandbox, options);
+    b = await syncApp(db, sandbox, options);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await proxy?.close();
+    await sandbox?.close();
+    await db?.drop();
+  });
+
+  it('never more requests in flight than maxConcurrency, never faster than requestsPerSecond (+ the burst), and every sync completes', async () => {
+    const connected: Connected[] = [];
+    for (const u of users) connected.push(await connectUser(a, sandbox, credentialsOf(u)));
+    sandbox.bank(BANK_CODE).knobs.faults.setLatency(25);
+    proxy.reset();
+    await startWorker(a);
+    await startWorker(b);
+    const started = Date.now();
+    const sessions = await Promise.all(
+      connected.map(async (c, i) => {
+        const app = i % 2 === 0 ? a : b;
+        const { sessionIds } = await app.get(SyncService).startSync(c.scope, { connectionIds: [c.connectionId] }, { requestedBy: 'user', scaJustPerformed: true });
+        return { c, id: sessionIds[0] as string };
+      }),
+    );
+    for (const s of sessions) expect((await waitForSession(a, s.c.scope, s.id, 90_000)).status.status).toBe('completed');
+    const elapsed = Date.now() - started;
+
+    expect(proxy.maxInFlight()).toBeLessThanOrEqual(MAX_CONCURRENCY);
+    expect(proxy.maxInFlight()).toBeGreaterThanOrEqual(2); // the limit is used, not just obeyed by running one at a time
+    const starts = proxy.starts().sort((x, y) => x - y);
+    const burst = Math.ceil(REQUESTS_PER_SECOND / 5);
+    let worstSecond = 0;
+    for (let i = 0, j = 0; i < starts.length; i += 1) {
+      while ((starts[i] as number) - (starts[j] as number) >= 1_000) j += 1;
+      worstSecond = Math.max(worstSecond, i - j + 1);
+    }
+    expect(worstSecond).toBeLessThanOrEqual(REQUESTS_PER_SECOND + burst);
+    // Both processes did the work.
+    const limiterA = a.get(BankLimiter).statistics();
+    const limiterB = b.get(BankLimiter).statistics();
+    expect(limiterA.acquired).toBeGreaterThan(0);
+    expect(limiterB.acquired).toBeGreaterThan(0);
+    const requests = limiterA.acquired + limiterB.acquired;
+    const queriesPerRequest = (limiterA.queries + limiterB.queries) / requests;
+    process.stdout.write(
+      `bank limits under contention: ${starts.length} bank requests in ${elapsed} ms; max in flight ${proxy.maxInFlight()}/${MAX_CONCURRENCY}; ` +
+        `busiest second ${worstSecond}/${REQUESTS_PER_SECOND}(+${burst}); ${queriesPerRequest.toFixed(1)} limiter queries per request\n`,
+    );
+  });
+
+  it('costs a few short queries per request when the bank is not saturated (measured)', async () => {
+    const limiter = a.get(BankLimiter);
+    const before = limiter.statistics();
+    const n = 300;
+    const t = performance.now();
+    for (let i = 0; i < n; i += 1) await limiter.run('overhead-probe', { maxConcurrency: 4, requestsPerSecond: 1_000_000 }, () => Promise.resolve());
+    const perRequestMs = (performance.now() - t) / n;
+    const after = limiter.statistics();
+    const queries = (after.queries - before.queries) / n;
+    process.stdout.write(`bank limiter overhead: ${perRequestMs.toFixed(2)} ms per request (${queries.toFixed(1)} queries: slot lock, rate reservation, slot unlock)\n`);
+    expect(queries).toBe(3);
+    expect(perRequestMs).toBeLessThan(5);
+  });
+});

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Transaction } from '@kinko/connector-sdk';
+import type { CalendarDate, CurrencyCode, DateWindow, TransactionId, TransactionKind } from '@kinko/domain';
+import { newId } from '../../src/database/ids';
+import { type AccountKey, completeReconciliation, deriveDailyBalances, writeTransactionPage } from '../../src/sync/transaction-writer';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+const JPY = 'JPY' as CurrencyCode;
+const tx = (id: string, kind: TransactionKind, date: string, amount: number, description: string, extra: Partial<Transaction> = {}): Transaction => ({
+  bankTransactionId: id as TransactionId,
+  kind,
+  transactionDate: date as CalendarDate,
+  amountMinor: BigInt(amount),
+  currency: JPY,
+  description,
+  ...extra,
+});
+const window = (kind: TransactionKind, from: string, to: string): DateWindow =>
+  Object.freeze({ kind, from: from as CalendarDate, to: to as CalendarDate, dateField: 'transactionDate', mode: 'incremental', limitedBy: null });
+
+// The writer against real PostgreSQL: batched idempotent upserts, the complete
+// reconciliation (DeleteIfNotFetched, pending → booked links, ambiguity) and derived balances.
+describe('transaction writer', () => {
+  let db: TestDatabase;
+  let key: AccountKey;
+  const rows = async (): Promise<Record<string, { kind: string; flags: string[] }>> => {
+    const r = (await db.dataSource.query(`SELECT bank_transaction_id, kind, flags FROM transactions WHERE account_id = $1 ORDER BY bank_transaction_id`, [key.accountId])) as Array<{
+      bank_transaction_id: string;
+      kind: string;
+      flags: string[];
+    }>;
+    return Object.fromEntries(r.map((x) => [x.bank_transaction_id, { kind: x.kind, flags: x.flags }]));
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const q = (sql: string, params: unknown[]) => db.dataSource.query(sql, params);
+    const tenantId = newId();
+    const userId = newId();
+    const connectionId = newId();
+    const accountId = newId();
+    await q(`INSERT INTO tenants (id, name) VALUES ($1, 'writer')`, [tenantId]);
+    await q(`INSERT INTO users (id, tenant_id, external_id) VALUES ($1, $2, 'w')`, [userId, tenantId]);
+    await q(`INSERT INTO connections (id, tenant_id, user_id, connector_id, aggregation_status, aggregation_status_changed_at) VALUES ($1, $2, $3, 'x', 'success', now())`, [
+      connectionId,
+      tenantId,
+      userId,
+    ]);
+    await q(`INSERT INTO bank_accounts (id, tenant_id, user_id, connection_id, bank_account_id, currency_code, import_date) VALUES ($1, $2, $3, $4, 'acc', 'JPY', now())`, [
+      accountId,
+      tenantId,
+      userId,
+      connectionId,
+    ]);
+    key = { tenantId, userId, accountId };
+  });
+  afterAll(() => db?.drop());
+
+  it('writes a page in one upsert; writing it again changes nothing but the fetch stamp', async () => {
+    const page = [tx('b1', 'booked', '2026-03-01', 1000, 'SALARY', { balanceAfterMinor: 1000n }), tx('b2', 'booked', '2026-03-02', -200, 'LUNCH', { balanceAfterMinor: 800n })];
+    const w = window('booked', '2026-02-20', '2026-03-05');
+    const first = await db.dataSource.transaction((m) => writeTransactionPage(m, key, w, page, { stamp: new Date(), firstOrder: 0 }));
+    expect(first).toEqual({ inserted: 2, updated: 0, unchanged: 0 });
+    const again = await db.dataSource.transaction((m) => writeTransactionPage(m, key, w, [...page, page[1] as Transaction], { stamp: new Date(), firstOrder: 0 }));
+    expect(again).toEqual({ inserted: 0, updated: 0, unchanged: 2 });
+    const changed = await db.dataSource.transaction((m) =>
+      writeTransactionPage(m, key, w, [tx('b2', 'booked', '2026-03-02', -250, 'LUNCH', { balanceAfterMinor: 750n })], { stamp: new Date(), firstOrder: 1 }),
+    );
+    expect(changed).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+    expect(Object.keys(await rows())).toEqual(['b1', 'b2']);
+  });
+
+  it('after a complete fetch: vanished pending rows in the window are deleted, a booked one replaces its pending, ambiguous pairs are kept and flagged', async () => {
+    const booked = window('booked', '2026-03-01', '2026-03-10');
+    const pending = window('pending', '2026-03-01', '2026-03-10');
+    const s1 = new Date(Date.now() - 1_000);
+    await db.dataSource.transaction(async (m) => {
+      await writeTransactionPage(m, key, pending, [
+        tx('p-amazon', 'pending', '2026-03-03', -500, 'AMAZON.CO.JP'),
+        tx('p-gone', 'pending', '2026-03-04', -300, 'SHOP'),
+        tx('p-cafe', 'pending', '2026-03-05', -1000, 'CAFE'),
+        tx('p-ref', 'pending', '2026-02-10', -700, 'TRAIN', { bankReference: 'R-7' }),
+      ], { stamp: s1, firstOrder: 0 });
+    });
+    // An older pending outside the window: not deletable by this fetch.
+    await db.dataSource.query(`UPDATE transactions SET transaction_date = '2026-02-01' WHERE account_id = $1 AND bank_transaction_id = 'p-ref'`, [key.accountId]);
+
+    // The next fetch: no pending comes back; the bank booked the Amazon one (a day later, its
+    // description completed), the train ticket (same bank reference), and two equal café payments.
+    const s2 = new Date();
+    await db.dataSource.transaction(async (m) => {
+      await writeTransactionPage(m, key, booked, [
+        tx('b-amazon', 'booked', '2026-03-04', -500, 'AMAZON.CO.JP MARKETPLACE', { balanceAfterMinor: 250n }),
+        tx('b-train', 'booked', '2026-03-06', -700, 'JR EAST', { bankReference: 'R-7', balanceAfterMinor: -450n }),
+        tx('b-cafe1', 'booked', '2026-03-05', -1000, 'CAFE', { balanceAfterMinor: -1450n }),
+        tx('b-cafe2', 'booked', '2026-03-05', -1000, 'CAFE', { balanceAfterMinor: -2450n }),
+      ], { stamp: s2, firstOrder: 0 });
+    });
+    const result = await db.dataSource.transaction((m) =>
+      completeReconciliation(
+        m,
+        key,
+        new Map([
+          ['booked', { window: booked, stamp: s2 }],
+          ['pending', { window: pending, stamp: s2 }],
+        ]),
+        new Set<TransactionKind>(['pending', 'hold', 'scheduled']),
+      ),
+    );
+    expect(result).toEqual({ deleted: 3, linked: 2, ambiguous: 1 });
+    const after = await rows();
+    expect(Object.keys(after).sort()).toEqual(['b-amazon', 'b-cafe1', 'b-cafe2', 'b-train', 'b1', 'b2', 'p-cafe']);
+    expect(after['p-cafe']?.flags).toEqual(['ambiguousMatch']);
+  });
+
+  it('derives daily balances from the day’s last booked transaction (bank order), carrying days without one', async () => {
+    const written = await db.dataSource.transaction((m) => deriveDailyBalances(m, key, { from: '2026-03-01' as CalendarDate, to: '2026-03-07' as CalendarDate }, 'JPY'));
+    expect(written).toBe(7);
+    const balances = (await db.dataSource.query(`SELECT date::text AS date, balance_minor::text AS b, source FROM daily_balances WHERE account_id = $1 ORDER BY date`, [key.accountId])) as unknown[];
+    expect(balances).toEqual([
+      { date: '2026-03-01', b: '1000', source: 'derived' },
+      { date: '2026-03-02', b: '750', source: 'derived' },
+      { date: '2026-03-03', b: '750', source: 'derived' },
+      { date: '2026-03-04', b: '250', source: 'derived' },
+      { date: '2026-03-05', b: '-2450', source: 'derived' },
+      { date: '2026-03-06', b: '-450', source: 'derived' },
+      { date: '2026-03-07', b: '-450', source: 'derived' },
+    ]);
+  });
+});
