@@ -1,1 +1,5 @@
-module.exports = require('../../jest.base.js')(__dirname);
+// jose (used by the sandbox banks this package starts) ships ES modules only: like effect,
+// it is compiled to CommonJS for jest.
+module.exports = require('../../jest.base.js')(__dirname, {
+  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm|effect/|@effect/|jose/)'],
+});

@@ -5,6 +5,7 @@ import { AccountsModule } from './accounts/accounts.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BalancesModule } from './balances/balances.module';
+import { ChallengesModule } from './challenges/challenges.module';
 import { ClockModule } from './common/clock';
 import { KinkoConfigModule, type SettingsSource } from './config/config.module';
 import { type BankEntry, loadSettings } from './config/settings';
@@ -15,6 +16,7 @@ import { ConnectorsModule } from './connectors/connectors.module';
 import { type ConnectorPackage, REGISTERED_CONNECTOR_PACKAGES } from './connectors/registered-connectors';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { LinkModule } from './link/link.module';
 import { ProblemFilter } from './http/problem.filter';
 import { RouteCatalog } from './http/route-catalog';
 import { MetricsModule } from './metrics/metrics.module';
@@ -89,6 +91,8 @@ export class AppModule {
         TransactionsModule,
         BalancesModule,
         SyncApiModule,
+        ChallengesModule,
+        LinkModule.forRoot({ banks: [...settings.banks, ...(options.banks ?? [])] }),
         HealthModule,
         MetricsModule,
       ],

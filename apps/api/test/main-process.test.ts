@@ -120,9 +120,16 @@ describe('node dist/main.js', () => {
       const out = running.stdout();
       const url = field(out, 'API');
       const connectUrl = field(out, 'Connect URL');
-      const login = /log in as (\S+) \/ (\S+);/.exec(out);
+      expect(connectUrl.startsWith(`${url}/link/connect?token=`)).toBe(true);
+      const login = /log in at its page as (\S+) \/ (\S+)[:;,.]/.exec(out);
       expect(login).not.toBeNull();
-      const bank = await loginAtBankPage(connectUrl, { id: login?.[1] as string, password: login?.[2] as string });
+      // The Link page: the token becomes a session cookie, then the sandbox bank's redirect flow starts there.
+      const entered = await fetch(connectUrl, { redirect: 'manual' });
+      expect(entered.status).toBe(303);
+      const cookie = (entered.headers.getSetCookie().find((c) => c.startsWith('kinko_link=')) ?? '').split(';')[0] as string;
+      const toBank = await fetch(`${url}/link/banks/sandbox-0001/redirect`, { headers: { cookie }, redirect: 'manual' });
+      expect(toBank.status).toBe(303);
+      const bank = await loginAtBankPage(toBank.headers.get('location') as string, { id: login?.[1] as string, password: login?.[2] as string });
       if (bank.outcome !== 'redirected') throw new Error(`the sandbox refused the demo login: ${bank.status}`);
       expect(bank.location.startsWith(`${url}/api/v2/connect/callback?`)).toBe(true);
       const connected = await fetch(bank.location, { headers: { accept: 'application/json' } });

@@ -3,7 +3,7 @@
  * (http/problem.filter.ts) maps each `code` to one problem+json type. Services never throw
  * HTTP exceptions.
  */
-export type ErrorCode = 'validation' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'bank-error' | 'service-unavailable';
+export type ErrorCode = 'validation' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'bank-error' | 'service-unavailable' | 'link-page-only';
 
 /** One invalid input: which field, and why. */
 export interface FieldIssue {
@@ -87,5 +87,21 @@ export class BankCallError extends KinkoError {
   ) {
     super(message);
     this.name = 'BankCallError';
+  }
+}
+
+/**
+ * The request is valid, but only a person on the Link page can do it (a puzzle challenge:
+ * the seed says it cannot be answered through the API).
+ */
+export class LinkPageOnlyError extends KinkoError {
+  readonly code = 'link-page-only';
+  constructor(
+    message: string,
+    /** Where on the Link pages it can be done (a path). */
+    readonly linkPath: string,
+  ) {
+    super(message);
+    this.name = 'LinkPageOnlyError';
   }
 }

@@ -2,7 +2,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   type Clock,
   type ConnectorError,
-  type ConnectorManifest,
   type Grant,
   type Granted,
   type Locale,
@@ -279,7 +278,7 @@ export class ConnectService {
         });
         await tx.forUser(ConnectionStatusChange, scope).insert({ connectionId, previousStatus: null, status: NEW_CONNECTION_STATUS, changedAt: now, sessionId: null });
       }
-      await tx.forUser(Consent, scope).insert(newConsentRow(consentId, connectionId, bank.manifest, granted, now));
+      await tx.forUser(Consent, scope).insert(newConsentRow(consentId, connectionId, bank, granted, now));
       if (reconnecting) {
         // The new consent covers the connection's accounts again (the domain's `granted`).
         const accounts = await tx.forUser(BankAccount, scope).find({ where: { connectionId } });
@@ -340,20 +339,23 @@ function bankError(what: string, error: ConnectorError): Error {
  * authorisation; domain `confirmConsent` from received), SCA performed now, expiring when
  * the grant's refresh does — or after the bank's SCA validity when the grant does not say.
  */
-function newConsentRow(id: string, connectionId: string, manifest: ConnectorManifest, granted: Granted<Grant>, now: Date): Partial<Consent> {
+function newConsentRow(id: string, connectionId: string, bank: RegisteredBank, granted: Granted<Grant>, now: Date): Partial<Consent> {
+  const manifest = bank.manifest;
+  // What the bank confirmed, when the grant says (PolishAPI: scopeTimeLimit, maxAllowedHistoryLong).
+  const facts = bank.consentFacts?.(granted.grant);
   const scope: ConsentScope = {
     data: ['accounts', ...(manifest.capabilities.balances ? (['balances'] as const) : []), 'transactions'],
     transactionKinds: [...manifest.capabilities.transactions],
   };
-  const expirationDate = granted.refreshExpiresAt ?? new Date(now.getTime() + manifest.limits.scaValidityDays * DAY_MS);
+  const expirationDate = facts?.expirationDate ?? granted.refreshExpiresAt ?? new Date(now.getTime() + manifest.limits.scaValidityDays * DAY_MS);
   const received = {
     id: id as ConsentId,
     status: 'received' as const,
     createdAt: now,
     expirationDate,
     scope,
-    maxHistoryDays: manifest.limits.maxHistoryDays as MaxHistoryDays,
-    lastScaAt: now,
+    maxHistoryDays: Math.min(facts?.maxHistoryDays ?? manifest.limits.maxHistoryDays, manifest.limits.maxHistoryDays) as MaxHistoryDays,
+    lastScaAt: facts?.lastScaAt ?? now,
   };
   const confirmed = Result.getOrThrow(confirmConsent(received));
   return {
@@ -365,6 +367,6 @@ function newConsentRow(id: string, connectionId: string, manifest: ConnectorMani
     expirationDate,
     maxHistoryDays: confirmed.maxHistoryDays,
     scope: { data: [...scope.data], transactionKinds: [...scope.transactionKinds] },
-    lastScaAt: now,
+    lastScaAt: confirmed.lastScaAt ?? now,
   };
 }

@@ -10,7 +10,7 @@ import {
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { NotFoundError } from '../common/errors';
 import { type BankEntry, InvalidSettingsError } from '../config/settings';
-import type { ConnectorSetup } from '../sync/sync-options';
+import type { ConnectorSetup, ConsentFactsReader } from '../sync/sync-options';
 import type { BankRegistration, ConnectorPackage } from './registered-connectors';
 
 /** One bank the app offers: which connector speaks to it, and what it can do. */
@@ -23,6 +23,8 @@ export interface RegisteredBank {
   readonly bankCode: string | undefined;
   readonly manifest: ConnectorManifest;
   readonly connector: Connector;
+  /** Reads the consent's facts out of the bank's grants (connectors whose grant carries them). */
+  readonly consentFacts?: ConsentFactsReader;
 }
 
 /** Where the banks come from. */
@@ -73,7 +75,14 @@ export class BankDirectory implements OnModuleDestroy {
     const configs = new Map<string, unknown>();
     for (const r of registrations) {
       if (banks.has(r.bankId)) throw new ConnectorSetupError(`bankId "${r.bankId}" is registered twice`);
-      banks.set(r.bankId, { bankId: r.bankId, connectorId: r.connector.manifest.id, bankCode: r.bankCode, manifest: r.connector.manifest, connector: r.connector });
+      banks.set(r.bankId, {
+        bankId: r.bankId,
+        connectorId: r.connector.manifest.id,
+        bankCode: r.bankCode,
+        manifest: r.connector.manifest,
+        connector: r.connector,
+        ...(r.consentFacts ? { consentFacts: r.consentFacts } : {}),
+      });
       configs.set(r.bankId, r.config);
     }
     this.banks = banks;
@@ -130,7 +139,7 @@ export class BankDirectory implements OnModuleDestroy {
     const setups: Record<string, ConnectorSetup> = {};
     for (const bank of this.banks.values()) {
       const config = this.configs.get(bank.bankId);
-      if (config !== undefined) setups[bank.connectorId] = { config };
+      if (config !== undefined) setups[bank.connectorId] = { config, ...(bank.consentFacts ? { consentFacts: bank.consentFacts } : {}) };
     }
     return setups;
   }

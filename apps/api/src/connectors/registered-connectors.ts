@@ -1,6 +1,10 @@
 import { bankCommonApiBanks } from '@kinko/connector-bank-common-api';
-import type { Connector } from '@kinko/connector-sdk';
+import { definePolishApiConnector, polishApiConsentInfo } from '@kinko/connector-polish-api';
+import { type Connector, type ConnectorLimits, ConnectorSetupError, type LocalizedText } from '@kinko/connector-sdk';
+import { allowedHostsFor, defineWebNetbankConnector } from '@kinko/connector-web-netbank';
+import { Redacted } from 'effect';
 import type { BankEntry } from '../config/settings';
+import type { ConsentFactsReader } from '../sync/sync-options';
 
 /**
  * A bank made ready by its connector package: the connector to register (its manifest id
@@ -14,6 +18,8 @@ export interface BankRegistration {
   readonly config: unknown;
   /** The bank's 4-digit code (全銀協 code) when it has one: `idType=bankCode` finds it. */
   readonly bankCode?: string;
+  /** Reads the consent's facts (SCA instant, history, end) out of a grant, when the grant carries them. */
+  readonly consentFacts?: ConsentFactsReader;
 }
 
 /**
@@ -45,9 +51,99 @@ export const bankCommonApiPackage: ConnectorPackage = {
 };
 
 /**
+ * PolishAPI 2.1.2 banks (one connector per bank, its manifest id = `bankId`). Entry fields:
+ * `baseUrl`, `clientId`, `signingKey` (the TPP's private key, JWK JSON or PEM: a secret,
+ * never logged), optionally `bankSigningKey` (the bank's public JWK JSON), `bankName`
+ * (a string or `{ ja, en, pl }`), `allowedHosts` (the bank's login pages, if on another host),
+ * `doneDateField`, `scaValidityDays`, `pageSize`, `keyId`, `signingAlgorithm`, `tppId`,
+ * `consentValidityDays`, `maxHistoryDays`, `language`. The grant's consent facts
+ * (`polishApiConsentInfo`) feed the consent row and the date windows.
+ */
+export const polishApiPackage: ConnectorPackage = {
+  id: 'polish-api',
+  banks(entries) {
+    return entries.map((entry) => {
+      const o = entry.options;
+      const where = `bank "${entry.bankId}" (polish-api)`;
+      const text = (name: string, required: boolean): string | undefined => {
+        const v = o[name];
+        if (v === undefined && !required) return undefined;
+        if (typeof v !== 'string' || v === '') throw new ConnectorSetupError(`${where}: "${name}" must be a non-empty string`);
+        return v;
+      };
+      const baseUrl = text('baseUrl', true) as string;
+      const rawKey = o['signingKey'];
+      const signingKey = Redacted.isRedacted(rawKey) ? (rawKey as Redacted.Redacted<string>) : typeof rawKey === 'string' && rawKey !== '' ? Redacted.make(rawKey) : undefined;
+      if (signingKey === undefined) throw new ConnectorSetupError(`${where}: "signingKey" must be the TPP's private key (JWK JSON or PEM)`);
+      const bankName = o['bankName'];
+      const displayName = typeof bankName === 'string' ? { ja: bankName, en: bankName, pl: bankName } : (bankName as { ja: string; en: string; pl: string } | undefined);
+      const allowedHosts = o['allowedHosts'];
+      const connector = definePolishApiConnector({
+        id: entry.bankId,
+        baseUrl,
+        ...(displayName ? { displayName } : {}),
+        ...(Array.isArray(allowedHosts) ? { allowedHosts: allowedHosts.map(String) } : {}),
+        ...(o['doneDateField'] === 'bookingDate' || o['doneDateField'] === 'transactionDate' ? { doneDateField: o['doneDateField'] } : {}),
+        ...(typeof o['scaValidityDays'] === 'number' ? { scaValidityDays: o['scaValidityDays'] } : {}),
+        ...(typeof o['pageSize'] === 'number' ? { pageSize: o['pageSize'] } : {}),
+      });
+      const optional = Object.fromEntries(
+        ['keyId', 'signingAlgorithm', 'tppId', 'bankSigningKey', 'consentValidityDays', 'maxHistoryDays', 'language'].filter((k) => o[k] !== undefined).map((k) => [k, o[k]]),
+      );
+      const config = { baseUrl, clientId: text('clientId', true), signingKey, ...optional };
+      const consentFacts: ConsentFactsReader = (grant) => polishApiConsentInfo(grant);
+      return { bankId: entry.bankId, connector, config, consentFacts };
+    });
+  },
+};
+
+/**
+ * Net banks read as HTML with the user's own login (`@kinko/connector-web-netbank`): one
+ * connector per bank, its id the `bankId`, its only allowed host the one of `baseUrl`.
+ * Entry fields: `baseUrl`, `stateKey` (≥ 16 characters, the same in every process: it seals
+ * the login a pending challenge carries), `bankName` (a string or `{ ja, en, pl }`),
+ * optionally `bankCode`, `limits`, and `directLoginUrl` (the bank's own login page, shown
+ * to users who must act at the bank; read by the Link pages).
+ */
+export const webNetbankPackage: ConnectorPackage = {
+  id: 'web-netbank',
+  banks(entries) {
+    return entries.map((entry) => {
+      const o = entry.options;
+      const where = `web-netbank bank "${entry.bankId}"`;
+      const baseUrl = o.baseUrl;
+      if (typeof baseUrl !== 'string' || baseUrl === '') throw new ConnectorSetupError(`${where}: baseUrl must be a non-empty string`);
+      let hosts: string[];
+      try {
+        hosts = allowedHostsFor(baseUrl);
+      } catch {
+        throw new ConnectorSetupError(`${where}: baseUrl is not a URL`);
+      }
+      const stateKey = Redacted.isRedacted(o.stateKey) ? (o.stateKey as Redacted.Redacted<string>) : typeof o.stateKey === 'string' ? Redacted.make(o.stateKey) : undefined;
+      if (stateKey === undefined) throw new ConnectorSetupError(`${where}: stateKey must be a string of at least 16 characters`);
+      const name = o.bankName;
+      const displayName: LocalizedText | undefined =
+        typeof name === 'string' && name !== ''
+          ? { ja: name, en: name, pl: name }
+          : typeof name === 'object' && name !== null && ['ja', 'en', 'pl'].every((k) => typeof (name as Record<string, unknown>)[k] === 'string')
+            ? (name as LocalizedText)
+            : undefined;
+      if (displayName === undefined) throw new ConnectorSetupError(`${where}: bankName must be a non-empty string or { ja, en, pl }`);
+      const connector = defineWebNetbankConnector({
+        id: entry.bankId,
+        displayName,
+        allowedHosts: hosts,
+        ...(typeof o.limits === 'object' && o.limits !== null ? { limits: o.limits as Partial<ConnectorLimits> } : {}),
+      });
+      return { bankId: entry.bankId, connector, config: { baseUrl, stateKey }, ...(typeof o.bankCode === 'string' ? { bankCode: o.bankCode } : {}) };
+    });
+  },
+};
+
+/**
  * THE list of connector packages the app offers — the one place a connector is registered.
  * Add the package to apps/api's dependencies and its {@link ConnectorPackage} here; the
  * banks themselves come from configuration (`KINKO_BANKS`). Duplicate package ids, and
  * duplicate bank or connector ids, stop the app at start-up.
  */
-export const REGISTERED_CONNECTOR_PACKAGES: readonly ConnectorPackage[] = [bankCommonApiPackage];
+export const REGISTERED_CONNECTOR_PACKAGES: readonly ConnectorPackage[] = [bankCommonApiPackage, polishApiPackage, webNetbankPackage];

@@ -1,5 +1,6 @@
 import { BankAccount } from '../accounts/bank-account.entity';
 import { AuditLogEntry } from '../audit/audit-log-entry.entity';
+import { AuthAttempt } from '../challenges/auth-attempt.entity';
 import { DailyBalance } from '../balances/daily-balance.entity';
 import { ConnectionStatusChange } from '../connections/connection-status-change.entity';
 import { Connection } from '../connections/connection.entity';
@@ -38,4 +39,5 @@ export const ENTITIES = [
   UnattendedAccess,
   SyncRateLimit,
   AuditLogEntry,
+  AuthAttempt,
 ] as const;

@@ -30,6 +30,8 @@ export function toProblem(error: unknown, instance: string | undefined): Problem
         return problem('bank-error', { instance, detail: error.message });
       case 'service-unavailable':
         return problem('service-unavailable', { instance, detail: error.message });
+      case 'link-page-only':
+        return problem('link-page-only', { instance, detail: error.message });
       default:
         return assertUnreachable(code);
     }

@@ -21,6 +21,7 @@ export const PROBLEMS = {
   internal: { status: 500, title: 'Internal error' },
   'bank-error': { status: 502, title: 'The bank refused or could not answer' },
   'service-unavailable': { status: 503, title: 'Service unavailable' },
+  'link-page-only': { status: 409, title: 'This can only be done on the Link page' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 /** Name of one problem kind (the last segment of its `type`). */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { BankEntry } from '../config/settings';
 
 /** A bank the sandbox serves, as printed at start. */
@@ -14,6 +15,18 @@ export interface RunningSandbox {
   readonly banks: readonly RunningSandboxBank[];
   /** The demo end user's login at the sandbox banks, when the sandbox says. */
   readonly demoLogin?: { readonly id: string; readonly password: string };
+  /** The HTML net bank (credential logins with challenges), when the sandbox offers it. */
+  readonly netbank?: RunningNetbank;
+  close(): Promise<void>;
+}
+
+/** The sandbox's HTML net bank: connected with a login and password through the Link pages. */
+export interface RunningNetbank {
+  readonly bankCode: string;
+  readonly bankName: string;
+  readonly url: string;
+  /** A persona to log in with (login id / password) and what it does. */
+  readonly personas: ReadonlyArray<{ readonly id: string; readonly password: string; readonly summary: string; readonly otpCode?: string }>;
   close(): Promise<void>;
 }
 
@@ -23,7 +36,14 @@ interface SandboxModule {
   startBankCommonApiSandbox?: (options: { banks: unknown; host?: string }) => Promise<RunningSandbox>;
   demoBanks?: (redirectDomains?: readonly string[]) => unknown;
   DEMO_PASSWORD?: string;
+  startNetbankSandbox?: (options: { host?: string }) => Promise<RunningNetbank>;
 }
+
+/** The bankId of the sandbox's net bank. */
+export const sandboxNetbankId = (bankCode: string): string => `sandbox-netbank-${bankCode}`;
+
+// Seals the login a pending net bank challenge carries; a development process makes its own.
+const DEV_NETBANK_STATE_KEY = randomBytes(24).toString('base64url');
 
 /** The bankId a sandbox bank gets in the bank list: `sandbox-<bank code>`. */
 export const sandboxBankId = (bankCode: string): string => `sandbox-${bankCode}`;
@@ -35,7 +55,7 @@ export const sandboxBankId = (bankCode: string): string => `sandbox-${bankCode}`
 export function sandboxBankEntries(sandbox: RunningSandbox): BankEntry[] {
   return sandbox.banks
     .filter((b) => b.client !== undefined)
-    .map((b) => ({
+    .map((b): BankEntry => ({
       bankId: sandboxBankId(b.bankCode),
       connector: 'bank-common-api',
       options: {
@@ -45,7 +65,22 @@ export function sandboxBankEntries(sandbox: RunningSandbox): BankEntry[] {
         apiKey: b.client?.apiKey,
         password: b.client?.password,
       },
-    }));
+    }))
+    .concat(sandbox.netbank ? [netbankEntry(sandbox.netbank)] : []);
+}
+
+function netbankEntry(netbank: RunningNetbank): BankEntry {
+  return {
+    bankId: sandboxNetbankId(netbank.bankCode),
+    connector: 'web-netbank',
+    options: {
+      bankCode: netbank.bankCode,
+      bankName: { ja: `${netbank.bankName}（サンドボックス・ログイン情報）`, en: `${netbank.bankName} (sandbox, login details)`, pl: `${netbank.bankName} (piaskownica, dane logowania)` },
+      baseUrl: netbank.url,
+      stateKey: DEV_NETBANK_STATE_KEY,
+      directLoginUrl: `${netbank.url}/direct/login`,
+    },
+  };
 }
 
 /**
@@ -66,10 +101,31 @@ export async function startSandboxBanks(host: string, warn: (message: string) =>
     return undefined;
   }
   try {
-    const sandbox = await mod.startBankCommonApiSandbox({ banks: mod.demoBanks(), host: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host });
-    return typeof mod.DEMO_PASSWORD === 'string' ? Object.assign(sandbox, { demoLogin: { id: 'demo', password: mod.DEMO_PASSWORD } }) : sandbox;
+    const loopback = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    const sandbox = await mod.startBankCommonApiSandbox({ banks: mod.demoBanks(), host: loopback });
+    const withLogin = typeof mod.DEMO_PASSWORD === 'string' ? Object.assign(sandbox, { demoLogin: { id: 'demo', password: mod.DEMO_PASSWORD } }) : sandbox;
+    return await withNetbank(withLogin, mod, loopback, warn);
   } catch (e) {
     warn(`sandbox banks not started: ${e instanceof Error ? e.message : String(e)}`);
     return undefined;
   }
+}
+
+/** Adds the HTML net bank (when the sandbox offers it) to the running sandbox; its close closes both. */
+async function withNetbank(sandbox: RunningSandbox, mod: SandboxModule, host: string, warn: (message: string) => void): Promise<RunningSandbox> {
+  if (typeof mod.startNetbankSandbox !== 'function') return sandbox;
+  let netbank: RunningNetbank;
+  try {
+    netbank = await mod.startNetbankSandbox({ host });
+  } catch (e) {
+    warn(`the sandbox net bank was not started: ${e instanceof Error ? e.message : String(e)}`);
+    return sandbox;
+  }
+  const closeBanks = sandbox.close.bind(sandbox);
+  return Object.assign(sandbox, {
+    netbank,
+    close: async () => {
+      await Promise.allSettled([closeBanks(), netbank.close()]);
+    },
+  });
 }

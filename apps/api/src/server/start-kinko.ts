@@ -7,31 +7,31 @@ import { EmbeddedDatabase } from '../database/embedded-postgres';
 import { type DemoInfo, ensureDemo } from '../demo/demo';
 import { OPENAPI_PATHS } from '../http/openapi';
 import { SyncWorker } from '../sync/sync-worker';
-import { ConnectService } from '../connections/connect.service';
+import { ChallengeSweeper } from '../challenges/challenge-sweeper';
+import { LINK_PATHS } from '../link/link-paths';
 import { type RunningSandbox, sandboxBankEntries, sandboxBankId, startSandboxBanks } from './sandbox-banks';
 
-/** A redirect flow started for the demo user: open `url` in a browser to connect the sandbox bank. */
+/** The demo user's way in: the Link pages (choose a sandbox bank, log in there or enter credentials). */
 export interface DemoConnect {
   readonly bankId: string;
   readonly bankName: string;
-  /** The sandbox bank's login page, bound to a link session of the demo user. */
+  /** The Link entry URL with a single-use user token (exchanged for a session cookie on first visit). */
   readonly url: string;
   readonly expiresAt: Date;
   readonly login: { readonly id: string; readonly password: string } | undefined;
 }
 
-/** Starts a connect flow for the demo user at the first sandbox bank (undefined, with a warning, when it cannot). */
-async function startDemoConnect(app: NestFastifyApplication, demo: DemoInfo, sandbox: RunningSandbox, url: string, warn: (m: string) => void): Promise<DemoConnect | undefined> {
+/** The Link entry URL for the demo user (undefined when the sandbox has no bank to connect). */
+function startDemoConnect(demo: DemoInfo, sandbox: RunningSandbox, url: string): DemoConnect | undefined {
   const bank = sandbox.banks.find((b) => b.client !== undefined);
   if (!bank) return undefined;
-  const bankId = sandboxBankId(bank.bankCode);
-  try {
-    const started = await app.get(ConnectService).begin({ tenantId: demo.tenantId, userId: demo.userId }, bankId, { origin: url });
-    return { bankId, bankName: bank.bankName, url: started.redirectUrl, expiresAt: started.expiresAt, login: sandbox.demoLogin };
-  } catch (e) {
-    warn(`no demo connect URL: ${e instanceof Error ? e.message : String(e)}`);
-    return undefined;
-  }
+  return {
+    bankId: sandboxBankId(bank.bankCode),
+    bankName: bank.bankName,
+    url: `${url}${LINK_PATHS.connect}?token=${encodeURIComponent(demo.userToken)}`,
+    expiresAt: demo.userTokenExpiresAt,
+    login: sandbox.demoLogin,
+  };
 }
 
 /** A running Kinko: HTTP API, its database, and (development) the sandbox banks. */
@@ -95,6 +95,10 @@ export async function startKinko(settings: Settings): Promise<RunningKinko> {
       await worker.start();
       stops.push(() => worker.stop());
     }
+    // Unanswered challenges time out (KINKO_CHALLENGE_TIMEOUT_SECONDS) wherever the API runs.
+    const sweeper = app.get(ChallengeSweeper);
+    sweeper.start();
+    stops.push(() => sweeper.stop());
     await app.listen(settings.port, settings.host);
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : settings.port;
@@ -102,7 +106,7 @@ export async function startKinko(settings: Settings): Promise<RunningKinko> {
     const url = settings.publicUrl ?? `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
 
     const demo = settings.demo ? await ensureDemo(app, settings) : undefined;
-    const demoConnect = demo && sandbox ? await startDemoConnect(app, demo, sandbox, url, (m) => logger.warn(m)) : undefined;
+    const demoConnect = demo && sandbox ? startDemoConnect(demo, sandbox, url) : undefined;
     return { app, url, database, demo, demoConnect, sandbox, stop: stopAll };
   } catch (e) {
     await stopAll();
@@ -133,15 +137,23 @@ export function startBanner(kinko: RunningKinko, settings: Settings): string[] {
     if (connect) {
       lines.push(
         `  Connect URL    ${connect.url}`,
-        `                 (open it in a browser: the ${connect.bankName} sandbox login${connect.login ? `, log in as ${connect.login.id} / ${connect.login.password}` : ''}; ` +
-          `back at Kinko the bank is connected and synced. Single use, valid until ${connect.expiresAt.toISOString()}. Another one: ` +
-          `curl -X POST -H "Authorization: Bearer <user token>" ${kinko.url}/api/v2/connect/${connect.bankId})`,
+        `                 (open it in a browser: the Link pages of the demo user. Choose a sandbox bank — ${connect.bankName}${
+          connect.login ? `: log in at its page as ${connect.login.id} / ${connect.login.password}` : ''
+        }${kinko.sandbox?.netbank ? `, or the net bank ${kinko.sandbox.netbank.bankName} with a persona below` : ''}. Single use, valid until ${connect.expiresAt.toISOString()}. ` +
+          `Another one: mint a user token (above) and open ${kinko.url}${LINK_PATHS.connect}?token=<user token>)`,
       );
     } else {
       lines.push(`  Connect        curl -X POST -H "Authorization: Bearer <user token>" ${kinko.url}/api/v2/connect/<bankId>  (banks: GET ${kinko.url}/api/v2/banks)`);
     }
   }
   for (const bank of kinko.sandbox?.banks ?? []) lines.push(`  Sandbox bank   ${bank.bankCode} ${bank.bankName}  ${bank.url}`);
+  const netbank = kinko.sandbox?.netbank;
+  if (netbank) {
+    lines.push(`  Sandbox bank   ${netbank.bankCode} ${netbank.bankName} (net bank, login details)  ${netbank.url}`);
+    for (const p of netbank.personas.filter((x) => ['happy', 'otp', 'captcha', 'security', 'puzzle'].includes(x.id))) {
+      lines.push(`                 ${p.id} / ${p.password}: ${p.summary}${p.id === 'otp' && p.otpCode ? ` (OTP ${p.otpCode})` : ''}`);
+    }
+  }
   lines.push('Press Ctrl-C to stop.');
   return lines;
 }

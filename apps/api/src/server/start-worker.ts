@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module';
 import type { Settings } from '../config/settings';
 import { EmbeddedDatabase } from '../database/embedded-postgres';
+import { ChallengeSweeper } from '../challenges/challenge-sweeper';
 import { SyncWorker } from '../sync/sync-worker';
 
 /** A running worker-only process: sync jobs, watchdog, scheduler; no HTTP. */
@@ -38,6 +39,9 @@ export async function startWorker(settings: Settings): Promise<RunningWorker> {
     const worker = context.get(SyncWorker);
     await worker.start();
     stops.push(() => worker.stop());
+    const sweeper = context.get(ChallengeSweeper);
+    sweeper.start();
+    stops.push(() => sweeper.stop());
     return { stop: stopAll };
   } catch (e) {
     await stopAll();

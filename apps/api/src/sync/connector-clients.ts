@@ -1,9 +1,9 @@
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { Clock, Connector, ConnectorClient, ConnectorRegistry } from '@kinko/connector-sdk';
+import type { Clock, Connector, ConnectorClient, ConnectorRegistry, Grant } from '@kinko/connector-sdk';
 import { CONNECTOR_REGISTRY } from '../connectors/connector-registry.token';
 import { BankCallAudit } from './bank-call-audit';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
-import { SYNC_OPTIONS, type SyncModuleOptions } from './sync-options';
+import { type ConsentFacts, SYNC_OPTIONS, type SyncModuleOptions } from './sync-options';
 
 /** A registered connector that has no setup (config) in this deployment. */
 export class ConnectorNotConfiguredError extends Error {
@@ -58,6 +58,11 @@ export class ConnectorClients implements BeforeApplicationShutdown {
     });
     this.clients.set(connectorId, client);
     return client;
+  }
+
+  /** The consent facts the connector's grant carries (its setup's reader), if any. */
+  consentFacts(connectorId: string, grant: Grant): ConsentFacts | undefined {
+    return this.options.connectorSetups?.[connectorId]?.consentFacts?.(grant);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -432,7 +432,10 @@ export class SyncEngine {
       [run.row.userId, entry.account.id, kind],
     )) as Array<{ latest: string | null }>;
     const params = run.row.parameters;
-    const scaAt = run.grant?.record.scaAt ?? run.consent?.consent.lastScaAt;
+    // The grant's own consent facts (as the bank confirmed them) come first, when the connector has them.
+    const facts = run.grant ? this.connectors.consentFacts(manifest.id, run.grant.grant) : undefined;
+    const scaAt = facts?.lastScaAt ?? run.grant?.record.scaAt ?? run.consent?.consent.lastScaAt;
+    const consentHistory = run.consent?.consent.maxHistoryDays ?? manifest.limits.maxHistoryDays;
     const scaJustPerformed = params['scaJustPerformed'] === true || (run.row.requestedBy !== 'scheduler' && isScaFresh(scaAt ?? undefined, run.now, manifest.limits.scaValidityDays));
     const window = dateWindow({
       kind,
@@ -440,7 +443,7 @@ export class SyncEngine {
       scaJustPerformed,
       daysBack: typeof params['daysBack'] === 'number' ? params['daysBack'] : null,
       latestFetched: (latest[0]?.latest as CalendarDate | null) ?? null,
-      consent: { maxHistoryDays: run.consent?.consent.maxHistoryDays ?? manifest.limits.maxHistoryDays },
+      consent: { maxHistoryDays: facts?.maxHistoryDays !== undefined ? Math.min(facts.maxHistoryDays, consentHistory) : consentHistory },
       limits: {
         unattendedHistoryDays: manifest.limits.unattendedHistoryDays,
         maxHistoryDays: manifest.limits.maxHistoryDays,

@@ -1,4 +1,4 @@
-import type { CreateConnectorOptions } from '@kinko/connector-sdk';
+import type { CreateConnectorOptions, Grant } from '@kinko/connector-sdk';
 import type { SyncClock } from './sync-clock';
 
 /** How the app creates one connector's client: its config (client credentials…), extra hosts, HTTP tuning. */
@@ -8,7 +8,22 @@ export interface ConnectorSetup {
   /** Hosts allowed besides the manifest's (a sandbox bank on loopback). */
   readonly extraAllowedHosts?: readonly string[];
   readonly http?: CreateConnectorOptions['http'];
+  /** Reads the consent's facts out of the connector's grant, for connectors whose grant carries them. */
+  readonly consentFacts?: ConsentFactsReader;
 }
+
+/**
+ * What a grant says about its consent, as the bank confirmed it: when the user last passed
+ * SCA, how far back the bank serves history, when the consent ends. Any may be absent.
+ */
+export interface ConsentFacts {
+  readonly lastScaAt?: Date;
+  readonly maxHistoryDays?: number;
+  readonly expirationDate?: Date;
+}
+
+/** A connector package's reader of {@link ConsentFacts}; undefined for a grant it does not know. */
+export type ConsentFactsReader = (grant: Grant) => ConsentFacts | undefined;
 
 /** Tuning of the sync worker, scheduler and watchdog (defaults in {@link DEFAULT_SYNC_SETTINGS}). */
 export interface SyncSettings {

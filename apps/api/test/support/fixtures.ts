@@ -3,6 +3,8 @@ import { Redacted } from 'effect';
 import { DataSource } from 'typeorm';
 import { BankAccount } from '../../src/accounts/bank-account.entity';
 import { UserTokensService } from '../../src/auth/user-tokens.service';
+import { AuthAttempt } from '../../src/challenges/auth-attempt.entity';
+import { sealChallengePayload } from '../../src/challenges/challenge-payload';
 import { DailyBalance } from '../../src/balances/daily-balance.entity';
 import { ConnectionStatusChange } from '../../src/connections/connection-status-change.entity';
 import { Connection } from '../../src/connections/connection.entity';
@@ -10,7 +12,8 @@ import { Consent } from '../../src/connections/consent.entity';
 import { LinkSession } from '../../src/connections/link-session.entity';
 import type { BankEntry } from '../../src/config/settings';
 import { newId } from '../../src/database/ids';
-import { SecretsService } from '../../src/secrets/secrets.service';
+import type { MasterKeyring } from '../../src/secrets/master-keyring';
+import { MASTER_KEYRING, SecretsService } from '../../src/secrets/secrets.service';
 import { SyncAccountResult } from '../../src/sync/sync-account-result.entity';
 import { SyncSession } from '../../src/sync/sync-session.entity';
 import { SyncStage } from '../../src/sync/sync-stage.entity';
@@ -209,6 +212,19 @@ export async function seedUserData(app: INestApplicationContext, tenantId: strin
   const secrets = app.get(SecretsService);
   await secrets.store(scope, connectionId, 'grant', Redacted.make(grantPlaintext));
   await secrets.reveal(scope, connectionId, 'grant', { actor: 'system:fixtures', reason: 'seed' }); // one audit row
+
+  // A challenge waiting for an answer (encrypted, like every challenge state), valid for a day.
+  await ds.getRepository(AuthAttempt).save({
+    id: newId(),
+    ...scope,
+    connectionId,
+    connectorId: 'bank-common-api',
+    phase: 'waiting',
+    challengeKind: 'otp',
+    step: 1,
+    ...sealChallengePayload(app.get<MasterKeyring>(MASTER_KEYRING), { tenantId, connectionId }, { challenge: { kind: 'otp', prompt: 'ワンタイムパスワードを入力してください。', length: 6 }, state: Redacted.make(`seed-state-${externalId}`) }),
+    expiresAt: new Date(now.getTime() + 86_400_000),
+  });
 
   const token = (await app.get(UserTokensService).mint(scope)).token;
   return { tenantId, userId: user.id, externalId, token, connectionId, consentId, accountId, bookedTransactionId, pendingTransactionId, sessionId, linkSessionId, grantPlaintext };

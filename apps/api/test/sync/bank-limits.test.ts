@@ -79,17 +79,14 @@ describe('per-bank limits hold across worker processes', () => {
     );
   });
 
-  it('costs a few short queries per request when the bank is not saturated (measured)', async () => {
+  // Speed belongs to tools/bench; here only the deterministic cost: the number of queries.
+  it('costs three short queries per request when the bank is not saturated', async () => {
     const limiter = a.get(BankLimiter);
     const before = limiter.statistics();
     const n = 300;
-    const t = performance.now();
     for (let i = 0; i < n; i += 1) await limiter.run('overhead-probe', { maxConcurrency: 4, requestsPerSecond: 1_000_000 }, () => Promise.resolve());
-    const perRequestMs = (performance.now() - t) / n;
     const after = limiter.statistics();
-    const queries = (after.queries - before.queries) / n;
-    process.stdout.write(`bank limiter overhead: ${perRequestMs.toFixed(2)} ms per request (${queries.toFixed(1)} queries: slot lock, rate reservation, slot unlock)\n`);
-    expect(queries).toBe(3);
-    expect(perRequestMs).toBeLessThan(5);
+    // slot lock, rate reservation, slot unlock
+    expect((after.queries - before.queries) / n).toBe(3);
   });
 });

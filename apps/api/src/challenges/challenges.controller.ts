@@ -1,0 +1,132 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import {
+  ApiBadGatewayResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Redacted } from 'effect';
+import { CurrentPrincipal, CurrentUser, UserApi } from '../auth/auth.decorators';
+import { type Principal, actorOf } from '../auth/principal';
+import type { UserScope } from '../database/scoped-data';
+import { IdPipe } from '../http/id.pipe';
+import { Problem } from '../http/problem';
+import { ChallengeAnswerRequest, ChallengeView, CredentialFormView, CredentialsRequest, LoginResultView } from './challenges.dto';
+import { CredentialLoginService } from './credential-login.service';
+
+/** User API: connecting a credentials-flow bank (the form, the credentials). */
+@ApiTags('connect')
+@UserApi()
+@Controller('api/v2/connect/:bankId/credentials')
+export class CredentialConnectController {
+  constructor(private readonly logins: CredentialLoginService) {}
+
+  @Get()
+  @ApiOperation({ summary: "A credentials-flow bank's login form", description: 'The fields to ask the user for, with labels in ja/en/pl.' })
+  @ApiOkResponse({ type: CredentialFormView })
+  @ApiNotFoundResponse({ type: Problem })
+  @ApiConflictResponse({ type: Problem, description: 'The bank uses the redirect flow.' })
+  async form(@Param('bankId') bankId: string): Promise<CredentialFormView> {
+    return CredentialFormView.of(await this.logins.credentialForm(bankId));
+  }
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Connect a credentials-flow bank',
+    description:
+      'Creates the connection (running.auth), stores the credentials only encrypted, and logs in at the bank. The answer says how the login ended: ' +
+      '`granted` (the first sync started), `challenge` (answer it: GET/POST …/connections/{id}/challenge; the connection waits in suspended.missing-answer.auth.<kind>) ' +
+      'or `failed` (the connection took the matching status, e.g. auth.creds.invalid).',
+  })
+  @ApiCreatedResponse({ type: LoginResultView })
+  @ApiBadRequestResponse({ type: Problem, description: 'A field the login form does not have, or none filled in.' })
+  @ApiNotFoundResponse({ type: Problem })
+  @ApiConflictResponse({ type: Problem, description: 'The bank uses the redirect flow.' })
+  async connect(
+    @CurrentUser() scope: UserScope,
+    @CurrentPrincipal() principal: Principal,
+    @Param('bankId') bankId: string,
+    @Body() body: CredentialsRequest,
+  ): Promise<LoginResultView> {
+    return LoginResultView.of(await this.logins.connect(scope, bankId, body.credentials, actorOf(principal)));
+  }
+}
+
+/** User API: a connection's challenge, its credentials, logging in again. */
+@ApiTags('challenges')
+@UserApi()
+@Controller('api/v2/connections/:connectionId')
+export class ChallengesController {
+  constructor(private readonly logins: CredentialLoginService) {}
+
+  @Get('challenge')
+  @ApiOperation({
+    summary: 'The challenge waiting for an answer',
+    description: 'Kind, the bank’s question text, the OTP length, the CAPTCHA (or puzzle) picture as base64 and data URL, and the expiry. 404 when none waits.',
+  })
+  @ApiOkResponse({ type: ChallengeView })
+  @ApiNotFoundResponse({ type: Problem })
+  async challenge(@CurrentUser() scope: UserScope, @Param('connectionId', new IdPipe('Connection')) connectionId: string): Promise<ChallengeView> {
+    return ChallengeView.of(await this.logins.pendingChallenge(scope, connectionId));
+  }
+
+  @Post('challenge')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Answer the waiting challenge',
+    description:
+      'The answer is passed to the bank and never stored. Next: `granted`, another `challenge`, or `failed` (a wrong answer: auth.creds.<kind>.invalid). ' +
+      'A puzzle is refused with problem type link-page-only (409): only the Link page can take it. An answer after the expiry is refused (409).',
+  })
+  @ApiOkResponse({ type: LoginResultView })
+  @ApiNotFoundResponse({ type: Problem, description: 'No challenge waits.' })
+  @ApiConflictResponse({ type: Problem, description: 'Expired, a puzzle (link-page-only), or an answer already being passed on.' })
+  @ApiBadGatewayResponse({ type: Problem })
+  async answer(
+    @CurrentUser() scope: UserScope,
+    @Param('connectionId', new IdPipe('Connection')) connectionId: string,
+    @Body() body: ChallengeAnswerRequest,
+  ): Promise<LoginResultView> {
+    return LoginResultView.of(await this.logins.answer(scope, connectionId, Redacted.make(body.answer), 'api'));
+  }
+
+  @Put('credentials')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Re-enter the credentials and log in again',
+    description: 'After auth.creds.invalid (changed at the bank), a lock, or any settled status: the new credentials replace the stored ones (encrypted) and a new login starts.',
+  })
+  @ApiOkResponse({ type: LoginResultView })
+  @ApiNotFoundResponse({ type: Problem })
+  @ApiConflictResponse({ type: Problem, description: 'A redirect-flow bank, an inactive connection, or a run under way.' })
+  async reenter(
+    @CurrentUser() scope: UserScope,
+    @CurrentPrincipal() principal: Principal,
+    @Param('connectionId', new IdPipe('Connection')) connectionId: string,
+    @Body() body: CredentialsRequest,
+  ): Promise<LoginResultView> {
+    return LoginResultView.of(await this.logins.reenterCredentials(scope, connectionId, body.credentials, actorOf(principal)));
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Log in again with the stored credentials',
+    description: 'After a wrong or late answer, maintenance or a lock that has passed: a new login, which may raise a new challenge.',
+  })
+  @ApiOkResponse({ type: LoginResultView })
+  @ApiNotFoundResponse({ type: Problem })
+  @ApiConflictResponse({ type: Problem })
+  async loginAgain(
+    @CurrentUser() scope: UserScope,
+    @CurrentPrincipal() principal: Principal,
+    @Param('connectionId', new IdPipe('Connection')) connectionId: string,
+  ): Promise<LoginResultView> {
+    return LoginResultView.of(await this.logins.loginAgain(scope, connectionId, actorOf(principal)));
+  }
+}

@@ -1,0 +1,266 @@
+import type { Clock } from '@kinko/connector-sdk';
+import { type Language, parseAggregationStatus, traitsOf } from '@kinko/domain';
+import { Injectable } from '@nestjs/common';
+import { CredentialLoginService, type PendingChallenge } from '../challenges/credential-login.service';
+import { InjectClock } from '../common/clock';
+import { NotFoundError } from '../common/errors';
+import type { ConnectionView } from '../connections/connection.dto';
+import { ConnectionsService } from '../connections/connections.service';
+import { BankDirectory, type RegisteredBank } from '../connectors/bank-directory';
+import type { UserScope } from '../database/scoped-data';
+import { SecretsService } from '../secrets/secrets.service';
+import { LINK_PATHS } from './link-paths';
+import type { LinkSession } from './link-session';
+import { type Html, type PageContext, buttonForm, challengeForm, credentialFields, html, page, progress, textsOf } from './link-views';
+
+/** Where a bank's users log in themselves (bank entry option `directLoginUrl`), by bankId. */
+export type DirectLoginUrls = ReadonlyMap<string, string>;
+
+const conn = (id: string): string => `${LINK_PATHS.connection}/${id}`;
+
+/** Holds the direct-login URLs (a class, so Nest can inject it; provided as a value). */
+export class DirectLoginUrlsHolder {
+  constructor(readonly urls: DirectLoginUrls) {}
+}
+
+/**
+ * Builds the Link pages (HTML strings) from the user's connections, the bank list and the
+ * pending challenges: the vault, the bank list, the connect forms, a connection's page.
+ * Status labels and next actions are the domain's (via ConnectionsService.describe).
+ */
+@Injectable()
+export class LinkPages {
+  constructor(
+    private readonly connections: ConnectionsService,
+    private readonly logins: CredentialLoginService,
+    private readonly banks: BankDirectory,
+    private readonly secrets: SecretsService,
+    @InjectClock() private readonly clock: Clock,
+    private readonly directLogins: DirectLoginUrlsHolder,
+  ) {}
+
+  /** The vault: every connection with its status label, last success and next action. */
+  async vault(session: LinkSession, ctx: PageContext, notice?: string): Promise<string> {
+    const t = textsOf(ctx.lang);
+    const views = await this.connections.describe(session, await this.connections.list(session), ctx.lang);
+    const moving = views.some((v) => isMoving(v.aggregationStatus));
+    const rows = await Promise.all(views.map((v) => this.vaultRow(session, v, ctx.lang)));
+    const body = html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}${
+      views.length === 0 ? html`<p>${t.vaultEmpty}</p>` : html`<ul class="connections">${rows}</ul>`
+    }<p><a class="button primary" href="${LINK_PATHS.banks}">${t.addBank}</a></p>`;
+    return page({ ...ctx, ...(moving ? { pollUrl: `${LINK_PATHS.vault}/status`, ...(views.some((v) => isRunning(v.aggregationStatus)) ? { refreshSeconds: 3 } : {}) } : {}) }, t.vaultHeading, body);
+  }
+
+  /** The statuses the polling script compares with what a page shows. */
+  async statuses(scope: UserScope): Promise<Array<{ id: string; status: string }>> {
+    return (await this.connections.list(scope)).map((c) => ({ id: c.id, status: c.aggregationStatus }));
+  }
+
+  /** The bank list, filtered by name (any language) or bank code. */
+  banksPage(ctx: PageContext, query: string): string {
+    const t = textsOf(ctx.lang);
+    const q = query.normalize('NFKC').trim().toLowerCase();
+    const matches = this.banks.list().filter((b) => q === '' || matchesBank(b, q));
+    const list = matches.map(
+      (b) =>
+        html`<li><a href="${LINK_PATHS.banks}/${b.bankId}">${b.manifest.displayName[ctx.lang]}</a>${
+          b.bankCode ? html` <span class="hint">${t.bankCode} ${b.bankCode}</span>` : ''
+        } <span class="hint">— ${b.manifest.authFlow === 'credentials' ? t.flowCredentials : t.flowRedirect}</span></li>`,
+    );
+    const body = html`<form method="get" action="${LINK_PATHS.banks}" role="search"><p class="field"><label for="q">${t.searchLabel}</label><input id="q" name="q" type="search" value="${query}" placeholder="${t.searchHint}"></p><p><button type="submit">${t.searchButton}</button></p></form>${
+      matches.length === 0 ? html`<p>${t.noBanks}</p>` : html`<ul class="banks">${list}</ul>`
+    }<p><a href="${LINK_PATHS.vault}">${t.backToVault}</a></p>`;
+    return page(ctx, t.banksHeading, body);
+  }
+
+  /** One bank: the credential form, or the way to the bank's own login (redirect flow). */
+  async bankPage(session: LinkSession, ctx: PageContext, bankId: string, problem?: string): Promise<string> {
+    const t = textsOf(ctx.lang);
+    const bank = this.banks.require(bankId);
+    const name = bank.manifest.displayName[ctx.lang];
+    let body: Html;
+    if (bank.manifest.authFlow === 'credentials') {
+      const form = await this.logins.credentialForm(bankId);
+      body = html`<p>${t.credentialsIntro}</p>${
+        form.fields.some((f) => f.name === 'branchCode') ? html`<p class="hint">${t.credentialsAlternative}</p>` : ''
+      }<form method="post" action="${LINK_PATHS.banks}/${bankId}/credentials" autocomplete="on"><input type="hidden" name="_csrf" value="${session.csrf}">${credentialFields(
+        form.fields,
+        ctx.lang,
+      )}<p><button type="submit" class="primary">${t.connectButton}</button></p></form>`;
+    } else {
+      body = html`<p>${t.redirectIntro(name)}</p><p><a class="button primary" href="${LINK_PATHS.banks}/${bankId}/redirect">${t.redirectButton}</a></p>`;
+    }
+    return page(ctx, t.connectHeading(name), html`${body}<p><a href="${LINK_PATHS.banks}">${t.backToBanks}</a></p>`, problem ? problemBox(t.problemHeading, problem) : undefined);
+  }
+
+  /** One connection: its status, progress while running, the challenge form while waiting, and the actions. */
+  async connectionPage(session: LinkSession, ctx: PageContext, connectionId: string, notice?: string, problem?: string): Promise<string> {
+    const t = textsOf(ctx.lang);
+    const view = await this.describe(session, connectionId, ctx.lang);
+    const bank = this.bankOf(view);
+    const name = view.bankName?.[ctx.lang] ?? view.bankId ?? view.connectorId;
+    const status = view.aggregationStatus;
+    const group = view.aggregationStatusGroup;
+    const sections: Html[] = [];
+    if (isRunning(status)) sections.push(progress(status, ctx.lang));
+    const pending = group === 'waiting' ? await this.pending(session, connectionId) : undefined;
+    if (pending) {
+      sections.push(challengeForm(pending, `${conn(connectionId)}/challenge`, session.csrf, ctx.lang, this.time(pending.expiresAt, ctx.lang)));
+    } else if (group === 'waiting') {
+      sections.push(html`<p>${t.noChallenge}</p>`);
+    }
+    sections.push(await this.actions(session, view, bank, ctx.lang, true));
+    if (bank?.manifest.authFlow === 'credentials' && (group === 'auth-error' || view.nextAction === 'reconnect')) {
+      const form = await this.logins.credentialForm(bank.bankId);
+      sections.push(
+        html`<section id="reenter"><h2>${t.reenterHeading}</h2><form method="post" action="${conn(connectionId)}/credentials"><input type="hidden" name="_csrf" value="${session.csrf}">${credentialFields(
+          form.fields,
+          ctx.lang,
+        )}<p><button type="submit" class="primary">${t.actionReenter}</button></p></form></section>`,
+      );
+    }
+    const statusBlock = html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}${problem ? problemBox(t.problemHeading, problem) : ''}`;
+    const body = html`<div class="connection group-${group}" data-connection-id="${view.id}" data-status="${status}"><p class="status" aria-live="polite">${view.aggregationStatusLabel}</p>${sinceLine(
+      view,
+      ctx.lang,
+    )}</div>${sections}<p><a href="${LINK_PATHS.vault}">${t.backToVault}</a></p>`;
+    const moving = isMoving(status);
+    return page({ ...ctx, ...(moving ? { pollUrl: `${LINK_PATHS.vault}/status`, ...(isRunning(status) ? { refreshSeconds: 3 } : {}) } : {}) }, name, body, statusBlock);
+  }
+
+  /** A small page saying what went wrong (expired session, unknown page…). */
+  message(ctx: PageContext, title: string, text: string): string {
+    return page(ctx, title, html`<p>${text}</p>`);
+  }
+
+  /** The connection as the API describes it (status label, group, next action in `lang`). */
+  async describe(scope: UserScope, connectionId: string, lang: Language): Promise<ConnectionView> {
+    const [view] = await this.connections.describe(scope, [await this.connections.get(scope, connectionId)], lang);
+    if (!view) throw new NotFoundError('Connection');
+    return view;
+  }
+
+  /** The bank of a connection, when still offered. */
+  bankOf(view: Pick<ConnectionView, 'bankId' | 'connectorId'>): RegisteredBank | undefined {
+    return this.banks.get(view.bankId ?? view.connectorId);
+  }
+
+  private async pending(scope: UserScope, connectionId: string): Promise<PendingChallenge | undefined> {
+    try {
+      return await this.logins.pendingChallenge(scope, connectionId);
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
+  }
+
+  private async vaultRow(session: LinkSession, view: ConnectionView, lang: Language): Promise<Html> {
+    const name = view.bankName?.[lang] ?? view.bankId ?? view.connectorId;
+    return html`<li class="connection group-${view.aggregationStatusGroup}" data-connection-id="${view.id}" data-status="${view.aggregationStatus}"><h2><a href="${conn(view.id)}">${name}</a></h2><p class="status">${
+      view.aggregationStatusLabel
+    }</p>${sinceLine(view, lang)}${await this.actions(session, view, this.bankOf(view), lang, false)}</li>`;
+  }
+
+  /** The next action the user can take right there, from the domain's `action` for the status. */
+  private async actions(session: LinkSession, view: ConnectionView, bank: RegisteredBank | undefined, lang: Language, detailed: boolean): Promise<Html> {
+    const t = textsOf(lang);
+    const id = view.id;
+    const credentials = bank?.manifest.authFlow === 'credentials';
+    const refresh = buttonForm(`${conn(id)}/refresh`, t.actionRefresh, session.csrf, 'primary');
+    const loginAgain = credentials ? buttonForm(`${conn(id)}/login`, t.actionLoginAgain, session.csrf, 'primary') : undefined;
+    const reconnect = bank && !credentials ? html`<a class="button primary" href="${LINK_PATHS.banks}/${bank.bankId}/redirect?connection=${id}">${t.actionReconnect}</a>` : undefined;
+    const reenter = credentials ? html`<a class="button primary" href="${conn(id)}#reenter">${t.actionReenter}</a>` : reconnect;
+    const parts: Html[] = [];
+    const action = view.nextAction;
+    switch (action) {
+      case 'wait':
+        parts.push(html`<span>${t.actionWait}</span>`);
+        break;
+      case 'answer-challenge':
+      case 'answer-at-link-page':
+        // On the connection's own page the question's form is right above.
+        if (!detailed) parts.push(html`<a class="button primary" href="${conn(id)}">${t.actionAnswer}</a>`);
+        if (!(await this.hasPending(session, id)) && loginAgain) parts.push(loginAgain);
+        break;
+      case 're-answer-challenge':
+      case 're-answer-at-link-page':
+        if (loginAgain) parts.push(loginAgain);
+        break;
+      case 're-enter-credentials':
+      case 'reconnect':
+        if (reenter && !detailed) parts.push(reenter);
+        if (credentials && (await this.secrets.has(session, id, 'credentials')) && loginAgain) parts.push(loginAgain);
+        if (detailed && reconnect) parts.push(reconnect);
+        break;
+      case 'contact-bank-then-reenter':
+        parts.push(html`<span>${t.actionContactBank}</span>`);
+        if (reenter && !detailed) parts.push(reenter);
+        break;
+      case 'login-at-bank': {
+        const direct = this.directLogins.urls.get(bank?.bankId ?? '');
+        if (direct) parts.push(html`<a class="button" href="${direct}" rel="noopener" target="_blank" data-action="login-at-bank">${t.actionLoginAtBank}</a>`);
+        else parts.push(html`<span>${t.actionLoginAtBank}</span>`);
+        parts.push(html`<span class="hint">${t.loginAtBankHint}</span>`, refresh);
+        break;
+      }
+      case 'log-out-elsewhere':
+        parts.push(html`<span>${t.actionLogOutElsewhere}</span>`, refresh);
+        break;
+      case 'retry-later':
+        parts.push(html`<span>${t.actionRetryLater}</span>`, refresh);
+        break;
+      case 'retry':
+        parts.push(refresh);
+        break;
+      case 'reactivate':
+        parts.push(buttonForm(`${conn(id)}/reactivate`, t.actionReactivate, session.csrf, 'primary'));
+        break;
+      default:
+        if (view.aggregationStatus === 'success') parts.push(refresh);
+        else if (!detailed) parts.push(html`<span class="hint">${t.nothingToDo}</span>`);
+    }
+    if (detailed) {
+      const settled = !isMoving(view.aggregationStatus);
+      if (settled && view.aggregationStatus !== 'inactive') parts.push(buttonForm(`${conn(id)}/deactivate`, t.actionDeactivate, session.csrf));
+      parts.push(buttonForm(`${conn(id)}/disconnect`, t.actionDisconnect, session.csrf, 'danger'));
+    } else {
+      parts.push(html`<a href="${conn(id)}">${t.actionDetails}</a>`);
+    }
+    return html`<div class="actions" data-next-action="${action}"><span class="visually-hidden">${t.nextAction}:</span>${parts}</div>`;
+  }
+
+  private async hasPending(scope: UserScope, connectionId: string): Promise<boolean> {
+    return (await this.pending(scope, connectionId)) !== undefined;
+  }
+
+  private time(at: Date, lang: Language): string {
+    const locale = lang === 'ja' ? 'ja-JP' : lang === 'pl' ? 'pl-PL' : 'en-GB';
+    return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: 'Asia/Tokyo', timeZoneName: 'short' }).format(at);
+  }
+}
+
+
+function problemBox(title: string, text: string): Html {
+  return html`<div class="problem" role="alert"><p><strong>${title}</strong></p><p>${text}</p></div>`;
+}
+
+function sinceLine(view: ConnectionView, lang: Language): Html {
+  const t = textsOf(lang);
+  // For `success` the label itself is the relative time ("3分前に更新されました").
+  if (view.aggregationStatus === 'success') return html``;
+  return html`<p class="since">${view.lastSuccessLabel ? t.lastSuccess(view.lastSuccessLabel) : t.neverUpdated}</p>`;
+}
+
+function matchesBank(bank: RegisteredBank, q: string): boolean {
+  const names = Object.values(bank.manifest.displayName).map((n) => n.normalize('NFKC').toLowerCase());
+  return names.some((n) => n.includes(q)) || (bank.bankCode ?? '').startsWith(q) || bank.bankId.toLowerCase().includes(q);
+}
+
+/** Running or waiting: the page should follow it. */
+export const isMoving = (status: string): boolean => {
+  const group = traitsOf(parseAggregationStatus(status)).group;
+  return group === 'running' || group === 'waiting';
+};
+
+/** A run under way (not waiting for the user). */
+export const isRunning = (status: string): boolean => traitsOf(parseAggregationStatus(status)).group === 'running';

@@ -1,0 +1,268 @@
+import type { Language } from '@kinko/domain';
+
+/**
+ * The Link pages' own words in ja/en/pl: headings, buttons, hints. Aggregation status
+ * labels are NOT here: they come from the domain's table (`describeStatus`), so the pages
+ * show the seed's Japanese wording and never a retyped copy.
+ */
+export interface LinkTexts {
+  readonly title: string;
+  readonly language: string;
+  readonly vaultHeading: string;
+  readonly vaultEmpty: string;
+  readonly addBank: string;
+  readonly banksHeading: string;
+  readonly searchLabel: string;
+  readonly searchButton: string;
+  readonly searchHint: string;
+  readonly noBanks: string;
+  readonly bankCode: string;
+  readonly flowCredentials: string;
+  readonly flowRedirect: string;
+  readonly connectHeading: (bank: string) => string;
+  readonly credentialsIntro: string;
+  readonly credentialsAlternative: string;
+  readonly connectButton: string;
+  readonly redirectIntro: (bank: string) => string;
+  readonly redirectButton: string;
+  readonly backToVault: string;
+  readonly backToBanks: string;
+  readonly lastSuccess: (relative: string) => string;
+  readonly neverUpdated: string;
+  readonly progressHeading: string;
+  readonly progressHint: string;
+  readonly challengeHeading: string;
+  readonly challengeExpires: (time: string) => string;
+  readonly otpLabel: string;
+  readonly otpDigits: (n: number) => string;
+  readonly captchaLabel: string;
+  readonly captchaAlt: string;
+  readonly securityLabel: string;
+  readonly puzzleLabel: string;
+  readonly puzzleAlt: string;
+  readonly puzzleHint: string;
+  readonly answerButton: string;
+  readonly answerWrong: string;
+  readonly noChallenge: string;
+  readonly actionAnswer: string;
+  readonly actionLoginAgain: string;
+  readonly actionReenter: string;
+  readonly reenterHeading: string;
+  readonly actionLoginAtBank: string;
+  readonly loginAtBankHint: string;
+  readonly actionContactBank: string;
+  readonly actionLogOutElsewhere: string;
+  readonly actionRetryLater: string;
+  readonly actionRefresh: string;
+  readonly actionWait: string;
+  readonly actionReactivate: string;
+  readonly actionDeactivate: string;
+  readonly actionDisconnect: string;
+  readonly actionReconnect: string;
+  readonly actionDetails: string;
+  readonly nothingToDo: string;
+  readonly connectedNotice: string;
+  readonly sessionExpiredHeading: string;
+  readonly sessionExpired: string;
+  readonly notFound: string;
+  readonly problemHeading: string;
+  readonly nextAction: string;
+}
+
+const ja: LinkTexts = {
+  title: 'Kinko 口座連携',
+  language: '言語',
+  vaultHeading: '登録済みの金融機関',
+  vaultEmpty: 'まだ金融機関が登録されていません。',
+  addBank: '金融機関を追加',
+  banksHeading: '金融機関を選ぶ',
+  searchLabel: '金融機関名または金融機関コード',
+  searchButton: '検索',
+  searchHint: '例: みずほ、0001',
+  noBanks: '該当する金融機関がありません。',
+  bankCode: '金融機関コード',
+  flowCredentials: 'ログイン情報で接続',
+  flowRedirect: '金融機関のサイトで認証',
+  connectHeading: (bank) => `${bank}に接続`,
+  credentialsIntro: 'インターネットバンキングのログイン情報を入力してください。ログイン情報は暗号化して保存されます。',
+  credentialsAlternative: 'ログインIDの代わりに支店番号と口座番号でもログインできます。',
+  connectButton: '接続する',
+  redirectIntro: (bank) => `${bank}のサイトに移動して認証します。認証が終わるとこの画面に戻ります。`,
+  redirectButton: '金融機関のサイトへ進む',
+  backToVault: '登録済みの金融機関に戻る',
+  backToBanks: '金融機関の一覧に戻る',
+  lastSuccess: (relative) => `最終更新: ${relative}`,
+  neverUpdated: 'まだ更新されていません',
+  progressHeading: '処理状況',
+  progressHint: 'この画面は自動的に更新されます。',
+  challengeHeading: '追加認証',
+  challengeExpires: (time) => `${time}までに回答してください。`,
+  otpLabel: 'ワンタイムパスワード',
+  otpDigits: (n) => `${n}桁`,
+  captchaLabel: '画像に表示されている文字',
+  captchaAlt: '画像認証の文字',
+  securityLabel: '合言葉の答え',
+  puzzleLabel: 'ピースを右に動かす距離（ピクセル）',
+  puzzleAlt: 'パズル認証の画像',
+  puzzleHint: 'ピースがくぼみにぴったり合う位置までの距離を入力してください。',
+  answerButton: '送信する',
+  answerWrong: '回答が受け付けられませんでした。',
+  noChallenge: '回答を待っている質問はありません。もう一度ログインすると新しい質問が表示されます。',
+  actionAnswer: '回答する',
+  actionLoginAgain: 'もう一度ログインする',
+  actionReenter: 'ログイン情報を入力し直す',
+  reenterHeading: 'ログイン情報の再入力',
+  actionLoginAtBank: '金融機関のサイトに直接ログインする',
+  loginAtBankHint: '金融機関のサイトで確認が終わったら、更新してください。',
+  actionContactBank: '金融機関の窓口でロックを解除してから、ログイン情報を入力し直してください。',
+  actionLogOutElsewhere: 'ほかの端末やブラウザでログアウトしてから、更新してください。',
+  actionRetryLater: 'しばらく時間をおいてから更新してください。',
+  actionRefresh: '更新する',
+  actionWait: 'しばらくお待ちください。',
+  actionReactivate: '自動更新を有効にする',
+  actionDeactivate: '自動更新を無効にする',
+  actionDisconnect: '連携を解除する',
+  actionReconnect: 'もう一度認証する',
+  actionDetails: '詳細',
+  nothingToDo: '現在この画面からできる操作はありません。',
+  connectedNotice: '接続しました。口座情報を取得しています。',
+  sessionExpiredHeading: 'セッションの有効期限が切れました',
+  sessionExpired: 'アプリからもう一度この画面を開いてください。',
+  notFound: 'ページが見つかりません。',
+  problemHeading: '処理できませんでした',
+  nextAction: '次の操作',
+};
+
+const en: LinkTexts = {
+  title: 'Kinko bank connections',
+  language: 'Language',
+  vaultHeading: 'Your connected banks',
+  vaultEmpty: 'No bank is connected yet.',
+  addBank: 'Add a bank',
+  banksHeading: 'Choose your bank',
+  searchLabel: 'Bank name or bank code',
+  searchButton: 'Search',
+  searchHint: 'For example: Mizuho, 0001',
+  noBanks: 'No bank matches.',
+  bankCode: 'Bank code',
+  flowCredentials: 'Connect with your login details',
+  flowRedirect: "Authorise on the bank's site",
+  connectHeading: (bank) => `Connect ${bank}`,
+  credentialsIntro: 'Enter your internet banking login details. They are stored encrypted.',
+  credentialsAlternative: 'Instead of the login ID you can use your branch code and account number.',
+  connectButton: 'Connect',
+  redirectIntro: (bank) => `You will be taken to ${bank}'s site to authorise access, then brought back here.`,
+  redirectButton: "Continue to the bank's site",
+  backToVault: 'Back to your banks',
+  backToBanks: 'Back to the list of banks',
+  lastSuccess: (relative) => `Last update: ${relative}`,
+  neverUpdated: 'Not updated yet',
+  progressHeading: 'Progress',
+  progressHint: 'This page updates by itself.',
+  challengeHeading: 'Additional verification',
+  challengeExpires: (time) => `Please answer before ${time}.`,
+  otpLabel: 'One-time password',
+  otpDigits: (n) => `${n} digits`,
+  captchaLabel: 'The characters shown in the image',
+  captchaAlt: 'Image verification characters',
+  securityLabel: 'Your answer to the security question',
+  puzzleLabel: 'How far to move the piece to the right (pixels)',
+  puzzleAlt: 'Puzzle verification picture',
+  puzzleHint: 'Enter the distance at which the piece fits the gap exactly.',
+  answerButton: 'Submit',
+  answerWrong: 'The answer was not accepted.',
+  noChallenge: 'No question is waiting for an answer. Log in again to get a new one.',
+  actionAnswer: 'Answer',
+  actionLoginAgain: 'Log in again',
+  actionReenter: 'Re-enter your login details',
+  reenterHeading: 'Re-enter your login details',
+  actionLoginAtBank: "Log in at the bank's site directly",
+  loginAtBankHint: "When you have dealt with it on the bank's site, refresh.",
+  actionContactBank: 'Have the bank unlock your access, then re-enter your login details.',
+  actionLogOutElsewhere: 'Log out on your other devices or browsers, then refresh.',
+  actionRetryLater: 'Please refresh again later.',
+  actionRefresh: 'Refresh',
+  actionWait: 'Please wait.',
+  actionReactivate: 'Turn automatic updates on',
+  actionDeactivate: 'Turn automatic updates off',
+  actionDisconnect: 'Disconnect',
+  actionReconnect: 'Authorise again',
+  actionDetails: 'Details',
+  nothingToDo: 'There is nothing to do here right now.',
+  connectedNotice: 'Connected. Your accounts are being fetched.',
+  sessionExpiredHeading: 'Your session has expired',
+  sessionExpired: 'Please open this page again from the app.',
+  notFound: 'Page not found.',
+  problemHeading: 'That did not work',
+  nextAction: 'Next step',
+};
+
+const pl: LinkTexts = {
+  title: 'Kinko — połączenia z bankami',
+  language: 'Język',
+  vaultHeading: 'Twoje połączone banki',
+  vaultEmpty: 'Nie połączono jeszcze żadnego banku.',
+  addBank: 'Dodaj bank',
+  banksHeading: 'Wybierz bank',
+  searchLabel: 'Nazwa banku lub kod banku',
+  searchButton: 'Szukaj',
+  searchHint: 'Na przykład: Mizuho, 0001',
+  noBanks: 'Brak pasujących banków.',
+  bankCode: 'Kod banku',
+  flowCredentials: 'Połączenie danymi logowania',
+  flowRedirect: 'Autoryzacja na stronie banku',
+  connectHeading: (bank) => `Połącz: ${bank}`,
+  credentialsIntro: 'Podaj dane logowania do bankowości internetowej. Są przechowywane w postaci zaszyfrowanej.',
+  credentialsAlternative: 'Zamiast identyfikatora możesz podać kod oddziału i numer rachunku.',
+  connectButton: 'Połącz',
+  redirectIntro: (bank) => `Przejdziesz na stronę banku ${bank}, aby udzielić dostępu, a potem wrócisz tutaj.`,
+  redirectButton: 'Przejdź na stronę banku',
+  backToVault: 'Wróć do listy banków',
+  backToBanks: 'Wróć do wyboru banku',
+  lastSuccess: (relative) => `Ostatnia aktualizacja: ${relative}`,
+  neverUpdated: 'Jeszcze nie zaktualizowano',
+  progressHeading: 'Postęp',
+  progressHint: 'Ta strona odświeża się sama.',
+  challengeHeading: 'Dodatkowa weryfikacja',
+  challengeExpires: (time) => `Odpowiedz przed ${time}.`,
+  otpLabel: 'Hasło jednorazowe',
+  otpDigits: (n) => `${n} cyfr`,
+  captchaLabel: 'Znaki widoczne na obrazku',
+  captchaAlt: 'Znaki weryfikacji obrazkowej',
+  securityLabel: 'Odpowiedź na pytanie bezpieczeństwa',
+  puzzleLabel: 'O ile przesunąć element w prawo (piksele)',
+  puzzleAlt: 'Obrazek układanki',
+  puzzleHint: 'Podaj odległość, przy której element dokładnie wypełnia lukę.',
+  answerButton: 'Wyślij',
+  answerWrong: 'Odpowiedź nie została przyjęta.',
+  noChallenge: 'Żadne pytanie nie czeka na odpowiedź. Zaloguj się ponownie, aby dostać nowe.',
+  actionAnswer: 'Odpowiedz',
+  actionLoginAgain: 'Zaloguj się ponownie',
+  actionReenter: 'Podaj dane logowania ponownie',
+  reenterHeading: 'Ponowne podanie danych logowania',
+  actionLoginAtBank: 'Zaloguj się bezpośrednio na stronie banku',
+  loginAtBankHint: 'Gdy załatwisz sprawę na stronie banku, odśwież.',
+  actionContactBank: 'Poproś bank o odblokowanie dostępu, a potem podaj dane logowania ponownie.',
+  actionLogOutElsewhere: 'Wyloguj się na innych urządzeniach lub w innych przeglądarkach, a potem odśwież.',
+  actionRetryLater: 'Odśwież ponownie za jakiś czas.',
+  actionRefresh: 'Odśwież',
+  actionWait: 'Proszę czekać.',
+  actionReactivate: 'Włącz automatyczne odświeżanie',
+  actionDeactivate: 'Wyłącz automatyczne odświeżanie',
+  actionDisconnect: 'Odłącz',
+  actionReconnect: 'Autoryzuj ponownie',
+  actionDetails: 'Szczegóły',
+  nothingToDo: 'W tej chwili nie ma tu nic do zrobienia.',
+  connectedNotice: 'Połączono. Pobieramy dane rachunków.',
+  sessionExpiredHeading: 'Sesja wygasła',
+  sessionExpired: 'Otwórz tę stronę ponownie z aplikacji.',
+  notFound: 'Nie znaleziono strony.',
+  problemHeading: 'Nie udało się',
+  nextAction: 'Następny krok',
+};
+
+/** The Link pages' texts per language. */
+export const LINK_TEXTS: Readonly<Record<Language, LinkTexts>> = { ja, en, pl };
+
+/** The name of each language in itself (the language switcher). */
+export const LANGUAGE_NAMES: Readonly<Record<Language, string>> = { ja: '日本語', en: 'English', pl: 'Polski' };

@@ -1,0 +1,348 @@
+import type { Language } from '@kinko/domain';
+import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Redacted } from 'effect';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PublicRoute } from '../auth/auth.decorators';
+import { CredentialLoginService } from '../challenges/credential-login.service';
+import { ConflictError, KinkoError } from '../common/errors';
+import { ConnectService } from '../connections/connect.service';
+import { ConnectionsService } from '../connections/connections.service';
+import { ConsentsService } from '../consents/consents.service';
+import { ConnectorClients } from '../sync/connector-clients';
+import { GrantVault } from '../sync/grant-vault';
+import { SyncService } from '../sync/sync.service';
+import { LinkPages } from './link-pages';
+import { LINK_PATHS } from './link-paths';
+import { type LinkSession, LinkSessions } from './link-session';
+import { LINK_CSS, LINK_JS, type PageContext, textsOf } from './link-views';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const conn = (id: string): string => `${LINK_PATHS.connection}/${id}`;
+
+/** A page to send, or where to send the browser next (303 after a POST). */
+type Outcome = { readonly page: string; readonly status?: number } | { readonly redirect: string };
+
+/** The posted form fields (application/x-www-form-urlencoded), all strings. */
+const formOf = (request: FastifyRequest): Record<string, string> => {
+  const body = request.body;
+  if (typeof body !== 'object' || body === null) return {};
+  return Object.fromEntries(Object.entries(body as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
+};
+
+const statusOf = (e: KinkoError): number =>
+  ({ validation: 400, unauthorized: 401, forbidden: 403, 'not-found': 404, conflict: 409, 'link-page-only': 409, 'bank-error': 502, 'service-unavailable': 503 })[e.code];
+
+/**
+ * The Link pages: server-rendered HTML for the end user (no SPA; forms and links work
+ * without JavaScript). The session comes from a user token exchanged once for an HttpOnly
+ * cookie; every POST checks the session's CSRF token and the request's Origin. Languages:
+ * `?lang=` (remembered), Accept-Language, else Japanese.
+ */
+@ApiTags('link')
+@ApiProduces('text/html')
+@PublicRoute()
+@Controller('link')
+export class LinkController {
+  constructor(
+    private readonly sessions: LinkSessions,
+    private readonly pages: LinkPages,
+    private readonly logins: CredentialLoginService,
+    private readonly connections: ConnectionsService,
+    private readonly consents: ConsentsService,
+    private readonly connect: ConnectService,
+    private readonly sync: SyncService,
+    private readonly grants: GrantVault,
+    private readonly clients: ConnectorClients,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Link entry (`?token=` exchanged once for the session cookie)' })
+  async root(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.enter(request, reply);
+  }
+
+  @Get('connect')
+  @ApiOperation({ summary: 'Link entry for a user token: `?token=<user token>` → session cookie, redirect to the vault' })
+  async enterWithToken(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.enter(request, reply);
+  }
+
+  @Get('vault')
+  @ApiOperation({ summary: 'The vault: every connection, its status label, last update and next action (HTML)' })
+  async vault(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.handle(request, reply, async (session, ctx) => {
+      const connected = (request.query as Record<string, unknown>).connected;
+      return { page: await this.pages.vault(session, ctx, connected === '1' ? textsOf(ctx.lang).connectedNotice : undefined) };
+    });
+  }
+
+  @Get('vault/status')
+  @ApiOperation({ summary: 'The session\'s connection statuses (JSON, for the pages\' polling script)' })
+  async status(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const session = await this.sessions.current(request, reply);
+    void reply.header('cache-control', 'no-store');
+    if (!session) {
+      await reply.code(401).type('application/json').send({ connections: [] });
+      return;
+    }
+    await reply.type('application/json').send({ connections: await this.pages.statuses(session) });
+  }
+
+  @Get('banks')
+  @ApiOperation({ summary: 'Choose a bank: search by name or bank code (HTML)' })
+  async banks(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.handle(request, reply, async (_session, ctx) => {
+      const q = (request.query as Record<string, unknown>).q;
+      return { page: this.pages.banksPage(ctx, typeof q === 'string' ? q.slice(0, 100) : '') };
+    });
+  }
+
+  @Get('banks/:bankId')
+  @ApiOperation({ summary: 'A bank\'s credential form, or the way to its own login page (HTML)' })
+  async bank(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('bankId') bankId: string): Promise<void> {
+    await this.handle(request, reply, async (session, ctx) => ({ page: await this.pages.bankPage(session, ctx, bankId) }));
+  }
+
+  /** Starts the bank's redirect flow (the user API's connect flow: state + PKCE) and sends the browser to the bank. */
+  @Get('banks/:bankId/redirect')
+  @ApiOperation({ summary: 'Start the bank\'s redirect flow (state + PKCE) and go to the bank' })
+  async redirect(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('bankId') bankId: string): Promise<void> {
+    await this.handle(request, reply, async (session, ctx) => {
+      const connection = (request.query as Record<string, unknown>).connection;
+      const started = await this.connect.begin(session, bankId, {
+        origin: `${request.protocol}://${request.host}`,
+        locale: ctx.lang,
+        ...(typeof connection === 'string' && UUID.test(connection) ? { reconnectConnectionId: connection.toLowerCase() } : {}),
+      });
+      return { redirect: started.redirectUrl };
+    });
+  }
+
+  @Post('banks/:bankId/credentials')
+  @ApiOperation({ summary: 'Connect with the posted login details (form), then the connection page' })
+  async credentials(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('bankId') bankId: string): Promise<void> {
+    await this.handlePost(request, reply, async (session, form) => {
+      const result = await this.logins.connect(session, bankId, credentialsOf(form), `user:${session.userId}`);
+      return { redirect: conn(result.connectionId) };
+    }, (session, ctx, message) => this.pages.bankPage(session, ctx, bankId, message));
+  }
+
+  @Get('connections/:connectionId')
+  @ApiOperation({ summary: 'One connection: progress, challenge form, actions (HTML)' })
+  async connection(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('connectionId') connectionId: string): Promise<void> {
+    await this.handle(request, reply, async (session, ctx) => ({ page: await this.pages.connectionPage(session, ctx, this.id(connectionId)) }));
+  }
+
+  @Post('connections/:connectionId/challenge')
+  @ApiOperation({ summary: 'Answer the waiting challenge (form; passed to the bank, never stored)' })
+  async answer(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('connectionId') connectionId: string): Promise<void> {
+    const id = this.id(connectionId);
+    await this.connectionPost(request, reply, id, async (session, form) => {
+      // Passed on to the bank, never stored; the form field is dropped with the request.
+      await this.logins.answer(session, id, Redacted.make(form.answer ?? ''), 'link-page');
+    });
+  }
+
+  @Post('connections/:connectionId/credentials')
+  @ApiOperation({ summary: 'Re-enter the login details (form)' })
+  async reenter(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('connectionId') connectionId: string): Promise<void> {
+    const id = this.id(connectionId);
+    await this.connectionPost(request, reply, id, (session, form) => this.logins.reenterCredentials(session, id, credentialsOf(form), `user:${session.userId}`));
+  }
+
+  @Post('connections/:connectionId/login')
+  @ApiOperation({ summary: 'Log in again with the stored login details' })
+  async loginAgain(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('connectionId') connectionId: string): Promise<void> {
+    const id = this.id(connectionId);
+    await this.connectionPost(request, reply, id, (session) => this.logins.loginAgain(session, id, `user:${session.userId}`));
+  }
+
+  /** Refresh: a sync when the connection holds a grant; a credentials bank without one logs in again. */
+  @Post('connections/:connectionId/refresh')
+  @ApiOperation({ summary: 'Refresh the connection' })
+  async refresh(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('connectionId') connectionId: string): Promise<void> {
+    const id = this.id(connectionId);
+    await this.connectionPost(request, reply, id, async (session) => {
+      const connection = await this.connections.get(session, id);
+      const credentials = this.clients.has(connection.connectorId) && this.clients.connector(connection.connectorId).manifest.authFlow === 'credentials';
+      if (credentials && !(await this.grants.has(session, id))) {
+        await this.logins.loginAgain(session, id, `user:${session.userId}`);
+        return;
+      }
+      const started = await this.sync.startSync(session, { connectionIds: [id] }, { requestedBy: 'user' });
+      const skipped = started.skipped[0];
+      if (skipped) {
+        throw new ConflictError(`The connection cannot be refreshed now (${skipped.reason}).`);
+      }
+    });
+  }
+
+  @Post('connections/:connectionId/deactivate')
+  @ApiOperation({ summary: 'Turn automatic updates off' })
+  async deactivate(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('connectionId') connectionId: string): Promise<void> {
+    const id = this.id(connectionId);
+    await this.connectionPost(request, reply, id, (session) => this.connections.deactivate(session, id));
+  }
+
+  @Post('connections/:connectionId/reactivate')
+  @ApiOperation({ summary: 'Turn automatic updates on again' })
+  async reactivate(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('connectionId') connectionId: string): Promise<void> {
+    const id = this.id(connectionId);
+    await this.connectionPost(request, reply, id, (session) => this.connections.reactivate(session, id));
+  }
+
+  /** Disconnect: a waiting question is given up first, then the user API's disconnect (revoked at the bank, secrets deleted). */
+  @Post('connections/:connectionId/disconnect')
+  @ApiOperation({ summary: 'Disconnect (revoked at the bank, secrets deleted)' })
+  async disconnect(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('connectionId') connectionId: string): Promise<void> {
+    const id = this.id(connectionId);
+    await this.handlePost(
+      request,
+      reply,
+      async (session) => {
+        await this.logins.abandon(session, id);
+        await this.consents.disconnect(session, id, `user:${session.userId}`);
+        return { redirect: LINK_PATHS.vault };
+      },
+      (session, ctx, message) => this.pages.connectionPage(session, ctx, id, undefined, message),
+    );
+  }
+
+  @Get('assets/link.css')
+  @ApiOperation({ summary: 'The Link pages’ stylesheet' })
+  async css(@Res() reply: FastifyReply): Promise<void> {
+    await reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(LINK_CSS);
+  }
+
+  @Get('assets/link.js')
+  @ApiOperation({ summary: 'The Link pages’ status-polling script' })
+  async js(@Res() reply: FastifyReply): Promise<void> {
+    await reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(LINK_JS);
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  /** The first visit: the URL token becomes the session cookie, and the browser goes on to a URL without it. */
+  private async enter(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const lang = this.sessions.language(request, reply);
+    const ctx = this.context(request, lang);
+    const t = textsOf(lang);
+    const token = (request.query as Record<string, unknown>).token;
+    void reply.header('cache-control', 'no-store');
+    if (typeof token === 'string' && token !== '') {
+      const session = await this.sessions.exchange(token, request, reply);
+      if (session === 'invalid' || session === 'used') {
+        await this.send(reply, { page: this.pages.message(ctx, t.sessionExpiredHeading, t.sessionExpired), status: 401 });
+        return;
+      }
+      await this.send(reply, { redirect: LINK_PATHS.vault });
+      return;
+    }
+    const session = await this.sessions.current(request, reply);
+    if (session) await this.send(reply, { redirect: LINK_PATHS.vault });
+    else await this.send(reply, { page: this.pages.message(ctx, t.sessionExpiredHeading, t.sessionExpired), status: 401 });
+  }
+
+  private context(request: FastifyRequest, lang: Language): PageContext {
+    return { lang, path: request.url };
+  }
+
+  private id(connectionId: string): string {
+    return UUID.test(connectionId) ? connectionId.toLowerCase() : '00000000-0000-0000-0000-000000000000';
+  }
+
+  /** A GET page of a signed-in user. */
+  private async handle(request: FastifyRequest, reply: FastifyReply, work: (session: LinkSession, ctx: PageContext) => Promise<Outcome>): Promise<void> {
+    const lang = this.sessions.language(request, reply);
+    const ctx = this.context(request, lang);
+    const t = textsOf(lang);
+    const session = await this.sessions.current(request, reply);
+    if (!session) {
+      await this.send(reply, { page: this.pages.message(ctx, t.sessionExpiredHeading, t.sessionExpired), status: 401 });
+      return;
+    }
+    try {
+      await this.send(reply, await work(session, ctx));
+    } catch (e) {
+      if (!(e instanceof KinkoError)) throw e;
+      const title = e.code === 'not-found' ? t.notFound : t.problemHeading;
+      await this.send(reply, { page: this.pages.message(ctx, title, e.message), status: statusOf(e) });
+    }
+  }
+
+  /** A POST of a signed-in user: session, CSRF token and Origin checked; a failure re-renders `onError`'s page with the problem. */
+  private async handlePost(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    work: (session: LinkSession, form: Record<string, string>) => Promise<Outcome>,
+    onError: (session: LinkSession, ctx: PageContext, message: string) => Promise<string>,
+  ): Promise<void> {
+    const lang = this.sessions.language(request, reply);
+    const ctx = this.context(request, lang);
+    const t = textsOf(lang);
+    const session = await this.sessions.current(request, reply);
+    const form = formOf(request);
+    if (!session) {
+      await this.send(reply, { page: this.pages.message(ctx, t.sessionExpiredHeading, t.sessionExpired), status: 401 });
+      return;
+    }
+    const origin = request.headers.origin;
+    if (!this.sessions.csrfValid(session, form._csrf) || (typeof origin === 'string' && origin !== 'null' && hostOf(origin) !== request.host)) {
+      await this.send(reply, { page: this.pages.message(ctx, t.problemHeading, t.sessionExpired), status: 403 });
+      return;
+    }
+    try {
+      await this.send(reply, await work(session, form));
+    } catch (e) {
+      if (!(e instanceof KinkoError)) throw e;
+      try {
+        await this.send(reply, { page: await onError(session, ctx, e.message), status: statusOf(e) });
+      } catch (inner) {
+        if (!(inner instanceof KinkoError)) throw inner;
+        await this.send(reply, { page: this.pages.message(ctx, t.problemHeading, e.message), status: statusOf(e) });
+      }
+    }
+  }
+
+  /** A POST about one connection: on success back to its page (303), on failure its page with the problem. */
+  private connectionPost(request: FastifyRequest, reply: FastifyReply, id: string, work: (session: LinkSession, form: Record<string, string>) => Promise<unknown>): Promise<void> {
+    return this.handlePost(
+      request,
+      reply,
+      async (session, form) => {
+        await work(session, form);
+        return { redirect: conn(id) };
+      },
+      (session, ctx, message) => this.pages.connectionPage(session, ctx, id, undefined, message),
+    );
+  }
+
+  private async send(reply: FastifyReply, outcome: Outcome): Promise<void> {
+    void reply.header('cache-control', 'no-store');
+    if ('redirect' in outcome) {
+      await reply.code(303).header('location', outcome.redirect).send();
+      return;
+    }
+    await reply
+      .code(outcome.status ?? 200)
+      .type('text/html; charset=utf-8')
+      .send(outcome.page);
+  }
+}
+
+/** The credential fields of a posted form (the CSRF token is not one of them). */
+function credentialsOf(form: Record<string, string>): Record<string, string> {
+  const { _csrf, ...fields } = form;
+  void _csrf;
+  return fields;
+}
+
+/** The host of an Origin header; undefined when it is not a URL. */
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}

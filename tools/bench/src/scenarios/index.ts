@@ -1,0 +1,11 @@
+import { apiLoadScenario } from './api-load';
+import { fullSyncScenario } from './full-sync';
+import { incrementalScenario } from './incremental';
+import { ingestScenario } from './ingest';
+import { memoryScenario } from './memory';
+import type { Scenario } from './types';
+
+/** Every scenario, in report order (the ids of SCENARIO_IDS). */
+export const ALL_SCENARIOS: ReadonlyArray<Scenario<unknown>> = [ingestScenario, fullSyncScenario, incrementalScenario, apiLoadScenario, memoryScenario] as ReadonlyArray<
+  Scenario<unknown>
+>;
