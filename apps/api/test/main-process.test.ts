@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loginAtBankPage } from '@kinko/sandbox-bank';
+import { LinkBrowser, type VaultRow, vaultRows } from './link/harness';
 import { testTempDir } from './support/test-env';
 
 // The main job as a real process: `node dist/main.js` in a fresh working directory, with
@@ -111,7 +112,7 @@ describe('node dist/main.js', () => {
     expect(await second.exited).toBe(0);
   }, 180_000);
 
-  it('with the sandbox banks (development): the printed connect URL connects the demo user’s bank', async () => {
+  it('with the sandbox banks (development): the printed connect URL connects the demo user’s banks through the Link pages', async () => {
     const sandboxCwd = testTempDir('main-sandbox');
     try {
       const running = start(sandboxCwd, { ...env, KINKO_SANDBOX: 'true' });
@@ -123,11 +124,12 @@ describe('node dist/main.js', () => {
       expect(connectUrl.startsWith(`${url}/link/connect?token=`)).toBe(true);
       const login = /log in at its page as (\S+) \/ (\S+)[:;,.]/.exec(out);
       expect(login).not.toBeNull();
-      // The Link page: the token becomes a session cookie, then the sandbox bank's redirect flow starts there.
-      const entered = await fetch(connectUrl, { redirect: 'manual' });
-      expect(entered.status).toBe(303);
-      const cookie = (entered.headers.getSetCookie().find((c) => c.startsWith('kinko_link=')) ?? '').split(';')[0] as string;
-      const toBank = await fetch(`${url}/link/banks/sandbox-0001/redirect`, { headers: { cookie }, redirect: 'manual' });
+      // The Link page: the token becomes a session cookie (a cookie jar), then the sandbox bank's redirect flow starts there.
+      const browser = new LinkBrowser(url);
+      const vault = await browser.enter(new URL(connectUrl).searchParams.get('token') as string);
+      expect(vault.status).toBe(200);
+      expect(browser.cookieNames()).toContain('kinko_link');
+      const toBank = await browser.get('/link/banks/sandbox-0001/redirect');
       expect(toBank.status).toBe(303);
       const bank = await loginAtBankPage(toBank.headers.get('location') as string, { id: login?.[1] as string, password: login?.[2] as string });
       if (bank.outcome !== 'redirected') throw new Error(`the sandbox refused the demo login: ${bank.status}`);
@@ -135,6 +137,42 @@ describe('node dist/main.js', () => {
       const connected = await fetch(bank.location, { headers: { accept: 'application/json' } });
       expect(connected.status).toBe(200);
       expect(await connected.json()).toMatchObject({ status: 'connected', bankId: 'sandbox-0001', sessionIds: [expect.any(String)] });
+
+      // The net bank (login details) through the Link pages' credential form, with the personas the banner prints.
+      const netbankCode = /Sandbox bank\s+(\d{4}) .*\(net bank, login details\)/.exec(out)?.[1];
+      expect(netbankCode).toMatch(/^\d{4}$/);
+      const netbankId = `sandbox-netbank-${netbankCode as string}`;
+      const persona = (id: string) => {
+        const m = new RegExp(`^\\s+${id} / (\\S+): .*?(?:\\(OTP (\\d+)\\))?$`, 'm').exec(out);
+        if (!m?.[1]) throw new Error(`no persona ${id} in the banner:\n${out}`);
+        return { password: m[1], otp: m[2] };
+      };
+      const untilInVault = async (connectionId: string, status: string): Promise<VaultRow> => {
+        const deadline = Date.now() + 90_000;
+        for (;;) {
+          const row = vaultRows((await browser.get('/link/vault')).text).find((r) => r.id === connectionId);
+          if (row?.status === status) return row;
+          if (Date.now() > deadline) throw new Error(`${connectionId} did not reach ${status} in the vault (last: ${row?.status ?? 'not listed'})`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      };
+      const form = await browser.get(`/link/banks/${netbankId}`);
+      expect(form.status).toBe(200);
+      expect(form.text).toMatch(/<input[^>]+name="password"/);
+      // happy: logs straight in; the first sync runs in the main process's worker.
+      const happy = await browser.post(`/link/banks/${netbankId}/credentials`, { userId: 'happy', password: persona('happy').password });
+      expect(happy.status).toBe(303);
+      const happyId = /\/link\/connections\/([0-9a-f-]{36})$/.exec(happy.headers.get('location') ?? '')?.[1] as string;
+      expect(happyId).toBeDefined();
+      expect((await untilInVault(happyId, 'success')).label).toBe('ただ今更新されました');
+      // otp: the OTP form on the connection page, answered with the code the banner prints → success.
+      const otp = persona('otp');
+      const asked = await browser.post(`/link/banks/${netbankId}/credentials`, { userId: 'otp', password: otp.password });
+      const otpId = /\/link\/connections\/([0-9a-f-]{36})$/.exec(asked.headers.get('location') ?? '')?.[1] as string;
+      const challenge = await browser.get(`/link/connections/${otpId}`);
+      expect(challenge.text).toMatch(/<input[^>]+name="answer"/);
+      expect((await browser.post(`/link/connections/${otpId}/challenge`, { answer: otp.otp as string })).status).toBe(303);
+      await untilInVault(otpId, 'success');
       running.child.kill('SIGINT');
       expect(await running.exited).toBe(0);
     } finally {

@@ -60,8 +60,10 @@ const isSettled = (status: AggregationStatus): boolean => !isRunInProgress(statu
  *   run is under way, nor while inactive (reactivate first);
  * - running.auth → (logged in) running.data → (data fetched) running.intelligence →
  *   (processing done) success;
- * - a challenge is raised while logging in (running.auth) and waits in its `suspended.*`
- *   status; the answer returns to running.auth, so a second question can follow; a timed-out
+ * - a challenge is raised while logging in (running.auth), or while downloading
+ *   (running.data) when the bank ended the session and asks again at the new login; it
+ *   waits in its `suspended.*` status; the answer returns to running.auth (the login goes
+ *   on), so a second question can follow; a timed-out
  *   answer ends in the matching `auth.creds.*.invalid` (an unknown `suspended.*` in
  *   `auth.creds.invalid`);
  * - a run (running or waiting) can fail with an auth error, an error or
@@ -85,9 +87,10 @@ export function nextAggregationStatus(
     case 'LoggedIn':
       return from === 'running.auth' ? Result.succeed('running.data') : reject('not logging in');
     case 'ChallengeRaised':
-      return from === 'running.auth'
+      // Only while the app talks to the bank: logging in, or downloading (a re-login).
+      return from === 'running.auth' || from === 'running.data'
         ? Result.succeed(statusForChallengeKind(event.kind))
-        : reject('a challenge is raised only while logging in');
+        : reject('a challenge is raised only while logging in or downloading from the bank');
     case 'Answered':
       return group === 'waiting' ? Result.succeed('running.auth') : reject('no challenge is waiting for an answer');
     case 'AnswerTimedOut': {

@@ -51,6 +51,13 @@ describe('status transitions', () => {
     }
   });
 
+  it('a challenge can come while downloading (the bank ended the session and asks again at the re-login)', () => {
+    for (const kind of kinds) {
+      expect(ok('running.data', Ev.challengeRaised(kind))).toBe(statusForChallengeKind(kind));
+      expect(ok('running.data', Ev.challengeRaised(kind), Ev.answered(), Ev.loggedIn())).toBe('running.data');
+    }
+  });
+
   it('allows two questions in a row: running → suspended → running → suspended', () => {
     const events = [Ev.refreshRequested(), Ev.challengeRaised('security'), Ev.answered(), Ev.challengeRaised('otp')];
     expect(ok('success', ...events)).toBe('suspended.missing-answer.auth.otp');
@@ -98,8 +105,9 @@ describe('status transitions', () => {
     ['running.data', Ev.loggedIn(), /not logging in/],
     ['success', Ev.loggedIn(), /not logging in/],
     ['running.data', Ev.processingDone(), /nothing is being processed/],
-    ['running.data', Ev.challengeRaised('otp'), /only while logging in/],
-    ['suspended.missing-answer.auth.otp', Ev.challengeRaised('otp'), /only while logging in/],
+    ['running.intelligence', Ev.challengeRaised('otp'), /only while logging in or downloading/],
+    ['success', Ev.challengeRaised('otp'), /only while logging in or downloading/],
+    ['suspended.missing-answer.auth.otp', Ev.challengeRaised('otp'), /only while logging in or downloading/],
     ['success', Ev.failed('error.temporary'), /no run/],
     ['running.auth', Ev.failed('success'), /not a failure status/],
     ['running.auth', Ev.failed('running.data'), /not a failure status/],

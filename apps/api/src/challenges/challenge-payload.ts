@@ -17,8 +17,9 @@ interface PayloadJson {
   readonly state: string;
 }
 
-// Bound into the envelope: a payload copied under another connection or tenant does not open.
-const PURPOSE = 'challenge';
+/** Bound into the envelope (with tenant and connection): a payload copied under another connection or tenant does not open. */
+export const CHALLENGE_PAYLOAD_PURPOSE = 'challenge';
+const PURPOSE = CHALLENGE_PAYLOAD_PURPOSE;
 
 /** Encrypts a payload for one connection (envelope encryption under the current master key). */
 export function sealChallengePayload(keyring: MasterKeyring, binding: { tenantId: string; connectionId: string }, payload: ChallengePayload): SealedSecret {

@@ -44,6 +44,7 @@ import { ScopedData, type UserScope } from '../database/scoped-data';
 import { ConnectionSecret } from '../secrets/connection-secret.entity';
 import type { MasterKeyring } from '../secrets/master-keyring';
 import { MASTER_KEYRING, SecretsService } from '../secrets/secrets.service';
+import type { ChallengedSyncHandler } from '../sync/challenged-sync';
 import { ConnectorClients } from '../sync/connector-clients';
 import { GrantVault } from '../sync/grant-vault';
 import { SyncSession } from '../sync/sync-session.entity';
@@ -118,7 +119,7 @@ const DAY_MS = 86_400_000;
  * (`nextAggregationStatus` via `moveConnectionStatus`), with its history row.
  */
 @Injectable()
-export class CredentialLoginService {
+export class CredentialLoginService implements ChallengedSyncHandler {
   private readonly logger = new Logger('CredentialLogin');
   private readonly forms = new Map<string, readonly CredentialField[]>();
 
@@ -309,6 +310,39 @@ export class CredentialLoginService {
     });
   }
 
+  /**
+   * {@link ChallengedSyncHandler}: a sync's re-login at the bank was challenged and its
+   * session has ended (the connection still `running.*`). Logs in again with the stored
+   * credentials, as a new auth attempt: the bank's question then waits for the user like a
+   * connect's (`suspended.*`, challenge API, Link page, timeout); access stores the grant and
+   * starts a new sync; a refusal takes its status. Leaves the connection alone (true) when
+   * another login holds it or its run has already ended; false when it has no stored
+   * credentials (the caller settles the status).
+   */
+  async takeOverChallengedSync(scope: UserScope, connectionId: string): Promise<boolean> {
+    const connection = await this.data.forUser(Connection, scope).get({ id: connectionId });
+    const bank = this.banks.require(connection.bankId ?? connection.connectorId);
+    if (bank.manifest.authFlow !== 'credentials' || !this.clients.has(bank.connectorId)) return false;
+    if (!(await this.secrets.has(scope, connectionId, 'credentials'))) return false;
+    const claimed = await this.data.transaction(async (tx) => {
+      const locked = await this.lockConnection(tx, scope, connectionId);
+      if (await tx.forUser(AuthAttempt, scope).exists({ connectionId })) return false;
+      if (aggregationStatusGroup(parseAggregationStatus(locked.aggregationStatus)) !== 'running') return false;
+      await tx.forUser(AuthAttempt, scope).insert(this.bankPhaseRow(connectionId, bank.connectorId, this.clock.now()));
+      return true;
+    });
+    if (!claimed) return true;
+    let values: Record<string, string>;
+    try {
+      values = JSON.parse(Redacted.value(await this.secrets.reveal(scope, connectionId, 'credentials', { actor: 'system:sync', reason: 'challenged-sync' }))) as Record<string, string>;
+    } catch (e) {
+      await this.endAttempt(scope, connectionId, StatusEvent.failed('error.temporary'));
+      throw e;
+    }
+    await this.login(scope, connectionId, bank, values);
+    return true;
+  }
+
   // ---------------------------------------------------------------------------------------
 
   private async checkedCredentials(bankId: string, credentials: Readonly<Record<string, string>>): Promise<Record<string, string>> {
@@ -363,8 +397,8 @@ export class CredentialLoginService {
 
   /**
    * A run nobody carries on any more — running or waiting, with neither an auth attempt nor
-   * an unfinished sync session (e.g. a background sync the bank challenged: a question the
-   * app has no state to answer) — is ended first, so the user can log in again: a waiting
+   * an unfinished sync session (e.g. a process that stopped while handing a challenged sync
+   * over: a question the app has no state to answer) — is ended first, so the user can log in again: a waiting
    * status times out (domain `answerTimedOut`), a running one fails as `error.temporary`.
    */
   private async endStaleRun(tx: ScopedData, scope: UserScope, connection: Connection, now: Date): Promise<Connection> {

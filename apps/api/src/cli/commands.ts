@@ -76,8 +76,8 @@ export async function createApiKeyCommand(settings: Settings, args: string[], io
 }
 
 /**
- * `rotate-master-key`: re-wraps every data key under the current master key while the API
- * keeps running. With KINKO_MASTER_KEY: set the new key as KINKO_MASTER_KEY (+ _ID) and the
+ * `rotate-master-key`: re-wraps every data key under the current master key (connection
+ * secrets and waiting challenge payloads) while the API keeps running. With KINKO_MASTER_KEY: set the new key as KINKO_MASTER_KEY (+ _ID) and the
  * old one in KINKO_MASTER_KEYS_OLD, restart the API, run this, then drop the old key.
  * With the development key file: `--new-key` adds a new current key to the file first.
  */

@@ -94,6 +94,18 @@ describe('connect flow (redirect, state + PKCE)', () => {
     expect(await linkSession(linkSessionId)).toMatchObject({ status: 'completed', used: true, wiped: true });
   });
 
+  it('sends a browser (Accept: text/html) on to the Link vault with a 303; the bank is connected all the same', async () => {
+    const before = (await connectionCount()) ?? 0;
+    const { linkSessionId, location } = await loginFor();
+    const u = new URL(location);
+    const res = await app.inject({ method: 'GET', url: `${u.pathname}${u.search}`, headers: { host: 'localhost', accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/link/vault?connected=1');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(await linkSession(linkSessionId)).toMatchObject({ status: 'completed', used: true });
+    expect(await connectionCount()).toBe(before + 1);
+  });
+
   it('refuses a callback after the flow expired, and consumes it', async () => {
     const before = await connectionCount();
     const { linkSessionId, location } = await loginFor();

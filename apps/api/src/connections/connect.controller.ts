@@ -9,18 +9,18 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
+  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentUser, PublicRoute, UserApi } from '../auth/auth.decorators';
 import type { UserScope } from '../database/scoped-data';
 import { Problem } from '../http/problem';
+import { LINK_PATHS } from '../link/link-paths';
 import { ConnectRequest, ConnectResultView, ConnectStartView } from './connect.dto';
 import { CONNECT_CALLBACK_PATH, ConnectService } from './connect.service';
 
 const originOf = (request: FastifyRequest): string => `${request.protocol}://${request.host}`;
-
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The redirect connect flow: start it (user token), and the bank's callback (public). */
 @ApiTags('connect')
@@ -35,24 +35,23 @@ export class ConnectController {
     summary: 'OAuth callback: the bank sends the user back here',
     description:
       'Public: the `state` (single use, expires after 15 minutes) names the connect flow. On success the grant is stored encrypted, ' +
-      'the connection and its consent are created and the first sync starts. Answers JSON, or a small HTML page to a browser.',
+      'the connection and its consent are created and the first sync starts. Answers JSON, or to a browser (Accept: text/html) a 303 to the Link vault (`/link/vault?connected=1`).',
   })
-  @ApiProduces('application/json', 'text/html')
+  @ApiProduces('application/json')
   @ApiOkResponse({ type: ConnectResultView })
+  @ApiResponse({ status: 303, description: 'To a browser (Accept: text/html): on to the Link vault, `/link/vault?connected=1`.' })
   @ApiBadRequestResponse({ type: Problem, description: 'No state, or the callback did not arrive at the registered redirect URI.' })
   @ApiNotFoundResponse({ type: Problem, description: 'No connect flow with this state.' })
   @ApiConflictResponse({ type: Problem, description: 'The connect flow was already used, or has expired.' })
   @ApiForbiddenResponse({ type: Problem, description: 'The user declined, or the bank refused the login.' })
   @ApiBadGatewayResponse({ type: Problem, description: 'The bank failed to answer.' })
-  async callback(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ConnectResultView | string> {
+  async callback(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const query = Object.fromEntries(Object.entries((request.query ?? {}) as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
     const result = ConnectResultView.of(await this.connect.complete({ query, origin: originOf(request), path: request.url.split('?')[0] ?? CONNECT_CALLBACK_PATH }));
     void reply.header('cache-control', 'no-store');
-    if (!(request.headers.accept ?? '').includes('text/html')) return result;
-    void reply.type('text/html; charset=utf-8');
-    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Connected</title></head><body><h1>${
-      result.status === 'reconnected' ? 'Reconnected' : 'Connected'
-    }</h1><p>Bank ${escapeHtml(result.bankId)} is connected. Your accounts are being fetched; you can close this page.</p></body></html>`;
+    // A browser (the Link pages' redirect flow) lands back in the vault, which says it connected.
+    if ((request.headers.accept ?? '').includes('text/html')) await reply.redirect(`${LINK_PATHS.vault}?connected=1`, 303);
+    else await reply.code(200).send(result);
   }
 
   @Post(':bankId')

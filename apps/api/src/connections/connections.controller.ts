@@ -3,6 +3,7 @@ import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/c
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, CurrentTenant, CurrentUser, TenantApi, UserApi } from '../auth/auth.decorators';
 import { type Principal, actorOf } from '../auth/principal';
+import { CredentialLoginService } from '../challenges/credential-login.service';
 import { ConsentView, WithdrawalView } from '../consents/consent.dto';
 import { ConsentsService } from '../consents/consents.service';
 import type { TenantScope, UserScope } from '../database/scoped-data';
@@ -30,6 +31,7 @@ export class UserConnectionsController {
   constructor(
     private readonly connections: ConnectionsService,
     private readonly consents: ConsentsService,
+    private readonly logins: CredentialLoginService,
   ) {}
 
   @Get()
@@ -92,7 +94,8 @@ export class UserConnectionsController {
     summary: 'Disconnect: revoke at the bank and delete the secrets',
     description:
       "Withdraws the connection's consent (revoked at the bank; its accounts inactive, no longer listed; data kept), deletes the stored grant " +
-      'and deactivates the connection. Reconnect with POST /api/v2/connect/{bankId} and this connectionId.',
+      'and deactivates the connection. A challenge waiting for an answer is given up first (as unanswered), so the disconnect happens at once. ' +
+      'Reconnect with POST /api/v2/connect/{bankId} and this connectionId.',
   })
   @ApiOkResponse({ type: DisconnectView })
   @ApiNotFoundResponse({ type: Problem })
@@ -103,6 +106,8 @@ export class UserConnectionsController {
     @Query() _query: LanguageQuery,
     @RequestLanguage() lang: Language,
   ): Promise<DisconnectView> {
+    // As the Link page's disconnect: the domain deactivates no waiting connection, so its question is given up first.
+    await this.logins.abandon(scope, connectionId);
     const { withdrawal } = await this.consents.disconnect(scope, connectionId, actorOf(principal));
     return {
       connection: await this.one(scope, connectionId, lang),

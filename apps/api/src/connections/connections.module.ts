@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ChallengesModule } from '../challenges/challenges.module';
 import { ConsentsModule } from '../consents/consents.module';
 import { UsersModule } from '../users/users.module';
 import { ConnectController } from './connect.controller';
@@ -8,7 +9,7 @@ import { ConnectionsService } from './connections.service';
 
 /** Connections (bank registrations): the connect flow, their aggregation status, and the user's moves on them. */
 @Module({
-  imports: [UsersModule, ConsentsModule],
+  imports: [UsersModule, ConsentsModule, ChallengesModule],
   controllers: [UserConnectionsController, TenantUserConnectionsController, ConnectController],
   providers: [ConnectionsService, ConnectService],
   exports: [ConnectionsService],

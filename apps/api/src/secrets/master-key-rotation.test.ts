@@ -7,8 +7,11 @@ import { insertConnection, insertUser, secretsService } from '../../test/support
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { testTempDir } from '../../test/support/test-env';
 import { AuditLogEntry } from '../audit/audit-log-entry.entity';
+import { AuthAttempt } from '../challenges/auth-attempt.entity';
+import { openChallengePayload, sealChallengePayload } from '../challenges/challenge-payload';
 import { rotateMasterKeyCommand } from '../cli/commands';
 import { loadSettings } from '../config/settings';
+import { newId } from '../database/ids';
 import type { UserScope } from '../database/scoped-data';
 import { ConnectionSecret, type SecretKind } from './connection-secret.entity';
 import { rewrapAllSecrets } from './master-key-rotation';
@@ -39,6 +42,26 @@ async function storeMany(db: TestDatabase, keyring: MasterKeyring, users: number
   return stored;
 }
 
+/** A waiting auth attempt whose challenge and connector state are sealed under `keyring` (as the credentials flow stores them). */
+async function storeWaitingAttempt(db: TestDatabase, keyring: MasterKeyring, state: string): Promise<string> {
+  const scope = await insertUser(db.dataSource);
+  const connectionId = await insertConnection(db.dataSource, scope);
+  const sealed = sealChallengePayload(keyring, { tenantId: scope.tenantId, connectionId }, { challenge: { kind: 'otp', prompt: 'ワンタイムパスワード', length: 6 }, state: Redacted.make(state) });
+  const id = newId();
+  await db.dataSource.getRepository(AuthAttempt).insert({
+    id,
+    ...scope,
+    connectionId,
+    connectorId: 'web-netbank',
+    phase: 'waiting',
+    challengeKind: 'otp',
+    step: 1,
+    ...sealed,
+    expiresAt: new Date(Date.now() + 180_000),
+  });
+  return id;
+}
+
 const io = () => {
   const out: string[] = [];
   const err: string[] = [];
@@ -49,12 +72,17 @@ describe('master key rotation', () => {
   let db: TestDatabase;
   let stored: Stored[];
   let before: ConnectionSecret[];
+  let attemptId: string;
+  let attemptBefore: AuthAttempt;
+  const attemptState = 'netbank-challenge-state-cookies';
   const rotating = new MasterKeyring(k2, [k1]);
 
   beforeAll(async () => {
     db = await createTestDatabase();
     stored = await storeMany(db, new MasterKeyring(k1), 4, 'secret'); // 8 secrets under k1
     before = await db.dataSource.getRepository(ConnectionSecret).find({ order: { id: 'ASC' } });
+    attemptId = await storeWaitingAttempt(db, new MasterKeyring(k1), attemptState); // and one challenge payload
+    attemptBefore = await db.dataSource.getRepository(AuthAttempt).findOneByOrFail({ id: attemptId });
   });
   afterAll(() => db?.drop());
 
@@ -80,8 +108,8 @@ describe('master key rotation', () => {
     reading = false;
     await reader;
 
-    expect(report).toMatchObject({ toKeyId: 'k2', rewrapped: 8, batches: 3, failed: 0, unknownKeys: {} });
-    expect(batches).toEqual([3, 3, 2]);
+    expect(report).toMatchObject({ toKeyId: 'k2', rewrapped: 9, batches: 4, failed: 0, unknownKeys: {} });
+    expect(batches).toEqual([3, 3, 2, 1]);
     expect(reads).toBeGreaterThan(0);
     const after = await db.dataSource.getRepository(ConnectionSecret).find({ order: { id: 'ASC' } });
     expect(after.map((r) => r.masterKeyId)).toEqual(before.map(() => 'k2'));
@@ -92,13 +120,29 @@ describe('master key rotation', () => {
       expect(row.authTag.equals(old.authTag)).toBe(true);
       expect(row.wrappedDataKey.equals(old.wrappedDataKey)).toBe(false);
     });
+    // The auth attempt's challenge payload too: under k2, its own ciphertext untouched.
+    const attempt = await db.dataSource.getRepository(AuthAttempt).findOneByOrFail({ id: attemptId });
+    expect(attempt.masterKeyId).toBe('k2');
+    expect(attempt.ciphertext?.equals(attemptBefore.ciphertext as Buffer)).toBe(true);
+    expect(attempt.wrappedDataKey?.equals(attemptBefore.wrappedDataKey as Buffer)).toBe(false);
     const audit = await db.dataSource.getRepository(AuditLogEntry).find({ where: { action: 'master-key.rewrap' }, order: { id: 'ASC' } });
-    expect(audit.map((a) => a.details['count'])).toEqual([3, 3, 2]);
+    expect(audit.map((a) => [a.details['table'], a.details['count']])).toEqual([
+      ['connection_secrets', 3],
+      ['connection_secrets', 3],
+      ['connection_secrets', 2],
+      ['auth_attempts', 1],
+    ]);
   });
 
   it('leaves nothing that needs the old key', async () => {
     const withoutOldKey = secretsService(db.dataSource, new MasterKeyring(k2));
     for (const s of stored) expect(Redacted.value(await withoutOldKey.reveal(s.scope, s.connectionId, s.kind, { actor: 'test', reason: 'after' }))).toBe(s.value);
+    // The waiting challenge still opens, with the new key alone; the old key alone no longer opens it.
+    const attempt = await db.dataSource.getRepository(AuthAttempt).findOneByOrFail({ id: attemptId });
+    const payload = openChallengePayload(new MasterKeyring(k2), attempt);
+    expect(Redacted.value(payload.state)).toBe(attemptState);
+    expect(payload.challenge).toEqual({ kind: 'otp', prompt: 'ワンタイムパスワード', length: 6 });
+    expect(() => openChallengePayload(new MasterKeyring(k1), attempt)).toThrow();
     expect((await rewrapAllSecrets(db.dataSource, rotating)).rewrapped).toBe(0);
   });
 
@@ -106,9 +150,11 @@ describe('master key rotation', () => {
     const repo = db.dataSource.getRepository(ConnectionSecret);
     const one = before[0] as ConnectionSecret;
     await repo.update({ id: one.id }, { masterKeyId: 'k0' });
+    await db.dataSource.getRepository(AuthAttempt).update({ id: attemptId }, { masterKeyId: 'k0' });
     const report = await rewrapAllSecrets(db.dataSource, rotating);
-    expect(report.unknownKeys).toEqual({ k0: 1 });
+    expect(report.unknownKeys).toEqual({ k0: 2 });
     await repo.update({ id: one.id }, { masterKeyId: 'k2' });
+    await db.dataSource.getRepository(AuthAttempt).update({ id: attemptId }, { masterKeyId: 'k2' });
   });
 });
 
@@ -121,6 +167,7 @@ describe('rotate-master-key command', () => {
 
   it('re-wraps under KINKO_MASTER_KEY with the old key in KINKO_MASTER_KEYS_OLD', async () => {
     const stored = await storeMany(db, new MasterKeyring(k1), 2, 'env');
+    const attemptId = await storeWaitingAttempt(db, new MasterKeyring(k1), 'env-state');
     const settings = loadSettings({
       KINKO_MODE: 'production',
       DATABASE_URL: db.url,
@@ -131,10 +178,12 @@ describe('rotate-master-key command', () => {
     const { out, err, io: cli } = io();
     expect(await rotateMasterKeyCommand(settings, ['--batch-size', '2'], cli)).toBe(0);
     expect(err).toEqual([]);
-    expect(out.join('\n')).toMatch(/re-wrapped 4 data key\(s\) under k2 in 2 batch\(es\)[\s\S]*Rotation complete/);
+    expect(out.join('\n')).toMatch(/re-wrapped 5 data key\(s\) under k2 in 3 batch\(es\)[\s\S]*Rotation complete/);
     const ids = stored.map((s) => s.connectionId);
     const rows = await db.dataSource.getRepository(ConnectionSecret).findBy({ connectionId: In(ids) });
     expect(new Set(rows.map((r) => r.masterKeyId))).toEqual(new Set(['k2']));
+    const attempt = await db.dataSource.getRepository(AuthAttempt).findOneByOrFail({ id: attemptId });
+    expect(Redacted.value(openChallengePayload(new MasterKeyring(k2), attempt).state)).toBe('env-state');
   });
 
   it('with the development key file, --new-key adds a key and re-wraps under it', async () => {

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { AuditLog } from '../audit/audit-log.service';
+import { CHALLENGE_PAYLOAD_PURPOSE } from '../challenges/challenge-payload';
 import { type SealedSecret, SecretDecryptionError, rewrapSecret } from './envelope';
 import type { MasterKeyring } from './master-keyring';
 
@@ -15,11 +16,11 @@ export interface RotationReport {
   readonly unknownKeys: Readonly<Record<string, number>>;
 }
 
-interface SecretRow {
+interface SealedRow {
   id: string;
   tenant_id: string;
   connection_id: string;
-  kind: string;
+  purpose: string;
   master_key_id: string;
   wrapped_data_key: Buffer;
   nonce: Buffer;
@@ -27,12 +28,30 @@ interface SecretRow {
   auth_tag: Buffer;
 }
 
+/** A table holding envelope-encrypted records, and the purpose each record's envelope is bound to. */
+interface SealedTable {
+  readonly table: 'connection_secrets' | 'auth_attempts';
+  /** SQL giving the purpose of a row (the binding it was sealed with). */
+  readonly purpose: string;
+}
+
 /**
- * Re-wraps every data key that is under an older master key with the current one, in
- * batches, each batch in its own transaction (rows locked while re-wrapped). The API keeps
- * running: until a record is re-wrapped its old key still opens it, and new records are
- * already written under the current key. Only `master_key_id` and `wrapped_data_key`
- * change — the secret's own ciphertext is never touched.
+ * Every table with envelope-encrypted records: the connections' secrets (grant,
+ * credentials; purpose = kind) and the waiting auth attempts (challenge and connector
+ * state; rows without a payload have a null key id and are skipped).
+ */
+const SEALED_TABLES: readonly SealedTable[] = [
+  { table: 'connection_secrets', purpose: 'kind' },
+  { table: 'auth_attempts', purpose: `'${CHALLENGE_PAYLOAD_PURPOSE}'` },
+];
+
+/**
+ * Re-wraps every data key that is under an older master key with the current one — the
+ * connections' secrets and the auth attempts' challenge payloads — in batches, each batch
+ * in its own transaction (rows locked while re-wrapped). The API keeps running: until a
+ * record is re-wrapped its old key still opens it, and new records are already written
+ * under the current key. Only `master_key_id` and `wrapped_data_key` change — the
+ * record's own ciphertext is never touched.
  */
 export async function rewrapAllSecrets(
   dataSource: DataSource,
@@ -45,68 +64,72 @@ export async function rewrapAllSecrets(
   let rewrapped = 0;
   let batches = 0;
   let failed = 0;
-  let cursor = '00000000-0000-0000-0000-000000000000';
 
-  for (;;) {
-    const done = await dataSource.transaction(async (manager) => {
-      const rows: SecretRow[] = await manager.query(
-        `select id, tenant_id, connection_id, kind, master_key_id, wrapped_data_key, nonce, ciphertext, auth_tag
-           from connection_secrets
-          where master_key_id = any($1) and id > $2
-          order by id
-          limit $3
-          for update`,
-        [older, cursor, batchSize],
-      );
-      if (rows.length === 0) return true;
-      cursor = rows[rows.length - 1]?.id ?? cursor;
-      const ids: string[] = [];
-      const keys: Buffer[] = [];
-      for (const row of rows) {
-        const sealed: SealedSecret = {
-          masterKeyId: row.master_key_id,
-          wrappedDataKey: row.wrapped_data_key,
-          nonce: row.nonce,
-          ciphertext: row.ciphertext,
-          authTag: row.auth_tag,
-        };
-        try {
-          const next = rewrapSecret(keyring, sealed, { tenantId: row.tenant_id, connectionId: row.connection_id, purpose: row.kind });
-          ids.push(row.id);
-          keys.push(next.wrappedDataKey);
-        } catch (e) {
-          if (!(e instanceof SecretDecryptionError)) throw e;
-          failed += 1;
-        }
-      }
-      if (ids.length > 0) {
-        await manager.query(
-          `update connection_secrets s
-              set master_key_id = $1, wrapped_data_key = v.wrapped, wrapped_at = now()
-             from unnest($2::uuid[], $3::bytea[]) as v(id, wrapped)
-            where s.id = v.id`,
-          [keyring.current.id, ids, keys],
+  for (const { table, purpose } of SEALED_TABLES) {
+    let cursor = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const done = await dataSource.transaction(async (manager) => {
+        const rows: SealedRow[] = await manager.query(
+          `select id, tenant_id, connection_id, ${purpose} as purpose, master_key_id, wrapped_data_key, nonce, ciphertext, auth_tag
+             from ${table}
+            where master_key_id = any($1) and id > $2
+            order by id
+            limit $3
+            for update`,
+          [older, cursor, batchSize],
         );
-      }
-      await audit.record(
-        {
-          tenantId: null,
-          actor: options.actor ?? 'system:master-key-rotation',
-          action: 'master-key.rewrap',
-          details: { count: ids.length, failed: rows.length - ids.length, toKeyId: keyring.current.id, fromKeyIds: [...new Set(rows.map((r) => r.master_key_id))] },
-        },
-        manager,
-      );
-      rewrapped += ids.length;
-      batches += 1;
-      options.onBatch?.(ids.length);
-      return false;
-    });
-    if (done) break;
+        if (rows.length === 0) return true;
+        cursor = rows[rows.length - 1]?.id ?? cursor;
+        const ids: string[] = [];
+        const keys: Buffer[] = [];
+        for (const row of rows) {
+          const sealed: SealedSecret = {
+            masterKeyId: row.master_key_id,
+            wrappedDataKey: row.wrapped_data_key,
+            nonce: row.nonce,
+            ciphertext: row.ciphertext,
+            authTag: row.auth_tag,
+          };
+          try {
+            const next = rewrapSecret(keyring, sealed, { tenantId: row.tenant_id, connectionId: row.connection_id, purpose: row.purpose });
+            ids.push(row.id);
+            keys.push(next.wrappedDataKey);
+          } catch (e) {
+            if (!(e instanceof SecretDecryptionError)) throw e;
+            failed += 1;
+          }
+        }
+        if (ids.length > 0) {
+          await manager.query(
+            `update ${table} s
+                set master_key_id = $1, wrapped_data_key = v.wrapped${table === 'connection_secrets' ? ', wrapped_at = now()' : ''}
+               from unnest($2::uuid[], $3::bytea[]) as v(id, wrapped)
+              where s.id = v.id`,
+            [keyring.current.id, ids, keys],
+          );
+        }
+        await audit.record(
+          {
+            tenantId: null,
+            actor: options.actor ?? 'system:master-key-rotation',
+            action: 'master-key.rewrap',
+            details: { table, count: ids.length, failed: rows.length - ids.length, toKeyId: keyring.current.id, fromKeyIds: [...new Set(rows.map((r) => r.master_key_id))] },
+          },
+          manager,
+        );
+        rewrapped += ids.length;
+        batches += 1;
+        options.onBatch?.(ids.length);
+        return false;
+      });
+      if (done) break;
+    }
   }
 
   const unknown: { master_key_id: string; count: string }[] = await dataSource.query(
-    'select master_key_id, count(*)::text as count from connection_secrets where master_key_id <> all($1) group by master_key_id',
+    `select master_key_id, count(*)::text as count
+       from (select master_key_id from connection_secrets union all select master_key_id from auth_attempts where master_key_id is not null) k
+      where master_key_id <> all($1) group by master_key_id`,
     [keyring.ids],
   );
   return {

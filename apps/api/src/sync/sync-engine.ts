@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Connector, ConnectorClient, ConnectorError, ConnectorManifest, Outcome, Page } from '@kinko/connector-sdk';
 import {
   type AccountSessionOutcome,
   type AccountStageResult,
   type AccountId,
+  type ChallengeKind,
   type CalendarDate,
   type DateWindow,
   type EndpointOutcome,
@@ -31,6 +32,8 @@ import {
   startStage,
   stageOf,
   StatusEvent,
+  challengeKindOf,
+  invalidStatusForChallengeKind,
   unattendedAccessBudget,
 } from '@kinko/domain';
 import { Result } from 'effect';
@@ -40,6 +43,7 @@ import { type StoredAccount, accountsOfConnection, refreshLastTransactionDate, s
 import { BankCallAudit } from './bank-call-audit';
 import { BankLimiter, BankSlotTimeoutError } from './bank-limiter';
 import { moveConnection } from './connection-status';
+import { CHALLENGED_SYNC_HANDLER, type ChallengedSyncHandler } from './challenged-sync';
 import { ConnectorClients } from './connector-clients';
 import { type StoredConsent, currentConsent, saveConsentStatus } from './consent-store';
 import { GrantVault, type UsableGrant } from './grant-vault';
@@ -152,6 +156,7 @@ export class SyncEngine {
     private readonly audit: BankCallAudit,
     @Inject(SYNC_CLOCK) private readonly clock: SyncClock,
     @Inject(SYNC_SETTINGS) private readonly settings: SyncSettings,
+    @Optional() @Inject(CHALLENGED_SYNC_HANDLER) private readonly challengedSyncs?: ChallengedSyncHandler,
   ) {}
 
   /** Runs (or resumes) the session of a job. The caller holds the connection's run lock. */
@@ -740,7 +745,30 @@ export class SyncEngine {
    */
   private async endFatal(run: SessionRun, e: FatalSyncError): Promise<void> {
     this.logger.warn(`session ${run.row.id}: ${e.failure.errorType}: ${e.message}`);
+    const challenge = e.status === undefined ? undefined : challengeKindOf(e.status);
+    if (challenge !== undefined) return this.endChallenged(run, e, challenge);
     await this.endWithFailure(run.row, run.session, e.failure, e.status ? StatusEvent.failed(e.status) : undefined, e.consent);
+  }
+
+  /**
+   * The bank challenged the connector's own re-login (its session at the bank had ended):
+   * no state to answer with here. The session ends (auth or data stage failed with the
+   * challenge), then the credentials flow logs in again so the bank's question waits for
+   * the user in its `suspended.*` status, answerable through the challenge API — for an
+   * unattended run too: the seed's waiting rule (about 3 minutes, then the matching
+   * `auth.creds.*.invalid`) holds whoever started the run. Without stored credentials or
+   * the credentials flow, the question cannot be relayed: the run ends as if unanswered.
+   */
+  private async endChallenged(run: SessionRun, e: FatalSyncError, kind: ChallengeKind): Promise<void> {
+    // Finished first: the login's answer starts a new sync, which must not join this session.
+    await this.endWithFailure(run.row, run.session, e.failure, undefined);
+    let taken = false;
+    try {
+      taken = (await this.challengedSyncs?.takeOverChallengedSync(run.scope, run.row.connectionId)) ?? false;
+    } catch (error) {
+      this.logger.error(`session ${run.row.id}: the challenged login could not be taken over (${error instanceof Error ? error.name : 'error'})`);
+    }
+    if (!taken) await this.dataSource.transaction((m) => moveConnection(m, run.ids, StatusEvent.failed(invalidStatusForChallengeKind(kind)), this.clock.now()));
   }
 
   /**

@@ -126,9 +126,10 @@ suite('Link pages in Chromium', () => {
       await page.locator('#login-id').fill(BCA_USER.id);
       await page.locator('#login-password').fill(BCA_USER.password);
       await page.locator('button[name="action"][value="login"]').click();
-      // Back at Kinko: the callback connected the bank.
-      await page.waitForURL((url) => url.origin === world.base, { timeout: 15_000 });
-      await page.goto(`${world.base}/link/vault`);
+      // Back at Kinko: the callback connected the bank and sent the browser on to the vault.
+      await page.waitForURL((url) => url.origin === world.base && url.pathname === '/link/vault', { timeout: 15_000 });
+      expect(new URL(page.url()).searchParams.get('connected')).toBe('1');
+      expect(await page.content()).toContain('接続しました。口座情報を取得しています。');
       const rows = (await world.ds.query(`SELECT id FROM connections WHERE user_id = $1 AND bank_id = $2`, [world.scope.userId, BCA_ID])) as Array<{ id: string }>;
       expect(rows).toHaveLength(1);
       const id = (rows[0] as { id: string }).id;

@@ -158,11 +158,11 @@ describe('challenges: answers, timeouts, credentials', () => {
     await reachStatus(world, login.connectionId, 'success');
   });
 
-  it('a question nobody can answer any more (a background sync the bank challenged): logging in again ends it and asks anew', async () => {
+  it('a question nobody can answer any more (a waiting status without a stored question, e.g. a process that died handing a challenged sync over): logging in again ends it and asks anew', async () => {
     const login = await connect('otp');
     expect((await answer(login.connectionId, world.netbank.persona('otp').otpCode)).json.outcome).toBe('granted');
     await reachStatus(world, login.connectionId, 'success');
-    // What a background sync leaves when the bank challenges it: a waiting status without a question the app holds.
+    // A waiting status without a question the app holds (challenged syncs are handed over answerable: challenged-sync.test.ts).
     await world.ds.query(`UPDATE connections SET aggregation_status = 'suspended.missing-answer.auth.otp' WHERE id = $1`, [login.connectionId]);
     expect((await world.api('GET', `/api/v2/connections/${login.connectionId}/challenge`)).status).toBe(404);
     const again = await world.api<LoginResult>('POST', `/api/v2/connections/${login.connectionId}/login`);
@@ -207,6 +207,22 @@ describe('challenges: answers, timeouts, credentials', () => {
     expect((await world.ds.query(`SELECT count(*)::int AS n FROM connection_secrets WHERE connection_id = $1`, [login.connectionId])) as unknown).toEqual([{ n: 0 }]);
     expect((await world.api('GET', `/api/v2/connections/${login.connectionId}/challenge`)).status).toBe(404);
     expect((await answer(login.connectionId, '123456')).status).toBe(404);
+  });
+
+  it('DELETE /api/v2/connections/{id} while a question waits: the question is given up and the connection disconnected at once', async () => {
+    const login = await connect('otp');
+    expect(login.aggregationStatus).toBe('suspended.missing-answer.auth.otp');
+    const gone = await world.api<{ connection: { aggregationStatus: string } }>('DELETE', `/api/v2/connections/${login.connectionId}`);
+    expect(gone.status).toBe(200);
+    expect(gone.json.connection.aggregationStatus).toBe('inactive');
+    expect(await statusOf(world.ds, login.connectionId)).toBe('inactive');
+    // Given up as unanswered (the domain's answerTimedOut), then deactivated — no wait for the sweeper.
+    const history = (await world.ds.query(`SELECT status FROM connection_status_history WHERE connection_id = $1 ORDER BY changed_at DESC, id DESC LIMIT 3`, [login.connectionId])) as Array<{ status: string }>;
+    expect(history.map((h) => h.status)).toEqual(['inactive', 'auth.creds.otp.invalid', 'suspended.missing-answer.auth.otp']);
+    expect((await world.ds.query(`SELECT count(*)::int AS n FROM connection_secrets WHERE connection_id = $1`, [login.connectionId])) as unknown).toEqual([{ n: 0 }]);
+    expect((await world.ds.query(`SELECT count(*)::int AS n FROM auth_attempts WHERE connection_id = $1`, [login.connectionId])) as unknown).toEqual([{ n: 0 }]);
+    expect((await world.api('GET', `/api/v2/connections/${login.connectionId}/challenge`)).status).toBe(404);
+    expect((await answer(login.connectionId, world.netbank.persona('otp').otpCode)).status).toBe(404);
   });
 
   it("another user's connection: 404 on every challenge route, and nothing changes", async () => {
