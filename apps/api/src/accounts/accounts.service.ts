@@ -1,7 +1,7 @@
 import type { Clock } from '@kinko/connector-sdk';
-import { type Language, describeStatus, parseAggregationStatus } from '@kinko/domain';
+import { type Language, describeStatus, parseAggregationStatus, sessionStatusView } from '@kinko/domain';
 import { Injectable, Logger } from '@nestjs/common';
-import { In } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { InjectClock } from '../common/clock';
 import { NotFoundError } from '../common/errors';
 import { ConsentsService } from '../consents/consents.service';
@@ -9,7 +9,7 @@ import { Connection } from '../connections/connection.entity';
 import { Consent } from '../connections/consent.entity';
 import { BankDirectory } from '../connectors/bank-directory';
 import { ScopedData, type UserScope } from '../database/scoped-data';
-import { SyncSession } from '../sync/sync-session.entity';
+import { type SessionRow, loadDomainSession } from '../sync/session-store';
 import { SyncService } from '../sync/sync.service';
 import type { BankAccountView, LastSessionView } from './bank-account.dto';
 import { BankAccount } from './bank-account.entity';
@@ -37,6 +37,7 @@ export class AccountsService {
     private readonly consents: ConsentsService,
     private readonly sync: SyncService,
     @InjectClock() private readonly clock: Clock,
+    private readonly dataSource: DataSource,
   ) {}
 
   /**
@@ -145,27 +146,48 @@ export class AccountsService {
     });
   }
 
-  // The newest session of each connection, with its status and stage as the sync engine's views give them.
+  // The newest session of each connection, with its status and stage as the sync engine's
+  // views give them: one plain query for the rows (no entity hydration, no second read of
+  // the same row), then each session's stages and account results.
   private async lastSessions(scope: UserScope, connectionIds: readonly string[]): Promise<Map<string, { id: string; status: string; stage: string; syncDate: Date }>> {
-    const rows = await this.data
-      .forUser(SyncSession, scope)
-      .queryBuilder('s')
-      .andWhere('s.connectionId IN (:...ids)', { ids: connectionIds })
-      .distinctOn(['s.connectionId'])
-      .orderBy('s.connectionId')
-      .addOrderBy('s.createdAt', 'DESC')
-      .addOrderBy('s.id', 'DESC')
-      .getMany();
+    const rows = (await this.dataSource.query(
+      `SELECT DISTINCT ON (connection_id) id, tenant_id, user_id, connection_id, status, requested_by, parameters, error, created_at, started_at, finished_at
+         FROM sync_sessions WHERE tenant_id = $1 AND user_id = $2 AND connection_id = ANY($3::uuid[])
+         ORDER BY connection_id, created_at DESC, id DESC`,
+      [scope.tenantId, scope.userId, connectionIds],
+    )) as RawSessionRow[];
     const out = new Map<string, { id: string; status: string; stage: string; syncDate: Date }>();
-    for (const row of rows) {
-      try {
-        const views = await this.sync.getSession(scope, row.id);
-        out.set(row.connectionId, { id: row.id, status: views.status.status, stage: views.status.stage, syncDate: views.status.finishedAt ?? row.startedAt ?? row.createdAt });
-      } catch (e) {
-        // A session that cannot be read (removed meanwhile) is simply not shown.
-        if (!(e instanceof NotFoundError)) throw e;
-      }
+    for (const r of rows) {
+      const row: SessionRow = {
+        id: r.id,
+        tenantId: r.tenant_id,
+        userId: r.user_id,
+        connectionId: r.connection_id,
+        status: r.status,
+        requestedBy: r.requested_by,
+        parameters: r.parameters ?? {},
+        error: r.error ?? null,
+        createdAt: r.created_at,
+        startedAt: r.started_at ?? null,
+        finishedAt: r.finished_at ?? null,
+      };
+      const status = sessionStatusView(await loadDomainSession(this.dataSource.manager, row));
+      out.set(row.connectionId, { id: row.id, status: status.status, stage: status.stage, syncDate: status.finishedAt ?? row.startedAt ?? row.createdAt });
     }
     return out;
   }
+}
+
+interface RawSessionRow {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  connection_id: string;
+  status: string;
+  requested_by: string;
+  parameters: Record<string, unknown> | null;
+  error: Record<string, unknown> | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
 }

@@ -26,6 +26,17 @@ export interface BankLimiterStats {
   readonly waitedMs: number;
 }
 
+const statementNames = new Map<string, string>();
+/** A stable prepared-statement name per distinct limiter statement text. */
+const statementName = (text: string): string => {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `kinko_bank_limiter_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return name;
+};
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -40,7 +51,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  *   theoretical arrival time), advanced by a single UPDATE per request that returns how long
  *   to wait; bursts of up to a fifth of a second's worth of requests pass at once.
  *
- * Costs two to three short queries per request on one dedicated connection per process.
+ * Costs three short queries per request on one dedicated connection per process when the
+ * bank is not saturated; when callers of this process wait for a slot, a finished request
+ * hands its slot to the next of them (no unlock, no new lock): one query per request.
  */
 @Injectable()
 export class BankLimiter implements BeforeApplicationShutdown {
@@ -52,6 +65,8 @@ export class BankLimiter implements BeforeApplicationShutdown {
   private stats = { acquired: 0, queries: 0, overheadMs: 0, waitedMs: 0 };
   /** Per connector: the caller whose turn it is to look for a slot (the others wait in line, without polling). */
   private readonly line = new Map<string, Promise<void>>();
+  /** Per connector: the callers waiting for a slot in this process, oldest first. */
+  private readonly waiters = new Map<string, Array<{ resolve: (slot: number) => void; handed: boolean }>>();
   private closed = false;
 
   constructor(
@@ -78,24 +93,46 @@ export class BankLimiter implements BeforeApplicationShutdown {
 
   private async acquireSlot(connectorId: string, max: number): Promise<number> {
     // One caller per connector and process polls the database; the others queue behind it.
+    // A slot released while callers wait here is handed to the first of them directly
+    // (still locked by this process), saving its unlock and the next caller's lock queries.
+    const waiter = { resolve: (_slot: number): void => undefined, handed: false };
+    const handed = new Promise<number>((resolve) => {
+      waiter.resolve = (slot) => {
+        waiter.handed = true;
+        resolve(slot);
+      };
+    });
+    const waiters = this.waiters.get(connectorId) ?? [];
+    this.waiters.set(connectorId, waiters);
+    waiters.push(waiter);
     const previous = this.line.get(connectorId) ?? Promise.resolve();
     let done!: () => void;
     const turn = new Promise<void>((resolve) => (done = resolve));
     const tail = previous.then(() => turn);
     this.line.set(connectorId, tail);
-    await previous;
     try {
-      return await this.pollSlot(connectorId, max);
+      const first = await Promise.race([previous.then(() => undefined), handed]);
+      if (first !== undefined) return first;
+      if (waiter.handed) return await handed;
+      const polled = await this.pollSlot(connectorId, max, () => waiter.handed);
+      return polled >= 0 ? polled : await handed;
+    } catch (e) {
+      if (waiter.handed) return await handed;
+      throw e;
     } finally {
+      const i = waiters.indexOf(waiter);
+      if (i >= 0) waiters.splice(i, 1);
       done();
       if (this.line.get(connectorId) === tail) this.line.delete(connectorId);
     }
   }
 
-  private async pollSlot(connectorId: string, max: number): Promise<number> {
+  /** Tries the free slots until one is locked; returns -1 as soon as `handedOver()` (a slot was given to this caller meanwhile). */
+  private async pollSlot(connectorId: string, max: number, handedOver: () => boolean): Promise<number> {
     const started = Date.now();
     let pause = 5;
     for (;;) {
+      if (handedOver()) return -1;
       const mine = this.held.get(connectorId) ?? new Set<number>();
       this.held.set(connectorId, mine);
       // Start at a random slot so processes do not all fight over slot 0.
@@ -112,9 +149,12 @@ export class BankLimiter implements BeforeApplicationShutdown {
           },
         );
         if (ok) {
-          return slot;
+          if (!handedOver()) return slot;
+          await this.releaseSlot(connectorId, slot);
+          return -1;
         }
         mine.delete(slot);
+        if (handedOver()) return -1;
       }
       if (Date.now() - started > this.settings.slotWaitMs) throw new BankSlotTimeoutError(`no request slot for ${connectorId} within ${this.settings.slotWaitMs} ms`);
       const wait = pause + Math.random() * pause;
@@ -125,6 +165,12 @@ export class BankLimiter implements BeforeApplicationShutdown {
   }
 
   private async releaseSlot(connectorId: string, slot: number): Promise<void> {
+    const next = this.waiters.get(connectorId)?.find((w) => !w.handed);
+    if (next) {
+      // Still locked by this process: the next local caller uses it (the limit holds, one request per slot).
+      next.resolve(slot);
+      return;
+    }
     try {
       await this.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_SPACE.connectorSlot, `${connectorId}:${slot}`]);
     } catch (e) {
@@ -150,13 +196,17 @@ export class BankLimiter implements BeforeApplicationShutdown {
     }
   }
 
-  /** Runs one query on the limiter connection (serialised: one connection, one query at a time). */
+  /**
+   * Runs one query on the limiter connection (serialised: one connection, one query at a
+   * time), as a named prepared statement: the limiter's three statements are parsed and
+   * planned once per connection, not once per bank request.
+   */
   private query<R>(text: string, values: unknown[]): Promise<R[]> {
     const run = async (): Promise<R[]> => {
       const client = await this.connection();
       const t = performance.now();
       try {
-        return (await client.query(text, values)).rows as R[];
+        return (await client.query({ name: statementName(text), text, values })).rows as R[];
       } catch (e) {
         // A broken connection lost every slot it held: start over with a new one.
         if (!this.client || (e as { code?: string }).code === undefined) this.drop();

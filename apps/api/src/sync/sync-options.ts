@@ -58,7 +58,10 @@ export interface SyncSettings {
 /** Defaults of {@link SyncSettings}. */
 export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   queueSchema: 'pgboss',
-  concurrency: 4,
+  // Enough sessions × accounts in flight that a bank's manifest (maxConcurrency, enforced by
+  // the limiter across processes) is the limit, not this worker: a session's steps are
+  // dependent requests, so each one has at most a few in flight.
+  concurrency: 10,
   accountConcurrency: 3,
   retryLimit: 4,
   retryDelaySeconds: 10,

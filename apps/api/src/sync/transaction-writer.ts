@@ -53,12 +53,48 @@ const toBankTransaction = (r: StoredTxRow): BankTransaction => ({
 const TX_COLUMNS = `bank_transaction_id, kind, transaction_date::text AS transaction_date, booking_date::text AS booking_date, amount_minor::text AS amount_minor,
   currency_code, description, balance_after_minor::text AS balance_after_minor, bank_reference`;
 
+const PAGE_UPSERT = `WITH stored AS (
+    SELECT ${TX_COLUMNS} FROM transactions WHERE user_id = $1 AND account_id = $2 AND bank_transaction_id = ANY($6::text[])
+  ), upserted AS (
+    INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, booking_date, amount_minor,
+        currency_code, description, balance_after_minor, bank_reference, last_fetched_at, bank_order)
+      SELECT $1, $2, t.id, $3, t.btid, t.kind, t.tdate, t.bdate, t.amount, t.currency, t.descr, t.balance, t.ref, $4, t.ord
+        FROM UNNEST($5::uuid[], $6::text[], $7::text[], $8::date[], $9::date[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::int[])
+          AS t(id, btid, kind, tdate, bdate, amount, currency, descr, balance, ref, ord)
+      ON CONFLICT (user_id, account_id, bank_transaction_id) DO UPDATE SET
+        kind = EXCLUDED.kind, transaction_date = EXCLUDED.transaction_date, booking_date = EXCLUDED.booking_date,
+        amount_minor = EXCLUDED.amount_minor, currency_code = EXCLUDED.currency_code, description = EXCLUDED.description,
+        balance_after_minor = EXCLUDED.balance_after_minor, bank_reference = EXCLUDED.bank_reference,
+        last_fetched_at = EXCLUDED.last_fetched_at, bank_order = EXCLUDED.bank_order
+  )
+  SELECT * FROM stored`;
+
+/** The pg client under a transaction's query runner, when there is one (named prepared statements). */
+interface PgClientLike {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
 /**
- * Writes one page of fetched transactions: the stored versions of the page's ids are read
- * (one indexed query), the domain's `reconcile` (incomplete fetch: upserts only) classifies
- * them, and every fetched row is written in ONE multi-row `INSERT … ON CONFLICT (user_id,
- * account_id, bank_transaction_id) DO UPDATE` (arrays unnested server-side), stamped with the
- * fetch's instant and its position in the bank's listing. Re-running a page changes nothing
+ * Runs the page statement as a named prepared statement on the transaction's own pg client
+ * (parsed and planned once per connection, not per page); through TypeORM when the manager
+ * has no query runner of its own.
+ */
+async function pageQuery(manager: EntityManager, text: string, values: unknown[]): Promise<unknown[]> {
+  const runner = manager.queryRunner;
+  if (runner && !runner.isReleased && runner.isTransactionActive) {
+    const client = (await runner.connect()) as PgClientLike | undefined;
+    if (client && typeof client.query === 'function') return (await client.query({ name: 'kinko_transaction_page', text, values })).rows;
+  }
+  return (await manager.query(text, values)) as unknown[];
+}
+
+/**
+ * Writes one page of fetched transactions in ONE statement (a named prepared statement):
+ * the stored versions of the page's ids are read (indexed, the statement's snapshot) and
+ * every fetched row is written by a multi-row `INSERT … ON CONFLICT (user_id, account_id,
+ * bank_transaction_id) DO UPDATE` (arrays unnested server-side), stamped with the fetch's
+ * instant and its position in the bank's listing; the domain's `reconcile` (incomplete
+ * fetch: upserts only) classifies the page against the stored versions. Re-running a page changes nothing
  * but the stamp: retries never duplicate.
  */
 export async function writeTransactionPage(
@@ -72,44 +108,54 @@ export async function writeTransactionPage(
   // The last occurrence of an id wins (what reconcile reports as duplicateIds).
   const latest = new Map<string, { item: BankApiTransaction; order: number }>();
   items.forEach((item, i) => latest.set(item.bankTransactionId, { item, order: fetch.firstOrder + i }));
-  const ids = [...latest.keys()];
-  const stored = (await manager.query(`SELECT ${TX_COLUMNS} FROM transactions WHERE user_id = $1 AND account_id = $2 AND bank_transaction_id = ANY($3::text[])`, [
+  const rows = [...latest.values()];
+  const n = rows.length;
+  const idCol = new Array<string>(n);
+  const btids = new Array<string>(n);
+  const kinds = new Array<string>(n);
+  const tdates = new Array<string>(n);
+  const bdates = new Array<string | null>(n);
+  const amounts = new Array<string>(n);
+  const currencies = new Array<string>(n);
+  const descriptions = new Array<string>(n);
+  const balances = new Array<string | null>(n);
+  const refs = new Array<string | null>(n);
+  const orders = new Array<number>(n);
+  const nowMs = fetch.stamp.getTime();
+  for (let i = 0; i < n; i += 1) {
+    const { item, order } = rows[i] as { item: BankApiTransaction; order: number };
+    idCol[i] = newId(nowMs);
+    btids[i] = item.bankTransactionId;
+    kinds[i] = item.kind;
+    tdates[i] = item.transactionDate;
+    bdates[i] = item.bookingDate ?? null;
+    amounts[i] = item.amountMinor.toString();
+    currencies[i] = item.currency;
+    descriptions[i] = item.description;
+    balances[i] = item.balanceAfterMinor === undefined ? null : item.balanceAfterMinor.toString();
+    refs[i] = item.bankReference ?? null;
+    orders[i] = order;
+  }
+  // One statement, one round trip: the stored versions (the statement's snapshot: before its
+  // own upsert) come back for reconcile, and every fetched row is upserted.
+  const stored = (await pageQuery(manager, PAGE_UPSERT, [
     key.userId,
     key.accountId,
-    ids,
+    key.tenantId,
+    fetch.stamp,
+    idCol,
+    btids,
+    kinds,
+    tdates,
+    bdates,
+    amounts,
+    currencies,
+    descriptions,
+    balances,
+    refs,
+    orders,
   ])) as StoredTxRow[];
   const result = reconcile({ stored: stored.map(toBankTransaction), windows: [window], fetch: { complete: false, items } });
-
-  const rows = [...latest.values()];
-  await manager.query(
-    `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, booking_date, amount_minor,
-        currency_code, description, balance_after_minor, bank_reference, last_fetched_at, bank_order)
-      SELECT $1, $2, t.id, $3, t.btid, t.kind, t.tdate, t.bdate, t.amount, t.currency, t.descr, t.balance, t.ref, $4, t.ord
-        FROM UNNEST($5::uuid[], $6::text[], $7::text[], $8::date[], $9::date[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::int[])
-          AS t(id, btid, kind, tdate, bdate, amount, currency, descr, balance, ref, ord)
-      ON CONFLICT (user_id, account_id, bank_transaction_id) DO UPDATE SET
-        kind = EXCLUDED.kind, transaction_date = EXCLUDED.transaction_date, booking_date = EXCLUDED.booking_date,
-        amount_minor = EXCLUDED.amount_minor, currency_code = EXCLUDED.currency_code, description = EXCLUDED.description,
-        balance_after_minor = EXCLUDED.balance_after_minor, bank_reference = EXCLUDED.bank_reference,
-        last_fetched_at = EXCLUDED.last_fetched_at, bank_order = EXCLUDED.bank_order`,
-    [
-      key.userId,
-      key.accountId,
-      key.tenantId,
-      fetch.stamp,
-      rows.map(() => newId(fetch.stamp.getTime())),
-      rows.map((r) => r.item.bankTransactionId),
-      rows.map((r) => r.item.kind),
-      rows.map((r) => r.item.transactionDate),
-      rows.map((r) => r.item.bookingDate ?? null),
-      rows.map((r) => r.item.amountMinor.toString()),
-      rows.map((r) => r.item.currency),
-      rows.map((r) => r.item.description),
-      rows.map((r) => (r.item.balanceAfterMinor === undefined ? null : r.item.balanceAfterMinor.toString())),
-      rows.map((r) => r.item.bankReference ?? null),
-      rows.map((r) => r.order),
-    ],
-  );
   return { inserted: result.inserts.length, updated: result.updates.length, unchanged: result.unchanged.length };
 }
 

@@ -4,7 +4,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { IsCalendarDate } from '../http/calendar-date';
 import { MoneyView } from './money.dto';
-import type { Transaction } from './transaction.entity';
+import type { TransactionRow } from './transactions.service';
 
 /** Default and largest page of transactions. */
 export const TRANSACTION_PAGE = { default: 100, max: 500 } as const;
@@ -79,7 +79,7 @@ export class TransactionView {
   @ApiProperty({ type: [String] })
   flags!: string[];
 
-  static of(t: Transaction): TransactionView {
+  static of(t: TransactionRow): TransactionView {
     return {
       id: t.id,
       accountId: t.accountId,
