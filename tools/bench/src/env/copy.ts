@@ -6,11 +6,33 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 /** The floor table: an identical copy of `transactions` (columns, defaults, constraints, indexes). */
 export const COPY_TABLE = 'bench_copy_transactions';
 
-/** Creates (or empties) the floor table. */
+/**
+ * Creates (or empties) the floor table. `LIKE … INCLUDING ALL` copies columns, defaults,
+ * checks and indexes but no foreign keys, so those are added too (a reference to
+ * `transactions` itself becomes one to the floor table): the COPY pays the same integrity
+ * checks per row as the write path, or the floor would not be an identical table.
+ */
 export async function prepareCopyTable(client: Client): Promise<void> {
-  await client.query(`CREATE TABLE IF NOT EXISTS ${COPY_TABLE} (LIKE transactions INCLUDING ALL)`);
+  const exists = await client.query<{ t: string | null }>(`SELECT to_regclass($1)::text AS t`, [COPY_TABLE]);
+  if (exists.rows[0]?.t == null) {
+    await client.query(`CREATE TABLE ${COPY_TABLE} (LIKE transactions INCLUDING ALL)`);
+    for (const fk of await foreignKeysOfTransactions(client)) {
+      await client.query(`ALTER TABLE ${COPY_TABLE} ADD CONSTRAINT ${client.escapeIdentifier(`${fk.name}_floor`)} ${floorReference(fk.definition)}`);
+    }
+  }
   await client.query(`TRUNCATE ${COPY_TABLE}`);
 }
+
+/** The foreign keys of `transactions`, as `pg_get_constraintdef` writes them. */
+export async function foreignKeysOfTransactions(client: Client): Promise<Array<{ name: string; definition: string }>> {
+  const r = await client.query<{ name: string; definition: string }>(
+    `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = 'transactions'::regclass AND contype = 'f' ORDER BY conname`,
+  );
+  return r.rows;
+}
+
+/** A foreign key of `transactions` for the floor table: a self-reference points at the floor table itself. */
+export const floorReference = (definition: string): string => definition.replace(/REFERENCES (?:public\.)?"?transactions"?\(/, `REFERENCES ${COPY_TABLE}(`);
 
 /** Writes the rows of `transactions` (all, or those of `where`) to `file` in COPY text format; their count. */
 export async function exportTransactions(client: Client, file: string, where = 'TRUE'): Promise<number> {

@@ -56,7 +56,7 @@ export const ingestScenario: Scenario<IngestState> = {
   title: 'Ingest: write path vs raw COPY',
   method: [
     "Write path: the app's own `writeTransactionPage` + `addStageCounts` in one transaction per page, exactly as `SyncEngine.fetchKind` calls them, run by the app's bench hook `apps/api/dist/bench-support/ingest-driver.js` (a child process: nothing imports apps/*) from as many accounts at once as one worker runs (sessions × accounts per session). Pages of connector `Transaction`s (200 items, generated deterministically) go through the domain's `reconcile` and one `INSERT … ON CONFLICT` each. Timed: the write loop only.",
-    'Floor: the rows the write path stored are exported (`COPY (SELECT * FROM transactions) TO STDOUT`, not timed), then `COPY … FROM STDIN` (pg-copy-streams) into `CREATE TABLE … (LIKE transactions INCLUDING ALL)` (same columns, defaults, checks, primary key, unique and secondary indexes; LIKE copies no foreign keys) in the same run. A CHECKPOINT precedes each timed phase; every run starts from empty tables.',
+    'Floor: the rows the write path stored are exported (`COPY (SELECT * FROM transactions) TO STDOUT`, not timed), then `COPY … FROM STDIN` (pg-copy-streams) into `CREATE TABLE … (LIKE transactions INCLUDING ALL)` (same columns, defaults, checks, primary key, unique and secondary indexes), plus the same foreign keys (LIKE copies none; a self-reference points at the floor table) in the same run. A CHECKPOINT precedes each timed phase; every run starts from empty tables.',
   ],
   parameters: (s) => ({ accounts: s.ingest.accounts, rowsPerAccount: s.ingest.rowsPerAccount, rows: s.ingest.accounts * s.ingest.rowsPerAccount, pageSize: s.ingest.pageSize }),
   figures: [
