@@ -106,10 +106,13 @@ export class SyncService {
 
   /** A session of the user in every view; {@link NotFoundError} for any other id (another user's included). */
   async getSession(scope: SyncScope, sessionId: string): Promise<SyncSessionViews> {
-    const manager = this.dataSource.manager;
-    const row = await findSessionRow(manager, scope, sessionId);
-    if (!row) throw new NotFoundError('Session');
-    const session = await loadDomainSession(manager, row);
+    // One snapshot: the session row (its error) and its stages are written in one transaction
+    // by the engine; read apart, a finished session could show the error of an earlier attempt.
+    const { row, session } = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const found = await findSessionRow(manager, scope, sessionId);
+      if (!found) throw new NotFoundError('Session');
+      return { row: found, session: await loadDomainSession(manager, found) };
+    });
     const stages = Object.fromEntries(syncStages.map((s) => [s, stageStatusView(session, s)])) as Record<DomainStage, StageStatusView>;
     return {
       session,
