@@ -1,18 +1,17 @@
 import type { Clock } from '@kinko/connector-sdk';
 import { type Language, describeStatus, parseAggregationStatus, sessionStatusView } from '@kinko/domain';
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, In } from 'typeorm';
+import { types } from 'pg';
+import { DataSource } from 'typeorm';
 import { InjectClock } from '../common/clock';
-import { NotFoundError } from '../common/errors';
 import { ConsentsService } from '../consents/consents.service';
-import { Connection } from '../connections/connection.entity';
 import { Consent } from '../connections/consent.entity';
 import { BankDirectory } from '../connectors/bank-directory';
 import { ScopedData, type UserScope } from '../database/scoped-data';
-import { type SessionRow, loadDomainSession } from '../sync/session-store';
+import { type AccountResultRowDb, type SessionRow, type StageRowDb, domainSessionOf } from '../sync/session-store';
 import { SyncService } from '../sync/sync.service';
 import type { BankAccountView, LastSessionView } from './bank-account.dto';
-import { BankAccount } from './bank-account.entity';
+import { type AccountSyncError, BankAccount } from './bank-account.entity';
 
 /** What `GET /api/v2/bankaccount` did. */
 export interface BankAccountListing {
@@ -52,8 +51,20 @@ export class AccountsService {
       startedSessionIds = started.sessionIds;
       if (started.skipped.length > 0) this.logger.debug(`refresh skipped ${started.skipped.map((s) => `${s.connectionId}:${s.reason}`).join(', ')}`);
     }
-    const accounts = await this.data.forUser(BankAccount, scope).find({ where: { isActive: true }, order: { createdAt: 'ASC', id: 'ASC' } });
-    return { accounts: await this.views(scope, accounts, options.lang), startedSessionIds };
+    // One statement for the active accounts and their connections (the FK makes every
+    // account's connection exist), mapped straight from the rows: no entity hydration.
+    const rows = (await this.dataSource.query(
+      `SELECT a.id, a.connection_id, a.consent_id, a.iban, a.account_number, a.currency_code, a.holder_info, a.holder_type, a.is_business,
+              a.name, a.type, a.type_name, a.provider_type, a.import_date, a.last_sync_date, a.last_transaction_date, a.sync_error,
+              a.sync_execution_id, a.sync_status, a.transaction_sync_date, a.transaction_sync_status, a.is_active, a.raw,
+              c.connector_id, c.bank_id, c.aggregation_status, c.last_success_at, c.deactivated
+         FROM bank_accounts a
+         JOIN connections c ON c.tenant_id = a.tenant_id AND c.user_id = a.user_id AND c.id = a.connection_id
+        WHERE a.tenant_id = $1 AND a.user_id = $2 AND a.is_active
+        ORDER BY a.created_at, a.id`,
+      [scope.tenantId, scope.userId],
+    )) as AccountWithConnectionRow[];
+    return { accounts: await this.views(scope, rows, options.lang), startedSessionIds };
   }
 
   /** One of the user's accounts (active or not); {@link NotFoundError} otherwise. */
@@ -61,21 +72,26 @@ export class AccountsService {
     return this.data.forUser(BankAccount, scope).get({ id: accountId });
   }
 
-  /** Accounts in the seed's shape, with their consent, connection status and last session. */
-  async views(scope: UserScope, accounts: readonly BankAccount[], lang: Language): Promise<BankAccountView[]> {
+  // Accounts in the seed's shape, with their consent, connection status and last session.
+  private async views(scope: UserScope, accounts: readonly AccountWithConnectionRow[], lang: Language): Promise<BankAccountView[]> {
     if (accounts.length === 0) return [];
-    const connectionIds = [...new Set(accounts.map((a) => a.connectionId))];
-    const connections = new Map((await this.data.forUser(Connection, scope).find({ where: { id: In(connectionIds) } })).map((c) => [c.id, c]));
-    const consentRows = await this.data.forUser(Consent, scope).find({ where: { connectionId: In(connectionIds) }, order: { createDate: 'DESC', id: 'DESC' } });
+    const connectionIds = [...new Set(accounts.map((a) => a.connection_id))];
+    const consentRows = ((await this.dataSource.query(
+      `SELECT id, tenant_id, user_id, connection_id, external_id, status, invalidation_reason, previous_status, create_date, expiration_date,
+              max_history_days, scope, last_sca_at, updated_at
+         FROM consents WHERE tenant_id = $1 AND user_id = $2 AND connection_id = ANY($3::uuid[])
+        ORDER BY create_date DESC, id DESC`,
+      [scope.tenantId, scope.userId, connectionIds],
+    )) as RawConsentRow[]).map(consentOf);
     const consents = new Map((await this.consents.evaluate(scope, consentRows)).map((c) => [c.id, c]));
     const newestConsent = new Map<string, Consent>();
     for (const c of consents.values()) if (!newestConsent.has(c.connectionId)) newestConsent.set(c.connectionId, c);
     const lastSessions = await this.lastSessions(scope, connectionIds);
     const now = this.clock.now();
 
-    return accounts.map((a): BankAccountView => {
-      const connection = connections.get(a.connectionId);
-      if (!connection) throw new NotFoundError('Connection');
+    return accounts.map((row): BankAccountView => {
+      const a = accountOf(row);
+      const connection = { connectorId: row.connector_id, bankId: row.bank_id, aggregationStatus: row.aggregation_status, lastSuccessAt: row.last_success_at, deactivated: row.deactivated };
       const consent = (a.consentId ? consents.get(a.consentId) : undefined) ?? newestConsent.get(a.connectionId) ?? null;
       const bankId = connection.bankId ?? connection.connectorId;
       const bank = this.banks.get(bankId);
@@ -147,13 +163,23 @@ export class AccountsService {
   }
 
   // The newest session of each connection, with its status and stage as the sync engine's
-  // views give them: one plain query for the rows (no entity hydration, no second read of
-  // the same row), then each session's stages and account results.
+  // views give them. One statement: the session rows with their stage rows and account
+  // results aggregated beside them (each scoped to tenant + user like the session). The
+  // stage instants travel as text and go through pg's own timestamptz parser, so they are
+  // the same Dates a direct read gives.
   private async lastSessions(scope: UserScope, connectionIds: readonly string[]): Promise<Map<string, { id: string; status: string; stage: string; syncDate: Date }>> {
     const rows = (await this.dataSource.query(
-      `SELECT DISTINCT ON (connection_id) id, tenant_id, user_id, connection_id, status, requested_by, parameters, error, created_at, started_at, finished_at
-         FROM sync_sessions WHERE tenant_id = $1 AND user_id = $2 AND connection_id = ANY($3::uuid[])
-         ORDER BY connection_id, created_at DESC, id DESC`,
+      `WITH last AS (
+         SELECT DISTINCT ON (connection_id) id, tenant_id, user_id, connection_id, status, requested_by, parameters, error, created_at, started_at, finished_at
+           FROM sync_sessions WHERE tenant_id = $1 AND user_id = $2 AND connection_id = ANY($3::uuid[])
+          ORDER BY connection_id, created_at DESC, id DESC)
+       SELECT last.*,
+              (SELECT json_agg(json_build_object('stage', st.stage, 'status', st.status, 'counts', st.counts, 'started_at', st.started_at::text,
+                                                 'finished_at', st.finished_at::text, 'error', st.error))
+                 FROM sync_stages st WHERE st.session_id = last.id AND st.tenant_id = last.tenant_id AND st.user_id = last.user_id) AS stages,
+              (SELECT json_agg(json_build_object('account_id', r.account_id, 'outcome', r.outcome) ORDER BY r.recorded_at, r.account_id)
+                 FROM sync_account_results r WHERE r.session_id = last.id AND r.tenant_id = last.tenant_id AND r.user_id = last.user_id) AS account_results
+         FROM last`,
       [scope.tenantId, scope.userId, connectionIds],
     )) as RawSessionRow[];
     const out = new Map<string, { id: string; status: string; stage: string; syncDate: Date }>();
@@ -171,12 +197,17 @@ export class AccountsService {
         startedAt: r.started_at ?? null,
         finishedAt: r.finished_at ?? null,
       };
-      const status = sessionStatusView(await loadDomainSession(this.dataSource.manager, row));
+      const stageRows: StageRowDb[] = (r.stages ?? []).map((st) => ({ ...st, started_at: instantOf(st.started_at), finished_at: instantOf(st.finished_at) }));
+      const status = sessionStatusView(domainSessionOf(row, stageRows, r.account_results ?? []));
       out.set(row.connectionId, { id: row.id, status: status.status, stage: status.stage, syncDate: status.finishedAt ?? row.startedAt ?? row.createdAt });
     }
     return out;
   }
 }
+
+// pg's timestamptz (OID 1184) text parser: the one that makes the Dates of a direct read.
+const parseInstant = types.getTypeParser(1184, 'text') as (value: string) => Date;
+const instantOf = (text: string | null): Date | null => (text === null ? null : parseInstant(text));
 
 interface RawSessionRow {
   id: string;
@@ -190,4 +221,101 @@ interface RawSessionRow {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  stages: Array<Omit<StageRowDb, 'started_at' | 'finished_at'> & { started_at: string | null; finished_at: string | null }> | null;
+  account_results: AccountResultRowDb[] | null;
 }
+
+// A `bank_accounts` row (the columns the listing shows) with its connection's.
+interface AccountWithConnectionRow {
+  id: string;
+  connection_id: string;
+  consent_id: string | null;
+  iban: string | null;
+  account_number: string | null;
+  currency_code: string;
+  holder_info: string | null;
+  holder_type: string | null;
+  is_business: boolean;
+  name: string | null;
+  type: string | null;
+  type_name: string | null;
+  provider_type: string;
+  import_date: Date;
+  last_sync_date: Date | null;
+  last_transaction_date: string | null;
+  sync_error: AccountSyncError | null;
+  sync_execution_id: string | null;
+  sync_status: string;
+  transaction_sync_date: Date | null;
+  transaction_sync_status: string | null;
+  is_active: boolean;
+  raw: Record<string, unknown>;
+  connector_id: string;
+  bank_id: string | null;
+  aggregation_status: string;
+  last_success_at: Date | null;
+  deactivated: boolean;
+}
+
+// The account fields the view reads, under the entity's names.
+const accountOf = (r: AccountWithConnectionRow) => ({
+  id: r.id,
+  connectionId: r.connection_id,
+  consentId: r.consent_id,
+  iban: r.iban,
+  accountNumber: r.account_number,
+  currencyCode: r.currency_code,
+  holderInfo: r.holder_info,
+  holderType: r.holder_type,
+  isBusiness: r.is_business,
+  name: r.name,
+  type: r.type,
+  typeName: r.type_name,
+  providerType: r.provider_type,
+  importDate: r.import_date,
+  lastSyncDate: r.last_sync_date,
+  lastTransactionDate: r.last_transaction_date,
+  syncError: r.sync_error,
+  syncExecutionId: r.sync_execution_id,
+  syncStatus: r.sync_status,
+  transactionSyncDate: r.transaction_sync_date,
+  transactionSyncStatus: r.transaction_sync_status,
+  isActive: r.is_active,
+  raw: r.raw,
+});
+
+interface RawConsentRow {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  connection_id: string;
+  external_id: string | null;
+  status: string;
+  invalidation_reason: string | null;
+  previous_status: string | null;
+  create_date: Date;
+  expiration_date: Date | null;
+  max_history_days: number;
+  scope: Record<string, unknown>;
+  last_sca_at: Date | null;
+  updated_at: Date;
+}
+
+// Every column of a `consents` row, as the entity has it (ConsentsService.evaluate may store a change).
+const consentOf = (r: RawConsentRow): Consent =>
+  Object.assign(new Consent(), {
+    id: r.id,
+    tenantId: r.tenant_id,
+    userId: r.user_id,
+    connectionId: r.connection_id,
+    externalId: r.external_id,
+    status: r.status,
+    invalidationReason: r.invalidation_reason,
+    previousStatus: r.previous_status,
+    createDate: r.create_date,
+    expirationDate: r.expiration_date,
+    maxHistoryDays: r.max_history_days,
+    scope: r.scope,
+    lastScaAt: r.last_sca_at,
+    updatedAt: r.updated_at,
+  });

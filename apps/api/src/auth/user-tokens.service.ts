@@ -1,4 +1,4 @@
-import { hkdfSync, randomUUID } from 'node:crypto';
+import { hkdfSync, randomUUID, webcrypto } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import { InjectSettings } from '../config/config.module';
@@ -32,6 +32,9 @@ export interface VerifiedUserToken extends UserScope {
 @Injectable()
 export class UserTokensService {
   private readonly signingKeys = new Map<string, Uint8Array>();
+  // HMAC keys imported once per master key for verification: jose would otherwise import
+  // the raw bytes into a CryptoKey on every request (a measurable share of its CPU).
+  private readonly verifyKeys = new Map<string, Promise<webcrypto.CryptoKey>>();
 
   constructor(
     @Inject(MASTER_KEYRING) private readonly keyring: MasterKeyring,
@@ -45,6 +48,16 @@ export class UserTokensService {
     if (!master) return undefined;
     const key = new Uint8Array(hkdfSync('sha256', master.key, Buffer.from('kinko'), Buffer.from('user-token-signing/v1'), 32));
     this.signingKeys.set(masterKeyId, key);
+    return key;
+  }
+
+  private verifyKey(masterKeyId: string): Promise<webcrypto.CryptoKey> | undefined {
+    const cached = this.verifyKeys.get(masterKeyId);
+    if (cached) return cached;
+    const raw = this.signingKey(masterKeyId);
+    if (!raw) return undefined;
+    const key = webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    this.verifyKeys.set(masterKeyId, key);
     return key;
   }
 
@@ -73,7 +86,7 @@ export class UserTokensService {
       ({ payload } = await jwtVerify(
         token,
         (header) => {
-          const key = typeof header.kid === 'string' ? this.signingKey(header.kid) : undefined;
+          const key = typeof header.kid === 'string' ? this.verifyKey(header.kid) : undefined;
           if (!key) throw new Error('unknown signing key');
           return key;
         },

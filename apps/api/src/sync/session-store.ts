@@ -32,7 +32,8 @@ export interface SessionRow {
 /** One account's per-stage result as stored (the domain's AccountStageResult without the account id). */
 export type StoredAccountResult = Omit<AccountStageResult, 'accountId'>;
 
-interface StageRowDb {
+/** A stored `sync_stages` row (the columns the views read). */
+export interface StageRowDb {
   stage: string;
   status: string;
   counts: Partial<StageCounts> | null;
@@ -78,6 +79,21 @@ export async function loadDomainSession(manager: EntityManager, row: SessionRow)
     `SELECT stage, status, counts, started_at, finished_at, error FROM sync_stages WHERE session_id = $1 AND tenant_id = $2 AND user_id = $3`,
     [row.id, row.tenantId, row.userId],
   )) as StageRowDb[];
+  const accountRows = (await manager.query(
+    `SELECT account_id, outcome FROM sync_account_results WHERE session_id = $1 AND tenant_id = $2 AND user_id = $3 ORDER BY recorded_at, account_id`,
+    [row.id, row.tenantId, row.userId],
+  )) as AccountResultRowDb[];
+  return domainSessionOf(row, stageRows, accountRows);
+}
+
+/** A stored `sync_account_results` row. */
+export interface AccountResultRowDb {
+  account_id: string;
+  outcome: { results?: StoredAccountResult[] };
+}
+
+/** The domain session from rows already read (stage rows in any order, account rows in recorded order). */
+export function domainSessionOf(row: SessionRow, stageRows: readonly StageRowDb[], accountRows: readonly AccountResultRowDb[]): DomainSession {
   const byStage = new Map(stageRows.map((s) => [s.stage, s]));
   const stages: StageState[] = syncStages.map((stage) => {
     const s = byStage.get(stage);
@@ -85,10 +101,6 @@ export async function loadDomainSession(manager: EntityManager, row: SessionRow)
       ? { stage, status: s.status as StageState['status'], startedAt: s.started_at, endedAt: s.finished_at, counts: countsOf(s.counts), failure: s.error }
       : { stage, status: 'pending', startedAt: null, endedAt: null, counts: zeroCounts, failure: null };
   });
-  const accountRows = (await manager.query(
-    `SELECT account_id, outcome FROM sync_account_results WHERE session_id = $1 AND tenant_id = $2 AND user_id = $3 ORDER BY recorded_at, account_id`,
-    [row.id, row.tenantId, row.userId],
-  )) as Array<{ account_id: string; outcome: { results?: StoredAccountResult[] } }>;
   const accountResults: AccountStageResult[] = [];
   for (const a of accountRows) {
     for (const r of a.outcome.results ?? []) accountResults.push({ ...r, accountId: a.account_id as AccountId });
