@@ -24,7 +24,6 @@ import {
   evaluateConsent,
   failStage,
   finishSession,
-  isScaFresh,
   recordAccountResult,
   recordStageProgress,
   completeStage,
@@ -439,9 +438,12 @@ export class SyncEngine {
     const params = run.row.parameters;
     // The grant's own consent facts (as the bank confirmed them) come first, when the connector has them.
     const facts = run.grant ? this.connectors.consentFacts(manifest.id, run.grant.grant) : undefined;
-    const scaAt = facts?.lastScaAt ?? run.grant?.record.scaAt ?? run.consent?.consent.lastScaAt;
     const consentHistory = run.consent?.consent.maxHistoryDays ?? manifest.limits.maxHistoryDays;
-    const scaJustPerformed = params['scaJustPerformed'] === true || (run.row.requestedBy !== 'scheduler' && isScaFresh(scaAt ?? undefined, run.now, manifest.limits.scaValidityDays));
+    // "Just performed": this session follows the strong authentication (the connect callback or
+    // a credential login says so). An SCA within the bank's validity days (90/180) keeps access
+    // allowed, but history beyond the unattended days needs SCA right now — the bank refuses it
+    // otherwise (PolishAPI: 403 SCA_REQUIRED), so a later user sync does not ask for it.
+    const scaJustPerformed = params['scaJustPerformed'] === true;
     const window = dateWindow({
       kind,
       today: run.today,
