@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { polishApiOperation, type PolishApiOperation } from '@kinko/sandbox-bank';
+import { type ApiAccount, startPolishWorld, type ConnectedUser, type PolishWorld } from './polish-harness';
+
+// The refresh document's outcomes (seeds/ais-refresh-mechanism.pl.txt) replayed end to end
+// through the API against the PolishAPI sandbox (today 2020-06-01): what happens to pending
+// items, and the DEAUTHORIZED, EXPIRED and ERROR scenarios as GET /api/v2/bankaccount shows them.
+
+const KINDS: readonly PolishApiOperation[] = ['getTransactionsDone', 'getTransactionsPending', 'getTransactionsRejected', 'getTransactionsCancelled', 'getTransactionsScheduled', 'getHolds'];
+const quiet = { kind: 'savings', activity: false, transactions: 40, historyDays: 60, ongoing: false } as const;
+const HOUR = 3_600_000;
+
+describe('PolishAPI: outcomes of the refresh document through the API (today 2020-06-01)', () => {
+  let w: PolishWorld;
+
+  beforeAll(async () => {
+    w = await startPolishWorld({
+      users: [
+        { login: 'piotr', password: 'haslo-piotra', accounts: [{ ...quiet, name: 'Osobiste' }] },
+        { login: 'ewa', password: 'haslo-ewy', accounts: [quiet, quiet, quiet] },
+        { login: 'kasia', password: 'haslo-kasi', accounts: [quiet] },
+        { login: 'marek', password: 'haslo-marka', accounts: [quiet, quiet] },
+      ],
+      seed: 'polish-outcomes',
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  /** The user's accounts by their account number. */
+  const byNumber = async (user: ConnectedUser): Promise<Map<string, ApiAccount>> => new Map((await w.accounts(user.token)).map((a) => [a.accountNumber as string, a]));
+  const kindsOf = async (user: ConnectedUser, accountId: string) => (await w.transactions(user.token, accountId)).map((t) => `${t.kind} ${t.amount.amountMinor}`);
+
+  it('pending items: an incomplete fetch deletes nothing; a complete one deletes those that did not come back; booked rows stay; a pending that booked is linked, not duplicated', async () => {
+    const piotr = await w.connectUser('piotr-user', 'piotr');
+    const [account] = await w.accounts(piotr.token);
+    const number = account?.accountNumber as string;
+    const id = account?.id as string;
+    const bookedAtFirst = (await w.transactions(piotr.token, id)).filter((t) => t.kind === 'booked').map((t) => t.bankTransactionId);
+    expect(bookedAtFirst.length).toBeGreaterThan(20);
+
+    const rentAtBank = w.sandbox.knobs.addPending(number, { amount: -5_000n, description: 'Czynsz za maj', tradeDate: '2020-05-30' }) as { itemId: string };
+    w.sandbox.knobs.addPending(number, { amount: -1_234n, description: 'Przelew do Anny', tradeDate: '2020-05-31', bookOn: '2020-06-02' });
+    expect(await w.sync(piotr)).toBe('completed');
+    expect(await kindsOf(piotr, id)).toEqual(expect.arrayContaining(['pending -5000', 'pending -1234']));
+
+    // The bank drops the rent transfer, but another kind fails: the fetch is incomplete, nothing is deleted.
+    w.sandbox.knobs.removeItem(number, rentAtBank.itemId);
+    w.sandbox.knobs.faults.failNext(1, { type: 'status', status: 400 }, { operations: [polishApiOperation('getTransactionsScheduled')] });
+    expect(await w.sync(piotr)).toBe('partiallyFailed');
+    expect((await w.accounts(piotr.token))[0]).toMatchObject({ syncStatus: 'active', transactionSyncStatus: 'partiallyFailed' });
+    expect(await kindsOf(piotr, id)).toContain('pending -5000');
+
+    // A complete fetch: the pending that did not come back is deleted.
+    expect(await w.sync(piotr)).toBe('completed');
+    expect((await w.accounts(piotr.token))[0]).toMatchObject({ syncStatus: 'active', transactionSyncStatus: 'completed' });
+    expect(await kindsOf(piotr, id)).not.toContain('pending -5000');
+    expect(await kindsOf(piotr, id)).toContain('pending -1234');
+
+    // Two days on, the transfer to Anna books: one booked row, no pending left beside it.
+    w.sandbox.testHooks.advance(2);
+    expect(await w.sync(piotr)).toBe('completed');
+    const after = await w.transactions(piotr.token, id);
+    expect(after.filter((t) => t.amount.amountMinor === '-1234').map((t) => t.kind)).toEqual(['booked']);
+    // Booked rows are never deleted, though the incremental windows no longer fetch the old ones.
+    const bookedNow = new Set(after.filter((t) => t.kind === 'booked').map((t) => t.bankTransactionId));
+    expect(bookedAtFirst.filter((b) => !bookedNow.has(b))).toEqual([]);
+  });
+
+  // Not passing yet (see /work/notes/POLISH-REPLAYS-REPORT.md): the app fails every account of the
+  // connection on one account's error, and a removed account is not always reported missing.
+  describe('ERROR', () => {
+    let ewa: ConnectedUser;
+    beforeAll(async () => {
+      ewa = await w.connectUser('ewa-user', 'ewa');
+    });
+    afterAll(() => w.sandbox.knobs.reset());
+
+    it('an account the bank stops returning: that one failed with missingAccount, its lastSyncDate kept; the other two synced', async () => {
+      const before = await byNumber(ewa);
+      const [gone, ...kept] = [...before.keys()];
+      w.clock.advance(HOUR);
+      w.sandbox.knobs.removeAccount(gone as string);
+      await w.sync(ewa);
+      const after = await byNumber(ewa);
+      expect(after.get(gone as string)).toMatchObject({ syncStatus: 'failed', lastSyncDate: before.get(gone as string)?.lastSyncDate, syncError: { errorType: 'missingAccount' } });
+      for (const n of kept) {
+        expect(after.get(n)).toMatchObject({ syncStatus: 'active', transactionSyncStatus: 'completed', syncError: null });
+        expect(after.get(n)?.lastSyncDate).not.toBe(before.get(n)?.lastSyncDate);
+      }
+      w.sandbox.knobs.restoreAccount(gone as string);
+      expect(await w.sync(ewa)).toBe('completed');
+      expect([...(await byNumber(ewa)).values()].map((a) => a.syncStatus)).toEqual(['active', 'active', 'active']);
+    });
+
+    it('a bank error on one account: syncError aspspResponse with the bank’s status and body; the other accounts unaffected', async () => {
+      w.sandbox.knobs.faults.failNext(1, { type: 'status', status: 400 }, { operations: [polishApiOperation('getTransactionsPending')] });
+      expect(await w.sync(ewa)).toBe('partiallyFailed');
+      const all = await w.accounts(ewa.token);
+      const hit = all.filter((a) => a.syncError !== null);
+      expect(hit).toHaveLength(1);
+      expect(hit[0]).toMatchObject({ syncStatus: 'active', transactionSyncStatus: 'partiallyFailed', syncError: { errorType: 'aspspResponse', aspspResponse: { status: '400' } } });
+      expect(JSON.parse(hit[0]?.syncError?.aspspResponse?.content as string)).toMatchObject({ code: 'HTTP_400', message: 'injected fault' });
+      for (const a of all.filter((x) => x.syncError === null)) expect(a).toMatchObject({ syncStatus: 'active', transactionSyncStatus: 'completed' });
+    });
+
+    it('one kind failing → partiallyFailed; every kind failing → failed', async () => {
+      w.sandbox.knobs.faults.failNext(3, { type: 'status', status: 400 }, { operations: [polishApiOperation('getHolds')] });
+      await w.sync(ewa);
+      for (const a of await w.accounts(ewa.token)) expect(a).toMatchObject({ syncStatus: 'active', transactionSyncStatus: 'partiallyFailed' });
+
+      // Every list refused. The connector reads the booked balance from getTransactionsDone too
+      // (bookingDate filters), so the account's details fail with it: syncStatus failed as well.
+      w.sandbox.knobs.faults.set({ errorRates: { 400: 1 }, operations: KINDS.map(polishApiOperation) });
+      await w.sync(ewa);
+      for (const a of await w.accounts(ewa.token)) expect(a).toMatchObject({ syncStatus: 'failed', transactionSyncStatus: 'failed', syncError: { errorType: 'aspspResponse' } });
+      w.sandbox.knobs.faults.reset();
+      expect(await w.sync(ewa)).toBe('completed');
+      for (const a of await w.accounts(ewa.token)) expect(a).toMatchObject({ syncStatus: 'active', transactionSyncStatus: 'completed', syncError: null });
+    });
+  });
+
+  it('EXPIRED: the consent ends at the bank → the next sync shows consent expired, invalidationReason Expired, previousStatus kept', async () => {
+    const kasia = await w.connectUser('kasia-user', 'kasia');
+    const atBank = w.sandbox.testHooks.consents().filter((c) => c.login === 'kasia' && c.status === 'valid');
+    expect(atBank).toHaveLength(1);
+    w.sandbox.testHooks.expireConsent(atBank[0]?.consentId as string);
+    await w.sync(kasia);
+    const [account] = await w.accounts(kasia.token);
+    expect(account?.consent).toMatchObject({ id: kasia.consentId, status: 'expired', invalidationReason: 'Expired', previousStatus: 'valid' });
+  });
+
+  it('DEAUTHORIZED: deleting the consent calls deleteConsent; its accounts become inactive and are no longer listed; their data is kept', async () => {
+    const marek = await w.connectUser('marek-user', 'marek');
+    const listed = await w.accounts(marek.token);
+    expect(listed).toHaveLength(2);
+    const data = await w.transactions(marek.token, listed[0]?.id as string);
+    const mark = w.lastSeq();
+    const withdrawn = await w.call<{ consent: Record<string, unknown> }>('DELETE', `/api/v2/consents/${marek.consentId}`, marek.token);
+    expect(withdrawn.status).toBe(200);
+    expect(withdrawn.json.consent).toMatchObject({ status: 'revokedByUser', invalidationReason: 'RevokedByUser', previousStatus: 'valid' });
+    expect(w.sandbox.requests({ operation: polishApiOperation('deleteConsent') }).filter((e) => e.seq > mark).map((e) => e.status)).toEqual([204]);
+    expect(w.sandbox.testHooks.consents().filter((c) => c.login === 'marek').map((c) => c.status)).not.toContain('valid');
+    expect(await w.accounts(marek.token)).toEqual([]);
+    expect(await w.transactions(marek.token, listed[0]?.id as string)).toEqual(data);
+  });
+});
