@@ -300,6 +300,23 @@ describe('X-JWS-SIGNATURE', () => {
     expect(code(await bank.tpp.call('getAccount', { accountNumber: iban }, { token, signing: { header: noCrit } }))).toBe('INVALID_SIGNATURE');
   });
 
+  it('replaceClientKey: the key on file changes, the client’s own signatures are refused until reset', async () => {
+    const other = await tppKey(CLIENT_ID);
+    // A signature verified before the change must not be served from a cached key afterwards.
+    expect((await bank.tpp.call('getAccount', { accountNumber: iban }, { token })).status).toBe(200);
+    bank.sandbox.knobs.replaceClientKey(CLIENT_ID, other.publicJwk);
+    try {
+      const refused = await bank.tpp.call('getAccount', { accountNumber: iban }, { token });
+      expect([refused.status, code(refused)]).toEqual([POLISH_API_ERRORS.INVALID_SIGNATURE, 'INVALID_SIGNATURE']);
+      // The holder of the key now on file is accepted.
+      expect((await new Tpp(bank.sandbox.url, other).call('getAccount', { accountNumber: iban }, { token })).status).toBe(200);
+      expect(() => bank.sandbox.knobs.replaceClientKey('nobody', other.publicJwk)).toThrow('no client nobody');
+    } finally {
+      bank.sandbox.knobs.reset();
+    }
+    expect((await bank.tpp.call('getAccount', { accountNumber: iban }, { token })).status).toBe(200);
+  });
+
   it('verifies RSA clients (RS256, PS256) by their registered key', async () => {
     const rs = await tppKey('rsa-tpp', 'RS256');
     const ps = await tppKey('pss-tpp', 'PS256');

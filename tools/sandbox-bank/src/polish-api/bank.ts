@@ -8,7 +8,7 @@
  * body and `requestHeader` → (AIS) the access token and its consent → the operation.
  */
 import { randomBytes } from 'node:crypto';
-import type { CryptoKey } from 'jose';
+import type { CryptoKey, JWK } from 'jose';
 import { addDays, dateInZone, dayNumber, isIsoDate, secondsOfDayInZone, type IsoDate } from '../calendar';
 import type { Clock, ManualClock } from '../clock';
 import { FaultInjector } from '../faults';
@@ -75,6 +75,8 @@ export class PolishApiBank {
   private current: PolishApiBankSettings;
   private removed = new Map<Iban, 400 | 403>();
   private retryAfter = new Map<number, string>();
+  /** Keys on file that replace a client's configured one (knob `replaceClientKey`). */
+  private clientKeys = new Map<string, JWK>();
   private readonly pages = new Map<string, PageState>();
   private pendingInserts: Array<{ readonly iban: Iban; readonly page: number; readonly tx: NewDoneItem }> = [];
   private readonly accesses = new Map<string, number>();
@@ -134,7 +136,14 @@ export class PolishApiBank {
         if (!account(n).activity.removeItem(itemId)) throw new Error(`no pending, hold or scheduled item ${itemId} on ${n}`);
       },
       revokeAllTokens: () => this.auth.revokeAllTokens(),
+      replaceClientKey: (clientId, publicJwk) => {
+        if (!config.clients.some((c) => c.clientId === clientId)) throw new Error(`no client ${clientId}`);
+        this.clientKeys.set(clientId, publicJwk);
+        this.keyCache.clear();
+      },
       reset: () => {
+        this.clientKeys = new Map();
+        this.keyCache.clear();
         faults.reset();
         faults.set(config.faults);
         this.current = config.settings;
@@ -275,7 +284,7 @@ export class PolishApiBank {
       req.rawBody,
       (kid) => {
         const client = clients.find((c) => (c.publicJwk.kid ?? c.clientId) === kid);
-        return client ? { jwk: client.publicJwk, owner: client } : undefined;
+        return client ? { jwk: this.clientKeys.get(client.clientId) ?? client.publicJwk, owner: client } : undefined;
       },
       this.keyCache,
     );

@@ -46,7 +46,13 @@ export interface PolishApiKnobs {
   removeItem(accountNumber: string, itemId: string): void;
   /** Invalidates every access and refresh token (the bank forces every PSU through SCA again). */
   revokeAllTokens(): void;
-  /** Back to the configured settings and faults; removed accounts restored, queued inserts dropped, Retry-After values cleared. */
+  /**
+   * Puts another public key on file for a TPP (its certificate was replaced at the bank):
+   * requests signed with the client's own key are refused with INVALID_SIGNATURE until
+   * {@link reset}.
+   */
+  replaceClientKey(clientId: string, publicJwk: JWK): void;
+  /** Back to the configured settings and faults; client keys as configured, removed accounts restored, queued inserts dropped, Retry-After values cleared. */
   reset(): void;
 }
 
