@@ -14,7 +14,8 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 // the app on one fixed clock (today 2020-06-01 in Warsaw), driven through the API over HTTP.
 
 export const BANK_ID = 'sandbox-pl-105';
-const CLIENT_ID = 'kinko-replay';
+/** The app's client id at the bank. */
+export const CLIENT_ID = 'kinko-replay';
 const PUBLIC_URL = 'http://kinko.test';
 /** The sandbox's log name of getTransactionsDone. */
 export const DONE = polishApiOperation('getTransactionsDone');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { polishApiOperation, type PolishApiOperation } from '@kinko/sandbox-bank';
-import { type ApiAccount, startPolishWorld, type ConnectedUser, type PolishWorld } from './polish-harness';
+import { generateKeyPairSync } from 'node:crypto';
+import { type ApiAccount, type ApiTransaction, CLIENT_ID, startPolishWorld, type ConnectedUser, type PolishWorld } from './polish-harness';
 
 // The refresh document's outcomes (seeds/ais-refresh-mechanism.pl.txt) replayed end to end
 // through the API against the PolishAPI sandbox (today 2020-06-01): what happens to pending
@@ -20,6 +21,8 @@ describe('PolishAPI: outcomes of the refresh document through the API (today 202
         { login: 'ewa', password: 'haslo-ewy', accounts: [quiet, quiet, quiet] },
         { login: 'kasia', password: 'haslo-kasi', accounts: [quiet] },
         { login: 'marek', password: 'haslo-marka', accounts: [quiet, quiet] },
+        { login: 'zofia', password: 'haslo-zofii', accounts: [quiet, quiet] },
+        { login: 'adam', password: 'haslo-adama', accounts: [quiet] },
       ],
       seed: 'polish-outcomes',
     });
@@ -64,6 +67,10 @@ describe('PolishAPI: outcomes of the refresh document through the API (today 202
     expect(await w.sync(piotr)).toBe('completed');
     const after = await w.transactions(piotr.token, id);
     expect(after.filter((t) => t.amount.amountMinor === '-1234').map((t) => t.kind)).toEqual(['booked']);
+    // The pending row is kept as history, linked to the booked one that replaced it.
+    const booked = after.find((t) => t.amount.amountMinor === '-1234');
+    const superseded = (await w.call<{ items: ApiTransaction[] }>('GET', `/api/v2/accounts/${id}/transactions?includeSuperseded=true&kind=pending`, piotr.token)).json.items;
+    expect(superseded.filter((t) => t.amount.amountMinor === '-1234').map((t) => t.linkedBookedId)).toEqual([booked?.id]);
     // Booked rows are never deleted, though the incremental windows no longer fetch the old ones.
     const bookedNow = new Set(after.filter((t) => t.kind === 'booked').map((t) => t.bankTransactionId));
     expect(bookedAtFirst.filter((b) => !bookedNow.has(b))).toEqual([]);
@@ -145,5 +152,34 @@ describe('PolishAPI: outcomes of the refresh document through the API (today 202
     expect(w.sandbox.testHooks.consents().filter((c) => c.login === 'marek').map((c) => c.status)).not.toContain('valid');
     expect(await w.accounts(marek.token)).toEqual([]);
     expect(await w.transactions(marek.token, listed[0]?.id as string)).toEqual(data);
+  });
+  it('a refused signature: the bank no longer accepts the app’s key → syncError errorType signature on every account', async () => {
+    const zofia = await w.connectUser('zofia-user', 'zofia');
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    w.sandbox.knobs.replaceClientKey(CLIENT_ID, { ...publicKey.export({ format: 'jwk' }), kid: CLIENT_ID });
+    try {
+      await w.sync(zofia);
+      const accounts = await w.accounts(zofia.token);
+      expect(accounts).toHaveLength(2);
+      for (const a of accounts) expect(a).toMatchObject({ syncStatus: 'failed', syncError: { errorType: 'signature' } });
+    } finally {
+      w.sandbox.knobs.reset();
+    }
+    expect(await w.sync(zofia)).toBe('completed');
+    for (const a of await w.accounts(zofia.token)) expect(a).toMatchObject({ syncStatus: 'active', syncError: null });
+  });
+
+  // Last: it moves the shared clock past every consent's 90 days.
+  it('EXPIRED by time: past scopeTimeLimit the consent is expired (invalidationReason Expired) and no bank call is made', async () => {
+    const adam = await w.connectUser('adam-user', 'adam');
+    const [before] = await w.accounts(adam.token);
+    expect(before?.consent).toMatchObject({ status: 'valid' });
+    w.clock.advance(91 * 24 * HOUR);
+    const mark = w.lastSeq();
+    const [account] = await w.accounts(adam.token);
+    expect(account?.consent).toMatchObject({ id: adam.consentId, status: 'expired', invalidationReason: 'Expired', previousStatus: 'valid' });
+    const refused = await w.call('POST', '/api/v2/bank/sandbox-pl-105/sync', adam.token, {});
+    expect(refused.status).toBe(409);
+    expect(w.lastSeq()).toBe(mark);
   });
 });
