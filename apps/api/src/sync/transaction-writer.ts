@@ -175,8 +175,8 @@ export interface CompleteReconciliation {
 /**
  * The final reconciliation of an account once every kind's window was fetched completely
  * (the domain's `reconcile` with `complete: true`): `DeleteIfNotFetched` rows of the window
- * that did not come back are deleted, and a pending row that became booked is linked and
- * deleted (its booked row stays). Memory stays small whatever the history: only the
+ * that did not come back are deleted, and a pending row that became booked is kept with
+ * `linked_booked_id` pointing at its booked successor (listings hide it as superseded). Memory stays small whatever the history: only the
  * account's pending-like rows (few) and the booked rows of this fetch that could match
  * one of the vanished ones (same bank reference, or same amount near its date) are read.
  */
@@ -189,8 +189,9 @@ export async function completeReconciliation(
 ): Promise<CompleteReconciliation> {
   const deletableKinds = [...fetched.keys()].filter((k) => k !== 'booked' && deleteIfNotFetched.has(k));
   if (deletableKinds.length === 0) return { deleted: 0, linked: 0, ambiguous: 0 };
+  // Rows already linked to their booked successor are history: settled, never deleted.
   const pendingRows = (await manager.query(
-    `SELECT ${TX_COLUMNS}, last_fetched_at FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind = ANY($3::text[])`,
+    `SELECT ${TX_COLUMNS}, last_fetched_at FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind = ANY($3::text[]) AND linked_booked_id IS NULL`,
     [key.userId, key.accountId, deletableKinds],
   )) as Array<StoredTxRow & { last_fetched_at: Date }>;
   const refetched = pendingRows.filter((r) => r.last_fetched_at.getTime() === fetched.get(r.kind)?.stamp.getTime());
@@ -216,11 +217,24 @@ export async function completeReconciliation(
     deleteIfNotFetched,
     matchDays,
   });
-  if (result.deletions.length > 0) {
+  // A pending row that booked is kept, linked to its booked successor (hidden from listings as
+  // superseded: never counted twice); the others that did not come back are deleted.
+  if (result.links.length > 0) {
+    await manager.query(
+      `UPDATE transactions p SET linked_booked_id = b.id
+         FROM UNNEST($3::text[], $4::text[]) AS l(pending_id, booked_id)
+         JOIN transactions b ON b.user_id = $1 AND b.account_id = $2 AND b.bank_transaction_id = l.booked_id
+        WHERE p.user_id = $1 AND p.account_id = $2 AND p.bank_transaction_id = l.pending_id AND p.kind <> 'booked'`,
+      [key.userId, key.accountId, result.links.map((l) => l.pendingId), result.links.map((l) => l.bookedId)],
+    );
+  }
+  const linkedIds = new Set<string>(result.links.map((l) => l.pendingId));
+  const deletions = result.deletions.filter((id) => !linkedIds.has(id));
+  if (deletions.length > 0) {
     await manager.query(`DELETE FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind <> 'booked' AND bank_transaction_id = ANY($3::text[])`, [
       key.userId,
       key.accountId,
-      result.deletions,
+      deletions,
     ]);
   }
   const ambiguousIds = result.ambiguous.flatMap((a) => a.pendingIds);
@@ -232,7 +246,7 @@ export async function completeReconciliation(
       [key.userId, key.accountId, ambiguousIds],
     );
   }
-  return { deleted: result.deletions.length, linked: result.links.length, ambiguous: ambiguousIds.length };
+  return { deleted: deletions.length, linked: result.links.length, ambiguous: ambiguousIds.length };
 }
 
 const shift = (date: string, days: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);

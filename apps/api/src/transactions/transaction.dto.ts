@@ -1,7 +1,7 @@
 import { transactionKinds } from '@kinko/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { IsCalendarDate } from '../http/calendar-date';
 import { MoneyView } from './money.dto';
 import type { TransactionRow } from './transactions.service';
@@ -25,6 +25,16 @@ export class TransactionsQuery {
   @IsOptional()
   @IsIn([...transactionKinds])
   kind?: string;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description: 'Also list the pending/hold rows their booked transaction replaced (linkedBookedId set). Hidden by default, so nothing is counted twice.',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^(true|false)$/i.test(value) ? value.toLowerCase() === 'true' : value))
+  @IsBoolean()
+  includeSuperseded?: boolean;
 
   @ApiPropertyOptional({ type: Number, minimum: 1, maximum: TRANSACTION_PAGE.max, default: TRANSACTION_PAGE.default })
   @IsOptional()

@@ -79,7 +79,8 @@ describe('transactions of an account', () => {
     accountId = user.accountId;
     // 1,000 rows over 200 days, several per day, so many ties on the date.
     await insert(Array.from({ length: 1000 }, (_, i) => row(day(i % 200), i % 10 === 0 ? 'pending' : 'booked')));
-    const all = await app.get(DataSource).query(`SELECT id FROM transactions WHERE account_id = $1`, [accountId]);
+    // The fixture's pending row that its booked one replaced (linked) is listed only on request.
+    const all = await app.get(DataSource).query(`SELECT id FROM transactions WHERE account_id = $1 AND linked_booked_id IS NULL`, [accountId]);
     seeded = new Set((all as Array<{ id: string }>).map((r) => r.id));
   });
   afterAll(async () => {
@@ -96,6 +97,18 @@ describe('transactions of an account', () => {
       const [a, b] = [items[i - 1] as Item, items[i] as Item];
       expect(a.transactionDate > b.transactionDate || (a.transactionDate === b.transactionDate && a.id > b.id)).toBe(true);
     }
+  });
+
+  it('lists a pending row its booked transaction replaced only with includeSuperseded=true, linked to it', async () => {
+    const linked = (await app.get(DataSource).query(`SELECT id, linked_booked_id FROM transactions WHERE account_id = $1 AND linked_booked_id IS NOT NULL`, [accountId])) as Array<{
+      id: string;
+      linked_booked_id: string;
+    }>;
+    expect(linked).toHaveLength(1);
+    const { items } = await walk('?includeSuperseded=true&limit=500');
+    expect(items.filter((i) => i.id === linked[0]?.id).map((i) => (i as unknown as { linkedBookedId: string }).linkedBookedId)).toEqual([linked[0]?.linked_booked_id]);
+    expect(items).toHaveLength(seeded.size + 1);
+    expect((await get('?includeSuperseded=maybe')).statusCode).toBe(400);
   });
 
   it('uses 100 by default and refuses pages over 500, naming the field', async () => {

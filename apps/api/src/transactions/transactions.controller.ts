@@ -31,6 +31,7 @@ export class TransactionsController {
       ...(query.from !== undefined ? { from: query.from } : {}),
       ...(query.to !== undefined ? { to: query.to } : {}),
       ...(query.kind !== undefined ? { kind: query.kind } : {}),
+      ...(query.includeSuperseded !== undefined ? { includeSuperseded: query.includeSuperseded } : {}),
       ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
     });
     return { items: page.items.map(TransactionView.of), nextCursor: page.nextCursor, limit };

@@ -61,6 +61,8 @@ export interface TransactionFilter {
   readonly from?: string;
   readonly to?: string;
   readonly kind?: string;
+  /** Also the pending/hold rows a booked transaction replaced (linkedBookedId set); hidden by default. */
+  readonly includeSuperseded?: boolean;
   readonly limit: number;
   readonly cursor?: string;
 }
@@ -119,6 +121,7 @@ export class TransactionsService {
     if (filter.from !== undefined) where.push(`transaction_date >= $${values.push(filter.from)}`);
     if (filter.to !== undefined) where.push(`transaction_date <= $${values.push(filter.to)}`);
     if (filter.kind !== undefined) where.push(`kind = $${values.push(filter.kind)}`);
+    if (filter.includeSuperseded !== true) where.push('linked_booked_id IS NULL');
     if (after) where.push(`(transaction_date, id) < ($${values.push(after.date)}::date, $${values.push(after.id)}::uuid)`);
     const limit = values.push(filter.limit + 1);
     // The text output columns have names of their own, so ORDER BY sorts by the table's columns: the index is read backwards.

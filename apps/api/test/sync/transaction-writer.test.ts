@@ -107,10 +107,26 @@ describe('transaction writer', () => {
         new Set<TransactionKind>(['pending', 'hold', 'scheduled']),
       ),
     );
-    expect(result).toEqual({ deleted: 3, linked: 2, ambiguous: 1 });
+    expect(result).toEqual({ deleted: 1, linked: 2, ambiguous: 1 });
     const after = await rows();
-    expect(Object.keys(after).sort()).toEqual(['b-amazon', 'b-cafe1', 'b-cafe2', 'b-train', 'b1', 'b2', 'p-cafe']);
+    // p-gone deleted; p-amazon and p-ref kept, linked to the booked rows that replaced them.
+    expect(Object.keys(after).sort()).toEqual(['b-amazon', 'b-cafe1', 'b-cafe2', 'b-train', 'b1', 'b2', 'p-amazon', 'p-cafe', 'p-ref']);
     expect(after['p-cafe']?.flags).toEqual(['ambiguousMatch']);
+    const links = (await db.dataSource.query(
+      `SELECT p.bank_transaction_id AS pending, b.bank_transaction_id AS booked FROM transactions p JOIN transactions b ON b.id = p.linked_booked_id WHERE p.account_id = $1 ORDER BY 1`,
+      [key.accountId],
+    )) as unknown[];
+    expect(links).toEqual([
+      { pending: 'p-amazon', booked: 'b-amazon' },
+      { pending: 'p-ref', booked: 'b-train' },
+    ]);
+    // A later complete fetch leaves linked rows alone: settled history, never deleted or linked again.
+    const again = await db.dataSource.transaction((m) =>
+      completeReconciliation(m, key, new Map([['pending', { window: pending, stamp: new Date() }]]), new Set<TransactionKind>(['pending', 'hold', 'scheduled'])),
+    );
+    expect(again.deleted).toBe(1); // p-cafe, the ambiguous one, gone again; the linked rows stay
+    expect(Object.keys(await rows())).toEqual(expect.arrayContaining(['p-amazon', 'p-ref']));
+    expect(Object.keys(await rows())).not.toContain('p-cafe');
   });
 
   it('derives daily balances from the day’s last booked transaction (bank order), carrying days without one', async () => {
