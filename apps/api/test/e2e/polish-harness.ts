@@ -7,6 +7,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app';
 import { SyncWorker } from '../../src/sync/sync-worker';
 import { TenantsService } from '../../src/tenants/tenants.service';
+import { readReply, type Reply } from '../support/http-reply';
 import { testSettings } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -57,7 +58,7 @@ export interface PolishWorld {
   readonly sandbox: PolishApiSandbox;
   readonly app: NestFastifyApplication;
   readonly tenantId: string;
-  call<T = unknown>(method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; json: T; text: string }>;
+  call<T = unknown>(method: string, path: string, token: string | null, body?: unknown): Promise<Reply<T>>;
   /** Waits for a session to finish; its status answer. */
   finished(token: string, sessionId: string): Promise<{ status: string }>;
   /** Creates a Kinko user who connects the bank as PSU `login` (approving at the bank) and waits for the first sync. */
@@ -119,15 +120,7 @@ export async function startPolishWorld(options: { users: readonly PolishApiUserC
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token !== null) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${base}${path}`, { method, headers, redirect: 'manual', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, json: json as T, text };
+    return readReply<T>(await fetch(`${base}${path}`, { method, headers, redirect: 'manual', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }));
   };
   const finished: PolishWorld['finished'] = async (token, sessionId) => {
     const deadline = Date.now() + 60_000;

@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 import {
   LinkBrowser,
   type LinkWorld,
+  type LoginResult,
   NETBANK_ID,
   type VaultRow,
   credentialsOf,
@@ -50,13 +51,6 @@ const SEED_LABELS: Readonly<Record<string, string>> = {
   'error.unsupported': '一時的な接続エラー',
 };
 
-interface LoginResult {
-  connectionId: string;
-  outcome: 'granted' | 'challenge' | 'failed';
-  aggregationStatus: string;
-  challenge: { kind: string; prompt: string; image: { dataUrl: string } | null } | null;
-  error: { tag: string } | null;
-}
 
 describe('every aggregation status, driven by a persona and shown on the vault page', () => {
   let db: TestDatabase;

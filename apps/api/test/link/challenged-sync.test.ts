@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ChallengeSweeper } from '../../src/challenges/challenge-sweeper';
 import { SyncService } from '../../src/sync/sync.service';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { type LinkWorld, NETBANK_ID, credentialsOf, eventually, reachStatus, secretAnswer, startLinkWorld, statusOf } from './harness';
+import { type LinkWorld, type LoginResult, NETBANK_ID, credentialsOf, eventually, reachStatus, secretAnswer, startLinkWorld, statusOf } from './harness';
 
 // A sync of a credentials connection whose bank session has ended: the connector logs in
 // again and the bank asks a challenge. The session ends, the connection waits in the
@@ -10,13 +10,6 @@ import { type LinkWorld, NETBANK_ID, credentialsOf, eventually, reachStatus, sec
 // answering it completes the refresh — whether the user asked for the sync (the user API)
 // or the scheduler did (background); unanswered, it times out like any other challenge.
 
-interface LoginResult {
-  connectionId: string;
-  outcome: 'granted' | 'challenge' | 'failed';
-  aggregationStatus: string;
-  challenge: { kind: string; prompt: string; expiresAt: string; step: number } | null;
-  sessionIds: string[];
-}
 interface SessionStatus {
   status: string;
   finishedAt: string | null;

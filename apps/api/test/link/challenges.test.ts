@@ -5,7 +5,7 @@ import { UserTokensService } from '../../src/auth/user-tokens.service';
 import { ChallengeSweeper } from '../../src/challenges/challenge-sweeper';
 import { dumpDatabase, secretForms } from '../e2e/database-dump';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { LinkBrowser, type LinkWorld, NETBANK_ID, OTP_THEN_CAPTCHA, bankSessionOfChallenge, credentialsOf, reachStatus, secretAnswer, startLinkWorld, statusOf } from './harness';
+import { LinkBrowser, type LinkWorld, type LoginResult, NETBANK_ID, OTP_THEN_CAPTCHA, bankSessionOfChallenge, credentialsOf, reachStatus, secretAnswer, startLinkWorld, statusOf } from './harness';
 
 // The challenge API and the credential flow around it: answers passed to the bank and never
 // stored, two questions in a row, the timeout of every kind with a test clock (the sweeper),
@@ -27,13 +27,6 @@ const CANARY_PERSONA: NetbankPersonaConfig = {
   otpCode: OTP_CODE,
 };
 
-interface LoginResult {
-  connectionId: string;
-  outcome: 'granted' | 'challenge' | 'failed';
-  aggregationStatus: string;
-  challenge: { kind: string; prompt: string; expiresAt: string; step: number } | null;
-  sessionIds: string[];
-}
 
 describe('challenges: answers, timeouts, credentials', () => {
   let db: TestDatabase;

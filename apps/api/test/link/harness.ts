@@ -17,6 +17,7 @@ import { SyncWorker } from '../../src/sync/sync-worker';
 import type { SyncSettings } from '../../src/sync/sync-options';
 import { TenantsService } from '../../src/tenants/tenants.service';
 import { UsersService } from '../../src/users/users.service';
+import { readReply, type Reply } from '../support/http-reply';
 import { testSettings } from '../support/test-app';
 import type { TestDatabase } from '../support/test-database';
 
@@ -56,12 +57,16 @@ export function testClock(): TestClock {
   return { now: () => m(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), sandbox: m, advance: (ms) => m.advance(ms) };
 }
 
-/** A reply read whole. */
-export interface Reply<T = unknown> {
-  readonly status: number;
-  readonly json: T;
-  readonly text: string;
-  readonly headers: Headers;
+export type { Reply };
+
+/** What the credential connect and the challenge answer return (the fields these tests read). */
+export interface LoginResult {
+  connectionId: string;
+  outcome: 'granted' | 'challenge' | 'failed';
+  aggregationStatus: string;
+  challenge: { kind: string; prompt: string; expiresAt: string; step: number; image: { dataUrl: string } | null } | null;
+  error: { tag: string } | null;
+  sessionIds: string[];
 }
 
 /** The app listening on loopback with the net bank sandbox registered, a tenant, a user and its token. */
@@ -126,14 +131,7 @@ export async function startLinkWorld(
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       redirect: 'manual',
     });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, json: json as T, text, headers: res.headers };
+    return readReply<T>(res);
   };
   return {
     app,
