@@ -4,7 +4,6 @@ import {
   type ChallengeState,
   type Clock,
   type ConnectorError,
-  type ConnectorManifest,
   type CredentialField,
   type Grant,
   type Granted,
@@ -15,13 +14,9 @@ import {
 } from '@kinko/connector-sdk';
 import {
   type ChallengeKind,
-  type ConsentId,
-  type ConsentScope,
-  type MaxHistoryDays,
   StatusEvent,
   aggregationStatusGroup,
   applyConsentChange,
-  confirmConsent,
   parseAggregationStatus,
 } from '@kinko/domain';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -33,7 +28,7 @@ import { InjectClock } from '../common/clock';
 import { ConflictError, LinkPageOnlyError, NotFoundError, ValidationFailedError } from '../common/errors';
 import { InjectSettings } from '../config/config.module';
 import type { Settings } from '../config/settings';
-import { accountSyncStateOf, consentStatusColumns } from '../consents/consent-domain';
+import { accountSyncStateOf, newConsentRow } from '../consents/consent-domain';
 import { moveConnectionStatus } from '../connections/connection-status';
 import { ConnectionStatusChange } from '../connections/connection-status-change.entity';
 import { Connection } from '../connections/connection.entity';
@@ -105,7 +100,6 @@ export interface CredentialForm {
   readonly fields: readonly CredentialField[];
 }
 
-const DAY_MS = 86_400_000;
 
 /**
  * The credentials connect flow and its challenges. The user's credentials arrive in a
@@ -458,7 +452,7 @@ export class CredentialLoginService implements ChallengedSyncHandler {
     await this.data.transaction(async (tx) => {
       await this.lockConnection(tx, scope, connectionId);
       await tx.forUser(AuthAttempt, scope).delete({ connectionId });
-      await this.renewConsent(tx, scope, connectionId, bank.manifest, granted, now);
+      await this.renewConsent(tx, scope, connectionId, bank, granted, now);
     });
     await this.grants.storeGranted(scope, connectionId, this.clients.connector(bank.connectorId), granted, { now, scaAt: now });
     let sessionIds: readonly string[] = [];
@@ -480,40 +474,14 @@ export class CredentialLoginService implements ChallengedSyncHandler {
    * instant; otherwise a new one is confirmed (domain `confirmConsent`) and the connection's
    * accounts are covered by it again (domain `applyConsentChange(granted)`).
    */
-  private async renewConsent(tx: ScopedData, scope: UserScope, connectionId: string, manifest: ConnectorManifest, granted: Granted<Grant>, now: Date): Promise<void> {
+  private async renewConsent(tx: ScopedData, scope: UserScope, connectionId: string, bank: RegisteredBank, granted: Granted<Grant>, now: Date): Promise<void> {
     const [current] = await tx.forUser(Consent, scope).find({ where: { connectionId }, order: { createDate: 'DESC', id: 'DESC' }, take: 1 });
     if (current && current.status === 'valid' && (current.expirationDate === null || current.expirationDate.getTime() > now.getTime())) {
       await tx.forUser(Consent, scope).updateOne({ id: current.id }, { lastScaAt: now });
       return;
     }
-    const consentScope: ConsentScope = {
-      data: ['accounts', ...(manifest.capabilities.balances ? (['balances'] as const) : []), 'transactions'],
-      transactionKinds: [...manifest.capabilities.transactions],
-    };
-    const expirationDate = granted.refreshExpiresAt ?? new Date(now.getTime() + manifest.limits.scaValidityDays * DAY_MS);
     const id = newId(now.getTime());
-    const confirmed = Result.getOrThrow(
-      confirmConsent({
-        id: id as ConsentId,
-        status: 'received',
-        createdAt: now,
-        expirationDate,
-        scope: consentScope,
-        maxHistoryDays: manifest.limits.maxHistoryDays as MaxHistoryDays,
-        lastScaAt: now,
-      }),
-    );
-    await tx.forUser(Consent, scope).insert({
-      id,
-      connectionId,
-      externalId: null,
-      ...consentStatusColumns(confirmed),
-      createDate: now,
-      expirationDate,
-      maxHistoryDays: confirmed.maxHistoryDays,
-      scope: { data: [...consentScope.data], transactionKinds: [...consentScope.transactionKinds] },
-      lastScaAt: now,
-    });
+    await tx.forUser(Consent, scope).insert(newConsentRow(id, connectionId, bank, granted, now));
     for (const account of await tx.forUser(BankAccount, scope).find({ where: { connectionId } })) {
       const state = applyConsentChange(accountSyncStateOf(account), 'granted');
       await tx.forUser(BankAccount, scope).updateOne({ id: account.id }, { consentId: id, isActive: state.isActive });

@@ -8,7 +8,7 @@ import {
   createPkcePair,
   createState,
 } from '@kinko/connector-sdk';
-import { type ConsentId, type ConsentScope, type MaxHistoryDays, StatusEvent, applyConsentChange, confirmConsent, parseAggregationStatus } from '@kinko/domain';
+import { StatusEvent, applyConsentChange, parseAggregationStatus } from '@kinko/domain';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Redacted, Result } from 'effect';
 import { DataSource, IsNull, LessThan, MoreThan } from 'typeorm';
@@ -18,7 +18,7 @@ import { InjectClock } from '../common/clock';
 import { BankCallError, ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../common/errors';
 import { InjectSettings } from '../config/config.module';
 import type { Settings } from '../config/settings';
-import { accountSyncStateOf, consentStatusColumns } from '../consents/consent-domain';
+import { accountSyncStateOf, newConsentRow } from '../consents/consent-domain';
 import { BankDirectory, type RegisteredBank } from '../connectors/bank-directory';
 import { newId } from '../database/ids';
 import { ScopedData, type UserScope } from '../database/scoped-data';
@@ -79,7 +79,6 @@ export interface CallbackRequest {
   readonly path: string;
 }
 
-const DAY_MS = 86_400_000;
 const sha256url = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64url');
 const PKCE_PURPOSE = 'pkce-verifier';
 
@@ -334,39 +333,3 @@ function bankError(what: string, error: ConnectorError): Error {
   }
 }
 
-/**
- * The consent a fresh grant stands for: confirmed at once (a redirect login is the
- * authorisation; domain `confirmConsent` from received), SCA performed now, expiring when
- * the grant's refresh does — or after the bank's SCA validity when the grant does not say.
- */
-function newConsentRow(id: string, connectionId: string, bank: RegisteredBank, granted: Granted<Grant>, now: Date): Partial<Consent> {
-  const manifest = bank.manifest;
-  // What the bank confirmed, when the grant says (PolishAPI: scopeTimeLimit, maxAllowedHistoryLong).
-  const facts = bank.consentFacts?.(granted.grant);
-  const scope: ConsentScope = {
-    data: ['accounts', ...(manifest.capabilities.balances ? (['balances'] as const) : []), 'transactions'],
-    transactionKinds: [...manifest.capabilities.transactions],
-  };
-  const expirationDate = facts?.expirationDate ?? granted.refreshExpiresAt ?? new Date(now.getTime() + manifest.limits.scaValidityDays * DAY_MS);
-  const received = {
-    id: id as ConsentId,
-    status: 'received' as const,
-    createdAt: now,
-    expirationDate,
-    scope,
-    maxHistoryDays: Math.min(facts?.maxHistoryDays ?? manifest.limits.maxHistoryDays, manifest.limits.maxHistoryDays) as MaxHistoryDays,
-    lastScaAt: facts?.lastScaAt ?? now,
-  };
-  const confirmed = Result.getOrThrow(confirmConsent(received));
-  return {
-    id,
-    connectionId,
-    externalId: null,
-    ...consentStatusColumns(confirmed),
-    createDate: now,
-    expirationDate,
-    maxHistoryDays: confirmed.maxHistoryDays,
-    scope: { data: [...scope.data], transactionKinds: [...scope.transactionKinds] },
-    lastScaAt: confirmed.lastScaAt ?? now,
-  };
-}

@@ -1,16 +1,20 @@
+import type { Grant, Granted } from '@kinko/connector-sdk';
 import {
   type AccountSyncState,
   type Consent as DomainConsent,
   type ConsentId,
+  type ConsentScope,
   ConsentStatus,
   InvalidationReason,
   type MaxHistoryDays,
   type TransactionKind,
+  confirmConsent,
   transactionKinds,
 } from '@kinko/domain';
-import { Schema } from 'effect';
+import { Result, Schema } from 'effect';
 import type { BankAccount } from '../accounts/bank-account.entity';
 import type { Consent } from '../connections/consent.entity';
+import type { RegisteredBank } from '../connectors/bank-directory';
 
 // A consent without an expiration is open-ended: the domain needs an instant.
 const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
@@ -57,5 +61,44 @@ export function accountSyncStateOf(a: BankAccount): AccountSyncState {
     syncError: a.syncError ? { ...a.syncError, aspspResponse: a.syncError.aspspResponse ?? null } : null,
     syncExecutionId: a.syncExecutionId,
     isActive: a.isActive,
+  };
+}
+
+const CONSENT_DAY_MS = 86_400_000;
+
+/**
+ * The consent a fresh grant stands for: confirmed at once (a redirect login is the
+ * authorisation; domain `confirmConsent` from received), SCA performed now, expiring when
+ * the grant's refresh does — or after the bank's SCA validity when the grant does not say.
+ */
+export function newConsentRow(id: string, connectionId: string, bank: RegisteredBank, granted: Granted<Grant>, now: Date): Partial<Consent> {
+  const manifest = bank.manifest;
+  // What the bank confirmed, when the grant says (PolishAPI: scopeTimeLimit, maxAllowedHistoryLong).
+  const facts = bank.consentFacts?.(granted.grant);
+  const scope: ConsentScope = {
+    data: ['accounts', ...(manifest.capabilities.balances ? (['balances'] as const) : []), 'transactions'],
+    transactionKinds: [...manifest.capabilities.transactions],
+  };
+  const expirationDate = facts?.expirationDate ?? granted.refreshExpiresAt ?? new Date(now.getTime() + manifest.limits.scaValidityDays * CONSENT_DAY_MS);
+  const received = {
+    id: id as ConsentId,
+    status: 'received' as const,
+    createdAt: now,
+    expirationDate,
+    scope,
+    maxHistoryDays: Math.min(facts?.maxHistoryDays ?? manifest.limits.maxHistoryDays, manifest.limits.maxHistoryDays) as MaxHistoryDays,
+    lastScaAt: facts?.lastScaAt ?? now,
+  };
+  const confirmed = Result.getOrThrow(confirmConsent(received));
+  return {
+    id,
+    connectionId,
+    externalId: null,
+    ...consentStatusColumns(confirmed),
+    createDate: now,
+    expirationDate,
+    maxHistoryDays: confirmed.maxHistoryDays,
+    scope: { data: [...scope.data], transactionKinds: [...scope.transactionKinds] },
+    lastScaAt: confirmed.lastScaAt ?? now,
   };
 }
