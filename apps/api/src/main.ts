@@ -12,6 +12,7 @@ import {
   rotateMasterKeyCommand,
 } from './cli/commands';
 import { InvalidSettingsError, type Settings, loadSettings } from './config/settings';
+import { UnsupportedDatabaseError } from './database/data-source';
 import { startBanner, startKinko } from './server/start-kinko';
 import { workerCommand } from './server/start-worker';
 
@@ -88,7 +89,8 @@ async function main(argv: string[]): Promise<ExitCode> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    io.err(`kinko: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    // A database too old is the operator's to fix: its message says how; a stack would not help.
+    io.err(`kinko: ${e instanceof UnsupportedDatabaseError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     process.exit(1);
   },
 );

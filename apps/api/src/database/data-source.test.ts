@@ -7,10 +7,41 @@ import { Connection } from '../connections/connection.entity';
 import { Tenant } from '../tenants/tenant.entity';
 import { Transaction } from '../transactions/transaction.entity';
 import { User } from '../users/user.entity';
-import { createKinkoDataSource, kinkoDataSourceOptions, MIGRATIONS_TABLE, runMigrations } from './data-source';
+import {
+  MIGRATIONS_TABLE,
+  UnsupportedDatabaseError,
+  assertSupportedServer,
+  createKinkoDataSource,
+  kinkoDataSourceOptions,
+  runMigrations,
+  unsupportedServerReason,
+} from './data-source';
 import { ENTITIES } from './entities';
 import { newId } from './ids';
 import { MIGRATIONS } from './migrations';
+
+describe('the PostgreSQL version', () => {
+  it('18 and newer are supported; older servers are refused with what to do', () => {
+    expect(unsupportedServerReason(180_004, '18.4')).toBeUndefined();
+    expect(unsupportedServerReason(190_000, '19.0')).toBeUndefined();
+    const reason = unsupportedServerReason(170_006, '17.6');
+    expect(reason).toContain('PostgreSQL 18 or newer');
+    expect(reason).toContain('17.6');
+    expect(reason).toContain('DATABASE_URL');
+    expect(unsupportedServerReason(Number.NaN, 'unknown')).toContain('unknown');
+  });
+
+  it("accepts the server the tests run on (the embedded PostgreSQL 18), and refuses a data source that reports an older one", async () => {
+    const db = await createTestDatabase({ empty: true });
+    try {
+      await expect(assertSupportedServer(db.dataSource)).resolves.toBeUndefined();
+      const older = { query: async () => [{ num: 160_009, version: '16.9' }] } as unknown as typeof db.dataSource;
+      await expect(assertSupportedServer(older)).rejects.toBeInstanceOf(UnsupportedDatabaseError);
+    } finally {
+      await db.drop();
+    }
+  });
+});
 
 describe('migrations', () => {
   let db: TestDatabase;

@@ -47,8 +47,36 @@ export function createKinkoDataSource(url: string, tuning: DataSourceTuning = {}
   return new DataSource(kinkoDataSourceOptions(url, tuning));
 }
 
-/** Applies pending migrations (each in its own transaction); returns the names applied. */
+/**
+ * The oldest PostgreSQL Kinko runs on: 18, for `RETURNING old.*` (a page of transactions is
+ * upserted and its stored versions come back in one statement; see sync/transaction-writer).
+ */
+export const MIN_SERVER_VERSION_NUM = 180_000;
+
+/** The server is older than {@link MIN_SERVER_VERSION_NUM}: Kinko refuses to start on it. */
+export class UnsupportedDatabaseError extends Error {
+  override readonly name = 'UnsupportedDatabaseError';
+}
+
+/** Why a server of `server_version_num` cannot run Kinko; undefined when it can. */
+export function unsupportedServerReason(versionNum: number, version: string): string | undefined {
+  if (Number.isInteger(versionNum) && versionNum >= MIN_SERVER_VERSION_NUM) return undefined;
+  return `Kinko needs PostgreSQL 18 or newer; the database at DATABASE_URL runs PostgreSQL ${version}. Upgrade it, or leave DATABASE_URL unset to use the embedded PostgreSQL 18.`;
+}
+
+/** Throws {@link UnsupportedDatabaseError} when the data source's server is too old. */
+export async function assertSupportedServer(dataSource: DataSource): Promise<void> {
+  const [row] = (await dataSource.query(`SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS version`)) as Array<{
+    num: number;
+    version: string;
+  }>;
+  const reason = unsupportedServerReason(row?.num ?? 0, row?.version ?? 'unknown');
+  if (reason) throw new UnsupportedDatabaseError(reason);
+}
+
+/** Checks the server's version, then applies pending migrations (each in its own transaction); returns the names applied. */
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  await assertSupportedServer(dataSource);
   const applied = await dataSource.runMigrations({ transaction: 'each' });
   return applied.map((m) => m.name);
 }

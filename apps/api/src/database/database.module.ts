@@ -1,7 +1,7 @@
 import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { kinkoDataSourceOptions, runMigrations } from './data-source';
+import { UnsupportedDatabaseError, kinkoDataSourceOptions, runMigrations } from './data-source';
 import { ScopedData } from './scoped-data';
 
 /**
@@ -17,7 +17,8 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => ({ ...kinkoDataSourceOptions(url), retryAttempts: 3, retryDelay: 1_000 }),
+          // A server too old is not a transient failure: no retry.
+          useFactory: () => ({ ...kinkoDataSourceOptions(url), retryAttempts: 3, retryDelay: 1_000, toRetry: (e: unknown) => !(e instanceof UnsupportedDatabaseError) }),
           dataSourceFactory: async (options?: DataSourceOptions) => {
             if (!options) throw new Error('no data source options');
             const dataSource = new DataSource(options);

@@ -53,21 +53,25 @@ const toBankTransaction = (r: StoredTxRow): BankTransaction => ({
 const TX_COLUMNS = `bank_transaction_id, kind, transaction_date::text AS transaction_date, booking_date::text AS booking_date, amount_minor::text AS amount_minor,
   currency_code, description, balance_after_minor::text AS balance_after_minor, bank_reference`;
 
-const PAGE_UPSERT = `WITH stored AS (
-    SELECT ${TX_COLUMNS} FROM transactions WHERE user_id = $1 AND account_id = $2 AND bank_transaction_id = ANY($6::text[])
-  ), upserted AS (
-    INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, booking_date, amount_minor,
-        currency_code, description, balance_after_minor, bank_reference, last_fetched_at, bank_order)
-      SELECT $1, $2, t.id, $3, t.btid, t.kind, t.tdate, t.bdate, t.amount, t.currency, t.descr, t.balance, t.ref, $4, t.ord
-        FROM UNNEST($5::uuid[], $6::text[], $7::text[], $8::date[], $9::date[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::int[])
-          AS t(id, btid, kind, tdate, bdate, amount, currency, descr, balance, ref, ord)
-      ON CONFLICT (user_id, account_id, bank_transaction_id) DO UPDATE SET
-        kind = EXCLUDED.kind, transaction_date = EXCLUDED.transaction_date, booking_date = EXCLUDED.booking_date,
-        amount_minor = EXCLUDED.amount_minor, currency_code = EXCLUDED.currency_code, description = EXCLUDED.description,
-        balance_after_minor = EXCLUDED.balance_after_minor, bank_reference = EXCLUDED.bank_reference,
-        last_fetched_at = EXCLUDED.last_fetched_at, bank_order = EXCLUDED.bank_order
-  )
-  SELECT * FROM stored`;
+// The stored version of each upserted row, as the row was before this statement (PostgreSQL
+// 18's `RETURNING old.*`; all NULL for a row the statement inserted).
+const OLD_TX_COLUMNS = `old.bank_transaction_id, old.kind, old.transaction_date::text AS transaction_date, old.booking_date::text AS booking_date,
+  old.amount_minor::text AS amount_minor, old.currency_code, old.description, old.balance_after_minor::text AS balance_after_minor, old.bank_reference`;
+
+// The conflict arbiter (the unique key) finds each stored row: no separate lookup whose plan
+// could depend on statistics (before the first ANALYZE a generic plan for `bank_transaction_id =
+// ANY(…)` scanned the whole account on every page: quadratic in the history's size).
+const PAGE_UPSERT = `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, booking_date, amount_minor,
+    currency_code, description, balance_after_minor, bank_reference, last_fetched_at, bank_order)
+  SELECT $1, $2, t.id, $3, t.btid, t.kind, t.tdate, t.bdate, t.amount, t.currency, t.descr, t.balance, t.ref, $4, t.ord
+    FROM UNNEST($5::uuid[], $6::text[], $7::text[], $8::date[], $9::date[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::int[])
+      AS t(id, btid, kind, tdate, bdate, amount, currency, descr, balance, ref, ord)
+  ON CONFLICT (user_id, account_id, bank_transaction_id) DO UPDATE SET
+    kind = EXCLUDED.kind, transaction_date = EXCLUDED.transaction_date, booking_date = EXCLUDED.booking_date,
+    amount_minor = EXCLUDED.amount_minor, currency_code = EXCLUDED.currency_code, description = EXCLUDED.description,
+    balance_after_minor = EXCLUDED.balance_after_minor, bank_reference = EXCLUDED.bank_reference,
+    last_fetched_at = EXCLUDED.last_fetched_at, bank_order = EXCLUDED.bank_order
+  RETURNING ${OLD_TX_COLUMNS}`;
 
 /** The pg client under a transaction's query runner, when there is one (named prepared statements). */
 interface PgClientLike {
@@ -90,11 +94,11 @@ async function pageQuery(manager: EntityManager, text: string, values: unknown[]
 
 /**
  * Writes one page of fetched transactions in ONE statement (a named prepared statement):
- * the stored versions of the page's ids are read (indexed, the statement's snapshot) and
  * every fetched row is written by a multi-row `INSERT … ON CONFLICT (user_id, account_id,
  * bank_transaction_id) DO UPDATE` (arrays unnested server-side), stamped with the fetch's
- * instant and its position in the bank's listing; the domain's `reconcile` (incomplete
- * fetch: upserts only) classifies the page against the stored versions. Re-running a page changes nothing
+ * instant and its position in the bank's listing, and `RETURNING old.*` gives back the stored
+ * version of each row that existed; the domain's `reconcile` (incomplete fetch: upserts only)
+ * classifies the page against those stored versions. Re-running a page changes nothing
  * but the stamp: retries never duplicate.
  */
 export async function writeTransactionPage(
@@ -136,9 +140,9 @@ export async function writeTransactionPage(
     refs[i] = item.bankReference ?? null;
     orders[i] = order;
   }
-  // One statement, one round trip: the stored versions (the statement's snapshot: before its
-  // own upsert) come back for reconcile, and every fetched row is upserted.
-  const stored = (await pageQuery(manager, PAGE_UPSERT, [
+  // One statement, one round trip: every fetched row is upserted, and the stored versions of
+  // the rows that existed (as they were before this statement) come back for reconcile.
+  const returned = (await pageQuery(manager, PAGE_UPSERT, [
     key.userId,
     key.accountId,
     key.tenantId,
@@ -154,7 +158,8 @@ export async function writeTransactionPage(
     balances,
     refs,
     orders,
-  ])) as StoredTxRow[];
+  ])) as Array<StoredTxRow | { bank_transaction_id: null }>;
+  const stored = returned.filter((r): r is StoredTxRow => r.bank_transaction_id !== null);
   const result = reconcile({ stored: stored.map(toBankTransaction), windows: [window], fetch: { complete: false, items } });
   return { inserted: result.inserts.length, updated: result.updates.length, unchanged: result.unchanged.length };
 }
