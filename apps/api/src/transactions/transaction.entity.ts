@@ -9,9 +9,12 @@ import { BankAccount } from '../accounts/bank-account.entity';
  */
 @Entity('transactions')
 @Unique(['userId', 'accountId', 'bankTransactionId'])
-// Keyset pagination: WHERE account_id = $1 AND (transaction_date, id) < ($2, $3)
-// ORDER BY transaction_date DESC, id DESC — a backward scan of this ascending B-tree.
-@Index(['accountId', 'transactionDate', 'id'])
+// Keyset pagination: WHERE user_id = $2 AND account_id = $3 AND (transaction_date, id) < ($4, $5)
+// ORDER BY transaction_date DESC, id DESC — a backward scan of this ascending B-tree, whose
+// equality prefix is the primary key's: whatever the statistics say (none yet right after a
+// first sync), this index serves both the filter and the order, so no plan reads the account's
+// rows through the primary key and sorts them. Also the account's latest date and date ranges.
+@Index(['userId', 'accountId', 'transactionDate', 'id'])
 @Check('ck_transactions_kind', `"kind" IN ('booked', 'pending', 'hold', 'scheduled', 'rejected', 'cancelled')`)
 @ForeignKey(() => BankAccount, ['tenantId', 'userId', 'accountId'], ['tenantId', 'userId', 'id'], { onDelete: 'CASCADE' })
 @ForeignKey(() => Transaction, ['userId', 'accountId', 'linkedBookedId'], ['userId', 'accountId', 'id'], { onDelete: 'NO ACTION' })
