@@ -53,7 +53,9 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const logger = options.logger ?? LEVELS.slice(0, LEVELS.indexOf(settingsLevel) + 1);
   const bodyLimit = options.bodyLimitBytes ?? ('settings' in options.settings ? options.settings.settings.bodyLimitBytes : 262_144);
 
-  const adapter = new FastifyAdapter({ bodyLimit, trustProxy: false, return503OnClosing: true });
+  // No Nest middleware is used (hooks, guards and pipes do that work), so @fastify/middie is
+  // not registered: it would otherwise run on every request for nothing.
+  const adapter = new FastifyAdapter({ bodyLimit, trustProxy: false, return503OnClosing: true, skipMiddie: true });
   const routes: RegisteredRoute[] = [];
   adapter.getInstance().addHook('onRoute', (route) => {
     for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push({ method, url: route.url });

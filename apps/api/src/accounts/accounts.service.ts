@@ -2,7 +2,7 @@ import type { Clock } from '@kinko/connector-sdk';
 import { type Language, describeStatus, parseAggregationStatus, sessionStatusView } from '@kinko/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import { types } from 'pg';
-import { DataSource } from 'typeorm';
+import { PreparedSql } from '../database/prepared-sql';
 import { InjectClock } from '../common/clock';
 import { ConsentsService } from '../consents/consents.service';
 import { Consent } from '../connections/consent.entity';
@@ -36,7 +36,7 @@ export class AccountsService {
     private readonly consents: ConsentsService,
     private readonly sync: SyncService,
     @InjectClock() private readonly clock: Clock,
-    private readonly dataSource: DataSource,
+    private readonly sql: PreparedSql,
   ) {}
 
   /**
@@ -53,7 +53,7 @@ export class AccountsService {
     }
     // One statement for the active accounts and their connections (the FK makes every
     // account's connection exist), mapped straight from the rows: no entity hydration.
-    const rows = (await this.dataSource.query(
+    const rows = await this.sql.rows<AccountWithConnectionRow>(
       `SELECT a.id, a.connection_id, a.consent_id, a.iban, a.account_number, a.currency_code, a.holder_info, a.holder_type, a.is_business,
               a.name, a.type, a.type_name, a.provider_type, a.import_date, a.last_sync_date, a.last_transaction_date, a.sync_error,
               a.sync_execution_id, a.sync_status, a.transaction_sync_date, a.transaction_sync_status, a.is_active, a.raw,
@@ -63,7 +63,7 @@ export class AccountsService {
         WHERE a.tenant_id = $1 AND a.user_id = $2 AND a.is_active
         ORDER BY a.created_at, a.id`,
       [scope.tenantId, scope.userId],
-    )) as AccountWithConnectionRow[];
+    );
     return { accounts: await this.views(scope, rows, options.lang), startedSessionIds };
   }
 
@@ -76,13 +76,15 @@ export class AccountsService {
   private async views(scope: UserScope, accounts: readonly AccountWithConnectionRow[], lang: Language): Promise<BankAccountView[]> {
     if (accounts.length === 0) return [];
     const connectionIds = [...new Set(accounts.map((a) => a.connection_id))];
-    const consentRows = ((await this.dataSource.query(
+    const consentRows = (
+      await this.sql.rows<RawConsentRow>(
       `SELECT id, tenant_id, user_id, connection_id, external_id, status, invalidation_reason, previous_status, create_date, expiration_date,
               max_history_days, scope, last_sca_at, updated_at
          FROM consents WHERE tenant_id = $1 AND user_id = $2 AND connection_id = ANY($3::uuid[])
         ORDER BY create_date DESC, id DESC`,
       [scope.tenantId, scope.userId, connectionIds],
-    )) as RawConsentRow[]).map(consentOf);
+      )
+    ).map(consentOf);
     const consents = new Map((await this.consents.evaluate(scope, consentRows)).map((c) => [c.id, c]));
     const newestConsent = new Map<string, Consent>();
     for (const c of consents.values()) if (!newestConsent.has(c.connectionId)) newestConsent.set(c.connectionId, c);
@@ -168,7 +170,7 @@ export class AccountsService {
   // stage instants travel as text and go through pg's own timestamptz parser, so they are
   // the same Dates a direct read gives.
   private async lastSessions(scope: UserScope, connectionIds: readonly string[]): Promise<Map<string, { id: string; status: string; stage: string; syncDate: Date }>> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.sql.rows<RawSessionRow>(
       `WITH last AS (
          SELECT DISTINCT ON (connection_id) id, tenant_id, user_id, connection_id, status, requested_by, parameters, error, created_at, started_at, finished_at
            FROM sync_sessions WHERE tenant_id = $1 AND user_id = $2 AND connection_id = ANY($3::uuid[])
@@ -181,7 +183,7 @@ export class AccountsService {
                  FROM sync_account_results r WHERE r.session_id = last.id AND r.tenant_id = last.tenant_id AND r.user_id = last.user_id) AS account_results
          FROM last`,
       [scope.tenantId, scope.userId, connectionIds],
-    )) as RawSessionRow[];
+    );
     const out = new Map<string, { id: string; status: string; stage: string; syncDate: Date }>();
     for (const r of rows) {
       const row: SessionRow = {

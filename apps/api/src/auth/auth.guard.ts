@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { DataSource } from 'typeorm';
 import { UnauthorizedError } from '../common/errors';
+import { PreparedSql } from '../database/prepared-sql';
 import { ApiKeysService } from './api-keys.service';
 import { AUTH_KIND, type AuthKind } from './auth.decorators';
 import { UserTokensService } from './user-tokens.service';
@@ -24,7 +24,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
     private readonly userTokens: UserTokensService,
-    private readonly dataSource: DataSource,
+    private readonly sql: PreparedSql,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -48,8 +48,8 @@ export class AuthGuard implements CanActivate {
     if (!token) throw new UnauthorizedError('A user token is required (Authorization: Bearer <token>).');
     const verified = await this.userTokens.verify(token);
     // A token outlives nothing: a deleted user's tokens stop working at once.
-    // Plain SQL: this runs on every user request (no query builder, no metadata walk).
-    const exists = (await this.dataSource.query('SELECT 1 FROM users WHERE id = $1 AND tenant_id = $2', [verified.userId, verified.tenantId])) as unknown[];
+    // A prepared statement: this runs on every user request.
+    const exists = await this.sql.rows('SELECT 1 FROM users WHERE id = $1 AND tenant_id = $2', [verified.userId, verified.tenantId]);
     if (exists.length === 0) throw new UnauthorizedError('Invalid or expired user token.');
     request.kinkoPrincipal = { kind: 'user', tenantId: verified.tenantId, userId: verified.userId, tokenId: verified.tokenId };
     return true;

@@ -35,6 +35,18 @@ describe('UserTokensService', () => {
     await expect(tokens.verify(unsigned, now)).rejects.toBeInstanceOf(UnauthorizedError);
   });
 
+  it('refuses a token it verified before once the token has expired, and any altered copy of it', async () => {
+    const tokens = new UserTokensService(new MasterKeyring(k1), settings);
+    const now = new Date('2026-11-21T10:00:00Z');
+    const { token } = await tokens.mint(scope, 60, now);
+    expect(await tokens.verify(token, now)).toMatchObject(scope);
+    expect(await tokens.verify(token, new Date('2026-11-21T10:00:59.999Z'))).toMatchObject(scope);
+    await expect(tokens.verify(token, new Date('2026-11-21T10:01:00Z'))).rejects.toBeInstanceOf(UnauthorizedError);
+    const [h, p] = token.split('.') as [string, string, string];
+    await expect(tokens.verify(`${h}.${p}.${Buffer.alloc(32, 7).toString('base64url')}`, now)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(tokens.verify(`${token}x`, now)).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
   it('keeps verifying tokens signed with a master key being rotated out', async () => {
     const now = new Date();
     const before = await new UserTokensService(new MasterKeyring(k1), settings).mint(scope, 300, now);

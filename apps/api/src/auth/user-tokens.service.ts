@@ -1,6 +1,7 @@
 import { hkdfSync, randomUUID, webcrypto } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { InjectSettings } from '../config/config.module';
 import type { Settings } from '../config/settings';
 import { UnauthorizedError } from '../common/errors';
@@ -35,6 +36,11 @@ export class UserTokensService {
   // HMAC keys imported once per master key for verification: jose would otherwise import
   // the raw bytes into a CryptoKey on every request (a measurable share of its CPU).
   private readonly verifyKeys = new Map<string, Promise<webcrypto.CryptoKey>>();
+  // Tokens already verified, until their expiry: a client sends the same token with every
+  // request, and an HMAC verification through WebCrypto costs more than the rest of the
+  // guard. A token is a deterministic function of its claims and key, so a string that
+  // verified once verifies again until `exp`; the cache only skips recomputing that. Bounded.
+  private readonly verified = new LRUCache<string, { readonly claims: VerifiedUserToken; readonly expiresAtMs: number }>({ max: 10_000 });
 
   constructor(
     @Inject(MASTER_KEYRING) private readonly keyring: MasterKeyring,
@@ -81,6 +87,8 @@ export class UserTokensService {
 
   /** Verifies a token (signature, issuer, audience, expiry); {@link UnauthorizedError} otherwise. */
   async verify(token: string, now: Date = new Date()): Promise<VerifiedUserToken> {
+    const known = this.verified.get(token);
+    if (known && now.getTime() < known.expiresAtMs) return known.claims;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(
@@ -99,6 +107,8 @@ export class UserTokensService {
     if (typeof tenantId !== 'string' || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') {
       throw new UnauthorizedError('Invalid or expired user token.');
     }
-    return { tenantId, userId: payload.sub, tokenId: payload.jti };
+    const claims: VerifiedUserToken = { tenantId, userId: payload.sub, tokenId: payload.jti };
+    if (typeof payload.exp === 'number') this.verified.set(token, { claims, expiresAtMs: payload.exp * 1000 });
+    return claims;
   }
 }

@@ -2,6 +2,7 @@ import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { UnsupportedDatabaseError, kinkoDataSourceOptions, runMigrations } from './data-source';
+import { PreparedSql } from './prepared-sql';
 import { ScopedData } from './scoped-data';
 
 /**
@@ -11,7 +12,7 @@ import { ScopedData } from './scoped-data';
 @Global()
 @Module({})
 export class DatabaseModule {
-  /** Connects to `url`, runs pending migrations, provides `DataSource` and {@link ScopedData}. */
+  /** Connects to `url`, runs pending migrations, provides `DataSource`, {@link ScopedData} and {@link PreparedSql}. */
   static forRoot(url: string): DynamicModule {
     return {
       module: DatabaseModule,
@@ -29,8 +30,8 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [ScopedData],
-      exports: [ScopedData],
+      providers: [ScopedData, PreparedSql],
+      exports: [ScopedData, PreparedSql],
     };
   }
 }

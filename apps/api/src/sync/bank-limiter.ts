@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
+import { statementNamer } from '../database/prepared-sql';
 import { LOCK_SPACE } from './sync-locks';
 import { SYNC_OPTIONS, SYNC_SETTINGS, type SyncModuleOptions, type SyncSettings } from './sync-options';
 
@@ -26,16 +27,8 @@ export interface BankLimiterStats {
   readonly waitedMs: number;
 }
 
-const statementNames = new Map<string, string>();
 /** A stable prepared-statement name per distinct limiter statement text. */
-const statementName = (text: string): string => {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `kinko_bank_limiter_${statementNames.size + 1}`;
-    statementNames.set(text, name);
-  }
-  return name;
-};
+const statementName = statementNamer('kinko_bank_limiter');
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

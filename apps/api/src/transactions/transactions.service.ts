@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { PreparedSql } from '../database/prepared-sql';
 import { NotFoundError, ValidationFailedError } from '../common/errors';
 import type { UserScope } from '../database/scoped-data';
 import { isUuid } from '../database/ids';
@@ -99,18 +99,18 @@ export function decodeCursor(cursor: string): Position {
 
 /**
  * One account's transactions, newest first, keyset-paginated on (transaction_date desc,
- * id desc) — the index (account_id, transaction_date, id) read backwards. A page never
+ * id desc) — the index (user_id, account_id, transaction_date, id) read backwards. A page never
  * repeats or skips a row that existed when the first page was read, whatever is inserted
  * meanwhile (a row inserted before the cursor's position simply appears on no page of this walk).
  */
 @Injectable()
 export class TransactionsService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly sql: PreparedSql) {}
 
   /** A page of the account's transactions; {@link NotFoundError} when the account is not the user's. */
   async page(scope: UserScope, accountId: string, filter: TransactionFilter): Promise<TransactionsPage> {
     // Hot path: plain SQL and direct row mapping (no entity hydration); every statement is scoped to (tenant, user).
-    const owned = (await this.dataSource.query('SELECT 1 FROM bank_accounts WHERE id = $1 AND tenant_id = $2 AND user_id = $3', [accountId, scope.tenantId, scope.userId])) as unknown[];
+    const owned = await this.sql.rows('SELECT 1 FROM bank_accounts WHERE id = $1 AND tenant_id = $2 AND user_id = $3', [accountId, scope.tenantId, scope.userId]);
     if (owned.length === 0) throw new NotFoundError('BankAccount');
     if (filter.from !== undefined && filter.to !== undefined && filter.from > filter.to) {
       throw new ValidationFailedError([{ field: 'from', reason: 'from must not be after to' }]);
@@ -125,13 +125,13 @@ export class TransactionsService {
     if (after) where.push(`(transaction_date, id) < ($${values.push(after.date)}::date, $${values.push(after.id)}::uuid)`);
     const limit = values.push(filter.limit + 1);
     // The text output columns have names of their own, so ORDER BY sorts by the table's columns: the index is read backwards.
-    const raw = (await this.dataSource.query(
+    const raw = await this.sql.rows<RawTransactionRow>(
       `SELECT id, account_id, bank_transaction_id, kind, transaction_date::text AS tx_date, booking_date::text AS booked_on,
           amount_minor::text AS amount, currency_code, description, balance_after_minor::text AS balance_after, bank_reference,
           linked_booked_id, flags
         FROM transactions WHERE ${where.join(' AND ')} ORDER BY transaction_date DESC, id DESC LIMIT $${limit}`,
       values,
-    )) as RawTransactionRow[];
+    );
     const items = raw.slice(0, filter.limit).map(toRow);
     const last = items[items.length - 1];
     return { items, nextCursor: raw.length > filter.limit && last ? encodeCursor({ date: last.transactionDate, id: last.id }) : null };
