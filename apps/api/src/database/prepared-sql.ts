@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Pool, QueryResultRow } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 /** Above this, a statement is logged as slow (TypeORM's `maxQueryExecutionTime` for the app). */
 const SLOW_MS = 2_000;
@@ -23,6 +23,34 @@ export function statementNamer(prefix: string): (text: string) => string {
 
 // One namer for the process: a name always means the same text, whichever pool runs it.
 const readStatementName = statementNamer('kinko_read');
+const writeStatementName = statementNamer('kinko_sql');
+
+/** The pg client under a query runner, or the pool: what runs a named statement. */
+interface PgQueryable {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+// TypeORM's postgres driver keeps its pg Pool as `master` once the data source is initialised.
+function poolOf(dataSource: DataSource): Pool {
+  const pool = (dataSource.driver as unknown as { master?: Pool }).master;
+  if (!pool) throw new Error('the data source is not initialised (no pg pool)');
+  return pool;
+}
+
+/**
+ * Runs `text` as a named prepared statement where `manager` runs its statements: on the
+ * transaction's own pg client inside `dataSource.transaction(…)`, else on the pool. For the
+ * sync engine's statements that run many times per session (page writes, stage counts,
+ * session and account state): each pooled connection parses and plans them once instead of
+ * on every call. `text` must come from a bounded set (see {@link PreparedSql}). Errors are
+ * pg's own (not wrapped in TypeORM's QueryFailedError).
+ */
+export async function preparedQuery<R = unknown>(manager: EntityManager, text: string, values: readonly unknown[]): Promise<R[]> {
+  const runner = manager.queryRunner;
+  const target: PgQueryable =
+    runner && !runner.isReleased ? ((await runner.connect()) as PgQueryable) : (poolOf(manager.connection) as unknown as PgQueryable);
+  return (await target.query({ name: writeStatementName(text), text, values: [...values] })).rows as R[];
+}
 
 /**
  * The hot read paths (every user request: the token's user check, the account listing, a
@@ -43,16 +71,9 @@ export class PreparedSql {
   /** The rows of `text` run with `values` (bound parameters, never interpolated). */
   async rows<R extends QueryResultRow>(text: string, values: readonly unknown[]): Promise<R[]> {
     const started = performance.now();
-    const result = await this.pool().query<R>({ name: readStatementName(text), text, values: [...values] });
+    const result = await poolOf(this.dataSource).query<R>({ name: readStatementName(text), text, values: [...values] });
     const elapsed = performance.now() - started;
     if (elapsed > SLOW_MS) this.logger.warn(`slow query (${Math.round(elapsed)} ms): ${text}`);
     return result.rows;
-  }
-
-  // TypeORM's postgres driver keeps its pg Pool as `master` once the data source is initialised.
-  private pool(): Pool {
-    const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
-    if (!pool) throw new Error('the data source is not initialised (no pg pool)');
-    return pool;
   }
 }

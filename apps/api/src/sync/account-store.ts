@@ -1,6 +1,7 @@
 import type { Account } from '@kinko/connector-sdk';
 import type { AccountSyncState, SyncError } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared-sql';
 import { newId } from '../database/ids';
 
 /** A stored account of a connection, with its sync state in the domain's shape. */
@@ -55,7 +56,7 @@ export async function accountsOfConnection(manager: EntityManager, scope: { tena
 
 /** Writes an account's sync state (as the domain computed it). */
 export async function saveAccountState(manager: EntityManager, scope: { tenantId: string; userId: string }, accountId: string, state: AccountSyncState): Promise<void> {
-  await manager.query(
+  await preparedQuery(manager, 
     `UPDATE bank_accounts SET sync_status = $4, transaction_sync_status = $5, last_sync_date = $6, transaction_sync_date = $7,
         sync_error = $8::jsonb, sync_execution_id = $9, is_active = $10, updated_at = now()
       WHERE id = $1 AND tenant_id = $2 AND user_id = $3`,
@@ -133,7 +134,7 @@ export async function upsertAccounts(
 
 /** Sets the account's `lastTransactionDate` from what is stored. */
 export async function refreshLastTransactionDate(manager: EntityManager, scope: { tenantId: string; userId: string }, accountId: string): Promise<void> {
-  await manager.query(
+  await preparedQuery(manager, 
     `UPDATE bank_accounts SET last_transaction_date = (SELECT max(transaction_date) FROM transactions WHERE user_id = $3 AND account_id = $1)
       WHERE id = $1 AND tenant_id = $2 AND user_id = $3`,
     [accountId, scope.tenantId, scope.userId],

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { type AggregationStatus, type StatusEvent, aggregationStatusGroup, nextAggregationStatus, parseAggregationStatus } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared-sql';
 
 const logger = new Logger('ConnectionStatus');
 
@@ -32,7 +33,7 @@ export async function moveConnection(
   event: StatusEvent,
   now: Date,
 ): Promise<AggregationStatus> {
-  const rows = (await manager.query(`SELECT aggregation_status FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR UPDATE`, [
+  const rows = (await preparedQuery(manager, `SELECT aggregation_status FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR UPDATE`, [
     ids.connectionId,
     ids.tenantId,
     ids.userId,
@@ -45,13 +46,13 @@ export async function moveConnection(
   }
   const to = next.success;
   if (to === from) return from;
-  await manager.query(
+  await preparedQuery(manager, 
     `UPDATE connections SET aggregation_status = $4, aggregation_status_changed_at = $5,
         last_success_at = CASE WHEN $4 = 'success' THEN $5 ELSE last_success_at END, updated_at = now()
       WHERE id = $1 AND tenant_id = $2 AND user_id = $3`,
     [ids.connectionId, ids.tenantId, ids.userId, to, now],
   );
-  await manager.query(
+  await preparedQuery(manager, 
     `INSERT INTO connection_status_history (tenant_id, user_id, connection_id, previous_status, status, changed_at, session_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [ids.tenantId, ids.userId, ids.connectionId, from, to, now, ids.sessionId],
   );

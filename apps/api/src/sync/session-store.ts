@@ -13,6 +13,7 @@ import {
   zeroCounts,
 } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared-sql';
 
 /** A stored session row (the columns the engine and the views read). */
 export interface SessionRow {
@@ -135,13 +136,13 @@ export async function saveSessionMove(manager: EntityManager, row: Pick<SessionR
   for (const s of after.stages) {
     const old = before.stages.find((b) => b.stage === s.stage);
     if (old && old.status === s.status && old.startedAt === s.startedAt && old.endedAt === s.endedAt && old.failure === s.failure) continue;
-    await manager.query(
+    await preparedQuery(manager, 
       `UPDATE sync_stages SET status = $4, started_at = $5, finished_at = $6, error = $7::jsonb WHERE session_id = $1 AND stage = $2 AND tenant_id = $3`,
       [row.id, s.stage, row.tenantId, s.status, s.startedAt, s.endedAt, s.failure === null ? null : JSON.stringify(s.failure)],
     );
   }
   const finished = after.stages.find((s) => s.stage === 'finished');
-  await manager.query(
+  await preparedQuery(manager, 
     `UPDATE sync_sessions SET status = $3, started_at = COALESCE(started_at, $4), finished_at = $5 WHERE id = $1 AND tenant_id = $2`,
     [row.id, row.tenantId, sessionStatus(after), after.stages.find((s) => s.status !== 'pending')?.startedAt ?? null, finished?.status === 'completed' ? finished.endedAt : null],
   );
@@ -149,7 +150,7 @@ export async function saveSessionMove(manager: EntityManager, row: Pick<SessionR
 
 /** Adds to one stage's stored counts (atomic in SQL: safe with concurrent page commits). */
 export async function addStageCounts(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId'>, stage: StageName, delta: Partial<StageCounts>): Promise<void> {
-  await manager.query(
+  await preparedQuery(manager, 
     `UPDATE sync_stages SET counts = jsonb_build_object(
         'requestsMade', COALESCE((counts->>'requestsMade')::int, 0) + $4,
         'itemsFetched', COALESCE((counts->>'itemsFetched')::int, 0) + $5,

@@ -51,6 +51,7 @@ import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import { FatalSyncError, RetryableSyncError, dispositionOf, internalFailure } from './sync-failures';
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import type { SyncJobData } from './sync-queue';
+import { preparedQuery } from '../database/prepared-sql';
 import { type CompletedKindFetch, completeReconciliation, deriveDailyBalances, writeBankBalances, writeTransactionPage } from './transaction-writer';
 
 /** A stored window (JSON) of one kind. */
@@ -431,7 +432,8 @@ export class SyncEngine {
     if (stored) return Object.freeze({ ...stored });
     const manifest = run.manifest;
     const dateField = manifest.dateFieldByKind[kind] ?? 'transactionDate';
-    const latest = (await this.dataSource.query(
+    const latest = (await preparedQuery(
+      this.dataSource.manager,
       `SELECT max(${dateField === 'bookingDate' ? 'booking_date' : 'transaction_date'})::text AS latest FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind = $3`,
       [run.row.userId, entry.account.id, kind],
     )) as Array<{ latest: string | null }>;
@@ -718,7 +720,7 @@ export class SyncEngine {
 
   private async saveAccount(m: EntityManager, run: SessionRun, entry: AccountRun): Promise<void> {
     const outcome = JSON.stringify({ progress: entry.progress, results: entry.results });
-    await m.query(
+    await preparedQuery(m, 
       `INSERT INTO sync_account_results (session_id, account_id, tenant_id, user_id, outcome, recorded_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6)
         ON CONFLICT (session_id, account_id) DO UPDATE SET outcome = EXCLUDED.outcome`,
       [run.row.id, entry.account.id, run.row.tenantId, run.row.userId, outcome, this.clock.now()],

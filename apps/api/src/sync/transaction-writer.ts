@@ -11,6 +11,7 @@ import {
 } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { newId } from '../database/ids';
+import { preparedQuery } from '../database/prepared-sql';
 
 /** Whose rows: the account (and its owner, for the scoped keys). */
 export interface AccountKey {
@@ -73,25 +74,6 @@ const PAGE_UPSERT = `INSERT INTO transactions (user_id, account_id, id, tenant_i
     last_fetched_at = EXCLUDED.last_fetched_at, bank_order = EXCLUDED.bank_order
   RETURNING ${OLD_TX_COLUMNS}`;
 
-/** The pg client under a transaction's query runner, when there is one (named prepared statements). */
-interface PgClientLike {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
-/**
- * Runs the page statement as a named prepared statement on the transaction's own pg client
- * (parsed and planned once per connection, not per page); through TypeORM when the manager
- * has no query runner of its own.
- */
-async function pageQuery(manager: EntityManager, text: string, values: unknown[]): Promise<unknown[]> {
-  const runner = manager.queryRunner;
-  if (runner && !runner.isReleased && runner.isTransactionActive) {
-    const client = (await runner.connect()) as PgClientLike | undefined;
-    if (client && typeof client.query === 'function') return (await client.query({ name: 'kinko_transaction_page', text, values })).rows;
-  }
-  return (await manager.query(text, values)) as unknown[];
-}
-
 /**
  * Writes one page of fetched transactions in ONE statement (a named prepared statement):
  * every fetched row is written by a multi-row `INSERT … ON CONFLICT (user_id, account_id,
@@ -142,7 +124,7 @@ export async function writeTransactionPage(
   }
   // One statement, one round trip: every fetched row is upserted, and the stored versions of
   // the rows that existed (as they were before this statement) come back for reconcile.
-  const returned = (await pageQuery(manager, PAGE_UPSERT, [
+  const returned = (await preparedQuery(manager, PAGE_UPSERT, [
     key.userId,
     key.accountId,
     key.tenantId,
@@ -195,7 +177,7 @@ export async function completeReconciliation(
   const deletableKinds = [...fetched.keys()].filter((k) => k !== 'booked' && deleteIfNotFetched.has(k));
   if (deletableKinds.length === 0) return { deleted: 0, linked: 0, ambiguous: 0 };
   // Rows already linked to their booked successor are history: settled, never deleted.
-  const pendingRows = (await manager.query(
+  const pendingRows = (await preparedQuery(manager, 
     `SELECT ${TX_COLUMNS}, last_fetched_at FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind = ANY($3::text[]) AND linked_booked_id IS NULL`,
     [key.userId, key.accountId, deletableKinds],
   )) as Array<StoredTxRow & { last_fetched_at: Date }>;
@@ -263,13 +245,13 @@ const shift = (date: string, days: number): string => new Date(Date.parse(`${dat
  * one multi-row upsert as `derived`; a balance the bank reported (`bank`) is kept.
  */
 export async function deriveDailyBalances(manager: EntityManager, key: AccountKey, range: { from: CalendarDate; to: CalendarDate }, currency: string): Promise<number> {
-  const perDay = (await manager.query(
+  const perDay = (await preparedQuery(manager, 
     `SELECT DISTINCT ON (transaction_date) ${TX_COLUMNS} FROM transactions
       WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND transaction_date BETWEEN $3 AND $4
       ORDER BY transaction_date, last_fetched_at DESC, bank_order DESC`,
     [key.userId, key.accountId, range.from, range.to],
   )) as StoredTxRow[];
-  const before = (await manager.query(
+  const before = (await preparedQuery(manager, 
     `SELECT ${TX_COLUMNS} FROM transactions
       WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND transaction_date < $3
       ORDER BY transaction_date DESC, last_fetched_at DESC, bank_order DESC LIMIT 1`,
@@ -279,7 +261,7 @@ export async function deriveDailyBalances(manager: EntityManager, key: AccountKe
     (d) => d.balanceMinor !== null,
   );
   if (series.length === 0) return 0;
-  await manager.query(
+  await preparedQuery(manager, 
     `INSERT INTO daily_balances (account_id, date, tenant_id, user_id, balance_minor, currency_code, source)
       SELECT $1, d.date, $2, $3, d.balance, $4, 'derived' FROM UNNEST($5::date[], $6::bigint[]) AS d(date, balance)
       ON CONFLICT (account_id, date) DO UPDATE SET balance_minor = EXCLUDED.balance_minor, currency_code = EXCLUDED.currency_code, updated_at = now()
@@ -294,7 +276,7 @@ export async function writeBankBalances(manager: EntityManager, key: AccountKey,
   if (balances.length === 0) return 0;
   const byDate = new Map(balances.map((b) => [b.date, b]));
   const rows = [...byDate.values()];
-  await manager.query(
+  await preparedQuery(manager, 
     `INSERT INTO daily_balances (account_id, date, tenant_id, user_id, balance_minor, currency_code, source)
       SELECT $1, d.date, $2, $3, d.balance, d.currency, 'bank' FROM UNNEST($4::date[], $5::bigint[], $6::text[]) AS d(date, balance, currency)
       ON CONFLICT (account_id, date) DO UPDATE SET balance_minor = EXCLUDED.balance_minor, currency_code = EXCLUDED.currency_code, source = 'bank', updated_at = now()`,
