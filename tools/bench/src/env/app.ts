@@ -234,6 +234,17 @@ function newestFile(dir: string, ext: string): { file: string; mtimeMs: number }
 }
 
 /**
+ * The Node flags of the app's `worker` script (`node [flags] dist/main.js worker` in its
+ * package.json), e.g. its heap budget: the bench starts workers exactly as that script does.
+ */
+export function workerNodeFlags(script: string | undefined): string[] {
+  if (script === undefined) throw new Error("the app's package.json has no `worker` script");
+  const m = /^node((?:\s+--\S+)*)\s+dist\/main\.js\s+worker$/.exec(script.trim());
+  if (!m) throw new Error(`the app's worker script is not \`node [--flags] dist/main.js worker\`: ${script}`);
+  return (m[1] ?? '').trim().split(/\s+/).filter((f) => f !== '');
+}
+
+/**
  * The application under test: the BUILT app (`apps/api/dist`, what `pnpm start` runs),
  * run as child processes — the bench never imports app code (nothing imports apps/*).
  * Child processes get the bench's own Node flags, so a bench run from sources
@@ -299,9 +310,9 @@ export class AppUnderTest {
     };
   }
 
-  private spawn(script: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): ChildProcess {
+  private spawn(script: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string, nodeFlags: readonly string[] = []): ChildProcess {
     fs.mkdirSync(cwd, { recursive: true });
-    return spawn(process.execPath, [...childExecArgv(), script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    return spawn(process.execPath, [...childExecArgv(), ...nodeFlags, script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   /** Runs a CLI command of the app to completion; its stdout, or an error with its output. */
@@ -336,9 +347,15 @@ export class AppUnderTest {
     }
   }
 
-  /** Starts `worker` (sync worker only, no HTTP) and waits until it takes jobs. */
+  /** The Node flags the app's `worker` script gives the worker ({@link workerNodeFlags}). */
+  get workerFlags(): string[] {
+    const manifest = JSON.parse(fs.readFileSync(path.join(this.root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    return workerNodeFlags(manifest.scripts?.['worker']);
+  }
+
+  /** Starts `worker` (sync worker only, no HTTP) as the app's `worker` script does, and waits until it takes jobs. */
   async worker(config: AppConfig, env: Readonly<Record<string, string>> = {}): Promise<AppProcess> {
-    const child = this.spawn(this.main, ['worker'], this.env(config, env), config.dataDir);
+    const child = this.spawn(this.main, ['worker'], this.env(config, env), config.dataDir, this.workerFlags);
     const proc = new AppProcess(child, 'kinko worker');
     try {
       await proc.waitFor(/worker is running/i, 120_000);

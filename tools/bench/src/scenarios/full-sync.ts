@@ -32,7 +32,7 @@ export const fullSyncScenario: Scenario<FullSyncState> = {
   title: 'Full sync through the API and the workers',
   method: [
     'Setup per run: a fresh database; the app as `serve` with KINKO_WORKER=false; every user created through the tenant API and connected through the redirect flow (POST /api/v2/connect/{bankId}, the login form of the sandbox bank, the callback) with no latency, which queues each connection\'s first sync session (full history, SCA just performed).',
-    'Measured: the sandbox latency is set, its request log cleared, and one `worker` process (the app\'s default sync settings and the connector\'s limiter) is started. Wall time = first session start to last session finish, as sync_sessions records them. Every session must complete and every transaction must be stored, or the run fails.',
+    'Measured: the sandbox latency is set, its request log cleared, and one `worker` process is started as the app\'s `worker` script starts it (its Node flags; the app\'s default sync settings and the connector\'s limiter). Wall time = first session start to last session finish, as sync_sessions records them. Every session must complete and every transaction must be stored, or the run fails.',
     `Floor = max(network floor = requests the sandbox logged × latency ÷ ${ALLOWED_CONCURRENCY} (the connector manifest's maxConcurrency); ingest floor = rows stored ÷ the raw COPY rate of exactly those rows into an identical table, measured right after in the same run).`,
   ],
   parameters: (s) => ({

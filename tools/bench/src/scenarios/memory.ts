@@ -20,7 +20,7 @@ export const memoryScenario: Scenario<MemoryState> = {
   id: 'memory',
   title: 'Worker memory vs history size',
   method: [
-    'Per run and size: a user with one account of that many transactions (sandbox, no latency) is connected through the API (`serve` with KINKO_WORKER=false), which queues its first sync (the whole history); then one `worker` process is started, runs that session alone, and is stopped.',
+    'Per run and size: a user with one account of that many transactions (sandbox, no latency) is connected through the API (`serve` with KINKO_WORKER=false), which queues its first sync (the whole history); then one `worker` process is started as the app\'s `worker` script starts it (`node [its Node flags, e.g. the heap budget] dist/main.js worker`, apps/api/package.json), runs that session alone, and is stopped.',
     "Peak RSS = the worker's VmHWM (/proc/<pid>/status) read when its session has finished, before it is stopped; VmRSS is also sampled every 100 ms (details). The floor is the same figure for the small account, measured in the same run by a process started the same way.",
   ],
   parameters: (s) => ({ smallAccountTransactions: s.memory.small, largeAccountTransactions: s.memory.large, historyDays: s.memory.historyDays }),
