@@ -184,7 +184,12 @@ export const fullSyncScenario: Scenario<FullSyncState> = {
     ];
     const cpuNote = cpuBudgetNote(d, wall);
     if (cpuNote) notes.push(cpuNote);
-    if (sessionBound >= 0.8 * wall)
+    const cpuBound = cpuBoundShare(d, wall) >= 0.8;
+    if (cpuBound)
+      notes.push(
+        `Reading: the sync is CPU-bound on this machine — the work of the worker, the sandbox and PostgreSQL fills the cores for ${(100 * cpuBoundShare(d, wall)).toFixed(0)}% of the wall time, so more sessions or workers at once cannot make it faster here, only less CPU per row. PostgreSQL's share is the largest: besides the rows (what COPY does) it runs each session's bookkeeping (session and stage rows, account state, limiter, queue) and writes the derived daily balances (one row per account and day of the window). The floor counts none of this, and no CPU for the bank or the worker: ${cpuVerdict(d, f.target.threshold)}`,
+      );
+    else if (sessionBound >= 0.8 * wall)
       notes.push(
         `Reading: wall ≈ sessions × mean session time ÷ sessions at once (${int(sessions)} × ${meanSession.toFixed(2)} s ÷ ${peak} = ${sessionBound.toFixed(0)} s of ${wall.toFixed(0)} s). The sync is bound by how many sessions one worker runs at once (${peak}) and how long each one's chain of dependent steps takes (auth → accounts → balances → pages of transactions, each request ${ctxLatency(d)} plus one write transaction per page), not by the connector's ${ALLOWED_CONCURRENCY} requests in flight: more sessions at once (worker concurrency, or more worker processes) is what would move it toward the floor.`,
       );
@@ -193,6 +198,29 @@ export const fullSyncScenario: Scenario<FullSyncState> = {
     return notes;
   },
 };
+
+/**
+ * Whether the target can be met on these cores, from the CPU the worker and the sandbox need
+ * and PostgreSQL at COPY speed (its least possible CPU for the rows alone).
+ */
+function cpuVerdict(d: Readonly<Record<string, number>>, threshold: number): string {
+  const cores = d['cores'] ?? 0;
+  const floor = Math.max(d['networkFloorS'] ?? 0, d['ingestFloorS'] ?? 0);
+  const others = (d['workerCpuS'] ?? 0) + (d['sandboxCpuS'] ?? 0);
+  const atCopySpeed = (others + (d['ingestFloorS'] ?? 0)) / Math.max(cores, 1);
+  if (atCopySpeed > threshold * floor)
+    return `even with PostgreSQL at COPY speed the cores need ${(atCopySpeed / Math.max(floor, 1e-9)).toFixed(2)}× the floor, above the ${threshold}× target — out of reach on ${cores} cores unless the worker's CPU per row falls too.`;
+  const budget = threshold * floor * cores - others;
+  return `meeting ${threshold}× needs PostgreSQL's CPU for the whole sync down to about ${budget.toFixed(0)} CPU-s (it used ${(d['postgresCpuS'] ?? 0).toFixed(0)}).`;
+}
+
+/** The share of the wall time the measured CPU work fills on all cores (0 when PostgreSQL's CPU is unknown). */
+function cpuBoundShare(d: Readonly<Record<string, number>>, wall: number): number {
+  const postgres = d['postgresCpuS'];
+  const cores = d['cores'] ?? 0;
+  if (postgres === undefined || cores < 1 || wall <= 0) return 0;
+  return ((d['workerCpuS'] ?? 0) + (d['sandboxCpuS'] ?? 0) + postgres) / cores / wall;
+}
 
 /**
  * What the CPU time says (when PostgreSQL's CPU was measured): the work of the worker, the
