@@ -8,7 +8,7 @@ import { ConsentsService } from '../consents/consents.service';
 import { Consent } from '../connections/consent.entity';
 import { BankDirectory } from '../connectors/bank-directory';
 import { ScopedData, type UserScope } from '../database/scoped-data';
-import { type AccountResultRowDb, type SessionRow, type StageRowDb, domainSessionOf } from '../sync/session-store';
+import { type AccountResultRowDb, type SessionDbRow, type StageRowDb, domainSessionOf, sessionRowOf } from '../sync/session-store';
 import { SyncService } from '../sync/sync.service';
 import type { BankAccountView, LastSessionView } from './bank-account.dto';
 import { type AccountSyncError, BankAccount } from './bank-account.entity';
@@ -186,19 +186,7 @@ export class AccountsService {
     );
     const out = new Map<string, { id: string; status: string; stage: string; syncDate: Date }>();
     for (const r of rows) {
-      const row: SessionRow = {
-        id: r.id,
-        tenantId: r.tenant_id,
-        userId: r.user_id,
-        connectionId: r.connection_id,
-        status: r.status,
-        requestedBy: r.requested_by,
-        parameters: r.parameters ?? {},
-        error: r.error ?? null,
-        createdAt: r.created_at,
-        startedAt: r.started_at ?? null,
-        finishedAt: r.finished_at ?? null,
-      };
+      const row = sessionRowOf(r);
       const stageRows: StageRowDb[] = (r.stages ?? []).map((st) => ({ ...st, started_at: instantOf(st.started_at), finished_at: instantOf(st.finished_at) }));
       const status = sessionStatusView(domainSessionOf(row, stageRows, r.account_results ?? []));
       out.set(row.connectionId, { id: row.id, status: status.status, stage: status.stage, syncDate: status.finishedAt ?? row.startedAt ?? row.createdAt });
@@ -211,18 +199,7 @@ export class AccountsService {
 const parseInstant = types.getTypeParser(1184, 'text') as (value: string) => Date;
 const instantOf = (text: string | null): Date | null => (text === null ? null : parseInstant(text));
 
-interface RawSessionRow {
-  id: string;
-  tenant_id: string;
-  user_id: string;
-  connection_id: string;
-  status: string;
-  requested_by: string;
-  parameters: Record<string, unknown> | null;
-  error: Record<string, unknown> | null;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
+interface RawSessionRow extends SessionDbRow {
   stages: Array<Omit<StageRowDb, 'started_at' | 'finished_at'> & { started_at: string | null; finished_at: string | null }> | null;
   account_results: AccountResultRowDb[] | null;
 }

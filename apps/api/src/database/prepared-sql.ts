@@ -22,8 +22,7 @@ export function statementNamer(prefix: string): (text: string) => string {
 }
 
 // One namer for the process: a name always means the same text, whichever pool runs it.
-const readStatementName = statementNamer('kinko_read');
-const writeStatementName = statementNamer('kinko_sql');
+const statementName = statementNamer('kinko_sql');
 
 /** The pg client under a query runner, or the pool: what runs a named statement. */
 interface PgQueryable {
@@ -49,7 +48,7 @@ export async function preparedQuery<R = unknown>(manager: EntityManager, text: s
   const runner = manager.queryRunner;
   const target: PgQueryable =
     runner && !runner.isReleased ? ((await runner.connect()) as PgQueryable) : (poolOf(manager.connection) as unknown as PgQueryable);
-  return (await target.query({ name: writeStatementName(text), text, values: [...values] })).rows as R[];
+  return (await target.query({ name: statementName(text), text, values: [...values] })).rows as R[];
 }
 
 /**
@@ -71,9 +70,9 @@ export class PreparedSql {
   /** The rows of `text` run with `values` (bound parameters, never interpolated). */
   async rows<R extends QueryResultRow>(text: string, values: readonly unknown[]): Promise<R[]> {
     const started = performance.now();
-    const result = await poolOf(this.dataSource).query<R>({ name: readStatementName(text), text, values: [...values] });
+    const rows = await preparedQuery<R>(this.dataSource.manager, text, values);
     const elapsed = performance.now() - started;
     if (elapsed > SLOW_MS) this.logger.warn(`slow query (${Math.round(elapsed)} ms): ${text}`);
-    return result.rows;
+    return rows;
   }
 }

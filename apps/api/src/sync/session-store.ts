@@ -50,31 +50,47 @@ const countsOf = (c: Partial<StageCounts> | null): StageCounts => ({
   errors: c?.errors ?? zeroCounts.errors,
 });
 
+/** A `sync_sessions` row as pg returns it (the columns {@link SessionRow} needs). */
+export interface SessionDbRow {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  connection_id: string;
+  status: string;
+  requested_by: string;
+  parameters: Record<string, unknown> | null;
+  error: Record<string, unknown> | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+/** The session row from its database row. */
+export const sessionRowOf = (r: SessionDbRow): SessionRow => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  userId: r.user_id,
+  connectionId: r.connection_id,
+  status: r.status,
+  requestedBy: r.requested_by,
+  parameters: r.parameters ?? {},
+  error: r.error ?? null,
+  createdAt: r.created_at,
+  startedAt: r.started_at ?? null,
+  finishedAt: r.finished_at ?? null,
+});
+
 /** Reads one session of a user (null when it is not theirs or does not exist). */
 export async function findSessionRow(manager: EntityManager, scope: { tenantId: string; userId: string }, sessionId: string, lock = false): Promise<SessionRow | null> {
   const rows = (await manager.query(
     `SELECT id, tenant_id, user_id, connection_id, status, requested_by, parameters, error, created_at, started_at, finished_at
        FROM sync_sessions WHERE id = $1 AND tenant_id = $2 AND user_id = $3${lock ? ' FOR UPDATE' : ''}`,
     [sessionId, scope.tenantId, scope.userId],
-  )) as Array<Record<string, unknown>>;
+  )) as SessionDbRow[];
   const r = rows[0];
-  if (!r) return null;
-  return {
-    id: r['id'] as string,
-    tenantId: r['tenant_id'] as string,
-    userId: r['user_id'] as string,
-    connectionId: r['connection_id'] as string,
-    status: r['status'] as string,
-    requestedBy: r['requested_by'] as string,
-    parameters: (r['parameters'] as Record<string, unknown>) ?? {},
-    error: (r['error'] as Record<string, unknown> | null) ?? null,
-    createdAt: r['created_at'] as Date,
-    startedAt: (r['started_at'] as Date | null) ?? null,
-    finishedAt: (r['finished_at'] as Date | null) ?? null,
-  };
+  return r ? sessionRowOf(r) : null;
 }
 
-/** Builds the domain session from its stored stage rows and per-account results. */
 export async function loadDomainSession(manager: EntityManager, row: SessionRow): Promise<DomainSession> {
   const stageRows = (await manager.query(
     `SELECT stage, status, counts, started_at, finished_at, error FROM sync_stages WHERE session_id = $1 AND tenant_id = $2 AND user_id = $3`,

@@ -199,15 +199,22 @@ export const fullSyncScenario: Scenario<FullSyncState> = {
   },
 };
 
+/** The run's floor: the larger of the network and ingest floors. */
+const floorOf = (d: Readonly<Record<string, number>>): number => Math.max(d['networkFloorS'] ?? 0, d['ingestFloorS'] ?? 0);
+
+/** The least wall time the cores allow with PostgreSQL at COPY speed (its CPU = the ingest floor). */
+const wallAtCopySpeed = (d: Readonly<Record<string, number>>): number =>
+  ((d['workerCpuS'] ?? 0) + (d['sandboxCpuS'] ?? 0) + (d['ingestFloorS'] ?? 0)) / Math.max(d['cores'] ?? 0, 1);
+
 /**
  * Whether the target can be met on these cores, from the CPU the worker and the sandbox need
  * and PostgreSQL at COPY speed (its least possible CPU for the rows alone).
  */
 function cpuVerdict(d: Readonly<Record<string, number>>, threshold: number): string {
   const cores = d['cores'] ?? 0;
-  const floor = Math.max(d['networkFloorS'] ?? 0, d['ingestFloorS'] ?? 0);
+  const floor = floorOf(d);
   const others = (d['workerCpuS'] ?? 0) + (d['sandboxCpuS'] ?? 0);
-  const atCopySpeed = (others + (d['ingestFloorS'] ?? 0)) / Math.max(cores, 1);
+  const atCopySpeed = wallAtCopySpeed(d);
   if (atCopySpeed > threshold * floor)
     return `even with PostgreSQL at COPY speed the cores need ${(atCopySpeed / Math.max(floor, 1e-9)).toFixed(2)}× the floor, above the ${threshold}× target — out of reach on ${cores} cores unless the worker's CPU per row falls too.`;
   const budget = threshold * floor * cores - others;
@@ -236,8 +243,8 @@ function cpuBudgetNote(d: Readonly<Record<string, number>>, wall: number): strin
   const sandbox = d['sandboxCpuS'] ?? 0;
   const total = worker + sandbox + postgres;
   const rows = d['rows'] ?? 0;
-  const floor = Math.max(d['networkFloorS'] ?? 0, d['ingestFloorS'] ?? 0);
-  const atCopySpeed = (worker + sandbox + (d['ingestFloorS'] ?? 0)) / cores;
+  const floor = floorOf(d);
+  const atCopySpeed = wallAtCopySpeed(d);
   return (
     `CPU budget: worker ${worker.toFixed(1)} + sandbox ${sandbox.toFixed(1)} + PostgreSQL ${postgres.toFixed(1)} = ${total.toFixed(1)} CPU-s ` +
     `(worker ${((1e6 * worker) / Math.max(rows, 1)).toFixed(0)} µs and PostgreSQL ${((1e6 * postgres) / Math.max(rows, 1)).toFixed(0)} µs per row), ` +
