@@ -37,9 +37,9 @@ export default tseslint.config(
           patterns: [
             {
               // Everything but effect (and relative files inside the package) is forbidden.
-              // Allowed in tests: effect, fast-check, @jest/globals, node: built-ins (to read
-              // the seed files), ./x and ../x (not ../../x).
-              regex: '^(?!(effect|fast-check|@jest/globals)(/|$)|node:|\\./|\\.\\./(?!\\.\\./))',
+              // Allowed in tests: effect, fast-check, @jest/globals, node: built-ins, ./x and
+              // ../x (not ../../x), and the workspace's reader of ../shared (tools/jest/shared-files).
+              regex: '^(?!(effect|fast-check|@jest/globals)(/|$)|node:|\\./|\\.\\./(?!\\.\\./)|(\\.\\./)+tools/jest/shared-files$)',
               message: '@kinko/domain imports only effect (tests may also use fast-check and node: built-ins).',
             },
           ],

@@ -1,15 +1,11 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { describeWithSharedFile } from '../../../tools/jest/shared-files';
 import { knownAggregationStatuses, statusLabels } from '../src';
 
 // The Japanese labels must be the seed's own wording. The seed lists each status as one
 // row "<status><meaning><label>"; the row runs until the next status begins.
-const seedFile = path.resolve(__dirname, '../../../../shared/seeds/aggregation-status.ja.txt');
-const haveSeed = fs.existsSync(seedFile);
-
-(haveSeed ? describe : describe.skip)('Japanese labels against the seed file itself', () => {
+describeWithSharedFile('seeds/aggregation-status.ja.txt', 'Japanese labels against the seed file itself', (seedFile) => {
   // The tables begin after the first header row; the prose before it mentions statuses too.
-  const text = haveSeed ? fs.readFileSync(seedFile, 'utf8') : '';
+  const text = seedFile.text();
   const seed = text.slice(Math.max(0, text.indexOf('Aggregation Status')));
   // Longest first, so "auth.creds.invalid" is not found inside "auth.creds.otp.invalid".
   const rowStarts = knownAggregationStatuses
@@ -25,8 +21,3 @@ const haveSeed = fs.existsSync(seedFile);
   });
 });
 
-if (!haveSeed) {
-  it('SKIPPED: ../shared/seeds is absent beside the repository, so labels were checked only against the table', () => {
-    console.warn(`seed file not found at ${seedFile}`);
-  });
-}
