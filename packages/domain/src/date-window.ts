@@ -12,6 +12,11 @@ export interface HistoryLimits {
   readonly overlapDays: number;
   /** Which date the bank filters each kind by; unlisted kinds use `transactionDate` (the seed's rule for booked). */
   readonly dateFields?: Partial<Record<TransactionKind, DateField>>;
+  /**
+   * Days after today a kind's window reaches (0 when unlisted): scheduled payments are dated
+   * on their future execution day, so their window must look ahead to list them at all.
+   */
+  readonly horizonDays?: Partial<Record<TransactionKind, number>>;
 }
 
 /** The seed's limits: 90 days unattended, the consent maximum of 1460 days, 4 days of overlap. */
@@ -99,8 +104,9 @@ export function consentHistoryStart(today: CalendarDate, consent: ConsentHistory
  *   `today − unattendedHistoryDays` without daysBack (daysBack 200 → 90, 20 → 20);
  * - data fetched → `latestFetched − overlapDays` (always 4 days of overlap; daysBack no longer matters).
  * Then the limits win: never before the consent's history start, never beyond the bank's
- * maximum, and without SCA never beyond the unattended limit. `to` is today; `from` never
- * passes `to`. Throws RangeError for out-of-range day counts (a configuration bug).
+ * maximum, and without SCA never beyond the unattended limit. `to` is today, or today plus
+ * the kind's `horizonDays` (scheduled payments); `from` never passes today. Throws RangeError
+ * for out-of-range day counts (a configuration bug).
  */
 export function dateWindow(request: DateWindowRequest): DateWindow {
   const { today, limits, consent, daysBack, latestFetched, scaJustPerformed, kind } = request;
@@ -109,6 +115,8 @@ export function dateWindow(request: DateWindowRequest): DateWindow {
   requireDays('limits.unattendedHistoryDays', limits.unattendedHistoryDays, 0, Number.MAX_SAFE_INTEGER);
   requireDays('limits.overlapDays', limits.overlapDays, 0, Number.MAX_SAFE_INTEGER);
   if (daysBack !== null) requireDays('daysBack', daysBack, 0, Number.MAX_SAFE_INTEGER);
+  const horizon = limits.horizonDays?.[kind] ?? 0;
+  requireDays(`limits.horizonDays.${kind}`, horizon, 0, MAX_HISTORY_DAYS_LIMIT);
 
   const consentStart = consentHistoryStart(today, consent);
   // Ordered by what the user can do about them: SCA lifts the first, a new consent the second.
@@ -133,7 +141,7 @@ export function dateWindow(request: DateWindowRequest): DateWindow {
   return Object.freeze({
     kind,
     from,
-    to: today,
+    to: addDays(today, horizon),
     dateField: limits.dateFields?.[kind] ?? 'transactionDate',
     mode: latestFetched === null ? 'initial' : 'incremental',
     limitedBy: binding ? binding[0] : null,

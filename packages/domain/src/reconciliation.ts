@@ -55,19 +55,40 @@ export interface ReconciliationInput {
   readonly matchDays?: number;
 }
 
+/** How a pending-like row was paired with its booked successor. */
+export const LinkMethod = Schema.Literals(['bankReference', 'amountDateDescription']);
+/** `bankReference`: both carry the same bank reference; `amountDateDescription`: same amount and currency, close dates, similar descriptions. */
+export type LinkMethod = typeof LinkMethod.Type;
+/** Every link method, in the order candidates are preferred. */
+export const linkMethods: readonly LinkMethod[] = LinkMethod.literals;
+
+/** How two descriptions compare: equal after {@link normalizeDescription}, {@link similarDescriptions}, or neither. */
+export const DescriptionAgreement = Schema.Literals(['same', 'similar', 'different']);
+/** How two descriptions compare. */
+export type DescriptionAgreement = typeof DescriptionAgreement.Type;
+/** Every description agreement, best first. */
+export const descriptionAgreements: readonly DescriptionAgreement[] = DescriptionAgreement.literals;
+
+/**
+ * How a link was made, with the differences between the two rows, so that an application
+ * can show it or have it reviewed.
+ */
+export interface LinkEvidence {
+  readonly method: LinkMethod;
+  /** Booked transaction date minus the pending row's, in days (0: same day). */
+  readonly dateDifferenceDays: number;
+  /** Booked amount minus the pending row's, in minor units (0n for an amount match; a hold may settle at another amount). */
+  readonly amountDifferenceMinor: bigint;
+  readonly description: DescriptionAgreement;
+  /** How many booked rows of the fetch could have been this pending row's successor (1: no choice was made). */
+  readonly candidates: number;
+}
+
 /** A pending-like row (pending, hold, scheduled) replaced by the booked transaction it became. */
 export interface PendingLink {
   readonly pendingId: TransactionId;
   readonly bookedId: TransactionId;
-  /** `bankReference`: the bank gave both the same reference; `match`: the deterministic match. */
-  readonly by: 'bankReference' | 'match';
-}
-
-/** Candidates that could not be paired one to one: all are kept, and flagged for review. */
-export interface AmbiguousMatch {
-  readonly pendingIds: readonly TransactionId[];
-  readonly bookedIds: readonly TransactionId[];
-  readonly by: 'bankReference' | 'match';
+  readonly evidence: LinkEvidence;
 }
 
 /** The changes that bring the store in line with one fetch. */
@@ -80,8 +101,8 @@ export interface Reconciliation {
   readonly unchanged: readonly TransactionId[];
   /** Ids to delete: not re-fetched (`DeleteIfNotFetched`) or replaced by their booked transaction (see `links`). */
   readonly deletions: readonly TransactionId[];
+  /** Each vanished pending-like row paired with its booked successor (at most one link per row on either side). */
   readonly links: readonly PendingLink[];
-  readonly ambiguous: readonly AmbiguousMatch[];
   /** Ids the fetch returned more than once (the last occurrence wins). */
   readonly duplicateIds: readonly TransactionId[];
 }
@@ -126,46 +147,63 @@ export function similarDescriptions(a: string, b: string): boolean {
   return shared / (tx.size + ty.size - shared) >= 0.5;
 }
 
-/** Union-find over string keys, to group match candidates into connected components. */
-class Groups {
-  private readonly parent = new Map<string, string>();
-  find(x: string): string {
-    let root = x;
-    for (let p = this.parent.get(root); p !== undefined && p !== root; p = this.parent.get(root)) root = p;
-    for (let cur = x; cur !== root; ) {
-      const next = this.parent.get(cur) ?? root;
-      this.parent.set(cur, root);
-      cur = next;
-    }
-    return root;
-  }
-  union(a: string, b: string): void {
-    const ra = this.find(a);
-    const rb = this.find(b);
-    if (ra !== rb) this.parent.set(ra, rb);
-  }
+/** How two descriptions compare (see {@link DescriptionAgreement}). */
+export function compareDescriptions(a: string, b: string): DescriptionAgreement {
+  if (normalizeDescription(a) === normalizeDescription(b)) return 'same';
+  return similarDescriptions(a, b) ? 'similar' : 'different';
+}
+
+/** A possible (vanished pending-like row → booked row) pair. */
+interface Candidate {
+  readonly pending: BankTransaction;
+  readonly booked: BankTransaction;
+  readonly method: LinkMethod;
+  readonly days: number;
+  readonly description: DescriptionAgreement;
+}
+
+const daysBetween = (from: CalendarDate, to: CalendarDate): number => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The order candidates are taken in: bank reference first, then the closest dates, then the
+ * better description agreement, then the rows' order (their bank ids: the result never
+ * depends on the order the rows were read in).
+ */
+function compareCandidates(x: Candidate, y: Candidate): number {
+  return (
+    linkMethods.indexOf(x.method) - linkMethods.indexOf(y.method) ||
+    Math.abs(x.days) - Math.abs(y.days) ||
+    descriptionAgreements.indexOf(x.description) - descriptionAgreements.indexOf(y.description) ||
+    compareIds(x.pending.bankTransactionId, y.pending.bankTransactionId) ||
+    compareIds(x.booked.bankTransactionId, y.booked.bankTransactionId)
+  );
 }
 
 /**
  * Reconciles what is stored for an account with what one fetch of some windows returned, in
- * O(n) Map operations (plus the candidates sharing amount, currency and a date):
+ * O(n) Map operations (plus sorting the candidates sharing a reference, or amount, currency
+ * and a nearby date):
  *
  * - every fetched row is an insert, an update or unchanged (by `bankTransactionId`);
  * - nothing is deleted or linked unless `fetch.complete`;
  * - booked rows are never deleted;
  * - a stored row of a `deleteIfNotFetched` kind inside its kind's window (on the window's
- *   date field) that the fetch did not return is deleted;
- * - a pending-like row that was not returned (its kind was fetched) is linked to the booked
- *   transaction it became, and deleted: by equal `bankReference` when the bank gives one
- *   (wherever the row lies), else, inside its window, by a unique match of same amount and
- *   currency, transaction dates at most `matchDays` apart, and {@link similarDescriptions}
- *   (two rows carrying different bank references never match). A candidate group that is not
- *   one to one is reported in `ambiguous`, and its pending rows are kept.
+ *   date field) that the fetch did not return is deleted (the seed's `DeleteIfNotFetched`);
+ * - a pending-like row that was not returned (its kind was fetched) is paired with the booked
+ *   transaction it became, and linked to it: candidates are the booked rows of the fetch with
+ *   the same `bankReference` (wherever the pending row lies), and — inside its window — those
+ *   of the same amount and currency, transaction dates at most `matchDays` apart and
+ *   {@link similarDescriptions} (two rows carrying different bank references never pair).
+ *   Pairs are taken one to one, deterministically: bank reference first, then closest date,
+ *   then description, then the rows' ids. Each link records its {@link LinkEvidence}.
+ *   A vanished row left without a partner is deleted like any other (never kept beside the
+ *   booked rows, which would count it twice).
  *
  * Hence, for a complete fetch, applying the result ({@link applyReconciliation}) leaves
  * exactly: the fetched rows; plus every stored row not re-fetched that is booked, of a kind
- * not in `deleteIfNotFetched`, outside its kind's window (unless linked by reference), or
- * flagged ambiguous.
+ * not in `deleteIfNotFetched`, or outside its kind's window and not linked. No booked row is
+ * the successor of two pending rows.
  */
 export function reconcile(input: ReconciliationInput): Reconciliation {
   const matchDays = input.matchDays ?? DEFAULT_MATCH_DAYS;
@@ -190,7 +228,7 @@ export function reconcile(input: ReconciliationInput): Reconciliation {
     else updates.push(item);
   }
   const upserts = { inserts, updates, unchanged, duplicateIds: [...duplicateIds] };
-  if (!input.fetch.complete) return { ...upserts, deletions: [], links: [], ambiguous: [] };
+  if (!input.fetch.complete) return { ...upserts, deletions: [], links: [] };
 
   const windows = new Map<TransactionKind, ReconciliationWindow>();
   for (const w of input.windows) {
@@ -210,81 +248,75 @@ export function reconcile(input: ReconciliationInput): Reconciliation {
   );
   const booked = [...fetched.values()].filter((t) => t.kind === 'booked');
 
-  const links: PendingLink[] = [];
-  const ambiguous: AmbiguousMatch[] = [];
-  const claimed = new Set<TransactionId>(); // pending and booked ids settled by reference
-  const kept = new Set<TransactionId>(); // ambiguous pending rows: kept and flagged
+  const candidates: Candidate[] = [];
+  const candidate = (pending: BankTransaction, b: BankTransaction, method: LinkMethod): Candidate => ({
+    pending,
+    booked: b,
+    method,
+    days: daysBetween(pending.transactionDate, b.transactionDate),
+    description: compareDescriptions(pending.description, b.description),
+  });
 
   // 1. The bank's reference: authoritative wherever the pending row lies.
-  const byReference = new Map<string, { pending: BankTransaction[]; booked: BankTransaction[] }>();
-  const refGroup = (ref: string) => {
-    let g = byReference.get(ref);
-    if (g === undefined) byReference.set(ref, (g = { pending: [], booked: [] }));
-    return g;
-  };
-  for (const p of gone) if (p.bankReference) refGroup(p.bankReference).pending.push(p);
-  for (const b of booked) if (b.bankReference && byReference.has(b.bankReference)) refGroup(b.bankReference).booked.push(b);
-  for (const g of byReference.values()) {
-    if (g.booked.length === 0) continue;
-    const [p] = g.pending;
-    const [b] = g.booked;
-    if (g.pending.length === 1 && g.booked.length === 1 && p && b) {
-      links.push({ pendingId: p.bankTransactionId, bookedId: b.bankTransactionId, by: 'bankReference' });
-    } else {
-      ambiguous.push({ pendingIds: g.pending.map((t) => t.bankTransactionId), bookedIds: g.booked.map((t) => t.bankTransactionId), by: 'bankReference' });
-      for (const t of g.pending) kept.add(t.bankTransactionId);
-    }
-    for (const t of [...g.pending, ...g.booked]) claimed.add(t.bankTransactionId);
+  const byReference = new Map<string, BankTransaction[]>();
+  for (const b of booked) {
+    if (!b.bankReference) continue;
+    const list = byReference.get(b.bankReference);
+    if (list) list.push(b);
+    else byReference.set(b.bankReference, [b]);
+  }
+  for (const p of gone) {
+    if (p.bankReference) for (const b of byReference.get(p.bankReference) ?? []) candidates.push(candidate(p, b, 'bankReference'));
   }
 
-  // 2. The deterministic match, for rows known to be gone (inside their fetched window).
+  // 2. Amount, date and description, for rows known to be gone (inside their fetched window).
   const bucketKey = (currency: string, amount: bigint, date: CalendarDate) => `${currency}|${amount}|${date}`;
   const buckets = new Map<string, BankTransaction[]>();
   for (const b of booked) {
-    if (claimed.has(b.bankTransactionId)) continue;
     const key = bucketKey(b.currency, b.amountMinor, b.transactionDate);
     const list = buckets.get(key);
     if (list) list.push(b);
     else buckets.set(key, [b]);
   }
-  const groups = new Groups();
-  const members = new Map<string, { pending: Set<BankTransaction>; booked: Set<BankTransaction> }>();
-  const edges: Array<readonly [BankTransaction, BankTransaction]> = [];
   for (const p of gone) {
-    if (claimed.has(p.bankTransactionId) || !insideWindow(p)) continue;
+    if (!insideWindow(p)) continue;
     for (let d = -matchDays; d <= matchDays; d += 1) {
       for (const b of buckets.get(bucketKey(p.currency, p.amountMinor, addDays(p.transactionDate, d))) ?? []) {
-        const refsDiffer = p.bankReference && b.bankReference && p.bankReference !== b.bankReference;
-        if (refsDiffer || !similarDescriptions(p.description, b.description)) continue;
-        edges.push([p, b]);
-        groups.union(`p:${p.bankTransactionId}`, `b:${b.bankTransactionId}`);
+        if (p.bankReference && b.bankReference) continue; // both referenced: equal ones paired above, different ones never pair
+        const c = candidate(p, b, 'amountDateDescription');
+        if (c.description !== 'different') candidates.push(c);
       }
     }
   }
-  for (const [p, b] of edges) {
-    const root = groups.find(`p:${p.bankTransactionId}`);
-    let m = members.get(root);
-    if (m === undefined) members.set(root, (m = { pending: new Set(), booked: new Set() }));
-    m.pending.add(p);
-    m.booked.add(b);
-  }
-  for (const m of members.values()) {
-    const [p] = m.pending;
-    const [b] = m.booked;
-    if (m.pending.size === 1 && m.booked.size === 1 && p && b) {
-      links.push({ pendingId: p.bankTransactionId, bookedId: b.bankTransactionId, by: 'match' });
-    } else {
-      const pendingIds = [...m.pending].map((t) => t.bankTransactionId);
-      ambiguous.push({ pendingIds, bookedIds: [...m.booked].map((t) => t.bankTransactionId), by: 'match' });
-      for (const t of m.pending) kept.add(t.bankTransactionId);
-    }
+
+  // 3. One to one, best candidates first.
+  const perPending = new Map<TransactionId, number>();
+  for (const c of candidates) perPending.set(c.pending.bankTransactionId, (perPending.get(c.pending.bankTransactionId) ?? 0) + 1);
+  candidates.sort(compareCandidates);
+  const links: PendingLink[] = [];
+  const linked = new Set<TransactionId>();
+  const taken = new Set<TransactionId>();
+  for (const c of candidates) {
+    const p = c.pending.bankTransactionId;
+    const b = c.booked.bankTransactionId;
+    if (linked.has(p) || taken.has(b)) continue;
+    linked.add(p);
+    taken.add(b);
+    links.push({
+      pendingId: p,
+      bookedId: b,
+      evidence: {
+        method: c.method,
+        dateDifferenceDays: c.days,
+        amountDifferenceMinor: c.booked.amountMinor - c.pending.amountMinor,
+        description: c.description,
+        candidates: perPending.get(p) ?? 1,
+      },
+    });
   }
 
-  const linked = new Set(links.map((l) => l.pendingId));
-  const deletions = gone
-    .filter((row) => linked.has(row.bankTransactionId) || (insideWindow(row) && !kept.has(row.bankTransactionId)))
-    .map((row) => row.bankTransactionId);
-  return { ...upserts, deletions, links, ambiguous };
+  const deletions = gone.filter((row) => linked.has(row.bankTransactionId) || insideWindow(row)).map((row) => row.bankTransactionId);
+  return { ...upserts, deletions, links };
 }
 
 /**

@@ -114,6 +114,22 @@ describe('date windows: limits', () => {
     expect(() => dateWindow({ ...seed, daysBack: -1 })).toThrow(RangeError);
     expect(() => dateWindow({ ...seed, daysBack: 2.5 })).toThrow(RangeError);
     expect(() => dateWindow({ ...seed, limits: { ...defaultHistoryLimits, overlapDays: -4 } })).toThrow(RangeError);
+    expect(() => dateWindow({ ...seed, kind: 'scheduled', limits: { ...defaultHistoryLimits, horizonDays: { scheduled: -1 } } })).toThrow(/horizonDays\.scheduled/);
+  });
+});
+
+describe('date windows: scheduled payments look ahead', () => {
+  const ahead = { ...defaultHistoryLimits, horizonDays: { scheduled: 35 } };
+
+  it("the scheduled window reaches today + the kind's horizon; other kinds still end today", () => {
+    expect(range({ ...seed, kind: 'scheduled', limits: ahead })).toEqual(['2020-03-03', '2020-07-06']);
+    expect(range({ ...seed, kind: 'booked', limits: ahead })).toEqual(['2020-03-03', '2020-06-01']);
+    expect(range({ ...seed, kind: 'scheduled' })).toEqual(['2020-03-03', '2020-06-01']);
+  });
+
+  it('a scheduled payment stored for a future day does not push the start past today', () => {
+    const w = dateWindow({ ...seed, kind: 'scheduled', limits: ahead, latestFetched: calendarDate('2020-06-20') });
+    expect([w.from, w.to, w.mode]).toEqual(['2020-06-01', '2020-07-06', 'incremental']);
   });
 });
 
@@ -147,6 +163,7 @@ describe('date windows: properties', () => {
       unattendedHistoryDays: fc.integer({ min: 0, max: 400 }),
       bankMaxHistoryDays: fc.integer({ min: 1, max: 3000 }),
       overlapDays: fc.integer({ min: 0, max: 10 }),
+      horizonDays: fc.integer({ min: 0, max: 400 }),
     })
     .map((r) => ({
       kind: r.kind,
@@ -155,7 +172,7 @@ describe('date windows: properties', () => {
       daysBack: r.daysBack,
       latestFetched: r.latestOffset === null ? null : addDays(r.today, r.latestOffset),
       consent: { maxHistoryDays: r.maxHistoryDays, historyStart: r.historyStartOffset === null ? null : addDays(r.today, -r.historyStartOffset) },
-      limits: { unattendedHistoryDays: r.unattendedHistoryDays, maxHistoryDays: r.bankMaxHistoryDays, overlapDays: r.overlapDays },
+      limits: { unattendedHistoryDays: r.unattendedHistoryDays, maxHistoryDays: r.bankMaxHistoryDays, overlapDays: r.overlapDays, horizonDays: { scheduled: r.horizonDays } },
     }));
 
   const consentStart = (r: DateWindowRequest): CalendarDate => {
@@ -207,12 +224,12 @@ describe('date windows: properties', () => {
     );
   });
 
-  it('start ≤ end, the end is today, and the bounds are inclusive', () => {
+  it("start ≤ today ≤ end, the end is today (scheduled: today + the horizon), and the bounds are inclusive", () => {
     fc.assert(
       fc.property(requestArb, (r) => {
         const w = dateWindow(r);
-        expect(w.from <= w.to).toBe(true);
-        expect(w.to).toBe(r.today);
+        expect(w.from <= r.today).toBe(true);
+        expect(w.to).toBe(addDays(r.today, r.kind === 'scheduled' ? (r.limits.horizonDays?.scheduled ?? 0) : 0));
         expect(isInWindow(w, r.today)).toBe(true);
         expect(isInWindow(w, w.from)).toBe(true);
         expect(isInWindow(w, addDays(w.from, -1))).toBe(false);
