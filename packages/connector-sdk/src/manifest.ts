@@ -43,9 +43,22 @@ export const ConnectorLimits = Schema.Struct({
   maxConcurrency: positiveInt,
   /** Request starts per second to the bank from one process. */
   requestsPerSecond: Schema.Number.pipe(Schema.check(Schema.isFinite(), Schema.isGreaterThan(0))),
+  /**
+   * How many days after today the `scheduled` window reaches (scheduled payments are dated
+   * on their future execution day); {@link DEFAULT_SCHEDULED_HORIZON_DAYS} when absent, 0..1460.
+   */
+  scheduledHorizonDays: Schema.optional(Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(1460)))),
 });
 /** The limits a bank puts on access. */
 export type ConnectorLimits = typeof ConnectorLimits.Type;
+
+/** The default look-ahead of the `scheduled` window: a quarter, so monthly and quarterly standing orders show before they run. */
+export const DEFAULT_SCHEDULED_HORIZON_DAYS = 90;
+
+/** Days after today each kind's window reaches, from the manifest's limits (only `scheduled` looks ahead). */
+export const horizonDaysOf = (limits: ConnectorLimits): { readonly scheduled: number } => ({
+  scheduled: limits.scheduledHorizonDays ?? DEFAULT_SCHEDULED_HORIZON_DAYS,
+});
 
 /** What the bank can do: declared here, never discovered by calling methods. */
 export const ConnectorCapabilities = Schema.Struct({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeManifest, InvalidManifestError, manifestProblems, type ConnectorManifestInput } from '../src';
+import { DEFAULT_SCHEDULED_HORIZON_DAYS, decodeManifest, horizonDaysOf, InvalidManifestError, manifestProblems, type ConnectorManifestInput } from '../src';
 import { toyManifest } from './fake-bank/toy-connector';
 
 const valid: ConnectorManifestInput = toyManifest({ flow: 'credentials' });
@@ -24,6 +24,8 @@ describe('the connector manifest', () => {
     ['maxHistoryDays above 1460', (m) => void (m.limits.maxHistoryDays = 1461), /maxHistoryDays/],
     ['a fractional page size', (m) => void (m.limits.pageSize = 1.5), /pageSize/],
     ['zero requests per second', (m) => void (m.limits.requestsPerSecond = 0), /requestsPerSecond/],
+    ['a negative scheduled horizon', (m) => void (m.limits.scheduledHorizonDays = -1), /scheduledHorizonDays/],
+    ['a scheduled horizon beyond 1460 days', (m) => void (m.limits.scheduledHorizonDays = 1461), /scheduledHorizonDays/],
     ['more unattended than total history', (m) => void (m.limits.unattendedHistoryDays = 2000), /unattendedHistoryDays exceeds/],
     ['an unknown time zone', (m) => void (m.timeZone = 'Asia/Atlantis'), /not an IANA time zone/],
     ['an abbreviation instead of a zone', (m) => void (m.timeZone = 'JST'), /not an IANA time zone/],
@@ -43,6 +45,13 @@ describe('the connector manifest', () => {
   ])('rejects %s', (_name, change, message) => {
     expect(() => decodeManifest(variant(change))).toThrow(InvalidManifestError);
     expect(() => decodeManifest(variant(change))).toThrow(message);
+  });
+
+  it('the scheduled window looks ahead: the manifest’s horizon, else the default', () => {
+    expect(horizonDaysOf(decodeManifest(valid).limits)).toEqual({ scheduled: DEFAULT_SCHEDULED_HORIZON_DAYS });
+    expect(DEFAULT_SCHEDULED_HORIZON_DAYS).toBe(90);
+    expect(horizonDaysOf(decodeManifest(variant((m) => void (m.limits.scheduledHorizonDays = 14))).limits)).toEqual({ scheduled: 14 });
+    expect(horizonDaysOf(decodeManifest(variant((m) => void (m.limits.scheduledHorizonDays = 0))).limits)).toEqual({ scheduled: 0 });
   });
 
   it('reports every problem at once', () => {
