@@ -12,8 +12,11 @@ import { splitUrl, type RequestLog, type RequestLogEntry } from './request-log';
 
 /** One way to answer a request badly. */
 export type Fault =
-  /** Answer with this HTTP status; the body is a small JSON error (default), an HTML page, or empty. */
-  | { readonly type: 'status'; readonly status: number; readonly body?: 'json' | 'html' | 'empty' }
+  /**
+   * Answer with this HTTP status; the body is a small JSON error (default), an HTML page, or
+   * empty; with `retryAfterSeconds`, a Retry-After header too (e.g. a 503 for maintenance).
+   */
+  | { readonly type: 'status'; readonly status: number; readonly body?: 'json' | 'html' | 'empty'; readonly retryAfterSeconds?: number }
   /** 429 Too Many Requests with a Retry-After header (defaults from {@link FaultSettings.retryAfter}). */
   | { readonly type: 'rate-limit'; readonly retryAfterSeconds?: number; readonly retryAfterForm?: 'seconds' | 'http-date' }
   /** Never answer (the connection stays open until the client gives up or the sandbox closes). */
@@ -118,6 +121,7 @@ export class FaultInjector {
     if (!Number.isInteger(count) || count < 1) throw new Error('count must be a positive integer');
     const f: Fault = typeof fault === 'number' ? { type: 'status', status: fault } : fault;
     if (f.type === 'status' && (!Number.isInteger(f.status) || f.status < 100 || f.status > 599)) throw new Error(`invalid status ${f.status}`);
+    if (f.type === 'status' && f.retryAfterSeconds !== undefined && !(Number.isFinite(f.retryAfterSeconds) && f.retryAfterSeconds >= 0)) throw new Error('retryAfterSeconds must be ≥ 0');
     this.queue.push({ fault: f, remaining: count, operations: options.operations ?? null });
   }
 
@@ -211,6 +215,7 @@ export function installFaultHooks(app: FastifyInstance, options: FaultHookOption
         entry.fault = `status:${fault.status}`;
         const body = fault.body ?? 'json';
         reply.code(fault.status);
+        if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(fault.retryAfterSeconds)));
         if (body === 'html') return reply.type('text/html; charset=utf-8').send(`<html><body><h1>${fault.status}</h1><p>システムエラーが発生しました。</p></body></html>`);
         if (body === 'empty') return reply.send();
         return reply.send({ error: 'injected_fault', status: fault.status });

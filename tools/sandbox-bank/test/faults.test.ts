@@ -63,6 +63,14 @@ describe('error statuses', () => {
     expect([empty.status, empty.text]).toEqual([502, '']);
   });
 
+  it('answers a status with a Retry-After header when asked (a 503 for maintenance), and refuses a negative one', async () => {
+    bank.knobs.faults.failNext(1, { type: 'status', status: 503, retryAfterSeconds: 3600 });
+    const down = await accounts();
+    expect([down.status, down.headers.get('retry-after')]).toEqual([503, '3600']);
+    expect((await accounts()).headers.get('retry-after')).toBeNull();
+    expect(() => bank.knobs.faults.failNext(1, { type: 'status', status: 503, retryAfterSeconds: -1 })).toThrow('retryAfterSeconds');
+  });
+
   it('applies error rates per request, deterministically from the seed', async () => {
     bank.knobs.faults.setErrorRates({ 500: 1 });
     expect((await accounts()).status).toBe(500);
