@@ -13,6 +13,8 @@ import {
   SdkErrorCode,
   defineConnector,
   err,
+  errorOutcome,
+  isRetryable,
   ok,
   okVoid,
   type Account,
@@ -338,6 +340,11 @@ export function definePolishApiConnector(profile: PolishApiBankProfile = {}): Co
          * The bank's closing balance of each day of the window that has bookings (the
          * `postTransactionBalance` of the day's last booked item, by booking date), and today's
          * booking balance from getAccount when today lies in the window.
+         *
+         * The account's details (getAccount) are what its balance stands on: when they came
+         * back but the bank refused the done list for this account (an account-scope refusal,
+         * not one to retry), today's balance alone is given — the seed's "accounts fetched,
+         * transactions not": the account stays active, its transactions fail on their own.
          */
         async *balances(grant, { bankAccountId, window }): PageStream<DailyBalance> {
           const info = await accountInfo(grant, bankAccountId);
@@ -361,8 +368,14 @@ export function definePolishApiConnector(profile: PolishApiBankProfile = {}): Co
             const filters = Object.freeze({ accountNumber: bankAccountId, ...dateFilter('bookingDate', window), perPage: pageSize });
             for await (const page of listing(grant, 'getTransactionsDone', 'transactions', filters, bankAccountId, new Set())) {
               if (!page.ok) {
-                yield page;
-                return;
+                if (errorOutcome(page.error).scope !== 'account' || isRetryable(page.error)) {
+                  yield page;
+                  return;
+                }
+                closing.clear();
+                firstAt = undefined;
+                lastAt = undefined;
+                break;
               }
               for (const item of page.value) {
                 if (item.bookingDate === undefined || item.postTransactionBalance === undefined) continue;

@@ -39,6 +39,8 @@ export interface PolishApiBankProfile {
   readonly maxConcurrency?: number;
   /** Request starts per second per process (default 20). */
   readonly requestsPerSecond?: number;
+  /** Days after today the scheduled list is asked for (the SDK's default, 90, when absent). */
+  readonly scheduledHorizonDays?: number;
 }
 
 /** The six PolishAPI lists, as the domain's transaction kinds. */
@@ -88,6 +90,7 @@ export function polishApiManifest(profile: PolishApiBankProfile): ConnectorManif
       pageSize: profile.pageSize ?? 100,
       maxConcurrency: profile.maxConcurrency ?? 4,
       requestsPerSecond: profile.requestsPerSecond ?? 20,
+      ...(profile.scheduledHorizonDays !== undefined ? { scheduledHorizonDays: profile.scheduledHorizonDays } : {}),
     },
     // Holds ignore booking dates (the spec says so); the other lists are filtered on the
     // operation date (`tradeDate`) — only `done` may be switched to the booking date.

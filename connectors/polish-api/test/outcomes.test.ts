@@ -111,6 +111,20 @@ describe('accounts and bank errors', () => {
     await client.close();
   });
 
+  it('accounts fetched, transactions not: a refused done list still gives today’s balance from the account’s details; a retryable refusal does not', async () => {
+    const { client, grant } = await logIn(s, polishApi);
+    const bankAccountId = s.bankAccountId as string;
+    const recent = { from: addDays(today, -4), to: today };
+    s.sandbox.knobs.faults.failNext(1, { type: 'status', status: 400 }, { operations: [polishApiOperation('getTransactionsDone')] });
+    const balances = await collectPages(client.balances(grant, { bankAccountId, window: recent }));
+    expect(balances.ok).toBe(true);
+    const truth = s.sandbox.truth.accounts().find((a) => a.accountNumber === bankAccountId);
+    expect(balances.ok && balances.value.map((b) => [b.date, b.balanceMinor.toString(), b.currency])).toEqual([[today, BigInt(truth?.bookingBalance.replace('.', '') ?? 'NaN').toString(), 'PLN']]);
+    s.sandbox.knobs.faults.failNext(3, { type: 'status', status: 503 }, { operations: [polishApiOperation('getTransactionsDone')] });
+    expect(errorOf(await collectPages(client.balances(grant, { bankAccountId, window: recent })))._tag).toBe('ServiceUnavailable');
+    await client.close();
+  });
+
   it('retryable statuses are the SDK\'s errors, not BankResponse; 501 is Unsupported', async () => {
     const { client, grant } = await logIn(s, polishApi);
     const bankAccountId = s.bankAccountId as string;
