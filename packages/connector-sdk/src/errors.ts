@@ -10,6 +10,10 @@ const message = Schema.String;
 const retryAfterMs = Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0)));
 /** Machine-readable detail of SDK-raised errors (see {@link SdkErrorCode}); connectors may use their own. */
 const code = Schema.optional(Schema.String);
+/** The bank's HTTP status, when the error is the bank's answer. */
+const httpStatus = Schema.optional(Schema.Int);
+/** What the bank's answer said: bounded and redacted (see `bankContent`), for syncError.aspspResponse. */
+const content = Schema.optional(Schema.String);
 
 /**
  * The closed set of failures a connector can report. Each maps onto one aggregation status
@@ -24,17 +28,17 @@ export const ConnectorError = Schema.Union([
   Schema.TaggedStruct('LockedTemporary', { message }),
   Schema.TaggedStruct('LockedPermanent', { message }),
   Schema.TaggedStruct('InterventionRequired', { message }),
-  Schema.TaggedStruct('ServiceUnavailable', { message, retryAfterMs: Schema.optional(retryAfterMs) }),
+  Schema.TaggedStruct('ServiceUnavailable', { message, retryAfterMs: Schema.optional(retryAfterMs), httpStatus, content }),
   Schema.TaggedStruct('SessionConflict', { message }),
   Schema.TaggedStruct('NetworkError', { message, code }),
-  Schema.TaggedStruct('TemporaryError', { message, code, httpStatus: Schema.optional(Schema.Int) }),
-  Schema.TaggedStruct('PermanentError', { message, code, httpStatus: Schema.optional(Schema.Int) }),
+  Schema.TaggedStruct('TemporaryError', { message, code, httpStatus, content }),
+  Schema.TaggedStruct('PermanentError', { message, code, httpStatus, content }),
   Schema.TaggedStruct('Unsupported', { message }),
   // → consent outcomes
   Schema.TaggedStruct('ConsentExpired', { message }),
   Schema.TaggedStruct('ConsentRevoked', { message }),
   // → account outcomes
-  Schema.TaggedStruct('RateLimited', { message, retryAfterMs: Schema.optional(retryAfterMs) }),
+  Schema.TaggedStruct('RateLimited', { message, retryAfterMs: Schema.optional(retryAfterMs), httpStatus, content }),
   Schema.TaggedStruct('MissingAccount', { message, bankAccountId: Schema.String }),
   Schema.TaggedStruct('SignatureError', { message }),
   Schema.TaggedStruct('BankResponse', { message, status: Schema.Int, content: Schema.String }),

@@ -16,6 +16,7 @@ export * from './clock';
 export * from './pkce';
 export * from './http/client';
 export * from './http/retry';
+export * from './http/bank-content';
 export * from './http/limiter';
 export { isHostPattern, isUrlAllowed } from './http/hosts';
 export * from './http/cookies';

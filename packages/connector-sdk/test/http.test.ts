@@ -104,6 +104,26 @@ describe('retries', () => {
     expect(s.requests).toHaveLength(3);
   });
 
+  it('carry the bank answer (status + content) on 500, 429 and 503: bounded, the request secrets, secret members and account numbers redacted', async () => {
+    const secret = 'sk-live-0a1b2c3d4e';
+    const body = (status: number) => ({ error: 'maintenance', status, echo: `Bearer ${secret}`, access_token: 'at-123456', account: '1234567', iban: 'PL61109010140000071219812874', padding: 'x'.repeat(5_000) });
+    const s = await server((req, res) => {
+      const status = Number((req.url ?? '').slice(1));
+      res.setHeader('retry-after', '3600');
+      sendJson(res, status, body(status));
+    });
+    const http = client({ allowedHosts: [s.host], clock: fakeClock(), retry: { maxAttempts: 1 } });
+    for (const [status, tag] of [[500, 'TemporaryError'], [429, 'RateLimited'], [503, 'ServiceUnavailable']] as const) {
+      const out = await http.send({ method: 'GET', url: `${s.origin}/${status}`, headers: { authorization: Redacted.make(`Bearer ${secret}`) } });
+      expect(out).toMatchObject({ ok: false, error: { _tag: tag, httpStatus: status } });
+      const content = out.ok ? '' : String((out.error as { content?: string }).content);
+      expect(content).toContain('"error":"maintenance"');
+      expect(content.length).toBeLessThanOrEqual(1_000);
+      for (const hidden of [secret, 'at-123456', '1234567', 'PL61109010140000071219812874']) expect(content).not.toContain(hidden);
+      expect(content).toContain('[redacted]');
+    }
+  });
+
   it('do not repeat a POST on 5xx, nor a PUT marked non-idempotent, nor anything with retry: false', async () => {
     const s = await server((_req, res) => sendJson(res, 502, {}));
     const http = client({ allowedHosts: [s.host], clock: fakeClock() });

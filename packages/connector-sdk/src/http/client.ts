@@ -5,6 +5,7 @@ import type { CookieJar } from 'tough-cookie';
 import { systemClock, type Clock } from '../clock';
 import { ConnectorErrors, SdkErrorCode, type ConnectorError, type ConnectorErrorTag } from '../errors';
 import { err, ok, type Outcome } from '../outcome';
+import { bankContent } from './bank-content';
 import { hostOf, isUrlAllowed } from './hosts';
 import { createRequestLimiter, type RequestLimiter } from './limiter';
 import {
@@ -143,6 +144,19 @@ const TIMEOUT = Symbol('kinko.http.timeout');
 
 function reveal(v: MaybeSecret): string {
   return Redacted.isRedacted(v) ? String(Redacted.value(v)) : v;
+}
+
+/** The revealed values of a request's `Redacted` parts (query, headers, body): never to be echoed into an error. */
+function secretsOf(req: HttpRequest): string[] {
+  const out: string[] = [];
+  const visit = (v: unknown, depth: number): void => {
+    if (Redacted.isRedacted(v)) out.push(String(Redacted.value(v)));
+    else if (depth < 8 && typeof v === 'object' && v !== null) for (const x of Object.values(v)) visit(x, depth + 1);
+  };
+  visit(req.query, 0);
+  visit(req.headers, 0);
+  visit(req.body, 0);
+  return out;
 }
 
 function jsonText(value: unknown): string {
@@ -314,11 +328,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
-  function statusError(status: number, retryAfterMs: number | undefined, label: string): ConnectorError {
+  // The bank's answer travels with the error (status + bounded, redacted content: syncError.aspspResponse).
+  function statusError(response: HttpResponse, retryAfterMs: number | undefined, label: string, secrets: readonly string[]): ConnectorError {
+    const status = response.status;
     const message = `${label} answered ${status}`;
-    if (status === 429) return ConnectorErrors.rateLimited({ message, retryAfterMs });
-    if (status === 503) return ConnectorErrors.serviceUnavailable({ message, retryAfterMs });
-    return ConnectorErrors.temporary({ code: SdkErrorCode.bankStatus, httpStatus: status, message });
+    const content = bankContent(response.body, secrets);
+    if (status === 429) return ConnectorErrors.rateLimited({ message, retryAfterMs, httpStatus: status, content });
+    if (status === 503) return ConnectorErrors.serviceUnavailable({ message, retryAfterMs, httpStatus: status, content });
+    return ConnectorErrors.temporary({ code: SdkErrorCode.bankStatus, httpStatus: status, message, content });
   }
 
   async function sendWithRetries(
@@ -362,7 +379,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           }
           const retryAfterMs =
             status === 429 || status === 503 ? parseRetryAfter(result.response.headers['retry-after'], clock.now()) : undefined;
-          const error = statusError(status, retryAfterMs, label);
+          const error = statusError(result.response, retryAfterMs, label, secretsOf(req));
           // A 429 means the bank did not act on the request, so even a POST may be repeated.
           const mayRepeat = more && (idempotent || (status === 429 && retry !== false));
           if (!mayRepeat) return giveUp(event, error);
