@@ -54,6 +54,12 @@ export const Transaction = Schema.Struct({
   balanceAfterMinor: Schema.optional(Schema.BigInt),
   bankReference: Schema.optional(Schema.String),
   counterpartyName: Schema.optional(Schema.String),
+  /**
+   * The bank's own sequence of the transaction, when it gives one: greater is later. Only
+   * compared among the account's transactions of the same day (the app lists a day's
+   * transactions in this order). Without it, the app keeps the order the bank listed them in.
+   */
+  bankSequence: Schema.optional(Schema.Int),
 });
 /** A transaction as a connector reports it. */
 export type Transaction = typeof Transaction.Type;
