@@ -16,6 +16,7 @@ import { createKinkoDataSource } from '../database/data-source';
 import { newId } from '../database/ids';
 import { addStageCounts } from '../sync/session-store';
 import { DEFAULT_SYNC_SETTINGS } from '../sync/sync-options';
+import { FetchOrder } from '../sync/bank-order';
 import { writeTransactionPage } from '../sync/transaction-writer';
 
 /** What to ingest. */
@@ -142,18 +143,17 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
         const account = accounts[i] as SeededAccount;
         const key = { tenantId: account.tenantId, userId: account.userId, accountId: account.accountId };
         const stamp = new Date();
-        let order = 0;
+        const order = new FetchOrder();
         for (const items of accountPages(job, i)) {
           // Exactly what SyncEngine.fetchKind does per page: the rows and the session's progress in one transaction.
           await dataSource.transaction(async (m) => {
-            const w = await writeTransactionPage(m, key, window, items, { stamp, firstOrder: order });
+            const w = await writeTransactionPage(m, key, window, items, { stamp, order });
             await addStageCounts(m, { id: account.sessionId, tenantId: account.tenantId }, 'transactions', {
               requestsMade: 1,
               itemsFetched: items.length,
               itemsWritten: w.inserted + w.updated,
             });
           });
-          order += items.length;
           rows += items.length;
           pages += 1;
         }

@@ -52,6 +52,7 @@ import { FatalSyncError, RetryableSyncError, dispositionOf, internalFailure } fr
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import type { SyncJobData } from './sync-queue';
 import { preparedQuery } from '../database/prepared-sql';
+import { FetchOrder } from './bank-order';
 import { type CompletedKindFetch, completeReconciliation, deriveDailyBalances, writeBankBalances, writeTransactionPage } from './transaction-writer';
 
 /** A stored window (JSON) of one kind. */
@@ -394,20 +395,19 @@ export class SyncEngine {
       const stamp = new Date(Math.max(Date.now(), run.now.getTime()));
       let fetched = 0;
       let written = 0;
-      let order = 0;
+      const order = new FetchOrder();
       const outcome = await this.stream(
         run,
         (grant) => run.client.transactions(grant, { bankAccountId: entry.account.bankAccountId, kind, window }),
         async (page) => {
           // One page and the session's progress: one transaction.
           await this.dataSource.transaction(async (m) => {
-            const w = await writeTransactionPage(m, key, window, page.items, { stamp, firstOrder: order });
+            const w = await writeTransactionPage(m, key, window, page.items, { stamp, order });
             const delta = { requestsMade: 1, itemsFetched: page.items.length, itemsWritten: w.inserted + w.updated };
             await addStageCounts(m, run.row, 'transactions', delta);
             run.session = orThrow(recordStageProgress(run.session, 'transactions', delta));
             written += delta.itemsWritten;
           });
-          order += page.items.length;
           fetched += page.items.length;
         },
       );

@@ -12,6 +12,7 @@ import {
 import type { EntityManager } from 'typeorm';
 import { newId } from '../database/ids';
 import { preparedQuery } from '../database/prepared-sql';
+import type { FetchOrder } from './bank-order';
 
 /** Whose rows: the account (and its owner, for the scoped keys). */
 export interface AccountKey {
@@ -65,7 +66,7 @@ const OLD_TX_COLUMNS = `old.bank_transaction_id, old.kind, old.transaction_date:
 const PAGE_UPSERT = `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, booking_date, amount_minor,
     currency_code, description, balance_after_minor, bank_reference, last_fetched_at, bank_order)
   SELECT $1, $2, t.id, $3, t.btid, t.kind, t.tdate, t.bdate, t.amount, t.currency, t.descr, t.balance, t.ref, $4, t.ord
-    FROM UNNEST($5::uuid[], $6::text[], $7::text[], $8::date[], $9::date[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::int[])
+    FROM UNNEST($5::uuid[], $6::text[], $7::text[], $8::date[], $9::date[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::bigint[])
       AS t(id, btid, kind, tdate, bdate, amount, currency, descr, balance, ref, ord)
   ON CONFLICT (user_id, account_id, bank_transaction_id) DO UPDATE SET
     kind = EXCLUDED.kind, transaction_date = EXCLUDED.transaction_date, booking_date = EXCLUDED.booking_date,
@@ -78,7 +79,8 @@ const PAGE_UPSERT = `INSERT INTO transactions (user_id, account_id, id, tenant_i
  * Writes one page of fetched transactions in ONE statement (a named prepared statement):
  * every fetched row is written by a multi-row `INSERT … ON CONFLICT (user_id, account_id,
  * bank_transaction_id) DO UPDATE` (arrays unnested server-side), stamped with the fetch's
- * instant and its position in the bank's listing, and `RETURNING old.*` gives back the stored
+ * instant and its place in the bank's order within its day (`bank_order`, from the fetch's
+ * {@link FetchOrder}), and `RETURNING old.*` gives back the stored
  * version of each row that existed; the domain's `reconcile` (incomplete fetch: upserts only)
  * classifies the page against those stored versions. Re-running a page changes nothing
  * but the stamp: retries never duplicate.
@@ -88,12 +90,21 @@ export async function writeTransactionPage(
   key: AccountKey,
   window: ReconciliationWindow,
   items: readonly BankApiTransaction[],
-  fetch: { readonly stamp: Date; readonly firstOrder: number },
+  fetch: { readonly stamp: Date; readonly order: FetchOrder },
 ): Promise<PageWrite> {
   if (items.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+  const { keys, reverseDay } = fetch.order.page(items);
+  if (reverseDay !== undefined) {
+    // Once per fetch at most: its first pages held one day only, keyed oldest first before
+    // this page showed that the bank lists newest first.
+    await manager.query(
+      `UPDATE transactions SET bank_order = -bank_order WHERE user_id = $1 AND account_id = $2 AND transaction_date = $3 AND kind = ANY($4::text[]) AND last_fetched_at = $5`,
+      [key.userId, key.accountId, reverseDay, [...new Set(items.map((i) => i.kind))], fetch.stamp],
+    );
+  }
   // The last occurrence of an id wins (what reconcile reports as duplicateIds).
   const latest = new Map<string, { item: BankApiTransaction; order: number }>();
-  items.forEach((item, i) => latest.set(item.bankTransactionId, { item, order: fetch.firstOrder + i }));
+  items.forEach((item, i) => latest.set(item.bankTransactionId, { item, order: keys[i] as number }));
   const rows = [...latest.values()];
   const n = rows.length;
   const idCol = new Array<string>(n);
@@ -240,7 +251,8 @@ const shift = (date: string, days: number): string => new Date(Date.parse(`${dat
 
 /**
  * Daily balances of an account for `from..to`, derived by the domain's `dailyBalances`
- * from the stored booked transactions: only the day's last one (in the bank's order) and
+ * from the stored booked transactions: only the day's last one (in the bank's order: the
+ * listing's, date then `bank_order` then id) and
  * the last one before `from` are read, so at most one row per day is in memory. Written in
  * one multi-row upsert as `derived`; a balance the bank reported (`bank`) is kept.
  */
@@ -248,13 +260,13 @@ export async function deriveDailyBalances(manager: EntityManager, key: AccountKe
   const perDay = (await preparedQuery(manager, 
     `SELECT DISTINCT ON (transaction_date) ${TX_COLUMNS} FROM transactions
       WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND transaction_date BETWEEN $3 AND $4
-      ORDER BY transaction_date, last_fetched_at DESC, bank_order DESC`,
+      ORDER BY transaction_date, bank_order DESC, id DESC`,
     [key.userId, key.accountId, range.from, range.to],
   )) as StoredTxRow[];
   const before = (await preparedQuery(manager, 
     `SELECT ${TX_COLUMNS} FROM transactions
       WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND transaction_date < $3
-      ORDER BY transaction_date DESC, last_fetched_at DESC, bank_order DESC LIMIT 1`,
+      ORDER BY transaction_date DESC, bank_order DESC, id DESC LIMIT 1`,
     [key.userId, key.accountId, range.from],
   )) as StoredTxRow[];
   const series = dailyBalances({ transactions: [...before, ...perDay].map(toBankTransaction), from: range.from, to: range.to, dateField: 'transactionDate' }).filter(

@@ -9,12 +9,12 @@ import { BankAccount } from '../accounts/bank-account.entity';
  */
 @Entity('transactions')
 @Unique(['userId', 'accountId', 'bankTransactionId'])
-// Keyset pagination: WHERE user_id = $2 AND account_id = $3 AND (transaction_date, id) < ($4, $5)
-// ORDER BY transaction_date DESC, id DESC — a backward scan of this ascending B-tree, whose
+// Keyset pagination: WHERE user_id = $2 AND account_id = $3 AND (transaction_date, bank_order, id) < ($4, $5, $6)
+// ORDER BY transaction_date DESC, bank_order DESC, id DESC — a backward scan of this ascending B-tree, whose
 // equality prefix is the primary key's: whatever the statistics say (none yet right after a
 // first sync), this index serves both the filter and the order, so no plan reads the account's
 // rows through the primary key and sorts them. Also the account's latest date and date ranges.
-@Index(['userId', 'accountId', 'transactionDate', 'id'])
+@Index(['userId', 'accountId', 'transactionDate', 'bankOrder', 'id'])
 @Check('ck_transactions_kind', `"kind" IN ('booked', 'pending', 'hold', 'scheduled', 'rejected', 'cancelled')`)
 @ForeignKey(() => BankAccount, ['tenantId', 'userId', 'accountId'], ['tenantId', 'userId', 'id'], { onDelete: 'CASCADE' })
 @ForeignKey(() => Transaction, ['userId', 'accountId', 'linkedBookedId'], ['userId', 'accountId', 'id'], { onDelete: 'NO ACTION' })
@@ -77,9 +77,11 @@ export class Transaction {
   lastFetchedAt!: Date;
 
   /**
-   * Position in the bank's listing of the fetch that last returned it (with `lastFetchedAt`,
-   * the bank's order within a day: daily balances take the day's last transaction).
+   * The bank's order within the day (greater is later): its own sequence when the connector
+   * gives one, else the place the bank listed it at among the day's transactions in the fetch
+   * that last returned it (sync/bank-order.ts). Listings sort by date, then this; daily
+   * balances take the day's last transaction in this order.
    */
-  @Column('integer', { default: 0 })
-  bankOrder!: number;
+  @BigIntColumn({ default: 0 })
+  bankOrder!: bigint;
 }

@@ -38,6 +38,7 @@ interface RawTransactionRow {
   bank_reference: string | null;
   linked_booked_id: string | null;
   flags: string[];
+  day_order: string;
 }
 
 const toRow = (r: RawTransactionRow): TransactionRow => ({
@@ -75,11 +76,15 @@ export interface TransactionsPage {
 
 interface Position {
   readonly date: string;
+  /** The row's `bank_order` (the bank's order within the day), as integer text. */
+  readonly order: string;
   readonly id: string;
 }
 
+const ORDER_TEXT = /^-?\d{1,18}$/;
+
 /** The opaque cursor of a keyset position (the last row of a page). */
-export const encodeCursor = (p: Position): string => Buffer.from(JSON.stringify({ d: p.date, i: p.id }), 'utf8').toString('base64url');
+export const encodeCursor = (p: Position): string => Buffer.from(JSON.stringify({ d: p.date, o: p.order, i: p.id }), 'utf8').toString('base64url');
 
 /** Reads a cursor; {@link ValidationFailedError} (field cursor) when it is not one of ours. */
 export function decodeCursor(cursor: string): Position {
@@ -92,14 +97,16 @@ export function decodeCursor(cursor: string): Position {
   } catch {
     return invalid();
   }
-  const p = parsed as { d?: unknown; i?: unknown };
-  if (!isCalendarDateText(p.d) || typeof p.i !== 'string' || !isUuid(p.i)) return invalid();
-  return { date: p.d, id: p.i.toLowerCase() };
+  const p = parsed as { d?: unknown; o?: unknown; i?: unknown };
+  if (!isCalendarDateText(p.d) || typeof p.o !== 'string' || !ORDER_TEXT.test(p.o) || typeof p.i !== 'string' || !isUuid(p.i)) return invalid();
+  return { date: p.d, order: p.o, id: p.i.toLowerCase() };
 }
 
 /**
- * One account's transactions, newest first, keyset-paginated on (transaction_date desc,
- * id desc) — the index (user_id, account_id, transaction_date, id) read backwards. A page never
+ * One account's transactions, newest first: by date, then the bank's order within the day
+ * (`bank_order`, latest first), then id — keyset-paginated on (transaction_date desc,
+ * bank_order desc, id desc), the index (user_id, account_id, transaction_date, bank_order, id)
+ * read backwards. Each row's balance after is the next (older) row's plus its amount. A page never
  * repeats or skips a row that existed when the first page was read, whatever is inserted
  * meanwhile (a row inserted before the cursor's position simply appears on no page of this walk).
  */
@@ -122,18 +129,20 @@ export class TransactionsService {
     if (filter.to !== undefined) where.push(`transaction_date <= $${values.push(filter.to)}`);
     if (filter.kind !== undefined) where.push(`kind = $${values.push(filter.kind)}`);
     if (filter.includeSuperseded !== true) where.push('linked_booked_id IS NULL');
-    if (after) where.push(`(transaction_date, id) < ($${values.push(after.date)}::date, $${values.push(after.id)}::uuid)`);
+    if (after) {
+      where.push(`(transaction_date, bank_order, id) < ($${values.push(after.date)}::date, $${values.push(after.order)}::bigint, $${values.push(after.id)}::uuid)`);
+    }
     const limit = values.push(filter.limit + 1);
     // The text output columns have names of their own, so ORDER BY sorts by the table's columns: the index is read backwards.
     const raw = await this.sql.rows<RawTransactionRow>(
       `SELECT id, account_id, bank_transaction_id, kind, transaction_date::text AS tx_date, booking_date::text AS booked_on,
           amount_minor::text AS amount, currency_code, description, balance_after_minor::text AS balance_after, bank_reference,
-          linked_booked_id, flags
-        FROM transactions WHERE ${where.join(' AND ')} ORDER BY transaction_date DESC, id DESC LIMIT $${limit}`,
+          linked_booked_id, flags, bank_order::text AS day_order
+        FROM transactions WHERE ${where.join(' AND ')} ORDER BY transaction_date DESC, bank_order DESC, id DESC LIMIT $${limit}`,
       values,
     );
     const items = raw.slice(0, filter.limit).map(toRow);
-    const last = items[items.length - 1];
-    return { items, nextCursor: raw.length > filter.limit && last ? encodeCursor({ date: last.transactionDate, id: last.id }) : null };
+    const last = raw[items.length - 1];
+    return { items, nextCursor: raw.length > filter.limit && last ? encodeCursor({ date: last.tx_date, order: last.day_order, id: last.id }) : null };
   }
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Transaction } from '@kinko/connector-sdk';
 import type { CalendarDate, CurrencyCode, DateWindow, TransactionId, TransactionKind } from '@kinko/domain';
 import { newId } from '../../src/database/ids';
+import { FetchOrder } from '../../src/sync/bank-order';
 import { type AccountKey, completeReconciliation, deriveDailyBalances, writeTransactionPage } from '../../src/sync/transaction-writer';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -59,12 +60,12 @@ describe('transaction writer', () => {
   it('writes a page in one upsert; writing it again changes nothing but the fetch stamp', async () => {
     const page = [tx('b1', 'booked', '2026-03-01', 1000, 'SALARY', { balanceAfterMinor: 1000n }), tx('b2', 'booked', '2026-03-02', -200, 'LUNCH', { balanceAfterMinor: 800n })];
     const w = window('booked', '2026-02-20', '2026-03-05');
-    const first = await db.dataSource.transaction((m) => writeTransactionPage(m, key, w, page, { stamp: new Date(), firstOrder: 0 }));
+    const first = await db.dataSource.transaction((m) => writeTransactionPage(m, key, w, page, { stamp: new Date(), order: new FetchOrder() }));
     expect(first).toEqual({ inserted: 2, updated: 0, unchanged: 0 });
-    const again = await db.dataSource.transaction((m) => writeTransactionPage(m, key, w, [...page, page[1] as Transaction], { stamp: new Date(), firstOrder: 0 }));
+    const again = await db.dataSource.transaction((m) => writeTransactionPage(m, key, w, [...page, page[1] as Transaction], { stamp: new Date(), order: new FetchOrder() }));
     expect(again).toEqual({ inserted: 0, updated: 0, unchanged: 2 });
     const changed = await db.dataSource.transaction((m) =>
-      writeTransactionPage(m, key, w, [tx('b2', 'booked', '2026-03-02', -250, 'LUNCH', { balanceAfterMinor: 750n })], { stamp: new Date(), firstOrder: 1 }),
+      writeTransactionPage(m, key, w, [tx('b2', 'booked', '2026-03-02', -250, 'LUNCH', { balanceAfterMinor: 750n })], { stamp: new Date(), order: new FetchOrder() }),
     );
     expect(changed).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
     expect(Object.keys(await rows())).toEqual(['b1', 'b2']);
@@ -80,7 +81,7 @@ describe('transaction writer', () => {
         tx('p-gone', 'pending', '2026-03-04', -300, 'SHOP'),
         tx('p-cafe', 'pending', '2026-03-05', -1000, 'CAFE'),
         tx('p-ref', 'pending', '2026-02-10', -700, 'TRAIN', { bankReference: 'R-7' }),
-      ], { stamp: s1, firstOrder: 0 });
+      ], { stamp: s1, order: new FetchOrder() });
     });
     // An older pending outside the window: not deletable by this fetch.
     await db.dataSource.query(`UPDATE transactions SET transaction_date = '2026-02-01' WHERE account_id = $1 AND bank_transaction_id = 'p-ref'`, [key.accountId]);
@@ -94,7 +95,7 @@ describe('transaction writer', () => {
         tx('b-train', 'booked', '2026-03-06', -700, 'JR EAST', { bankReference: 'R-7', balanceAfterMinor: -450n }),
         tx('b-cafe1', 'booked', '2026-03-05', -1000, 'CAFE', { balanceAfterMinor: -1450n }),
         tx('b-cafe2', 'booked', '2026-03-05', -1000, 'CAFE', { balanceAfterMinor: -2450n }),
-      ], { stamp: s2, firstOrder: 0 });
+      ], { stamp: s2, order: new FetchOrder() });
     });
     const result = await db.dataSource.transaction((m) =>
       completeReconciliation(
