@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { UserTokensService } from '../../src/auth/user-tokens.service';
 import { SyncService } from '../../src/sync/sync.service';
+import { type LinkWorld, NETBANK_ID, credentialsOf as netbankCredentials, reachStatus, startLinkWorld } from '../link/harness';
 import { readReply } from '../support/http-reply';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { BANK_CODE, CLIENT, type Connected, type SharedClock, accountIds, bankUser, connectUser, credentialsOf, sharedClock, startWorker, syncApp, waitForSession } from './harness';
@@ -27,6 +28,23 @@ function breaks(listing: readonly ListedTransaction[]): string[] {
   }
   return out;
 }
+
+/** Every transaction of an account through GET /api/v2/accounts/{id}/transactions, 11 a page, following nextCursor. */
+async function listing(base: string, token: string, accountId: string): Promise<ListedTransaction[]> {
+  const out: ListedTransaction[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await fetch(`${base}/api/v2/accounts/${accountId}/transactions?limit=11${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
+    const page = await readReply<{ items: ListedTransaction[]; nextCursor: string | null }>(res);
+    expect(page.status).toBe(200);
+    out.push(...page.json.items);
+    cursor = page.json.nextCursor;
+  } while (cursor !== null);
+  return out;
+}
+
+/** Same-day consecutive pairs of a listing (where the order within a day decides whether it chains). */
+const sameDayPairs = (listed: readonly ListedTransaction[]): number => listed.filter((t, i) => i > 0 && listed[i - 1]?.transactionDate === t.transactionDate).length;
 
 // Issue 12 §5: the transactions of a day are listed in the bank's order, so that every balance
 // after chains on the previous one — for a bank that lists oldest first and one that lists newest
@@ -72,31 +90,16 @@ describe.each(['oldest-first', 'newest-first'] as const)('listing order within a
     expect(views.status.status).toBe('completed');
   };
 
-  /** Every transaction of the account through GET /api/v2/accounts/{id}/transactions, following nextCursor. */
-  const listing = async (accountId: string): Promise<ListedTransaction[]> => {
-    const out: ListedTransaction[] = [];
-    let cursor: string | null = null;
-    do {
-      const res = await fetch(`${base}/api/v2/accounts/${accountId}/transactions?limit=11${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
-      const page = await readReply<{ items: ListedTransaction[]; nextCursor: string | null }>(res);
-      expect(page.status).toBe(200);
-      out.push(...page.json.items);
-      cursor = page.json.nextCursor;
-    } while (cursor !== null);
-    return out;
-  };
-
   /** Checks every account: the whole history is listed, and every consecutive pair chains. */
   const expectChained = async (): Promise<void> => {
     const ids = await accountIds(app.get(DataSource), connected.connectionId);
     expect(ids.size).toBe(2);
     for (const [bankAccountId, accountId] of ids) {
-      const listed = await listing(accountId);
+      const listed = await listing(base, token, accountId);
       const truth = [...sandbox.truth.transactions(BANK_CODE, bankAccountId, { from: '2000-01-01', to: sandbox.truth.today(BANK_CODE) })];
       expect(listed).toHaveLength(truth.length);
       expect(new Set(listed.map((t) => t.id)).size).toBe(listed.length);
-      const sameDayPairs = listed.filter((t, i) => i > 0 && listed[i - 1]?.transactionDate === t.transactionDate).length;
-      expect(sameDayPairs).toBeGreaterThan(listed.length / 2); // most pairs are within a day: the order there is what is tested
+      expect(sameDayPairs(listed)).toBeGreaterThan(listed.length / 2); // most pairs are within a day: the order there is what is tested
       expect(breaks(listed)).toEqual([]);
     }
   };
@@ -116,5 +119,39 @@ describe.each(['oldest-first', 'newest-first'] as const)('listing order within a
     sandbox.bank(BANK_CODE).knobs.insertTransaction(bankAccountId as string, { amount: 1234, description: 'TODAY' });
     await sync();
     await expectChained();
+  }, 120_000);
+});
+
+// The same through the web net bank (statements scraped page by page, oldest first, no ids):
+// the 'happy' persona's accounts that show a balance after each row.
+describe('listing order within a day: the web net bank', () => {
+  let db: TestDatabase;
+  let world: LinkWorld;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    world = await startLinkWorld(db);
+  }, 120_000);
+  afterAll(async () => {
+    await world?.close();
+    await db?.drop();
+  });
+
+  it('after the first sync, every consecutive pair of the listing chains', async () => {
+    const login = await world.api<{ connectionId: string }>('POST', `/api/v2/connect/${NETBANK_ID}/credentials`, { credentials: netbankCredentials(world.netbank, 'happy') });
+    expect(login.status).toBe(201);
+    await reachStatus(world, login.json.connectionId, 'success', 60_000);
+    const accounts = (await world.ds.query(`SELECT id FROM bank_accounts WHERE connection_id = $1`, [login.json.connectionId])) as Array<{ id: string }>;
+    let pairs = 0;
+    let withinDay = 0;
+    for (const { id } of accounts) {
+      const listed = await listing(world.base, world.token, id);
+      if (listed.length < 2 || listed.some((t) => t.balanceAfter === null)) continue;
+      pairs += listed.length - 1;
+      withinDay += sameDayPairs(listed);
+      expect(breaks(listed)).toEqual([]);
+    }
+    expect(pairs).toBeGreaterThan(200);
+    expect(withinDay).toBeGreaterThan(10);
   }, 120_000);
 });
