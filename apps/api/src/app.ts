@@ -1,11 +1,14 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LogLevel } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock, Connector } from '@kinko/connector-sdk';
 import { AppModule } from './app.module';
 import type { SettingsSource } from './config/config.module';
 import type { BankEntry } from './config/settings';
 import type { SyncSettings } from './sync/sync-options';
+import { edgeServerOptions, installEdgeGuards } from './http/edge';
+import { DEFAULT_BODY_LIMIT_BYTES } from './http/limits';
 import { createOpenApiDocument, serveOpenApi } from './http/openapi';
 import { kinkoValidationPipe } from './http/validation';
 import { MetricsService } from './metrics/metrics.service';
@@ -16,7 +19,7 @@ export interface CreateAppOptions {
   readonly databaseUrl: string;
   /** Nest log levels; `false` silences Nest (tests). Default: from the settings. */
   readonly logger?: false | LogLevel[];
-  /** Request body limit in bytes (default from the settings, else 256 KiB). */
+  /** Request body limit in bytes (default from the settings, else 16 KiB). */
   readonly bodyLimitBytes?: number;
   /** Bare connectors to register (tests): banks of their own id, without config. */
   readonly connectors?: readonly Connector[];
@@ -51,11 +54,19 @@ const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', '
 export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
   const settingsLevel = 'settings' in options.settings ? options.settings.settings.logLevel : 'log';
   const logger = options.logger ?? LEVELS.slice(0, LEVELS.indexOf(settingsLevel) + 1);
-  const bodyLimit = options.bodyLimitBytes ?? ('settings' in options.settings ? options.settings.settings.bodyLimitBytes : 262_144);
+  const bodyLimit = options.bodyLimitBytes ?? ('settings' in options.settings ? options.settings.settings.bodyLimitBytes : DEFAULT_BODY_LIMIT_BYTES);
 
   // No Nest middleware is used (hooks, guards and pipes do that work), so @fastify/middie is
   // not registered: it would otherwise run on every request for nothing.
-  const adapter = new FastifyAdapter({ bodyLimit, trustProxy: false, return503OnClosing: true, skipMiddie: true });
+  // Errors raised before routing (bad URL, over-long parameter, oversized headers) answer problems too.
+  const adapter: FastifyAdapter = new FastifyAdapter({
+    bodyLimit,
+    trustProxy: false,
+    return503OnClosing: true,
+    skipMiddie: true,
+    // The adapter's own handler sets the security headers; it is kept.
+    ...edgeServerOptions(() => (adapter as unknown as { securityHook?: (request: FastifyRequest, raw: FastifyReply['raw']) => void }).securityHook),
+  });
   const routes: RegisteredRoute[] = [];
   adapter.getInstance().addHook('onRoute', (route) => {
     for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push({ method, url: route.url });
@@ -75,6 +86,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   );
   registeredRoutes.set(app, routes);
 
+  installEdgeGuards(app, bodyLimit);
   app.useGlobalPipes(kinkoValidationPipe());
   app.useSecurityHeaders({
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { Redacted } from 'effect';
+import { DEFAULT_BODY_LIMIT_BYTES } from '../http/limits';
 
 /** How the app runs: development creates conveniences (a local master key, a demo tenant). */
 export type KinkoMode = 'development' | 'production' | 'test';
@@ -174,7 +175,7 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
 
   const userTokenTtlSeconds = integer('KINKO_USER_TOKEN_TTL_SECONDS', 900, 60, 86_400);
   const challengeTimeoutSeconds = integer('KINKO_CHALLENGE_TIMEOUT_SECONDS', 180, 30, 3_600);
-  const bodyLimitBytes = integer('KINKO_BODY_LIMIT_BYTES', 262_144, 1_024, 10_485_760);
+  const bodyLimitBytes = integer('KINKO_BODY_LIMIT_BYTES', DEFAULT_BODY_LIMIT_BYTES, 1_024, 10_485_760);
 
   const rawLevel = value('KINKO_LOG_LEVEL') ?? 'log';
   const logLevel = LOG_LEVELS.find((l) => l === rawLevel) ?? fail('KINKO_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`) ?? 'log';

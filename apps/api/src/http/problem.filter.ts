@@ -55,14 +55,20 @@ function kindOfStatus(status: number): ProblemKind | undefined {
       return 'not-found';
     case 405:
       return 'method-not-allowed';
+    case 408:
+      return 'request-timeout';
     case 409:
       return 'conflict';
     case 413:
       return 'payload-too-large';
+    case 414:
+      return 'uri-too-long';
     case 415:
       return 'unsupported-media-type';
     case 429:
       return 'rate-limited';
+    case 431:
+      return 'header-fields-too-large';
     case 503:
       return 'service-unavailable';
     default:
@@ -84,8 +90,28 @@ function detailOfHttpException(error: HttpException, kind: ProblemKind): string 
     case 'forbidden':
       return 'The request was refused (cross-origin requests are not allowed).';
     default:
-      return error.message;
+      return FRAMEWORK_DETAILS[kind] ?? error.message;
   }
+}
+
+// What the HTTP layer refuses before any route runs (Fastify's router, Node's parser).
+const FRAMEWORK_DETAILS: Partial<Record<ProblemKind, string>> = {
+  'malformed-request': 'The request URL could not be read (check its percent-encoding).',
+  'uri-too-long': 'A path segment of the URL is too long.',
+  'header-fields-too-large': 'The URL and headers of the request exceed the size limit.',
+  'request-timeout': 'The request did not arrive in time.',
+};
+
+/**
+ * The problem for an error the framework raises before routing (a URL that does not
+ * decode, an over-long path parameter, headers or URL over Node's limit, a slow client):
+ * by its HTTP status, with a fixed detail and no `instance` — never an echo of the URL.
+ */
+export function frameworkProblem(status: number | undefined): Problem {
+  if (status !== undefined && status >= 500) return problem('internal', { detail: 'An unexpected error occurred; it has been logged.' });
+  const kind = (status !== undefined ? kindOfStatus(status) : undefined) ?? 'malformed-request';
+  const detail = FRAMEWORK_DETAILS[kind] ?? FRAMEWORK_DETAILS['malformed-request'];
+  return problem(kind, detail !== undefined ? { detail } : {});
 }
 
 /**
