@@ -134,9 +134,10 @@ describe('node dist/main.js', () => {
       const bank = await loginAtBankPage(toBank.headers.get('location') as string, { id: login?.[1] as string, password: login?.[2] as string });
       if (bank.outcome !== 'redirected') throw new Error(`the sandbox refused the demo login: ${bank.status}`);
       expect(bank.location.startsWith(`${url}/api/v2/connect/callback?`)).toBe(true);
-      const connected = await fetch(bank.location, { headers: { accept: 'application/json' } });
+      // Back in the browser that started the flow (it holds the flow's binding cookie).
+      const connected = await browser.get(bank.location, { accept: 'application/json' });
       expect(connected.status).toBe(200);
-      expect(await connected.json()).toMatchObject({ status: 'connected', bankId: 'sandbox-0001', sessionIds: [expect.any(String)] });
+      expect(JSON.parse(connected.text)).toMatchObject({ status: 'connected', bankId: 'sandbox-0001', sessionIds: [expect.any(String)] });
 
       // The net bank (login details) through the Link pages' credential form, with the personas the banner prints.
       const netbankCode = /Sandbox bank\s+(\d{4}) .*\(net bank, login details\)/.exec(out)?.[1];

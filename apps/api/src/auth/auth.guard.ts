@@ -36,8 +36,10 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
 
     if (kind === 'tenant') {
+      // An empty X-Api-Key header is no key at all: the bearer key (if any) decides.
       const headerKey = request.headers['x-api-key'];
-      const presented = typeof headerKey === 'string' ? headerKey.trim() : bearer(request);
+      const fromHeader = typeof headerKey === 'string' ? headerKey.trim() : '';
+      const presented = fromHeader !== '' ? fromHeader : bearer(request);
       if (!presented) throw new UnauthorizedError('An API key is required (Authorization: Bearer <key> or X-Api-Key).');
       const identity = await this.apiKeys.authenticate(presented);
       request.kinkoPrincipal = { kind: 'tenant', tenantId: identity.tenantId, apiKeyId: identity.apiKeyId, apiKeyPrefix: identity.prefix };
@@ -47,9 +49,13 @@ export class AuthGuard implements CanActivate {
     const token = bearer(request);
     if (!token) throw new UnauthorizedError('A user token is required (Authorization: Bearer <token>).');
     const verified = await this.userTokens.verify(token);
-    // A token outlives nothing: a deleted user's tokens stop working at once.
-    // A prepared statement: this runs on every user request.
-    const exists = await this.sql.rows('SELECT 1 FROM users WHERE id = $1 AND tenant_id = $2', [verified.userId, verified.tenantId]);
+    // A token outlives nothing: a deleted user's tokens stop working at once. A token given
+    // in a Link URL and exchanged there for a Link session is spent: it is no bearer token
+    // any more. A prepared statement: this runs on every user request.
+    const exists = await this.sql.rows(
+      'SELECT 1 FROM users WHERE id = $1 AND tenant_id = $2 AND NOT EXISTS (SELECT 1 FROM link_page_sessions WHERE exchanged_token_id = $3)',
+      [verified.userId, verified.tenantId, verified.tokenId],
+    );
     if (exists.length === 0) throw new UnauthorizedError('Invalid or expired user token.');
     request.kinkoPrincipal = { kind: 'user', tenantId: verified.tenantId, userId: verified.userId, tokenId: verified.tokenId };
     return true;

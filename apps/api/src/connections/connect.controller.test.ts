@@ -23,16 +23,26 @@ describe('connect flow (redirect, state + PKCE)', () => {
 
   const begin = async (body: Record<string, unknown> = {}, bankId = BANK) =>
     app.inject({ method: 'POST', url: `/api/v2/connect/${bankId}`, headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
-  const callback = (location: string, host = 'localhost') => {
+  /** The bank's callback, from the browser holding `cookie` (the flow binding its start URL set). */
+  const callback = (location: string, cookie: string, host = 'localhost') => {
     const u = new URL(location);
-    return app.inject({ method: 'GET', url: `${u.pathname}${u.search}`, headers: { host } });
+    return app.inject({ method: 'GET', url: `${u.pathname}${u.search}`, headers: { host, cookie } });
+  };
+  /** A browser opening the flow's start URL (`redirectUrl`): the binding cookie, and the bank's login URL. */
+  const openStart = async (redirectUrl: string) => {
+    const u = new URL(redirectUrl);
+    const res = await app.inject({ method: 'GET', url: `${u.pathname}${u.search}`, headers: { host: 'localhost' } });
+    expect(res.statusCode).toBe(303);
+    const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+    return { bankUrl: res.headers.location as string, cookie: setCookie.map((c) => c.split(';')[0]).join('; ') };
   };
   const loginFor = async (body: Record<string, unknown> = {}, options: { cancel?: boolean } = {}) => {
     const started = await begin(body);
     expect(started.statusCode).toBe(201);
-    const login = await loginAtBankPage(started.json<{ redirectUrl: string }>().redirectUrl, { id: 'kaori', password: 'pw-kaori' }, options);
+    const { bankUrl, cookie } = await openStart(started.json<{ redirectUrl: string }>().redirectUrl);
+    const login = await loginAtBankPage(bankUrl, { id: 'kaori', password: 'pw-kaori' }, options);
     if (login.outcome !== 'redirected') throw new Error(`login refused: ${login.status}`);
-    return { linkSessionId: started.json<{ linkSessionId: string }>().linkSessionId, location: login.location };
+    return { linkSessionId: started.json<{ linkSessionId: string }>().linkSessionId, location: login.location, cookie };
   };
   const linkSession = async (id: string) =>
     ((await ds.query(`SELECT status, error, used_at IS NOT NULL AS used, verifier_ciphertext IS NULL AS wiped FROM link_sessions WHERE id = $1`, [id])) as unknown[])[0];
@@ -65,7 +75,8 @@ describe('connect flow (redirect, state + PKCE)', () => {
     const res = await begin({ locale: 'ja' });
     expect(res.statusCode).toBe(201);
     const body = res.json<{ redirectUrl: string; linkSessionId: string; expiresAt: string }>();
-    const login = new URL(body.redirectUrl);
+    expect(body.redirectUrl).toMatch(new RegExp(`^http://localhost/api/v2/connect/flows/${body.linkSessionId}/browser\\?key=[A-Za-z0-9_-]{43}$`));
+    const login = new URL((await openStart(body.redirectUrl)).bankUrl);
     expect(`${login.origin}${login.pathname}`).toBe(`${sandbox.url('0005')}/auth/login`);
     const redirectUri = new URL(login.searchParams.get('redirect_uri') as string);
     expect(`${redirectUri.origin}${redirectUri.pathname}`).toBe('http://localhost/api/v2/connect/callback');
@@ -83,22 +94,22 @@ describe('connect flow (redirect, state + PKCE)', () => {
     const unknown = await app.inject({ method: 'GET', url: '/api/v2/connect/callback?state=unknown&auth_token=x' });
     expect(unknown.statusCode).toBe(404);
 
-    const { linkSessionId, location } = await loginFor();
-    const elsewhere = await callback(location, 'evil.example');
+    const { linkSessionId, location, cookie } = await loginFor();
+    const elsewhere = await callback(location, cookie, 'evil.example');
     expect(elsewhere.statusCode).toBe(400);
     expect(elsewhere.json<{ errors: Array<{ field: string }> }>().errors[0]?.field).toBe('redirect_uri');
     expect(await linkSession(linkSessionId)).toMatchObject({ status: 'pending', used: false });
     // The genuine callback still works, once.
-    expect((await callback(location)).statusCode).toBe(200);
-    expect((await callback(location)).statusCode).toBe(409);
+    expect((await callback(location, cookie)).statusCode).toBe(200);
+    expect((await callback(location, cookie)).statusCode).toBe(409);
     expect(await linkSession(linkSessionId)).toMatchObject({ status: 'completed', used: true, wiped: true });
   });
 
   it('sends a browser (Accept: text/html) on to the Link vault with a 303; the bank is connected all the same', async () => {
     const before = (await connectionCount()) ?? 0;
-    const { linkSessionId, location } = await loginFor();
+    const { linkSessionId, location, cookie } = await loginFor();
     const u = new URL(location);
-    const res = await app.inject({ method: 'GET', url: `${u.pathname}${u.search}`, headers: { host: 'localhost', accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    const res = await app.inject({ method: 'GET', url: `${u.pathname}${u.search}`, headers: { host: 'localhost', cookie, accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/link/vault?connected=1');
     expect(res.headers['cache-control']).toBe('no-store');
@@ -108,9 +119,9 @@ describe('connect flow (redirect, state + PKCE)', () => {
 
   it('refuses a callback after the flow expired, and consumes it', async () => {
     const before = await connectionCount();
-    const { linkSessionId, location } = await loginFor();
+    const { linkSessionId, location, cookie } = await loginFor();
     clock.advance(LINK_SESSION_TTL_MS + 1_000);
-    const late = await callback(location);
+    const late = await callback(location, cookie);
     expect(late.statusCode).toBe(409);
     expect(late.json<{ detail: string }>().detail).toContain('expired');
     expect(await linkSession(linkSessionId)).toMatchObject({ status: 'failed', error: { code: 'expired' } });
@@ -120,23 +131,23 @@ describe('connect flow (redirect, state + PKCE)', () => {
   it('the user declining at the bank is forbidden; a state bound to another PKCE verifier is refused', async () => {
     const before = await connectionCount();
     const declined = await loginFor({}, { cancel: true });
-    const res = await callback(declined.location);
+    const res = await callback(declined.location, declined.cookie);
     expect(res.statusCode).toBe(403);
     expect(await linkSession(declined.linkSessionId)).toMatchObject({ status: 'failed', error: { code: 'CredentialsInvalid' }, wiped: true });
 
     const forged = await loginFor();
     const u = new URL(forged.location);
     u.searchParams.set('state_binding', 'A'.repeat(43));
-    const mismatch = await callback(u.toString());
+    const mismatch = await callback(u.toString(), forged.cookie);
     expect(mismatch.statusCode).toBe(400);
     expect(mismatch.json<{ errors: Array<{ field: string }> }>().errors[0]?.field).toBe('state');
     expect(await connectionCount()).toBe(before);
   });
 
   it('answers 502 when the bank fails the token exchange', async () => {
-    const { location, linkSessionId } = await loginFor();
+    const { location, linkSessionId, cookie } = await loginFor();
     sandbox.bank('0005').knobs.faults.failNext(10, 500, { operations: ['POST /auth/token'] });
-    const res = await callback(location);
+    const res = await callback(location, cookie);
     sandbox.bank('0005').knobs.faults.reset();
     expect(res.statusCode).toBe(502);
     expect(res.json<{ type: string }>().type).toBe('https://kinko.dev/problems/bank-error');

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
@@ -13,12 +13,16 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Redacted } from 'effect';
 import { CurrentUser, PublicRoute, UserApi } from '../auth/auth.decorators';
+import { InjectSettings } from '../config/config.module';
+import type { Settings } from '../config/settings';
 import type { UserScope } from '../database/scoped-data';
 import { Problem } from '../http/problem';
 import { LINK_PATHS } from '../link/link-paths';
 import { ConnectRequest, ConnectResultView, ConnectStartView } from './connect.dto';
-import { CONNECT_CALLBACK_PATH, ConnectService } from './connect.service';
+import { CONNECT_CALLBACK_PATH, ConnectService, LINK_SESSION_TTL_MS } from './connect.service';
+import { flowBindingOf, setFlowBinding } from './flow-binding';
 
 const originOf = (request: FastifyRequest): string => `${request.protocol}://${request.host}`;
 
@@ -26,7 +30,28 @@ const originOf = (request: FastifyRequest): string => `${request.protocol}://${r
 @ApiTags('connect')
 @Controller('api/v2/connect')
 export class ConnectController {
-  constructor(private readonly connect: ConnectService) {}
+  constructor(
+    private readonly connect: ConnectService,
+    @InjectSettings() private readonly settings: Settings,
+  ) {}
+
+  // Declared before `:bankId` so the literal path wins.
+  @Get('flows/:linkSessionId/browser')
+  @PublicRoute()
+  @ApiOperation({
+    summary: 'Start URL of an API-started connect flow: binds this browser, then on to the bank',
+    description:
+      'The `redirectUrl` of POST /api/v2/connect/{bankId}: single use. Sets the flow binding cookie (`kinko_flow`, HttpOnly, limited to the callback) in the browser that opens it ' +
+      'and answers 303 to the bank login page. The callback is accepted only from that browser.',
+  })
+  @ApiResponse({ status: 303, description: 'On to the bank login page, the binding cookie set.' })
+  @ApiNotFoundResponse({ type: Problem, description: 'No connect flow with this id and key.' })
+  @ApiConflictResponse({ type: Problem, description: 'The start URL was already opened, or the flow expired.' })
+  async browser(@Param('linkSessionId') linkSessionId: string, @Query('key') key: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const bound = await this.connect.bindBrowser(linkSessionId, typeof key === 'string' ? key : '');
+    setFlowBinding(reply, request, this.settings, Redacted.value(bound.binding), LINK_SESSION_TTL_MS / 1000);
+    await reply.code(303).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').header('location', bound.bankUrl).send();
+  }
 
   // Declared before `:bankId` so the literal path wins.
   @Get('callback')
@@ -34,7 +59,8 @@ export class ConnectController {
   @ApiOperation({
     summary: 'OAuth callback: the bank sends the user back here',
     description:
-      'Public: the `state` (single use, expires after 15 minutes) names the connect flow. On success the grant is stored encrypted, ' +
+      'Public: the `state` (single use, expires after 15 minutes) names the connect flow, and the browser must hold the flow binding cookie (`kinko_flow`) ' +
+      'set where the flow started (the Link pages, or the start URL of an API-started flow); a callback without it is refused (403) and the flow spent. On success the grant is stored encrypted, ' +
       'the connection and its consent are created and the first sync starts. Answers JSON, or to a browser (Accept: text/html) a 303 to the Link vault (`/link/vault?connected=1`).',
   })
   @ApiProduces('application/json')
@@ -43,12 +69,15 @@ export class ConnectController {
   @ApiBadRequestResponse({ type: Problem, description: 'No state, or the callback did not arrive at the registered redirect URI.' })
   @ApiNotFoundResponse({ type: Problem, description: 'No connect flow with this state.' })
   @ApiConflictResponse({ type: Problem, description: 'The connect flow was already used, or has expired.' })
-  @ApiForbiddenResponse({ type: Problem, description: 'The user declined, or the bank refused the login.' })
+  @ApiForbiddenResponse({ type: Problem, description: 'The user declined, the bank refused the login, or the browser does not hold the flow binding.' })
   @ApiBadGatewayResponse({ type: Problem, description: 'The bank failed to answer.' })
   async callback(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const query = Object.fromEntries(Object.entries((request.query ?? {}) as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
-    const result = ConnectResultView.of(await this.connect.complete({ query, origin: originOf(request), path: request.url.split('?')[0] ?? CONNECT_CALLBACK_PATH }));
+    const result = ConnectResultView.of(
+      await this.connect.complete({ query, origin: originOf(request), path: request.url.split('?')[0] ?? CONNECT_CALLBACK_PATH, binding: flowBindingOf(request) }),
+    );
     void reply.header('cache-control', 'no-store');
+    setFlowBinding(reply, request, this.settings, '', 0);
     // A browser (the Link pages' redirect flow) lands back in the vault, which says it connected.
     if ((request.headers.accept ?? '').includes('text/html')) await reply.redirect(`${LINK_PATHS.vault}?connected=1`, 303);
     else await reply.code(200).send(result);
@@ -60,8 +89,10 @@ export class ConnectController {
   @ApiOperation({
     summary: 'Start connecting a bank (redirect flow)',
     description:
-      'Returns the bank login URL to send the user to. Kinko binds a fresh OAuth state and PKCE pair (S256) to a server-side link session; ' +
-      'the bank sends the user back to GET /api/v2/connect/callback.',
+      'Returns the URL to send the user\'s browser to: Kinko\'s single-use start URL (GET /api/v2/connect/flows/{linkSessionId}/browser?key=…), which binds that browser ' +
+      'to the flow (cookie) and sends it on to the bank login page. Kinko binds a fresh OAuth state and PKCE pair (S256) to a server-side link session; ' +
+      'the bank sends the user back to GET /api/v2/connect/callback, accepted only in the bound browser. The redirect URI is KINKO_PUBLIC_URL (required in production); ' +
+      'without it (development) only a loopback Host may start a flow.',
   })
   @ApiCreatedResponse({ type: ConnectStartView })
   @ApiNotFoundResponse({ type: Problem, description: 'No such bank (or connection to re-authorise).' })

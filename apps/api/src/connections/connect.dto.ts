@@ -22,7 +22,10 @@ export class ConnectStartView {
   @ApiProperty({ format: 'uuid' })
   linkSessionId!: string;
 
-  @ApiProperty({ example: 'https://bank.example/auth/login?api_key=…&redirect_uri=…', description: "The bank's login page; send the user's browser there." })
+  @ApiProperty({
+    example: 'https://kinko.example/api/v2/connect/flows/0190…/browser?key=…',
+    description: "Send the user's browser there (once): Kinko binds that browser to the flow and sends it on to the bank's login page. Only that browser can complete the flow.",
+  })
   redirectUrl!: string;
 
   @ApiProperty({ format: 'date-time', description: 'The bank must send the user back before this instant.' })

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   type Clock,
   type ConnectorError,
@@ -15,14 +15,15 @@ import { DataSource, IsNull, LessThan, MoreThan } from 'typeorm';
 import { BankAccount } from '../accounts/bank-account.entity';
 import { AuditLog } from '../audit/audit-log.service';
 import { InjectClock } from '../common/clock';
-import { BankCallError, ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../common/errors';
+import { BankCallError, ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, ValidationFailedError } from '../common/errors';
 import { InjectSettings } from '../config/config.module';
 import type { Settings } from '../config/settings';
 import { accountSyncStateOf, newConsentRow } from '../consents/consent-domain';
 import { BankDirectory, type RegisteredBank } from '../connectors/bank-directory';
 import { newId } from '../database/ids';
 import { ScopedData, type UserScope } from '../database/scoped-data';
-import { openSecret, sealSecret } from '../secrets/envelope';
+import { openSecret, openWithKey, sealSecret, sealWithKey } from '../secrets/envelope';
+import { LinkPageSession } from '../link/link-page-session.entity';
 import type { MasterKeyring } from '../secrets/master-keyring';
 import { MASTER_KEYRING } from '../secrets/secrets.service';
 import { GrantVault } from '../sync/grant-vault';
@@ -35,6 +36,9 @@ import { LinkSession } from './link-session.entity';
 
 /** Path of the OAuth callback (public): the bank sends the user back here. */
 export const CONNECT_CALLBACK_PATH = '/api/v2/connect/callback';
+
+/** The start URL of an API-started flow (public, single use): `…/flows/{linkSessionId}/browser?key=…`. */
+export const connectBrowserPath = (linkSessionId: string): string => `/api/v2/connect/flows/${linkSessionId}/browser`;
 
 /** How long a started connect flow may take before its callback is refused. */
 export const LINK_SESSION_TTL_MS = 15 * 60_000;
@@ -52,8 +56,22 @@ export const NEW_CONNECTION_STATUS = 'running.auth';
 /** The start of a redirect flow: where to send the user. */
 export interface ConnectStart {
   readonly linkSessionId: string;
-  /** The bank's login page (carries our state and the PKCE challenge, never the verifier). */
+  /**
+   * Where to send the user's browser. Started through the API: Kinko's single-use start URL
+   * ({@link connectBrowserPath}), which binds the browser that opens it and sends it on to the
+   * bank. Started from the Link pages: the bank's login page (carries our state and the PKCE
+   * challenge, never the verifier); the caller sets {@link browserBinding} in that browser.
+   */
   readonly redirectUrl: string;
+  readonly expiresAt: Date;
+  /** Link pages flows: the binding cookie's value for the browser that asked (never shown elsewhere). */
+  readonly browserBinding: Redacted.Redacted<string> | undefined;
+}
+
+/** A browser bound to an API-started flow: set the binding cookie, then on to the bank. */
+export interface BoundBrowser {
+  readonly bankUrl: string;
+  readonly binding: Redacted.Redacted<string>;
   readonly expiresAt: Date;
 }
 
@@ -77,10 +95,15 @@ export interface CallbackRequest {
   readonly origin: string;
   /** The request path without the query. */
   readonly path: string;
+  /** The flow binding cookie the request carried ({@link FLOW_BINDING_COOKIE}). */
+  readonly binding: string | undefined;
 }
 
 const sha256url = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64url');
 const PKCE_PURPOSE = 'pkce-verifier';
+/** The key an API-started flow's bank URL is sealed under: derived from the binding secret only its start URL carries. */
+const bankUrlKey = (binding: string): Buffer => Buffer.from(hkdfSync('sha256', Buffer.from(binding, 'base64url'), Buffer.from('kinko'), Buffer.from('connect-flow-bank-url/v1'), 32));
+const bankUrlAad = (linkSessionId: string): Buffer => Buffer.from(`kinko/connect-flow-bank-url/v1\0${linkSessionId}`);
 
 /**
  * The redirect connect flow (OAuth 2.0 with PKCE S256): `begin` binds a fresh `state` and
@@ -111,7 +134,11 @@ export class ConnectService {
    * the user at that bank). `origin` is this server's origin as the caller reached it, used
    * when KINKO_PUBLIC_URL is not set.
    */
-  async begin(scope: UserScope, bankId: string, options: { readonly reconnectConnectionId?: string; readonly locale?: Locale; readonly origin: string }): Promise<ConnectStart> {
+  async begin(
+    scope: UserScope,
+    bankId: string,
+    options: { readonly reconnectConnectionId?: string; readonly locale?: Locale; readonly origin: string; readonly pageSessionId?: string },
+  ): Promise<ConnectStart> {
     const bank = this.banks.require(bankId);
     if (bank.manifest.authFlow !== 'redirect') {
       throw new ConflictError(`${bankId} uses the credentials flow: connect it through the Link page.`);
@@ -126,7 +153,8 @@ export class ConnectService {
     const id = newId(now.getTime());
     const state = createState();
     const pkce = createPkcePair();
-    const redirectUri = `${this.settings.publicUrl ?? options.origin}${CONNECT_CALLBACK_PATH}`;
+    const origin = redirectOrigin(this.settings, options.origin);
+    const redirectUri = `${origin}${CONNECT_CALLBACK_PATH}`;
     const start = await this.banks.clientFor(bankId).auth.begin({
       redirectUri,
       state,
@@ -139,6 +167,10 @@ export class ConnectService {
 
     const sealed = sealSecret(this.keyring, Buffer.from(Redacted.value(pkce.verifier), 'ascii'), { tenantId: scope.tenantId, connectionId: id, purpose: PKCE_PURPOSE });
     const expiresAt = new Date(now.getTime() + LINK_SESSION_TTL_MS);
+    // The browser binding: the Link pages set it at once in the browser that asked; an API
+    // flow's start URL carries it, and the browser that opens that URL (once) receives it.
+    const binding = randomBytes(32).toString('base64url');
+    const fromPage = options.pageSessionId !== undefined;
     // The user's flows that ended long ago are of no use any more (the audit log keeps what happened).
     await this.data.forUser(LinkSession, scope).delete({ expiresAt: LessThan(new Date(now.getTime() - LINK_SESSION_RETENTION_MS)) });
     await this.data.forUser(LinkSession, scope).insert({
@@ -158,9 +190,34 @@ export class ConnectService {
       usedAt: null,
       connectionId: null,
       error: null,
+      bindingHash: sha256url(binding),
+      browserBoundAt: fromPage ? now : null,
+      bankUrlSealed: fromPage ? null : sealWithKey(bankUrlKey(binding), Buffer.from(start.value.url, 'utf8'), bankUrlAad(id)),
+      pageSessionId: options.pageSessionId ?? null,
       createdAt: now,
     });
-    return { linkSessionId: id, redirectUrl: start.value.url, expiresAt };
+    if (fromPage) return { linkSessionId: id, redirectUrl: start.value.url, expiresAt, browserBinding: Redacted.make(binding) };
+    return { linkSessionId: id, redirectUrl: `${origin}${connectBrowserPath(id)}?key=${binding}`, expiresAt, browserBinding: undefined };
+  }
+
+  /**
+   * The start URL of an API-started flow, opened by a browser: once, before the flow
+   * expires, with the key it was given. Returns the bank's login URL and the binding for the
+   * cookie; the flow's callback is then accepted only from this browser.
+   */
+  async bindBrowser(linkSessionId: string, key: string): Promise<BoundBrowser> {
+    const now = this.clock.now();
+    // Not scoped by tenant and user: the start URL is public, its key names the flow.
+    const row = /^[0-9a-f-]{36}$/i.test(linkSessionId) ? await this.dataSource.getRepository(LinkSession).findOne({ where: { id: linkSessionId.toLowerCase() } }) : null;
+    if (!row || row.bindingHash === null || !sameText(row.bindingHash, sha256url(key))) throw new NotFoundError('Connect flow');
+    const scope: UserScope = { tenantId: row.tenantId, userId: row.userId };
+    if (row.bankUrlSealed === null || row.browserBoundAt !== null) throw new ConflictError('This connect link was already opened: start connecting again.');
+    const claimed = await this.data
+      .forUser(LinkSession, scope)
+      .update({ id: row.id, browserBoundAt: IsNull(), usedAt: IsNull(), status: 'pending', expiresAt: MoreThan(now) }, { browserBoundAt: now, bankUrlSealed: null });
+    if (claimed !== 1) throw new ConflictError('This connect link was already opened, or has expired: start connecting again.');
+    const bankUrl = openWithKey(bankUrlKey(key), row.bankUrlSealed, bankUrlAad(row.id)).toString('utf8');
+    return { bankUrl, binding: Redacted.make(key), expiresAt: row.expiresAt };
   }
 
   /**
@@ -177,6 +234,13 @@ export class ConnectService {
     const scope: UserScope = { tenantId: row.tenantId, userId: row.userId };
     if (!this.arrivedAt(row.redirectUri, request)) {
       throw new ValidationFailedError([{ field: 'redirect_uri', reason: 'the callback did not arrive at the redirect URI this connect flow registered' }]);
+    }
+    if (!(await this.boundBrowser(row, request.binding, now))) {
+      // Spent: the bank's answer reached a browser the flow was not started in (a login URL
+      // passed on to someone else). Nobody can complete it any more.
+      const spent = await this.data.forUser(LinkSession, scope).update({ id: row.id, usedAt: IsNull(), status: 'pending' }, { usedAt: now });
+      if (spent === 1) await this.fail(scope, row.id, 'browser-mismatch', 'the bank sent back a browser the connect flow was not started in');
+      throw new ForbiddenError('This connect flow was started in another browser (or its Link session has ended): start connecting again from this browser.');
     }
     // Claim it: one UPDATE that only a pending, unused, unexpired session passes.
     const claimed = await this.data.forUser(LinkSession, scope).update({ id: row.id, usedAt: IsNull(), status: 'pending', expiresAt: MoreThan(now) }, { usedAt: now });
@@ -219,6 +283,14 @@ export class ConnectService {
     const row = await this.dataSource.getRepository(LinkSession).findOne({ where: { stateHash: hash } });
     if (!row || !sameText(row.stateHash, hash)) throw new NotFoundError('Connect flow');
     return row;
+  }
+
+  /** Whether the callback's browser holds the flow's binding (and, from the Link pages, its session is still alive). */
+  private async boundBrowser(row: LinkSession, binding: string | undefined, now: Date): Promise<boolean> {
+    if (row.bindingHash === null || row.browserBoundAt === null || binding === undefined) return false;
+    if (!sameText(row.bindingHash, sha256url(binding))) return false;
+    if (row.pageSessionId === null) return true;
+    return this.dataSource.getRepository(LinkPageSession).exists({ where: { id: row.pageSessionId, tenantId: row.tenantId, userId: row.userId, expiresAt: MoreThan(now) } });
   }
 
   private arrivedAt(redirectUri: string, request: CallbackRequest): boolean {
@@ -299,6 +371,34 @@ export class ConnectService {
     }
     return { linkSessionId: row.id, connectionId, consentId, bankId: bank.bankId, reconnected: reconnecting !== null, sessionIds };
   }
+}
+
+/**
+ * The origin of the redirect URI given to the bank: KINKO_PUBLIC_URL when set. Without it,
+ * production refuses (the request's Host header is the client's to choose, and would send
+ * the bank's answer — the authorisation code — wherever it names); development and tests
+ * use the request's origin only when its host is a loopback address.
+ */
+export function redirectOrigin(settings: Pick<Settings, 'publicUrl' | 'mode'>, requestOrigin: string): string {
+  if (settings.publicUrl !== undefined) return settings.publicUrl;
+  if (settings.mode === 'production') {
+    throw new ServiceUnavailableError('KINKO_PUBLIC_URL is not set: in production the bank redirect flow needs it (the public https:// URL of this server).');
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(requestOrigin);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !isLoopbackHost(url.hostname)) {
+    throw new ValidationFailedError([{ field: 'Host', reason: 'without KINKO_PUBLIC_URL only a loopback host (localhost, 127.0.0.1, [::1]) may start a bank redirect flow' }]);
+  }
+  return url.origin;
+}
+
+/** localhost, 127.0.0.0/8 or ::1 (as URL.hostname spells them). */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 const wipedVerifier = { verifierMasterKeyId: null, verifierWrappedDataKey: null, verifierNonce: null, verifierCiphertext: null, verifierAuthTag: null };

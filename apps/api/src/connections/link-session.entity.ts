@@ -77,6 +77,29 @@ export class LinkSession {
   @Column('uuid', { nullable: true })
   connectionId!: string | null;
 
+  /**
+   * SHA-256 (base64url) of the flow's browser binding: the secret of the `kinko_flow` cookie
+   * set in the browser that started the flow (the Link pages) or that opened the flow's
+   * start URL (the API). The callback is refused without it.
+   */
+  @Column('text', { nullable: true })
+  bindingHash!: string | null;
+
+  /** When a browser received the binding cookie (once: the start URL works a single time). */
+  @InstantColumn({ nullable: true })
+  browserBoundAt!: Date | null;
+
+  /**
+   * An API-started flow: the bank's login URL, sealed (AES-256-GCM) under a key derived from
+   * the binding secret, which only the start URL carries; wiped once a browser opened it.
+   */
+  @Column('bytea', { nullable: true })
+  bankUrlSealed!: Buffer | null;
+
+  /** The Link pages session that started the flow (null: the user API); the callback needs it alive. */
+  @Column('uuid', { nullable: true })
+  pageSessionId!: string | null;
+
   /** Why it failed: a problem kind and a message safe to show (never a bank secret). */
   @Column('jsonb', { nullable: true })
   error!: { readonly code: string; readonly message: string } | null;

@@ -6,6 +6,7 @@ import { ConnectionStatusChange } from '../connections/connection-status-change.
 import { Connection } from '../connections/connection.entity';
 import { Consent } from '../connections/consent.entity';
 import { LinkSession } from '../connections/link-session.entity';
+import { LinkPageSession } from '../link/link-page-session.entity';
 import { ConnectionSecret } from '../secrets/connection-secret.entity';
 import { SyncAccountResult } from '../sync/sync-account-result.entity';
 import { SyncSession } from '../sync/sync-session.entity';
@@ -40,4 +41,5 @@ export const ENTITIES = [
   SyncRateLimit,
   AuditLogEntry,
   AuthAttempt,
+  LinkPageSession,
 ] as const;

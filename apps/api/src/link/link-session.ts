@@ -1,10 +1,10 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '@kinko/connector-sdk';
 import type { Language } from '@kinko/domain';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
-import { DataSource } from 'typeorm';
+import { DataSource, LessThan, MoreThan } from 'typeorm';
 import { AuditLog } from '../audit/audit-log.service';
 import { UserTokensService } from '../auth/user-tokens.service';
 import { InjectClock } from '../common/clock';
@@ -15,9 +15,11 @@ import type { UserScope } from '../database/scoped-data';
 import { LANGUAGES, negotiateLanguage } from '../http/language';
 import type { MasterKeyring } from '../secrets/master-keyring';
 import { MASTER_KEYRING } from '../secrets/secrets.service';
+import { newId } from '../database/ids';
 import { User } from '../users/user.entity';
+import { LinkPageSession } from './link-page-session.entity';
 
-/** The HttpOnly cookie holding the Link session (a user token, re-minted as the user goes). */
+/** The HttpOnly cookie holding the Link session: a random secret of its own, never the URL token. */
 export const LINK_SESSION_COOKIE = 'kinko_link';
 /** The cookie remembering the language the user chose. */
 export const LINK_LANGUAGE_COOKIE = 'kinko_lang';
@@ -26,9 +28,9 @@ export const LINK_COOKIE_PATH = '/link';
 
 /** A Link session: whose pages these are, and the form token that proves a POST came from them. */
 export interface LinkSession extends UserScope {
-  /** Id of the token in the cookie. */
-  readonly tokenId: string;
-  /** The hidden `_csrf` value of every form of this session. */
+  /** Id of the Link page session (a `link_page_sessions` row). */
+  readonly sessionId: string;
+  /** The hidden `_csrf` value of every form of this session (its own: another session's does not pass). */
   readonly csrf: string;
 }
 
@@ -36,6 +38,10 @@ export interface LinkSession extends UserScope {
 export type ExchangeRefusal = 'invalid' | 'used';
 
 const RENEW_AFTER_MS = 60_000;
+/** Ended sessions are kept this long after the token they were exchanged for expired, then removed. */
+const ENDED_RETENTION_MS = 86_400_000;
+
+const sha256url = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64url');
 
 /** Parses a Cookie header. */
 export function parseCookies(header: string | undefined): Map<string, string> {
@@ -57,10 +63,12 @@ export function parseCookies(header: string | undefined): Map<string, string> {
 /**
  * The Link pages' session. The app gives the user a short-lived user token in the Link
  * URL (`/link/connect?token=…`); the first visit exchanges it — once: a token already
- * exchanged is refused — for an HttpOnly, SameSite=Lax cookie limited to `/link`, and
- * redirects to a URL without it, so nothing secret stays in the address bar or history.
- * The cookie holds a fresh user token, re-minted while the user is active. Forms carry a
- * CSRF token (HMAC of the session's user under a key derived from the master key).
+ * exchanged is refused, and is no longer accepted as a bearer token either — for a random
+ * session secret in an HttpOnly, SameSite=Lax cookie limited to `/link`, and redirects to a
+ * URL without it, so nothing secret stays in the address bar or history. The session lives
+ * server-side (`link_page_sessions`, the secret stored only as its SHA-256) and expires after
+ * KINKO_USER_TOKEN_TTL_SECONDS without activity. Forms carry the session's own CSRF token
+ * (HMAC of the session id under a key derived from the master key).
  */
 @Injectable()
 export class LinkSessions {
@@ -91,41 +99,45 @@ export class LinkSessions {
     }
     if (!(await this.userExists(verified))) return 'invalid';
     const scope = { tenantId: verified.tenantId, userId: verified.userId };
-    const fresh = await this.dataSource.transaction(async (manager) => {
-      // One exchange per token id, across processes: the lock orders concurrent first visits.
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`link-exchange:${verified.tokenId}`]);
-      // A user token lives at most a day (KINKO_USER_TOKEN_TTL_SECONDS ≤ 86400): older exchanges cannot matter.
-      const used = (await manager.query(
-        `SELECT 1 FROM audit_log WHERE action = 'link.session.start' AND occurred_at > now() - interval '2 days' AND details->>'exchangedJti' = $1 LIMIT 1`,
-        [verified.tokenId],
-      )) as unknown[];
-      if (used.length > 0) return false;
-      await this.audit.record(
-        { tenantId: scope.tenantId, actor: `user:${scope.userId}`, action: 'link.session.start', target: `user:${scope.userId}`, details: { exchangedJti: verified.tokenId } },
-        manager,
-      );
-      return true;
-    });
-    if (!fresh) return 'used';
-    return this.issue(scope, request, reply);
+    const now = this.clock.now();
+    const repository = this.dataSource.getRepository(LinkPageSession);
+    // The user's sessions that ended long ago, and whose tokens expired, are of no use any more.
+    await repository.delete({ tenantId: scope.tenantId, userId: scope.userId, expiresAt: LessThan(now), tokenExpiresAt: LessThan(new Date(now.getTime() - ENDED_RETENTION_MS)) });
+    const secret = randomBytes(32).toString('base64url');
+    const id = newId(now.getTime());
+    const expiresAt = new Date(now.getTime() + this.settings.userTokenTtlSeconds * 1000);
+    const tokenExpiresAt = new Date(((decodeJwt(token).exp as number | undefined) ?? now.getTime() / 1000) * 1000);
+    // One session per token id, across processes: the unique token id decides which first visit wins.
+    const inserted = (await this.dataSource.query(
+      `INSERT INTO link_page_sessions (id, tenant_id, user_id, secret_hash, exchanged_token_id, token_expires_at, expires_at, renewed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (exchanged_token_id) DO NOTHING RETURNING id`,
+      [id, scope.tenantId, scope.userId, sha256url(secret), verified.tokenId, tokenExpiresAt, expiresAt, now],
+    )) as unknown[];
+    if (inserted.length === 0) return 'used';
+    await this.audit.record({ tenantId: scope.tenantId, actor: `user:${scope.userId}`, action: 'link.session.start', target: `user:${scope.userId}`, details: { linkPageSessionId: id } });
+    this.appendCookie(reply, this.cookie(LINK_SESSION_COOKIE, secret, this.settings.userTokenTtlSeconds, request, true));
+    return { ...scope, sessionId: id, csrf: this.csrfOf(id) };
   }
 
-  /** The session of a request (its cookie), renewed when it is more than a minute old; undefined when there is none or it expired. */
+  /**
+   * The session of a request (its cookie's secret), moved on when it was last renewed more
+   * than a minute ago; undefined when there is none or it expired. A user token in the
+   * cookie names no session.
+   */
   async current(request: FastifyRequest, reply: FastifyReply): Promise<LinkSession | undefined> {
-    const token = parseCookies(request.headers.cookie).get(LINK_SESSION_COOKIE);
-    if (!token) return undefined;
-    let verified;
-    try {
-      verified = await this.tokens.verify(token, this.clock.now());
-    } catch (e) {
-      if (e instanceof UnauthorizedError) return undefined;
-      throw e;
+    const secret = parseCookies(request.headers.cookie).get(LINK_SESSION_COOKIE);
+    if (!secret) return undefined;
+    const now = this.clock.now();
+    const repository = this.dataSource.getRepository(LinkPageSession);
+    // A deleted user's sessions went with it (foreign key, cascade).
+    const row = await repository.findOne({ where: { secretHash: sha256url(secret), expiresAt: MoreThan(now) } });
+    if (!row) return undefined;
+    if (now.getTime() - row.renewedAt.getTime() > RENEW_AFTER_MS) {
+      const ttl = this.settings.userTokenTtlSeconds;
+      await repository.update({ id: row.id }, { expiresAt: new Date(now.getTime() + ttl * 1000), renewedAt: now });
+      this.appendCookie(reply, this.cookie(LINK_SESSION_COOKIE, secret, ttl, request, true));
     }
-    if (!(await this.userExists(verified))) return undefined;
-    const scope = { tenantId: verified.tenantId, userId: verified.userId };
-    const issuedAt = (decodeJwt(token).iat ?? 0) * 1000;
-    if (this.clock.now().getTime() - issuedAt > RENEW_AFTER_MS) return this.issue(scope, request, reply);
-    return { ...scope, tokenId: verified.tokenId, csrf: this.csrfOf(scope) };
+    return { tenantId: row.tenantId, userId: row.userId, sessionId: row.id, csrf: this.csrfOf(row.id) };
   }
 
   /** Whether a form's `_csrf` value belongs to the session (constant-time). */
@@ -136,8 +148,9 @@ export class LinkSessions {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  /** Ends the session (the cookie is cleared). */
-  clear(request: FastifyRequest, reply: FastifyReply): void {
+  /** Ends the session: it expires now (its row stays, remembering the exchanged token) and the cookie is cleared. */
+  async clear(session: LinkSession, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    await this.dataSource.getRepository(LinkPageSession).update({ id: session.sessionId }, { expiresAt: this.clock.now() });
     this.appendCookie(reply, this.cookie(LINK_SESSION_COOKIE, '', 0, request, true));
   }
 
@@ -157,17 +170,9 @@ export class LinkSessions {
     return negotiateLanguage(Array.isArray(header) ? header.join(',') : header) ?? 'ja';
   }
 
-  private async issue(scope: UserScope, request: FastifyRequest, reply: FastifyReply): Promise<LinkSession> {
-    const ttl = this.settings.userTokenTtlSeconds;
-    const minted = await this.tokens.mint(scope, ttl, this.clock.now());
-    this.appendCookie(reply, this.cookie(LINK_SESSION_COOKIE, minted.token, ttl, request, true));
-    const tokenId = decodeJwt(minted.token).jti as string;
-    return { ...scope, tokenId, csrf: this.csrfOf(scope) };
-  }
-
-  // Bound to the user, not to the cookie's token: the cookie is re-minted while a form is being filled in.
-  private csrfOf(scope: UserScope): string {
-    return createHmac('sha256', this.csrfKey).update(`${scope.tenantId}\0${scope.userId}`).digest('base64url');
+  // Bound to the session, not to the user: a form of one session does not pass in another.
+  private csrfOf(sessionId: string): string {
+    return createHmac('sha256', this.csrfKey).update(`link-page-session\0${sessionId}`).digest('base64url');
   }
 
   private userExists(scope: UserScope): Promise<boolean> {

@@ -6,7 +6,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PublicRoute } from '../auth/auth.decorators';
 import { CredentialLoginService } from '../challenges/credential-login.service';
 import { ConflictError, KinkoError } from '../common/errors';
-import { ConnectService } from '../connections/connect.service';
+import { InjectSettings } from '../config/config.module';
+import type { Settings } from '../config/settings';
+import { ConnectService, LINK_SESSION_TTL_MS } from '../connections/connect.service';
+import { setFlowBinding } from '../connections/flow-binding';
 import { ConnectionsService } from '../connections/connections.service';
 import { ConsentsService } from '../consents/consents.service';
 import { ConnectorClients } from '../sync/connector-clients';
@@ -54,6 +57,7 @@ export class LinkController {
     private readonly sync: SyncService,
     private readonly grants: GrantVault,
     private readonly clients: ConnectorClients,
+    @InjectSettings() private readonly settings: Settings,
   ) {}
 
   @Get()
@@ -113,8 +117,11 @@ export class LinkController {
       const started = await this.connect.begin(session, bankId, {
         origin: `${request.protocol}://${request.host}`,
         locale: ctx.lang,
+        pageSessionId: session.sessionId,
         ...(typeof connection === 'string' && UUID.test(connection) ? { reconnectConnectionId: connection.toLowerCase() } : {}),
       });
+      // This browser, and this Link session, are the only ones the bank's callback is accepted from.
+      if (started.browserBinding) setFlowBinding(reply, request, this.settings, Redacted.value(started.browserBinding), LINK_SESSION_TTL_MS / 1000);
       return { redirect: started.redirectUrl };
     });
   }

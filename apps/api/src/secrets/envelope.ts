@@ -58,6 +58,21 @@ function gcmDecrypt(key: Buffer, nonce: Buffer, ciphertext: Buffer, tag: Buffer,
   }
 }
 
+/**
+ * Seals a small value under a 32-byte key the caller holds (not the master key), e.g. one
+ * derived from a one-time secret: nonce ‖ tag ‖ ciphertext, AES-256-GCM with `aad` bound in.
+ */
+export function sealWithKey(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
+  const { nonce, ciphertext, tag } = gcmEncrypt(key, plaintext, aad);
+  return Buffer.concat([nonce, tag, ciphertext]);
+}
+
+/** Opens {@link sealWithKey}'s output; {@link SecretDecryptionError} for a wrong key, aad or altered bytes. */
+export function openWithKey(key: Buffer, sealed: Buffer, aad: Buffer): Buffer {
+  if (sealed.length < NONCE_BYTES + TAG_BYTES) throw new SecretDecryptionError('malformed envelope');
+  return gcmDecrypt(key, sealed.subarray(0, NONCE_BYTES), sealed.subarray(NONCE_BYTES + TAG_BYTES), sealed.subarray(NONCE_BYTES, NONCE_BYTES + TAG_BYTES), aad);
+}
+
 function wrapDataKey(keyring: MasterKeyring, dataKey: Buffer, binding: SecretBinding): { masterKeyId: string; wrappedDataKey: Buffer } {
   const master = keyring.current;
   const { nonce, ciphertext, tag } = gcmEncrypt(master.key, dataKey, dataKeyAad(master.id, binding));

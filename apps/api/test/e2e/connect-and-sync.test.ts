@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app';
 import { SyncWorker } from '../../src/sync/sync-worker';
 import { TenantsService } from '../../src/tenants/tenants.service';
+import { openConnectStart } from '../support/connect-browser';
 import { testSettings } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { dumpDatabase, secretForms } from './database-dump';
@@ -115,14 +116,16 @@ describe('end to end: connect the sandbox 銀行共通API bank, sync, read, with
   const connect = async (body: Record<string, unknown> = {}) => {
     const start = await call<{ redirectUrl: string; linkSessionId: string }>('POST', `/api/v2/connect/${BANK_ID}`, { body });
     expect(start.status).toBe(201);
-    const login = await loginAtBankPage(start.json.redirectUrl, { id: BANK_LOGIN, password: USER_PASSWORD });
+    // The user's browser opens the start URL (bound to the flow by a cookie) and is sent on to the bank.
+    const browser = await openConnectStart(start.json.redirectUrl);
+    const login = await loginAtBankPage(browser.bankUrl, { id: BANK_LOGIN, password: USER_PASSWORD });
     if (login.outcome !== 'redirected') throw new Error(`the bank refused the login: ${login.status}`);
     const callback = new URL(login.location);
     const authToken = callback.searchParams.get('auth_token');
     if (authToken) authTokens.push(authToken);
     expect(callback.origin).toBe(base);
-    const done = await call<{ status: string; connectionId: string; consentId: string; sessionIds: string[]; bankId: string }>('GET', login.location, { token: null });
-    return { start: start.json, location: login.location, done };
+    const done = await call<{ status: string; connectionId: string; consentId: string; sessionIds: string[]; bankId: string }>('GET', login.location, { token: null, headers: { cookie: browser.cookie } });
+    return { start: start.json, bankUrl: browser.bankUrl, cookie: browser.cookie, location: login.location, done };
   };
 
   const allTransactions = async (accountId: string, limit = 137): Promise<ApiTransaction[]> => {
@@ -261,9 +264,9 @@ describe('end to end: connect the sandbox 銀行共通API bank, sync, read, with
     const banks = await call<Array<{ bankId: string; authFlow: string; displayName: { ja: string } }>>('GET', '/api/v2/banks');
     expect(banks.json).toEqual([expect.objectContaining({ bankId: BANK_ID, authFlow: 'redirect', displayName: expect.objectContaining({ ja: 'エンドツーエンド銀行' }) })]);
 
-    const { start, location, done } = await connect();
+    const { start, bankUrl, cookie, location, done } = await connect();
     // The bank's login URL carries our callback with state and the PKCE binding, never the verifier.
-    const redirectUri = new URL(new URL(start.redirectUrl).searchParams.get('redirect_uri') as string);
+    const redirectUri = new URL(new URL(bankUrl).searchParams.get('redirect_uri') as string);
     expect(`${redirectUri.origin}${redirectUri.pathname}`).toBe(`${base}/api/v2/connect/callback`);
     expect(redirectUri.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(done.status).toBe(200);
@@ -272,7 +275,7 @@ describe('end to end: connect the sandbox 銀行共通API bank, sync, read, with
     consentId = done.json.consentId;
 
     // The callback is single use; an unknown state names no flow.
-    const replay = await call<{ type: string }>('GET', location, { token: null });
+    const replay = await call<{ type: string }>('GET', location, { token: null, headers: { cookie } });
     expect([replay.status, replay.json.type]).toEqual([409, 'https://kinko.dev/problems/conflict']);
     const unknown = await call<{ type: string }>('GET', '/api/v2/connect/callback?state=nope&auth_token=x', { token: null });
     expect(unknown.status).toBe(404);

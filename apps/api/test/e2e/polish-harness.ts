@@ -7,6 +7,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app';
 import { SyncWorker } from '../../src/sync/sync-worker';
 import { TenantsService } from '../../src/tenants/tenants.service';
+import { openConnectStart } from '../support/connect-browser';
 import { readReply, type Reply } from '../support/http-reply';
 import { testSettings } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -143,10 +144,15 @@ export async function startPolishWorld(options: { users: readonly PolishApiUserC
       const token = (await call<{ token: string }>('POST', `/api/v2/tenant/users/${user.json.id}/tokens`, apiKey, {})).json.token;
       const start = await call<{ redirectUrl: string }>('POST', `/api/v2/connect/${BANK_ID}`, token, {});
       expect(start.status).toBe(201);
-      const approved = sandbox.testHooks.approveConsent(start.json.redirectUrl, { user: login });
+      // The user's browser opens the flow's start URL (behind KINKO_PUBLIC_URL: here the app itself), bound to the flow by a cookie.
+      const startUrl = new URL(start.json.redirectUrl);
+      const browser = await openConnectStart(`${base}${startUrl.pathname}${startUrl.search}`);
+      const approved = sandbox.testHooks.approveConsent(browser.bankUrl, { user: login });
       const callback = new URL(approved.location);
       expect(`${callback.origin}${callback.pathname}`).toBe(`${PUBLIC_URL}/api/v2/connect/callback`);
-      const done = await call<{ connectionId: string; consentId: string; sessionIds: string[] }>('GET', `${callback.pathname}${callback.search}`, null);
+      const done = await readReply<{ connectionId: string; consentId: string; sessionIds: string[] }>(
+        await fetch(`${base}${callback.pathname}${callback.search}`, { headers: { accept: 'application/json', cookie: browser.cookie }, redirect: 'manual' }),
+      );
       expect(done.status).toBe(200);
       for (const id of done.json.sessionIds) await finished(token, id);
       return { token, userId: user.json.id, connectionId: done.json.connectionId, consentId: done.json.consentId };

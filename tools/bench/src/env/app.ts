@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import { createServer } from 'node:net';
 import * as path from 'node:path';
 
 /** One bank of `KINKO_BANKS` (the 銀行共通API package's fields). */
@@ -336,7 +337,10 @@ export class AppUnderTest {
 
   /** Starts `serve` (the HTTP API; with the sync worker unless `worker: false`) and waits for its URL. */
   async serve(config: AppConfig, options: { readonly worker: boolean; readonly env?: Readonly<Record<string, string>> }): Promise<{ process: AppProcess; url: string }> {
-    const child = this.spawn(this.main, ['serve'], this.env(config, { KINKO_WORKER: options.worker ? 'true' : 'false', ...options.env }), config.dataDir);
+    // Production takes the bank redirect URI from KINKO_PUBLIC_URL only: a port chosen here, so the URL is known before the start.
+    const port = options.env?.['PORT'] ?? String(await freePort());
+    const publicUrl = { PORT: port, KINKO_PUBLIC_URL: `http://127.0.0.1:${port}` };
+    const child = this.spawn(this.main, ['serve'], this.env(config, { KINKO_WORKER: options.worker ? 'true' : 'false', ...publicUrl, ...options.env }), config.dataDir);
     const proc = new AppProcess(child, 'kinko serve');
     try {
       const m = await proc.waitFor(/^\s*API\s+(http:\/\/\S+)/m, 120_000);
@@ -382,6 +386,19 @@ function runToEnd(child: ChildProcess, what: string): Promise<string> {
     child.once('exit', (code) => {
       if (code === 0) resolve(out);
       else reject(new Error(`${what} exited with code ${code}:\n${(err || out).slice(-3000)}`));
+    });
+  });
+}
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
     });
   });
 }

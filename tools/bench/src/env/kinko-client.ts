@@ -44,9 +44,18 @@ export class KinkoClient {
   /** Connects the user to a bank through the redirect flow: start, log in at the bank's page, follow the callback. */
   async connect(user: BenchUser, bankId: string, login: { readonly id: string; readonly password: string }): Promise<Connected> {
     const start = await this.call<{ redirectUrl: string }>('POST', `/api/v2/connect/${bankId}`, user.token, {});
-    const login_ = await loginAtBankPage(start.redirectUrl, login);
+    // The start URL binds this "browser" to the flow (a cookie the callback requires) and sends it on to the bank.
+    const opened = await fetch(start.redirectUrl, { redirect: 'manual' });
+    await opened.arrayBuffer();
+    const bankUrl = opened.headers.get('location');
+    if (opened.status !== 303 || bankUrl === null) throw new Error(`the connect start URL answered ${opened.status}`);
+    const cookie = opened.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0] as string)
+      .join('; ');
+    const login_ = await loginAtBankPage(bankUrl, login);
     if (login_.outcome !== 'redirected') throw new Error(`the bank refused the login of ${login.id} (status ${login_.status})`);
-    const res = await fetch(login_.location, { headers: { accept: 'application/json' } });
+    const res = await fetch(login_.location, { headers: { accept: 'application/json', cookie } });
     const text = await res.text();
     if (!res.ok) throw new Error(`connect callback answered ${res.status}: ${text.slice(0, 500)}`);
     const result = JSON.parse(text) as { connectionId: string; sessionIds: string[] };
