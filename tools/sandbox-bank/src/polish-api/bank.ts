@@ -14,7 +14,7 @@ import type { Clock, ManualClock } from '../clock';
 import { FaultInjector } from '../faults';
 import { hash32 } from '../generator/prng';
 import type { ItemKind, ItemRecord, NewDoneItem } from './activity';
-import { checkSettings, type PolishApiBankSettings, type PolishApiClientConfig } from './config';
+import { checkSettings, type PolishApiBankSettings, type PolishApiClientConfig, type PolishApiUserBehaviour } from './config';
 import { AuthorizationServer, type AccessGrant, type AisPrivilege, type AuthorizationFlow, type Consent, type PolishApiConsentView, type PrivilegeGrant } from './consents';
 import { PolishApiError } from './errors';
 import { normalisePolishAccountNumber, type Iban } from './iban';
@@ -74,6 +74,8 @@ export class PolishApiBank {
   readonly auth: AuthorizationServer;
   private current: PolishApiBankSettings;
   private removed = new Map<Iban, 400 | 403>();
+  /** getAccounts listings (first pages) per PSU login: personas act from the second on. */
+  private readonly listings = new Map<string, number>();
   private retryAfter = new Map<number, string>();
   /** Keys on file that replace a client's configured one (knob `replaceClientKey`). */
   private clientKeys = new Map<string, JWK>();
@@ -297,7 +299,7 @@ export class PolishApiBank {
     if (body['response_type'] !== 'code') throw invalid('response_type must be "code"');
     if (requiredString(body, 'client_id') !== client.clientId) throw invalid("client_id is not the client whose key signed the request");
     const redirectUri = requiredString(body, 'redirect_uri');
-    if (!client.redirectUris.includes(redirectUri)) throw new PolishApiError('INVALID_REDIRECT_URI', 'redirect_uri is not one of the URIs the client registered');
+    if (!redirectUriRegistered(client, redirectUri)) throw new PolishApiError('INVALID_REDIRECT_URI', 'redirect_uri is not one of the URIs the client registered');
     const state = requiredString(body, 'state');
     const scope = requiredString(body, 'scope');
     const details = body['scope_details'];
@@ -358,6 +360,11 @@ export class PolishApiBank {
     if (bearer === undefined) throw new PolishApiError('TOKEN_INVALID', 'the Authorization header must carry "Bearer <access token>"');
     if (h.token !== bearer) throw new PolishApiError('TOKEN_INVALID', 'requestHeader.token differs from the Authorization header');
     const { grant, consent } = this.auth.checkAccess(bearer, client.clientId);
+    const login = consent.login as string;
+    if (op === 'getAccounts' && body['pageId'] === undefined) this.listings.set(login, (this.listings.get(login) ?? 0) + 1);
+    if (this.behaviourOf(consent).refuseSignaturesAfterFirstListing === true && (this.listings.get(login) ?? 0) > 1) {
+      throw new PolishApiError('INVALID_SIGNATURE', 'the signature does not verify with the key on file for this client');
+    }
     const ctx = { consent, grant, body, requestId, isDirectPsu: h.isDirectPsu, clientId: client.clientId };
     if (op === 'getAccounts') return this.getAccounts(ctx);
     if (op === 'getAccount') {
@@ -379,6 +386,8 @@ export class PolishApiBank {
     const relations = ['Owner', 'Borrower', 'Guarantor', 'ProxyOwner', 'Beneficiary', 'Trustee'];
     if (relation !== undefined && !relations.includes(relation)) throw invalid(`typeOfPsuRelation must be one of ${relations.join(', ')}`);
     const login = ctx.consent.login as string;
+    if (optionalString(ctx.body, 'pageId') === undefined) this.dropAccountsListedOnce(login);
+    this.changeItemsBetweenSyncs(login);
     const accounts = (ctx.consent.scope === 'ais-accounts' ? this.model.accountsOf(login) : this.model.accountsOf(login).filter((a) => ctx.consent.accounts.has(a.iban))).filter(
       (a) => !this.removed.has(a.iban) && (relation === undefined || relation === 'Owner'),
     );
@@ -393,6 +402,7 @@ export class PolishApiBank {
 
   private listOperation(ctx: AisContext, list: { readonly kind: ItemKind; readonly privilege: AisPrivilege; readonly field: 'transactions' | 'holds' }): PolishApiResult {
     const account = this.consentedAccount(ctx, list.privilege);
+    this.refuseFailingList(ctx.consent, account, list.kind);
     const grant = ctx.consent.accounts.get(account.iban)?.[list.privilege] as PrivilegeGrant;
     const body = ctx.body;
     const raw = {
@@ -523,6 +533,39 @@ export class PolishApiBank {
         })),
       },
     };
+  }
+
+  // --- personas (PolishApiUserBehaviour) ------------------------------------------------
+
+  private behaviourOf(consent: Consent): PolishApiUserBehaviour {
+    return (consent.login === undefined ? undefined : this.model.users.get(consent.login)?.behaviour) ?? {};
+  }
+
+  /** `accountsGoneAfterFirstListing`: listed by the PSU's first getAccounts, removed (403) from the next one on. */
+  private dropAccountsListedOnce(login: string): void {
+    if ((this.listings.get(login) ?? 0) <= 1) return;
+    const own = this.model.accountsOf(login);
+    for (const position of this.model.users.get(login)?.behaviour.accountsGoneAfterFirstListing ?? []) {
+      const account = own[position];
+      if (account !== undefined) this.removed.set(account.iban, 403);
+    }
+  }
+
+  /** `changingItemsOnAccount`: each account listing (one per sync) moves that account's changing items one step. */
+  private changeItemsBetweenSyncs(login: string): void {
+    const position = this.model.users.get(login)?.behaviour.changingItemsOnAccount;
+    const account = position === undefined ? undefined : this.model.accountsOf(login)[position];
+    account?.activity.changeBetweenSyncs(this.todayDay(), this.nowSeconds());
+  }
+
+  /** `failingLists`: the PSU's refused lists answer their status (the spec's Error body). */
+  private refuseFailingList(consent: Consent, account: PolishAccount, kind: ItemKind): void {
+    const failing = this.behaviourOf(consent).failingLists;
+    if (failing === undefined || !failing.kinds.includes(kind)) return;
+    const position = this.model.accountsOf(account.login).findIndex((a) => a.iban === account.iban);
+    if (failing.accounts !== undefined && !failing.accounts.includes(position)) return;
+    const code = failing.status === 400 ? 'VALIDATION_ERROR' : failing.status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_ERROR';
+    throw new PolishApiError(code, `the bank could not list the ${kind} items of this account`);
   }
 
   // --- helpers --------------------------------------------------------------------------
@@ -687,6 +730,21 @@ export class PolishApiBank {
     if (matches.length > 1) throw new Error(`two clients used consentId ${consentId}: give the clientId`);
     return matches[0];
   }
+}
+
+/** Whether `uri` is one the client registered: exactly, or (`loopbackRedirectAnyPort`) a loopback URI on any port (RFC 8252 §7.3). */
+export function redirectUriRegistered(client: PolishApiClientConfig, uri: string): boolean {
+  if (client.redirectUris.includes(uri)) return true;
+  if (client.loopbackRedirectAnyPort !== true) return false;
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' || !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return false;
+  url.port = '';
+  return client.redirectUris.includes(url.toString());
 }
 
 interface AisContext {

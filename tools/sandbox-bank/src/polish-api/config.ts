@@ -7,6 +7,7 @@
 import type { JWK } from 'jose';
 import { assertTimeZone, dayNumber, isIsoDate } from '../calendar';
 import type { FaultSettings } from '../faults';
+import type { ItemKind } from './activity';
 import { polishBank } from './banks';
 
 /** The kinds of account a PSU can hold. */
@@ -60,6 +61,42 @@ export interface PolishApiUserConfig {
   readonly transactionsPerAccount?: number;
   /** Default history length in days (default 1,460: the longest history a consent may grant). */
   readonly historyDays?: number;
+  /** What the bank does to this PSU besides serving its data (the personas of `pnpm start`); default nothing. */
+  readonly behaviour?: PolishApiUserBehaviour;
+}
+
+/**
+ * How the bank treats one PSU (a persona): each field is one of the refresh document's
+ * outcomes, reached through the ordinary API. Account positions are 0-based in `accounts`.
+ */
+export interface PolishApiUserBehaviour {
+  /**
+   * Accounts the bank lists once — in the PSU's first getAccounts listing — and never again:
+   * later listings omit them and their operations answer 403 ACCOUNT_UNAVAILABLE. (A listing
+   * is a getAccounts first page; each sync makes one.)
+   */
+  readonly accountsGoneAfterFirstListing?: readonly number[];
+  /** Lists the bank refuses for this PSU: which kinds, on which accounts (default every one), with which status. */
+  readonly failingLists?: { readonly kinds: readonly ItemKind[]; readonly accounts?: readonly number[]; readonly status: 400 | 500 | 503 };
+  /**
+   * From the PSU's second getAccounts listing on (the next sync after the first), every
+   * account-information request on its consents is refused as badly signed (422
+   * INVALID_SIGNATURE), as when the TPP's key on file changed.
+   */
+  readonly refuseSignaturesAfterFirstListing?: boolean;
+  /** The bank grants the consent for this many minutes only: its scopeTimeLimit (in the token's scope_details) is that long after approval. */
+  readonly consentMinutes?: number;
+  /** The bank ends the consent this many minutes after approval, before its scopeTimeLimit: requests then answer 401 CONSENT_EXPIRED. */
+  readonly bankEndsConsentAfterMinutes?: number;
+  /**
+   * Pending, hold and scheduled items that change between syncs, on the account at this
+   * position: the PSU's first account listing (its first sync) finds a pending transfer, a
+   * card hold and two scheduled payments (executing in 7 and 14 days); from the second
+   * listing (the next sync) on, the pending has booked, the hold has disappeared, the first
+   * scheduled payment has executed (booked today) and the second is cancelled (it lists as
+   * cancelled). See `AccountActivity.changeBetweenSyncs`.
+   */
+  readonly changingItemsOnAccount?: number;
 }
 
 /** A TPP registered at the bank: how the sandbox recognises and verifies its requests. */
@@ -75,6 +112,12 @@ export interface PolishApiClientConfig {
   readonly publicJwk: JWK;
   /** Redirect URIs the TPP registered; `redirect_uri` must equal one of them exactly. */
   readonly redirectUris: readonly string[];
+  /**
+   * Loopback redirect URIs (`http://127.0.0.1/…`, `http://localhost/…`) match on any port, as
+   * RFC 8252 §7.3 has it for native apps (default false: exact match). For a TPP on a port
+   * chosen at start, like `pnpm start` with PORT=0.
+   */
+  readonly loopbackRedirectAnyPort?: boolean;
 }
 
 /** Lifetimes of what the authorization server issues. */
@@ -193,6 +236,7 @@ export interface NormalisedPolishUser {
   readonly address: readonly string[] | undefined;
   readonly holderType: 'individual' | 'corporation';
   readonly accounts: readonly NormalisedPolishAccount[];
+  readonly behaviour: PolishApiUserBehaviour;
 }
 
 /** A bank config with every default filled in and every value checked. */
@@ -283,7 +327,8 @@ export function normalisePolishBank(config: PolishApiBankConfig): NormalisedPoli
         layout: undefined,
       };
     });
-    return { login: u.login, password: u.password, scaCode, name: u.name, address: u.address, holderType, accounts };
+    const behaviour = checkBehaviour(u.behaviour ?? {}, accounts.length, `${where}: user ${u.login}`);
+    return { login: u.login, password: u.password, scaCode, name: u.name, address: u.address, holderType, accounts, behaviour };
   });
   const settings = checkSettings({
     ...DEFAULT_POLISH_API_SETTINGS,
@@ -337,6 +382,25 @@ export function checkSettings(s: PolishApiBankSettings): PolishApiBankSettings {
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Error(`tokenLifetimes.${name} must be a positive number of seconds`);
   }
   return s;
+}
+
+/** Checks a PSU's behaviour against its accounts; returns it unchanged or throws naming the field. */
+function checkBehaviour(b: PolishApiUserBehaviour, accounts: number, where: string): PolishApiUserBehaviour {
+  const positions = (name: string, list: readonly number[] | undefined): void => {
+    for (const i of list ?? []) if (!Number.isInteger(i) || i < 0 || i >= accounts) throw new Error(`${where}: behaviour.${name}: ${i} is not an account position in 0..${accounts - 1}`);
+  };
+  positions('accountsGoneAfterFirstListing', b.accountsGoneAfterFirstListing);
+  positions('changingItemsOnAccount', b.changingItemsOnAccount === undefined ? undefined : [b.changingItemsOnAccount]);
+  if (b.failingLists !== undefined) {
+    positions('failingLists.accounts', b.failingLists.accounts);
+    if (b.failingLists.kinds.length === 0) throw new Error(`${where}: behaviour.failingLists.kinds is empty`);
+    if (![400, 500, 503].includes(b.failingLists.status)) throw new Error(`${where}: behaviour.failingLists.status must be 400, 500 or 503`);
+  }
+  for (const name of ['consentMinutes', 'bankEndsConsentAfterMinutes'] as const) {
+    const v = b[name];
+    if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new Error(`${where}: behaviour.${name} must be a positive number of minutes`);
+  }
+  return b;
 }
 
 /** Checks an account with `transactionsByDate` and turns its dates into day numbers. */

@@ -266,6 +266,9 @@ export class AuthorizationServer {
     consent.status = 'valid';
     consent.login = login;
     consent.approvedAt = now;
+    // A persona's bank grants less time than asked (its scopeTimeLimit says so).
+    const minutes = this.model.users.get(login)?.behaviour.consentMinutes;
+    if (minutes !== undefined) consent.scopeTimeLimit = Math.min(consent.scopeTimeLimit, now + minutes * 60_000);
     this.flows.delete(flow.flowId);
     const code = token();
     this.codes.set(code, {
@@ -374,6 +377,12 @@ export class AuthorizationServer {
 
   /** The status of a consent now. */
   statusOf(consent: Consent): ConsentStatus {
+    // A persona's bank ends the consent early, unannounced: once that time has come, the
+    // consent's end is then (as expireConsent does); until then scopeTimeLimit is as granted.
+    const endsAfter = consent.login === undefined ? undefined : this.model.users.get(consent.login)?.behaviour.bankEndsConsentAfterMinutes;
+    if (consent.status === 'valid' && endsAfter !== undefined && consent.approvedAt !== undefined && this.now() >= consent.approvedAt + endsAfter * 60_000) {
+      consent.scopeTimeLimit = Math.min(consent.scopeTimeLimit, consent.approvedAt + endsAfter * 60_000);
+    }
     if (consent.status === 'valid' && this.now() >= consent.scopeTimeLimit) return 'expired';
     return consent.status;
   }

@@ -11,6 +11,7 @@ export {
   type PolishApiBankSettings,
   type PolishApiClientConfig,
   type PolishApiTokenLifetimes,
+  type PolishApiUserBehaviour,
   type PolishApiUserConfig,
 } from './config';
 export type { PolishApiKnobs, PolishApiTestHooks, PolishApiTruth, PolishApiTruthAccount, PolishApiTruthFilter } from './knobs';
@@ -25,4 +26,5 @@ export { POLISH_BANKS, type PolishBank } from './banks';
 export { PSU_FORM_PATH, PSU_PAGE_PATH } from './pages';
 export { NOT_IMPLEMENTED_PATHS, POLISH_API_PATHS, polishApiOperation, type PolishApiOperation } from './paths';
 export { formatMinor } from './render';
+export { POLISH_API_PERSONAS, polishApiPersonaBank, startPolishApiPersonaBank, type PolishApiPersona, type RunningPolishApiPersonaBank } from './personas';
 export { DEMO_POLISH_API_CLIENT_ID, DEMO_POLISH_API_PASSWORD, demoPolishApiBank, demoPolishApiTppKey } from './demo';
