@@ -1,5 +1,5 @@
 import { type Clock } from '@kinko/connector-sdk';
-import { type Consent as DomainConsent, StatusEvent, applyConsentChange, evaluateConsent, revokeConsent } from '@kinko/domain';
+import { type Consent as DomainConsent, StatusEvent, applyConsentChange, evaluateConsent, isRunInProgress, parseAggregationStatus, revokeConsent } from '@kinko/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import { Redacted, Result } from 'effect';
 import { BankAccount } from '../accounts/bank-account.entity';
@@ -147,11 +147,19 @@ export class ConsentsService {
     return { consent: await this.data.forUser(Consent, scope).get({ id: consent.id }), bankRevocation };
   }
 
-  // Deactivation is the domain's: refused while a run is under way (that run ends without a grant).
+  /**
+   * Deactivation is the domain's, and refused while a run is under way: then the connection
+   * is only marked `deactivated`, and the sync engine deactivates it when that run settles
+   * (sync/connection-status.ts; the run ends without a grant). The mark is written first: the
+   * UPDATE takes the row lock, so a run settling at the same moment either sees the mark or
+   * has committed its settled status, which the read below then sees and deactivates.
+   */
   private async deactivate(tx: ScopedData, scope: UserScope, connectionId: string, now: Date = this.clock.now()): Promise<void> {
+    await tx.forUser(Connection, scope).updateOne({ id: connectionId }, { deactivated: true });
     const connection = await tx.forUser(Connection, scope).get({ id: connectionId });
     if (connection.aggregationStatus === 'inactive') return;
-    await moveConnectionStatus(tx, scope, connection, StatusEvent.deactivated(), now, { deactivated: true });
+    const moved = await moveConnectionStatus(tx, scope, connection, StatusEvent.deactivated(), now, { deactivated: true });
+    if (Result.isFailure(moved) && !isRunInProgress(parseAggregationStatus(connection.aggregationStatus))) throw new ConflictError(`The connection cannot be deactivated: ${moved.failure.message}.`);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KinkoError, ValidationFailedError } from '../common/errors';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../database/database-unavailable';
 import { PROBLEM_MEDIA_TYPE, type Problem, type ProblemKind, problem } from './problem';
 
 const assertUnreachable = (x: never): never => {
@@ -40,6 +41,7 @@ export function toProblem(error: unknown, instance: string | undefined): Problem
     const kind = kindOfStatus(error.getStatus());
     if (kind) return problem(kind, { instance, detail: detailOfHttpException(error, kind) });
   }
+  if (isDatabaseUnavailable(error)) return problem('service-unavailable', { instance, detail: 'The database is unavailable; try again shortly.' });
   return problem('internal', { instance, detail: 'An unexpected error occurred; it has been logged.' });
 }
 
@@ -129,7 +131,10 @@ export class ProblemFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const instance = request?.url ? request.url.split('?')[0] : undefined;
     const body = toProblem(error, instance);
-    if (body.status >= 500) {
+    if (body.status === 503) {
+      this.logger.warn(`${request?.method ?? ''} ${instance ?? ''}: unavailable (${error instanceof Error ? error.message : String(error)})`);
+      void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    } else if (body.status >= 500) {
       this.logger.error(`${request?.method ?? ''} ${instance ?? ''} failed`, error instanceof Error ? error.stack : String(error));
     }
     void reply.status(body.status).header('content-type', PROBLEM_MEDIA_TYPE).header('cache-control', 'no-store').send(JSON.stringify(body));

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { type AggregationStatus, type StatusEvent, aggregationStatusGroup, nextAggregationStatus, parseAggregationStatus } from '@kinko/domain';
+import { type AggregationStatus, StatusEvent, aggregationStatusGroup, nextAggregationStatus, parseAggregationStatus } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
 
@@ -25,7 +25,9 @@ function alreadyApplied(from: AggregationStatus, event: StatusEvent): boolean {
  * a row lock), writes the change and its history row (`connection_status_history`). A
  * refused move that the run already made is a no-op; any other refused move is logged and
  * leaves the status alone (a status never takes a value the domain does not allow).
- * Returns the status after the call.
+ * A connection deactivated while its run was under way (the user withdrew the consent or
+ * disconnected: `deactivated` set, the move refused then) is deactivated here as soon as
+ * the run settles. Returns the status after the call.
  */
 export async function moveConnection(
   manager: EntityManager,
@@ -33,11 +35,11 @@ export async function moveConnection(
   event: StatusEvent,
   now: Date,
 ): Promise<AggregationStatus> {
-  const rows = (await preparedQuery(manager, `SELECT aggregation_status FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR UPDATE`, [
+  const rows = (await preparedQuery(manager, `SELECT aggregation_status, deactivated FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR UPDATE`, [
     ids.connectionId,
     ids.tenantId,
     ids.userId,
-  ])) as Array<{ aggregation_status: string }>;
+  ])) as Array<{ aggregation_status: string; deactivated: boolean }>;
   const from = parseAggregationStatus(rows[0]?.aggregation_status ?? 'inactive');
   const next = nextAggregationStatus(from, event);
   if (next._tag === 'Failure') {
@@ -46,6 +48,22 @@ export async function moveConnection(
   }
   const to = next.success;
   if (to === from) return from;
+  await writeMove(manager, ids, from, to, now);
+  if (rows[0]?.deactivated !== true) return to;
+  // Deactivated while the run was under way: once it settles, the deactivation applies.
+  const deactivated = nextAggregationStatus(to, StatusEvent.deactivated());
+  if (deactivated._tag === 'Failure') return to;
+  await writeMove(manager, ids, to, deactivated.success, now);
+  return deactivated.success;
+}
+
+async function writeMove(
+  manager: EntityManager,
+  ids: { tenantId: string; userId: string; connectionId: string; sessionId: string | null },
+  from: AggregationStatus,
+  to: AggregationStatus,
+  now: Date,
+): Promise<void> {
   await preparedQuery(manager, 
     `UPDATE connections SET aggregation_status = $4, aggregation_status_changed_at = $5,
         last_success_at = CASE WHEN $4 = 'success' THEN $5 ELSE last_success_at END, updated_at = now()
@@ -56,7 +74,6 @@ export async function moveConnection(
     `INSERT INTO connection_status_history (tenant_id, user_id, connection_id, previous_status, status, changed_at, session_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [ids.tenantId, ids.userId, ids.connectionId, from, to, now, ids.sessionId],
   );
-  return to;
 }
 
 /** Whether a status means a run is under way (running or waiting for an answer). */

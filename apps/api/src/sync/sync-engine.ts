@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Connector, ConnectorClient, ConnectorError, ConnectorManifest, Outcome, Page } from '@kinko/connector-sdk';
 import {
+  type AggregationStatus,
   type AccountSessionOutcome,
   type AccountStageResult,
   type AccountId,
@@ -41,14 +42,14 @@ import { NotFoundError } from '../common/errors';
 import { type StoredAccount, accountsOfConnection, refreshLastTransactionDate, saveAccountState, upsertAccounts } from './account-store';
 import { BankCallAudit } from './bank-call-audit';
 import { BankLimiter, BankSlotTimeoutError } from './bank-limiter';
-import { moveConnection } from './connection-status';
+import { isRunning, moveConnection } from './connection-status';
 import { CHALLENGED_SYNC_HANDLER, type ChallengedSyncHandler } from './challenged-sync';
 import { ConnectorClients } from './connector-clients';
 import { type StoredConsent, currentConsent, saveConsentStatus } from './consent-store';
 import { GrantVault, type UsableGrant } from './grant-vault';
 import { type SessionRow, type StoredAccountResult, addStageCounts, findSessionRow, loadDomainSession, saveSessionMove } from './session-store';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
-import { FatalSyncError, RetryableSyncError, dispositionOf, internalFailure } from './sync-failures';
+import { FatalSyncError, RetryableSyncError, RunLockLostError, SessionDeadlineError, dispositionOf, internalFailure } from './sync-failures';
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import type { SyncJobData } from './sync-queue';
 import { preparedQuery } from '../database/prepared-sql';
@@ -103,8 +104,16 @@ class SessionRun {
     readonly consent: StoredConsent | null,
     readonly now: Date,
     readonly today: CalendarDate,
+    readonly limits: RunLimits,
   ) {
     this.session = session;
+  }
+
+  /** Why the run must stop now (deadline passed, run lock lost), if it must. */
+  stopReason(): Error | undefined {
+    if (this.limits.lockLost?.aborted) return new RunLockLostError();
+    if (this.limits.deadlineAt !== undefined && Date.now() >= this.limits.deadlineAt) return new SessionDeadlineError(this.limits.deadlineMs ?? 0);
+    return undefined;
   }
 
   get manifest(): ConnectorManifest {
@@ -129,6 +138,16 @@ class SessionRun {
     });
     return this.refreshing;
   }
+}
+
+/** What bounds one attempt of a session (the worker's). */
+export interface RunLimits {
+  /** Wall-clock instant (ms) of the session's overall deadline. */
+  readonly deadlineAt?: number;
+  /** The deadline's length, for the message. */
+  readonly deadlineMs?: number;
+  /** Aborted when the connection's run lock is lost. */
+  readonly lockLost?: AbortSignal;
 }
 
 /** How a run ended (for the worker's logs and tests). */
@@ -161,7 +180,7 @@ export class SyncEngine {
   ) {}
 
   /** Runs (or resumes) the session of a job. The caller holds the connection's run lock. */
-  async run(job: SyncJobData): Promise<RunOutcome> {
+  async run(job: SyncJobData, limits: RunLimits = {}): Promise<RunOutcome> {
     const scope = { tenantId: job.tenantId, userId: job.userId };
     const manager = this.dataSource.manager;
     const row = await findSessionRow(manager, scope, job.sessionId);
@@ -175,14 +194,14 @@ export class SyncEngine {
     const session = await loadDomainSession(manager, row);
     const connectorId = connection[0]?.connector_id;
     if (!connectorId || !this.connectors.has(connectorId)) {
-      await this.endBeforeBank(row, session, internalFailure(connectorId ? `connector "${connectorId}" is not configured in this deployment` : 'the connection no longer exists'));
+      await this.endBeforeBank(row, session, internalFailure(connectorId ? `connector "${connectorId}" is not configured in this deployment` : 'the connection no longer exists'), 'error.unsupported');
       return 'finished';
     }
     const connector = this.connectors.connector(connectorId);
     const client = this.connectors.client(connectorId);
     const now = this.clock.now();
     const consent = await currentConsent(manager, scope, row.connectionId);
-    const run = new SessionRun(row, session, connector, client, consent, now, dateInZone(now, connector.manifest.timeZone));
+    const run = new SessionRun(row, session, connector, client, consent, now, dateInZone(now, connector.manifest.timeZone), limits);
     return this.audit.run({ tenantId: row.tenantId, connectionId: row.connectionId, sessionId: row.id, actor: 'system:sync' }, () => this.runStages(run));
   }
 
@@ -194,12 +213,12 @@ export class SyncEngine {
         await this.dataSource.transaction(async (m) => {
           if (evaluated.status !== run.consent?.consent.status) await saveConsentStatus(m, run.scope, evaluated);
         });
-        await this.endBeforeBank(run.row, run.session, internalFailure(evaluated.status === 'expired' ? 'the consent has expired' : `the consent is ${evaluated.status}`));
+        await this.endBeforeBank(run.row, run.session, internalFailure(evaluated.status === 'expired' ? 'the consent has expired' : `the consent is ${evaluated.status}`), 'auth.creds.invalid');
         return 'finished';
       }
     }
     if (!(await this.grants.has(run.scope, run.row.connectionId))) {
-      await this.endBeforeBank(run.row, run.session, internalFailure('the connection has no grant (never connected, or disconnected)'));
+      await this.endBeforeBank(run.row, run.session, internalFailure('the connection has no grant (never connected, or disconnected)'), 'auth.creds.invalid');
       return 'finished';
     }
     try {
@@ -211,8 +230,9 @@ export class SyncEngine {
       await this.finish(run);
       return 'finished';
     } catch (e) {
-      if (e instanceof FatalSyncError) {
-        await this.endFatal(run, e);
+      const fatal = await this.asFatal(run, e);
+      if (fatal) {
+        await this.endFatal(run, fatal);
         return 'finished';
       }
       if (e instanceof BankSlotTimeoutError) throw new RetryableSyncError(e.message);
@@ -220,6 +240,20 @@ export class SyncEngine {
     } finally {
       await this.audit.flush();
     }
+  }
+
+  /**
+   * The errors that end the session here: fatal ones; the deadline passing (`error.temporary`);
+   * the grant deleted while the run was under way (disconnect, consent withdrawn:
+   * `auth.creds.invalid`). Undefined for the others (retried, or Kinko's own failure).
+   */
+  private async asFatal(run: SessionRun, e: unknown): Promise<FatalSyncError | undefined> {
+    if (e instanceof FatalSyncError) return e;
+    if (e instanceof SessionDeadlineError) return new FatalSyncError(internalFailure(e.message), 'error.temporary');
+    if (e instanceof NotFoundError && !(await this.grants.has(run.scope, run.row.connectionId))) {
+      return new FatalSyncError(internalFailure('the connection has no grant (disconnected)'), 'auth.creds.invalid');
+    }
+    return undefined;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -507,10 +541,35 @@ export class SyncEngine {
   // ---------------------------------------------------------------------------------------
   // Bank calls
 
-  /** One bank request within the connector's cross-process limits. */
-  private limited<T>(run: SessionRun, call: () => Promise<T>): Promise<T> {
+  /**
+   * One bank request within the connector's cross-process limits, and within the run's
+   * bounds: past the session's deadline, or once the run lock is lost, the call is abandoned
+   * (its answer ignored) and the run stops.
+   */
+  private async limited<T>(run: SessionRun, call: () => Promise<T>): Promise<T> {
+    const stop = run.stopReason();
+    if (stop) throw stop;
     const limits = run.manifest.limits;
-    return this.limiter.run(run.manifest.id, { maxConcurrency: limits.maxConcurrency, requestsPerSecond: limits.requestsPerSecond }, call);
+    const work = this.limiter.run(run.manifest.id, { maxConcurrency: limits.maxConcurrency, requestsPerSecond: limits.requestsPerSecond }, call);
+    const { deadlineAt, lockLost } = run.limits;
+    if (deadlineAt === undefined && lockLost === undefined) return work;
+    let timer: NodeJS.Timeout | undefined;
+    let onLost: (() => void) | undefined;
+    const bounds = new Promise<never>((_, reject) => {
+      const fail = (): void => reject(run.stopReason() ?? new RunLockLostError());
+      if (deadlineAt !== undefined) timer = setTimeout(fail, Math.max(0, deadlineAt - Date.now()));
+      if (lockLost) {
+        onLost = fail;
+        lockLost.addEventListener('abort', onLost, { once: true });
+      }
+    });
+    try {
+      return await Promise.race([work, bounds]);
+    } finally {
+      if (timer) clearTimeout(timer);
+      if (onLost) lockLost?.removeEventListener('abort', onLost);
+      void work.catch(() => undefined);
+    }
   }
 
   /** The grant, refreshed first when its access token is about to expire (long sessions). */
@@ -562,8 +621,15 @@ export class SyncEngine {
         await onPage(page.value);
       }
     } finally {
-      await iterator.return?.();
+      await this.close(run, iterator);
     }
+  }
+
+  /** Closes a connector stream; one abandoned in the middle of a call (deadline, lost lock) is not waited for. */
+  private async close(run: SessionRun, iterator: AsyncIterator<unknown>): Promise<void> {
+    const closing = iterator.return?.();
+    if (run.stopReason()) void closing?.catch(() => undefined);
+    else await closing;
   }
 
   /** Reads a whole (small) stream: the accounts list. Errors are fatal or retryable. */
@@ -586,7 +652,7 @@ export class SyncEngine {
           for (const item of next.value.value.items) items.push(item);
         }
       } finally {
-        await iterator.return?.();
+        await this.close(run, iterator);
       }
       if (refused._tag === 'CredentialsInvalid' && attempt === 0) {
         const refresh = run.forceRefreshOnce(() => this.forceRefresh(run, grant.record.id));
@@ -728,8 +794,13 @@ export class SyncEngine {
     );
   }
 
-  /** Ends a session before any bank call (no grant, consent not valid, connector gone): auth fails, statuses untouched. */
-  private async endBeforeBank(row: SessionRow, session: DomainSession, failure: SyncFailure): Promise<void> {
+  /**
+   * Ends a session before any bank call (no grant, consent not valid, connector gone): auth
+   * fails; the connection's status is untouched unless an earlier attempt of this session
+   * left it `running.*` (the worker holds the run lock: that run is this one), then it takes
+   * `status` — a run never stays under way after its session ended.
+   */
+  private async endBeforeBank(row: SessionRow, session: DomainSession, failure: SyncFailure, status: AggregationStatus): Promise<void> {
     const now = this.clock.now();
     let s = session;
     if (stageOf(s, 'auth').status === 'pending') s = orThrow(startStage(s, 'auth', now));
@@ -740,6 +811,12 @@ export class SyncEngine {
     await this.dataSource.transaction(async (m) => {
       await saveSessionMove(m, row, session, after);
       await m.query(`UPDATE sync_sessions SET error = $3::jsonb WHERE id = $1 AND tenant_id = $2`, [row.id, row.tenantId, JSON.stringify(failure)]);
+      const current = (await m.query(`SELECT aggregation_status FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3`, [row.connectionId, row.tenantId, row.userId])) as Array<{
+        aggregation_status: string;
+      }>;
+      if (current[0] && isRunning(current[0].aggregation_status)) {
+        await moveConnection(m, { tenantId: row.tenantId, userId: row.userId, connectionId: row.connectionId, sessionId: row.id }, StatusEvent.failed(status), now);
+      }
     });
   }
 

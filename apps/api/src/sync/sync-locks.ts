@@ -15,6 +15,11 @@ export const LOCK_SPACE = {
 /** A held lock; release it once (releasing twice is harmless). */
 export interface HeldLock {
   release(): Promise<void>;
+  /**
+   * Aborted when the connection holding the lock broke (PostgreSQL stopped or restarted, the
+   * network dropped): the lock is gone with it, so the work it guarded must stop.
+   */
+  readonly lost: AbortSignal;
 }
 
 /**
@@ -39,7 +44,7 @@ export class SyncLocks implements BeforeApplicationShutdown {
    * null when another process (or this one) runs a session of the connection right now.
    */
   async tryHoldConnectionRun(connectionId: string): Promise<HeldLock | null> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     let held = false;
     try {
       const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_SPACE.connectionRun, connectionId]);
@@ -53,7 +58,7 @@ export class SyncLocks implements BeforeApplicationShutdown {
 
   /** Whether some live process holds the connection's run lock (checked without keeping it). */
   async isConnectionRunLocked(connectionId: string): Promise<boolean> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     try {
       await client.query('BEGIN');
       const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS ok', [LOCK_SPACE.connectionRun, connectionId]);
@@ -66,7 +71,7 @@ export class SyncLocks implements BeforeApplicationShutdown {
 
   /** Takes a transaction-free, cluster-wide "only one of us" lock (e.g. the scheduler's round); null when taken. */
   async tryHoldSingleton(space: number, key: string): Promise<HeldLock | null> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     let held = false;
     try {
       const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [space, key]);
@@ -77,12 +82,42 @@ export class SyncLocks implements BeforeApplicationShutdown {
     return held ? this.holding(client, () => client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [space, key])) : null;
   }
 
-  private holding(client: PoolClient, unlock: () => Promise<unknown>): HeldLock {
+  /**
+   * A pool client with an 'error' listener for as long as it is checked out. pg emits
+   * 'error' on a checked-out client whose connection breaks (PostgreSQL stopped: "Connection
+   * terminated unexpectedly"); with no listener that is an unhandled 'error' event, which
+   * ends the process. The pool's own listener covers idle clients only.
+   */
+  private async connect(): Promise<PoolClient & { readonly broken: AbortSignal }> {
+    const client = await this.pool.connect();
+    const broken = new AbortController();
+    const onError = (e: Error): void => {
+      if (broken.signal.aborted) return;
+      this.logger.warn(`lock connection broke: ${e.message}`);
+      broken.abort(e);
+    };
+    client.on('error', onError);
+    const release = client.release.bind(client);
+    // Detach the listener when the client goes back to the pool (or is destroyed).
+    client.release = (err?: Error | boolean) => {
+      client.off('error', onError);
+      // A broken connection must not go back to the pool.
+      return release(broken.signal.aborted ? true : err);
+    };
+    return Object.assign(client, { broken: broken.signal });
+  }
+
+  private holding(client: PoolClient & { readonly broken: AbortSignal }, unlock: () => Promise<unknown>): HeldLock {
     let released = false;
     return {
+      lost: client.broken,
       release: async () => {
         if (released) return;
         released = true;
+        if (client.broken.aborted) {
+          client.release(true);
+          return;
+        }
         try {
           await unlock();
           client.release();

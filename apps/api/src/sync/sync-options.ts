@@ -53,6 +53,14 @@ export interface SyncSettings {
   readonly grantRefreshMarginMs: number;
   /** How long a worker waits for a bank request slot before giving up the attempt (retried later). */
   readonly slotWaitMs: number;
+  /**
+   * A session's overall deadline, from its first attempt's start, retries included: a bank
+   * that hangs or keeps failing cannot keep the connection in `running.*` longer. Past it,
+   * the call under way is abandoned and the session ends (`error.temporary`). A bank's
+   * Retry-After longer than what is left of it ends the session at once (the honest status)
+   * and schedules the next session after the wait.
+   */
+  readonly sessionDeadlineMs: number;
 }
 
 /** Defaults of {@link SyncSettings}. */
@@ -73,6 +81,7 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   refreshIntervalMinutes: 6 * 60,
   grantRefreshMarginMs: 120_000,
   slotWaitMs: 120_000,
+  sessionDeadlineMs: 5 * 60_000,
 };
 
 /** What the sync module is built from. */
@@ -107,6 +116,7 @@ export function resolveSyncSettings(partial: Partial<SyncSettings> = {}): SyncSe
   if (problems.length > 0) throw new InvalidSyncSettingsError(problems.join('; '));
   const merged = { ...DEFAULT_SYNC_SETTINGS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as SyncSettings;
   if (merged.concurrency < 1 || merged.accountConcurrency < 1) throw new InvalidSyncSettingsError('concurrency and accountConcurrency must be at least 1');
+  if (merged.sessionDeadlineMs < 1_000) throw new InvalidSyncSettingsError('sessionDeadlineMs must be at least 1000');
   if (merged.pollingIntervalSeconds < 0.5) throw new InvalidSyncSettingsError('pollingIntervalSeconds must be at least 0.5 (pg-boss)');
   return merged;
 }

@@ -1,10 +1,13 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { type AggregationStatus, StatusEvent } from '@kinko/domain';
+import { type AggregationStatus, StatusEvent, type SyncFailure } from '@kinko/domain';
 import type PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
-import { findSessionRow, loadDomainSession } from './session-store';
-import { SyncEngine, type RunOutcome } from './sync-engine';
-import { RetryableSyncError, internalFailure } from './sync-failures';
+import { isDatabaseUnavailable } from '../database/database-unavailable';
+import { newId } from '../database/ids';
+import { findSessionRow, insertSession, loadDomainSession } from './session-store';
+import { SYNC_CLOCK, type SyncClock } from './sync-clock';
+import { SyncEngine, type RunLimits, type RunOutcome } from './sync-engine';
+import { RetryableSyncError, bankRetryAfterMs, internalFailure, toSyncFailure } from './sync-failures';
 import { LOCK_SPACE, SyncLocks } from './sync-locks';
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import { SYNC_DEAD_LETTER_QUEUE, SYNC_QUEUE, SyncQueue, type SyncJobData } from './sync-queue';
@@ -16,6 +19,10 @@ interface RetryNote {
   readonly attempt: number;
   readonly errorTag: string | null;
   readonly message: string;
+  /** Wall-clock ms when the session's first attempt started (its deadline counts from there). */
+  readonly firstAttemptAt?: number;
+  /** The bank's answer behind the failure (syncError), when it was the bank's. */
+  readonly failure?: SyncFailure;
 }
 
 /** What one watchdog round found and did. */
@@ -48,6 +55,7 @@ export class SyncWorker implements OnModuleDestroy {
     private readonly locks: SyncLocks,
     private readonly scheduler: SyncScheduler,
     @Inject(SYNC_SETTINGS) private readonly settings: SyncSettings,
+    @Inject(SYNC_CLOCK) private readonly clock: SyncClock,
   ) {}
 
   /** Whether the worker is started. */
@@ -112,7 +120,12 @@ export class SyncWorker implements OnModuleDestroy {
     return work;
   }
 
-  /** One job: the session, under its connection's run lock. Throws to let pg-boss retry. */
+  /**
+   * One job: the session, under its connection's run lock, within the session's deadline
+   * (counted from its first attempt). A bank's Retry-After within what is left of the
+   * deadline is waited here, then the session resumes; a longer one ends the session now
+   * and schedules the next one after it. Throws to let pg-boss retry.
+   */
   private async handle(jobs: PgBoss.JobWithMetadata<SyncJobData>[]): Promise<RunOutcome | undefined> {
     const job = jobs[0];
     if (!job) return undefined;
@@ -122,12 +135,33 @@ export class SyncWorker implements OnModuleDestroy {
       // Another live worker runs this connection (a slow attempt of this very job): try later.
       throw new RetryableSyncError(`connection ${data.connectionId} is being synced by another worker`);
     }
+    let firstAttemptAt = Date.now();
     try {
-      return await this.engine.run(data);
+      firstAttemptAt = await this.firstAttemptAt(data, firstAttemptAt);
+      const limits: RunLimits = { deadlineAt: firstAttemptAt + this.settings.sessionDeadlineMs, deadlineMs: this.settings.sessionDeadlineMs, lockLost: lock.lost };
+      for (;;) {
+        try {
+          return await this.engine.run(data, limits);
+        } catch (e) {
+          const wait = e instanceof RetryableSyncError ? bankRetryAfterMs(e.connectorError) : undefined;
+          if (wait === undefined || !(e instanceof RetryableSyncError) || !e.connectorError) throw e;
+          if (Date.now() + wait >= (limits.deadlineAt ?? 0)) {
+            await this.endUntilRetryAfter(data, e.connectorError, wait);
+            return 'finished';
+          }
+          this.logger.warn(`session ${data.sessionId}: the bank asked to wait ${wait} ms; resuming after it`);
+          await new Promise((r) => setTimeout(r, wait));
+        }
+      }
     } catch (e) {
       const tag = e instanceof RetryableSyncError ? (e.connectorError?._tag ?? null) : null;
-      const note: RetryNote = { retrying: true, attempt: job.retryCount + 1, errorTag: tag, message: e instanceof Error ? e.message : String(e) };
+      const failure = e instanceof RetryableSyncError && e.connectorError ? toSyncFailure(e.connectorError) : undefined;
+      const note: RetryNote = { retrying: true, attempt: job.retryCount + 1, errorTag: tag, message: e instanceof Error ? e.message : String(e), firstAttemptAt, ...(failure ? { failure } : {}) };
       this.logger.warn(`session ${data.sessionId} attempt ${note.attempt}/${job.retryLimit + 1} failed: ${note.message}`);
+      // PostgreSQL is unreachable (or was, and the run lock went with it): pg-boss settles the
+      // job right after this handler without waiting on it, and that write would fail with no
+      // one to catch it. Hand the job back once the database answers again.
+      if (lock.lost.aborted || isDatabaseUnavailable(e)) await this.untilDatabaseAnswers();
       await this.dataSource
         .query(`UPDATE sync_sessions SET error = $3::jsonb WHERE id = $1 AND tenant_id = $2 AND finished_at IS NULL`, [data.sessionId, data.tenantId, JSON.stringify(note)])
         .catch(() => undefined);
@@ -137,9 +171,59 @@ export class SyncWorker implements OnModuleDestroy {
     }
   }
 
+  /** When the session's first attempt started: from the note an earlier attempt left, else `now`. */
+  private async firstAttemptAt(data: SyncJobData, now: number): Promise<number> {
+    const rows = (await this.dataSource.query(`SELECT (error->>'firstAttemptAt')::float8 AS at FROM sync_sessions WHERE id = $1 AND tenant_id = $2 AND finished_at IS NULL`, [
+      data.sessionId,
+      data.tenantId,
+    ])) as Array<{ at: number | null }>;
+    const at = rows[0]?.at;
+    return typeof at === 'number' && Number.isFinite(at) && at <= now ? at : now;
+  }
+
+  /**
+   * The bank asked for a wait longer than the session may last: the session ends now with
+   * the bank's answer (syncError aspspResponse) and the status of its error, and the next
+   * session of the connection is queued to start after the wait (same requester, same
+   * parameters). Until then a sync request joins that queued session.
+   */
+  private async endUntilRetryAfter(data: SyncJobData, error: NonNullable<RetryableSyncError['connectorError']>, waitMs: number): Promise<void> {
+    const scope = { tenantId: data.tenantId, userId: data.userId };
+    const row = await findSessionRow(this.dataSource.manager, scope, data.sessionId);
+    if (!row || row.finishedAt) return;
+    const session = await loadDomainSession(this.dataSource.manager, row);
+    await this.engine.endWithFailure(row, session, toSyncFailure(error), StatusEvent.failed(statusOfTag(error._tag)));
+    const now = this.clock.now();
+    const startAfter = new Date(Date.now() + waitMs);
+    const nextId = newId(now.getTime());
+    await this.dataSource.transaction(async (m) => {
+      await insertSession(m, { id: nextId, ...scope, connectionId: data.connectionId, requestedBy: row.requestedBy, parameters: row.parameters, createdAt: now });
+      await this.queue.enqueue(m, { sessionId: nextId, ...scope, connectionId: data.connectionId }, startAfter);
+    });
+    this.logger.warn(`session ${data.sessionId}: the bank asked to wait ${Math.round(waitMs / 1000)} s (beyond the session's deadline); session ${nextId} starts after ${startAfter.toISOString()}`);
+  }
+
   /** A job whose retries are spent: its session ends failed, the connection takes the last error's status. */
   private async handleDeadLetter(jobs: PgBoss.JobWithMetadata<SyncJobData>[]): Promise<void> {
-    for (const job of jobs) await this.failSession(job.data, 'retries spent');
+    try {
+      for (const job of jobs) await this.failSession(job.data, 'retries spent');
+    } catch (e) {
+      if (isDatabaseUnavailable(e)) await this.untilDatabaseAnswers();
+      throw e;
+    }
+  }
+
+  /** Waits (polling, bounded by the worker stopping) until PostgreSQL answers a query again. */
+  private async untilDatabaseAnswers(): Promise<void> {
+    for (let wait = 250; this.running; wait = Math.min(wait * 2, 5_000)) {
+      try {
+        await this.dataSource.query('SELECT 1');
+        return;
+      } catch (e) {
+        if (!isDatabaseUnavailable(e)) return;
+      }
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 
   /** Ends an unfinished session as failed (dead letter, or its job is gone). */
@@ -155,7 +239,9 @@ export class SyncWorker implements OnModuleDestroy {
       const status = statusOfTag(tag);
       const message = `${why}${note?.attempt ? ` after ${note.attempt} attempts` : ''}${note?.message ? `: ${note.message}` : ''}`;
       const session = await loadDomainSession(this.dataSource.manager, row);
-      await this.engine.endWithFailure(row, session, internalFailure(message), StatusEvent.failed(status));
+      // The last bank answer when there was one (aspspResponse), else Kinko's own failure.
+      const failure: SyncFailure = note?.failure ? { ...note.failure, message } : internalFailure(message);
+      await this.engine.endWithFailure(row, session, failure, StatusEvent.failed(status));
       this.logger.warn(`session ${data.sessionId} failed: ${message}`);
       return true;
     } finally {
@@ -185,7 +271,8 @@ export class SyncWorker implements OnModuleDestroy {
         const still = (await this.dataSource.query(`SELECT 1 FROM ${schema}.job WHERE name = $1 AND id = $2 AND state = 'active'`, [SYNC_QUEUE, job.id])) as unknown[];
         if (still.length === 0) continue;
         await this.queue.boss.fail(SYNC_QUEUE, job.id, { message: 'the worker running this job died' });
-        await this.dataSource.query(`UPDATE sync_sessions SET error = $3::jsonb WHERE id = $1 AND tenant_id = $2 AND finished_at IS NULL`, [
+        // The note keeps the first attempt's start (the session's deadline counts from it).
+        await this.dataSource.query(`UPDATE sync_sessions SET error = $3::jsonb || jsonb_strip_nulls(jsonb_build_object('firstAttemptAt', error->'firstAttemptAt')) WHERE id = $1 AND tenant_id = $2 AND finished_at IS NULL`, [
           job.data.sessionId,
           job.data.tenantId,
           JSON.stringify({ retrying: true, attempt: null, errorTag: null, message: 'the worker running this session died' }),

@@ -138,7 +138,8 @@ describe('sync engine: consent expiry, auth errors, retries and dead letters', (
       expect(Date.now() - started).toBeLessThan(45_000);
       expect(views.status.status).toBe('failed');
       expect(views.stages.accounts.status).toBe('failed');
-      expect(views.error).toMatchObject({ errorType: 'internal' });
+      // The bank's last answer, not Kinko's: aspspResponse with its status and content (issue 21 §6).
+      expect(views.error).toMatchObject({ errorType: 'aspspResponse', aspspResponse: { status: '500', content: '{"error":"injected_fault","status":500}' } });
       expect(String(views.error?.['message'])).toContain('retries spent after 3 attempts');
       expect(await job(id)).toMatchObject({ state: 'failed', retry_count: 2 });
       expect(await status(c.connectionId)).toBe('error.temporary');
