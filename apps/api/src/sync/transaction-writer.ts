@@ -12,6 +12,7 @@ import {
 import type { EntityManager } from 'typeorm';
 import { newId } from '../database/ids';
 import { preparedQuery } from '../database/prepared-sql';
+import { storedLinkEvidence } from '../transactions/link-evidence';
 import type { FetchOrder } from './bank-order';
 
 /** Whose rows: the account (and its owner, for the scoped keys). */
@@ -167,16 +168,18 @@ export interface CompletedKindFetch {
 export interface CompleteReconciliation {
   readonly deleted: number;
   readonly linked: number;
-  readonly ambiguous: number;
 }
 
 /**
  * The final reconciliation of an account once every kind's window was fetched completely
  * (the domain's `reconcile` with `complete: true`): `DeleteIfNotFetched` rows of the window
  * that did not come back are deleted, and a pending row that became booked is kept with
- * `linked_booked_id` pointing at its booked successor (listings hide it as superseded). Memory stays small whatever the history: only the
- * account's pending-like rows (few) and the booked rows of this fetch that could match
- * one of the vanished ones (same bank reference, or same amount near its date) are read.
+ * `linked_booked_id` pointing at its booked successor and `link_evidence` saying how the
+ * pair was made (listings hide it as superseded: never counted twice). A booked row that is
+ * already some pending row's successor is not offered again. Memory stays small whatever the
+ * history: only the account's pending-like rows (few) and the booked rows of this fetch that
+ * could match one of the vanished ones (same bank reference, or same amount near its date)
+ * are read.
  */
 export async function completeReconciliation(
   manager: EntityManager,
@@ -186,7 +189,7 @@ export async function completeReconciliation(
   matchDays = 3,
 ): Promise<CompleteReconciliation> {
   const deletableKinds = [...fetched.keys()].filter((k) => k !== 'booked' && deleteIfNotFetched.has(k));
-  if (deletableKinds.length === 0) return { deleted: 0, linked: 0, ambiguous: 0 };
+  if (deletableKinds.length === 0) return { deleted: 0, linked: 0 };
   // Rows already linked to their booked successor are history: settled, never deleted.
   const pendingRows = (await preparedQuery(manager, 
     `SELECT ${TX_COLUMNS}, last_fetched_at FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind = ANY($3::text[]) AND linked_booked_id IS NULL`,
@@ -194,7 +197,7 @@ export async function completeReconciliation(
   )) as Array<StoredTxRow & { last_fetched_at: Date }>;
   const refetched = pendingRows.filter((r) => r.last_fetched_at.getTime() === fetched.get(r.kind)?.stamp.getTime());
   const vanished = pendingRows.filter((r) => r.last_fetched_at.getTime() !== fetched.get(r.kind)?.stamp.getTime());
-  if (vanished.length === 0) return { deleted: 0, linked: 0, ambiguous: 0 };
+  if (vanished.length === 0) return { deleted: 0, linked: 0 };
 
   const booked = fetched.get('booked');
   let bookedCandidates: StoredTxRow[] = [];
@@ -203,8 +206,9 @@ export async function completeReconciliation(
     const from = shift(dates[0] as string, -matchDays);
     const to = shift(dates[dates.length - 1] as string, matchDays);
     bookedCandidates = (await manager.query(
-      `SELECT ${TX_COLUMNS} FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND last_fetched_at = $3
-          AND (bank_reference = ANY($4::text[]) OR (amount_minor = ANY($5::bigint[]) AND transaction_date BETWEEN $6 AND $7))`,
+      `SELECT ${TX_COLUMNS} FROM transactions b WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND last_fetched_at = $3
+          AND (bank_reference = ANY($4::text[]) OR (amount_minor = ANY($5::bigint[]) AND transaction_date BETWEEN $6 AND $7))
+          AND NOT EXISTS (SELECT 1 FROM transactions p WHERE p.user_id = $1 AND p.account_id = $2 AND p.linked_booked_id = b.id)`,
       [key.userId, key.accountId, booked.stamp, vanished.map((r) => r.bank_reference).filter((r) => r !== null), [...new Set(vanished.map((r) => r.amount_minor))], from, to],
     )) as StoredTxRow[];
   }
@@ -215,15 +219,22 @@ export async function completeReconciliation(
     deleteIfNotFetched,
     matchDays,
   });
-  // A pending row that booked is kept, linked to its booked successor (hidden from listings as
-  // superseded: never counted twice); the others that did not come back are deleted.
+  // A pending row that booked is kept, linked to its booked successor with the evidence of the
+  // pairing (hidden from listings as superseded: never counted twice); the others that did not
+  // come back are deleted.
   if (result.links.length > 0) {
     await manager.query(
-      `UPDATE transactions p SET linked_booked_id = b.id
-         FROM UNNEST($3::text[], $4::text[]) AS l(pending_id, booked_id)
+      `UPDATE transactions p SET linked_booked_id = b.id, link_evidence = l.evidence
+         FROM UNNEST($3::text[], $4::text[], $5::jsonb[]) AS l(pending_id, booked_id, evidence)
          JOIN transactions b ON b.user_id = $1 AND b.account_id = $2 AND b.bank_transaction_id = l.booked_id
         WHERE p.user_id = $1 AND p.account_id = $2 AND p.bank_transaction_id = l.pending_id AND p.kind <> 'booked'`,
-      [key.userId, key.accountId, result.links.map((l) => l.pendingId), result.links.map((l) => l.bookedId)],
+      [
+        key.userId,
+        key.accountId,
+        result.links.map((l) => l.pendingId),
+        result.links.map((l) => l.bookedId),
+        result.links.map((l) => JSON.stringify(storedLinkEvidence(l.evidence))),
+      ],
     );
   }
   const linkedIds = new Set<string>(result.links.map((l) => l.pendingId));
@@ -235,16 +246,7 @@ export async function completeReconciliation(
       deletions,
     ]);
   }
-  const ambiguousIds = result.ambiguous.flatMap((a) => a.pendingIds);
-  if (ambiguousIds.length > 0) {
-    // Kept, and flagged for review: the candidates could not be paired one to one.
-    await manager.query(
-      `UPDATE transactions SET flags = array_append(flags, 'ambiguousMatch') WHERE user_id = $1 AND account_id = $2
-          AND bank_transaction_id = ANY($3::text[]) AND NOT ('ambiguousMatch' = ANY(flags))`,
-      [key.userId, key.accountId, ambiguousIds],
-    );
-  }
-  return { deleted: deletions.length, linked: result.links.length, ambiguous: ambiguousIds.length };
+  return { deleted: deletions.length, linked: result.links.length };
 }
 
 const shift = (date: string, days: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);

@@ -1,4 +1,4 @@
-import { transactionKinds } from '@kinko/domain';
+import { descriptionAgreements, linkMethods, transactionKinds } from '@kinko/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
@@ -51,6 +51,24 @@ export class TransactionsQuery {
   cursor?: string;
 }
 
+/** How a superseded pending/hold/scheduled row was paired with its booked successor (`linkedBookedId`). */
+export class LinkEvidenceView {
+  @ApiProperty({ enum: [...linkMethods], description: 'bankReference: both rows carry the same bank reference; amountDateDescription: same amount and currency, dates a few days apart, similar descriptions.' })
+  method!: string;
+
+  @ApiProperty({ type: Number, example: 1, description: "The booked row's transaction date minus this row's, in days." })
+  dateDifferenceDays!: number;
+
+  @ApiProperty({ type: String, example: '0', description: "The booked amount minus this row's, in minor units (a hold may settle at another amount)." })
+  amountDifferenceMinor!: string;
+
+  @ApiProperty({ enum: [...descriptionAgreements], description: 'same: equal after normalising case and white space; similar: one contains the other or half the words are shared; different.' })
+  description!: string;
+
+  @ApiProperty({ type: Number, minimum: 1, example: 1, description: 'How many booked rows could have been the successor (more than 1: the closest was taken — worth a review).' })
+  candidates!: number;
+}
+
 /** One transaction; amounts exact (strings of minor units + decimal), never floats. */
 export class TransactionView {
   @ApiProperty({ format: 'uuid' })
@@ -83,8 +101,11 @@ export class TransactionView {
   @ApiProperty({ type: String, nullable: true })
   bankReference!: string | null;
 
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'On a pending/hold row: the booked transaction that replaced it.' })
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'On a pending/hold/scheduled row: the booked transaction that replaced it.' })
   linkedBookedId!: string | null;
+
+  @ApiProperty({ type: LinkEvidenceView, nullable: true, description: 'With linkedBookedId: how the pair was made, and how the two rows differ.' })
+  linkEvidence!: LinkEvidenceView | null;
 
   @ApiProperty({ type: [String] })
   flags!: string[];
@@ -102,6 +123,7 @@ export class TransactionView {
       description: t.description,
       bankReference: t.bankReference,
       linkedBookedId: t.linkedBookedId,
+      linkEvidence: t.linkEvidence,
       flags: t.flags,
     };
   }

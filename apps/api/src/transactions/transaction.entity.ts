@@ -1,6 +1,7 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
 import { BigIntColumn, CalendarDateColumn, CreatedAtColumn, InstantColumn } from '../database/columns';
 import { BankAccount } from '../accounts/bank-account.entity';
+import type { StoredLinkEvidence } from './link-evidence';
 
 /**
  * One transaction of one account. Keys are chosen for the scale-out path
@@ -15,6 +16,7 @@ import { BankAccount } from '../accounts/bank-account.entity';
 // first sync), this index serves both the filter and the order, so no plan reads the account's
 // rows through the primary key and sorts them. Also the account's latest date and date ranges.
 @Index(['userId', 'accountId', 'transactionDate', 'bankOrder', 'id'])
+@Check('ck_transactions_link_evidence', `"link_evidence" IS NULL OR "linked_booked_id" IS NOT NULL`)
 @Check('ck_transactions_kind', `"kind" IN ('booked', 'pending', 'hold', 'scheduled', 'rejected', 'cancelled')`)
 @ForeignKey(() => BankAccount, ['tenantId', 'userId', 'accountId'], ['tenantId', 'userId', 'id'], { onDelete: 'CASCADE' })
 @ForeignKey(() => Transaction, ['userId', 'accountId', 'linkedBookedId'], ['userId', 'accountId', 'id'], { onDelete: 'NO ACTION' })
@@ -65,6 +67,10 @@ export class Transaction {
   /** On a pending/hold row: the booked transaction that replaced it. */
   @Column('uuid', { nullable: true })
   linkedBookedId!: string | null;
+
+  /** With `linkedBookedId`: how the link was made (the domain's LinkEvidence, amounts as strings; see StoredLinkEvidence). */
+  @Column('jsonb', { nullable: true })
+  linkEvidence!: StoredLinkEvidence | null;
 
   @Column('text', { array: true, default: [] })
   flags!: string[];

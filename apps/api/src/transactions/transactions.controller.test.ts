@@ -111,6 +111,28 @@ describe('transactions of an account', () => {
     expect((await get('?includeSuperseded=maybe')).statusCode).toBe(400);
   });
 
+  it('shows how a superseded row was linked (linkEvidence), and the OpenAPI document describes it with its enums', async () => {
+    const [linked] = (await app.get(DataSource).query(`SELECT id FROM transactions WHERE account_id = $1 AND linked_booked_id IS NOT NULL`, [accountId])) as Array<{ id: string }>;
+    const evidence = { method: 'amountDateDescription', dateDifferenceDays: 1, amountDifferenceMinor: '0', description: 'similar', candidates: 2 };
+    await app.get(DataSource).query(`UPDATE transactions SET link_evidence = $2::jsonb WHERE id = $1`, [linked?.id, JSON.stringify(evidence)]);
+    const { items } = await walk('?includeSuperseded=true&kind=pending&limit=500');
+    const shown = items as unknown as Array<{ id: string; linkEvidence: unknown }>;
+    expect(shown.find((i) => i.id === linked?.id)?.linkEvidence).toEqual(evidence);
+    expect(shown.filter((i) => i.id !== linked?.id).every((i) => i.linkEvidence === null)).toBe(true);
+    // Evidence without a link is refused by the table itself.
+    await expect(app.get(DataSource).query(`UPDATE transactions SET link_evidence = $2::jsonb WHERE id = $1`, [shown.find((i) => i.id !== linked?.id)?.id, JSON.stringify(evidence)])).rejects.toThrow(
+      /ck_transactions_link_evidence/,
+    );
+
+    const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json<{ components: { schemas: Record<string, { properties: Record<string, Record<string, unknown>> }> } }>();
+    const view = doc.components.schemas['TransactionView']?.properties['linkEvidence'];
+    expect(JSON.stringify(view)).toContain('#/components/schemas/LinkEvidenceView');
+    const props = doc.components.schemas['LinkEvidenceView']?.properties;
+    expect(props?.['method']?.['enum']).toEqual(['bankReference', 'amountDateDescription']);
+    expect(props?.['description']?.['enum']).toEqual(['same', 'similar', 'different']);
+    expect(Object.keys(props ?? {}).sort()).toEqual(['amountDifferenceMinor', 'candidates', 'dateDifferenceDays', 'description', 'method']);
+  });
+
   it('uses 100 by default and refuses pages over 500, naming the field', async () => {
     expect((await get('')).json<Page>().items).toHaveLength(100);
     expect((await get('?limit=500')).json<Page>().items).toHaveLength(500);

@@ -4,6 +4,7 @@ import { NotFoundError, ValidationFailedError } from '../common/errors';
 import type { UserScope } from '../database/scoped-data';
 import { isUuid } from '../database/ids';
 import { isCalendarDateText } from '../http/calendar-date';
+import type { StoredLinkEvidence } from './link-evidence';
 import type { Transaction } from './transaction.entity';
 
 /** The columns of a transaction the API shows. */
@@ -21,6 +22,7 @@ export type TransactionRow = Pick<
   | 'balanceAfterMinor'
   | 'bankReference'
   | 'linkedBookedId'
+  | 'linkEvidence'
   | 'flags'
 >;
 
@@ -37,6 +39,7 @@ interface RawTransactionRow {
   balance_after: string | null;
   bank_reference: string | null;
   linked_booked_id: string | null;
+  link_evidence: StoredLinkEvidence | null;
   flags: string[];
   day_order: string;
 }
@@ -54,6 +57,7 @@ const toRow = (r: RawTransactionRow): TransactionRow => ({
   balanceAfterMinor: r.balance_after === null ? null : BigInt(r.balance_after),
   bankReference: r.bank_reference,
   linkedBookedId: r.linked_booked_id,
+  linkEvidence: r.link_evidence,
   flags: r.flags,
 });
 
@@ -137,7 +141,7 @@ export class TransactionsService {
     const raw = await this.sql.rows<RawTransactionRow>(
       `SELECT id, account_id, bank_transaction_id, kind, transaction_date::text AS tx_date, booking_date::text AS booked_on,
           amount_minor::text AS amount, currency_code, description, balance_after_minor::text AS balance_after, bank_reference,
-          linked_booked_id, flags, bank_order::text AS day_order
+          linked_booked_id, link_evidence, flags, bank_order::text AS day_order
         FROM transactions WHERE ${where.join(' AND ')} ORDER BY transaction_date DESC, bank_order DESC, id DESC LIMIT $${limit}`,
       values,
     );

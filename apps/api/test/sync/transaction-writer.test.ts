@@ -20,7 +20,7 @@ const window = (kind: TransactionKind, from: string, to: string): DateWindow =>
   Object.freeze({ kind, from: from as CalendarDate, to: to as CalendarDate, dateField: 'transactionDate', mode: 'incremental', limitedBy: null });
 
 // The writer against real PostgreSQL: batched idempotent upserts, the complete
-// reconciliation (DeleteIfNotFetched, pending → booked links, ambiguity) and derived balances.
+// reconciliation (DeleteIfNotFetched, pending → booked links with their evidence) and derived balances.
 describe('transaction writer', () => {
   let db: TestDatabase;
   let key: AccountKey;
@@ -71,7 +71,7 @@ describe('transaction writer', () => {
     expect(Object.keys(await rows())).toEqual(['b1', 'b2']);
   });
 
-  it('after a complete fetch: vanished pending rows in the window are deleted, a booked one replaces its pending, ambiguous pairs are kept and flagged', async () => {
+  it('after a complete fetch: vanished pending rows in the window are deleted, each booked one replaces one pending, with the evidence of the link', async () => {
     const booked = window('booked', '2026-03-01', '2026-03-10');
     const pending = window('pending', '2026-03-01', '2026-03-10');
     const s1 = new Date(Date.now() - 1_000);
@@ -108,26 +108,55 @@ describe('transaction writer', () => {
         new Set<TransactionKind>(['pending', 'hold', 'scheduled']),
       ),
     );
-    expect(result).toEqual({ deleted: 1, linked: 2, ambiguous: 1 });
+    expect(result).toEqual({ deleted: 1, linked: 3 });
     const after = await rows();
-    // p-gone deleted; p-amazon and p-ref kept, linked to the booked rows that replaced them.
+    // p-gone deleted; p-amazon, p-ref and p-cafe kept, linked to the booked rows that replaced them:
+    // of the two equal café payments, the first (by the bank's ids) is the successor, the other stays a payment of its own.
     expect(Object.keys(after).sort()).toEqual(['b-amazon', 'b-cafe1', 'b-cafe2', 'b-train', 'b1', 'b2', 'p-amazon', 'p-cafe', 'p-ref']);
-    expect(after['p-cafe']?.flags).toEqual(['ambiguousMatch']);
-    const links = (await db.dataSource.query(
-      `SELECT p.bank_transaction_id AS pending, b.bank_transaction_id AS booked FROM transactions p JOIN transactions b ON b.id = p.linked_booked_id WHERE p.account_id = $1 ORDER BY 1`,
-      [key.accountId],
-    )) as unknown[];
-    expect(links).toEqual([
-      { pending: 'p-amazon', booked: 'b-amazon' },
-      { pending: 'p-ref', booked: 'b-train' },
+    const links = async () =>
+      (await db.dataSource.query(
+        `SELECT p.bank_transaction_id AS pending, b.bank_transaction_id AS booked, p.link_evidence AS evidence
+           FROM transactions p JOIN transactions b ON b.id = p.linked_booked_id WHERE p.account_id = $1 ORDER BY 1`,
+        [key.accountId],
+      )) as unknown[];
+    expect(await links()).toEqual([
+      { pending: 'p-amazon', booked: 'b-amazon', evidence: { method: 'amountDateDescription', dateDifferenceDays: 1, amountDifferenceMinor: '0', description: 'similar', candidates: 1 } },
+      { pending: 'p-cafe', booked: 'b-cafe1', evidence: { method: 'amountDateDescription', dateDifferenceDays: 0, amountDifferenceMinor: '0', description: 'same', candidates: 2 } },
+      { pending: 'p-ref', booked: 'b-train', evidence: { method: 'bankReference', dateDifferenceDays: 33, amountDifferenceMinor: '0', description: 'different', candidates: 1 } },
     ]);
-    // A later complete fetch leaves linked rows alone: settled history, never deleted or linked again.
-    const again = await db.dataSource.transaction((m) =>
-      completeReconciliation(m, key, new Map([['pending', { window: pending, stamp: new Date() }]]), new Set<TransactionKind>(['pending', 'hold', 'scheduled'])),
+
+    // Later, another café pending vanishes while both café payments are fetched again: the one
+    // already some pending's successor is not offered twice — the new link goes to the other.
+    const s3 = new Date(Date.now() + 1_000);
+    await db.dataSource.transaction((m) => writeTransactionPage(m, key, pending, [tx('p-cafe-late', 'pending', '2026-03-05', -1000, 'CAFE')], { stamp: s3, order: new FetchOrder() }));
+    const s4 = new Date(Date.now() + 2_000);
+    await db.dataSource.transaction((m) =>
+      writeTransactionPage(
+        m,
+        key,
+        booked,
+        [tx('b-cafe1', 'booked', '2026-03-05', -1000, 'CAFE', { balanceAfterMinor: -1450n }), tx('b-cafe2', 'booked', '2026-03-05', -1000, 'CAFE', { balanceAfterMinor: -2450n })],
+        { stamp: s4, order: new FetchOrder() },
+      ),
     );
-    expect(again.deleted).toBe(1); // p-cafe, the ambiguous one, gone again; the linked rows stay
-    expect(Object.keys(await rows())).toEqual(expect.arrayContaining(['p-amazon', 'p-ref']));
-    expect(Object.keys(await rows())).not.toContain('p-cafe');
+    const again = await db.dataSource.transaction((m) =>
+      completeReconciliation(
+        m,
+        key,
+        new Map([
+          ['booked', { window: booked, stamp: s4 }],
+          ['pending', { window: pending, stamp: s4 }],
+        ]),
+        new Set<TransactionKind>(['pending', 'hold', 'scheduled']),
+      ),
+    );
+    expect(again).toEqual({ deleted: 0, linked: 1 });
+    expect((await links()).map((l) => (l as { pending: string; booked: string }).pending + '>' + (l as { booked: string }).booked)).toEqual([
+      'p-amazon>b-amazon',
+      'p-cafe>b-cafe1',
+      'p-cafe-late>b-cafe2',
+      'p-ref>b-train',
+    ]);
   });
 
   it('derives daily balances from the day’s last booked transaction (bank order), carrying days without one', async () => {

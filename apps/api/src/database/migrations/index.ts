@@ -4,6 +4,7 @@ import { SyncEngine1795274512803 } from './1795274512803-SyncEngine';
 import { LinkSessions1795274958645 } from './1795274958645-LinkSessions';
 import { AuthAttempts1795277767420 } from './1795277767420-AuthAttempts';
 import { KeysetIndex1795290000000 } from './1795290000000-KeysetIndex';
+import { LinkEvidence1795480000000 } from './1795480000000-LinkEvidence';
 import { BankOrderWithinDay1795410000000 } from './1795410000000-BankOrderWithinDay';
 import { LinkSecurity1795470000000 } from './1795470000000-LinkSecurity';
 
@@ -12,4 +13,4 @@ import { LinkSecurity1795470000000 } from './1795470000000-LinkSecurity';
  * works from TypeScript sources under jest and from dist; a test checks that every file in
  * this folder is listed. Rewritten by `migration:generate`.
  */
-export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [Init1795272988850, SyncEngine1795274512803, LinkSessions1795274958645, AuthAttempts1795277767420, KeysetIndex1795290000000, BankOrderWithinDay1795410000000, LinkSecurity1795470000000];
+export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [Init1795272988850, SyncEngine1795274512803, LinkSessions1795274958645, AuthAttempts1795277767420, KeysetIndex1795290000000, BankOrderWithinDay1795410000000, LinkSecurity1795470000000, LinkEvidence1795480000000];
