@@ -127,8 +127,31 @@ export interface NewScheduledItem {
   readonly description?: string;
   /** Execution date (after today). */
   readonly executionDate: IsoDate;
-  /** What happens on the execution date (default `execute`: it books). */
-  readonly outcome?: 'execute' | 'reject';
+  /**
+   * What happens to it (default `execute`: it books on its execution date, same `itemId`;
+   * `reject`: it lists as rejected from then on; `cancel`: the PSU cancels it on `cancelOn` —
+   * it leaves the scheduled list and lists as cancelled).
+   */
+  readonly outcome?: 'execute' | 'reject' | 'cancel';
+  /** With `cancel`: the day the PSU cancels it (default tomorrow; after today, before the execution date). */
+  readonly cancelOn?: IsoDate;
+}
+
+/**
+ * The items of the `changingItems` scenario on one account (see
+ * {@link AccountActivity.changeBetweenSyncs}), by what happens to each.
+ */
+export interface ChangingItems {
+  /** A pending transfer that books. */
+  readonly pendingThatBooks: string;
+  /** A card hold the merchant releases: it disappears. */
+  readonly holdThatDisappears: string;
+  /** A scheduled payment that executes: it books. */
+  readonly scheduledThatExecutes: string;
+  /** A scheduled payment the PSU cancels: it lists as cancelled. */
+  readonly scheduledThatIsCancelled: string;
+  /** 1 once the items exist; 2 once they have changed. */
+  readonly step: 1 | 2;
 }
 
 /** A rejected payment added by a knob. */
@@ -230,6 +253,7 @@ export class AccountActivity {
   private readonly standingOrders: StandingOrder[];
   private readonly flavour: number;
   private knobSeq = 0;
+  private changing: ChangingItems | undefined;
 
   /** Creates the activity; nothing evolves until {@link catchUp}. */
   constructor(private readonly options: ActivityOptions) {
@@ -351,9 +375,55 @@ export class AccountActivity {
     if (day <= today) throw new Error('executionDate must be after today');
     const base = this.knobRecord('s', amount, item.description ?? 'Przelew wychodzący: Kinko test (zlecenie)', day, 36_000, today);
     const record: ItemRecord = { ...base, kind: 'scheduled' };
-    const resolution: Resolution = item.outcome === 'reject' ? { kind: 'reject', reason: REJECTION_REASONS[0] } : { kind: 'book' };
-    this.track(this.scheduled, { record, resolveOn: day, resolution }, today, nowSeconds);
+    let resolveOn = day;
+    if (item.outcome === 'cancel') {
+      resolveOn = item.cancelOn === undefined ? today + 1 : dayNumber(item.cancelOn);
+      if (resolveOn <= today || resolveOn >= day) throw new Error('cancelOn must be after today and before the execution date');
+    } else if (item.cancelOn !== undefined) {
+      throw new Error('cancelOn goes with outcome "cancel"');
+    }
+    const resolution: Resolution =
+      item.outcome === 'reject' ? { kind: 'reject', reason: REJECTION_REASONS[0] } : item.outcome === 'cancel' ? { kind: 'cancel' } : { kind: 'book' };
+    this.track(this.scheduled, { record, resolveOn, resolution }, today, nowSeconds);
     return record;
+  }
+
+  /**
+   * The `changingItems` scenario, one step per call (the bank calls it on each of the PSU's
+   * account listings, i.e. once per sync): the first call adds a pending transfer, a card
+   * hold and two scheduled payments (next week and in two weeks); the second books the
+   * pending transfer and executes the first scheduled payment (both today, same `itemId`),
+   * releases the hold (it disappears) and cancels the second scheduled payment (it lists as
+   * cancelled); later calls change nothing. Returns the items and the step reached.
+   */
+  changeBetweenSyncs(today: number, nowSeconds: number): ChangingItems {
+    const current = this.changing;
+    if (current === undefined) {
+      const pending = this.addPending({ amount: -4_200n, description: 'Przelew do Anny Nowak: za bilety' }, today, nowSeconds);
+      const hold = this.addHold({ amount: -15_000n, description: 'Płatność kartą ORLEN Warszawa' }, today, nowSeconds);
+      const executes = this.addScheduled({ amount: -185_000n, description: 'Czynsz za mieszkanie', executionDate: fromDayNumber(today + 7) }, today, nowSeconds);
+      const cancelled = this.addScheduled({ amount: -30_000n, description: 'Przelew: prezent dla Ani', executionDate: fromDayNumber(today + 14) }, today, nowSeconds);
+      this.changing = { pendingThatBooks: pending.itemId, holdThatDisappears: hold.itemId, scheduledThatExecutes: executes.itemId, scheduledThatIsCancelled: cancelled.itemId, step: 1 };
+      return this.changing;
+    }
+    if (current.step === 2) return current;
+    const settle = (map: Map<string, InFlight>, itemId: string, record: (r: ItemRecord) => ItemRecord): void => {
+      const item = map.get(itemId);
+      if (item === undefined) return; // already resolved by a knob
+      map.delete(itemId);
+      this.book(record(item.record), today, item.record.amount, today, nowSeconds);
+    };
+    settle(this.pending, current.pendingThatBooks, (r) => r);
+    // Executed today: its operation date is the day it ran.
+    settle(this.scheduled, current.scheduledThatExecutes, (r) => ({ ...r, tradeDate: fromDayNumber(today), tradeSeconds: Math.max(0, Math.min(86_399, nowSeconds)) }));
+    this.holds.delete(current.holdThatDisappears);
+    const cancelled = this.scheduled.get(current.scheduledThatIsCancelled);
+    if (cancelled !== undefined) {
+      this.scheduled.delete(current.scheduledThatIsCancelled);
+      this.cancelledItems.push({ ...cancelled.record, kind: 'cancelled' });
+    }
+    this.changing = { ...current, step: 2 };
+    return this.changing;
   }
 
   /** Adds a rejected payment; returns its record. */
