@@ -29,7 +29,7 @@ import {
 import { DEFAULT_CONSENT_VALIDITY_DAYS, PolishApiConfig } from './config';
 import { aisError, callbackError, consentCallError, tokenError } from './errors';
 import { PolishApiGrant } from './grant';
-import { RecordError, amountMinor, createBankDateReader, toAccount, toTransaction } from './mapping';
+import { RecordError, amountMinor, createBankDateReader, itemSequencer, toAccount, toTransaction } from './mapping';
 import { polishApiManifest, type PolishApiBankProfile } from './profile';
 import { createRequestIdGenerator } from './request-id';
 import { SigningKeyError, createRequestSigner, createResponseVerifier, type ResponseVerifier } from './signing';
@@ -318,6 +318,7 @@ export function definePolishApiConnector(profile: PolishApiBankProfile = {}): Co
           const dateField = kind === 'hold' ? 'transactionDate' : (manifest.dateFieldByKind[kind] ?? 'transactionDate');
           const filters = Object.freeze({ accountNumber: bankAccountId, ...dateFilter(dateField, window), perPage: pageSize });
           const context = { readDate, currency };
+          const sequenceOf = itemSequencer();
           for await (const page of listing(grant, operation, field, filters, bankAccountId, new Set())) {
             if (!page.ok) {
               yield page;
@@ -330,7 +331,8 @@ export function definePolishApiConnector(profile: PolishApiBankProfile = {}): Co
                 yield t;
                 return;
               }
-              out.push(t.value);
+              const bankSequence = sequenceOf(item, kind);
+              out.push(bankSequence === undefined ? t.value : { ...t.value, bankSequence });
             }
             yield ok(out);
           }

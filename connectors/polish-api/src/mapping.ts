@@ -72,6 +72,51 @@ export function createBankDateReader(timeZone: string): (text: string) => Calend
   };
 }
 
+/**
+ * The instant of a bank timestamp in ms, for ordering the bank's stamps among themselves (a
+ * stamp without offset is read as UTC wall-clock: compared only with the same bank's stamps);
+ * undefined for a plain date or an unreadable text.
+ */
+export function instantOf(text: string): number | undefined {
+  const m = BANK_TIMESTAMP.exec(text.trim());
+  if (!m || m[4] === undefined) return undefined;
+  const [, y = '', mo = '', d = '', hh = '', mm = '', ss = '00', frac = '', offset] = m;
+  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(hh), Number(mm), Number(ss), Math.floor(Number(`0${frac || '.0'}`) * 1000));
+  if (offset === undefined || offset === 'Z') return Number.isFinite(wall) ? wall : undefined;
+  const minutes = Number(offset.slice(1, 3)) * 60 + Number(offset.slice(-2));
+  const at = wall - (offset.startsWith('-') ? -1 : 1) * minutes * 60_000;
+  return Number.isFinite(at) ? at : undefined;
+}
+
+/**
+ * The bank's own order of one listing's items, as the SDK's `bankSequence` (greater is later):
+ * the booking instant of a booked item (else its trade instant) in ms × 1000, plus the item's
+ * rank among the items listed at the same instant in the list's chronological direction —
+ * PolishAPI lists newest first unless the instants show otherwise. Absolute, so a later fetch
+ * (whose window may cut a trade day, done lists being filtered by booking date at some banks)
+ * gives the same item the same sequence. Undefined for an item without a time of day.
+ * Create one per fetch and feed it the items in list order.
+ */
+export function itemSequencer(): (item: ItemInfo, kind: TransactionKind) => number | undefined {
+  let first: number | undefined;
+  let newestFirst = true;
+  let known = false;
+  const atInstant = new Map<number, number>();
+  return (item, kind) => {
+    const text = kind === 'booked' ? (item.bookingDate ?? item.tradeDate) : item.tradeDate;
+    const instant = text === undefined ? undefined : instantOf(text);
+    if (instant === undefined) return undefined;
+    first ??= instant;
+    if (!known && instant !== first) {
+      known = true;
+      newestFirst = instant < first;
+    }
+    const rank = Math.min(atInstant.get(instant) ?? 0, 999);
+    atInstant.set(instant, rank + 1);
+    return instant * 1000 + (newestFirst ? -rank : rank);
+  };
+}
+
 /** A currency code the domain knows (its exponent decides the minor units). */
 export function currencyOf(text: string): CurrencyCode | RecordError {
   const c = parseCurrencyCode(text.trim().toUpperCase());
