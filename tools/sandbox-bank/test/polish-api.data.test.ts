@@ -306,6 +306,67 @@ describe('items that change with time', () => {
     }
   });
 
+  it('a scheduled payment the PSU cancels leaves the scheduled list on its cancel day and lists as cancelled', async () => {
+    const other = await startTestBank({ seed: 'cancel' });
+    try {
+      const account = other.sandbox.truth.accounts('jan')[0]?.accountNumber as string;
+      const knobs = other.sandbox.knobs;
+      const cancelled = knobs.addScheduled(account, { amount: -30_000n, description: 'Przelew: prezent', executionDate: addDays(TODAY, 10), outcome: 'cancel', cancelOn: addDays(TODAY, 2) });
+      expect(() => knobs.addScheduled(account, { amount: -1n, executionDate: addDays(TODAY, 3), outcome: 'cancel', cancelOn: addDays(TODAY, 3) })).toThrow(/cancelOn/);
+      expect(() => knobs.addScheduled(account, { amount: -1n, executionDate: addDays(TODAY, 3), cancelOn: addDays(TODAY, 1) })).toThrow(/cancelOn/);
+      const future = { transactionDateFrom: TODAY, transactionDateTo: addDays(TODAY, 30) };
+      other.sandbox.testHooks.advance(1);
+      expect(ids(other.sandbox.truth.items(account, 'scheduled', future))).toContain(cancelled['itemId']);
+      other.sandbox.testHooks.advance(1);
+      expect(ids(other.sandbox.truth.items(account, 'scheduled', future))).not.toContain(cancelled['itemId']);
+      expect(other.sandbox.truth.items(account, 'cancelled', future).find((c) => c['itemId'] === cancelled['itemId'])).toMatchObject({ amount: '300.00', tradeDate: expect.stringMatching(`^${addDays(TODAY, 10)}`) });
+      other.sandbox.testHooks.advance(10);
+      expect(ids(other.sandbox.truth.items(account, 'done', { transactionDateFrom: TODAY }))).not.toContain(cancelled['itemId']);
+    } finally {
+      await other.sandbox.close();
+    }
+  });
+
+  it('changingItemsOnAccount: the first sync’s account listing finds a pending, a hold and two scheduled payments; at the next one the pending has booked, the hold is gone, one payment executed and one is cancelled', async () => {
+    const other = await startTestBank({
+      seed: 'changing',
+      users: [{ login: 'jan', password: 'haslo-jana', accounts: [{ transactions: 40, historyDays: 60, activity: false }], behaviour: { changingItemsOnAccount: 0 } }],
+    });
+    try {
+      const account = other.sandbox.truth.accounts('jan')[0]?.accountNumber as string;
+      const truth = other.sandbox.truth;
+      const future = { transactionDateFrom: addDays(TODAY, -5), transactionDateTo: addDays(TODAY, 30) };
+      const { accessToken } = await consentTokens(other, 'changing-1');
+      expect(truth.items(account, 'pending', future)).toEqual([]);
+      expect((await other.tpp.call('getAccounts', {}, { token: accessToken })).status).toBe(200);
+      const [pending] = truth.items(account, 'pending', future);
+      const [hold] = truth.items(account, 'hold', future);
+      // Oldest first, as the truth API lists in the bank's order (newest first here).
+      const scheduled = truth.items(account, 'scheduled', future).sort((x, y) => String(x['tradeDate']).localeCompare(String(y['tradeDate'])));
+      expect(scheduled.map((s) => [s['amount'], day(s['tradeDate'])])).toEqual([
+        ['1850.00', addDays(TODAY, 7)],
+        ['300.00', addDays(TODAY, 14)],
+      ]);
+      const [executes, cancelled] = scheduled.map((s) => s['itemId'] as string);
+
+      expect((await other.tpp.call('getAccounts', {}, { token: accessToken })).status).toBe(200);
+      const done = new Map(truth.items(account, 'done', { transactionDateFrom: TODAY }).map((i) => [i['itemId'] as string, i]));
+      expect(done.get(pending?.['itemId'] as string)).toMatchObject({ amount: '42.00', tradeDate: pending?.['tradeDate'] });
+      expect(done.get(executes as string)).toMatchObject({ amount: '1850.00', tradeDate: expect.stringMatching(`^${TODAY}`), bookingDate: expect.stringMatching(`^${TODAY}`) });
+      expect(done.has(hold?.['itemId'] as string)).toBe(false);
+      expect(truth.items(account, 'hold', future)).toEqual([]);
+      expect(truth.items(account, 'pending', future)).toEqual([]);
+      expect(truth.items(account, 'scheduled', future)).toEqual([]);
+      expect(ids(truth.items(account, 'cancelled', future))).toEqual([cancelled]);
+
+      // Later syncs change nothing more.
+      expect((await other.tpp.call('getAccounts', {}, { token: accessToken })).status).toBe(200);
+      expect(ids(truth.items(account, 'done', { transactionDateFrom: TODAY }))).toEqual([...done.keys()]);
+    } finally {
+      await other.sandbox.close();
+    }
+  });
+
   it('items inserted between pages shift a newest-first listing: the connector sees the boundary item twice', async () => {
     const other = await startTestBank({ seed: 'insert' });
     try {

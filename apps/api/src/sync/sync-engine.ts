@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import type { Connector, ConnectorClient, ConnectorError, ConnectorManifest, Outcome, Page } from '@kinko/connector-sdk';
+import { type Connector, type ConnectorClient, type ConnectorError, type ConnectorManifest, type Outcome, type Page, horizonDaysOf } from '@kinko/connector-sdk';
 import {
   type AggregationStatus,
   type AccountSessionOutcome,
@@ -492,6 +492,7 @@ export class SyncEngine {
         maxHistoryDays: manifest.limits.maxHistoryDays,
         overlapDays: defaultHistoryLimits.overlapDays,
         dateFields: manifest.dateFieldByKind,
+        horizonDays: horizonDaysOf(manifest.limits),
       },
     });
     entry.progress.windows = { ...entry.progress.windows, [kind]: { kind, from: window.from, to: window.to, dateField: window.dateField, mode: window.mode, limitedBy: window.limitedBy } };

@@ -31,6 +31,7 @@ export interface ApiAccount {
   syncStatus: string;
   transactionSyncStatus: string | null;
   lastSyncDate: string | null;
+  lastTransactionDate?: string | null;
   transactionSyncDate: string | null;
   syncError: { errorType: string; aspspResponse: { status: unknown; content: string } | null; message: string } | null;
 }
@@ -43,6 +44,7 @@ export interface ApiTransaction {
   amount: { amountMinor: string };
   transactionDate: string;
   linkedBookedId: string | null;
+  linkEvidence: { method: string; dateDifferenceDays: number; amountDifferenceMinor: string; description: string; candidates: number } | null;
 }
 
 /** A Kinko user connected to the bank (its first sync finished). */

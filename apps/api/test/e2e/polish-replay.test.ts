@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SyncService } from '../../src/sync/sync.service';
+import { polishApiOperation } from '@kinko/sandbox-bank';
 import { DONE, startPolishWorld, type ConnectedUser, type PolishWorld } from './polish-harness';
 
 // The refresh document's date windows (seeds/ais-refresh-mechanism.pl.txt) replayed end to end
@@ -46,6 +47,9 @@ describe('PolishAPI: the refresh document replayed through the API (today 2020-0
     expect(first.length).toBeGreaterThan(3); // several pages of 20
     expect(first.filter((e) => e.params.pageId !== undefined).length).toBe(first.length - 1);
     for (const e of first) expect([e.status, e.params.transactionDateFrom, e.params.transactionDateTo, e.params.perPage]).toEqual([200, '2018-06-01', '2020-06-01', 20]);
+    // Scheduled payments are dated on their execution day: their window looks 90 days ahead (the SDK's default horizon).
+    const scheduled = w.sandbox.requests({ operation: polishApiOperation('getTransactionsScheduled') }).map((e) => [e.params?.transactionDateFrom, e.params?.transactionDateTo]);
+    expect(scheduled).toEqual([['2018-06-01', '2020-08-30']]);
 
     const before = w.lastSeq();
     expect(await w.sync(jan)).toBe('completed');
