@@ -9,7 +9,7 @@ import type { Clock } from '../clock';
 import { FaultInjector } from '../faults';
 import type { DailyBalance, LedgerEntry } from '../generator/ledger';
 import { hash32 } from '../generator/prng';
-import { checkLifetimes } from './config';
+import { checkLifetimes, type SandboxUserBehaviour } from './config';
 import { renderErrorPage, renderLoginPage } from './login-page';
 import type { BankModel, SandboxAccount } from './model';
 import { TokenStore, type IssuedPair, type TokenLifetimes, type UserGrant } from './tokens';
@@ -132,6 +132,8 @@ export class BankCommonApiBank {
   private readonly tokens = new TokenStore();
   private readonly flows = new Map<string, LoginFlow>();
   private removed = new Map<string, 400 | 404>();
+  /** Accounts of `accountsGoneAfterFirstListing` already listed once. */
+  private readonly listedOnce = new Set<string>();
   private pendingInserts: Array<{ accountId: string; page: number; tx: NewTransaction }> = [];
   private retryAfter = new Map<number, string>();
   private passwordLogin: boolean;
@@ -332,7 +334,7 @@ export class BankCommonApiBank {
       if (system.apiKey !== apiKey) throw unauthorized('the system token belongs to another client');
       const grant = this.tokens.consumeAuth(authToken, apiKey, this.now());
       if (!grant) throw unauthorized('auth_token is invalid, expired or already used');
-      return ok(pairBody(this.tokens.issuePair(grant, this.now(), this.lifetimes)));
+      return ok(pairBody(this.tokens.issuePair(grant, this.now(), this.lifetimesOf(grant.userId))));
     });
   }
 
@@ -344,7 +346,7 @@ export class BankCommonApiBank {
       const apiKey = requiredField(body, 'api_key');
       const refresh = requiredField(body, 'refresh_token');
       if (system.apiKey !== apiKey) throw unauthorized('the system token belongs to another client');
-      const pair = this.tokens.refresh(apiKey, refresh, this.now(), this.lifetimes, this.model.config.refreshTokenReuse);
+      const pair = this.tokens.refresh(apiKey, refresh, this.now(), (userId) => this.lifetimesOf(userId), this.model.config.refreshTokenReuse, (userId) => this.behaviourOf(userId).shortTokens !== undefined);
       if (!pair) throw unauthorized('refresh_token is invalid, expired or already used');
       return ok(pairBody(pair));
     });
@@ -382,6 +384,7 @@ export class BankCommonApiBank {
     return this.run(() => {
       const grant = this.userGrant(req.authorization);
       const page = pageParam(req.query);
+      if (page === 1) this.dropAccountsListedOnce(grant.userId);
       const all = this.listedAccounts(grant.userId);
       const { lo, hi, next } = paging(all.length, page, this.pageSize, 'oldest-first');
       return ok({
@@ -399,6 +402,9 @@ export class BankCommonApiBank {
       const grant = this.userGrant(req.authorization);
       const { accountId, start, end, page } = windowParams(req.query);
       const account = this.userAccount(grant.userId, accountId);
+      if (this.behaviourOf(grant.userId).failingTransactions?.includes(this.model.accountsOf(grant.userId).indexOf(account))) {
+        throw new HttpError(500, 'server_error', 'the bank could not list the transactions of this account');
+      }
       const ledger = account.ledger;
       const plan = ledger.plan(dayNumber(start), dayNumber(end), dayNumber(this.today()));
       const { lo, hi, next } = paging(plan.total, page, this.pageSize, this.model.config.transactionOrder);
@@ -460,6 +466,29 @@ export class BankCommonApiBank {
   /** A daily balance as GET /balances lists it (the day's start in the bank's zone). */
   balanceItem(b: DailyBalance): BalanceItem {
     return { date: localDateTime(b.date, 0, this.model.config.timeZone), balance: b.balance };
+  }
+
+  // --- personas (SandboxUserBehaviour) ----------------------------------------------------
+
+  private behaviourOf(userId: string): SandboxUserBehaviour {
+    return this.model.users.get(userId)?.behaviour ?? {};
+  }
+
+  /** The bank's token lifetimes, with a `shortTokens` user's own. */
+  private lifetimesOf(userId: string): TokenLifetimes {
+    const short = this.behaviourOf(userId).shortTokens;
+    return short === undefined ? this.lifetimes : { ...this.lifetimes, accessToken: short.accessTokenSeconds, refreshToken: short.refreshTokenSeconds };
+  }
+
+  /** `accountsGoneAfterFirstListing`: listed by the user's first GET /accounts, removed from the next one on. */
+  private dropAccountsListedOnce(userId: string): void {
+    const own = this.model.accountsOf(userId);
+    for (const position of this.behaviourOf(userId).accountsGoneAfterFirstListing ?? []) {
+      const account = own[position];
+      if (account === undefined) continue;
+      if (this.listedOnce.has(account.id)) this.removed.set(account.id, 400);
+      else this.listedOnce.add(account.id);
+    }
   }
 
   /** The accounts GET /accounts lists for a user (removed ones left out). */

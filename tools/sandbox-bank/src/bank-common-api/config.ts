@@ -48,6 +48,22 @@ export interface SandboxUserConfig {
   readonly transactionsPerAccount?: number;
   /** Default history length in days (default 365). */
   readonly historyDays?: number;
+  /** What the bank does to this user besides serving its data (the personas of `pnpm start`); default nothing. */
+  readonly behaviour?: SandboxUserBehaviour;
+}
+
+/** How the bank treats one user (a persona). Account positions are 0-based in `accounts`. */
+export interface SandboxUserBehaviour {
+  /** Accounts GET /accounts lists once — the user's first listing — and never again: later their calls answer 400 unknown account_id. */
+  readonly accountsGoneAfterFirstListing?: readonly number[];
+  /** Accounts whose GET /transactions answers 500 (server_error). */
+  readonly failingTransactions?: readonly number[];
+  /**
+   * The user's tokens are short-lived: access tokens live `accessTokenSeconds`, and the
+   * refresh token dies `refreshTokenSeconds` after the user's login — a refresh does not
+   * extend it. Afterwards the bank answers 401 until the user logs in again.
+   */
+  readonly shortTokens?: { readonly accessTokenSeconds: number; readonly refreshTokenSeconds: number };
 }
 
 /** The client (AP) registered at the bank: the connector's credentials. */
@@ -120,6 +136,7 @@ export interface NormalisedUser {
   readonly otp: string | undefined;
   readonly ownerType: 'p' | 'c';
   readonly accounts: readonly NormalisedAccount[];
+  readonly behaviour: SandboxUserBehaviour;
 }
 
 /** An account config with defaults filled in (the opening balance stays optional: it comes from the seed). */
@@ -174,7 +191,7 @@ export function normaliseBankConfig(config: BankCommonApiBankConfig): Normalised
       if (a.openingBalance !== undefined && !Number.isSafeInteger(a.openingBalance)) throw new Error(`${where}: user ${u.id}: openingBalance must be an integer`);
       return { kind: a.kind ?? 'ordinary', transactions, historyDays: days, ongoing: a.ongoing ?? true, openingBalance: a.openingBalance, layout: undefined };
     });
-    return { id: u.id, password: u.password, otp: u.otp, ownerType, accounts };
+    return { id: u.id, password: u.password, otp: u.otp, ownerType, accounts, behaviour: checkBehaviour(u.behaviour ?? {}, accounts.length, `${where}: user ${u.id}`) };
   });
   return {
     bankCode: config.bankCode,
@@ -192,6 +209,18 @@ export function normaliseBankConfig(config: BankCommonApiBankConfig): Normalised
     faults: config.faults ?? {},
     port,
   };
+}
+
+/** Checks a user's behaviour against its accounts; returns it unchanged or throws naming the field. */
+function checkBehaviour(b: SandboxUserBehaviour, accounts: number, where: string): SandboxUserBehaviour {
+  for (const [name, list] of [['accountsGoneAfterFirstListing', b.accountsGoneAfterFirstListing], ['failingTransactions', b.failingTransactions]] as const) {
+    for (const i of list ?? []) if (!Number.isInteger(i) || i < 0 || i >= accounts) throw new Error(`${where}: behaviour.${name}: ${i} is not an account position in 0..${accounts - 1}`);
+  }
+  if (b.shortTokens !== undefined) {
+    const { accessTokenSeconds: a, refreshTokenSeconds: r } = b.shortTokens;
+    if (!(a > 0) || !(r > 0) || !Number.isFinite(a) || !Number.isFinite(r)) throw new Error(`${where}: behaviour.shortTokens: lifetimes must be positive numbers of seconds`);
+  }
+  return b;
 }
 
 /** Checks an account with `transactionsByDate` and turns its dates into day numbers. */

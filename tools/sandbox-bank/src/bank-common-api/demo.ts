@@ -1,14 +1,46 @@
 /**
  * The demo banks `pnpm sandbox` starts: four real bank codes, a plain user, a user with
  * a one-time password, a corporate user with a 1,000,000-transaction account, one bank
- * without POST /auth/login and one listing newest first with masked numbers.
+ * without POST /auth/login and one listing newest first with masked numbers; bank 0001 also
+ * has the personas of {@link BANK_COMMON_API_PERSONAS}.
  */
-import type { BankCommonApiBankConfig } from './config';
+import type { BankCommonApiBankConfig, SandboxUserConfig } from './config';
 
 /** Password of every demo user. */
 export const DEMO_PASSWORD = 'demo-pass';
 /** One-time password of the demo OTP user. */
 export const DEMO_OTP = '123456';
+
+/** A persona of the demo bank 0001: log in with it (password {@link DEMO_PASSWORD}) to reach one outcome. */
+export interface BankCommonApiPersona {
+  readonly id: string;
+  readonly password: string;
+  /** The outcome, as the API shows it. */
+  readonly summary: string;
+  readonly user: SandboxUserConfig;
+}
+
+/** The personas of bank 0001 (besides `demo`, `otp` and `corp`), in the order the start banner prints them. */
+export const BANK_COMMON_API_PERSONAS: readonly BankCommonApiPersona[] = [
+  {
+    id: 'kieru',
+    password: DEMO_PASSWORD,
+    summary: 'the second of two accounts is listed by the first sync only; the next sync marks it failed, missingAccount',
+    user: { id: 'kieru', password: DEMO_PASSWORD, accounts: 2, transactionsPerAccount: 200, historyDays: 180, behaviour: { accountsGoneAfterFirstListing: [1] } },
+  },
+  {
+    id: 'shippai',
+    password: DEMO_PASSWORD,
+    summary: 'GET /transactions answers 500 for the first of two accounts (syncError aspspResponse); the other completes',
+    user: { id: 'shippai', password: DEMO_PASSWORD, accounts: 2, transactionsPerAccount: 200, historyDays: 180, behaviour: { failingTransactions: [0] } },
+  },
+  {
+    id: 'kigen',
+    password: DEMO_PASSWORD,
+    summary: 'access tokens live 1 minute, the refresh token dies 5 minutes after the login (a refresh does not extend it): a sync after that is refused, auth.creds.invalid — connect again',
+    user: { id: 'kigen', password: DEMO_PASSWORD, accounts: 1, transactionsPerAccount: 200, historyDays: 180, behaviour: { shortTokens: { accessTokenSeconds: 60, refreshTokenSeconds: 300 } } },
+  },
+];
 
 /** The demo configuration; `redirectDomains` are the hosts the demo clients may redirect to. */
 export function demoBanks(redirectDomains: readonly string[] = ['localhost', '127.0.0.1']): BankCommonApiBankConfig[] {
@@ -29,6 +61,7 @@ export function demoBanks(redirectDomains: readonly string[] = ['localhost', '12
             { kind: 'current', transactions: 20_000, historyDays: 1460 },
           ],
         },
+        ...BANK_COMMON_API_PERSONAS.map((p) => p.user),
       ],
     },
     {

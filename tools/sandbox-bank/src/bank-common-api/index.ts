@@ -6,6 +6,7 @@ export type {
   BankCommonApiBankConfig,
   BankCommonApiClientConfig,
   SandboxAccountConfig,
+  SandboxUserBehaviour,
   SandboxUserConfig,
 } from './config';
 export type { AccountItem, BalanceItem, BankCommonApiKnobs, NewTransaction, TransactionItem } from './bank';
@@ -15,4 +16,4 @@ export { createBankCommonApiTruth, type BankCommonApiTruth, type DateWindow, typ
 export { ADMIN_PREFIX } from './http';
 export { LOGIN_FORM_PATH } from './login-page';
 export { loginAtBankPage, type BankLoginCredentials, type BankLoginResult } from './login-client';
-export { DEMO_OTP, DEMO_PASSWORD, demoBanks } from './demo';
+export { BANK_COMMON_API_PERSONAS, DEMO_OTP, DEMO_PASSWORD, demoBanks, type BankCommonApiPersona } from './demo';

@@ -112,14 +112,14 @@ export class TokenStore {
   }
 
   /** Issues a user's access + refresh pair; the user's previous pair dies at once. */
-  issuePair(grant: UserGrant, now: number, lifetimes: TokenLifetimes): IssuedPair {
+  issuePair(grant: UserGrant, now: number, lifetimes: TokenLifetimes, refreshExpiresAt?: number): IssuedPair {
     this.revokeUser(grant.apiKey, grant.userId);
     const rec: PairRecord = {
       ...grant,
       accessToken: newToken(),
       refreshToken: newToken(),
       expiresAt: now + lifetimes.accessToken * 1000,
-      refreshExpiresAt: now + lifetimes.refreshToken * 1000,
+      refreshExpiresAt: refreshExpiresAt ?? now + lifetimes.refreshToken * 1000,
     };
     this.byAccess.set(rec.accessToken, rec);
     this.byRefresh.set(rec.refreshToken, rec);
@@ -139,7 +139,14 @@ export class TokenStore {
    * unknown, expired or already rotated refresh token gives undefined; under
    * `revoke-all`, presenting a rotated one also kills the user's current pair.
    */
-  refresh(apiKey: string, refreshToken: string, now: number, lifetimes: TokenLifetimes, reuse: RefreshReusePolicy): IssuedPair | undefined {
+  refresh(
+    apiKey: string,
+    refreshToken: string,
+    now: number,
+    lifetimes: TokenLifetimes | ((userId: string) => TokenLifetimes),
+    reuse: RefreshReusePolicy,
+    keepsRefreshExpiry: (userId: string) => boolean = () => false,
+  ): IssuedPair | undefined {
     const rec = this.byRefresh.get(refreshToken);
     if (!rec || rec.apiKey !== apiKey) {
       const owner = this.retired.get(refreshToken);
@@ -153,7 +160,8 @@ export class TokenStore {
       this.revokeUser(rec.apiKey, rec.userId);
       return undefined;
     }
-    return this.issuePair({ apiKey: rec.apiKey, userId: rec.userId, grants: rec.grants }, now, lifetimes);
+    const forUser = typeof lifetimes === 'function' ? lifetimes(rec.userId) : lifetimes;
+    return this.issuePair({ apiKey: rec.apiKey, userId: rec.userId, grants: rec.grants }, now, forUser, keepsRefreshExpiry(rec.userId) ? rec.refreshExpiresAt : undefined);
   }
 
   /** Revokes the pair of a refresh token; true when there was one. */

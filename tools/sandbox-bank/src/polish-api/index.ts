@@ -26,5 +26,6 @@ export { POLISH_BANKS, type PolishBank } from './banks';
 export { PSU_FORM_PATH, PSU_PAGE_PATH } from './pages';
 export { NOT_IMPLEMENTED_PATHS, POLISH_API_PATHS, polishApiOperation, type PolishApiOperation } from './paths';
 export { formatMinor } from './render';
+export { approveAtPolishBankPages, type PolishPsuCredentials, type PolishPsuResult } from './psu-client';
 export { POLISH_API_PERSONAS, polishApiPersonaBank, startPolishApiPersonaBank, type PolishApiPersona, type RunningPolishApiPersonaBank } from './personas';
 export { DEMO_POLISH_API_CLIENT_ID, DEMO_POLISH_API_PASSWORD, demoPolishApiBank, demoPolishApiTppKey } from './demo';
