@@ -29,7 +29,7 @@ export class TransactionsQuery {
   @ApiPropertyOptional({
     type: Boolean,
     default: false,
-    description: 'Also list the pending/hold rows their booked transaction replaced (linkedBookedId set). Hidden by default, so nothing is counted twice.',
+    description: 'Also list the pending/hold/scheduled rows their booked transaction replaced (linkedBookedId and linkEvidence set). Hidden by default, so nothing is counted twice.',
   })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^(true|false)$/i.test(value) ? value.toLowerCase() === 'true' : value))

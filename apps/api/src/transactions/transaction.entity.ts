@@ -64,7 +64,7 @@ export class Transaction {
   @Column('text', { nullable: true })
   bankReference!: string | null;
 
-  /** On a pending/hold row: the booked transaction that replaced it. */
+  /** On a pending/hold/scheduled row: the booked transaction that replaced it. */
   @Column('uuid', { nullable: true })
   linkedBookedId!: string | null;
 

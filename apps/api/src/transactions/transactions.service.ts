@@ -66,7 +66,7 @@ export interface TransactionFilter {
   readonly from?: string;
   readonly to?: string;
   readonly kind?: string;
-  /** Also the pending/hold rows a booked transaction replaced (linkedBookedId set); hidden by default. */
+  /** Also the pending/hold/scheduled rows a booked transaction replaced (linkedBookedId set); hidden by default. */
   readonly includeSuperseded?: boolean;
   readonly limit: number;
   readonly cursor?: string;
