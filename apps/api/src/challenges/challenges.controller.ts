@@ -1,15 +1,16 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
-  ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { Redacted } from 'effect';
+import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, CurrentUser, UserApi } from '../auth/auth.decorators';
 import { type Principal, actorOf } from '../auth/principal';
 import type { UserScope } from '../database/scoped-data';
@@ -35,15 +36,15 @@ export class CredentialConnectController {
   }
 
   @Post()
-  @HttpCode(201)
+  @HttpCode(202)
   @ApiOperation({
     summary: 'Connect a credentials-flow bank',
     description:
-      'Creates the connection (running.auth), stores the credentials only encrypted, and logs in at the bank. The answer says how the login ended: ' +
-      '`granted` (the first sync started), `challenge` (answer it: GET/POST …/connections/{id}/challenge; the connection waits in suspended.missing-answer.auth.<kind>) ' +
-      'or `failed` (the connection took the matching status, e.g. auth.creds.invalid).',
+      'Creates the connection (running.auth), stores the credentials only encrypted, and starts the login at the bank. Answers at once (202, outcome `running`, ' +
+      'header Location: the connection); a slow bank holds no request. Follow GET /api/v2/connections/{id}: the login ends in the first sync (running.* → success), ' +
+      'a challenge (suspended.missing-answer.auth.<kind>: GET/POST …/connections/{id}/challenge) or the matching status (e.g. auth.creds.invalid).',
   })
-  @ApiCreatedResponse({ type: LoginResultView })
+  @ApiAcceptedResponse({ type: LoginResultView })
   @ApiBadRequestResponse({ type: Problem, description: 'A field the login form does not have, or none filled in.' })
   @ApiNotFoundResponse({ type: Problem })
   @ApiConflictResponse({ type: Problem, description: 'The bank uses the redirect flow.' })
@@ -52,8 +53,11 @@ export class CredentialConnectController {
     @CurrentPrincipal() principal: Principal,
     @Param('bankId') bankId: string,
     @Body() body: CredentialsRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResultView> {
-    return LoginResultView.of(await this.logins.connect(scope, bankId, body.credentials, actorOf(principal)));
+    const result = await this.logins.connect(scope, bankId, body.credentials, actorOf(principal));
+    void reply.header('location', `/api/v2/connections/${result.connectionId}`);
+    return LoginResultView.of(result);
   }
 }
 

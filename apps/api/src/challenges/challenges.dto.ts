@@ -137,7 +137,12 @@ export class LoginResultView {
   @ApiProperty()
   bankId!: string;
 
-  @ApiProperty({ enum: ['granted', 'challenge', 'failed'], description: 'granted: connected, first sync started; challenge: answer it; failed: see aggregationStatus.' })
+  @ApiProperty({
+    enum: ['running', 'granted', 'challenge', 'failed'],
+    description:
+      'running: the login goes on at the bank (connecting answers at once, 202) — follow GET /api/v2/connections/{id} (and …/challenge once it waits in suspended.missing-answer.auth.*); ' +
+      'granted: connected, first sync started; challenge: answer it; failed: see aggregationStatus.',
+  })
   outcome!: string;
 
   @ApiProperty({ example: 'suspended.missing-answer.auth.otp', description: "The connection's aggregation status after the step." })

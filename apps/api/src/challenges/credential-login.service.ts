@@ -19,7 +19,7 @@ import {
   applyConsentChange,
   parseAggregationStatus,
 } from '@kinko/domain';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redacted, Result } from 'effect';
 import { IsNull } from 'typeorm';
 import { BankAccount } from '../accounts/bank-account.entity';
@@ -79,6 +79,8 @@ export interface PendingChallenge {
 
 /** How one login step (credentials, or an answer) ended. */
 export type LoginOutcome =
+  /** The login goes on at the bank (a new connection answers at once): follow the connection's status. */
+  | { readonly type: 'running' }
   /** The bank let the user in: the grant is stored and the first sync started. */
   | { readonly type: 'granted'; readonly sessionIds: readonly string[] }
   /** The bank asks (another) challenge. */
@@ -113,9 +115,11 @@ export interface CredentialForm {
  * (`nextAggregationStatus` via `moveConnectionStatus`), with its history row.
  */
 @Injectable()
-export class CredentialLoginService implements ChallengedSyncHandler {
+export class CredentialLoginService implements ChallengedSyncHandler, OnApplicationShutdown {
   private readonly logger = new Logger('CredentialLogin');
   private readonly forms = new Map<string, readonly CredentialField[]>();
+  /** Logins carried on after their request was answered (a new connection's): awaited at shutdown. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly data: ScopedData,
@@ -160,9 +164,11 @@ export class CredentialLoginService implements ChallengedSyncHandler {
 
   /**
    * Connects a credentials-flow bank: a new connection in `running.auth`, the credentials
-   * stored encrypted, then the bank's login. Returns how the login ended (the connection
-   * exists in every case: a refused login leaves it in its auth or error status, from which
-   * the user re-enters credentials or tries again).
+   * stored encrypted, and the bank's login started. Answers at once (outcome `running`): a
+   * slow bank (retries, a slow login page) holds no request. The login goes on and moves the
+   * connection — on to the first sync, to `suspended.missing-answer.auth.<kind>` (a challenge
+   * to answer), or to its auth or error status — which the client follows (GET the connection,
+   * its challenge). A process that stops meanwhile leaves an attempt the challenge sweeper ends.
    */
   async connect(scope: UserScope, bankId: string, credentials: Readonly<Record<string, string>>, actor: string): Promise<LoginResult> {
     const bank = this.credentialBank(bankId);
@@ -184,7 +190,31 @@ export class CredentialLoginService implements ChallengedSyncHandler {
     });
     await this.secrets.store(scope, connectionId, 'credentials', Redacted.make(JSON.stringify(values)));
     await this.audit.record({ tenantId: scope.tenantId, actor, action: 'connection.create', target: `connection:${connectionId}`, details: { bankId, flow: 'credentials' } });
-    return this.login(scope, connectionId, bank, values);
+    this.carryOn(scope, connectionId, bank, values);
+    return { connectionId, bankId: bank.bankId, aggregationStatus: 'running.auth', outcome: { type: 'running' } };
+  }
+
+  /** Waits for the logins still under way (the app is stopping). */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** The login of a new connection, after its request was answered. Whatever fails is the connection's status, never an unhandled error. */
+  private carryOn(scope: UserScope, connectionId: string, bank: RegisteredBank, values: Record<string, string>): void {
+    const run = (async () => {
+      try {
+        await this.login(scope, connectionId, bank, values);
+      } catch (e) {
+        this.logger.error(`connection ${connectionId}: the login could not be completed (${e instanceof Error ? e.name : 'error'})`);
+        try {
+          await this.endAttempt(scope, connectionId, StatusEvent.failed('error.temporary'));
+        } catch {
+          // The attempt's expiry lets the challenge sweeper end it.
+        }
+      }
+    })();
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
   }
 
   /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ChallengeSweeper } from '../../src/challenges/challenge-sweeper';
 import { SyncService } from '../../src/sync/sync.service';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { type LinkWorld, type LoginResult, NETBANK_ID, credentialsOf, eventually, reachStatus, secretAnswer, startLinkWorld, statusOf } from './harness';
+import { type LinkWorld, type LoginResult, connectWithCredentials, credentialsOf, eventually, reachStatus, secretAnswer, startLinkWorld, statusOf } from './harness';
 
 // A sync of a credentials connection whose bank session has ended: the connector logs in
 // again and the bank asks a challenge. The session ends, the connection waits in the
@@ -42,7 +42,7 @@ describe('a sync the bank challenges at its re-login', () => {
 
   /** A connection of the persona, connected (its first challenge answered) and synced once. */
   async function connected(persona: string, answerOf: (prompt: string) => string): Promise<string> {
-    const login = (await world.api<LoginResult>('POST', `/api/v2/connect/${NETBANK_ID}/credentials`, { credentials: credentialsOf(world.netbank, persona) })).json;
+    const login = await connectWithCredentials(world, credentialsOf(world.netbank, persona));
     expect(login.outcome).toBe('challenge');
     expect((await answer(login.connectionId, answerOf(login.challenge?.prompt as string))).json.outcome).toBe('granted');
     await reachStatus(world, login.connectionId, 'success');

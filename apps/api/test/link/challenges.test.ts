@@ -5,7 +5,7 @@ import { UserTokensService } from '../../src/auth/user-tokens.service';
 import { ChallengeSweeper } from '../../src/challenges/challenge-sweeper';
 import { dumpDatabase, secretForms } from '../e2e/database-dump';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { LinkBrowser, type LinkWorld, type LoginResult, NETBANK_ID, OTP_THEN_CAPTCHA, bankSessionOfChallenge, credentialsOf, reachStatus, secretAnswer, startLinkWorld, statusOf } from './harness';
+import { LinkBrowser, type LinkWorld, type LoginResult, NETBANK_ID, OTP_THEN_CAPTCHA, bankSessionOfChallenge, connectWithCredentials, credentialsOf, reachStatus, secretAnswer, startLinkWorld, statusOf } from './harness';
 
 // The challenge API and the credential flow around it: answers passed to the bank and never
 // stored, two questions in a row, the timeout of every kind with a test clock (the sweeper),
@@ -57,8 +57,8 @@ describe('challenges: answers, timeouts, credentials', () => {
     await db?.drop();
   });
 
-  const connect = async (persona: string, password?: string) =>
-    (await world.api<LoginResult>('POST', `/api/v2/connect/${NETBANK_ID}/credentials`, { credentials: credentialsOf(world.netbank, persona, password) })).json;
+  // Answered at once (202, running.auth); the login is followed through the connection.
+  const connect = (persona: string, password?: string) => connectWithCredentials(world, credentialsOf(world.netbank, persona, password));
   const answer = (connectionId: string, text: string) => world.api<LoginResult>('POST', `/api/v2/connections/${connectionId}/challenge`, { answer: text });
   const sweeper = () => world.app.get(ChallengeSweeper);
 
@@ -179,7 +179,7 @@ describe('challenges: answers, timeouts, credentials', () => {
   it('the challenge timeout is configurable (KINKO_CHALLENGE_TIMEOUT_SECONDS=60)', async () => {
     const short = await startLinkWorld(db, { env: { KINKO_CHALLENGE_TIMEOUT_SECONDS: '60' }, worker: false });
     try {
-      const login = (await short.api<LoginResult>('POST', `/api/v2/connect/${NETBANK_ID}/credentials`, { credentials: credentialsOf(short.netbank, 'otp') })).json;
+      const login = await connectWithCredentials(short, credentialsOf(short.netbank, 'otp'));
       expect(new Date(login.challenge?.expiresAt as string).getTime() - short.clock.now().getTime()).toBe(60_000);
       short.clock.advance(60_000);
       expect((await short.app.get(ChallengeSweeper).sweepOnce()).timedOut).toBe(1);

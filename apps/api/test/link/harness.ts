@@ -1,4 +1,5 @@
 import type { Clock, ConnectorRegistry } from '@kinko/connector-sdk';
+import { aggregationStatusGroup, parseAggregationStatus } from '@kinko/domain';
 import { DEFAULT_NETBANK_PERSONAS, type NetbankPersonaConfig, type NetbankSandbox, manualClock, startNetbankSandbox } from '@kinko/sandbox-bank';
 import type { LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -62,7 +63,7 @@ export type { Reply };
 /** What the credential connect and the challenge answer return (the fields these tests read). */
 export interface LoginResult {
   connectionId: string;
-  outcome: 'granted' | 'challenge' | 'failed';
+  outcome: 'running' | 'granted' | 'challenge' | 'failed';
   aggregationStatus: string;
   challenge: { kind: string; prompt: string; expiresAt: string; step: number; image: { dataUrl: string } | null } | null;
   error: { tag: string } | null;
@@ -269,6 +270,38 @@ export async function bankSessionOfChallenge(world: LinkWorld, connectionId: str
   const cookie = jar.cookies.find((c) => c.key === 'NBSESSIONID');
   if (!cookie) throw new Error('no bank session cookie in the challenge state');
   return cookie.value;
+}
+
+/**
+ * Connects the net bank with credentials as a client of the user API does: the POST answers
+ * at once (202, the connection in running.auth, outcome `running`), then the client follows
+ * the connection until the login has ended — a challenge waits (its question is fetched), the
+ * first sync runs (granted), or the connection took a failure status.
+ */
+export async function connectWithCredentials(world: LinkWorld, credentials: Record<string, string>): Promise<LoginResult> {
+  const started = await world.api<LoginResult>('POST', `/api/v2/connect/${NETBANK_ID}/credentials`, { credentials });
+  if (started.status !== 202) throw new Error(`connecting answered ${started.status}: ${started.text.slice(0, 300)}`);
+  if (started.json.outcome !== 'running' || started.json.aggregationStatus !== 'running.auth') throw new Error(`connecting answered ${started.text.slice(0, 300)}`);
+  return followLogin(world, started.json.connectionId);
+}
+
+/** Follows a connection (GET /api/v2/connections/{id}) until its login has ended: what a client of the user API sees. */
+export async function followLogin(world: LinkWorld, connectionId: string, timeoutMs = 120_000): Promise<LoginResult> {
+  const status = await eventually(
+    `the login of ${connectionId}`,
+    async () => {
+      const r = await world.api<{ aggregationStatus: string }>('GET', `/api/v2/connections/${connectionId}`);
+      return r.json.aggregationStatus === 'running.auth' ? undefined : r.json.aggregationStatus;
+    },
+    timeoutMs,
+  );
+  const base = { connectionId, aggregationStatus: status, challenge: null, error: null, sessionIds: [] };
+  const group = aggregationStatusGroup(parseAggregationStatus(status));
+  if (group === 'waiting') {
+    const challenge = await world.api<NonNullable<LoginResult['challenge']>>('GET', `/api/v2/connections/${connectionId}/challenge`);
+    return { ...base, outcome: 'challenge', challenge: challenge.json };
+  }
+  return { ...base, outcome: group === 'running' || group === 'ok' ? 'granted' : 'failed' };
 }
 
 /** The netbank persona's credentials as the login form names them. */
