@@ -17,6 +17,10 @@ export interface Operation {
   readonly pathParams: readonly string[];
   readonly queryParams: readonly string[];
   readonly hasBody: boolean;
+  /** The JSON body's fields and their OpenAPI types (`string`, `integer`, `object`…), when it has a body. */
+  readonly bodyFields: Readonly<Record<string, string>>;
+  /** A Link page for browsers (tag `link`: its answers, errors included, are text/html pages). */
+  readonly htmlPage: boolean;
   /** Security scheme names (any one of them authenticates). */
   readonly security: readonly string[];
 }
@@ -38,16 +42,26 @@ export interface EdgeHarness {
 /** Reads the operations of the served OpenAPI document. */
 export function operationsOf(doc: OpenAPIObject): Operation[] {
   const operations: Operation[] = [];
+  const schemas = (doc.components?.schemas ?? {}) as Record<string, { properties?: Record<string, { type?: string }> }>;
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, raw] of Object.entries(item as Record<string, unknown>)) {
-      const op = raw as { parameters?: Array<{ in: string; name: string }>; requestBody?: unknown; security?: Array<Record<string, unknown>> };
+      const op = raw as {
+        parameters?: Array<{ in: string; name: string }>;
+        requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> };
+        security?: Array<Record<string, unknown>>;
+        tags?: string[];
+      };
+      const ref = op.requestBody?.content?.['application/json']?.schema?.$ref;
+      const properties = ref !== undefined ? (schemas[ref.split('/').pop() as string]?.properties ?? {}) : {};
       operations.push({
         method: method.toUpperCase(),
         path,
         pathParams: (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
         queryParams: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
         hasBody: op.requestBody !== undefined,
+        bodyFields: Object.fromEntries(Object.entries(properties).map(([name, schema]) => [name, schema.type ?? 'object'])),
         security: (op.security ?? []).flatMap((s) => Object.keys(s)),
+        htmlPage: (op.tags ?? []).includes('link'),
       });
     }
   }
