@@ -12,6 +12,8 @@ import {
   rotateMasterKeyCommand,
 } from './cli/commands';
 import { InvalidSettingsError, type Settings, loadSettings } from './config/settings';
+import { checkBankEntries } from './connectors/bank-directory';
+import { REGISTERED_CONNECTOR_PACKAGES } from './connectors/registered-connectors';
 import { UnsupportedDatabaseError } from './database/data-source';
 import { startBanner, startKinko } from './server/start-kinko';
 import { workerCommand } from './server/start-worker';
@@ -61,6 +63,8 @@ async function main(argv: string[]): Promise<ExitCode> {
     // Relative paths (KINKO_DATA_DIR, default ./.kinko) are relative to where the command was
     // run: INIT_CWD when started through pnpm (which runs scripts in the package directory).
     settings = loadSettings(process.env, process.env['INIT_CWD'] ?? process.cwd());
+    // Each bank entry's fields, checked by its connector package before anything starts.
+    checkBankEntries(REGISTERED_CONNECTOR_PACKAGES, settings.banks);
   } catch (e) {
     if (e instanceof InvalidSettingsError) {
       io.err(e.message);

@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { loginAtBankPage } from '@kinko/sandbox-bank';
+import { approveAtPolishBankPages, loginAtBankPage } from '@kinko/sandbox-bank';
 import { LinkBrowser, type VaultRow, vaultRows } from './link/harness';
 import { testTempDir } from './support/test-env';
 
@@ -139,6 +139,46 @@ describe('node dist/main.js', () => {
       expect(connected.status).toBe(200);
       expect(JSON.parse(connected.text)).toMatchObject({ status: 'connected', bankId: 'sandbox-0001', sessionIds: [expect.any(String)] });
 
+      // The PolishAPI bank: printed with its personas, listed by GET /api/v2/banks and on the
+      // Link pages, connected through its redirect flow as a persona (the bank's HTML pages).
+      const polishLine = /Sandbox bank\s+(\d{3}) .+ \(PolishAPI 2\.1\.2, bankId (\S+)\)\s+(\S+)/.exec(out);
+      expect(polishLine).not.toBeNull();
+      const polishId = polishLine?.[2] as string;
+      const scaCode = /SCA code (\d+)/.exec(out)?.[1] as string;
+      const polishPersona = (login: string): { login: string; password: string; scaCode: string } => {
+        const m = new RegExp(`^\\s+${login} / (\\S+): `, 'm').exec(out);
+        if (!m?.[1]) throw new Error(`no PolishAPI persona ${login} in the banner:\n${out}`);
+        return { login, password: m[1], scaCode };
+      };
+      for (const login of ['jan', 'znika', 'blad', 'czesc', 'awaria', 'podpis', 'wygasa', 'konczy', 'zmiany']) expect(polishPersona(login).password).not.toBe('');
+      for (const id of ['kieru', 'shippai', 'kigen']) expect(out).toMatch(new RegExp(`^\\s+${id} / \\S+: `, 'm'));
+      const userId = /Demo user\s+\S+ \(([0-9a-f-]{36})\)/.exec(out)?.[1] as string;
+      const minted = await fetch(`${url}/api/v2/tenant/users/${userId}/tokens`, { method: 'POST', headers: { authorization: `Bearer ${field(out, 'Demo API key')}`, 'content-type': 'application/json' }, body: '{}' });
+      const userToken = ((await minted.json()) as { token: string }).token;
+      const banks = (await (await fetch(`${url}/api/v2/banks`, { headers: { authorization: `Bearer ${userToken}` } })).json()) as Array<{ bankId: string; connectorId: string }>;
+      expect(banks).toEqual(expect.arrayContaining([expect.objectContaining({ bankId: polishId, connectorId: polishId })]));
+      expect((await browser.get('/link/banks')).text).toContain(`/link/banks/${polishId}`);
+      const toPolish = await browser.get(`/link/banks/${polishId}/redirect`);
+      expect(toPolish.status).toBe(303);
+      expect(toPolish.headers.get('location')?.startsWith(polishLine?.[3] as string)).toBe(true);
+      const approved = await approveAtPolishBankPages(toPolish.headers.get('location') as string, polishPersona('jan'));
+      if (approved.outcome !== 'redirected') throw new Error(`the PolishAPI sandbox refused the persona: ${approved.status} ${approved.page.slice(0, 300)}`);
+      expect(approved.location.startsWith(`${url}/api/v2/connect/callback?`)).toBe(true);
+      const polishConnected = await browser.get(approved.location, { accept: 'application/json' });
+      expect(polishConnected.status).toBe(200);
+      const polishDone = JSON.parse(polishConnected.text) as { status: string; bankId: string; sessionIds: string[] };
+      expect(polishDone).toMatchObject({ status: 'connected', bankId: polishId, sessionIds: [expect.any(String)] });
+      const sessionDeadline = Date.now() + 90_000;
+      for (;;) {
+        const s = (await (await fetch(`${url}/api/v2/bank/session/${polishDone.sessionIds[0] as string}/status`, { headers: { authorization: `Bearer ${userToken}` } })).json()) as { status: string; finishedAt: string | null };
+        if (s.finishedAt !== null) {
+          expect(s.status).toBe('completed');
+          break;
+        }
+        if (Date.now() > sessionDeadline) throw new Error(`the PolishAPI first sync did not finish: ${JSON.stringify(s)}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+
       // The net bank (login details) through the Link pages' credential form, with the personas the banner prints.
       const netbankCode = /Sandbox bank\s+(\d{4}) .*\(net bank, login details\)/.exec(out)?.[1];
       expect(netbankCode).toMatch(/^\d{4}$/);
@@ -170,7 +210,12 @@ describe('node dist/main.js', () => {
       const otp = persona('otp');
       const asked = await browser.post(`/link/banks/${netbankId}/credentials`, { userId: 'otp', password: otp.password });
       const otpId = /\/link\/connections\/([0-9a-f-]{36})$/.exec(asked.headers.get('location') ?? '')?.[1] as string;
-      const challenge = await browser.get(`/link/connections/${otpId}`);
+      // The login runs in the background: the page shows the OTP form once the bank has asked.
+      let challenge = await browser.get(`/link/connections/${otpId}`);
+      for (const deadline = Date.now() + 30_000; !/<input[^>]+name="answer"/.test(challenge.text) && Date.now() < deadline; ) {
+        await new Promise((r) => setTimeout(r, 250));
+        challenge = await browser.get(`/link/connections/${otpId}`);
+      }
       expect(challenge.text).toMatch(/<input[^>]+name="answer"/);
       expect((await browser.post(`/link/connections/${otpId}/challenge`, { answer: otp.otp as string })).status).toBe(303);
       await untilInVault(otpId, 'success');
@@ -180,6 +225,15 @@ describe('node dist/main.js', () => {
       fs.rmSync(sandboxCwd, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('refuses a bad KINKO_BANKS entry before starting anything: exit 2, one line naming the entry and the field, no stack trace', async () => {
+    const bad = start(cwd, { ...env, KINKO_BANKS: JSON.stringify([{ bankId: 'pl-test', connector: 'polish-api', clientId: 'kinko', signingKey: 'k' }]) });
+    started.push(bad);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr().trim()).toBe('Invalid configuration: KINKO_BANKS: bank "pl-test" (polish-api): "baseUrl" must be a non-empty string');
+    expect(bad.stdout()).toBe('');
+    expect(fs.existsSync(path.join(cwd, '.kinko', 'pg', 'postmaster.pid'))).toBe(false);
+  }, 60_000);
 
   it('refuses to start with invalid settings, naming each one', async () => {
     const bad = start(cwd, { ...env, PORT: 'eighty', KINKO_USER_TOKEN_TTL_SECONDS: '1' });

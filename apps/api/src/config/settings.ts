@@ -66,10 +66,18 @@ export interface SettingProblem {
   readonly problem: string;
 }
 
-/** Thrown at start when settings are missing or invalid; the message names every bad setting. */
+/**
+ * Thrown at start when settings are missing or invalid; the message names every bad setting:
+ * one line for one problem (`Invalid configuration: KINKO_BANKS: bank "pl" (polish-api): "baseUrl" …`),
+ * one line each under a heading for several.
+ */
 export class InvalidSettingsError extends Error {
   constructor(readonly problems: readonly SettingProblem[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p.name}: ${p.problem}`).join('\n')}`);
+    super(
+      problems.length === 1
+        ? `Invalid configuration: ${problems[0]?.name}: ${problems[0]?.problem}`
+        : `Invalid configuration:\n${problems.map((p) => `  - ${p.name}: ${p.problem}`).join('\n')}`,
+    );
     this.name = 'InvalidSettingsError';
   }
 }

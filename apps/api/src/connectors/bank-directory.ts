@@ -152,6 +152,15 @@ export class BankDirectory implements OnModuleDestroy {
   }
 }
 
+/**
+ * Checks the configured bank entries (`KINKO_BANKS`) with their connector packages, without
+ * starting anything: {@link InvalidSettingsError} naming the entry and field at fault (the
+ * main job runs it before the database starts, and exits 2 with that one line).
+ */
+export function checkBankEntries(packages: readonly ConnectorPackage[], entries: readonly BankEntry[]): void {
+  build(packages, entries, true);
+}
+
 function build(packages: readonly ConnectorPackage[], entries: readonly BankEntry[], fromSettings: boolean): BankRegistration[] {
   const problem = (message: string): Error =>
     fromSettings ? new InvalidSettingsError([{ name: 'KINKO_BANKS', problem: message }]) : new ConnectorSetupError(message);

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { sandboxBankEntries, startSandboxBanks } from './sandbox-banks';
+import { polishRedirectUris, sandboxBankEntries, startSandboxBanks } from './sandbox-banks';
 
 // The sandbox is a development tool; start must work whatever it offers.
 describe('startSandboxBanks', () => {
@@ -54,6 +54,42 @@ describe('startSandboxBanks', () => {
         bankId: 'sandbox-0001',
         connector: 'bank-common-api',
         options: { bankCode: '0001', bankName: { ja: 'みずほ銀行（サンドボックス）', en: 'みずほ銀行 (sandbox)', pl: 'みずほ銀行 (piaskownica)' }, baseUrl: 'http://127.0.0.1:4001', apiKey: 'k', password: 'p' },
+      },
+    ]);
+  });
+
+  it('starts the PolishAPI persona bank (when offered) for Kinko’s callback on loopback and at KINKO_PUBLIC_URL; its close closes it', async () => {
+    const calls: unknown[] = [];
+    let closed = 0;
+    jest.doMock('@kinko/sandbox-bank', () => ({
+      demoBanks: () => [],
+      startBankCommonApiSandbox: async () => ({ banks: [], close: async () => undefined }),
+      startPolishApiPersonaBank: async (options: unknown) => {
+        calls.push(options);
+        return { bankCode: '114', bankName: 'mBank S.A.', url: 'http://127.0.0.1:5', clientId: 'kinko', signingKey: '{}', bankSigningKey: '{}', personas: [], close: async () => void closed++ };
+      },
+    }));
+    const sandbox = await startSandboxBanks('127.0.0.1', () => undefined, 'https://kinko.example');
+    expect(calls).toEqual([{ host: '127.0.0.1', redirectUris: ['http://127.0.0.1/api/v2/connect/callback', 'http://localhost/api/v2/connect/callback', 'https://kinko.example/api/v2/connect/callback'] }]);
+    expect(sandbox?.polish?.bankCode).toBe('114');
+    await sandbox?.close();
+    expect(closed).toBe(1);
+    expect(polishRedirectUris(undefined)).toEqual(['http://127.0.0.1/api/v2/connect/callback', 'http://localhost/api/v2/connect/callback']);
+  });
+
+  it('turns the PolishAPI bank into a polish-api bank entry named sandbox-pl-<code>, with the TPP’s keys', () => {
+    const polish = { bankCode: '114', bankName: 'mBank S.A.', url: 'http://127.0.0.1:5', clientId: 'kinko', signingKey: '{"d":"x"}', bankSigningKey: '{"x":"y"}', personas: [], close: async () => undefined };
+    expect(sandboxBankEntries({ banks: [], polish, close: async () => undefined })).toEqual([
+      {
+        bankId: 'sandbox-pl-114',
+        connector: 'polish-api',
+        options: {
+          baseUrl: 'http://127.0.0.1:5',
+          clientId: 'kinko',
+          signingKey: '{"d":"x"}',
+          bankSigningKey: '{"x":"y"}',
+          bankName: { ja: 'mBank S.A.（サンドボックス・PolishAPI）', en: 'mBank S.A. (sandbox, PolishAPI)', pl: 'mBank S.A. (piaskownica, PolishAPI)' },
+        },
       },
     ]);
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BankEntry } from '../config/settings';
+import { CONNECT_CALLBACK_PATH } from '../connections/connect.service';
 
 /** A bank the sandbox serves, as printed at start. */
 export interface RunningSandboxBank {
@@ -17,6 +18,31 @@ export interface RunningSandbox {
   readonly demoLogin?: { readonly id: string; readonly password: string };
   /** The HTML net bank (credential logins with challenges), when the sandbox offers it. */
   readonly netbank?: RunningNetbank;
+  /** The PolishAPI 2.1.2 bank (redirect flow) and its personas, when the sandbox offers it. */
+  readonly polish?: RunningPolishBank;
+  /** Personas of the first 銀行共通API bank (login id / password and what each does), when the sandbox says. */
+  readonly personas?: readonly SandboxPersona[];
+  close(): Promise<void>;
+}
+
+/** A login at a sandbox bank and the outcome it leads to. */
+export interface SandboxPersona {
+  readonly id: string;
+  readonly password: string;
+  readonly summary: string;
+}
+
+/** The sandbox's PolishAPI bank: Kinko is its TPP (a key made at start), users log in at its pages as a persona. */
+export interface RunningPolishBank {
+  readonly bankCode: string;
+  readonly bankName: string;
+  readonly url: string;
+  readonly clientId: string;
+  /** The TPP's private signing key (JWK JSON): a secret of this process, never printed. */
+  readonly signingKey: string;
+  /** The bank's public key (JWK JSON). */
+  readonly bankSigningKey: string;
+  readonly personas: ReadonlyArray<{ readonly login: string; readonly password: string; readonly scaCode: string; readonly summary: string }>;
   close(): Promise<void>;
 }
 
@@ -37,7 +63,12 @@ interface SandboxModule {
   demoBanks?: (redirectDomains?: readonly string[]) => unknown;
   DEMO_PASSWORD?: string;
   startNetbankSandbox?: (options: { host?: string }) => Promise<RunningNetbank>;
+  startPolishApiPersonaBank?: (options: { host?: string; redirectUris: readonly string[] }) => Promise<RunningPolishBank>;
+  BANK_COMMON_API_PERSONAS?: readonly SandboxPersona[];
 }
+
+/** The bankId of the sandbox's PolishAPI bank. */
+export const sandboxPolishBankId = (bankCode: string): string => `sandbox-pl-${bankCode}`;
 
 /** The bankId of the sandbox's net bank. */
 export const sandboxNetbankId = (bankCode: string): string => `sandbox-netbank-${bankCode}`;
@@ -66,7 +97,30 @@ export function sandboxBankEntries(sandbox: RunningSandbox): BankEntry[] {
         password: b.client?.password,
       },
     }))
-    .concat(sandbox.netbank ? [netbankEntry(sandbox.netbank)] : []);
+    .concat(sandbox.netbank ? [netbankEntry(sandbox.netbank)] : [])
+    .concat(sandbox.polish ? [polishEntry(sandbox.polish)] : []);
+}
+
+function polishEntry(bank: RunningPolishBank): BankEntry {
+  return {
+    bankId: sandboxPolishBankId(bank.bankCode),
+    connector: 'polish-api',
+    options: {
+      baseUrl: bank.url,
+      clientId: bank.clientId,
+      signingKey: bank.signingKey,
+      bankSigningKey: bank.bankSigningKey,
+      bankName: { ja: `${bank.bankName}（サンドボックス・PolishAPI）`, en: `${bank.bankName} (sandbox, PolishAPI)`, pl: `${bank.bankName} (piaskownica, PolishAPI)` },
+    },
+  };
+}
+
+/**
+ * Where the PolishAPI sandbox lets Kinko redirect to: the callback on loopback (any port:
+ * PORT may be 0) and at KINKO_PUBLIC_URL when set.
+ */
+export function polishRedirectUris(publicUrl: string | undefined): string[] {
+  return ['http://127.0.0.1', 'http://localhost', ...(publicUrl ? [publicUrl] : [])].map((origin) => `${origin}${CONNECT_CALLBACK_PATH}`);
 }
 
 function netbankEntry(netbank: RunningNetbank): BankEntry {
@@ -87,7 +141,7 @@ function netbankEntry(netbank: RunningNetbank): BankEntry {
  * Starts the demo sandbox banks (銀行共通API) on loopback when @kinko/sandbox-bank offers
  * `startBankCommonApiSandbox` and `demoBanks`; undefined when it does not or cannot.
  */
-export async function startSandboxBanks(host: string, warn: (message: string) => void): Promise<RunningSandbox | undefined> {
+export async function startSandboxBanks(host: string, warn: (message: string) => void, publicUrl?: string): Promise<RunningSandbox | undefined> {
   let mod: SandboxModule;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -104,7 +158,8 @@ export async function startSandboxBanks(host: string, warn: (message: string) =>
     const loopback = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
     const sandbox = await mod.startBankCommonApiSandbox({ banks: mod.demoBanks(), host: loopback });
     const withLogin = typeof mod.DEMO_PASSWORD === 'string' ? Object.assign(sandbox, { demoLogin: { id: 'demo', password: mod.DEMO_PASSWORD } }) : sandbox;
-    return await withNetbank(withLogin, mod, loopback, warn);
+    const withPersonas = Array.isArray(mod.BANK_COMMON_API_PERSONAS) ? Object.assign(withLogin, { personas: mod.BANK_COMMON_API_PERSONAS }) : withLogin;
+    return await withPolishBank(await withNetbank(withPersonas, mod, loopback, warn), mod, loopback, publicUrl, warn);
   } catch (e) {
     warn(`sandbox banks not started: ${e instanceof Error ? e.message : String(e)}`);
     return undefined;
@@ -126,6 +181,25 @@ async function withNetbank(sandbox: RunningSandbox, mod: SandboxModule, host: st
     netbank,
     close: async () => {
       await Promise.allSettled([closeBanks(), netbank.close()]);
+    },
+  });
+}
+
+/** Adds the PolishAPI persona bank (when the sandbox offers it) to the running sandbox; its close closes it too. */
+async function withPolishBank(sandbox: RunningSandbox, mod: SandboxModule, host: string, publicUrl: string | undefined, warn: (message: string) => void): Promise<RunningSandbox> {
+  if (typeof mod.startPolishApiPersonaBank !== 'function') return sandbox;
+  let polish: RunningPolishBank;
+  try {
+    polish = await mod.startPolishApiPersonaBank({ host, redirectUris: polishRedirectUris(publicUrl) });
+  } catch (e) {
+    warn(`the sandbox PolishAPI bank was not started: ${e instanceof Error ? e.message : String(e)}`);
+    return sandbox;
+  }
+  const closeOthers = sandbox.close.bind(sandbox);
+  return Object.assign(sandbox, {
+    polish,
+    close: async () => {
+      await Promise.allSettled([closeOthers(), polish.close()]);
     },
   });
 }

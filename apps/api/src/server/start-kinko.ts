@@ -9,7 +9,7 @@ import { OPENAPI_PATHS } from '../http/openapi';
 import { SyncWorker } from '../sync/sync-worker';
 import { ChallengeSweeper } from '../challenges/challenge-sweeper';
 import { LINK_PATHS } from '../link/link-paths';
-import { type RunningSandbox, sandboxBankEntries, sandboxBankId, startSandboxBanks } from './sandbox-banks';
+import { type RunningSandbox, sandboxBankEntries, sandboxBankId, sandboxPolishBankId, startSandboxBanks } from './sandbox-banks';
 
 /** The demo user's way in: the Link pages (choose a sandbox bank, log in there or enter credentials). */
 export interface DemoConnect {
@@ -83,7 +83,7 @@ export async function startKinko(settings: Settings): Promise<RunningKinko> {
       };
     }
 
-    const sandbox = settings.sandbox ? await startSandboxBanks(settings.host, (m) => logger.warn(m)) : undefined;
+    const sandbox = settings.sandbox ? await startSandboxBanks(settings.host, (m) => logger.warn(m), settings.publicUrl) : undefined;
     if (sandbox) stops.push(() => sandbox.close());
 
     // Development: the sandbox's banks join the configured ones (KINKO_BANKS).
@@ -139,20 +139,34 @@ export function startBanner(kinko: RunningKinko, settings: Settings): string[] {
         `  Connect URL    ${connect.url}`,
         `                 (open it in a browser: the Link pages of the demo user. Choose a sandbox bank — ${connect.bankName}${
           connect.login ? `: log in at its page as ${connect.login.id} / ${connect.login.password}` : ''
-        }${kinko.sandbox?.netbank ? `, or the net bank ${kinko.sandbox.netbank.bankName} with a persona below` : ''}. Single use, valid until ${connect.expiresAt.toISOString()}. ` +
+        }${kinko.sandbox?.netbank ? `, or the net bank ${kinko.sandbox.netbank.bankName} with a persona below` : ''}${
+          kinko.sandbox?.polish ? `, or the PolishAPI bank ${kinko.sandbox.polish.bankName} as a persona below` : ''
+        }. Single use, valid until ${connect.expiresAt.toISOString()}. ` +
           `Another one: mint a user token (above) and open ${kinko.url}${LINK_PATHS.connect}?token=<user token>)`,
       );
     } else {
       lines.push(`  Connect        curl -X POST -H "Authorization: Bearer <user token>" ${kinko.url}/api/v2/connect/<bankId>  (banks: GET ${kinko.url}/api/v2/banks)`);
     }
   }
-  for (const bank of kinko.sandbox?.banks ?? []) lines.push(`  Sandbox bank   ${bank.bankCode} ${bank.bankName}  ${bank.url}`);
+  for (const [i, bank] of (kinko.sandbox?.banks ?? []).entries()) {
+    lines.push(`  Sandbox bank   ${bank.bankCode} ${bank.bankName}  ${bank.url}`);
+    // The 銀行共通API personas live at the first bank (log in at its page as one of them).
+    if (i === 0) for (const p of kinko.sandbox?.personas ?? []) lines.push(`                 ${p.id} / ${p.password}: ${p.summary}`);
+  }
   const netbank = kinko.sandbox?.netbank;
   if (netbank) {
     lines.push(`  Sandbox bank   ${netbank.bankCode} ${netbank.bankName} (net bank, login details)  ${netbank.url}`);
     for (const p of netbank.personas.filter((x) => ['happy', 'otp', 'captcha', 'security', 'puzzle'].includes(x.id))) {
       lines.push(`                 ${p.id} / ${p.password}: ${p.summary}${p.id === 'otp' && p.otpCode ? ` (OTP ${p.otpCode})` : ''}`);
     }
+  }
+  const polish = kinko.sandbox?.polish;
+  if (polish) {
+    lines.push(
+      `  Sandbox bank   ${polish.bankCode} ${polish.bankName} (PolishAPI 2.1.2, bankId ${sandboxPolishBankId(polish.bankCode)})  ${polish.url}`,
+      `                 (log in at its page as a persona below, SCA code ${polish.personas[0]?.scaCode ?? '123456'}, and approve)`,
+    );
+    for (const p of polish.personas) lines.push(`                 ${p.login} / ${p.password}: ${p.summary}`);
   }
   lines.push('Press Ctrl-C to stop.');
   return lines;
