@@ -46,6 +46,8 @@ describe('transactions of an account', () => {
       amountMinor,
       currencyCode: 'JPY',
       description: `item ${counter}`,
+      // The bank's order within the day: spread over negatives and positives, ties included.
+      bankOrder: BigInt((counter * 7) % 13) - 6n,
       balanceAfterMinor: 5_000_000_000_000n + BigInt(counter),
       bankReference: null,
       linkedBookedId: null,
@@ -53,7 +55,11 @@ describe('transactions of an account', () => {
       lastFetchedAt: new Date(),
     };
   };
-  const insert = (rows: ReturnType<typeof row>[]) => app.get(DataSource).getRepository(Transaction).insert(rows);
+  const orderOf = new Map<string, bigint>();
+  const insert = (rows: ReturnType<typeof row>[]) => {
+    for (const r of rows) orderOf.set(r.id, r.bankOrder);
+    return app.get(DataSource).getRepository(Transaction).insert(rows);
+  };
   const get = async (query: string) => app.inject({ method: 'GET', url: `/api/v2/accounts/${accountId}/transactions${query}`, headers: auth });
   const walk = async (query: string, between?: (page: number) => Promise<void>): Promise<{ pages: Page[]; items: Item[] }> => {
     const pages: Page[] = [];
@@ -93,9 +99,11 @@ describe('transactions of an account', () => {
     expect(items.map((i) => i.id).sort()).toEqual([...seeded].sort());
     expect(pages.every((p) => p.items.length <= 77 && p.limit === 77)).toBe(true);
     expect(pages.slice(0, -1).every((p) => p.items.length === 77)).toBe(true);
+    // By date, then the bank's order within the day (latest first), then id.
     for (let i = 1; i < items.length; i += 1) {
       const [a, b] = [items[i - 1] as Item, items[i] as Item];
-      expect(a.transactionDate > b.transactionDate || (a.transactionDate === b.transactionDate && a.id > b.id)).toBe(true);
+      const [oa, ob] = [orderOf.get(a.id) ?? 0n, orderOf.get(b.id) ?? 0n];
+      expect(a.transactionDate > b.transactionDate || (a.transactionDate === b.transactionDate && (oa > ob || (oa === ob && a.id > b.id)))).toBe(true);
     }
   });
 
@@ -160,7 +168,8 @@ describe('transactions of an account', () => {
     // Rows older than the cursor's position are reached; newer ones are for the next walk.
     expect(items.some((i) => i.transactionDate === '2024-01-01')).toBe(true);
     expect(items.some((i) => i.transactionDate === '2026-01-01')).toBe(false);
-    const ordered = items.map((i) => `${i.transactionDate}|${i.id}`);
+    // Date, then the bank's order within the day (shifted to sort as text), then id.
+    const ordered = items.map((i) => `${i.transactionDate}|${String((orderOf.get(i.id) ?? 0n) + 1000n).padStart(5, '0')}|${i.id}`);
     expect(ordered).toEqual([...ordered].sort().reverse());
   });
 
