@@ -17,6 +17,8 @@ export const PARAM_RESOLVERS: Readonly<Record<string, (owner: SeededUser) => str
   accountId: (u) => u.accountId,
   sessionId: (u) => u.sessionId,
   transactionId: (u) => u.bookedTransactionId,
+  // GET /api/v2/connect/flows/{linkSessionId}/browser (public: its key, not the id, opens it).
+  linkSessionId: (u) => u.linkSessionId,
   // POST /api/v2/bank/{idType}/{idValue}/sync with idType connectionId (FIXED_PARAMS).
   idValue: (u) => u.connectionId,
 };

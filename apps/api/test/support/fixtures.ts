@@ -10,6 +10,7 @@ import { ConnectionStatusChange } from '../../src/connections/connection-status-
 import { Connection } from '../../src/connections/connection.entity';
 import { Consent } from '../../src/connections/consent.entity';
 import { LinkSession } from '../../src/connections/link-session.entity';
+import { LinkPageSession } from '../../src/link/link-page-session.entity';
 import type { BankEntry } from '../../src/config/settings';
 import { newId } from '../../src/database/ids';
 import type { MasterKeyring } from '../../src/secrets/master-keyring';
@@ -206,6 +207,17 @@ export async function seedUserData(app: INestApplicationContext, tenantId: strin
     usedAt: now,
     connectionId,
     error: null,
+  });
+
+  // An ended Link pages session (the hash of its cookie secret, the URL token it was exchanged for).
+  await ds.getRepository(LinkPageSession).save({
+    id: newId(),
+    ...scope,
+    secretHash: `seed-link-page-${linkSessionId}`,
+    exchangedTokenId: `seed-token-${linkSessionId}`,
+    tokenExpiresAt: now,
+    expiresAt: now,
+    renewedAt: now,
   });
 
   const grantPlaintext = `grant-canary-${externalId}-${newId()}`;
