@@ -129,6 +129,9 @@ describe('node dist/main.js', () => {
       const vault = await browser.enter(new URL(connectUrl).searchParams.get('token') as string);
       expect(vault.status).toBe(200);
       expect(browser.cookieNames()).toContain('kinko_link');
+      // The connect URL's token is spent by the Link session; the printed user token is another one and still works.
+      expect((await fetch(`${url}/api/v2/connections`, { headers: { authorization: `Bearer ${field(out, 'User token')}` } })).status).toBe(200);
+      expect((await fetch(`${url}/api/v2/connections`, { headers: { authorization: `Bearer ${new URL(connectUrl).searchParams.get('token') as string}` } })).status).toBe(401);
       const toBank = await browser.get('/link/banks/sandbox-0001/redirect');
       expect(toBank.status).toBe(303);
       const bank = await loginAtBankPage(toBank.headers.get('location') as string, { id: login?.[1] as string, password: login?.[2] as string });

@@ -24,9 +24,11 @@ export interface DemoInfo {
   readonly apiKey: string;
   /** Whether the tenant was created by this start. */
   readonly created: boolean;
-  /** A fresh user token for the demo user (for the connect URL). */
+  /** A fresh user token for the demo user (for the user API). */
   readonly userToken: string;
   readonly userTokenExpiresAt: Date;
+  /** Another one for the connect URL: a Link URL's token is spent once exchanged for a Link session. */
+  readonly linkToken: string;
   /** Where the demo key is kept. */
   readonly file: string;
 }
@@ -88,6 +90,7 @@ export async function ensureDemo(app: INestApplicationContext, settings: Setting
   const scope = { tenantId: tenant.id };
   const user = (await users.findByExternalId(scope, DEMO_USER_EXTERNAL_ID)) ?? (await users.create(scope, DEMO_USER_EXTERNAL_ID));
   const token = await app.get(UserTokensService).mint({ tenantId: tenant.id, userId: user.id });
+  const linkToken = await app.get(UserTokensService).mint({ tenantId: tenant.id, userId: user.id });
   return {
     tenantId: tenant.id,
     userId: user.id,
@@ -96,6 +99,7 @@ export async function ensureDemo(app: INestApplicationContext, settings: Setting
     created,
     userToken: token.token,
     userTokenExpiresAt: token.expiresAt,
+    linkToken: linkToken.token,
     file,
   };
 }

@@ -28,7 +28,7 @@ function startDemoConnect(demo: DemoInfo, sandbox: RunningSandbox, url: string):
   return {
     bankId: sandboxBankId(bank.bankCode),
     bankName: bank.bankName,
-    url: `${url}${LINK_PATHS.connect}?token=${encodeURIComponent(demo.userToken)}`,
+    url: `${url}${LINK_PATHS.connect}?token=${encodeURIComponent(demo.linkToken)}`,
     expiresAt: demo.userTokenExpiresAt,
     login: sandbox.demoLogin,
   };
