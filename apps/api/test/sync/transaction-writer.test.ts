@@ -173,4 +173,22 @@ describe('transaction writer', () => {
       { date: '2026-03-07', b: '-450', source: 'derived' },
     ]);
   });
+
+  it('keeps the bank’s order within a day: a newest-first list shown only on its second page reverses the keys its first page got', async () => {
+    const w = window('booked', '2026-04-01', '2026-04-03');
+    const stamp = new Date();
+    const order = new FetchOrder();
+    // Newest first, no balances: page 1 holds the last day only, so it is keyed oldest first until page 2 shows an earlier day.
+    const pages = [
+      [tx('o3-c', 'booked', '2026-04-03', -30, 'C'), tx('o3-b', 'booked', '2026-04-03', -20, 'B')],
+      [tx('o3-a', 'booked', '2026-04-03', -10, 'A'), tx('o2-b', 'booked', '2026-04-02', -5, 'B'), tx('o2-a', 'booked', '2026-04-02', -4, 'A')],
+      [tx('o1-a', 'booked', '2026-04-01', -1, 'A')],
+    ];
+    for (const page of pages) await db.dataSource.transaction((m) => writeTransactionPage(m, key, w, page, { stamp, order }));
+    const listed = (await db.dataSource.query(
+      `SELECT bank_transaction_id AS id FROM transactions WHERE account_id = $1 AND bank_transaction_id LIKE 'o%' ORDER BY transaction_date, bank_order, id`,
+      [key.accountId],
+    )) as Array<{ id: string }>;
+    expect(listed.map((r) => r.id)).toEqual(['o1-a', 'o2-a', 'o2-b', 'o3-a', 'o3-b', 'o3-c']);
+  });
 });
