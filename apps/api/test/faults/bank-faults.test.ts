@@ -16,7 +16,7 @@ describe('bank faults → honest statuses within bounds', () => {
   let sandbox: BankCommonApiSandbox;
   let app: NestFastifyApplication;
   let ds: DataSource;
-  const users = ['limited', 'maintenance', 'hanging', 'brief'].map((id) => bankUser(id, [{ transactions: 60, historyDays: 30 }, { transactions: 40, historyDays: 30 }]));
+  const users = ['limited', 'maintenance', 'hanging', 'brief', 'garbled', 'dropped'].map((id) => bankUser(id, [{ transactions: 60, historyDays: 30 }, { transactions: 40, historyDays: 30 }]));
   const user = (id: string) => users.find((u) => u.id === id) as (typeof users)[number];
   const faults = () => sandbox.bank(BANK_CODE).knobs.faults;
   const status = async (connectionId: string) =>
@@ -97,6 +97,30 @@ describe('bank faults → honest statuses within bounds', () => {
     expect(String(views.error?.['message'])).toContain('deadline');
     expect(await status(c.connectionId)).toBe('error.temporary');
   }, DEADLINE_MS + 30_000);
+
+  it('malformed JSON from the bank → error.permanent at once (< 10 s), no retry', async () => {
+    const c = await connectUser(app, sandbox, credentialsOf(user('garbled')));
+    faults().set({ faultRates: { 'malformed-json': 1 }, operations: ['GET /accounts'] });
+    const started = Date.now();
+    const id = await sync(c);
+    const views = await waitForSession(app, c.scope, id, 10_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(views.status.status).toBe('failed');
+    expect(await status(c.connectionId)).toBe('error.permanent');
+    expect(bankCalls('GET /accounts')).toHaveLength(1);
+  });
+
+  it('the bank dropping every connection → retried, then error.network once the retries are spent (< 30 s)', async () => {
+    const c = await connectUser(app, sandbox, credentialsOf(user('dropped')));
+    faults().set({ faultRates: { 'drop-connection': 1 }, operations: ['GET /accounts'] });
+    const started = Date.now();
+    const id = await sync(c);
+    const views = await waitForSession(app, c.scope, id, 30_000);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(views.status.status).toBe('failed');
+    expect(await status(c.connectionId)).toBe('error.network');
+    expect(String(views.error?.['message'])).toContain('retries spent');
+  }, 40_000);
 
   it('429 with a Retry-After longer than the HTTP client waits but within the deadline → waited out (no call meanwhile), then the sync completes', async () => {
     const c = await connectUser(app, sandbox, credentialsOf(user('brief')));
