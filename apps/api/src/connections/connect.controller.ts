@@ -9,6 +9,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
+  ApiQuery,
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -44,6 +45,7 @@ export class ConnectController {
       'The `redirectUrl` of POST /api/v2/connect/{bankId}: single use. Sets the flow binding cookie (`kinko_flow`, HttpOnly, limited to the callback) in the browser that opens it ' +
       'and answers 303 to the bank login page. The callback is accepted only from that browser.',
   })
+  @ApiQuery({ name: 'key', required: true, type: String, description: 'The flow\'s binding secret, as the start URL carries it.' })
   @ApiResponse({ status: 303, description: 'On to the bank login page, the binding cookie set.' })
   @ApiNotFoundResponse({ type: Problem, description: 'No connect flow with this id and key.' })
   @ApiConflictResponse({ type: Problem, description: 'The start URL was already opened, or the flow expired.' })
