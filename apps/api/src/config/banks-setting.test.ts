@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Redacted } from 'effect';
+import { checkBankEntries } from '../connectors/bank-directory';
+import { REGISTERED_CONNECTOR_PACKAGES } from '../connectors/registered-connectors';
 import { InvalidSettingsError, loadSettings } from './settings';
 
 const base = { KINKO_MODE: 'test' };
@@ -51,5 +53,36 @@ describe('KINKO_BANKS', () => {
       'KINKO_BANKS: entry 4: connector must name a connector package (e.g. "bank-common-api")',
       'KINKO_BANKS: entry 5 must be an object',
     ]);
+  });
+});
+
+describe('checkBankEntries (what the main job runs before anything starts)', () => {
+  const check = (entry: Record<string, unknown>): string => {
+    try {
+      checkBankEntries(REGISTERED_CONNECTOR_PACKAGES, loadSettings({ ...base, KINKO_BANKS: JSON.stringify([entry]) }).banks);
+      return 'accepted';
+    } catch (e) {
+      expect(e).toBeInstanceOf(InvalidSettingsError);
+      return (e as Error).message;
+    }
+  };
+
+  it('refuses a polish-api entry without baseUrl in one line naming the entry and the field, never a value', () => {
+    const message = check({ bankId: 'pl-mbank', connector: 'polish-api', clientId: 'kinko', signingKey: 'secret-canary' });
+    expect(message).toBe('Invalid configuration: KINKO_BANKS: bank "pl-mbank" (polish-api): "baseUrl" must be a non-empty string');
+    expect(check({ bankId: 'pl-mbank', connector: 'polish-api', baseUrl: 'https://bank.example', signingKey: 'secret-canary' })).toContain('"clientId"');
+    expect(check({ bankId: 'pl-mbank', connector: 'polish-api', baseUrl: 'https://bank.example', clientId: 'kinko' })).toContain('"signingKey"');
+  });
+
+  it('refuses an unknown connector and a bad 銀行共通API entry, naming the entry', () => {
+    expect(check({ bankId: 'x-bank', connector: 'nope' })).toBe('Invalid configuration: KINKO_BANKS: bank "x-bank": no connector package "nope" (registered: bank-common-api, polish-api, web-netbank)');
+    const bad = check({ bankId: 'bca-0001', connector: 'bank-common-api', bankCode: '0001', apiKey: 'k-canary', password: 'p-canary' });
+    expect(bad).toMatch(/^Invalid configuration: KINKO_BANKS: .*bca-0001.*baseUrl/);
+    expect(bad).not.toContain('\n');
+    expect(bad).not.toContain('canary');
+  });
+
+  it('accepts a complete polish-api entry', () => {
+    expect(check({ bankId: 'pl-mbank', connector: 'polish-api', baseUrl: 'https://bank.example', clientId: 'kinko', signingKey: '{"kty":"EC"}' })).toBe('accepted');
   });
 });
