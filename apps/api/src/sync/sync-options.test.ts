@@ -13,10 +13,31 @@ describe('sync settings', () => {
     expect(() => resolveSyncSettings({ concurrency: '8' } as never)).toThrow('must be a number');
     expect(() => resolveSyncSettings({ concurrency: 0 })).toThrow('at least 1');
     expect(() => resolveSyncSettings({ pollingIntervalSeconds: 0.1 })).toThrow('pg-boss');
+    expect(() => resolveSyncSettings({ sessionDeadlineMs: 10 })).toThrow('sessionDeadlineMs');
+  });
+
+  it('a session deadline of minutes by default, seconds when asked (tests)', () => {
+    expect(DEFAULT_SYNC_SETTINGS.sessionDeadlineMs).toBe(300_000);
+    expect(resolveSyncSettings({ sessionDeadlineMs: 5_000 }).sessionDeadlineMs).toBe(5_000);
   });
 });
 
 describe('what a connector error does to a session', () => {
+  it("the bank's own answers (5xx, 429, 503) are syncError aspspResponse with their status and content", () => {
+    for (const e of [
+      ConnectorErrors.temporary({ message: 'm', httpStatus: 500, content: '{"error":"boom"}' }),
+      ConnectorErrors.rateLimited({ message: 'm', httpStatus: 429, content: '{"error":"boom"}', retryAfterMs: 3_600_000 }),
+      ConnectorErrors.serviceUnavailable({ message: 'm', httpStatus: 503, content: '{"error":"boom"}' }),
+    ]) {
+      expect(toSyncFailure(e)).toEqual({ errorType: 'aspspResponse', aspspResponse: { status: String(e.httpStatus), content: '{"error":"boom"}' }, message: 'm' });
+    }
+  });
+
+  it('an error carrying the bank’s Retry-After goes back to the worker (to wait, or end and reschedule), even a long 503', () => {
+    expect(dispositionOf(ConnectorErrors.serviceUnavailable({ message: 'maintenance', retryAfterMs: 3_600_000 }), true).kind).toBe('retry');
+    expect(dispositionOf(ConnectorErrors.serviceUnavailable({ message: 'maintenance' }), true).kind).toBe('fatal');
+  });
+
   it('retries what the SDK calls retryable', () => {
     const d = dispositionOf(ConnectorErrors.temporary({ message: 'bank slow', httpStatus: 503 }), true);
     expect(d.kind).toBe('retry');
