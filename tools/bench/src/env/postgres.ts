@@ -206,6 +206,32 @@ export class BenchPostgres {
     }
   }
 
+  /**
+   * Stops the server at once: SIGQUIT to the postmaster, PostgreSQL's immediate shutdown
+   * (`pg_ctl stop -m immediate`) — every connection dies, the next start recovers (chaos runs).
+   */
+  async stopImmediately(): Promise<void> {
+    const pid = Number(fs.readFileSync(path.join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(pid, 'SIGQUIT');
+    const alive = (): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 30_000;
+    while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    if (alive()) throw new Error(`the postmaster ${pid} did not stop`);
+  }
+
+  /** Starts the server again after {@link stopImmediately} (same directory and port). */
+  async restart(): Promise<void> {
+    if (!this.instance) throw new Error('the cluster was removed');
+    await this.instance.start();
+  }
+
   /** Stops the server and removes the cluster. */
   async stop(): Promise<void> {
     const instance = this.instance;
