@@ -209,15 +209,22 @@ export class ConnectService {
     const now = this.clock.now();
     // Not scoped by tenant and user: the start URL is public, its key names the flow.
     const row = /^[0-9a-f-]{36}$/i.test(linkSessionId) ? await this.dataSource.getRepository(LinkSession).findOne({ where: { id: linkSessionId.toLowerCase() } }) : null;
-    if (!row || row.bindingHash === null || !sameText(row.bindingHash, sha256url(key))) throw new NotFoundError('Connect flow');
-    const scope: UserScope = { tenantId: row.tenantId, userId: row.userId };
+    if (!row || row.bindingHash === null) throw new NotFoundError('Connect flow');
+    // Opened before (its binding is now the cookie's own secret): says only that, and grants nothing.
     if (row.bankUrlSealed === null || row.browserBoundAt !== null) throw new ConflictError('This connect link was already opened: start connecting again.');
+    if (!sameText(row.bindingHash, sha256url(key))) throw new NotFoundError('Connect flow');
+    const scope: UserScope = { tenantId: row.tenantId, userId: row.userId };
+    // The cookie gets a secret of its own: the URL's key (which a log or a history may keep) is worth nothing once used.
+    const cookieSecret = randomBytes(32).toString('base64url');
     const claimed = await this.data
       .forUser(LinkSession, scope)
-      .update({ id: row.id, browserBoundAt: IsNull(), usedAt: IsNull(), status: 'pending', expiresAt: MoreThan(now) }, { browserBoundAt: now, bankUrlSealed: null });
+      .update(
+        { id: row.id, browserBoundAt: IsNull(), usedAt: IsNull(), status: 'pending', expiresAt: MoreThan(now) },
+        { browserBoundAt: now, bankUrlSealed: null, bindingHash: sha256url(cookieSecret) },
+      );
     if (claimed !== 1) throw new ConflictError('This connect link was already opened, or has expired: start connecting again.');
     const bankUrl = openWithKey(bankUrlKey(key), row.bankUrlSealed, bankUrlAad(row.id)).toString('utf8');
-    return { bankUrl, binding: Redacted.make(key), expiresAt: row.expiresAt };
+    return { bankUrl, binding: Redacted.make(cookieSecret), expiresAt: row.expiresAt };
   }
 
   /**

@@ -80,7 +80,7 @@ export class LinkSession {
   /**
    * SHA-256 (base64url) of the flow's browser binding: the secret of the `kinko_flow` cookie
    * set in the browser that started the flow (the Link pages) or that opened the flow's
-   * start URL (the API). The callback is refused without it.
+   * start URL (the API: until then, of the start URL's key). The callback is refused without it.
    */
   @Column('text', { nullable: true })
   bindingHash!: string | null;

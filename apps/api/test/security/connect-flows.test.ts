@@ -122,6 +122,8 @@ describe('redirect connect flow: bound to the browser that started it', () => {
     expect(await connectionsOfUser()).toBe(before);
     const forged = await fetch(victim.location, { headers: { accept: 'application/json', cookie: 'kinko_flow=forged' } });
     expect(forged.status).toBe(403);
+    // The cookie is a secret of its own, not the start URL's key (which a log or a history may keep).
+    expect(attacker.cookie).not.toContain(startUrl.searchParams.get('key') as string);
 
     // The honest path: the user's own browser opens the start URL, logs in, comes back with the cookie.
     const honest = await world.api<{ redirectUrl: string }>('POST', `/api/v2/connect/${BCA_ID}`, {});
