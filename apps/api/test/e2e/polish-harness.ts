@@ -78,7 +78,7 @@ export interface PolishWorld {
 }
 
 /** Starts the sandbox (with `users`) and the app on a new test database. */
-export async function startPolishWorld(options: { users: readonly PolishApiUserConfig[]; seed: string; pageSize?: number }): Promise<PolishWorld> {
+export async function startPolishWorld(options: { users: readonly PolishApiUserConfig[]; seed: string; pageSize?: number; doneDateField?: 'bookingDate' | 'transactionDate' }): Promise<PolishWorld> {
   const clock = manualClock('2020-06-01T10:00:00+02:00');
   const appClock: Clock = { now: () => clock(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -107,6 +107,7 @@ export async function startPolishWorld(options: { users: readonly PolishApiUserC
           bankName: 'Bank Piaskownica',
           maxHistoryDays: 731,
           pageSize: options.pageSize ?? 20,
+          ...(options.doneDateField ? { doneDateField: options.doneDateField } : {}),
         },
       },
     ],
