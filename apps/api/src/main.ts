@@ -11,7 +11,7 @@ import {
   migrateCommand,
   rotateMasterKeyCommand,
 } from './cli/commands';
-import { InvalidSettingsError, type Settings, loadSettings } from './config/settings';
+import { InvalidSettingsError, type Settings, checkServeSettings, loadSettings } from './config/settings';
 import { checkBankEntries } from './connectors/bank-directory';
 import { REGISTERED_CONNECTOR_PACKAGES } from './connectors/registered-connectors';
 import { UnsupportedDatabaseError } from './database/data-source';
@@ -65,6 +65,7 @@ async function main(argv: string[]): Promise<ExitCode> {
     settings = loadSettings(process.env, process.env['INIT_CWD'] ?? process.cwd());
     // Each bank entry's fields, checked by its connector package before anything starts.
     checkBankEntries(REGISTERED_CONNECTOR_PACKAGES, settings.banks);
+    if (command === 'serve') checkServeSettings(settings);
   } catch (e) {
     if (e instanceof InvalidSettingsError) {
       io.err(e.message);

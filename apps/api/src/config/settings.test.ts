@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { InvalidSettingsError, decodeKey, fingerprintKeyId, loadSettings } from './settings';
+import { InvalidSettingsError, checkServeSettings, decodeKey, fingerprintKeyId, loadSettings } from './settings';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');
 const OLD = Buffer.alloc(32, 2).toString('base64');
@@ -77,6 +77,14 @@ describe('loadSettings', () => {
   it('says why in the message', () => {
     expect(() => loadSettings({ PORT: '70000' })).toThrow(/PORT: must be between 0 and 65535 \(got 70000\)/);
     expect(() => loadSettings({ KINKO_MASTER_KEY: 'c2hvcnQ=' })).toThrow(/KINKO_MASTER_KEY: must be 32 bytes encoded in base64/);
+  });
+
+  it('serving in production requires KINKO_PUBLIC_URL (the redirect URI never comes from a Host header); other modes and commands do not', () => {
+    const production = loadSettings({ KINKO_MODE: 'production', KINKO_MASTER_KEY: KEY });
+    expect(() => checkServeSettings(production)).toThrow(InvalidSettingsError);
+    expect(() => checkServeSettings(production)).toThrow(/KINKO_PUBLIC_URL: is required to serve in production/);
+    expect(() => checkServeSettings(loadSettings({ KINKO_MODE: 'production', KINKO_MASTER_KEY: KEY, KINKO_PUBLIC_URL: 'https://kinko.example' }))).not.toThrow();
+    expect(() => checkServeSettings(loadSettings({ KINKO_MODE: 'development' }))).not.toThrow();
   });
 
   it('requires a master key in production', () => {

@@ -222,6 +222,19 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
   };
 }
 
+/**
+ * What `serve` needs beyond valid settings: in production, KINKO_PUBLIC_URL. The bank
+ * redirect URI (and every printed link) must never come from a request's Host header, which
+ * the client chooses; other commands (migrate, create-tenant…) need no public URL.
+ */
+export function checkServeSettings(settings: Pick<Settings, 'mode' | 'publicUrl'>): void {
+  if (settings.mode === 'production' && settings.publicUrl === undefined) {
+    throw new InvalidSettingsError([
+      { name: 'KINKO_PUBLIC_URL', problem: 'is required to serve in production: the public https:// URL of this server (the bank redirect URI and printed links are built from it)' },
+    ]);
+  }
+}
+
 /** The pattern of a bankId (the connector-id pattern of the SDK's manifest). */
 export const BANK_ID_PATTERN = /^[a-z][a-z0-9-]{1,62}$/;
 
