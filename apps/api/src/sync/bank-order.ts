@@ -35,11 +35,6 @@ export class FetchOrder {
   private readonly seenPerDay = new Map<string, number>();
   private sequenced = false;
 
-  /** The direction learnt so far (undefined while the fetch has not shown it). */
-  get listDirection(): ListDirection | undefined {
-    return this.direction;
-  }
-
   /** Keys for the next page of the fetch. */
   page(items: readonly BankApiTransaction[]): PageOrder {
     let reverseDay: string | undefined;
