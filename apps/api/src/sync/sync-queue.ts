@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import PgBoss from 'pg-boss';
 import type { EntityManager } from 'typeorm';
+import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { SYNC_OPTIONS, SYNC_SETTINGS, type SyncModuleOptions, type SyncSettings } from './sync-options';
 
 /** What a sync job carries: the session to run (its id is also the job's id). */
@@ -35,6 +36,16 @@ export function transactionalDb(manager: EntityManager): PgBoss.Db {
 export class SyncQueue implements OnModuleInit, BeforeApplicationShutdown {
   private instance: PgBoss | undefined;
   private readonly logger = new Logger('SyncQueue');
+  /**
+   * pg-boss settles a job (complete/fail) right after its handler without awaiting it: if
+   * PostgreSQL goes away at that moment, the rejection is unhandled and Node ends the
+   * process. That one case is logged instead (the watchdog settles the job once the
+   * database is back); any other unhandled rejection still ends the process.
+   */
+  private readonly onUnhandledRejection = (reason: unknown): void => {
+    if (!isDatabaseUnavailable(reason)) throw reason;
+    this.logger.warn(`the database was unavailable while a job was settled (${reason instanceof Error ? reason.message : String(reason)}); the watchdog settles it later`);
+  };
 
   constructor(
     @Inject(SYNC_OPTIONS) private readonly options: SyncModuleOptions,
@@ -59,6 +70,7 @@ export class SyncQueue implements OnModuleInit, BeforeApplicationShutdown {
       maintenanceIntervalSeconds: 60,
     });
     boss.on('error', (e) => this.logger.error(`pg-boss: ${e.message}`));
+    process.on('unhandledRejection', this.onUnhandledRejection);
     await boss.start();
     this.instance = boss;
     const retry = { retryLimit: this.settings.retryLimit, retryDelay: this.settings.retryDelaySeconds, retryBackoff: true };
@@ -86,6 +98,7 @@ export class SyncQueue implements OnModuleInit, BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     const boss = this.instance;
     this.instance = undefined;
+    process.off('unhandledRejection', this.onUnhandledRejection);
     // Workers stop first (SyncWorker); jobs still active are failed by pg-boss → retried elsewhere.
     await boss?.stop({ graceful: true, timeout: 5_000, wait: true });
   }
