@@ -107,7 +107,8 @@ const bankUrlAad = (linkSessionId: string): Buffer => Buffer.from(`kinko/connect
 
 /**
  * The redirect connect flow (OAuth 2.0 with PKCE S256): `begin` binds a fresh `state` and
- * PKCE pair to a link session row and returns the bank's login URL; the bank sends the user
+ * PKCE pair to a link session row, and the flow to one browser (a cookie set where it starts:
+ * the Link pages, or Kinko's single-use start URL for API flows); the bank sends the user
  * back to {@link CONNECT_CALLBACK_PATH}, where `complete` accepts the state once, before it
  * expires, at the exact redirect URI, exchanges the callback for a grant (stored only
  * encrypted), creates the connection and its consent, and starts the first sync with SCA
@@ -229,9 +230,11 @@ export class ConnectService {
 
   /**
    * The bank's callback. Refused unless `state` names a pending link session, not used
-   * before (single use, claimed atomically), not expired, and the request arrived at the
-   * exact redirect URI that session gave the bank. The session is consumed even when the
-   * bank's answer then fails: a callback cannot be replayed.
+   * before (single use, claimed atomically), not expired, the request arrived at the
+   * exact redirect URI that session gave the bank, and it comes from the browser bound to the
+   * flow (its `kinko_flow` cookie; from the Link pages, while that Link session lasts) — a
+   * callback from any other browser spends the flow (RFC 9700 §4.7). The session is consumed
+   * even when the bank's answer then fails: a callback cannot be replayed.
    */
   async complete(request: CallbackRequest): Promise<ConnectResult> {
     const state = request.query.state;
