@@ -19,7 +19,7 @@ import {
   applyConsentChange,
   parseAggregationStatus,
 } from '@kinko/domain';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Redacted, Result } from 'effect';
 import { IsNull } from 'typeorm';
 import { BankAccount } from '../accounts/bank-account.entity';
@@ -115,7 +115,7 @@ export interface CredentialForm {
  * (`nextAggregationStatus` via `moveConnectionStatus`), with its history row.
  */
 @Injectable()
-export class CredentialLoginService implements ChallengedSyncHandler, OnApplicationShutdown {
+export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDestroy {
   private readonly logger = new Logger('CredentialLogin');
   private readonly forms = new Map<string, readonly CredentialField[]>();
   /** Logins carried on after their request was answered (a new connection's): awaited at shutdown. */
@@ -194,8 +194,8 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnApplicat
     return { connectionId, bankId: bank.bankId, aggregationStatus: 'running.auth', outcome: { type: 'running' } };
   }
 
-  /** Waits for the logins still under way (the app is stopping). */
-  async onApplicationShutdown(): Promise<void> {
+  /** Waits for the logins still under way (the app is stopping), before the connectors and the database go. */
+  async onModuleDestroy(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);
   }
 
