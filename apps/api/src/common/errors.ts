@@ -3,7 +3,7 @@
  * (http/problem.filter.ts) maps each `code` to one problem+json type. Services never throw
  * HTTP exceptions.
  */
-export type ErrorCode = 'validation' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'bank-error' | 'service-unavailable' | 'link-page-only';
+export type ErrorCode = 'validation' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'bank-error' | 'service-unavailable' | 'link-page-only' | 'invalid-cursor' | 'cursor-unusable';
 
 /** One invalid input: which field, and why. */
 export interface FieldIssue {
@@ -103,5 +103,27 @@ export class LinkPageOnlyError extends KinkoError {
   ) {
     super(message);
     this.name = 'LinkPageOnlyError';
+  }
+}
+
+/** A feed cursor that is not one the API returned (cannot be read). */
+export class InvalidCursorError extends KinkoError {
+  readonly code = 'invalid-cursor';
+  constructor(message = 'The cursor is not a nextCursor this API returned; pass it back unchanged, or none to start from the beginning.') {
+    super(message);
+    this.name = 'InvalidCursorError';
+  }
+}
+
+/**
+ * A feed cursor the API returned but can no longer serve (its position is unknown here: another
+ * user's, another database's, or no longer kept). Never skipped silently: start again from an
+ * empty cursor.
+ */
+export class CursorUnusableError extends KinkoError {
+  readonly code = 'cursor-unusable';
+  constructor(message = 'The cursor can no longer be used; read the feed again from an empty cursor.') {
+    super(message);
+    this.name = 'CursorUnusableError';
   }
 }

@@ -15,6 +15,7 @@ import { SyncStage } from '../sync/sync-stage.entity';
 import { UnattendedAccess } from '../sync/unattended-access.entity';
 import { ApiKey } from '../tenants/api-key.entity';
 import { Tenant } from '../tenants/tenant.entity';
+import { TransactionChange } from '../transactions/transaction-change.entity';
 import { Transaction } from '../transactions/transaction.entity';
 import { User } from '../users/user.entity';
 
@@ -33,6 +34,7 @@ export const ENTITIES = [
   LinkSession,
   BankAccount,
   Transaction,
+  TransactionChange,
   DailyBalance,
   SyncSession,
   SyncStage,

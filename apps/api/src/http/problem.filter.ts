@@ -33,6 +33,10 @@ export function toProblem(error: unknown, instance: string | undefined): Problem
         return problem('service-unavailable', { instance, detail: error.message });
       case 'link-page-only':
         return problem('link-page-only', { instance, detail: error.message });
+      case 'invalid-cursor':
+        return problem('invalid-cursor', { instance, detail: error.message });
+      case 'cursor-unusable':
+        return problem('cursor-unusable', { instance, detail: error.message });
       default:
         return assertUnreachable(code);
     }

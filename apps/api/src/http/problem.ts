@@ -25,6 +25,8 @@ export const PROBLEMS = {
   'bank-error': { status: 502, title: 'The bank refused or could not answer' },
   'service-unavailable': { status: 503, title: 'Service unavailable' },
   'link-page-only': { status: 409, title: 'This can only be done on the Link page' },
+  'invalid-cursor': { status: 400, title: 'The cursor is not one this API returned' },
+  'cursor-unusable': { status: 410, title: 'The cursor can no longer be used; start again from an empty cursor' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 /** Name of one problem kind (the last segment of its `type`). */

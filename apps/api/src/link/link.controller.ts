@@ -12,6 +12,7 @@ import { ConnectService, LINK_SESSION_TTL_MS } from '../connections/connect.serv
 import { setFlowBinding } from '../connections/flow-binding';
 import { ConnectionsService } from '../connections/connections.service';
 import { ConsentsService } from '../consents/consents.service';
+import { toProblem } from '../http/problem.filter';
 import { ConnectorClients } from '../sync/connector-clients';
 import { GrantVault } from '../sync/grant-vault';
 import { SyncService } from '../sync/sync.service';
@@ -33,8 +34,7 @@ const formOf = (request: FastifyRequest): Record<string, string> => {
   return Object.fromEntries(Object.entries(body as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
 };
 
-const statusOf = (e: KinkoError): number =>
-  ({ validation: 400, unauthorized: 401, forbidden: 403, 'not-found': 404, conflict: 409, 'link-page-only': 409, 'bank-error': 502, 'service-unavailable': 503 })[e.code];
+const statusOf = (e: KinkoError): number => toProblem(e, undefined).status;
 
 /**
  * The Link pages: server-rendered HTML for the end user (no SPA; forms and links work

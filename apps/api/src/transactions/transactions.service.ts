@@ -26,7 +26,8 @@ export type TransactionRow = Pick<
   | 'flags'
 >;
 
-interface RawTransactionRow {
+/** A transaction as {@link transactionColumns} selects it. */
+export interface RawTransactionRow {
   id: string;
   account_id: string;
   bank_transaction_id: string;
@@ -41,10 +42,18 @@ interface RawTransactionRow {
   linked_booked_id: string | null;
   link_evidence: StoredLinkEvidence | null;
   flags: string[];
-  day_order: string;
 }
 
-const toRow = (r: RawTransactionRow): TransactionRow => ({
+/**
+ * The select list of what the API shows of a transaction (`t`: the table's name or alias), read
+ * by {@link toRow}: the one mapping of a stored row, shared by the listing and the change feed.
+ */
+export const transactionColumns = (t: string): string =>
+  `${t}.id, ${t}.account_id, ${t}.bank_transaction_id, ${t}.kind, ${t}.transaction_date::text AS tx_date, ${t}.booking_date::text AS booked_on,
+   ${t}.amount_minor::text AS amount, ${t}.currency_code, ${t}.description, ${t}.balance_after_minor::text AS balance_after, ${t}.bank_reference,
+   ${t}.linked_booked_id, ${t}.link_evidence, ${t}.flags`;
+
+export const toRow = (r: RawTransactionRow): TransactionRow => ({
   id: r.id,
   accountId: r.account_id,
   bankTransactionId: r.bank_transaction_id,
@@ -138,10 +147,8 @@ export class TransactionsService {
     }
     const limit = values.push(filter.limit + 1);
     // The text output columns have names of their own, so ORDER BY sorts by the table's columns: the index is read backwards.
-    const raw = await this.sql.rows<RawTransactionRow>(
-      `SELECT id, account_id, bank_transaction_id, kind, transaction_date::text AS tx_date, booking_date::text AS booked_on,
-          amount_minor::text AS amount, currency_code, description, balance_after_minor::text AS balance_after, bank_reference,
-          linked_booked_id, link_evidence, flags, bank_order::text AS day_order
+    const raw = await this.sql.rows<RawTransactionRow & { day_order: string }>(
+      `SELECT ${transactionColumns('transactions')}, bank_order::text AS day_order
         FROM transactions WHERE ${where.join(' AND ')} ORDER BY transaction_date DESC, bank_order DESC, id DESC LIMIT $${limit}`,
       values,
     );

@@ -1,0 +1,47 @@
+import { Check, Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { User } from '../users/user.entity';
+
+/** What happened to a transaction row (the stored `change`). */
+export const transactionChangeKinds = ['added', 'modified', 'removed'] as const;
+export type TransactionChangeKind = (typeof transactionChangeKinds)[number];
+
+/**
+ * One change of one transaction row: the change feed's log (`GET /api/v2/transactions/sync`).
+ * Written only by the statement-level triggers on `transactions` (migration
+ * TransactionChangeFeed), in the same transaction as the change itself, whoever makes it (the
+ * page upsert, the pending → booked link, a DeleteIfNotFetched delete, a cascade from a
+ * deleted account). `txid` is the writing transaction's id (`pg_current_xact_id()`, xid8 as
+ * bigint): the feed is read in (txid, seq) order, only below the reader's snapshot xmin, so
+ * a change that commits after a later-numbered one is never skipped (apps/api/README.md,
+ * "Transactions change feed"). The row data is not copied: the reader joins the current row.
+ */
+@Entity('transaction_changes')
+// The feed's one access path: WHERE user_id = $1 AND (txid, seq) > cursor AND txid < xmin ORDER BY txid, seq LIMIT n.
+@Index(['userId', 'txid', 'seq'])
+@Check('ck_transaction_changes_change', `"change" IN ('added', 'modified', 'removed')`)
+@ForeignKey(() => User, ['tenantId', 'userId'], ['tenantId', 'id'], { onDelete: 'CASCADE' })
+export class TransactionChange {
+  /** Order of the changes within a transaction (and a unique key). */
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  seq!: string;
+
+  @Column('uuid')
+  tenantId!: string;
+
+  @Column('uuid')
+  userId!: string;
+
+  /** The id of the transaction that wrote the change (`pg_current_xact_id()`). */
+  @Column('bigint')
+  txid!: string;
+
+  @Column('uuid')
+  accountId!: string;
+
+  /** The changed transaction row's id (it may be gone: removed). */
+  @Column('uuid')
+  transactionId!: string;
+
+  @Column('text')
+  change!: TransactionChangeKind;
+}
