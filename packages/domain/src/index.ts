@@ -16,3 +16,4 @@ export * from './sync-session';
 export * from './date-window';
 export * from './reconciliation';
 export * from './daily-balance';
+export * from './outcome-decision';
