@@ -3,7 +3,7 @@ import type { Transaction as BankApiTransaction } from '@kinko/connector-sdk';
 import fc from 'fast-check';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { apply, bankTx, createFeedHarness, drain, entries, type FeedHarness, feedPage, listing, seedFeedUser, syncAccount, type View } from './harness';
+import { apply, bankTx, caughtUp, createFeedHarness, drain, entries, type FeedHarness, feedPage, listing, seedFeedUser, syncAccount, type View } from './harness';
 
 // What the bank lists for one item i in one sync of an account: a pending p<i> and/or a booked
 // b<i>, both carrying the bank reference R<i> — so a pending that is gone while its booked row is
@@ -80,6 +80,7 @@ describe('transactions change feed under concurrent writers', () => {
           }
         })();
         await Promise.all([writers, reader]);
+        await caughtUp(h.db.dataSource);
         await drain(h.base, user.token, live, cursor, s.readCount);
 
         const expected = await listing(

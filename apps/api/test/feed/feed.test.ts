@@ -5,7 +5,7 @@ import { FetchOrder } from '../../src/sync/bank-order';
 import { type AccountKey, writeTransactionPage } from '../../src/sync/transaction-writer';
 import { FEED_PAGE_SQL } from '../../src/transactions/transaction-feed.service';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { apply, bankTx, createFeedHarness, drain, entries, type FeedHarness, feedPage, get, listing, seedFeedUser, syncAccount, type View, yearWindow } from './harness';
+import { apply, bankTx, caughtUp, createFeedHarness, drain, entries, type FeedHarness, feedPage, get, listing, seedFeedUser, syncAccount, type View, yearWindow } from './harness';
 
 const cursorOf = (body: object): string => Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
 
@@ -33,6 +33,7 @@ describe('transactions change feed', () => {
   const accountIds = () => accounts.map((a) => a.accountId);
 
   it('from an empty cursor replays the listing, then shows each change of a sync: added, modified, removed (deleted, or superseded with its successor)', async () => {
+    await caughtUp(h.db.dataSource);
     const replica = new Map<string, View>();
     let cursor = await drain(h.base, user.token, replica, undefined, 1);
     expect(entries(replica)).toEqual(entries(await listing(h.base, user.token, accountIds())));
@@ -47,6 +48,7 @@ describe('transactions change feed', () => {
       booked: [bankTx('b1', 'booked', '2026-03-01', -1200)],
       pending: [bankTx('p-ref', 'pending', '2026-03-02', -500, { bankReference: 'R-1' }), bankTx('p-gone', 'pending', '2026-03-03', -300)],
     });
+    await caughtUp(h.db.dataSource);
     let page = await feedPage(h.base, user.token, cursor, 100);
     expect(page.added.map((t) => t.bankTransactionId).sort()).toEqual(['b1', 'p-gone', 'p-ref']);
     expect(page.added.every((t) => t.accountId === key.accountId)).toBe(true);
@@ -64,6 +66,7 @@ describe('transactions change feed', () => {
       booked: [bankTx('b1', 'booked', '2026-03-01', -1200)],
       pending: [bankTx('p-ref', 'pending', '2026-03-02', -500, { bankReference: 'R-1' }), bankTx('p-gone', 'pending', '2026-03-03', -300)],
     });
+    await caughtUp(h.db.dataSource);
     page = await feedPage(h.base, user.token, cursor, 100);
     expect([page.added, page.modified, page.removed]).toEqual([[], [], []]);
     expect(page.nextCursor).toBe(cursor);
@@ -73,6 +76,7 @@ describe('transactions change feed', () => {
       booked: [bankTx('b1', 'booked', '2026-03-01', -1250), bankTx('b-ref', 'booked', '2026-03-04', -500, { bankReference: 'R-1' })],
       pending: [],
     });
+    await caughtUp(h.db.dataSource);
     page = await feedPage(h.base, user.token, cursor, 100);
     const bRef = page.added.find((t) => t.bankTransactionId === 'b-ref');
     expect(page.added.map((t) => t.bankTransactionId)).toEqual(['b-ref']);
@@ -92,6 +96,7 @@ describe('transactions change feed', () => {
   });
 
   it('never skips a change whose transaction commits after a later-started one (the outbox gap): it waits for it, then shows both', async () => {
+    await caughtUp(h.db.dataSource);
     const replica = new Map<string, View>();
     let cursor = await drain(h.base, user.token, replica, undefined, 500);
     // T1 writes first (the smaller transaction id and sequence numbers) and stays open.
@@ -112,6 +117,7 @@ describe('transactions change feed', () => {
 
     await t1.commitTransaction();
     await t1.release();
+    await caughtUp(h.db.dataSource);
     const after = await feedPage(h.base, user.token, cursor, 500);
     expect(after.added.map((t) => t.bankTransactionId)).toEqual(['slow', 'fast']);
     apply(replica, after);
@@ -119,6 +125,7 @@ describe('transactions change feed', () => {
   });
 
   it('pages by count with hasMore; cursors survive a restart of the app', async () => {
+    await caughtUp(h.db.dataSource);
     const replica = new Map<string, View>();
     const first = await feedPage(h.base, user.token, undefined, 2);
     expect(first.added.length + first.modified.length + first.removed.length).toBeLessThanOrEqual(2);
@@ -163,9 +170,11 @@ describe('transactions change feed', () => {
     await h.db.dataSource.query(`DELETE FROM users WHERE id = $1`, [gone.userId]);
     expect(await h.db.dataSource.query(`SELECT count(*)::int AS n FROM transaction_changes WHERE user_id = $1`, [gone.userId])).toEqual([{ n: 0 }]);
 
+    await caughtUp(h.db.dataSource);
     const replica = new Map<string, View>();
     const cursor = await drain(h.base, user.token, replica, undefined, 500);
     await h.db.dataSource.query(`DELETE FROM bank_accounts WHERE id = $1`, [accounts[2]?.accountId]);
+    await caughtUp(h.db.dataSource);
     const page = await feedPage(h.base, user.token, cursor, 500);
     expect(page.removed.length).toBeGreaterThan(0);
     expect(page.removed.every((r) => r.accountId === accounts[2]?.accountId && r.successorId === null)).toBe(true);

@@ -92,6 +92,22 @@ export async function drain(base: string, token: string, replica: Map<string, Vi
   }
 }
 
+/**
+ * Waits until every transaction that had started when this was called has ended: then every
+ * change committed so far is readable in the feed (it shows changes below the oldest running
+ * transaction, so an unrelated short transaction of the app — a queue's — can hold it back a moment).
+ */
+export async function caughtUp(ds: DataSource): Promise<void> {
+  const [{ next }] = (await ds.query(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS next`)) as [{ next: string }];
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [{ done }] = (await ds.query(`SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8 AS done`, [next])) as [{ done: boolean }];
+    if (done) return;
+    if (Date.now() > deadline) throw new Error('a transaction stayed open for 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Every listed transaction of the accounts (the listing's default: superseded rows hidden), by id. */
 export async function listing(base: string, token: string, accountIds: readonly string[]): Promise<Map<string, View>> {
   const all = new Map<string, View>();
