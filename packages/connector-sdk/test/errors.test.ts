@@ -55,7 +55,8 @@ const expectedOutcomes: Record<ConnectorErrorTag, ErrorOutcome> = {
   Unsupported: { scope: 'connection', status: 'error.unsupported' },
   ConsentExpired: { scope: 'consent', consentStatus: 'expired' },
   ConsentRevoked: { scope: 'consent', consentStatus: 'revokedByUser' },
-  RateLimited: { scope: 'account', syncErrorType: 'aspspResponse', aspspResponse: { status: '429', content: '' } },
+  // Throttled until the retries are spent: the bank refuses service for now (issue 13: not error.temporary, not an account's own error).
+  RateLimited: { scope: 'connection', status: 'error.service.unavailable' },
   MissingAccount: { scope: 'account', syncErrorType: 'missingAccount' },
   SignatureError: { scope: 'account', syncErrorType: 'signature' },
   BankResponse: { scope: 'account', syncErrorType: 'aspspResponse', aspspResponse: { status: '400', content: '{"error":"bad account"}' } },

@@ -9,6 +9,7 @@ import {
   type OutcomeTable,
   type RetryAdvice,
 } from '../../src';
+import type { BankError } from '@kinko/domain';
 
 // A new error joins the union…
 type WithNewError = ConnectorError | { readonly _tag: 'BrandNewError'; readonly message: string };
@@ -36,3 +37,8 @@ export const extended: OutcomeTable<WithNewError, ErrorOutcome> = {
   ...errorOutcomeTable,
   BrandNewError: () => ({ scope: 'connection', status: 'error.temporary' }),
 };
+
+// The domain's one decision (issue 13) is exhaustive over the same set: a new connector error
+// is not a BankError until the domain decides it.
+// @ts-expect-error — BrandNewError is not among the domain's BankError kinds.
+export const undecided: BankError = { _tag: 'BrandNewError', message: '' } satisfies WithNewError;
