@@ -15,13 +15,14 @@ interface FeedPosition {
 const START: FeedPosition = { txid: '0', seq: '0' };
 const CURSOR_VERSION = 1;
 const DECIMAL = /^(0|[1-9]\d{0,18})$/;
+const MAX_INT8 = 2n ** 63n - 1n;
 
 /** The opaque cursor of a feed position: base64url of a versioned JSON. */
 export const encodeFeedCursor = (p: FeedPosition): string => Buffer.from(JSON.stringify({ v: CURSOR_VERSION, x: p.txid, s: p.seq }), 'utf8').toString('base64url');
 
 /**
  * Reads a feed cursor (empty: the beginning). {@link InvalidCursorError} when it is not one of
- * ours; {@link CursorUnusableError} when it is ours but of a format this version no longer serves.
+ * ours; {@link CursorUnusableError} when it is of a format (version) this server does not serve.
  */
 export function decodeFeedCursor(cursor: string | undefined): FeedPosition {
   if (cursor === undefined || cursor === '') return START;
@@ -32,15 +33,13 @@ export function decodeFeedCursor(cursor: string | undefined): FeedPosition {
     throw new InvalidCursorError();
   }
   if (typeof parsed !== 'object' || parsed === null || !('v' in parsed) || typeof parsed.v !== 'number') throw new InvalidCursorError();
-  if (parsed.v !== CURSOR_VERSION) throw new CursorUnusableError('The cursor is of an older feed format; read the feed again from an empty cursor.');
+  if (parsed.v !== CURSOR_VERSION) throw new CursorUnusableError('The cursor is of a feed format this server does not serve; read the feed again from an empty cursor.');
   const p = parsed as { x?: unknown; s?: unknown };
   if (typeof p.x !== 'string' || typeof p.s !== 'string' || !DECIMAL.test(p.x) || !DECIMAL.test(p.s) || BigInt(p.x) > MAX_INT8 || BigInt(p.s) > MAX_INT8) {
     throw new InvalidCursorError();
   }
   return { txid: p.x, seq: p.s };
 }
-
-const MAX_INT8 = 2n ** 63n - 1n;
 
 /** A transaction gone from the listing: deleted, or replaced by its booked successor. */
 export interface RemovedTransaction {
