@@ -63,7 +63,6 @@ export class AppModule {
       configured: settings.banks,
       ...(options.banks ? { extra: options.banks } : {}),
       ...(options.connectors ? { connectors: options.connectors } : {}),
-      clock,
     });
     return {
       module: AppModule,

@@ -316,7 +316,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     const connector = this.clients.connector(claimed.attempt.connectorId);
     const state = connector.deserializeChallengeState(Redacted.value(claimed.payload.state));
     if (!state.ok) return this.settle(scope, connectionId, bank, state);
-    const step = await this.clients.client(claimed.attempt.connectorId).auth.answerChallenge({ state: state.value, answer });
+    const step = await this.clients.call(claimed.attempt.connectorId, { tenantId: scope.tenantId, connectionId, actor: 'system:link' }, (client) => client.auth.answerChallenge({ state: state.value, answer }));
     return this.settle(scope, connectionId, bank, step);
   }
 
@@ -436,7 +436,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
 
   private async login(scope: UserScope, connectionId: string, bank: RegisteredBank, values: Record<string, string>): Promise<LoginResult> {
     const credentials = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Redacted.make(v)]));
-    const step = await this.clients.client(bank.connectorId).auth.complete({ type: 'credentials', credentials });
+    const step = await this.clients.call(bank.connectorId, { tenantId: scope.tenantId, connectionId, actor: 'system:link' }, (client) => client.auth.complete({ type: 'credentials', credentials }));
     return this.settle(scope, connectionId, bank, step);
   }
 

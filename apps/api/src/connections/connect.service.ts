@@ -26,6 +26,7 @@ import { openSecret, openWithKey, sealSecret, sealWithKey } from '../secrets/env
 import { LinkPageSession } from '../link/link-page-session.entity';
 import type { MasterKeyring } from '../secrets/master-keyring';
 import { MASTER_KEYRING } from '../secrets/secrets.service';
+import { ConnectorClients } from '../sync/connector-clients';
 import { GrantVault } from '../sync/grant-vault';
 import { SyncService } from '../sync/sync.service';
 import { moveConnectionStatus, setConnectionStatus, statusBeforeDeactivation } from './connection-status';
@@ -122,6 +123,7 @@ export class ConnectService {
     private readonly data: ScopedData,
     private readonly dataSource: DataSource,
     private readonly banks: BankDirectory,
+    private readonly clients: ConnectorClients,
     private readonly grants: GrantVault,
     private readonly sync: SyncService,
     private readonly audit: AuditLog,
@@ -156,13 +158,15 @@ export class ConnectService {
     const pkce = createPkcePair();
     const origin = redirectOrigin(this.settings, options.origin);
     const redirectUri = `${origin}${CONNECT_CALLBACK_PATH}`;
-    const start = await this.banks.clientFor(bankId).auth.begin({
-      redirectUri,
-      state,
-      codeChallenge: pkce.challenge,
-      codeChallengeMethod: 'S256',
-      ...(options.locale ? { locale: options.locale } : {}),
-    });
+    const start = await this.clients.call(bank.connectorId, { tenantId: scope.tenantId, linkSessionId: id, actor: `user:${scope.userId}` }, (client) =>
+      client.auth.begin({
+        redirectUri,
+        state,
+        codeChallenge: pkce.challenge,
+        codeChallengeMethod: 'S256',
+        ...(options.locale ? { locale: options.locale } : {}),
+      }),
+    );
     if (!start.ok) throw bankError('The bank login could not be started', start.error);
     if (start.value.type !== 'redirect') throw new ConflictError(`${bankId} asks for credentials: connect it through the Link page.`);
 
@@ -265,7 +269,9 @@ export class ConnectService {
       await this.fail(scope, row.id, 'unknown-bank', 'the bank is no longer offered');
       throw new NotFoundError('Bank');
     }
-    const outcome = await this.banks.clientFor(bank.bankId).auth.complete({ type: 'redirect', callbackParams: request.query, redirectUri: row.redirectUri, codeVerifier: verifier });
+    const outcome = await this.clients.call(bank.connectorId, { tenantId: scope.tenantId, linkSessionId: row.id, actor: `user:${scope.userId}` }, (client) =>
+      client.auth.complete({ type: 'redirect', callbackParams: request.query, redirectUri: row.redirectUri, codeVerifier: verifier }),
+    );
     if (!outcome.ok) {
       await this.fail(scope, row.id, outcome.error._tag, outcome.error.message);
       throw bankError('The bank did not grant access', outcome.error);

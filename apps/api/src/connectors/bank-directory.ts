@@ -1,13 +1,4 @@
-import {
-  type Clock,
-  type Connector,
-  type ConnectorClient,
-  type ConnectorManifest,
-  type ConnectorRegistry,
-  ConnectorSetupError,
-  createConnectorRegistry,
-} from '@kinko/connector-sdk';
-import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { type Connector, type ConnectorManifest, type ConnectorRegistry, ConnectorSetupError, createConnectorRegistry } from '@kinko/connector-sdk';
 import { NotFoundError } from '../common/errors';
 import { type BankEntry, InvalidSettingsError } from '../config/settings';
 import type { ConnectorSetup, ConsentFactsReader } from '../sync/sync-options';
@@ -37,25 +28,22 @@ export interface BankDirectorySources {
   readonly extra?: readonly BankEntry[];
   /** Bare connectors (tests): each is a bank whose id is its manifest id, without config. */
   readonly connectors?: readonly Connector[];
-  readonly clock: Clock;
 }
 
 /**
  * The banks of this deployment, built once at start from the connector packages and the
- * bank entries, and the connector client of each (created on first use, with the app's
- * clock, closed when the app stops). The sync engine and the connect flow reach banks only
- * through it:
+ * bank entries. It creates no connector client: every bank call goes through the one path,
+ * `ConnectorClients` (sync/connector-clients.ts: audited, one client per connector and
+ * process), with the setups {@link connectorSetups} gives it:
  *
  * ```ts
- * const bank = directory.require(connection.bankId);     // NotFoundError('Bank') when unknown
- * const client = directory.clientFor(connection.bankId); // ConnectorClient, never throws on calls
+ * const bank = directory.require(connection.bankId); // NotFoundError('Bank') when unknown
+ * const start = await clients.call(bank.connectorId, { tenantId, connectionId, actor }, (c) => c.auth.begin(input));
  * ```
  */
-export class BankDirectory implements OnModuleDestroy {
+export class BankDirectory {
   private readonly banks: ReadonlyMap<string, RegisteredBank>;
   private readonly configs: ReadonlyMap<string, unknown>;
-  private readonly clients = new Map<string, ConnectorClient>();
-  private readonly logger = new Logger('Banks');
   /** The SDK registry of every bank's connector (ids unique: duplicates stop the start). */
   readonly registry: ConnectorRegistry;
 
@@ -112,26 +100,6 @@ export class BankDirectory implements OnModuleDestroy {
   }
 
   /**
-   * The connector client of a bank, created on first use with the bank's config and the
-   * app's clock. {@link NotFoundError} for an unknown bank; `ConnectorSetupError` for a
-   * bank without usable config (a bare test connector).
-   */
-  clientFor(bankId: string): ConnectorClient {
-    const existing = this.clients.get(bankId);
-    if (existing) return existing;
-    const bank = this.require(bankId);
-    const client = bank.connector.create({
-      config: this.configs.get(bankId),
-      clock: this.sources.clock,
-      // The raw exception may quote secrets: only its name and where it happened are logged.
-      onUnexpected: (error, where) =>
-        this.logger.error(`connector ${where.connectorId} threw in ${where.operation} (${error instanceof Error ? error.name : typeof error})`),
-    });
-    this.clients.set(bankId, client);
-    return client;
-  }
-
-  /**
    * How to create each configured connector's client, by connector id (what the sync
    * engine's `SyncModule.forRoot({ connectorSetups })` takes). Bare test connectors have none.
    */
@@ -142,13 +110,6 @@ export class BankDirectory implements OnModuleDestroy {
       if (config !== undefined) setups[bank.connectorId] = { config, ...(bank.consentFacts ? { consentFacts: bank.consentFacts } : {}) };
     }
     return setups;
-  }
-
-  /** Closes every client created. */
-  async onModuleDestroy(): Promise<void> {
-    const clients = [...this.clients.values()];
-    this.clients.clear();
-    await Promise.allSettled(clients.map((c) => c.close()));
   }
 }
 

@@ -8,6 +8,7 @@ import { InvalidSettingsError } from '../config/settings';
 import { TenantsService } from '../tenants/tenants.service';
 import { UserTokensService } from '../auth/user-tokens.service';
 import { UsersService } from '../users/users.service';
+import { ConnectorClients } from '../sync/connector-clients';
 import { BankDirectory } from './bank-directory';
 import { REGISTERED_CONNECTOR_PACKAGES } from './registered-connectors';
 
@@ -97,7 +98,7 @@ describe('connector registry and bank directory', () => {
       const directory = app.get(BankDirectory);
       expect(directory.withBankCode('0001').map((b) => b.bankId)).toEqual(['bca-0001', 'seed-bank']);
       expect(Object.keys(directory.connectorSetups())).toEqual(['bca-0001', 'seed-bank']);
-      expect(directory.clientFor('bca-0001').manifest.allowedHosts).toEqual(['api.mizuho.example']);
+      expect(app.get(ConnectorClients).client('bca-0001').manifest.allowedHosts).toEqual(['api.mizuho.example']);
     } finally {
       await app.close();
     }

@@ -12,6 +12,7 @@ import { Consent } from '../connections/consent.entity';
 import { BankDirectory } from '../connectors/bank-directory';
 import { ScopedData, type UserScope } from '../database/scoped-data';
 import { ConnectionSecret } from '../secrets/connection-secret.entity';
+import { ConnectorClients } from '../sync/connector-clients';
 import { GrantVault } from '../sync/grant-vault';
 import { accountSyncStateOf, consentChanged, consentStatusColumns, toDomainConsent } from './consent-domain';
 
@@ -42,6 +43,7 @@ export class ConsentsService {
   constructor(
     private readonly data: ScopedData,
     private readonly banks: BankDirectory,
+    private readonly clients: ConnectorClients,
     private readonly grants: GrantVault,
     private readonly audit: AuditLog,
     @InjectClock() private readonly clock: Clock,
@@ -110,7 +112,7 @@ export class ConsentsService {
     }
     if (!withdrawal) {
       // Nothing left to revoke at the bank through a consent: still delete the grant and stop aggregating.
-      const bankRevocation = await this.revokeAtBank(scope, connection);
+      const bankRevocation = await this.revokeAtBank(scope, connection, actor);
       await this.data.transaction(async (tx) => {
         await tx.forUser(ConnectionSecret, scope).delete({ connectionId });
         await this.deactivate(tx, scope, connectionId);
@@ -123,7 +125,7 @@ export class ConsentsService {
   private async withdrawAt(scope: UserScope, connection: Connection, consent: Consent, revoked: DomainConsent, actor: string): Promise<Withdrawal> {
     const [newest] = await this.data.forUser(Consent, scope).find({ where: { connectionId: connection.id }, order: { createDate: 'DESC', id: 'DESC' }, take: 1 });
     const isCurrent = newest?.id === consent.id;
-    const bankRevocation: BankRevocation = isCurrent ? await this.revokeAtBank(scope, connection) : 'nothing-to-revoke';
+    const bankRevocation: BankRevocation = isCurrent ? await this.revokeAtBank(scope, connection, actor) : 'nothing-to-revoke';
     const now = this.clock.now();
     await this.data.transaction(async (tx) => {
       await tx.forUser(Consent, scope).updateOne({ id: consent.id }, consentStatusColumns(revoked));
@@ -166,7 +168,7 @@ export class ConsentsService {
    * Revokes the connection's grant at the bank. The grant row is locked for the call, so
    * the sync engine cannot rotate the tokens meanwhile (it would wait, then find no grant).
    */
-  private async revokeAtBank(scope: UserScope, connection: Connection): Promise<BankRevocation> {
+  private async revokeAtBank(scope: UserScope, connection: Connection, actor: string): Promise<BankRevocation> {
     const bank = connection.bankId ? this.banks.get(connection.bankId) : this.banks.get(connection.connectorId);
     if (!bank) return 'nothing-to-revoke';
     return this.data.transaction(async (tx) => {
@@ -183,7 +185,7 @@ export class ConsentsService {
       }
       const grant = bank.connector.deserializeGrant(serialized);
       if (!grant.ok) return 'failed';
-      const outcome = await this.banks.clientFor(bank.bankId).auth.revoke(grant.value);
+      const outcome = await this.clients.call(bank.connectorId, { tenantId: scope.tenantId, connectionId: connection.id, actor }, (client) => client.auth.revoke(grant.value));
       if (outcome.ok) return 'revoked';
       this.logger.warn(`connection ${connection.id}: the bank did not revoke the grant (${outcome.error._tag})`);
       return 'failed';

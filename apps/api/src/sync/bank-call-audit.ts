@@ -7,10 +7,17 @@ import { assertNoSecretKeys } from '../audit/audit-log.service';
 /** Who a bank call is made for: set around a session's work so the audit row names it. */
 export interface BankCallContext {
   readonly tenantId: string;
-  readonly connectionId: string;
+  /** The connection the call is for (the audit row's target `connection:<id>`). */
+  readonly connectionId?: string;
+  /** A connect flow that has no connection yet (target `link_session:<id>`). */
+  readonly linkSessionId?: string;
   readonly sessionId?: string;
   readonly actor: string;
 }
+
+/** The audit row's target for a call made in `ctx`. */
+const targetOf = (ctx: BankCallContext | undefined): string | null =>
+  ctx?.connectionId !== undefined ? `connection:${ctx.connectionId}` : ctx?.linkSessionId !== undefined ? `link_session:${ctx.linkSessionId}` : null;
 
 const MAX_BUFFER = 200;
 const FLUSH_MS = 1_000;
@@ -52,7 +59,7 @@ export class BankCallAudit implements BeforeApplicationShutdown {
       ...(ctx?.sessionId ? { sessionId: ctx.sessionId } : {}),
     };
     assertNoSecretKeys(details);
-    this.buffer.push([ctx?.tenantId ?? null, ctx?.actor ?? 'system:sync', ctx ? `connection:${ctx.connectionId}` : null, JSON.stringify(details)]);
+    this.buffer.push([ctx?.tenantId ?? null, ctx?.actor ?? 'system:sync', targetOf(ctx), JSON.stringify(details)]);
     if (this.buffer.length >= MAX_BUFFER) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
   }

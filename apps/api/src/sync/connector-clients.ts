@@ -1,7 +1,7 @@
-import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Clock, Connector, ConnectorClient, ConnectorRegistry, Grant } from '@kinko/connector-sdk';
 import { CONNECTOR_REGISTRY } from '../connectors/connector-registry.token';
-import { BankCallAudit } from './bank-call-audit';
+import { BankCallAudit, type BankCallContext } from './bank-call-audit';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import { type ConsentFacts, SYNC_OPTIONS, type SyncModuleOptions } from './sync-options';
 
@@ -14,12 +14,20 @@ export class ConnectorNotConfiguredError extends Error {
 }
 
 /**
- * One {@link ConnectorClient} per registered connector, created on first use from the
- * connector's setup, with every HTTP attempt reported to the `bank.call` audit trail.
+ * The one way to reach a bank: one {@link ConnectorClient} per registered connector and
+ * process, created on first use from the connector's setup, with every HTTP attempt reported
+ * to the `bank.call` audit trail. Connect, login, revoke and sync all use these clients, so
+ * a connector's in-process guards (one token refresh in flight per grant, one system token
+ * request at a time) hold across all of them:
+ *
+ * ```ts
+ * const start = await clients.call(bank.connectorId, { tenantId, linkSessionId, actor }, (c) => c.auth.begin(input));
+ * ```
  */
 @Injectable()
 export class ConnectorClients implements BeforeApplicationShutdown {
   private readonly clients = new Map<string, ConnectorClient>();
+  private readonly logger = new Logger('Banks');
 
   constructor(
     @Inject(CONNECTOR_REGISTRY) private readonly registry: ConnectorRegistry,
@@ -55,9 +63,22 @@ export class ConnectorClients implements BeforeApplicationShutdown {
       ...(setup.extraAllowedHosts ? { extraAllowedHosts: setup.extraAllowedHosts } : {}),
       ...(setup.http ? { http: setup.http } : {}),
       onHttpCall: (event) => this.audit.record(event),
+      // The raw exception may quote secrets: only its name and where it happened are logged.
+      onUnexpected: (error, where) =>
+        this.logger.error(`connector ${where.connectorId} threw in ${where.operation} (${error instanceof Error ? error.name : typeof error})`),
     });
     this.clients.set(connectorId, client);
     return client;
+  }
+
+  /**
+   * Runs `work` with the connector's client, its bank calls audited as made for `context`
+   * (tenant, connection or connect flow, actor). {@link ConnectorNotConfiguredError} for a
+   * connector without setup (only bare test connectors have none: every bank entry has one).
+   */
+  call<T>(connectorId: string, context: BankCallContext, work: (client: ConnectorClient) => Promise<T>): Promise<T> {
+    const client = this.client(connectorId);
+    return this.audit.run(context, () => work(client));
   }
 
   /** The consent facts the connector's grant carries (its setup's reader), if any. */
