@@ -3,7 +3,6 @@ import {
   ApiAcceptedResponse,
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
-  ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -16,6 +15,7 @@ import { type Principal, actorOf } from '../auth/principal';
 import type { UserScope } from '../database/scoped-data';
 import { IdPipe } from '../http/id.pipe';
 import { Problem } from '../http/problem';
+import { ApiProblems } from '../http/problem-docs';
 import { ChallengeAnswerRequest, ChallengeView, CredentialFormView, CredentialsRequest, LoginResultView } from './challenges.dto';
 import { CredentialLoginService } from './credential-login.service';
 
@@ -30,7 +30,7 @@ export class CredentialConnectController {
   @ApiOperation({ summary: "A credentials-flow bank's login form", description: 'The fields to ask the user for, with labels in ja/en/pl.' })
   @ApiOkResponse({ type: CredentialFormView })
   @ApiNotFoundResponse({ type: Problem })
-  @ApiConflictResponse({ type: Problem, description: 'The bank uses the redirect flow.' })
+  @ApiProblems('redirect-flow-bank', 'connector-not-configured', 'login-form-unreadable')
   async form(@Param('bankId') bankId: string): Promise<CredentialFormView> {
     return CredentialFormView.of(await this.logins.credentialForm(bankId));
   }
@@ -47,7 +47,7 @@ export class CredentialConnectController {
   @ApiAcceptedResponse({ type: LoginResultView })
   @ApiBadRequestResponse({ type: Problem, description: 'A field the login form does not have, or none filled in.' })
   @ApiNotFoundResponse({ type: Problem })
-  @ApiConflictResponse({ type: Problem, description: 'The bank uses the redirect flow.' })
+  @ApiProblems('redirect-flow-bank', 'connector-not-configured', 'login-form-unreadable', 'login-abandoned')
   async connect(
     @CurrentUser() scope: UserScope,
     @CurrentPrincipal() principal: Principal,
@@ -89,7 +89,7 @@ export class ChallengesController {
   })
   @ApiOkResponse({ type: LoginResultView })
   @ApiNotFoundResponse({ type: Problem, description: 'No challenge waits.' })
-  @ApiConflictResponse({ type: Problem, description: 'Expired, a puzzle (link-page-only), or an answer already being passed on.' })
+  @ApiProblems('challenge-expired', 'challenge-unreadable', 'answer-in-progress', 'no-challenge-pending', 'connection-disconnected', 'link-page-only')
   @ApiBadGatewayResponse({ type: Problem })
   async answer(
     @CurrentUser() scope: UserScope,
@@ -107,7 +107,7 @@ export class ChallengesController {
   })
   @ApiOkResponse({ type: LoginResultView })
   @ApiNotFoundResponse({ type: Problem })
-  @ApiConflictResponse({ type: Problem, description: 'A redirect-flow bank, an inactive connection, or a run under way.' })
+  @ApiProblems('redirect-flow-bank', 'connector-not-configured', 'login-form-unreadable', 'login-in-progress', 'connection-inactive', 'run-in-progress', 'login-abandoned')
   async reenter(
     @CurrentUser() scope: UserScope,
     @CurrentPrincipal() principal: Principal,
@@ -125,7 +125,7 @@ export class ChallengesController {
   })
   @ApiOkResponse({ type: LoginResultView })
   @ApiNotFoundResponse({ type: Problem })
-  @ApiConflictResponse({ type: Problem })
+  @ApiProblems('redirect-flow-bank', 'connector-not-configured', 'credentials-missing', 'login-in-progress', 'connection-inactive', 'run-in-progress', 'login-abandoned')
   async loginAgain(
     @CurrentUser() scope: UserScope,
     @CurrentPrincipal() principal: Principal,

@@ -143,9 +143,9 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
   credentialBank(bankId: string): RegisteredBank {
     const bank = this.banks.require(bankId);
     if (bank.manifest.authFlow !== 'credentials') {
-      throw new ConflictError(`${bankId} uses the redirect flow: connect it with POST /api/v2/connect/${bankId}.`);
+      throw new ConflictError('redirect-flow-bank', `${bankId} uses the redirect flow: connect it with POST /api/v2/connect/${bankId}.`);
     }
-    if (!this.clients.has(bank.connectorId)) throw new ConflictError(`${bankId} is not configured in this deployment.`);
+    if (!this.clients.has(bank.connectorId)) throw new ConflictError('connector-not-configured', `${bankId} is not configured in this deployment.`);
     return bank;
   }
 
@@ -156,8 +156,8 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     if (cached) return { bankId, fields: cached };
     const pkce = createPkcePair();
     const start = await this.clients.client(bank.connectorId).auth.begin({ redirectUri: 'about:blank', state: createState(), codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' });
-    if (!start.ok) throw new ConflictError(`${bankId}: the login form could not be read (${start.error._tag}).`);
-    if (start.value.type !== 'form') throw new ConflictError(`${bankId} does not ask for credentials.`);
+    if (!start.ok) throw new ConflictError('login-form-unreadable', `${bankId}: the login form could not be read (${start.error._tag}).`);
+    if (start.value.type !== 'form') throw new ConflictError('redirect-flow-bank', `${bankId} does not ask for credentials.`);
     this.forms.set(bankId, start.value.fields);
     return { bankId, fields: start.value.fields };
   }
@@ -240,7 +240,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
   async loginAgain(scope: UserScope, connectionId: string, actor: string): Promise<LoginResult> {
     const connection = await this.data.forUser(Connection, scope).get({ id: connectionId });
     const bank = this.credentialBank(connection.bankId ?? connection.connectorId);
-    if (!(await this.secrets.has(scope, connectionId, 'credentials'))) throw new ConflictError('No credentials are stored for this connection: enter them again.');
+    if (!(await this.secrets.has(scope, connectionId, 'credentials'))) throw new ConflictError('credentials-missing', 'No credentials are stored for this connection: enter them again.');
     await this.startRun(scope, connectionId, bank);
     let values: Record<string, string>;
     try {
@@ -282,7 +282,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
       const connection = await this.lockConnection(tx, scope, connectionId);
       const attempt = await tx.forUser(AuthAttempt, scope).queryBuilder('a').andWhere('a.connection_id = :connectionId', { connectionId }).setLock('pessimistic_write').getOne();
       if (!attempt) throw new NotFoundError('Challenge');
-      if (attempt.phase !== 'waiting') throw new ConflictError('An answer for this connection is already being passed to the bank.');
+      if (attempt.phase !== 'waiting') throw new ConflictError('answer-in-progress', 'An answer for this connection is already being passed to the bank.');
       if (attempt.expiresAt.getTime() <= now.getTime()) {
         await moveConnectionStatus(tx, scope, connection, StatusEvent.answerTimedOut(), now);
         await tx.forUser(AuthAttempt, scope).delete({ id: attempt.id });
@@ -294,7 +294,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
       // Disconnected while the question waited (the disconnect deleted every secret): nothing to answer for.
       if (!(await tx.forUser(ConnectionSecret, scope).exists({ connectionId, kind: 'credentials' }))) {
         await tx.forUser(AuthAttempt, scope).delete({ id: attempt.id });
-        throw new ConflictError('This connection was disconnected: its challenge was dropped.');
+        throw new ConflictError('connection-disconnected', 'This connection was disconnected: its challenge was dropped.');
       }
       let payload;
       try {
@@ -306,12 +306,12 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
         return { unreadable: true as const };
       }
       const moved = await moveConnectionStatus(tx, scope, connection, StatusEvent.answered(), now);
-      if (Result.isFailure(moved)) throw new ConflictError(`The connection does not wait for an answer: ${moved.failure.message}.`);
+      if (Result.isFailure(moved)) throw new ConflictError('no-challenge-pending', `The connection does not wait for an answer: ${moved.failure.message}.`);
       await tx.forUser(AuthAttempt, scope).updateOne({ id: attempt.id }, { phase: 'bank', expiresAt: new Date(now.getTime() + BANK_CALL_TIMEOUT_MS), ...NO_PAYLOAD });
       return { attempt, payload, bankId: connection.bankId ?? connection.connectorId };
     });
-    if ('expired' in claimed) throw new ConflictError('The challenge has expired: log in again to get a new one.');
-    if ('unreadable' in claimed) throw new ConflictError('The challenge can no longer be read (the key it was stored under is gone): log in again.');
+    if ('expired' in claimed) throw new ConflictError('challenge-expired', 'The challenge has expired: log in again to get a new one.');
+    if ('unreadable' in claimed) throw new ConflictError('challenge-unreadable', 'The challenge can no longer be read (the key it was stored under is gone): log in again.');
     const bank = this.banks.require(claimed.bankId);
     const connector = this.clients.connector(claimed.attempt.connectorId);
     const state = connector.deserializeChallengeState(Redacted.value(claimed.payload.state));
@@ -408,12 +408,12 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     const now = this.clock.now();
     await this.data.transaction(async (tx) => {
       const connection = await this.lockConnection(tx, scope, connectionId);
-      if (await tx.forUser(AuthAttempt, scope).exists({ connectionId })) throw new ConflictError('A login of this connection is under way.');
+      if (await tx.forUser(AuthAttempt, scope).exists({ connectionId })) throw new ConflictError('login-in-progress', 'A login of this connection is under way.');
       const stale = await this.endStaleRun(tx, scope, connection, now);
       const moved = await moveConnectionStatus(tx, scope, stale, StatusEvent.refreshRequested(), now);
       if (Result.isFailure(moved)) {
         const why = connection.aggregationStatus === 'inactive' ? 'it is inactive: reactivate it first' : 'a run is under way: wait for it to end';
-        throw new ConflictError(`The connection cannot log in now: ${why}.`);
+        throw new ConflictError(connection.aggregationStatus === 'inactive' ? 'connection-inactive' : 'run-in-progress', `The connection cannot log in now: ${why}.`);
       }
       await tx.forUser(AuthAttempt, scope).insert(this.bankPhaseRow(connectionId, bank.connectorId, now));
     });
@@ -463,11 +463,11 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     const attempt = await this.data.transaction(async (tx) => {
       const connection = await this.lockConnection(tx, scope, connectionId);
       const row = await tx.forUser(AuthAttempt, scope).findOne({ connectionId });
-      if (!row) throw new ConflictError('The login was abandoned while the bank answered.');
+      if (!row) throw new ConflictError('login-abandoned', 'The login was abandoned while the bank answered.');
       const moved = await moveConnectionStatus(tx, scope, connection, StatusEvent.challengeRaised(challenge.kind), now);
       if (Result.isFailure(moved)) {
         await tx.forUser(AuthAttempt, scope).delete({ id: row.id });
-        throw new ConflictError(`The connection cannot wait for an answer: ${moved.failure.message}.`);
+        throw new ConflictError('login-abandoned', `The connection cannot wait for an answer: ${moved.failure.message}.`);
       }
       const fields = { phase: 'waiting' as const, challengeKind: challenge.kind, step: row.step + 1, ...sealed, expiresAt: new Date(now.getTime() + this.challengeTimeoutMs) };
       await tx.forUser(AuthAttempt, scope).updateOne({ id: row.id }, fields);

@@ -56,10 +56,73 @@ export class NotFoundError extends KinkoError {
   }
 }
 
-/** The request conflicts with the current state (e.g. a duplicate external id). */
+/**
+ * Why a request conflicts with the current state: each reason is its own problem `type` at the
+ * HTTP edge (http/problem.ts `PROBLEMS`, same name), so clients never parse `detail`.
+ */
+export const CONFLICT_REASONS = [
+  /** A user with this externalId exists in the tenant. */
+  'external-id-taken',
+  /** A sync request left every connection out, for reasons that differ between them. */
+  'nothing-to-sync',
+  /** The connection is deactivated (inactive): reactivate it first. */
+  'connection-inactive',
+  /** Reactivation asked of a connection that is not inactive. */
+  'connection-not-inactive',
+  /** A sync run of the connection is under way: wait for it to end. */
+  'run-in-progress',
+  /** The connection holds no grant (never connected, or disconnected): connect it again. */
+  'not-connected',
+  /** The connection's consent has expired: reconnect it. */
+  'consent-expired',
+  /** The connection's consent is revoked, rejected or not yet confirmed. */
+  'consent-not-active',
+  /** The connection cannot be reactivated (no valid consent or grant, or its earlier status is unknown): reconnect it. */
+  'reconnect-required',
+  /** The consent cannot be withdrawn in its current status. */
+  'consent-not-withdrawable',
+  /** The bank's connector package is not configured in this deployment. */
+  'connector-not-configured',
+  /** The bank logs in with credentials on the Link page, not with the redirect flow. */
+  'credentials-flow-bank',
+  /** The bank logs in with the redirect flow (POST /api/v2/connect/{bankId}), not with credentials. */
+  'redirect-flow-bank',
+  /** The bank's login form could not be read. */
+  'login-form-unreadable',
+  /** The connect start URL was already opened, or has expired. */
+  'connect-link-used',
+  /** The connect flow was already completed or abandoned. */
+  'connect-flow-used',
+  /** The connect flow has expired. */
+  'connect-flow-expired',
+  /** No credentials are stored for the connection: enter them again. */
+  'credentials-missing',
+  /** A login of the connection is under way. */
+  'login-in-progress',
+  /** The login ended (abandoned, disconnected) while the bank answered. */
+  'login-abandoned',
+  /** An answer for this challenge is already being passed to the bank. */
+  'answer-in-progress',
+  /** The connection is not waiting for an answer to a challenge. */
+  'no-challenge-pending',
+  /** The connection was disconnected: its challenge was dropped. */
+  'connection-disconnected',
+  /** The challenge has expired: log in again to get a new one. */
+  'challenge-expired',
+  /** The challenge can no longer be read (its key is gone): log in again. */
+  'challenge-unreadable',
+] as const;
+
+/** One reason of {@link CONFLICT_REASONS}. */
+export type ConflictReason = (typeof CONFLICT_REASONS)[number];
+
+/** The request conflicts with the current state, for one {@link ConflictReason}. */
 export class ConflictError extends KinkoError {
   readonly code = 'conflict';
-  constructor(message: string) {
+  constructor(
+    readonly reason: ConflictReason,
+    message: string,
+  ) {
     super(message);
     this.name = 'ConflictError';
   }

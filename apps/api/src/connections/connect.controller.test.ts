@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { SEED_BANK, type SeededTenant, seedTenant } from '../../test/support/fixtures';
 import { createTestApp } from '../../test/support/test-app';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+import { problemType } from '../http/problem';
 import { LINK_SESSION_RETENTION_MS, LINK_SESSION_TTL_MS } from './connect.service';
 
 // The redirect connect flow's guards, against the 銀行共通API sandbox (app.inject: the
@@ -101,7 +102,8 @@ describe('connect flow (redirect, state + PKCE)', () => {
     expect(await linkSession(linkSessionId)).toMatchObject({ status: 'pending', used: false });
     // The genuine callback still works, once.
     expect((await callback(location, cookie)).statusCode).toBe(200);
-    expect((await callback(location, cookie)).statusCode).toBe(409);
+    const replay = await callback(location, cookie);
+    expect([replay.statusCode, replay.json<{ type: string }>().type]).toEqual([409, problemType('connect-flow-used')]);
     expect(await linkSession(linkSessionId)).toMatchObject({ status: 'completed', used: true, wiped: true });
   });
 
@@ -122,7 +124,7 @@ describe('connect flow (redirect, state + PKCE)', () => {
     const { linkSessionId, location, cookie } = await loginFor();
     clock.advance(LINK_SESSION_TTL_MS + 1_000);
     const late = await callback(location, cookie);
-    expect(late.statusCode).toBe(409);
+    expect([late.statusCode, late.json<{ type: string }>().type]).toEqual([409, problemType('connect-flow-expired')]);
     expect(late.json<{ detail: string }>().detail).toContain('expired');
     expect(await linkSession(linkSessionId)).toMatchObject({ status: 'failed', error: { code: 'expired' } });
     expect(await connectionCount()).toBe(before);

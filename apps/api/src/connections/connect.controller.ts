@@ -2,7 +2,6 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@
 import {
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -20,6 +19,7 @@ import { InjectSettings } from '../config/config.module';
 import type { Settings } from '../config/settings';
 import type { UserScope } from '../database/scoped-data';
 import { Problem } from '../http/problem';
+import { ApiProblems } from '../http/problem-docs';
 import { LINK_PATHS } from '../link/link-paths';
 import { ConnectRequest, ConnectResultView, ConnectStartView } from './connect.dto';
 import { CONNECT_CALLBACK_PATH, ConnectService, LINK_SESSION_TTL_MS } from './connect.service';
@@ -48,7 +48,7 @@ export class ConnectController {
   @ApiQuery({ name: 'key', required: true, type: String, description: 'The flow\'s binding secret, as the start URL carries it.' })
   @ApiResponse({ status: 303, description: 'On to the bank login page, the binding cookie set.' })
   @ApiNotFoundResponse({ type: Problem, description: 'No connect flow with this id and key.' })
-  @ApiConflictResponse({ type: Problem, description: 'The start URL was already opened, or the flow expired.' })
+  @ApiProblems('connect-link-used')
   async browser(@Param('linkSessionId') linkSessionId: string, @Query('key') key: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const bound = await this.connect.bindBrowser(linkSessionId, typeof key === 'string' ? key : '');
     setFlowBinding(reply, request, this.settings, Redacted.value(bound.binding), LINK_SESSION_TTL_MS / 1000);
@@ -70,7 +70,7 @@ export class ConnectController {
   @ApiResponse({ status: 303, description: 'To a browser (Accept: text/html): on to the Link vault, `/link/vault?connected=1`.' })
   @ApiBadRequestResponse({ type: Problem, description: 'No state, or the callback did not arrive at the registered redirect URI.' })
   @ApiNotFoundResponse({ type: Problem, description: 'No connect flow with this state.' })
-  @ApiConflictResponse({ type: Problem, description: 'The connect flow was already used, or has expired.' })
+  @ApiProblems('connect-flow-used', 'connect-flow-expired', 'credentials-flow-bank')
   @ApiForbiddenResponse({ type: Problem, description: 'The user declined, the bank refused the login, or the browser does not hold the flow binding.' })
   @ApiBadGatewayResponse({ type: Problem, description: 'The bank failed to answer.' })
   async callback(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -98,7 +98,7 @@ export class ConnectController {
   })
   @ApiCreatedResponse({ type: ConnectStartView })
   @ApiNotFoundResponse({ type: Problem, description: 'No such bank (or connection to re-authorise).' })
-  @ApiConflictResponse({ type: Problem, description: 'The bank uses the credentials flow (Link page).' })
+  @ApiProblems('credentials-flow-bank')
   @ApiBadGatewayResponse({ type: Problem })
   async begin(@CurrentUser() scope: UserScope, @Param('bankId') bankId: string, @Body() body: ConnectRequest, @Req() request: FastifyRequest): Promise<ConnectStartView> {
     return ConnectStartView.of(

@@ -144,7 +144,7 @@ export class ConnectService {
   ): Promise<ConnectStart> {
     const bank = this.banks.require(bankId);
     if (bank.manifest.authFlow !== 'redirect') {
-      throw new ConflictError(`${bankId} uses the credentials flow: connect it through the Link page.`);
+      throw new ConflictError('credentials-flow-bank', `${bankId} uses the credentials flow: connect it through the Link page.`);
     }
     if (options.reconnectConnectionId !== undefined) {
       const target = await this.data.forUser(Connection, scope).get({ id: options.reconnectConnectionId });
@@ -168,7 +168,7 @@ export class ConnectService {
       }),
     );
     if (!start.ok) throw bankError('The bank login could not be started', start.error);
-    if (start.value.type !== 'redirect') throw new ConflictError(`${bankId} asks for credentials: connect it through the Link page.`);
+    if (start.value.type !== 'redirect') throw new ConflictError('credentials-flow-bank', `${bankId} asks for credentials: connect it through the Link page.`);
 
     const sealed = sealSecret(this.keyring, Buffer.from(Redacted.value(pkce.verifier), 'ascii'), { tenantId: scope.tenantId, connectionId: id, purpose: PKCE_PURPOSE });
     const expiresAt = new Date(now.getTime() + LINK_SESSION_TTL_MS);
@@ -216,7 +216,7 @@ export class ConnectService {
     const row = /^[0-9a-f-]{36}$/i.test(linkSessionId) ? await this.dataSource.getRepository(LinkSession).findOne({ where: { id: linkSessionId.toLowerCase() } }) : null;
     if (!row || row.bindingHash === null) throw new NotFoundError('Connect flow');
     // Opened before (its binding is now the cookie's own secret): says only that, and grants nothing.
-    if (row.bankUrlSealed === null || row.browserBoundAt !== null) throw new ConflictError('This connect link was already opened: start connecting again.');
+    if (row.bankUrlSealed === null || row.browserBoundAt !== null) throw new ConflictError('connect-link-used', 'This connect link was already opened: start connecting again.');
     if (!sameText(row.bindingHash, sha256url(key))) throw new NotFoundError('Connect flow');
     const scope: UserScope = { tenantId: row.tenantId, userId: row.userId };
     // The cookie gets a secret of its own: the URL's key (which a log or a history may keep) is worth nothing once used.
@@ -227,7 +227,7 @@ export class ConnectService {
         { id: row.id, browserBoundAt: IsNull(), usedAt: IsNull(), status: 'pending', expiresAt: MoreThan(now) },
         { browserBoundAt: now, bankUrlSealed: null, bindingHash: sha256url(cookieSecret) },
       );
-    if (claimed !== 1) throw new ConflictError('This connect link was already opened, or has expired: start connecting again.');
+    if (claimed !== 1) throw new ConflictError('connect-link-used', 'This connect link was already opened, or has expired: start connecting again.');
     const bankUrl = openWithKey(bankUrlKey(key), row.bankUrlSealed, bankUrlAad(row.id)).toString('utf8');
     return { bankUrl, binding: Redacted.make(cookieSecret), expiresAt: row.expiresAt };
   }
@@ -259,9 +259,9 @@ export class ConnectService {
     // Claim it: one UPDATE that only a pending, unused, unexpired session passes.
     const claimed = await this.data.forUser(LinkSession, scope).update({ id: row.id, usedAt: IsNull(), status: 'pending', expiresAt: MoreThan(now) }, { usedAt: now });
     if (claimed !== 1) {
-      if (row.usedAt !== null || row.status !== 'pending') throw new ConflictError('This connect flow was already completed or abandoned: start again.');
+      if (row.usedAt !== null || row.status !== 'pending') throw new ConflictError('connect-flow-used', 'This connect flow was already completed or abandoned: start again.');
       await this.fail(scope, row.id, 'expired', 'the connect flow expired before the bank sent the user back');
-      throw new ConflictError('This connect flow has expired: start again.');
+      throw new ConflictError('connect-flow-expired', 'This connect flow has expired: start again.');
     }
     const verifier = this.openVerifier(scope, row);
     const bank = this.banks.get(row.bankId);
@@ -278,7 +278,7 @@ export class ConnectService {
     }
     if (outcome.value.type !== 'granted') {
       await this.fail(scope, row.id, 'unexpected-challenge', 'the bank asked a question a redirect flow cannot relay');
-      throw new ConflictError('The bank asked for more than a redirect flow can handle: connect through the Link page.');
+      throw new ConflictError('credentials-flow-bank', 'The bank asked for more than a redirect flow can handle: connect through the Link page.');
     }
     const result = await this.connect(scope, row, bank, outcome.value, now);
     await this.audit.record({
@@ -324,7 +324,7 @@ export class ConnectService {
 
   private openVerifier(scope: UserScope, row: LinkSession): Redacted.Redacted<string> {
     if (!row.verifierMasterKeyId || !row.verifierWrappedDataKey || !row.verifierNonce || !row.verifierCiphertext || !row.verifierAuthTag) {
-      throw new ConflictError('This connect flow was already completed or abandoned: start again.');
+      throw new ConflictError('connect-flow-used', 'This connect flow was already completed or abandoned: start again.');
     }
     const plain = openSecret(
       this.keyring,

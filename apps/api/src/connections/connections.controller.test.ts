@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { SEED_BANK, type SeededTenant, type SeededUser, seedTenant, seedUserData } from '../../test/support/fixtures';
 import { createTestApp } from '../../test/support/test-app';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+import { problemType } from '../http/problem';
 import { Connection } from './connection.entity';
 
 describe('connections', () => {
@@ -69,12 +70,13 @@ describe('connections', () => {
     const ds = app.get(DataSource);
     await ds.getRepository(Connection).update({ id: dave.connectionId }, { aggregationStatus: 'running.data' });
     const busy = await app.inject({ method: 'POST', url: `/api/v2/connections/${dave.connectionId}/deactivate`, headers });
-    expect(busy.statusCode).toBe(409);
+    expect([busy.statusCode, busy.json<{ type: string }>().type]).toEqual([409, problemType('run-in-progress')]);
     await ds.getRepository(Connection).update({ id: dave.connectionId }, { aggregationStatus: 'error.temporary' });
     const off = await app.inject({ method: 'POST', url: `/api/v2/connections/${dave.connectionId}/deactivate`, headers: { ...headers, 'accept-language': 'en' } });
     expect(off.statusCode).toBe(200);
     expect(off.json()).toMatchObject({ aggregationStatus: 'inactive', deactivated: true, nextAction: 'reactivate', aggregationStatusGroup: 'inactive' });
-    expect((await app.inject({ method: 'POST', url: `/api/v2/connections/${dave.connectionId}/deactivate`, headers })).statusCode).toBe(409);
+    const twice = await app.inject({ method: 'POST', url: `/api/v2/connections/${dave.connectionId}/deactivate`, headers });
+    expect([twice.statusCode, twice.json<{ type: string }>().type]).toEqual([409, problemType('connection-inactive')]);
     const on = await app.inject({ method: 'POST', url: `/api/v2/connections/${dave.connectionId}/reactivate`, headers });
     expect(on.statusCode).toBe(200);
     // The status before deactivation returns: reactivation never claims a fresh success.
@@ -106,7 +108,7 @@ describe('connections', () => {
     // Idempotent: the same withdrawn consent, nothing left to revoke.
     expect(again.json()).toMatchObject({ withdrawal: { bankRevocation: 'nothing-to-revoke', consent: { status: 'revokedByUser' } }, connection: { aggregationStatus: 'inactive' } });
     const reactivate = await app.inject({ method: 'POST', url: `/api/v2/connections/${erin.connectionId}/reactivate`, headers });
-    expect(reactivate.statusCode).toBe(409);
+    expect([reactivate.statusCode, reactivate.json<{ type: string }>().type]).toEqual([409, problemType('reconnect-required')]);
   });
 
   it('stops accepting a user token once its user is gone', async () => {

@@ -1,6 +1,6 @@
 import type { Language } from '@kinko/domain';
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, CurrentTenant, CurrentUser, TenantApi, UserApi } from '../auth/auth.decorators';
 import { type Principal, actorOf } from '../auth/principal';
 import { CredentialLoginService } from '../challenges/credential-login.service';
@@ -10,6 +10,7 @@ import type { TenantScope, UserScope } from '../database/scoped-data';
 import { IdPipe } from '../http/id.pipe';
 import { LanguageQuery, RequestLanguage } from '../http/language';
 import { Problem } from '../http/problem';
+import { ApiProblems } from '../http/problem-docs';
 import { UsersService } from '../users/users.service';
 import { ConnectionView } from './connection.dto';
 import { ConnectionsService } from './connections.service';
@@ -59,7 +60,7 @@ export class UserConnectionsController {
   @ApiOperation({ summary: 'Stop aggregating a connection (inactive); data and grant kept', description: 'Refused (409) while a run is under way.' })
   @ApiOkResponse({ type: ConnectionView })
   @ApiNotFoundResponse({ type: Problem })
-  @ApiConflictResponse({ type: Problem })
+  @ApiProblems('connection-inactive', 'run-in-progress')
   async deactivate(
     @CurrentUser() scope: UserScope,
     @Param('connectionId', new IdPipe('Connection')) connectionId: string,
@@ -78,7 +79,7 @@ export class UserConnectionsController {
   })
   @ApiOkResponse({ type: ConnectionView })
   @ApiNotFoundResponse({ type: Problem })
-  @ApiConflictResponse({ type: Problem })
+  @ApiProblems('reconnect-required', 'connection-not-inactive')
   async reactivate(
     @CurrentUser() scope: UserScope,
     @Param('connectionId', new IdPipe('Connection')) connectionId: string,

@@ -89,7 +89,7 @@ export class ConnectionsService {
       const connection = await tx.forUser(Connection, scope).queryBuilder('c').andWhere('c.id = :id', { id: connectionId }).setLock('pessimistic_write').getOne();
       if (!connection) throw new NotFoundError('Connection');
       const moved = await moveConnectionStatus(tx, scope, connection, StatusEvent.deactivated(), this.clock.now(), { deactivated: true });
-      if (Result.isFailure(moved)) throw new ConflictError(`The connection cannot be deactivated: ${moved.failure.message}.`);
+      if (Result.isFailure(moved)) throw new ConflictError(connection.aggregationStatus === 'inactive' ? 'connection-inactive' : 'run-in-progress', `The connection cannot be deactivated: ${moved.failure.message}.`);
     });
     return this.get(scope, connectionId);
   }
@@ -105,12 +105,12 @@ export class ConnectionsService {
       const connection = await tx.forUser(Connection, scope).queryBuilder('c').andWhere('c.id = :id', { id: connectionId }).setLock('pessimistic_write').getOne();
       if (!connection) throw new NotFoundError('Connection');
       if ((consent && consent.status !== 'valid') || !(await tx.forUser(ConnectionSecret, scope).exists({ connectionId, kind: 'grant' }))) {
-        throw new ConflictError('The connection has no valid consent any more: reconnect it (POST /api/v2/connect/{bankId} with its connectionId).');
+        throw new ConflictError('reconnect-required', 'The connection has no valid consent any more: reconnect it (POST /api/v2/connect/{bankId} with its connectionId).');
       }
       const before = await statusBeforeDeactivation(tx, scope, connectionId);
-      if (connection.aggregationStatus === 'inactive' && before === undefined) throw new ConflictError('The status before deactivation is not known: reconnect the connection.');
+      if (connection.aggregationStatus === 'inactive' && before === undefined) throw new ConflictError('reconnect-required', 'The status before deactivation is not known: reconnect the connection.');
       const moved = await moveConnectionStatus(tx, scope, connection, StatusEvent.reactivated(parseAggregationStatus(before ?? '')), this.clock.now(), { deactivated: false });
-      if (Result.isFailure(moved)) throw new ConflictError(`The connection cannot be reactivated: ${moved.failure.message}.`);
+      if (Result.isFailure(moved)) throw new ConflictError('connection-not-inactive', `The connection cannot be reactivated: ${moved.failure.message}.`);
     });
     return this.get(scope, connectionId);
   }

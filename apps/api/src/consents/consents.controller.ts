@@ -1,10 +1,11 @@
 import { Controller, Delete, Get, Param } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, CurrentUser, UserApi } from '../auth/auth.decorators';
 import { type Principal, actorOf } from '../auth/principal';
 import type { UserScope } from '../database/scoped-data';
 import { IdPipe } from '../http/id.pipe';
 import { Problem } from '../http/problem';
+import { ApiProblems } from '../http/problem-docs';
 import { ConsentView, WithdrawalView } from './consent.dto';
 import { ConsentsService } from './consents.service';
 
@@ -40,7 +41,7 @@ export class ConsentsController {
   })
   @ApiOkResponse({ type: WithdrawalView })
   @ApiNotFoundResponse({ type: Problem })
-  @ApiConflictResponse({ type: Problem, description: 'The consent has expired or was rejected: reconnect instead.' })
+  @ApiProblems('consent-not-withdrawable')
   async withdraw(@CurrentUser() scope: UserScope, @CurrentPrincipal() principal: Principal, @Param('consentId', new IdPipe('Consent')) consentId: string): Promise<WithdrawalView> {
     const w = await this.consents.withdraw(scope, consentId, actorOf(principal));
     return { consent: ConsentView.of(w.consent), bankRevocation: w.bankRevocation };

@@ -92,7 +92,7 @@ export class ConsentsService {
   async withdraw(scope: UserScope, consentId: string, actor: string): Promise<Withdrawal> {
     const consent = await this.get(scope, consentId);
     const revoked = revokeConsent(toDomainConsent(consent));
-    if (Result.isFailure(revoked)) throw new ConflictError(`The consent cannot be withdrawn: ${revoked.failure.message}.`);
+    if (Result.isFailure(revoked)) throw new ConflictError('consent-not-withdrawable', `The consent cannot be withdrawn: ${revoked.failure.message}.`);
     const connection = await this.data.forUser(Connection, scope).get({ id: consent.connectionId });
     return this.withdrawAt(scope, connection, consent, revoked.success, actor);
   }
@@ -161,7 +161,7 @@ export class ConsentsService {
     const connection = await tx.forUser(Connection, scope).get({ id: connectionId });
     if (connection.aggregationStatus === 'inactive') return;
     const moved = await moveConnectionStatus(tx, scope, connection, StatusEvent.deactivated(), now, { deactivated: true });
-    if (Result.isFailure(moved) && !isRunInProgress(parseAggregationStatus(connection.aggregationStatus))) throw new ConflictError(`The connection cannot be deactivated: ${moved.failure.message}.`);
+    if (Result.isFailure(moved) && !isRunInProgress(parseAggregationStatus(connection.aggregationStatus))) throw new ConflictError('run-in-progress', `The connection cannot be deactivated: ${moved.failure.message}.`);
   }
 
   /**

@@ -14,7 +14,7 @@ describe('toProblem', () => {
       [new UnauthorizedError(), 'unauthorized', 401],
       [new ForbiddenError(), 'forbidden', 403],
       [new NotFoundError('User'), 'not-found', 404],
-      [new ConflictError('x'), 'conflict', 409],
+      [new ConflictError('login-in-progress', 'x'), 'login-in-progress', 409],
       [new BankCallError('the bank is in maintenance', 'ServiceUnavailable'), 'bank-error', 502],
       [new ServiceUnavailableError(), 'service-unavailable', 503],
       [new Error('boom: secret internals'), 'internal', 500],

@@ -1,8 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { KinkoError, ValidationFailedError } from '../common/errors';
+import { ConflictError, KinkoError, ValidationFailedError } from '../common/errors';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../database/database-unavailable';
-import { PROBLEM_MEDIA_TYPE, type Problem, type ProblemKind, problem } from './problem';
+import { conflictKind, PROBLEM_MEDIA_TYPE, type Problem, type ProblemKind, problem } from './problem';
 
 const assertUnreachable = (x: never): never => {
   throw new Error(`unmapped error code ${String(x)}`);
@@ -26,7 +26,7 @@ export function toProblem(error: unknown, instance: string | undefined): Problem
       case 'not-found':
         return problem('not-found', { instance, detail: error.message });
       case 'conflict':
-        return problem('conflict', { instance, detail: error.message });
+        return problem(error instanceof ConflictError ? conflictKind(error.reason) : 'conflict', { instance, detail: error.message });
       case 'bank-error':
         return problem('bank-error', { instance, detail: error.message });
       case 'service-unavailable':

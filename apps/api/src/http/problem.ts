@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ConflictReason } from '../common/errors';
 
 /** Base of every problem `type` URI. */
 export const PROBLEM_BASE = 'https://kinko.dev/problems/';
@@ -16,6 +17,31 @@ export const PROBLEMS = {
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'request-timeout': { status: 408, title: 'The request took too long to arrive' },
   conflict: { status: 409, title: 'Conflict' },
+  'external-id-taken': { status: 409, title: 'A user with this externalId already exists' },
+  'nothing-to-sync': { status: 409, title: 'No connection could be synced' },
+  'connection-inactive': { status: 409, title: 'The connection is inactive' },
+  'connection-not-inactive': { status: 409, title: 'The connection is not inactive' },
+  'run-in-progress': { status: 409, title: 'A sync run of the connection is under way' },
+  'not-connected': { status: 409, title: 'The connection holds no grant from the bank' },
+  'consent-expired': { status: 409, title: 'The consent has expired' },
+  'consent-not-active': { status: 409, title: 'The consent is not active' },
+  'reconnect-required': { status: 409, title: 'The connection must be reconnected' },
+  'consent-not-withdrawable': { status: 409, title: 'The consent cannot be withdrawn' },
+  'connector-not-configured': { status: 409, title: 'The bank is not configured in this deployment' },
+  'credentials-flow-bank': { status: 409, title: 'The bank is connected with credentials on the Link page' },
+  'redirect-flow-bank': { status: 409, title: 'The bank is connected with the redirect flow' },
+  'login-form-unreadable': { status: 409, title: 'The bank login form could not be read' },
+  'connect-link-used': { status: 409, title: 'The connect start URL was already opened, or has expired' },
+  'connect-flow-used': { status: 409, title: 'The connect flow was already completed or abandoned' },
+  'connect-flow-expired': { status: 409, title: 'The connect flow has expired' },
+  'credentials-missing': { status: 409, title: 'No credentials are stored for the connection' },
+  'login-in-progress': { status: 409, title: 'A login of the connection is under way' },
+  'login-abandoned': { status: 409, title: 'The login ended while the bank answered' },
+  'answer-in-progress': { status: 409, title: 'An answer is already being passed to the bank' },
+  'no-challenge-pending': { status: 409, title: 'The connection does not wait for an answer' },
+  'connection-disconnected': { status: 409, title: 'The connection was disconnected' },
+  'challenge-expired': { status: 409, title: 'The challenge has expired' },
+  'challenge-unreadable': { status: 409, title: 'The challenge can no longer be read' },
   'payload-too-large': { status: 413, title: 'Request body too large' },
   'uri-too-long': { status: 414, title: 'Request URL too long' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
@@ -32,6 +58,10 @@ export const PROBLEMS = {
 /** Name of one problem kind (the last segment of its `type`). */
 export type ProblemKind = keyof typeof PROBLEMS;
 
+/** Every reason a service raises a conflict for is a 409 problem kind of the same name. */
+type KindsWithStatus<S extends number> = { [K in ProblemKind]: (typeof PROBLEMS)[K]['status'] extends S ? K : never }[ProblemKind];
+export const conflictKind = (reason: ConflictReason): KindsWithStatus<409> => reason;
+
 /** The `type` URI of a problem kind. */
 export const problemType = (kind: ProblemKind): string => `${PROBLEM_BASE}${kind}`;
 
@@ -46,7 +76,11 @@ export class ProblemFieldIssue {
 
 /** An RFC 9457 problem details object, as every error response carries it. */
 export class Problem {
-  @ApiProperty({ example: problemType('not-found'), description: 'Stable identifier of the kind of problem.' })
+  @ApiProperty({
+    example: problemType('not-found'),
+    enum: (Object.keys(PROBLEMS) as ProblemKind[]).map(problemType),
+    description: 'Stable identifier of the kind of problem (apps/api/README.md lists each); switch on it, never on `detail`.',
+  })
   type!: string;
 
   @ApiProperty({ example: 'Not found' })

@@ -5,7 +5,7 @@ import { Redacted } from 'effect';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PublicRoute } from '../auth/auth.decorators';
 import { CredentialLoginService } from '../challenges/credential-login.service';
-import { ConflictError, KinkoError } from '../common/errors';
+import { KinkoError } from '../common/errors';
 import { InjectSettings } from '../config/config.module';
 import type { Settings } from '../config/settings';
 import { ConnectService, LINK_SESSION_TTL_MS } from '../connections/connect.service';
@@ -16,6 +16,7 @@ import { toProblem } from '../http/problem.filter';
 import { ConnectorClients } from '../sync/connector-clients';
 import { GrantVault } from '../sync/grant-vault';
 import { SyncService } from '../sync/sync.service';
+import { nothingSynced } from '../sync-api/skip-conflict';
 import { LinkPages } from './link-pages';
 import { LINK_PATHS } from './link-paths';
 import { type LinkSession, LinkSessions } from './link-session';
@@ -180,7 +181,7 @@ export class LinkController {
       const started = await this.sync.startSync(session, { connectionIds: [id] }, { requestedBy: 'user' });
       const skipped = started.skipped[0];
       if (skipped) {
-        throw new ConflictError(`The connection cannot be refreshed now (${skipped.reason}).`);
+        throw nothingSynced(started.skipped, `The connection cannot be refreshed now (${skipped.reason}).`);
       }
     });
   }

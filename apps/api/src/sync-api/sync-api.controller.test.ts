@@ -6,6 +6,7 @@ import { createTestApp } from '../../test/support/test-app';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { BankAccount } from '../accounts/bank-account.entity';
 import { Connection } from '../connections/connection.entity';
+import { problemType } from '../http/problem';
 
 // The seed's sync entry points and session reads. The seeded connections' connector
 // (`bank-common-api`) is registered with an unreachable base URL and no worker runs, so
@@ -102,6 +103,7 @@ describe('sync API', () => {
     await app.get(DataSource).getRepository(Connection).update({ id: carol.connectionId }, { aggregationStatus: 'inactive', deactivated: true });
     const res = await post(carol, `/api/v2/bank/${SEED_BANK.bankId}/sync`);
     expect(res.statusCode).toBe(409);
+    expect(res.json<{ type: string }>().type).toBe(problemType('connection-inactive'));
     expect(res.json<{ detail: string }>().detail).toBe(`No sync was started (connection ${carol.connectionId}: inactive).`);
   });
 });

@@ -1,11 +1,13 @@
 import { syncStages } from '@kinko/domain';
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, UserApi } from '../auth/auth.decorators';
 import { ValidationFailedError } from '../common/errors';
 import type { UserScope } from '../database/scoped-data';
 import { IdPipe } from '../http/id.pipe';
 import { Problem } from '../http/problem';
+import { ApiProblems } from '../http/problem-docs';
+import { SYNC_CONFLICTS } from './skip-conflict';
 import type { StartSyncResult } from '../sync/sync.service';
 import { SyncService } from '../sync/sync.service';
 import {
@@ -40,7 +42,7 @@ export class SyncApiController {
   @ApiParam({ name: 'bankId', example: 'bca-0001' })
   @ApiAcceptedResponse({ type: SyncStartedView })
   @ApiNotFoundResponse({ type: Problem, description: 'The user has no connection at this bank.' })
-  @ApiConflictResponse({ type: Problem, description: 'Nothing could be synced (consent expired or withdrawn, connection inactive…): the detail says why.' })
+  @ApiProblems(...SYNC_CONFLICTS)
   async syncBank(@CurrentUser() scope: UserScope, @Param('bankId') bankId: string, @Body() body: SyncRequest): Promise<SyncStartedView> {
     return startedView(await this.syncApi.syncBank(scope, bankId, body.daysBack ?? null));
   }
@@ -58,7 +60,7 @@ export class SyncApiController {
   @ApiAcceptedResponse({ type: SyncStartedView })
   @ApiBadRequestResponse({ type: Problem, description: 'Unknown idType.' })
   @ApiNotFoundResponse({ type: Problem })
-  @ApiConflictResponse({ type: Problem })
+  @ApiProblems(...SYNC_CONFLICTS)
   async syncBy(@CurrentUser() scope: UserScope, @Param('idType') idType: string, @Param('idValue') idValue: string, @Body() body: SyncRequest): Promise<SyncStartedView> {
     return startedView(await this.syncApi.syncBy(scope, idType, idValue, body.daysBack ?? null));
   }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { BankAccount } from '../accounts/bank-account.entity';
-import { ConflictError, NotFoundError, ValidationFailedError } from '../common/errors';
+import { NotFoundError, ValidationFailedError } from '../common/errors';
+import { nothingSynced } from './skip-conflict';
 import { Connection } from '../connections/connection.entity';
 import { Consent } from '../connections/consent.entity';
 import { BankDirectory } from '../connectors/bank-directory';
@@ -73,7 +74,7 @@ export class SyncApiService {
   private started(result: StartSyncResult): StartSyncResult {
     if (result.sessionIds.length === 0) {
       const why = result.skipped.map((s) => `connection ${s.connectionId}: ${s.reason}`).join('; ');
-      throw new ConflictError(`No sync was started (${why || 'no connection to sync'}).`);
+      throw nothingSynced(result.skipped, `No sync was started (${why || 'no connection to sync'}).`);
     }
     return result;
   }

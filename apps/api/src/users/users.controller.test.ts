@@ -38,12 +38,12 @@ describe('tenant API: users and user tokens', () => {
     expect((await post('/api/v2/tenant/users', { externalId: 'customer-1' }, otherAuth)).statusCode).toBe(201);
   });
 
-  it('answers 409 conflict problem+json for a duplicate external id', async () => {
+  it('answers 409 external-id-taken problem+json for a duplicate external id', async () => {
     await post('/api/v2/tenant/users', { externalId: 'dup' });
     const res = await post('/api/v2/tenant/users', { externalId: 'dup' });
     expect(res.statusCode).toBe(409);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.json()).toMatchObject({ type: problemType('conflict'), status: 409, detail: 'A user with externalId "dup" already exists.' });
+    expect(res.json()).toMatchObject({ type: problemType('external-id-taken'), status: 409, detail: 'A user with externalId "dup" already exists.' });
   });
 
   it('validates the body at the edge, naming each field and why', async () => {

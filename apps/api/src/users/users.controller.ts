@@ -1,10 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, TenantApi } from '../auth/auth.decorators';
 import { UserTokensService } from '../auth/user-tokens.service';
 import type { TenantScope } from '../database/scoped-data';
 import { IdPipe } from '../http/id.pipe';
 import { Problem } from '../http/problem';
+import { ApiProblems } from '../http/problem-docs';
 import { CreateUserRequest, ListUsersQuery, MintUserTokenRequest, UserPage, UserTokenView, UserView } from './user.dto';
 import { UsersService } from './users.service';
 
@@ -21,7 +22,7 @@ export class UsersController {
   @Post()
   @ApiOperation({ summary: 'Create a user' })
   @ApiCreatedResponse({ type: UserView })
-  @ApiConflictResponse({ type: Problem, description: 'A user with this externalId exists.' })
+  @ApiProblems('external-id-taken')
   async create(@CurrentTenant() scope: TenantScope, @Body() body: CreateUserRequest): Promise<UserView> {
     return UserView.of(await this.users.create(scope, body.externalId));
   }

@@ -26,7 +26,7 @@ export class UsersService {
       await users.insert({ id, externalId });
     } catch (e) {
       if (e instanceof QueryFailedError && (e.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
-        throw new ConflictError(`A user with externalId "${externalId}" already exists.`);
+        throw new ConflictError('external-id-taken', `A user with externalId "${externalId}" already exists.`);
       }
       throw e;
     }

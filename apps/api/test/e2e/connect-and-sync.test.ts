@@ -273,7 +273,7 @@ describe('end to end: connect the sandbox 銀行共通API bank, sync, read, with
 
     // The callback is single use; an unknown state names no flow.
     const replay = await call<{ type: string }>('GET', location, { token: null, headers: { cookie } });
-    expect([replay.status, replay.json.type]).toEqual([409, 'https://kinko.dev/problems/conflict']);
+    expect([replay.status, replay.json.type]).toEqual([409, 'https://kinko.dev/problems/connect-flow-used']);
     const unknown = await call<{ type: string }>('GET', '/api/v2/connect/callback?state=nope&auth_token=x', { token: null });
     expect(unknown.status).toBe(404);
     const used = (await app.get(DataSource).query(`SELECT status, used_at IS NOT NULL AS used, verifier_ciphertext IS NULL AS wiped FROM link_sessions WHERE id = $1`, [start.linkSessionId])) as unknown[];
@@ -385,10 +385,10 @@ describe('end to end: connect the sandbox 銀行共通API bank, sync, read, with
 
     const mark2 = sandbox.requestLog.entries().length;
     const sync = await call<{ type: string; detail: string }>('POST', `/api/v2/bank/${BANK_ID}/sync`, { body: {} });
-    expect(sync.status).toBe(409);
+    expect([sync.status, sync.json.type]).toEqual([409, 'https://kinko.dev/problems/connection-inactive']);
     expect(sync.json.detail).toContain('inactive');
-    const reactivate = await call('POST', `/api/v2/connections/${connectionId}/reactivate`);
-    expect(reactivate.status).toBe(409);
+    const reactivate = await call<{ type: string }>('POST', `/api/v2/connections/${connectionId}/reactivate`);
+    expect([reactivate.status, reactivate.json.type]).toEqual([409, 'https://kinko.dev/problems/reconnect-required']);
     expect(sandbox.requestLog.entries().length).toBe(mark2);
   });
 
@@ -415,8 +415,8 @@ describe('end to end: connect the sandbox 銀行共通API bank, sync, read, with
     }
     const connections = await call<Array<{ nextAction: string; consent: { status: string } }>>('GET', '/api/v2/connections');
     expect(connections.json[0]).toMatchObject({ nextAction: 'reconnect', consent: { status: 'expired' } });
-    const sync = await call('POST', `/api/v2/bank/${BANK_ID}/sync`, { body: {} });
-    expect(sync.status).toBe(409);
+    const sync = await call<{ type: string }>('POST', `/api/v2/bank/${BANK_ID}/sync`, { body: {} });
+    expect([sync.status, sync.json.type]).toEqual([409, 'https://kinko.dev/problems/consent-expired']);
     expect(sandbox.requestLog.entries().length).toBe(mark); // no bank call was made
   });
 

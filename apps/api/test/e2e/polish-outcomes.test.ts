@@ -257,8 +257,8 @@ describe('PolishAPI: outcomes of the refresh document through the API (today 202
     const mark = w.lastSeq();
     const [account] = await w.accounts(adam.token);
     expect(account?.consent).toMatchObject({ id: adam.consentId, status: 'expired', invalidationReason: 'Expired', previousStatus: 'valid' });
-    const refused = await w.call('POST', '/api/v2/bank/sandbox-pl-105/sync', adam.token, {});
-    expect(refused.status).toBe(409);
+    const refused = await w.call<{ type: string }>('POST', '/api/v2/bank/sandbox-pl-105/sync', adam.token, {});
+    expect([refused.status, refused.json.type]).toEqual([409, 'https://kinko.dev/problems/consent-expired']);
     expect(w.lastSeq()).toBe(mark);
   });
 });

@@ -103,7 +103,8 @@ describe('PolishAPI personas of the main job: each reaches its seed outcome thro
     const mark = w.lastSeq();
     const [after] = await named(user);
     expect(after?.consent).toMatchObject({ id: user.consentId, status: 'expired', invalidationReason: 'Expired', previousStatus: 'valid' });
-    expect((await w.call('POST', `/api/v2/bank/${BANK_ID}/sync`, user.token, {})).status).toBe(409);
+    const refused = await w.call<{ type: string }>('POST', `/api/v2/bank/${BANK_ID}/sync`, user.token, {});
+    expect([refused.status, refused.json.type]).toEqual([409, 'https://kinko.dev/problems/consent-expired']);
     expect(w.lastSeq()).toBe(mark);
   });
 });

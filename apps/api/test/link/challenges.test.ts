@@ -136,7 +136,7 @@ describe('challenges: answers, timeouts, credentials', () => {
     const login = await connect('otp');
     world.clock.advance(181_000);
     const late = await answer(login.connectionId, world.netbank.persona('otp').otpCode);
-    expect(late.status).toBe(409);
+    expect([late.status, (late.json as unknown as { type: string }).type]).toEqual([409, 'https://kinko.dev/problems/challenge-expired']);
     expect(await statusOf(world.ds, login.connectionId)).toBe('auth.creds.otp.invalid');
   });
 

@@ -72,7 +72,7 @@ describe('redirect connect flow: bound to the browser that started it', () => {
     expect(await connectionsOfUser()).toBe(0);
     // The flow is spent: even the starting browser cannot use the victim's callback now.
     const late = await attacker.get(victim.location, { accept: 'application/json' });
-    expect(late.status).toBe(409);
+    expect([late.status, (JSON.parse(late.text) as { type: string }).type]).toEqual([409, 'https://kinko.dev/problems/connect-flow-used']);
     expect(await connectionsOfUser()).toBe(0);
 
     // The browser that started a flow completes it.
@@ -111,7 +111,7 @@ describe('redirect connect flow: bound to the browser that started it', () => {
     expect(new URL(attacker.bankUrl).origin).toBe(new URL(bca.url(BCA_CODE)).origin);
     // Single use: a second browser cannot be bound to the same flow.
     const second = await fetch(start.json.redirectUrl, { redirect: 'manual' });
-    expect(second.status).toBe(409);
+    expect([second.status, ((await second.json()) as { type: string }).type]).toEqual([409, 'https://kinko.dev/problems/connect-link-used']);
     expect(second.headers.getSetCookie()).toEqual([]);
 
     const before = await connectionsOfUser();

@@ -1,0 +1,36 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { PROBLEMS, Problem, type ProblemKind, problemType } from './problem';
+
+/** `type: title` lines of problem kinds, for a response description. */
+const describeKinds = (kinds: readonly ProblemKind[]): string => kinds.map((k) => `\`${k}\`: ${PROBLEMS[k].title}.`).join(' ');
+
+/**
+ * Declares the problems an operation can answer with: one response per HTTP status, its body
+ * the {@link Problem} schema with `type` narrowed to those kinds' URIs (an enum clients can
+ * switch on) and each kind's title in the description. Kinds and statuses come from
+ * `PROBLEMS` only.
+ */
+export function ApiProblems(...kinds: ProblemKind[]): MethodDecorator & ClassDecorator {
+  const byStatus = new Map<number, ProblemKind[]>();
+  for (const kind of new Set(kinds)) byStatus.set(PROBLEMS[kind].status, [...(byStatus.get(PROBLEMS[kind].status) ?? []), kind]);
+  return applyDecorators(
+    ApiExtraModels(Problem),
+    ...[...byStatus].map(([status, ofStatus]) =>
+      ApiResponse({
+        status,
+        description: describeKinds(ofStatus),
+        schema: { allOf: [{ $ref: getSchemaPath(Problem) }, { type: 'object', properties: { type: { type: 'string', enum: ofStatus.map(problemType) } } }] },
+      }),
+    ),
+  );
+}
+
+/** Markers around the problem table in apps/api/README.md. */
+export const README_PROBLEM_TABLE = { begin: '<!-- problem-types:begin (generated from PROBLEMS; test: problem-docs.test.ts) -->', end: '<!-- problem-types:end -->' } as const;
+
+/** The README's table of every problem kind: `type`, status, title — written from `PROBLEMS` alone. */
+export function problemTable(): string {
+  const rows = (Object.keys(PROBLEMS) as ProblemKind[]).map((kind) => `| \`${problemType(kind)}\` | ${PROBLEMS[kind].status} | ${PROBLEMS[kind].title} |`);
+  return ['| `type` | status | title |', '|---|---|---|', ...rows].join('\n');
+}
