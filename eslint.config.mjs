@@ -1,7 +1,10 @@
 // One ESLint flat config for the whole workspace. Besides typescript-eslint's
 // recommended rules it enforces the layering of DESIGN.md §1:
 //   domain ← connector-sdk ← connectors ← apps/api; tools/* may import anything;
-//   nothing imports apps/*; connectors never import each other; domain imports only effect.
+//   nothing imports apps/* (but the development launcher tools/dev-server, through the app's
+//   package entry); connectors never import each other; domain imports only effect;
+//   connector-sdk imports no connector, app or tool; apps/api imports no tool (tools depend
+//   on the app, not the other way), and its production source no development package.
 // The rule is proved by tools/lint-fixtures (see test/layering.test.ts at the root).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -9,6 +12,18 @@ import tseslint from 'typescript-eslint';
 const noApps = {
   group: ['@kinko/api', '@kinko/api/*', '**/apps/**'],
   message: 'Nothing imports apps/*: the app is the top layer.',
+};
+
+// The app's tests may read ../shared through the workspace's one reader (tools/jest/shared-files).
+const appNoTools = {
+  regex: '^(@kinko/(bench|lint-fixtures|dev-server)(/|$)|(\\.\\./)+tools/(?!jest/shared-files$))',
+  message: 'apps/api imports no development tool (tools/*): the tools depend on the app, not the other way.',
+};
+
+const appNoDevPackages = {
+  regex: '^@kinko/sandbox-bank(/|$)',
+  message:
+    "The app's production source imports no development package: the sandbox banks are wired in by tools/dev-server (startKinko's developmentBanks hook); tests may use them.",
 };
 
 export default tseslint.config(
@@ -24,9 +39,41 @@ export default tseslint.config(
     },
   },
   {
-    // The app may import itself (relative paths stay inside apps/api).
-    files: ['apps/api/**'],
-    rules: { 'no-restricted-imports': 'off' },
+    // The app may import itself (relative paths stay inside apps/api), but no tool.
+    files: ['apps/api/**', 'tools/lint-fixtures/fixtures/apps/api/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [appNoTools] }] },
+  },
+  {
+    files: ['apps/api/src/**', 'tools/lint-fixtures/fixtures/apps/api/src/**'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [appNoTools, appNoDevPackages] }] },
+  },
+  {
+    // The development launcher: the one package that depends on the app (its package entry only) and the sandbox.
+    files: ['tools/dev-server/**', 'tools/lint-fixtures/fixtures/tools/dev-server/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@kinko/api/*', '**/apps/**'], message: 'The launcher reaches the app only through its package entry (@kinko/api).' }] },
+      ],
+    },
+  },
+  {
+    files: ['packages/connector-sdk/**', 'tools/lint-fixtures/fixtures/packages/connector-sdk/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noApps,
+            {
+              regex: '^(@kinko/(connector-(?!sdk(/|$))|sandbox-bank|bench|lint-fixtures|dev-server)|(\\.\\./)+(connectors|apps|tools)/)',
+              message: 'The connector SDK imports no connector, app or tool: they build on it.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['packages/domain/**', 'tools/lint-fixtures/fixtures/packages/domain/**'],

@@ -52,6 +52,45 @@ describe('layering rule', () => {
     expect(await restrictedImportMessages(fixture('connectors/foo/src/allowed.ts'))).toEqual([]);
   });
 
+  it("fails when the app's production source imports the sandbox bank (a development package)", async () => {
+    const messages = await restrictedImportMessages(fixture('apps/api/src/forbidden-sandbox.ts'));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('@kinko/sandbox-bank');
+  });
+
+  it('fails when the app imports a tool, by package or by path', async () => {
+    const messages = await restrictedImportMessages(fixture('apps/api/src/forbidden-tools.ts'));
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toContain('@kinko/bench');
+    expect(messages[1]).toContain('tools/bench');
+  });
+
+  it('lets the app import the layers below it and itself; its tests the sandbox bank and the ../shared reader', async () => {
+    expect(await restrictedImportMessages(fixture('apps/api/src/allowed.ts'))).toEqual([]);
+    expect(await restrictedImportMessages(fixture('apps/api/src/allowed.test.ts'))).toEqual([]);
+  });
+
+  it('fails when the connector SDK imports a connector, the app or a tool', async () => {
+    const messages = await restrictedImportMessages(fixture('packages/connector-sdk/src/forbidden.ts'));
+    expect(messages).toHaveLength(4);
+    expect(messages[0]).toContain('@kinko/connector-bank-common-api');
+    expect(messages[1]).toContain('@kinko/api');
+    expect(messages[2]).toContain('@kinko/sandbox-bank');
+    expect(messages[3]).toContain('connectors/polish-api');
+  });
+
+  it('lets the connector SDK import the domain, effect and itself', async () => {
+    expect(await restrictedImportMessages(fixture('packages/connector-sdk/src/allowed.ts'))).toEqual([]);
+  });
+
+  it("lets the development launcher import the app's package entry and the sandbox, never the app by path", async () => {
+    expect(await restrictedImportMessages(fixture('tools/dev-server/src/allowed.ts'))).toEqual([]);
+    const messages = await restrictedImportMessages(fixture('tools/dev-server/src/forbidden.ts'));
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toContain('@kinko/api/src');
+    expect(messages[1]).toContain('apps/api');
+  });
+
   it('fails when anything imports apps/ by path', async () => {
     const messages = await restrictedImportMessages(fixture('tools/x/forbidden-app.ts'));
     expect(messages).toHaveLength(1);
