@@ -10,6 +10,7 @@ export * from './status-transition';
 export * from './money';
 export * from './labels';
 export * from './consent';
+export * from './consent-expiry';
 export * from './bank-date';
 export * from './account-sync-state';
 export * from './sync-session';
