@@ -48,6 +48,7 @@ describe('pnpm chaos', () => {
     expect({ kills: f.kills, outages: f.outages, withdrawals: f.withdrawals }).toEqual({ kills: 10, outages: 1, withdrawals: 2 });
     expect({ lost: f.lost, extra: f.extra, duplicated: f.duplicated, stuck: f.stuck, unexpectedExits: f.unexpectedExits }).toEqual({ lost: 0, extra: 0, duplicated: 0, stuck: 0, unexpectedExits: 0 });
     expect(f.rowsChecked).toBeGreaterThan(0);
+    expect(f.killsDuringSync).toBeGreaterThanOrEqual(1); // the kills hit syncs, not only idle workers
     expect(result.passed).toBe(true);
     const md = fs.readFileSync(path.join(out, 'CHAOS.md'), 'utf8');
     expect(md).toContain('| worker SIGKILLs | 10 |');

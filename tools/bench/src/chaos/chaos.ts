@@ -29,6 +29,8 @@ export interface ChaosOptions {
 export interface ChaosFigures {
   readonly seed: number;
   readonly kills: number;
+  /** Kills while a session of the round was still unfinished (the others hit an idle worker). */
+  readonly killsDuringSync: number;
   readonly outages: number;
   readonly withdrawals: number;
   readonly rounds: number;
@@ -114,6 +116,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
     for (let i = 0; i < o.workers; i += 1) workers.push(await app.worker(config, env));
 
     let kills = 0;
+    let killsDuringSync = 0;
     let outages = 0;
     let withdrawals = 0;
     const sessionIds: string[] = [];
@@ -133,6 +136,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
       const victim = Math.floor(random() * workers.length);
       const w = workers[victim] as AppProcess;
       if (!w.running) throw new Error(`a worker exited by itself:\n${w.output()}`);
+      if ((await unfinished(ids)) > 0) killsDuringSync += 1;
       process.kill(w.pid, 'SIGKILL');
       killed += 1;
       while (w.running) await sleep(10);
@@ -202,6 +206,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
     return {
       seed: o.seed,
       kills,
+      killsDuringSync,
       outages,
       withdrawals,
       rounds,

@@ -32,6 +32,7 @@ export function chaosMarkdown(r: ChaosResult): string {
   const f = r.figures;
   const rows: Array<[string, string]> = [
     ['worker SIGKILLs', String(f.kills)],
+    ['… of which while a session of the round was running', String(f.killsDuringSync)],
     ['PostgreSQL immediate stops (restarted)', String(f.outages)],
     ['withdrawals / disconnects mid-sync', String(f.withdrawals)],
     ['rounds of first syncs', String(f.rounds)],
