@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { unattendedAccessBudget } from '@kinko/domain';
 import { DataSource } from 'typeorm';
 import { ConnectorClients } from './connector-clients';
+import { RefreshQuotas } from './refresh-quota';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import { LOCK_SPACE, SyncLocks } from './sync-locks';
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
@@ -17,16 +17,15 @@ export interface ScheduledRefresh {
   readonly reason?: string;
 }
 
-const DAY_MS = 86_400_000;
 const BATCH = 200;
 
 /**
  * Plans background refreshes (the user not present). A round — one process at a time,
  * under an advisory lock — takes connections that are active, not running, whose last
  * session is older than `refreshIntervalMinutes`, and starts a `scheduler` sync of each
- * whose every active account still has unattended budget (the domain's
- * `unattendedAccessBudget` over the `unattended_accesses` ledger, with the connector's
- * `unattendedAccessesPerDay`, PSD2's 4 by default). Connections with a spent account are
+ * whose every active account still has unattended budget ({@link RefreshQuotas}: the
+ * domain's `unattendedAccessBudget` over the `unattended_accesses` ledger, with the
+ * connector's `unattendedAccessesPerDay`, PSD2's 4 by default). Connections with a spent account are
  * deferred to the instant the budget allows again. The worker records each access in the
  * ledger when it reads the account (and re-checks the budget there, under a row lock).
  * User-initiated syncs are not unattended: they are neither counted nor limited.
@@ -39,6 +38,7 @@ export class SyncScheduler {
     private readonly dataSource: DataSource,
     private readonly sync: SyncService,
     private readonly connectors: ConnectorClients,
+    private readonly quotas: RefreshQuotas,
     private readonly locks: SyncLocks,
     @Inject(SYNC_CLOCK) private readonly clock: SyncClock,
     @Inject(SYNC_SETTINGS) private readonly settings: SyncSettings,
@@ -72,19 +72,8 @@ export class SyncScheduler {
     const decisions: ScheduledRefresh[] = [];
     for (const c of candidates) {
       if (!this.connectors.has(c.connector_id)) continue;
-      const limit = this.connectors.connector(c.connector_id).manifest.limits.unattendedAccessesPerDay;
-      const accesses = (await this.dataSource.query(
-        `SELECT a.id, u.accessed_at FROM bank_accounts a LEFT JOIN unattended_accesses u ON u.account_id = a.id AND u.accessed_at > $2
-          WHERE a.connection_id = $1 AND a.is_active`,
-        [c.id, new Date(now.getTime() - DAY_MS)],
-      )) as Array<{ id: string; accessed_at: Date | null }>;
-      const byAccount = new Map<string, Date[]>();
-      for (const r of accesses) byAccount.set(r.id, [...(byAccount.get(r.id) ?? []), ...(r.accessed_at ? [r.accessed_at] : [])]);
-      let notBefore: Date | undefined;
-      for (const dates of byAccount.values()) {
-        const budget = unattendedAccessBudget(dates, now, limit);
-        if (!budget.allowed && (notBefore === undefined || budget.nextAllowedAt > notBefore)) notBefore = budget.nextAllowedAt;
-      }
+      const quota = (await this.quotas.ofConnections(c.tenant_id, [{ id: c.id, connectorId: c.connector_id }], now)).get(c.id);
+      const notBefore = quota && quota.remaining === 0 ? quota.nextRefreshPossibleAt : undefined;
       if (notBefore) {
         decisions.push({ connectionId: c.id, decision: 'deferred', notBefore });
         continue;

@@ -8,6 +8,7 @@ import { SYNC_CLOCK, systemSyncClock } from './sync-clock';
 import { SYNC_OPTIONS, SYNC_SETTINGS, type SyncModuleOptions, resolveSyncSettings } from './sync-options';
 import { SyncLocks } from './sync-locks';
 import { SyncQueue } from './sync-queue';
+import { RefreshQuotas } from './refresh-quota';
 import { SyncScheduler } from './sync-scheduler';
 import { SyncService } from './sync.service';
 import { SyncWorker } from './sync-worker';
@@ -38,8 +39,9 @@ export class SyncModule {
         SyncEngine,
         SyncWorker,
         SyncScheduler,
+        RefreshQuotas,
       ],
-      exports: [SyncService, GrantVault, ConnectorClients, BankCallAudit, SyncWorker, SyncScheduler, SYNC_CLOCK, SYNC_SETTINGS],
+      exports: [SyncService, GrantVault, ConnectorClients, BankCallAudit, SyncWorker, SyncScheduler, RefreshQuotas, SYNC_CLOCK, SYNC_SETTINGS],
     };
   }
 }

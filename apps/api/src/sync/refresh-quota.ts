@@ -1,0 +1,55 @@
+import { type AccessBudget, type RefreshQuota, connectionRefreshQuota, unattendedAccessBudget } from '@kinko/domain';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ConnectorClients } from './connector-clients';
+import { SYNC_CLOCK, type SyncClock } from './sync-clock';
+
+const DAY_MS = 86_400_000;
+
+/** A connection whose quota is wanted: its id and connector (whose manifest sets the bank's limit). */
+export interface QuotaTarget {
+  readonly id: string;
+  readonly connectorId: string;
+}
+
+/** The unattended-refresh figures of one connection and of each of its active accounts. */
+export interface ConnectionQuota extends RefreshQuota {
+  /** The bank's unattended accesses per account per 24 h (the connector's `unattendedAccessesPerDay`). */
+  readonly limit: number;
+  readonly accounts: ReadonlyMap<string, AccessBudget>;
+}
+
+/**
+ * The unattended-access quota as users and the scheduler see it: each active account's
+ * budget (the domain's `unattendedAccessBudget` over the `unattended_accesses` ledger with
+ * the connector's `unattendedAccessesPerDay`) and the connection's (the domain's
+ * `connectionRefreshQuota`). One query for any number of connections of one tenant.
+ */
+@Injectable()
+export class RefreshQuotas {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly connectors: ConnectorClients,
+    @Inject(SYNC_CLOCK) private readonly clock: SyncClock,
+  ) {}
+
+  /** The quotas at `now` (default the clock's) of the tenant's `connections`; a connection of an unregistered connector has none. */
+  async ofConnections(tenantId: string, connections: readonly QuotaTarget[], now: Date = this.clock.now(), manager: EntityManager = this.dataSource.manager): Promise<Map<string, ConnectionQuota>> {
+    const known = connections.filter((c) => this.connectors.has(c.connectorId));
+    const quotas = new Map<string, ConnectionQuota>();
+    if (known.length === 0) return quotas;
+    const rows = (await manager.query(
+      `SELECT a.id, a.connection_id, COALESCE(array_agg(u.accessed_at) FILTER (WHERE u.accessed_at IS NOT NULL), '{}') AS accesses
+         FROM bank_accounts a LEFT JOIN unattended_accesses u ON u.account_id = a.id AND u.accessed_at > $3
+        WHERE a.tenant_id = $1 AND a.connection_id = ANY($2::uuid[]) AND a.is_active
+        GROUP BY a.id, a.connection_id`,
+      [tenantId, known.map((c) => c.id), new Date(now.getTime() - DAY_MS)],
+    )) as Array<{ id: string; connection_id: string; accesses: Date[] }>;
+    for (const c of known) {
+      const limit = this.connectors.connector(c.connectorId).manifest.limits.unattendedAccessesPerDay;
+      const accounts = new Map(rows.filter((r) => r.connection_id === c.id).map((r) => [r.id, unattendedAccessBudget(r.accesses.map((d) => new Date(d)), now, limit)] as const));
+      quotas.set(c.id, { ...connectionRefreshQuota([...accounts.values()], now, limit), limit, accounts });
+    }
+    return quotas;
+  }
+}
