@@ -23,6 +23,8 @@ export type LocalizedText = typeof LocalizedText.Type;
 export const AuthFlow = Schema.Literals(['redirect', 'credentials']);
 /** How the user authorises Kinko at the bank. */
 export type AuthFlow = typeof AuthFlow.Type;
+/** Every AuthFlow, in the SDK's order (the API's enum is this list). */
+export const authFlows: readonly AuthFlow[] = AuthFlow.literals;
 
 const uniqueList = <S extends Schema.Codec<string, string>>(item: S) =>
   Schema.Array(item).pipe(Schema.check(Schema.isUnique()));

@@ -12,6 +12,8 @@ import { transactionKinds, type TransactionKind } from './transaction-kind';
 export const AccountSyncStatus = Schema.Literals(['active', 'failed']);
 /** Whether the account's details and balance synced in the last session. */
 export type AccountSyncStatus = typeof AccountSyncStatus.Type;
+/** Every AccountSyncStatus, in the domain's order (the API's enum is this list). */
+export const accountSyncStatuses: readonly AccountSyncStatus[] = AccountSyncStatus.literals;
 
 /**
  * How current the account's transaction history is (seed 3b): `completed` (every
@@ -22,11 +24,15 @@ export type AccountSyncStatus = typeof AccountSyncStatus.Type;
 export const TransactionSyncStatus = Schema.Literals(['completed', 'failed', 'partiallyFailed', 'inProgress']);
 /** How current the account's transaction history is. */
 export type TransactionSyncStatus = typeof TransactionSyncStatus.Type;
+/** Every TransactionSyncStatus, in the domain's order (the API's enum is this list). */
+export const transactionSyncStatuses: readonly TransactionSyncStatus[] = TransactionSyncStatus.literals;
 
 /** The seed's `syncError.errorType` values. */
 export const SyncErrorType = Schema.Literals(['internal', 'aspspResponse', 'signature', 'missingAccount']);
 /** What kind of failure a `syncError` records. */
 export type SyncErrorType = typeof SyncErrorType.Type;
+/** Every SyncErrorType, in the domain's order (the API's enum is this list). */
+export const syncErrorTypes: readonly SyncErrorType[] = SyncErrorType.literals;
 
 /** What the bank (ASPSP) answered when it failed: its status (e.g. "badRequest" or "400") and body text. */
 export const AspspResponse = Schema.Struct({ status: Schema.String, content: Schema.String });
@@ -43,6 +49,8 @@ export const SyncFailure = Schema.Union([
 ]);
 /** Why one call of a session failed. */
 export type SyncFailure = typeof SyncFailure.Type;
+/** The error types of a {@link SyncFailure}: every {@link SyncErrorType} but the derived `missingAccount`. */
+export const syncFailureErrorTypes: readonly SyncFailure['errorType'][] = syncErrorTypes.filter((t): t is SyncFailure['errorType'] => t !== 'missingAccount');
 
 /**
  * The seed's `syncError` on an account: the first failure of its last session.

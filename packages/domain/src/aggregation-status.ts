@@ -67,6 +67,8 @@ export const parseAggregationStatus = (s: string): AggregationStatus =>
 export const ChallengeKind = Schema.Literals(['security', 'otp', 'captcha', 'puzzle']);
 /** A kind of login challenge. */
 export type ChallengeKind = typeof ChallengeKind.Type;
+/** Every ChallengeKind, in the domain's order (the API's enum is this list). */
+export const challengeKinds: readonly ChallengeKind[] = ChallengeKind.literals;
 
 /**
  * What state of affairs a status describes; unknown strings get a group from their prefix.
@@ -84,6 +86,8 @@ export const AggregationStatusGroup = Schema.Literals([
 ]);
 /** The group of an aggregation status. */
 export type AggregationStatusGroup = typeof AggregationStatusGroup.Type;
+/** Every AggregationStatusGroup, in the domain's order (the API's enum is this list). */
+export const aggregationStatusGroups: readonly AggregationStatusGroup[] = AggregationStatusGroup.literals;
 
 /** What the user has to do next about a connection in a given status. */
 export const UserAction = Schema.Literals([

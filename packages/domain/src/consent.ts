@@ -11,11 +11,15 @@ import { TransactionKind } from './transaction-kind';
 export const ConsentStatus = Schema.Literals(['received', 'valid', 'expired', 'revokedByUser', 'rejected']);
 /** Where a consent stands. */
 export type ConsentStatus = typeof ConsentStatus.Type;
+/** Every ConsentStatus, in the domain's order (the API's enum is this list). */
+export const consentStatuses: readonly ConsentStatus[] = ConsentStatus.literals;
 
 /** Why a consent stopped being usable (the seed's `invalidationReason`). */
 export const InvalidationReason = Schema.Literals(['Expired', 'RevokedByUser', 'Rejected']);
 /** Why a consent stopped being usable. */
 export type InvalidationReason = typeof InvalidationReason.Type;
+/** Every InvalidationReason, in the domain's order (the API's enum is this list). */
+export const invalidationReasons: readonly InvalidationReason[] = InvalidationReason.literals;
 
 /** Which data a consent covers. */
 export const ConsentDataScope = Schema.Literals(['accounts', 'balances', 'transactions']);

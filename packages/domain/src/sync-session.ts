@@ -30,11 +30,20 @@ export const syncStages: readonly SyncStage[] = SyncStage.literals;
 export const StageStatus = Schema.Literals(['pending', 'running', 'completed', 'failed', 'skipped']);
 /** A stage's status. */
 export type StageStatus = typeof StageStatus.Type;
+/** Every StageStatus, in the domain's order (the API's enum is this list). */
+export const stageStatuses: readonly StageStatus[] = StageStatus.literals;
+
+/** How one stage ended for one account, and so how the account's session ended. */
+export const accountResultStatuses = ['completed', 'failed'] as const;
+/** One of {@link accountResultStatuses}. */
+export type AccountResultStatus = (typeof accountResultStatuses)[number];
 
 /** A session's status, derived from its stages by {@link sessionStatus}. */
 export const SessionStatus = Schema.Literals(['pending', 'running', 'completed', 'partiallyFailed', 'failed']);
 /** A session's status. */
 export type SessionStatus = typeof SessionStatus.Type;
+/** Every SessionStatus, in the domain's order (the API's enum is this list). */
+export const sessionStatuses: readonly SessionStatus[] = SessionStatus.literals;
 
 /** What a stage did: requests sent to the bank, items fetched, items written, errors met. */
 export interface StageCounts {
@@ -62,7 +71,7 @@ export interface StageState {
 export interface AccountStageResult {
   readonly accountId: AccountId;
   readonly stage: SyncStage;
-  readonly status: 'completed' | 'failed';
+  readonly status: AccountResultStatus;
   readonly itemsFetched: number;
   readonly itemsWritten: number;
   readonly failure: SyncFailure | null;
@@ -296,7 +305,7 @@ export interface StageStatusView {
 /** One account's results, stage by stage, in the "status details" view. */
 export interface AccountStatusDetails {
   readonly accountId: AccountId;
-  readonly status: 'completed' | 'failed';
+  readonly status: AccountResultStatus;
   readonly stages: readonly Omit<AccountStageResult, 'accountId'>[];
 }
 

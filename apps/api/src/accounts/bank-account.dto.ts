@@ -1,3 +1,4 @@
+import { accountSyncStatuses, consentStatuses, invalidationReasons, syncErrorTypes, transactionSyncStatuses } from '@kinko/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
@@ -47,13 +48,13 @@ export class AccountConsentView {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ type: String, nullable: true, enum: ['Expired', 'RevokedByUser', 'Rejected'], example: 'Expired' })
+  @ApiProperty({ type: String, nullable: true, enum: [...invalidationReasons], example: 'Expired' })
   invalidationReason!: string | null;
 
   @ApiProperty({ type: String, nullable: true, example: 'valid' })
   previousStatus!: string | null;
 
-  @ApiProperty({ enum: ['received', 'valid', 'expired', 'revokedByUser', 'rejected'], example: 'expired' })
+  @ApiProperty({ enum: [...consentStatuses], example: 'expired' })
   status!: string;
 
   @ApiProperty({ format: 'uuid' })
@@ -119,7 +120,7 @@ export class SyncErrorView {
   @ApiProperty({ type: AspspResponseView, nullable: true })
   aspspResponse!: AspspResponseView | null;
 
-  @ApiProperty({ enum: ['internal', 'aspspResponse', 'signature', 'missingAccount'] })
+  @ApiProperty({ enum: [...syncErrorTypes] })
   errorType!: string;
 
   @ApiProperty({ description: 'The session execution the error happened in.' })
@@ -244,13 +245,13 @@ export class BankAccountView {
   @ApiProperty({ description: 'Kinko refreshes the account in the background (the connection is active and its consent valid).' })
   syncOffline!: boolean;
 
-  @ApiProperty({ enum: ['active', 'failed'], description: 'Whether the account and its balance synced in the last session (seed 3a).' })
+  @ApiProperty({ enum: [...accountSyncStatuses], description: 'Whether the account and its balance synced in the last session (seed 3a).' })
   syncStatus!: string;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Last session in which every transaction endpoint succeeded.' })
   transactionSyncDate!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, enum: ['completed', 'failed', 'partiallyFailed', 'inProgress'], description: 'Seed 3b.' })
+  @ApiProperty({ type: String, nullable: true, enum: [...transactionSyncStatuses], description: 'Seed 3b.' })
   transactionSyncStatus!: string | null;
 
   @ApiProperty({ type: String, nullable: true, example: '普通' })

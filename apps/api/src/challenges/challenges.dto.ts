@@ -1,3 +1,4 @@
+import { challengeKinds } from '@kinko/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsString, Length } from 'class-validator';
 import { LINK_PATHS } from '../link/link-paths';
@@ -81,7 +82,7 @@ export class ChallengeView {
   @ApiProperty()
   connectionId!: string;
 
-  @ApiProperty({ enum: ['security', 'otp', 'captcha', 'puzzle'] })
+  @ApiProperty({ enum: [...challengeKinds] })
   kind!: string;
 
   @ApiProperty({ description: "The bank's question or instruction, as the bank wrote it (e.g. the secret question)." })

@@ -1,3 +1,4 @@
+import { aggregationStatusGroups, consentStatuses, invalidationReasons } from '@kinko/domain';
 import { ApiProperty } from '@nestjs/swagger';
 import { LocalizedNameView } from '../connectors/connector.dto';
 
@@ -6,10 +7,10 @@ export class ConnectionConsentView {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ enum: ['received', 'valid', 'expired', 'revokedByUser', 'rejected'] })
+  @ApiProperty({ enum: [...consentStatuses] })
   status!: string;
 
-  @ApiProperty({ type: String, nullable: true, enum: ['Expired', 'RevokedByUser', 'Rejected'] })
+  @ApiProperty({ type: String, nullable: true, enum: [...invalidationReasons] })
   invalidationReason!: string | null;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
@@ -41,7 +42,7 @@ export class ConnectionView {
   @ApiProperty({ example: '3分前に更新されました', description: 'The status in the request language (Accept-Language or ?lang=ja|en|pl).' })
   aggregationStatusLabel!: string;
 
-  @ApiProperty({ enum: ['running', 'ok', 'intervention-required', 'inactive', 'waiting', 'auth-error', 'error', 'unknown'] })
+  @ApiProperty({ enum: [...aggregationStatusGroups] })
   aggregationStatusGroup!: string;
 
   @ApiProperty({

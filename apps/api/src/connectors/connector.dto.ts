@@ -1,4 +1,4 @@
-import type { Connector, ConnectorManifest } from '@kinko/connector-sdk';
+import { authFlows, type Connector, type ConnectorManifest } from '@kinko/connector-sdk';
 import { ApiProperty } from '@nestjs/swagger';
 import type { RegisteredBank } from './bank-directory';
 
@@ -62,7 +62,7 @@ export class ConnectorView {
   @ApiProperty({ example: 'JP', description: 'ISO 3166-1 alpha-2.' })
   country!: string;
 
-  @ApiProperty({ enum: ['redirect', 'credentials'] })
+  @ApiProperty({ enum: [...authFlows] })
   authFlow!: 'redirect' | 'credentials';
 
   @ApiProperty({ example: 'Asia/Tokyo' })

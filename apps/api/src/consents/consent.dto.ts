@@ -1,3 +1,4 @@
+import { consentStatuses, invalidationReasons } from '@kinko/domain';
 import { ApiProperty } from '@nestjs/swagger';
 import type { Consent } from '../connections/consent.entity';
 import type { BankRevocation } from './consents.service';
@@ -11,12 +12,12 @@ export class ConsentView {
   connectionId!: string;
 
   @ApiProperty({
-    enum: ['received', 'valid', 'expired', 'revokedByUser', 'rejected'],
+    enum: [...consentStatuses],
     description: 'valid: usable; expired: past its expiration (seed EXPIRED); revokedByUser: withdrawn (seed DEAUTHORIZED).',
   })
   status!: string;
 
-  @ApiProperty({ type: String, nullable: true, enum: ['Expired', 'RevokedByUser', 'Rejected'] })
+  @ApiProperty({ type: String, nullable: true, enum: [...invalidationReasons] })
   invalidationReason!: string | null;
 
   @ApiProperty({ type: String, nullable: true, description: 'The status before the last change.' })

@@ -12,6 +12,9 @@ const CONFLICT_OF_SKIP: Readonly<Record<SyncSkipReason, ConflictReason>> = {
   'unknown-connector': 'connector-not-configured',
 };
 
+/** Every reason a sync request leaves a connection out (the API's enum is this list). */
+export const SYNC_SKIP_REASONS = Object.keys(CONFLICT_OF_SKIP) as SyncSkipReason[];
+
 /** Every conflict a sync request can answer with. */
 export const SYNC_CONFLICTS: readonly ConflictReason[] = ['nothing-to-sync', ...new Set(Object.values(CONFLICT_OF_SKIP))];
 

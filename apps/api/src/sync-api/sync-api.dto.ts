@@ -1,8 +1,9 @@
-import { syncStages } from '@kinko/domain';
+import { accountResultStatuses, sessionStatuses, stageStatuses, syncFailureErrorTypes, syncStages } from '@kinko/domain';
 import type { SessionDetails, SessionStatusDetails, SessionStatusView, StageStatusView, SyncFailure } from '@kinko/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
 import type { SyncSessionViews } from '../sync/sync.service';
+import { SYNC_SKIP_REASONS } from './skip-conflict';
 
 /** The `idType`s of `POST /api/v2/bank/{idType}/{idValue}/sync`: what `idValue` names. */
 export const SYNC_ID_TYPES = ['connectionId', 'accountId', 'consentId', 'iban', 'bankCode'] as const;
@@ -34,7 +35,7 @@ export class SkippedConnectionView {
   connectionId!: string;
 
   @ApiProperty({
-    enum: ['inactive', 'no-grant', 'consent-expired', 'consent-not-active', 'needs-user', 'unknown-connector'],
+    enum: [...SYNC_SKIP_REASONS],
     description: 'inactive: deactivated; no-grant / consent-expired / consent-not-active: reconnect; unknown-connector: the bank is no longer offered.',
   })
   reason!: string;
@@ -54,7 +55,7 @@ export class SyncStartedView {
 
 /** Why a stage or an account failed. */
 export class SyncFailureView {
-  @ApiProperty({ enum: ['internal', 'aspspResponse', 'signature'] })
+  @ApiProperty({ enum: [...syncFailureErrorTypes] })
   errorType!: string;
 
   @ApiPropertyOptional({ description: "The bank's failed answer (aspspResponse only)." })
@@ -77,7 +78,7 @@ export class SessionStatusResponse {
   @ApiProperty({ format: 'uuid' })
   sessionId!: string;
 
-  @ApiProperty({ enum: ['pending', 'running', 'completed', 'partiallyFailed', 'failed'] })
+  @ApiProperty({ enum: [...sessionStatuses] })
   status!: string;
 
   @ApiProperty({ enum: [...syncStages], description: 'The stage running now (or the last one reached).' })
@@ -99,7 +100,7 @@ export class StageStatusResponse {
   @ApiProperty({ enum: [...syncStages] })
   stage!: string;
 
-  @ApiProperty({ enum: ['pending', 'running', 'completed', 'failed', 'skipped'] })
+  @ApiProperty({ enum: [...stageStatuses] })
   status!: string;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
@@ -124,7 +125,7 @@ export class AccountStageResultView {
   @ApiProperty({ enum: [...syncStages] })
   stage!: string;
 
-  @ApiProperty({ enum: ['completed', 'failed'] })
+  @ApiProperty({ enum: [...accountResultStatuses] })
   status!: string;
 
   @ApiProperty() itemsFetched!: number;
@@ -139,7 +140,7 @@ export class AccountStatusDetailsView {
   @ApiProperty({ format: 'uuid' })
   accountId!: string;
 
-  @ApiProperty({ enum: ['completed', 'failed'] })
+  @ApiProperty({ enum: [...accountResultStatuses] })
   status!: string;
 
   @ApiProperty({ type: [AccountStageResultView] })
