@@ -176,6 +176,7 @@ export function failureOf(error: BankError): SyncFailure {
 }
 
 const SYNC_PHASES: ReadonlySet<FailurePhase> = new Set(['auth', 'accounts', 'data']);
+const INTERACTIVE_PHASES: ReadonlySet<FailurePhase> = new Set(['connect', 'credentialLogin', 'challengeAnswer']);
 
 const none: RetryDecision = { _tag: 'no' };
 const unchangedAccounts: AccountsDecision = { scope: 'unchanged', hide: false };
@@ -185,9 +186,10 @@ const unchangedAccounts: AccountsDecision = { scope: 'unchanged', hide: false };
  * - auth errors, locks, intervention, session conflicts, permanent and unsupported errors end
  *   the run in their status, whatever the phase; accounts the session did not settle take
  *   the failure;
- * - a challenge raised by the bank waits for its answer (`suspended.*`) during a login, a
- *   challenge answer or a sync; when retries are spent it can no longer be relayed and
- *   ends as the matching `auth.creds.*.invalid`;
+ * - a challenge the bank raises as an error during a sync waits for its answer
+ *   (`suspended.*`, relayed by a new login); during a login, an answer or the connect flow
+ *   there is no connector state to answer it with: `error.temporary`; when the retries are
+ *   spent it can no longer be asked and ends as the matching `auth.creds.*.invalid`;
  * - network, temporary, rate-limit and Retry-After errors are retried during a sync (after
  *   the bank's wait when it gave one); interactive phases never retry, and when the retries
  *   are spent the run ends in the error's own status — a bank that keeps throttling
@@ -248,6 +250,10 @@ function decideFailure(phase: FailurePhase, error: BankError): Decision {
     case 'CredentialsInvalid':
       return ends('auth.creds.invalid');
     case 'ChallengeRequired':
+      // A sync's re-login relays the question (suspended.*); a login or answer that gets it as an
+      // error has no connector state to answer it with (error.temporary); once the retries are
+      // spent it can no longer be asked: as if unanswered.
+      if (INTERACTIVE_PHASES.has(phase)) return ends('error.temporary');
       return phase === 'retriesExhausted'
         ? ends(invalidStatusForChallengeKind(error.challenge.kind))
         : { event: StatusEvent.challengeRaised(error.challenge.kind), consent: undefined, accounts: unchangedAccounts, retry: none, failure, accountLevel: false };

@@ -208,6 +208,26 @@ describe('decide: one decision for every outcome', () => {
     );
   });
 
+  it('a challenge raised as an error: relayed (suspended.*) during a sync, error.temporary where no state can answer it, auth.creds.*.invalid once the retries are spent', () => {
+    fc.assert(
+      fc.property(byTag.ChallengeRequired, anyPhase, (error, phase) => {
+        const d = decide(DecisionInput.failed(phase, error));
+        const from = statusesOfPhase(DecisionInput.failed(phase, error))[0] ?? 'running.auth';
+        const to = Result.getOrThrow(nextAggregationStatus(from, d.event!));
+        const expected = {
+          connect: 'error.temporary',
+          credentialLogin: 'error.temporary',
+          challengeAnswer: 'error.temporary',
+          auth: `suspended.missing-answer.auth.${error.challenge.kind}`,
+          accounts: `suspended.missing-answer.auth.${error.challenge.kind}`,
+          data: `suspended.missing-answer.auth.${error.challenge.kind}`,
+          retriesExhausted: `auth.creds.${error.challenge.kind}.invalid`,
+        }[phase];
+        expect(to).toBe(expected);
+      }),
+    );
+  });
+
   it('a challenge timeout ends in the matching auth.creds.*.invalid', () => {
     for (const k of kinds) {
       const d = decide(DecisionInput.challengeTimedOut());

@@ -10,7 +10,6 @@ import {
   type Outcome,
   createPkcePair,
   createState,
-  errorOutcome,
 } from '@kinko/connector-sdk';
 import {
   type ChallengeKind,
@@ -44,6 +43,7 @@ import { ConnectorClients } from '../sync/connector-clients';
 import { GrantVault } from '../sync/grant-vault';
 import { SyncSession } from '../sync/sync-session.entity';
 import { SyncService } from '../sync/sync.service';
+import { decisionOf } from '../sync/sync-failures';
 import { AuthAttempt } from './auth-attempt.entity';
 import { NO_PAYLOAD, UnreadableChallengeError, openChallengePayload, sealChallengePayload } from './challenge-payload';
 
@@ -448,8 +448,8 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
   }
 
   private async refused(scope: UserScope, connectionId: string, bank: RegisteredBank, error: ConnectorError): Promise<LoginResult> {
-    const status = failureStatusOf(error);
-    const after = await this.endAttempt(scope, connectionId, StatusEvent.failed(parseAggregationStatus(status)));
+    // The domain's one decision for a refused login or answer (always a failure status here).
+    const after = await this.endAttempt(scope, connectionId, decisionOf('credentialLogin', error).event ?? StatusEvent.failed('error.temporary'));
     await this.audit.record({ tenantId: scope.tenantId, actor: 'system:link', action: 'connection.login', target: `connection:${connectionId}`, details: { bankId: bank.bankId, outcome: error._tag } });
     return { connectionId, bankId: bank.bankId, aggregationStatus: after, outcome: { type: 'failed', errorTag: error._tag, message: error.message } };
   }
@@ -540,17 +540,4 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
       answerVia: challenge.kind === 'puzzle' ? 'link-page' : 'api',
     };
   }
-}
-
-/**
- * The status a refused login ends in (the SDK's one mapping, `errorOutcome`): a consent
- * outcome means the user must authorise again (`auth.creds.invalid`); an account-level one
- * at login means the data cannot be had (`error.unsupported`); a challenge the bank raised
- * as an error cannot be relayed without a state (`error.temporary`).
- */
-export function failureStatusOf(error: ConnectorError): string {
-  const outcome = errorOutcome(error);
-  if (outcome.scope === 'consent') return 'auth.creds.invalid';
-  if (outcome.scope === 'account') return 'error.unsupported';
-  return aggregationStatusGroup(outcome.status) === 'waiting' ? 'error.temporary' : outcome.status;
 }

@@ -17,6 +17,9 @@ import {
   type TransactionKindOutcome,
   addDays,
   applyAccountSessionOutcome,
+  applyConsentChange,
+  applyConsentDecision,
+  type Decision,
   dateInZone,
   dateWindow,
   defaultHistoryLimits,
@@ -69,6 +72,8 @@ interface AccountProgress {
   balances?: { state: 'ok' } | { state: 'failed'; failure: SyncFailure } | { state: 'skipped' };
   windows?: Partial<Record<TransactionKind, StoredWindow>>;
   kinds?: Partial<Record<TransactionKind, { state: 'done'; stamp: string; fetched: number; written: number } | { state: 'failed'; failure: SyncFailure }>>;
+  /** A data call said the bank no longer has the account (MissingAccount): its sync state is `missing` (syncError missingAccount). */
+  missing?: boolean;
   /** The complete reconciliation ran and the account's sync state was written. */
   settled?: boolean;
   intelligence?: boolean;
@@ -361,6 +366,7 @@ export class SyncEngine {
       // The grant was refused and then refreshed: once more (the upserts make it safe).
       if (!outcome.ok && outcome.retryAfterRefresh) outcome = await fetchBalances();
       entry.progress.balances = outcome.ok ? { state: 'ok' } : { state: 'failed', failure: outcome.failure };
+      if (!outcome.ok && outcome.missing) entry.progress.missing = true;
       this.recordResult(run, entry, { stage: 'balances', status: outcome.ok ? 'completed' : 'failed', itemsFetched: fetchedCount, itemsWritten: written, failure: outcome.ok ? null : outcome.failure });
       run.session = orThrow(recordStageProgress(run.session, 'balances', { requestsMade: requests, itemsFetched: fetchedCount, itemsWritten: written, errors: outcome.ok ? 0 : 1 }));
       await this.dataSource.transaction(async (m) => {
@@ -385,7 +391,7 @@ export class SyncEngine {
       let writtenTotal = 0;
       for (const kind of kinds) {
         const done = entry.progress.kinds?.[kind];
-        if (done) continue;
+        if (done || entry.progress.missing) continue; // an account the bank no longer has is not asked for more
         const r = await this.fetchKind(run, entry, kind);
         fetchedTotal += r.fetched;
         writtenTotal += r.written;
@@ -452,6 +458,7 @@ export class SyncEngine {
         continue; // the grant was refreshed: fetch the window again (the upserts make it safe)
       } else {
         entry.progress.kinds[kind] = { state: 'failed', failure: outcome.failure };
+        if (outcome.missing) entry.progress.missing = true;
         await addStageCounts(this.dataSource.manager, run.row, 'transactions', { errors: 1 });
         run.session = orThrow(recordStageProgress(run.session, 'transactions', { errors: 1 }));
       }
@@ -509,7 +516,7 @@ export class SyncEngine {
     });
     const balances: EndpointOutcome = progress.balances?.state === 'failed' ? endpointFailed(progress.balances.failure) : endpointOk;
     const [first, ...rest] = outcomes;
-    const outcome: AccountSessionOutcome = first ? { _tag: 'returned', balances, transactions: [first, ...rest] } : { _tag: 'returned', balances, transactions: [{ kind: 'booked', outcome: endpointOk }] };
+    const outcome: AccountSessionOutcome = progress.missing ? { _tag: 'missing' } : first ? { _tag: 'returned', balances, transactions: [first, ...rest] } : { _tag: 'returned', balances, transactions: [{ kind: 'booked', outcome: endpointOk }] };
     const failedKinds = outcomes.filter((o) => o.outcome._tag === 'failed');
     await this.dataSource.transaction(async (m) => {
       const complete = new Map<TransactionKind, CompletedKindFetch>();
@@ -598,7 +605,7 @@ export class SyncEngine {
     run: SessionRun,
     open: (grant: UsableGrant['grant']) => AsyncIterable<Outcome<Page<T>>>,
     onPage: (page: Page<T>) => Promise<void>,
-  ): Promise<{ ok: true } | { ok: false; failure: SyncFailure; retryAfterRefresh?: boolean }> {
+  ): Promise<{ ok: true } | { ok: false; failure: SyncFailure; retryAfterRefresh?: boolean; missing?: boolean }> {
     const grant = await this.currentGrant(run);
     const iterator = open(grant.grant)[Symbol.asyncIterator]();
     try {
@@ -616,7 +623,7 @@ export class SyncEngine {
             }
           }
           const d = dispositionOf(page.error, true);
-          if (d.kind === 'account') return { ok: false, failure: d.failure };
+          if (d.kind === 'account') return { ok: false, failure: d.failure, ...(d.missing ? { missing: true } : {}) };
           throw d.error;
         }
         await onPage(page.value);
@@ -830,7 +837,7 @@ export class SyncEngine {
     this.logger.warn(`session ${run.row.id}: ${e.failure.errorType}: ${e.message}`);
     const challenge = e.status === undefined ? undefined : challengeKindOf(e.status);
     if (challenge !== undefined) return this.endChallenged(run, e, challenge);
-    await this.endWithFailure(run.row, run.session, e.failure, e.status ? StatusEvent.failed(e.status) : undefined, e.consent);
+    await this.endWithFailure(run.row, run.session, e.failure, e.status ? StatusEvent.failed(e.status) : undefined, e.decision);
   }
 
   /**
@@ -857,9 +864,11 @@ export class SyncEngine {
   /**
    * Ends a session that cannot go on (fatal error here, or retries spent: the dead-letter
    * handler): running stage failed, session finished, connection status moved by `event`,
-   * consent changed, unsettled accounts given their outcome — one transaction.
+   * consent changed and the accounts hidden as the domain's decision says (a consent the
+   * bank reports revoked is DEAUTHORIZED, like the user's withdrawal), unsettled accounts
+   * given their outcome — one transaction.
    */
-  async endWithFailure(row: SessionRow, session: DomainSession, failure: SyncFailure, event: StatusEventType | undefined, consentChange?: 'expired' | 'revokedByUser'): Promise<void> {
+  async endWithFailure(row: SessionRow, session: DomainSession, failure: SyncFailure, event: StatusEventType | undefined, decision?: Pick<Decision, 'consent' | 'accounts'>): Promise<void> {
     const now = this.clock.now();
     let s = session;
     const running = s.stages.find((x) => x.status === 'running');
@@ -872,16 +881,10 @@ export class SyncEngine {
       await saveSessionMove(m, row, session, after);
       await m.query(`UPDATE sync_sessions SET error = $3::jsonb WHERE id = $1 AND tenant_id = $2`, [row.id, row.tenantId, JSON.stringify(failure)]);
       if (event) await moveConnection(m, { ...scope, connectionId: row.connectionId, sessionId: row.id }, event, now);
-      if (consentChange) {
+      if (decision?.consent) {
         const stored = await currentConsent(m, scope, row.connectionId, true);
-        if (stored && (stored.consent.status === 'valid' || stored.consent.status === 'received')) {
-          await saveConsentStatus(m, scope, {
-            ...stored.consent,
-            status: consentChange,
-            invalidationReason: consentChange === 'expired' ? 'Expired' : 'RevokedByUser',
-            previousStatus: stored.consent.status,
-          });
-        }
+        const changed = stored ? applyConsentDecision(stored.consent, decision.consent) : undefined;
+        if (stored && changed && Result.isSuccess(changed) && changed.success !== stored.consent) await saveConsentStatus(m, scope, changed.success);
       }
       // Accounts this session touched but did not settle: the failure is theirs too.
       const touched = (await m.query(`SELECT account_id, outcome FROM sync_account_results WHERE session_id = $1 AND tenant_id = $2`, [row.id, row.tenantId])) as Array<{
@@ -892,9 +895,11 @@ export class SyncEngine {
       const accountsFailed = touched.length === 0;
       const accounts = await accountsOfConnection(m, scope, row.connectionId);
       for (const a of accounts) {
-        if (!a.state.isActive || settled.has(a.id)) continue;
-        if (!accountsFailed && !touched.some((t) => t.account_id === a.id)) continue;
-        await saveAccountState(m, scope, a.id, applyAccountSessionOutcome(a.state, { _tag: 'failed', failure }, { now, executionId: row.id }));
+        if (!a.state.isActive) continue;
+        let state = a.state;
+        if (!settled.has(a.id) && (accountsFailed || touched.some((t) => t.account_id === a.id))) state = applyAccountSessionOutcome(state, { _tag: 'failed', failure }, { now, executionId: row.id });
+        if (decision?.accounts.hide) state = applyConsentChange(state, 'revoked');
+        if (state !== a.state) await saveAccountState(m, scope, a.id, state);
       }
     });
   }

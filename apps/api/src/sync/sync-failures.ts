@@ -1,17 +1,11 @@
-import { type ConnectorError, errorOutcome, retryAdvice } from '@kinko/connector-sdk';
-import type { AggregationStatus, SyncFailure } from '@kinko/domain';
+import { type ConnectorError, asBankError } from '@kinko/connector-sdk';
+import { type AggregationStatus, type Decision, DecisionInput, type FailurePhase, type SyncFailure, decide, failureOf, statusForChallengeKind } from '@kinko/domain';
 
-/** The seed's syncError content for one connector error. */
-export function toSyncFailure(error: ConnectorError): SyncFailure {
-  const outcome = errorOutcome(error);
-  if (outcome.scope === 'account' && outcome.syncErrorType === 'signature') return { errorType: 'signature', message: error.message };
-  if (outcome.scope === 'account' && outcome.aspspResponse) return { errorType: 'aspspResponse', aspspResponse: outcome.aspspResponse, message: error.message };
-  // The bank's own answer (5xx, 429, 503…): its status and its bounded, redacted content.
-  if ((error._tag === 'TemporaryError' || error._tag === 'PermanentError' || error._tag === 'ServiceUnavailable' || error._tag === 'RateLimited') && error.httpStatus !== undefined) {
-    return { errorType: 'aspspResponse', aspspResponse: { status: String(error.httpStatus), content: error.content ?? '' }, message: error.message };
-  }
-  return { errorType: 'internal', message: error.message };
-}
+/** The seed's syncError content for one connector error (the domain's {@link failureOf}). */
+export const toSyncFailure = (error: ConnectorError): SyncFailure => failureOf(asBankError(error));
+
+/** The domain's one decision for a connector error met in a phase. */
+export const decisionOf = (phase: FailurePhase, error: ConnectorError): Decision => decide(DecisionInput.failed(phase, asBankError(error)));
 
 /**
  * The session's overall deadline (`sessionDeadlineMs`) passed: the bank call under way is
@@ -62,6 +56,8 @@ export class FatalSyncError extends Error {
     readonly status: AggregationStatus | undefined,
     /** The consent outcome, when the bank said the consent is gone. */
     readonly consent?: 'expired' | 'revokedByUser',
+    /** The domain's decision behind it (its consent change, whether the accounts are hidden), when a bank error caused it. */
+    readonly decision?: Decision,
   ) {
     super(failure.message);
   }
@@ -69,38 +65,52 @@ export class FatalSyncError extends Error {
 
 /**
  * How an error met while fetching is handled: retry the attempt, end the session (with the
- * connection's new status or the consent's), or record it on the account and go on.
+ * connection's new status or the consent's), or record it on the account and go on
+ * (`missing`: the bank no longer has the account — syncError missingAccount).
  */
 export type ErrorDisposition =
   | { readonly kind: 'retry'; readonly error: RetryableSyncError }
   | { readonly kind: 'fatal'; readonly error: FatalSyncError }
-  | { readonly kind: 'account'; readonly failure: SyncFailure };
+  | { readonly kind: 'account'; readonly failure: SyncFailure; readonly missing?: true };
 
 /**
- * Classifies a connector error with the SDK's tables: retryable (retryAdvice) or carrying the
- * bank's Retry-After → retry;
- * connection-scope (errorOutcome) → fatal with that status; consent-scope → fatal with the
- * consent change and `auth.creds.invalid` (the user must authorise again); account-scope →
- * recorded on the account. `accountLevel` false (the accounts list) turns an account-scope
- * error into a fatal `error.unsupported` (logged in, but the data cannot be obtained).
+ * A connector error met by a sync, as the domain decides it ({@link decide}): in the data
+ * stage (`accountLevel`) or while logging in / listing the accounts. A retry (with the
+ * bank's Retry-After when it gave one) goes back to the worker; an account's own failure is
+ * recorded on the account; anything else ends the session with the decided status, consent
+ * change and accounts' outcome.
  */
 export function dispositionOf(error: ConnectorError, accountLevel: boolean): ErrorDisposition {
-  // The bank said when to come back: the worker waits that long, or ends the session and schedules the next one after it.
-  if (bankRetryAfterMs(error) !== undefined || retryAdvice(error).retryable) return { kind: 'retry', error: new RetryableSyncError(`${error._tag}: ${error.message}`, error) };
-  const outcome = errorOutcome(error);
-  const failure = toSyncFailure(error);
-  switch (outcome.scope) {
-    case 'connection':
-      return { kind: 'fatal', error: new FatalSyncError(failure, outcome.status) };
-    case 'consent':
-      return { kind: 'fatal', error: new FatalSyncError(failure, 'auth.creds.invalid', outcome.consentStatus) };
-    case 'account':
-      return accountLevel ? { kind: 'account', failure } : { kind: 'fatal', error: new FatalSyncError(failure, 'error.unsupported') };
-  }
+  const d = decisionOf(accountLevel ? 'data' : 'accounts', error);
+  const failure = d.failure ?? toSyncFailure(error);
+  if (d.retry._tag !== 'no') return { kind: 'retry', error: new RetryableSyncError(`${error._tag}: ${error.message}`, error) };
+  if (d.accountLevel) return d.accounts.outcome?._tag === 'missing' ? { kind: 'account', failure, missing: true } : { kind: 'account', failure };
+  return { kind: 'fatal', error: new FatalSyncError(failure, statusOfEvent(d), d.consent?.status, d) };
 }
 
-/** The wait the bank asked for (Retry-After of a 429 or 503), when it did. */
-export function bankRetryAfterMs(error: ConnectorError | undefined): number | undefined {
-  if (error?._tag === 'RateLimited' || error?._tag === 'ServiceUnavailable') return error.retryAfterMs;
+/** The status a decision's event ends a run in: a failure's status, or a raised challenge's waiting status. */
+function statusOfEvent(d: Decision): AggregationStatus | undefined {
+  if (d.event?._tag === 'Failed') return d.event.status;
+  if (d.event?._tag === 'ChallengeRaised') return statusForChallengeKind(d.event.kind);
   return undefined;
 }
+
+/** The wait the bank asked for (Retry-After of a 429 or 503) before a retry, as the domain decides it. */
+export function bankRetryAfterMs(error: ConnectorError | undefined): number | undefined {
+  if (!error) return undefined;
+  const retry = decisionOf('data', error).retry;
+  return retry._tag === 'after' ? retry.ms : undefined;
+}
+
+/**
+ * The status a sync ends in when its retries are spent (or the bank's wait outlasts the
+ * session) on this connector error: the domain's decision for `retriesExhausted` — e.g. a
+ * bank that keeps throttling ends `error.service.unavailable`, not `error.temporary`.
+ * Without a connector error (Kinko's own failure: a lost lock, a busy connection)
+ * `error.temporary`.
+ */
+export function exhaustedStatusOf(error: ConnectorError | undefined): AggregationStatus {
+  const event = error ? decisionOf('retriesExhausted', error).event : undefined;
+  return event?._tag === 'Failed' ? event.status : 'error.temporary';
+}
+

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { type AggregationStatus, StatusEvent, type SyncFailure } from '@kinko/domain';
+import { type ConnectorError, isConnectorError } from '@kinko/connector-sdk';
+import { StatusEvent, type SyncFailure } from '@kinko/domain';
 import type PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
@@ -7,7 +8,7 @@ import { newId } from '../database/ids';
 import { findSessionRow, insertSession, loadDomainSession } from './session-store';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import { SyncEngine, type RunLimits, type RunOutcome } from './sync-engine';
-import { RetryableSyncError, bankRetryAfterMs, internalFailure, toSyncFailure } from './sync-failures';
+import { RetryableSyncError, bankRetryAfterMs, exhaustedStatusOf, internalFailure, toSyncFailure } from './sync-failures';
 import { LOCK_SPACE, SyncLocks } from './sync-locks';
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import { SYNC_DEAD_LETTER_QUEUE, SYNC_QUEUE, SyncQueue, type SyncJobData } from './sync-queue';
@@ -23,6 +24,12 @@ interface RetryNote {
   readonly firstAttemptAt?: number;
   /** The bank's answer behind the failure (syncError), when it was the bank's. */
   readonly failure?: SyncFailure;
+  /**
+   * The whole connector error behind the failure (a plain JSON value: no secrets by the SDK's
+   * contract), so that the dead-letter handler decides the status with the domain's one
+   * decision rather than from the tag alone.
+   */
+  readonly connectorError?: ConnectorError;
 }
 
 /** What one watchdog round found and did. */
@@ -156,7 +163,16 @@ export class SyncWorker implements OnModuleDestroy {
     } catch (e) {
       const tag = e instanceof RetryableSyncError ? (e.connectorError?._tag ?? null) : null;
       const failure = e instanceof RetryableSyncError && e.connectorError ? toSyncFailure(e.connectorError) : undefined;
-      const note: RetryNote = { retrying: true, attempt: job.retryCount + 1, errorTag: tag, message: e instanceof Error ? e.message : String(e), firstAttemptAt, ...(failure ? { failure } : {}) };
+      const connectorError = e instanceof RetryableSyncError ? e.connectorError : undefined;
+      const note: RetryNote = {
+        retrying: true,
+        attempt: job.retryCount + 1,
+        errorTag: tag,
+        message: e instanceof Error ? e.message : String(e),
+        firstAttemptAt,
+        ...(failure ? { failure } : {}),
+        ...(connectorError ? { connectorError } : {}),
+      };
       this.logger.warn(`session ${data.sessionId} attempt ${note.attempt}/${job.retryLimit + 1} failed: ${note.message}`);
       // PostgreSQL is unreachable (or was, and the run lock went with it): pg-boss settles the
       // job right after this handler without waiting on it, and that write would fail with no
@@ -192,7 +208,7 @@ export class SyncWorker implements OnModuleDestroy {
     const row = await findSessionRow(this.dataSource.manager, scope, data.sessionId);
     if (!row || row.finishedAt) return;
     const session = await loadDomainSession(this.dataSource.manager, row);
-    await this.engine.endWithFailure(row, session, toSyncFailure(error), StatusEvent.failed(statusOfTag(error._tag)));
+    await this.engine.endWithFailure(row, session, toSyncFailure(error), StatusEvent.failed(exhaustedStatusOf(error)));
     const now = this.clock.now();
     const startAfter = new Date(Date.now() + waitMs);
     const nextId = newId(now.getTime());
@@ -235,8 +251,9 @@ export class SyncWorker implements OnModuleDestroy {
       const row = await findSessionRow(this.dataSource.manager, scope, data.sessionId);
       if (!row || row.finishedAt) return false;
       const note = row.error as Partial<RetryNote> | null;
-      const tag = note?.errorTag;
-      const status = statusOfTag(tag);
+      // The domain's decision for the last error once no retry is left (Kinko's own failure: error.temporary).
+      const lastError = isConnectorError(note?.connectorError) ? note.connectorError : undefined;
+      const status = exhaustedStatusOf(lastError);
       const message = `${why}${note?.attempt ? ` after ${note.attempt} attempts` : ''}${note?.message ? `: ${note.message}` : ''}`;
       const session = await loadDomainSession(this.dataSource.manager, row);
       // The last bank answer when there was one (aspspResponse), else Kinko's own failure.
@@ -301,16 +318,4 @@ export class SyncWorker implements OnModuleDestroy {
       await singleton.release();
     }
   }
-}
-
-// The statuses of the retryable errors (the SDK's errorOutcome table, connection scope); others → error.temporary.
-const RETRYABLE_STATUS: Readonly<Record<string, AggregationStatus>> = {
-  NetworkError: 'error.network',
-  TemporaryError: 'error.temporary',
-  ServiceUnavailable: 'error.service.unavailable',
-};
-
-/** The connection status of the last retryable error (error.temporary when unknown). */
-function statusOfTag(tag: string | null | undefined): AggregationStatus {
-  return (tag ? RETRYABLE_STATUS[tag] : undefined) ?? 'error.temporary';
 }

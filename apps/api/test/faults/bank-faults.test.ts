@@ -47,7 +47,7 @@ describe('bank faults → honest statuses within bounds', () => {
     await db?.drop();
   });
 
-  it('429 with Retry-After: 3600 → the session ends at once (< 10 s), error.temporary, aspspResponse 429; the bank is not called again; the next session waits an hour', async () => {
+  it('429 with Retry-After: 3600 → the session ends at once (< 10 s), error.service.unavailable (the domain’s decision for a throttling bank: wait long), aspspResponse 429; the bank is not called again; the next session waits an hour', async () => {
     const c = await connectUser(app, sandbox, credentialsOf(user('limited')));
     faults().failNext(1_000, { type: 'rate-limit', retryAfterSeconds: 3600 }, { operations: TRANSACTIONS });
     const started = Date.now();
@@ -56,7 +56,7 @@ describe('bank faults → honest statuses within bounds', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(views.status.status).toBe('partiallyFailed'); // accounts and balances were fetched
     expect(views.stages.transactions.status).toBe('failed');
-    expect(await status(c.connectionId)).toBe('error.temporary');
+    expect(await status(c.connectionId)).toBe('error.service.unavailable');
     expect(views.error).toMatchObject({ errorType: 'aspspResponse', aspspResponse: { status: '429', content: '{"error":"rate_limited"}' } });
     const calls = bankCalls('GET /transactions').length;
     expect(calls).toBeLessThanOrEqual(2); // one per account in flight, none repeated

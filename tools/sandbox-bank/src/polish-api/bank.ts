@@ -169,6 +169,11 @@ export class PolishApiBank {
         if (!view) throw new Error(`no consent ${consentId}`);
         this.auth.expireConsent(view.clientId, consentId);
       },
+      deleteConsent: (consentId, clientId) => {
+        const view = this.findConsent(consentId, clientId);
+        if (!view) throw new Error(`no consent ${consentId}`);
+        this.auth.deleteConsent(view.clientId, consentId);
+      },
       advance: (days) => {
         const manual = this.clock as Partial<ManualClock>;
         if (typeof manual.advance !== 'function') throw new Error('advance needs a manualClock()');

@@ -72,6 +72,8 @@ export interface PolishApiTestHooks {
   consents(): PolishApiConsentView[];
   /** Ends a consent now, as if its scopeTimeLimit had come. */
   expireConsent(consentId: string, clientId?: string): void;
+  /** The PSU withdraws the consent at the bank itself (not through the TPP): its tokens stop working, AIS calls answer 401 CONSENT_REVOKED. */
+  deleteConsent(consentId: string, clientId?: string): void;
   /** Moves a `manualClock()` forward by whole days (throws for other clocks); items evolve on the next request. */
   advance(days: number): void;
   /** Today in the bank's zone. */

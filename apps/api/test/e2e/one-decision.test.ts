@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type RequestLogEntry, polishApiOperation } from '@kinko/sandbox-bank';
+import { type ConnectedUser, type PolishWorld, startPolishWorld } from './polish-harness';
+
+// Issue 13: one decision for every outcome. Each consequence the issue lists, through the API
+// on real PostgreSQL against the PolishAPI sandbox: whichever path a failure takes (a data
+// call, the retries running out, the bank reporting the consent gone), the connection,
+// consent and accounts end as the domain's one decision says.
+
+const quiet = { kind: 'savings', activity: false, transactions: 30, historyDays: 40, ongoing: false } as const;
+const DONE = polishApiOperation('getTransactionsDone');
+
+describe('one decision for every outcome, through the API', () => {
+  let w: PolishWorld;
+
+  beforeAll(async () => {
+    w = await startPolishWorld({
+      users: [
+        { login: 'znika', password: 'haslo-znika', accounts: [quiet, quiet] },
+        { login: 'limit', password: 'haslo-limitu', accounts: [quiet] },
+        { login: 'cofa', password: 'haslo-cofa', accounts: [quiet, quiet] },
+      ],
+      seed: 'one-decision',
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  const connection = async (user: ConnectedUser) =>
+    (await w.call<{ aggregationStatus: string }>('GET', `/api/v2/connections/${user.connectionId}`, user.token)).json;
+
+  it('an account the bank drops during the data calls (MissingAccount from a transactions call) → syncStatus failed, syncError missingAccount (not internal); the other account completes', async () => {
+    const user = await w.connectUser('znika-user', 'znika');
+    const before = await w.accounts(user.token);
+    expect(before).toHaveLength(2);
+    const gone = before[0]?.accountNumber as string;
+    // The account is listed by this sync's accounts call; it disappears when the first
+    // transactions request arrives, so the bank answers its data calls 403 ACCOUNT_UNAVAILABLE.
+    const log = w.sandbox.requestLog;
+    const record = log.record.bind(log);
+    let removed = false;
+    log.record = (entry: Omit<RequestLogEntry, 'seq'>) => {
+      if (!removed && entry.operation === DONE) {
+        removed = true;
+        w.sandbox.knobs.removeAccount(gone);
+      }
+      return record(entry);
+    };
+    try {
+      await w.sync(user);
+    } finally {
+      log.record = record;
+      w.sandbox.knobs.restoreAccount(gone);
+    }
+    expect(removed).toBe(true);
+    const after = new Map((await w.accounts(user.token)).map((a) => [a.accountNumber, a]));
+    expect(after.get(gone)).toMatchObject({ syncStatus: 'failed', transactionSyncStatus: 'failed', syncError: { errorType: 'missingAccount' } });
+    const other = before[1]?.accountNumber as string;
+    expect(after.get(other)).toMatchObject({ syncStatus: 'active', transactionSyncStatus: 'completed', syncError: null });
+    // An account-level error: the connection's run still succeeds.
+    expect((await connection(user)).aggregationStatus).toBe('success');
+  });
+
+  it('a bank that keeps answering 429 until the retries are spent → the connection ends error.service.unavailable (not error.temporary), the accounts carry the bank’s 429', async () => {
+    const user = await w.connectUser('limit-user', 'limit');
+    // A 429 without Retry-After: retried by the HTTP client, then by the queue, until the dead letter.
+    w.sandbox.knobs.faults.failNext(10_000, { type: 'status', status: 429 }, { operations: [DONE] });
+    try {
+      expect(await w.sync(user)).toBe('failed');
+    } finally {
+      w.sandbox.knobs.faults.reset();
+    }
+    expect((await connection(user)).aggregationStatus).toBe('error.service.unavailable');
+    const [account] = await w.accounts(user.token);
+    expect(account?.syncError).toMatchObject({ errorType: 'aspspResponse', aspspResponse: { status: '429' } });
+  }, 180_000);
+
+  it('DEAUTHORIZED reported by the bank (the PSU withdrew the consent at the bank): the consent is revokedByUser and its accounts are hidden, as after the user’s DELETE', async () => {
+    const user = await w.connectUser('cofa-user', 'cofa');
+    const listed = await w.accounts(user.token);
+    expect(listed).toHaveLength(2);
+    const data = await w.transactions(user.token, listed[0]?.id as string);
+    const atBank = w.sandbox.testHooks.consents().filter((c) => c.login === 'cofa' && c.status === 'valid');
+    expect(atBank).toHaveLength(1);
+    w.sandbox.testHooks.deleteConsent(atBank[0]?.consentId as string);
+    await w.sync(user);
+    expect(await w.accounts(user.token)).toEqual([]);
+    const consent = (await w.call<Record<string, unknown>>('GET', `/api/v2/consents/${user.consentId}`, user.token)).json;
+    expect(consent).toMatchObject({ status: 'revokedByUser', invalidationReason: 'RevokedByUser', previousStatus: 'valid' });
+    expect((await connection(user)).aggregationStatus).toBe('auth.creds.invalid');
+    // The data is kept.
+    expect(await w.transactions(user.token, listed[0]?.id as string)).toEqual(data);
+  });
+});
