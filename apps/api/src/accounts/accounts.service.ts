@@ -5,10 +5,13 @@ import { types } from 'pg';
 import { PreparedSql } from '../database/prepared-sql';
 import { InjectClock } from '../common/clock';
 import { ConsentsService } from '../consents/consents.service';
+import { expiryFields } from '../consents/expiry-fields';
 import { Consent } from '../connections/consent.entity';
 import { BankDirectory } from '../connectors/bank-directory';
 import { ScopedData, type UserScope } from '../database/scoped-data';
 import { type AccountResultRowDb, type SessionDbRow, type StageRowDb, domainSessionOf, sessionRowOf } from '../sync/session-store';
+import { RefreshQuotas } from '../sync/refresh-quota';
+import { quotaFields } from '../sync/refresh-quota.dto';
 import { SyncService } from '../sync/sync.service';
 import type { BankAccountView, LastSessionView } from './bank-account.dto';
 import { type AccountSyncError, BankAccount } from './bank-account.entity';
@@ -37,6 +40,7 @@ export class AccountsService {
     private readonly sync: SyncService,
     @InjectClock() private readonly clock: Clock,
     private readonly sql: PreparedSql,
+    private readonly quotas: RefreshQuotas,
   ) {}
 
   /**
@@ -90,6 +94,8 @@ export class AccountsService {
     for (const c of consents.values()) if (!newestConsent.has(c.connectionId)) newestConsent.set(c.connectionId, c);
     const lastSessions = await this.lastSessions(scope, connectionIds);
     const now = this.clock.now();
+    const connectionsById = new Map(accounts.map((a) => [a.connection_id, { id: a.connection_id, connectorId: a.connector_id }]));
+    const quotas = await this.quotas.ofConnections(scope.tenantId, [...connectionsById.values()], now);
 
     return accounts.map((row): BankAccountView => {
       const a = accountOf(row);
@@ -104,10 +110,13 @@ export class AccountsService {
       const lastSession: LastSessionView | null = last
         ? { consent: consent ? { externalId: consent.externalId, id: consent.id, status: consent.status } : null, id: last.id, stage: last.stage, status: last.status, syncDate: last.syncDate.toISOString() }
         : null;
+      const budget = quotas.get(a.connectionId)?.accounts.get(a.id);
       return {
         id: a.id,
         connectionId: a.connectionId,
         bankId,
+        ...expiryFields(consent?.expirationDate, now),
+        ...quotaFields(budget ? { nextRefreshPossibleAt: budget.nextAllowedAt, remaining: budget.remaining } : undefined),
         consent: consent
           ? {
               bank: { id: bankId, name: names?.[lang] ?? bankId, officialName: names?.ja ?? bankId },
@@ -120,6 +129,7 @@ export class AccountsService {
               previousStatus: consent.previousStatus,
               status: consent.status,
               userId: scope.userId,
+              ...expiryFields(consent.expirationDate, now),
               userScope: 'aisp',
             }
           : null,

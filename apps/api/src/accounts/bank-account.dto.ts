@@ -1,8 +1,10 @@
 import { accountSyncStatuses, consentStatuses, invalidationReasons, syncErrorTypes, transactionSyncStatuses } from '@kinko/domain';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
+import { ConsentExpiryFields } from '../consents/expiry-fields';
 import { LanguageQuery } from '../http/language';
+import { RefreshQuotaFields } from '../sync/refresh-quota.dto';
 
 /** `GET /api/v2/bankaccount` query. */
 export class BankAccountQuery extends LanguageQuery {
@@ -29,7 +31,7 @@ export class ConsentBankView {
 }
 
 /** The consent section of an account (seed §2: EXPIRED is shown here). */
-export class AccountConsentView {
+export class AccountConsentView extends ConsentExpiryFields {
   @ApiProperty({ type: ConsentBankView })
   bank!: ConsentBankView;
 
@@ -143,9 +145,10 @@ export class SecondaryIdentifierView {
  * A bank account — the seed's account object (`seeds/ais-refresh-mechanism.pl.txt`), plus
  * the connection's aggregation status. `consentId`, `consentStatus`, `isActive`,
  * `lastSession` and `lastSessionStatus` are kept and filled, but deprecated (the seed marks
- * them obsolete): read `consent`, `syncStatus` and the session endpoints instead.
+ * them obsolete): read `consent`, `syncStatus` and the session endpoints instead. Also
+ * its consent's `expiresAt`/`daysUntilExpiry` and its unattended-refresh quota.
  */
-export class BankAccountView {
+export class BankAccountView extends IntersectionType(ConsentExpiryFields, RefreshQuotaFields) {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 

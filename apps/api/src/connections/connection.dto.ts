@@ -1,9 +1,11 @@
 import { aggregationStatusGroups, consentStatuses, invalidationReasons } from '@kinko/domain';
 import { ApiProperty } from '@nestjs/swagger';
+import { ConsentExpiryFields } from '../consents/expiry-fields';
 import { LocalizedNameView } from '../connectors/connector.dto';
+import { RefreshQuotaFields } from '../sync/refresh-quota.dto';
 
 /** The connection's current consent, in short. */
-export class ConnectionConsentView {
+export class ConnectionConsentView extends ConsentExpiryFields {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
@@ -18,7 +20,7 @@ export class ConnectionConsentView {
 }
 
 /** A connection (one bank registration) with its aggregation status, described in the request's language. */
-export class ConnectionView {
+export class ConnectionView extends RefreshQuotaFields {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 

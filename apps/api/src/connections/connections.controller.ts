@@ -1,9 +1,11 @@
+import type { Clock } from '@kinko/connector-sdk';
 import type { Language } from '@kinko/domain';
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, CurrentTenant, CurrentUser, TenantApi, UserApi } from '../auth/auth.decorators';
 import { type Principal, actorOf } from '../auth/principal';
 import { CredentialLoginService } from '../challenges/credential-login.service';
+import { InjectClock } from '../common/clock';
 import { ConsentView, WithdrawalView } from '../consents/consent.dto';
 import { ConsentsService } from '../consents/consents.service';
 import type { TenantScope, UserScope } from '../database/scoped-data';
@@ -33,6 +35,7 @@ export class UserConnectionsController {
     private readonly connections: ConnectionsService,
     private readonly consents: ConsentsService,
     private readonly logins: CredentialLoginService,
+    @InjectClock() private readonly clock: Clock,
   ) {}
 
   @Get()
@@ -112,7 +115,7 @@ export class UserConnectionsController {
     const { withdrawal } = await this.consents.disconnect(scope, connectionId, actorOf(principal));
     return {
       connection: await this.one(scope, connectionId, lang),
-      withdrawal: withdrawal ? { consent: ConsentView.of(withdrawal.consent), bankRevocation: withdrawal.bankRevocation } : null,
+      withdrawal: withdrawal ? { consent: ConsentView.of(withdrawal.consent, this.clock.now()), bankRevocation: withdrawal.bankRevocation } : null,
     };
   }
 

@@ -8,6 +8,9 @@ import { ConflictError, NotFoundError } from '../common/errors';
 import { ConsentsService } from '../consents/consents.service';
 import { BankDirectory } from '../connectors/bank-directory';
 import { ScopedData, type UserScope } from '../database/scoped-data';
+import { expiryFields } from '../consents/expiry-fields';
+import { RefreshQuotas } from '../sync/refresh-quota';
+import { quotaFields } from '../sync/refresh-quota.dto';
 import { ConnectionSecret } from '../secrets/connection-secret.entity';
 import { moveConnectionStatus, statusBeforeDeactivation } from './connection-status';
 import type { ConnectionView } from './connection.dto';
@@ -25,6 +28,7 @@ export class ConnectionsService {
     private readonly banks: BankDirectory,
     private readonly consents: ConsentsService,
     @InjectClock() private readonly clock: Clock,
+    private readonly quotas: RefreshQuotas,
   ) {}
 
   /** The user's connections, oldest first. */
@@ -41,6 +45,7 @@ export class ConnectionsService {
   async describe(scope: UserScope, connections: readonly Connection[], lang: Language): Promise<ConnectionView[]> {
     const current = await this.currentConsents(scope, connections.map((c) => c.id));
     const now = this.clock.now();
+    const quotas = await this.quotas.ofConnections(scope.tenantId, connections, now);
     return connections.map((c) => {
       const status = parseAggregationStatus(c.aggregationStatus);
       const described = describeStatus(status, lang, c.lastSuccessAt ? { succeededAt: c.lastSuccessAt, now } : undefined);
@@ -63,8 +68,15 @@ export class ConnectionsService {
         lastSuccessLabel: c.lastSuccessAt ? relativeSuccessLabel(c.lastSuccessAt, now, lang) : null,
         deactivated: c.deactivated,
         consent: consent
-          ? { id: consent.id, status: consent.status, invalidationReason: consent.invalidationReason, expirationDate: consent.expirationDate?.toISOString() ?? null }
+          ? {
+              id: consent.id,
+              status: consent.status,
+              invalidationReason: consent.invalidationReason,
+              expirationDate: consent.expirationDate?.toISOString() ?? null,
+              ...expiryFields(consent.expirationDate, now),
+            }
           : null,
+        ...quotaFields(quotas.get(c.id)),
         createdAt: c.createdAt.toISOString(),
       };
     });

@@ -2,9 +2,10 @@ import { consentStatuses, invalidationReasons } from '@kinko/domain';
 import { ApiProperty } from '@nestjs/swagger';
 import type { Consent } from '../connections/consent.entity';
 import type { BankRevocation } from './consents.service';
+import { ConsentExpiryFields, expiryFields } from './expiry-fields';
 
 /** A consent: the user's authorisation at the bank for Kinko to read their accounts. */
-export class ConsentView {
+export class ConsentView extends ConsentExpiryFields {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
@@ -41,7 +42,8 @@ export class ConsentView {
   @ApiProperty({ type: 'object', additionalProperties: true, example: { data: ['accounts', 'balances', 'transactions'], transactionKinds: ['booked'] } })
   scope!: Record<string, unknown>;
 
-  static of(c: Consent): ConsentView {
+  /** The view of `c` at `now` (its daysUntilExpiry). */
+  static of(c: Consent, now: Date): ConsentView {
     return {
       id: c.id,
       connectionId: c.connectionId,
@@ -54,6 +56,7 @@ export class ConsentView {
       maxHistoryDays: c.maxHistoryDays,
       lastScaAt: c.lastScaAt?.toISOString() ?? null,
       scope: c.scope,
+      ...expiryFields(c.expirationDate, now),
     };
   }
 }

@@ -1,7 +1,9 @@
+import type { Clock } from '@kinko/connector-sdk';
 import { Controller, Delete, Get, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, CurrentUser, UserApi } from '../auth/auth.decorators';
 import { type Principal, actorOf } from '../auth/principal';
+import { InjectClock } from '../common/clock';
 import type { UserScope } from '../database/scoped-data';
 import { IdPipe } from '../http/id.pipe';
 import { Problem } from '../http/problem';
@@ -14,13 +16,16 @@ import { ConsentsService } from './consents.service';
 @UserApi()
 @Controller('api/v2/consents')
 export class ConsentsController {
-  constructor(private readonly consents: ConsentsService) {}
+  constructor(
+    private readonly consents: ConsentsService,
+    @InjectClock() private readonly clock: Clock,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: "The user's consents, newest first", description: 'A consent past its expiration is shown (and stored) as expired, reason Expired.' })
   @ApiOkResponse({ type: [ConsentView] })
   async list(@CurrentUser() scope: UserScope): Promise<ConsentView[]> {
-    return (await this.consents.list(scope)).map(ConsentView.of);
+    return (await this.consents.list(scope)).map((c) => ConsentView.of(c, this.clock.now()));
   }
 
   @Get(':consentId')
@@ -28,7 +33,7 @@ export class ConsentsController {
   @ApiOkResponse({ type: ConsentView })
   @ApiNotFoundResponse({ type: Problem })
   async get(@CurrentUser() scope: UserScope, @Param('consentId', new IdPipe('Consent')) consentId: string): Promise<ConsentView> {
-    return ConsentView.of(await this.consents.get(scope, consentId));
+    return ConsentView.of(await this.consents.get(scope, consentId), this.clock.now());
   }
 
   @Delete(':consentId')
@@ -44,6 +49,6 @@ export class ConsentsController {
   @ApiProblems('consent-not-withdrawable')
   async withdraw(@CurrentUser() scope: UserScope, @CurrentPrincipal() principal: Principal, @Param('consentId', new IdPipe('Consent')) consentId: string): Promise<WithdrawalView> {
     const w = await this.consents.withdraw(scope, consentId, actorOf(principal));
-    return { consent: ConsentView.of(w.consent), bankRevocation: w.bankRevocation };
+    return { consent: ConsentView.of(w.consent, this.clock.now()), bankRevocation: w.bankRevocation };
   }
 }
