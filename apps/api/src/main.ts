@@ -5,6 +5,8 @@ import {
   type CommandIo,
   type ExitCode,
   createApiKeyCommand,
+  listApiKeysCommand,
+  revokeApiKeyCommand,
   createTenantCommand,
   generateMasterKeyCommand,
   generateMigrationCommand,
@@ -80,6 +82,10 @@ async function main(argv: string[]): Promise<ExitCode> {
       return createTenantCommand(settings, args, io);
     case 'create-api-key':
       return createApiKeyCommand(settings, args, io);
+    case 'list-api-keys':
+      return listApiKeysCommand(settings, args, io);
+    case 'revoke-api-key':
+      return revokeApiKeyCommand(settings, args, io);
     case 'rotate-master-key':
       return rotateMasterKeyCommand(settings, args, io);
     case 'migrate':

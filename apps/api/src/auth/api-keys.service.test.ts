@@ -39,7 +39,7 @@ describe('ApiKeysService', () => {
     for (const bad of [wrongSecret, unknownPrefix, 'kinko_x', '', minted.apiKey.toUpperCase()]) {
       await expect(keys.authenticate(bad)).rejects.toBeInstanceOf(UnauthorizedError);
     }
-    expect(await keys.revoke(tenantId, minted.prefix)).toBe(true);
+    expect(await keys.revoke(tenantId, { prefix: minted.prefix })).toBe(true);
     await expect(keys.authenticate(minted.apiKey)).rejects.toBeInstanceOf(UnauthorizedError);
   });
 });

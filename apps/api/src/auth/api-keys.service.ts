@@ -18,6 +18,9 @@ export interface MintedApiKey extends ApiKeyIdentity {
   readonly apiKey: string;
 }
 
+/** How stale `last_used_at` may get before a request writes it again. */
+export const LAST_USED_PRECISION_MS = 60_000;
+
 const KEY_PATTERN = /^kinko_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
 const hashSecret = (secret: string): Buffer => createHash('sha256').update(secret, 'utf8').digest();
 
@@ -51,12 +54,33 @@ export class ApiKeysService {
     if (!row || storedHash.length !== presentedHash.length || !timingSafeEqual(storedHash, presentedHash)) {
       throw new UnauthorizedError('Invalid API key.');
     }
+    // Last use, kept to the minute: a write at most once a minute per key, not per request.
+    if (row.lastUsedAt === null || Date.now() - row.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
+      await this.dataSource.query(
+        `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+        [row.id],
+      );
+    }
     return { tenantId: row.tenantId, apiKeyId: row.id, prefix };
   }
 
-  /** Revokes a key of a tenant; returns whether one was revoked. */
-  async revoke(tenantId: string, prefix: string): Promise<boolean> {
-    const result = await this.dataSource.getRepository(ApiKey).update({ tenantId, prefix, revokedAt: IsNull() }, { revokedAt: new Date() });
+  /** A tenant's keys, revoked ones included, oldest first (never their secrets). */
+  async list(tenantId: string): Promise<ApiKey[]> {
+    return this.dataSource.getRepository(ApiKey).find({ where: { tenantId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** One key of a tenant, or null. */
+  async get(tenantId: string, id: string): Promise<ApiKey | null> {
+    return this.dataSource.getRepository(ApiKey).findOneBy({ tenantId, id });
+  }
+
+  /**
+   * Revokes a key of a tenant, named by its id or its public prefix; returns whether one was
+   * revoked. Every request reads the key's row (authenticate), so it stops working at once
+   * on every process.
+   */
+  async revoke(tenantId: string, key: { readonly id: string } | { readonly prefix: string }): Promise<boolean> {
+    const result = await this.dataSource.getRepository(ApiKey).update({ tenantId, ...key, revokedAt: IsNull() }, { revokedAt: new Date() });
     return (result.affected ?? 0) > 0;
   }
 }

@@ -4,7 +4,7 @@ import { testTempDir } from '../../test/support/test-env';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { loadSettings, type Settings } from '../config/settings';
 import { Tenant } from '../tenants/tenant.entity';
-import { createApiKeyCommand, createTenantCommand, generateMasterKeyCommand, migrateCommand } from './commands';
+import { createApiKeyCommand, createTenantCommand, generateMasterKeyCommand, listApiKeysCommand, migrateCommand, revokeApiKeyCommand } from './commands';
 
 const capture = () => {
   const out: string[] = [];
@@ -34,6 +34,34 @@ describe('CLI commands', () => {
     const second = /API key\s+(\S+)/.exec(more.out.join('\n'))?.[1] as string;
     expect(second).not.toBe(apiKey);
     expect((await new ApiKeysService(db.dataSource).authenticate(second)).tenantId).toBe(tenantId);
+  });
+
+  it('list-api-keys shows prefix, label, created, last used; revoke-api-key stops a key at once', async () => {
+    const c = capture();
+    expect(await createTenantCommand(settings, ['--name', 'Keys Inc'], c.io)).toBe(0);
+    const tenantId = /tenant\s+(\S+)/.exec(c.out.join('\n'))?.[1] as string;
+    const more = capture();
+    expect(await createApiKeyCommand(settings, ['--tenant', tenantId, '--label', 'nightly job'], more.io)).toBe(0);
+    const apiKey = /API key\s+(\S+)/.exec(more.out.join('\n'))?.[1] as string;
+    const prefix = apiKey.split('_')[1] as string;
+    const keys = new ApiKeysService(db.dataSource);
+    await keys.authenticate(apiKey);
+
+    const listed = capture();
+    expect(await listApiKeysCommand(settings, ['--tenant', tenantId], listed.io)).toBe(0);
+    const line = listed.out.find((l) => l.includes(prefix)) as string;
+    expect(line).toMatch(/nightly job$/);
+    expect(line).toMatch(/\d{4}-\d{2}-\d{2}T.*\d{4}-\d{2}-\d{2}T.*-\s+nightly job$/); // created, last used, not revoked
+    expect(listed.out.join('\n')).not.toContain(apiKey);
+    expect(listed.out.filter((l) => /bootstrap$/.test(l))).toHaveLength(1);
+
+    const revoked = capture();
+    expect(await revokeApiKeyCommand(settings, ['--tenant', tenantId, '--prefix', prefix], revoked.io)).toBe(0);
+    await expect(keys.authenticate(apiKey)).rejects.toThrow('Invalid API key.');
+    expect(await revokeApiKeyCommand(settings, ['--tenant', tenantId, '--prefix', prefix], capture().io)).toBe(1);
+    const usage = capture();
+    expect(await revokeApiKeyCommand(settings, ['--tenant', tenantId], usage.io)).toBe(2);
+    expect(usage.err[0]).toMatch(/^usage: revoke-api-key/);
   });
 
   it('explains its usage instead of guessing', async () => {

@@ -5,6 +5,7 @@ import { createApp } from '../app';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { type Settings, fingerprintKeyId } from '../config/settings';
 import { createKinkoDataSource, runMigrations } from '../database/data-source';
+import { isUuid } from '../database/ids';
 import { DEV_KEY_FILE, type MasterKeyring, generateMasterKey, readKeyFile, resolveMasterKeyring, writeKeyFile } from '../secrets/master-keyring';
 import { rewrapAllSecrets } from '../secrets/master-key-rotation';
 import { TenantsService } from '../tenants/tenants.service';
@@ -26,6 +27,8 @@ export const COMMAND_HELP: Record<string, string> = {
   worker: 'run a sync worker only (no HTTP): sync jobs, watchdog, background refresh scheduler',
   'create-tenant': 'create a tenant and its first API key: create-tenant --name <name>',
   'create-api-key': 'mint another API key for a tenant: create-api-key --tenant <tenant id> [--label <label>]',
+  'list-api-keys': "list a tenant's API keys (id, prefix, label, created, last used, revoked): list-api-keys --tenant <tenant id>",
+  'revoke-api-key': 'revoke an API key at once: revoke-api-key --tenant <tenant id> (--id <key id> | --prefix <key prefix>)',
   'rotate-master-key': 're-wrap every data key under the current master key [--new-key (development key file only)] [--batch-size N]',
   'generate-master-key': 'print a new random master key for KINKO_MASTER_KEY',
   migrate: 'apply pending database migrations',
@@ -72,6 +75,50 @@ export async function createApiKeyCommand(settings: Settings, args: string[], io
   });
   io.out(`API key  ${minted.apiKey}`);
   io.out('The key is shown only now: Kinko stores its hash, not the key.');
+  return 0;
+}
+
+async function withApiKeys<T>(settings: Settings, work: (keys: ApiKeysService) => Promise<T>): Promise<T> {
+  return withDatabaseUrl(settings, async (url) => {
+    const dataSource = createKinkoDataSource(url, { applicationName: 'kinko-api-keys', quiet: true });
+    await dataSource.initialize();
+    try {
+      return await work(new ApiKeysService(dataSource));
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+}
+
+/** `list-api-keys --tenant <id>`: one line per key, oldest first; never a secret. */
+export async function listApiKeysCommand(settings: Settings, args: string[], io: CommandIo): Promise<ExitCode> {
+  const { values } = parseArgs({ args, options: { tenant: { type: 'string' } } });
+  const tenantId = values.tenant;
+  if (!tenantId || !isUuid(tenantId)) {
+    io.err('usage: list-api-keys --tenant <tenant id>');
+    return 2;
+  }
+  const keys = await withApiKeys(settings, (k) => k.list(tenantId));
+  io.out('id                                    prefix            created                   last used                 revoked                   label');
+  const at = (d: Date | null): string => (d ? d.toISOString() : '-').padEnd(25);
+  for (const k of keys) io.out(`${k.id}  ${k.prefix}  ${at(k.createdAt)} ${at(k.lastUsedAt)} ${at(k.revokedAt)} ${k.label}`);
+  return 0;
+}
+
+/** `revoke-api-key --tenant <id> (--id <key id> | --prefix <prefix>)`: the key stops working at once. */
+export async function revokeApiKeyCommand(settings: Settings, args: string[], io: CommandIo): Promise<ExitCode> {
+  const { values } = parseArgs({ args, options: { tenant: { type: 'string' }, id: { type: 'string' }, prefix: { type: 'string' } } });
+  const tenantId = values.tenant;
+  const ref = values.id !== undefined && isUuid(values.id) ? { id: values.id.toLowerCase() } : values.prefix !== undefined ? { prefix: values.prefix } : undefined;
+  if (!tenantId || !isUuid(tenantId) || !ref || (values.id !== undefined && values.prefix !== undefined)) {
+    io.err('usage: revoke-api-key --tenant <tenant id> (--id <key id> | --prefix <key prefix>)');
+    return 2;
+  }
+  if (!(await withApiKeys(settings, (k) => k.revoke(tenantId, ref)))) {
+    io.err('no such key of this tenant, or it is already revoked');
+    return 1;
+  }
+  io.out('revoked: the key no longer authenticates any request');
   return 0;
 }
 

@@ -38,7 +38,7 @@ describe('demo tenant', () => {
 
   it('mints a new key when the saved one no longer works', async () => {
     const before = await ensureDemo(app, settings);
-    await app.get(ApiKeysService).revoke(before.tenantId, before.apiKey.split('_')[1] as string);
+    await app.get(ApiKeysService).revoke(before.tenantId, { prefix: before.apiKey.split('_')[1] as string });
     const after = await ensureDemo(app, settings);
     expect(after.tenantId).toBe(before.tenantId);
     expect(after.apiKey).not.toBe(before.apiKey);

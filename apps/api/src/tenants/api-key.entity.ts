@@ -33,4 +33,8 @@ export class ApiKey {
 
   @InstantColumn({ nullable: true })
   revokedAt!: Date | null;
+
+  /** When the key last authenticated a request (kept to the minute: at most one write a minute). */
+  @InstantColumn({ nullable: true })
+  lastUsedAt!: Date | null;
 }

@@ -3,24 +3,26 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import { routesOf } from '../../src/app';
 import { OPENAPI_PATHS } from '../../src/http/openapi';
 import { type CatalogRoute, RouteCatalog } from '../../src/http/route-catalog';
-import { SEED_BANK, type SeededTenant, type SeededUser } from '../support/fixtures';
+import { SEED_BANK, type SeededTenant, type SeededTenantUser } from '../support/fixtures';
 
 // ── Extension points ─────────────────────────────────────────────────────────────────
 // A new route is covered automatically. A new path parameter name needs one line below:
 // which seeded id it takes (the seed, test/support/fixtures.ts, may need a new row too).
 
 /** How a path parameter is filled with an id owned by a given seeded user. */
-export const PARAM_RESOLVERS: Readonly<Record<string, (owner: SeededUser) => string>> = {
+export const PARAM_RESOLVERS: Readonly<Record<string, (owner: SeededTenantUser) => string>> = {
   userId: (u) => u.userId,
   connectionId: (u) => u.connectionId,
   consentId: (u) => u.consentId,
   accountId: (u) => u.accountId,
   sessionId: (u) => u.sessionId,
   transactionId: (u) => u.bookedTransactionId,
-  // GET /api/v2/connect/flows/{linkSessionId}/browser (public: its key, not the id, opens it).
-  linkSessionId: (u) => u.linkSessionId,
+  // GET /api/v2/connect/flows/{connectFlowId}/browser (public: its key, not the id, opens it).
+  connectFlowId: (u) => u.connectFlowId,
   // POST /api/v2/bank/{idType}/{idValue}/sync with idType connectionId (FIXED_PARAMS).
   idValue: (u) => u.connectionId,
+  // DELETE /api/v2/tenant/api-keys/{apiKeyId}: a spare key of the user's tenant (not the calling one).
+  apiKeyId: (u) => u.spareApiKeyId,
 };
 
 /** Path parameters that are not ids: one valid value each (not owner-specific). */
@@ -127,11 +129,11 @@ export function probesFor(route: CatalogRoute, tenantA: SeededTenant, tenantB: S
   const [b1] = tenantB.users;
   const headers: Record<string, string> = route.auth === 'tenant' ? { authorization: `Bearer ${tenantA.apiKey}` } : route.auth === 'user' ? { authorization: `Bearer ${a1.token}` } : {};
   const body = bodyFor(route, doc);
-  const own = (p: string): string => FIXED_PARAMS[p] ?? (PARAM_RESOLVERS[p] as (u: SeededUser) => string)(a1);
+  const own = (p: string): string => FIXED_PARAMS[p] ?? (PARAM_RESOLVERS[p] as (u: SeededTenantUser) => string)(a1);
   const probes: Probe[] = [{ route, url: fillPath(route, own), headers, body }];
   for (const param of route.params.filter((p) => p in PARAM_RESOLVERS)) {
-    const resolve = PARAM_RESOLVERS[param] as (u: SeededUser) => string;
-    const foreignOwners: Array<[Owner, SeededUser]> = [['other tenant', b1]];
+    const resolve = PARAM_RESOLVERS[param] as (u: SeededTenantUser) => string;
+    const foreignOwners: Array<[Owner, SeededTenantUser]> = [['other tenant', b1]];
     // A tenant may reach any of its users' ids, unless the route is bound to one user.
     const userBound = route.auth === 'user' || (route.params.includes('userId') && param !== 'userId');
     if (userBound) foreignOwners.push(['other user, same tenant', a2]);

@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Redacted } from 'effect';
 import { DataSource } from 'typeorm';
 import { BankAccount } from '../../src/accounts/bank-account.entity';
+import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { UserTokensService } from '../../src/auth/user-tokens.service';
 import { AuthAttempt } from '../../src/challenges/auth-attempt.entity';
 import { sealChallengePayload } from '../../src/challenges/challenge-payload';
@@ -9,7 +10,7 @@ import { DailyBalance } from '../../src/balances/daily-balance.entity';
 import { ConnectionStatusChange } from '../../src/connections/connection-status-change.entity';
 import { Connection } from '../../src/connections/connection.entity';
 import { Consent } from '../../src/connections/consent.entity';
-import { LinkSession } from '../../src/connections/link-session.entity';
+import { ConnectFlow } from '../../src/connections/connect-flow.entity';
 import { LinkPageSession } from '../../src/link/link-page-session.entity';
 import type { BankEntry } from '../../src/config/settings';
 import { newId } from '../../src/database/ids';
@@ -48,16 +49,21 @@ export interface SeededUser {
   readonly bookedTransactionId: string;
   readonly pendingTransactionId: string;
   readonly sessionId: string;
-  readonly linkSessionId: string;
+  readonly connectFlowId: string;
   /** The grant stored (encrypted) for the connection. */
   readonly grantPlaintext: string;
+}
+
+/** A user seeded with its tenant: also the id of a spare API key of the tenant (not the one the tests call with). */
+export interface SeededTenantUser extends SeededUser {
+  readonly spareApiKeyId: string;
 }
 
 /** A tenant with its API key and two users. */
 export interface SeededTenant {
   readonly tenantId: string;
   readonly apiKey: string;
-  readonly users: readonly [SeededUser, SeededUser];
+  readonly users: readonly [SeededTenantUser, SeededTenantUser];
 }
 
 /** Seeds one user's connection, consent, account, transactions, balance, session, ledger and secret. */
@@ -188,13 +194,13 @@ export async function seedUserData(app: INestApplicationContext, tenantId: strin
   // The bank's shared request-rate state (a system row, not a user's: the same for every tenant).
   await ds.query(`INSERT INTO sync_rate_limits (connector_id, tat) VALUES ($1, now()) ON CONFLICT DO NOTHING`, [SEED_BANK.bankId]);
 
-  const linkSessionId = newId();
-  await ds.getRepository(LinkSession).save({
-    id: linkSessionId,
+  const connectFlowId = newId();
+  await ds.getRepository(ConnectFlow).save({
+    id: connectFlowId,
     ...scope,
     bankId: SEED_BANK.bankId,
     connectorId: 'bank-common-api',
-    stateHash: `seed-state-hash-${linkSessionId}`,
+    stateHash: `seed-state-hash-${connectFlowId}`,
     redirectUri: 'http://127.0.0.1/api/v2/connect/callback',
     reconnectConnectionId: null,
     verifierMasterKeyId: null,
@@ -213,8 +219,8 @@ export async function seedUserData(app: INestApplicationContext, tenantId: strin
   await ds.getRepository(LinkPageSession).save({
     id: newId(),
     ...scope,
-    secretHash: `seed-link-page-${linkSessionId}`,
-    exchangedTokenId: `seed-token-${linkSessionId}`,
+    secretHash: `seed-link-page-${connectFlowId}`,
+    exchangedTokenId: `seed-token-${connectFlowId}`,
     tokenExpiresAt: now,
     expiresAt: now,
     renewedAt: now,
@@ -239,7 +245,7 @@ export async function seedUserData(app: INestApplicationContext, tenantId: strin
   });
 
   const token = (await app.get(UserTokensService).mint(scope)).token;
-  return { tenantId, userId: user.id, externalId, token, connectionId, consentId, accountId, bookedTransactionId, pendingTransactionId, sessionId, linkSessionId, grantPlaintext };
+  return { tenantId, userId: user.id, externalId, token, connectionId, consentId, accountId, bookedTransactionId, pendingTransactionId, sessionId, connectFlowId, grantPlaintext };
 }
 
 /** Seeds a tenant with an API key and two users, each with data in every table. */
@@ -247,12 +253,16 @@ export async function seedTenant(app: INestApplicationContext, name: string): Pr
   const boot = await app.get(TenantsService).bootstrap(name);
   const a = await seedUserData(app, boot.tenant.id, `${name}-user-a`);
   const b = await seedUserData(app, boot.tenant.id, `${name}-user-b`);
-  return { tenantId: boot.tenant.id, apiKey: boot.apiKey.apiKey, users: [a, b] };
+  const spareApiKeyId = (await app.get(ApiKeysService).mint(boot.tenant.id, 'spare')).apiKeyId;
+  return { tenantId: boot.tenant.id, apiKey: boot.apiKey.apiKey, users: [{ ...a, spareApiKeyId }, { ...b, spareApiKeyId }] };
 }
 
+/** Columns that record use, not data: authenticating with an API key stamps when it was last used. */
+const USE_STAMPS: Readonly<Record<string, readonly string[]>> = { api_keys: ['last_used_at'] };
+
 /**
- * A checksum of every row of every table (except TypeORM's migration log): equal before
- * and after a set of requests means they changed nothing.
+ * A checksum of every row of every table (except TypeORM's migration log and the use
+ * stamps above): equal before and after a set of requests means they changed nothing.
  */
 export async function databaseChecksum(ds: DataSource): Promise<Record<string, string>> {
   const tables: { table_name: string }[] = await ds.query(
@@ -262,7 +272,9 @@ export async function databaseChecksum(ds: DataSource): Promise<Record<string, s
   );
   const sums: Record<string, string> = {};
   for (const { table_name } of tables) {
-    const [row] = (await ds.query(`select count(*)::text as n, coalesce(md5(string_agg(t::text, '|' order by t::text)), '') as h from "${table_name}" t`)) as { n: string; h: string }[];
+    const stamps = USE_STAMPS[table_name];
+    const row$ = stamps ? `(to_jsonb(t) - '{${stamps.join(',')}}'::text[])::text` : 't::text';
+    const [row] = (await ds.query(`select count(*)::text as n, coalesce(md5(string_agg(${row$}, '|' order by ${row$})), '') as h from "${table_name}" t`)) as { n: string; h: string }[];
     sums[table_name] = `${row?.n}:${row?.h}`;
   }
   return sums;
