@@ -1,5 +1,9 @@
 /**
- * @kinko/api is an application, run as `node dist/main.js` (see README.md). Nothing
- * imports apps/* (the layering rule), so it exports nothing.
+ * @kinko/api is an application, run as `node dist/main.js` (see README.md). Its package
+ * entry is for launchers only (nothing else imports apps/*, the layering rule): the
+ * development launcher tools/dev-server runs the main job with the sandbox banks plugged in
+ * through {@link KinkoHooks}, so the app itself never depends on the sandbox.
  */
-export {};
+export { main, runMain } from './main';
+export type { KinkoHooks } from './server/start-kinko';
+export type { DevelopmentBanksProvider, RunningNetbank, RunningPolishBank, RunningSandbox, RunningSandboxBank, SandboxPersona } from './server/sandbox-banks';

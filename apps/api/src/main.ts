@@ -17,14 +17,14 @@ import { InvalidSettingsError, type Settings, checkServeSettings, loadSettings }
 import { checkBankEntries } from './connectors/bank-directory';
 import { REGISTERED_CONNECTOR_PACKAGES } from './connectors/registered-connectors';
 import { UnsupportedDatabaseError } from './database/data-source';
-import { startBanner, startKinko } from './server/start-kinko';
+import { type KinkoHooks, startBanner, startKinko } from './server/start-kinko';
 import { workerCommand } from './server/start-worker';
 
 const io: CommandIo = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) };
 
 /** `serve`: runs until SIGINT/SIGTERM, then stops everything in order and exits 0. */
-async function serve(settings: Settings): Promise<ExitCode> {
-  const kinko = await startKinko(settings);
+async function serve(settings: Settings, hooks: KinkoHooks): Promise<ExitCode> {
+  const kinko = await startKinko(settings, hooks);
   for (const line of startBanner(kinko, settings)) io.out(line);
   return new Promise<ExitCode>((resolve) => {
     let stopping = false;
@@ -51,7 +51,11 @@ async function serve(settings: Settings): Promise<ExitCode> {
   });
 }
 
-async function main(argv: string[]): Promise<ExitCode> {
+/**
+ * The main job's commands (`serve` by default). `hooks` are what a launcher plugs in: the
+ * development launcher (tools/dev-server) gives the sandbox banks; `node dist/main.js` none.
+ */
+export async function main(argv: readonly string[], hooks: KinkoHooks = {}): Promise<ExitCode> {
   const [command = 'serve', ...args] = argv;
   if (command === 'help' || command === '--help' || !(command in COMMAND_HELP)) {
     for (const [name, help] of Object.entries(COMMAND_HELP)) io.out(`  ${name.padEnd(20)} ${help}`);
@@ -77,7 +81,7 @@ async function main(argv: string[]): Promise<ExitCode> {
   }
   switch (command) {
     case 'serve':
-      return serve(settings);
+      return serve(settings, hooks);
     case 'create-tenant':
       return createTenantCommand(settings, args, io);
     case 'create-api-key':
@@ -97,11 +101,17 @@ async function main(argv: string[]): Promise<ExitCode> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    // A database too old is the operator's to fix: its message says how; a stack would not help.
-    io.err(`kinko: ${e instanceof UnsupportedDatabaseError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    process.exit(1);
-  },
-);
+/** Runs {@link main} as the process: exits with its code. */
+export function runMain(argv: readonly string[], hooks: KinkoHooks = {}): void {
+  main(argv, hooks).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      // A database too old is the operator's to fix: its message says how; a stack would not help.
+      io.err(`kinko: ${e instanceof UnsupportedDatabaseError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      process.exit(1);
+    },
+  );
+}
+
+// `node dist/main.js`: the production entry (no development banks). The launcher imports runMain instead.
+if (require.main === module) runMain(process.argv.slice(2));

@@ -12,6 +12,9 @@ import { testTempDir } from './support/test-env';
 const PACKAGE = path.resolve(__dirname, '..');
 const MAIN = path.join(PACKAGE, 'dist/main.js');
 const HOOK = path.join(__dirname, 'support/workspace-sources-hook.js');
+// What the root `pnpm start` runs: the development launcher, the main job with the sandbox banks
+// plugged in (the app itself does not depend on the sandbox). From its sources, like the libraries.
+const LAUNCHER = path.resolve(PACKAGE, '../../tools/dev-server/src/main.ts');
 
 interface Running {
   readonly child: ChildProcess;
@@ -26,8 +29,8 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function start(cwd: string, env: Record<string, string>, args: string[] = []): Running {
-  const child = spawn(process.execPath, ['--conditions=@kinko/source', '-r', HOOK, MAIN, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+function start(cwd: string, env: Record<string, string>, args: string[] = [], entry: string = MAIN): Running {
+  const child = spawn(process.execPath, ['--conditions=@kinko/source', '-r', HOOK, entry, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
@@ -100,9 +103,12 @@ describe('node dist/main.js', () => {
     expect(() => process.kill(pgPid, 0)).toThrow();
     expect(fs.existsSync(path.join(pgDir, 'PG_VERSION'))).toBe(true); // and its data stays
 
-    const second = start(cwd, env);
+    // The app alone (as in production) has no development banks, even when asked for the sandbox.
+    const second = start(cwd, { ...env, KINKO_SANDBOX: 'true' });
     started.push(second);
     await waitFor(second, 'Press Ctrl-C to stop.');
+    expect(second.stdout() + second.stderr()).toContain('sandbox banks not started: this process has no development banks');
+    expect(second.stdout()).not.toContain('Sandbox bank');
     expect(field(second.stdout(), 'Demo tenant')).toBe(tenantId);
     expect(second.stdout()).not.toContain('(created now)');
     const secondUrl = field(second.stdout(), 'API');
@@ -112,10 +118,10 @@ describe('node dist/main.js', () => {
     expect(await second.exited).toBe(0);
   }, 180_000);
 
-  it('with the sandbox banks (development): the printed connect URL connects the demo user’s banks through the Link pages', async () => {
+  it('with the sandbox banks (development, through the launcher tools/dev-server): the printed connect URL connects the demo user’s banks through the Link pages', async () => {
     const sandboxCwd = testTempDir('main-sandbox');
     try {
-      const running = start(sandboxCwd, { ...env, KINKO_SANDBOX: 'true' });
+      const running = start(sandboxCwd, { ...env, KINKO_SANDBOX: 'true' }, [], LAUNCHER);
       started.push(running);
       await waitFor(running, 'Press Ctrl-C to stop.');
       const out = running.stdout();

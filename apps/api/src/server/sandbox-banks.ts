@@ -56,16 +56,19 @@ export interface RunningNetbank {
   close(): Promise<void>;
 }
 
-// The part of @kinko/sandbox-bank the demo uses, checked at run time: the sandbox is a dev
-// tool that may not offer (or not yet offer) these, and start must work without it.
-interface SandboxModule {
-  startBankCommonApiSandbox?: (options: { banks: unknown; host?: string }) => Promise<RunningSandbox>;
-  demoBanks?: (redirectDomains?: readonly string[]) => unknown;
-  DEMO_PASSWORD?: string;
-  startNetbankSandbox?: (options: { host?: string }) => Promise<RunningNetbank>;
-  startPolishApiPersonaBank?: (options: { host?: string; redirectUris: readonly string[] }) => Promise<RunningPolishBank>;
-  BANK_COMMON_API_PERSONAS?: readonly SandboxPersona[];
-}
+/**
+ * What starts the development banks (the sandbox) for {@link startKinko}'s `developmentBanks`
+ * hook. The app does not depend on the sandbox: the development launcher (tools/dev-server,
+ * what the root `pnpm start` runs) passes one; a production start has none. `host` is where
+ * the API listens (banks listen on loopback); `callbackUris` Kinko's connect callback on
+ * loopback and at KINKO_PUBLIC_URL when set ({@link polishRedirectUris}), where a sandbox bank
+ * may send users back. Undefined when nothing was started (the reason passed to `warn`).
+ */
+export type DevelopmentBanksProvider = (options: {
+  readonly host: string;
+  readonly callbackUris: readonly string[];
+  readonly warn: (message: string) => void;
+}) => Promise<RunningSandbox | undefined>;
 
 /** The bankId of the sandbox's PolishAPI bank. */
 export const sandboxPolishBankId = (bankCode: string): string => `sandbox-pl-${bankCode}`;
@@ -135,71 +138,4 @@ function netbankEntry(netbank: RunningNetbank): BankEntry {
       directLoginUrl: `${netbank.url}/direct/login`,
     },
   };
-}
-
-/**
- * Starts the demo sandbox banks (銀行共通API) on loopback when @kinko/sandbox-bank offers
- * `startBankCommonApiSandbox` and `demoBanks`; undefined when it does not or cannot.
- */
-export async function startSandboxBanks(host: string, warn: (message: string) => void, publicUrl?: string): Promise<RunningSandbox | undefined> {
-  let mod: SandboxModule;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require('@kinko/sandbox-bank') as SandboxModule;
-  } catch (e) {
-    warn(`sandbox banks not started: @kinko/sandbox-bank could not be loaded (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
-    return undefined;
-  }
-  if (typeof mod.startBankCommonApiSandbox !== 'function' || typeof mod.demoBanks !== 'function') {
-    warn('sandbox banks not started: @kinko/sandbox-bank offers no startBankCommonApiSandbox/demoBanks');
-    return undefined;
-  }
-  try {
-    const loopback = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-    const sandbox = await mod.startBankCommonApiSandbox({ banks: mod.demoBanks(), host: loopback });
-    const withLogin = typeof mod.DEMO_PASSWORD === 'string' ? Object.assign(sandbox, { demoLogin: { id: 'demo', password: mod.DEMO_PASSWORD } }) : sandbox;
-    const withPersonas = Array.isArray(mod.BANK_COMMON_API_PERSONAS) ? Object.assign(withLogin, { personas: mod.BANK_COMMON_API_PERSONAS }) : withLogin;
-    return await withPolishBank(await withNetbank(withPersonas, mod, loopback, warn), mod, loopback, publicUrl, warn);
-  } catch (e) {
-    warn(`sandbox banks not started: ${e instanceof Error ? e.message : String(e)}`);
-    return undefined;
-  }
-}
-
-/** Adds the HTML net bank (when the sandbox offers it) to the running sandbox; its close closes both. */
-async function withNetbank(sandbox: RunningSandbox, mod: SandboxModule, host: string, warn: (message: string) => void): Promise<RunningSandbox> {
-  if (typeof mod.startNetbankSandbox !== 'function') return sandbox;
-  let netbank: RunningNetbank;
-  try {
-    netbank = await mod.startNetbankSandbox({ host });
-  } catch (e) {
-    warn(`the sandbox net bank was not started: ${e instanceof Error ? e.message : String(e)}`);
-    return sandbox;
-  }
-  const closeBanks = sandbox.close.bind(sandbox);
-  return Object.assign(sandbox, {
-    netbank,
-    close: async () => {
-      await Promise.allSettled([closeBanks(), netbank.close()]);
-    },
-  });
-}
-
-/** Adds the PolishAPI persona bank (when the sandbox offers it) to the running sandbox; its close closes it too. */
-async function withPolishBank(sandbox: RunningSandbox, mod: SandboxModule, host: string, publicUrl: string | undefined, warn: (message: string) => void): Promise<RunningSandbox> {
-  if (typeof mod.startPolishApiPersonaBank !== 'function') return sandbox;
-  let polish: RunningPolishBank;
-  try {
-    polish = await mod.startPolishApiPersonaBank({ host, redirectUris: polishRedirectUris(publicUrl) });
-  } catch (e) {
-    warn(`the sandbox PolishAPI bank was not started: ${e instanceof Error ? e.message : String(e)}`);
-    return sandbox;
-  }
-  const closeOthers = sandbox.close.bind(sandbox);
-  return Object.assign(sandbox, {
-    polish,
-    close: async () => {
-      await Promise.allSettled([closeOthers(), polish.close()]);
-    },
-  });
 }

@@ -7,9 +7,10 @@ import { EmbeddedDatabase } from '../database/embedded-postgres';
 import { type DemoInfo, ensureDemo } from '../demo/demo';
 import { OPENAPI_PATHS } from '../http/openapi';
 import { SyncWorker } from '../sync/sync-worker';
+import { WebhookWorker } from '../webhooks/webhook-worker';
 import { ChallengeSweeper } from '../challenges/challenge-sweeper';
 import { LINK_PATHS } from '../link/link-paths';
-import { type RunningSandbox, sandboxBankEntries, sandboxBankId, sandboxPolishBankId, startSandboxBanks } from './sandbox-banks';
+import { type DevelopmentBanksProvider, type RunningSandbox, polishRedirectUris, sandboxBankEntries, sandboxBankId, sandboxPolishBankId } from './sandbox-banks';
 
 /** The demo user's way in: the Link pages (choose a sandbox bank, log in there or enter credentials). */
 export interface DemoConnect {
@@ -49,13 +50,22 @@ export interface RunningKinko {
   stop(): Promise<void>;
 }
 
+/** What a launcher plugs into {@link startKinko}. */
+export interface KinkoHooks {
+  /**
+   * Starts the development banks when KINKO_SANDBOX is on: given by the development launcher
+   * (tools/dev-server, which the root `pnpm start` runs). The app itself never loads the sandbox.
+   */
+  readonly developmentBanks?: DevelopmentBanksProvider;
+}
+
 /**
  * Starts Kinko: the database (DATABASE_URL, or the embedded PostgreSQL in
  * KINKO_DATA_DIR/pg — started, or attached to when already running), migrations, the HTTP
- * API, the sandbox banks and the demo tenant when configured. On failure, whatever was
- * started is stopped again.
+ * API, the sandbox banks (through `hooks.developmentBanks`) and the demo tenant when
+ * configured. On failure, whatever was started is stopped again.
  */
-export async function startKinko(settings: Settings): Promise<RunningKinko> {
+export async function startKinko(settings: Settings, hooks: KinkoHooks = {}): Promise<RunningKinko> {
   const logger = new Logger('Kinko');
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
@@ -83,7 +93,7 @@ export async function startKinko(settings: Settings): Promise<RunningKinko> {
       };
     }
 
-    const sandbox = settings.sandbox ? await startSandboxBanks(settings.host, (m) => logger.warn(m), settings.publicUrl) : undefined;
+    const sandbox = settings.sandbox ? await startDevelopmentBanks(settings, hooks, (m) => logger.warn(m)) : undefined;
     if (sandbox) stops.push(() => sandbox.close());
 
     // Development: the sandbox's banks join the configured ones (KINKO_BANKS).
@@ -94,6 +104,9 @@ export async function startKinko(settings: Settings): Promise<RunningKinko> {
       const worker = app.get(SyncWorker);
       await worker.start();
       stops.push(() => worker.stop());
+      const webhooks = app.get(WebhookWorker);
+      await webhooks.start();
+      stops.push(() => webhooks.stop());
     }
     // Unanswered challenges time out (KINKO_CHALLENGE_TIMEOUT_SECONDS) wherever the API runs.
     const sweeper = app.get(ChallengeSweeper);
@@ -111,6 +124,20 @@ export async function startKinko(settings: Settings): Promise<RunningKinko> {
   } catch (e) {
     await stopAll();
     throw e;
+  }
+}
+
+/** The development banks of the launcher, if it gave a provider; a warning otherwise. */
+async function startDevelopmentBanks(settings: Settings, hooks: KinkoHooks, warn: (message: string) => void): Promise<RunningSandbox | undefined> {
+  if (!hooks.developmentBanks) {
+    warn('sandbox banks not started: this process has no development banks (the development launcher tools/dev-server, run by `pnpm start` at the repository root, starts them)');
+    return undefined;
+  }
+  try {
+    return await hooks.developmentBanks({ host: settings.host, callbackUris: polishRedirectUris(settings.publicUrl), warn });
+  } catch (e) {
+    warn(`sandbox banks not started: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
   }
 }
 

@@ -1,0 +1,48 @@
+import type { DevelopmentBanksProvider, RunningNetbank, RunningPolishBank, RunningSandbox } from '@kinko/api';
+import {
+  BANK_COMMON_API_PERSONAS,
+  DEMO_PASSWORD,
+  demoBanks,
+  startBankCommonApiSandbox,
+  startNetbankSandbox,
+  startPolishApiPersonaBank,
+} from '@kinko/sandbox-bank';
+
+/**
+ * Starts the demo sandbox banks on loopback (even when the API listens on all interfaces):
+ * the 銀行共通API banks with the demo login and personas, then the HTML net bank and the
+ * PolishAPI persona bank (which may send users back to `callbackUris`). A bank that fails to
+ * start is left out with a warning; undefined (and a warning) when the 銀行共通API banks fail.
+ */
+export const startSandboxBanks: DevelopmentBanksProvider = async ({ host, callbackUris, warn }) => {
+  const loopback = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  let sandbox: RunningSandbox;
+  try {
+    const banks = await startBankCommonApiSandbox({ banks: demoBanks(), host: loopback });
+    sandbox = { banks: banks.banks, demoLogin: { id: 'demo', password: DEMO_PASSWORD }, personas: BANK_COMMON_API_PERSONAS, close: () => banks.close() };
+  } catch (e) {
+    warn(`sandbox banks not started: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+  const netbank: RunningNetbank | undefined = await started('the sandbox net bank', () => startNetbankSandbox({ host: loopback }), warn);
+  const polish: RunningPolishBank | undefined = await started('the sandbox PolishAPI bank', () => startPolishApiPersonaBank({ host: loopback, redirectUris: callbackUris }), warn);
+  const closeBanks = sandbox.close;
+  return {
+    ...sandbox,
+    ...(netbank ? { netbank } : {}),
+    ...(polish ? { polish } : {}),
+    close: async () => {
+      await Promise.allSettled([closeBanks(), netbank?.close(), polish?.close()]);
+    },
+  };
+};
+
+/** The bank `start` starts, or undefined with a warning naming `what` when it fails. */
+async function started<T>(what: string, start: () => Promise<T>, warn: (message: string) => void): Promise<T | undefined> {
+  try {
+    return await start();
+  } catch (e) {
+    warn(`${what} was not started: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+}

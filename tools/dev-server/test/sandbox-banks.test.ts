@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import type { DevelopmentBanksProvider } from '@kinko/api';
+
+// The development banks the launcher plugs into the app: the real sandbox on loopback, and
+// what happens when a part of it cannot start.
+const CALLBACKS = ['http://127.0.0.1/api/v2/connect/callback', 'http://localhost/api/v2/connect/callback'];
+
+/** The provider, loaded after any mock of @kinko/sandbox-bank. */
+const provider = (): DevelopmentBanksProvider => (jest.requireActual('../src/sandbox-banks') as { startSandboxBanks: DevelopmentBanksProvider }).startSandboxBanks;
+
+describe('startSandboxBanks (the launcher’s development banks)', () => {
+  afterEach(() => {
+    jest.resetModules();
+    jest.dontMock('@kinko/sandbox-bank');
+  });
+
+  it('starts the 銀行共通API banks, the net bank and the PolishAPI bank on loopback, even for an API on all interfaces; close stops them', async () => {
+    const warnings: string[] = [];
+    const sandbox = await provider()({ host: '0.0.0.0', callbackUris: CALLBACKS, warn: (m) => warnings.push(m) });
+    if (!sandbox) throw new Error(`nothing started: ${warnings.join('; ')}`);
+    try {
+      expect(warnings).toEqual([]);
+      const urls = [...sandbox.banks.map((b) => b.url), sandbox.netbank?.url, sandbox.polish?.url];
+      expect(urls.every((u) => typeof u === 'string' && u.startsWith('http://127.0.0.1:'))).toBe(true);
+      expect(sandbox.banks.some((b) => b.client !== undefined)).toBe(true);
+      expect(sandbox.demoLogin?.id).toBe('demo');
+      expect(sandbox.personas?.length).toBeGreaterThan(0);
+      expect(sandbox.polish?.personas.length).toBeGreaterThan(0);
+      for (const url of urls) expect((await fetch(url as string)).status).toBeLessThan(500);
+    } finally {
+      await sandbox.close();
+    }
+    const refused = await Promise.all([sandbox.banks[0]?.url, sandbox.netbank?.url, sandbox.polish?.url].map((u) => fetch(u as string).then(() => false, () => true)));
+    expect(refused).toEqual([true, true, true]);
+  }, 60_000);
+
+  it('starts nothing, with a warning, when the 銀行共通API banks fail to start', async () => {
+    jest.doMock('@kinko/sandbox-bank', () => ({
+      ...(jest.requireActual('@kinko/sandbox-bank') as object),
+      startBankCommonApiSandbox: async () => {
+        throw new Error('port in use');
+      },
+    }));
+    const warnings: string[] = [];
+    expect(await provider()({ host: '127.0.0.1', callbackUris: CALLBACKS, warn: (m) => warnings.push(m) })).toBeUndefined();
+    expect(warnings).toEqual(['sandbox banks not started: port in use']);
+  });
+
+  it('keeps the other banks, with a warning, when the PolishAPI bank fails; passes it the callback URIs', async () => {
+    const calls: unknown[] = [];
+    jest.doMock('@kinko/sandbox-bank', () => ({
+      ...(jest.requireActual('@kinko/sandbox-bank') as object),
+      startPolishApiPersonaBank: async (options: unknown) => {
+        calls.push(options);
+        throw new Error('no key');
+      },
+    }));
+    const warnings: string[] = [];
+    const sandbox = await provider()({ host: '127.0.0.1', callbackUris: CALLBACKS, warn: (m) => warnings.push(m) });
+    try {
+      expect(calls).toEqual([{ host: '127.0.0.1', redirectUris: CALLBACKS }]);
+      expect(warnings).toEqual(['the sandbox PolishAPI bank was not started: no key']);
+      expect(sandbox?.polish).toBeUndefined();
+      expect(sandbox?.netbank).toBeDefined();
+      expect(sandbox?.banks.length).toBeGreaterThan(0);
+    } finally {
+      await sandbox?.close();
+    }
+  }, 60_000);
+});
