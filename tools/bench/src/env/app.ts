@@ -273,9 +273,13 @@ export class AppUnderTest {
     return path.join(this.root, 'dist', 'main.js');
   }
 
-  /** The bench hook that writes pages through the engine's write path (see apps/api/src/bench-support). */
+  /**
+   * The bench hook that writes pages through the engine's write path: development support of
+   * the app (apps/api/test/support/bench-ingest-driver.ts), not in its production build; run
+   * from its source ({@link script}).
+   */
   get ingestDriver(): string {
-    return path.join(this.root, 'dist', 'bench-support', 'ingest-driver.js');
+    return path.join(this.root, 'test', 'support', 'bench-ingest-driver.ts');
   }
 
   /** When dist/main.js was built. */
@@ -370,9 +374,14 @@ export class AppUnderTest {
     }
   }
 
-  /** Runs a script of the app's dist (a bench hook) to completion; its stdout. */
+  /**
+   * Runs a bench hook of the app to completion; its stdout. A TypeScript hook runs from its
+   * source as the app's tests run it: workspace libraries from their sources (the
+   * `@kinko/source` condition), compiled on load by swc (the app's workspace-sources hook).
+   */
   async script(file: string, args: readonly string[], cwd: string): Promise<string> {
-    return runToEnd(this.spawn(file, args, { ...process.env }, cwd), path.basename(file));
+    const fromSource = file.endsWith('.ts') ? ['--conditions=@kinko/source', '-r', path.join(this.root, 'test', 'support', 'workspace-sources-hook.js')] : [];
+    return runToEnd(this.spawn(file, args, { ...process.env }, cwd, fromSource), path.basename(file));
   }
 }
 

@@ -17,7 +17,7 @@ interface IngestState {
   readonly profile: string;
 }
 
-/** What the app's ingest driver prints (apps/api/src/bench-support/ingest-driver.ts). */
+/** What the app's ingest driver prints (apps/api/test/support/bench-ingest-driver.ts). */
 interface DriverResult {
   readonly rows: number;
   readonly pages: number;
@@ -55,7 +55,7 @@ export const ingestScenario: Scenario<IngestState> = {
   id: 'ingest',
   title: 'Ingest: write path vs raw COPY',
   method: [
-    "Write path: the app's own `writeTransactionPage` + `addStageCounts` in one transaction per page, exactly as `SyncEngine.fetchKind` calls them, run by the app's bench hook `apps/api/dist/bench-support/ingest-driver.js` (a child process: nothing imports apps/*) from as many accounts at once as one worker runs (sessions × accounts per session). Pages of connector `Transaction`s (200 items, generated deterministically) go through the domain's `reconcile` and one `INSERT … ON CONFLICT` each. Timed: the write loop only.",
+    "Write path: the app's own `writeTransactionPage` + `addStageCounts` in one transaction per page, exactly as `SyncEngine.fetchKind` calls them, run by the app's bench hook `apps/api/test/support/bench-ingest-driver.ts` (development support outside the app's production source, run from source in a child process: nothing imports apps/*) from as many accounts at once as one worker runs (sessions × accounts per session). Pages of connector `Transaction`s (200 items, generated deterministically) go through the domain's `reconcile` and one `INSERT … ON CONFLICT` each. Timed: the write loop only.",
     'Floor: the rows the write path stored are exported (`COPY (SELECT * FROM transactions) TO STDOUT`, not timed), then `COPY … FROM STDIN` (pg-copy-streams) into `CREATE TABLE … (LIKE transactions INCLUDING ALL)` (same columns, defaults, checks, primary key, unique and secondary indexes), plus the same foreign keys (LIKE copies none; a self-reference points at the floor table) in the same run. A CHECKPOINT precedes each timed phase; every run starts from empty tables.',
   ],
   parameters: (s) => ({ accounts: s.ingest.accounts, rowsPerAccount: s.ingest.rowsPerAccount, rows: s.ingest.accounts * s.ingest.rowsPerAccount, pageSize: s.ingest.pageSize }),
@@ -72,7 +72,7 @@ export const ingestScenario: Scenario<IngestState> = {
 
   async prerequisite(ctx) {
     if (!ctx.app) return `the app is not available (${ctx.appMissing ?? 'unknown'})`;
-    if (!fs.existsSync(ctx.app.ingestDriver)) return `the app build has no ingest hook (${path.relative(ctx.app.root, ctx.app.ingestDriver)}): rebuild @kinko/api`;
+    if (!fs.existsSync(ctx.app.ingestDriver)) return `the app has no ingest hook (${path.relative(ctx.app.root, ctx.app.ingestDriver)} is missing)`;
     return null;
   },
 

@@ -1,8 +1,10 @@
 /**
- * Benchmark hook (used by tools/bench, scenario "ingest"; nothing else imports it).
+ * Benchmark hook (used by tools/bench, scenario "ingest", and its own test): development
+ * support, not part of the app's production source or build.
  *
  * The bench may not import apps/* (the layering rule), so it runs this file as a child
- * process: `node dist/bench-support/ingest-driver.js '<json IngestJob>'`. It seeds one
+ * process from its source, as the tests run the app (`node --conditions=@kinko/source -r
+ * test/support/workspace-sources-hook.js test/support/bench-ingest-driver.ts '<json IngestJob>'`). It seeds one
  * tenant with one user, connection, account and sync session per account, then writes
  * every account's transactions through the sync engine's real page write — the same
  * `writeTransactionPage` + `addStageCounts` in one database transaction per page that
@@ -12,12 +14,12 @@
 import type { Transaction } from '@kinko/connector-sdk';
 import type { CalendarDate, CurrencyCode, TransactionId } from '@kinko/domain';
 import type { DataSource } from 'typeorm';
-import { createKinkoDataSource } from '../database/data-source';
-import { newId } from '../database/ids';
-import { addStageCounts } from '../sync/session-store';
-import { DEFAULT_SYNC_SETTINGS } from '../sync/sync-options';
-import { FetchOrder } from '../sync/bank-order';
-import { writeTransactionPage } from '../sync/transaction-writer';
+import { createKinkoDataSource } from '../../src/database/data-source';
+import { newId } from '../../src/database/ids';
+import { addStageCounts } from '../../src/sync/session-store';
+import { DEFAULT_SYNC_SETTINGS } from '../../src/sync/sync-options';
+import { FetchOrder } from '../../src/sync/bank-order';
+import { writeTransactionPage } from '../../src/sync/transaction-writer';
 
 /** What to ingest. */
 export interface IngestJob {
