@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { LogLevel } from '@nestjs/common';
+import { type LogLevel, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock, Connector } from '@kinko/connector-sdk';
 import { AppModule } from './app.module';
@@ -10,6 +10,7 @@ import type { SyncSettings } from './sync/sync-options';
 import { edgeServerOptions, installEdgeGuards } from './http/edge';
 import { DEFAULT_BODY_LIMIT_BYTES } from './http/limits';
 import { createOpenApiDocument, serveOpenApi } from './http/openapi';
+import { installRequestIds, requestIdServerOptions } from './http/request-id';
 import { kinkoValidationPipe } from './http/validation';
 import { MetricsService } from './metrics/metrics.service';
 
@@ -64,9 +65,12 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     trustProxy: false,
     return503OnClosing: true,
     skipMiddie: true,
+    // X-Request-Id: the caller's when well-formed, else a new one; on every answer and problem.
+    ...requestIdServerOptions(),
     // The adapter's own handler sets the security headers; it is kept.
     ...edgeServerOptions(() => (adapter as unknown as { securityHook?: (request: FastifyRequest, raw: FastifyReply['raw']) => void }).securityHook),
   });
+  installRequestIds(adapter.getInstance());
   const routes: RegisteredRoute[] = [];
   adapter.getInstance().addHook('onRoute', (route) => {
     for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push({ method, url: route.url });
@@ -93,8 +97,11 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   });
 
   const metrics = app.get(MetricsService);
+  const requestLog = new Logger('HTTP');
   adapter.getInstance().addHook('onResponse', (request, reply, done) => {
     metrics.observe(request.method, request.routeOptions.url ?? '(unmatched)', reply.statusCode, reply.elapsedTime / 1000);
+    // The route's template, never the URL (it may carry ids a log should not keep).
+    requestLog.verbose(`[${request.id}] ${request.method} ${request.routeOptions.url ?? '(unmatched)'} ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms`);
     done();
   });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -6,6 +7,7 @@ import { ValidationFailedError } from '../common/errors';
 import { PROBLEM_MEDIA_TYPE, type Problem } from './problem';
 import { MAX_JSON_DEPTH } from './limits';
 import { frameworkProblem } from './problem.filter';
+import { REQUEST_ID_HEADER } from './request-id';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -81,7 +83,8 @@ export function edgeServerOptions(securityHeaders: () => ((request: FastifyReque
       } catch {
         // The request is refused either way.
       }
-      writeProblem(reply, frameworkProblem(error.statusCode));
+      void reply.header(REQUEST_ID_HEADER, request.id);
+      writeProblem(reply, { ...frameworkProblem(error.statusCode), requestId: request.id });
     },
     // Node's HTTP parser: a request line + headers over its limit (16 KiB: 431), a malformed
     // request (400), a client too slow to send one (408). Written to the socket, as Fastify's
@@ -89,10 +92,12 @@ export function edgeServerOptions(securityHeaders: () => ((request: FastifyReque
     clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
       if (error.code === 'ECONNRESET' || socket.destroyed) return;
       const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      const body = JSON.stringify(frameworkProblem(status));
+      // No request was read: a new id, answered and not taken from the (unreadable) headers.
+      const requestId = randomUUID();
+      const body = JSON.stringify({ ...frameworkProblem(status), requestId });
       if (socket.writable) {
         socket.write(
-          `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: ${PROBLEM_MEDIA_TYPE}\r\nCache-Control: no-store\r\n` +
+          `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: ${PROBLEM_MEDIA_TYPE}\r\nCache-Control: no-store\r\nX-Request-Id: ${requestId}\r\n` +
             `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
         );
       }

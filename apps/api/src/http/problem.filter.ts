@@ -134,12 +134,12 @@ export class ProblemFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest | undefined>();
     const reply = http.getResponse<FastifyReply>();
     const instance = request?.url ? request.url.split('?')[0] : undefined;
-    const body = toProblem(error, instance);
+    const body: Problem = { ...toProblem(error, instance), ...(request?.id ? { requestId: request.id } : {}) };
     if (body.status === 503) {
-      this.logger.warn(`${request?.method ?? ''} ${instance ?? ''}: unavailable (${error instanceof Error ? error.message : String(error)})`);
+      this.logger.warn(`[${request?.id ?? ''}] ${request?.method ?? ''} ${instance ?? ''}: unavailable (${error instanceof Error ? error.message : String(error)})`);
       void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
     } else if (body.status >= 500) {
-      this.logger.error(`${request?.method ?? ''} ${instance ?? ''} failed`, error instanceof Error ? error.stack : String(error));
+      this.logger.error(`[${request?.id ?? ''}] ${request?.method ?? ''} ${instance ?? ''} failed`, error instanceof Error ? error.stack : String(error));
     }
     void reply.status(body.status).header('content-type', PROBLEM_MEDIA_TYPE).header('cache-control', 'no-store').send(JSON.stringify(body));
   }

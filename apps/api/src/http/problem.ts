@@ -95,6 +95,9 @@ export class Problem {
   @ApiPropertyOptional({ example: '/api/v2/tenant/users/0192f0c4-…' })
   instance?: string;
 
+  @ApiPropertyOptional({ example: '0192f0c4-5b1e-7c3a-9d2f-3e4a5b6c7d8e', description: 'The request id (also the `X-Request-Id` header): quote it when reporting a problem.' })
+  requestId?: string;
+
   @ApiPropertyOptional({ type: [ProblemFieldIssue], description: 'For `validation`: each invalid field and why.' })
   errors?: ProblemFieldIssue[];
 }
