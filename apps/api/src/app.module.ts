@@ -27,6 +27,8 @@ import { SyncModule } from './sync/sync.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { TransactionsModule } from './transactions/transactions.module';
 import { UsersModule } from './users/users.module';
+import { type WebhookSettings, webhookSettingsOf } from './webhooks/webhook-settings';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** What the app module is built from. */
 export interface AppModuleOptions {
@@ -44,6 +46,8 @@ export interface AppModuleOptions {
   readonly clock?: Clock;
   /** Sync engine tuning (tests: faster polling). */
   readonly syncSettings?: Partial<SyncSettings>;
+  /** Webhook delivery tuning and URL policy (tests: loopback allowed, short retries). */
+  readonly webhookSettings?: Partial<WebhookSettings>;
 }
 
 /**
@@ -90,6 +94,8 @@ export class AppModule {
         TransactionsModule,
         BalancesModule,
         SyncApiModule,
+        // KINKO_WEBHOOKS tuning, then the caller's (tests); production requires https endpoints.
+        WebhooksModule.forRoot(webhookSettingsOf(settings.webhooks ?? {}, settings.mode === 'production', options.webhookSettings)),
         ChallengesModule,
         LinkModule.forRoot({ banks: [...settings.banks, ...(options.banks ?? [])] }),
         HealthModule,

@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import type { SettingsSource } from './config/config.module';
 import type { BankEntry } from './config/settings';
 import type { SyncSettings } from './sync/sync-options';
+import type { WebhookSettings } from './webhooks/webhook-settings';
 import { edgeServerOptions, installEdgeGuards } from './http/edge';
 import { DEFAULT_BODY_LIMIT_BYTES } from './http/limits';
 import { createOpenApiDocument, serveOpenApi } from './http/openapi';
@@ -30,6 +31,8 @@ export interface CreateAppOptions {
   readonly clock?: Clock;
   /** Sync engine tuning (tests). */
   readonly syncSettings?: Partial<SyncSettings>;
+  /** Webhook tuning and URL policy (tests). */
+  readonly webhookSettings?: Partial<WebhookSettings>;
 }
 
 /** A route as Fastify registered it (what actually answers requests). */
@@ -84,6 +87,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
       ...(options.banks ? { banks: options.banks } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.syncSettings ? { syncSettings: options.syncSettings } : {}),
+      ...(options.webhookSettings ? { webhookSettings: options.webhookSettings } : {}),
     }),
     adapter,
     { logger, abortOnError: false },

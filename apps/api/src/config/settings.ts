@@ -58,6 +58,8 @@ export interface Settings {
   readonly worker: boolean;
   /** Sync engine tuning (`KINKO_SYNC`: a JSON object of SyncSettings numbers, e.g. {"concurrency":8}). */
   readonly sync: Readonly<Record<string, number>>;
+  /** Webhook tuning and URL policy (`KINKO_WEBHOOKS`: a JSON object of numbers, e.g. {"allowPrivateNetworks":1,"retryLimit":11}). */
+  readonly webhooks?: Readonly<Record<string, number>>;
 }
 
 /** One problem with one setting, named by its environment variable. */
@@ -103,6 +105,7 @@ export const SETTING_NAMES = [
   'KINKO_BANKS',
   'KINKO_WORKER',
   'KINKO_SYNC',
+  'KINKO_WEBHOOKS',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -199,6 +202,7 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
   const banks = parseBanks(value('KINKO_BANKS'), (problem) => fail('KINKO_BANKS', problem));
   const worker = flag('KINKO_WORKER', true);
   const sync = parseSyncTuning(value('KINKO_SYNC'), (problem) => fail('KINKO_SYNC', problem));
+  const webhooks = parseSyncTuning(value('KINKO_WEBHOOKS'), (problem) => fail('KINKO_WEBHOOKS', problem));
 
   if (problems.length > 0) throw new InvalidSettingsError(problems);
   return {
@@ -219,6 +223,7 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     banks,
     worker,
     sync,
+    webhooks,
   };
 }
 

@@ -1,6 +1,7 @@
 import { type InvalidStatusTransition, type StatusEvent, nextAggregationStatus, parseAggregationStatus } from '@kinko/domain';
 import { Result } from 'effect';
 import type { ScopedData, UserScope } from '../database/scoped-data';
+import { emitStatusChanged } from '../webhooks/tenant-events';
 import { ConnectionStatusChange } from './connection-status-change.entity';
 import { Connection } from './connection.entity';
 
@@ -34,6 +35,10 @@ export async function setConnectionStatus(
 ): Promise<void> {
   await tx.forUser(Connection, scope).updateOne({ id: connection.id }, { aggregationStatus: status, aggregationStatusChangedAt: now, ...extra });
   await tx.forUser(ConnectionStatusChange, scope).insert({ connectionId: connection.id, previousStatus: connection.aggregationStatus, status, changedAt: now, sessionId: null });
+  // The tenant's webhooks, in this transaction (webhooks/tenant-events.ts).
+  if (status !== connection.aggregationStatus) {
+    await emitStatusChanged(tx.manager, { ...scope, connectionId: connection.id, sessionId: null }, parseAggregationStatus(connection.aggregationStatus), parseAggregationStatus(status), now);
+  }
 }
 
 /**

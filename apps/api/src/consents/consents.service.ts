@@ -7,6 +7,7 @@ import { AuditLog } from '../audit/audit-log.service';
 import { InjectClock } from '../common/clock';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { moveConnectionStatus } from '../connections/connection-status';
+import { emitConsentChange } from '../sync/consent-store';
 import { Connection } from '../connections/connection.entity';
 import { Consent } from '../connections/consent.entity';
 import { BankDirectory } from '../connectors/bank-directory';
@@ -73,8 +74,14 @@ export class ConsentsService {
       const evaluated = evaluateConsent(toDomainConsent(row), now);
       if (consentChanged(row, evaluated)) {
         const columns = consentStatusColumns(evaluated);
-        // Only a still-open consent may be expired: a concurrent revocation wins.
-        await this.data.forUser(Consent, scope).update({ id: row.id, status: row.status }, columns);
+        // Only a still-open consent may be expired: a concurrent revocation wins. The tenant's
+        // webhook (consent.expired) commits with the change, only when this call made it.
+        await this.data.transaction(async (tx) => {
+          const changed = await tx.forUser(Consent, scope).update({ id: row.id, status: row.status }, columns);
+          if (changed > 0) {
+            await emitConsentChange(tx.manager, scope, { consentId: row.id, connectionId: row.connectionId, from: row.status, to: evaluated.status, by: 'bank', expiredAt: evaluated.expirationDate });
+          }
+        });
         out.push({ ...row, ...columns });
       } else {
         out.push(row);
@@ -129,6 +136,8 @@ export class ConsentsService {
     const now = this.clock.now();
     await this.data.transaction(async (tx) => {
       await tx.forUser(Consent, scope).updateOne({ id: consent.id }, consentStatusColumns(revoked));
+      // The tenant's webhook (consent.revoked by the user), in this transaction.
+      await emitConsentChange(tx.manager, scope, { consentId: consent.id, connectionId: connection.id, from: consent.status, to: revoked.status, by: 'user', expiredAt: revoked.expirationDate });
       const accounts = await tx.forUser(BankAccount, scope).find({ where: { consentId: consent.id } });
       for (const account of accounts) {
         const state = applyConsentChange(accountSyncStateOf(account), 'revoked');

@@ -18,6 +18,7 @@ import { Tenant } from '../tenants/tenant.entity';
 import { TransactionChange } from '../transactions/transaction-change.entity';
 import { Transaction } from '../transactions/transaction.entity';
 import { User } from '../users/user.entity';
+import { WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookEvent } from '../webhooks/webhook.entities';
 
 /**
  * Every entity of the app, in one list (the data source and the migration generator read
@@ -44,4 +45,8 @@ export const ENTITIES = [
   AuditLogEntry,
   AuthAttempt,
   LinkPageSession,
+  WebhookEndpoint,
+  WebhookEvent,
+  WebhookDelivery,
+  WebhookDeliveryAttempt,
 ] as const;

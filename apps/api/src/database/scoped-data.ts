@@ -137,6 +137,11 @@ export class ScopedData {
     return this.dataSource.manager;
   }
 
+  /** The manager of this (transaction's) data, for writers that must join it (the webhook outbox, webhooks/tenant-events.ts). */
+  get manager(): EntityManager {
+    return this.entityManager();
+  }
+
   /** Rows of one tenant (e.g. its users, its API keys). */
   forTenant<E extends TenantOwned>(entity: EntityTarget<E>, scope: TenantScope): ScopedRepository<E> {
     const repository = this.entityManager().getRepository(entity);

@@ -6,6 +6,7 @@ import type { Settings } from '../config/settings';
 import { EmbeddedDatabase } from '../database/embedded-postgres';
 import { ChallengeSweeper } from '../challenges/challenge-sweeper';
 import { SyncWorker } from '../sync/sync-worker';
+import { WebhookWorker } from '../webhooks/webhook-worker';
 
 /** A running worker-only process: sync jobs, watchdog, scheduler; no HTTP. */
 export interface RunningWorker {
@@ -39,6 +40,9 @@ export async function startWorker(settings: Settings): Promise<RunningWorker> {
     const worker = context.get(SyncWorker);
     await worker.start();
     stops.push(() => worker.stop());
+    const webhooks = context.get(WebhookWorker);
+    await webhooks.start();
+    stops.push(() => webhooks.stop());
     const sweeper = context.get(ChallengeSweeper);
     sweeper.start();
     stops.push(() => sweeper.stop());

@@ -2,6 +2,7 @@ import type { Account } from '@kinko/connector-sdk';
 import type { AccountSyncState, SyncError } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
+import { emitTenantEvent } from '../webhooks/tenant-events';
 import { newId } from '../database/ids';
 
 /** A stored account of a connection, with its sync state in the domain's shape. */
@@ -56,10 +57,12 @@ export async function accountsOfConnection(manager: EntityManager, scope: { tena
 
 /** Writes an account's sync state (as the domain computed it). */
 export async function saveAccountState(manager: EntityManager, scope: { tenantId: string; userId: string }, accountId: string, state: AccountSyncState): Promise<void> {
-  await preparedQuery(manager, 
-    `UPDATE bank_accounts SET sync_status = $4, transaction_sync_status = $5, last_sync_date = $6, transaction_sync_date = $7,
+  const rows = (await preparedQuery(manager, 
+    `WITH old AS (SELECT id, sync_error FROM bank_accounts WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR UPDATE)
+     UPDATE bank_accounts a SET sync_status = $4, transaction_sync_status = $5, last_sync_date = $6, transaction_sync_date = $7,
         sync_error = $8::jsonb, sync_execution_id = $9, is_active = $10, updated_at = now()
-      WHERE id = $1 AND tenant_id = $2 AND user_id = $3`,
+       FROM old WHERE a.id = old.id
+     RETURNING a.connection_id, old.sync_error->>'executionId' AS previous_error_execution`,
     [
       accountId,
       scope.tenantId,
@@ -72,7 +75,17 @@ export async function saveAccountState(manager: EntityManager, scope: { tenantId
       state.syncExecutionId,
       state.isActive,
     ],
-  );
+  )) as Array<{ connection_id: string; previous_error_execution: string | null }>;
+  // A new failure (not the one already stored for this session): the tenant's webhook, in this transaction.
+  const error = state.syncError;
+  const row = rows[0];
+  if (error !== null && row && row.previous_error_execution !== error.executionId) {
+    await emitTenantEvent(manager, {
+      tenantId: scope.tenantId,
+      type: 'account.sync_failed',
+      data: { userId: scope.userId, connectionId: row.connection_id, accountId, sessionId: state.syncExecutionId, syncError: { errorType: error.errorType, executionId: error.executionId } },
+    });
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { type AggregationStatus, StatusEvent, aggregationStatusGroup, nextAggregationStatus, parseAggregationStatus } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
+import { emitStatusChanged } from '../webhooks/tenant-events';
 
 const logger = new Logger('ConnectionStatus');
 
@@ -74,6 +75,8 @@ async function writeMove(
     `INSERT INTO connection_status_history (tenant_id, user_id, connection_id, previous_status, status, changed_at, session_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [ids.tenantId, ids.userId, ids.connectionId, from, to, now, ids.sessionId],
   );
+  // The tenant's webhooks, in this transaction (webhooks/tenant-events.ts).
+  await emitStatusChanged(manager, ids, from, to, now);
 }
 
 /** Whether a status means a run is under way (running or waiting for an answer). */

@@ -11,6 +11,7 @@ import {
 } from '@kinko/domain';
 import { Schema } from 'effect';
 import type { EntityManager } from 'typeorm';
+import { emitTenantEvent } from '../webhooks/tenant-events';
 
 /** A consent row and its domain value. */
 export interface StoredConsent {
@@ -65,10 +66,31 @@ export async function currentConsent(manager: EntityManager, scope: { tenantId: 
   return { id: r['id'] as string, consent, storedExpiration: expiration };
 }
 
-/** Writes a consent's status fields (after a domain rule changed them). */
+/**
+ * Writes a consent's status fields (after a domain rule changed them). A consent that became
+ * revoked or expired here tells the tenant (`consent.revoked` by the bank, `consent.expired`),
+ * in the same transaction.
+ */
 export async function saveConsentStatus(manager: EntityManager, scope: { tenantId: string; userId: string }, consent: DomainConsent): Promise<void> {
-  await manager.query(
-    `UPDATE consents SET status = $4, invalidation_reason = $5, previous_status = $6, updated_at = now() WHERE id = $1 AND tenant_id = $2 AND user_id = $3`,
+  const rows = (await manager.query(
+    `WITH old AS (SELECT id, status FROM consents WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR UPDATE)
+     UPDATE consents c SET status = $4, invalidation_reason = $5, previous_status = $6, updated_at = now()
+       FROM old WHERE c.id = old.id
+     RETURNING c.connection_id, old.status AS old_status`,
     [consent.id, scope.tenantId, scope.userId, consent.status, consent.invalidationReason ?? null, consent.previousStatus ?? null],
-  );
+  )) as Array<{ connection_id: string; old_status: string }>;
+  const row = rows[0];
+  if (row) await emitConsentChange(manager, scope, { consentId: consent.id, connectionId: row.connection_id, from: row.old_status, to: consent.status, by: 'bank', expiredAt: consent.expirationDate });
+}
+
+/** `consent.revoked` / `consent.expired` for a consent status change just written (in the caller's transaction). */
+export async function emitConsentChange(
+  manager: EntityManager,
+  scope: { tenantId: string; userId: string },
+  change: { consentId: string; connectionId: string; from: string; to: string; by: 'user' | 'bank'; expiredAt: Date },
+): Promise<void> {
+  if (statusOf(change.from) === statusOf(change.to)) return;
+  const ref = { userId: scope.userId, connectionId: change.connectionId, consentId: change.consentId };
+  if (statusOf(change.to) === 'revokedByUser') await emitTenantEvent(manager, { tenantId: scope.tenantId, type: 'consent.revoked', data: { ...ref, by: change.by } });
+  if (statusOf(change.to) === 'expired') await emitTenantEvent(manager, { tenantId: scope.tenantId, type: 'consent.expired', data: { ...ref, expiredAt: change.expiredAt.toISOString() } });
 }

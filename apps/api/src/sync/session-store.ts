@@ -14,6 +14,7 @@ import {
 } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
+import { emitTenantEvent } from '../webhooks/tenant-events';
 
 /** A stored session row (the columns the engine and the views read). */
 export interface SessionRow {
@@ -162,6 +163,27 @@ export async function saveSessionMove(manager: EntityManager, row: Pick<SessionR
     `UPDATE sync_sessions SET status = $3, started_at = COALESCE(started_at, $4), finished_at = $5 WHERE id = $1 AND tenant_id = $2`,
     [row.id, row.tenantId, sessionStatus(after), after.stages.find((s) => s.status !== 'pending')?.startedAt ?? null, finished?.status === 'completed' ? finished.endedAt : null],
   );
+  const wasFinished = before.stages.find((s) => s.stage === 'finished')?.status === 'completed';
+  if (finished?.status === 'completed' && !wasFinished) await emitSessionEnd(manager, row, sessionStatus(after));
+}
+
+/**
+ * The session ended (in this transaction): `sync.finished` with the counts of each stage,
+ * and `transactions.changed` when its transactions stage wrote anything (rows inserted,
+ * changed or deleted: the user has new entries in the change feed).
+ */
+async function emitSessionEnd(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>, status: string): Promise<void> {
+  const stages = (await preparedQuery(manager, 
+    `SELECT s.connection_id, st.stage, st.counts FROM sync_sessions s JOIN sync_stages st ON st.session_id = s.id AND st.tenant_id = s.tenant_id WHERE s.id = $1 AND s.tenant_id = $2`,
+    [row.id, row.tenantId],
+  )) as Array<{ connection_id: string; stage: string; counts: Partial<StageCounts> | null }>;
+  const connectionId = stages[0]?.connection_id;
+  if (connectionId === undefined) return;
+  const counts: Record<string, number> = {};
+  for (const s of stages) if (s.stage !== 'finished') counts[s.stage] = s.counts?.itemsWritten ?? 0;
+  const ids = { userId: row.userId, connectionId, sessionId: row.id };
+  await emitTenantEvent(manager, { tenantId: row.tenantId, type: 'sync.finished', data: { ...ids, status, counts } });
+  if ((counts['transactions'] ?? 0) > 0) await emitTenantEvent(manager, { tenantId: row.tenantId, type: 'transactions.changed', data: ids });
 }
 
 /** Adds to one stage's stored counts (atomic in SQL: safe with concurrent page commits). */

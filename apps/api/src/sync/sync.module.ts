@@ -41,7 +41,7 @@ export class SyncModule {
         SyncScheduler,
         RefreshQuotas,
       ],
-      exports: [SyncService, GrantVault, ConnectorClients, BankCallAudit, SyncWorker, SyncScheduler, RefreshQuotas, SYNC_CLOCK, SYNC_SETTINGS],
+      exports: [SyncService, SyncQueue, GrantVault, ConnectorClients, BankCallAudit, SyncWorker, SyncScheduler, RefreshQuotas, SYNC_CLOCK, SYNC_SETTINGS],
     };
   }
 }
