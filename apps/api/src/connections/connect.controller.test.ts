@@ -7,7 +7,7 @@ import { SEED_BANK, type SeededTenant, seedTenant } from '../../test/support/fix
 import { createTestApp } from '../../test/support/test-app';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { problemType } from '../http/problem';
-import { LINK_SESSION_RETENTION_MS, LINK_SESSION_TTL_MS } from './connect.service';
+import { CONNECT_FLOW_RETENTION_MS, CONNECT_FLOW_TTL_MS } from './connect.service';
 
 // The redirect connect flow's guards, against the 銀行共通API sandbox (app.inject: the
 // callback arrives at http://localhost, the redirect URI the flow registered).
@@ -43,10 +43,10 @@ describe('connect flow (redirect, state + PKCE)', () => {
     const { bankUrl, cookie } = await openStart(started.json<{ redirectUrl: string }>().redirectUrl);
     const login = await loginAtBankPage(bankUrl, { id: 'kaori', password: 'pw-kaori' }, options);
     if (login.outcome !== 'redirected') throw new Error(`login refused: ${login.status}`);
-    return { linkSessionId: started.json<{ linkSessionId: string }>().linkSessionId, location: login.location, cookie };
+    return { connectFlowId: started.json<{ connectFlowId: string }>().connectFlowId, location: login.location, cookie };
   };
   const linkSession = async (id: string) =>
-    ((await ds.query(`SELECT status, error, used_at IS NOT NULL AS used, verifier_ciphertext IS NULL AS wiped FROM link_sessions WHERE id = $1`, [id])) as unknown[])[0];
+    ((await ds.query(`SELECT status, error, used_at IS NOT NULL AS used, verifier_ciphertext IS NULL AS wiped FROM connect_flows WHERE id = $1`, [id])) as unknown[])[0];
   const connectionCount = async () => ((await ds.query(`SELECT count(*)::int AS n FROM connections WHERE user_id = $1`, [tenant.users[0].userId])) as Array<{ n: number }>)[0]?.n;
 
   beforeAll(async () => {
@@ -75,15 +75,15 @@ describe('connect flow (redirect, state + PKCE)', () => {
   it('starts with a login URL at the bank that carries the state and the PKCE challenge bound to our callback', async () => {
     const res = await begin({ locale: 'ja' });
     expect(res.statusCode).toBe(201);
-    const body = res.json<{ redirectUrl: string; linkSessionId: string; expiresAt: string }>();
-    expect(body.redirectUrl).toMatch(new RegExp(`^http://localhost/api/v2/connect/flows/${body.linkSessionId}/browser\\?key=[A-Za-z0-9_-]{43}$`));
+    const body = res.json<{ redirectUrl: string; connectFlowId: string; expiresAt: string }>();
+    expect(body.redirectUrl).toMatch(new RegExp(`^http://localhost/api/v2/connect/flows/${body.connectFlowId}/browser\\?key=[A-Za-z0-9_-]{43}$`));
     const login = new URL((await openStart(body.redirectUrl)).bankUrl);
     expect(`${login.origin}${login.pathname}`).toBe(`${sandbox.url('0005')}/auth/login`);
     const redirectUri = new URL(login.searchParams.get('redirect_uri') as string);
     expect(`${redirectUri.origin}${redirectUri.pathname}`).toBe('http://localhost/api/v2/connect/callback');
     expect(redirectUri.searchParams.get('state_binding')).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(new Date(body.expiresAt).getTime() - clock().getTime()).toBe(LINK_SESSION_TTL_MS);
-    const row = (await ds.query(`SELECT state_hash, verifier_ciphertext IS NOT NULL AS sealed FROM link_sessions WHERE id = $1`, [body.linkSessionId])) as Array<{ state_hash: string; sealed: boolean }>;
+    expect(new Date(body.expiresAt).getTime() - clock().getTime()).toBe(CONNECT_FLOW_TTL_MS);
+    const row = (await ds.query(`SELECT state_hash, verifier_ciphertext IS NOT NULL AS sealed FROM connect_flows WHERE id = $1`, [body.connectFlowId])) as Array<{ state_hash: string; sealed: boolean }>;
     // The state itself is not stored, only its hash; the verifier only sealed.
     expect(row[0]?.sealed).toBe(true);
     expect(row[0]?.state_hash).not.toBe(redirectUri.searchParams.get('state'));
@@ -95,38 +95,38 @@ describe('connect flow (redirect, state + PKCE)', () => {
     const unknown = await app.inject({ method: 'GET', url: '/api/v2/connect/callback?state=unknown&auth_token=x' });
     expect(unknown.statusCode).toBe(404);
 
-    const { linkSessionId, location, cookie } = await loginFor();
+    const { connectFlowId, location, cookie } = await loginFor();
     const elsewhere = await callback(location, cookie, 'evil.example');
     expect(elsewhere.statusCode).toBe(400);
     expect(elsewhere.json<{ errors: Array<{ field: string }> }>().errors[0]?.field).toBe('redirect_uri');
-    expect(await linkSession(linkSessionId)).toMatchObject({ status: 'pending', used: false });
+    expect(await linkSession(connectFlowId)).toMatchObject({ status: 'pending', used: false });
     // The genuine callback still works, once.
     expect((await callback(location, cookie)).statusCode).toBe(200);
     const replay = await callback(location, cookie);
     expect([replay.statusCode, replay.json<{ type: string }>().type]).toEqual([409, problemType('connect-flow-used')]);
-    expect(await linkSession(linkSessionId)).toMatchObject({ status: 'completed', used: true, wiped: true });
+    expect(await linkSession(connectFlowId)).toMatchObject({ status: 'completed', used: true, wiped: true });
   });
 
   it('sends a browser (Accept: text/html) on to the Link vault with a 303; the bank is connected all the same', async () => {
     const before = (await connectionCount()) ?? 0;
-    const { linkSessionId, location, cookie } = await loginFor();
+    const { connectFlowId, location, cookie } = await loginFor();
     const u = new URL(location);
     const res = await app.inject({ method: 'GET', url: `${u.pathname}${u.search}`, headers: { host: 'localhost', cookie, accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/link/vault?connected=1');
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(await linkSession(linkSessionId)).toMatchObject({ status: 'completed', used: true });
+    expect(await linkSession(connectFlowId)).toMatchObject({ status: 'completed', used: true });
     expect(await connectionCount()).toBe(before + 1);
   });
 
   it('refuses a callback after the flow expired, and consumes it', async () => {
     const before = await connectionCount();
-    const { linkSessionId, location, cookie } = await loginFor();
-    clock.advance(LINK_SESSION_TTL_MS + 1_000);
+    const { connectFlowId, location, cookie } = await loginFor();
+    clock.advance(CONNECT_FLOW_TTL_MS + 1_000);
     const late = await callback(location, cookie);
     expect([late.statusCode, late.json<{ type: string }>().type]).toEqual([409, problemType('connect-flow-expired')]);
     expect(late.json<{ detail: string }>().detail).toContain('expired');
-    expect(await linkSession(linkSessionId)).toMatchObject({ status: 'failed', error: { code: 'expired' } });
+    expect(await linkSession(connectFlowId)).toMatchObject({ status: 'failed', error: { code: 'expired' } });
     expect(await connectionCount()).toBe(before);
   });
 
@@ -135,7 +135,7 @@ describe('connect flow (redirect, state + PKCE)', () => {
     const declined = await loginFor({}, { cancel: true });
     const res = await callback(declined.location, declined.cookie);
     expect(res.statusCode).toBe(403);
-    expect(await linkSession(declined.linkSessionId)).toMatchObject({ status: 'failed', error: { code: 'CredentialsInvalid' }, wiped: true });
+    expect(await linkSession(declined.connectFlowId)).toMatchObject({ status: 'failed', error: { code: 'CredentialsInvalid' }, wiped: true });
 
     const forged = await loginFor();
     const u = new URL(forged.location);
@@ -147,13 +147,13 @@ describe('connect flow (redirect, state + PKCE)', () => {
   });
 
   it('answers 502 when the bank fails the token exchange', async () => {
-    const { location, linkSessionId, cookie } = await loginFor();
+    const { location, connectFlowId, cookie } = await loginFor();
     sandbox.bank('0005').knobs.faults.failNext(10, 500, { operations: ['POST /auth/token'] });
     const res = await callback(location, cookie);
     sandbox.bank('0005').knobs.faults.reset();
     expect(res.statusCode).toBe(502);
     expect(res.json<{ type: string }>().type).toBe('https://kinko.dev/problems/bank-error');
-    expect(await linkSession(linkSessionId)).toMatchObject({ status: 'failed' });
+    expect(await linkSession(connectFlowId)).toMatchObject({ status: 'failed' });
   }, 60_000);
 
   it('validates the start: unknown bank, unknown fields, a connection of another bank or of another user', async () => {
@@ -166,9 +166,9 @@ describe('connect flow (redirect, state + PKCE)', () => {
   });
 
   it('forgets the user’s connect flows a week after they ended', async () => {
-    const count = async () => ((await ds.query(`SELECT count(*)::int AS n FROM link_sessions WHERE user_id = $1 AND bank_id = $2`, [tenant.users[0].userId, BANK])) as Array<{ n: number }>)[0]?.n ?? 0;
+    const count = async () => ((await ds.query(`SELECT count(*)::int AS n FROM connect_flows WHERE user_id = $1 AND bank_id = $2`, [tenant.users[0].userId, BANK])) as Array<{ n: number }>)[0]?.n ?? 0;
     expect(await count()).toBeGreaterThan(3);
-    clock.advance(LINK_SESSION_RETENTION_MS + LINK_SESSION_TTL_MS + 60_000);
+    clock.advance(CONNECT_FLOW_RETENTION_MS + CONNECT_FLOW_TTL_MS + 60_000);
     expect((await begin()).statusCode).toBe(201);
     expect(await count()).toBe(1);
   });

@@ -22,7 +22,7 @@ import { Problem } from '../http/problem';
 import { ApiProblems } from '../http/problem-docs';
 import { LINK_PATHS } from '../link/link-paths';
 import { ConnectRequest, ConnectResultView, ConnectStartView } from './connect.dto';
-import { CONNECT_CALLBACK_PATH, ConnectService, LINK_SESSION_TTL_MS } from './connect.service';
+import { CONNECT_CALLBACK_PATH, ConnectService, CONNECT_FLOW_TTL_MS } from './connect.service';
 import { flowBindingOf, setFlowBinding } from './flow-binding';
 
 const originOf = (request: FastifyRequest): string => `${request.protocol}://${request.host}`;
@@ -37,7 +37,7 @@ export class ConnectController {
   ) {}
 
   // Declared before `:bankId` so the literal path wins.
-  @Get('flows/:linkSessionId/browser')
+  @Get('flows/:connectFlowId/browser')
   @PublicRoute()
   @ApiOperation({
     summary: 'Start URL of an API-started connect flow: binds this browser, then on to the bank',
@@ -49,9 +49,9 @@ export class ConnectController {
   @ApiResponse({ status: 303, description: 'On to the bank login page, the binding cookie set.' })
   @ApiNotFoundResponse({ type: Problem, description: 'No connect flow with this id and key.' })
   @ApiProblems('connect-link-used')
-  async browser(@Param('linkSessionId') linkSessionId: string, @Query('key') key: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const bound = await this.connect.bindBrowser(linkSessionId, typeof key === 'string' ? key : '');
-    setFlowBinding(reply, request, this.settings, Redacted.value(bound.binding), LINK_SESSION_TTL_MS / 1000);
+  async browser(@Param('connectFlowId') connectFlowId: string, @Query('key') key: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const bound = await this.connect.bindBrowser(connectFlowId, typeof key === 'string' ? key : '');
+    setFlowBinding(reply, request, this.settings, Redacted.value(bound.binding), CONNECT_FLOW_TTL_MS / 1000);
     await reply.code(303).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').header('location', bound.bankUrl).send();
   }
 
@@ -91,8 +91,8 @@ export class ConnectController {
   @ApiOperation({
     summary: 'Start connecting a bank (redirect flow)',
     description:
-      'Returns the URL to send the user\'s browser to: Kinko\'s single-use start URL (GET /api/v2/connect/flows/{linkSessionId}/browser?key=…), which binds that browser ' +
-      'to the flow (cookie) and sends it on to the bank login page. Kinko binds a fresh OAuth state and PKCE pair (S256) to a server-side link session; ' +
+      'Returns the URL to send the user\'s browser to: Kinko\'s single-use start URL (GET /api/v2/connect/flows/{connectFlowId}/browser?key=…), which binds that browser ' +
+      'to the flow (cookie) and sends it on to the bank login page. Kinko binds a fresh OAuth state and PKCE pair (S256) to a server-side connect flow; ' +
       'the bank sends the user back to GET /api/v2/connect/callback, accepted only in the bound browser. The redirect URI is KINKO_PUBLIC_URL (required in production); ' +
       'without it (development) only a loopback Host may start a flow.',
   })

@@ -20,7 +20,7 @@ export class ConnectRequest {
 /** Where to send the user to log in at the bank. */
 export class ConnectStartView {
   @ApiProperty({ format: 'uuid' })
-  linkSessionId!: string;
+  connectFlowId!: string;
 
   @ApiProperty({
     example: 'https://kinko.example/api/v2/connect/flows/0190…/browser?key=…',
@@ -32,7 +32,7 @@ export class ConnectStartView {
   expiresAt!: string;
 
   static of(s: ConnectStart): ConnectStartView {
-    return { linkSessionId: s.linkSessionId, redirectUrl: s.redirectUrl, expiresAt: s.expiresAt.toISOString() };
+    return { connectFlowId: s.connectFlowId, redirectUrl: s.redirectUrl, expiresAt: s.expiresAt.toISOString() };
   }
 }
 
@@ -42,7 +42,7 @@ export class ConnectResultView {
   status!: 'connected' | 'reconnected';
 
   @ApiProperty({ format: 'uuid' })
-  linkSessionId!: string;
+  connectFlowId!: string;
 
   @ApiProperty({ format: 'uuid' })
   connectionId!: string;
@@ -59,7 +59,7 @@ export class ConnectResultView {
   static of(r: ConnectResult): ConnectResultView {
     return {
       status: r.reconnected ? 'reconnected' : 'connected',
-      linkSessionId: r.linkSessionId,
+      connectFlowId: r.connectFlowId,
       connectionId: r.connectionId,
       consentId: r.consentId,
       bankId: r.bankId,

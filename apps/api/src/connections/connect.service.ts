@@ -33,19 +33,19 @@ import { moveConnectionStatus, setConnectionStatus, statusBeforeDeactivation } f
 import { ConnectionStatusChange } from './connection-status-change.entity';
 import { Connection } from './connection.entity';
 import { Consent } from './consent.entity';
-import { LinkSession } from './link-session.entity';
+import { ConnectFlow } from './connect-flow.entity';
 
 /** Path of the OAuth callback (public): the bank sends the user back here. */
 export const CONNECT_CALLBACK_PATH = '/api/v2/connect/callback';
 
-/** The start URL of an API-started flow (public, single use): `…/flows/{linkSessionId}/browser?key=…`. */
-export const connectBrowserPath = (linkSessionId: string): string => `/api/v2/connect/flows/${linkSessionId}/browser`;
+/** The start URL of an API-started flow (public, single use): `…/flows/{connectFlowId}/browser?key=…`. */
+export const connectBrowserPath = (connectFlowId: string): string => `/api/v2/connect/flows/${connectFlowId}/browser`;
 
 /** How long a started connect flow may take before its callback is refused. */
-export const LINK_SESSION_TTL_MS = 15 * 60_000;
+export const CONNECT_FLOW_TTL_MS = 15 * 60_000;
 
 /** How long a user's ended connect flows are kept (for support) before the next start removes them. */
-export const LINK_SESSION_RETENTION_MS = 7 * 86_400_000;
+export const CONNECT_FLOW_RETENTION_MS = 7 * 86_400_000;
 
 /**
  * The status a new connection starts with. Connecting is the user's login at the bank: the
@@ -56,7 +56,7 @@ export const NEW_CONNECTION_STATUS = 'running.auth';
 
 /** The start of a redirect flow: where to send the user. */
 export interface ConnectStart {
-  readonly linkSessionId: string;
+  readonly connectFlowId: string;
   /**
    * Where to send the user's browser. Started through the API: Kinko's single-use start URL
    * ({@link connectBrowserPath}), which binds the browser that opens it and sends it on to the
@@ -78,7 +78,7 @@ export interface BoundBrowser {
 
 /** A completed connect flow. */
 export interface ConnectResult {
-  readonly linkSessionId: string;
+  readonly connectFlowId: string;
   readonly connectionId: string;
   readonly consentId: string;
   readonly bankId: string;
@@ -104,11 +104,11 @@ const sha256url = (text: string): string => createHash('sha256').update(text, 'u
 const PKCE_PURPOSE = 'pkce-verifier';
 /** The key an API-started flow's bank URL is sealed under: derived from the binding secret only its start URL carries. */
 const bankUrlKey = (binding: string): Buffer => Buffer.from(hkdfSync('sha256', Buffer.from(binding, 'base64url'), Buffer.from('kinko'), Buffer.from('connect-flow-bank-url/v1'), 32));
-const bankUrlAad = (linkSessionId: string): Buffer => Buffer.from(`kinko/connect-flow-bank-url/v1\0${linkSessionId}`);
+const bankUrlAad = (connectFlowId: string): Buffer => Buffer.from(`kinko/connect-flow-bank-url/v1\0${connectFlowId}`);
 
 /**
  * The redirect connect flow (OAuth 2.0 with PKCE S256): `begin` binds a fresh `state` and
- * PKCE pair to a link session row, and the flow to one browser (a cookie set where it starts:
+ * PKCE pair to a connect flow row, and the flow to one browser (a cookie set where it starts:
  * the Link pages, or Kinko's single-use start URL for API flows); the bank sends the user
  * back to {@link CONNECT_CALLBACK_PATH}, where `complete` accepts the state once, before it
  * expires, at the exact redirect URI, exchanges the callback for a grant (stored only
@@ -158,7 +158,7 @@ export class ConnectService {
     const pkce = createPkcePair();
     const origin = redirectOrigin(this.settings, options.origin);
     const redirectUri = `${origin}${CONNECT_CALLBACK_PATH}`;
-    const start = await this.clients.call(bank.connectorId, { tenantId: scope.tenantId, linkSessionId: id, actor: `user:${scope.userId}` }, (client) =>
+    const start = await this.clients.call(bank.connectorId, { tenantId: scope.tenantId, connectFlowId: id, actor: `user:${scope.userId}` }, (client) =>
       client.auth.begin({
         redirectUri,
         state,
@@ -171,14 +171,14 @@ export class ConnectService {
     if (start.value.type !== 'redirect') throw new ConflictError('credentials-flow-bank', `${bankId} asks for credentials: connect it through the Link page.`);
 
     const sealed = sealSecret(this.keyring, Buffer.from(Redacted.value(pkce.verifier), 'ascii'), { tenantId: scope.tenantId, connectionId: id, purpose: PKCE_PURPOSE });
-    const expiresAt = new Date(now.getTime() + LINK_SESSION_TTL_MS);
+    const expiresAt = new Date(now.getTime() + CONNECT_FLOW_TTL_MS);
     // The browser binding: the Link pages set it at once in the browser that asked; an API
     // flow's start URL carries it, and the browser that opens that URL (once) receives it.
     const binding = randomBytes(32).toString('base64url');
     const fromPage = options.pageSessionId !== undefined;
     // The user's flows that ended long ago are of no use any more (the audit log keeps what happened).
-    await this.data.forUser(LinkSession, scope).delete({ expiresAt: LessThan(new Date(now.getTime() - LINK_SESSION_RETENTION_MS)) });
-    await this.data.forUser(LinkSession, scope).insert({
+    await this.data.forUser(ConnectFlow, scope).delete({ expiresAt: LessThan(new Date(now.getTime() - CONNECT_FLOW_RETENTION_MS)) });
+    await this.data.forUser(ConnectFlow, scope).insert({
       id,
       bankId,
       connectorId: bank.connectorId,
@@ -201,8 +201,8 @@ export class ConnectService {
       pageSessionId: options.pageSessionId ?? null,
       createdAt: now,
     });
-    if (fromPage) return { linkSessionId: id, redirectUrl: start.value.url, expiresAt, browserBinding: Redacted.make(binding) };
-    return { linkSessionId: id, redirectUrl: `${origin}${connectBrowserPath(id)}?key=${binding}`, expiresAt, browserBinding: undefined };
+    if (fromPage) return { connectFlowId: id, redirectUrl: start.value.url, expiresAt, browserBinding: Redacted.make(binding) };
+    return { connectFlowId: id, redirectUrl: `${origin}${connectBrowserPath(id)}?key=${binding}`, expiresAt, browserBinding: undefined };
   }
 
   /**
@@ -210,10 +210,10 @@ export class ConnectService {
    * expires, with the key it was given. Returns the bank's login URL and the binding for the
    * cookie; the flow's callback is then accepted only from this browser.
    */
-  async bindBrowser(linkSessionId: string, key: string): Promise<BoundBrowser> {
+  async bindBrowser(connectFlowId: string, key: string): Promise<BoundBrowser> {
     const now = this.clock.now();
     // Not scoped by tenant and user: the start URL is public, its key names the flow.
-    const row = /^[0-9a-f-]{36}$/i.test(linkSessionId) ? await this.dataSource.getRepository(LinkSession).findOne({ where: { id: linkSessionId.toLowerCase() } }) : null;
+    const row = /^[0-9a-f-]{36}$/i.test(connectFlowId) ? await this.dataSource.getRepository(ConnectFlow).findOne({ where: { id: connectFlowId.toLowerCase() } }) : null;
     if (!row || row.bindingHash === null) throw new NotFoundError('Connect flow');
     // Opened before (its binding is now the cookie's own secret): says only that, and grants nothing.
     if (row.bankUrlSealed === null || row.browserBoundAt !== null) throw new ConflictError('connect-link-used', 'This connect link was already opened: start connecting again.');
@@ -222,7 +222,7 @@ export class ConnectService {
     // The cookie gets a secret of its own: the URL's key (which a log or a history may keep) is worth nothing once used.
     const cookieSecret = randomBytes(32).toString('base64url');
     const claimed = await this.data
-      .forUser(LinkSession, scope)
+      .forUser(ConnectFlow, scope)
       .update(
         { id: row.id, browserBoundAt: IsNull(), usedAt: IsNull(), status: 'pending', expiresAt: MoreThan(now) },
         { browserBoundAt: now, bankUrlSealed: null, bindingHash: sha256url(cookieSecret) },
@@ -233,10 +233,10 @@ export class ConnectService {
   }
 
   /**
-   * The bank's callback. Refused unless `state` names a pending link session, not used
+   * The bank's callback. Refused unless `state` names a pending connect flow, not used
    * before (single use, claimed atomically), not expired, the request arrived at the
    * exact redirect URI that session gave the bank, and it comes from the browser bound to the
-   * flow (its `kinko_flow` cookie; from the Link pages, while that Link session lasts) — a
+   * flow (its `kinko_flow` cookie; from the Link pages, while that Link pages session lasts) — a
    * callback from any other browser spends the flow (RFC 9700 §4.7). The session is consumed
    * even when the bank's answer then fails: a callback cannot be replayed.
    */
@@ -252,12 +252,12 @@ export class ConnectService {
     if (!(await this.boundBrowser(row, request.binding, now))) {
       // Spent: the bank's answer reached a browser the flow was not started in (a login URL
       // passed on to someone else). Nobody can complete it any more.
-      const spent = await this.data.forUser(LinkSession, scope).update({ id: row.id, usedAt: IsNull(), status: 'pending' }, { usedAt: now });
+      const spent = await this.data.forUser(ConnectFlow, scope).update({ id: row.id, usedAt: IsNull(), status: 'pending' }, { usedAt: now });
       if (spent === 1) await this.fail(scope, row.id, 'browser-mismatch', 'the bank sent back a browser the connect flow was not started in');
-      throw new ForbiddenError('This connect flow was started in another browser (or its Link session has ended): start connecting again from this browser.');
+      throw new ForbiddenError('This connect flow was started in another browser (or its Link pages session has ended): start connecting again from this browser.');
     }
     // Claim it: one UPDATE that only a pending, unused, unexpired session passes.
-    const claimed = await this.data.forUser(LinkSession, scope).update({ id: row.id, usedAt: IsNull(), status: 'pending', expiresAt: MoreThan(now) }, { usedAt: now });
+    const claimed = await this.data.forUser(ConnectFlow, scope).update({ id: row.id, usedAt: IsNull(), status: 'pending', expiresAt: MoreThan(now) }, { usedAt: now });
     if (claimed !== 1) {
       if (row.usedAt !== null || row.status !== 'pending') throw new ConflictError('connect-flow-used', 'This connect flow was already completed or abandoned: start again.');
       await this.fail(scope, row.id, 'expired', 'the connect flow expired before the bank sent the user back');
@@ -269,7 +269,7 @@ export class ConnectService {
       await this.fail(scope, row.id, 'unknown-bank', 'the bank is no longer offered');
       throw new NotFoundError('Bank');
     }
-    const outcome = await this.clients.call(bank.connectorId, { tenantId: scope.tenantId, linkSessionId: row.id, actor: `user:${scope.userId}` }, (client) =>
+    const outcome = await this.clients.call(bank.connectorId, { tenantId: scope.tenantId, connectFlowId: row.id, actor: `user:${scope.userId}` }, (client) =>
       client.auth.complete({ type: 'redirect', callbackParams: request.query, redirectUri: row.redirectUri, codeVerifier: verifier }),
     );
     if (!outcome.ok) {
@@ -286,23 +286,23 @@ export class ConnectService {
       actor: `user:${scope.userId}`,
       action: result.reconnected ? 'connection.reconnect' : 'connection.create',
       target: `connection:${result.connectionId}`,
-      details: { bankId: bank.bankId, linkSessionId: row.id, consentId: result.consentId },
+      details: { bankId: bank.bankId, connectFlowId: row.id, consentId: result.consentId },
     });
     return result;
   }
 
-  private async findByState(state: string): Promise<LinkSession> {
+  private async findByState(state: string): Promise<ConnectFlow> {
     // The state is found by its hash; the constant-time comparison guards the lookup's result.
     const hash = sha256url(state);
     // The one lookup not scoped by tenant and user: the public callback knows only the
-    // state, an unguessable value that names exactly one link session.
-    const row = await this.dataSource.getRepository(LinkSession).findOne({ where: { stateHash: hash } });
+    // state, an unguessable value that names exactly one connect flow.
+    const row = await this.dataSource.getRepository(ConnectFlow).findOne({ where: { stateHash: hash } });
     if (!row || !sameText(row.stateHash, hash)) throw new NotFoundError('Connect flow');
     return row;
   }
 
   /** Whether the callback's browser holds the flow's binding (and, from the Link pages, its session is still alive). */
-  private async boundBrowser(row: LinkSession, binding: string | undefined, now: Date): Promise<boolean> {
+  private async boundBrowser(row: ConnectFlow, binding: string | undefined, now: Date): Promise<boolean> {
     if (row.bindingHash === null || row.browserBoundAt === null || binding === undefined) return false;
     if (!sameText(row.bindingHash, sha256url(binding))) return false;
     if (row.pageSessionId === null) return true;
@@ -322,7 +322,7 @@ export class ConnectService {
     }
   }
 
-  private openVerifier(scope: UserScope, row: LinkSession): Redacted.Redacted<string> {
+  private openVerifier(scope: UserScope, row: ConnectFlow): Redacted.Redacted<string> {
     if (!row.verifierMasterKeyId || !row.verifierWrappedDataKey || !row.verifierNonce || !row.verifierCiphertext || !row.verifierAuthTag) {
       throw new ConflictError('connect-flow-used', 'This connect flow was already completed or abandoned: start again.');
     }
@@ -337,10 +337,10 @@ export class ConnectService {
   }
 
   private async fail(scope: UserScope, id: string, code: string, message: string): Promise<void> {
-    await this.data.forUser(LinkSession, scope).update({ id }, { status: 'failed', error: { code, message }, ...wipedVerifier });
+    await this.data.forUser(ConnectFlow, scope).update({ id }, { status: 'failed', error: { code, message }, ...wipedVerifier });
   }
 
-  private async connect(scope: UserScope, row: LinkSession, bank: RegisteredBank, granted: Granted<Grant>, now: Date): Promise<ConnectResult> {
+  private async connect(scope: UserScope, row: ConnectFlow, bank: RegisteredBank, granted: Granted<Grant>, now: Date): Promise<ConnectResult> {
     const consentId = newId(now.getTime());
     const reconnecting = row.reconnectConnectionId !== null ? await this.data.forUser(Connection, scope).findOne({ id: row.reconnectConnectionId }) : null;
     const connectionId = reconnecting?.id ?? newId(now.getTime());
@@ -374,7 +374,7 @@ export class ConnectService {
           await tx.forUser(BankAccount, scope).updateOne({ id: account.id }, { consentId, isActive: state.isActive });
         }
       }
-      await tx.forUser(LinkSession, scope).updateOne({ id: row.id }, { status: 'completed', connectionId, ...wipedVerifier });
+      await tx.forUser(ConnectFlow, scope).updateOne({ id: row.id }, { status: 'completed', connectionId, ...wipedVerifier });
     });
     await this.grants.storeGranted(scope, connectionId, bank.connector, granted, { now, scaAt: now });
 
@@ -385,7 +385,7 @@ export class ConnectService {
       // The connection exists and holds its grant: a later sync request picks it up.
       this.logger.error(`connection ${connectionId}: the first sync could not be started (${e instanceof Error ? e.name : 'error'})`);
     }
-    return { linkSessionId: row.id, connectionId, consentId, bankId: bank.bankId, reconnected: reconnecting !== null, sessionIds };
+    return { connectFlowId: row.id, connectionId, consentId, bankId: bank.bankId, reconnected: reconnecting !== null, sessionIds };
   }
 }
 

@@ -5,7 +5,7 @@ import { DailyBalance } from '../balances/daily-balance.entity';
 import { ConnectionStatusChange } from '../connections/connection-status-change.entity';
 import { Connection } from '../connections/connection.entity';
 import { Consent } from '../connections/consent.entity';
-import { LinkSession } from '../connections/link-session.entity';
+import { ConnectFlow } from '../connections/connect-flow.entity';
 import { LinkPageSession } from '../link/link-page-session.entity';
 import { ConnectionSecret } from '../secrets/connection-secret.entity';
 import { SyncAccountResult } from '../sync/sync-account-result.entity';
@@ -32,7 +32,7 @@ export const ENTITIES = [
   ConnectionStatusChange,
   Consent,
   ConnectionSecret,
-  LinkSession,
+  ConnectFlow,
   BankAccount,
   Transaction,
   TransactionChange,

@@ -8,7 +8,7 @@ import { CredentialLoginService } from '../challenges/credential-login.service';
 import { KinkoError } from '../common/errors';
 import { InjectSettings } from '../config/config.module';
 import type { Settings } from '../config/settings';
-import { ConnectService, LINK_SESSION_TTL_MS } from '../connections/connect.service';
+import { ConnectService, CONNECT_FLOW_TTL_MS } from '../connections/connect.service';
 import { setFlowBinding } from '../connections/flow-binding';
 import { ConnectionsService } from '../connections/connections.service';
 import { ConsentsService } from '../consents/consents.service';
@@ -122,7 +122,7 @@ export class LinkController {
         ...(typeof connection === 'string' && UUID.test(connection) ? { reconnectConnectionId: connection.toLowerCase() } : {}),
       });
       // This browser, and this Link session, are the only ones the bank's callback is accepted from.
-      if (started.browserBinding) setFlowBinding(reply, request, this.settings, Redacted.value(started.browserBinding), LINK_SESSION_TTL_MS / 1000);
+      if (started.browserBinding) setFlowBinding(reply, request, this.settings, Redacted.value(started.browserBinding), CONNECT_FLOW_TTL_MS / 1000);
       return { redirect: started.redirectUrl };
     });
   }

@@ -9,15 +9,15 @@ export interface BankCallContext {
   readonly tenantId: string;
   /** The connection the call is for (the audit row's target `connection:<id>`). */
   readonly connectionId?: string;
-  /** A connect flow that has no connection yet (target `link_session:<id>`). */
-  readonly linkSessionId?: string;
+  /** A connect flow that has no connection yet (target `connect_flow:<id>`). */
+  readonly connectFlowId?: string;
   readonly sessionId?: string;
   readonly actor: string;
 }
 
 /** The audit row's target for a call made in `ctx`. */
 const targetOf = (ctx: BankCallContext | undefined): string | null =>
-  ctx?.connectionId !== undefined ? `connection:${ctx.connectionId}` : ctx?.linkSessionId !== undefined ? `link_session:${ctx.linkSessionId}` : null;
+  ctx?.connectionId !== undefined ? `connection:${ctx.connectionId}` : ctx?.connectFlowId !== undefined ? `connect_flow:${ctx.connectFlowId}` : null;
 
 const MAX_BUFFER = 200;
 const FLUSH_MS = 1_000;

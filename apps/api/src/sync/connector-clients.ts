@@ -21,7 +21,7 @@ export class ConnectorNotConfiguredError extends Error {
  * request at a time) hold across all of them:
  *
  * ```ts
- * const start = await clients.call(bank.connectorId, { tenantId, linkSessionId, actor }, (c) => c.auth.begin(input));
+ * const start = await clients.call(bank.connectorId, { tenantId, connectFlowId, actor }, (c) => c.auth.begin(input));
  * ```
  */
 @Injectable()

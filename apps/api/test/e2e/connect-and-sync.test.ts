@@ -114,7 +114,7 @@ describe('end to end: connect the sandbox 銀行共通API bank, sync, read, with
 
   /** Connects (or reconnects) through the redirect flow; returns the callback's JSON. */
   const connect = async (body: Record<string, unknown> = {}) => {
-    const start = await call<{ redirectUrl: string; linkSessionId: string }>('POST', `/api/v2/connect/${BANK_ID}`, { body });
+    const start = await call<{ redirectUrl: string; connectFlowId: string }>('POST', `/api/v2/connect/${BANK_ID}`, { body });
     expect(start.status).toBe(201);
     // The user's browser opens the start URL (bound to the flow by a cookie) and is sent on to the bank.
     const browser = await openConnectStart(start.json.redirectUrl);
@@ -276,7 +276,7 @@ describe('end to end: connect the sandbox 銀行共通API bank, sync, read, with
     expect([replay.status, replay.json.type]).toEqual([409, 'https://kinko.dev/problems/connect-flow-used']);
     const unknown = await call<{ type: string }>('GET', '/api/v2/connect/callback?state=nope&auth_token=x', { token: null });
     expect(unknown.status).toBe(404);
-    const used = (await app.get(DataSource).query(`SELECT status, used_at IS NOT NULL AS used, verifier_ciphertext IS NULL AS wiped FROM link_sessions WHERE id = $1`, [start.linkSessionId])) as unknown[];
+    const used = (await app.get(DataSource).query(`SELECT status, used_at IS NOT NULL AS used, verifier_ciphertext IS NULL AS wiped FROM connect_flows WHERE id = $1`, [start.connectFlowId])) as unknown[];
     expect(used).toEqual([{ status: 'completed', used: true, wiped: true }]);
   });
 
@@ -430,7 +430,7 @@ describe('end to end: connect the sandbox 銀行共通API bank, sync, read, with
     // The dump is real: it holds the synced data and the encrypted grant rows.
     expect(dump).toContain('-- public.transactions');
     expect(dump).toContain('-- pgboss.job');
-    expect(dump).toMatch(/connection_secrets|link_sessions/);
+    expect(dump).toMatch(/connection_secrets|connect_flows/);
     const log = logs.join('');
     expect(log).toContain('Nest application successfully started');
     expect(log).toContain('Mapped {/api/v2/connect/callback, GET} route');

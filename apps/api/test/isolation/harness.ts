@@ -17,8 +17,8 @@ export const PARAM_RESOLVERS: Readonly<Record<string, (owner: SeededTenantUser) 
   accountId: (u) => u.accountId,
   sessionId: (u) => u.sessionId,
   transactionId: (u) => u.bookedTransactionId,
-  // GET /api/v2/connect/flows/{linkSessionId}/browser (public: its key, not the id, opens it).
-  linkSessionId: (u) => u.linkSessionId,
+  // GET /api/v2/connect/flows/{connectFlowId}/browser (public: its key, not the id, opens it).
+  connectFlowId: (u) => u.connectFlowId,
   // POST /api/v2/bank/{idType}/{idValue}/sync with idType connectionId (FIXED_PARAMS).
   idValue: (u) => u.connectionId,
   // DELETE /api/v2/tenant/api-keys/{apiKeyId}: a spare key of the user's tenant (not the calling one).

@@ -98,10 +98,10 @@ describe('redirect connect flow: bound to the browser that started it', () => {
   });
 
   it('API: the redirect URL is a single-use Kinko start URL; the callback is refused without the cookie it set', async () => {
-    const start = await world.api<{ redirectUrl: string; linkSessionId: string }>('POST', `/api/v2/connect/${BCA_ID}`, {});
+    const start = await world.api<{ redirectUrl: string; connectFlowId: string }>('POST', `/api/v2/connect/${BCA_ID}`, {});
     expect(start.status).toBe(201);
     const startUrl = new URL(start.json.redirectUrl);
-    expect(`${startUrl.origin}${startUrl.pathname}`).toBe(`${world.base}/api/v2/connect/flows/${start.json.linkSessionId}/browser`);
+    expect(`${startUrl.origin}${startUrl.pathname}`).toBe(`${world.base}/api/v2/connect/flows/${start.json.connectFlowId}/browser`);
     // A wrong key opens nothing.
     expect((await fetch(`${startUrl.origin}${startUrl.pathname}?key=guess`, { redirect: 'manual' })).status).toBe(404);
 

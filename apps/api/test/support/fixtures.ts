@@ -10,7 +10,7 @@ import { DailyBalance } from '../../src/balances/daily-balance.entity';
 import { ConnectionStatusChange } from '../../src/connections/connection-status-change.entity';
 import { Connection } from '../../src/connections/connection.entity';
 import { Consent } from '../../src/connections/consent.entity';
-import { LinkSession } from '../../src/connections/link-session.entity';
+import { ConnectFlow } from '../../src/connections/connect-flow.entity';
 import { LinkPageSession } from '../../src/link/link-page-session.entity';
 import type { BankEntry } from '../../src/config/settings';
 import { newId } from '../../src/database/ids';
@@ -49,7 +49,7 @@ export interface SeededUser {
   readonly bookedTransactionId: string;
   readonly pendingTransactionId: string;
   readonly sessionId: string;
-  readonly linkSessionId: string;
+  readonly connectFlowId: string;
   /** The grant stored (encrypted) for the connection. */
   readonly grantPlaintext: string;
 }
@@ -194,13 +194,13 @@ export async function seedUserData(app: INestApplicationContext, tenantId: strin
   // The bank's shared request-rate state (a system row, not a user's: the same for every tenant).
   await ds.query(`INSERT INTO sync_rate_limits (connector_id, tat) VALUES ($1, now()) ON CONFLICT DO NOTHING`, [SEED_BANK.bankId]);
 
-  const linkSessionId = newId();
-  await ds.getRepository(LinkSession).save({
-    id: linkSessionId,
+  const connectFlowId = newId();
+  await ds.getRepository(ConnectFlow).save({
+    id: connectFlowId,
     ...scope,
     bankId: SEED_BANK.bankId,
     connectorId: 'bank-common-api',
-    stateHash: `seed-state-hash-${linkSessionId}`,
+    stateHash: `seed-state-hash-${connectFlowId}`,
     redirectUri: 'http://127.0.0.1/api/v2/connect/callback',
     reconnectConnectionId: null,
     verifierMasterKeyId: null,
@@ -219,8 +219,8 @@ export async function seedUserData(app: INestApplicationContext, tenantId: strin
   await ds.getRepository(LinkPageSession).save({
     id: newId(),
     ...scope,
-    secretHash: `seed-link-page-${linkSessionId}`,
-    exchangedTokenId: `seed-token-${linkSessionId}`,
+    secretHash: `seed-link-page-${connectFlowId}`,
+    exchangedTokenId: `seed-token-${connectFlowId}`,
     tokenExpiresAt: now,
     expiresAt: now,
     renewedAt: now,
@@ -245,7 +245,7 @@ export async function seedUserData(app: INestApplicationContext, tenantId: strin
   });
 
   const token = (await app.get(UserTokensService).mint(scope)).token;
-  return { tenantId, userId: user.id, externalId, token, connectionId, consentId, accountId, bookedTransactionId, pendingTransactionId, sessionId, linkSessionId, grantPlaintext };
+  return { tenantId, userId: user.id, externalId, token, connectionId, consentId, accountId, bookedTransactionId, pendingTransactionId, sessionId, connectFlowId, grantPlaintext };
 }
 
 /** Seeds a tenant with an API key and two users, each with data in every table. */

@@ -53,14 +53,14 @@ describe('one way to reach a bank: connect, revoke and sync share the audited cl
   };
 
   /** Starts a connect flow through the API and logs in at the bank: the callback is left to the caller. */
-  const startConnect = async (base: string, token: string, who: { id: string; password: string }): Promise<{ linkSessionId: string; callback: () => Promise<Response> }> => {
+  const startConnect = async (base: string, token: string, who: { id: string; password: string }): Promise<{ connectFlowId: string; callback: () => Promise<Response> }> => {
     const res = await fetch(`${base}/api/v2/connect/${BANK_ID}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(201);
-    const start = (await res.json()) as { redirectUrl: string; linkSessionId: string };
+    const start = (await res.json()) as { redirectUrl: string; connectFlowId: string };
     const browser = await openConnectStart(start.redirectUrl);
     const login = await loginAtBankPage(browser.bankUrl, who);
     if (login.outcome !== 'redirected') throw new Error(`the bank refused the login: ${login.status}`);
-    return { linkSessionId: start.linkSessionId, callback: () => fetch(login.location, { headers: { cookie: browser.cookie, accept: 'application/json' }, redirect: 'manual' }) };
+    return { connectFlowId: start.connectFlowId, callback: () => fetch(login.location, { headers: { cookie: browser.cookie, accept: 'application/json' }, redirect: 'manual' }) };
   };
 
   const bankCalls = async (app: NestFastifyApplication, target: string): Promise<BankCallRow[]> => {
@@ -89,7 +89,7 @@ describe('one way to reach a bank: connect, revoke and sync share the audited cl
     expect(done.status).toBe(200);
     const { connectionId } = (await done.json()) as { connectionId: string };
 
-    const connectCalls = await bankCalls(app, `link_session:${flow.linkSessionId}`);
+    const connectCalls = await bankCalls(app, `connect_flow:${flow.connectFlowId}`);
     expect(connectCalls.length).toBeGreaterThan(0);
     expect(connectCalls.every((c) => c.tenant_id === user.tenantId && c.actor === `user:${user.userId}`)).toBe(true);
     // Every POST /auth/token the bank saw is in the trail.

@@ -3,8 +3,8 @@ import { CreatedAtColumn, InstantColumn } from '../database/columns';
 import { User } from '../users/user.entity';
 import { Connection } from './connection.entity';
 
-/** Where a link session stands: started, then completed (a connection) or failed, or never used before it expired. */
-export type LinkSessionStatus = 'pending' | 'completed' | 'failed';
+/** Where a connect flow stands: started, then completed (a connection) or failed, or never used before it expired. */
+export type ConnectFlowStatus = 'pending' | 'completed' | 'failed';
 
 /**
  * One attempt of a user to connect a bank through its redirect flow: the OAuth `state`
@@ -12,14 +12,14 @@ export type LinkSessionStatus = 'pending' | 'completed' | 'failed';
  * bound to the user, the bank and the exact redirect URI. A callback is accepted once,
  * before `expiresAt`, for the state it carries.
  */
-@Entity('link_sessions')
+@Entity('connect_flows')
 @Unique(['tenantId', 'userId', 'id'])
 @Unique(['stateHash'])
 @Index(['tenantId', 'userId', 'createdAt'])
-@Check('ck_link_sessions_status', `"status" IN ('pending', 'completed', 'failed')`)
+@Check('ck_connect_flows_status', `"status" IN ('pending', 'completed', 'failed')`)
 @ForeignKey(() => User, ['tenantId', 'userId'], ['tenantId', 'id'], { onDelete: 'CASCADE' })
 @ForeignKey(() => Connection, ['tenantId', 'userId', 'reconnectConnectionId'], ['tenantId', 'userId', 'id'], { onDelete: 'CASCADE' })
-export class LinkSession {
+export class ConnectFlow {
   @PrimaryColumn('uuid')
   id!: string;
 
@@ -64,7 +64,7 @@ export class LinkSession {
   verifierAuthTag!: Buffer | null;
 
   @Column('text')
-  status!: LinkSessionStatus;
+  status!: ConnectFlowStatus;
 
   @InstantColumn()
   expiresAt!: Date;
