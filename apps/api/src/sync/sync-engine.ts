@@ -17,8 +17,6 @@ import {
   type TransactionKindOutcome,
   addDays,
   applyAccountSessionOutcome,
-  applyConsentChange,
-  applyConsentDecision,
   type Decision,
   dateInZone,
   dateWindow,
@@ -59,25 +57,8 @@ import { preparedQuery } from '../database/prepared-sql';
 import { FetchOrder } from './bank-order';
 import { type CompletedKindFetch, completeReconciliation, deriveDailyBalances, writeBankBalances, writeTransactionPage } from './transaction-writer';
 
-/** A stored window (JSON) of one kind. */
-type StoredWindow = Pick<DateWindow, 'kind' | 'from' | 'to' | 'dateField' | 'mode' | 'limitedBy'>;
-
-/** What the worker remembers about one account within one session (sync_account_results.outcome.progress). */
-interface AccountProgress {
-  bankAccountId: string;
-  /** The scheduler's session found the account's unattended budget spent: not fetched. */
-  budgetSpent?: string;
-  /** An unattended access was recorded in the ledger for this session. */
-  accessRecorded?: boolean;
-  balances?: { state: 'ok' } | { state: 'failed'; failure: SyncFailure } | { state: 'skipped' };
-  windows?: Partial<Record<TransactionKind, StoredWindow>>;
-  kinds?: Partial<Record<TransactionKind, { state: 'done'; stamp: string; fetched: number; written: number } | { state: 'failed'; failure: SyncFailure }>>;
-  /** A data call said the bank no longer has the account (MissingAccount): its sync state is `missing` (syncError missingAccount). */
-  missing?: boolean;
-  /** The complete reconciliation ran and the account's sync state was written. */
-  settled?: boolean;
-  intelligence?: boolean;
-}
+import type { AccountProgress } from './account-progress';
+import { applySessionEnd } from './outcome-store';
 
 interface AccountRun {
   readonly account: StoredAccount;
@@ -876,31 +857,9 @@ export class SyncEngine {
     else if (stageOf(s, 'auth').status === 'pending') s = orThrow(failStage(orThrow(startStage(s, 'auth', now)), 'auth', failure, now));
     if (stageOf(s, 'finished').status === 'pending') s = orThrow(finishSession(s, now));
     const after = s;
-    const scope = { tenantId: row.tenantId, userId: row.userId };
     await this.dataSource.transaction(async (m) => {
       await saveSessionMove(m, row, session, after);
-      await m.query(`UPDATE sync_sessions SET error = $3::jsonb WHERE id = $1 AND tenant_id = $2`, [row.id, row.tenantId, JSON.stringify(failure)]);
-      if (event) await moveConnection(m, { ...scope, connectionId: row.connectionId, sessionId: row.id }, event, now);
-      if (decision?.consent) {
-        const stored = await currentConsent(m, scope, row.connectionId, true);
-        const changed = stored ? applyConsentDecision(stored.consent, decision.consent) : undefined;
-        if (stored && changed && Result.isSuccess(changed) && changed.success !== stored.consent) await saveConsentStatus(m, scope, changed.success);
-      }
-      // Accounts this session touched but did not settle: the failure is theirs too.
-      const touched = (await m.query(`SELECT account_id, outcome FROM sync_account_results WHERE session_id = $1 AND tenant_id = $2`, [row.id, row.tenantId])) as Array<{
-        account_id: string;
-        outcome: { progress?: AccountProgress };
-      }>;
-      const settled = new Set(touched.filter((t) => t.outcome.progress?.settled || t.outcome.progress?.budgetSpent).map((t) => t.account_id));
-      const accountsFailed = touched.length === 0;
-      const accounts = await accountsOfConnection(m, scope, row.connectionId);
-      for (const a of accounts) {
-        if (!a.state.isActive) continue;
-        let state = a.state;
-        if (!settled.has(a.id) && (accountsFailed || touched.some((t) => t.account_id === a.id))) state = applyAccountSessionOutcome(state, { _tag: 'failed', failure }, { now, executionId: row.id });
-        if (decision?.accounts.hide) state = applyConsentChange(state, 'revoked');
-        if (state !== a.state) await saveAccountState(m, scope, a.id, state);
-      }
+      await applySessionEnd(m, { tenantId: row.tenantId, userId: row.userId, connectionId: row.connectionId, sessionId: row.id }, { failure, event, decision, now });
     });
   }
 }

@@ -63,7 +63,8 @@ describe('one decision, known writers (issue 13)', () => {
       'connections/connect.service.ts', // a new consent (valid) after the redirect callback
       'consents/consents.service.ts', // the user's withdrawal (not yet moved into the one store)
       'sync/consent-store.ts', // the store
-      'sync/sync-engine.ts', // the decision's consent change at a session's end; expiry before a run
+      'sync/outcome-store.ts', // the decision's consent change at a session's end
+      'sync/sync-engine.ts', // expiry noticed before a run
       'sync/sync.service.ts', // expiry noticed when a sync is asked for
     ]);
   });
@@ -74,7 +75,8 @@ describe('one decision, known writers (issue 13)', () => {
       'connections/connect.service.ts', // the same after the redirect callback
       'consents/consents.service.ts', // the user's withdrawal hides them (applyConsentChange revoked)
       'sync/account-store.ts', // the store
-      'sync/sync-engine.ts', // the session's outcomes and the decision's accounts outcome
+      'sync/outcome-store.ts', // the decision's accounts outcome at a session's end (failure, hidden after a revocation)
+      'sync/sync-engine.ts', // each account's session outcome as it settles; accounts no longer listed
     ]);
   });
 });
