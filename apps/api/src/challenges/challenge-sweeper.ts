@@ -1,5 +1,5 @@
 import type { Clock } from '@kinko/connector-sdk';
-import { StatusEvent } from '@kinko/domain';
+import { DecisionInput, StatusEvent, decide } from '@kinko/domain';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Result } from 'effect';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -95,7 +95,9 @@ export class ChallengeSweeper implements OnApplicationShutdown {
       const connection = await tx.forUser(Connection, scope).queryBuilder('c').andWhere('c.id = :id', { id: row.connection_id }).setLock('pessimistic_write').getOne();
       await tx.forUser(AuthAttempt, scope).delete({ id: row.id });
       if (!connection) return row.phase === 'waiting' ? 'timed-out' : 'abandoned';
-      const event = row.phase === 'waiting' ? StatusEvent.answerTimedOut() : StatusEvent.failed('error.temporary');
+      // An unanswered question: the domain's decision for a challenge timeout. A login left in
+      // the middle of a bank call (its process died): Kinko's own failure, error.temporary.
+      const event = (row.phase === 'waiting' ? decide(DecisionInput.challengeTimedOut()).event : undefined) ?? StatusEvent.failed('error.temporary');
       const moved = await moveConnectionStatus(tx, scope, connection, event, now);
       if (Result.isSuccess(moved) && !(await tx.forUser(ConnectionSecret, scope).exists({ connectionId: connection.id }))) {
         // Disconnected while the question waited: the deactivation the disconnect could not make then.

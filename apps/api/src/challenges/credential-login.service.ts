@@ -13,9 +13,11 @@ import {
 } from '@kinko/connector-sdk';
 import {
   type ChallengeKind,
+  DecisionInput,
   StatusEvent,
   aggregationStatusGroup,
   applyConsentChange,
+  decide,
   parseAggregationStatus,
 } from '@kinko/domain';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
@@ -284,7 +286,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
       if (!attempt) throw new NotFoundError('Challenge');
       if (attempt.phase !== 'waiting') throw new ConflictError('answer-in-progress', 'An answer for this connection is already being passed to the bank.');
       if (attempt.expiresAt.getTime() <= now.getTime()) {
-        await moveConnectionStatus(tx, scope, connection, StatusEvent.answerTimedOut(), now);
+        await moveConnectionStatus(tx, scope, connection, decide(DecisionInput.challengeTimedOut()).event ?? StatusEvent.answerTimedOut(), now);
         await tx.forUser(AuthAttempt, scope).delete({ id: attempt.id });
         return { expired: true as const };
       }
@@ -329,7 +331,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
       const connection = await this.lockConnection(tx, scope, connectionId);
       const attempt = await tx.forUser(AuthAttempt, scope).findOne({ connectionId });
       if (!attempt || attempt.phase !== 'waiting') return;
-      await moveConnectionStatus(tx, scope, connection, StatusEvent.answerTimedOut(), this.clock.now());
+      await moveConnectionStatus(tx, scope, connection, decide(DecisionInput.challengeTimedOut()).event ?? StatusEvent.answerTimedOut(), this.clock.now());
       await tx.forUser(AuthAttempt, scope).delete({ id: attempt.id });
     });
   }
