@@ -1,10 +1,12 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { UnauthorizedError } from '../common/errors';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../common/errors';
+import { isUuid } from '../database/ids';
 import { PreparedSql } from '../database/prepared-sql';
 import { ApiKeysService } from './api-keys.service';
 import { AUTH_KIND, type AuthKind } from './auth.decorators';
+import { ACTING_AS_USER_HEADER } from './principal';
 import { UserTokensService } from './user-tokens.service';
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -13,6 +15,15 @@ function bearer(request: FastifyRequest): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1];
 }
+
+/** The API key presented: `X-Api-Key` (an empty one is none), else the bearer. */
+function apiKeyOf(request: FastifyRequest): string | undefined {
+  const headerKey = request.headers['x-api-key'];
+  const fromHeader = typeof headerKey === 'string' ? headerKey.trim() : '';
+  return fromHeader !== '' ? fromHeader : bearer(request);
+}
+
+const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
 /**
  * The global guard: every route declares `@PublicRoute()`, `@TenantApi()` or `@UserApi()`;
@@ -37,15 +48,14 @@ export class AuthGuard implements CanActivate {
 
     if (kind === 'tenant') {
       // An empty X-Api-Key header is no key at all: the bearer key (if any) decides.
-      const headerKey = request.headers['x-api-key'];
-      const fromHeader = typeof headerKey === 'string' ? headerKey.trim() : '';
-      const presented = fromHeader !== '' ? fromHeader : bearer(request);
+      const presented = apiKeyOf(request);
       if (!presented) throw new UnauthorizedError('An API key is required (Authorization: Bearer <key> or X-Api-Key).');
       const identity = await this.apiKeys.authenticate(presented);
       request.kinkoPrincipal = { kind: 'tenant', tenantId: identity.tenantId, apiKeyId: identity.apiKeyId, apiKeyPrefix: identity.prefix };
       return true;
     }
 
+    if (request.headers[ACTING_AS_USER_HEADER] !== undefined) return this.actAsUser(request);
     const token = bearer(request);
     if (!token) throw new UnauthorizedError('A user token is required (Authorization: Bearer <token>).');
     const verified = await this.userTokens.verify(token);
@@ -58,6 +68,23 @@ export class AuthGuard implements CanActivate {
     );
     if (exists.length === 0) throw new UnauthorizedError('Invalid or expired user token.');
     request.kinkoPrincipal = { kind: 'user', tenantId: verified.tenantId, userId: verified.userId, tokenId: verified.tokenId };
+    return true;
+  }
+
+  /**
+   * The tenant's API key acting as one of its users (issue 15 §3): reads only; the user must
+   * be the tenant's (else 404, as for any id of another tenant).
+   */
+  private async actAsUser(request: FastifyRequest): Promise<true> {
+    const presented = apiKeyOf(request);
+    if (!presented) throw new UnauthorizedError('Kinko-Acting-As-User takes the API key (Authorization: Bearer <key> or X-Api-Key).');
+    const identity = await this.apiKeys.authenticate(presented);
+    if (!READ_METHODS.has(request.method)) throw new ForbiddenError('An API key acting as a user may only read (GET); other requests take a user token.');
+    const userId = request.headers[ACTING_AS_USER_HEADER];
+    if (typeof userId !== 'string' || !isUuid(userId)) throw new NotFoundError('User');
+    const exists = await this.sql.rows('SELECT 1 FROM users WHERE id = $1 AND tenant_id = $2', [userId.toLowerCase(), identity.tenantId]);
+    if (exists.length === 0) throw new NotFoundError('User');
+    request.kinkoPrincipal = { kind: 'user', tenantId: identity.tenantId, userId: userId.toLowerCase(), tokenId: null, actingApiKeyPrefix: identity.prefix };
     return true;
   }
 }
