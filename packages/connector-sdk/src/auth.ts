@@ -19,6 +19,11 @@ export interface BeginAuthInput {
   readonly locale?: Locale;
 }
 
+/** How a credential form input is typed: any text, or digits only (a PIN, an account number). */
+export const credentialInputModes = ['text', 'numeric'] as const;
+/** One of {@link credentialInputModes}. */
+export type CredentialInputMode = (typeof credentialInputModes)[number];
+
 /** One input of a credential form. */
 export interface CredentialField {
   /** The key under which the value comes back in `CompleteAuthInput.credentials`. */
@@ -26,7 +31,7 @@ export interface CredentialField {
   readonly label: LocalizedText;
   /** Rendered as a password input. */
   readonly secret: boolean;
-  readonly inputMode?: 'text' | 'numeric';
+  readonly inputMode?: CredentialInputMode;
 }
 
 /** What the user does next: go to the bank (redirect flow) or fill in a form (credentials flow). */

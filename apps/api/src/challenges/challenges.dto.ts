@@ -1,3 +1,4 @@
+import { type CredentialInputMode, credentialInputModes } from '@kinko/connector-sdk';
 import { challengeKinds } from '@kinko/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsString, Length } from 'class-validator';
@@ -28,8 +29,8 @@ export class CredentialFieldView {
   @ApiProperty({ description: 'Show as a password input.' })
   secret!: boolean;
 
-  @ApiPropertyOptional({ enum: ['text', 'numeric'] })
-  inputMode?: 'text' | 'numeric';
+  @ApiPropertyOptional({ enum: [...credentialInputModes] })
+  inputMode?: CredentialInputMode;
 }
 
 /** The login form of a credentials-flow bank. */

@@ -1,4 +1,4 @@
-import { authFlows } from '@kinko/connector-sdk';
+import { authFlows, credentialInputModes } from '@kinko/connector-sdk';
 import {
   accountResultStatuses,
   accountSyncStatuses,
@@ -22,6 +22,7 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import { createTestApp } from '../../test/support/test-app';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { SYNC_SKIP_REASONS } from '../sync-api/skip-conflict';
+import { SYNC_REQUESTERS } from '../sync/sync-session.entity';
 import { OPENAPI_PATHS } from './openapi';
 
 // Issue 13 §4: the API's enums are the domain's and the SDK's constants, never retyped.
@@ -50,6 +51,8 @@ const ENUMS: ReadonlyArray<readonly [schema: string, property: string, values: r
   ['LinkEvidenceView', 'method', linkMethods],
   ['LinkEvidenceView', 'description', descriptionAgreements],
   ['TransactionView', 'kind', transactionKinds],
+  ['SessionDetailsResponse', 'requestedBy', SYNC_REQUESTERS],
+  ['CredentialFieldView', 'inputMode', credentialInputModes],
 ];
 
 describe('OpenAPI enums', () => {

@@ -2,6 +2,7 @@ import { accountResultStatuses, sessionStatuses, stageStatuses, syncFailureError
 import type { SessionDetails, SessionStatusDetails, SessionStatusView, StageStatusView, SyncFailure } from '@kinko/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import { SYNC_REQUESTERS } from '../sync/sync-session.entity';
 import type { SyncSessionViews } from '../sync/sync.service';
 import { SYNC_SKIP_REASONS } from './skip-conflict';
 
@@ -191,7 +192,7 @@ export class SessionDetailsResponse extends SessionStatusResponse {
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
-  @ApiProperty({ enum: ['user', 'tenant', 'scheduler'] })
+  @ApiProperty({ enum: [...SYNC_REQUESTERS] })
   requestedBy!: string;
 
   @ApiProperty({ type: 'object', additionalProperties: true, example: { daysBack: null, scaJustPerformed: true } })

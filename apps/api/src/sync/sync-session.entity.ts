@@ -2,8 +2,10 @@ import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 
 import { CreatedAtColumn, InstantColumn } from '../database/columns';
 import { Connection } from '../connections/connection.entity';
 
-/** Who asked for a sync: the user (present, may do SCA), the tenant's backend, or the scheduler. */
-export type SyncRequester = 'user' | 'tenant' | 'scheduler';
+/** Who asks for a sync: the user (present, may do SCA), the tenant's backend, or the scheduler. */
+export const SYNC_REQUESTERS = ['user', 'tenant', 'scheduler'] as const;
+/** One of {@link SYNC_REQUESTERS}. */
+export type SyncRequester = (typeof SYNC_REQUESTERS)[number];
 
 /** One sync run of one connection (the seed's session, `GET /api/v2/bank/session/{id}`). */
 @Entity('sync_sessions')

@@ -6,6 +6,7 @@ import type {
   SyncSession as DomainSyncSession,
   SyncStage as DomainSyncStage,
 } from '@kinko/domain';
+import type { SyncRequester } from './sync-session.entity';
 
 /** The (tenant, user) a sync acts for. */
 export interface SyncScope {
@@ -21,7 +22,7 @@ export interface SyncScope {
 export type SyncTarget = { readonly connectionIds: readonly string[] } | { readonly bankId: string } | { readonly all: true };
 
 /** Who asked: the user (present, may just have done SCA), the tenant's backend, or the scheduler (unattended). */
-export type SyncRequestedBy = 'user' | 'tenant' | 'scheduler';
+export type SyncRequestedBy = SyncRequester;
 
 /** How to sync. */
 export interface SyncOptions {
