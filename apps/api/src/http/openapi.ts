@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { SECURITY } from '../auth/auth.decorators';
 import { PROBLEM_MEDIA_TYPE } from './problem';
+import { describeWebhookCallbacks } from '../webhooks/webhook-openapi';
 
 /** Where the OpenAPI document and its interactive reference are served. */
 export const OPENAPI_PATHS = { json: '/api/openapi.json', docs: '/api/docs' } as const;
@@ -32,6 +33,8 @@ export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObjec
       }
     }
   }
+  // Every webhook payload, as callbacks of the endpoint registration.
+  describeWebhookCallbacks(document);
   return document;
 }
 
