@@ -14,6 +14,7 @@ import { SyncRateLimit } from '../sync/sync-rate-limit.entity';
 import { SyncStage } from '../sync/sync-stage.entity';
 import { UnattendedAccess } from '../sync/unattended-access.entity';
 import { ApiKey } from '../tenants/api-key.entity';
+import { ConsentExpiryWarning } from '../consents/consent-expiry-warning.entity';
 import { Tenant } from '../tenants/tenant.entity';
 import { TransactionChange } from '../transactions/transaction-change.entity';
 import { Transaction } from '../transactions/transaction.entity';
@@ -45,6 +46,7 @@ export const ENTITIES = [
   AuditLogEntry,
   AuthAttempt,
   LinkPageSession,
+  ConsentExpiryWarning,
   WebhookEndpoint,
   WebhookEvent,
   WebhookDelivery,

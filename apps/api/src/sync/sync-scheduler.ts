@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ConnectorClients } from './connector-clients';
+import { ConsentExpiryWarnings } from './consent-expiry-warnings';
 import { RefreshQuotas } from './refresh-quota';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import { LOCK_SPACE, SyncLocks } from './sync-locks';
@@ -39,17 +40,23 @@ export class SyncScheduler {
     private readonly sync: SyncService,
     private readonly connectors: ConnectorClients,
     private readonly quotas: RefreshQuotas,
+    private readonly expiryWarnings: ConsentExpiryWarnings,
     private readonly locks: SyncLocks,
     @Inject(SYNC_CLOCK) private readonly clock: SyncClock,
     @Inject(SYNC_SETTINGS) private readonly settings: SyncSettings,
   ) {}
 
-  /** One planning round; empty when another process is planning right now. */
+  /**
+   * One planning round: background refreshes, then the consent-expiry warnings due
+   * ({@link ConsentExpiryWarnings}); empty when another process is planning right now.
+   */
   async planRound(): Promise<ScheduledRefresh[]> {
     const singleton = await this.locks.tryHoldSingleton(LOCK_SPACE.scheduler, 'scheduler');
     if (!singleton) return [];
     try {
-      return await this.plan();
+      const plan = await this.plan();
+      await this.expiryWarnings.round().catch((e: unknown) => this.logger.error(`consent-expiry warnings: ${e instanceof Error ? e.message : String(e)}`));
+      return plan;
     } finally {
       await singleton.release();
     }

@@ -8,6 +8,7 @@ import { SYNC_CLOCK, systemSyncClock } from './sync-clock';
 import { SYNC_OPTIONS, SYNC_SETTINGS, type SyncModuleOptions, resolveSyncSettings } from './sync-options';
 import { SyncLocks } from './sync-locks';
 import { SyncQueue } from './sync-queue';
+import { ConsentExpiryWarnings } from './consent-expiry-warnings';
 import { RefreshQuotas } from './refresh-quota';
 import { SyncScheduler } from './sync-scheduler';
 import { SyncService } from './sync.service';
@@ -40,8 +41,9 @@ export class SyncModule {
         SyncWorker,
         SyncScheduler,
         RefreshQuotas,
+        ConsentExpiryWarnings,
       ],
-      exports: [SyncService, SyncQueue, GrantVault, ConnectorClients, BankCallAudit, SyncWorker, SyncScheduler, RefreshQuotas, SYNC_CLOCK, SYNC_SETTINGS],
+      exports: [SyncService, SyncQueue, GrantVault, ConnectorClients, BankCallAudit, SyncWorker, SyncScheduler, RefreshQuotas, ConsentExpiryWarnings, SYNC_CLOCK, SYNC_SETTINGS],
     };
   }
 }
