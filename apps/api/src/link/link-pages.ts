@@ -1,5 +1,5 @@
 import type { Clock } from '@kinko/connector-sdk';
-import { type Language, parseAggregationStatus, traitsOf } from '@kinko/domain';
+import { EXPIRY_WARNING_DAYS, type Language, parseAggregationStatus, traitsOf } from '@kinko/domain';
 import { Injectable } from '@nestjs/common';
 import { CredentialLoginService, type PendingChallenge } from '../challenges/credential-login.service';
 import { InjectClock } from '../common/clock';
@@ -101,7 +101,7 @@ export class LinkPages {
     const name = view.bankName?.[ctx.lang] ?? view.bankId ?? view.connectorId;
     const status = view.aggregationStatus;
     const group = view.aggregationStatusGroup;
-    const sections: Html[] = [];
+    const sections: Html[] = [this.expiryNotice(session, view, ctx.lang)];
     if (isRunning(status)) sections.push(progress(status, ctx.lang));
     const pending = group === 'waiting' ? await this.pending(session, connectionId) : undefined;
     if (pending) {
@@ -158,7 +158,25 @@ export class LinkPages {
     const name = view.bankName?.[lang] ?? view.bankId ?? view.connectorId;
     return html`<li class="connection group-${view.aggregationStatusGroup}" data-connection-id="${view.id}" data-status="${view.aggregationStatus}"><h2><a href="${conn(view.id)}">${name}</a></h2><p class="status">${
       view.aggregationStatusLabel
-    }</p>${sinceLine(view, lang)}${await this.actions(session, view, this.bankOf(view), lang, false)}</li>`;
+    }</p>${sinceLine(view, lang)}${this.expiryNotice(session, view, lang)}${await this.actions(session, view, this.bankOf(view), lang, false)}</li>`;
+  }
+
+  /**
+   * Within 14 days of its consent's expiry (and before it), a connection shows when it
+   * expires and a one-click re-authorisation (a POST with the CSRF token) that renews the
+   * consent at the bank for the same connection and accounts.
+   */
+  private expiryNotice(session: LinkSession, view: ConnectionView, lang: Language): Html {
+    const consent = view.consent;
+    const days = consent?.daysUntilExpiry;
+    if (!consent || consent.status !== 'valid' || consent.expiresAt === null || days === null || days === undefined || days < 1 || days > EXPIRY_WARNING_DAYS[0]) return html``;
+    const t = textsOf(lang);
+    return html`<div class="expiry-warning" role="status" data-days-until-expiry="${String(days)}"><p>${t.expiryWarning(days, this.date(new Date(consent.expiresAt), lang))}</p>${buttonForm(
+      `${conn(view.id)}/reauthorise`,
+      t.actionReauthorise,
+      session.csrf,
+      'primary',
+    )}</div>`;
   }
 
   /** The next action the user can take right there, from the domain's `action` for the status. */
@@ -231,6 +249,11 @@ export class LinkPages {
 
   private async hasPending(scope: UserScope, connectionId: string): Promise<boolean> {
     return (await this.pending(scope, connectionId)) !== undefined;
+  }
+
+  private date(at: Date, lang: Language): string {
+    const locale = lang === 'ja' ? 'ja-JP' : lang === 'pl' ? 'pl-PL' : 'en-GB';
+    return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'Asia/Tokyo' }).format(at);
   }
 
   private time(at: Date, lang: Language): string {

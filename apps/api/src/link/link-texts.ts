@@ -59,6 +59,10 @@ export interface LinkTexts {
   readonly actionDeactivate: string;
   readonly actionDisconnect: string;
   readonly actionReconnect: string;
+  /** The consent expires within 14 days: `days` left (rounded up), on `date` (formatted). */
+  readonly expiryWarning: (days: number, date: string) => string;
+  /** Renew the consent at the bank, keeping the connection and its accounts. */
+  readonly actionReauthorise: string;
   readonly actionDetails: string;
   readonly nothingToDo: string;
   readonly connectedNotice: string;
@@ -123,6 +127,8 @@ const ja: LinkTexts = {
   actionDeactivate: '自動更新を無効にする',
   actionDisconnect: '連携を解除する',
   actionReconnect: 'もう一度認証する',
+  expiryWarning: (days, date) => `銀行への同意の有効期限まであと${days}日です（${date}）。期限が切れると更新が止まります。`,
+  actionReauthorise: '同意を更新する',
   actionDetails: '詳細',
   nothingToDo: '現在この画面からできる操作はありません。',
   connectedNotice: '接続しました。口座情報を取得しています。',
@@ -187,6 +193,8 @@ const en: LinkTexts = {
   actionDeactivate: 'Turn automatic updates off',
   actionDisconnect: 'Disconnect',
   actionReconnect: 'Authorise again',
+  expiryWarning: (days, date) => `Your consent at the bank expires in ${days} ${days === 1 ? 'day' : 'days'} (${date}). Updates stop when it expires.`,
+  actionReauthorise: 'Renew consent',
   actionDetails: 'Details',
   nothingToDo: 'There is nothing to do here right now.',
   connectedNotice: 'Connected. Your accounts are being fetched.',
@@ -251,6 +259,8 @@ const pl: LinkTexts = {
   actionDeactivate: 'Wyłącz automatyczne odświeżanie',
   actionDisconnect: 'Odłącz',
   actionReconnect: 'Autoryzuj ponownie',
+  expiryWarning: (days, date) => `Zgoda udzielona bankowi wygasa za ${days} ${days === 1 ? 'dzień' : 'dni'} (${date}). Po jej wygaśnięciu aktualizacje ustaną.`,
+  actionReauthorise: 'Odnów zgodę',
   actionDetails: 'Szczegóły',
   nothingToDo: 'W tej chwili nie ma tu nic do zrobienia.',
   connectedNotice: 'Połączono. Pobieramy dane rachunków.',

@@ -186,6 +186,40 @@ export class LinkController {
     });
   }
 
+  /**
+   * Re-authorise (the vault's expiry warning): renews the consent at the bank for the same
+   * connection — the redirect flow with this connection as the one to re-authorise, so its
+   * id and its accounts' ids stay; a credentials bank logs in again with the stored details
+   * (or asks for them on the connection's page).
+   */
+  @Post('connections/:connectionId/reauthorise')
+  @ApiOperation({ summary: 'Renew the consent at the bank, keeping the connection and its accounts' })
+  async reauthorise(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('connectionId') connectionId: string): Promise<void> {
+    const id = this.id(connectionId);
+    const lang = this.sessions.language(request, reply);
+    await this.handlePost(
+      request,
+      reply,
+      async (session) => {
+        const connection = await this.connections.get(session, id);
+        const credentials = this.clients.has(connection.connectorId) && this.clients.connector(connection.connectorId).manifest.authFlow === 'credentials';
+        if (credentials) {
+          await this.logins.loginAgain(session, id, `user:${session.userId}`);
+          return { redirect: conn(id) };
+        }
+        const started = await this.connect.begin(session, connection.bankId ?? connection.connectorId, {
+          origin: `${request.protocol}://${request.host}`,
+          locale: lang,
+          pageSessionId: session.sessionId,
+          reconnectConnectionId: id,
+        });
+        if (started.browserBinding) setFlowBinding(reply, request, this.settings, Redacted.value(started.browserBinding), CONNECT_FLOW_TTL_MS / 1000);
+        return { redirect: started.redirectUrl };
+      },
+      (session, ctx, message) => this.pages.connectionPage(session, ctx, id, undefined, message),
+    );
+  }
+
   @Post('connections/:connectionId/deactivate')
   @ApiOperation({ summary: 'Turn automatic updates off' })
   async deactivate(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('connectionId') connectionId: string): Promise<void> {
