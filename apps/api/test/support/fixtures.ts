@@ -10,6 +10,7 @@ import { DailyBalance } from '../../src/balances/daily-balance.entity';
 import { ConnectionStatusChange } from '../../src/connections/connection-status-change.entity';
 import { Connection } from '../../src/connections/connection.entity';
 import { Consent } from '../../src/connections/consent.entity';
+import { ConsentExpiryWarning } from '../../src/consents/consent-expiry-warning.entity';
 import { ConnectFlow } from '../../src/connections/connect-flow.entity';
 import { LinkPageSession } from '../../src/link/link-page-session.entity';
 import type { BankEntry } from '../../src/config/settings';
@@ -104,6 +105,7 @@ export async function seedUserData(app: INestApplicationContext, tenantId: strin
     scope: { accounts: true, balances: true, transactions: ['booked', 'pending'] },
     lastScaAt: now,
   });
+  await ds.getRepository(ConsentExpiryWarning).save({ ...scope, consentId, daysBefore: 14, sentAt: now });
 
   const accountId = newId();
   await ds.getRepository(BankAccount).save({
