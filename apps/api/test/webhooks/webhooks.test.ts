@@ -13,7 +13,7 @@ import { emitTenantEvent } from '../../src/webhooks/tenant-events';
 import { WebhookWorker } from '../../src/webhooks/webhook-worker';
 import { testSettings } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { type Connected, FAST_SYNC, bankEntry, bankUser, connectUser, credentialsOf, startSandbox, startWorker, uniqueUserId, waitForSession } from '../sync/harness';
+import { BANK_CODE, type Connected, FAST_SYNC, bankEntry, bankUser, connectUser, credentialsOf, startSandbox, startWorker, uniqueUserId, waitForSession } from '../sync/harness';
 import { type Receiver, eventually, startReceiver } from './receiver';
 
 // Webhooks over real HTTP on loopback and real PostgreSQL: a receiver verifies every
@@ -180,6 +180,37 @@ describe('webhooks', () => {
     await new Promise((res) => setTimeout(res, 1_500));
     expect(r.received.filter((x) => x.type === 'account.sync_failed')).toHaveLength(0);
     expect(r.received).toHaveLength(1);
+  }, 60_000);
+
+  it('account.sync_failed once per account and session when its transactions fail; consent.expired once when found expired', async () => {
+    const r = await receiver();
+    await register(r, ['account.sync_failed', 'consent.expired']);
+    const c = await connectUser(app, sandbox, credentialsOf(user), { tenantId, consentExpiresAt: new Date(Date.now() + 60 * 86_400_000) });
+    const faults = sandbox.bank(BANK_CODE).knobs.faults;
+    faults.set({ faultRates: { 'malformed-json': 1 }, operations: ['GET /transactions'] });
+    try {
+      const { sessionIds } = await app.get(SyncService).startSync(c.scope, { connectionIds: [c.connectionId] }, { requestedBy: 'user', scaJustPerformed: true });
+      await waitForSession(app, c.scope, sessionIds[0]!);
+      const failed = await eventually('account.sync_failed', () => r.accepted('account.sync_failed'), (x) => x.length >= 1);
+      await new Promise((res) => setTimeout(res, 1_500));
+      const accounts = (await ds.query(`SELECT id, sync_error->>'errorType' AS error_type FROM bank_accounts WHERE connection_id = $1 AND sync_error IS NOT NULL`, [c.connectionId])) as Array<{ id: string; error_type: string }>;
+      expect(accounts.length).toBeGreaterThan(0);
+      expect(r.accepted('account.sync_failed')).toHaveLength(accounts.length);
+      expect(failed.map((x) => x.data!['accountId']).sort()).toEqual(accounts.map((a) => a.id).sort());
+      expect(failed[0]!.data).toMatchObject({ userId: c.scope.userId, connectionId: c.connectionId, sessionId: sessionIds[0], syncError: { errorType: accounts[0]!.error_type, executionId: sessionIds[0] } });
+    } finally {
+      faults.reset();
+    }
+
+    // A consent past its expiration, found so when read: consent.expired once (not again on the next read).
+    const soon = await connectUser(app, sandbox, credentialsOf(user), { tenantId, consentExpiresAt: new Date(Date.now() + 1_000) });
+    await new Promise((res) => setTimeout(res, 1_200));
+    await app.get(ConsentsService).list(soon.scope);
+    await app.get(ConsentsService).list(soon.scope);
+    const expired = await eventually('consent.expired', () => r.accepted('consent.expired'), (x) => x.length >= 1);
+    await new Promise((res) => setTimeout(res, 1_000));
+    expect(r.accepted('consent.expired')).toHaveLength(1);
+    expect(expired[0]!.data).toMatchObject({ userId: soon.scope.userId, connectionId: soon.connectionId, consentId: soon.consentId });
   }, 60_000);
 
   it('retries with backoff, then fails the delivery and disables the endpoint (reason in GET); redelivery after the fix', async () => {
