@@ -3,7 +3,7 @@
  * (http/problem.filter.ts) maps each `code` to one problem+json type. Services never throw
  * HTTP exceptions.
  */
-export type ErrorCode = 'validation' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'bank-error' | 'service-unavailable' | 'link-page-only' | 'invalid-cursor' | 'cursor-unusable';
+export type ErrorCode = 'validation' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'bank-error' | 'service-unavailable' | 'link-page-only' | 'invalid-cursor' | 'cursor-unusable' | 'idempotency-key-reused' | 'idempotency-request-in-progress';
 
 /** One invalid input: which field, and why. */
 export interface FieldIssue {
@@ -115,6 +115,24 @@ export const CONFLICT_REASONS = [
 
 /** One reason of {@link CONFLICT_REASONS}. */
 export type ConflictReason = (typeof CONFLICT_REASONS)[number];
+
+/** An Idempotency-Key used again with another request (method, path or body). */
+export class IdempotencyKeyReusedError extends KinkoError {
+  readonly code = 'idempotency-key-reused';
+  constructor() {
+    super('This Idempotency-Key was used with another request; use a new key for a new request.');
+    this.name = 'IdempotencyKeyReusedError';
+  }
+}
+
+/** A request with the same Idempotency-Key is still being answered (elsewhere, maybe by another process). */
+export class IdempotencyRequestInProgressError extends KinkoError {
+  readonly code = 'idempotency-request-in-progress';
+  constructor() {
+    super('A request with this Idempotency-Key is still being answered; retry shortly.');
+    this.name = 'IdempotencyRequestInProgressError';
+  }
+}
 
 /** The request conflicts with the current state, for one {@link ConflictReason}. */
 export class ConflictError extends KinkoError {

@@ -19,6 +19,7 @@ import { InjectSettings } from '../config/config.module';
 import type { Settings } from '../config/settings';
 import type { UserScope } from '../database/scoped-data';
 import { Problem } from '../http/problem';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiProblems } from '../http/problem-docs';
 import { LINK_PATHS } from '../link/link-paths';
 import { ConnectRequest, ConnectResultView, ConnectStartView } from './connect.dto';
@@ -100,6 +101,7 @@ export class ConnectController {
   @ApiNotFoundResponse({ type: Problem, description: 'No such bank (or connection to re-authorise).' })
   @ApiProblems('credentials-flow-bank')
   @ApiBadGatewayResponse({ type: Problem })
+  @Idempotent()
   async begin(@CurrentUser() scope: UserScope, @Param('bankId') bankId: string, @Body() body: ConnectRequest, @Req() request: FastifyRequest): Promise<ConnectStartView> {
     return ConnectStartView.of(
       await this.connect.begin(scope, bankId, {

@@ -14,6 +14,7 @@ import { SyncRateLimit } from '../sync/sync-rate-limit.entity';
 import { SyncStage } from '../sync/sync-stage.entity';
 import { UnattendedAccess } from '../sync/unattended-access.entity';
 import { ApiKey } from '../tenants/api-key.entity';
+import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
 import { ConsentExpiryWarning } from '../consents/consent-expiry-warning.entity';
 import { Tenant } from '../tenants/tenant.entity';
 import { TransactionChange } from '../transactions/transaction-change.entity';
@@ -28,6 +29,7 @@ import { WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint, WebhookEvent 
 export const ENTITIES = [
   Tenant,
   ApiKey,
+  IdempotencyKey,
   User,
   Connection,
   ConnectionStatusChange,

@@ -37,6 +37,10 @@ export function toProblem(error: unknown, instance: string | undefined): Problem
         return problem('invalid-cursor', { instance, detail: error.message });
       case 'cursor-unusable':
         return problem('cursor-unusable', { instance, detail: error.message });
+      case 'idempotency-key-reused':
+        return problem('idempotency-key-reused', { instance, detail: error.message });
+      case 'idempotency-request-in-progress':
+        return problem('idempotency-request-in-progress', { instance, detail: error.message });
       default:
         return assertUnreachable(code);
     }

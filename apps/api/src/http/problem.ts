@@ -53,6 +53,8 @@ export const PROBLEMS = {
   'link-page-only': { status: 409, title: 'This can only be done on the Link page' },
   'invalid-cursor': { status: 400, title: 'The cursor is not one this API returned' },
   'cursor-unusable': { status: 410, title: 'The cursor can no longer be used; start again from an empty cursor' },
+  'idempotency-request-in-progress': { status: 409, title: 'A request with this Idempotency-Key is still being answered' },
+  'idempotency-key-reused': { status: 422, title: 'The Idempotency-Key was used with another request' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 /** Name of one problem kind (the last segment of its `type`). */

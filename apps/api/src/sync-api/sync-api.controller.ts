@@ -6,6 +6,7 @@ import { ValidationFailedError } from '../common/errors';
 import type { UserScope } from '../database/scoped-data';
 import { IdPipe } from '../http/id.pipe';
 import { Problem } from '../http/problem';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiProblems } from '../http/problem-docs';
 import { SYNC_CONFLICTS } from './skip-conflict';
 import type { StartSyncResult } from '../sync/sync.service';
@@ -43,6 +44,7 @@ export class SyncApiController {
   @ApiAcceptedResponse({ type: SyncStartedView })
   @ApiNotFoundResponse({ type: Problem, description: 'The user has no connection at this bank.' })
   @ApiProblems(...SYNC_CONFLICTS)
+  @Idempotent()
   async syncBank(@CurrentUser() scope: UserScope, @Param('bankId') bankId: string, @Body() body: SyncRequest): Promise<SyncStartedView> {
     return startedView(await this.syncApi.syncBank(scope, bankId, body.daysBack ?? null));
   }
@@ -61,6 +63,7 @@ export class SyncApiController {
   @ApiBadRequestResponse({ type: Problem, description: 'Unknown idType.' })
   @ApiNotFoundResponse({ type: Problem })
   @ApiProblems(...SYNC_CONFLICTS)
+  @Idempotent()
   async syncBy(@CurrentUser() scope: UserScope, @Param('idType') idType: string, @Param('idValue') idValue: string, @Body() body: SyncRequest): Promise<SyncStartedView> {
     return startedView(await this.syncApi.syncBy(scope, idType, idValue, body.daysBack ?? null));
   }

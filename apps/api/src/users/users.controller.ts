@@ -6,6 +6,7 @@ import type { TenantScope } from '../database/scoped-data';
 import { IdPipe } from '../http/id.pipe';
 import { Problem } from '../http/problem';
 import { ApiProblems } from '../http/problem-docs';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { CreateUserRequest, ListUsersQuery, MintUserTokenRequest, UserPage, UserTokenView, UserView } from './user.dto';
 import { UsersService } from './users.service';
 
@@ -23,6 +24,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Create a user' })
   @ApiCreatedResponse({ type: UserView })
   @ApiProblems('external-id-taken')
+  @Idempotent()
   async create(@CurrentTenant() scope: TenantScope, @Body() body: CreateUserRequest): Promise<UserView> {
     return UserView.of(await this.users.create(scope, body.externalId));
   }
@@ -48,6 +50,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Mint a short-lived user token', description: 'For the client app or the Link page; default lifetime 15 minutes.' })
   @ApiCreatedResponse({ type: UserTokenView })
   @ApiNotFoundResponse({ type: Problem })
+  @Idempotent()
   async mintToken(
     @CurrentTenant() scope: TenantScope,
     @Param('userId', new IdPipe('User')) userId: string,
