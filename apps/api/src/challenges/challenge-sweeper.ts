@@ -101,7 +101,7 @@ export class ChallengeSweeper implements OnApplicationShutdown {
       const moved = await moveConnectionStatus(tx, scope, connection, event, now);
       if (Result.isSuccess(moved) && !(await tx.forUser(ConnectionSecret, scope).exists({ connectionId: connection.id }))) {
         // Disconnected while the question waited: the deactivation the disconnect could not make then.
-        await moveConnectionStatus(tx, scope, { ...connection, aggregationStatus: moved.success }, StatusEvent.deactivated(), now, { deactivated: true });
+        await moveConnectionStatus(tx, scope, connection, StatusEvent.deactivated(), now, { deactivated: true });
       }
       await this.audit.record(
         {

@@ -10,7 +10,7 @@ import {
 } from '@kinko/connector-sdk';
 import { StatusEvent, applyConsentChange, parseAggregationStatus } from '@kinko/domain';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Redacted, Result } from 'effect';
+import { Redacted } from 'effect';
 import { DataSource, IsNull, LessThan, MoreThan } from 'typeorm';
 import { BankAccount } from '../accounts/bank-account.entity';
 import { AuditLog } from '../audit/audit-log.service';
@@ -29,7 +29,7 @@ import { MASTER_KEYRING } from '../secrets/secrets.service';
 import { ConnectorClients } from '../sync/connector-clients';
 import { GrantVault } from '../sync/grant-vault';
 import { SyncService } from '../sync/sync.service';
-import { moveConnectionStatus, setConnectionStatus, statusBeforeDeactivation } from './connection-status';
+import { moveConnectionStatus, statusBeforeDeactivation } from './connection-status';
 import { ConnectionStatusChange } from './connection-status-change.entity';
 import { Connection } from './connection.entity';
 import { Consent } from './consent.entity';
@@ -348,10 +348,12 @@ export class ConnectService {
     await this.data.transaction(async (tx) => {
       if (reconnecting) {
         if (reconnecting.aggregationStatus === 'inactive') {
+          // Reactivation through the domain, under the row lock, from the status the row has now
+          // (a concurrent reactivation wins: this one is then refused and writes nothing). No
+          // settled status recorded to return to: it needed authorising, which this flow just did;
+          // the sync that follows moves it on.
           const before = await statusBeforeDeactivation(tx, scope, reconnecting.id);
-          const moved = before ? await moveConnectionStatus(tx, scope, reconnecting, StatusEvent.reactivated(parseAggregationStatus(before)), now, { deactivated: false }) : undefined;
-          // No settled status recorded to return to: the fresh login is the truth.
-          if (!moved || Result.isFailure(moved)) await setConnectionStatus(tx, scope, reconnecting, NEW_CONNECTION_STATUS, now, { deactivated: false });
+          await moveConnectionStatus(tx, scope, reconnecting, StatusEvent.reactivated(parseAggregationStatus(before ?? 'auth.creds.invalid')), now, { deactivated: false });
         }
       } else {
         await tx.forUser(Connection, scope).insert({

@@ -1,44 +1,27 @@
-import { type InvalidStatusTransition, type StatusEvent, nextAggregationStatus, parseAggregationStatus } from '@kinko/domain';
+import type { InvalidStatusTransition, StatusEvent } from '@kinko/domain';
 import { Result } from 'effect';
 import type { ScopedData, UserScope } from '../database/scoped-data';
-import { emitStatusChanged } from '../webhooks/tenant-events';
+import { tryMoveConnection } from '../sync/connection-status';
 import { ConnectionStatusChange } from './connection-status-change.entity';
-import { Connection } from './connection.entity';
+import type { Connection } from './connection.entity';
 
 /**
- * Moves a connection's aggregation status by a domain event (`nextAggregationStatus`
- * decides; an impossible move changes nothing and is returned as the domain's error), and
- * records the change in the status history. Call inside `data.transaction`.
+ * Moves a connection's aggregation status by a domain event, through the one writer
+ * (`sync/connection-status.ts`): under the connection's row lock, `nextAggregationStatus`
+ * decides from the status the row has now (the `connection` passed in names the row; its
+ * possibly stale status is not trusted); an impossible move changes nothing and is returned
+ * as the domain's error; the change, its history row and the tenant's webhook are written in
+ * the caller's transaction. Call inside `data.transaction`.
  */
 export async function moveConnectionStatus(
   tx: ScopedData,
   scope: UserScope,
-  connection: Connection,
+  connection: Pick<Connection, 'id'>,
   event: StatusEvent,
   now: Date,
   extra: Partial<Pick<Connection, 'deactivated'>> = {},
 ): Promise<Result.Result<string, InvalidStatusTransition>> {
-  const next = nextAggregationStatus(parseAggregationStatus(connection.aggregationStatus), event);
-  if (Result.isFailure(next)) return Result.fail(next.failure);
-  await setConnectionStatus(tx, scope, connection, next.success, now, extra);
-  return Result.succeed(next.success);
-}
-
-/** Writes a status (already decided by a domain rule) and its history row. */
-export async function setConnectionStatus(
-  tx: ScopedData,
-  scope: UserScope,
-  connection: Connection,
-  status: string,
-  now: Date,
-  extra: Partial<Pick<Connection, 'deactivated'>> = {},
-): Promise<void> {
-  await tx.forUser(Connection, scope).updateOne({ id: connection.id }, { aggregationStatus: status, aggregationStatusChangedAt: now, ...extra });
-  await tx.forUser(ConnectionStatusChange, scope).insert({ connectionId: connection.id, previousStatus: connection.aggregationStatus, status, changedAt: now, sessionId: null });
-  // The tenant's webhooks, in this transaction (webhooks/tenant-events.ts).
-  if (status !== connection.aggregationStatus) {
-    await emitStatusChanged(tx.manager, { ...scope, connectionId: connection.id, sessionId: null }, parseAggregationStatus(connection.aggregationStatus), parseAggregationStatus(status), now);
-  }
+  return tryMoveConnection(tx.manager, { ...scope, connectionId: connection.id, sessionId: null }, event, now, extra.deactivated === undefined ? {} : { deactivated: extra.deactivated });
 }
 
 /**

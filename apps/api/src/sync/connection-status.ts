@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { type AggregationStatus, StatusEvent, aggregationStatusGroup, nextAggregationStatus, parseAggregationStatus } from '@kinko/domain';
+import { type AggregationStatus, type InvalidStatusTransition, StatusEvent, aggregationStatusGroup, nextAggregationStatus, parseAggregationStatus } from '@kinko/domain';
+import { Result } from 'effect';
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
 import { emitStatusChanged } from '../webhooks/tenant-events';
@@ -49,13 +50,38 @@ export async function moveConnection(
   }
   const to = next.success;
   if (to === from) return from;
-  await writeMove(manager, ids, from, to, now);
+  await writeMove(manager, ids, from, to, now, event);
   if (rows[0]?.deactivated !== true) return to;
   // Deactivated while the run was under way: once it settles, the deactivation applies.
   const deactivated = nextAggregationStatus(to, StatusEvent.deactivated());
   if (deactivated._tag === 'Failure') return to;
-  await writeMove(manager, ids, to, deactivated.success, now);
+  await writeMove(manager, ids, to, deactivated.success, now, StatusEvent.deactivated());
   return deactivated.success;
+}
+
+/**
+ * The strict move, for requests (connect, reconnect, deactivate, reactivate, login,
+ * withdrawal, the challenge sweeper): under the connection's row lock, the domain's
+ * transition from the status the row has now (not a copy read earlier); a refused move
+ * writes nothing and is returned. `deactivated` is set in the same write when given.
+ */
+export async function tryMoveConnection(
+  manager: EntityManager,
+  ids: { tenantId: string; userId: string; connectionId: string; sessionId: string | null },
+  event: StatusEvent,
+  now: Date,
+  options: { readonly deactivated?: boolean } = {},
+): Promise<Result.Result<AggregationStatus, InvalidStatusTransition>> {
+  const rows = (await preparedQuery(manager, `SELECT aggregation_status FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR UPDATE`, [
+    ids.connectionId,
+    ids.tenantId,
+    ids.userId,
+  ])) as Array<{ aggregation_status: string }>;
+  const from = parseAggregationStatus(rows[0]?.aggregation_status ?? 'inactive');
+  const next = nextAggregationStatus(from, event);
+  if (Result.isFailure(next)) return next;
+  await writeMove(manager, ids, from, next.success, now, event, options.deactivated);
+  return Result.succeed(next.success);
 }
 
 async function writeMove(
@@ -64,12 +90,16 @@ async function writeMove(
   from: AggregationStatus,
   to: AggregationStatus,
   now: Date,
+  event: StatusEvent,
+  deactivated?: boolean,
 ): Promise<void> {
+  // A run that finished is a success; a reactivation that restores `success` is not a new one.
   await preparedQuery(manager, 
     `UPDATE connections SET aggregation_status = $4, aggregation_status_changed_at = $5,
-        last_success_at = CASE WHEN $4 = 'success' THEN $5 ELSE last_success_at END, updated_at = now()
+        last_success_at = CASE WHEN $7 THEN $5 ELSE last_success_at END,
+        deactivated = COALESCE($6::boolean, deactivated), updated_at = now()
       WHERE id = $1 AND tenant_id = $2 AND user_id = $3`,
-    [ids.connectionId, ids.tenantId, ids.userId, to, now],
+    [ids.connectionId, ids.tenantId, ids.userId, to, now, deactivated ?? null, event._tag === 'ProcessingDone'],
   );
   await preparedQuery(manager, 
     `INSERT INTO connection_status_history (tenant_id, user_id, connection_id, previous_status, status, changed_at, session_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,

@@ -51,8 +51,7 @@ describe('one decision, known writers (issue 13)', () => {
       // Creation of a new connection with its first status and history row (no transition from nothing).
       'challenges/credential-login.service.ts',
       'connections/connect.service.ts',
-      // The writers: every move through nextAggregationStatus.
-      'connections/connection-status.ts',
+      // The one writer: every move through nextAggregationStatus under the row lock.
       'sync/connection-status.ts',
     ]);
   });

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { AddressInfo } from 'node:net';
 import { type RequestLogEntry, polishApiOperation } from '@kinko/sandbox-bank';
-import { type ConnectedUser, type PolishWorld, startPolishWorld } from './polish-harness';
+import { DataSource } from 'typeorm';
+import { openConnectStart } from '../support/connect-browser';
+import { BANK_ID, type ConnectedUser, type PolishWorld, startPolishWorld } from './polish-harness';
 
 // Issue 13: one decision for every outcome. Each consequence the issue lists, through the API
 // on real PostgreSQL against the PolishAPI sandbox: whichever path a failure takes (a data
@@ -19,6 +22,7 @@ describe('one decision for every outcome, through the API', () => {
         { login: 'znika', password: 'haslo-znika', accounts: [quiet, quiet] },
         { login: 'limit', password: 'haslo-limitu', accounts: [quiet] },
         { login: 'cofa', password: 'haslo-cofa', accounts: [quiet, quiet] },
+        { login: 'wraca', password: 'haslo-wraca', accounts: [quiet] },
       ],
       seed: 'one-decision',
     });
@@ -92,5 +96,53 @@ describe('one decision for every outcome, through the API', () => {
     expect((await connection(user)).aggregationStatus).toBe('auth.creds.invalid');
     // The data is kept.
     expect(await w.transactions(user.token, listed[0]?.id as string)).toEqual(data);
+  });
+
+  it('the connect flow moves the status through the domain under the row lock: a reconnect waits for a concurrent writer and decides from the status the row has then (the history stays one chain)', async () => {
+    const user = await w.connectUser('wraca-user', 'wraca');
+    const ds = w.app.get(DataSource);
+    expect((await w.call('POST', `/api/v2/connections/${user.connectionId}/deactivate`, user.token, {})).status).toBeLessThan(300);
+    expect((await connection(user)).aggregationStatus).toBe('inactive');
+    // The user reconnects: the bank approves, the browser is about to come back to the callback.
+    const started = await w.call<{ redirectUrl: string }>('POST', `/api/v2/connect/${BANK_ID}`, user.token, { connectionId: user.connectionId });
+    expect(started.status).toBe(201);
+    const base = `http://127.0.0.1:${(w.app.getHttpServer().address() as AddressInfo).port}`;
+    const startUrl = new URL(started.json.redirectUrl);
+    const browser = await openConnectStart(`${base}${startUrl.pathname}${startUrl.search}`);
+    const callback = new URL(w.sandbox.testHooks.approveConsent(browser.bankUrl, { user: 'wraca' }).location);
+    // Meanwhile another writer holds the connection's row and reactivates it (as POST …/reactivate would).
+    const other = ds.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    let answered = false;
+    let reply: Promise<Response> | undefined;
+    try {
+      await other.query(`SELECT 1 FROM connections WHERE id = $1 FOR UPDATE`, [user.connectionId]);
+      await other.query(`UPDATE connections SET aggregation_status = 'success', deactivated = false WHERE id = $1`, [user.connectionId]);
+      await other.query(
+        `INSERT INTO connection_status_history (tenant_id, user_id, connection_id, previous_status, status, changed_at) SELECT tenant_id, user_id, id, 'inactive', 'success', now() FROM connections WHERE id = $1`,
+        [user.connectionId],
+      );
+      reply = fetch(`${base}${callback.pathname}${callback.search}`, { headers: { accept: 'application/json', cookie: browser.cookie }, redirect: 'manual' });
+      void reply.then(() => (answered = true));
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(answered).toBe(false); // the callback waits for the row
+    } finally {
+      await other.commitTransaction();
+      await other.release();
+    }
+    const done = await reply;
+    expect(done?.status).toBe(200);
+    const body = (await done?.json()) as { sessionIds: string[] };
+    for (const id of body.sessionIds) await w.finished(user.token, id);
+    // Decided on the status the row had once the lock was free (success: no second reactivation),
+    // every history row starts where the one before it ended.
+    const history = (await ds.query(`SELECT previous_status, status FROM connection_status_history WHERE connection_id = $1 ORDER BY id`, [user.connectionId])) as Array<{
+      previous_status: string | null;
+      status: string;
+    }>;
+    for (let i = 1; i < history.length; i += 1) expect([i, history[i]?.previous_status]).toEqual([i, history[i - 1]?.status]);
+    expect(history.filter((h) => h.previous_status === 'inactive')).toHaveLength(1);
+    expect((await connection(user)).aggregationStatus).toBe('success');
   });
 });
