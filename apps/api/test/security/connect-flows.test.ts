@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app';
 import type { BankEntry } from '../../src/config/settings';
 import { UserTokensService } from '../../src/auth/user-tokens.service';
+import { CONNECT_FLOW_TTL_MS } from '../../src/connections/connect.service';
 import { TenantsService } from '../../src/tenants/tenants.service';
 import { UsersService } from '../../src/users/users.service';
 import { LinkBrowser, type LinkWorld, startLinkWorld } from '../link/harness';
@@ -154,6 +155,19 @@ describe('redirect connect flow: bound to the browser that started it', () => {
     expect(redirectUrl.startsWith(`http://localhost:${port}/api/v2/connect/flows/`)).toBe(true);
     const bound = await openConnectStart(redirectUrl.replace(`localhost:${port}`, `127.0.0.1:${port}`));
     expect(new URL(bound.bankUrl).searchParams.get('redirect_uri')?.split('?')[0]).toBe(`http://localhost:${port}/api/v2/connect/callback`);
+  });
+
+  // Last: it moves the clock past the flow's lifetime (and the world's user token with it).
+  it('API: a callback after the flow expired is refused as connect-flow-expired, in the browser that started it', async () => {
+    const start = await world.api<{ redirectUrl: string }>('POST', `/api/v2/connect/${BCA_ID}`, {});
+    const bound = await openConnectStart(start.json.redirectUrl);
+    const login = await loginAtBankPage(bound.bankUrl, OWNER);
+    if (login.outcome !== 'redirected') throw new Error(`bank refused: ${login.status}`);
+    const before = await connectionsOfUser();
+    world.clock.advance(CONNECT_FLOW_TTL_MS + 1_000);
+    const late = await fetch(login.location, { headers: { accept: 'application/json', cookie: bound.cookie } });
+    expect([late.status, ((await late.json()) as { type: string }).type]).toEqual([409, 'https://kinko.dev/problems/connect-flow-expired']);
+    expect(await connectionsOfUser()).toBe(before);
   });
 });
 
