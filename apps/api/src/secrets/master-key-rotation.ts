@@ -3,6 +3,7 @@ import { AuditLog } from '../audit/audit-log.service';
 import { CHALLENGE_PAYLOAD_PURPOSE } from '../challenges/challenge-payload';
 import { type SealedSecret, SecretDecryptionError, rewrapSecret } from './envelope';
 import type { MasterKeyring } from './master-keyring';
+import { WEBHOOK_SECRET_PURPOSE } from '../webhooks/webhook.entities';
 
 /** What a rotation did. */
 export interface RotationReport {
@@ -30,9 +31,11 @@ interface SealedRow {
 
 /** A table holding envelope-encrypted records, and the purpose each record's envelope is bound to. */
 interface SealedTable {
-  readonly table: 'connection_secrets' | 'auth_attempts';
+  readonly table: 'connection_secrets' | 'auth_attempts' | 'webhook_endpoints';
   /** SQL giving the purpose of a row (the binding it was sealed with). */
   readonly purpose: string;
+  /** SQL giving the binding's connection id (a webhook endpoint's secret is bound to the endpoint's id). */
+  readonly connection?: string;
 }
 
 /**
@@ -43,6 +46,7 @@ interface SealedTable {
 const SEALED_TABLES: readonly SealedTable[] = [
   { table: 'connection_secrets', purpose: 'kind' },
   { table: 'auth_attempts', purpose: `'${CHALLENGE_PAYLOAD_PURPOSE}'` },
+  { table: 'webhook_endpoints', purpose: `'${WEBHOOK_SECRET_PURPOSE}'`, connection: 'id' },
 ];
 
 /**
@@ -65,12 +69,12 @@ export async function rewrapAllSecrets(
   let batches = 0;
   let failed = 0;
 
-  for (const { table, purpose } of SEALED_TABLES) {
+  for (const { table, purpose, connection } of SEALED_TABLES) {
     let cursor = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const done = await dataSource.transaction(async (manager) => {
         const rows: SealedRow[] = await manager.query(
-          `select id, tenant_id, connection_id, ${purpose} as purpose, master_key_id, wrapped_data_key, nonce, ciphertext, auth_tag
+          `select id, tenant_id, ${connection ?? 'connection_id'} as connection_id, ${purpose} as purpose, master_key_id, wrapped_data_key, nonce, ciphertext, auth_tag
              from ${table}
             where master_key_id = any($1) and id > $2
             order by id
@@ -128,7 +132,8 @@ export async function rewrapAllSecrets(
 
   const unknown: { master_key_id: string; count: string }[] = await dataSource.query(
     `select master_key_id, count(*)::text as count
-       from (select master_key_id from connection_secrets union all select master_key_id from auth_attempts where master_key_id is not null) k
+       from (select master_key_id from connection_secrets union all select master_key_id from auth_attempts where master_key_id is not null
+             union all select master_key_id from webhook_endpoints) k
       where master_key_id <> all($1) group by master_key_id`,
     [keyring.ids],
   );

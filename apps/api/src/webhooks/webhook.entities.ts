@@ -2,6 +2,9 @@ import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn, PrimaryGenerat
 import { CreatedAtColumn, InstantColumn, UpdatedAtColumn } from '../database/columns';
 import { Tenant } from '../tenants/tenant.entity';
 
+/** The purpose an endpoint's signing secret is sealed with (secrets/envelope.ts binding; the endpoint id stands for the connection id). */
+export const WEBHOOK_SECRET_PURPOSE = 'webhook-signing-secret';
+
 /** Where a delivery stands: queued or being retried, delivered (2xx), or given up (retries spent). */
 export const webhookDeliveryStatuses = ['pending', 'succeeded', 'failed'] as const;
 export type WebhookDeliveryStatus = (typeof webhookDeliveryStatuses)[number];

@@ -9,7 +9,7 @@ import { MASTER_KEYRING } from '../secrets/secrets.service';
 import { queueDelivery } from './tenant-events';
 import { type UrlPolicy, WebhookUrlRefused, checkWebhookUrl } from './url-policy';
 import { WEBHOOK_SETTINGS, type WebhookSettings } from './webhook-settings';
-import { type WebhookDeliveryStatus, WebhookEndpoint } from './webhook.entities';
+import { WEBHOOK_SECRET_PURPOSE, type WebhookDeliveryStatus, WebhookEndpoint } from './webhook.entities';
 
 /** An endpoint as the tenant sees it (never the secret). */
 export interface EndpointRecord {
@@ -36,7 +36,7 @@ export interface DeliveryRecord {
 }
 
 /** The binding of an endpoint's secret in the envelope (its own purpose: never a connection secret). */
-export const endpointSecretBinding = (tenantId: string, endpointId: string): SecretBinding => ({ tenantId, connectionId: endpointId, purpose: 'webhook-signing-secret' });
+export const endpointSecretBinding = (tenantId: string, endpointId: string): SecretBinding => ({ tenantId, connectionId: endpointId, purpose: WEBHOOK_SECRET_PURPOSE });
 
 const record = (e: WebhookEndpoint): EndpointRecord => ({
   id: e.id,
@@ -143,14 +143,18 @@ export class WebhooksService {
   /** The newest deliveries of an endpoint (at most `limit`), with their attempts. */
   async deliveries(tenantId: string, endpointId: string, limit: number): Promise<DeliveryRecord[]> {
     await this.row(this.dataSource.manager, tenantId, endpointId);
+    return this.deliveryRecords(tenantId, endpointId, limit, null);
+  }
+
+  private async deliveryRecords(tenantId: string, endpointId: string, limit: number, deliveryId: string | null): Promise<DeliveryRecord[]> {
     const rows = (await this.dataSource.query(
       `SELECT d.id, d.event_id, e.type, d.status, d.created_at, d.completed_at,
               COALESCE((SELECT json_agg(json_build_object('at', a.attempted_at, 'statusCode', a.status_code, 'latencyMs', a.latency_ms, 'error', a.error) ORDER BY a.id)
                           FROM webhook_delivery_attempts a WHERE a.delivery_id = d.id), '[]') AS attempts
          FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
-        WHERE d.endpoint_id = $1 AND d.tenant_id = $2
+        WHERE d.endpoint_id = $1 AND d.tenant_id = $2 AND ($4::uuid IS NULL OR d.id = $4)
         ORDER BY d.created_at DESC, d.id DESC LIMIT $3`,
-      [endpointId, tenantId, limit],
+      [endpointId, tenantId, limit, deliveryId],
     )) as Array<{ id: string; event_id: string; type: string; status: WebhookDeliveryStatus; created_at: Date; completed_at: Date | null; attempts: Array<{ at: string; statusCode: number | null; latencyMs: number; error: string | null }> }>;
     return rows.map((r) => ({
       id: r.id,
@@ -171,7 +175,7 @@ export class WebhooksService {
       if (!d) throw new NotFoundError('Webhook delivery');
       return queueDelivery(m, tenantId, endpointId, d.event_id);
     });
-    const found = (await this.deliveries(tenantId, endpointId, 1000)).find((r) => r.id === newDelivery);
+    const [found] = await this.deliveryRecords(tenantId, endpointId, 1, newDelivery);
     if (!found) throw new NotFoundError('Webhook delivery');
     return found;
   }
