@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, TenantApi } from '../auth/auth.decorators';
 import type { TenantScope } from '../database/scoped-data';
 import { IdPipe } from '../http/id.pipe';
@@ -77,7 +77,7 @@ export class WebhooksController {
   @Post(':endpointId/deliveries/:deliveryId/redeliver')
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a delivery’s event again', description: 'A new delivery of the same event (same `webhook-id`, so a receiver that already has it can tell).' })
-  @ApiOkResponse({ type: WebhookDeliveryView })
+  @ApiAcceptedResponse({ type: WebhookDeliveryView, description: 'The new delivery, queued.' })
   @ApiNotFoundResponse({ type: Problem })
   async redeliver(
     @CurrentTenant() scope: TenantScope,
