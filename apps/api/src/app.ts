@@ -1,3 +1,4 @@
+import fastifyRateLimit from '@fastify/rate-limit';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type LogLevel, Logger } from '@nestjs/common';
@@ -94,6 +95,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   );
   registeredRoutes.set(app, routes);
 
+  // Rate limits: counted by the auth guard (it alone knows the caller), no global hook (RateLimits).
+  await app.register(fastifyRateLimit, { global: false });
   installEdgeGuards(app, bodyLimit);
   app.useGlobalPipes(kinkoValidationPipe());
   app.useSecurityHeaders({

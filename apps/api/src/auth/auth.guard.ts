@@ -1,9 +1,10 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../common/errors';
 import { isUuid } from '../database/ids';
 import { PreparedSql } from '../database/prepared-sql';
+import { RateLimits } from '../http/rate-limits';
 import { ApiKeysService } from './api-keys.service';
 import { AUTH_KIND, type AuthKind } from './auth.decorators';
 import { ACTING_AS_USER_HEADER } from './principal';
@@ -36,6 +37,7 @@ export class AuthGuard implements CanActivate {
     private readonly apiKeys: ApiKeysService,
     private readonly userTokens: UserTokensService,
     private readonly sql: PreparedSql,
+    private readonly rateLimits: RateLimits,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -45,7 +47,23 @@ export class AuthGuard implements CanActivate {
     }
     if (kind === 'public') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    // Rate limits (issue 15 §4): an address that failed too often is refused before any check;
+    // each failure counts; an authenticated request counts against its tenant or user.
+    await this.rateLimits.refuseBlockedAddress(request, reply);
+    try {
+      await this.authenticate(kind, request);
+    } catch (error) {
+      if (error instanceof UnauthorizedError) await this.rateLimits.countFailedAuthentication(request);
+      throw error;
+    }
+    if (!request.kinkoPrincipal) throw new Error('authenticated without a principal');
+    await this.rateLimits.consume(request, reply, request.kinkoPrincipal);
+    return true;
+  }
 
+  /** Establishes `request.kinkoPrincipal` for a tenant or user route; {@link UnauthorizedError} when the credentials do not hold. */
+  private async authenticate(kind: 'tenant' | 'user', request: FastifyRequest): Promise<true> {
     if (kind === 'tenant') {
       // An empty X-Api-Key header is no key at all: the bearer key (if any) decides.
       const presented = apiKeyOf(request);

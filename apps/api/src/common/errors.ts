@@ -3,7 +3,7 @@
  * (http/problem.filter.ts) maps each `code` to one problem+json type. Services never throw
  * HTTP exceptions.
  */
-export type ErrorCode = 'validation' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'bank-error' | 'service-unavailable' | 'link-page-only' | 'invalid-cursor' | 'cursor-unusable' | 'idempotency-key-reused' | 'idempotency-request-in-progress';
+export type ErrorCode = 'validation' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'bank-error' | 'service-unavailable' | 'link-page-only' | 'invalid-cursor' | 'cursor-unusable' | 'idempotency-key-reused' | 'idempotency-request-in-progress' | 'rate-limited';
 
 /** One invalid input: which field, and why. */
 export interface FieldIssue {
@@ -115,6 +115,19 @@ export const CONFLICT_REASONS = [
 
 /** One reason of {@link CONFLICT_REASONS}. */
 export type ConflictReason = (typeof CONFLICT_REASONS)[number];
+
+/** The caller's request limit (or its address's failed-authentication limit) is spent for now. */
+export class RateLimitedError extends KinkoError {
+  readonly code = 'rate-limited';
+  constructor(
+    message: string,
+    /** Seconds until the limit's window ends (the answer's Retry-After). */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+    this.name = 'RateLimitedError';
+  }
+}
 
 /** An Idempotency-Key used again with another request (method, path or body). */
 export class IdempotencyKeyReusedError extends KinkoError {

@@ -45,6 +45,8 @@ export interface Settings {
   readonly userTokenTtlSeconds: number;
   readonly challengeTimeoutSeconds: number;
   readonly bodyLimitBytes: number;
+  /** Requests per minute per tenant and per user, and failed authentications per minute per source address. */
+  readonly rateLimits: RateLimitSettings;
   readonly logLevel: LogLevel;
   /** Create a demo tenant, user and API key at start (development only by default). */
   readonly demo: boolean;
@@ -98,6 +100,9 @@ export const SETTING_NAMES = [
   'KINKO_USER_TOKEN_TTL_SECONDS',
   'KINKO_CHALLENGE_TIMEOUT_SECONDS',
   'KINKO_BODY_LIMIT_BYTES',
+  'KINKO_RATE_LIMIT_TENANT',
+  'KINKO_RATE_LIMIT_USER',
+  'KINKO_RATE_LIMIT_AUTH_FAILURES',
   'KINKO_LOG_LEVEL',
   'KINKO_DEMO',
   'KINKO_SANDBOX',
@@ -187,6 +192,13 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
   const userTokenTtlSeconds = integer('KINKO_USER_TOKEN_TTL_SECONDS', 900, 60, 86_400);
   const challengeTimeoutSeconds = integer('KINKO_CHALLENGE_TIMEOUT_SECONDS', 180, 30, 3_600);
   const bodyLimitBytes = integer('KINKO_BODY_LIMIT_BYTES', DEFAULT_BODY_LIMIT_BYTES, 1_024, 10_485_760);
+  // Test mode lifts the limits unless set: suites send hundreds of requests from one address.
+  const unlimited = mode === 'test' ? RATE_LIMIT_MAX : undefined;
+  const rateLimits: RateLimitSettings = {
+    tenantPerMinute: integer('KINKO_RATE_LIMIT_TENANT', unlimited ?? 1_200, 1, RATE_LIMIT_MAX),
+    userPerMinute: integer('KINKO_RATE_LIMIT_USER', unlimited ?? 300, 1, RATE_LIMIT_MAX),
+    authFailuresPerMinute: integer('KINKO_RATE_LIMIT_AUTH_FAILURES', unlimited ?? 20, 1, RATE_LIMIT_MAX),
+  };
 
   const rawLevel = value('KINKO_LOG_LEVEL') ?? 'log';
   const logLevel = LOG_LEVELS.find((l) => l === rawLevel) ?? fail('KINKO_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`) ?? 'log';
@@ -216,6 +228,7 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     userTokenTtlSeconds,
     challengeTimeoutSeconds,
     bodyLimitBytes,
+    rateLimits,
     logLevel,
     demo,
     sandbox,
@@ -226,6 +239,19 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     webhooks,
   };
 }
+
+/** Rate limits (issue 15 §4), each per minute. */
+export interface RateLimitSettings {
+  /** Requests of one tenant's API keys (`KINKO_RATE_LIMIT_TENANT`). */
+  readonly tenantPerMinute: number;
+  /** Requests of one user's tokens, or of an API key acting as the user (`KINKO_RATE_LIMIT_USER`). */
+  readonly userPerMinute: number;
+  /** Failed authentications from one source address (`KINKO_RATE_LIMIT_AUTH_FAILURES`); past it, every authenticated route answers 429 to it. */
+  readonly authFailuresPerMinute: number;
+}
+
+/** Upper bound of each rate limit setting (and test mode's default: no limit in practice). */
+export const RATE_LIMIT_MAX = 1_000_000;
 
 /**
  * What `serve` needs beyond valid settings: in production, KINKO_PUBLIC_URL. The bank

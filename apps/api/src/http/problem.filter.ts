@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, KinkoError, ValidationFailedError } from '../common/errors';
+import { ConflictError, KinkoError, RateLimitedError, ValidationFailedError } from '../common/errors';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../database/database-unavailable';
 import { conflictKind, PROBLEM_MEDIA_TYPE, type Problem, type ProblemKind, problem } from './problem';
 
@@ -41,6 +41,8 @@ export function toProblem(error: unknown, instance: string | undefined): Problem
         return problem('idempotency-key-reused', { instance, detail: error.message });
       case 'idempotency-request-in-progress':
         return problem('idempotency-request-in-progress', { instance, detail: error.message });
+      case 'rate-limited':
+        return problem('rate-limited', { instance, detail: error.message });
       default:
         return assertUnreachable(code);
     }
@@ -145,6 +147,7 @@ export class ProblemFilter implements ExceptionFilter {
     } else if (body.status >= 500) {
       this.logger.error(`[${request?.id ?? ''}] ${request?.method ?? ''} ${instance ?? ''} failed`, error instanceof Error ? error.stack : String(error));
     }
+    if (error instanceof RateLimitedError) void reply.header('retry-after', String(error.retryAfterSeconds));
     void reply.status(body.status).header('content-type', PROBLEM_MEDIA_TYPE).header('cache-control', 'no-store').send(JSON.stringify(body));
   }
 }
