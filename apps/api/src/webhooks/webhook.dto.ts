@@ -8,7 +8,7 @@ const URL_DOC = 'Where events are POSTed. https:// only in production; no loopba
 
 /** Body of `POST /api/v2/tenant/webhooks`. */
 export class CreateWebhookRequest {
-  @ApiProperty({ description: URL_DOC, example: 'https://example.com/kinko/webhooks', maxLength: 2048 })
+  @ApiProperty({ description: URL_DOC, example: 'https://93.184.216.34/kinko/webhooks', maxLength: 2048 })
   @IsString()
   @Length(1, 2048)
   url!: string;

@@ -23,6 +23,9 @@ export const PARAM_RESOLVERS: Readonly<Record<string, (owner: SeededTenantUser) 
   idValue: (u) => u.connectionId,
   // DELETE /api/v2/tenant/api-keys/{apiKeyId}: a spare key of the user's tenant (not the calling one).
   apiKeyId: (u) => u.spareApiKeyId,
+  // /api/v2/tenant/webhooks/{endpointId}…, …/deliveries/{deliveryId}/redeliver: the tenant's own.
+  endpointId: (u) => u.webhookEndpointId,
+  deliveryId: (u) => u.webhookDeliveryId,
 };
 
 /** Path parameters that are not ids: one valid value each (not owner-specific). */

@@ -24,6 +24,7 @@ import { UnattendedAccess } from '../../src/sync/unattended-access.entity';
 import { TenantsService } from '../../src/tenants/tenants.service';
 import { Transaction } from '../../src/transactions/transaction.entity';
 import { UsersService } from '../../src/users/users.service';
+import { WebhooksService } from '../../src/webhooks/webhooks.service';
 
 /**
  * The bank every seeded connection is at. Register it (`createTestApp(db, { banks: [SEED_BANK] })`)
@@ -58,6 +59,9 @@ export interface SeededUser {
 /** A user seeded with its tenant: also the id of a spare API key of the tenant (not the one the tests call with). */
 export interface SeededTenantUser extends SeededUser {
   readonly spareApiKeyId: string;
+  /** The tenant's webhook endpoint and one delivery of it (with an attempt). */
+  readonly webhookEndpointId: string;
+  readonly webhookDeliveryId: string;
 }
 
 /** A tenant with its API key and two users. */
@@ -256,7 +260,20 @@ export async function seedTenant(app: INestApplicationContext, name: string): Pr
   const a = await seedUserData(app, boot.tenant.id, `${name}-user-a`);
   const b = await seedUserData(app, boot.tenant.id, `${name}-user-b`);
   const spareApiKeyId = (await app.get(ApiKeysService).mint(boot.tenant.id, 'spare')).apiKeyId;
-  return { tenantId: boot.tenant.id, apiKey: boot.apiKey.apiKey, users: [{ ...a, spareApiKeyId }, { ...b, spareApiKeyId }] };
+  const hooks = await seedWebhook(app, boot.tenant.id, a.userId);
+  return { tenantId: boot.tenant.id, apiKey: boot.apiKey.apiKey, users: [{ ...a, spareApiKeyId, ...hooks }, { ...b, spareApiKeyId, ...hooks }] };
+}
+
+/** A webhook endpoint (an IP literal: registering it resolves nothing), an event, a delivered delivery and its attempt. */
+async function seedWebhook(app: INestApplicationContext, tenantId: string, userId: string): Promise<{ webhookEndpointId: string; webhookDeliveryId: string }> {
+  const ds = app.get(DataSource);
+  const { endpoint } = await app.get(WebhooksService).create(tenantId, { url: 'https://93.184.216.34/kinko/webhooks', eventTypes: ['sync.finished'] });
+  const eventId = `msg_${newId().replace(/-/g, '')}`;
+  await ds.query(`INSERT INTO webhook_events (id, tenant_id, type, payload) VALUES ($1, $2, 'sync.finished', $3::jsonb)`, [eventId, tenantId, JSON.stringify({ type: 'sync.finished', data: { userId } })]);
+  const webhookDeliveryId = newId();
+  await ds.query(`INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, status, attempts, completed_at) VALUES ($1, $2, $3, $4, 'succeeded', 1, now())`, [webhookDeliveryId, tenantId, endpoint.id, eventId]);
+  await ds.query(`INSERT INTO webhook_delivery_attempts (delivery_id, attempted_at, status_code, latency_ms) VALUES ($1, now(), 200, 12)`, [webhookDeliveryId]);
+  return { webhookEndpointId: endpoint.id, webhookDeliveryId };
 }
 
 /** Columns that record use, not data: authenticating with an API key stamps when it was last used. */
