@@ -171,7 +171,7 @@ describe('pending → booked keeps the relation', () => {
       ],
       fetch: { complete: true, items: [...pendingNow, ...bookedNow] },
     });
-    expect(result.links).toEqual([{ pendingId: pending?.bankTransactionId, bookedId: booked?.bankTransactionId, by: 'bankReference' }]);
+    expect(result.links).toEqual([{ pendingId: pending?.bankTransactionId, bookedId: booked?.bankTransactionId, evidence: expect.objectContaining({ method: 'bankReference' }) }]);
     expect(result.deletions).toContain(pending?.bankTransactionId);
     expect(result.inserts.map((t) => t.bankTransactionId)).toContain(booked?.bankTransactionId);
   });
@@ -196,7 +196,7 @@ describe('pending → booked keeps the relation', () => {
       ],
       fetch: { complete: true, items: [...holds, ...booked] },
     });
-    expect(result.links).toEqual([{ pendingId: hold?.bankTransactionId, bookedId: settled?.bankTransactionId, by: 'bankReference' }]);
+    expect(result.links).toEqual([{ pendingId: hold?.bankTransactionId, bookedId: settled?.bankTransactionId, evidence: expect.objectContaining({ method: 'bankReference', amountDifferenceMinor: 31_235n }) }]);
   });
 });
 
