@@ -109,6 +109,18 @@ describe('Idempotency-Key', () => {
     expect((await post(bases[1], sync, a1.token, { daysBack: 7 }, 'sync-key')).json).toMatchObject({ status: 422, type: problemType('idempotency-key-reused') });
   });
 
+  it('starts a connection (redirect flow) once per key: the retry answers the same flow', async () => {
+    const [, a2] = tenant.users;
+    const flows = (): Promise<number> => count('select count(*) as n from connect_flows where user_id = $1', [a2.userId]);
+    const before = await flows();
+    const c1 = await post<{ connectFlowId: string; redirectUrl: string }>(bases[0], `/api/v2/connect/${SEED_BANK.bankId}`, a2.token, {}, 'connect-key');
+    expect(c1.status).toBe(201);
+    const c2 = await post(bases[1], `/api/v2/connect/${SEED_BANK.bankId}`, a2.token, {}, 'connect-key');
+    expect({ status: c2.status, body: c2.json, replayed: c2.headers.get('idempotent-replayed') }).toEqual({ status: 201, body: c1.json, replayed: 'true' });
+    expect(await flows()).toBe(before + 1);
+    expect((await post(bases[1], `/api/v2/connect/${SEED_BANK.bankId}`, a2.token, { language: 'en' }, 'connect-key')).status).toBe(422);
+  });
+
   it('frees the key when the request fails, so that a retry runs again', async () => {
     const bad = await post(bases[0], '/api/v2/tenant/users', tenant.apiKey, { externalId: 'retry-me' }, 'failing-key');
     expect(bad.status).toBe(409);
