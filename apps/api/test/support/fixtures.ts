@@ -251,6 +251,12 @@ export async function seedUserData(app: INestApplicationContext, tenantId: strin
   });
 
   const token = (await app.get(UserTokensService).mint(scope)).token;
+  // An Idempotency-Key the user used, with its stored answer.
+  await ds.query(`INSERT INTO idempotency_keys (principal, key, request_hash, response_status, response_body) VALUES ($1, 'seed-key', $2, 202, $3)`, [
+    `user:${tenantId}:${user.id}`,
+    Buffer.alloc(32, 1),
+    JSON.stringify({ sessionId }),
+  ]);
   return { tenantId, userId: user.id, externalId, token, connectionId, consentId, accountId, bookedTransactionId, pendingTransactionId, sessionId, connectFlowId, grantPlaintext };
 }
 
