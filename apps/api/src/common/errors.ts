@@ -3,7 +3,7 @@
  * (http/problem.filter.ts) maps each `code` to one problem+json type. Services never throw
  * HTTP exceptions.
  */
-export type ErrorCode = 'validation' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'bank-error' | 'service-unavailable' | 'link-page-only' | 'invalid-cursor' | 'cursor-unusable' | 'idempotency-key-reused' | 'idempotency-request-in-progress' | 'rate-limited';
+export type ErrorCode = 'validation' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'bank-error' | 'service-unavailable' | 'link-page-only' | 'invalid-cursor' | 'cursor-unusable' | 'idempotency-key-reused' | 'idempotency-request-in-progress' | 'refresh-quota-spent' | 'rate-limited';
 
 /** One invalid input: which field, and why. */
 export interface FieldIssue {
@@ -144,6 +144,21 @@ export class IdempotencyRequestInProgressError extends KinkoError {
   constructor() {
     super('A request with this Idempotency-Key is still being answered; retry shortly.');
     this.name = 'IdempotencyRequestInProgressError';
+  }
+}
+
+/**
+ * A background (unattended) refresh the connection's unattended-access quota does not allow
+ * yet: it becomes possible at `nextRefreshPossibleAt` (`retryAfterSeconds` from now).
+ */
+export class RefreshQuotaSpentError extends KinkoError {
+  readonly code = 'refresh-quota-spent';
+  constructor(
+    readonly nextRefreshPossibleAt: Date,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`The connection's unattended accesses for the rolling 24 hours are spent; the next background refresh is possible at ${nextRefreshPossibleAt.toISOString()}.`);
+    this.name = 'RefreshQuotaSpentError';
   }
 }
 

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, KinkoError, RateLimitedError, ValidationFailedError } from '../common/errors';
+import { ConflictError, KinkoError, RateLimitedError, RefreshQuotaSpentError, ValidationFailedError } from '../common/errors';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../database/database-unavailable';
 import { conflictKind, PROBLEM_MEDIA_TYPE, type Problem, type ProblemKind, problem } from './problem';
 
@@ -43,6 +43,12 @@ export function toProblem(error: unknown, instance: string | undefined): Problem
         return problem('idempotency-request-in-progress', { instance, detail: error.message });
       case 'rate-limited':
         return problem('rate-limited', { instance, detail: error.message });
+      case 'refresh-quota-spent':
+        return problem('refresh-quota-spent', {
+          instance,
+          detail: error.message,
+          ...(error instanceof RefreshQuotaSpentError ? { nextRefreshPossibleAt: error.nextRefreshPossibleAt.toISOString() } : {}),
+        });
       default:
         return assertUnreachable(code);
     }
@@ -144,6 +150,8 @@ export class ProblemFilter implements ExceptionFilter {
     if (body.status === 503) {
       this.logger.warn(`[${request?.id ?? ''}] ${request?.method ?? ''} ${instance ?? ''}: unavailable (${error instanceof Error ? error.message : String(error)})`);
       void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    } else if (error instanceof RefreshQuotaSpentError) {
+      void reply.header('retry-after', String(error.retryAfterSeconds));
     } else if (body.status >= 500) {
       this.logger.error(`[${request?.id ?? ''}] ${request?.method ?? ''} ${instance ?? ''} failed`, error instanceof Error ? error.stack : String(error));
     }

@@ -53,6 +53,7 @@ export const PROBLEMS = {
   'link-page-only': { status: 409, title: 'This can only be done on the Link page' },
   'invalid-cursor': { status: 400, title: 'The cursor is not one this API returned' },
   'cursor-unusable': { status: 410, title: 'The cursor can no longer be used; start again from an empty cursor' },
+  'refresh-quota-spent': { status: 429, title: 'The unattended-access quota allows no background refresh before nextRefreshPossibleAt' },
   'idempotency-request-in-progress': { status: 409, title: 'A request with this Idempotency-Key is still being answered' },
   'idempotency-key-reused': { status: 422, title: 'The Idempotency-Key was used with another request' },
 } as const satisfies Record<string, { status: number; title: string }>;
@@ -102,10 +103,13 @@ export class Problem {
 
   @ApiPropertyOptional({ type: [ProblemFieldIssue], description: 'For `validation`: each invalid field and why.' })
   errors?: ProblemFieldIssue[];
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'For `refresh-quota-spent`: the first instant a background refresh is possible (also in `Retry-After`).' })
+  nextRefreshPossibleAt?: string;
 }
 
 /** Builds the problem body for a kind. */
-export function problem(kind: ProblemKind, extra: { detail?: string; instance?: string; errors?: readonly { field: string; reason: string }[] } = {}): Problem {
+export function problem(kind: ProblemKind, extra: { detail?: string; instance?: string; errors?: readonly { field: string; reason: string }[]; nextRefreshPossibleAt?: string } = {}): Problem {
   const { status, title } = PROBLEMS[kind];
   return {
     type: problemType(kind),
@@ -114,5 +118,6 @@ export function problem(kind: ProblemKind, extra: { detail?: string; instance?: 
     ...(extra.detail !== undefined ? { detail: extra.detail } : {}),
     ...(extra.instance !== undefined ? { instance: extra.instance } : {}),
     ...(extra.errors !== undefined ? { errors: [...extra.errors] } : {}),
+    ...(extra.nextRefreshPossibleAt !== undefined ? { nextRefreshPossibleAt: extra.nextRefreshPossibleAt } : {}),
   };
 }

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { BankAccount } from '../accounts/bank-account.entity';
-import { NotFoundError, ValidationFailedError } from '../common/errors';
+import { NotFoundError, RefreshQuotaSpentError, ValidationFailedError } from '../common/errors';
 import { nothingSynced } from './skip-conflict';
 import { Connection } from '../connections/connection.entity';
 import { Consent } from '../connections/consent.entity';
 import { BankDirectory } from '../connectors/bank-directory';
 import { isUuid } from '../database/ids';
 import { ScopedData, type UserScope } from '../database/scoped-data';
+import { RefreshQuotas } from '../sync/refresh-quota';
 import { SyncService, type StartSyncResult } from '../sync/sync.service';
 import { SYNC_ID_TYPES, type SyncIdType } from './sync-api.dto';
 
@@ -24,6 +25,7 @@ export class SyncApiService {
     private readonly data: ScopedData,
     private readonly banks: BankDirectory,
     private readonly sync: SyncService,
+    private readonly quotas: RefreshQuotas,
   ) {}
 
   /** `POST /api/v2/bank/{bankId}/sync`: every connection of the user at the bank. */
@@ -40,6 +42,22 @@ export class SyncApiService {
     }
     const connectionIds = await this.connectionsOf(scope, idType as SyncIdType, idValue);
     return this.started(await this.sync.startSync(scope, { connectionIds }, { requestedBy: 'user', daysBack }));
+  }
+
+  /**
+   * A background refresh asked by the tenant's backend (the user not present): counted
+   * against the unattended-access quota. When the quota is spent, no session is started
+   * ({@link RefreshQuotaSpentError} with the instant it allows one again) — a session would
+   * read nothing.
+   */
+  async syncUnattended(scope: UserScope, connectionId: string): Promise<StartSyncResult> {
+    const connection = await this.data.forUser(Connection, scope).get({ id: connectionId });
+    const now = this.quotas.now();
+    const quota = (await this.quotas.ofConnections(scope.tenantId, [connection], now)).get(connection.id);
+    if (quota && quota.remaining === 0) {
+      throw new RefreshQuotaSpentError(quota.nextRefreshPossibleAt, Math.max(1, Math.ceil((quota.nextRefreshPossibleAt.getTime() - now.getTime()) / 1000)));
+    }
+    return this.started(await this.sync.startSync(scope, { connectionIds: [connection.id] }, { requestedBy: 'tenant' }));
   }
 
   private async connectionsOf(scope: UserScope, idType: SyncIdType, idValue: string): Promise<string[]> {

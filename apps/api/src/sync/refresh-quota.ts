@@ -33,6 +33,11 @@ export class RefreshQuotas {
     @Inject(SYNC_CLOCK) private readonly clock: SyncClock,
   ) {}
 
+  /** The clock's now (the instant quotas are computed at by default). */
+  now(): Date {
+    return this.clock.now();
+  }
+
   /** The quotas at `now` (default the clock's) of the tenant's `connections`; a connection of an unregistered connector has none. */
   async ofConnections(tenantId: string, connections: readonly QuotaTarget[], now: Date = this.clock.now(), manager: EntityManager = this.dataSource.manager): Promise<Map<string, ConnectionQuota>> {
     const known = connections.filter((c) => this.connectors.has(c.connectorId));

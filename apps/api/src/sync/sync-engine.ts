@@ -698,13 +698,13 @@ export class SyncEngine {
   }
 
   /**
-   * For a scheduler (unattended) session: records the account's access in the
-   * unattended_accesses ledger if the domain's budget allows it (checked under the account's
-   * row lock, so two processes cannot both take the last access); false when it is spent.
-   * User-initiated sessions are not unattended and are not counted.
+   * For an unattended session (the scheduler's, or the tenant backend's: the user is not
+   * present): records the account's access in the unattended_accesses ledger if the domain's
+   * budget allows it (checked under the account's row lock, so two processes cannot both take
+   * the last access); false when it is spent. User-initiated sessions are not counted.
    */
   private async recordAccess(run: SessionRun, entry: AccountRun): Promise<boolean> {
-    if (run.row.requestedBy !== 'scheduler') return true;
+    if (run.row.requestedBy === 'user') return true;
     if (entry.progress.budgetSpent) return false;
     if (entry.progress.accessRecorded) return true;
     const limit = run.manifest.limits.unattendedAccessesPerDay;
