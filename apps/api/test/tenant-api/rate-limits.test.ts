@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
+import { loadSettings } from '../../src/config/settings';
 import { UserTokensService } from '../../src/auth/user-tokens.service';
 import { problemType } from '../../src/http/problem';
 import { TenantsService } from '../../src/tenants/tenants.service';
@@ -39,6 +40,13 @@ describe('rate limits', () => {
   afterAll(async () => {
     await app?.close();
     await db?.drop();
+  });
+
+  it('reads the limits from the settings: defaults outside test mode, none in test mode unless set, bad values refused', () => {
+    expect(loadSettings({ KINKO_MODE: 'development' }).rateLimits).toEqual({ tenantPerMinute: 1200, userPerMinute: 300, authFailuresPerMinute: 20 });
+    expect(loadSettings({ KINKO_MODE: 'test' }).rateLimits.authFailuresPerMinute).toBe(1_000_000);
+    expect(loadSettings({ KINKO_MODE: 'development', KINKO_RATE_LIMIT_USER: '42' }).rateLimits.userPerMinute).toBe(42);
+    for (const bad of ['0', '-1', 'many', '1000001']) expect(() => loadSettings({ KINKO_MODE: 'development', KINKO_RATE_LIMIT_TENANT: bad })).toThrow(/KINKO_RATE_LIMIT_TENANT/);
   });
 
   it("limits a tenant's requests across all its keys, counting down in RateLimit-* headers; another tenant is not affected", async () => {
