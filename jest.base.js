@@ -29,6 +29,8 @@ module.exports = function jestConfig(dir, overrides = {}) {
     },
     transformIgnorePatterns: ['/node_modules/(?!\\.pnpm|effect/|@effect/)'],
     moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'json'],
+    // Generous per-test bound: property tests and sandbox start-ups run on a loaded 2-core CI machine.
+    testTimeout: 30_000,
     reporters: ['default', path.join(__dirname, 'tools/jest/summary-reporter.js')],
     testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
     ...overrides,
