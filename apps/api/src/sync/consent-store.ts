@@ -11,6 +11,7 @@ import {
 } from '@kinko/domain';
 import { Schema } from 'effect';
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared-sql';
 import { emitTenantEvent } from '../webhooks/tenant-events';
 
 /** A consent row and its domain value. */
@@ -72,7 +73,9 @@ export async function currentConsent(manager: EntityManager, scope: { tenantId: 
  * in the same transaction.
  */
 export async function saveConsentStatus(manager: EntityManager, scope: { tenantId: string; userId: string }, consent: DomainConsent): Promise<void> {
-  const rows = (await manager.query(
+  // preparedQuery gives the RETURNING rows (TypeORM's manager.query answers an UPDATE with [rows, count]).
+  const rows = (await preparedQuery(
+    manager,
     `WITH old AS (SELECT id, status FROM consents WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR UPDATE)
      UPDATE consents c SET status = $4, invalidation_reason = $5, previous_status = $6, updated_at = now()
        FROM old WHERE c.id = old.id

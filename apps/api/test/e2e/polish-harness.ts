@@ -7,6 +7,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app';
 import { SyncWorker } from '../../src/sync/sync-worker';
 import { TenantsService } from '../../src/tenants/tenants.service';
+import type { WebhookSettings } from '../../src/webhooks/webhook-settings';
 import { openConnectStart } from '../support/connect-browser';
 import { readReply, type Reply } from '../support/http-reply';
 import { testSettings } from '../support/test-app';
@@ -61,6 +62,8 @@ export interface PolishWorld {
   readonly sandbox: PolishApiSandbox;
   readonly app: NestFastifyApplication;
   readonly tenantId: string;
+  /** The tenant's API key (tenant routes, e.g. webhooks). */
+  readonly apiKey: string;
   call<T = unknown>(method: string, path: string, token: string | null, body?: unknown): Promise<Reply<T>>;
   /** Waits for a session to finish; its status answer. */
   finished(token: string, sessionId: string): Promise<{ status: string }>;
@@ -78,7 +81,7 @@ export interface PolishWorld {
 }
 
 /** Starts the sandbox (with `users`) and the app on a new test database. */
-export async function startPolishWorld(options: { users: readonly PolishApiUserConfig[]; seed: string; pageSize?: number; doneDateField?: 'bookingDate' | 'transactionDate' }): Promise<PolishWorld> {
+export async function startPolishWorld(options: { users: readonly PolishApiUserConfig[]; seed: string; pageSize?: number; doneDateField?: 'bookingDate' | 'transactionDate'; webhookSettings?: Partial<WebhookSettings> }): Promise<PolishWorld> {
   const clock = manualClock('2020-06-01T10:00:00+02:00');
   const appClock: Clock = { now: () => clock(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -113,6 +116,7 @@ export async function startPolishWorld(options: { users: readonly PolishApiUserC
     ],
     clock: appClock,
     syncSettings: { pollingIntervalSeconds: 0.5, schedulerIntervalMs: 0, watchdogIntervalMs: 500, retryDelaySeconds: 1 },
+    ...(options.webhookSettings ? { webhookSettings: options.webhookSettings } : {}),
   });
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
@@ -140,6 +144,7 @@ export async function startPolishWorld(options: { users: readonly PolishApiUserC
     sandbox,
     app,
     tenantId: boot.tenant.id,
+    apiKey,
     call,
     finished,
     async connectUser(externalId, login) {
