@@ -18,6 +18,7 @@ import { SyncWorker } from '../../src/sync/sync-worker';
 import type { SyncSettings } from '../../src/sync/sync-options';
 import { TenantsService } from '../../src/tenants/tenants.service';
 import { UsersService } from '../../src/users/users.service';
+import type { WebhookSettings } from '../../src/webhooks/webhook-settings';
 import { readReply, type Reply } from '../support/http-reply';
 import { testSettings } from '../support/test-app';
 import type { TestDatabase } from '../support/test-database';
@@ -78,6 +79,8 @@ export interface LinkWorld {
   readonly base: string;
   readonly scope: { tenantId: string; userId: string };
   readonly token: string;
+  /** The tenant's API key (tenant routes, e.g. webhooks). */
+  readonly apiKey: string;
   readonly ds: DataSource;
   /** A fresh user token (each Link entry needs its own: they are single use). */
   mintToken(): Promise<string>;
@@ -104,7 +107,7 @@ export function netbankEntry(netbank: NetbankSandbox): BankEntry {
 /** Starts the world: sandbox (test hooks on), app with worker, listening on 127.0.0.1:0. */
 export async function startLinkWorld(
   db: TestDatabase,
-  options: { personas?: readonly NetbankPersonaConfig[]; extraBanks?: readonly BankEntry[]; env?: Record<string, string>; worker?: boolean; logLevels?: LogLevel[] } = {},
+  options: { personas?: readonly NetbankPersonaConfig[]; extraBanks?: readonly BankEntry[]; env?: Record<string, string>; worker?: boolean; logLevels?: LogLevel[]; webhookSettings?: Partial<WebhookSettings> } = {},
 ): Promise<LinkWorld> {
   const clock = testClock();
   const netbank = await startNetbankSandbox({ testHooks: true, clock: clock.sandbox, personas: options.personas ?? [...DEFAULT_NETBANK_PERSONAS, OTP_THEN_CAPTCHA] });
@@ -115,6 +118,7 @@ export async function startLinkWorld(
     banks: [netbankEntry(netbank), ...(options.extraBanks ?? [])],
     clock,
     syncSettings: FAST_SYNC,
+    ...(options.webhookSettings ? { webhookSettings: options.webhookSettings } : {}),
   });
   if (options.worker !== false) await app.get(SyncWorker).start();
   await app.listen(0, '127.0.0.1');
@@ -141,6 +145,7 @@ export async function startLinkWorld(
     base,
     scope,
     token,
+    apiKey: boot.apiKey.apiKey,
     ds: app.get(DataSource),
     mintToken,
     api,
