@@ -4,6 +4,9 @@ import * as fs from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 
+/** The highest rate limit the app's settings accept (KINKO_RATE_LIMIT_*: 1..1,000,000 per minute). */
+const RATE_LIMIT_CEILING = 1_000_000;
+
 /** One bank of `KINKO_BANKS` (the 銀行共通API package's fields). */
 export interface BankEntry {
   readonly bankId: string;
@@ -308,6 +311,11 @@ export class AppUnderTest {
       KINKO_SANDBOX: 'false',
       KINKO_LOG_LEVEL: 'warn',
       KINKO_USER_TOKEN_TTL_SECONDS: '86400',
+      // The load scenarios measure what one process serves: rate limits at their ceiling (the
+      // limiter still runs on every request, so its cost is in the figures).
+      KINKO_RATE_LIMIT_TENANT: String(RATE_LIMIT_CEILING),
+      KINKO_RATE_LIMIT_USER: String(RATE_LIMIT_CEILING),
+      KINKO_RATE_LIMIT_AUTH_FAILURES: String(RATE_LIMIT_CEILING),
       KINKO_BANKS: JSON.stringify(config.banks),
       HOST: '127.0.0.1',
       PORT: '0',
