@@ -1,5 +1,5 @@
 import { Schema } from 'effect';
-import type { AnswerChallengeInput, AuthStart, AuthStep, BeginAuthInput, CompleteAuthInput, Granted } from './auth';
+import type { AnswerChallengeInput, AuthStart, AuthStep, BeginAuthInput, CompleteAuthInput, ConsentFacts, Granted } from './auth';
 import { Challenge } from './challenge';
 import { systemClock, type Clock } from './clock';
 import { ConnectorErrors, isConnectorError, SdkErrorCode, type ConnectorError } from './errors';
@@ -9,10 +9,13 @@ import { createRequestLimiter, type RequestLimiter } from './http/limiter';
 import type { RetryPolicy } from './http/retry';
 import { decodeManifest, type ConnectorManifest, type ConnectorManifestInput } from './manifest';
 import {
+  CurrentBalance,
   FetchWindow,
   type Account,
+  type AccountsRequest,
   type BalancesRequest,
   type Branch,
+  type CurrentBalancesRequest,
   type DailyBalance,
   type Page,
   type Transaction,
@@ -44,10 +47,12 @@ export interface ConnectorAuth<G, S> {
  */
 export interface ConnectorImplementation<G, S> {
   readonly auth: ConnectorAuth<G, S>;
-  accounts(grant: G): PageStream<Account>;
+  accounts(grant: G, request?: AccountsRequest): PageStream<Account>;
   /** Must send the same window on every page request (the SDK hands it over frozen). */
   transactions(grant: G, request: TransactionsRequest): PageStream<Transaction>;
   balances?(grant: G, request: BalancesRequest): PageStream<DailyBalance>;
+  /** Exists exactly when the manifest declares `currentBalances`. */
+  currentBalances?(grant: G, request: CurrentBalancesRequest): Promise<Outcome<CurrentBalance>>;
   branches?(grant: G | undefined): PageStream<Branch>;
 }
 
@@ -72,6 +77,8 @@ export interface ConnectorDefinition<G, S, C> {
   readonly grant: Schema.Codec<G, unknown>;
   /** Required when the manifest declares challenges. */
   readonly challengeState?: Schema.Codec<S, unknown>;
+  /** What the bank agreed for the grant's consent (validUntil, frequencyPerDay, last SCA…), read from the grant alone. */
+  consentFacts?(grant: G): ConsentFacts | undefined;
   create(ctx: ConnectorContext<C>): ConnectorImplementation<G, S>;
 }
 
@@ -115,11 +122,13 @@ export interface ConnectorClient {
     refresh(grant: Grant): Promise<Outcome<Granted<Grant>>>;
     revoke(grant: Grant): Promise<Outcome<void>>;
   };
-  accounts(grant: Grant): AsyncIterable<Outcome<Page<Account>>>;
+  accounts(grant: Grant, request?: AccountsRequest): AsyncIterable<Outcome<Page<Account>>>;
   /** Yields `Unsupported` for a kind the manifest does not declare. */
   transactions(grant: Grant, request: TransactionsRequest): AsyncIterable<Outcome<Page<Transaction>>>;
   /** Yields `Unsupported` when the manifest does not declare balances. */
   balances(grant: Grant, request: BalancesRequest): AsyncIterable<Outcome<Page<DailyBalance>>>;
+  /** `Unsupported` when the manifest does not declare `currentBalances`. */
+  currentBalances(grant: Grant, request: CurrentBalancesRequest): Promise<Outcome<CurrentBalance>>;
   /** Yields `Unsupported` when the manifest does not declare branches. */
   branches(grant?: Grant): AsyncIterable<Outcome<Page<Branch>>>;
   /** Releases pooled connections. */
@@ -129,6 +138,8 @@ export interface ConnectorClient {
 /** A defined connector: a value the app registers. */
 export interface Connector {
   readonly manifest: ConnectorManifest;
+  /** The consent facts the grant carries (undefined when the connector keeps none, or for another connector's grant). */
+  consentFacts(grant: Grant): ConsentFacts | undefined;
   /** Throws {@link ConnectorSetupError} on an invalid config or an implementation that contradicts the manifest. */
   create(options: CreateConnectorOptions): ConnectorClient;
   /** The grant as JSON text with its secrets revealed: encrypt it at once. */
@@ -185,6 +196,7 @@ function checkImplementation(manifest: ConnectorManifest, impl: ConnectorImpleme
   const problems: string[] = [];
   const pairs: Array<[string, boolean, boolean]> = [
     ['balances', manifest.capabilities.balances, typeof impl.balances === 'function'],
+    ['currentBalances', manifest.capabilities.currentBalances === true, typeof impl.currentBalances === 'function'],
     ['branches', manifest.capabilities.branches, typeof impl.branches === 'function'],
     ['auth.answerChallenge', manifest.capabilities.challenges.length > 0, typeof impl.auth.answerChallenge === 'function'],
   ];
@@ -212,6 +224,7 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
   const isState = definition.challengeState === undefined ? () => false : Schema.is(definition.challengeState);
   const isChallenge = Schema.is(Challenge);
   const isWindow = Schema.is(FetchWindow);
+  const isCurrentBalance = Schema.is(CurrentBalance);
   let limiter: RequestLimiter | undefined;
 
   function create(options: CreateConnectorOptions): ConnectorClient {
@@ -328,6 +341,7 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
               } catch {
                 return 'the redirect URL is not a URL';
               }
+              if (start.flowState !== undefined && typeof start.flowState !== 'string') return 'flowState must be a string';
               // The user's browser goes there: it must be the bank, never an arbitrary site.
               return isUrlAllowed(url, allowedHosts) ? undefined : 'the redirect URL is outside the allowed hosts';
             }
@@ -358,7 +372,8 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
           return guard('auth.revoke', () => impl.auth.revoke(grant), () => undefined);
         },
       },
-      accounts: (grant) => (isGrant(grant) ? guardStream('accounts', () => impl.accounts(grant), undefined) : failWith(badGrant('accounts'))),
+      accounts: (grant, request) =>
+        isGrant(grant) ? guardStream('accounts', () => impl.accounts(grant, Object.freeze({ ...(request?.psu ? { psu: request.psu } : {}) })), undefined) : failWith(badGrant('accounts')),
       transactions: (grant, request) => {
         if (!isGrant(grant)) return failWith(badGrant('transactions'));
         if (!manifest.capabilities.transactions.includes(request.kind)) {
@@ -366,7 +381,7 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
         }
         const window = freezeWindow(request.window);
         if (window === undefined) return failWith(invalidWindow('transactions'));
-        const frozen = Object.freeze({ bankAccountId: request.bankAccountId, kind: request.kind, window });
+        const frozen = Object.freeze({ bankAccountId: request.bankAccountId, kind: request.kind, window, ...(request.psu ? { psu: request.psu } : {}) });
         return guardStream('transactions', () => impl.transactions(grant, frozen), window, (t: Transaction) =>
           t?.kind === request.kind ? undefined : `a ${String(t?.kind)} transaction in a ${request.kind} fetch`,
         );
@@ -377,8 +392,15 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
         if (!isGrant(grant)) return failWith(badGrant('balances'));
         const window = freezeWindow(request.window);
         if (window === undefined) return failWith(invalidWindow('balances'));
-        const frozen = Object.freeze({ bankAccountId: request.bankAccountId, window });
+        const frozen = Object.freeze({ bankAccountId: request.bankAccountId, window, ...(request.psu ? { psu: request.psu } : {}) });
         return guardStream('balances', () => balances.call(impl, grant, frozen), window);
+      },
+      currentBalances: (grant, request) => {
+        const current = impl.currentBalances;
+        if (current === undefined) return Promise.resolve(err(ConnectorErrors.unsupported({ message: `${id} does not report current balances` })));
+        if (!isGrant(grant)) return Promise.resolve(err(badGrant('currentBalances')));
+        const frozen = Object.freeze({ bankAccountId: request.bankAccountId, ...(request.psu ? { psu: request.psu } : {}) });
+        return guard('currentBalances', () => current.call(impl, grant, frozen), (b) => (isCurrentBalance(b) ? undefined : 'not a current balance (booked and/or available, currency, reference date)'));
       },
       branches: (grant) => {
         const branches = impl.branches;
@@ -390,8 +412,17 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
     };
   }
 
+  const readFacts = definition.consentFacts;
   return {
     manifest,
+    consentFacts: (grant) => {
+      if (readFacts === undefined || !isGrant(grant)) return undefined;
+      try {
+        return readFacts(grant);
+      } catch {
+        return undefined;
+      }
+    },
     create,
     serializeGrant: (grant) => grants.serialize(grant),
     deserializeGrant: (text) => grants.deserialize(text) as Outcome<Grant>,

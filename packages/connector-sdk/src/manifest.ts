@@ -66,6 +66,8 @@ export const horizonDaysOf = (limits: ConnectorLimits): { readonly scheduled: nu
 export const ConnectorCapabilities = Schema.Struct({
   accounts: Schema.Literal(true),
   balances: Schema.Boolean,
+  /** The bank reports current balances (booked / available / reference date) instead of, or besides, a daily history. */
+  currentBalances: Schema.optional(Schema.Boolean),
   /** The transaction kinds the bank reports (at least one). */
   transactions: uniqueList(TransactionKind).pipe(Schema.check(Schema.isMinLength(1))),
   branches: Schema.Boolean,

@@ -1,4 +1,5 @@
 import { Schema } from 'effect';
+import type { PsuContext } from './auth';
 import { CalendarDate, CurrencyCode, TransactionId, TransactionKind } from '@kinko/domain';
 
 /**
@@ -69,6 +70,26 @@ export const DailyBalance = Schema.Struct({ date: CalendarDate, balanceMinor: Sc
 /** The balance at the end of one day. */
 export type DailyBalance = typeof DailyBalance.Type;
 
+/**
+ * An account's balances as the bank reports them now (Berlin Group `/balances`), when the
+ * bank keeps no daily history: the booked balance (end of `referenceDate`, after its booked
+ * transactions) and/or the available one. Minor units. The app derives the daily history
+ * backwards from the booked balance and the booked transactions.
+ */
+export const CurrentBalance = Schema.Struct({
+  bookedMinor: Schema.optional(Schema.BigInt),
+  availableMinor: Schema.optional(Schema.BigInt),
+  currency: CurrencyCode,
+  /** The bank's calendar day the balances are of. */
+  referenceDate: CalendarDate,
+}).pipe(
+  Schema.check(
+    Schema.makeFilter((b: { bookedMinor?: bigint; availableMinor?: bigint }) => b.bookedMinor !== undefined || b.availableMinor !== undefined || 'neither a booked nor an available balance'),
+  ),
+);
+/** An account's current balances. */
+export type CurrentBalance = typeof CurrentBalance.Type;
+
 /** A bank branch (the 銀行共通API's /branches). */
 export const Branch = Schema.Struct({
   bankBranchId: Schema.NonEmptyString,
@@ -87,12 +108,26 @@ export interface TransactionsRequest {
   readonly bankAccountId: string;
   readonly kind: TransactionKind;
   readonly window: FetchWindow;
+  /** The user behind the call, when the standard needs it (see {@link PsuContext}). */
+  readonly psu?: PsuContext;
 }
 
 /** What to fetch: one account's daily balances within one window. */
 export interface BalancesRequest {
   readonly bankAccountId: string;
   readonly window: FetchWindow;
+  readonly psu?: PsuContext;
+}
+
+/** What to fetch: one account's current balances. */
+export interface CurrentBalancesRequest {
+  readonly bankAccountId: string;
+  readonly psu?: PsuContext;
+}
+
+/** Options of an accounts listing. */
+export interface AccountsRequest {
+  readonly psu?: PsuContext;
 }
 
 /**

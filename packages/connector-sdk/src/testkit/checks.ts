@@ -100,17 +100,22 @@ async function withSession(env: Env, scenario: SandboxScenario, body: (s: Sessio
   }
 }
 
+/** The user the kit logs in as (a documentation address, RFC 5737): present, in a browser. */
+const KIT_PSU = { ipAddress: '192.0.2.10', userAgent: 'kinko-conformance-kit', userPresent: true } as const;
+
 async function startLogin(env: Env, s: Session, identity: Identity): Promise<Outcome<AuthStep<Grant, ChallengeState>>> {
   const pkce = createPkcePair();
   const start = expectOk(
-    await s.client.auth.begin({ redirectUri: env.redirectUri, state: createState(), codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' }),
+    await s.client.auth.begin({ redirectUri: env.redirectUri, state: createState(), codeChallenge: pkce.challenge, codeChallengeMethod: 'S256', psu: KIT_PSU }),
     'auth.begin',
   );
   if (env.manifest.authFlow === 'redirect') {
     if (start.type !== 'redirect') fail('auth.begin of a redirect connector returned a form');
     if (s.handle.completeRedirect === undefined) fail('the sandbox handle needs completeRedirect(url, identity) for a redirect connector');
     const callbackParams = await s.handle.completeRedirect(start.url, identity);
-    return s.client.auth.complete({ type: 'redirect', callbackParams, redirectUri: env.redirectUri, codeVerifier: pkce.verifier });
+    // Contract v2: what begin asked to be kept (sealed by the app) comes back to complete.
+    const flowState = start.flowState === undefined ? {} : { flowState: Redacted.make(start.flowState) };
+    return s.client.auth.complete({ type: 'redirect', callbackParams, redirectUri: env.redirectUri, codeVerifier: pkce.verifier, psu: KIT_PSU, ...flowState });
   }
   if (start.type !== 'form') fail('auth.begin of a credentials connector returned a redirect');
   const fieldNames = new Set(start.fields.map((f) => f.name));

@@ -35,7 +35,16 @@ export interface ConformanceIdentities {
  */
 export type SandboxScenario =
   | { readonly type: 'basic' }
-  | { readonly type: 'transactions'; readonly kind: TransactionKind; readonly window: FetchWindow; readonly count: number };
+  | {
+      readonly type: 'transactions';
+      readonly kind: TransactionKind;
+      readonly window: FetchWindow;
+      readonly count: number;
+      /** The scenario account and its transactions are in this currency (default: the manifest's). */
+      readonly currency?: string;
+      /** The bank sends at most this many items per page, whatever page size the connector asks for. */
+      readonly bankPageSize?: number;
+    };
 
 /**
  * A fault the sandbox injects into its data endpoints (accounts, transactions, balances,
@@ -46,7 +55,20 @@ export type SandboxFault = (
   | { readonly type: 'status'; readonly status: number; readonly retryAfter?: string }
   | { readonly type: 'malformedBody' }
   | { readonly type: 'dropConnection' }
-) & { readonly times?: number };
+) & {
+  readonly times?: number;
+  /** The first `afterRequests` data requests are answered normally (a fault in the middle of a stream). */
+  readonly afterRequests?: number;
+};
+
+/** One data request the sandbox received, as {@link SandboxHandle.requests} records it. */
+export interface RecordedBankRequest {
+  readonly method: string;
+  /** The path without the query. */
+  readonly path: string;
+  /** The query parameters (the last value of a repeated name). */
+  readonly query: Readonly<Record<string, string>>;
+}
 
 /** Controls of a running sandbox. */
 export interface SandboxKnobs {
@@ -71,6 +93,10 @@ export interface SandboxHandle {
    * (for a wrong password, whatever the bank sends back, e.g. `error=access_denied`).
    */
   readonly completeRedirect?: (url: string, identity: Identity) => Promise<Readonly<Record<string, string>>>;
+  /** Every data request received so far, in order (the request checks need it). */
+  readonly requests?: () => readonly RecordedBankRequest[];
+  /** Ends the identity's consent at the bank, as the user withdrawing it there would (the consent check needs it). */
+  readonly endConsentAtBank?: (identity: Identity) => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -117,6 +143,11 @@ export interface ConformanceConfig {
   readonly slackMs?: number;
   /** The redirect URI passed to `auth.begin` (default `https://kinko.invalid/link/callback`). */
   readonly redirectUri?: string;
+  /**
+   * Grants and challenge states as earlier versions of the connector serialised them
+   * (committed fixture files' text): each must still decode, or stored connections break on upgrade.
+   */
+  readonly previousVersions?: { readonly grants?: readonly string[]; readonly challengeStates?: readonly string[] };
 }
 
 /** Thrown when the kit's configuration is unusable (e.g. a skip without a reason). */
