@@ -14,6 +14,7 @@ import {
 } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
+import { anyChange, countsByKind, tallyTransactionChanges } from '../webhooks/change-counts';
 import { emitTenantEvent } from '../webhooks/tenant-events';
 
 /** A stored session row (the columns the engine and the views read). */
@@ -168,22 +169,22 @@ export async function saveSessionMove(manager: EntityManager, row: Pick<SessionR
 }
 
 /**
- * The session ended (in this transaction): `sync.finished` with the counts of each stage,
- * and `transactions.changed` when its transactions stage wrote anything (rows inserted,
- * changed or deleted: the user has new entries in the change feed).
+ * The session ended (in this transaction): `sync.finished` with the transaction changes per
+ * kind (webhooks/change-counts.ts), and `transactions.changed` when its transactions stage
+ * wrote anything (rows inserted, changed or deleted: the user has new entries in the change feed).
  */
 async function emitSessionEnd(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>, status: string): Promise<void> {
   const stages = (await preparedQuery(manager, 
-    `SELECT s.connection_id, st.stage, st.counts FROM sync_sessions s JOIN sync_stages st ON st.session_id = s.id AND st.tenant_id = s.tenant_id WHERE s.id = $1 AND s.tenant_id = $2`,
+    `SELECT s.connection_id, st.stage, st.counts, st.change_counts FROM sync_sessions s JOIN sync_stages st ON st.session_id = s.id AND st.tenant_id = s.tenant_id WHERE s.id = $1 AND s.tenant_id = $2`,
     [row.id, row.tenantId],
-  )) as Array<{ connection_id: string; stage: string; counts: Partial<StageCounts> | null }>;
+  )) as Array<{ connection_id: string; stage: string; counts: Partial<StageCounts> | null; change_counts: Record<string, number> | null }>;
   const connectionId = stages[0]?.connection_id;
   if (connectionId === undefined) return;
-  const counts: Record<string, number> = {};
-  for (const s of stages) if (s.stage !== 'finished') counts[s.stage] = s.counts?.itemsWritten ?? 0;
+  const transactions = stages.find((s) => s.stage === 'transactions');
+  const counts = countsByKind(transactions?.change_counts);
   const ids = { userId: row.userId, connectionId, sessionId: row.id };
   await emitTenantEvent(manager, { tenantId: row.tenantId, type: 'sync.finished', data: { ...ids, status, counts } });
-  if ((counts['transactions'] ?? 0) > 0) await emitTenantEvent(manager, { tenantId: row.tenantId, type: 'transactions.changed', data: ids });
+  if ((transactions?.counts?.itemsWritten ?? 0) > 0 || anyChange(counts)) await emitTenantEvent(manager, { tenantId: row.tenantId, type: 'transactions.changed', data: ids });
 }
 
 /** Adds to one stage's stored counts (atomic in SQL: safe with concurrent page commits). */
@@ -197,4 +198,6 @@ export async function addStageCounts(manager: EntityManager, row: Pick<SessionRo
       WHERE session_id = $1 AND stage = $2 AND tenant_id = $3`,
     [row.id, stage, row.tenantId, delta.requestsMade ?? 0, delta.itemsFetched ?? 0, delta.itemsWritten ?? 0, delta.errors ?? 0],
   );
+  // In a transaction that wrote transactions (not an error count): its logged changes per kind, for sync.finished.
+  if (stage === 'transactions' && delta.errors === undefined) await tallyTransactionChanges(manager, row);
 }

@@ -509,7 +509,7 @@ export class SyncEngine {
       // Only after every kind came back completely may anything be deleted (the domain's rule).
       if (failedKinds.length === 0) {
         const r = await completeReconciliation(m, { ...run.scope, accountId: entry.account.id }, complete, new Set(run.manifest.deleteIfNotFetched));
-        if (r.deleted > 0) await addStageCounts(m, run.row, 'transactions', { itemsWritten: r.deleted });
+        if (r.deleted > 0 || r.linked > 0) await addStageCounts(m, run.row, 'transactions', { itemsWritten: r.deleted });
       }
       const state = applyAccountSessionOutcome(entry.account.state, outcome, { now: this.clock.now(), executionId: run.row.id });
       await saveAccountState(m, run.scope, entry.account.id, state);

@@ -25,6 +25,10 @@ export class SyncStage {
   @Column('jsonb', { default: {} })
   counts!: Record<string, number>;
 
+  /** The transaction changes the stage wrote, per kind and change (`booked.added` …; webhooks/change-counts.ts). */
+  @Column('jsonb', { default: {} })
+  changeCounts!: Record<string, number>;
+
   @InstantColumn({ nullable: true })
   startedAt!: Date | null;
 

@@ -1,4 +1,5 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { CreatedAtColumn } from '../database/columns';
 import { User } from '../users/user.entity';
 
 /** What happened to a transaction row (the stored `change`). */
@@ -18,6 +19,8 @@ export type TransactionChangeKind = (typeof transactionChangeKinds)[number];
 @Entity('transaction_changes')
 // The feed's one access path: WHERE user_id = $1 AND (txid, seq) > cursor AND txid < xmin ORDER BY txid, seq LIMIT n.
 @Index(['userId', 'txid', 'seq'])
+// The retention pruning's path (feed-retention.ts).
+@Index(['createdAt'])
 @Check('ck_transaction_changes_change', `"change" IN ('added', 'modified', 'removed')`)
 @ForeignKey(() => User, ['tenantId', 'userId'], ['tenantId', 'id'], { onDelete: 'CASCADE' })
 export class TransactionChange {
@@ -42,6 +45,15 @@ export class TransactionChange {
   @Column('uuid')
   transactionId!: string;
 
+  /** `removed` also for a pending/hold/scheduled row its booked successor superseded. */
   @Column('text')
   change!: TransactionChangeKind;
+
+  /** The row's transaction kind (booked, pending, …) when it changed; null for changes logged before it was recorded. */
+  @Column('text', { nullable: true })
+  kind!: string | null;
+
+  /** When the change was logged (its transaction's start): the retention pruning's clock. */
+  @CreatedAtColumn()
+  createdAt!: Date;
 }

@@ -1,4 +1,5 @@
-import { Column, Entity, ForeignKey, PrimaryColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, PrimaryColumn, Unique } from 'typeorm';
+import type { Language } from '@kinko/domain';
 import { CreatedAtColumn } from '../database/columns';
 import { Tenant } from '../tenants/tenant.entity';
 
@@ -9,6 +10,7 @@ import { Tenant } from '../tenants/tenant.entity';
 // point at a user of another tenant, whatever the application does.
 @Unique(['tenantId', 'id'])
 @ForeignKey(() => Tenant, ['tenantId'], ['id'], { onDelete: 'CASCADE' })
+@Check('ck_users_language', `"language" IS NULL OR "language" IN ('ja', 'en', 'pl')`)
 export class User {
   @PrimaryColumn('uuid')
   id!: string;
@@ -19,6 +21,17 @@ export class User {
   /** The tenant's own id for this user (unique per tenant). */
   @Column('text')
   externalId!: string;
+
+  /** The user's language for labels (ja | en | pl), set by the tenant or picked on the Link pages; null: not known. */
+  @Column('text', { nullable: true })
+  language!: Language | null;
+
+  /** The newest feed position whose removal the retention pruning dropped (feed-retention.ts); a cursor before it is unusable. */
+  @Column('bigint', { nullable: true })
+  feedPrunedTxid!: string | null;
+
+  @Column('bigint', { nullable: true })
+  feedPrunedSeq!: string | null;
 
   @CreatedAtColumn()
   createdAt!: Date;

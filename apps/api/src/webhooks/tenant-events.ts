@@ -20,6 +20,7 @@ import { type AggregationStatus, type Language, aggregationStatusGroup, describe
 import PgBoss from 'pg-boss';
 import type { EntityManager } from 'typeorm';
 import { newId } from '../database/ids';
+import type { ChangeCountsByKind } from './change-counts';
 import { transactionalDb } from '../sync/sync-queue';
 
 /** Queue of webhook deliveries (its job id is the delivery's id). */
@@ -59,8 +60,8 @@ export interface TenantEventData {
   readonly 'sync.finished': ConnectionRef & {
     readonly sessionId: string;
     readonly status: string;
-    /** Rows written by the session, per stage (accounts, balances, transactions: inserted, changed or deleted). */
-    readonly counts: Readonly<Record<string, number>>;
+    /** The session's transaction changes per kind (booked, pending, …): added, modified, removed (change-counts.ts). */
+    readonly counts: ChangeCountsByKind;
   };
   readonly 'transactions.changed': UserRef & { readonly connectionId: string; readonly sessionId: string };
   readonly 'challenge.waiting': ConnectionRef & { readonly status: string; readonly sessionId: string | null };

@@ -1,4 +1,6 @@
+import { transactionKinds } from '@kinko/domain';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { transactionChangeKinds } from '../transactions/transaction-change.entity';
 import { type TenantEventType, tenantEventTypes } from './tenant-events';
 
 type Schema = Record<string, unknown>;
@@ -7,7 +9,13 @@ const id = (description: string): Schema => ({ type: 'string', format: 'uuid', d
 const USER = id('The user.');
 const CONNECTION = id('The connection.');
 const SESSION = id('The sync session.');
-const nullable = (s: Schema): Schema => ({ ...s, nullable: true });
+/** OpenAPI 3.1 (JSON Schema): null is one of the types. */
+const nullable = (s: Schema): Schema => ({ ...s, type: [s['type'], 'null'] });
+const KIND_COUNTS: Schema = {
+  type: 'object',
+  required: [...transactionChangeKinds],
+  properties: Object.fromEntries(transactionChangeKinds.map((change) => [change, { type: 'integer', minimum: 0 }])),
+};
 
 /** The `data` of each event type (tenant-events.ts `TenantEventData`, as JSON Schema). */
 const DATA: Readonly<Record<TenantEventType, { description: string; properties: Record<string, Schema> }>> = {
@@ -31,7 +39,12 @@ const DATA: Readonly<Record<TenantEventType, { description: string; properties: 
       connectionId: CONNECTION,
       sessionId: SESSION,
       status: { type: 'string', description: "The session's status." },
-      counts: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Rows written per stage (accounts, balances, transactions).' },
+      counts: {
+        type: 'object',
+        description: "The session's changes to the user's transactions per transaction kind, as the change feed shows them: added, modified, removed (deleted, or superseded by the booked successor).",
+        required: [...transactionKinds],
+        properties: Object.fromEntries(transactionKinds.map((kind) => [kind, KIND_COUNTS])),
+      },
     },
   },
   'transactions.changed': {
@@ -105,7 +118,12 @@ export function describeWebhookCallbacks(document: OpenAPIObject): void {
               },
             },
           },
-          responses: { '2XX': { description: 'Received. Anything else (or no answer within the timeout, or a redirect) is retried.' } },
+          // Kinko sends it: no credential of the tenant's; the signature headers authenticate it.
+          security: [],
+          responses: {
+            '2XX': { description: 'Received. Anything else (or no answer within the timeout, or a redirect) is retried.' },
+            '4XX': { description: 'Not received: retried like any answer other than 2XX.' },
+          },
         },
       },
     };

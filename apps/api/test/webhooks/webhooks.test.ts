@@ -138,7 +138,14 @@ describe('webhooks', () => {
     const finished = r.accepted('sync.finished');
     expect(finished).toHaveLength(1);
     expect(finished[0]!.data).toMatchObject({ sessionId, connectionId: c.connectionId, userId: c.scope.userId, status: 'completed' });
-    expect((finished[0]!.data!['counts'] as Record<string, number>)['transactions']).toBeGreaterThan(0);
+    // Counts per transaction kind, as the change feed shows them: every stored row of this new user was added by this session.
+    const stored = (await ds.query(`SELECT kind, count(*)::int AS n FROM transactions WHERE user_id = $1 GROUP BY kind`, [c.scope.userId])) as Array<{ kind: string; n: number }>;
+    const firstCounts = finished[0]!.data!['counts'] as Record<string, Record<string, number>>;
+    expect(Object.keys(firstCounts).sort()).toEqual(['booked', 'cancelled', 'hold', 'pending', 'rejected', 'scheduled']);
+    expect(stored.length).toBeGreaterThan(0);
+    for (const kind of Object.keys(firstCounts)) {
+      expect(firstCounts[kind]).toEqual({ added: stored.find((x) => x.kind === kind)?.n ?? 0, modified: 0, removed: 0 });
+    }
     expect(r.accepted('transactions.changed').map((x) => x.data)).toEqual([{ userId: c.scope.userId, connectionId: c.connectionId, sessionId }]);
     // No bank data: no amounts, descriptions or account numbers in any payload.
     expect(JSON.stringify(r.received.map((x) => x.data))).not.toMatch(/amount|description|accountNumber|iban/i);
@@ -149,6 +156,21 @@ describe('webhooks', () => {
     await eventually('second sync.finished', () => r.accepted('sync.finished').length, (n) => n === 2);
     await new Promise((res) => setTimeout(res, 1_000));
     expect(r.accepted('transactions.changed')).toHaveLength(1);
+    const zero = { added: 0, modified: 0, removed: 0 };
+    expect(r.accepted('sync.finished').find((x) => x.data!['sessionId'] === again.sessionIds[0])!.data!['counts']).toEqual(
+      Object.fromEntries(Object.keys(firstCounts).map((k) => [k, zero])),
+    );
+
+    // The stored copy drifted from the bank: the newest booked row lost, the next one altered. The next
+    // sync writes them back: one booked added and one booked modified, nothing else.
+    const [newest, next] = (await ds.query(`SELECT id FROM transactions WHERE user_id = $1 AND kind = 'booked' ORDER BY transaction_date DESC, id LIMIT 2`, [c.scope.userId])) as Array<{ id: string }>;
+    await ds.query(`DELETE FROM transactions WHERE id = $1`, [newest!.id]);
+    await ds.query(`UPDATE transactions SET description = 'altered here' WHERE id = $1`, [next!.id]);
+    const third = await app.get(SyncService).startSync(c.scope, { connectionIds: [c.connectionId] }, { requestedBy: 'user', scaJustPerformed: true });
+    await waitForSession(app, c.scope, third.sessionIds[0]!);
+    const thirdFinished = await eventually('third sync.finished', () => r.accepted('sync.finished').find((x) => x.data!['sessionId'] === third.sessionIds[0]), (x) => x !== undefined);
+    expect(thirdFinished!.data!['counts']).toEqual({ ...Object.fromEntries(Object.keys(firstCounts).map((k) => [k, zero])), booked: { added: 1, modified: 1, removed: 0 } });
+    await eventually('transactions.changed of the third sync', () => r.accepted('transactions.changed').length, (n) => n === 2);
 
     // The user withdraws the consent: consent.revoked (by the user), once.
     await app.get(ConsentsService).withdraw(c.scope, c.consentId, `user:${c.scope.userId}`);

@@ -1,0 +1,58 @@
+/**
+ * The counts of `sync.finished` (issue 14 §2): what a session changed in the user's
+ * transactions, per transaction kind — added, modified and removed (deleted, or a
+ * pending/hold/scheduled row superseded by its booked successor), as the change feed shows it.
+ *
+ * They come from the feed's own log: {@link tallyTransactionChanges} runs in each transaction
+ * that writes the session's transactions (a page, the complete reconciliation) and adds that
+ * transaction's `transaction_changes` rows (found by its transaction id through the feed's
+ * index) to the stage's `change_counts`; {@link countsByKind} shapes them for the event.
+ */
+import { type TransactionKind, transactionKinds } from '@kinko/domain';
+import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared-sql';
+import { type TransactionChangeKind, transactionChangeKinds } from '../transactions/transaction-change.entity';
+
+/** Changes of one kind of transaction. */
+export type KindChangeCounts = Readonly<Record<TransactionChangeKind, number>>;
+/** Changes per transaction kind (every kind, zeros included). */
+export type ChangeCountsByKind = Readonly<Record<TransactionKind, KindChangeCounts>>;
+
+// Adds the changes logged by the current transaction to the session's transactions stage
+// (atomic in SQL, like the stage counts: concurrent page commits add, never overwrite).
+const TALLY_SQL = `UPDATE sync_stages st SET change_counts = (
+    SELECT COALESCE(jsonb_object_agg(key, total), '{}'::jsonb) FROM (
+      SELECT key, sum(n)::int AS total FROM (
+        SELECT e.key, e.value::int AS n FROM jsonb_each_text(st.change_counts) e
+        UNION ALL
+        SELECT COALESCE(c.kind, 'unknown') || '.' || c.change, count(*)::int
+          FROM transaction_changes c
+         WHERE c.user_id = s.user_id AND c.tenant_id = s.tenant_id AND c.txid = pg_current_xact_id()::text::bigint
+         GROUP BY 1
+      ) x GROUP BY key
+    ) y)
+  FROM sync_sessions s
+ WHERE st.session_id = $1 AND st.tenant_id = $2 AND st.stage = 'transactions' AND s.id = st.session_id AND s.tenant_id = st.tenant_id`;
+
+/**
+ * Adds the transaction changes the current database transaction logged to the session's
+ * counts. Call once per writing transaction, after its writes (a second call in the same
+ * transaction would count them again).
+ */
+export async function tallyTransactionChanges(manager: EntityManager, session: { readonly id: string; readonly tenantId: string }): Promise<void> {
+  await preparedQuery(manager, TALLY_SQL, [session.id, session.tenantId]);
+}
+
+/** The stored `change_counts` (`booked.added` → n) as counts per kind, every kind and change present. */
+export function countsByKind(stored: Readonly<Record<string, number>> | null | undefined): ChangeCountsByKind {
+  const counts = {} as Record<TransactionKind, KindChangeCounts>;
+  for (const kind of transactionKinds) {
+    const perChange = {} as Record<TransactionChangeKind, number>;
+    for (const change of transactionChangeKinds) perChange[change] = Number(stored?.[`${kind}.${change}`] ?? 0);
+    counts[kind] = perChange;
+  }
+  return counts;
+}
+
+/** Whether any change was counted. */
+export const anyChange = (counts: ChangeCountsByKind): boolean => Object.values(counts).some((c) => c.added + c.modified + c.removed > 0);
