@@ -28,7 +28,7 @@ import {
 } from '@kinko/connector-sdk';
 import { DEFAULT_CONSENT_VALIDITY_DAYS, PolishApiConfig } from './config';
 import { aisError, callbackError, consentCallError, tokenError } from './errors';
-import { PolishApiGrant } from './grant';
+import { PolishApiGrant, polishApiConsentInfo } from './grant';
 import { RecordError, amountMinor, createBankDateReader, itemSequencer, toAccount, toTransaction } from './mapping';
 import { polishApiManifest, type PolishApiBankProfile } from './profile';
 import { createRequestIdGenerator } from './request-id';
@@ -80,6 +80,11 @@ export function definePolishApiConnector(profile: PolishApiBankProfile = {}): Co
     manifest: polishApiManifest(profile),
     config: PolishApiConfig,
     grant: PolishApiGrant,
+    // Contract v2: the consent's facts as the bank confirmed them (scope_details), read from the grant.
+    consentFacts: (grant) => {
+      const info = polishApiConsentInfo(grant);
+      return info && { validUntil: info.expirationDate, lastScaAt: info.lastScaAt, maxHistoryDays: info.maxHistoryDays };
+    },
 
     create({ http, config, manifest, clock }) {
       const fail = (what: string): never => {

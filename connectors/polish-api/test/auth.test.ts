@@ -52,6 +52,8 @@ describe('authorize and token', () => {
     expect(facts.consentId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const authorize = s.sandbox.requests({ operation: 'POST /v2_1_2.1/auth/v2_1_2.1/authorize' });
     expect(authorize.at(-1)?.params).toMatchObject({ consentId: facts.consentId, scope: 'ais' });
+    // Contract v2: the connector itself gives the app these facts (validUntil, last SCA, history).
+    expect(polishApi.consentFacts(grant)).toEqual({ validUntil: facts.expirationDate, lastScaAt: facts.lastScaAt, maxHistoryDays: 400 });
     await client.close();
   });
 
