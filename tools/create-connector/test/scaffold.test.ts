@@ -1,0 +1,139 @@
+// The scaffolder, end to end: it writes a package into a temporary copy of the workspace
+// (the files the generated package builds on are linked, node_modules included), registers it
+// in the app, and the generated package type-checks, lints and passes the conformance kit
+// against its own sandbox at once — for both flows.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { renderTemplate, ScaffoldError, scaffoldConnector } from '../src/scaffold';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const bin = (pkg: string, file: string): string => join(ROOT, 'node_modules', pkg, file);
+
+/** A workspace with just what a connector package needs; returns its root. */
+function temporaryWorkspace(): string {
+  const tmp = mkdtempSync(join(tmpdir(), 'kinko-create-connector-'));
+  for (const file of ['package.json', 'pnpm-workspace.yaml', 'tsconfig.base.json', 'jest.base.js', 'eslint.config.mjs']) cpSync(join(ROOT, file), join(tmp, file));
+  for (const file of ['apps/api/package.json', 'apps/api/src/connectors/registered-connectors.ts']) {
+    mkdirSync(dirname(join(tmp, file)), { recursive: true });
+    cpSync(join(ROOT, file), join(tmp, file));
+  }
+  mkdirSync(join(tmp, 'packages'));
+  mkdirSync(join(tmp, 'tools'));
+  symlinkSync(join(ROOT, 'node_modules'), join(tmp, 'node_modules'));
+  symlinkSync(join(ROOT, 'tools/jest'), join(tmp, 'tools/jest'));
+  for (const pkg of ['connector-sdk', 'domain']) symlinkSync(join(ROOT, 'packages', pkg), join(tmp, 'packages', pkg));
+  return tmp;
+}
+
+/** What `pnpm install` does for the new package, by hand: link its dependencies. */
+function linkDependencies(tmp: string, dir: string): void {
+  const modules = join(dir, 'node_modules');
+  mkdirSync(join(modules, '@kinko'), { recursive: true });
+  for (const pkg of ['connector-sdk', 'domain']) symlinkSync(join(tmp, 'packages', pkg), join(modules, '@kinko', pkg));
+  symlinkSync(realpathSync(join(ROOT, 'packages/connector-sdk/node_modules/effect')), join(modules, 'effect'));
+}
+
+const run = (cwd: string, script: string, args: readonly string[]): string =>
+  execFileSync(process.execPath, [script, ...args], { cwd, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, CI: '1' } });
+
+describe('pnpm create-connector', () => {
+  const flows = ['redirect', 'credentials'] as const;
+  const idOf = (flow: string): string => `acme-${flow}-bank`;
+  let tmp: string;
+  beforeAll(() => {
+    tmp = temporaryWorkspace();
+  });
+  afterAll(() => {
+    if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('writes the package for each flow and registers it in the app', () => {
+    for (const flow of flows) {
+      const id = idOf(flow);
+      const result = scaffoldConnector({ root: tmp, id, flow, install: false });
+      expect(result.written).toEqual(
+        expect.arrayContaining(
+          [
+            'package.json',
+            'src/connector.ts',
+            'src/manifest.ts',
+            'src/schemas.ts',
+            'test/sandbox/bank.ts',
+            'test/conformance.test.ts',
+            'test/fixtures/grant.v1.json',
+            'tsconfig.json',
+            'tsconfig.build.json',
+            'jest.config.js',
+            'README.md',
+          ].map((f) => `connectors/${id}/${f}`),
+        ),
+      );
+      const pkg = JSON.parse(readFileSync(join(result.dir, 'package.json'), 'utf8')) as { name: string; exports: Record<string, Record<string, string>> };
+      expect(pkg.name).toBe(`@kinko/connector-${id}`);
+      expect(pkg.exports['.']?.['@kinko/source']).toBe('./src/index.ts');
+      expect(readFileSync(join(result.dir, 'src/manifest.ts'), 'utf8')).toContain(`authFlow: '${flow}'`);
+
+      // Registered in the app: a dependency, and a ConnectorPackage in THE list.
+      const app = JSON.parse(readFileSync(join(tmp, 'apps/api/package.json'), 'utf8')) as { dependencies: Record<string, string> };
+      expect(app.dependencies[`@kinko/connector-${id}`]).toBe('workspace:*');
+      const registry = readFileSync(join(tmp, 'apps/api/src/connectors/registered-connectors.ts'), 'utf8');
+      expect(registry).toContain(`from '@kinko/connector-${id}';`);
+      const name = flow === 'redirect' ? 'acmeRedirectBank' : 'acmeCredentialsBank';
+      expect(registry).toMatch(new RegExp(`REGISTERED_CONNECTOR_PACKAGES: readonly ConnectorPackage\\[\\] = \\[[^\\]]*\\b${name}Package\\b[^\\]]*\\];`));
+      linkDependencies(tmp, result.dir);
+    }
+  });
+
+  it('the generated packages type-check', () => {
+    // One program for both (their tsconfig.json's settings, both packages' src and test): half the time of two.
+    const both = { extends: './tsconfig.base.json', compilerOptions: { noEmit: true }, include: flows.flatMap((f) => [`connectors/${idOf(f)}/src`, `connectors/${idOf(f)}/test`]) };
+    writeFileSync(join(tmp, 'tsconfig.generated.json'), JSON.stringify(both));
+    expect(JSON.parse(readFileSync(join(tmp, 'connectors', idOf('redirect'), 'tsconfig.json'), 'utf8'))).toEqual({
+      extends: '../../tsconfig.base.json',
+      compilerOptions: { noEmit: true },
+      include: ['src', 'test'],
+    });
+    run(tmp, bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.generated.json']);
+  }, 90_000);
+
+  it('the generated packages lint clean', () => {
+    run(tmp, bin('eslint', 'bin/eslint.js'), ['--max-warnings=0', ...flows.flatMap((f) => [`connectors/${idOf(f)}/src`, `connectors/${idOf(f)}/test`])]);
+  }, 60_000);
+
+  it('the generated packages pass the conformance kit against their own sandboxes (skipping only checks their manifest makes not applicable)', () => {
+    const projects = flows.map((f) => join(tmp, 'connectors', idOf(f)));
+    const out = run(tmp, bin('jest', 'bin/jest.js'), ['--ci', '--json', '--projects', ...projects]);
+    const report = JSON.parse(out.slice(out.indexOf('{'))) as {
+      numFailedTests: number;
+      numTotalTestSuites: number;
+      testResults: Array<{ assertionResults: Array<{ status: string; title: string }> }>;
+    };
+    expect(report.numFailedTests).toBe(0);
+    expect(report.numTotalTestSuites).toBe(2);
+    for (const suite of report.testResults) {
+      const passed = suite.assertionResults.filter((a) => a.status === 'passed');
+      const others = suite.assertionResults.filter((a) => a.status !== 'passed');
+      expect(passed.length).toBeGreaterThan(15);
+      for (const a of others) expect(a.title).toMatch(/— not applicable: the manifest declares no (challenges|balances|branches)$/);
+    }
+  }, 120_000);
+
+  it('refuses a bad id, an unknown flow and an existing package, writing nothing', () => {
+    expect(() => scaffoldConnector({ root: tmp, id: 'Acme_Bank', flow: 'redirect', install: false })).toThrow(ScaffoldError);
+    expect(() => scaffoldConnector({ root: tmp, id: 'acme', flow: 'oauth' as never, install: false })).toThrow(/--flow must be redirect or credentials/);
+    expect(existsSync(join(tmp, 'connectors/acme'))).toBe(false);
+    expect(() => scaffoldConnector({ root: tmp, id: 'polish-api', flow: 'redirect', install: false })).toThrow(/already registers/);
+    expect(() => scaffoldConnector({ root: tmp, id: idOf('redirect'), flow: 'redirect', install: false })).toThrow(/already exists/);
+  });
+});
+
+describe('the template renderer', () => {
+  it('keeps the lines of the chosen flow and fills the placeholders', () => {
+    const text = ['a __ID__', '//% if redirect', 'r', '//% end', '//% if credentials', 'c', '//% end', 'z'].join('\n');
+    expect(renderTemplate(text, { ID: 'x' }, 'redirect')).toBe('a x\nr\nz');
+    expect(renderTemplate(text, { ID: 'x' }, 'credentials')).toBe('a x\nc\nz');
+  });
+});
