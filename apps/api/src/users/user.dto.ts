@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import type { Language } from '@kinko/domain';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { LANGUAGES } from '../http/language';
 import type { User } from './user.entity';
 
 /** Body of `POST /api/v2/tenant/users`. */
@@ -10,6 +12,19 @@ export class CreateUserRequest {
   @Length(1, 200)
   @Matches(/^\S(.*\S)?$/, { message: 'externalId must not start or end with whitespace' })
   externalId!: string;
+
+  @ApiPropertyOptional({ enum: LANGUAGES, description: "The user's language for labels in events (connection.status_changed's `label`); the Link pages remember the user's own pick. Default: none (labels in Japanese)." })
+  @IsOptional()
+  @IsIn(LANGUAGES)
+  language?: Language;
+}
+
+/** Body of `PATCH /api/v2/tenant/users/{userId}`. */
+export class UpdateUserRequest {
+  @ApiProperty({ enum: LANGUAGES, nullable: true, type: String, description: "The user's language for labels in events; null forgets it (labels in Japanese)." })
+  @ValidateIf((_o, v) => v !== null)
+  @IsIn(LANGUAGES)
+  language!: Language | null;
 }
 
 /** A user of the calling tenant. */
@@ -20,11 +35,14 @@ export class UserView {
   @ApiProperty({ example: 'customer-42' })
   externalId!: string;
 
+  @ApiProperty({ enum: LANGUAGES, nullable: true, type: String, description: "The user's language (set by the tenant or picked on the Link pages); null: not known." })
+  language!: Language | null;
+
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
   static of(u: User): UserView {
-    return { id: u.id, externalId: u.externalId, createdAt: u.createdAt.toISOString() };
+    return { id: u.id, externalId: u.externalId, language: u.language, createdAt: u.createdAt.toISOString() };
   }
 }
 

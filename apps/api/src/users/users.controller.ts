@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, TenantApi } from '../auth/auth.decorators';
 import { UserTokensService } from '../auth/user-tokens.service';
@@ -7,7 +7,7 @@ import { IdPipe } from '../http/id.pipe';
 import { Problem } from '../http/problem';
 import { ApiProblems } from '../http/problem-docs';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
-import { CreateUserRequest, ListUsersQuery, MintUserTokenRequest, UserPage, UserTokenView, UserView } from './user.dto';
+import { CreateUserRequest, ListUsersQuery, MintUserTokenRequest, UpdateUserRequest, UserPage, UserTokenView, UserView } from './user.dto';
 import { UsersService } from './users.service';
 
 /** Tenant API: the tenant's end users and their tokens. */
@@ -26,7 +26,7 @@ export class UsersController {
   @ApiProblems('external-id-taken')
   @Idempotent()
   async create(@CurrentTenant() scope: TenantScope, @Body() body: CreateUserRequest): Promise<UserView> {
-    return UserView.of(await this.users.create(scope, body.externalId));
+    return UserView.of(await this.users.create(scope, body.externalId, body.language ?? null));
   }
 
   @Get()
@@ -43,6 +43,14 @@ export class UsersController {
   @ApiNotFoundResponse({ type: Problem })
   async get(@CurrentTenant() scope: TenantScope, @Param('userId', new IdPipe('User')) userId: string): Promise<UserView> {
     return UserView.of(await this.users.get(scope, userId));
+  }
+
+  @Patch(':userId')
+  @ApiOperation({ operationId: 'updateUser', summary: "Update a user (its language)", description: "The user's language labels events such as connection.status_changed (`label`)." })
+  @ApiOkResponse({ type: UserView })
+  @ApiNotFoundResponse({ type: Problem })
+  async update(@CurrentTenant() scope: TenantScope, @Param('userId', new IdPipe('User')) userId: string, @Body() body: UpdateUserRequest): Promise<UserView> {
+    return UserView.of(await this.users.setLanguage(scope, userId, body.language));
   }
 
   @Post(':userId/tokens')

@@ -22,6 +22,7 @@ import type { EntityManager } from 'typeorm';
 import { newId } from '../database/ids';
 import type { ChangeCountsByKind } from './change-counts';
 import { transactionalDb } from '../sync/sync-queue';
+import { labelLanguageOf } from '../users/user-language';
 
 /** Queue of webhook deliveries (its job id is the delivery's id). */
 export const WEBHOOK_QUEUE = 'kinko-webhook';
@@ -53,7 +54,11 @@ export interface TenantEventData {
     readonly previousStatus: string;
     readonly status: string;
     readonly group: string;
-    /** The status label in each language (the user's language is the tenant's to pick). */
+    /** The user's language (users.language; ja when the user has none). */
+    readonly language: Language;
+    /** The status label in the user's language. */
+    readonly label: string;
+    /** The status label in each language. */
     readonly labels: Readonly<Record<Language, string>>;
     readonly nextAction: string;
   };
@@ -137,6 +142,7 @@ export async function emitStatusChanged(
 ): Promise<void> {
   const d = (lang: Language) => describeStatus(to, lang);
   const en = d('en');
+  const language = await labelLanguageOf(manager, ids);
   await emitTenantEvent(
     manager,
     {
@@ -149,6 +155,8 @@ export async function emitStatusChanged(
         previousStatus: from,
         status: to,
         group: en.group,
+        language,
+        label: d(language).label,
         labels: { ja: d('ja').label, en: en.label, pl: d('pl').label },
         nextAction: en.action,
       },

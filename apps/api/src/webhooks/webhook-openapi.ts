@@ -1,5 +1,6 @@
 import { transactionKinds } from '@kinko/domain';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { LANGUAGES } from '../http/language';
 import { transactionChangeKinds } from '../transactions/transaction-change.entity';
 import { type TenantEventType, tenantEventTypes } from './tenant-events';
 
@@ -28,6 +29,8 @@ const DATA: Readonly<Record<TenantEventType, { description: string; properties: 
       previousStatus: { type: 'string', description: 'The aggregation_status before.' },
       status: { type: 'string', description: 'The aggregation_status now.' },
       group: { type: 'string', description: "The status's group." },
+      language: { type: 'string', enum: [...LANGUAGES], description: "The user's language (set by the tenant on the user, or picked by the user on the Link pages; ja when none)." },
+      label: { type: 'string', description: "The status label in the user's language." },
       labels: { type: 'object', description: 'The status label in each language (ja, en, pl).', properties: { ja: { type: 'string' }, en: { type: 'string' }, pl: { type: 'string' } }, required: ['ja', 'en', 'pl'] },
       nextAction: { type: 'string', description: 'What the user should do next.' },
     },
