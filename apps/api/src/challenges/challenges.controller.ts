@@ -16,8 +16,12 @@ import type { UserScope } from '../database/scoped-data';
 import { IdPipe } from '../http/id.pipe';
 import { Problem } from '../http/problem';
 import { ApiProblems } from '../http/problem-docs';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ChallengeAnswerRequest, ChallengeView, CredentialFormView, CredentialsRequest, LoginResultView } from './challenges.dto';
 import { CredentialLoginService } from './credential-login.service';
+
+/** The Location of a connection's answer. */
+const connectionLocation = (connectionId: string): string => `/api/v2/connections/${connectionId}`;
 
 /** User API: connecting a credentials-flow bank (the form, the credentials). */
 @ApiTags('connect')
@@ -37,6 +41,8 @@ export class CredentialConnectController {
 
   @Post()
   @HttpCode(202)
+  // The credentials are in the body: the stored request hash is keyed; a replay answers the first Location too.
+  @Idempotent({ secretBody: true, location: (body: LoginResultView) => connectionLocation(body.connectionId) })
   @ApiOperation({
     summary: 'Connect a credentials-flow bank',
     description:
@@ -56,7 +62,7 @@ export class CredentialConnectController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResultView> {
     const result = await this.logins.connect(scope, bankId, body.credentials, actorOf(principal));
-    void reply.header('location', `/api/v2/connections/${result.connectionId}`);
+    void reply.header('location', connectionLocation(result.connectionId));
     return LoginResultView.of(result);
   }
 }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor, UseInterceptors, applyDecorators } from '@nestjs/common';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
+import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor, SetMetadata, UseInterceptors, applyDecorators } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import { ApiHeader, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
@@ -9,6 +9,8 @@ import type { Principal } from '../auth/principal';
 import { IdempotencyKeyReusedError, IdempotencyRequestInProgressError, ValidationFailedError } from '../common/errors';
 import { PreparedSql } from '../database/prepared-sql';
 import { Problem } from '../http/problem';
+import type { MasterKeyring } from '../secrets/master-keyring';
+import { MASTER_KEYRING } from '../secrets/secrets.service';
 
 /** The request header naming a creating request, so that a retry returns its first answer. */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -20,6 +22,21 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 export const IDEMPOTENCY_TTL = '24 hours';
 /** A request under way for longer than this is taken as lost (its process died): the key is free again. */
 export const IDEMPOTENCY_ABANDONED_AFTER = '5 minutes';
+
+/** How a route honours `Idempotency-Key` (see {@link Idempotent}). */
+export interface IdempotentOptions {
+  /**
+   * The body carries secrets (a bank login's details): the stored request hash is an HMAC under
+   * a key derived from the master key, not a plain SHA-256 a dictionary could reverse.
+   */
+  readonly secretBody?: boolean;
+  /** The answer's `Location` header, from its body: set on a replayed answer too (the handler does not run then). */
+  readonly location?: (body: never) => string;
+}
+
+const IDEMPOTENT_OPTIONS = 'kinko:idempotent-options';
+/** What the request-hash key of {@link IdempotentOptions.secretBody} is derived for (HKDF info). */
+const SECRET_BODY_HASH_INFO = 'kinko idempotency request hash v1';
 
 type Claim = { readonly kind: 'run' } | { readonly kind: 'replay'; readonly body: unknown };
 
@@ -40,7 +57,22 @@ export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly sql: PreparedSql,
     private readonly reflector: Reflector,
+    @Inject(MASTER_KEYRING) private readonly keyring: MasterKeyring,
   ) {}
+
+  /**
+   * The request's hashes: the one stored first, then any an earlier answer may have been stored
+   * under (for a secret body: one per known master key, so a rotation keeps retries working).
+   */
+  private requestHashes(material: string, options: IdempotentOptions): Buffer[] {
+    if (!options.secretBody) return [createHash('sha256').update(material).digest()];
+    return this.keyring.ids.map((id) => {
+      const master = this.keyring.get(id);
+      if (!master) throw new Error(`master key ${id} vanished`);
+      const key = Buffer.from(hkdfSync('sha256', master.key, Buffer.alloc(0), SECRET_BODY_HASH_INFO, 32));
+      return createHmac('sha256', key).update(material).digest();
+    });
+  }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
@@ -53,11 +85,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const principal = request.kinkoPrincipal;
     if (!principal) throw new Error('@Idempotent() on a route without authentication');
     const owner = principalKey(principal);
-    const hash = createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest();
+    const options = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT_OPTIONS, context.getHandler()) ?? {};
+    const hashes = this.requestHashes(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`, options);
     await this.sweep();
-    const claim = await this.claim(owner, key, hash);
+    const claim = await this.claim(owner, key, hashes);
     if (claim.kind === 'replay') {
       void reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+      if (options.location) void reply.header('location', options.location(claim.body as never));
       return of(claim.body);
     }
     const status = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? 201;
@@ -67,7 +101,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     );
   }
 
-  private async claim(owner: string, key: string, hash: Buffer): Promise<Claim> {
+  private async claim(owner: string, key: string, hashes: readonly Buffer[]): Promise<Claim> {
+    const [hash] = hashes;
+    if (!hash) throw new Error('no request hash');
     for (let attempt = 0; attempt < 3; attempt++) {
       await this.sql.rows(
         `DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2
@@ -81,7 +117,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         [owner, key],
       );
       if (!row) continue; // freed meanwhile (the first request failed): claim again
-      if (!row.request_hash.equals(hash)) throw new IdempotencyKeyReusedError();
+      if (!hashes.some((h) => row.request_hash.equals(h))) throw new IdempotencyKeyReusedError();
       if (row.response_status === null) throw new IdempotencyRequestInProgressError();
       return { kind: 'replay', body: row.response_body };
     }
@@ -104,9 +140,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 }
 
-/** Marks a creating POST as honouring `Idempotency-Key` (see {@link IdempotencyInterceptor}). */
-export const Idempotent = (): MethodDecorator =>
+/** Marks a creating POST as honouring `Idempotency-Key` (see {@link IdempotencyInterceptor} and {@link IdempotentOptions}). */
+export const Idempotent = (options: IdempotentOptions = {}): MethodDecorator =>
   applyDecorators(
+    SetMetadata(IDEMPOTENT_OPTIONS, options),
     UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',
