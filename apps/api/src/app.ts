@@ -1,7 +1,7 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type LogLevel, Logger } from '@nestjs/common';
+import type { LogLevel } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock, Connector } from '@kinko/connector-sdk';
 import { AppModule } from './app.module';
@@ -15,6 +15,7 @@ import { createOpenApiDocument, serveOpenApi } from './http/openapi';
 import { installRequestIds, requestIdServerOptions } from './http/request-id';
 import { kinkoValidationPipe } from './http/validation';
 import { MetricsService } from './metrics/metrics.service';
+import { PinoNestLogger, createLogger, nestLevelsUpTo } from './logging/logger';
 
 /** Options of {@link createApp}. */
 export interface CreateAppOptions {
@@ -49,8 +50,6 @@ export function routesOf(app: NestFastifyApplication): readonly RegisteredRoute[
   return registeredRoutes.get(app) ?? [];
 }
 
-const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
 /**
  * Builds and initialises the HTTP application (not yet listening): Fastify with a body
  * limit, the global validation pipe and problem+json filter (registered in AppModule),
@@ -58,7 +57,9 @@ const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', '
  */
 export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
   const settingsLevel = 'settings' in options.settings ? options.settings.settings.logLevel : 'log';
-  const logger = options.logger ?? LEVELS.slice(0, LEVELS.indexOf(settingsLevel) + 1);
+  const mode = 'settings' in options.settings ? options.settings.settings.mode : 'test';
+  // JSON lines through pino (pretty on a terminal in development); Nest's own loggers write there too.
+  const logger = new PinoNestLogger(createLogger({ levels: options.logger ?? nestLevelsUpTo(settingsLevel), mode }));
   const bodyLimit = options.bodyLimitBytes ?? ('settings' in options.settings ? options.settings.settings.bodyLimitBytes : DEFAULT_BODY_LIMIT_BYTES);
 
   // No Nest middleware is used (hooks, guards and pipes do that work), so @fastify/middie is
@@ -104,11 +105,16 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   });
 
   const metrics = app.get(MetricsService);
-  const requestLog = new Logger('HTTP');
+  const requestLog = logger.pino.child({ context: 'HTTP' });
   adapter.getInstance().addHook('onResponse', (request, reply, done) => {
-    metrics.observe(request.method, request.routeOptions.url ?? '(unmatched)', reply.statusCode, reply.elapsedTime / 1000);
-    // The route's template, never the URL (it may carry ids a log should not keep).
-    requestLog.verbose(`[${request.id}] ${request.method} ${request.routeOptions.url ?? '(unmatched)'} ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms`);
+    // The route's template, never the URL (it may carry ids, or a token in its query).
+    const route = request.routeOptions.url ?? '(unmatched)';
+    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    // One line per request: no header, query or body is logged.
+    requestLog.info(
+      { requestId: request.id, method: request.method, route, status: reply.statusCode, durationMs: Math.round(reply.elapsedTime), tenantId: request.kinkoPrincipal?.tenantId ?? null },
+      'request',
+    );
     done();
   });
 

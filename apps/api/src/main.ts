@@ -13,7 +13,7 @@ import {
   migrateCommand,
   rotateMasterKeyCommand,
 } from './cli/commands';
-import { InvalidSettingsError, type Settings, checkServeSettings, loadSettings } from './config/settings';
+import { InvalidSettingsError, type Settings, checkDatabaseSettings, checkServeSettings, loadSettings, unknownSettings } from './config/settings';
 import { checkBankEntries } from './connectors/bank-directory';
 import { REGISTERED_CONNECTOR_PACKAGES } from './connectors/registered-connectors';
 import { UnsupportedDatabaseError } from './database/data-source';
@@ -65,12 +65,16 @@ export async function main(argv: readonly string[], hooks: KinkoHooks = {}): Pro
   if (command === 'generate-migration') return generateMigrationCommand(args, io);
 
   let settings: Settings;
+  // A mistyped KINKO_* variable is named (with the setting it probably meant), not silently ignored.
+  for (const line of unknownSettings(process.env)) io.err(`kinko: ${line}`);
   try {
     // Relative paths (KINKO_DATA_DIR, default ./.kinko) are relative to where the command was
     // run: INIT_CWD when started through pnpm (which runs scripts in the package directory).
     settings = loadSettings(process.env, process.env['INIT_CWD'] ?? process.cwd());
     // Each bank entry's fields, checked by its connector package before anything starts.
     checkBankEntries(REGISTERED_CONNECTOR_PACKAGES, settings.banks);
+    // Every other command opens the database: production needs DATABASE_URL (or the explicit opt-in).
+    checkDatabaseSettings(settings);
     if (command === 'serve') checkServeSettings(settings);
   } catch (e) {
     if (e instanceof InvalidSettingsError) {

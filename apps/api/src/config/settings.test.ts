@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { InvalidSettingsError, checkServeSettings, decodeKey, fingerprintKeyId, loadSettings } from './settings';
+import { InvalidSettingsError, SETTING_NAMES, checkDatabaseSettings, checkServeSettings, decodeKey, fingerprintKeyId, loadSettings, unknownSettings } from './settings';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');
 const OLD = Buffer.alloc(32, 2).toString('base64');
@@ -111,4 +111,37 @@ describe('loadSettings', () => {
     expect(decodeKey(Buffer.alloc(31).toString('base64'))).toBeUndefined();
     expect(decodeKey('not base64!')).toBeUndefined();
   });
+
+  it('production needs DATABASE_URL unless the embedded server is asked for explicitly; development runs it by default', () => {
+    const production = loadSettings({ KINKO_MODE: 'production', KINKO_MASTER_KEY: KEY });
+    expect(() => checkDatabaseSettings(production)).toThrow(
+      'Invalid configuration: DATABASE_URL: is required in production: set it to your PostgreSQL 18 server (postgres://user:password@host:5432/kinko), or KINKO_EMBEDDED_POSTGRES=1 to run the embedded server',
+    );
+    expect(() => checkDatabaseSettings(loadSettings({ KINKO_MODE: 'production', KINKO_MASTER_KEY: KEY, KINKO_EMBEDDED_POSTGRES: '1' }))).not.toThrow();
+    expect(() => checkDatabaseSettings(loadSettings({ KINKO_MODE: 'production', KINKO_MASTER_KEY: KEY, DATABASE_URL: 'postgres://u:p@db:5432/kinko' }))).not.toThrow();
+    expect(() => checkDatabaseSettings(loadSettings({}))).not.toThrow();
+    expect(() => checkDatabaseSettings(loadSettings({ KINKO_EMBEDDED_POSTGRES: 'false' }))).toThrow(/DATABASE_URL: is required in development/);
+  });
+
+  it('reads the metrics token (kept Redacted) and the metrics and worker ports', () => {
+    const s = loadSettings({ KINKO_METRICS_TOKEN: 'a-metrics-token-of-32-characters', KINKO_METRICS_PORT: '9464', KINKO_WORKER_HTTP_PORT: '9465' });
+    expect(s).toMatchObject({ metricsPort: 9464, workerHttpPort: 9465 });
+    expect(String(s.metricsToken)).not.toContain('a-metrics-token');
+    expect(problemsOf({ KINKO_METRICS_TOKEN: 'short', KINKO_METRICS_PORT: 'x', KINKO_WORKER_HTTP_PORT: '70000' })).toEqual(['KINKO_METRICS_TOKEN', 'KINKO_METRICS_PORT', 'KINKO_WORKER_HTTP_PORT']);
+  });
 });
+
+describe('unknownSettings', () => {
+  it('names every KINKO_* variable Kinko does not read, with the closest known name when one is near', () => {
+    expect(
+      unknownSettings({ KINKO_BANK: '[]', KINKO_MASTERKEY: 'x', KINKO_LOGLEVEL: 'debug', KINKO_WHATEVER_ELSE_ENTIRELY: '1', KINKO_BANKS: '[]', PATH: '/bin', KINKO_TEST_TMP: '/tmp' }),
+    ).toEqual([
+      'KINKO_BANK is not a Kinko setting (ignored); did you mean KINKO_BANKS?',
+      'KINKO_LOGLEVEL is not a Kinko setting (ignored); did you mean KINKO_LOG_LEVEL?',
+      'KINKO_MASTERKEY is not a Kinko setting (ignored); did you mean KINKO_MASTER_KEY?',
+      'KINKO_WHATEVER_ELSE_ENTIRELY is not a Kinko setting (ignored)',
+    ]);
+    expect(unknownSettings(Object.fromEntries(SETTING_NAMES.map((n) => [n, 'x'])))).toEqual([]);
+  });
+});
+

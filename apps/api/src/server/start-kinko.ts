@@ -10,6 +10,9 @@ import { SyncWorker } from '../sync/sync-worker';
 import { WebhookWorker } from '../webhooks/webhook-worker';
 import { ChallengeSweeper } from '../challenges/challenge-sweeper';
 import { LINK_PATHS } from '../link/link-paths';
+import { MetricsService } from '../metrics/metrics.service';
+import { databaseAnswers, startOpsServer } from '../metrics/ops-server';
+import { DataSource } from 'typeorm';
 import { type DevelopmentBanksProvider, type RunningSandbox, polishRedirectUris, sandboxBankEntries, sandboxBankId, sandboxPolishBankId } from './sandbox-banks';
 
 /** The demo user's way in: the Link pages (choose a sandbox bank, log in there or enter credentials). */
@@ -46,6 +49,8 @@ export interface RunningKinko {
   /** A connect flow started for the demo user at the first sandbox bank (development). */
   readonly demoConnect: DemoConnect | undefined;
   readonly sandbox: RunningSandbox | undefined;
+  /** The separate metrics listener's URL (KINKO_METRICS_PORT), if any. */
+  readonly metricsUrl: string | undefined;
   /** Stops everything, in order: HTTP server and app (pool), sandbox banks, embedded PostgreSQL. */
   stop(): Promise<void>;
 }
@@ -116,11 +121,20 @@ export async function startKinko(settings: Settings, hooks: KinkoHooks = {}): Pr
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : settings.port;
     const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
-    const url = settings.publicUrl ?? `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+    const localHost = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
+    const url = settings.publicUrl ?? `http://${localHost}:${port}`;
+    let metricsUrl: string | undefined;
+    if (settings.metricsPort !== undefined) {
+      // Metrics (and health) on their own port, without a token: for the monitoring network only.
+      const dataSource = app.get(DataSource);
+      const ops = await startOpsServer({ host: settings.host, port: settings.metricsPort, metrics: app.get(MetricsService), healthy: () => databaseAnswers(dataSource) });
+      stops.push(() => ops.close());
+      metricsUrl = `http://${localHost}:${ops.port}/metrics`;
+    }
 
     const demo = settings.demo ? await ensureDemo(app, settings) : undefined;
     const demoConnect = demo && sandbox ? startDemoConnect(demo, sandbox, url) : undefined;
-    return { app, url, database, demo, demoConnect, sandbox, stop: stopAll };
+    return { app, url, database, demo, demoConnect, sandbox, metricsUrl, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;
@@ -141,13 +155,20 @@ async function startDevelopmentBanks(settings: Settings, hooks: KinkoHooks, warn
   }
 }
 
+/** Where the metrics are served (production: behind the token, or only on the metrics port). */
+function metricsWhere(kinko: RunningKinko, settings: Settings): string {
+  const onApi = settings.mode !== 'production' ? `${kinko.url}/metrics` : settings.metricsToken !== undefined ? `${kinko.url}/metrics (Authorization: Bearer <KINKO_METRICS_TOKEN>)` : undefined;
+  const where = [onApi, kinko.metricsUrl].filter((w): w is string => w !== undefined);
+  return where.length > 0 ? where.join(', ') : 'not served (production: set KINKO_METRICS_TOKEN or KINKO_METRICS_PORT)';
+}
+
 /** The lines printed once Kinko is up (no secret but the development demo key). */
 export function startBanner(kinko: RunningKinko, settings: Settings): string[] {
   const lines = [
     `Kinko is running (${settings.mode})`,
     `  API            ${kinko.url}`,
     `  API reference  ${kinko.url}${OPENAPI_PATHS.docs}   (OpenAPI document: ${kinko.url}${OPENAPI_PATHS.json})`,
-    `  Health         ${kinko.url}/health   Metrics: ${kinko.url}/metrics`,
+    `  Health         ${kinko.url}/health   Metrics: ${metricsWhere(kinko, settings)}`,
     `  Database       ${kinko.database.description}`,
   ];
   const demo = kinko.demo;

@@ -1,19 +1,23 @@
 import * as path from 'node:path';
-import { type LogLevel, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import type { Settings } from '../config/settings';
 import { EmbeddedDatabase } from '../database/embedded-postgres';
 import { ChallengeSweeper } from '../challenges/challenge-sweeper';
 import { SyncWorker } from '../sync/sync-worker';
 import { WebhookWorker } from '../webhooks/webhook-worker';
+import { PinoNestLogger, createLogger, nestLevelsUpTo } from '../logging/logger';
+import { MetricsService } from '../metrics/metrics.service';
+import { databaseAnswers, startOpsServer } from '../metrics/ops-server';
 
 /** A running worker-only process: sync jobs, watchdog, scheduler; no HTTP. */
 export interface RunningWorker {
+  /** `http://host:port` of its health and metrics listener (KINKO_WORKER_HTTP_PORT), if any. */
+  readonly opsUrl: string | undefined;
   stop(): Promise<void>;
 }
-
-const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 /**
  * Starts a sync worker without the HTTP API: the app's modules as an application context
@@ -33,7 +37,7 @@ export async function startWorker(settings: Settings): Promise<RunningWorker> {
       databaseUrl = embedded.url;
     }
     const context = await NestFactory.createApplicationContext(AppModule.forRoot({ settings: { settings }, databaseUrl }), {
-      logger: LEVELS.slice(0, LEVELS.indexOf(settings.logLevel) + 1),
+      logger: new PinoNestLogger(createLogger({ levels: nestLevelsUpTo(settings.logLevel), mode: settings.mode })),
       abortOnError: false,
     });
     stops.push(() => context.close());
@@ -46,7 +50,20 @@ export async function startWorker(settings: Settings): Promise<RunningWorker> {
     const sweeper = context.get(ChallengeSweeper);
     sweeper.start();
     stops.push(() => sweeper.stop());
-    return { stop: stopAll };
+    let opsUrl: string | undefined;
+    if (settings.workerHttpPort !== undefined) {
+      // Health (the database answers and the worker takes jobs) and metrics, for the orchestrator and the monitoring.
+      const dataSource = context.get(DataSource);
+      const ops = await startOpsServer({
+        host: settings.host,
+        port: settings.workerHttpPort,
+        metrics: context.get(MetricsService),
+        healthy: async () => worker.started && (await databaseAnswers(dataSource)),
+      });
+      stops.push(() => ops.close());
+      opsUrl = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${ops.port}`;
+    }
+    return { opsUrl, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;
@@ -56,6 +73,7 @@ export async function startWorker(settings: Settings): Promise<RunningWorker> {
 /** `worker`: runs a worker until SIGINT/SIGTERM, then stops it (sessions in flight get a moment to end) and exits 0. */
 export async function workerCommand(settings: Settings, out: (line: string) => void): Promise<0 | 1> {
   const running = await startWorker(settings);
+  if (running.opsUrl) out(`  Health         ${running.opsUrl}/health   Metrics: ${running.opsUrl}/metrics`);
   out('Kinko worker is running. Press Ctrl-C to stop.');
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {

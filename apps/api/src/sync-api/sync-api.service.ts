@@ -7,6 +7,7 @@ import { Connection } from '../connections/connection.entity';
 import { Consent } from '../connections/consent.entity';
 import { BankDirectory } from '../connectors/bank-directory';
 import { isUuid } from '../database/ids';
+import { MetricsService } from '../metrics/metrics.service';
 import { ScopedData, type UserScope } from '../database/scoped-data';
 import { RefreshQuotas } from '../sync/refresh-quota';
 import { SyncService, type StartSyncResult } from '../sync/sync.service';
@@ -26,6 +27,7 @@ export class SyncApiService {
     private readonly banks: BankDirectory,
     private readonly sync: SyncService,
     private readonly quotas: RefreshQuotas,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** `POST /api/v2/bank/{bankId}/sync`: every connection of the user at the bank. */
@@ -55,6 +57,7 @@ export class SyncApiService {
     const now = this.quotas.now();
     const quota = (await this.quotas.ofConnections(scope.tenantId, [connection], now)).get(connection.id);
     if (quota && quota.remaining === 0) {
+      this.metrics.accessBudgetRefused('refresh-route');
       throw new RefreshQuotaSpentError(quota.nextRefreshPossibleAt, Math.max(1, Math.ceil((quota.nextRefreshPossibleAt.getTime() - now.getTime()) / 1000)));
     }
     return this.started(await this.sync.startSync(scope, { connectionIds: [connection.id] }, { requestedBy: 'tenant' }));

@@ -3,6 +3,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/comm
 import type { HttpCallEvent } from '@kinko/connector-sdk';
 import { DataSource } from 'typeorm';
 import { assertNoSecretKeys } from '../audit/audit-log.service';
+import { MetricsService } from '../metrics/metrics.service';
 
 /** Who a bank call is made for: set around a session's work so the audit row names it. */
 export interface BankCallContext {
@@ -35,7 +36,10 @@ export class BankCallAudit implements BeforeApplicationShutdown {
   private flushing: Promise<void> = Promise.resolve();
   private readonly logger = new Logger('BankCallAudit');
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly metrics: MetricsService,
+  ) {}
 
   /** Runs `work` with calls attributed to `context`. */
   run<T>(context: BankCallContext, work: () => Promise<T>): Promise<T> {
@@ -44,6 +48,7 @@ export class BankCallAudit implements BeforeApplicationShutdown {
 
   /** The SDK's `onHttpCall` hook: buffers one row. */
   record(event: HttpCallEvent): void {
+    this.metrics.observeBankCall(event);
     const ctx = this.context.getStore();
     const details: Record<string, unknown> = {
       connectorId: event.connectorId,

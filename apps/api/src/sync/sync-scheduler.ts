@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { MetricsService } from '../metrics/metrics.service';
 import { ConnectorClients } from './connector-clients';
+import { feedRetentionCutoff, pruneFeedLog } from '../transactions/feed-retention';
 import { ConsentExpiryWarnings } from './consent-expiry-warnings';
 import { RefreshQuotas } from './refresh-quota';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
@@ -44,11 +46,13 @@ export class SyncScheduler {
     private readonly locks: SyncLocks,
     @Inject(SYNC_CLOCK) private readonly clock: SyncClock,
     @Inject(SYNC_SETTINGS) private readonly settings: SyncSettings,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
    * One planning round: background refreshes, then the consent-expiry warnings due
-   * ({@link ConsentExpiryWarnings}); empty when another process is planning right now.
+   * ({@link ConsentExpiryWarnings}) and the change feed's log pruned past its retention
+   * (`feedRetentionDays`, {@link pruneFeedLog}); empty when another process is planning right now.
    */
   async planRound(): Promise<ScheduledRefresh[]> {
     const singleton = await this.locks.tryHoldSingleton(LOCK_SPACE.scheduler, 'scheduler');
@@ -56,6 +60,7 @@ export class SyncScheduler {
     try {
       const plan = await this.plan();
       await this.expiryWarnings.round().catch((e: unknown) => this.logger.error(`consent-expiry warnings: ${e instanceof Error ? e.message : String(e)}`));
+      await pruneFeedLog(this.dataSource.manager, feedRetentionCutoff(this.clock.now(), this.settings.feedRetentionDays)).catch((e: unknown) => this.logger.error(`feed pruning: ${e instanceof Error ? e.message : String(e)}`));
       return plan;
     } finally {
       await singleton.release();
@@ -83,6 +88,7 @@ export class SyncScheduler {
       const notBefore = quota && quota.remaining === 0 ? quota.nextRefreshPossibleAt : undefined;
       if (notBefore) {
         decisions.push({ connectionId: c.id, decision: 'deferred', notBefore });
+        this.metrics.accessBudgetRefused('scheduler');
         continue;
       }
       const started = await this.sync.startSync({ tenantId: c.tenant_id, userId: c.user_id }, { connectionIds: [c.id] }, { requestedBy: 'scheduler' });

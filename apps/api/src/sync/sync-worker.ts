@@ -5,6 +5,8 @@ import type PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { newId } from '../database/ids';
+import { MetricsService } from '../metrics/metrics.service';
+import { SessionEnds } from '../metrics/session-ends';
 import { findSessionRow, insertSession, loadDomainSession } from './session-store';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import { SyncEngine, type RunLimits, type RunOutcome } from './sync-engine';
@@ -63,6 +65,8 @@ export class SyncWorker implements OnModuleDestroy {
     private readonly scheduler: SyncScheduler,
     @Inject(SYNC_SETTINGS) private readonly settings: SyncSettings,
     @Inject(SYNC_CLOCK) private readonly clock: SyncClock,
+    private readonly metrics: MetricsService,
+    private readonly sessionEnds: SessionEnds,
   ) {}
 
   /** Whether the worker is started. */
@@ -148,7 +152,9 @@ export class SyncWorker implements OnModuleDestroy {
       const limits: RunLimits = { deadlineAt: firstAttemptAt + this.settings.sessionDeadlineMs, deadlineMs: this.settings.sessionDeadlineMs, lockLost: lock.lost };
       for (;;) {
         try {
-          return await this.engine.run(data, limits);
+          const outcome = await this.engine.run(data, limits);
+          if (outcome === 'finished') await this.sessionEnds.report(data.sessionId, data.tenantId);
+          return outcome;
         } catch (e) {
           const wait = e instanceof RetryableSyncError ? bankRetryAfterMs(e.connectorError) : undefined;
           if (wait === undefined || !(e instanceof RetryableSyncError) || !e.connectorError) throw e;
@@ -174,6 +180,7 @@ export class SyncWorker implements OnModuleDestroy {
         ...(connectorError ? { connectorError } : {}),
       };
       this.logger.warn(`session ${data.sessionId} attempt ${note.attempt}/${job.retryLimit + 1} failed: ${note.message}`);
+      if (job.retryCount < job.retryLimit) this.metrics.syncRetried();
       // PostgreSQL is unreachable (or was, and the run lock went with it): pg-boss settles the
       // job right after this handler without waiting on it, and that write would fail with no
       // one to catch it. Hand the job back once the database answers again.
@@ -209,6 +216,7 @@ export class SyncWorker implements OnModuleDestroy {
     if (!row || row.finishedAt) return;
     const session = await loadDomainSession(this.dataSource.manager, row);
     await this.engine.endWithFailure(row, session, toSyncFailure(error), StatusEvent.failed(exhaustedStatusOf(error)));
+    await this.sessionEnds.report(data.sessionId, data.tenantId);
     const now = this.clock.now();
     const startAfter = new Date(Date.now() + waitMs);
     const nextId = newId(now.getTime());
@@ -222,7 +230,10 @@ export class SyncWorker implements OnModuleDestroy {
   /** A job whose retries are spent: its session ends failed, the connection takes the last error's status. */
   private async handleDeadLetter(jobs: PgBoss.JobWithMetadata<SyncJobData>[]): Promise<void> {
     try {
-      for (const job of jobs) await this.failSession(job.data, 'retries spent');
+      for (const job of jobs) {
+        this.metrics.syncDeadLettered();
+        await this.failSession(job.data, 'retries spent');
+      }
     } catch (e) {
       if (isDatabaseUnavailable(e)) await this.untilDatabaseAnswers();
       throw e;
@@ -260,6 +271,7 @@ export class SyncWorker implements OnModuleDestroy {
       const failure: SyncFailure = note?.failure ? { ...note.failure, message } : internalFailure(message);
       await this.engine.endWithFailure(row, session, failure, StatusEvent.failed(status));
       this.logger.warn(`session ${data.sessionId} failed: ${message}`);
+      await this.sessionEnds.report(data.sessionId, data.tenantId);
       return true;
     } finally {
       await lock.release();

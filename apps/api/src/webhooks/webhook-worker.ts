@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
+import { MetricsService } from '../metrics/metrics.service';
 import { SyncQueue } from '../sync/sync-queue';
 import { SYNC_SETTINGS, type SyncSettings } from '../sync/sync-options';
 import { WEBHOOK_QUEUE, setWebhookQueueSchema } from './tenant-events';
@@ -36,6 +37,7 @@ export class WebhookWorker implements OnModuleInit, OnModuleDestroy {
     private readonly webhooks: WebhooksService,
     @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
     @Inject(SYNC_SETTINGS) syncSettings: SyncSettings,
+    private readonly metrics: MetricsService,
   ) {
     setWebhookQueueSchema(syncSettings.queueSchema);
   }
@@ -111,6 +113,7 @@ export class WebhookWorker implements OnModuleInit, OnModuleDestroy {
       ]);
       await m.query(`UPDATE webhook_deliveries SET attempts = attempts + 1 WHERE id = $1`, [deliveryId]);
     });
+    this.metrics.webhookDelivered(result.ok ? 'succeeded' : job.retryCount < job.retryLimit ? 'retrying' : 'failed');
     if (result.ok) {
       await this.settle(deliveryId, 'succeeded');
       return;

@@ -420,6 +420,31 @@ describe('end to end: connect the sandbox 銀行共通API bank, sync, read, with
     expect(sandbox.requestLog.entries().length).toBe(mark); // no bank call was made
   });
 
+  it('metrics after the syncs: sessions by connector and status, stage durations, bank calls by operation and status, the queue, HTTP by route', async () => {
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const value = (series: RegExp): number => Number(series.exec(text)?.[1] ?? Number.NaN);
+    const connector = BANK_ID; // the connection's connector id: the bank entry's id
+    expect(value(new RegExp(`^kinko_sync_sessions_total\\{connector="${connector}",status="completed"\\} (\\d+)`, 'm'))).toBeGreaterThanOrEqual(3);
+    for (const stage of ['auth', 'accounts', 'balances', 'transactions']) {
+      expect(value(new RegExp(`^kinko_sync_stage_duration_seconds_count\\{connector="${connector}",stage="${stage}"\\} (\\d+)`, 'm'))).toBeGreaterThanOrEqual(3);
+    }
+    // Bank calls: connector, operation (path template: no account number or id), status, with a latency histogram.
+    expect(value(new RegExp(`^kinko_bank_call_duration_seconds_count\\{connector="${connector}",operation="GET /transactions",status="200"\\} (\\d+)`, 'm'))).toBeGreaterThanOrEqual(3);
+    expect(value(new RegExp(`^kinko_bank_call_duration_seconds_count\\{connector="${connector}",operation="POST /auth/token",status="200"\\} (\\d+)`, 'm'))).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/^kinko_bank_call_duration_seconds_bucket\{le="0\.25",connector="sandbox-0001",operation="GET \/accounts",status="200"\} \d+/m);
+    for (const t of sandbox.truth.accounts(BANK_CODE, BANK_LOGIN)) expect(text).not.toContain(String(t.item.account_number));
+    // The queues, read from pg-boss at the scrape: nothing waits now.
+    expect(text).toMatch(/^kinko_queue_depth\{queue="kinko-sync"\} 0$/m);
+    expect(text).toMatch(/^kinko_queue_oldest_job_age_seconds\{queue="kinko-sync"\} 0$/m);
+    expect(text).toMatch(/^kinko_http_request_duration_seconds_count\{method="GET",route="\/api\/v2\/accounts\/:accountId\/transactions",status="200"\} \d+/m);
+    expect(text).toMatch(/^# TYPE kinko_sync_retries_total counter/m);
+    expect(text).toMatch(/^# TYPE kinko_sync_dead_letters_total counter/m);
+    expect(text).toMatch(/^# TYPE kinko_access_budget_refusals_total counter/m);
+    expect(text).toMatch(/^# TYPE kinko_webhook_deliveries_total counter/m);
+  });
+
   it('secrets canary: no password or token appears in a dump of the database, in the logs, or in an API answer', async () => {
     const tokens = proxy.tokens();
     expect(tokens.length).toBeGreaterThanOrEqual(4); // system token, access and refresh tokens of two logins…
@@ -432,11 +457,39 @@ describe('end to end: connect the sandbox 銀行共通API bank, sync, read, with
     expect(dump).toContain('-- pgboss.job');
     expect(dump).toMatch(/connection_secrets|connect_flows/);
     const log = logs.join('');
-    expect(log).toContain('Nest application successfully started');
-    expect(log).toContain('Mapped {/api/v2/connect/callback, GET} route');
+    // The complete logs of the run are JSON lines (pino), every one of them.
+    const lines = log.split('\n').filter((l) => l.trim() !== '');
+    const entries = lines.map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        throw new Error(`a log line is not JSON: ${line.slice(0, 200)}`);
+      }
+    });
+    expect(entries.length).toBeGreaterThan(50);
+    for (const e of entries) expect(e).toEqual(expect.objectContaining({ level: expect.any(String), time: expect.any(String), msg: expect.any(String) }));
+    expect(entries).toContainEqual(expect.objectContaining({ level: 'info', msg: 'Nest application successfully started' }));
+    // The route table is debug output, not start-up noise.
+    expect(entries).toContainEqual(expect.objectContaining({ level: 'debug', context: 'RouterExplorer', msg: 'Mapped {/api/v2/connect/callback, GET} route' }));
+    // One line per request: method, route template, status, duration, request id, tenant id.
+    const requests = entries.filter((e) => e['context'] === 'HTTP' && e['msg'] === 'request');
+    expect(requests.length).toBeGreaterThanOrEqual(bodies.length);
+    expect(requests).toContainEqual({
+      level: 'info', time: expect.any(String), pid: process.pid, context: 'HTTP', msg: 'request',
+      requestId: expect.any(String), method: 'GET', route: '/api/v2/accounts/:accountId/transactions', status: 200, durationMs: expect.any(Number), tenantId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    for (const r of requests) expect(String(r['route'])).not.toMatch(/[?]|[0-9a-f]{8}-[0-9a-f]{4}-/);
+    // Every sync session's end, with its status (and the connector's error tag when it failed).
+    const ended = entries.filter((e) => e['msg'] === 'sync session ended');
+    expect(ended.length).toBeGreaterThanOrEqual(3);
+    expect(ended).toContainEqual(expect.objectContaining({ connector: BANK_ID, status: 'completed', aggregationStatus: 'success', errorTag: null, sessionId: expect.any(String) }));
     const answers = bodies.join('\n');
 
     const found: string[] = [];
+    // Account numbers stay out of the logs too.
+    const accountNumbers = sandbox.truth.accounts(BANK_CODE, BANK_LOGIN).map((t) => String(t.item.account_number));
+    expect(accountNumbers.length).toBe(3);
+    for (const number of accountNumbers) if (log.includes(number)) found.push(`logs contain the account number ${number.slice(0, 3)}…`);
     for (const secret of canaries) {
       for (const form of secretForms(secret)) {
         if (dump.includes(form)) found.push(`dump contains ${secret.slice(0, 12)}… (${form === secret ? 'plain' : 'encoded'})`);

@@ -1,0 +1,56 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { MetricsService } from './metrics.service';
+
+interface EndedRow {
+  readonly status: string;
+  readonly connector_id: string;
+  readonly aggregation_status: string;
+  readonly error: { errorTag?: string | null; connectorError?: { _tag?: string } } | null;
+  readonly stages: Array<{ stage: string; seconds: number | null; error: { errorType?: string; aspspResponse?: { code?: string } } | null }> | null;
+}
+
+/**
+ * Reports a sync session that ended: one log line (`sync session ended`: session, connection,
+ * connector, session status, the connection's aggregation status, the connector's error tag
+ * when the session failed) and the session and stage metrics. Called by the worker once a
+ * session's run is over; reads what the run stored, so it says what was committed.
+ */
+@Injectable()
+export class SessionEnds {
+  private readonly logger = new Logger('SyncSession');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** Reports the session if it has ended; never throws (a report must not fail a job). */
+  async report(sessionId: string, tenantId: string): Promise<void> {
+    try {
+      const rows = (await this.dataSource.query(
+        `SELECT s.status, s.error, c.connector_id, c.aggregation_status,
+                (SELECT json_agg(json_build_object('stage', st.stage, 'seconds', EXTRACT(EPOCH FROM st.finished_at - st.started_at), 'error', st.error) ORDER BY st.started_at)
+                   FROM sync_stages st WHERE st.session_id = s.id AND st.tenant_id = s.tenant_id AND st.started_at IS NOT NULL) AS stages
+           FROM sync_sessions s JOIN connections c ON c.id = s.connection_id AND c.tenant_id = s.tenant_id
+          WHERE s.id = $1 AND s.tenant_id = $2 AND s.finished_at IS NOT NULL`,
+        [sessionId, tenantId],
+      )) as EndedRow[];
+      const row = rows[0];
+      if (!row) return;
+      const stages = row.stages ?? [];
+      const failedStage = stages.find((s) => s.error !== null);
+      const errorTag = row.error?.errorTag ?? row.error?.connectorError?._tag ?? failedStage?.error?.aspspResponse?.code ?? failedStage?.error?.errorType ?? null;
+      this.metrics.sessionEnded(
+        row.connector_id,
+        row.status,
+        stages.filter((s): s is typeof s & { seconds: number } => s.seconds !== null && s.stage !== 'finished').map((s) => ({ stage: s.stage, seconds: Number(s.seconds) })),
+      );
+      const line = { msg: 'sync session ended', sessionId, tenantId, connector: row.connector_id, status: row.status, aggregationStatus: row.aggregation_status, errorTag };
+      if (row.status === 'completed') this.logger.log(line);
+      else this.logger.warn(line);
+    } catch (e) {
+      this.logger.warn(`session ${sessionId}: its end could not be reported (${e instanceof Error ? e.name : 'error'})`);
+    }
+  }
+}
