@@ -453,6 +453,8 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     // The domain's one decision for a refused login or answer (always a failure status here).
     const after = await this.endAttempt(scope, connectionId, decisionOf('credentialLogin', error).event ?? StatusEvent.failed('error.temporary'));
     await this.audit.record({ tenantId: scope.tenantId, actor: 'system:link', action: 'connection.login', target: `connection:${connectionId}`, details: { bankId: bank.bankId, outcome: error._tag } });
+    // The status and the connector's error tag, never the bank's message (it may quote what was typed).
+    this.logger.warn({ msg: 'login failed', tenantId: scope.tenantId, connectionId, bankId: bank.bankId, connector: bank.connectorId, status: after, errorTag: error._tag });
     return { connectionId, bankId: bank.bankId, aggregationStatus: after, outcome: { type: 'failed', errorTag: error._tag, message: error.message } };
   }
 
