@@ -12,7 +12,7 @@ export interface paths {
             cookie?: never;
         };
         /** List the registered connectors */
-        get: operations["connectorsList"];
+        get: operations["ConnectorsController_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -32,7 +32,7 @@ export interface paths {
          * List the banks users can connect
          * @description Id, names (ja/en/pl), country, auth flow and capabilities of each.
          */
-        get: operations["banksList"];
+        get: operations["BanksController_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -49,7 +49,7 @@ export interface paths {
             cookie?: never;
         };
         /** List the banks the user can connect */
-        get: operations["userBanksList"];
+        get: operations["UserBanksController_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -66,26 +66,8 @@ export interface paths {
             cookie?: never;
         };
         /** The tenant the API key belongs to */
-        get: operations["tenantGet"];
+        get: operations["TenantController_get"];
         put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v2/tenant/link-settings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The Link pages settings: display name, logo, accent colour, registered return URLs */
-        get: operations["tenantLinkSettings"];
-        /** Change the Link pages settings (fields given replace the stored ones; null clears) */
-        put: operations["tenantUpdateLinkSettings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -104,13 +86,13 @@ export interface paths {
          * List the tenant's API keys
          * @description Prefix, label, created, last used (to the minute) and revoked — never the secret.
          */
-        get: operations["apiKeysList"];
+        get: operations["ApiKeysController_list"];
         put?: never;
         /**
          * Create an API key
          * @description The answer carries the whole key; it is never shown again.
          */
-        post: operations["apiKeysCreate"];
+        post: operations["ApiKeysController_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -131,7 +113,7 @@ export interface paths {
          * Revoke an API key
          * @description It stops working at once, on every process (the key may be the one calling).
          */
-        delete: operations["apiKeysRevoke"];
+        delete: operations["ApiKeysController_revoke"];
         options?: never;
         head?: never;
         patch?: never;
@@ -145,10 +127,10 @@ export interface paths {
             cookie?: never;
         };
         /** List the tenant's users (oldest first, keyset-paginated) */
-        get: operations["usersList"];
+        get: operations["UsersController_list"];
         put?: never;
         /** Create a user */
-        post: operations["usersCreate"];
+        post: operations["UsersController_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -163,13 +145,17 @@ export interface paths {
             cookie?: never;
         };
         /** One user */
-        get: operations["usersGet"];
+        get: operations["UsersController_get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update a user (its language)
+         * @description The user's language labels events such as connection.status_changed (`label`).
+         */
+        patch: operations["updateUser"];
         trace?: never;
     };
     "/api/v2/tenant/users/{userId}/tokens": {
@@ -185,7 +171,7 @@ export interface paths {
          * Mint a short-lived user token
          * @description For the client app or the Link page; default lifetime 15 minutes.
          */
-        post: operations["usersMintToken"];
+        post: operations["UsersController_mintToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -203,7 +189,7 @@ export interface paths {
          * The user's connections with their aggregation status
          * @description Labels in the request language: ?lang=ja|en|pl, else Accept-Language, else ja.
          */
-        get: operations["userConnectionsList"];
+        get: operations["UserConnectionsController_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -220,14 +206,14 @@ export interface paths {
             cookie?: never;
         };
         /** One connection */
-        get: operations["userConnectionsGet"];
+        get: operations["UserConnectionsController_get"];
         put?: never;
         post?: never;
         /**
          * Disconnect: revoke at the bank and delete the secrets
          * @description Withdraws the connection's consent (revoked at the bank; its accounts inactive, no longer listed; data kept), deletes the stored grant and deactivates the connection. A challenge waiting for an answer is given up first (as unanswered), so the disconnect happens at once. Reconnect with POST /api/v2/connect/{bankId} and this connectionId.
          */
-        delete: operations["userConnectionsDisconnect"];
+        delete: operations["UserConnectionsController_disconnect"];
         options?: never;
         head?: never;
         patch?: never;
@@ -246,7 +232,7 @@ export interface paths {
          * Stop aggregating a connection (inactive); data and grant kept
          * @description Refused (409) while a run is under way.
          */
-        post: operations["userConnectionsDeactivate"];
+        post: operations["UserConnectionsController_deactivate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -266,7 +252,7 @@ export interface paths {
          * Aggregate a deactivated connection again
          * @description Restores the status it had before deactivation (a refresh is a separate request). Refused (409) when its consent ended: reconnect instead.
          */
-        post: operations["userConnectionsReactivate"];
+        post: operations["UserConnectionsController_reactivate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -281,7 +267,7 @@ export interface paths {
             cookie?: never;
         };
         /** A user's connections */
-        get: operations["tenantUserConnectionsList"];
+        get: operations["TenantUserConnectionsController_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -298,7 +284,7 @@ export interface paths {
             cookie?: never;
         };
         /** One of a user's connections */
-        get: operations["tenantUserConnectionsGet"];
+        get: operations["TenantUserConnectionsController_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -318,7 +304,7 @@ export interface paths {
          * Start URL of an API-started connect flow: binds this browser, then on to the bank
          * @description The `redirectUrl` of POST /api/v2/connect/{bankId}: single use. Sets the flow binding cookie (`kinko_flow`, HttpOnly, limited to the callback) in the browser that opens it and answers 303 to the bank login page. The callback is accepted only from that browser.
          */
-        get: operations["connectBrowser"];
+        get: operations["ConnectController_browser"];
         put?: never;
         post?: never;
         delete?: never;
@@ -338,7 +324,7 @@ export interface paths {
          * OAuth callback: the bank sends the user back here
          * @description Public: the `state` (single use, expires after 15 minutes) names the connect flow, and the browser must hold the flow binding cookie (`kinko_flow`) set where the flow started (the Link pages, or the start URL of an API-started flow); a callback without it is refused (403) and the flow spent. On success the grant is stored encrypted, the connection and its consent are created and the first sync starts. Answers JSON, or to a browser (Accept: text/html) a 303 to the Link vault (`/link/vault?connected=1`).
          */
-        get: operations["connectCallback"];
+        get: operations["ConnectController_callback"];
         put?: never;
         post?: never;
         delete?: never;
@@ -360,7 +346,7 @@ export interface paths {
          * Start connecting a bank (redirect flow)
          * @description Returns the URL to send the user's browser to: Kinko's single-use start URL (GET /api/v2/connect/flows/{connectFlowId}/browser?key=…), which binds that browser to the flow (cookie) and sends it on to the bank login page. Kinko binds a fresh OAuth state and PKCE pair (S256) to a server-side connect flow; the bank sends the user back to GET /api/v2/connect/callback, accepted only in the bound browser. The redirect URI is KINKO_PUBLIC_URL (required in production); without it (development) only a loopback Host may start a flow.
          */
-        post: operations["connectBegin"];
+        post: operations["ConnectController_begin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -378,7 +364,7 @@ export interface paths {
          * The user's consents, newest first
          * @description A consent past its expiration is shown (and stored) as expired, reason Expired.
          */
-        get: operations["consentsList"];
+        get: operations["ConsentsController_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -395,14 +381,14 @@ export interface paths {
             cookie?: never;
         };
         /** One consent */
-        get: operations["consentsGet"];
+        get: operations["ConsentsController_get"];
         put?: never;
         post?: never;
         /**
          * Withdraw a consent (DEAUTHORIZED)
          * @description Revokes the grant at the bank, deletes the stored grant, marks the consent revokedByUser (reason RevokedByUser, previous status kept) and its accounts inactive: they are no longer listed by GET /api/v2/bankaccount; their data is kept. The connection stops being aggregated. Withdrawing again answers the same.
          */
-        delete: operations["consentsWithdraw"];
+        delete: operations["ConsentsController_withdraw"];
         options?: never;
         head?: never;
         patch?: never;
@@ -419,7 +405,7 @@ export interface paths {
          * The user's active bank accounts
          * @description Every account whose consent was not withdrawn (withdrawn: hidden, data kept), with its consent (expired consents show status expired, invalidationReason Expired), sync state (syncStatus, transactionSyncStatus, syncError…) and the connection’s aggregation status. RefreshActiveAccounts=true also starts an asynchronous sync of every account, across banks, whose grant is valid.
          */
-        get: operations["bankAccountList"];
+        get: operations["BankAccountController_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -439,7 +425,7 @@ export interface paths {
          * An account's transactions, newest first
          * @description Filter by transaction date (from/to, inclusive, bank calendar days) and kind. Keyset-paginated: pass nextCursor as cursor until it is null. Page size 1..500 (default 100). Accounts of a withdrawn consent keep their data and stay readable here.
          */
-        get: operations["transactionsList"];
+        get: operations["TransactionsController_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -459,7 +445,7 @@ export interface paths {
          * Changes to the user's transactions since a cursor
          * @description The change feed over all the user's accounts: added, modified (each as it is now) and removed transactions (deleted, or a pending/hold/scheduled one replaced by its booked successor: successorId). Start with no cursor, then pass nextCursor back; read while hasMore, and keep the last nextCursor for later changes. Applying every page in order (added and modified as upserts by id, removed as deletes) reproduces the listing. Changes are never skipped, whatever order concurrent syncs commit in. Page size 1..500 changes (default 100). Cursors survive restarts and never expire silently: https://kinko.dev/problems/invalid-cursor (400) for a cursor this API did not return, https://kinko.dev/problems/cursor-unusable (410) for one it can no longer serve — start again from no cursor.
          */
-        get: operations["transactionFeedSync"];
+        get: operations["TransactionFeedController_sync"];
         put?: never;
         post?: never;
         delete?: never;
@@ -476,7 +462,7 @@ export interface paths {
             cookie?: never;
         };
         /** An account's daily balances (balance after each day's last transaction), oldest first */
-        get: operations["balancesList"];
+        get: operations["BalancesController_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -498,7 +484,7 @@ export interface paths {
          * Sync the user's active accounts at one bank
          * @description Starts (asynchronously) a sync of every connection of the user at the bank whose grant is valid; returns the session id(s) to poll.
          */
-        post: operations["syncApiSyncBank"];
+        post: operations["SyncApiController_syncBank"];
         delete?: never;
         options?: never;
         head?: never;
@@ -518,7 +504,7 @@ export interface paths {
          * Sync the user's accounts named by an identifier
          * @description `idType`: `connectionId` (a connection), `accountId` (the connection of an account), `consentId` (the connection of a consent), `iban` (the connections of the user's active accounts with this IBAN, spaces ignored), `bankCode` (every connection at the banks with this 4-digit code).
          */
-        post: operations["syncApiSyncBy"];
+        post: operations["SyncApiController_syncBy"];
         delete?: never;
         options?: never;
         head?: never;
@@ -533,7 +519,7 @@ export interface paths {
             cookie?: never;
         };
         /** A session: its status plus the data fetched */
-        get: operations["syncApiSession"];
+        get: operations["SyncApiController_session"];
         put?: never;
         post?: never;
         delete?: never;
@@ -550,7 +536,7 @@ export interface paths {
             cookie?: never;
         };
         /** A session's status */
-        get: operations["syncApiStatus"];
+        get: operations["SyncApiController_status"];
         put?: never;
         post?: never;
         delete?: never;
@@ -567,7 +553,7 @@ export interface paths {
             cookie?: never;
         };
         /** One stage's status */
-        get: operations["syncApiStage"];
+        get: operations["SyncApiController_stage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -584,7 +570,7 @@ export interface paths {
             cookie?: never;
         };
         /** A session's detailed status: every stage and every account */
-        get: operations["syncApiDetails"];
+        get: operations["SyncApiController_details"];
         put?: never;
         post?: never;
         delete?: never;
@@ -606,7 +592,7 @@ export interface paths {
          * Refresh a connection in the background (user not present)
          * @description Starts a sync of the connection for the tenant's backend. The user is not present, so it is an unattended access: each account read counts against the bank's unattended-access quota (PSD2: 4 per account per rolling 24 h unless the bank allows more; see the connection's nextRefreshPossibleAt and unattendedAccessesRemainingToday). When the quota is spent no session is started: 429 refresh-quota-spent with nextRefreshPossibleAt and Retry-After.
          */
-        post: operations["tenantSyncSync"];
+        post: operations["TenantSyncController_sync"];
         delete?: never;
         options?: never;
         head?: never;
@@ -621,13 +607,13 @@ export interface paths {
             cookie?: never;
         };
         /** The tenant's webhook endpoints */
-        get: operations["webhooksList"];
+        get: operations["WebhooksController_list"];
         put?: never;
         /**
          * Register a webhook endpoint
          * @description The signing secret is in this answer only. Payloads: the `webhooks` of this document.
          */
-        post: operations["webhooksCreate"];
+        post: operations["WebhooksController_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -642,15 +628,15 @@ export interface paths {
             cookie?: never;
         };
         /** One webhook endpoint (with why it was disabled, if it was) */
-        get: operations["webhooksGet"];
+        get: operations["WebhooksController_get"];
         put?: never;
         post?: never;
         /** Delete a webhook endpoint (its deliveries stop) */
-        delete: operations["webhooksRemove"];
+        delete: operations["WebhooksController_remove"];
         options?: never;
         head?: never;
         /** Change a webhook endpoint (URL, event types, description, enabled) */
-        patch: operations["webhooksUpdate"];
+        patch: operations["WebhooksController_update"];
         trace?: never;
     };
     "/api/v2/tenant/webhooks/{endpointId}/rotate-secret": {
@@ -666,7 +652,7 @@ export interface paths {
          * Rotate the endpoint's signing secret
          * @description The new secret is in this answer only; deliveries sent from now on are signed with it.
          */
-        post: operations["webhooksRotate"];
+        post: operations["WebhooksController_rotate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -681,7 +667,7 @@ export interface paths {
             cookie?: never;
         };
         /** The delivery log of an endpoint (newest first): attempts, status codes, latency */
-        get: operations["webhooksDeliveries"];
+        get: operations["WebhooksController_deliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -703,7 +689,7 @@ export interface paths {
          * Send a delivery’s event again
          * @description A new delivery of the same event (same `webhook-id`, so a receiver that already has it can tell).
          */
-        post: operations["webhooksRedeliver"];
+        post: operations["WebhooksController_redeliver"];
         delete?: never;
         options?: never;
         head?: never;
@@ -721,13 +707,13 @@ export interface paths {
          * A credentials-flow bank's login form
          * @description The fields to ask the user for, with labels in ja/en/pl.
          */
-        get: operations["credentialConnectForm"];
+        get: operations["CredentialConnectController_form"];
         put?: never;
         /**
          * Connect a credentials-flow bank
          * @description Creates the connection (running.auth), stores the credentials only encrypted, and starts the login at the bank. Answers at once (202, outcome `running`, header Location: the connection); a slow bank holds no request. Follow GET /api/v2/connections/{id}: the login ends in the first sync (running.* → success), a challenge (suspended.missing-answer.auth.<kind>: GET/POST …/connections/{id}/challenge) or the matching status (e.g. auth.creds.invalid).
          */
-        post: operations["credentialConnectConnect"];
+        post: operations["CredentialConnectController_connect"];
         delete?: never;
         options?: never;
         head?: never;
@@ -745,13 +731,13 @@ export interface paths {
          * The challenge waiting for an answer
          * @description Kind, the bank’s question text, the OTP length, the CAPTCHA (or puzzle) picture as base64 and data URL, and the expiry. 404 when none waits.
          */
-        get: operations["challengesChallenge"];
+        get: operations["ChallengesController_challenge"];
         put?: never;
         /**
          * Answer the waiting challenge
          * @description The answer is passed to the bank and never stored. Next: `granted`, another `challenge`, or `failed` (a wrong answer: auth.creds.<kind>.invalid). A puzzle is refused with problem type link-page-only (409): only the Link page can take it. An answer after the expiry is refused (409).
          */
-        post: operations["challengesAnswer"];
+        post: operations["ChallengesController_answer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -770,7 +756,7 @@ export interface paths {
          * Re-enter the credentials and log in again
          * @description After auth.creds.invalid (changed at the bank), a lock, or any settled status: the new credentials replace the stored ones (encrypted) and a new login starts.
          */
-        put: operations["challengesReenter"];
+        put: operations["ChallengesController_reenter"];
         post?: never;
         delete?: never;
         options?: never;
@@ -791,7 +777,7 @@ export interface paths {
          * Log in again with the stored credentials
          * @description After a wrong or late answer, maintenance or a lock that has passed: a new login, which may raise a new challenge.
          */
-        post: operations["challengesLoginAgain"];
+        post: operations["ChallengesController_loginAgain"];
         delete?: never;
         options?: never;
         head?: never;
@@ -806,7 +792,7 @@ export interface paths {
             cookie?: never;
         };
         /** Link entry (`?token=` exchanged once for the session cookie) */
-        get: operations["linkRoot"];
+        get: operations["LinkController_root"];
         put?: never;
         post?: never;
         delete?: never;
@@ -823,7 +809,7 @@ export interface paths {
             cookie?: never;
         };
         /** Link entry for a user token: `?token=<user token>` → session cookie, redirect to the vault */
-        get: operations["linkEnterWithToken"];
+        get: operations["LinkController_enterWithToken"];
         put?: never;
         post?: never;
         delete?: never;
@@ -840,7 +826,7 @@ export interface paths {
             cookie?: never;
         };
         /** The vault: every connection, its status label, last update and next action (HTML) */
-        get: operations["linkVault"];
+        get: operations["LinkController_vault"];
         put?: never;
         post?: never;
         delete?: never;
@@ -857,7 +843,7 @@ export interface paths {
             cookie?: never;
         };
         /** The session's connection statuses (JSON, for the pages' polling script) */
-        get: operations["linkStatus"];
+        get: operations["LinkController_status"];
         put?: never;
         post?: never;
         delete?: never;
@@ -874,7 +860,7 @@ export interface paths {
             cookie?: never;
         };
         /** Choose a bank: search by name or bank code (HTML) */
-        get: operations["linkBanks"];
+        get: operations["LinkController_banks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -891,7 +877,7 @@ export interface paths {
             cookie?: never;
         };
         /** A bank's credential form, or the way to its own login page (HTML) */
-        get: operations["linkBank"];
+        get: operations["LinkController_bank"];
         put?: never;
         post?: never;
         delete?: never;
@@ -908,7 +894,7 @@ export interface paths {
             cookie?: never;
         };
         /** Start the bank's redirect flow (state + PKCE) and go to the bank */
-        get: operations["linkRedirect"];
+        get: operations["LinkController_redirect"];
         put?: never;
         post?: never;
         delete?: never;
@@ -927,7 +913,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Connect with the posted login details (form), then the connection page */
-        post: operations["linkCredentials"];
+        post: operations["LinkController_credentials"];
         delete?: never;
         options?: never;
         head?: never;
@@ -942,7 +928,7 @@ export interface paths {
             cookie?: never;
         };
         /** One connection: progress, challenge form, actions (HTML) */
-        get: operations["linkConnection"];
+        get: operations["LinkController_connection"];
         put?: never;
         post?: never;
         delete?: never;
@@ -961,7 +947,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Answer the waiting challenge (form; passed to the bank, never stored) */
-        post: operations["linkAnswer"];
+        post: operations["LinkController_answer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -978,7 +964,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Re-enter the login details (form) */
-        post: operations["linkReenter"];
+        post: operations["LinkController_reenter"];
         delete?: never;
         options?: never;
         head?: never;
@@ -995,7 +981,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Log in again with the stored login details */
-        post: operations["linkLoginAgain"];
+        post: operations["LinkController_loginAgain"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1012,7 +998,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Refresh the connection */
-        post: operations["linkRefresh"];
+        post: operations["LinkController_refresh"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1029,7 +1015,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Renew the consent at the bank, keeping the connection and its accounts */
-        post: operations["linkReauthorise"];
+        post: operations["LinkController_reauthorise"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1046,7 +1032,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Turn automatic updates off */
-        post: operations["linkDeactivate"];
+        post: operations["LinkController_deactivate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1063,7 +1049,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Turn automatic updates on again */
-        post: operations["linkReactivate"];
+        post: operations["LinkController_reactivate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1080,7 +1066,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Disconnect (revoked at the bank, secrets deleted) */
-        post: operations["linkDisconnect"];
+        post: operations["LinkController_disconnect"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1095,7 +1081,7 @@ export interface paths {
             cookie?: never;
         };
         /** The Link pages’ stylesheet */
-        get: operations["linkCss"];
+        get: operations["LinkController_css"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1112,7 +1098,7 @@ export interface paths {
             cookie?: never;
         };
         /** The Link pages’ status-polling script */
-        get: operations["linkJs"];
+        get: operations["LinkController_js"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1129,7 +1115,7 @@ export interface paths {
             cookie?: never;
         };
         /** Liveness and database reachability */
-        get: operations["healthCheck"];
+        get: operations["HealthController_check"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1146,7 +1132,7 @@ export interface paths {
             cookie?: never;
         };
         /** Prometheus metrics */
-        get: operations["metricsRender"];
+        get: operations["MetricsController_render"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1287,27 +1273,6 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
-        LinkSettingsView: {
-            /** @example Acme Budgeting */
-            displayName: string;
-            logoUrl: string | null;
-            /** @example #0b7a5a */
-            accentColor: string | null;
-            returnUrls: string[];
-        };
-        UpdateLinkSettingsRequest: {
-            /** @description The name the Link pages show ("<displayName> uses Kinko to connect to <bank>"); the tenant name when null. */
-            displayName?: string | null;
-            /** @description An https:// URL of the logo (the Link pages allow exactly its origin in their img-src). */
-            logoUrl?: string | null;
-            /**
-             * @description The accent colour of buttons and the header rule.
-             * @example #0b7a5a
-             */
-            accentColor?: string | null;
-            /** @description The exact URLs a Link flow may send the browser back to (`redirectUri` of /link/connect). https:// — http:// only to 127.0.0.1 or localhost, outside production; no credentials, no fragment. */
-            returnUrls?: string[];
-        };
         CreateApiKeyRequest: {
             /**
              * @description What the key is for (shown in the listing).
@@ -1375,12 +1340,22 @@ export interface components {
              * @example customer-42
              */
             externalId: string;
+            /**
+             * @description The user's language for labels in events (connection.status_changed's `label`); the Link pages remember the user's own pick. Default: none (labels in Japanese).
+             * @enum {string}
+             */
+            language?: "ja" | "en" | "pl";
         };
         UserView: {
             /** Format: uuid */
             id: string;
             /** @example customer-42 */
             externalId: string;
+            /**
+             * @description The user's language (set by the tenant or picked on the Link pages); null: not known.
+             * @enum {string|null}
+             */
+            language: "ja" | "en" | "pl" | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -1388,6 +1363,13 @@ export interface components {
             items: components["schemas"]["UserView"][];
             /** @description Pass as `after` for the next page; null on the last page. */
             nextCursor: string | null;
+        };
+        UpdateUserRequest: {
+            /**
+             * @description The user's language for labels in events; null forgets it (labels in Japanese).
+             * @enum {string|null}
+             */
+            language: "ja" | "en" | "pl" | null;
         };
         MintUserTokenRequest: {
             /**
@@ -2310,7 +2292,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    connectorsList: {
+    ConnectorsController_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2338,7 +2320,7 @@ export interface operations {
             };
         };
     };
-    banksList: {
+    BanksController_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2366,7 +2348,7 @@ export interface operations {
             };
         };
     };
-    userBanksList: {
+    UserBanksController_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2394,7 +2376,7 @@ export interface operations {
             };
         };
     };
-    tenantGet: {
+    TenantController_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2422,76 +2404,7 @@ export interface operations {
             };
         };
     };
-    tenantLinkSettings: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LinkSettingsView"];
-                };
-            };
-            /** @description Missing or invalid API key. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    tenantUpdateLinkSettings: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UpdateLinkSettingsRequest"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LinkSettingsView"];
-                };
-            };
-            /** @description A return URL, logo URL or colour breaks the rules. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid API key. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    apiKeysList: {
+    ApiKeysController_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2519,7 +2432,7 @@ export interface operations {
             };
         };
     };
-    apiKeysCreate: {
+    ApiKeysController_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -2551,7 +2464,7 @@ export interface operations {
             };
         };
     };
-    apiKeysRevoke: {
+    ApiKeysController_revoke: {
         parameters: {
             query?: never;
             header?: never;
@@ -2589,7 +2502,7 @@ export interface operations {
             };
         };
     };
-    usersList: {
+    UsersController_list: {
         parameters: {
             query?: {
                 limit?: number;
@@ -2621,7 +2534,7 @@ export interface operations {
             };
         };
     };
-    usersCreate: {
+    UsersController_create: {
         parameters: {
             query?: never;
             header?: {
@@ -2677,7 +2590,7 @@ export interface operations {
             };
         };
     };
-    usersGet: {
+    UsersController_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2715,7 +2628,49 @@ export interface operations {
             };
         };
     };
-    usersMintToken: {
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUserRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    UsersController_mintToken: {
         parameters: {
             query?: never;
             header?: {
@@ -2769,7 +2724,7 @@ export interface operations {
             };
         };
     };
-    userConnectionsList: {
+    UserConnectionsController_list: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -2800,7 +2755,7 @@ export interface operations {
             };
         };
     };
-    userConnectionsGet: {
+    UserConnectionsController_get: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -2841,7 +2796,7 @@ export interface operations {
             };
         };
     };
-    userConnectionsDisconnect: {
+    UserConnectionsController_disconnect: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -2882,7 +2837,7 @@ export interface operations {
             };
         };
     };
-    userConnectionsDeactivate: {
+    UserConnectionsController_deactivate: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -2935,7 +2890,7 @@ export interface operations {
             };
         };
     };
-    userConnectionsReactivate: {
+    UserConnectionsController_reactivate: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -2988,7 +2943,7 @@ export interface operations {
             };
         };
     };
-    tenantUserConnectionsList: {
+    TenantUserConnectionsController_list: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -3029,7 +2984,7 @@ export interface operations {
             };
         };
     };
-    tenantUserConnectionsGet: {
+    TenantUserConnectionsController_get: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -3071,7 +3026,7 @@ export interface operations {
             };
         };
     };
-    connectBrowser: {
+    ConnectController_browser: {
         parameters: {
             query: {
                 /** @description The flow's binding secret, as the start URL carries it. */
@@ -3115,7 +3070,7 @@ export interface operations {
             };
         };
     };
-    connectCallback: {
+    ConnectController_callback: {
         parameters: {
             query?: never;
             header?: never;
@@ -3189,7 +3144,7 @@ export interface operations {
             };
         };
     };
-    connectBegin: {
+    ConnectController_begin: {
         parameters: {
             query?: never;
             header?: {
@@ -3264,7 +3219,7 @@ export interface operations {
             };
         };
     };
-    consentsList: {
+    ConsentsController_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -3292,7 +3247,7 @@ export interface operations {
             };
         };
     };
-    consentsGet: {
+    ConsentsController_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3330,7 +3285,7 @@ export interface operations {
             };
         };
     };
-    consentsWithdraw: {
+    ConsentsController_withdraw: {
         parameters: {
             query?: never;
             header?: never;
@@ -3380,7 +3335,7 @@ export interface operations {
             };
         };
     };
-    bankAccountList: {
+    BankAccountController_list: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -3415,7 +3370,7 @@ export interface operations {
             };
         };
     };
-    transactionsList: {
+    TransactionsController_list: {
         parameters: {
             query?: {
                 /** @description Transactions on or after this date (bank calendar day). */
@@ -3473,7 +3428,7 @@ export interface operations {
             };
         };
     };
-    transactionFeedSync: {
+    TransactionFeedController_sync: {
         parameters: {
             query?: {
                 /** @description The nextCursor of the previous page (opaque). Empty or absent: from the beginning. */
@@ -3524,7 +3479,7 @@ export interface operations {
             };
         };
     };
-    balancesList: {
+    BalancesController_list: {
         parameters: {
             query?: {
                 /** @description First day (inclusive). Default: the last day minus 1460 days. */
@@ -3575,7 +3530,7 @@ export interface operations {
             };
         };
     };
-    syncApiSyncBank: {
+    SyncApiController_syncBank: {
         parameters: {
             query?: never;
             header?: {
@@ -3642,7 +3597,7 @@ export interface operations {
             };
         };
     };
-    syncApiSyncBy: {
+    SyncApiController_syncBy: {
         parameters: {
             query?: never;
             header?: {
@@ -3718,7 +3673,7 @@ export interface operations {
             };
         };
     };
-    syncApiSession: {
+    SyncApiController_session: {
         parameters: {
             query?: never;
             header?: never;
@@ -3756,7 +3711,7 @@ export interface operations {
             };
         };
     };
-    syncApiStatus: {
+    SyncApiController_status: {
         parameters: {
             query?: never;
             header?: never;
@@ -3794,7 +3749,7 @@ export interface operations {
             };
         };
     };
-    syncApiStage: {
+    SyncApiController_stage: {
         parameters: {
             query?: never;
             header?: never;
@@ -3842,7 +3797,7 @@ export interface operations {
             };
         };
     };
-    syncApiDetails: {
+    SyncApiController_details: {
         parameters: {
             query?: never;
             header?: never;
@@ -3880,7 +3835,7 @@ export interface operations {
             };
         };
     };
-    tenantSyncSync: {
+    TenantSyncController_sync: {
         parameters: {
             query?: never;
             header?: never;
@@ -3943,7 +3898,7 @@ export interface operations {
             };
         };
     };
-    webhooksList: {
+    WebhooksController_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -3971,7 +3926,7 @@ export interface operations {
             };
         };
     };
-    webhooksCreate: {
+    WebhooksController_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4012,7 +3967,7 @@ export interface operations {
             };
         };
     };
-    webhooksGet: {
+    WebhooksController_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4050,7 +4005,7 @@ export interface operations {
             };
         };
     };
-    webhooksRemove: {
+    WebhooksController_remove: {
         parameters: {
             query?: never;
             header?: never;
@@ -4086,7 +4041,7 @@ export interface operations {
             };
         };
     };
-    webhooksUpdate: {
+    WebhooksController_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -4136,7 +4091,7 @@ export interface operations {
             };
         };
     };
-    webhooksRotate: {
+    WebhooksController_rotate: {
         parameters: {
             query?: never;
             header?: never;
@@ -4174,7 +4129,7 @@ export interface operations {
             };
         };
     };
-    webhooksDeliveries: {
+    WebhooksController_deliveries: {
         parameters: {
             query?: {
                 limit?: number;
@@ -4214,7 +4169,7 @@ export interface operations {
             };
         };
     };
-    webhooksRedeliver: {
+    WebhooksController_redeliver: {
         parameters: {
             query?: never;
             header?: never;
@@ -4254,7 +4209,7 @@ export interface operations {
             };
         };
     };
-    credentialConnectForm: {
+    CredentialConnectController_form: {
         parameters: {
             query?: never;
             header?: never;
@@ -4304,10 +4259,13 @@ export interface operations {
             };
         };
     };
-    credentialConnectConnect: {
+    CredentialConnectController_connect: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any unique string (1–255 printable ASCII): the same key and request within 24 hours answer the first answer again (header Idempotent-Replayed: true). */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 bankId: string;
             };
@@ -4365,9 +4323,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `idempotency-key-reused`: the key was used with another request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    challengesChallenge: {
+    ChallengesController_challenge: {
         parameters: {
             query?: never;
             header?: never;
@@ -4405,7 +4372,7 @@ export interface operations {
             };
         };
     };
-    challengesAnswer: {
+    ChallengesController_answer: {
         parameters: {
             query?: never;
             header?: never;
@@ -4468,7 +4435,7 @@ export interface operations {
             };
         };
     };
-    challengesReenter: {
+    ChallengesController_reenter: {
         parameters: {
             query?: never;
             header?: never;
@@ -4522,7 +4489,7 @@ export interface operations {
             };
         };
     };
-    challengesLoginAgain: {
+    ChallengesController_loginAgain: {
         parameters: {
             query?: never;
             header?: never;
@@ -4572,7 +4539,7 @@ export interface operations {
             };
         };
     };
-    linkRoot: {
+    LinkController_root: {
         parameters: {
             query?: never;
             header?: never;
@@ -4589,7 +4556,7 @@ export interface operations {
             };
         };
     };
-    linkEnterWithToken: {
+    LinkController_enterWithToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -4606,7 +4573,7 @@ export interface operations {
             };
         };
     };
-    linkVault: {
+    LinkController_vault: {
         parameters: {
             query?: never;
             header?: never;
@@ -4623,7 +4590,7 @@ export interface operations {
             };
         };
     };
-    linkStatus: {
+    LinkController_status: {
         parameters: {
             query?: never;
             header?: never;
@@ -4640,7 +4607,7 @@ export interface operations {
             };
         };
     };
-    linkBanks: {
+    LinkController_banks: {
         parameters: {
             query?: never;
             header?: never;
@@ -4657,7 +4624,7 @@ export interface operations {
             };
         };
     };
-    linkBank: {
+    LinkController_bank: {
         parameters: {
             query?: never;
             header?: never;
@@ -4676,7 +4643,7 @@ export interface operations {
             };
         };
     };
-    linkRedirect: {
+    LinkController_redirect: {
         parameters: {
             query?: never;
             header?: never;
@@ -4695,7 +4662,7 @@ export interface operations {
             };
         };
     };
-    linkCredentials: {
+    LinkController_credentials: {
         parameters: {
             query?: never;
             header?: never;
@@ -4714,7 +4681,7 @@ export interface operations {
             };
         };
     };
-    linkConnection: {
+    LinkController_connection: {
         parameters: {
             query?: never;
             header?: never;
@@ -4733,7 +4700,7 @@ export interface operations {
             };
         };
     };
-    linkAnswer: {
+    LinkController_answer: {
         parameters: {
             query?: never;
             header?: never;
@@ -4752,7 +4719,7 @@ export interface operations {
             };
         };
     };
-    linkReenter: {
+    LinkController_reenter: {
         parameters: {
             query?: never;
             header?: never;
@@ -4771,7 +4738,7 @@ export interface operations {
             };
         };
     };
-    linkLoginAgain: {
+    LinkController_loginAgain: {
         parameters: {
             query?: never;
             header?: never;
@@ -4790,7 +4757,7 @@ export interface operations {
             };
         };
     };
-    linkRefresh: {
+    LinkController_refresh: {
         parameters: {
             query?: never;
             header?: never;
@@ -4809,7 +4776,7 @@ export interface operations {
             };
         };
     };
-    linkReauthorise: {
+    LinkController_reauthorise: {
         parameters: {
             query?: never;
             header?: never;
@@ -4828,7 +4795,7 @@ export interface operations {
             };
         };
     };
-    linkDeactivate: {
+    LinkController_deactivate: {
         parameters: {
             query?: never;
             header?: never;
@@ -4847,7 +4814,7 @@ export interface operations {
             };
         };
     };
-    linkReactivate: {
+    LinkController_reactivate: {
         parameters: {
             query?: never;
             header?: never;
@@ -4866,7 +4833,7 @@ export interface operations {
             };
         };
     };
-    linkDisconnect: {
+    LinkController_disconnect: {
         parameters: {
             query?: never;
             header?: never;
@@ -4885,7 +4852,7 @@ export interface operations {
             };
         };
     };
-    linkCss: {
+    LinkController_css: {
         parameters: {
             query?: never;
             header?: never;
@@ -4902,7 +4869,7 @@ export interface operations {
             };
         };
     };
-    linkJs: {
+    LinkController_js: {
         parameters: {
             query?: never;
             header?: never;
@@ -4919,7 +4886,7 @@ export interface operations {
             };
         };
     };
-    healthCheck: {
+    HealthController_check: {
         parameters: {
             query?: never;
             header?: never;
@@ -4946,7 +4913,7 @@ export interface operations {
             };
         };
     };
-    metricsRender: {
+    MetricsController_render: {
         parameters: {
             query?: never;
             header?: never;
