@@ -16,22 +16,19 @@ import {
   DecisionInput,
   StatusEvent,
   aggregationStatusGroup,
-  applyConsentChange,
   decide,
   parseAggregationStatus,
 } from '@kinko/domain';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Redacted, Result } from 'effect';
 import { IsNull } from 'typeorm';
-import { BankAccount } from '../accounts/bank-account.entity';
 import { AuditLog } from '../audit/audit-log.service';
 import { InjectClock } from '../common/clock';
 import { ConflictError, LinkPageOnlyError, NotFoundError, ValidationFailedError } from '../common/errors';
 import { InjectSettings } from '../config/config.module';
 import type { Settings } from '../config/settings';
-import { accountSyncStateOf, newConsentRow } from '../consents/consent-domain';
+import { newConsentRow } from '../consents/consent-domain';
 import { moveConnectionStatus } from '../connections/connection-status';
-import { ConnectionStatusChange } from '../connections/connection-status-change.entity';
 import { Connection } from '../connections/connection.entity';
 import { Consent } from '../connections/consent.entity';
 import { BankDirectory, type RegisteredBank } from '../connectors/bank-directory';
@@ -42,7 +39,10 @@ import type { MasterKeyring } from '../secrets/master-keyring';
 import { MASTER_KEYRING, SecretsService } from '../secrets/secrets.service';
 import type { ChallengedSyncHandler } from '../sync/challenged-sync';
 import { ConnectorClients } from '../sync/connector-clients';
+import { createConnection } from '../sync/connection-status';
+import { renewConsentSca } from '../sync/consent-store';
 import { GrantVault } from '../sync/grant-vault';
+import { applyConsentGranted } from '../sync/outcome-store';
 import { SyncSession } from '../sync/sync-session.entity';
 import { SyncService } from '../sync/sync.service';
 import { decisionOf } from '../sync/sync-failures';
@@ -178,16 +178,8 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     const now = this.clock.now();
     const connectionId = newId(now.getTime());
     await this.data.transaction(async (tx) => {
-      await tx.forUser(Connection, scope).insert({
-        id: connectionId,
-        connectorId: bank.connectorId,
-        bankId: bank.bankId,
-        aggregationStatus: 'running.auth',
-        aggregationStatusChangedAt: now,
-        lastSuccessAt: null,
-        deactivated: false,
-      });
-      await tx.forUser(ConnectionStatusChange, scope).insert({ connectionId, previousStatus: null, status: 'running.auth', changedAt: now, sessionId: null });
+      // The one store: a brand-new connection with its first status (the login under way) and its history row.
+      await createConnection(tx.manager, scope, { id: connectionId, connectorId: bank.connectorId, bankId: bank.bankId }, 'running.auth', now);
       await tx.forUser(AuthAttempt, scope).insert(this.bankPhaseRow(connectionId, bank.connectorId, now));
     });
     await this.secrets.store(scope, connectionId, 'credentials', Redacted.make(JSON.stringify(values)));
@@ -511,15 +503,12 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
   private async renewConsent(tx: ScopedData, scope: UserScope, connectionId: string, bank: RegisteredBank, granted: Granted<Grant>, now: Date): Promise<void> {
     const [current] = await tx.forUser(Consent, scope).find({ where: { connectionId }, order: { createDate: 'DESC', id: 'DESC' }, take: 1 });
     if (current && current.status === 'valid' && (current.expirationDate === null || current.expirationDate.getTime() > now.getTime())) {
-      await tx.forUser(Consent, scope).updateOne({ id: current.id }, { lastScaAt: now });
+      await renewConsentSca(tx.manager, scope, current.id, now);
       return;
     }
+    // The one store: the new consent, and the connection's accounts covered by it again.
     const id = newId(now.getTime());
-    await tx.forUser(Consent, scope).insert(newConsentRow(id, connectionId, bank, granted, now));
-    for (const account of await tx.forUser(BankAccount, scope).find({ where: { connectionId } })) {
-      const state = applyConsentChange(accountSyncStateOf(account), 'granted');
-      await tx.forUser(BankAccount, scope).updateOne({ id: account.id }, { consentId: id, isActive: state.isActive });
-    }
+    await applyConsentGranted(tx.manager, scope, connectionId, { ...newConsentRow(id, connectionId, bank, granted, now), id });
   }
 
   /** Ends the login attempt with a status event; returns the connection's status after it. */

@@ -8,17 +8,16 @@ import {
   createPkcePair,
   createState,
 } from '@kinko/connector-sdk';
-import { StatusEvent, applyConsentChange, parseAggregationStatus } from '@kinko/domain';
+import { type AggregationStatus, StatusEvent, parseAggregationStatus } from '@kinko/domain';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Redacted } from 'effect';
 import { DataSource, IsNull, LessThan, MoreThan } from 'typeorm';
-import { BankAccount } from '../accounts/bank-account.entity';
 import { AuditLog } from '../audit/audit-log.service';
 import { InjectClock } from '../common/clock';
 import { BankCallError, ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError, ValidationFailedError } from '../common/errors';
 import { InjectSettings } from '../config/config.module';
 import type { Settings } from '../config/settings';
-import { accountSyncStateOf, newConsentRow } from '../consents/consent-domain';
+import { newConsentRow } from '../consents/consent-domain';
 import { BankDirectory, type RegisteredBank } from '../connectors/bank-directory';
 import { newId } from '../database/ids';
 import { ScopedData, type UserScope } from '../database/scoped-data';
@@ -28,11 +27,11 @@ import type { MasterKeyring } from '../secrets/master-keyring';
 import { MASTER_KEYRING } from '../secrets/secrets.service';
 import { ConnectorClients } from '../sync/connector-clients';
 import { GrantVault } from '../sync/grant-vault';
+import { applyConsentGranted } from '../sync/outcome-store';
+import { decisionOf, refusalProblemOf } from '../sync/sync-failures';
 import { SyncService } from '../sync/sync.service';
 import { moveConnectionStatus, statusBeforeDeactivation } from './connection-status';
-import { ConnectionStatusChange } from './connection-status-change.entity';
 import { Connection } from './connection.entity';
-import { Consent } from './consent.entity';
 import { ConnectFlow } from './connect-flow.entity';
 
 /** Path of the OAuth callback (public): the bank sends the user back here. */
@@ -52,7 +51,7 @@ export const CONNECT_FLOW_RETENTION_MS = 7 * 86_400_000;
  * connection is logged in and its first sync (started at once) fetches the data. The sync
  * engine moves it on from here.
  */
-export const NEW_CONNECTION_STATUS = 'running.auth';
+export const NEW_CONNECTION_STATUS: AggregationStatus = 'running.auth';
 
 /** The start of a redirect flow: where to send the user. */
 export interface ConnectStart {
@@ -355,27 +354,11 @@ export class ConnectService {
           const before = await statusBeforeDeactivation(tx, scope, reconnecting.id);
           await moveConnectionStatus(tx, scope, reconnecting, StatusEvent.reactivated(parseAggregationStatus(before ?? 'auth.creds.invalid')), now, { deactivated: false });
         }
-      } else {
-        await tx.forUser(Connection, scope).insert({
-          id: connectionId,
-          connectorId: bank.connectorId,
-          bankId: bank.bankId,
-          aggregationStatus: NEW_CONNECTION_STATUS,
-          aggregationStatusChangedAt: now,
-          lastSuccessAt: null,
-          deactivated: false,
-        });
-        await tx.forUser(ConnectionStatusChange, scope).insert({ connectionId, previousStatus: null, status: NEW_CONNECTION_STATUS, changedAt: now, sessionId: null });
       }
-      await tx.forUser(Consent, scope).insert(newConsentRow(consentId, connectionId, bank, granted, now));
-      if (reconnecting) {
-        // The new consent covers the connection's accounts again (the domain's `granted`).
-        const accounts = await tx.forUser(BankAccount, scope).find({ where: { connectionId } });
-        for (const account of accounts) {
-          const state = applyConsentChange(accountSyncStateOf(account), 'granted');
-          await tx.forUser(BankAccount, scope).updateOne({ id: account.id }, { consentId, isActive: state.isActive });
-        }
-      }
+      // The one store: a new connection with its first status, the new consent, and the
+      // connection's accounts covered by it again (the domain's `granted`).
+      const created = reconnecting ? undefined : { connectorId: bank.connectorId, bankId: bank.bankId, status: NEW_CONNECTION_STATUS, now };
+      await applyConsentGranted(tx.manager, scope, connectionId, { ...newConsentRow(consentId, connectionId, bank, granted, now), id: consentId }, created);
       await tx.forUser(ConnectFlow, scope).updateOne({ id: row.id }, { status: 'completed', connectionId, ...wipedVerifier });
     });
     await this.grants.storeGranted(scope, connectionId, bank.connector, granted, { now, scaAt: now });
@@ -428,26 +411,14 @@ function sameText(a: string, b: string): boolean {
 }
 
 /**
- * A connector error at the HTTP edge: the user declining or the bank refusing the login is
- * `forbidden`; a callback that does not belong to this flow is `validation` (field state);
- * everything else is the bank failing (`bank-error`, 502). Connector messages never carry
- * secrets (SDK contract).
+ * A connector error at the HTTP edge, by the domain's one decision for the connect phase
+ * (`refusalProblemOf`): the user declining or the bank refusing the login is `forbidden`;
+ * the bank failing is `bank-error` (502). A callback that does not belong to this flow (the
+ * connector found no or another `state`) is the request's fault, not the bank's: `validation`
+ * (field state). Connector messages never carry secrets (SDK contract).
  */
 function bankError(what: string, error: ConnectorError): Error {
   const message = `${what}: ${error.message}`;
-  switch (error._tag) {
-    case 'CredentialsInvalid':
-    case 'LockedTemporary':
-    case 'LockedPermanent':
-    case 'ConsentRevoked':
-    case 'ConsentExpired':
-    case 'InterventionRequired':
-      return new ForbiddenError(message);
-    case 'PermanentError':
-      if (error.code === 'state_missing' || error.code === 'state_mismatch') return new ValidationFailedError([{ field: 'state', reason: error.message }]);
-      return new BankCallError(message, error._tag);
-    default:
-      return new BankCallError(message, error._tag);
-  }
+  if (error._tag === 'PermanentError' && (error.code === 'state_missing' || error.code === 'state_mismatch')) return new ValidationFailedError([{ field: 'state', reason: error.message }]);
+  return refusalProblemOf(decisionOf('connect', error)) === 'forbidden' ? new ForbiddenError(message) : new BankCallError(message, error._tag);
 }
-

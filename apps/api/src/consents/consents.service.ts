@@ -1,13 +1,12 @@
 import { type Clock } from '@kinko/connector-sdk';
-import { type Consent as DomainConsent, StatusEvent, applyConsentChange, evaluateConsent, isRunInProgress, parseAggregationStatus, revokeConsent } from '@kinko/domain';
+import { type AggregationStatus, type InvalidStatusTransition, StatusEvent, evaluateConsent, isRunInProgress, parseAggregationStatus, revokeConsent } from '@kinko/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import { Redacted, Result } from 'effect';
-import { BankAccount } from '../accounts/bank-account.entity';
 import { AuditLog } from '../audit/audit-log.service';
 import { InjectClock } from '../common/clock';
 import { ConflictError, NotFoundError } from '../common/errors';
-import { moveConnectionStatus } from '../connections/connection-status';
-import { emitConsentChange } from '../sync/consent-store';
+import { deactivateConnection } from '../sync/connection-status';
+import { applyConsentExpiry, applyConsentWithdrawal } from '../sync/outcome-store';
 import { Connection } from '../connections/connection.entity';
 import { Consent } from '../connections/consent.entity';
 import { BankDirectory } from '../connectors/bank-directory';
@@ -15,7 +14,7 @@ import { ScopedData, type UserScope } from '../database/scoped-data';
 import { ConnectionSecret } from '../secrets/connection-secret.entity';
 import { ConnectorClients } from '../sync/connector-clients';
 import { GrantVault } from '../sync/grant-vault';
-import { accountSyncStateOf, consentChanged, consentStatusColumns, toDomainConsent } from './consent-domain';
+import { consentChanged, consentStatusColumns, toDomainConsent } from './consent-domain';
 
 /**
  * What happened at the bank when a consent was withdrawn: the grant was revoked there,
@@ -73,16 +72,10 @@ export class ConsentsService {
     for (const row of rows) {
       const evaluated = evaluateConsent(toDomainConsent(row), now);
       if (consentChanged(row, evaluated)) {
-        const columns = consentStatusColumns(evaluated);
-        // Only a still-open consent may be expired: a concurrent revocation wins. The tenant's
-        // webhook (consent.expired) commits with the change, only when this call made it.
-        await this.data.transaction(async (tx) => {
-          const changed = await tx.forUser(Consent, scope).update({ id: row.id, status: row.status }, columns);
-          if (changed > 0) {
-            await emitConsentChange(tx.manager, scope, { consentId: row.id, connectionId: row.connectionId, from: row.status, to: evaluated.status, by: 'bank', expiredAt: evaluated.expirationDate });
-          }
-        });
-        out.push({ ...row, ...columns });
+        // The one store, under the consent's row lock (a concurrent revocation wins); the
+        // tenant's webhook (consent.expired) commits with the change, only when this call made it.
+        const stored = await this.data.transaction((tx) => applyConsentExpiry(tx.manager, scope, row.id, now));
+        out.push(stored ? { ...row, ...consentStatusColumns(stored.consent) } : row);
       } else {
         out.push(row);
       }
@@ -99,9 +92,9 @@ export class ConsentsService {
   async withdraw(scope: UserScope, consentId: string, actor: string): Promise<Withdrawal> {
     const consent = await this.get(scope, consentId);
     const revoked = revokeConsent(toDomainConsent(consent));
-    if (Result.isFailure(revoked)) throw new ConflictError('consent-not-withdrawable', `The consent cannot be withdrawn: ${revoked.failure.message}.`);
+    if (Result.isFailure(revoked)) throw notWithdrawable(revoked.failure.message);
     const connection = await this.data.forUser(Connection, scope).get({ id: consent.connectionId });
-    return this.withdrawAt(scope, connection, consent, revoked.success, actor);
+    return this.withdrawAt(scope, connection, consent, actor);
   }
 
   /**
@@ -115,37 +108,33 @@ export class ConsentsService {
     let withdrawal: Withdrawal | undefined;
     if (current) {
       const revoked = revokeConsent(toDomainConsent(current));
-      if (Result.isSuccess(revoked)) withdrawal = await this.withdrawAt(scope, connection, current, revoked.success, actor);
+      if (Result.isSuccess(revoked)) withdrawal = await this.withdrawAt(scope, connection, current, actor);
     }
     if (!withdrawal) {
       // Nothing left to revoke at the bank through a consent: still delete the grant and stop aggregating.
       const bankRevocation = await this.revokeAtBank(scope, connection, actor);
       await this.data.transaction(async (tx) => {
         await tx.forUser(ConnectionSecret, scope).delete({ connectionId });
-        await this.deactivate(tx, scope, connectionId);
+        refuseDeactivation(await deactivateConnection(tx.manager, { ...scope, connectionId }, StatusEvent.deactivated(), this.clock.now()));
       });
       await this.audit.record({ tenantId: scope.tenantId, actor, action: 'connection.disconnect', target: `connection:${connectionId}`, details: { bankRevocation } });
     }
     return { connection: await this.data.forUser(Connection, scope).get({ id: connectionId }), withdrawal };
   }
 
-  private async withdrawAt(scope: UserScope, connection: Connection, consent: Consent, revoked: DomainConsent, actor: string): Promise<Withdrawal> {
+  private async withdrawAt(scope: UserScope, connection: Connection, consent: Consent, actor: string): Promise<Withdrawal> {
     const [newest] = await this.data.forUser(Consent, scope).find({ where: { connectionId: connection.id }, order: { createDate: 'DESC', id: 'DESC' }, take: 1 });
     const isCurrent = newest?.id === consent.id;
     const bankRevocation: BankRevocation = isCurrent ? await this.revokeAtBank(scope, connection, actor) : 'nothing-to-revoke';
     const now = this.clock.now();
     await this.data.transaction(async (tx) => {
-      await tx.forUser(Consent, scope).updateOne({ id: consent.id }, consentStatusColumns(revoked));
-      // The tenant's webhook (consent.revoked by the user), in this transaction.
-      await emitConsentChange(tx.manager, scope, { consentId: consent.id, connectionId: connection.id, from: consent.status, to: revoked.status, by: 'user', expiredAt: revoked.expirationDate });
-      const accounts = await tx.forUser(BankAccount, scope).find({ where: { consentId: consent.id } });
-      for (const account of accounts) {
-        const state = applyConsentChange(accountSyncStateOf(account), 'revoked');
-        if (state.isActive !== account.isActive) await tx.forUser(BankAccount, scope).updateOne({ id: account.id }, { isActive: state.isActive });
-      }
+      // The one store, under the connection's row lock: the decision for ConsentWithdrawn (the consent
+      // revoked with the tenant's consent.revoked by the user, its accounts hidden, the connection deactivated).
+      const applied = await applyConsentWithdrawal(tx.manager, { ...scope, connectionId: connection.id }, consent.id, isCurrent, now);
+      if (Result.isFailure(applied)) throw notWithdrawable(applied.failure.message);
       if (isCurrent) {
         await tx.forUser(ConnectionSecret, scope).delete({ connectionId: connection.id });
-        await this.deactivate(tx, scope, connection.id, now);
+        if (applied.success.deactivation) refuseDeactivation(applied.success.deactivation);
       }
     });
     await this.audit.record({
@@ -156,21 +145,6 @@ export class ConsentsService {
       details: { connectionId: connection.id, bankRevocation },
     });
     return { consent: await this.data.forUser(Consent, scope).get({ id: consent.id }), bankRevocation };
-  }
-
-  /**
-   * Deactivation is the domain's, and refused while a run is under way: then the connection
-   * is only marked `deactivated`, and the sync engine deactivates it when that run settles
-   * (sync/connection-status.ts; the run ends without a grant). The mark is written first: the
-   * UPDATE takes the row lock, so a run settling at the same moment either sees the mark or
-   * has committed its settled status, which the read below then sees and deactivates.
-   */
-  private async deactivate(tx: ScopedData, scope: UserScope, connectionId: string, now: Date = this.clock.now()): Promise<void> {
-    await tx.forUser(Connection, scope).updateOne({ id: connectionId }, { deactivated: true });
-    const connection = await tx.forUser(Connection, scope).get({ id: connectionId });
-    if (connection.aggregationStatus === 'inactive') return;
-    const moved = await moveConnectionStatus(tx, scope, connection, StatusEvent.deactivated(), now, { deactivated: true });
-    if (Result.isFailure(moved) && !isRunInProgress(parseAggregationStatus(connection.aggregationStatus))) throw new ConflictError('run-in-progress', `The connection cannot be deactivated: ${moved.failure.message}.`);
   }
 
   /**
@@ -199,5 +173,18 @@ export class ConsentsService {
       this.logger.warn(`connection ${connection.id}: the bank did not revoke the grant (${outcome.error._tag})`);
       return 'failed';
     });
+  }
+}
+
+const notWithdrawable = (why: string): ConflictError => new ConflictError('consent-not-withdrawable', `The consent cannot be withdrawn: ${why}.`);
+
+/**
+ * Deactivation is refused by the domain while a run is under way: the connection is then only
+ * marked `deactivated` and deactivated as that run settles (sync/connection-status.ts). Any
+ * other refusal is a conflict.
+ */
+function refuseDeactivation(moved: Result.Result<AggregationStatus, InvalidStatusTransition>): void {
+  if (Result.isFailure(moved) && !isRunInProgress(parseAggregationStatus(moved.failure.from))) {
+    throw new ConflictError('run-in-progress', `The connection cannot be deactivated: ${moved.failure.message}.`);
   }
 }

@@ -1,5 +1,5 @@
 import type { Account } from '@kinko/connector-sdk';
-import type { AccountSyncState, SyncError } from '@kinko/domain';
+import { type AccountSyncState, type SyncError, applyConsentChange } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
 import { emitTenantEvent } from '../webhooks/tenant-events';
@@ -10,6 +10,8 @@ export interface StoredAccount {
   readonly id: string;
   readonly bankAccountId: string;
   readonly currencyCode: string;
+  /** The consent that covers it (null: none recorded). */
+  readonly consentId: string | null;
   readonly state: AccountSyncState;
 }
 
@@ -17,6 +19,7 @@ interface AccountDbRow {
   id: string;
   bank_account_id: string;
   currency_code: string;
+  consent_id: string | null;
   is_active: boolean;
   sync_status: string;
   transaction_sync_status: string | null;
@@ -26,13 +29,14 @@ interface AccountDbRow {
   sync_execution_id: string | null;
 }
 
-const SELECT = `SELECT id, bank_account_id, currency_code, is_active, sync_status, transaction_sync_status, last_sync_date, transaction_sync_date, sync_error, sync_execution_id FROM bank_accounts`;
+const SELECT = `SELECT id, bank_account_id, currency_code, consent_id, is_active, sync_status, transaction_sync_status, last_sync_date, transaction_sync_date, sync_error, sync_execution_id FROM bank_accounts`;
 
 function toStored(r: AccountDbRow): StoredAccount {
   return {
     id: r.id,
     bankAccountId: r.bank_account_id,
     currencyCode: r.currency_code,
+    consentId: r.consent_id,
     state: {
       syncStatus: r.sync_status === 'failed' ? 'failed' : 'active',
       transactionSyncStatus: (r.transaction_sync_status as AccountSyncState['transactionSyncStatus']) ?? null,
@@ -85,6 +89,23 @@ export async function saveAccountState(manager: EntityManager, scope: { tenantId
       type: 'account.sync_failed',
       data: { userId: scope.userId, connectionId: row.connection_id, accountId, sessionId: state.syncExecutionId, syncError: { errorType: error.errorType, executionId: error.executionId } },
     });
+  }
+}
+
+/**
+ * A new consent covers the connection's accounts again (the domain's `granted`): each is
+ * attached to it and active again, its sync fields kept.
+ */
+export async function coverAccounts(manager: EntityManager, scope: { tenantId: string; userId: string }, connectionId: string, consentId: string): Promise<void> {
+  for (const account of await accountsOfConnection(manager, scope, connectionId)) {
+    const state = applyConsentChange(account.state, 'granted');
+    await manager.query(`UPDATE bank_accounts SET consent_id = $4, is_active = $5, updated_at = now() WHERE id = $1 AND tenant_id = $2 AND user_id = $3`, [
+      account.id,
+      scope.tenantId,
+      scope.userId,
+      consentId,
+      state.isActive,
+    ]);
   }
 }
 

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { type AggregationStatus, type InvalidStatusTransition, StatusEvent, aggregationStatusGroup, nextAggregationStatus, parseAggregationStatus } from '@kinko/domain';
 import { Result } from 'effect';
 import type { EntityManager } from 'typeorm';
+import { Connection } from '../connections/connection.entity';
 import { preparedQuery } from '../database/prepared-sql';
 import { emitStatusChanged } from '../webhooks/tenant-events';
 
@@ -82,6 +83,57 @@ export async function tryMoveConnection(
   if (Result.isFailure(next)) return next;
   await writeMove(manager, ids, from, next.success, now, event, options.deactivated);
   return Result.succeed(next.success);
+}
+
+/**
+ * A brand-new connection with its first status (no transition from nothing) and the first
+ * row of its history, in the caller's transaction.
+ */
+export async function createConnection(
+  manager: EntityManager,
+  scope: { tenantId: string; userId: string },
+  connection: { readonly id: string; readonly connectorId: string; readonly bankId: string | null },
+  status: AggregationStatus,
+  now: Date,
+): Promise<void> {
+  await manager.getRepository(Connection).insert({
+    ...connection,
+    tenantId: scope.tenantId,
+    userId: scope.userId,
+    aggregationStatus: status,
+    aggregationStatusChangedAt: now,
+    lastSuccessAt: null,
+    deactivated: false,
+  });
+  await preparedQuery(
+    manager,
+    `INSERT INTO connection_status_history (tenant_id, user_id, connection_id, previous_status, status, changed_at, session_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [scope.tenantId, scope.userId, connection.id, null, status, now, null],
+  );
+}
+
+/**
+ * Deactivation (the user withdrew the current consent or disconnected): the connection is
+ * marked `deactivated` first — the UPDATE takes the row lock, so a run settling at the same
+ * moment either sees the mark ({@link moveConnection} then deactivates it as it settles) or
+ * has committed its settled status, which the move below reads and deactivates. The move is
+ * the domain's `event` (the decision's), refused while a run is under way: the refusal is
+ * returned (the mark stays). An inactive connection stays as it is.
+ */
+export async function deactivateConnection(
+  manager: EntityManager,
+  ids: { tenantId: string; userId: string; connectionId: string },
+  event: StatusEvent,
+  now: Date,
+): Promise<Result.Result<AggregationStatus, InvalidStatusTransition>> {
+  const rows = (await preparedQuery(manager, `UPDATE connections SET deactivated = true, updated_at = now() WHERE id = $1 AND tenant_id = $2 AND user_id = $3 RETURNING aggregation_status`, [
+    ids.connectionId,
+    ids.tenantId,
+    ids.userId,
+  ])) as Array<{ aggregation_status: string }>;
+  const from = parseAggregationStatus(rows[0]?.aggregation_status ?? 'inactive');
+  if (from === 'inactive') return Result.succeed(from);
+  return tryMoveConnection(manager, { ...ids, sessionId: null }, event, now, { deactivated: true });
 }
 
 async function writeMove(

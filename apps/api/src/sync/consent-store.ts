@@ -11,6 +11,8 @@ import {
 } from '@kinko/domain';
 import { Schema } from 'effect';
 import type { EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { Consent as ConsentRow } from '../connections/consent.entity';
 import { preparedQuery } from '../database/prepared-sql';
 import { emitTenantEvent } from '../webhooks/tenant-events';
 
@@ -37,13 +39,28 @@ const statusOf = (s: string | null): ConsentStatus | undefined => (s === null ? 
  */
 export async function currentConsent(manager: EntityManager, scope: { tenantId: string; userId: string }, connectionId: string, lock = false): Promise<StoredConsent | null> {
   const rows = (await manager.query(
-    `SELECT id, status, invalidation_reason, previous_status, create_date, expiration_date, max_history_days, scope, last_sca_at
+    `SELECT ${CONSENT_COLUMNS}
        FROM consents WHERE tenant_id = $1 AND user_id = $2 AND connection_id = $3
       ORDER BY create_date DESC, id DESC LIMIT 1${lock ? ' FOR UPDATE' : ''}`,
     [scope.tenantId, scope.userId, connectionId],
   )) as Array<Record<string, unknown>>;
+  return rows[0] ? storedConsentOf(rows[0]) : null;
+}
+
+/** One consent by its id (locked when asked), or null when it is not the user's. */
+export async function consentById(manager: EntityManager, scope: { tenantId: string; userId: string }, consentId: string, lock = false): Promise<(StoredConsent & { readonly connectionId: string }) | null> {
+  const rows = (await manager.query(`SELECT ${CONSENT_COLUMNS}, connection_id FROM consents WHERE id = $1 AND tenant_id = $2 AND user_id = $3${lock ? ' FOR UPDATE' : ''}`, [
+    consentId,
+    scope.tenantId,
+    scope.userId,
+  ])) as Array<Record<string, unknown>>;
   const r = rows[0];
-  if (!r) return null;
+  return r ? { ...storedConsentOf(r), connectionId: r['connection_id'] as string } : null;
+}
+
+const CONSENT_COLUMNS = 'id, status, invalidation_reason, previous_status, create_date, expiration_date, max_history_days, scope, last_sca_at';
+
+function storedConsentOf(r: Record<string, unknown>): StoredConsent {
   const rawScope = (r['scope'] as { data?: unknown; transactionKinds?: unknown } | null) ?? {};
   const kinds = Array.isArray(rawScope.transactionKinds) ? (rawScope.transactionKinds.filter((k) => transactionKinds.includes(k as TransactionKind)) as TransactionKind[]) : [...transactionKinds];
   const data = Array.isArray(rawScope.data) ? (rawScope.data.filter((d) => d === 'accounts' || d === 'balances' || d === 'transactions') as Array<'accounts' | 'balances' | 'transactions'>) : (['accounts', 'balances', 'transactions'] as const);
@@ -72,7 +89,7 @@ export async function currentConsent(manager: EntityManager, scope: { tenantId: 
  * revoked or expired here tells the tenant (`consent.revoked` by the bank, `consent.expired`),
  * in the same transaction.
  */
-export async function saveConsentStatus(manager: EntityManager, scope: { tenantId: string; userId: string }, consent: DomainConsent): Promise<void> {
+export async function saveConsentStatus(manager: EntityManager, scope: { tenantId: string; userId: string }, consent: DomainConsent, by: 'user' | 'bank' = 'bank'): Promise<void> {
   // preparedQuery gives the RETURNING rows (TypeORM's manager.query answers an UPDATE with [rows, count]).
   const rows = (await preparedQuery(
     manager,
@@ -83,7 +100,7 @@ export async function saveConsentStatus(manager: EntityManager, scope: { tenantI
     [consent.id, scope.tenantId, scope.userId, consent.status, consent.invalidationReason ?? null, consent.previousStatus ?? null],
   )) as Array<{ connection_id: string; old_status: string }>;
   const row = rows[0];
-  if (row) await emitConsentChange(manager, scope, { consentId: consent.id, connectionId: row.connection_id, from: row.old_status, to: consent.status, by: 'bank', expiredAt: consent.expirationDate });
+  if (row) await emitConsentChange(manager, scope, { consentId: consent.id, connectionId: row.connection_id, from: row.old_status, to: consent.status, by, expiredAt: consent.expirationDate });
 }
 
 /** `consent.revoked` / `consent.expired` for a consent status change just written (in the caller's transaction). */
@@ -96,4 +113,14 @@ export async function emitConsentChange(
   const ref = { userId: scope.userId, connectionId: change.connectionId, consentId: change.consentId };
   if (statusOf(change.to) === 'revokedByUser') await emitTenantEvent(manager, { tenantId: scope.tenantId, type: 'consent.revoked', data: { ...ref, by: change.by } });
   if (statusOf(change.to) === 'expired') await emitTenantEvent(manager, { tenantId: scope.tenantId, type: 'consent.expired', data: { ...ref, expiredAt: change.expiredAt.toISOString() } });
+}
+
+/** Stores a new consent (a fresh grant's, already confirmed: `newConsentRow`). */
+export async function insertConsent(manager: EntityManager, scope: { tenantId: string; userId: string }, row: Partial<ConsentRow>): Promise<void> {
+  await manager.getRepository(ConsentRow).insert({ ...row, tenantId: scope.tenantId, userId: scope.userId } as QueryDeepPartialEntity<ConsentRow>);
+}
+
+/** A login at the bank renewed the consent's SCA (its status stays). */
+export async function renewConsentSca(manager: EntityManager, scope: { tenantId: string; userId: string }, consentId: string, now: Date): Promise<void> {
+  await manager.query(`UPDATE consents SET last_sca_at = $4, updated_at = now() WHERE id = $1 AND tenant_id = $2 AND user_id = $3`, [consentId, scope.tenantId, scope.userId, now]);
 }

@@ -1,10 +1,30 @@
-import { type Decision, type StatusEvent, type SyncFailure, applyAccountSessionOutcome, applyConsentChange, applyConsentDecision } from '@kinko/domain';
+import {
+  type AccountSessionOutcome,
+  type AccountSyncState,
+  type AggregationStatus,
+  type Consent as DomainConsent,
+  type ConsentTransitionError,
+  type Decision,
+  type InvalidStatusTransition,
+  type StatusEvent,
+  type SyncFailure,
+  DecisionInput,
+  applyAccountSessionOutcome,
+  applyConsentChange,
+  applyConsentDecision,
+  decide,
+  evaluateConsent,
+  revokeConsent,
+  startAccountSync,
+} from '@kinko/domain';
 import { Result } from 'effect';
 import type { EntityManager } from 'typeorm';
+import type { Consent as ConsentRow } from '../connections/consent.entity';
+import { preparedQuery } from '../database/prepared-sql';
 import { type AccountProgress, isAccountDone } from './account-progress';
-import { accountsOfConnection, saveAccountState } from './account-store';
-import { moveConnection } from './connection-status';
-import { currentConsent, saveConsentStatus } from './consent-store';
+import { type StoredAccount, accountsOfConnection, coverAccounts, saveAccountState } from './account-store';
+import { createConnection, deactivateConnection, moveConnection } from './connection-status';
+import { type StoredConsent, consentById, currentConsent, insertConsent, saveConsentStatus } from './consent-store';
 
 /** Whose outcome is applied: the connection, and the session that met it. */
 export interface OutcomeTarget {
@@ -56,4 +76,124 @@ export async function applySessionEnd(m: EntityManager, target: OutcomeTarget, o
     if (decision?.accounts.hide) state = applyConsentChange(state, 'revoked');
     if (state !== a.state) await saveAccountState(m, scope, a.id, state);
   }
+}
+
+type Scope = { readonly tenantId: string; readonly userId: string };
+
+/** What a withdrawal applied: the consent as revoked, and the connection's deactivation (when it was the current consent). */
+export interface WithdrawalApplied {
+  readonly consent: DomainConsent;
+  /** The deactivation's move (undefined: not the connection's current consent); a refusal means a run is under way or the move is not allowed. */
+  readonly deactivation: Result.Result<AggregationStatus, InvalidStatusTransition> | undefined;
+}
+
+/**
+ * The user withdraws a consent (the seed's DEAUTHORIZED), by the domain's decision for
+ * `ConsentWithdrawn`, in the caller's transaction and under the connection's row lock (a run
+ * settling, a reconnect or another withdrawal waits): the consent revoked (previousStatus
+ * kept; `consent.revoked` by the user), its accounts hidden (data kept), and — when it is
+ * the connection's current consent — the connection deactivated (marked at once; moved now,
+ * or as soon as a run under way settles). An expired or rejected consent cannot be withdrawn:
+ * the domain's refusal is returned and nothing is written.
+ */
+export async function applyConsentWithdrawal(
+  m: EntityManager,
+  target: Scope & { readonly connectionId: string },
+  consentId: string,
+  current: boolean,
+  now: Date,
+): Promise<Result.Result<WithdrawalApplied, ConsentTransitionError>> {
+  const scope = { tenantId: target.tenantId, userId: target.userId };
+  const decision = decide(DecisionInput.consentWithdrawn());
+  await preparedQuery(m, `SELECT 1 FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR UPDATE`, [target.connectionId, target.tenantId, target.userId]);
+  const stored = await consentById(m, scope, consentId, true);
+  if (!stored) throw new Error(`consent ${consentId} not found`);
+  // The domain's precondition (an expired or rejected consent cannot be withdrawn), read under the lock.
+  const withdrawable = revokeConsent(stored.consent);
+  if (Result.isFailure(withdrawable)) return Result.fail(withdrawable.failure);
+  const changed = decision.consent ? applyConsentDecision(stored.consent, decision.consent) : Result.succeed(stored.consent);
+  if (Result.isFailure(changed)) return Result.fail(changed.failure);
+  if (changed.success !== stored.consent) await saveConsentStatus(m, scope, changed.success, 'user');
+  if (decision.accounts.hide) {
+    for (const a of await accountsOfConnection(m, scope, target.connectionId)) {
+      if (a.consentId !== consentId) continue;
+      const state = applyConsentChange(a.state, 'revoked');
+      if (state.isActive !== a.state.isActive) await saveAccountState(m, scope, a.id, state);
+    }
+  }
+  const deactivation = current && decision.event ? await deactivateConnection(m, target, decision.event, now) : undefined;
+  return Result.succeed({ consent: changed.success, deactivation });
+}
+
+/**
+ * The consent as it stands at `now`, stored so (the seed's EXPIRED, by the domain's decision
+ * for `ConsentExpired`: status expired, reason Expired, previousStatus kept; `consent.expired`
+ * for the tenant), under the consent's row lock so a concurrent revocation wins. Accounts are
+ * unchanged by an expiry. Null when the consent is not the user's.
+ */
+export async function applyConsentExpiry(m: EntityManager, scope: Scope, consentId: string, now: Date): Promise<StoredConsent | null> {
+  const stored = await consentById(m, scope, consentId, true);
+  if (!stored) return null;
+  const decision = decide(DecisionInput.consentExpired());
+  if (evaluateConsent(stored.consent, now).status !== 'expired' || stored.consent.status === 'expired' || !decision.consent) return stored;
+  const changed = applyConsentDecision(stored.consent, decision.consent);
+  if (Result.isFailure(changed) || changed.success === stored.consent) return stored;
+  await saveConsentStatus(m, scope, changed.success, 'bank');
+  return { ...stored, consent: changed.success };
+}
+
+/**
+ * A fresh grant (the redirect callback, a credential login): its consent stored (already
+ * confirmed, `newConsentRow`) and the connection's accounts covered by it again (the
+ * domain's `granted`). A new connection is created first with its first status.
+ */
+export async function applyConsentGranted(
+  m: EntityManager,
+  scope: Scope,
+  connectionId: string,
+  consent: Partial<ConsentRow> & { readonly id: string },
+  created?: { readonly connectorId: string; readonly bankId: string | null; readonly status: AggregationStatus; readonly now: Date },
+): Promise<void> {
+  if (created) await createConnection(m, scope, { id: connectionId, connectorId: created.connectorId, bankId: created.bankId }, created.status, created.now);
+  await insertConsent(m, scope, consent);
+  await coverAccounts(m, scope, connectionId, consent.id);
+}
+
+/**
+ * The accounts list a session fetched: accounts the bank stopped returning take the domain's
+ * `missing` outcome (failed, syncError missingAccount); the active ones returned start this
+ * session's sync. Returns those, with their state as written.
+ */
+export async function applyAccountsListed(
+  m: EntityManager,
+  scope: Scope,
+  sessionId: string,
+  known: readonly StoredAccount[],
+  returned: readonly StoredAccount[],
+  now: Date,
+): Promise<StoredAccount[]> {
+  const ids = new Set(returned.map((a) => a.id));
+  for (const gone of known.filter((a) => !ids.has(a.id) && a.state.isActive)) {
+    await saveAccountState(m, scope, gone.id, applyAccountSessionOutcome(gone.state, { _tag: 'missing' }, { now, executionId: sessionId }));
+  }
+  const started: StoredAccount[] = [];
+  for (const account of returned.filter((a) => a.state.isActive)) {
+    const state = startAccountSync(account.state, sessionId);
+    await saveAccountState(m, scope, account.id, state);
+    started.push({ ...account, state });
+  }
+  return started;
+}
+
+/** One account's outcome in a session (the domain's `applyAccountSessionOutcome`), written; returns its new state. */
+export async function applyAccountOutcome(
+  m: EntityManager,
+  scope: Scope,
+  account: Pick<StoredAccount, 'id' | 'state'>,
+  outcome: AccountSessionOutcome,
+  context: { readonly now: Date; readonly executionId: string },
+): Promise<AccountSyncState> {
+  const state = applyAccountSessionOutcome(account.state, outcome, context);
+  await saveAccountState(m, scope, account.id, state);
+  return state;
 }

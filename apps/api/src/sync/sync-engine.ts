@@ -16,7 +16,6 @@ import {
   type TransactionKind,
   type TransactionKindOutcome,
   addDays,
-  applyAccountSessionOutcome,
   type Decision,
   dateInZone,
   dateWindow,
@@ -29,7 +28,6 @@ import {
   recordAccountResult,
   recordStageProgress,
   completeStage,
-  startAccountSync,
   startStage,
   stageOf,
   StatusEvent,
@@ -40,13 +38,13 @@ import {
 import { Result } from 'effect';
 import { DataSource, type EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/errors';
-import { type StoredAccount, accountsOfConnection, refreshLastTransactionDate, saveAccountState, upsertAccounts } from './account-store';
+import { type StoredAccount, accountsOfConnection, refreshLastTransactionDate, upsertAccounts } from './account-store';
 import { BankCallAudit } from './bank-call-audit';
 import { BankLimiter, BankSlotTimeoutError } from './bank-limiter';
 import { isRunning, moveConnection } from './connection-status';
 import { CHALLENGED_SYNC_HANDLER, type ChallengedSyncHandler } from './challenged-sync';
 import { ConnectorClients } from './connector-clients';
-import { type StoredConsent, currentConsent, saveConsentStatus } from './consent-store';
+import { type StoredConsent, currentConsent } from './consent-store';
 import { GrantVault, type UsableGrant } from './grant-vault';
 import { type SessionRow, type StoredAccountResult, addStageCounts, findSessionRow, loadDomainSession, saveSessionMove } from './session-store';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
@@ -58,7 +56,7 @@ import { FetchOrder } from './bank-order';
 import { type CompletedKindFetch, completeReconciliation, deriveDailyBalances, writeBankBalances, writeTransactionPage } from './transaction-writer';
 
 import type { AccountProgress } from './account-progress';
-import { applySessionEnd } from './outcome-store';
+import { applyAccountOutcome, applyAccountsListed, applyConsentExpiry, applySessionEnd } from './outcome-store';
 
 interface AccountRun {
   readonly account: StoredAccount;
@@ -196,9 +194,9 @@ export class SyncEngine {
     if (run.consent) {
       const evaluated = evaluateConsent(run.consent.consent, run.now);
       if (evaluated.status !== 'valid') {
-        await this.dataSource.transaction(async (m) => {
-          if (evaluated.status !== run.consent?.consent.status) await saveConsentStatus(m, run.scope, evaluated);
-        });
+        // An expiry noticed here is stored by the one store (the decision for ConsentExpired).
+        const consentId = run.consent.id;
+        if (evaluated.status !== run.consent.consent.status) await this.dataSource.transaction((m) => applyConsentExpiry(m, run.scope, consentId, run.now));
         await this.endBeforeBank(run.row, run.session, internalFailure(evaluated.status === 'expired' ? 'the consent has expired' : `the consent is ${evaluated.status}`), 'auth.creds.invalid');
         return 'finished';
       }
@@ -295,16 +293,12 @@ export class SyncEngine {
         fetched,
         run.now,
       );
-      const returned = new Set(stored.map((a) => a.id));
-      // Accounts the bank stopped returning: failed, syncError missingAccount (the domain's rule).
-      for (const gone of known.filter((a) => !returned.has(a.id) && a.state.isActive)) {
-        await saveAccountState(m, run.scope, gone.id, applyAccountSessionOutcome(gone.state, { _tag: 'missing' }, { now: run.now, executionId: run.row.id }));
-      }
+      // The one store: accounts the bank stopped returning take `missing` (failed, syncError
+      // missingAccount), the active ones returned start this session's sync.
+      const started = await applyAccountsListed(m, run.scope, run.row.id, known, stored, run.now);
       run.accounts = [];
-      for (const account of stored.filter((a) => a.state.isActive)) {
-        const state = startAccountSync(account.state, run.row.id);
-        await saveAccountState(m, run.scope, account.id, state);
-        const entry: AccountRun = { account: { ...account, state }, progress: { bankAccountId: account.bankAccountId }, results: [] };
+      for (const account of started) {
+        const entry: AccountRun = { account, progress: { bankAccountId: account.bankAccountId }, results: [] };
         run.accounts.push(entry);
         this.recordResult(run, entry, { stage: 'accounts', status: 'completed', itemsFetched: 1, itemsWritten: 1, failure: null });
         await this.saveAccount(m, run, entry);
@@ -511,8 +505,7 @@ export class SyncEngine {
         const r = await completeReconciliation(m, { ...run.scope, accountId: entry.account.id }, complete, new Set(run.manifest.deleteIfNotFetched));
         if (r.deleted > 0 || r.linked > 0) await addStageCounts(m, run.row, 'transactions', { itemsWritten: r.deleted });
       }
-      const state = applyAccountSessionOutcome(entry.account.state, outcome, { now: this.clock.now(), executionId: run.row.id });
-      await saveAccountState(m, run.scope, entry.account.id, state);
+      await applyAccountOutcome(m, run.scope, entry.account, outcome, { now: this.clock.now(), executionId: run.row.id });
       await refreshLastTransactionDate(m, run.scope, entry.account.id);
       progress.settled = true;
       const failure = failedKinds[0]?.outcome;

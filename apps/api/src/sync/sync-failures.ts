@@ -1,11 +1,23 @@
 import { type ConnectorError, asBankError } from '@kinko/connector-sdk';
-import { type AggregationStatus, type Decision, DecisionInput, type FailurePhase, type SyncFailure, decide, failureOf, statusForChallengeKind } from '@kinko/domain';
+import { type AggregationStatus, type Decision, DecisionInput, type FailurePhase, type SyncFailure, aggregationStatusGroup, decide, failureOf, statusForChallengeKind } from '@kinko/domain';
 
 /** The seed's syncError content for one connector error (the domain's {@link failureOf}). */
 export const toSyncFailure = (error: ConnectorError): SyncFailure => failureOf(asBankError(error));
 
 /** The domain's one decision for a connector error met in a phase. */
 export const decisionOf = (phase: FailurePhase, error: ConnectorError): Decision => decide(DecisionInput.failed(phase, asBankError(error)));
+
+/**
+ * What a refused interactive step (the redirect callback) answers, from the domain's decision:
+ * a status the user must act on (an auth error, the bank's intervention pages) is `forbidden`
+ * — the user declined or the bank refused the login; anything else is the bank failing
+ * (`bank-error`, 502). The one place an outcome becomes an HTTP problem.
+ */
+export function refusalProblemOf(decision: Decision): 'forbidden' | 'bank-error' {
+  const status = decision.event?._tag === 'Failed' ? decision.event.status : undefined;
+  const group = status === undefined ? undefined : aggregationStatusGroup(status);
+  return group === 'auth-error' || group === 'intervention-required' ? 'forbidden' : 'bank-error';
+}
 
 /**
  * The session's overall deadline (`sessionDeadlineMs`) passed: the bank call under way is

@@ -15,7 +15,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/errors';
 import { newId } from '../database/ids';
 import { ConnectorClients } from './connector-clients';
-import { currentConsent, saveConsentStatus } from './consent-store';
+import { currentConsent } from './consent-store';
+import { applyConsentExpiry } from './outcome-store';
 import { findSessionRow, insertSession, loadDomainSession } from './session-store';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import { SyncQueue } from './sync-queue';
@@ -149,12 +150,10 @@ export class SyncService {
     if (!c.has_grant) return 'no-grant';
     const stored = await currentConsent(manager, scope, c.id, true);
     if (stored) {
-      const evaluated = evaluateConsent(stored.consent, now);
-      if (evaluated.status === 'expired') {
-        if (stored.consent.status !== 'expired') await saveConsentStatus(manager, scope, evaluated);
-        return 'consent-expired';
-      }
-      if (evaluated.status !== 'valid') return 'consent-not-active';
+      // An expiry noticed here is stored by the one store (the decision for ConsentExpired).
+      const consent = evaluateConsent(stored.consent, now).status === stored.consent.status ? stored.consent : ((await applyConsentExpiry(manager, scope, stored.id, now))?.consent ?? stored.consent);
+      if (consent.status === 'expired') return 'consent-expired';
+      if (consent.status !== 'valid') return 'consent-not-active';
     }
     // The scheduler does not retry what only the user can fix (credentials, challenges, the bank's own pages).
     const group = aggregationStatusGroup(parseAggregationStatus(c.aggregation_status));

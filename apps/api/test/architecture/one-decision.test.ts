@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { bankErrorTags } from '@kinko/domain';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -30,6 +31,9 @@ const filesMatching = (...patterns: RegExp[]): string[] =>
     .map(({ file }) => file)
     .sort();
 
+// A write through a repository of the entity, however it is reached (forUser, getRepository, a manager).
+const entityWrite = (entity: string): RegExp => new RegExp(String.raw`(?:forUser|getRepository)\(\s*${entity}\b[^)]*\)\.(?:insert|update|updateOne|save|upsert)\(|\.(?:insert|update|save|upsert)\(\s*${entity}\s*,`);
+
 // A repository write whose argument object sets the field (object literals, one level of calls inside).
 const repositoryWrite = (field: string): RegExp => new RegExp(String.raw`\.(?:insert|update|updateOne|save|upsert)\((?:[^()]|\([^()]*\))*?\b${field}\s*:`, 's');
 
@@ -46,36 +50,53 @@ describe('one decision, known writers (issue 13)', () => {
     expect(filesMatching(tagged)).toEqual([]);
   });
 
-  it('aggregation_status is written only by the connection status writers (row lock + the domain’s transition) and where a connection is created', () => {
-    expect(filesMatching(/UPDATE\s+connections\s+SET[^`]*aggregation_status/i, repositoryWrite('aggregationStatus'), /INSERT INTO connection_status_history/i, /forUser\(ConnectionStatusChange,[^)]*\)\.insert/)).toEqual([
-      // Creation of a new connection with its first status and history row (no transition from nothing).
-      'challenges/credential-login.service.ts',
-      'connections/connect.service.ts',
-      // The one writer: every move through nextAggregationStatus under the row lock.
+  it('no switch over the connector error’s tags outside the domain (an error→status or error→problem mapping): every outcome is read from decide()', () => {
+    const tagCase = new RegExp(String.raw`case\s+'(?:${bankErrorTags.join('|')})'\s*:`);
+    expect(filesMatching(tagCase)).toEqual([]);
+    // The one outcome→HTTP problem rule (refusalProblemOf, from the decision) is defined once.
+    expect(filesMatching(/function refusalProblemOf\b/)).toEqual(['sync/sync-failures.ts']);
+  });
+
+  it('aggregation_status is written only by the one store (row lock + the domain’s transition; a new connection’s first status)', () => {
+    expect(
+      filesMatching(
+        /UPDATE\s+connections\s+SET[^`]*(?:aggregation_status|deactivated)/i,
+        /INSERT\s+INTO\s+connections\b/i,
+        repositoryWrite('aggregationStatus'),
+        repositoryWrite('deactivated'),
+        entityWrite('Connection'),
+        /INSERT INTO connection_status_history/i,
+        entityWrite('ConnectionStatusChange'),
+      ),
+    ).toEqual([
+      // The one writer: every move through nextAggregationStatus under the row lock; createConnection.
       'sync/connection-status.ts',
     ]);
   });
 
   it('consent status is written only through the consent store, and where a consent is created or withdrawn', () => {
-    expect(filesMatching(/\bsaveConsentStatus\(/, /UPDATE\s+consents\s+SET[^`]*\bstatus\b/i, /forUser\(Consent,[^)]*\)\.(?:update|updateOne|insert)\(/)).toEqual([
-      'challenges/credential-login.service.ts', // a new consent (valid) after a credential login
-      'connections/connect.service.ts', // a new consent (valid) after the redirect callback
-      'consents/consents.service.ts', // the user's withdrawal (not yet moved into the one store)
+    expect(filesMatching(/\bsaveConsentStatus\(/, /\binsertConsent\(/, /UPDATE\s+consents\s+SET/i, /INSERT\s+INTO\s+consents\b/i, entityWrite('Consent'), entityWrite('ConsentRow'))).toEqual([
       'sync/consent-store.ts', // the store
-      'sync/outcome-store.ts', // the decision's consent change at a session's end
-      'sync/sync-engine.ts', // expiry noticed before a run
-      'sync/sync.service.ts', // expiry noticed when a sync is asked for
+      'sync/outcome-store.ts', // applies the decisions: a session's end, withdrawal, expiry, a new consent
     ]);
   });
 
   it('account sync state (syncStatus, transactionSyncStatus, syncError, isActive) is written only through the account store, and where a consent covers accounts again or hides them', () => {
-    expect(filesMatching(/\bsaveAccountState\(/, /\bsync_status\s*=/, /\bis_active\s*=/, repositoryWrite('isActive'), repositoryWrite('syncStatus'), repositoryWrite('syncError'))).toEqual([
-      'challenges/credential-login.service.ts', // a new consent covers the accounts again (applyConsentChange granted)
-      'connections/connect.service.ts', // the same after the redirect callback
-      'consents/consents.service.ts', // the user's withdrawal hides them (applyConsentChange revoked)
+    expect(
+      filesMatching(
+        /\bsaveAccountState\(/,
+        /\bcoverAccounts\(/,
+        /\bsync_status\s*=/,
+        /\bis_active\s*=/,
+        /\bsync_error\s*=/,
+        repositoryWrite('isActive'),
+        repositoryWrite('syncStatus'),
+        repositoryWrite('syncError'),
+        repositoryWrite('transactionSyncStatus'),
+      ),
+    ).toEqual([
       'sync/account-store.ts', // the store
-      'sync/outcome-store.ts', // the decision's accounts outcome at a session's end (failure, hidden after a revocation)
-      'sync/sync-engine.ts', // each account's session outcome as it settles; accounts no longer listed
+      'sync/outcome-store.ts', // applies the decisions: a session's end, accounts listed, each account's outcome, withdrawal, a new consent
     ]);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
 import { type RequestLogEntry, polishApiOperation } from '@kinko/sandbox-bank';
 import { DataSource } from 'typeorm';
+import { problemType } from '../../src/http/problem';
 import { openConnectStart } from '../support/connect-browser';
 import { BANK_ID, type ConnectedUser, type PolishWorld, startPolishWorld } from './polish-harness';
 
@@ -23,6 +24,7 @@ describe('one decision for every outcome, through the API', () => {
         { login: 'limit', password: 'haslo-limitu', accounts: [quiet] },
         { login: 'cofa', password: 'haslo-cofa', accounts: [quiet, quiet] },
         { login: 'wraca', password: 'haslo-wraca', accounts: [quiet] },
+        { login: 'odwolal', password: 'haslo-odwolal', accounts: [quiet, quiet] },
       ],
       seed: 'one-decision',
     });
@@ -144,5 +146,66 @@ describe('one decision for every outcome, through the API', () => {
     for (let i = 1; i < history.length; i += 1) expect([i, history[i]?.previous_status]).toEqual([i, history[i - 1]?.status]);
     expect(history.filter((h) => h.previous_status === 'inactive')).toHaveLength(1);
     expect((await connection(user)).aggregationStatus).toBe('success');
+  });
+
+  it('the user’s withdrawal goes through the one store under the connection’s row lock: it waits for a concurrent writer without holding the consent (the lock order of a session’s end), then revokes the consent, hides its accounts and deactivates the connection from the status the row has then', async () => {
+    const user = await w.connectUser('odwolal-user', 'odwolal');
+    const ds = w.app.get(DataSource);
+    expect(await w.accounts(user.token)).toHaveLength(2);
+    // Another writer (as a session's end would) holds the connection's row and moves its status.
+    const other = ds.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    let answered = false;
+    let reply: Promise<{ status: number }> | undefined;
+    try {
+      await other.query(`SELECT 1 FROM connections WHERE id = $1 FOR UPDATE`, [user.connectionId]);
+      await other.query(
+        `INSERT INTO connection_status_history (tenant_id, user_id, connection_id, previous_status, status, changed_at) SELECT tenant_id, user_id, id, aggregation_status, 'error.temporary', now() FROM connections WHERE id = $1`,
+        [user.connectionId],
+      );
+      await other.query(`UPDATE connections SET aggregation_status = 'error.temporary' WHERE id = $1`, [user.connectionId]);
+      reply = w.call('DELETE', `/api/v2/consents/${user.consentId}`, user.token);
+      void reply.then(() => (answered = true));
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(answered).toBe(false); // the withdrawal waits for the connection's row
+      // …and has not taken the consent meanwhile: the writer holding the connection can still
+      // lock it (a withdrawal that locked the consent first would deadlock a session's end).
+      await other.query(`SELECT 1 FROM consents WHERE id = $1 FOR UPDATE NOWAIT`, [user.consentId]);
+    } finally {
+      await other.commitTransaction();
+      await other.release();
+    }
+    expect((await reply)?.status).toBe(200);
+    const consent = (await w.call<Record<string, unknown>>('GET', `/api/v2/consents/${user.consentId}`, user.token)).json;
+    expect(consent).toMatchObject({ status: 'revokedByUser', invalidationReason: 'RevokedByUser', previousStatus: 'valid' });
+    expect(await w.accounts(user.token)).toEqual([]);
+    expect((await connection(user)).aggregationStatus).toBe('inactive');
+    // Deactivated from the status the row had once free: one chain, error.temporary → inactive.
+    const history = (await ds.query(`SELECT previous_status, status FROM connection_status_history WHERE connection_id = $1 ORDER BY id`, [user.connectionId])) as Array<{
+      previous_status: string | null;
+      status: string;
+    }>;
+    for (let i = 1; i < history.length; i += 1) expect([i, history[i]?.previous_status]).toEqual([i, history[i - 1]?.status]);
+    expect(history.at(-1)).toEqual({ previous_status: 'error.temporary', status: 'inactive' });
+  });
+
+  it('the redirect callback’s refusal answers by the domain’s decision for the connect phase: the user declining at the bank (auth error) is a 403 forbidden problem, the bank unavailable a 502 bank-error; no connection is created', async () => {
+    const token = (await w.call<{ token: string }>('POST', `/api/v2/tenant/users/${(await w.call<{ id: string }>('POST', '/api/v2/tenant/users', w.apiKey, { externalId: 'odmowa-user' })).json.id}/tokens`, w.apiKey, {})).json.token;
+    const base = `http://127.0.0.1:${(w.app.getHttpServer().address() as AddressInfo).port}`;
+    const refuse = async (error: string): Promise<{ status: number; type: unknown }> => {
+      const started = await w.call<{ redirectUrl: string }>('POST', `/api/v2/connect/${BANK_ID}`, token, {});
+      expect(started.status).toBe(201);
+      const startUrl = new URL(started.json.redirectUrl);
+      const browser = await openConnectStart(`${base}${startUrl.pathname}${startUrl.search}`);
+      // The bank sends the user back with an OAuth error instead of a code (same flow, same state).
+      const back = new URL(w.sandbox.testHooks.approveConsent(browser.bankUrl, { user: 'odwolal' }).location);
+      const refused = new URLSearchParams({ state: back.searchParams.get('state') ?? '', error });
+      const res = await fetch(`${base}${back.pathname}?${refused.toString()}`, { headers: { accept: 'application/json', cookie: browser.cookie }, redirect: 'manual' });
+      return { status: res.status, type: ((await res.json()) as { type?: unknown }).type };
+    };
+    expect(await refuse('access_denied')).toEqual({ status: 403, type: problemType('forbidden') });
+    expect(await refuse('temporarily_unavailable')).toEqual({ status: 502, type: problemType('bank-error') });
+    expect((await w.call<unknown[]>('GET', '/api/v2/connections', token)).json).toEqual([]);
   });
 });
