@@ -61,6 +61,8 @@ export interface SyncSettings {
    * and schedules the next session after the wait.
    */
   readonly sessionDeadlineMs: number;
+  /** Days the change feed's log keeps a change (transactions/feed-retention.ts; pruned by the scheduler's round). */
+  readonly feedRetentionDays: number;
 }
 
 /** Defaults of {@link SyncSettings}. */
@@ -82,6 +84,7 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   grantRefreshMarginMs: 120_000,
   slotWaitMs: 120_000,
   sessionDeadlineMs: 5 * 60_000,
+  feedRetentionDays: 90,
 };
 
 /** What the sync module is built from. */
@@ -117,6 +120,7 @@ export function resolveSyncSettings(partial: Partial<SyncSettings> = {}): SyncSe
   const merged = { ...DEFAULT_SYNC_SETTINGS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as SyncSettings;
   if (merged.concurrency < 1 || merged.accountConcurrency < 1) throw new InvalidSyncSettingsError('concurrency and accountConcurrency must be at least 1');
   if (merged.sessionDeadlineMs < 1_000) throw new InvalidSyncSettingsError('sessionDeadlineMs must be at least 1000');
+  if (!(merged.feedRetentionDays >= 1)) throw new InvalidSyncSettingsError('feedRetentionDays must be at least 1');
   if (merged.pollingIntervalSeconds < 0.5) throw new InvalidSyncSettingsError('pollingIntervalSeconds must be at least 0.5 (pg-boss)');
   return merged;
 }
