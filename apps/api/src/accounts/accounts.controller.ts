@@ -20,6 +20,7 @@ export class BankAccountController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listBankAccounts',
     summary: "The user's active bank accounts",
     description:
       'Every account whose consent was not withdrawn (withdrawn: hidden, data kept), with its consent (expired consents show status expired, ' +

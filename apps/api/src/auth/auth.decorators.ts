@@ -1,8 +1,9 @@
 import { type ExecutionContext, SetMetadata, applyDecorators, createParamDecorator } from '@nestjs/common';
-import { ApiBearerAuth, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { TenantScope, UserScope } from '../database/scoped-data';
 import { Problem } from '../http/problem';
+import { problemSchema } from '../http/problem-docs';
 import { type Principal, tenantScopeOf, userScopeOf } from './principal';
 
 /** Metadata key holding a route's {@link AuthKind}. */
@@ -14,8 +15,11 @@ export type AuthKind = 'public' | 'tenant' | 'user';
 /** OpenAPI security scheme names (declared in openapi.ts). */
 export const SECURITY = { apiKeyBearer: 'apiKeyBearer', apiKeyHeader: 'apiKeyHeader', userToken: 'userToken' } as const;
 
-/** A route anyone may call (health, metrics). Every route must declare one of the three. */
-export const PublicRoute = (): ClassDecorator & MethodDecorator => SetMetadata(AUTH_KIND, 'public');
+/** @nestjs/swagger's metadata key of an operation's `security` (its `DECORATORS.API_SECURITY`). */
+const API_SECURITY_METADATA = 'swagger/apiSecurity';
+
+/** A route anyone may call (health, metrics). Every route must declare one of the three. Documented with `security: []`. */
+export const PublicRoute = (): ClassDecorator & MethodDecorator => applyDecorators(SetMetadata(AUTH_KIND, 'public'), SetMetadata(API_SECURITY_METADATA, []));
 
 /** Tenant API: `Authorization: Bearer <API key>` or `X-Api-Key: <API key>`. */
 export const TenantApi = (): ClassDecorator & MethodDecorator =>
@@ -23,7 +27,8 @@ export const TenantApi = (): ClassDecorator & MethodDecorator =>
     SetMetadata(AUTH_KIND, 'tenant'),
     ApiBearerAuth(SECURITY.apiKeyBearer),
     ApiSecurity(SECURITY.apiKeyHeader),
-    ApiUnauthorizedResponse({ type: Problem, description: 'Missing or invalid API key.' }),
+    ApiExtraModels(Problem),
+    ApiUnauthorizedResponse({ description: 'Missing or invalid API key.', schema: problemSchema(['unauthorized']) }),
   );
 
 /** User API: `Authorization: Bearer <user token>` (minted by the tenant's backend). */
@@ -31,7 +36,8 @@ export const UserApi = (): ClassDecorator & MethodDecorator =>
   applyDecorators(
     SetMetadata(AUTH_KIND, 'user'),
     ApiBearerAuth(SECURITY.userToken),
-    ApiUnauthorizedResponse({ type: Problem, description: 'Missing, invalid or expired user token.' }),
+    ApiExtraModels(Problem),
+    ApiUnauthorizedResponse({ description: 'Missing, invalid or expired user token.', schema: problemSchema(['unauthorized']) }),
   );
 
 function principalOf(ctx: ExecutionContext): Principal {

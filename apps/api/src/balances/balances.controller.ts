@@ -16,7 +16,7 @@ export class BalancesController {
   constructor(private readonly balances: BalancesService) {}
 
   @Get()
-  @ApiOperation({ summary: "An account's daily balances (balance after each day's last transaction), oldest first" })
+  @ApiOperation({ operationId: 'listBalances', summary: "An account's daily balances (balance after each day's last transaction), oldest first" })
   @ApiOkResponse({ type: DailyBalancesView })
   @ApiBadRequestResponse({ type: Problem })
   @ApiNotFoundResponse({ type: Problem })

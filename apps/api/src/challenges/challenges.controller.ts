@@ -31,7 +31,7 @@ export class CredentialConnectController {
   constructor(private readonly logins: CredentialLoginService) {}
 
   @Get()
-  @ApiOperation({ summary: "A credentials-flow bank's login form", description: 'The fields to ask the user for, with labels in ja/en/pl.' })
+  @ApiOperation({ operationId: 'getCredentialForm', summary: "A credentials-flow bank's login form", description: 'The fields to ask the user for, with labels in ja/en/pl.' })
   @ApiOkResponse({ type: CredentialFormView })
   @ApiNotFoundResponse({ type: Problem })
   @ApiProblems('redirect-flow-bank', 'connector-not-configured', 'login-form-unreadable')
@@ -44,6 +44,7 @@ export class CredentialConnectController {
   // The credentials are in the body: the stored request hash is keyed; a replay answers the first Location too.
   @Idempotent({ secretBody: true, location: (body: LoginResultView) => connectionLocation(body.connectionId) })
   @ApiOperation({
+    operationId: 'connectWithCredentials',
     summary: 'Connect a credentials-flow bank',
     description:
       'Creates the connection (running.auth), stores the credentials only encrypted, and starts the login at the bank. Answers at once (202, outcome `running`, ' +
@@ -76,6 +77,7 @@ export class ChallengesController {
 
   @Get('challenge')
   @ApiOperation({
+    operationId: 'getChallenge',
     summary: 'The challenge waiting for an answer',
     description: 'Kind, the bank’s question text, the OTP length, the CAPTCHA (or puzzle) picture as base64 and data URL, and the expiry. 404 when none waits.',
   })
@@ -88,6 +90,7 @@ export class ChallengesController {
   @Post('challenge')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'answerChallenge',
     summary: 'Answer the waiting challenge',
     description:
       'The answer is passed to the bank and never stored. Next: `granted`, another `challenge`, or `failed` (a wrong answer: auth.creds.<kind>.invalid). ' +
@@ -108,6 +111,7 @@ export class ChallengesController {
   @Put('credentials')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'reenterCredentials',
     summary: 'Re-enter the credentials and log in again',
     description: 'After auth.creds.invalid (changed at the bank), a lock, or any settled status: the new credentials replace the stored ones (encrypted) and a new login starts.',
   })
@@ -126,6 +130,7 @@ export class ChallengesController {
   @Post('login')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'loginAgain',
     summary: 'Log in again with the stored credentials',
     description: 'After a wrong or late answer, maintenance or a lock that has passed: a new login, which may raise a new challenge.',
   })

@@ -41,6 +41,8 @@ export class ConnectController {
   @Get('flows/:connectFlowId/browser')
   @PublicRoute()
   @ApiOperation({
+    operationId: 'openConnectFlowInBrowser',
+    security: [],
     summary: 'Start URL of an API-started connect flow: binds this browser, then on to the bank',
     description:
       'The `redirectUrl` of POST /api/v2/connect/{bankId}: single use. Sets the flow binding cookie (`kinko_flow`, HttpOnly, limited to the callback) in the browser that opens it ' +
@@ -60,12 +62,20 @@ export class ConnectController {
   @Get('callback')
   @PublicRoute()
   @ApiOperation({
+    operationId: 'completeBankCallback',
+    security: [],
     summary: 'OAuth callback: the bank sends the user back here',
     description:
       'Public: the `state` (single use, expires after 15 minutes) names the connect flow, and the browser must hold the flow binding cookie (`kinko_flow`) ' +
       'set where the flow started (the Link pages, or the start URL of an API-started flow); a callback without it is refused (403) and the flow spent. On success the grant is stored encrypted, ' +
       'the connection and its consent are created and the first sync starts. Answers JSON, or to a browser (Accept: text/html) a 303 to the Link vault (`/link/vault?connected=1`).',
   })
+  @ApiQuery({ name: 'state', required: true, type: String, description: 'The connect flow, as Kinko sent it to the bank (single use).' })
+  @ApiQuery({ name: 'code', required: false, type: String, description: 'OAuth 2 authorization code (banks of the OAuth redirect flow, e.g. PolishAPI).' })
+  @ApiQuery({ name: 'auth_token', required: false, type: String, description: 'Login token (Bank Common API banks).' })
+  @ApiQuery({ name: 'state_binding', required: false, type: String, description: 'Binds the state to the login that started it (Bank Common API banks).' })
+  @ApiQuery({ name: 'error', required: false, type: String, description: 'The bank refused or the user declined (OAuth 2 error code, e.g. `access_denied`).' })
+  @ApiQuery({ name: 'error_description', required: false, type: String, description: 'The bank\'s text for `error`.' })
   @ApiProduces('application/json')
   @ApiOkResponse({ type: ConnectResultView })
   @ApiResponse({ status: 303, description: 'To a browser (Accept: text/html): on to the Link vault, `/link/vault?connected=1`.' })
@@ -90,6 +100,7 @@ export class ConnectController {
   @HttpCode(201)
   @UserApi()
   @ApiOperation({
+    operationId: 'startConnection',
     summary: 'Start connecting a bank (redirect flow)',
     description:
       'Returns the URL to send the user\'s browser to: Kinko\'s single-use start URL (GET /api/v2/connect/flows/{connectFlowId}/browser?key=…), which binds that browser ' +

@@ -39,14 +39,14 @@ export class UserConnectionsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: "The user's connections with their aggregation status", description: 'Labels in the request language: ?lang=ja|en|pl, else Accept-Language, else ja.' })
+  @ApiOperation({ operationId: 'listConnections', summary: "The user's connections with their aggregation status", description: 'Labels in the request language: ?lang=ja|en|pl, else Accept-Language, else ja.' })
   @ApiOkResponse({ type: [ConnectionView] })
   async list(@CurrentUser() scope: UserScope, @Query() _query: LanguageQuery, @RequestLanguage() lang: Language): Promise<ConnectionView[]> {
     return this.connections.describe(scope, await this.connections.list(scope), lang);
   }
 
   @Get(':connectionId')
-  @ApiOperation({ summary: 'One connection' })
+  @ApiOperation({ operationId: 'getConnection', summary: 'One connection' })
   @ApiOkResponse({ type: ConnectionView })
   @ApiNotFoundResponse({ type: Problem })
   async get(
@@ -60,7 +60,7 @@ export class UserConnectionsController {
 
   @Post(':connectionId/deactivate')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Stop aggregating a connection (inactive); data and grant kept', description: 'Refused (409) while a run is under way.' })
+  @ApiOperation({ operationId: 'deactivateConnection', summary: 'Stop aggregating a connection (inactive); data and grant kept', description: 'Refused (409) while a run is under way.' })
   @ApiOkResponse({ type: ConnectionView })
   @ApiNotFoundResponse({ type: Problem })
   @ApiProblems('connection-inactive', 'run-in-progress')
@@ -77,6 +77,7 @@ export class UserConnectionsController {
   @Post(':connectionId/reactivate')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'reactivateConnection',
     summary: 'Aggregate a deactivated connection again',
     description: 'Restores the status it had before deactivation (a refresh is a separate request). Refused (409) when its consent ended: reconnect instead.',
   })
@@ -95,6 +96,7 @@ export class UserConnectionsController {
 
   @Delete(':connectionId')
   @ApiOperation({
+    operationId: 'disconnectConnection',
     summary: 'Disconnect: revoke at the bank and delete the secrets',
     description:
       "Withdraws the connection's consent (revoked at the bank; its accounts inactive, no longer listed; data kept), deletes the stored grant " +
@@ -136,7 +138,7 @@ export class TenantUserConnectionsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: "A user's connections" })
+  @ApiOperation({ operationId: 'listUserConnections', summary: "A user's connections" })
   @ApiOkResponse({ type: [ConnectionView] })
   @ApiNotFoundResponse({ type: Problem })
   async list(
@@ -150,7 +152,7 @@ export class TenantUserConnectionsController {
   }
 
   @Get(':connectionId')
-  @ApiOperation({ summary: "One of a user's connections" })
+  @ApiOperation({ operationId: 'getUserConnection', summary: "One of a user's connections" })
   @ApiOkResponse({ type: ConnectionView })
   @ApiNotFoundResponse({ type: Problem })
   async get(

@@ -14,7 +14,7 @@ export class ConnectorsController {
   constructor(@Inject(CONNECTOR_REGISTRY) private readonly registry: ConnectorRegistry) {}
 
   @Get()
-  @ApiOperation({ summary: 'List the registered connectors' })
+  @ApiOperation({ operationId: 'listConnectors', summary: 'List the registered connectors' })
   @ApiOkResponse({ type: [ConnectorView] })
   list(): ConnectorView[] {
     return this.registry.list().map(ConnectorView.of);
@@ -29,7 +29,7 @@ export class BanksController {
   constructor(private readonly banks: BankDirectory) {}
 
   @Get()
-  @ApiOperation({ summary: 'List the banks users can connect', description: 'Id, names (ja/en/pl), country, auth flow and capabilities of each.' })
+  @ApiOperation({ operationId: 'listTenantBanks', summary: 'List the banks users can connect', description: 'Id, names (ja/en/pl), country, auth flow and capabilities of each.' })
   @ApiOkResponse({ type: [BankView] })
   list(): BankView[] {
     return this.banks.list().map(BankView.ofBank);
@@ -44,7 +44,7 @@ export class UserBanksController {
   constructor(private readonly banks: BankDirectory) {}
 
   @Get()
-  @ApiOperation({ summary: 'List the banks the user can connect' })
+  @ApiOperation({ operationId: 'listBanks', summary: 'List the banks the user can connect' })
   @ApiOkResponse({ type: [BankView] })
   list(): BankView[] {
     return this.banks.list().map(BankView.ofBank);

@@ -22,14 +22,14 @@ export class ConsentsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: "The user's consents, newest first", description: 'A consent past its expiration is shown (and stored) as expired, reason Expired.' })
+  @ApiOperation({ operationId: 'listConsents', summary: "The user's consents, newest first", description: 'A consent past its expiration is shown (and stored) as expired, reason Expired.' })
   @ApiOkResponse({ type: [ConsentView] })
   async list(@CurrentUser() scope: UserScope): Promise<ConsentView[]> {
     return (await this.consents.list(scope)).map((c) => ConsentView.of(c, this.clock.now()));
   }
 
   @Get(':consentId')
-  @ApiOperation({ summary: 'One consent' })
+  @ApiOperation({ operationId: 'getConsent', summary: 'One consent' })
   @ApiOkResponse({ type: ConsentView })
   @ApiNotFoundResponse({ type: Problem })
   async get(@CurrentUser() scope: UserScope, @Param('consentId', new IdPipe('Consent')) consentId: string): Promise<ConsentView> {
@@ -38,6 +38,7 @@ export class ConsentsController {
 
   @Delete(':consentId')
   @ApiOperation({
+    operationId: 'withdrawConsent',
     summary: 'Withdraw a consent (DEAUTHORIZED)',
     description:
       'Revokes the grant at the bank, deletes the stored grant, marks the consent revokedByUser (reason RevokedByUser, previous status kept) ' +

@@ -24,7 +24,7 @@ export class HealthController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get()
-  @ApiOperation({ summary: 'Liveness and database reachability' })
+  @ApiOperation({ operationId: 'getHealth', summary: 'Liveness and database reachability' })
   @ApiOkResponse({ type: HealthView })
   @ApiServiceUnavailableResponse({ type: Problem })
   async check(): Promise<HealthView> {

@@ -70,9 +70,11 @@ describe('OpenAPI enums', () => {
     await db?.drop();
   });
 
-  it.each(ENUMS)('%s.%s lists exactly the domain constant', (schema, property, values) => {
-    const properties = (doc.components?.schemas?.[schema] as { properties?: Record<string, { enum?: unknown[] }> } | undefined)?.properties;
-    expect(properties?.[property]?.enum).toEqual([...values]);
+  it.each(ENUMS)('%s.%s lists exactly the domain constant (and null when nullable)', (schema, property, values) => {
+    const properties = (doc.components?.schemas?.[schema] as { properties?: Record<string, { enum?: unknown[]; type?: string | string[] }> } | undefined)?.properties;
+    const type = properties?.[property]?.type;
+    const nullable = Array.isArray(type) && type.includes('null');
+    expect(properties?.[property]?.enum).toEqual(nullable ? [...values, null] : [...values]);
   });
 
   it('the stage path parameter and the transactions kind filter list the domain constants', () => {

@@ -4,7 +4,8 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import { createTestApp } from '../../test/support/test-app';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { SECURITY } from '../auth/auth.decorators';
-import { OPENAPI_PATHS } from './openapi';
+import { OPENAPI_PATHS, OPENAPI_VERSION } from './openapi';
+import { PROBLEMS, type ProblemKind, problemType } from './problem';
 import { RouteCatalog } from './route-catalog';
 
 describe('OpenAPI document and reference page', () => {
@@ -32,7 +33,60 @@ describe('OpenAPI document and reference page', () => {
       expect({ route: `${route.method} ${route.path}`, documented: operation !== undefined }).toEqual({ route: `${route.method} ${route.path}`, documented: true });
       if (route.auth === 'tenant') expect(operation?.security).toEqual(expect.arrayContaining([{ [SECURITY.apiKeyBearer]: [] }, { [SECURITY.apiKeyHeader]: [] }]));
       if (route.auth === 'user') expect(operation?.security).toEqual([{ [SECURITY.userToken]: [] }]);
+      if (route.auth === 'public') expect({ route: `${route.method} ${route.path}`, security: operation?.security }).toEqual({ route: `${route.method} ${route.path}`, security: [] });
     }
+  });
+
+  type Operation = { operationId?: string; security?: unknown[]; parameters?: Array<{ name: string; in: string; required?: boolean }>; responses: Record<string, { description?: string; content?: Record<string, { schema?: { $ref?: string; allOf?: Array<{ properties?: { type?: { enum?: string[] } } }> } }> }> };
+  const operations = (): Array<[string, Operation]> =>
+    Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item as Record<string, Operation>).map(([method, op]): [string, Operation] => [`${method.toUpperCase()} ${path}`, op]));
+  // The problem types a response allows: the narrowed enum, or every type for the plain Problem schema.
+  const problemTypes = (op: Operation | undefined, status: string): string[] => {
+    const schema = op?.responses[status]?.content?.['application/problem+json']?.schema;
+    if (schema?.$ref === '#/components/schemas/Problem') return (Object.keys(PROBLEMS) as ProblemKind[]).map(problemType);
+    return schema?.allOf?.[1]?.properties?.type?.enum ?? [];
+  };
+
+  it('is OpenAPI 3.1 with a server, nullable fields as JSON Schema null types', () => {
+    expect(doc.openapi).toBe(OPENAPI_VERSION);
+    expect(doc.servers?.length).toBeGreaterThan(0);
+    const account = doc.components?.schemas?.['BankAccountView'] as { properties: Record<string, { type?: unknown; anyOf?: unknown[]; nullable?: unknown }> };
+    expect(account.properties['transactionSyncStatus']?.type).toEqual(['string', 'null']);
+    expect(account.properties['consent']?.anyOf).toEqual([{ $ref: '#/components/schemas/AccountConsentView' }, { type: 'null' }]);
+    expect(JSON.stringify(doc)).not.toContain('"nullable"');
+  });
+
+  it('names every operation with a unique camelCase operationId', () => {
+    const ids = operations().map(([, op]) => op.operationId ?? '');
+    expect(ids.filter((id) => !/^[a-z][A-Za-z0-9]*$/.test(id))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    const byId = Object.fromEntries(operations().map(([route, op]) => [op.operationId, route]));
+    expect(byId['listBankAccounts']).toBe('GET /api/v2/bankaccount');
+    expect(byId['startBankSync']).toBe('POST /api/v2/bank/{bankId}/sync');
+    expect(byId['createUser']).toBe('POST /api/v2/tenant/users');
+  });
+
+  it('describes every response, and declares the problems every operation can answer', () => {
+    const undescribed = operations().flatMap(([route, op]) => Object.entries(op.responses).filter(([, r]) => !r.description?.trim()).map(([status]) => `${route} ${status}`));
+    expect(undescribed).toEqual([]);
+    for (const [route, op] of operations()) {
+      expect({ route, validation: problemTypes(op, '400') }).toEqual({ route, validation: expect.arrayContaining([problemType('validation'), problemType('malformed-request')]) });
+      if ((op.security?.length ?? 0) > 0) {
+        expect({ route, types: [...problemTypes(op, '401'), ...problemTypes(op, '429')] }).toEqual({ route, types: expect.arrayContaining([problemType('unauthorized'), problemType('rate-limited')]) });
+      }
+      if (/^(POST|PUT|PATCH|DELETE) /.test(route)) expect({ route, types: problemTypes(op, '415') }).toEqual({ route, types: [problemType('unsupported-media-type')] });
+    }
+    // An operation's own kinds stay beside the common ones.
+    const byId = Object.fromEntries(operations().map(([, op]) => [op.operationId, op]));
+    expect(problemTypes(byId['listTransactions'], '400')).toEqual(expect.arrayContaining([problemType('invalid-cursor'), problemType('validation')]));
+  });
+
+  it("declares the query parameters the bank sends to the callback, and the callback is public", () => {
+    const callback = (doc.paths['/api/v2/connect/callback'] as Record<string, Operation>)['get'];
+    expect(callback?.security).toEqual([]);
+    expect(callback?.parameters?.filter((p) => p.in === 'query').map((p) => [p.name, p.required ?? false])).toEqual(
+      expect.arrayContaining([['state', true], ['code', false], ['error', false], ['error_description', false]]),
+    );
   });
 
   it('documents errors as application/problem+json', () => {

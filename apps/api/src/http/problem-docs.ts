@@ -12,19 +12,26 @@ const describeKinds = (kinds: readonly ProblemKind[]): string => kinds.map((k) =
  * `PROBLEMS` only.
  */
 export function ApiProblems(...kinds: ProblemKind[]): MethodDecorator & ClassDecorator {
-  const byStatus = new Map<number, ProblemKind[]>();
-  for (const kind of new Set(kinds)) byStatus.set(PROBLEMS[kind].status, [...(byStatus.get(PROBLEMS[kind].status) ?? []), kind]);
   return applyDecorators(
     ApiExtraModels(Problem),
-    ...[...byStatus].map(([status, ofStatus]) =>
-      ApiResponse({
-        status,
-        description: describeKinds(ofStatus),
-        schema: { allOf: [{ $ref: getSchemaPath(Problem) }, { type: 'object', properties: { type: { type: 'string', enum: ofStatus.map(problemType) } } }] },
-      }),
-    ),
+    ...[...problemKindsByStatus(kinds)].map(([status, ofStatus]) => ApiResponse({ status, description: describeKinds(ofStatus), schema: problemSchema(ofStatus) })),
   );
 }
+
+/** Problem kinds grouped by their HTTP status (from `PROBLEMS`). */
+export function problemKindsByStatus(kinds: Iterable<ProblemKind>): Map<number, ProblemKind[]> {
+  const byStatus = new Map<number, ProblemKind[]>();
+  for (const kind of new Set(kinds)) byStatus.set(PROBLEMS[kind].status, [...(byStatus.get(PROBLEMS[kind].status) ?? []), kind]);
+  return byStatus;
+}
+
+/** The schema of a problem answer of these kinds: the {@link Problem} with `type` narrowed to their URIs. */
+export function problemSchema(kinds: readonly ProblemKind[]): { allOf: [{ $ref: string }, { type: 'object'; properties: { type: { type: 'string'; enum: string[] } } }] } {
+  return { allOf: [{ $ref: getSchemaPath(Problem) }, { type: 'object', properties: { type: { type: 'string', enum: kinds.map(problemType) } } }] };
+}
+
+/** A response description naming each kind and its title. */
+export const describeProblemKinds = (kinds: readonly ProblemKind[]): string => describeKinds(kinds);
 
 /** Markers around the problem table in apps/api/README.md. */
 export const README_PROBLEM_TABLE = { begin: '<!-- problem-types:begin (generated from PROBLEMS; test: problem-docs.test.ts) -->', end: '<!-- problem-types:end -->' } as const;

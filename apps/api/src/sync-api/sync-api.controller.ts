@@ -37,6 +37,7 @@ export class SyncApiController {
   @Post(':bankId/sync')
   @HttpCode(202)
   @ApiOperation({
+    operationId: 'startBankSync',
     summary: "Sync the user's active accounts at one bank",
     description: 'Starts (asynchronously) a sync of every connection of the user at the bank whose grant is valid; returns the session id(s) to poll.',
   })
@@ -52,6 +53,7 @@ export class SyncApiController {
   @Post(':idType/:idValue/sync')
   @HttpCode(202)
   @ApiOperation({
+    operationId: 'startSyncById',
     summary: "Sync the user's accounts named by an identifier",
     description:
       '`idType`: `connectionId` (a connection), `accountId` (the connection of an account), `consentId` (the connection of a consent), ' +
@@ -69,7 +71,7 @@ export class SyncApiController {
   }
 
   @Get('session/:sessionId')
-  @ApiOperation({ summary: 'A session: its status plus the data fetched' })
+  @ApiOperation({ operationId: 'getSyncSession', summary: 'A session: its status plus the data fetched' })
   @ApiOkResponse({ type: SessionDetailsResponse })
   @ApiNotFoundResponse({ type: Problem })
   async session(@CurrentUser() scope: UserScope, @Param('sessionId', new IdPipe('Session')) sessionId: string): Promise<SessionDetailsResponse> {
@@ -77,7 +79,7 @@ export class SyncApiController {
   }
 
   @Get('session/:sessionId/status')
-  @ApiOperation({ summary: "A session's status" })
+  @ApiOperation({ operationId: 'getSyncSessionStatus', summary: "A session's status" })
   @ApiOkResponse({ type: SessionStatusResponse })
   @ApiNotFoundResponse({ type: Problem })
   async status(@CurrentUser() scope: UserScope, @Param('sessionId', new IdPipe('Session')) sessionId: string): Promise<SessionStatusResponse> {
@@ -85,7 +87,7 @@ export class SyncApiController {
   }
 
   @Get('session/:sessionId/stage/:stage/status')
-  @ApiOperation({ summary: "One stage's status" })
+  @ApiOperation({ operationId: 'getSyncStageStatus', summary: "One stage's status" })
   @ApiParam({ name: 'stage', enum: [...syncStages] })
   @ApiOkResponse({ type: StageStatusResponse })
   @ApiBadRequestResponse({ type: Problem, description: 'Unknown stage.' })
@@ -98,7 +100,7 @@ export class SyncApiController {
   }
 
   @Get('session/:sessionId/status/details')
-  @ApiOperation({ summary: "A session's detailed status: every stage and every account" })
+  @ApiOperation({ operationId: 'getSyncSessionDetails', summary: "A session's detailed status: every stage and every account" })
   @ApiOkResponse({ type: SessionStatusDetailsResponse })
   @ApiNotFoundResponse({ type: Problem })
   async details(@CurrentUser() scope: UserScope, @Param('sessionId', new IdPipe('Session')) sessionId: string): Promise<SessionStatusDetailsResponse> {

@@ -23,6 +23,7 @@ export class TenantSyncController {
   @Post(':connectionId/sync')
   @HttpCode(202)
   @ApiOperation({
+    operationId: 'startUserConnectionSync',
     summary: 'Refresh a connection in the background (user not present)',
     description:
       "Starts a sync of the connection for the tenant's backend. The user is not present, so it is an unattended access: each account read counts against the " +

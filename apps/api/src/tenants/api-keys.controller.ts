@@ -16,7 +16,7 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create an API key', description: 'The answer carries the whole key; it is never shown again.' })
+  @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key', description: 'The answer carries the whole key; it is never shown again.' })
   @ApiCreatedResponse({ type: CreatedApiKeyView })
   async create(@CurrentTenant() scope: TenantScope, @Body() body: CreateApiKeyRequest): Promise<CreatedApiKeyView> {
     const minted = await this.keys.mint(scope.tenantId, body.label);
@@ -26,7 +26,7 @@ export class ApiKeysController {
   }
 
   @Get()
-  @ApiOperation({ summary: "List the tenant's API keys", description: 'Prefix, label, created, last used (to the minute) and revoked — never the secret.' })
+  @ApiOperation({ operationId: 'listApiKeys', summary: "List the tenant's API keys", description: 'Prefix, label, created, last used (to the minute) and revoked — never the secret.' })
   @ApiOkResponse({ type: ApiKeyList })
   async list(@CurrentTenant() scope: TenantScope): Promise<ApiKeyList> {
     return { items: (await this.keys.list(scope.tenantId)).map(ApiKeyView.of) };
@@ -34,7 +34,7 @@ export class ApiKeysController {
 
   @Delete(':apiKeyId')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke an API key', description: 'It stops working at once, on every process (the key may be the one calling).' })
+  @ApiOperation({ operationId: 'revokeApiKey', summary: 'Revoke an API key', description: 'It stops working at once, on every process (the key may be the one calling).' })
   @ApiNoContentResponse({ description: 'Revoked.' })
   @ApiNotFoundResponse({ type: Problem, description: 'No such key of this tenant, or already revoked.' })
   async revoke(@CurrentTenant() scope: TenantScope, @Param('apiKeyId', new IdPipe('API key')) apiKeyId: string): Promise<void> {

@@ -16,6 +16,7 @@ export class TransactionFeedController {
 
   @Get('sync')
   @ApiOperation({
+    operationId: 'readTransactionFeed',
     summary: "Changes to the user's transactions since a cursor",
     description:
       'The change feed over all the user\'s accounts: added, modified (each as it is now) and removed transactions (deleted, or a pending/hold/scheduled one replaced by its booked ' +

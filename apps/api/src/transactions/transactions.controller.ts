@@ -16,6 +16,7 @@ export class TransactionsController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listTransactions',
     summary: "An account's transactions, newest first",
     description:
       'Filter by transaction date (from/to, inclusive, bank calendar days) and kind. Keyset-paginated: pass nextCursor as cursor until it is null. ' +

@@ -21,7 +21,7 @@ export class UsersController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a user' })
+  @ApiOperation({ operationId: 'createUser', summary: 'Create a user' })
   @ApiCreatedResponse({ type: UserView })
   @ApiProblems('external-id-taken')
   @Idempotent()
@@ -30,7 +30,7 @@ export class UsersController {
   }
 
   @Get()
-  @ApiOperation({ summary: "List the tenant's users (oldest first, keyset-paginated)" })
+  @ApiOperation({ operationId: 'listUsers', summary: "List the tenant's users (oldest first, keyset-paginated)" })
   @ApiOkResponse({ type: UserPage })
   async list(@CurrentTenant() scope: TenantScope, @Query() query: ListUsersQuery): Promise<UserPage> {
     const page = await this.users.list(scope, query.limit ?? 50, query.after);
@@ -38,7 +38,7 @@ export class UsersController {
   }
 
   @Get(':userId')
-  @ApiOperation({ summary: 'One user' })
+  @ApiOperation({ operationId: 'getUser', summary: 'One user' })
   @ApiOkResponse({ type: UserView })
   @ApiNotFoundResponse({ type: Problem })
   async get(@CurrentTenant() scope: TenantScope, @Param('userId', new IdPipe('User')) userId: string): Promise<UserView> {
@@ -55,7 +55,7 @@ export class UsersController {
 
   @Post(':userId/tokens')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Mint a short-lived user token', description: 'For the client app or the Link page; default lifetime 15 minutes.' })
+  @ApiOperation({ operationId: 'createUserToken', summary: 'Mint a short-lived user token', description: 'For the client app or the Link page; default lifetime 15 minutes.' })
   @ApiCreatedResponse({ type: UserTokenView })
   @ApiNotFoundResponse({ type: Problem })
   @Idempotent()

@@ -15,7 +15,7 @@ export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Register a webhook endpoint', description: 'The signing secret is in this answer only. Payloads: the `webhooks` of this document.' })
+  @ApiOperation({ operationId: 'createWebhookEndpoint', summary: 'Register a webhook endpoint', description: 'The signing secret is in this answer only. Payloads: the `webhooks` of this document.' })
   @ApiCreatedResponse({ type: WebhookEndpointWithSecret })
   @ApiBadRequestResponse({ type: Problem, description: 'A URL the policy refuses (scheme, address), or unknown event types.' })
   async create(@CurrentTenant() scope: TenantScope, @Body() body: CreateWebhookRequest): Promise<WebhookEndpointWithSecret> {
@@ -24,14 +24,14 @@ export class WebhooksController {
   }
 
   @Get()
-  @ApiOperation({ summary: "The tenant's webhook endpoints" })
+  @ApiOperation({ operationId: 'listWebhookEndpoints', summary: "The tenant's webhook endpoints" })
   @ApiOkResponse({ type: WebhookEndpointList })
   async list(@CurrentTenant() scope: TenantScope): Promise<WebhookEndpointList> {
     return { items: (await this.webhooks.list(scope.tenantId)).map(WebhookEndpointView.of) };
   }
 
   @Get(':endpointId')
-  @ApiOperation({ summary: 'One webhook endpoint (with why it was disabled, if it was)' })
+  @ApiOperation({ operationId: 'getWebhookEndpoint', summary: 'One webhook endpoint (with why it was disabled, if it was)' })
   @ApiOkResponse({ type: WebhookEndpointView })
   @ApiNotFoundResponse({ type: Problem })
   async get(@CurrentTenant() scope: TenantScope, @Param('endpointId', new IdPipe('Webhook endpoint')) id: string): Promise<WebhookEndpointView> {
@@ -39,7 +39,7 @@ export class WebhooksController {
   }
 
   @Patch(':endpointId')
-  @ApiOperation({ summary: 'Change a webhook endpoint (URL, event types, description, enabled)' })
+  @ApiOperation({ operationId: 'updateWebhookEndpoint', summary: 'Change a webhook endpoint (URL, event types, description, enabled)' })
   @ApiOkResponse({ type: WebhookEndpointView })
   @ApiBadRequestResponse({ type: Problem })
   @ApiNotFoundResponse({ type: Problem })
@@ -49,7 +49,7 @@ export class WebhooksController {
 
   @Delete(':endpointId')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a webhook endpoint (its deliveries stop)' })
+  @ApiOperation({ operationId: 'deleteWebhookEndpoint', summary: 'Delete a webhook endpoint (its deliveries stop)' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: Problem })
   async remove(@CurrentTenant() scope: TenantScope, @Param('endpointId', new IdPipe('Webhook endpoint')) id: string): Promise<void> {
@@ -58,7 +58,7 @@ export class WebhooksController {
 
   @Post(':endpointId/rotate-secret')
   @HttpCode(200)
-  @ApiOperation({ summary: "Rotate the endpoint's signing secret", description: 'The new secret is in this answer only; deliveries sent from now on are signed with it.' })
+  @ApiOperation({ operationId: 'rotateWebhookSecret', summary: "Rotate the endpoint's signing secret", description: 'The new secret is in this answer only; deliveries sent from now on are signed with it.' })
   @ApiOkResponse({ type: WebhookEndpointWithSecret })
   @ApiNotFoundResponse({ type: Problem })
   async rotate(@CurrentTenant() scope: TenantScope, @Param('endpointId', new IdPipe('Webhook endpoint')) id: string): Promise<WebhookEndpointWithSecret> {
@@ -67,7 +67,7 @@ export class WebhooksController {
   }
 
   @Get(':endpointId/deliveries')
-  @ApiOperation({ summary: 'The delivery log of an endpoint (newest first): attempts, status codes, latency' })
+  @ApiOperation({ operationId: 'listWebhookDeliveries', summary: 'The delivery log of an endpoint (newest first): attempts, status codes, latency' })
   @ApiOkResponse({ type: WebhookDeliveryList })
   @ApiNotFoundResponse({ type: Problem })
   async deliveries(@CurrentTenant() scope: TenantScope, @Param('endpointId', new IdPipe('Webhook endpoint')) id: string, @Query() query: DeliveryLogQuery): Promise<WebhookDeliveryList> {
@@ -76,7 +76,7 @@ export class WebhooksController {
 
   @Post(':endpointId/deliveries/:deliveryId/redeliver')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Send a delivery’s event again', description: 'A new delivery of the same event (same `webhook-id`, so a receiver that already has it can tell).' })
+  @ApiOperation({ operationId: 'redeliverWebhookDelivery', summary: 'Send a delivery’s event again', description: 'A new delivery of the same event (same `webhook-id`, so a receiver that already has it can tell).' })
   @ApiAcceptedResponse({ type: WebhookDeliveryView, description: 'The new delivery, queued.' })
   @ApiNotFoundResponse({ type: Problem })
   async redeliver(

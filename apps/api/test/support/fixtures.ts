@@ -187,14 +187,14 @@ export async function seedUserData(app: INestApplicationContext, tenantId: strin
     id: sessionId,
     ...scope,
     connectionId,
-    status: 'finished',
+    status: 'completed',
     requestedBy: 'user',
     parameters: { daysBack: 90 },
     error: null,
     startedAt: now,
     finishedAt: now,
   });
-  await ds.getRepository(SyncStage).save({ sessionId, stage: 'transactions', ...scope, status: 'finished', counts: { transactions: 2 }, startedAt: now, finishedAt: now, error: null });
+  await ds.getRepository(SyncStage).save({ sessionId, stage: 'transactions', ...scope, status: 'completed', counts: { transactions: 2 }, startedAt: now, finishedAt: now, error: null });
   await ds.getRepository(SyncAccountResult).save({ sessionId, accountId, ...scope, outcome: { accounts: 'ok', transactions: 'ok' }, recordedAt: now });
   await ds.getRepository(UnattendedAccess).save({ ...scope, accountId, accessedAt: now, sessionId });
   // The bank's shared request-rate state (a system row, not a user's: the same for every tenant).
