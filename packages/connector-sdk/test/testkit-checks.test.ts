@@ -89,6 +89,48 @@ describe('the conformance checks on broken connectors', () => {
     await expectFailure('fault-timeout', { slowTimeouts: true }, /succeeded; expected TemporaryError/);
   }, 30_000);
 
+  it('the request record fails when later pages lose the first page’s filters', async () => {
+    await expectFailure('requests-repeat-window', { dropFiltersOnLaterPages: true }, /request 2 \(GET \/transactions\) (does not carry the window|lost the first page's filter)/);
+  });
+
+  it('the request record fails, naming the way out, when the sandbox records no requests', async () => {
+    const config = broken({});
+    const withoutRecord = { ...config, startSandbox: async (scenario: Parameters<typeof config.startSandbox>[0]) => ({ ...(await config.startSandbox(scenario)), requests: undefined }) };
+    await expect(runConformanceCheck('requests-repeat-window', withoutRecord)).rejects.toThrow(/the sandbox handle has no requests .*or skip this check in the kit config with the reason/);
+  });
+
+  it('a failure on page 2 fails the check when the connector turns it into a short read', async () => {
+    await expectFailure('fault-mid-stream', { swallowErrors: true }, /page 2 went wrong \(status\) but the stream ended without an error after 5 of 11 items/);
+  });
+
+  it('a looping next link fails the check when the connector follows it', async () => {
+    await expectFailure('next-link-looping', { followsLoops: true }, /follows a next link that leads back to the same page/);
+  });
+
+  it('a malformed next link fails the check when the connector takes it for the end', async () => {
+    await expectFailure('next-link-malformed', { nextMalformedEnds: true }, /page 2 went wrong \(malformedNext\) but the stream ended without an error/);
+  });
+
+  it('a consent ended at the bank fails the check when the connector reports a temporary problem', async () => {
+    await expectFailure('consent-ended-at-bank', { wrong401: true }, /after the consent ended at the bank failed with TemporaryError.*expected ConsentRevoked or ConsentExpired/, 'redirect');
+  });
+
+  it('another currency fails the check when the connector reports the manifest’s', async () => {
+    await expectFailure('other-currency', { manifestCurrency: true }, /account acc-scenario is held in EUR at the bank; the connector reports JPY/);
+  });
+
+  it('a bank ignoring the page size fails the check when the connector stops at a short page', async () => {
+    await expectFailure('bank-page-size', { stopOnShortPage: true }, /11 items in pages of 2 \(asked: 5\): 2 distinct transactions returned, the sandbox holds 11 \(items were lost\)/);
+  });
+
+  it('previous versions fail when the grant schema changed incompatibly, or when no fixtures are given', async () => {
+    await expectFailure('previous-versions', { grantV2: true }, /decoding previousVersions.grants\[0\] failed with PermanentError/);
+    const config = { ...broken({}), previousVersions: undefined };
+    await expect(runConformanceCheck('previous-versions', config)).rejects.toThrow(/previousVersions is not set/);
+    const noStates = { ...broken({}), previousVersions: { grants: broken({}).previousVersions?.grants ?? [] } };
+    await expect(runConformanceCheck('previous-versions', noStates)).rejects.toThrow(/declares challenges but previousVersions.challengeStates is empty/);
+  });
+
   it('the kit turns a connector that throws into a failure, not a crash', async () => {
     await expectFailure('auth-happy-path', { throwInAccounts: 'x' }, /PermanentError: unexpected Error in toy-credentials.accounts/);
   });

@@ -208,8 +208,9 @@ async function withScenarioAccount(
   env: Env,
   scenario: { kind: TransactionKind; window: FetchWindow; count: number },
   body: (s: Session, grant: Grant, bankAccountId: string) => Promise<void>,
+  extras: { readonly currency?: string; readonly bankPageSize?: number } = {},
 ): Promise<void> {
-  await withSession(env, { type: 'transactions', ...scenario }, async (s) => {
+  await withSession(env, { type: 'transactions', ...scenario, ...extras }, async (s) => {
     const bankAccountId = s.handle.bankAccountId ?? fail('the sandbox handle of a transactions scenario must name bankAccountId');
     const grant = await login(env, s, s.identities.valid);
     const accounts = await listAccounts(s, grant);
@@ -250,6 +251,68 @@ function faultCheck(
 /** Worst case of a call that fails every attempt after `perAttemptMs`, plus slack. */
 const retryBound = (env: Env, perAttemptMs: number): number =>
   env.retry.maxAttempts * perAttemptMs + (env.retry.maxAttempts - 1) * env.retry.maxDelayMs + env.slackMs;
+
+// ---------------------------------------------------------------- stricter checks' helpers
+
+/** A knob of the sandbox handle a check needs; its absence fails the check, naming the way out. */
+function needs<K extends 'requests' | 'endConsentAtBank'>(s: Session, key: K, what: string): NonNullable<SandboxHandle[K]> {
+  const knob = s.handle[key];
+  if (knob === undefined) fail(`the sandbox handle has no ${key} (${what}): add it, or skip this check in the kit config with the reason`);
+  return knob as NonNullable<SandboxHandle[K]>;
+}
+
+interface PartialRead {
+  readonly items: Transaction[];
+  /** Pages yielded before the end or the error. */
+  readonly pages: number;
+  readonly error?: ConnectorError;
+  /** The connector kept yielding pages past `maxPages`. */
+  readonly runaway?: boolean;
+}
+
+/** Reads a fetch to its end, its first error, or `maxPages` pages (whichever comes first). */
+async function readUntilError(s: Session, grant: Grant, bankAccountId: string, kind: TransactionKind, window: FetchWindow, maxPages: number): Promise<PartialRead> {
+  const items: Transaction[] = [];
+  let pages = 0;
+  for await (const page of s.client.transactions(grant, { bankAccountId, kind, window })) {
+    if (!page.ok) return { items, pages, error: page.error };
+    pages += 1;
+    for (const t of page.value.items) items.push(t);
+    if (pages > maxPages) return { items, pages, runaway: true };
+  }
+  return { items, pages };
+}
+
+/** Three pages at the manifest's page size. */
+const threePages = (m: ConnectorManifest): number => 2 * m.limits.pageSize + 1;
+
+/** A currency that is not the manifest's. */
+const otherCurrency = (m: ConnectorManifest): string => (m.currency === 'EUR' ? 'USD' : 'EUR');
+
+const carriesDate = (values: readonly string[], date: string): boolean => values.some((v) => v.includes(date) || v.includes(date.replaceAll('-', '')));
+
+/** A fault on page 2 of a three-page fetch must end the stream with an error, never look like its end. */
+function midStreamCheck(name: CheckName, title: string, fault: SandboxFault, expected: readonly ConnectorErrorTag[]): ConformanceCheck {
+  return {
+    name,
+    title,
+    timeoutMs: 60_000,
+    async run(env) {
+      const window = kitWindow(env.manifest);
+      const kind = primaryKind(env.manifest);
+      const count = threePages(env.manifest);
+      await withScenarioAccount(env, { kind, window, count }, async (s, grant, account) => {
+        await s.handle.knobs.setFault(fault);
+        const read = await readUntilError(s, grant, account, kind, window, 10);
+        await s.handle.knobs.setFault(undefined);
+        if (read.runaway) fail(`the connector read ${read.pages} pages of a ${count}-item fetch: it follows a next link that leads back to the same page`);
+        if (read.error === undefined) fail(`page 2 went wrong (${fault.type}) but the stream ended without an error after ${read.items.length} of ${count} items: a failure looks like the end of the data`);
+        if (!expected.includes(read.error._tag)) fail(`the stream ended with ${describeError(read.error)}; expected ${expected.join(' or ')}`);
+        if (read.pages < 1) fail('page 1 (answered normally) was not yielded before the failure on page 2');
+      });
+    },
+  };
+}
 
 // ---------------------------------------------------------------- the checks
 
@@ -584,6 +647,117 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
       expectWithin(elapsed, retryBound(env, 0), 'the call');
     },
   ),
+  {
+    name: 'requests-repeat-window',
+    title: 'every page request repeats the window and the first page’s filters (next links keep them)',
+    timeoutMs: 60_000,
+    async run(env) {
+      const window = kitWindow(env.manifest);
+      const kind = primaryKind(env.manifest);
+      const count = threePages(env.manifest);
+      await withScenarioAccount(env, { kind, window, count }, async (s, grant, account) => {
+        const requests = needs(s, 'requests', 'the record of the requests the bank received');
+        const mark = requests().length;
+        const items = await readTransactions(env, s, grant, account, kind, window);
+        const sent = requests().slice(mark);
+        const paging = new Set(env.config.pagingParameters ?? []);
+        const [first] = sent;
+        if (first === undefined) fail('no request recorded');
+        const filters = Object.entries(first.query).filter(([k]) => !paging.has(k));
+        for (const [i, r] of sent.entries()) {
+          const shown = `request ${i + 1} (${r.method} ${r.path})`;
+          if (r.path !== first.path) fail(`${shown} went to another path than the first page (${first.path})`);
+          const values = Object.values(r.query);
+          if (!carriesDate(values, window.from) || !carriesDate(values, window.to)) fail(`${shown} does not carry the window ${window.from}..${window.to}`);
+          for (const [k, v] of filters) {
+            if (r.query[k] !== v) fail(`${shown} lost the first page's filter ${k}=${v} (it sent ${k}=${r.query[k] ?? 'nothing'})`);
+          }
+        }
+        if (sent.length < 3) fail(`${count} items at page size ${env.manifest.limits.pageSize} were read in ${sent.length} request(s); expected at least 3 pages`);
+        expectExactlyOnce(items, count, `${count} items`);
+      });
+    },
+  },
+  midStreamCheck('fault-mid-stream', 'a 500 on page 2 ends the stream with TemporaryError after page 1, not with a short read', { type: 'status', status: 500, afterRequests: 1 }, [
+    'TemporaryError',
+  ]),
+  midStreamCheck('next-link-looping', 'a next link leading back to the same page ends the stream with an error, not an endless read', { type: 'loopingNext', afterRequests: 1 }, [
+    'PermanentError',
+  ]),
+  midStreamCheck('next-link-malformed', 'a malformed next link ends the stream with PermanentError, not with a short read', { type: 'malformedNext', afterRequests: 1 }, [
+    'PermanentError',
+  ]),
+  {
+    name: 'consent-ended-at-bank',
+    title: 'a consent the user ended at the bank yields ConsentRevoked or ConsentExpired (credentials: or CredentialsInvalid), and refresh fails alike',
+    timeoutMs: 30_000,
+    async run(env) {
+      await withSession(env, { type: 'basic' }, async (s) => {
+        const end = needs(s, 'endConsentAtBank', 'ending a consent at the bank');
+        const grant = await login(env, s, s.identities.valid);
+        await listAccounts(s, grant);
+        await end(s.identities.valid);
+        const gone: readonly ConnectorErrorTag[] = env.manifest.authFlow === 'redirect' ? ['ConsentRevoked', 'ConsentExpired'] : GRANT_GONE;
+        expectError(await collectPages(s.client.accounts(grant)), gone, 'listing accounts after the consent ended at the bank');
+        expectError(await s.client.auth.refresh(grant), GRANT_GONE, 'refreshing a grant whose consent ended at the bank');
+      });
+    },
+  },
+  {
+    name: 'other-currency',
+    title: 'an account in another currency than the manifest’s: the account and its transactions carry the bank’s currency',
+    timeoutMs: 60_000,
+    async run(env) {
+      const window = kitWindow(env.manifest);
+      const kind = primaryKind(env.manifest);
+      const currency = otherCurrency(env.manifest);
+      await withScenarioAccount(env, { kind, window, count: 3 }, async (s, grant, account) => {
+        const listed = (await listAccounts(s, grant)).find((a) => a.bankAccountId === account);
+        if (listed?.currency !== currency) fail(`account ${account} is held in ${currency} at the bank; the connector reports ${listed?.currency}`);
+        const items = await readTransactions(env, s, grant, account, kind, window);
+        expectExactlyOnce(items, 3, `${currency} transactions`);
+        const wrong = items.find((t) => t.currency !== currency);
+        if (wrong !== undefined) fail(`transaction ${wrong.bankTransactionId} is in ${currency} at the bank; the connector reports ${wrong.currency}`);
+      }, { currency });
+    },
+  },
+  {
+    name: 'bank-page-size',
+    title: 'a bank that sends fewer items per page than asked: every item exactly once (a short page is not the end)',
+    timeoutMs: 60_000,
+    async run(env) {
+      const window = kitWindow(env.manifest);
+      const kind = primaryKind(env.manifest);
+      const count = threePages(env.manifest);
+      const bankPageSize = Math.max(1, Math.floor(env.manifest.limits.pageSize / 2));
+      await withScenarioAccount(env, { kind, window, count }, async (s, grant, account) => {
+        const read = await readUntilError(s, grant, account, kind, window, 10 * count + 10);
+        if (read.error !== undefined) fail(`the read failed with ${describeError(read.error)}`);
+        const short = Math.ceil(count / bankPageSize);
+        expectExactlyOnce(read.items, count, `${count} items in pages of ${bankPageSize} (asked: ${env.manifest.limits.pageSize})`);
+        // A sandbox that ignores bankPageSize would make this check pass without proving anything.
+        if (read.pages < short) fail(`the sandbox served ${count} items in ${read.pages} pages: it does not honour the scenario's bankPageSize (${bankPageSize}); implement it, or skip this check with the reason`);
+      }, { bankPageSize });
+    },
+  },
+  {
+    name: 'previous-versions',
+    title: 'grants and challenge states serialised by earlier versions (committed fixtures) still decode',
+    timeoutMs: 10_000,
+    async run(env) {
+      const previous = env.config.previousVersions;
+      if (previous === undefined) fail('previousVersions is not set: commit a grant (and a challenge state) serialised by the released version as fixtures and pass their text, or skip this check with the reason');
+      const grants = previous.grants ?? [];
+      if (grants.length === 0) fail('previousVersions.grants is empty');
+      for (const [i, text] of grants.entries()) {
+        const grant = expectOk(env.config.connector.deserializeGrant(text), `decoding previousVersions.grants[${i}]`);
+        expectOk(env.config.connector.serializeGrant(grant), `serialising previousVersions.grants[${i}] again`);
+      }
+      const states = previous.challengeStates ?? [];
+      if (env.manifest.capabilities.challenges.length > 0 && states.length === 0) fail('the manifest declares challenges but previousVersions.challengeStates is empty');
+      for (const [i, text] of states.entries()) expectOk(env.config.connector.deserializeChallengeState(text), `decoding previousVersions.challengeStates[${i}]`);
+    },
+  },
 ];
 
 /** How one check ended. */

@@ -55,6 +55,10 @@ export type SandboxFault = (
   | { readonly type: 'status'; readonly status: number; readonly retryAfter?: string }
   | { readonly type: 'malformedBody' }
   | { readonly type: 'dropConnection' }
+  /** The answer is normal, but its link to the next page points back to the page itself. */
+  | { readonly type: 'loopingNext' }
+  /** The answer is normal, but its link to the next page is malformed (not a link the bank could serve). */
+  | { readonly type: 'malformedNext' }
 ) & {
   readonly times?: number;
   /** The first `afterRequests` data requests are answered normally (a fault in the middle of a stream). */
@@ -124,6 +128,14 @@ export const conformanceCheckNames = [
   'fault-429-retry-after-honoured',
   'fault-malformed-body',
   'fault-dropped-connection',
+  'requests-repeat-window',
+  'fault-mid-stream',
+  'next-link-looping',
+  'next-link-malformed',
+  'consent-ended-at-bank',
+  'other-currency',
+  'bank-page-size',
+  'previous-versions',
 ] as const;
 /** The name of one check. */
 export type CheckName = (typeof conformanceCheckNames)[number];
@@ -139,6 +151,12 @@ export interface ConformanceConfig {
   readonly largeCount?: number;
   /** HTTP settings of the connector under test (defaults: 1 s connect, 2 s total, 2 attempts, 1.5 s max delay). */
   readonly http?: { readonly timeouts?: Partial<HttpTimeouts>; readonly retry?: Partial<RetryPolicy> };
+  /**
+   * Query parameters that move from page to page (e.g. `page`, `cursor`) when the connector
+   * builds page requests itself; every other parameter of a fetch's first request must come
+   * back unchanged on every page (`requests-repeat-window`). Default: none.
+   */
+  readonly pagingParameters?: readonly string[];
   /** Added to every time bound (default 2000 ms; a correctness bound, not a benchmark). */
   readonly slackMs?: number;
   /** The redirect URI passed to `auth.begin` (default `https://kinko.invalid/link/callback`). */

@@ -13,6 +13,8 @@ export interface FakeTransaction {
   readonly amount: number;
   readonly description: string;
   readonly balance: number;
+  /** Sent only when set (the account's currency otherwise). */
+  readonly currency?: string;
 }
 
 export interface FakeAccount {
@@ -38,6 +40,8 @@ export interface FakeBank {
   /** Every request received: method, path and query (for assertions on paging). */
   readonly requests: Array<{ method: string; path: string; query: URLSearchParams }>;
   setFault(fault: SandboxFault | undefined): void;
+  /** Ends the user's tokens at the bank (the user withdrew the consent there). */
+  endSession(username: string): void;
   close(): Promise<void>;
 }
 
@@ -73,6 +77,7 @@ export async function startFakeBank(options: { readonly users: readonly FakeUser
   const filtered = new Map<string, readonly FakeTransaction[]>();
   let fault: SandboxFault | undefined;
   let faultLeft = Infinity;
+  let faultSkip = 0;
   const delays = new Set<() => void>();
   const delay = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -100,14 +105,22 @@ export async function startFakeBank(options: { readonly users: readonly FakeUser
   }
   const tokens = (p: TokenPair) => ({ access_token: p.access, refresh_token: p.refresh, expires_in: 3600 });
 
-  function page<T>(items: readonly T[], pageNo: number): { slice: readonly T[]; next: number } {
+  // A next-link fault of the request being answered.
+  let nextFault: 'loopingNext' | 'malformedNext' | undefined;
+  function page<T>(items: readonly T[], pageNo: number): { slice: readonly T[]; next: number | string } {
     const start = (pageNo - 1) * options.pageSize;
     const slice = items.slice(start, start + options.pageSize);
-    return { slice, next: start + options.pageSize < items.length ? pageNo + 1 : 0 };
+    const next = start + options.pageSize < items.length ? pageNo + 1 : 0;
+    return { slice, next: nextFault === 'loopingNext' ? pageNo : nextFault === 'malformedNext' ? 'page-two-and-a-half' : next };
   }
 
   async function applyFault(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    nextFault = undefined;
     if (!fault || faultLeft <= 0) return false;
+    if (faultSkip > 0) {
+      faultSkip -= 1;
+      return false;
+    }
     faultLeft -= 1;
     const f = fault;
     if (faultLeft <= 0) fault = undefined;
@@ -125,6 +138,10 @@ export async function startFakeBank(options: { readonly users: readonly FakeUser
       case 'dropConnection':
         req.socket.destroy();
         return true;
+      case 'loopingNext':
+      case 'malformedNext':
+        nextFault = f.type;
+        return false;
     }
   }
 
@@ -224,7 +241,7 @@ export async function startFakeBank(options: { readonly users: readonly FakeUser
         filtered.set(key, matching);
       }
       const { slice, next } = page(matching, pageNo);
-      return json(res, 200, { transactions: slice, next_page: next });
+      return json(res, 200, { transactions: slice.map((t) => ({ ...t, currency: t.currency ?? account.currency })), next_page: next });
     }
     if (route === 'GET /balances') {
       if (!account) return json(res, 404, { error: 'no_such_account' });
@@ -258,6 +275,14 @@ export async function startFakeBank(options: { readonly users: readonly FakeUser
     setFault(f) {
       fault = f;
       faultLeft = f?.times ?? Infinity;
+      faultSkip = f?.afterRequests ?? 0;
+    },
+    endSession(username) {
+      const pair = current.get(username);
+      if (pair === undefined) return;
+      byAccess.delete(pair.access);
+      byRefresh.delete(pair.refresh);
+      current.delete(username);
     },
     async close() {
       for (const done of [...delays]) done(); // no timer outlives the bank

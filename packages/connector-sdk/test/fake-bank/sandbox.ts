@@ -1,9 +1,19 @@
 // The toy bank as the conformance kit's sandbox: scenarios become users and accounts.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { addDays, calendarDate } from '@kinko/domain';
 import type { ConformanceConfig, Identity, SandboxHandle, SandboxScenario } from '../../src/testkit';
 import type { Connector } from '../../src';
 import { startFakeBank, type FakeAccount, type FakeBank, type FakeTransaction } from './bank';
+
+const AUTH_PATHS = new Set(['/login', '/login/otp', '/authorize', '/token', '/revoke']);
+
+/** Grants and OTP states as the toy connectors serialised them before (committed fixtures). */
+export const toyPreviousVersions = {
+  grants: [readFileSync(join(__dirname, '../fixtures/previous-versions/toy-grant.v1.json'), 'utf8')],
+  challengeStates: [readFileSync(join(__dirname, '../fixtures/previous-versions/toy-otp-state.v1.json'), 'utf8')],
+};
 
 /** The users every scenario has. */
 export const toyIdentities = {
@@ -12,13 +22,13 @@ export const toyIdentities = {
   withChallenge: { credentials: { username: 'bob', password: 'battery-staple' }, challengeAnswers: ['123456'] },
 } satisfies ConformanceConfig['identities'];
 
-function spread(kind: string, count: number, from: string, to: string, prefix: string): FakeTransaction[] {
+function spread(kind: string, count: number, from: string, to: string, prefix: string, currency?: string): FakeTransaction[] {
   const days = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
   const out: FakeTransaction[] = [];
   let balance = 1_000_000;
   const push = (date: string, id: string): void => {
     balance += 100;
-    out.push({ id, kind, date, amount: 100, description: `振込 ${id}`, balance });
+    out.push({ id, kind, date, amount: 100, description: `振込 ${id}`, balance, ...(currency === undefined ? {} : { currency }) });
   };
   push(addDays(calendarDate(from), -1), `${prefix}-before`);
   for (let i = 0; i < count; i += 1) {
@@ -45,12 +55,12 @@ export async function startToySandbox(scenario: SandboxScenario, pageSize: numbe
       id: 'acc-scenario',
       number: '****5678',
       name: 'シナリオ口座',
-      currency: 'JPY',
-      transactions: spread(scenario.kind, scenario.count, scenario.window.from, scenario.window.to, 'tx'),
+      currency: scenario.currency ?? 'JPY',
+      transactions: spread(scenario.kind, scenario.count, scenario.window.from, scenario.window.to, 'tx', scenario.currency),
     });
   }
   const bank = await startFakeBank({
-    pageSize,
+    pageSize: scenario.type === 'transactions' ? (scenario.bankPageSize ?? pageSize) : pageSize,
     users: [
       { username: 'alice', password: 'correct-horse', accounts },
       { username: 'bob', password: 'battery-staple', otp: '123456', accounts: [main] },
@@ -62,6 +72,11 @@ export async function startToySandbox(scenario: SandboxScenario, pageSize: numbe
     allowedHosts: [`127.0.0.1:${bank.port}`],
     bankAccountId: scenario.type === 'transactions' ? 'acc-scenario' : undefined,
     knobs: { setFault: async (fault) => bank.setFault(fault) },
+    requests: () =>
+      bank.requests
+        .filter((r) => !AUTH_PATHS.has(r.path))
+        .map((r) => ({ method: r.method, path: r.path, query: Object.fromEntries(r.query) })),
+    endConsentAtBank: async (identity) => bank.endSession(identity.credentials.username ?? ''),
     async completeRedirect(url: string, identity: Identity) {
       // What the user's browser does: post the login form, read the redirect.
       const params = new URL(url).searchParams;
@@ -92,6 +107,8 @@ export function toyConformanceConfig(connector: Connector, overrides: Partial<Co
     connector,
     startSandbox: (scenario) => startToySandbox(scenario, connector.manifest.limits.pageSize),
     identities: connector.manifest.authFlow === 'credentials' ? toyIdentities : { valid: toyIdentities.valid, wrongPassword: toyIdentities.wrongPassword },
+    pagingParameters: ['page'],
+    previousVersions: toyPreviousVersions,
     ...overrides,
   };
 }

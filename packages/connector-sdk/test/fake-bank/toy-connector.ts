@@ -2,7 +2,7 @@
 // redirect flow (PKCE). `bugs` turns a correct connector into a broken one so the tests can
 // prove the conformance kit catches each mistake.
 import { Redacted, Schema } from 'effect';
-import { calendarDate, addDays, TransactionId, type CalendarDate } from '@kinko/domain';
+import { calendarDate, addDays, CurrencyCode, TransactionId, type CalendarDate } from '@kinko/domain';
 import {
   ConnectorErrors,
   defineConnector,
@@ -42,6 +42,18 @@ export interface ToyBugs {
   readonly slowTimeouts?: boolean;
   /** Throws (with the secret in the message) instead of listing accounts. */
   readonly throwInAccounts?: string;
+  /** Sends only the account and the page number on pages after the first (the window and kind are lost). */
+  readonly dropFiltersOnLaterPages?: boolean;
+  /** Follows a next page it has already read (no loop guard). */
+  readonly followsLoops?: boolean;
+  /** Treats a next page it cannot read as the end of the data. */
+  readonly nextMalformedEnds?: boolean;
+  /** Reports the manifest's currency instead of the bank's. */
+  readonly manifestCurrency?: boolean;
+  /** Stops at a page shorter than the page size, as if it were the last. */
+  readonly stopOnShortPage?: boolean;
+  /** A grant schema whose fields were renamed (access/refresh), so grants stored by the previous version no longer decode. */
+  readonly grantV2?: boolean;
 }
 
 export interface ToyOptions {
@@ -53,6 +65,10 @@ export interface ToyOptions {
 
 const Config = Schema.Struct({ baseUrl: Schema.String, clientId: Schema.String, clientSecret: Schema.Redacted(Schema.String) });
 const Grant = Schema.Struct({ accessToken: Schema.Redacted(Schema.String), refreshToken: Schema.Redacted(Schema.String) });
+/** The `grantV2` bug's schema: the same grant with renamed fields (what a careless refactoring does). */
+const RenamedGrant = Schema.Struct({ access: Schema.Redacted(Schema.String), refresh: Schema.Redacted(Schema.String) });
+/** The bank's pointer to the next page: a number (0 at the end); anything else is malformed. */
+const NextPage = Schema.Union([Schema.Number, Schema.String]);
 type Grant = typeof Grant.Type;
 const OtpState = Schema.Struct({ session: Schema.Redacted(Schema.String) });
 
@@ -62,19 +78,27 @@ const LoginAnswer = Schema.Union([
   Schema.Struct({ challenge: Schema.Struct({ kind: Schema.Literal('otp'), prompt: Schema.String, session: Schema.String }) }),
 ]);
 const AccountsPage = Schema.Struct({
-  accounts: Schema.Array(Schema.Struct({ id: Schema.String, number: Schema.String, name: Schema.String, currency: Schema.String })),
-  next_page: Schema.Number,
+  accounts: Schema.Array(Schema.Struct({ id: Schema.String, number: Schema.String, name: Schema.String, currency: CurrencyCode })),
+  next_page: NextPage,
 });
 const TransactionsPage = Schema.Struct({
   transactions: Schema.Array(
-    Schema.Struct({ id: Schema.String, kind: Schema.String, date: Schema.String, amount: Schema.Number, description: Schema.String, balance: Schema.Number }),
+    Schema.Struct({
+      id: Schema.String,
+      kind: Schema.String,
+      date: Schema.String,
+      amount: Schema.Number,
+      description: Schema.String,
+      balance: Schema.Number,
+      currency: CurrencyCode,
+    }),
   ),
-  next_page: Schema.Number,
+  next_page: NextPage,
 });
-const BalancesPage = Schema.Struct({ balances: Schema.Array(Schema.Struct({ date: Schema.String, balance: Schema.Number })), next_page: Schema.Number });
+const BalancesPage = Schema.Struct({ balances: Schema.Array(Schema.Struct({ date: Schema.String, balance: Schema.Number })), next_page: NextPage });
 const BranchesPage = Schema.Struct({
   branches: Schema.Array(Schema.Struct({ id: Schema.String, code: Schema.String, name: Schema.String })),
-  next_page: Schema.Number,
+  next_page: NextPage,
 });
 
 /** The toy manifest; `flow` decides auth flow and challenges. */
@@ -114,7 +138,8 @@ export function toyConnector(options: ToyOptions): Connector {
   return defineConnector({
     manifest: toyManifest(options),
     config: Config,
-    grant: Grant,
+    // The grantV2 bug swaps the schema only: enough for stored grants to stop decoding.
+    grant: (bugs.grantV2 ? RenamedGrant : Grant) as unknown as typeof Grant,
     challengeState: OtpState,
     create(ctx) {
       const { http, config, manifest } = ctx;
@@ -148,15 +173,16 @@ export function toyConnector(options: ToyOptions): Connector {
         grant: Grant,
         path: string,
         query: Record<string, string>,
-        schema: Schema.Codec<R & { next_page: number }, unknown>,
+        schema: Schema.Codec<R & { next_page: number | string }, unknown>,
         items: (body: R) => readonly T[],
       ): PageStream<T> {
         let previousLast: T | undefined;
+        const seenPages = new Set<number>([1]);
         for (let pageNo = 1; ; ) {
           const res = await http.send({
             method: 'GET',
             url: url(path),
-            query: { ...query, page: pageNo },
+            query: bugs.dropFiltersOnLaterPages && pageNo > 1 ? { account_id: query.account_id, page: pageNo } : { ...query, page: pageNo },
             headers: { authorization: Redacted.make(`Bearer ${Redacted.value(grant.accessToken)}`) },
             ...(bugs.slowTimeouts ? { timeouts: { totalMs: 60_000 } } : {}),
           });
@@ -174,11 +200,22 @@ export function toyConnector(options: ToyOptions): Connector {
             return;
           }
           const list = items(body.value);
-          if (bugs.dropLastPage && body.value.next_page === 0 && pageNo > 1) return;
+          const next = body.value.next_page;
+          if (typeof next !== 'number' && !bugs.nextMalformedEnds) {
+            yield err(ConnectorErrors.permanent({ message: 'the bank sent a malformed next page' }));
+            return;
+          }
+          if (bugs.dropLastPage && next === 0 && pageNo > 1) return;
           yield ok(bugs.duplicateAcrossPages && previousLast !== undefined ? [previousLast, ...list] : list);
           previousLast = list[list.length - 1];
-          if (body.value.next_page === 0) return;
-          pageNo = body.value.next_page;
+          if (typeof next !== 'number' || next === 0) return;
+          if (bugs.stopOnShortPage && list.length < manifest.limits.pageSize) return;
+          if (seenPages.has(next) && !bugs.followsLoops) {
+            yield err(ConnectorErrors.permanent({ message: `the bank sent page ${next} again as the next page` }));
+            return;
+          }
+          seenPages.add(next);
+          pageNo = next;
         }
       }
 
@@ -250,7 +287,7 @@ export function toyConnector(options: ToyOptions): Connector {
         accounts(grant) {
           if (bugs.throwInAccounts !== undefined) throw new Error(`cannot list accounts with token ${bugs.throwInAccounts}`);
           return paged(http, grant, '/accounts', {}, AccountsPage, (b): Account[] =>
-            b.accounts.map((a) => ({ bankAccountId: a.id, number: a.number, name: a.name, type: 'current', currency: manifest.currency })),
+            b.accounts.map((a) => ({ bankAccountId: a.id, number: a.number, name: a.name, type: 'current', currency: bugs.manifestCurrency ? manifest.currency : a.currency })),
           );
         },
         transactions(grant, { bankAccountId, kind, window: asked }) {
@@ -264,7 +301,7 @@ export function toyConnector(options: ToyOptions): Connector {
               kind,
               transactionDate: date(t.date),
               amountMinor: BigInt(t.amount),
-              currency: manifest.currency,
+              currency: bugs.manifestCurrency ? manifest.currency : t.currency,
               description: t.description,
               balanceAfterMinor: BigInt(t.balance),
             })),

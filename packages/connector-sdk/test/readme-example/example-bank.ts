@@ -1,7 +1,7 @@
 // The README's example connector, verbatim: an OAuth-redirect bank with paged JSON. It is
 // type-checked with the package and run through the conformance kit by readme-example.test.ts.
 import { Redacted, Schema } from 'effect';
-import { calendarDate, TransactionId } from '@kinko/domain';
+import { calendarDate, CurrencyCode, TransactionId } from '@kinko/domain';
 import {
   ConnectorErrors,
   defineConnector,
@@ -22,12 +22,19 @@ type Grant = typeof Grant.Type;
 
 const Tokens = Schema.Struct({ access_token: Schema.String, refresh_token: Schema.String, expires_in: Schema.Number });
 const AccountsPage = Schema.Struct({
-  accounts: Schema.Array(Schema.Struct({ id: Schema.String, number: Schema.String, name: Schema.String })),
+  accounts: Schema.Array(Schema.Struct({ id: Schema.String, number: Schema.String, name: Schema.String, currency: CurrencyCode })),
   next_page: Schema.Number,
 });
 const TransactionsPage = Schema.Struct({
   transactions: Schema.Array(
-    Schema.Struct({ id: Schema.String, date: Schema.String, amount: Schema.Number, description: Schema.String, balance: Schema.Number }),
+    Schema.Struct({
+      id: Schema.String,
+      date: Schema.String,
+      amount: Schema.Number,
+      currency: CurrencyCode,
+      description: Schema.String,
+      balance: Schema.Number,
+    }),
   ),
   next_page: Schema.Number,
 });
@@ -58,7 +65,7 @@ export const exampleBank = defineConnector({
   config: Config,
   grant: Grant,
 
-  create({ http, config, manifest, clock }) {
+  create({ http, config, clock }) {
     const url = (path: string): string => `${config.baseUrl}${path}`;
 
     // 3. The bank's statuses mapped once: 401 means this grant is dead.
@@ -87,6 +94,7 @@ export const exampleBank = defineConnector({
     }
 
     // 4. Paging: the same query (same window) on every page; only the page number moves.
+    //    A page the bank points to twice is an error, never an endless read.
     async function* pages<P extends { next_page: number }, T>(
       grant: Grant,
       path: string,
@@ -94,7 +102,13 @@ export const exampleBank = defineConnector({
       schema: Schema.Codec<P, unknown>,
       items: (page: P) => readonly T[],
     ): PageStream<T> {
+      const seen = new Set<number>();
       for (let page = 1; page !== 0; ) {
+        if (seen.has(page)) {
+          yield err(ConnectorErrors.permanent({ message: `the bank pointed to page ${page} again` }));
+          return;
+        }
+        seen.add(page);
         const res = await http.send({
           method: 'GET',
           url: url(path),
@@ -142,10 +156,10 @@ export const exampleBank = defineConnector({
         },
       },
 
-      // 5. Data, as pages of the SDK's types (integer minor units, calendar dates).
+      // 5. Data, as pages of the SDK's types (integer minor units, calendar dates, the bank's currency).
       accounts: (grant) =>
         pages(grant, '/accounts', {}, AccountsPage, (p) =>
-          p.accounts.map((a) => ({ bankAccountId: a.id, number: a.number, name: a.name, type: 'current' as const, currency: manifest.currency })),
+          p.accounts.map((a) => ({ bankAccountId: a.id, number: a.number, name: a.name, type: 'current' as const, currency: a.currency })),
         ),
       transactions: (grant, { bankAccountId, kind, window }) =>
         pages(grant, '/transactions', { account_id: bankAccountId, kind, from: window.from, to: window.to }, TransactionsPage, (p) =>
@@ -154,7 +168,7 @@ export const exampleBank = defineConnector({
             kind,
             transactionDate: calendarDate(t.date),
             amountMinor: BigInt(t.amount),
-            currency: manifest.currency,
+            currency: t.currency,
             description: t.description,
             balanceAfterMinor: BigInt(t.balance),
           })),

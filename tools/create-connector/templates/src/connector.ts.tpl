@@ -90,7 +90,13 @@ export function define__PASCAL__Connector(options: __PASCAL__Options = {}): Conn
           yield ok(items(page.value));
           const link = page.value.next;
           if (link === null) return;
-          const absolute = url(link);
+          let absolute: string;
+          try {
+            absolute = url(link);
+          } catch {
+            yield err(ConnectorErrors.permanent({ message: 'the bank sent a malformed next link' }));
+            return;
+          }
           if (seen.has(absolute)) {
             yield err(ConnectorErrors.permanent({ message: 'the bank repeated a next link' }));
             return;

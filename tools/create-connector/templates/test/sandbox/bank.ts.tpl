@@ -94,6 +94,8 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
   let fault: SandboxFault | undefined;
   let faultLeft = Infinity;
   let faultSkip = 0;
+  /** A next-link fault of the request being answered. */
+  let nextFault: 'loopingNext' | 'malformedNext' | undefined;
 
   function end(pair: TokenPair | undefined): void {
     if (pair === undefined) return;
@@ -114,6 +116,7 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
 
   /** Applies the fault, if any, to one data request; true when it answered. */
   async function applyFault(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    nextFault = undefined;
     if (fault === undefined || faultLeft <= 0) return false;
     if (faultSkip > 0) {
       faultSkip -= 1;
@@ -139,6 +142,10 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
       case 'dropConnection':
         req.socket.destroy();
         return true;
+      case 'loopingNext':
+      case 'malformedNext':
+        nextFault = f.type;
+        return false;
     }
   }
 
@@ -147,6 +154,8 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
     const size = Math.max(1, Math.min(Number.isInteger(asked) ? asked : 50, options.maxPageSize ?? Infinity));
     const start = Number(url.searchParams.get('cursor') ?? '0');
     const slice = items.slice(start, start + size);
+    if (nextFault === 'loopingNext') return { slice, next: `${url.pathname}${url.search}` };
+    if (nextFault === 'malformedNext') return { slice, next: 'http://[not-a-link' };
     if (start + size >= items.length) return { slice, next: null };
     const next = new URL(url.href);
     next.searchParams.set('cursor', String(start + size));
