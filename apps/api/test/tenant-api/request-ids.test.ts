@@ -97,12 +97,19 @@ describe('request ids', () => {
   });
 
   it('writes the id in the log line of each request (the route template, never the URL)', async () => {
-    lines.length = 0;
+    // The request log is a JSON line (pino) on stdout, not a Nest logger call.
+    const written: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: unknown) => written.push(String(chunk)) > 0) as typeof process.stdout.write;
     const userId = '01a1fe9a-0000-7000-8000-00000000abcd';
-    await get(`/api/v2/tenant/users/${userId}`, { ...auth, 'x-request-id': 'trace-me-42' });
-    await new Promise((r) => setTimeout(r, 50));
-    const line = lines.find((l) => l.includes('trace-me-42'));
-    expect(line).toMatch(/^\[trace-me-42\] GET \/api\/v2\/tenant\/users\/:userId 404 \d+ms$/);
-    expect(lines.join('\n')).not.toContain(userId);
+    try {
+      await get(`/api/v2/tenant/users/${userId}`, { ...auth, 'x-request-id': 'trace-me-42' });
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      process.stdout.write = write;
+    }
+    const line = written.find((l) => l.includes('trace-me-42'));
+    expect(JSON.parse(line as string)).toMatchObject({ context: 'HTTP', msg: 'request', requestId: 'trace-me-42', method: 'GET', route: '/api/v2/tenant/users/:userId', status: 404, durationMs: expect.any(Number), tenantId: expect.any(String) });
+    expect(written.join('\n')).not.toContain(userId);
   });
 });
