@@ -43,6 +43,14 @@ export class LinkPageSession {
   @InstantColumn()
   renewedAt!: Date;
 
+  /** Where the browser goes at the end of the flow (one of the tenant's registered return URLs), if the tenant asked. */
+  @Column('text', { nullable: true })
+  returnUri!: string | null;
+
+  /** The tenant's opaque `state`, passed back unchanged with the result. */
+  @Column('text', { nullable: true })
+  returnState!: string | null;
+
   @CreatedAtColumn()
   createdAt!: Date;
 }

@@ -78,17 +78,17 @@ export class LinkPages {
     const t = textsOf(ctx.lang);
     const bank = this.banks.require(bankId);
     const name = bank.manifest.displayName[ctx.lang];
-    let body: Html;
+    let body: Html = ctx.brand ? html`<p class="uses-kinko">${t.usesKinko(ctx.brand.appName, name)}</p>` : html``;
     if (bank.manifest.authFlow === 'credentials') {
       const form = await this.logins.credentialForm(bankId);
-      body = html`<p>${t.credentialsIntro}</p>${
+      body = html`${body}<p>${t.credentialsIntro}</p>${
         form.fields.some((f) => f.name === 'branchCode') ? html`<p class="hint">${t.credentialsAlternative}</p>` : ''
       }<form method="post" action="${LINK_PATHS.banks}/${bankId}/credentials" autocomplete="on"><input type="hidden" name="_csrf" value="${session.csrf}">${credentialFields(
         form.fields,
         ctx.lang,
       )}<p><button type="submit" class="primary">${t.connectButton}</button></p></form>`;
     } else {
-      body = html`<p>${t.redirectIntro(name)}</p><p><a class="button primary" href="${LINK_PATHS.banks}/${bankId}/redirect">${t.redirectButton}</a></p>`;
+      body = html`${body}<p>${t.redirectIntro(name)}</p><p><a class="button primary" href="${LINK_PATHS.banks}/${bankId}/redirect">${t.redirectButton}</a></p>`;
     }
     return page(ctx, t.connectHeading(name), html`${body}<p><a href="${LINK_PATHS.banks}">${t.backToBanks}</a></p>`, problem ? problemBox(t.problemHeading, problem) : undefined);
   }
@@ -110,7 +110,7 @@ export class LinkPages {
       sections.push(html`<p>${t.noChallenge}</p>`);
     }
     sections.push(await this.actions(session, view, bank, ctx.lang, true));
-    if (bank?.manifest.authFlow === 'credentials' && (group === 'auth-error' || view.nextAction === 'reconnect')) {
+    if (bank?.manifest.authFlow === 'credentials' && REENTER_ACTIONS.has(view.nextAction)) {
       const form = await this.logins.credentialForm(bank.bankId);
       sections.push(
         html`<section id="reenter"><h2>${t.reenterHeading}</h2><form method="post" action="${conn(connectionId)}/credentials"><input type="hidden" name="_csrf" value="${session.csrf}">${credentialFields(
@@ -119,13 +119,31 @@ export class LinkPages {
         )}<p><button type="submit" class="primary">${t.actionReenter}</button></p></form></section>`,
       );
     }
-    const statusBlock = html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}${problem ? problemBox(t.problemHeading, problem) : ''}`;
+    // A flow the tenant will hear the end of: a failure offers the way back to its app.
+    if (session.returnUri && ctx.brand && FAILED_GROUPS.has(group)) {
+      sections.push(html`<p><a class="button" href="${LINK_PATHS.root}/return?connection=${view.id}" data-action="return">${t.returnToApp(ctx.brand.appName)}</a></p>`);
+    }
+    const wrongAnswer = view.nextAction === 're-answer-challenge' || view.nextAction === 're-answer-at-link-page';
+    const statusBlock = html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}${problem ? problemBox(t.problemHeading, problem) : ''}${
+      wrongAnswer && !problem ? problemBox(t.answerWrong, t.answerAgainHint) : ''
+    }`;
     const body = html`<div class="connection group-${group}" data-connection-id="${view.id}" data-status="${status}"><p class="status" aria-live="polite">${view.aggregationStatusLabel}</p>${sinceLine(
       view,
       ctx.lang,
     )}</div>${sections}<p><a href="${LINK_PATHS.vault}">${t.backToVault}</a></p>`;
     const moving = isMoving(status);
     return page({ ...ctx, ...(moving ? { pollUrl: `${LINK_PATHS.vault}/status`, ...(isRunning(status) ? { refreshSeconds: 3 } : {}) } : {}) }, name, body, statusBlock);
+  }
+
+  /** Asks to confirm disconnecting: what it does (revoked at the bank, login details deleted) and that the data stays. */
+  async disconnectPage(session: LinkSession, ctx: PageContext, connectionId: string): Promise<string> {
+    const t = textsOf(ctx.lang);
+    const view = await this.describe(session, connectionId, ctx.lang);
+    const name = view.bankName?.[ctx.lang] ?? view.bankId ?? view.connectorId;
+    const body = html`<p>${t.disconnectQuestion(name)}</p><div class="actions">${buttonForm(`${conn(view.id)}/disconnect`, t.disconnectConfirm, session.csrf, 'danger')}<a class="button" href="${conn(
+      view.id,
+    )}">${t.disconnectCancel}</a></div>`;
+    return page(ctx, t.disconnectHeading, body);
   }
 
   /** A small page saying what went wrong (expired session, unknown page…). */
@@ -190,6 +208,12 @@ export class LinkPages {
     const reenter = credentials ? html`<a class="button primary" href="${conn(id)}#reenter">${t.actionReenter}</a>` : reconnect;
     const parts: Html[] = [];
     const action = view.nextAction;
+    if (!bank) {
+      // The bank is no longer configured here: nothing to refresh or log in to.
+      parts.push(html`<span class="unavailable">${t.bankUnavailable}</span>`);
+      parts.push(detailed ? html`<a class="button danger" href="${conn(id)}/disconnect">${t.actionDisconnect}</a>` : html`<a href="${conn(id)}">${t.actionDetails}</a>`);
+      return html`<div class="actions" data-next-action="unavailable"><span class="visually-hidden">${t.nextAction}:</span>${parts}</div>`;
+    }
     switch (action) {
       case 'wait':
         parts.push(html`<span>${t.actionWait}</span>`);
@@ -202,7 +226,8 @@ export class LinkPages {
         break;
       case 're-answer-challenge':
       case 're-answer-at-link-page':
-        if (loginAgain) parts.push(loginAgain);
+        // The bank asks a new question at the next login: answering again needs no password.
+        if (credentials) parts.push(buttonForm(`${conn(id)}/login`, t.actionAnswerAgain, session.csrf, 'primary'));
         break;
       case 're-enter-credentials':
       case 'reconnect':
@@ -240,7 +265,7 @@ export class LinkPages {
     if (detailed) {
       const settled = !isMoving(view.aggregationStatus);
       if (settled && view.aggregationStatus !== 'inactive') parts.push(buttonForm(`${conn(id)}/deactivate`, t.actionDeactivate, session.csrf));
-      parts.push(buttonForm(`${conn(id)}/disconnect`, t.actionDisconnect, session.csrf, 'danger'));
+      parts.push(html`<a class="button danger" href="${conn(id)}/disconnect">${t.actionDisconnect}</a>`);
     } else {
       parts.push(html`<a href="${conn(id)}">${t.actionDetails}</a>`);
     }
@@ -262,6 +287,11 @@ export class LinkPages {
   }
 }
 
+
+/** Next actions for which re-entering the login details is what helps. */
+const REENTER_ACTIONS: ReadonlySet<string> = new Set(['re-enter-credentials', 'reconnect', 'contact-bank-then-reenter']);
+/** Groups in which the flow has failed (the way back to the tenant's app is offered). */
+const FAILED_GROUPS: ReadonlySet<string> = new Set(['auth-error', 'error', 'intervention-required']);
 
 function problemBox(title: string, text: string): Html {
   return html`<div class="problem" role="alert"><p><strong>${title}</strong></p><p>${text}</p></div>`;

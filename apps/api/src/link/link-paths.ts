@@ -3,6 +3,8 @@
  * banner, the tenant API and the challenge API can point at them.
  */
 export const LINK_PATHS = {
+  /** Every Link page is under this path. */
+  root: '/link',
   /** Where an end user starts: `?token=<user token>` (exchanged for an HttpOnly cookie, then removed from the URL). */
   connect: '/link/connect',
   /** The vault: every connection, its status, and what the user can do next. */

@@ -17,6 +17,8 @@ import type { MasterKeyring } from '../secrets/master-keyring';
 import { MASTER_KEYRING } from '../secrets/secrets.service';
 import { newId } from '../database/ids';
 import { User } from '../users/user.entity';
+import { isRegisteredReturnUrl } from '../tenants/link-settings';
+import { Tenant } from '../tenants/tenant.entity';
 import { LinkPageSession } from './link-page-session.entity';
 
 /** The HttpOnly cookie holding the Link session: a random secret of its own, never the URL token. */
@@ -32,10 +34,20 @@ export interface LinkSession extends UserScope {
   readonly sessionId: string;
   /** The hidden `_csrf` value of every form of this session (its own: another session's does not pass). */
   readonly csrf: string;
+  /** Where the browser goes at the end of the flow (a registered return URL the tenant passed), or null. */
+  readonly returnUri: string | null;
+  /** The tenant's `state`, passed back unchanged. */
+  readonly returnState: string | null;
+}
+
+/** What the tenant asked the flow to return to (`redirectUri`, `state` of the Link URL). */
+export interface ReturnRequest {
+  readonly redirectUri: string;
+  readonly state: string | null;
 }
 
 /** Why a Link session could not be established from a URL token. */
-export type ExchangeRefusal = 'invalid' | 'used';
+export type ExchangeRefusal = 'invalid' | 'used' | 'return-url-not-registered';
 
 const RENEW_AFTER_MS = 60_000;
 /** Ended sessions are kept this long after the token they were exchanged for expired, then removed. */
@@ -89,7 +101,7 @@ export class LinkSessions {
    * Exchanges a URL token for a session cookie (set on `reply`). Refused when the token is
    * invalid or expired, or was exchanged before (single use; recorded in the audit log).
    */
-  async exchange(token: string, request: FastifyRequest, reply: FastifyReply): Promise<LinkSession | ExchangeRefusal> {
+  async exchange(token: string, request: FastifyRequest, reply: FastifyReply, returnTo?: ReturnRequest): Promise<LinkSession | ExchangeRefusal> {
     let verified;
     try {
       verified = await this.tokens.verify(token, this.clock.now());
@@ -99,6 +111,11 @@ export class LinkSessions {
     }
     if (!(await this.userExists(verified))) return 'invalid';
     const scope = { tenantId: verified.tenantId, userId: verified.userId };
+    // A redirectUri must be exactly one the tenant registered (checked before the token is spent).
+    if (returnTo) {
+      const tenant = await this.dataSource.getRepository(Tenant).findOne({ where: { id: scope.tenantId } });
+      if (!tenant || !isRegisteredReturnUrl(tenant, returnTo.redirectUri)) return 'return-url-not-registered';
+    }
     const now = this.clock.now();
     const repository = this.dataSource.getRepository(LinkPageSession);
     // The user's sessions that ended long ago, and whose tokens expired, are of no use any more.
@@ -109,14 +126,14 @@ export class LinkSessions {
     const tokenExpiresAt = new Date(((decodeJwt(token).exp as number | undefined) ?? now.getTime() / 1000) * 1000);
     // One session per token id, across processes: the unique token id decides which first visit wins.
     const inserted = (await this.dataSource.query(
-      `INSERT INTO link_page_sessions (id, tenant_id, user_id, secret_hash, exchanged_token_id, token_expires_at, expires_at, renewed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (exchanged_token_id) DO NOTHING RETURNING id`,
-      [id, scope.tenantId, scope.userId, sha256url(secret), verified.tokenId, tokenExpiresAt, expiresAt, now],
+      `INSERT INTO link_page_sessions (id, tenant_id, user_id, secret_hash, exchanged_token_id, token_expires_at, expires_at, renewed_at, return_uri, return_state)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (exchanged_token_id) DO NOTHING RETURNING id`,
+      [id, scope.tenantId, scope.userId, sha256url(secret), verified.tokenId, tokenExpiresAt, expiresAt, now, returnTo?.redirectUri ?? null, returnTo?.state ?? null],
     )) as unknown[];
     if (inserted.length === 0) return 'used';
     await this.audit.record({ tenantId: scope.tenantId, actor: `user:${scope.userId}`, action: 'link.session.start', target: `user:${scope.userId}`, details: { linkPageSessionId: id } });
     this.appendCookie(reply, this.cookie(LINK_SESSION_COOKIE, secret, this.settings.userTokenTtlSeconds, request, true));
-    return { ...scope, sessionId: id, csrf: this.csrfOf(id) };
+    return { ...scope, sessionId: id, csrf: this.csrfOf(id), returnUri: returnTo?.redirectUri ?? null, returnState: returnTo?.state ?? null };
   }
 
   /**
@@ -137,7 +154,7 @@ export class LinkSessions {
       await repository.update({ id: row.id }, { expiresAt: new Date(now.getTime() + ttl * 1000), renewedAt: now });
       this.appendCookie(reply, this.cookie(LINK_SESSION_COOKIE, secret, ttl, request, true));
     }
-    return { tenantId: row.tenantId, userId: row.userId, sessionId: row.id, csrf: this.csrfOf(row.id) };
+    return { tenantId: row.tenantId, userId: row.userId, sessionId: row.id, csrf: this.csrfOf(row.id), returnUri: row.returnUri, returnState: row.returnState };
   }
 
   /** Whether a form's `_csrf` value belongs to the session (constant-time). */

@@ -71,6 +71,23 @@ export interface LinkTexts {
   readonly notFound: string;
   readonly problemHeading: string;
   readonly nextAction: string;
+  /** Leave the flow and go back to the tenant's app (its return URL, status=cancelled). */
+  readonly cancel: string;
+  readonly poweredBy: string;
+  /** "<app> uses Kinko to connect to <bank>". */
+  readonly usesKinko: (app: string, bank: string) => string;
+  readonly returnToApp: (app: string) => string;
+  readonly returnUrlNotRegistered: string;
+  /** A wrong answer to the secret question / OTP / CAPTCHA / puzzle: log in again for a new question. */
+  readonly actionAnswerAgain: string;
+  readonly answerAgainHint: string;
+  readonly disconnectHeading: string;
+  readonly disconnectQuestion: (bank: string) => string;
+  readonly disconnectConfirm: string;
+  readonly disconnectCancel: string;
+  readonly disconnectedNotice: (bank: string) => string;
+  readonly bankUnavailable: string;
+  readonly fieldRequired: string;
 }
 
 const ja: LinkTexts = {
@@ -137,6 +154,20 @@ const ja: LinkTexts = {
   notFound: 'ページが見つかりません。',
   problemHeading: '処理できませんでした',
   nextAction: '次の操作',
+  cancel: 'キャンセルしてアプリに戻る',
+  poweredBy: '口座連携は Kinko が提供しています。',
+  usesKinko: (app, bank) => `${app}は${bank}との連携に Kinko を使用しています。`,
+  returnToApp: (app) => `${app}に戻る`,
+  returnUrlNotRegistered: '戻り先のURLが登録されていません。アプリの提供元にお問い合わせください。',
+  actionAnswerAgain: 'もう一度回答する',
+  answerAgainHint: '回答が正しくありませんでした。もう一度ログインすると新しい質問が表示されます（パスワードの再入力は不要です）。',
+  disconnectHeading: '連携の解除',
+  disconnectQuestion: (bank) => `${bank}との連携を解除しますか？銀行でのアクセス権を取り消し、保存したログイン情報を削除します。取得済みのデータは残ります。`,
+  disconnectConfirm: '解除する',
+  disconnectCancel: '解除しない',
+  disconnectedNotice: (bank) => `${bank}との連携を解除しました。今後は更新されません。取得済みのデータは残っています。`,
+  bankUnavailable: 'この金融機関は現在ご利用いただけません。更新はできません。',
+  fieldRequired: '入力してください',
 };
 
 const en: LinkTexts = {
@@ -203,6 +234,20 @@ const en: LinkTexts = {
   notFound: 'Page not found.',
   problemHeading: 'That did not work',
   nextAction: 'Next step',
+  cancel: 'Cancel and go back to the app',
+  poweredBy: 'Bank connections by Kinko.',
+  usesKinko: (app, bank) => `${app} uses Kinko to connect to ${bank}.`,
+  returnToApp: (app) => `Back to ${app}`,
+  returnUrlNotRegistered: 'The return address is not registered. Please contact the app’s provider.',
+  actionAnswerAgain: 'Answer again',
+  answerAgainHint: 'The answer was wrong. Log in again to get a new question (no need to re-enter your password).',
+  disconnectHeading: 'Disconnect',
+  disconnectQuestion: (bank) => `Disconnect ${bank}? Access is revoked at the bank and your stored login details are deleted. The data already fetched is kept.`,
+  disconnectConfirm: 'Disconnect',
+  disconnectCancel: 'Keep the connection',
+  disconnectedNotice: (bank) => `${bank} is disconnected. It will no longer be updated; the data already fetched is kept.`,
+  bankUnavailable: 'This bank is no longer available. It cannot be refreshed.',
+  fieldRequired: 'required',
 };
 
 const pl: LinkTexts = {
@@ -269,6 +314,20 @@ const pl: LinkTexts = {
   notFound: 'Nie znaleziono strony.',
   problemHeading: 'Nie udało się',
   nextAction: 'Następny krok',
+  cancel: 'Anuluj i wróć do aplikacji',
+  poweredBy: 'Połączenia z bankami zapewnia Kinko.',
+  usesKinko: (app, bank) => `${app} używa Kinko do połączenia z bankiem ${bank}.`,
+  returnToApp: (app) => `Wróć do ${app}`,
+  returnUrlNotRegistered: 'Adres powrotu nie jest zarejestrowany. Skontaktuj się z dostawcą aplikacji.',
+  actionAnswerAgain: 'Odpowiedz ponownie',
+  answerAgainHint: 'Odpowiedź była błędna. Zaloguj się ponownie, aby dostać nowe pytanie (bez ponownego podawania hasła).',
+  disconnectHeading: 'Odłączanie',
+  disconnectQuestion: (bank) => `Odłączyć ${bank}? Dostęp zostanie cofnięty w banku, a zapisane dane logowania usunięte. Pobrane dane pozostaną.`,
+  disconnectConfirm: 'Odłącz',
+  disconnectCancel: 'Nie odłączaj',
+  disconnectedNotice: (bank) => `Odłączono ${bank}. Nie będzie już aktualizowany; pobrane dane pozostały.`,
+  bankUnavailable: 'Ten bank nie jest już dostępny. Nie można go odświeżyć.',
+  fieldRequired: 'pole wymagane',
 };
 
 /** The Link pages' texts per language. */

@@ -38,6 +38,18 @@ export interface PageContext {
   readonly pollUrl?: string;
   /** Reload every N seconds without JavaScript (a run under way). */
   readonly refreshSeconds?: number;
+  /** The tenant's app as the pages name it (its display name and logo), once the session is known. */
+  readonly brand?: Brand;
+  /** Set when the tenant passed a return URL: every page offers to cancel and go back to the app. */
+  readonly cancelUrl?: string;
+}
+
+/** The tenant's app on the Link pages. */
+export interface Brand {
+  readonly appName: string;
+  readonly logoUrl: string | null;
+  /** Whether the tenant set an accent colour (the session's theme stylesheet carries it). */
+  readonly themed: boolean;
 }
 
 /** The texts of a language. */
@@ -61,9 +73,13 @@ export function page(ctx: PageContext, title: string, body: Html, status?: Html)
   const t = textsOf(ctx.lang);
   const refresh = ctx.refreshSeconds ? html`<noscript><meta http-equiv="refresh" content="${String(ctx.refreshSeconds)}"></noscript>` : '';
   return `<!doctype html>${
-    html`<html lang="${ctx.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} — ${t.title}</title><link rel="stylesheet" href="${LINK_PATHS.assets}/link.css">${refresh}<script src="${LINK_PATHS.assets}/link.js" defer></script></head><body${
+    html`<html lang="${ctx.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} — ${t.title}</title><link rel="stylesheet" href="${LINK_PATHS.assets}/link.css">${ctx.brand?.themed ? html`<link rel="stylesheet" href="${LINK_PATHS.assets}/theme.css">` : ''}${refresh}<script src="${LINK_PATHS.assets}/link.js" defer></script></head><body${
       ctx.pollUrl ? html` data-poll="${ctx.pollUrl}"` : ''
-    }><header><p class="brand">${t.title}</p>${languageSwitcher(ctx)}</header><main>${status ?? ''}<h1>${title}</h1>${body}</main></body></html>`.html
+    }><header><p class="brand">${ctx.brand?.logoUrl ? html`<img class="logo" src="${ctx.brand.logoUrl}" alt="" width="32" height="32"> ` : ''}${ctx.brand ? ctx.brand.appName : t.title}</p>${
+      ctx.cancelUrl ? html`<p class="cancel"><a href="${ctx.cancelUrl}" data-action="cancel">${t.cancel}</a></p>` : ''
+    }${languageSwitcher(ctx)}</header><main>${status ?? ''}<h1>${title}</h1>${body}</main>${
+      ctx.brand ? html`<footer><p class="hint">${t.poweredBy}</p></footer>` : ''
+    }</body></html>`.html
   }`;
 }
 
@@ -75,14 +91,25 @@ export function buttonForm(action: string, label: string, csrf: string, kind: 'p
   return html`<form method="post" action="${action}" class="inline">${csrfField(csrf)}<button type="submit" class="${kind}">${label}</button></form>`;
 }
 
+/**
+ * The fields a login form cannot go without: the secret ones (the password), and every
+ * field when the bank offers no alternative login (branch code and account number instead
+ * of the login ID). The browser (`required`) and the server check the same list.
+ */
+export function requiredFields(fields: readonly CredentialField[]): CredentialField[] {
+  const alternative = fields.some((f) => f.name === 'branchCode');
+  return fields.filter((f) => f.secret || !alternative);
+}
+
 /** The fields of a bank's login form (labels in the page's language). */
 export function credentialFields(fields: readonly CredentialField[], lang: Language): Html {
+  const required = new Set(requiredFields(fields).map((f) => f.name));
   return html`${fields.map((f, i) => {
     const id = `cred-${f.name}`;
     const autocomplete = f.secret ? 'current-password' : i === 0 ? 'username' : 'off';
     return html`<p class="field"><label for="${id}">${f.label[lang]}</label><input id="${id}" name="${f.name}" type="${f.secret ? 'password' : 'text'}"${
       f.inputMode === 'numeric' ? html` inputmode="numeric"` : ''
-    } autocomplete="${autocomplete}" maxlength="512"></p>`;
+    } autocomplete="${autocomplete}" maxlength="512"${required.has(f.name) ? html` required` : ''}></p>`;
   })}`;
 }
 
@@ -132,7 +159,9 @@ export function progress(status: string, lang: Language): Html {
 export const LINK_CSS = `
 :root{color-scheme:light;font-family:system-ui,"Hiragino Sans","Noto Sans CJK JP","Noto Sans JP",sans-serif;line-height:1.6}
 body{margin:0;background:#f5f6f8;color:#1b1f24}
-header{display:flex;justify-content:space-between;align-items:center;padding:.5rem 1rem;background:#123;color:#fff}
+header{display:flex;flex-wrap:wrap;gap:.5rem;justify-content:space-between;align-items:center;padding:.5rem 1rem;background:#123;color:#fff;border-bottom:4px solid var(--accent,#0969da)}
+header .cancel{margin:0}.logo{vertical-align:middle;border-radius:.25rem;background:#fff}
+footer{max-width:44rem;margin:0 auto;padding:0 1rem 1rem}
 header a{color:#cde}
 .brand{margin:0;font-weight:600}
 .languages ul{display:flex;gap:.75rem;list-style:none;margin:0;padding:0}
@@ -148,7 +177,7 @@ h1{font-size:1.5rem}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin-top:.5rem}
 form.inline{display:inline}
 button,.button{font:inherit;padding:.4rem .9rem;border-radius:.4rem;border:1px solid #8c959f;background:#fff;color:#1b1f24;cursor:pointer;text-decoration:none;display:inline-block}
-button.primary,.button.primary{background:#0969da;border-color:#0969da;color:#fff}
+button.primary,.button.primary{background:var(--accent,#0969da);border-color:var(--accent,#0969da);color:#fff}
 button.danger{border-color:#a40e26;color:#a40e26}
 .field{display:flex;flex-direction:column;gap:.25rem}
 .field input{font:inherit;padding:.4rem;border:1px solid #8c959f;border-radius:.3rem;max-width:24rem}

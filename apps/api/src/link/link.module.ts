@@ -7,6 +7,7 @@ import type { BankEntry } from '../config/settings';
 import { ConnectService } from '../connections/connect.service';
 import { ConnectionsModule } from '../connections/connections.module';
 import { ConsentsModule } from '../consents/consents.module';
+import { TenantsModule } from '../tenants/tenants.module';
 import { DirectLoginUrlsHolder, LinkPages } from './link-pages';
 import { LinkSessions } from './link-session';
 import { LinkController } from './link.controller';
@@ -31,7 +32,7 @@ export class LinkModule implements OnModuleInit {
     for (const b of options.banks) if (typeof b.options.directLoginUrl === 'string') direct.set(b.bankId, b.options.directLoginUrl);
     return {
       module: LinkModule,
-      imports: [AuthModule, ChallengesModule, ConnectionsModule, ConsentsModule],
+      imports: [AuthModule, ChallengesModule, ConnectionsModule, ConsentsModule, TenantsModule],
       controllers: [LinkController],
       // The user API's connect flow (state + PKCE, link sessions) starts the redirect banks' logins.
       providers: [LinkSessions, LinkPages, ConnectService, { provide: DirectLoginUrlsHolder, useValue: new DirectLoginUrlsHolder(direct) }],
