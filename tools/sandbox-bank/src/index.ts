@@ -12,3 +12,5 @@ export { RequestLog, type RequestLogEntry, type RequestLogFilter } from './reque
 export * from './netbank';
 // PolishAPI 2.1.2 account information (AS + AIS): see README "PolishAPI 2.1.2".
 export * from './polish-api';
+// Berlin Group NextGenPSD2 1.3.12 account information (consents, OAuth SCA, AIS): see README "Berlin Group".
+export * from './berlin-group';
