@@ -35,6 +35,8 @@ export interface FeedHarness {
   readonly app: NestFastifyApplication;
   readonly base: string;
   readonly tenantId: string;
+  /** The tenant's API key (the tenant equivalent: `Kinko-Acting-As-User`). */
+  readonly apiKey: string;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function createFeedHarness(db?: TestDatabase): Promise<FeedHarness>
     app,
     base: base.replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1'),
     tenantId: tenant.tenant.id,
+    apiKey: tenant.apiKey.apiKey,
     close: async () => {
       await app.close();
       if (!db) await database.drop();
@@ -57,8 +60,8 @@ export async function createFeedHarness(db?: TestDatabase): Promise<FeedHarness>
 }
 
 /** GET over real HTTP (loopback), as the user. */
-export async function get(base: string, token: string, path: string): Promise<{ status: number; contentType: string; body: unknown }> {
-  const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+export async function get(base: string, token: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; contentType: string; body: unknown }> {
+  const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } });
   return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: await res.json() };
 }
 
