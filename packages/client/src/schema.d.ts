@@ -12,7 +12,7 @@ export interface paths {
             cookie?: never;
         };
         /** List the registered connectors */
-        get: operations["ConnectorsController_list"];
+        get: operations["listConnectors"];
         put?: never;
         post?: never;
         delete?: never;
@@ -32,7 +32,7 @@ export interface paths {
          * List the banks users can connect
          * @description Id, names (ja/en/pl), country, auth flow and capabilities of each.
          */
-        get: operations["BanksController_list"];
+        get: operations["listTenantBanks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -49,7 +49,7 @@ export interface paths {
             cookie?: never;
         };
         /** List the banks the user can connect */
-        get: operations["UserBanksController_list"];
+        get: operations["listBanks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -66,7 +66,7 @@ export interface paths {
             cookie?: never;
         };
         /** The tenant the API key belongs to */
-        get: operations["TenantController_get"];
+        get: operations["tenantGet"];
         put?: never;
         post?: never;
         delete?: never;
@@ -86,13 +86,13 @@ export interface paths {
          * List the tenant's API keys
          * @description Prefix, label, created, last used (to the minute) and revoked — never the secret.
          */
-        get: operations["ApiKeysController_list"];
+        get: operations["listApiKeys"];
         put?: never;
         /**
          * Create an API key
          * @description The answer carries the whole key; it is never shown again.
          */
-        post: operations["ApiKeysController_create"];
+        post: operations["createApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -113,7 +113,7 @@ export interface paths {
          * Revoke an API key
          * @description It stops working at once, on every process (the key may be the one calling).
          */
-        delete: operations["ApiKeysController_revoke"];
+        delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -127,10 +127,10 @@ export interface paths {
             cookie?: never;
         };
         /** List the tenant's users (oldest first, keyset-paginated) */
-        get: operations["UsersController_list"];
+        get: operations["listUsers"];
         put?: never;
         /** Create a user */
-        post: operations["UsersController_create"];
+        post: operations["createUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -145,7 +145,7 @@ export interface paths {
             cookie?: never;
         };
         /** One user */
-        get: operations["UsersController_get"];
+        get: operations["getUser"];
         put?: never;
         post?: never;
         delete?: never;
@@ -171,7 +171,7 @@ export interface paths {
          * Mint a short-lived user token
          * @description For the client app or the Link page; default lifetime 15 minutes.
          */
-        post: operations["UsersController_mintToken"];
+        post: operations["createUserToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -189,7 +189,7 @@ export interface paths {
          * The user's connections with their aggregation status
          * @description Labels in the request language: ?lang=ja|en|pl, else Accept-Language, else ja.
          */
-        get: operations["UserConnectionsController_list"];
+        get: operations["listConnections"];
         put?: never;
         post?: never;
         delete?: never;
@@ -206,14 +206,14 @@ export interface paths {
             cookie?: never;
         };
         /** One connection */
-        get: operations["UserConnectionsController_get"];
+        get: operations["getConnection"];
         put?: never;
         post?: never;
         /**
          * Disconnect: revoke at the bank and delete the secrets
          * @description Withdraws the connection's consent (revoked at the bank; its accounts inactive, no longer listed; data kept), deletes the stored grant and deactivates the connection. A challenge waiting for an answer is given up first (as unanswered), so the disconnect happens at once. Reconnect with POST /api/v2/connect/{bankId} and this connectionId.
          */
-        delete: operations["UserConnectionsController_disconnect"];
+        delete: operations["disconnectConnection"];
         options?: never;
         head?: never;
         patch?: never;
@@ -232,7 +232,7 @@ export interface paths {
          * Stop aggregating a connection (inactive); data and grant kept
          * @description Refused (409) while a run is under way.
          */
-        post: operations["UserConnectionsController_deactivate"];
+        post: operations["deactivateConnection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -252,7 +252,7 @@ export interface paths {
          * Aggregate a deactivated connection again
          * @description Restores the status it had before deactivation (a refresh is a separate request). Refused (409) when its consent ended: reconnect instead.
          */
-        post: operations["UserConnectionsController_reactivate"];
+        post: operations["reactivateConnection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -267,7 +267,7 @@ export interface paths {
             cookie?: never;
         };
         /** A user's connections */
-        get: operations["TenantUserConnectionsController_list"];
+        get: operations["listUserConnections"];
         put?: never;
         post?: never;
         delete?: never;
@@ -284,7 +284,7 @@ export interface paths {
             cookie?: never;
         };
         /** One of a user's connections */
-        get: operations["TenantUserConnectionsController_get"];
+        get: operations["getUserConnection"];
         put?: never;
         post?: never;
         delete?: never;
@@ -304,7 +304,7 @@ export interface paths {
          * Start URL of an API-started connect flow: binds this browser, then on to the bank
          * @description The `redirectUrl` of POST /api/v2/connect/{bankId}: single use. Sets the flow binding cookie (`kinko_flow`, HttpOnly, limited to the callback) in the browser that opens it and answers 303 to the bank login page. The callback is accepted only from that browser.
          */
-        get: operations["ConnectController_browser"];
+        get: operations["openConnectFlowInBrowser"];
         put?: never;
         post?: never;
         delete?: never;
@@ -324,7 +324,7 @@ export interface paths {
          * OAuth callback: the bank sends the user back here
          * @description Public: the `state` (single use, expires after 15 minutes) names the connect flow, and the browser must hold the flow binding cookie (`kinko_flow`) set where the flow started (the Link pages, or the start URL of an API-started flow); a callback without it is refused (403) and the flow spent. On success the grant is stored encrypted, the connection and its consent are created and the first sync starts. Answers JSON, or to a browser (Accept: text/html) a 303 to the Link vault (`/link/vault?connected=1`).
          */
-        get: operations["ConnectController_callback"];
+        get: operations["completeBankCallback"];
         put?: never;
         post?: never;
         delete?: never;
@@ -346,7 +346,7 @@ export interface paths {
          * Start connecting a bank (redirect flow)
          * @description Returns the URL to send the user's browser to: Kinko's single-use start URL (GET /api/v2/connect/flows/{connectFlowId}/browser?key=…), which binds that browser to the flow (cookie) and sends it on to the bank login page. Kinko binds a fresh OAuth state and PKCE pair (S256) to a server-side connect flow; the bank sends the user back to GET /api/v2/connect/callback, accepted only in the bound browser. The redirect URI is KINKO_PUBLIC_URL (required in production); without it (development) only a loopback Host may start a flow.
          */
-        post: operations["ConnectController_begin"];
+        post: operations["startConnection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -364,7 +364,7 @@ export interface paths {
          * The user's consents, newest first
          * @description A consent past its expiration is shown (and stored) as expired, reason Expired.
          */
-        get: operations["ConsentsController_list"];
+        get: operations["listConsents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -381,14 +381,14 @@ export interface paths {
             cookie?: never;
         };
         /** One consent */
-        get: operations["ConsentsController_get"];
+        get: operations["getConsent"];
         put?: never;
         post?: never;
         /**
          * Withdraw a consent (DEAUTHORIZED)
          * @description Revokes the grant at the bank, deletes the stored grant, marks the consent revokedByUser (reason RevokedByUser, previous status kept) and its accounts inactive: they are no longer listed by GET /api/v2/bankaccount; their data is kept. The connection stops being aggregated. Withdrawing again answers the same.
          */
-        delete: operations["ConsentsController_withdraw"];
+        delete: operations["withdrawConsent"];
         options?: never;
         head?: never;
         patch?: never;
@@ -405,7 +405,7 @@ export interface paths {
          * The user's active bank accounts
          * @description Every account whose consent was not withdrawn (withdrawn: hidden, data kept), with its consent (expired consents show status expired, invalidationReason Expired), sync state (syncStatus, transactionSyncStatus, syncError…) and the connection’s aggregation status. RefreshActiveAccounts=true also starts an asynchronous sync of every account, across banks, whose grant is valid.
          */
-        get: operations["BankAccountController_list"];
+        get: operations["listBankAccounts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -425,7 +425,7 @@ export interface paths {
          * An account's transactions, newest first
          * @description Filter by transaction date (from/to, inclusive, bank calendar days) and kind. Keyset-paginated: pass nextCursor as cursor until it is null. Page size 1..500 (default 100). Accounts of a withdrawn consent keep their data and stay readable here.
          */
-        get: operations["TransactionsController_list"];
+        get: operations["listTransactions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -445,7 +445,7 @@ export interface paths {
          * Changes to the user's transactions since a cursor
          * @description The change feed over all the user's accounts: added, modified (each as it is now) and removed transactions (deleted, or a pending/hold/scheduled one replaced by its booked successor: successorId). Start with no cursor, then pass nextCursor back; read while hasMore, and keep the last nextCursor for later changes. Applying every page in order (added and modified as upserts by id, removed as deletes) reproduces the listing. Changes are never skipped, whatever order concurrent syncs commit in. Page size 1..500 changes (default 100). Cursors survive restarts and never expire silently: https://kinko.dev/problems/invalid-cursor (400) for a cursor this API did not return, https://kinko.dev/problems/cursor-unusable (410) for one it can no longer serve — start again from no cursor.
          */
-        get: operations["TransactionFeedController_sync"];
+        get: operations["readTransactionFeed"];
         put?: never;
         post?: never;
         delete?: never;
@@ -462,7 +462,7 @@ export interface paths {
             cookie?: never;
         };
         /** An account's daily balances (balance after each day's last transaction), oldest first */
-        get: operations["BalancesController_list"];
+        get: operations["listBalances"];
         put?: never;
         post?: never;
         delete?: never;
@@ -484,7 +484,7 @@ export interface paths {
          * Sync the user's active accounts at one bank
          * @description Starts (asynchronously) a sync of every connection of the user at the bank whose grant is valid; returns the session id(s) to poll.
          */
-        post: operations["SyncApiController_syncBank"];
+        post: operations["startBankSync"];
         delete?: never;
         options?: never;
         head?: never;
@@ -504,7 +504,7 @@ export interface paths {
          * Sync the user's accounts named by an identifier
          * @description `idType`: `connectionId` (a connection), `accountId` (the connection of an account), `consentId` (the connection of a consent), `iban` (the connections of the user's active accounts with this IBAN, spaces ignored), `bankCode` (every connection at the banks with this 4-digit code).
          */
-        post: operations["SyncApiController_syncBy"];
+        post: operations["startSyncById"];
         delete?: never;
         options?: never;
         head?: never;
@@ -519,7 +519,7 @@ export interface paths {
             cookie?: never;
         };
         /** A session: its status plus the data fetched */
-        get: operations["SyncApiController_session"];
+        get: operations["getSyncSession"];
         put?: never;
         post?: never;
         delete?: never;
@@ -536,7 +536,7 @@ export interface paths {
             cookie?: never;
         };
         /** A session's status */
-        get: operations["SyncApiController_status"];
+        get: operations["getSyncSessionStatus"];
         put?: never;
         post?: never;
         delete?: never;
@@ -553,7 +553,7 @@ export interface paths {
             cookie?: never;
         };
         /** One stage's status */
-        get: operations["SyncApiController_stage"];
+        get: operations["getSyncStageStatus"];
         put?: never;
         post?: never;
         delete?: never;
@@ -570,7 +570,7 @@ export interface paths {
             cookie?: never;
         };
         /** A session's detailed status: every stage and every account */
-        get: operations["SyncApiController_details"];
+        get: operations["getSyncSessionDetails"];
         put?: never;
         post?: never;
         delete?: never;
@@ -592,7 +592,7 @@ export interface paths {
          * Refresh a connection in the background (user not present)
          * @description Starts a sync of the connection for the tenant's backend. The user is not present, so it is an unattended access: each account read counts against the bank's unattended-access quota (PSD2: 4 per account per rolling 24 h unless the bank allows more; see the connection's nextRefreshPossibleAt and unattendedAccessesRemainingToday). When the quota is spent no session is started: 429 refresh-quota-spent with nextRefreshPossibleAt and Retry-After.
          */
-        post: operations["TenantSyncController_sync"];
+        post: operations["startUserConnectionSync"];
         delete?: never;
         options?: never;
         head?: never;
@@ -607,13 +607,13 @@ export interface paths {
             cookie?: never;
         };
         /** The tenant's webhook endpoints */
-        get: operations["WebhooksController_list"];
+        get: operations["listWebhookEndpoints"];
         put?: never;
         /**
          * Register a webhook endpoint
          * @description The signing secret is in this answer only. Payloads: the `webhooks` of this document.
          */
-        post: operations["WebhooksController_create"];
+        post: operations["createWebhookEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -628,15 +628,15 @@ export interface paths {
             cookie?: never;
         };
         /** One webhook endpoint (with why it was disabled, if it was) */
-        get: operations["WebhooksController_get"];
+        get: operations["getWebhookEndpoint"];
         put?: never;
         post?: never;
         /** Delete a webhook endpoint (its deliveries stop) */
-        delete: operations["WebhooksController_remove"];
+        delete: operations["deleteWebhookEndpoint"];
         options?: never;
         head?: never;
         /** Change a webhook endpoint (URL, event types, description, enabled) */
-        patch: operations["WebhooksController_update"];
+        patch: operations["updateWebhookEndpoint"];
         trace?: never;
     };
     "/api/v2/tenant/webhooks/{endpointId}/rotate-secret": {
@@ -652,7 +652,7 @@ export interface paths {
          * Rotate the endpoint's signing secret
          * @description The new secret is in this answer only; deliveries sent from now on are signed with it.
          */
-        post: operations["WebhooksController_rotate"];
+        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -667,7 +667,7 @@ export interface paths {
             cookie?: never;
         };
         /** The delivery log of an endpoint (newest first): attempts, status codes, latency */
-        get: operations["WebhooksController_deliveries"];
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -689,7 +689,7 @@ export interface paths {
          * Send a delivery’s event again
          * @description A new delivery of the same event (same `webhook-id`, so a receiver that already has it can tell).
          */
-        post: operations["WebhooksController_redeliver"];
+        post: operations["redeliverWebhookDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -707,13 +707,13 @@ export interface paths {
          * A credentials-flow bank's login form
          * @description The fields to ask the user for, with labels in ja/en/pl.
          */
-        get: operations["CredentialConnectController_form"];
+        get: operations["getCredentialForm"];
         put?: never;
         /**
          * Connect a credentials-flow bank
          * @description Creates the connection (running.auth), stores the credentials only encrypted, and starts the login at the bank. Answers at once (202, outcome `running`, header Location: the connection); a slow bank holds no request. Follow GET /api/v2/connections/{id}: the login ends in the first sync (running.* → success), a challenge (suspended.missing-answer.auth.<kind>: GET/POST …/connections/{id}/challenge) or the matching status (e.g. auth.creds.invalid).
          */
-        post: operations["CredentialConnectController_connect"];
+        post: operations["connectWithCredentials"];
         delete?: never;
         options?: never;
         head?: never;
@@ -731,13 +731,13 @@ export interface paths {
          * The challenge waiting for an answer
          * @description Kind, the bank’s question text, the OTP length, the CAPTCHA (or puzzle) picture as base64 and data URL, and the expiry. 404 when none waits.
          */
-        get: operations["ChallengesController_challenge"];
+        get: operations["getChallenge"];
         put?: never;
         /**
          * Answer the waiting challenge
          * @description The answer is passed to the bank and never stored. Next: `granted`, another `challenge`, or `failed` (a wrong answer: auth.creds.<kind>.invalid). A puzzle is refused with problem type link-page-only (409): only the Link page can take it. An answer after the expiry is refused (409).
          */
-        post: operations["ChallengesController_answer"];
+        post: operations["answerChallenge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -756,7 +756,7 @@ export interface paths {
          * Re-enter the credentials and log in again
          * @description After auth.creds.invalid (changed at the bank), a lock, or any settled status: the new credentials replace the stored ones (encrypted) and a new login starts.
          */
-        put: operations["ChallengesController_reenter"];
+        put: operations["reenterCredentials"];
         post?: never;
         delete?: never;
         options?: never;
@@ -777,7 +777,7 @@ export interface paths {
          * Log in again with the stored credentials
          * @description After a wrong or late answer, maintenance or a lock that has passed: a new login, which may raise a new challenge.
          */
-        post: operations["ChallengesController_loginAgain"];
+        post: operations["loginAgain"];
         delete?: never;
         options?: never;
         head?: never;
@@ -792,7 +792,7 @@ export interface paths {
             cookie?: never;
         };
         /** Link entry (`?token=` exchanged once for the session cookie) */
-        get: operations["LinkController_root"];
+        get: operations["linkRoot"];
         put?: never;
         post?: never;
         delete?: never;
@@ -809,7 +809,7 @@ export interface paths {
             cookie?: never;
         };
         /** Link entry for a user token: `?token=<user token>` → session cookie, redirect to the vault */
-        get: operations["LinkController_enterWithToken"];
+        get: operations["linkEnterWithToken"];
         put?: never;
         post?: never;
         delete?: never;
@@ -826,7 +826,7 @@ export interface paths {
             cookie?: never;
         };
         /** The vault: every connection, its status label, last update and next action (HTML) */
-        get: operations["LinkController_vault"];
+        get: operations["linkVault"];
         put?: never;
         post?: never;
         delete?: never;
@@ -843,7 +843,7 @@ export interface paths {
             cookie?: never;
         };
         /** The session's connection statuses (JSON, for the pages' polling script) */
-        get: operations["LinkController_status"];
+        get: operations["linkStatus"];
         put?: never;
         post?: never;
         delete?: never;
@@ -860,7 +860,7 @@ export interface paths {
             cookie?: never;
         };
         /** Choose a bank: search by name or bank code (HTML) */
-        get: operations["LinkController_banks"];
+        get: operations["linkBanks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -877,7 +877,7 @@ export interface paths {
             cookie?: never;
         };
         /** A bank's credential form, or the way to its own login page (HTML) */
-        get: operations["LinkController_bank"];
+        get: operations["linkBank"];
         put?: never;
         post?: never;
         delete?: never;
@@ -894,7 +894,7 @@ export interface paths {
             cookie?: never;
         };
         /** Start the bank's redirect flow (state + PKCE) and go to the bank */
-        get: operations["LinkController_redirect"];
+        get: operations["linkRedirect"];
         put?: never;
         post?: never;
         delete?: never;
@@ -913,7 +913,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Connect with the posted login details (form), then the connection page */
-        post: operations["LinkController_credentials"];
+        post: operations["linkCredentials"];
         delete?: never;
         options?: never;
         head?: never;
@@ -928,7 +928,7 @@ export interface paths {
             cookie?: never;
         };
         /** One connection: progress, challenge form, actions (HTML) */
-        get: operations["LinkController_connection"];
+        get: operations["linkConnection"];
         put?: never;
         post?: never;
         delete?: never;
@@ -947,7 +947,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Answer the waiting challenge (form; passed to the bank, never stored) */
-        post: operations["LinkController_answer"];
+        post: operations["linkAnswer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -964,7 +964,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Re-enter the login details (form) */
-        post: operations["LinkController_reenter"];
+        post: operations["linkReenter"];
         delete?: never;
         options?: never;
         head?: never;
@@ -981,7 +981,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Log in again with the stored login details */
-        post: operations["LinkController_loginAgain"];
+        post: operations["linkLoginAgain"];
         delete?: never;
         options?: never;
         head?: never;
@@ -998,7 +998,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Refresh the connection */
-        post: operations["LinkController_refresh"];
+        post: operations["linkRefresh"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1015,7 +1015,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Renew the consent at the bank, keeping the connection and its accounts */
-        post: operations["LinkController_reauthorise"];
+        post: operations["linkReauthorise"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1032,7 +1032,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Turn automatic updates off */
-        post: operations["LinkController_deactivate"];
+        post: operations["linkDeactivate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1049,7 +1049,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Turn automatic updates on again */
-        post: operations["LinkController_reactivate"];
+        post: operations["linkReactivate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1066,7 +1066,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Disconnect (revoked at the bank, secrets deleted) */
-        post: operations["LinkController_disconnect"];
+        post: operations["linkDisconnect"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1081,7 +1081,7 @@ export interface paths {
             cookie?: never;
         };
         /** The Link pages’ stylesheet */
-        get: operations["LinkController_css"];
+        get: operations["linkCss"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1098,7 +1098,7 @@ export interface paths {
             cookie?: never;
         };
         /** The Link pages’ status-polling script */
-        get: operations["LinkController_js"];
+        get: operations["linkJs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1115,7 +1115,7 @@ export interface paths {
             cookie?: never;
         };
         /** Liveness and database reachability */
-        get: operations["HealthController_check"];
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1131,8 +1131,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
-        get: operations["MetricsController_render"];
+        /** Prometheus metrics (in production: Authorization: Bearer <KINKO_METRICS_TOKEN>) */
+        get: operations["metricsRender"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2292,7 +2292,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    ConnectorsController_list: {
+    listConnectors: {
         parameters: {
             query?: never;
             header?: never;
@@ -2301,6 +2301,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: ConnectorView[]. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2309,32 +2310,16 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectorView"][];
                 };
             };
-            /** @description Missing or invalid API key. */
-            401: {
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    BanksController_list: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BankView"][];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
                 };
             };
             /** @description Missing or invalid API key. */
@@ -2343,12 +2328,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
                 };
             };
         };
     };
-    UserBanksController_list: {
+    listTenantBanks: {
         parameters: {
             query?: never;
             header?: never;
@@ -2357,12 +2381,105 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: BankView[]. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BankView"][];
+                };
+            };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
+        };
+    };
+    listBanks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: BankView[]. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BankView"][];
+                };
+            };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
                 };
             };
             /** @description Missing, invalid or expired user token. */
@@ -2371,12 +2488,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
                 };
             };
         };
     };
-    TenantController_get: {
+    tenantGet: {
         parameters: {
             query?: never;
             header?: never;
@@ -2385,6 +2541,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: TenantView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2393,18 +2550,69 @@ export interface operations {
                     "application/json": components["schemas"]["TenantView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
                 };
             };
         };
     };
-    ApiKeysController_list: {
+    listApiKeys: {
         parameters: {
             query?: never;
             header?: never;
@@ -2413,6 +2621,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: ApiKeyList. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2421,18 +2630,69 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyList"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
                 };
             };
         };
     };
-    ApiKeysController_create: {
+    createApiKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -2445,6 +2705,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: CreatedApiKeyView. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2453,18 +2714,93 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKeyView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
                 };
             };
         };
     };
-    ApiKeysController_revoke: {
+    revokeApiKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -2482,13 +2818,28 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
             /** @description No such key of this tenant, or already revoked. */
@@ -2500,9 +2851,69 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    UsersController_list: {
+    listUsers: {
         parameters: {
             query?: {
                 limit?: number;
@@ -2515,6 +2926,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: UserPage. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2523,18 +2935,69 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
                 };
             };
         };
     };
-    UsersController_create: {
+    createUser: {
         parameters: {
             query?: never;
             header?: {
@@ -2550,6 +3013,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: UserView. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2558,13 +3022,28 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
             /** @description `external-id-taken`: A user with this externalId already exists. */
@@ -2579,6 +3058,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
             /** @description `idempotency-key-reused`: the key was used with another request. */
             422: {
                 headers: {
@@ -2588,9 +3091,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    UsersController_get: {
+    getUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -2601,6 +3140,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: UserView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2609,8 +3149,32 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `not-found`: Not found. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2618,12 +3182,40 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            404: {
+            /** @description `rate-limited`: Too many requests. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
                 };
             };
         };
@@ -2643,6 +3235,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: UserView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2651,15 +3244,31 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2668,9 +3277,69 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    UsersController_mintToken: {
+    createUserToken: {
         parameters: {
             query?: never;
             header?: {
@@ -2688,6 +3357,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: UserTokenView. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2696,8 +3366,32 @@ export interface operations {
                     "application/json": components["schemas"]["UserTokenView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `not-found`: Not found. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2705,12 +3399,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            404: {
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
                 };
             };
             /** @description `idempotency-key-reused`: the key was used with another request. */
@@ -2722,9 +3432,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    UserConnectionsController_list: {
+    listConnections: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -2736,6 +3482,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: ConnectionView[]. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2744,18 +3491,69 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionView"][];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
                 };
             };
         };
     };
-    UserConnectionsController_get: {
+    getConnection: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -2769,6 +3567,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: ConnectionView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2777,15 +3576,31 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2794,9 +3609,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    UserConnectionsController_disconnect: {
+    disconnectConnection: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -2810,6 +3661,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: DisconnectView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2818,15 +3670,31 @@ export interface operations {
                     "application/json": components["schemas"]["DisconnectView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2835,9 +3703,69 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    UserConnectionsController_deactivate: {
+    deactivateConnection: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -2851,6 +3779,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: ConnectionView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2859,15 +3788,31 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2888,9 +3833,69 @@ export interface operations {
                     };
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    UserConnectionsController_reactivate: {
+    reactivateConnection: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -2904,6 +3909,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: ConnectionView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2912,15 +3918,31 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2941,9 +3963,69 @@ export interface operations {
                     };
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    TenantUserConnectionsController_list: {
+    listUserConnections: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -2957,6 +4039,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: ConnectionView[]. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2965,15 +4048,31 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionView"][];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2982,9 +4081,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    TenantUserConnectionsController_get: {
+    getUserConnection: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -2999,6 +4134,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: ConnectionView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3007,15 +4143,31 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3024,9 +4176,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    ConnectController_browser: {
+    openConnectFlowInBrowser: {
         parameters: {
             query: {
                 /** @description The flow's binding secret, as the start URL carries it. */
@@ -3046,6 +4234,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
             };
             /** @description No connect flow with this id and key. */
             404: {
@@ -3068,17 +4268,55 @@ export interface operations {
                     };
                 };
             };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    ConnectController_callback: {
+    completeBankCallback: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The bank's text for `error`. */
+                error_description?: string;
+                /** @description The bank refused or the user declined (OAuth 2 error code, e.g. `access_denied`). */
+                error?: string;
+                /** @description Binds the state to the login that started it (Bank Common API banks). */
+                state_binding?: string;
+                /** @description Login token (Bank Common API banks). */
+                auth_token?: string;
+                /** @description OAuth 2 authorization code (banks of the OAuth redirect flow, e.g. PolishAPI). */
+                code?: string;
+                /** @description The connect flow, as Kinko sent it to the bank (single use). */
+                state: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description OK: ConnectResultView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3133,6 +4371,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
             /** @description The bank failed to answer. */
             502: {
                 headers: {
@@ -3142,9 +4392,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    ConnectController_begin: {
+    startConnection: {
         parameters: {
             query?: never;
             header?: {
@@ -3162,6 +4424,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: ConnectStartView. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -3170,13 +4433,28 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectStartView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
             /** @description No such bank (or connection to re-authorise). */
@@ -3200,6 +4478,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
             /** @description `idempotency-key-reused`: the key was used with another request. */
             422: {
                 headers: {
@@ -3209,6 +4511,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `bank-error`: The bank refused or could not answer. */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -3217,9 +4544,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    ConsentsController_list: {
+    listConsents: {
         parameters: {
             query?: never;
             header?: never;
@@ -3228,6 +4567,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: ConsentView[]. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3236,18 +4576,69 @@ export interface operations {
                     "application/json": components["schemas"]["ConsentView"][];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
                 };
             };
         };
     };
-    ConsentsController_get: {
+    getConsent: {
         parameters: {
             query?: never;
             header?: never;
@@ -3258,6 +4649,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: ConsentView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3266,15 +4658,31 @@ export interface operations {
                     "application/json": components["schemas"]["ConsentView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3283,9 +4691,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    ConsentsController_withdraw: {
+    withdrawConsent: {
         parameters: {
             query?: never;
             header?: never;
@@ -3296,6 +4740,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: WithdrawalView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3304,15 +4749,31 @@ export interface operations {
                     "application/json": components["schemas"]["WithdrawalView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3333,9 +4794,69 @@ export interface operations {
                     };
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    BankAccountController_list: {
+    listBankAccounts: {
         parameters: {
             query?: {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
@@ -3349,6 +4870,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: BankAccountView[]. */
             200: {
                 headers: {
                     /** @description With RefreshActiveAccounts=true: the sessions started (comma-separated). */
@@ -3359,18 +4881,69 @@ export interface operations {
                     "application/json": components["schemas"]["BankAccountView"][];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
                 };
             };
         };
     };
-    TransactionsController_list: {
+    listTransactions: {
         parameters: {
             query?: {
                 /** @description Transactions on or after this date (bank calendar day). */
@@ -3393,6 +4966,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: TransactionPage. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3401,6 +4975,7 @@ export interface operations {
                     "application/json": components["schemas"]["TransactionPage"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. `invalid-cursor`: The cursor is not one this API returned. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3415,9 +4990,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3426,9 +5005,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    TransactionFeedController_sync: {
+    readTransactionFeed: {
         parameters: {
             query?: {
                 /** @description The nextCursor of the previous page (opaque). Empty or absent: from the beginning. */
@@ -3442,6 +5057,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: TransactionsSyncPage. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3465,7 +5081,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
             /** @description cursor-unusable: read the feed again from no cursor. */
@@ -3477,9 +5096,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    BalancesController_list: {
+    listBalances: {
         parameters: {
             query?: {
                 /** @description First day (inclusive). Default: the last day minus 1460 days. */
@@ -3495,6 +5150,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: DailyBalancesView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3503,6 +5159,7 @@ export interface operations {
                     "application/json": components["schemas"]["DailyBalancesView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. `invalid-cursor`: The cursor is not one this API returned. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3517,9 +5174,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3528,9 +5189,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    SyncApiController_syncBank: {
+    startBankSync: {
         parameters: {
             query?: never;
             header?: {
@@ -3548,6 +5245,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Accepted: SyncStartedView. */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -3556,13 +5254,28 @@ export interface operations {
                     "application/json": components["schemas"]["SyncStartedView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
             /** @description The user has no connection at this bank. */
@@ -3586,6 +5299,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
             /** @description `idempotency-key-reused`: the key was used with another request. */
             422: {
                 headers: {
@@ -3595,9 +5332,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    SyncApiController_syncBy: {
+    startSyncById: {
         parameters: {
             query?: never;
             header?: {
@@ -3616,6 +5389,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Accepted: SyncStartedView. */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -3639,9 +5413,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3662,6 +5440,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
             /** @description `idempotency-key-reused`: the key was used with another request. */
             422: {
                 headers: {
@@ -3671,9 +5473,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    SyncApiController_session: {
+    getSyncSession: {
         parameters: {
             query?: never;
             header?: never;
@@ -3684,6 +5522,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: SessionDetailsResponse. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3692,15 +5531,31 @@ export interface operations {
                     "application/json": components["schemas"]["SessionDetailsResponse"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3709,9 +5564,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    SyncApiController_status: {
+    getSyncSessionStatus: {
         parameters: {
             query?: never;
             header?: never;
@@ -3722,6 +5613,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: SessionStatusResponse. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3730,15 +5622,31 @@ export interface operations {
                     "application/json": components["schemas"]["SessionStatusResponse"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3747,9 +5655,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    SyncApiController_stage: {
+    getSyncStageStatus: {
         parameters: {
             query?: never;
             header?: never;
@@ -3761,6 +5705,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: StageStatusResponse. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3784,9 +5729,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3795,9 +5744,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    SyncApiController_details: {
+    getSyncSessionDetails: {
         parameters: {
             query?: never;
             header?: never;
@@ -3808,6 +5793,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: SessionStatusDetailsResponse. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3816,15 +5802,31 @@ export interface operations {
                     "application/json": components["schemas"]["SessionStatusDetailsResponse"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3833,9 +5835,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    TenantSyncController_sync: {
+    startUserConnectionSync: {
         parameters: {
             query?: never;
             header?: never;
@@ -3847,6 +5885,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Accepted: SyncStartedView. */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -3855,15 +5894,31 @@ export interface operations {
                     "application/json": components["schemas"]["SyncStartedView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3884,7 +5939,31 @@ export interface operations {
                     };
                 };
             };
-            /** @description `refresh-quota-spent`: The unattended-access quota allows no background refresh before nextRefreshPossibleAt. */
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `refresh-quota-spent`: The unattended-access quota allows no background refresh before nextRefreshPossibleAt. `rate-limited`: Too many requests. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3892,13 +5971,37 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://kinko.dev/problems/refresh-quota-spent";
+                        type?: "https://kinko.dev/problems/refresh-quota-spent" | "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
                     };
                 };
             };
         };
     };
-    WebhooksController_list: {
+    listWebhookEndpoints: {
         parameters: {
             query?: never;
             header?: never;
@@ -3907,6 +6010,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: WebhookEndpointList. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3915,18 +6019,69 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointList"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
                 };
             };
         };
     };
-    WebhooksController_create: {
+    createWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -3939,6 +6094,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created: WebhookEndpointWithSecret. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -3962,12 +6118,75 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
                 };
             };
         };
     };
-    WebhooksController_get: {
+    getWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -3978,6 +6197,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: WebhookEndpointView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3986,15 +6206,31 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4003,9 +6239,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    WebhooksController_remove: {
+    deleteWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -4016,11 +6288,24 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content. */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
             };
             /** @description Missing or invalid API key. */
             401: {
@@ -4028,9 +6313,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4039,9 +6328,69 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    WebhooksController_update: {
+    updateWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -4056,6 +6405,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: WebhookEndpointView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4064,6 +6414,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. `invalid-cursor`: The cursor is not one this API returned. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4078,9 +6429,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4089,9 +6444,69 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    WebhooksController_rotate: {
+    rotateWebhookSecret: {
         parameters: {
             query?: never;
             header?: never;
@@ -4102,6 +6517,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: WebhookEndpointWithSecret. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4110,15 +6526,31 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4127,9 +6559,69 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    WebhooksController_deliveries: {
+    listWebhookDeliveries: {
         parameters: {
             query?: {
                 limit?: number;
@@ -4142,6 +6634,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: WebhookDeliveryList. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4150,15 +6643,31 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryList"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4167,9 +6676,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    WebhooksController_redeliver: {
+    redeliverWebhookDelivery: {
         parameters: {
             query?: never;
             header?: never;
@@ -4190,15 +6735,31 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing or invalid API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4207,9 +6768,69 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    CredentialConnectController_form: {
+    getCredentialForm: {
         parameters: {
             query?: never;
             header?: never;
@@ -4220,6 +6841,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: CredentialFormView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4228,15 +6850,31 @@ export interface operations {
                     "application/json": components["schemas"]["CredentialFormView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4257,9 +6895,45 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    CredentialConnectController_connect: {
+    connectWithCredentials: {
         parameters: {
             query?: never;
             header?: {
@@ -4277,6 +6951,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Accepted: LoginResultView. */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -4300,9 +6975,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4323,6 +7002,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
             /** @description `idempotency-key-reused`: the key was used with another request. */
             422: {
                 headers: {
@@ -4332,9 +7035,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    ChallengesController_challenge: {
+    getChallenge: {
         parameters: {
             query?: never;
             header?: never;
@@ -4345,6 +7084,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: ChallengeView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4353,15 +7093,31 @@ export interface operations {
                     "application/json": components["schemas"]["ChallengeView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4370,9 +7126,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    ChallengesController_answer: {
+    answerChallenge: {
         parameters: {
             query?: never;
             header?: never;
@@ -4387,6 +7179,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: LoginResultView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4395,13 +7188,28 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResultView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
             /** @description No challenge waits. */
@@ -4425,6 +7233,55 @@ export interface operations {
                     };
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `bank-error`: The bank refused or could not answer. */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -4433,9 +7290,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    ChallengesController_reenter: {
+    reenterCredentials: {
         parameters: {
             query?: never;
             header?: never;
@@ -4450,6 +7319,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK: LoginResultView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4458,15 +7328,31 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResultView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4487,9 +7373,69 @@ export interface operations {
                     };
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    ChallengesController_loginAgain: {
+    loginAgain: {
         parameters: {
             query?: never;
             header?: never;
@@ -4500,6 +7446,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: LoginResultView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4508,15 +7455,31 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResultView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
             /** @description Missing, invalid or expired user token. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
                 };
             };
+            /** @description `not-found`: Not found. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4537,9 +7500,69 @@ export interface operations {
                     };
                 };
             };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_root: {
+    linkRoot: {
         parameters: {
             query?: never;
             header?: never;
@@ -4548,15 +7571,52 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_enterWithToken: {
+    linkEnterWithToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -4565,15 +7625,52 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_vault: {
+    linkVault: {
         parameters: {
             query?: never;
             header?: never;
@@ -4582,15 +7679,52 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_status: {
+    linkStatus: {
         parameters: {
             query?: never;
             header?: never;
@@ -4599,15 +7733,52 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_banks: {
+    linkBanks: {
         parameters: {
             query?: never;
             header?: never;
@@ -4616,15 +7787,52 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_bank: {
+    linkBank: {
         parameters: {
             query?: never;
             header?: never;
@@ -4635,15 +7843,52 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_redirect: {
+    linkRedirect: {
         parameters: {
             query?: never;
             header?: never;
@@ -4654,15 +7899,52 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_credentials: {
+    linkCredentials: {
         parameters: {
             query?: never;
             header?: never;
@@ -4673,15 +7955,76 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Created. */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_connection: {
+    linkConnection: {
         parameters: {
             query?: never;
             header?: never;
@@ -4692,15 +8035,52 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_answer: {
+    linkAnswer: {
         parameters: {
             query?: never;
             header?: never;
@@ -4711,15 +8091,76 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Created. */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_reenter: {
+    linkReenter: {
         parameters: {
             query?: never;
             header?: never;
@@ -4730,15 +8171,76 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Created. */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_loginAgain: {
+    linkLoginAgain: {
         parameters: {
             query?: never;
             header?: never;
@@ -4749,15 +8251,76 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Created. */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_refresh: {
+    linkRefresh: {
         parameters: {
             query?: never;
             header?: never;
@@ -4768,15 +8331,76 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Created. */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_reauthorise: {
+    linkReauthorise: {
         parameters: {
             query?: never;
             header?: never;
@@ -4787,15 +8411,76 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Created. */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_deactivate: {
+    linkDeactivate: {
         parameters: {
             query?: never;
             header?: never;
@@ -4806,15 +8491,76 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Created. */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_reactivate: {
+    linkReactivate: {
         parameters: {
             query?: never;
             header?: never;
@@ -4825,15 +8571,76 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Created. */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_disconnect: {
+    linkDisconnect: {
         parameters: {
             query?: never;
             header?: never;
@@ -4844,15 +8651,76 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Created. */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_css: {
+    linkCss: {
         parameters: {
             query?: never;
             header?: never;
@@ -4861,15 +8729,52 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    LinkController_js: {
+    linkJs: {
         parameters: {
             query?: never;
             header?: never;
@@ -4878,15 +8783,52 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
         };
     };
-    HealthController_check: {
+    getHealth: {
         parameters: {
             query?: never;
             header?: never;
@@ -4895,6 +8837,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK: HealthView. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4903,6 +8846,31 @@ export interface operations {
                     "application/json": components["schemas"]["HealthView"];
                 };
             };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4913,7 +8881,7 @@ export interface operations {
             };
         };
     };
-    MetricsController_render: {
+    metricsRender: {
         parameters: {
             query?: never;
             header?: never;
@@ -4929,6 +8897,66 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description `unauthorized`: Authentication required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `not-found`: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/not-found";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
                 };
             };
         };
