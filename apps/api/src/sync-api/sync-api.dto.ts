@@ -66,6 +66,17 @@ export class SyncFailureView {
   message!: string;
 }
 
+/** A finished session's error: its failure and, when the bank's error caused it, the whole connector error. */
+export class SessionErrorView extends SyncFailureView {
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+    description: "The connector's error behind the failure: its `_tag` and plain fields (message, code, httpStatus, the bank's bounded content, retryAfterMs, bankAccountId, challengeKind…). Never secrets.",
+    example: { _tag: 'RateLimited', message: 'the bank answered 429', httpStatus: 429, content: '' },
+  })
+  connectorError?: Record<string, string | number | boolean>;
+}
+
 /** Counts of a stage. */
 export class StageCountsView {
   @ApiProperty() requestsMade!: number;
@@ -204,6 +215,9 @@ export class SessionDetailsResponse extends SessionStatusResponse {
   @ApiProperty({ type: DataFetchedView })
   dataFetched!: DataFetchedView;
 
+  @ApiProperty({ type: SessionErrorView, nullable: true, description: 'Why the session failed, once it has ended failed; null otherwise.' })
+  error!: SessionErrorView | null;
+
   static ofViews(v: SyncSessionViews): SessionDetailsResponse {
     const d: SessionDetails = v.details;
     return {
@@ -213,6 +227,7 @@ export class SessionDetailsResponse extends SessionStatusResponse {
       requestedBy: v.requestedBy,
       parameters: { ...v.parameters },
       accountIds: [...d.accountIds],
+      error: d.finishedAt === null ? null : sessionErrorOf(v.error),
       dataFetched: {
         accounts: d.dataFetched.accounts,
         balances: d.dataFetched.balances,
@@ -226,6 +241,17 @@ export class SessionDetailsResponse extends SessionStatusResponse {
 
 function iso(d: Date | null): string | null {
   return d === null ? null : d.toISOString();
+}
+
+/** The stored session error as its view (the failure's fields, the connector error's plain fields); null when none was stored. */
+function sessionErrorOf(stored: Readonly<Record<string, unknown>> | null): SessionErrorView | null {
+  if (stored === null || typeof stored['errorType'] !== 'string' || typeof stored['message'] !== 'string') return null;
+  const view = failureOf(stored as unknown as SyncFailure) as SessionErrorView;
+  const raw = stored['connectorError'];
+  if (raw === null || typeof raw !== 'object') return view;
+  const connectorError: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(raw)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') connectorError[k] = v;
+  return { ...view, connectorError };
 }
 
 function failureOf(f: SyncFailure | null): SyncFailureView | null {

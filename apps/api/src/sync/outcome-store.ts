@@ -25,6 +25,7 @@ import { type AccountProgress, isAccountDone } from './account-progress';
 import { type StoredAccount, accountsOfConnection, coverAccounts, saveAccountState } from './account-store';
 import { createConnection, deactivateConnection, moveConnection } from './connection-status';
 import { type StoredConsent, consentById, currentConsent, insertConsent, saveConsentStatus } from './consent-store';
+import type { ConnectorErrorJson } from './sync-failures';
 
 /** Whose outcome is applied: the connection, and the session that met it. */
 export interface OutcomeTarget {
@@ -41,6 +42,8 @@ export interface SessionEndOutcome {
   readonly event: StatusEvent | undefined;
   /** The decision's consent change and accounts' outcome (a bank error's), when there is one. */
   readonly decision?: Pick<Decision, 'consent' | 'accounts'> | undefined;
+  /** The whole connector error behind the failure (JSON-safe, `connectorErrorJson`), when it was the bank's. */
+  readonly connectorError?: ConnectorErrorJson | undefined;
   readonly now: Date;
 }
 
@@ -54,8 +57,10 @@ export interface SessionEndOutcome {
  */
 export async function applySessionEnd(m: EntityManager, target: OutcomeTarget, outcome: SessionEndOutcome): Promise<void> {
   const scope = { tenantId: target.tenantId, userId: target.userId };
-  const { failure, event, decision, now } = outcome;
-  await m.query(`UPDATE sync_sessions SET error = $3::jsonb WHERE id = $1 AND tenant_id = $2`, [target.sessionId, target.tenantId, JSON.stringify(failure)]);
+  const { failure, event, decision, connectorError, now } = outcome;
+  // The session's error: the failure (the seed's syncError) and, when it was the bank's, the whole connector error.
+  const error = connectorError ? { ...failure, connectorError } : failure;
+  await m.query(`UPDATE sync_sessions SET error = $3::jsonb WHERE id = $1 AND tenant_id = $2`, [target.sessionId, target.tenantId, JSON.stringify(error)]);
   if (event) await moveConnection(m, target, event, now);
   if (decision?.consent) {
     const stored = await currentConsent(m, scope, target.connectionId, true);

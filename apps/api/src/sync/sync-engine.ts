@@ -48,7 +48,7 @@ import { type StoredConsent, currentConsent } from './consent-store';
 import { GrantVault, type UsableGrant } from './grant-vault';
 import { type SessionRow, type StoredAccountResult, addStageCounts, findSessionRow, loadDomainSession, saveSessionMove } from './session-store';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
-import { FatalSyncError, RetryableSyncError, RunLockLostError, SessionDeadlineError, dispositionOf, internalFailure } from './sync-failures';
+import { FatalSyncError, RetryableSyncError, RunLockLostError, SessionDeadlineError, connectorErrorJson, dispositionOf, internalFailure } from './sync-failures';
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import type { SyncJobData } from './sync-queue';
 import { preparedQuery } from '../database/prepared-sql';
@@ -811,7 +811,7 @@ export class SyncEngine {
     this.logger.warn(`session ${run.row.id}: ${e.failure.errorType}: ${e.message}`);
     const challenge = e.status === undefined ? undefined : challengeKindOf(e.status);
     if (challenge !== undefined) return this.endChallenged(run, e, challenge);
-    await this.endWithFailure(run.row, run.session, e.failure, e.status ? StatusEvent.failed(e.status) : undefined, e.decision);
+    await this.endWithFailure(run.row, run.session, e.failure, e.status ? StatusEvent.failed(e.status) : undefined, e.decision, e.connectorError);
   }
 
   /**
@@ -825,7 +825,7 @@ export class SyncEngine {
    */
   private async endChallenged(run: SessionRun, e: FatalSyncError, kind: ChallengeKind): Promise<void> {
     // Finished first: the login's answer starts a new sync, which must not join this session.
-    await this.endWithFailure(run.row, run.session, e.failure, undefined);
+    await this.endWithFailure(run.row, run.session, e.failure, undefined, undefined, e.connectorError);
     let taken = false;
     try {
       taken = (await this.challengedSyncs?.takeOverChallengedSync(run.scope, run.row.connectionId)) ?? false;
@@ -842,7 +842,14 @@ export class SyncEngine {
    * bank reports revoked is DEAUTHORIZED, like the user's withdrawal), unsettled accounts
    * given their outcome — one transaction.
    */
-  async endWithFailure(row: SessionRow, session: DomainSession, failure: SyncFailure, event: StatusEventType | undefined, decision?: Pick<Decision, 'consent' | 'accounts'>): Promise<void> {
+  async endWithFailure(
+    row: SessionRow,
+    session: DomainSession,
+    failure: SyncFailure,
+    event: StatusEventType | undefined,
+    decision?: Pick<Decision, 'consent' | 'accounts'>,
+    connectorError?: ConnectorError,
+  ): Promise<void> {
     const now = this.clock.now();
     let s = session;
     const running = s.stages.find((x) => x.status === 'running');
@@ -852,7 +859,7 @@ export class SyncEngine {
     const after = s;
     await this.dataSource.transaction(async (m) => {
       await saveSessionMove(m, row, session, after);
-      await applySessionEnd(m, { tenantId: row.tenantId, userId: row.userId, connectionId: row.connectionId, sessionId: row.id }, { failure, event, decision, now });
+      await applySessionEnd(m, { tenantId: row.tenantId, userId: row.userId, connectionId: row.connectionId, sessionId: row.id }, { failure, event, decision, connectorError: connectorError ? connectorErrorJson(connectorError) : undefined, now });
     });
   }
 }

@@ -7,6 +7,25 @@ export const toSyncFailure = (error: ConnectorError): SyncFailure => failureOf(a
 /** The domain's one decision for a connector error met in a phase. */
 export const decisionOf = (phase: FailurePhase, error: ConnectorError): Decision => decide(DecisionInput.failed(phase, asBankError(error)));
 
+/** A connector error as a JSON value: its tag and its plain fields. */
+export type ConnectorErrorJson = { readonly _tag: string } & Readonly<Record<string, string | number | boolean>>;
+
+/**
+ * The whole connector error as stored with a session's error (JSON-safe): its tag and every
+ * plain field (message, code, httpStatus, the bank's bounded content, retryAfterMs,
+ * bankAccountId, challengeKind…). A raised challenge keeps only its kind: its prompt, image
+ * and connector state are the login's, never stored here. Connector messages carry no secrets
+ * (SDK contract).
+ */
+export function connectorErrorJson(error: ConnectorError): ConnectorErrorJson {
+  const fields: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(error)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') fields[key] = value;
+  }
+  if ('challenge' in error) fields['challengeKind'] = error.challenge.kind;
+  return { ...fields, _tag: error._tag };
+}
+
 /**
  * What a refused interactive step (the redirect callback) answers, from the domain's decision:
  * a status the user must act on (an auth error, the bank's intervention pages) is `forbidden`
@@ -70,6 +89,8 @@ export class FatalSyncError extends Error {
     readonly consent?: 'expired' | 'revokedByUser',
     /** The domain's decision behind it (its consent change, whether the accounts are hidden), when a bank error caused it. */
     readonly decision?: Decision,
+    /** The connector error behind it, when a bank error caused it (stored whole with the session's error). */
+    readonly connectorError?: ConnectorError,
   ) {
     super(failure.message);
   }
@@ -97,7 +118,7 @@ export function dispositionOf(error: ConnectorError, accountLevel: boolean): Err
   const failure = d.failure ?? toSyncFailure(error);
   if (d.retry._tag !== 'no') return { kind: 'retry', error: new RetryableSyncError(`${error._tag}: ${error.message}`, error) };
   if (d.accountLevel) return d.accounts.outcome?._tag === 'missing' ? { kind: 'account', failure, missing: true } : { kind: 'account', failure };
-  return { kind: 'fatal', error: new FatalSyncError(failure, statusOfEvent(d), d.consent?.status, d) };
+  return { kind: 'fatal', error: new FatalSyncError(failure, statusOfEvent(d), d.consent?.status, d, error) };
 }
 
 /** The status a decision's event ends a run in: a failure's status, or a raised challenge's waiting status. */

@@ -215,7 +215,7 @@ export class SyncWorker implements OnModuleDestroy {
     const row = await findSessionRow(this.dataSource.manager, scope, data.sessionId);
     if (!row || row.finishedAt) return;
     const session = await loadDomainSession(this.dataSource.manager, row);
-    await this.engine.endWithFailure(row, session, toSyncFailure(error), StatusEvent.failed(exhaustedStatusOf(error)));
+    await this.engine.endWithFailure(row, session, toSyncFailure(error), StatusEvent.failed(exhaustedStatusOf(error)), undefined, error);
     await this.sessionEnds.report(data.sessionId, data.tenantId);
     const now = this.clock.now();
     const startAfter = new Date(Date.now() + waitMs);
@@ -269,7 +269,7 @@ export class SyncWorker implements OnModuleDestroy {
       const session = await loadDomainSession(this.dataSource.manager, row);
       // The last bank answer when there was one (aspspResponse), else Kinko's own failure.
       const failure: SyncFailure = note?.failure ? { ...note.failure, message } : internalFailure(message);
-      await this.engine.endWithFailure(row, session, failure, StatusEvent.failed(status));
+      await this.engine.endWithFailure(row, session, failure, StatusEvent.failed(status), undefined, lastError);
       this.logger.warn(`session ${data.sessionId} failed: ${message}`);
       await this.sessionEnds.report(data.sessionId, data.tenantId);
       return true;

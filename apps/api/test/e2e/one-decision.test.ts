@@ -37,6 +37,16 @@ describe('one decision for every outcome, through the API', () => {
   const connection = async (user: ConnectedUser) =>
     (await w.call<{ aggregationStatus: string }>('GET', `/api/v2/connections/${user.connectionId}`, user.token)).json;
 
+  /** A user sync through the API, followed to its end: its status and its error as GET /api/v2/bank/session/{id} answers them. */
+  const syncedSession = async (user: ConnectedUser): Promise<{ status: string; error: Record<string, unknown> | null }> => {
+    const started = await w.call<{ sessionId: string }>('POST', `/api/v2/bank/${BANK_ID}/sync`, user.token, {});
+    expect(started.status).toBe(202);
+    await w.finished(user.token, started.json.sessionId);
+    const res = await w.call<{ status: string; error: Record<string, unknown> | null }>('GET', `/api/v2/bank/session/${started.json.sessionId}`, user.token);
+    expect(res.status).toBe(200);
+    return res.json;
+  };
+
   it('an account the bank drops during the data calls (MissingAccount from a transactions call) → syncStatus failed, syncError missingAccount (not internal); the other account completes', async () => {
     const user = await w.connectUser('znika-user', 'znika');
     const before = await w.accounts(user.token);
@@ -73,14 +83,18 @@ describe('one decision for every outcome, through the API', () => {
     const user = await w.connectUser('limit-user', 'limit');
     // A 429 without Retry-After: retried by the HTTP client, then by the queue, until the dead letter.
     w.sandbox.knobs.faults.failNext(10_000, { type: 'status', status: 429 }, { operations: [DONE] });
+    let session: Awaited<ReturnType<typeof syncedSession>> | undefined;
     try {
-      expect(await w.sync(user)).toBe('failed');
+      session = await syncedSession(user);
+      expect(session.status).toBe('failed');
     } finally {
       w.sandbox.knobs.faults.reset();
     }
     expect((await connection(user)).aggregationStatus).toBe('error.service.unavailable');
     const [account] = await w.accounts(user.token);
     expect(account?.syncError).toMatchObject({ errorType: 'aspspResponse', aspspResponse: { status: '429' } });
+    // The session's error keeps the whole connector error (JSON-safe), readable through the session API.
+    expect(session?.error).toMatchObject({ errorType: 'aspspResponse', aspspResponse: { status: '429' }, connectorError: { _tag: 'RateLimited', httpStatus: 429 } });
   }, 180_000);
 
   it('DEAUTHORIZED reported by the bank (the PSU withdrew the consent at the bank): the consent is revokedByUser and its accounts are hidden, as after the user’s DELETE', async () => {
@@ -91,11 +105,12 @@ describe('one decision for every outcome, through the API', () => {
     const atBank = w.sandbox.testHooks.consents().filter((c) => c.login === 'cofa' && c.status === 'valid');
     expect(atBank).toHaveLength(1);
     w.sandbox.testHooks.deleteConsent(atBank[0]?.consentId as string);
-    await w.sync(user);
+    const session = await syncedSession(user);
     expect(await w.accounts(user.token)).toEqual([]);
     const consent = (await w.call<Record<string, unknown>>('GET', `/api/v2/consents/${user.consentId}`, user.token)).json;
     expect(consent).toMatchObject({ status: 'revokedByUser', invalidationReason: 'RevokedByUser', previousStatus: 'valid' });
     expect((await connection(user)).aggregationStatus).toBe('auth.creds.invalid');
+    expect(session.error).toMatchObject({ errorType: 'internal', connectorError: { _tag: 'ConsentRevoked', message: expect.any(String) } });
     // The data is kept.
     expect(await w.transactions(user.token, listed[0]?.id as string)).toEqual(data);
   });
