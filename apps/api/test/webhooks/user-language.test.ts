@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type AggregationStatus, StatusEvent, describeStatus } from '@kinko/domain';
+import { UserTokensService } from '../../src/auth/user-tokens.service';
 import { moveConnection } from '../../src/sync/connection-status';
 import { TenantsService } from '../../src/tenants/tenants.service';
 import { WebhookWorker } from '../../src/webhooks/webhook-worker';
-import { type LinkWorld, connectWithCredentials, credentialsOf, reachStatus, startLinkWorld } from '../link/harness';
+import { type LinkWorld, LinkBrowser, connectWithCredentials, credentialsOf, reachStatus, startLinkWorld } from '../link/harness';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { type Receiver, eventually, startReceiver } from './receiver';
 
@@ -93,4 +94,16 @@ describe('the user language and connection.status_changed labels', () => {
     expect(pl[0]!.data!['label']).toBe(describeStatus(pl[0]!.data!['status'] as AggregationStatus, 'pl').label);
     expect(r.received.every((x) => x.verified)).toBe(true);
   }, 90_000);
+
+  it('remembers the language the user picks on a Link page', async () => {
+    const user = await api('POST', '/api/v2/tenant/users', { externalId: 'picks-on-link', language: 'ja' });
+    const token = (await world.app.get(UserTokensService).mint({ tenantId: world.scope.tenantId, userId: user.json.id }, 900, world.clock.now())).token;
+    const browser = new LinkBrowser(world.base);
+    await browser.enter(token);
+    expect((await api('GET', `/api/v2/tenant/users/${user.json.id}`)).json.language).toBe('ja'); // no pick yet (no ?lang=)
+    expect((await browser.get('/link/vault?lang=en')).status).toBe(200);
+    expect((await api('GET', `/api/v2/tenant/users/${user.json.id}`)).json.language).toBe('en');
+    expect((await browser.get('/link/vault')).status).toBe(200); // the remembered cookie alone is no new pick
+    expect((await api('GET', `/api/v2/tenant/users/${user.json.id}`)).json.language).toBe('en');
+  });
 });
