@@ -19,5 +19,6 @@ runConformanceSuite({
     'other-currency': 'the tools/sandbox-bank adapter ignores the scenario’s currency (its accounts are in the bank’s one currency)',
     'bank-page-size': 'the tools/sandbox-bank adapter ignores the scenario’s bankPageSize',
     'previous-versions': 'no grant serialised by a released version is committed as a fixture yet',
+    'pending-to-booked': 'the tools/sandbox-bank adapter offers no bookPending to the kit yet (test/mapping.test.ts ties pending and done items by their evidence)',
   },
 });

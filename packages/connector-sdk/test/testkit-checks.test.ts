@@ -131,6 +131,11 @@ describe('the conformance checks on broken connectors', () => {
     await expect(runConformanceCheck('previous-versions', noStates)).rejects.toThrow(/declares challenges but previousVersions.challengeStates is empty/);
   });
 
+  it('pending → booked fails when the connector drops the bank references, or makes up ids', async () => {
+    await expectFailure('pending-to-booked', { dropReference: true }, /pending transaction tx-0000000 carries no bankReference/);
+    await expectFailure('pending-to-booked', { randomIds: true }, /two reads of the same booked transactions gave different ids/);
+  });
+
   it('the kit turns a connector that throws into a failure, not a crash', async () => {
     await expectFailure('auth-happy-path', { throwInAccounts: 'x' }, /PermanentError: unexpected Error in toy-credentials.accounts/);
   });

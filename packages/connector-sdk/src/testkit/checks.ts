@@ -758,6 +758,33 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
       for (const [i, text] of states.entries()) expectOk(env.config.connector.deserializeChallengeState(text), `decoding previousVersions.challengeStates[${i}]`);
     },
   },
+  {
+    name: 'pending-to-booked',
+    title: 'pending items the bank books leave pending and come back booked, under stable ids, with the pending items’ bank references',
+    timeoutMs: 60_000,
+    notApplicable: (m) =>
+      m.capabilities.transactions.includes('pending') && m.capabilities.transactions.includes('booked') ? undefined : 'the manifest does not declare both pending and booked transactions',
+    async run(env) {
+      const window = kitWindow(env.manifest);
+      await withScenarioAccount(env, { kind: 'pending', window, count: 3 }, async (s, grant, account) => {
+        const book = s.handle.bookPending ?? fail('the sandbox handle has no bookPending (booking pending items at the bank): add it, or skip this check in the kit config with the reason');
+        const pending = await readTransactions(env, s, grant, account, 'pending', window);
+        expectExactlyOnce(pending, 3, 'pending transactions before the bank books them');
+        const unreferenced = pending.find((t) => t.bankReference === undefined);
+        if (unreferenced !== undefined) fail(`pending transaction ${unreferenced.bankTransactionId} carries no bankReference: nothing ties it to its booked successor`);
+        await book(account);
+        const left = await readTransactions(env, s, grant, account, 'pending', window);
+        if (left.length > 0) fail(`${left.length} pending transaction(s) still listed after the bank booked them (e.g. ${left[0]?.bankTransactionId})`);
+        const booked = await readTransactions(env, s, grant, account, 'booked', window);
+        const again = await readTransactions(env, s, grant, account, 'booked', window);
+        const ids = (items: readonly Transaction[]): string => items.map((t) => t.bankTransactionId).sort().join(', ');
+        if (ids(booked) !== ids(again)) fail(`two reads of the same booked transactions gave different ids (${ids(booked)} / ${ids(again)}): ids must be stable`);
+        for (const p of pending) {
+          if (!booked.some((b) => b.bankReference === p.bankReference)) fail(`no booked transaction carries the bank reference ${p.bankReference} of pending ${p.bankTransactionId}`);
+        }
+      });
+    },
+  },
 ];
 
 /** How one check ended. */

@@ -101,6 +101,8 @@ export interface SandboxHandle {
   readonly requests?: () => readonly RecordedBankRequest[];
   /** Ends the identity's consent at the bank, as the user withdrawing it there would (the consent check needs it). */
   readonly endConsentAtBank?: (identity: Identity) => Promise<void>;
+  /** Books every pending transaction of the account, as the bank does when they settle (the pending-to-booked check needs it). */
+  readonly bookPending?: (bankAccountId: string) => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -136,6 +138,7 @@ export const conformanceCheckNames = [
   'other-currency',
   'bank-page-size',
   'previous-versions',
+  'pending-to-booked',
 ] as const;
 /** The name of one check. */
 export type CheckName = (typeof conformanceCheckNames)[number];

@@ -15,6 +15,8 @@ export interface FakeTransaction {
   readonly balance: number;
   /** Sent only when set (the account's currency otherwise). */
   readonly currency?: string;
+  /** The bank's reference, the same on the pending item and its booked successor. */
+  readonly reference?: string;
 }
 
 export interface FakeAccount {
@@ -42,6 +44,8 @@ export interface FakeBank {
   setFault(fault: SandboxFault | undefined): void;
   /** Ends the user's tokens at the bank (the user withdrew the consent there). */
   endSession(username: string): void;
+  /** Books every pending transaction of the account (same id, date and reference). */
+  bookPending(accountId: string): void;
   close(): Promise<void>;
 }
 
@@ -75,6 +79,8 @@ export async function startFakeBank(options: { readonly users: readonly FakeUser
   const codes = new Map<string, { username: string; challenge: string; redirectUri: string }>();
   const requests: FakeBank['requests'] = [];
   const filtered = new Map<string, readonly FakeTransaction[]>();
+  const bookedSince = new Set<string>(); // pending transactions booked by bookPending, by id
+  const kindOf = (t: FakeTransaction): string => (bookedSince.has(t.id) ? 'booked' : t.kind);
   let fault: SandboxFault | undefined;
   let faultLeft = Infinity;
   let faultSkip = 0;
@@ -237,7 +243,7 @@ export async function startFakeBank(options: { readonly users: readonly FakeUser
       const key = `${account.id}|${kind}|${from}|${to}`;
       let matching = filtered.get(key);
       if (!matching) {
-        matching = account.transactions.filter((t) => t.kind === kind && t.date >= from && t.date <= to);
+        matching = account.transactions.filter((t) => kindOf(t) === kind && t.date >= from && t.date <= to).map((t) => ({ ...t, kind: kindOf(t) }));
         filtered.set(key, matching);
       }
       const { slice, next } = page(matching, pageNo);
@@ -276,6 +282,12 @@ export async function startFakeBank(options: { readonly users: readonly FakeUser
       fault = f;
       faultLeft = f?.times ?? Infinity;
       faultSkip = f?.afterRequests ?? 0;
+    },
+    bookPending(accountId) {
+      for (const u of users.values()) {
+        for (const t of u.accounts.find((a) => a.id === accountId)?.transactions ?? []) if (t.kind === 'pending') bookedSince.add(t.id);
+      }
+      filtered.clear();
     },
     endSession(username) {
       const pair = current.get(username);

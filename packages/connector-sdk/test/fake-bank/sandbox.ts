@@ -28,7 +28,7 @@ function spread(kind: string, count: number, from: string, to: string, prefix: s
   let balance = 1_000_000;
   const push = (date: string, id: string): void => {
     balance += 100;
-    out.push({ id, kind, date, amount: 100, description: `振込 ${id}`, balance, ...(currency === undefined ? {} : { currency }) });
+    out.push({ id, kind, date, amount: 100, description: `振込 ${id}`, balance, reference: `REF-${id}`, ...(currency === undefined ? {} : { currency }) });
   };
   push(addDays(calendarDate(from), -1), `${prefix}-before`);
   for (let i = 0; i < count; i += 1) {
@@ -77,6 +77,7 @@ export async function startToySandbox(scenario: SandboxScenario, pageSize: numbe
         .filter((r) => !AUTH_PATHS.has(r.path))
         .map((r) => ({ method: r.method, path: r.path, query: Object.fromEntries(r.query) })),
     endConsentAtBank: async (identity) => bank.endSession(identity.credentials.username ?? ''),
+    bookPending: async (bankAccountId) => bank.bookPending(bankAccountId),
     async completeRedirect(url: string, identity: Identity) {
       // What the user's browser does: post the login form, read the redirect.
       const params = new URL(url).searchParams;

@@ -52,6 +52,10 @@ export interface ToyBugs {
   readonly manifestCurrency?: boolean;
   /** Stops at a page shorter than the page size, as if it were the last. */
   readonly stopOnShortPage?: boolean;
+  /** Drops the bank's reference of every transaction. */
+  readonly dropReference?: boolean;
+  /** Makes up a new transaction id on every read (instead of the bank's). */
+  readonly randomIds?: boolean;
   /** A grant schema whose fields were renamed (access/refresh), so grants stored by the previous version no longer decode. */
   readonly grantV2?: boolean;
 }
@@ -91,6 +95,7 @@ const TransactionsPage = Schema.Struct({
       description: Schema.String,
       balance: Schema.Number,
       currency: CurrencyCode,
+      reference: Schema.optional(Schema.String),
     }),
   ),
   next_page: NextPage,
@@ -297,7 +302,8 @@ export function toyConnector(options: ToyOptions): Connector {
           const to = bugs.exclusiveBounds ? addDays(window.to, -1) : window.to;
           return paged(http, grant, '/transactions', { account_id: bankAccountId, kind, from, to }, TransactionsPage, (b): Transaction[] =>
             b.transactions.map((t) => ({
-              bankTransactionId: TransactionId.make(t.id),
+              bankTransactionId: TransactionId.make(bugs.randomIds ? `${t.id}-${Math.random().toString(36).slice(2)}` : t.id),
+              ...(t.reference === undefined || bugs.dropReference ? {} : { bankReference: t.reference }),
               kind,
               transactionDate: date(t.date),
               amountMinor: BigInt(t.amount),

@@ -50,6 +50,8 @@ export interface SandboxBank {
   setFault(fault: SandboxFault | undefined): void;
   /** Ends every grant of `username` at the bank (the user withdrew the consent there). */
   revokeAtBank(username: string): void;
+  /** Books every pending transaction of the account (same id, date and reference), as settling does. */
+  bookPending(accountId: string): void;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,8 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
   const codes = new Map<string, { username: string; challenge: string; redirectUri: string }>();
   const requests: RecordedBankRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  const bookedSince = new Set<string>(); // pending transactions booked by bookPending, by id
+  const statusOf = (t: SandboxTransaction): SandboxTransaction['status'] => (bookedSince.has(t.id) ? 'booked' : t.status);
   let fault: SandboxFault | undefined;
   let faultLeft = Infinity;
   let faultSkip = 0;
@@ -233,10 +237,10 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
       const to = url.searchParams.get('to');
       if (status === null || from === null || to === null) return send(res, 400, { error: 'status, from and to are required' });
       const { slice, next } = pageOf(
-        account.transactions.filter((t) => t.status === status && t.date >= from && t.date <= to),
+        account.transactions.filter((t) => statusOf(t) === status && t.date >= from && t.date <= to),
         url,
       );
-      return send(res, 200, { transactions: slice, next });
+      return send(res, 200, { transactions: slice.map((t) => ({ ...t, status: statusOf(t) })), next });
     }
     return send(res, 404, { error: 'not_found' });
   }
@@ -258,6 +262,11 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
       faultSkip = f?.afterRequests ?? 0;
     },
     revokeAtBank: (username) => end(live.get(username)),
+    bookPending(accountId) {
+      for (const user of users.values()) {
+        for (const t of user.accounts.find((a) => a.id === accountId)?.transactions ?? []) if (t.status === 'pending') bookedSince.add(t.id);
+      }
+    },
     async close() {
       for (const t of timers) clearTimeout(t);
       server.closeAllConnections();

@@ -48,6 +48,7 @@ export async function startKitSandbox(scenario: SandboxScenario, connector: Conn
     knobs: { setFault: async (fault) => bank.setFault(fault) },
     requests: () => bank.requests,
     endConsentAtBank: async (identity: Identity) => bank.revokeAtBank(identity.credentials.username ?? ''),
+    bookPending: async (bankAccountId: string) => bank.bookPending(bankAccountId),
     // The user's browser at the bank: post the login form, read the redirect back.
     async completeRedirect(url: string, identity: Identity) {
       const asked = new URL(url).searchParams;
