@@ -1,12 +1,16 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import type * as http from 'node:http';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app';
+import { newId } from '../../src/database/ids';
+import { SyncQueue } from '../../src/sync/sync-queue';
 import { SyncService } from '../../src/sync/sync.service';
 import { TenantsService } from '../../src/tenants/tenants.service';
+import { emitTenantEvent } from '../../src/webhooks/tenant-events';
 import { WebhooksService } from '../../src/webhooks/webhooks.service';
 import { TEST_MASTER_KEY, TEST_MASTER_KEY_ID, testSettings } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -118,4 +122,49 @@ describe('webhooks: a worker process killed between the change and the delivery'
     const done = (await ds.query(`SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 GROUP BY status`, [created.endpoint.id])) as Array<{ status: string; n: number }>;
     expect(done).toEqual([{ status: 'succeeded', n: expected }]);
   }, 240_000);
+
+  // At least once: a worker killed while its attempt is in flight (the receiver has the request
+  // and has not answered) never recorded the outcome; the job expires and another worker sends
+  // the delivery again — with the same webhook-id, so the receiver can deduplicate on it.
+  it('SIGKILL mid-attempt: the delivery is sent again, with the same webhook-id', async () => {
+    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
+    const { tenant } = await app.get(TenantsService).bootstrap('Mid-attempt tenant');
+    const r = await startReceiver();
+    try {
+      const created = await app.get(WebhooksService).create(tenant.id, { url: r.url, eventTypes: ['transactions.changed'] });
+      r.secret = created.secret;
+      const held: http.ServerResponse[] = [];
+      r.respond = (res) => void held.push(res); // the receiver takes the request and never answers
+
+      const first = spawnWorker({ pollingIntervalSeconds: 0.5, expireInSeconds: 2, timeoutMs: 60_000 });
+      await waitForOutput(first, 'Kinko worker is running');
+      const ids = { userId: newId(), connectionId: newId(), sessionId: newId() };
+      await ds.transaction((m) => emitTenantEvent(m, { tenantId: tenant.id, type: 'transactions.changed', data: ids }));
+      await eventually('the first attempt reached the receiver', () => r.received.length, (n) => n === 1, 30_000);
+      first.child.kill('SIGKILL');
+      await first.exited;
+
+      r.respond = (res) => {
+        res.statusCode = 200;
+        res.end('ok');
+      };
+      // pg-boss's maintenance (every 60 s) expires the dead attempt; run it now rather than wait.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await app.get(SyncQueue).boss.expire();
+      const second = spawnWorker({ pollingIntervalSeconds: 0.5, expireInSeconds: 2 });
+      await waitForOutput(second, 'Kinko worker is running');
+      await eventually('the delivery sent again', () => r.received.length, (n) => n >= 2, 30_000);
+      const [a, b] = r.received;
+      expect(a!.verified && b!.verified).toBe(true);
+      expect(b!.id).toBe(a!.id);
+      expect(b!.id).toMatch(/^msg_/);
+      expect(b!.data).toEqual(ids);
+      const rows = (await ds.query(`SELECT d.status, e.id AS event_id FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE d.endpoint_id = $1`, [created.endpoint.id])) as Array<{ status: string; event_id: string }>;
+      expect(rows).toEqual([{ status: 'succeeded', event_id: a!.id }]);
+      for (const res of held) res.destroy();
+    } finally {
+      await r.close();
+    }
+  }, 120_000);
 });
