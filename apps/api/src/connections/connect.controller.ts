@@ -25,6 +25,7 @@ import { LINK_PATHS } from '../link/link-paths';
 import { ConnectRequest, ConnectResultView, ConnectStartView } from './connect.dto';
 import { CONNECT_CALLBACK_PATH, ConnectService, CONNECT_FLOW_TTL_MS } from './connect.service';
 import { flowBindingOf, setFlowBinding } from './flow-binding';
+import { psuOf } from './psu-context';
 
 const originOf = (request: FastifyRequest): string => `${request.protocol}://${request.host}`;
 
@@ -87,7 +88,7 @@ export class ConnectController {
   async callback(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const query = Object.fromEntries(Object.entries((request.query ?? {}) as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
     const result = ConnectResultView.of(
-      await this.connect.complete({ query, origin: originOf(request), path: request.url.split('?')[0] ?? CONNECT_CALLBACK_PATH, binding: flowBindingOf(request) }),
+      await this.connect.complete({ query, origin: originOf(request), path: request.url.split('?')[0] ?? CONNECT_CALLBACK_PATH, binding: flowBindingOf(request), psu: psuOf(request) }),
     );
     void reply.header('cache-control', 'no-store');
     setFlowBinding(reply, request, this.settings, '', 0);
@@ -117,6 +118,7 @@ export class ConnectController {
     return ConnectStartView.of(
       await this.connect.begin(scope, bankId, {
         origin: originOf(request),
+        psu: psuOf(request),
         ...(body.connectionId ? { reconnectConnectionId: body.connectionId.toLowerCase() } : {}),
         ...(body.locale ? { locale: body.locale } : {}),
       }),

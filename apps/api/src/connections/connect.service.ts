@@ -5,6 +5,7 @@ import {
   type Grant,
   type Granted,
   type Locale,
+  type PsuContext,
   createPkcePair,
   createState,
 } from '@kinko/connector-sdk';
@@ -97,6 +98,8 @@ export interface CallbackRequest {
   readonly path: string;
   /** The flow binding cookie the request carried ({@link FLOW_BINDING_COOKIE}). */
   readonly binding: string | undefined;
+  /** The user's browser as the callback saw it (IP, user agent), for banks whose standard needs it. */
+  readonly psu?: PsuContext;
 }
 
 const sha256url = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64url');
@@ -139,7 +142,7 @@ export class ConnectService {
   async begin(
     scope: UserScope,
     bankId: string,
-    options: { readonly reconnectConnectionId?: string; readonly locale?: Locale; readonly origin: string; readonly pageSessionId?: string },
+    options: { readonly reconnectConnectionId?: string; readonly locale?: Locale; readonly origin: string; readonly pageSessionId?: string; readonly psu?: PsuContext },
   ): Promise<ConnectStart> {
     const bank = this.banks.require(bankId);
     if (bank.manifest.authFlow !== 'redirect') {
@@ -164,12 +167,15 @@ export class ConnectService {
         codeChallenge: pkce.challenge,
         codeChallengeMethod: 'S256',
         ...(options.locale ? { locale: options.locale } : {}),
+        ...(options.psu ? { psu: options.psu } : {}),
       }),
     );
     if (!start.ok) throw bankError('The bank login could not be started', start.error);
     if (start.value.type !== 'redirect') throw new ConflictError('credentials-flow-bank', `${bankId} asks for credentials: connect it through the Link page.`);
 
-    const sealed = sealSecret(this.keyring, Buffer.from(Redacted.value(pkce.verifier), 'ascii'), { tenantId: scope.tenantId, connectionId: id, purpose: PKCE_PURPOSE });
+    // The connector's flow state (contract v2) is sealed with the verifier, in the same envelope
+    // bound to this flow: only this flow's callback opens it, and it is wiped with the verifier.
+    const sealed = sealSecret(this.keyring, sealedFlowSecrets(Redacted.value(pkce.verifier), start.value.flowState), { tenantId: scope.tenantId, connectionId: id, purpose: PKCE_PURPOSE });
     const expiresAt = new Date(now.getTime() + CONNECT_FLOW_TTL_MS);
     // The browser binding: the Link pages set it at once in the browser that asked; an API
     // flow's start URL carries it, and the browser that opens that URL (once) receives it.
@@ -262,14 +268,21 @@ export class ConnectService {
       await this.fail(scope, row.id, 'expired', 'the connect flow expired before the bank sent the user back');
       throw new ConflictError('connect-flow-expired', 'This connect flow has expired: start again.');
     }
-    const verifier = this.openVerifier(scope, row);
+    const { verifier, flowState } = this.openVerifier(scope, row);
     const bank = this.banks.get(row.bankId);
     if (!bank) {
       await this.fail(scope, row.id, 'unknown-bank', 'the bank is no longer offered');
       throw new NotFoundError('Bank');
     }
     const outcome = await this.clients.call(bank.connectorId, { tenantId: scope.tenantId, connectFlowId: row.id, actor: `user:${scope.userId}` }, (client) =>
-      client.auth.complete({ type: 'redirect', callbackParams: request.query, redirectUri: row.redirectUri, codeVerifier: verifier }),
+      client.auth.complete({
+        type: 'redirect',
+        callbackParams: request.query,
+        redirectUri: row.redirectUri,
+        codeVerifier: verifier,
+        ...(flowState ? { flowState } : {}),
+        ...(request.psu ? { psu: request.psu } : {}),
+      }),
     );
     if (!outcome.ok) {
       await this.fail(scope, row.id, outcome.error._tag, outcome.error.message);
@@ -321,7 +334,7 @@ export class ConnectService {
     }
   }
 
-  private openVerifier(scope: UserScope, row: ConnectFlow): Redacted.Redacted<string> {
+  private openVerifier(scope: UserScope, row: ConnectFlow): { verifier: Redacted.Redacted<string>; flowState?: Redacted.Redacted<string> } {
     if (!row.verifierMasterKeyId || !row.verifierWrappedDataKey || !row.verifierNonce || !row.verifierCiphertext || !row.verifierAuthTag) {
       throw new ConflictError('connect-flow-used', 'This connect flow was already completed or abandoned: start again.');
     }
@@ -330,9 +343,12 @@ export class ConnectService {
       { masterKeyId: row.verifierMasterKeyId, wrappedDataKey: row.verifierWrappedDataKey, nonce: row.verifierNonce, ciphertext: row.verifierCiphertext, authTag: row.verifierAuthTag },
       { tenantId: scope.tenantId, connectionId: row.id, purpose: PKCE_PURPOSE },
     );
-    const verifier = Redacted.make(plain.toString('ascii'), { label: 'PKCE verifier' });
+    const text = plain.toString('utf8');
     plain.fill(0);
-    return verifier;
+    // `verifier` alone, or `verifier NUL flowState` (the verifier is base64url: never a NUL).
+    const cut = text.indexOf('\0');
+    const verifier = Redacted.make(cut < 0 ? text : text.slice(0, cut), { label: 'PKCE verifier' });
+    return cut < 0 ? { verifier } : { verifier, flowState: Redacted.make(text.slice(cut + 1), { label: 'connector flow state' }) };
   }
 
   private async fail(scope: UserScope, id: string, code: string, message: string): Promise<void> {
@@ -400,6 +416,11 @@ export function redirectOrigin(settings: Pick<Settings, 'publicUrl' | 'mode'>, r
 /** localhost, 127.0.0.0/8 or ::1 (as URL.hostname spells them). */
 function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** The plaintext of a flow's envelope: the PKCE verifier, then the connector's flow state after a NUL when it returned one. */
+function sealedFlowSecrets(verifier: string, flowState: string | undefined): Buffer {
+  return Buffer.from(flowState === undefined ? verifier : `${verifier}\0${flowState}`, 'utf8');
 }
 
 const wipedVerifier = { verifierMasterKeyId: null, verifierWrappedDataKey: null, verifierNonce: null, verifierCiphertext: null, verifierAuthTag: null };

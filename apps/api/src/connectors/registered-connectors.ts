@@ -1,5 +1,6 @@
 import { bankCommonApiBanks } from '@kinko/connector-bank-common-api';
-import { definePolishApiConnector, polishApiConsentInfo } from '@kinko/connector-polish-api';
+import { defineBerlinGroupConnector } from '@kinko/connector-berlin-group';
+import { definePolishApiConnector } from '@kinko/connector-polish-api';
 import { type Connector, type ConnectorLimits, ConnectorSetupError, type LocalizedText } from '@kinko/connector-sdk';
 import { allowedHostsFor, defineWebNetbankConnector } from '@kinko/connector-web-netbank';
 import { Redacted } from 'effect';
@@ -56,8 +57,8 @@ export const bankCommonApiPackage: ConnectorPackage = {
  * never logged), optionally `bankSigningKey` (the bank's public JWK JSON), `bankName`
  * (a string or `{ ja, en, pl }`), `allowedHosts` (the bank's login pages, if on another host),
  * `doneDateField`, `scaValidityDays`, `pageSize`, `keyId`, `signingAlgorithm`, `tppId`,
- * `consentValidityDays`, `maxHistoryDays`, `language`. The grant's consent facts
- * (`polishApiConsentInfo`) feed the consent row and the date windows.
+ * `consentValidityDays`, `maxHistoryDays`, `language`. The grant's consent facts (the
+ * connector's `consentFacts`) feed the consent row and the date windows.
  */
 export const polishApiPackage: ConnectorPackage = {
   id: 'polish-api',
@@ -91,8 +92,8 @@ export const polishApiPackage: ConnectorPackage = {
         ['keyId', 'signingAlgorithm', 'tppId', 'bankSigningKey', 'consentValidityDays', 'maxHistoryDays', 'language'].filter((k) => o[k] !== undefined).map((k) => [k, o[k]]),
       );
       const config = { baseUrl, clientId: text('clientId', true), signingKey, ...optional };
-      const consentFacts: ConsentFactsReader = (grant) => polishApiConsentInfo(grant);
-      return { bankId: entry.bankId, connector, config, consentFacts };
+      // Its consent facts come from the connector itself (contract v2: connector.consentFacts).
+      return { bankId: entry.bankId, connector, config };
     });
   },
 };
@@ -141,9 +142,46 @@ export const webNetbankPackage: ConnectorPackage = {
 };
 
 /**
+ * Berlin Group NextGenPSD2 1.3.12 banks (AIS, OAuth SCA approach; one connector per bank, its
+ * manifest id = `bankId`, its allowed host the one of `baseUrl`). Entry fields: `baseUrl`,
+ * `clientId`, `bankName` (a string or `{ ja, en, pl }`), optionally `consentValidityDays`,
+ * `frequencyPerDay`, `pageSize`. The consent's facts (validUntil, frequencyPerDay, SCA time)
+ * come from the connector's grant.
+ */
+export const berlinGroupPackage: ConnectorPackage = {
+  id: 'berlin-group',
+  banks(entries) {
+    return entries.map((entry) => {
+      const o = entry.options;
+      const where = `bank "${entry.bankId}" (berlin-group)`;
+      const baseUrl = o['baseUrl'];
+      const clientId = o['clientId'];
+      if (typeof baseUrl !== 'string' || baseUrl === '') throw new ConnectorSetupError(`${where}: "baseUrl" must be a non-empty string`);
+      if (typeof clientId !== 'string' || clientId === '') throw new ConnectorSetupError(`${where}: "clientId" must be a non-empty string`);
+      let host: string;
+      try {
+        host = new URL(baseUrl).host;
+      } catch {
+        throw new ConnectorSetupError(`${where}: "baseUrl" is not a URL`);
+      }
+      const name = o['bankName'];
+      const displayName = typeof name === 'string' && name !== '' ? { ja: name, en: name, pl: name } : (name as LocalizedText | undefined);
+      const connector = defineBerlinGroupConnector({
+        id: entry.bankId,
+        allowedHosts: [host],
+        ...(displayName ? { displayName } : {}),
+        ...(typeof o['pageSize'] === 'number' ? { pageSize: o['pageSize'] } : {}),
+      });
+      const optional = Object.fromEntries(['consentValidityDays', 'frequencyPerDay'].filter((k) => typeof o[k] === 'number').map((k) => [k, o[k]]));
+      return { bankId: entry.bankId, connector, config: { baseUrl, clientId, ...optional } };
+    });
+  },
+};
+
+/**
  * THE list of connector packages the app offers — the one place a connector is registered.
  * Add the package to apps/api's dependencies and its {@link ConnectorPackage} here; the
  * banks themselves come from configuration (`KINKO_BANKS`). Duplicate package ids, and
  * duplicate bank or connector ids, stop the app at start-up.
  */
-export const REGISTERED_CONNECTOR_PACKAGES: readonly ConnectorPackage[] = [bankCommonApiPackage, polishApiPackage, webNetbankPackage];
+export const REGISTERED_CONNECTOR_PACKAGES: readonly ConnectorPackage[] = [bankCommonApiPackage, polishApiPackage, webNetbankPackage, berlinGroupPackage];

@@ -73,13 +73,14 @@ const CONSENT_DAY_MS = 86_400_000;
  */
 export function newConsentRow(id: string, connectionId: string, bank: RegisteredBank, granted: Granted<Grant>, now: Date): Partial<Consent> {
   const manifest = bank.manifest;
-  // What the bank confirmed, when the grant says (PolishAPI: scopeTimeLimit, maxAllowedHistoryLong).
-  const facts = bank.consentFacts?.(granted.grant);
+  // What the bank confirmed, when the grant says (PolishAPI: scopeTimeLimit, maxAllowedHistoryLong;
+  // Berlin Group: validUntil, frequencyPerDay): read by the connector itself (contract v2).
+  const facts = bank.connector.consentFacts(granted.grant) ?? bank.consentFacts?.(granted.grant);
   const scope: ConsentScope = {
-    data: ['accounts', ...(manifest.capabilities.balances ? (['balances'] as const) : []), 'transactions'],
+    data: ['accounts', ...(manifest.capabilities.balances || manifest.capabilities.currentBalances === true ? (['balances'] as const) : []), 'transactions'],
     transactionKinds: [...manifest.capabilities.transactions],
   };
-  const expirationDate = facts?.expirationDate ?? granted.refreshExpiresAt ?? new Date(now.getTime() + manifest.limits.scaValidityDays * CONSENT_DAY_MS);
+  const expirationDate = facts?.validUntil ?? granted.refreshExpiresAt ?? new Date(now.getTime() + manifest.limits.scaValidityDays * CONSENT_DAY_MS);
   const received = {
     id: id as ConsentId,
     status: 'received' as const,

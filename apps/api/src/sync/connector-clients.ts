@@ -81,9 +81,19 @@ export class ConnectorClients implements BeforeApplicationShutdown {
     return this.audit.run(context, () => work(client));
   }
 
-  /** The consent facts the connector's grant carries (its setup's reader), if any. */
+  /** The consent facts the grant carries: read by the connector itself (contract v2), else by its setup's reader, if any. */
   consentFacts(connectorId: string, grant: Grant): ConsentFacts | undefined {
-    return this.options.connectorSetups?.[connectorId]?.consentFacts?.(grant);
+    return this.registry.get(connectorId)?.consentFacts(grant) ?? this.options.connectorSetups?.[connectorId]?.consentFacts?.(grant);
+  }
+
+  /**
+   * Unattended accesses per account per day for this grant: the manifest's limit, lowered to
+   * the consent's `frequencyPerDay` when the bank agreed fewer (Berlin Group).
+   */
+  unattendedAccessesPerDay(connectorId: string, grant: Grant | undefined): number {
+    const limit = this.connector(connectorId).manifest.limits.unattendedAccessesPerDay;
+    const agreed = grant === undefined ? undefined : this.consentFacts(connectorId, grant)?.frequencyPerDay;
+    return agreed !== undefined && agreed >= 1 ? Math.min(limit, agreed) : limit;
   }
 
   async beforeApplicationShutdown(): Promise<void> {

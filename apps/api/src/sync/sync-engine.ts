@@ -54,6 +54,7 @@ import type { SyncJobData } from './sync-queue';
 import { preparedQuery } from '../database/prepared-sql';
 import { FetchOrder } from './bank-order';
 import { type CompletedKindFetch, completeReconciliation, deriveDailyBalances, writeBankBalances, writeTransactionPage } from './transaction-writer';
+import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balances';
 
 import type { AccountProgress } from './account-progress';
 import { applyAccountOutcome, applyAccountsListed, applyConsentExpiry, applySessionEnd } from './outcome-store';
@@ -312,7 +313,9 @@ export class SyncEngine {
   }
 
   private async stageBalances(run: SessionRun): Promise<void> {
-    const wanted = run.manifest.capabilities.balances && (run.consent?.consent.scope.data.includes('balances') ?? true);
+    // A bank with current balances only (contract v2) reports today's as its one balance.
+    const currentOnly = !run.manifest.capabilities.balances && run.manifest.capabilities.currentBalances === true;
+    const wanted = (run.manifest.capabilities.balances || currentOnly) && (run.consent?.consent.scope.data.includes('balances') ?? true);
     const status = stageOf(run.session, 'balances').status;
     if (status === 'completed' || status === 'failed' || status === 'skipped') return;
     if (status === 'pending') await this.enterStage(run, 'balances');
@@ -329,7 +332,7 @@ export class SyncEngine {
       let written = 0;
       let requests = 0;
       const fetchBalances = () =>
-        this.stream(run, (grant) => run.client.balances(grant, { bankAccountId: entry.account.bankAccountId, window }), async (page) => {
+        this.stream(run, (grant) => (currentOnly ? currentBalanceAsDaily(run.client, grant, entry.account.bankAccountId) : run.client.balances(grant, { bankAccountId: entry.account.bankAccountId, window })), async (page) => {
           requests += 1;
           fetchedCount += page.items.length;
           await this.dataSource.transaction(async (m) => {
@@ -385,7 +388,12 @@ export class SyncEngine {
       const windows = Object.values(entry.progress.windows ?? {});
       const from = windows.map((w) => w.from).sort()[0];
       await this.dataSource.transaction(async (m) => {
-        const written = from ? await deriveDailyBalances(m, { ...run.scope, accountId: entry.account.id }, { from, to: run.today }, entry.account.currencyCode) : 0;
+        const key = { ...run.scope, accountId: entry.account.id };
+        let written = from ? await deriveDailyBalances(m, key, { from, to: run.today }, entry.account.currencyCode) : 0;
+        // No daily history at the bank: backwards from its current booked balance (contract v2).
+        if (from && !run.manifest.capabilities.balances && run.manifest.capabilities.currentBalances === true) {
+          written += await deriveFromCurrentBalance(m, key, { from, to: run.today }, run.manifest.dateFieldByKind.booked ?? 'transactionDate');
+        }
         entry.progress.intelligence = true;
         this.recordResult(run, entry, { stage: 'intelligence', status: 'completed', itemsFetched: 0, itemsWritten: written, failure: null });
         await addStageCounts(m, run.row, 'intelligence', { itemsWritten: written });
@@ -700,7 +708,8 @@ export class SyncEngine {
     if (run.row.requestedBy === 'user') return true;
     if (entry.progress.budgetSpent) return false;
     if (entry.progress.accessRecorded) return true;
-    const limit = run.manifest.limits.unattendedAccessesPerDay;
+    // The manifest's limit, or fewer when this consent's frequencyPerDay says so (contract v2).
+    const limit = this.connectors.unattendedAccessesPerDay(run.manifest.id, run.grant?.grant);
     return this.dataSource.transaction(async (m) => {
       await m.query(`SELECT id FROM bank_accounts WHERE id = $1 AND tenant_id = $2 FOR UPDATE`, [entry.account.id, run.row.tenantId]);
       const already = (await m.query(`SELECT 1 FROM unattended_accesses WHERE account_id = $1 AND session_id = $2`, [entry.account.id, run.row.id])) as unknown[];

@@ -1,4 +1,4 @@
-import type { CreateConnectorOptions, Grant } from '@kinko/connector-sdk';
+import type { ConsentFacts, CreateConnectorOptions, Grant } from '@kinko/connector-sdk';
 import type { SyncClock } from './sync-clock';
 
 /** How the app creates one connector's client: its config (client credentials…), extra hosts, HTTP tuning. */
@@ -13,14 +13,10 @@ export interface ConnectorSetup {
 }
 
 /**
- * What a grant says about its consent, as the bank confirmed it: when the user last passed
- * SCA, how far back the bank serves history, when the consent ends. Any may be absent.
+ * What a grant says about its consent, as the bank confirmed it (the SDK's contract v2 type:
+ * validUntil, frequencyPerDay, last SCA, history). Any may be absent.
  */
-export interface ConsentFacts {
-  readonly lastScaAt?: Date;
-  readonly maxHistoryDays?: number;
-  readonly expirationDate?: Date;
-}
+export type { ConsentFacts } from '@kinko/connector-sdk';
 
 /** A connector package's reader of {@link ConsentFacts}; undefined for a grant it does not know. */
 export type ConsentFactsReader = (grant: Grant) => ConsentFacts | undefined;
