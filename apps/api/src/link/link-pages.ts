@@ -45,7 +45,7 @@ export class LinkPages {
     const views = await this.connections.describe(session, await this.connections.list(session), ctx.lang);
     const moving = views.some((v) => isMoving(v.aggregationStatus));
     const rows = await Promise.all(views.map((v) => this.vaultRow(session, v, ctx.lang)));
-    const body = html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}${
+    const body = html`${notice && (moving || notice !== t.connectedNotice) ? html`<p class="notice" role="status">${notice}</p>` : ''}${
       views.length === 0 ? html`<p>${t.vaultEmpty}</p>` : html`<ul class="connections">${rows}</ul>`
     }<p><a class="button primary" href="${LINK_PATHS.banks}">${t.addBank}</a></p>`;
     return page({ ...ctx, ...(moving ? { pollUrl: `${LINK_PATHS.vault}/status`, ...(views.some((v) => isRunning(v.aggregationStatus)) ? { refreshSeconds: 3 } : {}) } : {}) }, t.vaultHeading, body);
@@ -232,7 +232,8 @@ export class LinkPages {
       case 're-enter-credentials':
       case 'reconnect':
         if (reenter && !detailed) parts.push(reenter);
-        if (credentials && (await this.secrets.has(session, id, 'credentials')) && loginAgain) parts.push(loginAgain);
+        // The stored details are the wrong ones: logging in with them again cannot help.
+        if (view.aggregationStatus !== 'auth.creds.invalid' && credentials && (await this.secrets.has(session, id, 'credentials')) && loginAgain) parts.push(loginAgain);
         if (detailed && reconnect) parts.push(reconnect);
         break;
       case 'contact-bank-then-reenter':

@@ -135,7 +135,8 @@ export function challengeForm(challenge: PendingChallenge, action: string, csrf:
       field = html`<p class="field"><label for="answer"><span class="question" data-question>${challenge.prompt}</span><span class="visually-hidden"> — ${t.securityLabel}</span></label><input id="answer" name="answer" type="text" autocomplete="off" required autofocus></p>`;
       break;
     case 'puzzle':
-      field = html`<p class="prompt" id="challenge-prompt">${challenge.prompt} ${t.puzzleHint}</p>${
+      // The bank's own text speaks of its slider and button, which this form does not have: the instruction is the form's own.
+      field = html`<p class="prompt" id="challenge-prompt">${t.puzzleHint}</p>${
         image ? html`<p><img src="${image}" alt="${t.puzzleAlt}" data-challenge-image="puzzle"></p>` : ''
       }<p class="field"><label for="answer">${t.puzzleLabel}</label><input id="answer" name="answer" type="number" inputmode="numeric" min="0" max="2000" step="1" required aria-describedby="challenge-prompt" autofocus></p>`;
       break;
