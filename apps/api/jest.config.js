@@ -5,6 +5,8 @@ const path = require('node:path');
 const config = require('../../jest.base.js')(__dirname, {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // Every answer of the apps a test starts is validated against the app's OpenAPI document (Ajv).
+  setupFilesAfterEnv: ['<rootDir>/test/support/openapi-conformance.setup.ts'],
   testTimeout: 60_000,
   // Every dependency goes through the transformer, which compiles exactly the ES modules
   // among them (see test/support/jest-esm-transform.js) and leaves CommonJS untouched.

@@ -7,7 +7,7 @@ import { PreparedSql } from '../database/prepared-sql';
 import { RateLimits } from '../http/rate-limits';
 import { ApiKeysService } from './api-keys.service';
 import { AUTH_KIND, type AuthKind } from './auth.decorators';
-import { ACTING_AS_USER_HEADER } from './principal';
+import { ACTING_AS_METHODS, ACTING_AS_USER_HEADER } from './principal';
 import { UserTokensService } from './user-tokens.service';
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -23,8 +23,6 @@ function apiKeyOf(request: FastifyRequest): string | undefined {
   const fromHeader = typeof headerKey === 'string' ? headerKey.trim() : '';
   return fromHeader !== '' ? fromHeader : bearer(request);
 }
-
-const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
 /**
  * The global guard: every route declares `@PublicRoute()`, `@TenantApi()` or `@UserApi()`;
@@ -97,7 +95,7 @@ export class AuthGuard implements CanActivate {
     const presented = apiKeyOf(request);
     if (!presented) throw new UnauthorizedError('Kinko-Acting-As-User takes the API key (Authorization: Bearer <key> or X-Api-Key).');
     const identity = await this.apiKeys.authenticate(presented);
-    if (!READ_METHODS.has(request.method)) throw new ForbiddenError('An API key acting as a user may only read (GET); other requests take a user token.');
+    if (!ACTING_AS_METHODS.has(request.method)) throw new ForbiddenError('An API key acting as a user may only read (GET); other requests take a user token.');
     const userId = request.headers[ACTING_AS_USER_HEADER];
     if (typeof userId !== 'string' || !isUuid(userId)) throw new NotFoundError('User');
     const exists = await this.sql.rows('SELECT 1 FROM users WHERE id = $1 AND tenant_id = $2', [userId.toLowerCase(), identity.tenantId]);

@@ -19,6 +19,9 @@ export type Principal =
  */
 export const ACTING_AS_USER_HEADER = 'kinko-acting-as-user';
 
+/** The methods an API key acting as a user may call ({@link ACTING_AS_USER_HEADER}); any other answers 403. */
+export const ACTING_AS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the auth guard on every authenticated route. */

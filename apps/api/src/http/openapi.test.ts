@@ -32,7 +32,11 @@ describe('OpenAPI document and reference page', () => {
       const operation = (doc.paths[route.path.replace(/:(\w+)/g, '{$1}')] as Record<string, { security?: unknown[] }> | undefined)?.[route.method.toLowerCase()];
       expect({ route: `${route.method} ${route.path}`, documented: operation !== undefined }).toEqual({ route: `${route.method} ${route.path}`, documented: true });
       if (route.auth === 'tenant') expect(operation?.security).toEqual(expect.arrayContaining([{ [SECURITY.apiKeyBearer]: [] }, { [SECURITY.apiKeyHeader]: [] }]));
-      if (route.auth === 'user') expect(operation?.security).toEqual([{ [SECURITY.userToken]: [] }]);
+      // A user route takes a user token; a read also the tenant's API key acting as the user.
+      if (route.auth === 'user') {
+        const apiKey = route.method === 'GET' ? [{ [SECURITY.apiKeyBearer]: [] }, { [SECURITY.apiKeyHeader]: [] }] : [];
+        expect({ route: `${route.method} ${route.path}`, security: operation?.security }).toEqual({ route: `${route.method} ${route.path}`, security: [{ [SECURITY.userToken]: [] }, ...apiKey] });
+      }
       if (route.auth === 'public') expect({ route: `${route.method} ${route.path}`, security: operation?.security }).toEqual({ route: `${route.method} ${route.path}`, security: [] });
     }
   });

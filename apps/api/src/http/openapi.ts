@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule, getSchemaPath } from '@nestjs/swagger';
 import { SECURITY } from '../auth/auth.decorators';
+import { ACTING_AS_METHODS, ACTING_AS_USER_HEADER } from '../auth/principal';
 import { PROBLEMS, PROBLEM_MEDIA_TYPE, Problem, type ProblemKind, problemType } from './problem';
 import { describeProblemKinds, problemKindsByStatus, problemSchema } from './problem-docs';
 import { describeWebhookCallbacks } from '../webhooks/webhook-openapi';
@@ -76,7 +77,20 @@ export const COMMON_PROBLEMS = {
   every: ['validation', 'malformed-request', 'internal', 'service-unavailable'],
   withBody: ['payload-too-large', 'unsupported-media-type'],
   authenticated: ['unauthorized', 'rate-limited'],
+  /** User API reads with the API key acting as a user ({@link ACTING_AS_USER_HEADER}) — not the tenant's user: 404. */
+  actingAsRead: ['not-found'],
+  /** Any other user API call with it: 403. */
+  actingAsOther: ['forbidden'],
 } as const satisfies Record<string, readonly ProblemKind[]>;
+
+/** The acting-as header as an operation parameter. */
+const ACTING_AS_PARAMETER = {
+  name: ACTING_AS_USER_HEADER,
+  in: 'header',
+  required: false,
+  description: "With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404).",
+  schema: { type: 'string', format: 'uuid' },
+} as const;
 
 const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 
@@ -86,11 +100,19 @@ type ProblemResponse = { description?: string; content?: Record<string, { schema
 function declareCommonProblems(document: OpenAPIObject): void {
   for (const item of Object.values(document.paths)) {
     for (const [method, raw] of Object.entries(item as Record<string, unknown>)) {
-      const operation = raw as { security?: unknown[]; responses?: Record<string, ProblemResponse> };
+      const operation = raw as { security?: Array<Record<string, unknown>>; parameters?: unknown[]; responses?: Record<string, ProblemResponse> };
+      const userApi = operation.security?.some((s) => SECURITY.userToken in s) ?? false;
+      const actingAs = userApi && ACTING_AS_METHODS.has(method.toUpperCase());
+      if (actingAs) {
+        // The tenant's API key may read as one of its users.
+        operation.security = [...(operation.security ?? []), { [SECURITY.apiKeyBearer]: [] }, { [SECURITY.apiKeyHeader]: [] }];
+        operation.parameters = [...(operation.parameters ?? []), { ...ACTING_AS_PARAMETER }];
+      }
       const kinds: ProblemKind[] = [
         ...COMMON_PROBLEMS.every,
         ...(BODY_METHODS.has(method) ? COMMON_PROBLEMS.withBody : []),
         ...((operation.security?.length ?? 0) > 0 ? COMMON_PROBLEMS.authenticated : []),
+        ...(userApi ? (actingAs ? COMMON_PROBLEMS.actingAsRead : COMMON_PROBLEMS.actingAsOther) : []),
       ];
       const responses = (operation.responses ??= {});
       for (const [status, ofStatus] of problemKindsByStatus(kinds)) {

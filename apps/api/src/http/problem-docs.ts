@@ -12,11 +12,22 @@ const describeKinds = (kinds: readonly ProblemKind[]): string => kinds.map((k) =
  * `PROBLEMS` only.
  */
 export function ApiProblems(...kinds: ProblemKind[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(
-    ApiExtraModels(Problem),
-    ...[...problemKindsByStatus(kinds)].map(([status, ofStatus]) => ApiResponse({ status, description: describeKinds(ofStatus), schema: problemSchema(ofStatus) })),
-  );
+  return (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    // Kinds of the same status declared by another decorator of the operation (e.g. @Idempotent) are kept.
+    const declared = (Reflect.getMetadata(API_RESPONSE_METADATA, descriptor ? (descriptor.value as object) : target) ?? {}) as Record<string, { schema?: ProblemSchema }>;
+    const decorators = [...problemKindsByStatus(kinds)].map(([status, ofStatus]) => {
+      const before = declared[String(status)]?.schema?.allOf?.[1].properties.type.enum ?? [];
+      const union = [...(Object.keys(PROBLEMS) as ProblemKind[]).filter((kind) => before.includes(problemType(kind)) && !ofStatus.includes(kind)), ...ofStatus];
+      return ApiResponse({ status, description: describeKinds(ofStatus), schema: problemSchema(union) });
+    });
+    applyDecorators(ApiExtraModels(Problem), ...decorators)(target, key as string | symbol, descriptor as PropertyDescriptor);
+  };
 }
+
+/** @nestjs/swagger's metadata key of an operation's responses (its `DECORATORS.API_RESPONSE`). */
+const API_RESPONSE_METADATA = 'swagger/apiResponse';
+
+type ProblemSchema = ReturnType<typeof problemSchema>;
 
 /** Problem kinds grouped by their HTTP status (from `PROBLEMS`). */
 export function problemKindsByStatus(kinds: Iterable<ProblemKind>): Map<number, ProblemKind[]> {

@@ -2,13 +2,13 @@ import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor, SetMetadata, UseInterceptors, applyDecorators } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
-import { ApiHeader, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Observable, catchError, from, mergeMap, of, throwError } from 'rxjs';
 import type { Principal } from '../auth/principal';
 import { IdempotencyKeyReusedError, IdempotencyRequestInProgressError, ValidationFailedError } from '../common/errors';
 import { PreparedSql } from '../database/prepared-sql';
-import { Problem } from '../http/problem';
+import { ApiProblems } from '../http/problem-docs';
 import type { MasterKeyring } from '../secrets/master-keyring';
 import { MASTER_KEYRING } from '../secrets/secrets.service';
 
@@ -150,5 +150,5 @@ export const Idempotent = (options: IdempotentOptions = {}): MethodDecorator =>
       required: false,
       description: 'Any unique string (1–255 printable ASCII): the same key and request within 24 hours answer the first answer again (header Idempotent-Replayed: true).',
     }),
-    ApiUnprocessableEntityResponse({ type: Problem, description: '`idempotency-key-reused`: the key was used with another request.' }),
+    ApiProblems('idempotency-key-reused', 'idempotency-request-in-progress'),
   );

@@ -135,7 +135,7 @@ export async function seedUserData(app: INestApplicationContext, tenantId: strin
     syncExecutionId: null,
     syncStatus: 'active',
     transactionSyncDate: now,
-    transactionSyncStatus: 'Completed',
+    transactionSyncStatus: 'completed',
     isActive: true,
     raw: { branch_code: '001' },
   });
