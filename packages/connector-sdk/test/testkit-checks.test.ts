@@ -10,7 +10,8 @@ import {
   validateConformanceConfig,
   type CheckName,
 } from '../src/testkit';
-import { toyConformanceConfig } from './fake-bank/sandbox';
+import type { SandboxScenario } from '../src/testkit';
+import { startToySandbox, toyConformanceConfig } from './fake-bank/sandbox';
 import { toyConnector, type ToyBugs } from './fake-bank/toy-connector';
 
 const broken = (bugs: ToyBugs, flow: 'credentials' | 'redirect' = 'credentials') =>
@@ -134,6 +135,19 @@ describe('the conformance checks on broken connectors', () => {
   it('pending → booked fails when the connector drops the bank references, or makes up ids', async () => {
     await expectFailure('pending-to-booked', { dropReference: true }, /pending transaction tx-0000000 carries no bankReference/);
     await expectFailure('pending-to-booked', { randomIds: true }, /two reads of the same booked transactions gave different ids/);
+  });
+
+  it('the spec hook fails the check when the sandbox answers off its spec, and skips it visibly when the spec file is absent', async () => {
+    const base = broken({});
+    const offSpec = { ...base, startSandbox: (scenario: SandboxScenario) => startToySandbox(scenario, 5, { contentType: 'text/plain' }) };
+    const run = runConformanceCheck('sandbox-matches-spec', offSpec);
+    await expect(run).rejects.toBeInstanceOf(ConformanceFailure);
+    await expect(run).rejects.toThrow(/sandbox answer\(s\) do not conform to .*toy-bank-spec.json: .*\/accounts 200: content-type text\/plain, the spec says application\/json/);
+    await expect(runConformanceCheck('sandbox-matches-spec', { ...base, spec: { file: '/nonexistent/spec.yaml' } })).resolves.toEqual({
+      name: 'sandbox-matches-spec',
+      status: 'notApplicable',
+      detail: 'the spec file /nonexistent/spec.yaml is absent (a public clone has no ../shared)',
+    });
   });
 
   it('the kit turns a connector that throws into a failure, not a crash', async () => {

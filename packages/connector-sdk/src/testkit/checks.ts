@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Redacted, Schema } from 'effect';
 import { addDays, compareDates, type CalendarDate, type TransactionKind } from '@kinko/domain';
 import type { AuthStep } from '../auth';
@@ -53,7 +54,7 @@ export interface ConformanceCheck {
   /** Jest timeout for it. */
   readonly timeoutMs: number;
   /** A reason the manifest makes the check irrelevant (e.g. no challenges declared). */
-  notApplicable?(manifest: ConnectorManifest): string | undefined;
+  notApplicable?(manifest: ConnectorManifest, config: ConformanceConfig): string | undefined;
   run(env: Env): Promise<void>;
 }
 
@@ -785,6 +786,27 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
       });
     },
   },
+  {
+    name: 'sandbox-matches-spec',
+    title: 'every answer the sandbox gave (login, accounts, a three-page read) conforms to the published spec',
+    timeoutMs: 60_000,
+    notApplicable: (_m, config) =>
+      config.spec === undefined
+        ? 'no published spec declared (ConformanceConfig.spec)'
+        : existsSync(config.spec.file)
+          ? undefined
+          : `the spec file ${config.spec.file} is absent (a public clone has no ../shared)`,
+    async run(env) {
+      const window = kitWindow(env.manifest);
+      const kind = primaryKind(env.manifest);
+      await withScenarioAccount(env, { kind, window, count: threePages(env.manifest) }, async (s, grant, account) => {
+        const problems = s.handle.specProblems ?? fail('the sandbox handle has no specProblems (validating its answers against the spec): add it, or skip this check in the kit config with the reason');
+        await readTransactions(env, s, grant, account, kind, window);
+        const found = problems();
+        if (found.length > 0) fail(`${found.length} sandbox answer(s) do not conform to ${env.config.spec?.file}: ${found.slice(0, 5).join('; ')}`);
+      });
+    },
+  },
 ];
 
 /** How one check ended. */
@@ -822,7 +844,7 @@ export async function runConformanceCheck(name: CheckName, config: ConformanceCo
   const check = conformanceCheck(name);
   const skip = config.skips?.[name];
   if (skip !== undefined) return { name, status: 'skipped', detail: skip };
-  const na = check.notApplicable?.(config.connector.manifest);
+  const na = check.notApplicable?.(config.connector.manifest, config);
   if (na !== undefined) return { name, status: 'notApplicable', detail: na };
   await check.run(environment(config));
   return { name, status: 'passed' };

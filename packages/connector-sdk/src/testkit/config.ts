@@ -103,6 +103,11 @@ export interface SandboxHandle {
   readonly endConsentAtBank?: (identity: Identity) => Promise<void>;
   /** Books every pending transaction of the account, as the bank does when they settle (the pending-to-booked check needs it). */
   readonly bookPending?: (bankAccountId: string) => Promise<void>;
+  /**
+   * The hook of `sandbox-matches-spec`: what the sandbox found wrong in the answers it gave so
+   * far, each validated against the published spec (`ConformanceConfig.spec.file`); empty when all conform.
+   */
+  readonly specProblems?: () => readonly string[];
   close(): Promise<void>;
 }
 
@@ -139,6 +144,7 @@ export const conformanceCheckNames = [
   'bank-page-size',
   'previous-versions',
   'pending-to-booked',
+  'sandbox-matches-spec',
 ] as const;
 /** The name of one check. */
 export type CheckName = (typeof conformanceCheckNames)[number];
@@ -160,6 +166,13 @@ export interface ConformanceConfig {
    * back unchanged on every page (`requests-repeat-window`). Default: none.
    */
   readonly pagingParameters?: readonly string[];
+  /**
+   * The published API spec the sandbox speaks (e.g. `../shared/specs/….yaml`). When the file is
+   * present, `sandbox-matches-spec` asks the sandbox (`SandboxHandle.specProblems`) whether every
+   * answer it gave conformed; when it is absent (a public clone has no ../shared) the check is
+   * skipped, naming the file.
+   */
+  readonly spec?: { readonly file: string };
   /** Added to every time bound (default 2000 ms; a correctness bound, not a benchmark). */
   readonly slackMs?: number;
   /** The redirect URI passed to `auth.begin` (default `https://kinko.invalid/link/callback`). */

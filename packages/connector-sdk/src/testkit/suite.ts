@@ -21,7 +21,7 @@ export function runConformanceSuite(config: ConformanceConfig): void {
   describe(`connector conformance: ${manifest.id}`, () => {
     for (const check of conformanceChecks) {
       const skip = config.skips?.[check.name];
-      const na = check.notApplicable?.(manifest);
+      const na = check.notApplicable?.(manifest, config);
       if (skip !== undefined) it.skip(`${check.name}: ${check.title} — skipped: ${skip}`, () => undefined);
       else if (na !== undefined) it.skip(`${check.name}: ${check.title} — not applicable: ${na}`, () => undefined);
       else it(`${check.name}: ${check.title}`, async () => void (await runConformanceCheck(check.name, config)), check.timeoutMs);

@@ -42,6 +42,8 @@ export interface FakeBank {
   /** Every request received: method, path and query (for assertions on paging). */
   readonly requests: Array<{ method: string; path: string; query: URLSearchParams }>;
   setFault(fault: SandboxFault | undefined): void;
+  /** Every JSON answer given so far. */
+  readonly answers: readonly FakeAnswer[];
   /** Ends the user's tokens at the bank (the user withdrew the consent there). */
   endSession(username: string): void;
   /** Books every pending transaction of the account (same id, date and reference). */
@@ -64,13 +66,28 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-};
+/** One answer as the bank gave it (for validating the sandbox against its spec). */
+export interface FakeAnswer {
+  readonly path: string;
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: unknown;
+}
 
 /** Starts a fake bank with these users; `pageSize` items per page. */
-export async function startFakeBank(options: { readonly users: readonly FakeUser[]; readonly pageSize: number }): Promise<FakeBank> {
+export async function startFakeBank(options: {
+  readonly users: readonly FakeUser[];
+  readonly pageSize: number;
+  /** The content type of its JSON answers (default application/json; anything else breaks its spec). */
+  readonly contentType?: string;
+}): Promise<FakeBank> {
+  const answers: FakeAnswer[] = [];
+  const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+    const contentType = options.contentType ?? 'application/json';
+    answers.push({ path: new URL(res.req.url ?? '/', 'http://bank').pathname, status, contentType, body });
+    res.writeHead(status, { 'content-type': contentType, ...headers });
+    res.end(JSON.stringify(body));
+  };
   const users = new Map(options.users.map((u) => [u.username, u]));
   const byAccess = new Map<string, TokenPair>();
   const byRefresh = new Map<string, TokenPair>();
@@ -278,6 +295,7 @@ export async function startFakeBank(options: { readonly users: readonly FakeUser
     baseUrl: `http://127.0.0.1:${port}`,
     port,
     requests,
+    answers,
     setFault(f) {
       fault = f;
       faultLeft = f?.times ?? Infinity;

@@ -41,7 +41,24 @@ function spread(kind: string, count: number, from: string, to: string, prefix: s
 }
 
 /** Starts the toy bank for one scenario; `pageSize` must match the connector's manifest. */
-export async function startToySandbox(scenario: SandboxScenario, pageSize: number): Promise<SandboxHandle & { bank: FakeBank }> {
+/** The toy bank's "published spec": its answers' content type and each data route's required members. */
+export const TOY_SPEC_FILE = join(__dirname, '../fixtures/toy-bank-spec.json');
+
+/** What the toy bank's answers break of its spec (the spec file read as the check runs). */
+function toySpecProblems(bank: FakeBank): string[] {
+  const spec = JSON.parse(readFileSync(TOY_SPEC_FILE, 'utf8')) as { contentType: string; required: Record<string, string[]> };
+  const problems: string[] = [];
+  for (const a of bank.answers) {
+    if (a.contentType !== spec.contentType) problems.push(`${a.path} ${a.status}: content-type ${a.contentType}, the spec says ${spec.contentType}`);
+    const required = a.status === 200 ? spec.required[a.path] : undefined;
+    for (const member of required ?? []) {
+      if (typeof a.body !== 'object' || a.body === null || !(member in a.body)) problems.push(`${a.path} ${a.status}: no "${member}"`);
+    }
+  }
+  return problems;
+}
+
+export async function startToySandbox(scenario: SandboxScenario, pageSize: number, bankOptions: { readonly contentType?: string } = {}): Promise<SandboxHandle & { bank: FakeBank }> {
   const main: FakeAccount = {
     id: 'acc-main',
     number: '****1234',
@@ -60,6 +77,7 @@ export async function startToySandbox(scenario: SandboxScenario, pageSize: numbe
     });
   }
   const bank = await startFakeBank({
+    ...bankOptions,
     pageSize: scenario.type === 'transactions' ? (scenario.bankPageSize ?? pageSize) : pageSize,
     users: [
       { username: 'alice', password: 'correct-horse', accounts },
@@ -78,6 +96,7 @@ export async function startToySandbox(scenario: SandboxScenario, pageSize: numbe
         .map((r) => ({ method: r.method, path: r.path, query: Object.fromEntries(r.query) })),
     endConsentAtBank: async (identity) => bank.endSession(identity.credentials.username ?? ''),
     bookPending: async (bankAccountId) => bank.bookPending(bankAccountId),
+    specProblems: () => toySpecProblems(bank),
     async completeRedirect(url: string, identity: Identity) {
       // What the user's browser does: post the login form, read the redirect.
       const params = new URL(url).searchParams;
@@ -110,6 +129,7 @@ export function toyConformanceConfig(connector: Connector, overrides: Partial<Co
     identities: connector.manifest.authFlow === 'credentials' ? toyIdentities : { valid: toyIdentities.valid, wrongPassword: toyIdentities.wrongPassword },
     pagingParameters: ['page'],
     previousVersions: toyPreviousVersions,
+    spec: { file: TOY_SPEC_FILE },
     ...overrides,
   };
 }
