@@ -12,7 +12,6 @@ import {
   createState,
 } from '@kinko/connector-sdk';
 import {
-  type ChallengeKind,
   DecisionInput,
   StatusEvent,
   aggregationStatusGroup,
@@ -21,16 +20,13 @@ import {
 } from '@kinko/domain';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Redacted, Result } from 'effect';
-import { IsNull } from 'typeorm';
 import { AuditLog } from '../audit/audit-log.service';
 import { InjectClock } from '../common/clock';
 import { ConflictError, LinkPageOnlyError, NotFoundError, ValidationFailedError } from '../common/errors';
 import { InjectSettings } from '../config/config.module';
 import type { Settings } from '../config/settings';
-import { newConsentRow } from '../consents/consent-domain';
 import { moveConnectionStatus } from '../connections/connection-status';
 import { Connection } from '../connections/connection.entity';
-import { Consent } from '../connections/consent.entity';
 import { BankDirectory, type RegisteredBank } from '../connectors/bank-directory';
 import { newId } from '../database/ids';
 import { ScopedData, type UserScope } from '../database/scoped-data';
@@ -40,70 +36,15 @@ import { MASTER_KEYRING, SecretsService } from '../secrets/secrets.service';
 import type { ChallengedSyncHandler } from '../sync/challenged-sync';
 import { ConnectorClients } from '../sync/connector-clients';
 import { createConnection } from '../sync/connection-status';
-import { renewConsentSca } from '../sync/consent-store';
 import { GrantVault } from '../sync/grant-vault';
-import { applyConsentGranted } from '../sync/outcome-store';
-import { SyncSession } from '../sync/sync-session.entity';
 import { SyncService } from '../sync/sync.service';
 import { decisionOf } from '../sync/sync-failures';
 import { AuthAttempt } from './auth-attempt.entity';
 import { NO_PAYLOAD, UnreadableChallengeError, openChallengePayload, sealChallengePayload } from './challenge-payload';
+import { bankPhaseRow, endAttempt, lockConnection, renewConsent, startRun } from './login-attempts';
+import { type AnswerChannel, BANK_CALL_TIMEOUT_MS, type CredentialForm, type LoginResult, MAX_ANSWER_LENGTH, type PendingChallenge, pendingChallengeView } from './login-types';
 
-/**
- * How long one call to the bank (a login, or passing an answer on) may be in flight before
- * the attempt is presumed dead (its process stopped): beyond the connector's own worst case
- * (three attempts of 30 s with backoff).
- */
-export const BANK_CALL_TIMEOUT_MS = 5 * 60_000;
-
-/** Longest answer passed on to a bank (an OTP, a CAPTCHA text, a secret answer, a puzzle offset). */
-export const MAX_ANSWER_LENGTH = 256;
-
-/** Where a pending challenge can be answered: through the API, or only by a person on the Link page (puzzle). */
-export type AnswerChannel = 'api' | 'link-page';
-
-/** A challenge waiting for the user's answer, as shown to them. */
-export interface PendingChallenge {
-  readonly connectionId: string;
-  readonly kind: ChallengeKind;
-  /** The bank's question or instruction, as the bank wrote it. */
-  readonly prompt: string;
-  /** Digits of an OTP, when the bank says. */
-  readonly length: number | undefined;
-  /** The CAPTCHA or puzzle picture. */
-  readonly image: { readonly mediaType: string; readonly base64: string } | undefined;
-  /** The answer must arrive before this, else the connection ends in the matching `auth.creds.*.invalid`. */
-  readonly expiresAt: Date;
-  /** Which challenge of this login it is (1 = the first; a second question may follow). */
-  readonly step: number;
-  readonly answerVia: AnswerChannel;
-}
-
-/** How one login step (credentials, or an answer) ended. */
-export type LoginOutcome =
-  /** The login goes on at the bank (a new connection answers at once): follow the connection's status. */
-  | { readonly type: 'running' }
-  /** The bank let the user in: the grant is stored and the first sync started. */
-  | { readonly type: 'granted'; readonly sessionIds: readonly string[] }
-  /** The bank asks (another) challenge. */
-  | { readonly type: 'challenge'; readonly challenge: PendingChallenge }
-  /** The bank refused (wrong credentials or answer, lock, maintenance…): the connection took the matching status. */
-  | { readonly type: 'failed'; readonly errorTag: string; readonly message: string };
-
-/** A login step's result: the connection, its status after the step, and the outcome. */
-export interface LoginResult {
-  readonly connectionId: string;
-  readonly bankId: string;
-  readonly aggregationStatus: string;
-  readonly outcome: LoginOutcome;
-}
-
-/** The credential form of a bank. */
-export interface CredentialForm {
-  readonly bankId: string;
-  readonly fields: readonly CredentialField[];
-}
-
+export { BANK_CALL_TIMEOUT_MS, MAX_ANSWER_LENGTH, type AnswerChannel, type CredentialForm, type LoginOutcome, type LoginResult, type PendingChallenge } from './login-types';
 
 /**
  * The credentials connect flow and its challenges. The user's credentials arrive in a
@@ -180,7 +121,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     await this.data.transaction(async (tx) => {
       // The one store: a brand-new connection with its first status (the login under way) and its history row.
       await createConnection(tx.manager, scope, { id: connectionId, connectorId: bank.connectorId, bankId: bank.bankId }, 'running.auth', now);
-      await tx.forUser(AuthAttempt, scope).insert(this.bankPhaseRow(connectionId, bank.connectorId, now));
+      await tx.forUser(AuthAttempt, scope).insert(bankPhaseRow(connectionId, bank.connectorId, now));
     });
     await this.secrets.store(scope, connectionId, 'credentials', Redacted.make(JSON.stringify(values)));
     await this.audit.record({ tenantId: scope.tenantId, actor, action: 'connection.create', target: `connection:${connectionId}`, details: { bankId, flow: 'credentials' } });
@@ -201,7 +142,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
       } catch (e) {
         this.logger.error(`connection ${connectionId}: the login could not be completed (${e instanceof Error ? e.name : 'error'})`);
         try {
-          await this.endAttempt(scope, connectionId, StatusEvent.failed('error.temporary'));
+          await endAttempt(this.data, this.clock, scope, connectionId, StatusEvent.failed('error.temporary'));
         } catch {
           // The attempt's expiry lets the challenge sweeper end it.
         }
@@ -220,7 +161,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     const connection = await this.data.forUser(Connection, scope).get({ id: connectionId });
     const bank = this.credentialBank(connection.bankId ?? connection.connectorId);
     const values = await this.checkedCredentials(bank.bankId, credentials);
-    await this.startRun(scope, connectionId, bank);
+    await startRun(this.data, scope, connectionId, bank.connectorId, this.clock.now());
     await this.secrets.store(scope, connectionId, 'credentials', Redacted.make(JSON.stringify(values)));
     await this.audit.record({ tenantId: scope.tenantId, actor, action: 'connection.credentials.replace', target: `connection:${connectionId}`, details: { bankId: bank.bankId } });
     return this.login(scope, connectionId, bank, values);
@@ -235,12 +176,12 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     const connection = await this.data.forUser(Connection, scope).get({ id: connectionId });
     const bank = this.credentialBank(connection.bankId ?? connection.connectorId);
     if (!(await this.secrets.has(scope, connectionId, 'credentials'))) throw new ConflictError('credentials-missing', 'No credentials are stored for this connection: enter them again.');
-    await this.startRun(scope, connectionId, bank);
+    await startRun(this.data, scope, connectionId, bank.connectorId, this.clock.now());
     let values: Record<string, string>;
     try {
       values = JSON.parse(Redacted.value(await this.secrets.reveal(scope, connectionId, 'credentials', { actor, reason: 'login-again' }))) as Record<string, string>;
     } catch (e) {
-      await this.endAttempt(scope, connectionId, StatusEvent.failed('error.temporary'));
+      await endAttempt(this.data, this.clock, scope, connectionId, StatusEvent.failed('error.temporary'));
       throw e;
     }
     return this.login(scope, connectionId, bank, values);
@@ -252,7 +193,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     const attempt = await this.data.forUser(AuthAttempt, scope).findOne({ connectionId });
     if (!attempt || attempt.phase !== 'waiting' || attempt.expiresAt.getTime() <= this.clock.now().getTime()) throw new NotFoundError('Challenge');
     try {
-      return this.viewOf(attempt, openChallengePayload(this.keyring, attempt).challenge);
+      return pendingChallengeView(attempt, openChallengePayload(this.keyring, attempt).challenge);
     } catch (e) {
       if (e instanceof UnreadableChallengeError) throw new NotFoundError('Challenge');
       throw e;
@@ -273,7 +214,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     }
     const now = this.clock.now();
     const claimed = await this.data.transaction(async (tx) => {
-      const connection = await this.lockConnection(tx, scope, connectionId);
+      const connection = await lockConnection(tx, scope, connectionId);
       const attempt = await tx.forUser(AuthAttempt, scope).queryBuilder('a').andWhere('a.connection_id = :connectionId', { connectionId }).setLock('pessimistic_write').getOne();
       if (!attempt) throw new NotFoundError('Challenge');
       if (attempt.phase !== 'waiting') throw new ConflictError('answer-in-progress', 'An answer for this connection is already being passed to the bank.');
@@ -320,7 +261,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
    */
   async abandon(scope: UserScope, connectionId: string): Promise<void> {
     await this.data.transaction(async (tx) => {
-      const connection = await this.lockConnection(tx, scope, connectionId);
+      const connection = await lockConnection(tx, scope, connectionId);
       const attempt = await tx.forUser(AuthAttempt, scope).findOne({ connectionId });
       if (!attempt || attempt.phase !== 'waiting') return;
       await moveConnectionStatus(tx, scope, connection, decide(DecisionInput.challengeTimedOut()).event ?? StatusEvent.answerTimedOut(), this.clock.now());
@@ -343,10 +284,10 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     if (bank.manifest.authFlow !== 'credentials' || !this.clients.has(bank.connectorId)) return false;
     if (!(await this.secrets.has(scope, connectionId, 'credentials'))) return false;
     const claimed = await this.data.transaction(async (tx) => {
-      const locked = await this.lockConnection(tx, scope, connectionId);
+      const locked = await lockConnection(tx, scope, connectionId);
       if (await tx.forUser(AuthAttempt, scope).exists({ connectionId })) return false;
       if (aggregationStatusGroup(parseAggregationStatus(locked.aggregationStatus)) !== 'running') return false;
-      await tx.forUser(AuthAttempt, scope).insert(this.bankPhaseRow(connectionId, bank.connectorId, this.clock.now()));
+      await tx.forUser(AuthAttempt, scope).insert(bankPhaseRow(connectionId, bank.connectorId, this.clock.now()));
       return true;
     });
     if (!claimed) return true;
@@ -354,7 +295,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     try {
       values = JSON.parse(Redacted.value(await this.secrets.reveal(scope, connectionId, 'credentials', { actor: 'system:sync', reason: 'challenged-sync' }))) as Record<string, string>;
     } catch (e) {
-      await this.endAttempt(scope, connectionId, StatusEvent.failed('error.temporary'));
+      await endAttempt(this.data, this.clock, scope, connectionId, StatusEvent.failed('error.temporary'));
       throw e;
     }
     await this.login(scope, connectionId, bank, values);
@@ -380,54 +321,6 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     return values;
   }
 
-  private bankPhaseRow(connectionId: string, connectorId: string, now: Date): Partial<AuthAttempt> {
-    return { id: newId(now.getTime()), connectionId, connectorId, phase: 'bank', challengeKind: null, step: 0, ...NO_PAYLOAD, expiresAt: new Date(now.getTime() + BANK_CALL_TIMEOUT_MS) };
-  }
-
-  private lockConnection(tx: ScopedData, scope: UserScope, connectionId: string): Promise<Connection> {
-    return tx
-      .forUser(Connection, scope)
-      .queryBuilder('c')
-      .andWhere('c.id = :id', { id: connectionId })
-      .setLock('pessimistic_write')
-      .getOne()
-      .then((c) => {
-        if (!c) throw new NotFoundError('Connection');
-        return c;
-      });
-  }
-
-  /** Starts a run of a settled connection (domain refresh → running.auth) and its auth attempt. */
-  private async startRun(scope: UserScope, connectionId: string, bank: RegisteredBank): Promise<void> {
-    const now = this.clock.now();
-    await this.data.transaction(async (tx) => {
-      const connection = await this.lockConnection(tx, scope, connectionId);
-      if (await tx.forUser(AuthAttempt, scope).exists({ connectionId })) throw new ConflictError('login-in-progress', 'A login of this connection is under way.');
-      const stale = await this.endStaleRun(tx, scope, connection, now);
-      const moved = await moveConnectionStatus(tx, scope, stale, StatusEvent.refreshRequested(), now);
-      if (Result.isFailure(moved)) {
-        const why = connection.aggregationStatus === 'inactive' ? 'it is inactive: reactivate it first' : 'a run is under way: wait for it to end';
-        throw new ConflictError(connection.aggregationStatus === 'inactive' ? 'connection-inactive' : 'run-in-progress', `The connection cannot log in now: ${why}.`);
-      }
-      await tx.forUser(AuthAttempt, scope).insert(this.bankPhaseRow(connectionId, bank.connectorId, now));
-    });
-  }
-
-  /**
-   * A run nobody carries on any more — running or waiting, with neither an auth attempt nor
-   * an unfinished sync session (e.g. a process that stopped while handing a challenged sync
-   * over: a question the app has no state to answer) — is ended first, so the user can log in again: a waiting
-   * status times out (domain `answerTimedOut`), a running one fails as `error.temporary`.
-   */
-  private async endStaleRun(tx: ScopedData, scope: UserScope, connection: Connection, now: Date): Promise<Connection> {
-    const group = aggregationStatusGroup(parseAggregationStatus(connection.aggregationStatus));
-    if (group !== 'running' && group !== 'waiting') return connection;
-    if (await tx.forUser(SyncSession, scope).exists({ connectionId: connection.id, finishedAt: IsNull() })) return connection;
-    const event = group === 'waiting' ? StatusEvent.answerTimedOut() : StatusEvent.failed('error.temporary');
-    const moved = await moveConnectionStatus(tx, scope, connection, event, now);
-    return Result.isSuccess(moved) ? { ...connection, aggregationStatus: moved.success } : connection;
-  }
-
   private async login(scope: UserScope, connectionId: string, bank: RegisteredBank, values: Record<string, string>): Promise<LoginResult> {
     const credentials = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Redacted.make(v)]));
     const step = await this.clients.call(bank.connectorId, { tenantId: scope.tenantId, connectionId, actor: 'system:link' }, (client) => client.auth.complete({ type: 'credentials', credentials }));
@@ -443,7 +336,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
 
   private async refused(scope: UserScope, connectionId: string, bank: RegisteredBank, error: ConnectorError): Promise<LoginResult> {
     // The domain's one decision for a refused login or answer (always a failure status here).
-    const after = await this.endAttempt(scope, connectionId, decisionOf('credentialLogin', error).event ?? StatusEvent.failed('error.temporary'));
+    const after = await endAttempt(this.data, this.clock, scope, connectionId, decisionOf('credentialLogin', error).event ?? StatusEvent.failed('error.temporary'));
     await this.audit.record({ tenantId: scope.tenantId, actor: 'system:link', action: 'connection.login', target: `connection:${connectionId}`, details: { bankId: bank.bankId, outcome: error._tag } });
     // The status and the connector's error tag, never the bank's message (it may quote what was typed).
     this.logger.warn({ msg: 'login failed', tenantId: scope.tenantId, connectionId, bankId: bank.bankId, connector: bank.connectorId, status: after, errorTag: error._tag });
@@ -457,7 +350,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     const now = this.clock.now();
     const sealed = sealChallengePayload(this.keyring, { tenantId: scope.tenantId, connectionId }, { challenge, state: Redacted.make(serialized.value) });
     const attempt = await this.data.transaction(async (tx) => {
-      const connection = await this.lockConnection(tx, scope, connectionId);
+      const connection = await lockConnection(tx, scope, connectionId);
       const row = await tx.forUser(AuthAttempt, scope).findOne({ connectionId });
       if (!row) throw new ConflictError('login-abandoned', 'The login was abandoned while the bank answered.');
       const moved = await moveConnectionStatus(tx, scope, connection, StatusEvent.challengeRaised(challenge.kind), now);
@@ -470,15 +363,15 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
       return { ...row, ...fields };
     });
     await this.audit.record({ tenantId: scope.tenantId, actor: 'system:link', action: 'connection.challenge', target: `connection:${connectionId}`, details: { bankId: bank.bankId, kind: challenge.kind, step: attempt.step } });
-    return { connectionId, bankId: bank.bankId, aggregationStatus: parseAggregationStatus(`suspended.missing-answer.auth.${challenge.kind}`), outcome: { type: 'challenge', challenge: this.viewOf(attempt, challenge) } };
+    return { connectionId, bankId: bank.bankId, aggregationStatus: parseAggregationStatus(`suspended.missing-answer.auth.${challenge.kind}`), outcome: { type: 'challenge', challenge: pendingChallengeView(attempt, challenge) } };
   }
 
   private async granted(scope: UserScope, connectionId: string, bank: RegisteredBank, granted: Granted<Grant>): Promise<LoginResult> {
     const now = this.clock.now();
     await this.data.transaction(async (tx) => {
-      await this.lockConnection(tx, scope, connectionId);
+      await lockConnection(tx, scope, connectionId);
       await tx.forUser(AuthAttempt, scope).delete({ connectionId });
-      await this.renewConsent(tx, scope, connectionId, bank, granted, now);
+      await renewConsent(tx, scope, connectionId, bank, granted, now);
     });
     await this.grants.storeGranted(scope, connectionId, this.clients.connector(bank.connectorId), granted, { now, scaAt: now });
     let sessionIds: readonly string[] = [];
@@ -495,42 +388,5 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     return { connectionId, bankId: bank.bankId, aggregationStatus: connection.aggregationStatus, outcome: { type: 'granted', sessionIds } };
   }
 
-  /**
-   * The consent the login stands for: the current one, if still valid, gets the new SCA
-   * instant; otherwise a new one is confirmed (domain `confirmConsent`) and the connection's
-   * accounts are covered by it again (domain `applyConsentChange(granted)`).
-   */
-  private async renewConsent(tx: ScopedData, scope: UserScope, connectionId: string, bank: RegisteredBank, granted: Granted<Grant>, now: Date): Promise<void> {
-    const [current] = await tx.forUser(Consent, scope).find({ where: { connectionId }, order: { createDate: 'DESC', id: 'DESC' }, take: 1 });
-    if (current && current.status === 'valid' && (current.expirationDate === null || current.expirationDate.getTime() > now.getTime())) {
-      await renewConsentSca(tx.manager, scope, current.id, now);
-      return;
-    }
-    // The one store: the new consent, and the connection's accounts covered by it again.
-    const id = newId(now.getTime());
-    await applyConsentGranted(tx.manager, scope, connectionId, { ...newConsentRow(id, connectionId, bank, granted, now), id });
-  }
 
-  /** Ends the login attempt with a status event; returns the connection's status after it. */
-  private async endAttempt(scope: UserScope, connectionId: string, event: StatusEvent): Promise<string> {
-    return this.data.transaction(async (tx) => {
-      const connection = await this.lockConnection(tx, scope, connectionId);
-      await tx.forUser(AuthAttempt, scope).delete({ connectionId });
-      const moved = await moveConnectionStatus(tx, scope, connection, event, this.clock.now());
-      return Result.isSuccess(moved) ? moved.success : connection.aggregationStatus;
-    });
-  }
-
-  private viewOf(attempt: Pick<AuthAttempt, 'connectionId' | 'expiresAt' | 'step'>, challenge: Challenge): PendingChallenge {
-    return {
-      connectionId: attempt.connectionId,
-      kind: challenge.kind,
-      prompt: challenge.prompt,
-      length: challenge.kind === 'otp' ? challenge.length : undefined,
-      image: challenge.kind === 'captcha' || challenge.kind === 'puzzle' ? challenge.image : undefined,
-      expiresAt: attempt.expiresAt,
-      step: attempt.step,
-      answerVia: challenge.kind === 'puzzle' ? 'link-page' : 'api',
-    };
-  }
 }
