@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { type BenchBank, type RunningApp, startApp, startBenchBank } from '../env/bank-world';
+import type { BenchUser } from '../env/kinko-client';
+import { int } from '../progress';
+import type { FigureResult } from '../results';
+import type { FigureSpec, Scenario } from './types';
+
+type Size = 'small' | 'large';
+
+/** One user of a size: its token, its account, and the paths of the second page of each read. */
+interface Reader {
+  readonly user: BenchUser;
+  readonly accountId: string;
+  readonly paths: { readonly feed: string; readonly keyset: string };
+}
+
+interface FlatState {
+  readonly bank: BenchBank;
+  readonly app: RunningApp;
+  readonly databaseUrl: string;
+  readonly readers: Readonly<Record<Size, Reader>>;
+  readonly seedSeconds: Readonly<Record<Size, number>>;
+}
+
+type Read = keyof Reader['paths'];
+const READS: readonly Read[] = ['feed', 'keyset'];
+const PAGE = 100;
+/** Rows per INSERT … SELECT generate_series (the feed's statement trigger logs each statement's rows at once). */
+const SEED_BATCH = 100_000;
+
+const figure = (read: Read): FigureSpec => ({
+  id: `${read}-page`,
+  label: read === 'feed' ? 'Change feed page (GET /api/v2/transactions/sync, 100 changes), large user' : 'Keyset page (GET /api/v2/accounts/{id}/transactions, 100 rows), large user',
+  unit: 'ms',
+  floorLabel: 'the same page of the small user',
+  floorUnit: 'ms',
+  target: { text: '≤ 1.2× (flat)', comparator: '<=', threshold: 1.2 },
+});
+
+/** Seeds one account of `rows` booked transactions for the user, directly in PostgreSQL (generate_series), and returns the account. */
+async function seed(databaseUrl: string, tenantId: string, userId: string, rows: number): Promise<string> {
+  const db = new Client({ connectionString: databaseUrl, application_name: 'kinko-bench' });
+  await db.connect();
+  try {
+    const connectionId = randomUUID();
+    const accountId = randomUUID();
+    await db.query(`INSERT INTO connections (id, tenant_id, user_id, connector_id, aggregation_status, aggregation_status_changed_at) VALUES ($1, $2, $3, 'bank-common-api', 'success', now())`, [
+      connectionId,
+      tenantId,
+      userId,
+    ]);
+    await db.query(`INSERT INTO bank_accounts (id, tenant_id, user_id, connection_id, bank_account_id, currency_code, import_date) VALUES ($1, $2, $3, $4, $5, 'JPY', now())`, [
+      accountId,
+      tenantId,
+      userId,
+      connectionId,
+      `flat-${accountId}`,
+    ]);
+    for (let from = 1; from <= rows; from += SEED_BATCH) {
+      const to = Math.min(rows, from + SEED_BATCH - 1);
+      await db.query(
+        `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, amount_minor, currency_code, description, last_fetched_at)
+         SELECT $1, $2, gen_random_uuid(), $3, 'flat-' || i, 'booked', DATE '2022-01-01' + (i % 1460), -i, 'JPY', 'flat', now() FROM generate_series($4::int, $5::int) AS i`,
+        [userId, accountId, tenantId, from, to],
+      );
+    }
+    await db.query('ANALYZE transactions');
+    await db.query('ANALYZE transaction_changes');
+    return accountId;
+  } finally {
+    await db.end();
+  }
+}
+
+/** Median of sequential request latencies (ms) of `path` as the user. */
+async function timePage(app: RunningApp, reader: Reader, read: Read, requests: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < requests; i += 1) {
+    const t0 = process.hrtime.bigint();
+    const res = await fetch(`${app.url}${reader.paths[read]}`, { headers: { authorization: `Bearer ${reader.user.token}` } });
+    const body = (await res.json()) as { added?: unknown[]; items?: unknown[] };
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (!res.ok) throw new Error(`${reader.paths[read]} answered ${res.status}`);
+    const n = (read === 'feed' ? body.added : body.items)?.length ?? 0;
+    if (n !== PAGE) throw new Error(`${reader.paths[read]} answered ${n} rows, not a full page of ${PAGE}`);
+    samples.push(ms);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)] ?? Number.NaN;
+}
+
+/**
+ * Scenario 6 — flat costs as the tenant grows (issue 19 §4): one page of the change feed and
+ * one keyset page of the transactions listing for a user with the small number of stored
+ * transactions and for one with the large number, in the same database, through the API.
+ */
+export const flatCostsScenario: Scenario<FlatState> = {
+  id: 'flat-costs',
+  title: 'Flat costs: feed and keyset pages at 10k vs 1M stored transactions',
+  method: [
+    'Data: one database; the app as `serve` with KINKO_WORKER=false; two users created through the tenant API, each with one account whose booked transactions are inserted directly in PostgreSQL (INSERT … SELECT generate_series, 100,000 rows a statement: the change feed\'s triggers log every row, as for synced rows), then ANALYZE. Not through syncs: the figure is the read path.',
+    'Measured per run: for each user, alternately, the median latency of the stated number of sequential requests (after 20 warm-up requests) of the second page of the change feed (`GET /api/v2/transactions/sync?count=100&cursor=<nextCursor of the first page>`) and of the keyset listing (`GET /api/v2/accounts/{id}/transactions?limit=100&cursor=<nextCursor of the first page>`), over loopback HTTP with the user\'s token; every answer must be a full page.',
+    'Figure = the large user\'s median, floor = the small user\'s median in the same run; flat = ratio ≤ 1.2. Not measured here: the scheduler\'s planning pass at 100,000 vs 1,000,000 connections (issue 19 §4 b).',
+  ],
+  parameters: (s) => ({ smallUserTransactions: s.flatCosts.small, largeUserTransactions: s.flatCosts.large, requestsPerFigure: s.flatCosts.requests, pageSize: PAGE }),
+  figures: READS.map(figure),
+
+  async prerequisite(ctx) {
+    return ctx.app ? null : `the app is not available (${ctx.appMissing ?? 'unknown'})`;
+  },
+
+  async setup(ctx) {
+    const s = ctx.sizes.flatCosts;
+    const bank = await startBenchBank([{ id: 'flat-unused', accounts: [{ transactions: 1, historyDays: 10 }] }]);
+    const databaseUrl = await ctx.freshDatabase('bench_flat');
+    const app = await startApp(ctx, databaseUrl, bank, { worker: false, name: 'flat' });
+    try {
+      const readers: Partial<Record<Size, Reader>> = {};
+      const seedSeconds: Partial<Record<Size, number>> = {};
+      for (const size of ['small', 'large'] as const) {
+        const user = await app.client.createUser(`flat-${size}`);
+        ctx.progress.step(`seeding ${int(s[size])} transactions of the ${size} user…`);
+        const t0 = Date.now();
+        const accountId = await seed(databaseUrl, app.tenant.tenantId, user.userId, s[size]);
+        seedSeconds[size] = (Date.now() - t0) / 1000;
+        const feed = await app.client.getAsUser<{ nextCursor: string; hasMore: boolean }>(user, `/api/v2/transactions/sync?count=${PAGE}`);
+        const keyset = await app.client.getAsUser<{ nextCursor: string | null }>(user, `/api/v2/accounts/${accountId}/transactions?limit=${PAGE}`);
+        if (!feed.hasMore || !keyset.nextCursor) throw new Error(`the ${size} user has no second page`);
+        readers[size] = {
+          user,
+          accountId,
+          paths: {
+            feed: `/api/v2/transactions/sync?count=${PAGE}&cursor=${encodeURIComponent(feed.nextCursor)}`,
+            keyset: `/api/v2/accounts/${accountId}/transactions?limit=${PAGE}&cursor=${encodeURIComponent(keyset.nextCursor)}`,
+          },
+        };
+      }
+      const small = readers.small;
+      const large = readers.large;
+      if (!small || !large || seedSeconds.small === undefined || seedSeconds.large === undefined) throw new Error('a size was not seeded');
+      // Warm the app (JIT, pool connections, prepared statements).
+      for (const reader of [small, large]) for (const read of READS) await timePage(app, reader, read, 20);
+      return { bank, app, databaseUrl, readers: { small, large }, seedSeconds: { small: seedSeconds.small, large: seedSeconds.large } };
+    } catch (e) {
+      await app.stop();
+      await bank.close();
+      throw e;
+    }
+  },
+
+  async run(ctx, state, runIndex) {
+    const requests = ctx.sizes.flatCosts.requests;
+    const figures: Record<string, { value: number; floor: number }> = {};
+    const details: Record<string, number> = { seedSmallS: state.seedSeconds.small, seedLargeS: state.seedSeconds.large };
+    for (const read of READS) {
+      // Alternate which size goes first (drift of a shared machine hits both alike).
+      const order: Size[] = runIndex % 2 === 0 ? ['small', 'large'] : ['large', 'small'];
+      const ms: Partial<Record<Size, number>> = {};
+      for (const size of order) ms[size] = await timePage(state.app, state.readers[size], read, requests);
+      ctx.progress.step(`run ${runIndex + 1}: ${read} page ${ms.small?.toFixed(2)} ms (small) vs ${ms.large?.toFixed(2)} ms (large)`);
+      figures[`${read}-page`] = { value: ms.large ?? Number.NaN, floor: ms.small ?? Number.NaN };
+      details[`${read}SmallMs`] = ms.small ?? Number.NaN;
+      details[`${read}LargeMs`] = ms.large ?? Number.NaN;
+    }
+    return { figures, details };
+  },
+
+  async teardown(ctx, state) {
+    await state.app.stop();
+    await state.bank.close();
+    await ctx.postgres.dropDatabase('bench_flat');
+  },
+
+  explain(figures: readonly FigureResult[], details) {
+    const d = details[details.length - 1] ?? {};
+    return figures
+      .filter((f) => !f.met)
+      .map(
+        (f) =>
+          `${f.label}: ${f.ratio.median.toFixed(2)}× the small user's page (last run ${(d[`${f.id.replace('-page', '')}SmallMs`] ?? 0).toFixed(2)} → ${(d[`${f.id.replace('-page', '')}LargeMs`] ?? 0).toFixed(2)} ms). The read's plan at the large size is the next evidence to take (EXPLAIN (ANALYZE, BUFFERS) of the statement the app runs: an index range scan reads the same blocks at any size; anything else grows with the history).`,
+      );
+  },
+};
