@@ -14,9 +14,16 @@ import { splitUrl, type RequestLog, type RequestLogEntry } from './request-log';
 export type Fault =
   /**
    * Answer with this HTTP status; the body is a small JSON error (default), an HTML page, or
-   * empty; with `retryAfterSeconds`, a Retry-After header too (e.g. a 503 for maintenance).
+   * empty; with `retryAfterSeconds`, a Retry-After header too (e.g. a 503 for maintenance),
+   * written as seconds (default) or, with `retryAfterForm: 'http-date'`, as an HTTP date.
    */
-  | { readonly type: 'status'; readonly status: number; readonly body?: 'json' | 'html' | 'empty'; readonly retryAfterSeconds?: number }
+  | {
+      readonly type: 'status';
+      readonly status: number;
+      readonly body?: 'json' | 'html' | 'empty';
+      readonly retryAfterSeconds?: number;
+      readonly retryAfterForm?: 'seconds' | 'http-date';
+    }
   /** 429 Too Many Requests with a Retry-After header (defaults from {@link FaultSettings.retryAfter}). */
   | { readonly type: 'rate-limit'; readonly retryAfterSeconds?: number; readonly retryAfterForm?: 'seconds' | 'http-date' }
   /** Never answer (the connection stays open until the client gives up or the sandbox closes). */
@@ -215,7 +222,7 @@ export function installFaultHooks(app: FastifyInstance, options: FaultHookOption
         entry.fault = `status:${fault.status}`;
         const body = fault.body ?? 'json';
         reply.code(fault.status);
-        if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(fault.retryAfterSeconds)));
+        if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', retryAfterValue(fault.retryAfterSeconds, fault.retryAfterForm ?? 'seconds', options.clock));
         if (body === 'html') return reply.type('text/html; charset=utf-8').send(`<html><body><h1>${fault.status}</h1><p>システムエラーが発生しました。</p></body></html>`);
         if (body === 'empty') return reply.send();
         return reply.send({ error: 'injected_fault', status: fault.status });
@@ -224,8 +231,7 @@ export function installFaultHooks(app: FastifyInstance, options: FaultHookOption
         entry.fault = 'rate-limit';
         const seconds = fault.retryAfterSeconds ?? options.injector.settings().retryAfter.seconds;
         const form = fault.retryAfterForm ?? options.injector.settings().retryAfter.form;
-        const value = form === 'seconds' ? String(Math.ceil(seconds)) : new Date(options.clock().getTime() + seconds * 1000).toUTCString();
-        return reply.code(429).header('retry-after', value).send({ error: 'rate_limited' });
+        return reply.code(429).header('retry-after', retryAfterValue(seconds, form, options.clock)).send({ error: 'rate_limited' });
       }
       case 'hang': {
         entry.fault = 'hang';
@@ -270,6 +276,11 @@ export function installFaultHooks(app: FastifyInstance, options: FaultHookOption
       hung.clear();
     },
   };
+}
+
+/** A Retry-After header value: whole seconds, or the HTTP date that many seconds after the sandbox clock's now. */
+function retryAfterValue(seconds: number, form: 'seconds' | 'http-date', clock: Clock): string {
+  return form === 'seconds' ? String(Math.ceil(seconds)) : new Date(clock().getTime() + seconds * 1000).toUTCString();
 }
 
 function sleep(ms: number): Promise<void> {

@@ -71,6 +71,16 @@ describe('error statuses', () => {
     expect(() => bank.knobs.faults.failNext(1, { type: 'status', status: 503, retryAfterSeconds: -1 })).toThrow('retryAfterSeconds');
   });
 
+  it('writes a status fault’s Retry-After as an HTTP date when asked (status + Retry-After date)', async () => {
+    bank.knobs.faults.failNext(1, { type: 'status', status: 503, retryAfterSeconds: 120, retryAfterForm: 'http-date' });
+    const down = await accounts();
+    expect(down.status).toBe(503);
+    const header = down.headers.get('retry-after') ?? '';
+    expect(header).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    // Two minutes after the sandbox clock's now (a whole second in this suite).
+    expect(Date.parse(header)).toBe(Math.floor(clock().getTime() / 1000) * 1000 + 120_000);
+  });
+
   it('applies error rates per request, deterministically from the seed', async () => {
     bank.knobs.faults.setErrorRates({ 500: 1 });
     expect((await accounts()).status).toBe(500);
