@@ -53,7 +53,10 @@ export function startSandboxProcess(users: readonly SandboxUserConfig[], options
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the sandbox process did not start:\n${err}`)), 120_000);
-    child.once('exit', (code) => reject(new Error(`the sandbox process exited (${code}):\n${err}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the sandbox process exited (${code}):\n${err}`));
+    });
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
       const line = out.split('\n').find((l) => l.startsWith('{'));
