@@ -1,10 +1,13 @@
-import type { DevelopmentBanksProvider, RunningNetbank, RunningPolishBank, RunningSandbox } from '@kinko/api';
+import type { DevelopmentBanksProvider, RunningBerlinGroupBank, RunningNetbank, RunningPolishBank, RunningSandbox } from '@kinko/api';
 import {
   BANK_COMMON_API_PERSONAS,
+  BERLIN_GROUP_PERSONAS,
   DEMO_PASSWORD,
+  berlinGroupPersonaUsers,
   demoBanks,
   startBankCommonApiSandbox,
   startNetbankSandbox,
+  startBerlinGroupSandbox,
   startPolishApiPersonaBank,
 } from '@kinko/sandbox-bank';
 
@@ -26,13 +29,18 @@ export const startSandboxBanks: DevelopmentBanksProvider = async ({ host, callba
   }
   const netbank: RunningNetbank | undefined = await started('the sandbox net bank', () => startNetbankSandbox({ host: loopback }), warn);
   const polish: RunningPolishBank | undefined = await started('the sandbox PolishAPI bank', () => startPolishApiPersonaBank({ host: loopback, redirectUris: callbackUris }), warn);
+  const berlinGroup: RunningBerlinGroupBank | undefined = await started('the sandbox Berlin Group bank', async () => {
+    const bank = await startBerlinGroupSandbox({ users: berlinGroupPersonaUsers(), host: loopback });
+    return { bankName: 'Sandbox Bank', url: bank.url, clientId: 'kinko', personas: BERLIN_GROUP_PERSONAS.map((p) => ({ login: p.login, password: p.password, summary: p.description })), close: () => bank.close() };
+  }, warn);
   const closeBanks = sandbox.close;
   return {
     ...sandbox,
     ...(netbank ? { netbank } : {}),
     ...(polish ? { polish } : {}),
+    ...(berlinGroup ? { berlinGroup } : {}),
     close: async () => {
-      await Promise.allSettled([closeBanks(), netbank?.close(), polish?.close()]);
+      await Promise.allSettled([closeBanks(), netbank?.close(), polish?.close(), berlinGroup?.close()]);
     },
   };
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { polishRedirectUris, sandboxBankEntries } from './sandbox-banks';
+import { SANDBOX_BERLIN_GROUP_BANK_ID, polishRedirectUris, sandboxBankEntries } from './sandbox-banks';
 
 // The development banks (started by the launcher, tools/dev-server: see its tests) as the
 // app registers them.
@@ -42,6 +42,21 @@ describe('sandbox bank entries', () => {
           signingKey: '{"d":"x"}',
           bankSigningKey: '{"x":"y"}',
           bankName: { ja: 'mBank S.A.（サンドボックス・PolishAPI）', en: 'mBank S.A. (sandbox, PolishAPI)', pl: 'mBank S.A. (piaskownica, PolishAPI)' },
+        },
+      },
+    ]);
+  });
+
+  it('turns the Berlin Group bank into a berlin-group bank entry named sandbox-berlin-group, Kinko its OAuth client', () => {
+    const berlinGroup = { bankName: 'Sandbox Bank', url: 'http://127.0.0.1:6', clientId: 'kinko', personas: [], close: async () => undefined };
+    expect(sandboxBankEntries({ banks: [], berlinGroup, close: async () => undefined })).toEqual([
+      {
+        bankId: SANDBOX_BERLIN_GROUP_BANK_ID,
+        connector: 'berlin-group',
+        options: {
+          baseUrl: 'http://127.0.0.1:6',
+          clientId: 'kinko',
+          bankName: { ja: 'Sandbox Bank（サンドボックス・Berlin Group）', en: 'Sandbox Bank (sandbox, Berlin Group)', pl: 'Sandbox Bank (piaskownica, Berlin Group)' },
         },
       },
     ]);

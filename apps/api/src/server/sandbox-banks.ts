@@ -20,6 +20,8 @@ export interface RunningSandbox {
   readonly netbank?: RunningNetbank;
   /** The PolishAPI 2.1.2 bank (redirect flow) and its personas, when the sandbox offers it. */
   readonly polish?: RunningPolishBank;
+  /** The Berlin Group NextGenPSD2 1.3.12 bank (redirect flow, OAuth SCA) and its personas, when the sandbox offers it. */
+  readonly berlinGroup?: RunningBerlinGroupBank;
   /** Personas of the first 銀行共通API bank (login id / password and what each does), when the sandbox says. */
   readonly personas?: readonly SandboxPersona[];
   close(): Promise<void>;
@@ -45,6 +47,18 @@ export interface RunningPolishBank {
   readonly personas: ReadonlyArray<{ readonly login: string; readonly password: string; readonly scaCode: string; readonly summary: string }>;
   close(): Promise<void>;
 }
+
+/** The sandbox's Berlin Group bank: Kinko is its TPP (OAuth client `clientId`), users log in at its SCA page as a persona. */
+export interface RunningBerlinGroupBank {
+  readonly bankName: string;
+  readonly url: string;
+  readonly clientId: string;
+  readonly personas: ReadonlyArray<{ readonly login: string; readonly password: string; readonly summary: string }>;
+  close(): Promise<void>;
+}
+
+/** The bankId of the sandbox's Berlin Group bank. */
+export const SANDBOX_BERLIN_GROUP_BANK_ID = 'sandbox-berlin-group';
 
 /** The sandbox's HTML net bank: connected with a login and password through the Link pages. */
 export interface RunningNetbank {
@@ -101,7 +115,20 @@ export function sandboxBankEntries(sandbox: RunningSandbox): BankEntry[] {
       },
     }))
     .concat(sandbox.netbank ? [netbankEntry(sandbox.netbank)] : [])
-    .concat(sandbox.polish ? [polishEntry(sandbox.polish)] : []);
+    .concat(sandbox.polish ? [polishEntry(sandbox.polish)] : [])
+    .concat(sandbox.berlinGroup ? [berlinGroupEntry(sandbox.berlinGroup)] : []);
+}
+
+function berlinGroupEntry(bank: RunningBerlinGroupBank): BankEntry {
+  return {
+    bankId: SANDBOX_BERLIN_GROUP_BANK_ID,
+    connector: 'berlin-group',
+    options: {
+      baseUrl: bank.url,
+      clientId: bank.clientId,
+      bankName: { ja: `${bank.bankName}（サンドボックス・Berlin Group）`, en: `${bank.bankName} (sandbox, Berlin Group)`, pl: `${bank.bankName} (piaskownica, Berlin Group)` },
+    },
+  };
 }
 
 function polishEntry(bank: RunningPolishBank): BankEntry {

@@ -13,7 +13,7 @@ import { LINK_PATHS } from '../link/link-paths';
 import { MetricsService } from '../metrics/metrics.service';
 import { databaseAnswers, startOpsServer } from '../metrics/ops-server';
 import { DataSource } from 'typeorm';
-import { type DevelopmentBanksProvider, type RunningSandbox, polishRedirectUris, sandboxBankEntries, sandboxBankId, sandboxPolishBankId } from './sandbox-banks';
+import { type DevelopmentBanksProvider, type RunningSandbox, SANDBOX_BERLIN_GROUP_BANK_ID, polishRedirectUris, sandboxBankEntries, sandboxBankId, sandboxPolishBankId } from './sandbox-banks';
 
 /** The demo user's way in: the Link pages (choose a sandbox bank, log in there or enter credentials). */
 export interface DemoConnect {
@@ -215,6 +215,14 @@ export function startBanner(kinko: RunningKinko, settings: Settings): string[] {
       `                 (log in at its page as a persona below, SCA code ${polish.personas[0]?.scaCode ?? '123456'}, and approve)`,
     );
     for (const p of polish.personas) lines.push(`                 ${p.login} / ${p.password}: ${p.summary}`);
+  }
+  const berlinGroup = kinko.sandbox?.berlinGroup;
+  if (berlinGroup) {
+    lines.push(
+      `  Sandbox bank   ${berlinGroup.bankName} (Berlin Group NextGenPSD2 1.3.12, bankId ${SANDBOX_BERLIN_GROUP_BANK_ID})  ${berlinGroup.url}`,
+      `                 (log in at its SCA page as a persona below and authorise)`,
+    );
+    for (const p of berlinGroup.personas) lines.push(`                 ${p.login} / ${p.password}: ${p.summary}`);
   }
   lines.push('Press Ctrl-C to stop.');
   return lines;

@@ -2,7 +2,7 @@
  * The Berlin Group sandbox bank's demo PSUs (offered by `pnpm start`): deterministic EUR
  * accounts with booked history and pending items, dated relative to `today`.
  */
-import { addDays, type IsoDate } from '../calendar';
+import { addDays, dateInZone, type IsoDate } from '../calendar';
 import type { BerlinGroupAccount, BerlinGroupTransaction, BerlinGroupUser } from './model';
 
 /** A persona: its login, password and what it shows. */
@@ -44,8 +44,8 @@ function history(prefix: string, today: IsoDate, days: number, perDay: number): 
   return out;
 }
 
-/** The personas' users at the bank, their data dated relative to `today`. */
-export function berlinGroupPersonaUsers(today: IsoDate): BerlinGroupUser[] {
+/** The personas' users at the bank, their data dated relative to `today` (default: today in Europe/Berlin). */
+export function berlinGroupPersonaUsers(today: IsoDate = dateInZone(new Date(), 'Europe/Berlin')): BerlinGroupUser[] {
   const account = (resourceId: string, iban: string, name: string, product: string, opening: bigint, booked: BerlinGroupTransaction[], pending: BerlinGroupTransaction[]): BerlinGroupAccount => ({
     resourceId,
     iban,
