@@ -1,6 +1,7 @@
 import type { Clock } from '@kinko/connector-sdk';
 import { EXPIRY_WARNING_DAYS, type Language, parseAggregationStatus, traitsOf } from '@kinko/domain';
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { CredentialLoginService, type PendingChallenge } from '../challenges/credential-login.service';
 import { InjectClock } from '../common/clock';
 import { NotFoundError } from '../common/errors';
@@ -37,6 +38,7 @@ export class LinkPages {
     private readonly secrets: SecretsService,
     @InjectClock() private readonly clock: Clock,
     private readonly directLogins: DirectLoginUrlsHolder,
+    private readonly dataSource: DataSource,
   ) {}
 
   /** The vault: every connection with its status label, last success and next action. */
@@ -44,7 +46,8 @@ export class LinkPages {
     const t = textsOf(ctx.lang);
     const views = await this.connections.describe(session, await this.connections.list(session), ctx.lang);
     const moving = views.some((v) => isMoving(v.aggregationStatus));
-    const rows = await Promise.all(views.map((v) => this.vaultRow(session, v, ctx.lang)));
+    const accounts = await this.accountsOf(session);
+    const rows = await Promise.all(views.map((v) => this.vaultRow(session, v, ctx.lang, accounts.get(v.id) ?? [])));
     const body = html`${notice && (moving || notice !== t.connectedNotice) ? html`<p class="notice" role="status">${notice}</p>` : ''}${
       views.length === 0 ? html`<p>${t.vaultEmpty}</p>` : html`<ul class="connections">${rows}</ul>`
     }<p><a class="button primary" href="${LINK_PATHS.banks}">${t.addBank}</a></p>`;
@@ -127,10 +130,7 @@ export class LinkPages {
     const statusBlock = html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}${problem ? problemBox(t.problemHeading, problem) : ''}${
       wrongAnswer && !problem ? problemBox(t.answerWrong, t.answerAgainHint) : ''
     }`;
-    const body = html`<div class="connection group-${group}" data-connection-id="${view.id}" data-status="${status}"><p class="status" aria-live="polite">${view.aggregationStatusLabel}</p>${sinceLine(
-      view,
-      ctx.lang,
-    )}</div>${sections}<p><a href="${LINK_PATHS.vault}">${t.backToVault}</a></p>`;
+    const body = html`<div class="connection group-${group}" data-connection-id="${view.id}" data-status="${status}"><p class="status" aria-live="polite">${view.aggregationStatusLabel}</p>${sinceLine(view, this.clock.now(), ctx.lang)}</div>${sections}<p><a href="${LINK_PATHS.vault}">${t.backToVault}</a></p>`;
     const moving = isMoving(status);
     return page({ ...ctx, ...(moving ? { pollUrl: `${LINK_PATHS.vault}/status`, ...(isRunning(status) ? { refreshSeconds: 3 } : {}) } : {}) }, name, body, statusBlock);
   }
@@ -172,11 +172,50 @@ export class LinkPages {
     }
   }
 
-  private async vaultRow(session: LinkSession, view: ConnectionView, lang: Language): Promise<Html> {
+  private async vaultRow(session: LinkSession, view: ConnectionView, lang: Language, accounts: readonly VaultAccount[]): Promise<Html> {
+    const t = textsOf(lang);
     const name = view.bankName?.[lang] ?? view.bankId ?? view.connectorId;
-    return html`<li class="connection group-${view.aggregationStatusGroup}" data-connection-id="${view.id}" data-status="${view.aggregationStatus}"><h2><a href="${conn(view.id)}">${name}</a></h2><p class="status">${
-      view.aggregationStatusLabel
-    }</p>${sinceLine(view, lang)}${this.expiryNotice(session, view, lang)}${await this.actions(session, view, this.bankOf(view), lang, false)}</li>`;
+    // Several connections to one bank: the accounts' masked numbers tell the rows apart.
+    const numbers = accounts.map((a) => maskNumber(a.number)).filter((n) => n !== '');
+    const next = view.nextRefreshPossibleAt && this.bankOf(view) ? html`<p class="hint next-refresh">${t.nextRefresh(this.dateTime(new Date(view.nextRefreshPossibleAt), lang))}</p>` : '';
+    return html`<li class="connection group-${view.aggregationStatusGroup}" data-connection-id="${view.id}" data-status="${view.aggregationStatus}"><h2><a href="${conn(view.id)}">${name}${
+      numbers.length > 0 ? html` <span class="numbers">${numbers.join(', ')}</span>` : ''
+    }</a></h2><p class="status">${view.aggregationStatusLabel}</p>${sinceLine(view, this.clock.now(), lang)}${this.expiryNotice(session, view, lang)}${
+      view.consent?.expirationDate ? html`<p class="hint consent-expiry">${t.consentUntil(this.date(new Date(view.consent.expirationDate), lang))}</p>` : ''
+    }${accounts.length > 0 ? accountsTable(accounts, lang) : ''}${next}${await this.actions(session, view, this.bankOf(view), lang, false)}</li>`;
+  }
+
+  /** The user's active accounts by connection, each with its latest daily balance. */
+  private async accountsOf(scope: UserScope): Promise<Map<string, VaultAccount[]>> {
+    const rows = (await this.dataSource.query(
+      `SELECT a.id, a.connection_id, a.name, a.type, a.type_name, a.currency_code, COALESCE(a.account_number, a.iban) AS number,
+              b.balance_minor::text AS balance_minor, b.currency_code AS balance_currency, b.date::text AS balance_date
+         FROM bank_accounts a
+         LEFT JOIN LATERAL (SELECT d.balance_minor, d.currency_code, d.date FROM daily_balances d
+                             WHERE d.tenant_id = a.tenant_id AND d.user_id = a.user_id AND d.account_id = a.id
+                             ORDER BY d.date DESC LIMIT 1) b ON true
+        WHERE a.tenant_id = $1 AND a.user_id = $2 AND a.is_active
+        ORDER BY a.created_at, a.id`,
+      [scope.tenantId, scope.userId],
+    )) as Array<{ id: string; connection_id: string; name: string | null; type: string | null; type_name: string | null; currency_code: string; number: string | null; balance_minor: string | null; balance_currency: string | null; balance_date: string | null }>;
+    const out = new Map<string, VaultAccount[]>();
+    for (const r of rows) {
+      const list = out.get(r.connection_id) ?? [];
+      list.push({
+        id: r.id,
+        name: r.name,
+        type: r.type_name ?? r.type,
+        currency: r.currency_code,
+        number: r.number,
+        balance: r.balance_minor === null ? null : { minor: BigInt(r.balance_minor), currency: r.balance_currency ?? r.currency_code, date: r.balance_date as string },
+      });
+      out.set(r.connection_id, list);
+    }
+    return out;
+  }
+
+  private dateTime(at: Date, lang: Language): string {
+    return new Intl.DateTimeFormat(localeOf(lang), { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(at);
   }
 
   /**
@@ -294,15 +333,75 @@ const REENTER_ACTIONS: ReadonlySet<string> = new Set(['re-enter-credentials', 'r
 /** Groups in which the flow has failed (the way back to the tenant's app is offered). */
 const FAILED_GROUPS: ReadonlySet<string> = new Set(['auth-error', 'error', 'intervention-required']);
 
+/** An account as the vault lists it. */
+interface VaultAccount {
+  readonly id: string;
+  readonly name: string | null;
+  readonly type: string | null;
+  readonly currency: string;
+  readonly number: string | null;
+  /** The latest daily balance: integer minor units, its currency and its calendar date at the bank. */
+  readonly balance: { readonly minor: bigint; readonly currency: string; readonly date: string } | null;
+}
+
+const localeOf = (lang: Language): string => (lang === 'ja' ? 'ja-JP' : lang === 'pl' ? 'pl-PL' : 'en-GB');
+
+/** An account number shown masked: its last 4 characters only (`••••0030`). */
+export function maskNumber(number: string | null): string {
+  if (!number) return '';
+  const plain = number.replace(/[\s-]/g, '');
+  return `••••${plain.slice(-4)}`;
+}
+
+/** Integer minor units in the currency's own decimals (JPY 0, EUR/PLN 2), in the page's language. */
+export function formatMoney(minor: bigint, currency: string, lang: Language): string {
+  const format = new Intl.NumberFormat(localeOf(lang), { style: 'currency', currency });
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 0;
+  const negative = minor < 0n;
+  const abs = negative ? -minor : minor;
+  const scale = 10n ** BigInt(digits);
+  const whole = abs / scale;
+  const fraction = abs % scale;
+  // Through a decimal string: no float rounding of large amounts.
+  const text = `${negative ? '-' : ''}${whole}${digits > 0 ? `.${fraction.toString().padStart(digits, '0')}` : ''}`;
+  return format.format(text as unknown as number);
+}
+
+/** "5 minutes ago", "5分前" (Intl.RelativeTimeFormat), in the largest whole unit. */
+export function relativeTime(at: Date, now: Date, lang: Language): string {
+  const seconds = Math.round((at.getTime() - now.getTime()) / 1000);
+  const format = new Intl.RelativeTimeFormat(localeOf(lang), { numeric: 'auto' });
+  const abs = Math.abs(seconds);
+  if (abs < 60) return format.format(0, 'minute');
+  if (abs < 3600) return format.format(Math.trunc(seconds / 60), 'minute');
+  if (abs < 86_400) return format.format(Math.trunc(seconds / 3600), 'hour');
+  return format.format(Math.trunc(seconds / 86_400), 'day');
+}
+
+/** A bank date (YYYY-MM-DD, the bank's calendar) in the page's language, not moved by any time zone. */
+function bankDate(date: string, lang: Language): string {
+  return new Intl.DateTimeFormat(localeOf(lang), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
+}
+
+function accountsTable(accounts: readonly VaultAccount[], lang: Language): Html {
+  const t = textsOf(lang);
+  return html`<table class="accounts"><caption class="visually-hidden">${t.accountsCaption}</caption><thead><tr><th scope="col">${t.accountColumn}</th><th scope="col">${t.balanceColumn}</th></tr></thead><tbody>${accounts.map(
+    (a) =>
+      html`<tr data-account-id="${a.id}"><td><span class="account-name">${a.name ?? t.accountUnnamed}</span><br><span class="hint">${[a.type, maskNumber(a.number), a.currency].filter((x) => x).join(' · ')}</span></td><td class="balance">${
+        a.balance ? html`<span class="amount">${formatMoney(a.balance.minor, a.balance.currency, lang)}</span><br><span class="hint">${t.balanceAsOf(bankDate(a.balance.date, lang))}</span>` : html`<span class="hint">${t.noBalance}</span>`
+      }</td></tr>`,
+  )}</tbody></table>`;
+}
+
 function problemBox(title: string, text: string): Html {
   return html`<div class="problem" role="alert"><p><strong>${title}</strong></p><p>${text}</p></div>`;
 }
 
-function sinceLine(view: ConnectionView, lang: Language): Html {
+function sinceLine(view: ConnectionView, now: Date, lang: Language): Html {
   const t = textsOf(lang);
-  // For `success` the label itself is the relative time ("3分前に更新されました").
+  // For `success` the label itself is the relative time ("3分前に更新されました", the seed's wording).
   if (view.aggregationStatus === 'success') return html``;
-  return html`<p class="since">${view.lastSuccessLabel ? t.lastSuccess(view.lastSuccessLabel) : t.neverUpdated}</p>`;
+  return html`<p class="since">${view.lastSuccessAt ? t.lastSuccess(relativeTime(new Date(view.lastSuccessAt), now, lang)) : t.neverUpdated}</p>`;
 }
 
 function matchesBank(bank: RegisteredBank, q: string): boolean {

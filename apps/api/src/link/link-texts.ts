@@ -88,6 +88,14 @@ export interface LinkTexts {
   readonly disconnectedNotice: (bank: string) => string;
   readonly bankUnavailable: string;
   readonly fieldRequired: string;
+  readonly nextRefresh: (at: string) => string;
+  readonly consentUntil: (date: string) => string;
+  readonly accountsCaption: string;
+  readonly accountColumn: string;
+  readonly balanceColumn: string;
+  readonly accountUnnamed: string;
+  readonly balanceAsOf: (date: string) => string;
+  readonly noBalance: string;
 }
 
 const ja: LinkTexts = {
@@ -168,6 +176,14 @@ const ja: LinkTexts = {
   disconnectedNotice: (bank) => `${bank}との連携を解除しました。今後は更新されません。取得済みのデータは残っています。`,
   bankUnavailable: 'この金融機関は現在ご利用いただけません。更新はできません。',
   fieldRequired: '入力してください',
+  nextRefresh: (at) => `次に自動更新できる日時: ${at}`,
+  consentUntil: (date) => `同意の有効期限: ${date}`,
+  accountsCaption: '口座と残高',
+  accountColumn: '口座',
+  balanceColumn: '残高',
+  accountUnnamed: '名称なしの口座',
+  balanceAsOf: (date) => `${date}時点`,
+  noBalance: '残高はまだありません',
 };
 
 const en: LinkTexts = {
@@ -248,6 +264,14 @@ const en: LinkTexts = {
   disconnectedNotice: (bank) => `${bank} is disconnected. It will no longer be updated; the data already fetched is kept.`,
   bankUnavailable: 'This bank is no longer available. It cannot be refreshed.',
   fieldRequired: 'required',
+  nextRefresh: (at) => `Next automatic update possible: ${at}`,
+  consentUntil: (date) => `Consent valid until ${date}`,
+  accountsCaption: 'Accounts and balances',
+  accountColumn: 'Account',
+  balanceColumn: 'Balance',
+  accountUnnamed: 'Unnamed account',
+  balanceAsOf: (date) => `as of ${date}`,
+  noBalance: 'No balance yet',
 };
 
 const pl: LinkTexts = {
@@ -328,6 +352,14 @@ const pl: LinkTexts = {
   disconnectedNotice: (bank) => `Odłączono ${bank}. Nie będzie już aktualizowany; pobrane dane pozostały.`,
   bankUnavailable: 'Ten bank nie jest już dostępny. Nie można go odświeżyć.',
   fieldRequired: 'pole wymagane',
+  nextRefresh: (at) => `Następna automatyczna aktualizacja możliwa: ${at}`,
+  consentUntil: (date) => `Zgoda ważna do ${date}`,
+  accountsCaption: 'Rachunki i salda',
+  accountColumn: 'Rachunek',
+  balanceColumn: 'Saldo',
+  accountUnnamed: 'Rachunek bez nazwy',
+  balanceAsOf: (date) => `na dzień ${date}`,
+  noBalance: 'Brak salda',
 };
 
 /** The Link pages' texts per language. */

@@ -187,6 +187,12 @@ button.danger{border-color:#a40e26;color:#a40e26}
 .problem{background:#ffebe9;border:1px solid #ff8182;padding:.5rem 1rem;border-radius:.4rem}
 .banks{list-style:none;padding:0}.banks li{margin:.25rem 0}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.numbers{font-weight:400;color:#57606a;font-size:.95rem}
+table.accounts{width:100%;border-collapse:collapse;margin:.5rem 0}
+table.accounts th{text-align:left;font-size:.85rem;color:#57606a;border-bottom:1px solid #d0d7de;padding:.25rem 0}
+table.accounts td{padding:.4rem 0;border-bottom:1px solid #eaeef2;vertical-align:top}
+table.accounts .balance,table.accounts th:last-child{text-align:right}
+.amount{font-weight:600;font-variant-numeric:tabular-nums}
 img[data-challenge-image]{border:1px solid #d0d7de;max-width:100%}
 `;
 
