@@ -64,4 +64,27 @@ describe('JSON logs (pino)', () => {
     silent.logger.error('nothing');
     expect(silent.raw).toEqual([]);
   });
+
+  it('human-readable only on a terminal in development: JSON into a file or pipe, and always in production', async () => {
+    const written: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const wasTty = process.stdout.isTTY;
+    process.stdout.write = ((chunk: unknown) => written.push(String(chunk)) > 0) as typeof process.stdout.write;
+    try {
+      process.stdout.isTTY = true;
+      createLogger({ levels: ['log'], mode: 'development' }).info({ context: 'Kinko' }, 'on a terminal');
+      createLogger({ levels: ['log'], mode: 'production' }).info({ context: 'Kinko' }, 'production on a terminal');
+      process.stdout.isTTY = false;
+      createLogger({ levels: ['log'], mode: 'development' }).info({ context: 'Kinko' }, 'into a pipe');
+      await new Promise((r) => setTimeout(r, 50)); // the pretty stream writes asynchronously
+    } finally {
+      process.stdout.write = write;
+      process.stdout.isTTY = wasTty;
+    }
+    const pretty = written.find((l) => l.includes('on a terminal') && !l.includes('production'));
+    expect(pretty).toBeDefined();
+    expect(pretty?.trimStart().startsWith('{')).toBe(false);
+    expect(JSON.parse(written.find((l) => l.includes('production on a terminal')) as string)).toMatchObject({ msg: 'production on a terminal' });
+    expect(JSON.parse(written.find((l) => l.includes('into a pipe')) as string)).toMatchObject({ msg: 'into a pipe', level: 'info' });
+  });
 });

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { LogLevel as NestLogLevel, LoggerService } from '@nestjs/common';
 import pino, { type Logger as Pino, type DestinationStream, type Level } from 'pino';
 import PinoPretty from 'pino-pretty';
@@ -74,7 +75,17 @@ export function createLogger(options: KinkoLoggerOptions): Pino {
   const levels = options.levels === false ? [] : options.levels;
   const lowest = [...levels].sort((a, b) => NEST_LEVELS.indexOf(b) - NEST_LEVELS.indexOf(a))[0];
   const pretty = options.pretty ?? (options.mode === 'development' && process.stdout.isTTY === true);
-  const destination = options.destination ?? (pretty ? PinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : stdout);
+  const destination =
+    options.destination ??
+    (pretty
+      ? PinoPretty({
+          colorize: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname',
+          // Through process.stdout as well (not a file descriptor of its own).
+          destination: new Writable({ write: (chunk: Buffer, _encoding, done) => void (process.stdout.write(chunk), done()) }),
+        })
+      : stdout);
   return pino(
     {
       level: lowest === undefined ? 'silent' : PINO_LEVEL[lowest],
