@@ -3,6 +3,7 @@ import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { problemType } from '../../src/http/problem';
+import { MetricsService } from '../../src/metrics/metrics.service';
 import { SyncService } from '../../src/sync/sync.service';
 import { TenantsService } from '../../src/tenants/tenants.service';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -80,6 +81,8 @@ describe('tenant background refresh: refused for the unattended-access quota (HT
     // Nothing started, nothing asked of the bank.
     expect(await sessions()).toBe(before);
     expect(sandbox.requestLog.entries({ bank: BANK_CODE })).toEqual([]);
+    // The refusal is counted (issue 20 §2).
+    expect(await app.get(MetricsService).render()).toContain('kinko_access_budget_refusals_total{where="refresh-route"} 1\n');
 
     // The user, present, is not limited by it.
     const own = await app.get(SyncService).startSync(c.scope, { connectionIds: [c.connectionId] }, { requestedBy: 'user' });
