@@ -75,6 +75,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/tenant/link-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Link pages settings: display name, logo, accent colour, registered return URLs */
+        get: operations["tenantLinkSettings"];
+        /** Change the Link pages settings (fields given replace the stored ones; null clears) */
+        put: operations["tenantUpdateLinkSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/tenant/api-keys": {
         parameters: {
             query?: never;
@@ -443,7 +461,7 @@ export interface paths {
         };
         /**
          * Changes to the user's transactions since a cursor
-         * @description The change feed over all the user's accounts: added, modified (each as it is now) and removed transactions (deleted, or a pending/hold/scheduled one replaced by its booked successor: successorId). Start with no cursor, then pass nextCursor back; read while hasMore, and keep the last nextCursor for later changes. Applying every page in order (added and modified as upserts by id, removed as deletes) reproduces the listing. Changes are never skipped, whatever order concurrent syncs commit in. Page size 1..500 changes (default 100). Cursors survive restarts and never expire silently: https://kinko.dev/problems/invalid-cursor (400) for a cursor this API did not return, https://kinko.dev/problems/cursor-unusable (410) for one it can no longer serve — start again from no cursor.
+         * @description The change feed over all the user's accounts: added, modified (each as it is now) and removed transactions (deleted, or a pending/hold/scheduled one replaced by its booked successor: successorId). Start with no cursor, then pass nextCursor back; read while hasMore, and keep the last nextCursor for later changes. Applying every page in order (added and modified as upserts by id, removed as deletes) reproduces the listing. Changes are never skipped, whatever order concurrent syncs commit in. Page size 1..500 changes (default 100). Cursors survive restarts and never expire silently: https://kinko.dev/problems/invalid-cursor (400) for a cursor this API did not return, https://kinko.dev/problems/cursor-unusable (410) for one it can no longer serve — start again from no cursor. The tenant reads a user's feed with its API key and the header Kinko-Acting-As-User: <userId> (the same pages and cursors).
          */
         get: operations["readTransactionFeed"];
         put?: never;
@@ -937,6 +955,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/link/connections/{connectionId}/disconnect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Asks to confirm disconnecting the connection (HTML) */
+        get: operations["linkConfirmDisconnect"];
+        put?: never;
+        /** Disconnect (revoked at the bank, secrets deleted) */
+        post: operations["linkDisconnect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/link/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Back to the tenant's app: its return URL with status, connectionId and state */
+        get: operations["linkBackToApp"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/link/connections/{connectionId}/challenge": {
         parameters: {
             query?: never;
@@ -1056,23 +1109,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/link/connections/{connectionId}/disconnect": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Disconnect (revoked at the bank, secrets deleted) */
-        post: operations["linkDisconnect"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/link/assets/link.css": {
         parameters: {
             query?: never;
@@ -1082,6 +1118,23 @@ export interface paths {
         };
         /** The Link pages’ stylesheet */
         get: operations["linkCss"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/link/assets/theme.css": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Link pages’ theme for the session’s tenant (accent colour) */
+        get: operations["linkTheme"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1272,6 +1325,27 @@ export interface components {
             name: string;
             /** Format: date-time */
             createdAt: string;
+        };
+        LinkSettingsView: {
+            /** @example Acme Budgeting */
+            displayName: string;
+            logoUrl: string | null;
+            /** @example #0b7a5a */
+            accentColor: string | null;
+            returnUrls: string[];
+        };
+        UpdateLinkSettingsRequest: {
+            /** @description The name the Link pages show ("<displayName> uses Kinko to connect to <bank>"); the tenant name when null. */
+            displayName?: string | null;
+            /** @description An https:// URL of the logo (the Link pages allow exactly its origin in their img-src). */
+            logoUrl?: string | null;
+            /**
+             * @description The accent colour of buttons and the header rule.
+             * @example #0b7a5a
+             */
+            accentColor?: string | null;
+            /** @description The exact URLs a Link flow may send the browser back to (`redirectUri` of /link/connect). https:// — http:// only to 127.0.0.1 or localhost, outside production; no credentials, no fragment. */
+            returnUrls?: string[];
         };
         CreateApiKeyRequest: {
             /**
@@ -1996,6 +2070,25 @@ export interface components {
             transactionDetails: components["schemas"]["FetchedWrittenView"];
             totals: components["schemas"]["StageCountsView"];
         };
+        SessionErrorView: {
+            /** @enum {string} */
+            errorType: "internal" | "aspspResponse" | "signature";
+            /** @description The bank's failed answer (aspspResponse only). */
+            aspspResponse?: Record<string, never>;
+            message: string;
+            /**
+             * @description The connector's error behind the failure: its `_tag` and plain fields (message, code, httpStatus, the bank's bounded content, retryAfterMs, bankAccountId, challengeKind…). Never secrets.
+             * @example {
+             *       "_tag": "RateLimited",
+             *       "message": "the bank answered 429",
+             *       "httpStatus": 429,
+             *       "content": ""
+             *     }
+             */
+            connectorError?: {
+                [key: string]: string | number | boolean;
+            };
+        };
         SessionDetailsResponse: {
             /** Format: uuid */
             sessionId: string;
@@ -2026,6 +2119,8 @@ export interface components {
             /** @description The accounts the session touched. */
             accountIds: string[];
             dataFetched: components["schemas"]["DataFetchedView"];
+            /** @description Why the session failed, once it has ended failed; null otherwise. */
+            error: components["schemas"]["SessionErrorView"] | null;
         };
         SessionStatusResponse: {
             /** Format: uuid */
@@ -2455,7 +2550,10 @@ export interface operations {
     listBanks: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
+                "kinko-acting-as-user"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2491,6 +2589,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `not-found`: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/not-found";
                     };
                 };
             };
@@ -2571,6 +2681,191 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
+        };
+    };
+    tenantLinkSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: LinkSettingsView. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkSettingsView"];
+                };
+            };
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `rate-limited`: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/rate-limited";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
+        };
+    };
+    tenantUpdateLinkSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateLinkSettingsRequest"];
+            };
+        };
+        responses: {
+            /** @description OK: LinkSettingsView. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkSettingsView"];
+                };
+            };
+            /** @description A return URL, logo URL or colour breaks the rules. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
                     };
                 };
             };
@@ -3046,7 +3341,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `external-id-taken`: A user with this externalId already exists. */
+            /**
+             * @description `idempotency-request-in-progress`: A request with this Idempotency-Key is still being answered.
+             *
+             *     `external-id-taken`: A user with this externalId already exists.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3054,7 +3353,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://kinko.dev/problems/external-id-taken";
+                        type?: "https://kinko.dev/problems/idempotency-request-in-progress" | "https://kinko.dev/problems/external-id-taken";
                     };
                 };
             };
@@ -3082,13 +3381,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency-key-reused`: the key was used with another request. */
+            /** @description `idempotency-key-reused`: The Idempotency-Key was used with another request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/idempotency-key-reused";
+                    };
                 };
             };
             /** @description `rate-limited`: Too many requests. */
@@ -3399,6 +3701,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `idempotency-request-in-progress`: A request with this Idempotency-Key is still being answered. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/idempotency-request-in-progress";
+                    };
+                };
+            };
             /** @description `payload-too-large`: Request body too large. */
             413: {
                 headers: {
@@ -3423,13 +3737,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency-key-reused`: the key was used with another request. */
+            /** @description `idempotency-key-reused`: The Idempotency-Key was used with another request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/idempotency-key-reused";
+                    };
                 };
             };
             /** @description `rate-limited`: Too many requests. */
@@ -3476,7 +3793,10 @@ export interface operations {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
                 lang?: "ja" | "en" | "pl";
             };
-            header?: never;
+            header?: {
+                /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
+                "kinko-acting-as-user"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3512,6 +3832,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `not-found`: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/not-found";
                     };
                 };
             };
@@ -3559,7 +3891,10 @@ export interface operations {
                 /** @description Language of labels; overrides Accept-Language (default ja). */
                 lang?: "ja" | "en" | "pl";
             };
-            header?: never;
+            header?: {
+                /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
+                "kinko-acting-as-user"?: string;
+            };
             path: {
                 connectionId: string;
             };
@@ -3694,6 +4029,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden`: Forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/forbidden";
+                    };
+                };
+            };
             /** @description `not-found`: Not found. */
             404: {
                 headers: {
@@ -3809,6 +4156,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/forbidden";
                     };
                 };
             };
@@ -3939,6 +4298,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/forbidden";
                     };
                 };
             };
@@ -4457,6 +4828,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden`: Forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/forbidden";
+                    };
+                };
+            };
             /** @description No such bank (or connection to re-authorise). */
             404: {
                 headers: {
@@ -4466,7 +4849,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `credentials-flow-bank`: The bank is connected with credentials on the Link page. */
+            /**
+             * @description `idempotency-request-in-progress`: A request with this Idempotency-Key is still being answered.
+             *
+             *     `credentials-flow-bank`: The bank is connected with credentials on the Link page.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4474,7 +4861,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://kinko.dev/problems/credentials-flow-bank";
+                        type?: "https://kinko.dev/problems/idempotency-request-in-progress" | "https://kinko.dev/problems/credentials-flow-bank";
                     };
                 };
             };
@@ -4502,13 +4889,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency-key-reused`: the key was used with another request. */
+            /** @description `idempotency-key-reused`: The Idempotency-Key was used with another request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/idempotency-key-reused";
+                    };
                 };
             };
             /** @description `rate-limited`: Too many requests. */
@@ -4561,7 +4951,10 @@ export interface operations {
     listConsents: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
+                "kinko-acting-as-user"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4597,6 +4990,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `not-found`: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/not-found";
                     };
                 };
             };
@@ -4641,7 +5046,10 @@ export interface operations {
     getConsent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
+                "kinko-acting-as-user"?: string;
+            };
             path: {
                 consentId: string;
             };
@@ -4773,6 +5181,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden`: Forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/forbidden";
+                    };
+                };
+            };
             /** @description `not-found`: Not found. */
             404: {
                 headers: {
@@ -4864,7 +5284,10 @@ export interface operations {
                 /** @description true: also start an asynchronous sync of every account (all banks) whose grant is valid. The started session ids are in the `Kinko-Sync-Session-Ids` header. */
                 RefreshActiveAccounts?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
+                "kinko-acting-as-user"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4902,6 +5325,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `not-found`: Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/not-found";
                     };
                 };
             };
@@ -4958,7 +5393,10 @@ export interface operations {
                 /** @description The nextCursor of the previous page (opaque). */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
+                "kinko-acting-as-user"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -5051,7 +5489,10 @@ export interface operations {
                 /** @description At most this many changes in the page. */
                 count?: number;
             };
-            header?: never;
+            header?: {
+                /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
+                "kinko-acting-as-user"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5085,6 +5526,15 @@ export interface operations {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/unauthorized";
                     };
+                };
+            };
+            /** @description not-found: with the tenant's API key, Kinko-Acting-As-User names no user of the tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description cursor-unusable: read the feed again from no cursor. */
@@ -5142,7 +5592,10 @@ export interface operations {
                 /** @description Last day (inclusive). A range spans at most 1461 days. */
                 to?: string;
             };
-            header?: never;
+            header?: {
+                /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
+                "kinko-acting-as-user"?: string;
+            };
             path: {
                 accountId: string;
             };
@@ -5278,6 +5731,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden`: Forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/forbidden";
+                    };
+                };
+            };
             /** @description The user has no connection at this bank. */
             404: {
                 headers: {
@@ -5287,7 +5752,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `nothing-to-sync`: No connection could be synced. `connection-inactive`: The connection is inactive. `not-connected`: The connection holds no grant from the bank. `consent-expired`: The consent has expired. `consent-not-active`: The consent is not active. `connector-not-configured`: The bank is not configured in this deployment. */
+            /**
+             * @description `idempotency-request-in-progress`: A request with this Idempotency-Key is still being answered.
+             *
+             *     `nothing-to-sync`: No connection could be synced. `connection-inactive`: The connection is inactive. `not-connected`: The connection holds no grant from the bank. `consent-expired`: The consent has expired. `consent-not-active`: The consent is not active. `connector-not-configured`: The bank is not configured in this deployment.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5295,7 +5764,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://kinko.dev/problems/nothing-to-sync" | "https://kinko.dev/problems/connection-inactive" | "https://kinko.dev/problems/not-connected" | "https://kinko.dev/problems/consent-expired" | "https://kinko.dev/problems/consent-not-active" | "https://kinko.dev/problems/connector-not-configured";
+                        type?: "https://kinko.dev/problems/idempotency-request-in-progress" | "https://kinko.dev/problems/nothing-to-sync" | "https://kinko.dev/problems/connection-inactive" | "https://kinko.dev/problems/not-connected" | "https://kinko.dev/problems/consent-expired" | "https://kinko.dev/problems/consent-not-active" | "https://kinko.dev/problems/connector-not-configured";
                     };
                 };
             };
@@ -5323,13 +5792,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency-key-reused`: the key was used with another request. */
+            /** @description `idempotency-key-reused`: The Idempotency-Key was used with another request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/idempotency-key-reused";
+                    };
                 };
             };
             /** @description `rate-limited`: Too many requests. */
@@ -5419,6 +5891,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden`: Forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/forbidden";
+                    };
+                };
+            };
             /** @description `not-found`: Not found. */
             404: {
                 headers: {
@@ -5428,7 +5912,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `nothing-to-sync`: No connection could be synced. `connection-inactive`: The connection is inactive. `not-connected`: The connection holds no grant from the bank. `consent-expired`: The consent has expired. `consent-not-active`: The consent is not active. `connector-not-configured`: The bank is not configured in this deployment. */
+            /**
+             * @description `idempotency-request-in-progress`: A request with this Idempotency-Key is still being answered.
+             *
+             *     `nothing-to-sync`: No connection could be synced. `connection-inactive`: The connection is inactive. `not-connected`: The connection holds no grant from the bank. `consent-expired`: The consent has expired. `consent-not-active`: The consent is not active. `connector-not-configured`: The bank is not configured in this deployment.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5436,7 +5924,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://kinko.dev/problems/nothing-to-sync" | "https://kinko.dev/problems/connection-inactive" | "https://kinko.dev/problems/not-connected" | "https://kinko.dev/problems/consent-expired" | "https://kinko.dev/problems/consent-not-active" | "https://kinko.dev/problems/connector-not-configured";
+                        type?: "https://kinko.dev/problems/idempotency-request-in-progress" | "https://kinko.dev/problems/nothing-to-sync" | "https://kinko.dev/problems/connection-inactive" | "https://kinko.dev/problems/not-connected" | "https://kinko.dev/problems/consent-expired" | "https://kinko.dev/problems/consent-not-active" | "https://kinko.dev/problems/connector-not-configured";
                     };
                 };
             };
@@ -5464,13 +5952,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency-key-reused`: the key was used with another request. */
+            /** @description `idempotency-key-reused`: The Idempotency-Key was used with another request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/idempotency-key-reused";
+                    };
                 };
             };
             /** @description `rate-limited`: Too many requests. */
@@ -5514,7 +6005,10 @@ export interface operations {
     getSyncSession: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
+                "kinko-acting-as-user"?: string;
+            };
             path: {
                 sessionId: string;
             };
@@ -5605,7 +6099,10 @@ export interface operations {
     getSyncSessionStatus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
+                "kinko-acting-as-user"?: string;
+            };
             path: {
                 sessionId: string;
             };
@@ -5696,7 +6193,10 @@ export interface operations {
     getSyncStageStatus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
+                "kinko-acting-as-user"?: string;
+            };
             path: {
                 sessionId: string;
                 stage: "auth" | "accounts" | "balances" | "transactions" | "transactionDetails" | "intelligence" | "finished";
@@ -5785,7 +6285,10 @@ export interface operations {
     getSyncSessionDetails: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
+                "kinko-acting-as-user"?: string;
+            };
             path: {
                 sessionId: string;
             };
@@ -6833,7 +7336,10 @@ export interface operations {
     getCredentialForm: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
+                "kinko-acting-as-user"?: string;
+            };
             path: {
                 bankId: string;
             };
@@ -6981,6 +7487,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden`: Forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/forbidden";
+                    };
+                };
+            };
             /** @description `not-found`: Not found. */
             404: {
                 headers: {
@@ -6990,7 +7508,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `redirect-flow-bank`: The bank is connected with the redirect flow. `connector-not-configured`: The bank is not configured in this deployment. `login-form-unreadable`: The bank login form could not be read. `login-abandoned`: The login ended while the bank answered. */
+            /**
+             * @description `redirect-flow-bank`: The bank is connected with the redirect flow. `connector-not-configured`: The bank is not configured in this deployment. `login-form-unreadable`: The bank login form could not be read. `login-abandoned`: The login ended while the bank answered.
+             *
+             *     `idempotency-request-in-progress`: A request with this Idempotency-Key is still being answered.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6998,7 +7520,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://kinko.dev/problems/redirect-flow-bank" | "https://kinko.dev/problems/connector-not-configured" | "https://kinko.dev/problems/login-form-unreadable" | "https://kinko.dev/problems/login-abandoned";
+                        type?: "https://kinko.dev/problems/connector-not-configured" | "https://kinko.dev/problems/redirect-flow-bank" | "https://kinko.dev/problems/login-form-unreadable" | "https://kinko.dev/problems/login-abandoned" | "https://kinko.dev/problems/idempotency-request-in-progress";
                     };
                 };
             };
@@ -7026,13 +7548,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency-key-reused`: the key was used with another request. */
+            /** @description `idempotency-key-reused`: The Idempotency-Key was used with another request. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/idempotency-key-reused";
+                    };
                 };
             };
             /** @description `rate-limited`: Too many requests. */
@@ -7076,7 +7601,10 @@ export interface operations {
     getChallenge: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
+                "kinko-acting-as-user"?: string;
+            };
             path: {
                 connectionId: string;
             };
@@ -7209,6 +7737,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/unauthorized";
+                    };
+                };
+            };
+            /** @description `forbidden`: Forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/forbidden";
                     };
                 };
             };
@@ -7352,6 +7892,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden`: Forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/forbidden";
+                    };
+                };
+            };
             /** @description `not-found`: Not found. */
             404: {
                 headers: {
@@ -7479,6 +8031,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden`: Forbidden. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/forbidden";
+                    };
+                };
+            };
             /** @description `not-found`: Not found. */
             404: {
                 headers: {
@@ -7578,16 +8142,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
                     };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description `internal`: Internal error. */
@@ -7612,6 +8220,15 @@ export interface operations {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/service-unavailable";
                     };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };
@@ -7632,16 +8249,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
                     };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description `internal`: Internal error. */
@@ -7666,6 +8327,15 @@ export interface operations {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/service-unavailable";
                     };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };
@@ -7686,16 +8356,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
                     };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description `internal`: Internal error. */
@@ -7720,6 +8434,15 @@ export interface operations {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/service-unavailable";
                     };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };
@@ -7733,23 +8456,81 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK. */
+            /** @description Each connection of the session's user and its aggregation status. */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connections: {
+                            /** Format: uuid */
+                            id: string;
+                            status: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
                     };
+                };
+            };
+            /** @description No session: no connections. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connections: {
+                            /** Format: uuid */
+                            id: string;
+                            status: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description `internal`: Internal error. */
@@ -7774,6 +8555,15 @@ export interface operations {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/service-unavailable";
                     };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };
@@ -7794,16 +8584,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
                     };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description `internal`: Internal error. */
@@ -7828,6 +8662,15 @@ export interface operations {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/service-unavailable";
                     };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };
@@ -7850,16 +8693,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
                     };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description `internal`: Internal error. */
@@ -7884,6 +8771,15 @@ export interface operations {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/service-unavailable";
                     };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };
@@ -7906,16 +8802,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
                     };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description `internal`: Internal error. */
@@ -7942,6 +8882,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
         };
     };
     linkCredentials: {
@@ -7955,6 +8904,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The page (HTML). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Created. */
             201: {
                 headers: {
@@ -7962,16 +8918,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
                     };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description `payload-too-large`: Request body too large. */
@@ -8020,6 +9020,15 @@ export interface operations {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/service-unavailable";
                     };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };
@@ -8042,16 +9051,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
                     };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description `internal`: Internal error. */
@@ -8078,9 +9131,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
         };
     };
-    linkAnswer: {
+    linkConfirmDisconnect: {
         parameters: {
             query?: never;
             header?: never;
@@ -8091,47 +9153,67 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Created. */
-            201: {
+            /** @description OK. */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
                     };
                 };
             };
-            /** @description `payload-too-large`: Request body too large. */
-            413: {
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/payload-too-large";
-                    };
+                    "text/html": string;
                 };
             };
-            /** @description `unsupported-media-type`: Unsupported media type. */
-            415: {
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/unsupported-media-type";
-                    };
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description `internal`: Internal error. */
@@ -8158,484 +9240,13 @@ export interface operations {
                     };
                 };
             };
-        };
-    };
-    linkReenter: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                connectionId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Created. */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
-            400: {
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
-                    };
-                };
-            };
-            /** @description `payload-too-large`: Request body too large. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/payload-too-large";
-                    };
-                };
-            };
-            /** @description `unsupported-media-type`: Unsupported media type. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/unsupported-media-type";
-                    };
-                };
-            };
-            /** @description `internal`: Internal error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/internal";
-                    };
-                };
-            };
-            /** @description `service-unavailable`: Service unavailable. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/service-unavailable";
-                    };
-                };
-            };
-        };
-    };
-    linkLoginAgain: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                connectionId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Created. */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
-                    };
-                };
-            };
-            /** @description `payload-too-large`: Request body too large. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/payload-too-large";
-                    };
-                };
-            };
-            /** @description `unsupported-media-type`: Unsupported media type. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/unsupported-media-type";
-                    };
-                };
-            };
-            /** @description `internal`: Internal error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/internal";
-                    };
-                };
-            };
-            /** @description `service-unavailable`: Service unavailable. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/service-unavailable";
-                    };
-                };
-            };
-        };
-    };
-    linkRefresh: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                connectionId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Created. */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
-                    };
-                };
-            };
-            /** @description `payload-too-large`: Request body too large. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/payload-too-large";
-                    };
-                };
-            };
-            /** @description `unsupported-media-type`: Unsupported media type. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/unsupported-media-type";
-                    };
-                };
-            };
-            /** @description `internal`: Internal error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/internal";
-                    };
-                };
-            };
-            /** @description `service-unavailable`: Service unavailable. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/service-unavailable";
-                    };
-                };
-            };
-        };
-    };
-    linkReauthorise: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                connectionId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Created. */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
-                    };
-                };
-            };
-            /** @description `payload-too-large`: Request body too large. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/payload-too-large";
-                    };
-                };
-            };
-            /** @description `unsupported-media-type`: Unsupported media type. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/unsupported-media-type";
-                    };
-                };
-            };
-            /** @description `internal`: Internal error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/internal";
-                    };
-                };
-            };
-            /** @description `service-unavailable`: Service unavailable. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/service-unavailable";
-                    };
-                };
-            };
-        };
-    };
-    linkDeactivate: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                connectionId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Created. */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
-                    };
-                };
-            };
-            /** @description `payload-too-large`: Request body too large. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/payload-too-large";
-                    };
-                };
-            };
-            /** @description `unsupported-media-type`: Unsupported media type. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/unsupported-media-type";
-                    };
-                };
-            };
-            /** @description `internal`: Internal error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/internal";
-                    };
-                };
-            };
-            /** @description `service-unavailable`: Service unavailable. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/service-unavailable";
-                    };
-                };
-            };
-        };
-    };
-    linkReactivate: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                connectionId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Created. */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
-                    };
-                };
-            };
-            /** @description `payload-too-large`: Request body too large. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/payload-too-large";
-                    };
-                };
-            };
-            /** @description `unsupported-media-type`: Unsupported media type. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/unsupported-media-type";
-                    };
-                };
-            };
-            /** @description `internal`: Internal error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/internal";
-                    };
-                };
-            };
-            /** @description `service-unavailable`: Service unavailable. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        type?: "https://kinko.dev/problems/service-unavailable";
-                    };
+                    "text/html": string;
                 };
             };
         };
@@ -8651,6 +9262,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The page (HTML). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Created. */
             201: {
                 headers: {
@@ -8658,16 +9276,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
                     };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description `payload-too-large`: Request body too large. */
@@ -8716,6 +9378,1102 @@ export interface operations {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/service-unavailable";
                     };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    linkBackToApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    linkAnswer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page (HTML). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    linkReenter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page (HTML). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    linkLoginAgain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page (HTML). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    linkRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page (HTML). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    linkReauthorise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page (HTML). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    linkDeactivate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page (HTML). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    linkReactivate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page (HTML). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };
@@ -8736,16 +10494,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
                     };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description `internal`: Internal error. */
@@ -8770,6 +10572,122 @@ export interface operations {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/service-unavailable";
                     };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    linkTheme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };
@@ -8790,16 +10708,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
                     };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description `internal`: Internal error. */
@@ -8824,6 +10786,15 @@ export interface operations {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/service-unavailable";
                     };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };
