@@ -13,9 +13,10 @@ runConformanceSuite({
   identities,
   // The grant as version 0.1.0 serialises it (test/fixtures/grant-v1.json): later versions must still read it.
   previousVersions: { grants: [readFileSync(join(__dirname, 'fixtures', 'grant-v1.json'), 'utf8').trim()] },
+  // The 銀行共通API pages by number: only `page` moves from page to page.
+  pagingParameters: ['page'],
   skips: {
     // Issue 17 §3's stricter checks this sandbox adapter cannot drive yet (each a follow-up):
-    'requests-repeat-window': 'the tools/sandbox-bank adapter hands the kit no record of the requests yet (the sandbox’s RequestLog is not wired to SandboxHandle.requests); paging and windows are covered by pagination, date-bounds-inclusive and incremental-read',
     'fault-mid-stream': 'the tools/sandbox-bank adapter maps SandboxFault onto FaultInjector without afterRequests yet, so it cannot fail page 2 alone',
     'next-link-looping': 'the tools/sandbox-bank adapter injects no next-link faults yet (loopingNext)',
     'next-link-malformed': 'the tools/sandbox-bank adapter injects no next-link faults yet (malformedNext)',

@@ -140,6 +140,12 @@ export async function startScenario(scenario: SandboxScenario, overrides: Partia
     knobs: { setFault: async (fault) => applyFault(bank, fault) },
     ...(scenario.type === 'transactions' ? { bankAccountId: sandbox.truth.accounts(BANK_CODE, USER.id)[0]?.accountId } : {}),
     completeRedirect,
+    // The data requests of the sandbox's request log, for the kit's requests-repeat-window.
+    requests: () =>
+      bank
+        .requests()
+        .filter((r) => r.operation !== null && DATA_OPERATIONS.includes(r.operation))
+        .map((r) => ({ method: r.method, path: r.path, query: Object.fromEntries(Object.entries(r.query).map(([k, v]) => [k, typeof v === 'string' ? v : (v[v.length - 1] ?? '')])) })),
     close: () => sandbox.close(),
   };
   return { sandbox, bank, handle };
