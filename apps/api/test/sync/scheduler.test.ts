@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
+import { MetricsService } from '../../src/metrics/metrics.service';
 import { SyncScheduler } from '../../src/sync/sync-scheduler';
 import { SyncService } from '../../src/sync/sync.service';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -64,6 +65,7 @@ describe('background refresh scheduler: the unattended-access budget', () => {
     clock.advance(HOUR);
     const fifth = await scheduler.planRound();
     expect(fifth).toEqual([{ connectionId: c.connectionId, decision: 'deferred', notBefore: new Date(start + HOUR + 24 * HOUR) }]);
+    expect(await app.get(MetricsService).render()).toContain('kinko_access_budget_refusals_total{where="scheduler"} 1\n'); // counted (issue 20 §2)
     expect(await ledger()).toHaveLength(8);
 
     // Even a scheduler session started behind the planner's back reads no account beyond the budget.

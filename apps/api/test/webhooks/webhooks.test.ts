@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { StatusEvent } from '@kinko/domain';
 import { createApp } from '../../src/app';
 import { ConsentsService } from '../../src/consents/consents.service';
+import { MetricsService } from '../../src/metrics/metrics.service';
 import { moveConnection } from '../../src/sync/connection-status';
 import { SyncService } from '../../src/sync/sync.service';
 import { TenantsService } from '../../src/tenants/tenants.service';
@@ -242,6 +243,10 @@ describe('webhooks', () => {
       res.end('down');
     };
     const id = await register(r, ['consent.revoked']);
+    // Delivery attempts by outcome (issue 20 §2): counted from here on.
+    const deliveries = async (outcome: string): Promise<number> =>
+      Number(new RegExp(`^kinko_webhook_deliveries_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(await app.get(MetricsService).render())?.[1] ?? 0);
+    const [retryingBefore, failedBefore] = [await deliveries('retrying'), await deliveries('failed')];
     const c = await connectUser(app, sandbox, credentialsOf(user), { tenantId });
     await app.get(ConsentsService).withdraw(c.scope, c.consentId, 'user:test');
     // 1 attempt + 2 retries (retryLimit 2, 1 s then 2 s).
@@ -255,6 +260,7 @@ describe('webhooks', () => {
     const delivery = log.json.items[0];
     expect(delivery).toMatchObject({ eventType: 'consent.revoked', status: 'failed', eventId: r.received[0]!.id });
     expect(delivery.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([503, 503, 503]);
+    expect([(await deliveries('retrying')) - retryingBefore, (await deliveries('failed')) - failedBefore]).toEqual([2, 1]);
     for (const a of delivery.attempts) expect(a.latencyMs).toBeGreaterThanOrEqual(0);
     const gaps = delivery.attempts.map((a: { at: string }) => Date.parse(a.at)).map((t: number, i: number, all: number[]) => (i === 0 ? 0 : t - all[i - 1]!));
     expect(gaps[2]).toBeGreaterThan(gaps[1]); // exponential
