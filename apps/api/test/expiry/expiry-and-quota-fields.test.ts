@@ -120,15 +120,16 @@ describe('expiry and unattended-refresh figures on consents, accounts and connec
 
   it('the OpenAPI document describes the fields on every consent, account and connection schema', async () => {
     const res = await fetch(`${base}${OPENAPI_PATHS.json}`);
-    const doc = (await res.json()) as { components: { schemas: Record<string, { properties?: Record<string, { type?: string; format?: string; nullable?: boolean }> }> } };
-    const props = (schema: string): Record<string, { type?: string; format?: string; nullable?: boolean }> => doc.components.schemas[schema]?.properties ?? {};
+    // OpenAPI 3.1: a nullable field lists null among its JSON Schema types.
+    const doc = (await res.json()) as { components: { schemas: Record<string, { properties?: Record<string, { type?: string | string[]; format?: string }> }> } };
+    const props = (schema: string): Record<string, { type?: string | string[]; format?: string }> => doc.components.schemas[schema]?.properties ?? {};
     for (const schema of ['ConsentView', 'AccountConsentView', 'ConnectionConsentView', 'BankAccountView']) {
-      expect(props(schema)['expiresAt']).toMatchObject({ type: 'string', format: 'date-time', nullable: true });
-      expect(props(schema)['daysUntilExpiry']).toMatchObject({ type: 'number', nullable: true });
+      expect(props(schema)['expiresAt']).toMatchObject({ type: ['string', 'null'], format: 'date-time' });
+      expect(props(schema)['daysUntilExpiry']).toMatchObject({ type: ['number', 'null'] });
     }
     for (const schema of ['ConnectionView', 'BankAccountView']) {
-      expect(props(schema)['nextRefreshPossibleAt']).toMatchObject({ type: 'string', format: 'date-time', nullable: true });
-      expect(props(schema)['unattendedAccessesRemainingToday']).toMatchObject({ type: 'number', nullable: true });
+      expect(props(schema)['nextRefreshPossibleAt']).toMatchObject({ type: ['string', 'null'], format: 'date-time' });
+      expect(props(schema)['unattendedAccessesRemainingToday']).toMatchObject({ type: ['number', 'null'] });
     }
   });
 });
