@@ -1,5 +1,6 @@
-// The tests import @kinko/sandbox-bank, whose PolishAPI part uses jose (ES modules only):
-// like effect, it is compiled to CommonJS for jest.
+// The tests import @kinko/sandbox-bank (its PolishAPI part uses jose) and swagger-parser, whose
+// resolver (@apidevtools/json-schema-ref-parser) ships ES modules only: like effect, they are
+// compiled to CommonJS for jest.
 module.exports = require('../../jest.base.js')(__dirname, {
-  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm|effect/|@effect/|jose/)'],
+  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm|effect/|@effect/|@apidevtools/|jose/)'],
 });
