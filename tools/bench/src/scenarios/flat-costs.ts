@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { type BenchBank, type RunningApp, startApp, startBenchBank } from '../env/bank-world';
 import type { BenchUser } from '../env/kinko-client';
+import type { CapturedStatement } from '../env/postgres';
 import { int } from '../progress';
 import type { FigureResult } from '../results';
 import type { FigureSpec, Scenario } from './types';
@@ -13,6 +14,8 @@ interface Reader {
   readonly user: BenchUser;
   readonly accountId: string;
   readonly paths: { readonly feed: string; readonly keyset: string };
+  /** The statements the app ran for one request of each read (captured from the server log). */
+  readonly statements: { readonly feed: readonly CapturedStatement[]; readonly keyset: readonly CapturedStatement[] };
 }
 
 interface FlatState {
@@ -29,6 +32,51 @@ const PAGE = 100;
 /** Rows per INSERT … SELECT generate_series (the feed's statement trigger logs each statement's rows at once). */
 const SEED_BATCH = 100_000;
 
+const blocksFigure = (read: Read): FigureSpec => ({
+  id: `${read}-blocks`,
+  label: `${read === 'feed' ? 'Change feed page' : 'Keyset page'}: PostgreSQL blocks read by its statements, large user`,
+  unit: 'blocks',
+  floorLabel: 'the same for the small user',
+  floorUnit: 'blocks',
+  target: { text: '≤ 1.2× (flat)', comparator: '<=', threshold: 1.2 },
+});
+
+/**
+ * Shared blocks (hit + read) of the statements the app ran for one page, each run again under
+ * EXPLAIN (ANALYZE, BUFFERS) with its captured parameters, in a transaction rolled back.
+ */
+async function blocksOf(databaseUrl: string, statements: readonly CapturedStatement[]): Promise<{ blocks: number; plans: string[] }> {
+  const db = new Client({ connectionString: databaseUrl, application_name: 'kinko-bench' });
+  await db.connect();
+  try {
+    await db.query('BEGIN');
+    let blocks = 0;
+    const plans: string[] = [];
+    for (const st of statements) {
+      const r = await db.query<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown> }> }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${st.sql}`, [...st.parameters]);
+      const plan = r.rows[0]?.['QUERY PLAN'][0]?.Plan ?? {};
+      blocks += Number(plan['Shared Hit Blocks'] ?? 0) + Number(plan['Shared Read Blocks'] ?? 0);
+      plans.push(describePlan(plan));
+    }
+    return { blocks, plans };
+  } finally {
+    await db.query('ROLLBACK').catch(() => undefined);
+    await db.end();
+  }
+}
+
+/** A plan as its node types and relations, outermost first ("Limit > Index Scan Backward on transactions (ix_…)"). */
+function describePlan(plan: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const walk = (n: Record<string, unknown>): void => {
+    const rel = typeof n['Relation Name'] === 'string' ? ` on ${n['Relation Name']}${typeof n['Index Name'] === 'string' ? ` (${n['Index Name']})` : ''}` : '';
+    parts.push(`${String(n['Node Type'])}${n['Scan Direction'] === 'Backward' ? ' Backward' : ''}${rel}`);
+    for (const c of (n['Plans'] as Array<Record<string, unknown>> | undefined) ?? []) walk(c);
+  };
+  walk(plan);
+  return parts.join(' > ');
+}
+
 const figure = (read: Read): FigureSpec => ({
   id: `${read}-page`,
   label: read === 'feed' ? 'Change feed page (GET /api/v2/transactions/sync, 100 changes), large user' : 'Keyset page (GET /api/v2/accounts/{id}/transactions, 100 rows), large user',
@@ -38,7 +86,11 @@ const figure = (read: Read): FigureSpec => ({
   target: { text: '≤ 1.2× (flat)', comparator: '<=', threshold: 1.2 },
 });
 
-/** Seeds one account of `rows` booked transactions for the user, directly in PostgreSQL (generate_series), and returns the account. */
+/**
+ * Seeds one account of `rows` booked transactions for the user over four years, oldest first,
+ * directly in PostgreSQL (generate_series) — in date order, as syncs store a history (a day's
+ * rows together) — and returns the account.
+ */
 async function seed(databaseUrl: string, tenantId: string, userId: string, rows: number): Promise<string> {
   const db = new Client({ connectionString: databaseUrl, application_name: 'kinko-bench' });
   await db.connect();
@@ -61,8 +113,8 @@ async function seed(databaseUrl: string, tenantId: string, userId: string, rows:
       const to = Math.min(rows, from + SEED_BATCH - 1);
       await db.query(
         `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, amount_minor, currency_code, description, last_fetched_at)
-         SELECT $1, $2, gen_random_uuid(), $3, 'flat-' || i, 'booked', DATE '2022-01-01' + (i % 1460), -i, 'JPY', 'flat', now() FROM generate_series($4::int, $5::int) AS i`,
-        [userId, accountId, tenantId, from, to],
+         SELECT $1, $2, gen_random_uuid(), $3, 'flat-' || i, 'booked', DATE '2022-01-01' + ((i - 1)::bigint * 1460 / $6)::int, -i, 'JPY', 'flat', now() FROM generate_series($4::int, $5::int) AS i`,
+        [userId, accountId, tenantId, from, to, rows],
       );
     }
     await db.query('ANALYZE transactions');
@@ -99,12 +151,12 @@ export const flatCostsScenario: Scenario<FlatState> = {
   id: 'flat-costs',
   title: 'Flat costs: feed and keyset pages at 10k vs 1M stored transactions',
   method: [
-    'Data: one database; the app as `serve` with KINKO_WORKER=false; two users created through the tenant API, each with one account whose booked transactions are inserted directly in PostgreSQL (INSERT … SELECT generate_series, 100,000 rows a statement: the change feed\'s triggers log every row, as for synced rows), then ANALYZE. Not through syncs: the figure is the read path.',
+    'Data: one database; the app as `serve` with KINKO_WORKER=false; two users created through the tenant API, each with one account whose booked transactions are inserted directly in PostgreSQL (INSERT … SELECT generate_series, 100,000 rows a statement, four years in date order as syncs store a history: the change feed\'s triggers log every row, as for synced rows), then ANALYZE. Not through syncs: the figure is the read path.',
     'Measured per run: for each user, alternately, the median latency of the stated number of sequential requests (after 20 warm-up requests) of the second page of the change feed (`GET /api/v2/transactions/sync?count=100&cursor=<nextCursor of the first page>`) and of the keyset listing (`GET /api/v2/accounts/{id}/transactions?limit=100&cursor=<nextCursor of the first page>`), over loopback HTTP with the user\'s token; every answer must be a full page.',
-    'Figure = the large user\'s median, floor = the small user\'s median in the same run; flat = ratio ≤ 1.2. Not measured here: the scheduler\'s planning pass at 100,000 vs 1,000,000 connections (issue 19 §4 b).',
+    'Figure = the large user\'s median, floor = the small user\'s median in the same run; flat = ratio ≤ 1.2. Server side, independent of the machine\'s load: the statements the app ran for one request of each read are captured from the server log (`log_statement = all`) and run again under EXPLAIN (ANALYZE, BUFFERS) with their parameters (in a transaction rolled back); blocks = shared hit + read blocks of all of them, large vs small user (the plans are in the notes). Not measured here: the scheduler\'s planning pass at 100,000 vs 1,000,000 connections (issue 19 §4 b).',
   ],
   parameters: (s) => ({ smallUserTransactions: s.flatCosts.small, largeUserTransactions: s.flatCosts.large, requestsPerFigure: s.flatCosts.requests, pageSize: PAGE }),
-  figures: READS.map(figure),
+  figures: [...READS.map(figure), ...READS.map(blocksFigure)],
 
   async prerequisite(ctx) {
     return ctx.app ? null : `the app is not available (${ctx.appMissing ?? 'unknown'})`;
@@ -127,14 +179,18 @@ export const flatCostsScenario: Scenario<FlatState> = {
         const feed = await app.client.getAsUser<{ nextCursor: string; hasMore: boolean }>(user, `/api/v2/transactions/sync?count=${PAGE}`);
         const keyset = await app.client.getAsUser<{ nextCursor: string | null }>(user, `/api/v2/accounts/${accountId}/transactions?limit=${PAGE}`);
         if (!feed.hasMore || !keyset.nextCursor) throw new Error(`the ${size} user has no second page`);
-        readers[size] = {
-          user,
-          accountId,
-          paths: {
-            feed: `/api/v2/transactions/sync?count=${PAGE}&cursor=${encodeURIComponent(feed.nextCursor)}`,
-            keyset: `/api/v2/accounts/${accountId}/transactions?limit=${PAGE}&cursor=${encodeURIComponent(keyset.nextCursor)}`,
-          },
+        const paths = {
+          feed: `/api/v2/transactions/sync?count=${PAGE}&cursor=${encodeURIComponent(feed.nextCursor)}`,
+          keyset: `/api/v2/accounts/${accountId}/transactions?limit=${PAGE}&cursor=${encodeURIComponent(keyset.nextCursor)}`,
         };
+        const statements: Record<Read, readonly CapturedStatement[]> = { feed: [], keyset: [] };
+        for (const read of READS) {
+          statements[read] = await ctx.postgres.captureStatements('kinko-api', async () => {
+            await app.client.getAsUser(user, paths[read]);
+          });
+          if (statements[read].length === 0) throw new Error(`no statement of the app was captured for ${paths[read]}`);
+        }
+        readers[size] = { user, accountId, paths, statements };
       }
       const small = readers.small;
       const large = readers.large;
@@ -163,7 +219,16 @@ export const flatCostsScenario: Scenario<FlatState> = {
       details[`${read}SmallMs`] = ms.small ?? Number.NaN;
       details[`${read}LargeMs`] = ms.large ?? Number.NaN;
     }
-    return { figures, details };
+    const notes: string[] = [];
+    for (const read of READS) {
+      const small = await blocksOf(state.databaseUrl, state.readers.small.statements[read]);
+      const large = await blocksOf(state.databaseUrl, state.readers.large.statements[read]);
+      figures[`${read}-blocks`] = { value: large.blocks, floor: small.blocks };
+      details[`${read}SmallBlocks`] = small.blocks;
+      details[`${read}LargeBlocks`] = large.blocks;
+      notes.push(`Plans of the ${read} page's statements (EXPLAIN ANALYZE, BUFFERS), small user: ${small.plans.join('; ')} — large user: ${large.plans.join('; ')}.`);
+    }
+    return { figures, details, notes };
   },
 
   async teardown(ctx, state) {
@@ -178,7 +243,9 @@ export const flatCostsScenario: Scenario<FlatState> = {
       .filter((f) => !f.met)
       .map(
         (f) =>
-          `${f.label}: ${f.ratio.median.toFixed(2)}× the small user's page (last run ${(d[`${f.id.replace('-page', '')}SmallMs`] ?? 0).toFixed(2)} → ${(d[`${f.id.replace('-page', '')}LargeMs`] ?? 0).toFixed(2)} ms). The read's plan at the large size is the next evidence to take (EXPLAIN (ANALYZE, BUFFERS) of the statement the app runs: an index range scan reads the same blocks at any size; anything else grows with the history).`,
+          f.id.endsWith('-blocks')
+            ? `${f.label}: ${f.ratio.median.toFixed(2)}× the small user's blocks (last run ${d[`${f.id.replace('-blocks', '')}SmallBlocks`] ?? 0} → ${d[`${f.id.replace('-blocks', '')}LargeBlocks`] ?? 0}): a statement reads more of the history than the page — its plan is in the notes.`
+            : `${f.label}: ${f.ratio.median.toFixed(2)}× the small user's page (last run ${(d[`${f.id.replace('-page', '')}SmallMs`] ?? 0).toFixed(2)} → ${(d[`${f.id.replace('-page', '')}LargeMs`] ?? 0).toFixed(2)} ms), while its statements read ${d[`${f.id.replace('-page', '')}SmallBlocks`] ?? 0} → ${d[`${f.id.replace('-page', '')}LargeBlocks`] ?? 0} blocks (plans in the notes): when the blocks are flat, the latency difference is not the query's (the machine's load, the Node side of the request).`,
       );
   },
 };
