@@ -88,7 +88,7 @@ export function applyFault(bank: SandboxBank, fault: SandboxFault | undefined): 
   if (fault === undefined) return;
   // "Until cleared" is a queue longer than any test.
   const times = fault.times ?? Number.MAX_SAFE_INTEGER;
-  const options = { operations: DATA_OPERATIONS };
+  const options = { operations: DATA_OPERATIONS, after: fault.afterRequests ?? 0 };
   switch (fault.type) {
     case 'latency':
       if (fault.times !== undefined) throw new Error('the sandbox delays every request of an operation, not a number of them');

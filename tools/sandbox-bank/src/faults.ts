@@ -58,6 +58,8 @@ export interface ScheduledFault {
   readonly remaining: number;
   /** Operations it applies to; null means any. */
   readonly operations: readonly string[] | null;
+  /** Matching requests still answered normally before it starts (a fault in the middle of a stream). */
+  readonly after: number;
 }
 
 /** The default settings: no faults at all. */
@@ -80,7 +82,7 @@ export interface FaultDecision {
 /** Holds one bank's fault settings and decides, request by request, what goes wrong. */
 export class FaultInjector {
   private current: FaultSettings = NO_FAULTS;
-  private queue: Array<{ fault: Fault; remaining: number; operations: readonly string[] | null }> = [];
+  private queue: Array<{ fault: Fault; remaining: number; operations: readonly string[] | null; after: number }> = [];
   private prng: Prng;
 
   /** `seed` makes the random faults (error rates) repeat run after run. */
@@ -122,14 +124,18 @@ export class FaultInjector {
 
   /**
    * Makes the next `count` requests (of the given operations, default any) fail with
-   * `fault` — or with that HTTP status when a number is given. Queued faults run in order.
+   * `fault` — or with that HTTP status when a number is given — after `after` matching
+   * requests answered normally (default 0: page 2 of a fetch fails with `after: 1`). Queued
+   * faults run in order.
    */
-  failNext(count: number, fault: Fault | number, options: { readonly operations?: readonly string[] } = {}): void {
+  failNext(count: number, fault: Fault | number, options: { readonly operations?: readonly string[]; readonly after?: number } = {}): void {
     if (!Number.isInteger(count) || count < 1) throw new Error('count must be a positive integer');
     const f: Fault = typeof fault === 'number' ? { type: 'status', status: fault } : fault;
     if (f.type === 'status' && (!Number.isInteger(f.status) || f.status < 100 || f.status > 599)) throw new Error(`invalid status ${f.status}`);
     if (f.type === 'status' && f.retryAfterSeconds !== undefined && !(Number.isFinite(f.retryAfterSeconds) && f.retryAfterSeconds >= 0)) throw new Error('retryAfterSeconds must be ≥ 0');
-    this.queue.push({ fault: f, remaining: count, operations: options.operations ?? null });
+    const after = options.after ?? 0;
+    if (!Number.isInteger(after) || after < 0) throw new Error('after must be a non-negative integer');
+    this.queue.push({ fault: f, remaining: count, operations: options.operations ?? null, after });
   }
 
   /** Faults still queued. */
@@ -150,6 +156,10 @@ export class FaultInjector {
     const applies = s.operations === null || s.operations.includes(operation);
     const latencyMs = applies ? s.latencyMs : 0;
     const queued = this.queue.find((q) => q.operations === null || q.operations.includes(operation));
+    if (queued && queued.after > 0) {
+      queued.after -= 1;
+      return { latencyMs, fault: null };
+    }
     if (queued) {
       queued.remaining -= 1;
       if (queued.remaining <= 0) this.queue.splice(this.queue.indexOf(queued), 1);

@@ -71,6 +71,15 @@ describe('error statuses', () => {
     expect(() => bank.knobs.faults.failNext(1, { type: 'status', status: 503, retryAfterSeconds: -1 })).toThrow('retryAfterSeconds');
   });
 
+  it('starts a queued fault after a number of normal answers (page 2 of a fetch fails), and refuses a negative one', async () => {
+    bank.knobs.faults.failNext(2, 500, { operations: ['GET /accounts'], after: 1 });
+    expect(bank.knobs.faults.scheduled()).toEqual([{ fault: { type: 'status', status: 500 }, remaining: 2, operations: ['GET /accounts'], after: 1 }]);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await accounts()).status);
+    expect(statuses).toEqual([200, 500, 500, 200]);
+    expect(() => bank.knobs.faults.failNext(1, 500, { after: -1 })).toThrow('after');
+  });
+
   it('writes a status fault’s Retry-After as an HTTP date when asked (status + Retry-After date)', async () => {
     bank.knobs.faults.failNext(1, { type: 'status', status: 503, retryAfterSeconds: 120, retryAfterForm: 'http-date' });
     const down = await accounts();
