@@ -55,8 +55,9 @@ async function blocksOf(databaseUrl: string, statements: readonly CapturedStatem
     for (const st of statements) {
       const r = await db.query<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown> }> }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${st.sql}`, [...st.parameters]);
       const plan = r.rows[0]?.['QUERY PLAN'][0]?.Plan ?? {};
-      blocks += Number(plan['Shared Hit Blocks'] ?? 0) + Number(plan['Shared Read Blocks'] ?? 0);
-      plans.push(describePlan(plan));
+      const own = Number(plan['Shared Hit Blocks'] ?? 0) + Number(plan['Shared Read Blocks'] ?? 0);
+      blocks += own;
+      plans.push(`${describePlan(plan)} [${own} blocks]`);
     }
     return { blocks, plans };
   } finally {
