@@ -16,7 +16,6 @@ runConformanceSuite({
   skips: {
     // Issue 17 §3's stricter checks this sandbox adapter cannot drive yet (each a follow-up):
     'requests-repeat-window': 'the tools/sandbox-bank adapter hands the kit no record of the requests yet (the sandbox’s RequestLog is not wired to SandboxHandle.requests); paging and windows are covered by pagination, date-bounds-inclusive and incremental-read',
-    'fault-mid-stream': 'the tools/sandbox-bank adapter maps SandboxFault onto FaultInjector without afterRequests yet, so it cannot fail page 2 alone',
     'next-link-looping': 'the tools/sandbox-bank adapter injects no next-link faults yet (loopingNext)',
     'next-link-malformed': 'the tools/sandbox-bank adapter injects no next-link faults yet (malformedNext)',
     'consent-ended-at-bank': 'the tools/sandbox-bank adapter does not offer endConsentAtBank to the kit yet',

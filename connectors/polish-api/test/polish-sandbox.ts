@@ -178,7 +178,7 @@ export function setFault(sandbox: PolishApiSandbox, fault: SandboxFault | undefi
   for (const status of [429, 500, 502, 503, 504]) sandbox.knobs.setRetryAfter(status, undefined);
   if (fault === undefined) return;
   const times = fault.times ?? Number.MAX_SAFE_INTEGER;
-  const operations = { operations: DATA_PATHS };
+  const operations = { operations: DATA_PATHS, after: fault.afterRequests ?? 0 };
   switch (fault.type) {
     case 'latency':
       if (fault.times !== undefined) throw new Error('the sandbox delays every request: latency with `times` is not available');
