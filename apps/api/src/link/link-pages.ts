@@ -81,7 +81,8 @@ export class LinkPages {
     const t = textsOf(ctx.lang);
     const bank = this.banks.require(bankId);
     const name = bank.manifest.displayName[ctx.lang];
-    let body: Html = ctx.brand ? html`<p class="uses-kinko">${t.usesKinko(ctx.brand.appName, name)}</p>` : html``;
+    const app = ctx.brand?.appName ?? t.title;
+    let body: Html = html`${ctx.brand ? html`<p class="uses-kinko">${t.usesKinko(ctx.brand.appName, name)}</p>` : ''}${this.consentSection(bank, app, ctx.lang)}`;
     if (bank.manifest.authFlow === 'credentials') {
       const form = await this.logins.credentialForm(bankId);
       body = html`${body}<p>${t.credentialsIntro}</p>${
@@ -94,6 +95,25 @@ export class LinkPages {
       body = html`${body}<p>${t.redirectIntro(name)}</p><p><a class="button primary" href="${LINK_PATHS.banks}/${bankId}/redirect">${t.redirectButton}</a></p>`;
     }
     return page(ctx, t.connectHeading(name), html`${body}<p><a href="${LINK_PATHS.banks}">${t.backToBanks}</a></p>`, problem ? problemBox(t.problemHeading, problem) : undefined);
+  }
+
+  /**
+   * The consent screen, before the bank: which data (accounts, balances, transactions and
+   * how far back), for how long (the bank's consent period from its
+   * manifest, and the date it ends), and how to withdraw it later.
+   */
+  private consentSection(bank: RegisteredBank, app: string, lang: Language): Html {
+    const t = textsOf(lang);
+    const limits = bank.manifest.limits;
+    const until = new Date(this.clock.now().getTime() + limits.scaValidityDays * 86_400_000);
+    return html`<section class="consent" aria-labelledby="consent-heading"><h2 id="consent-heading">${t.consentHeading(app)}</h2><ul>${[
+      html`<li data-consent="accounts">${t.consentAccounts}</li>`,
+      // Daily balances are kept for every account (the bank's, or computed from its transactions).
+      html`<li data-consent="balances">${t.consentBalances}</li>`,
+      html`<li data-consent="transactions">${t.consentTransactions(limits.maxHistoryDays)}</li>`,
+    ]}</ul><p data-consent="validity">${t.consentValidity(limits.scaValidityDays, this.date(until, lang))}</p><p data-consent="withdraw">${t.consentWithdraw} <a href="${LINK_PATHS.vault}">${
+      t.consentWithdrawLink
+    }</a></p><p class="hint">${t.consentAgree}</p></section>`;
   }
 
   /** One connection: its status, progress while running, the challenge form while waiting, and the actions. */

@@ -96,6 +96,15 @@ export interface LinkTexts {
   readonly accountUnnamed: string;
   readonly balanceAsOf: (date: string) => string;
   readonly noBalance: string;
+  /** The consent screen before the bank. */
+  readonly consentHeading: (app: string) => string;
+  readonly consentAccounts: string;
+  readonly consentBalances: string;
+  readonly consentTransactions: (days: number) => string;
+  readonly consentValidity: (days: number, date: string) => string;
+  readonly consentWithdraw: string;
+  readonly consentWithdrawLink: string;
+  readonly consentAgree: string;
 }
 
 const ja: LinkTexts = {
@@ -184,6 +193,14 @@ const ja: LinkTexts = {
   accountUnnamed: '名称なしの口座',
   balanceAsOf: (date) => `${date}時点`,
   noBalance: '残高はまだありません',
+  consentHeading: (app) => `${app}と共有される情報`,
+  consentAccounts: '口座の情報（口座名・種類・口座番号・通貨）',
+  consentBalances: '残高',
+  consentTransactions: (days) => `入出金明細（最長で過去${days}日分）`,
+  consentValidity: (days, date) => `同意の有効期間は最長${days}日間（${date}まで）です。金融機関がこれより短い期間を定めることがあります。`,
+  consentWithdraw: '同意はいつでも取り消せます。',
+  consentWithdrawLink: '登録済みの金融機関で「連携を解除する」を選んでください',
+  consentAgree: '次のボタンを押すと、上記の情報の取得に同意したことになります。',
 };
 
 const en: LinkTexts = {
@@ -272,6 +289,14 @@ const en: LinkTexts = {
   accountUnnamed: 'Unnamed account',
   balanceAsOf: (date) => `as of ${date}`,
   noBalance: 'No balance yet',
+  consentHeading: (app) => `What ${app} will get`,
+  consentAccounts: 'Your accounts (name, type, account number, currency)',
+  consentBalances: 'Their balances',
+  consentTransactions: (days) => `Their transactions, up to the last ${days} days`,
+  consentValidity: (days, date) => `Your consent lasts at most ${days} days (until ${date}); the bank may set a shorter period.`,
+  consentWithdraw: 'You can withdraw your consent at any time:',
+  consentWithdrawLink: 'choose “Disconnect” in your connected banks',
+  consentAgree: 'By continuing you agree to this data being fetched.',
 };
 
 const pl: LinkTexts = {
@@ -360,6 +385,14 @@ const pl: LinkTexts = {
   accountUnnamed: 'Rachunek bez nazwy',
   balanceAsOf: (date) => `na dzień ${date}`,
   noBalance: 'Brak salda',
+  consentHeading: (app) => `Co otrzyma ${app}`,
+  consentAccounts: 'Twoje rachunki (nazwa, rodzaj, numer rachunku, waluta)',
+  consentBalances: 'Ich salda',
+  consentTransactions: (days) => `Ich transakcje z ostatnich ${days} ${new Intl.PluralRules('pl').select(days) === 'one' ? 'dnia' : 'dni'}`,
+  consentValidity: (days, date) => `Zgoda obowiązuje najwyżej ${days} ${new Intl.PluralRules('pl').select(days) === 'one' ? 'dzień' : 'dni'} (do ${date}); bank może ustalić krótszy okres.`,
+  consentWithdraw: 'Zgodę możesz wycofać w każdej chwili:',
+  consentWithdrawLink: 'wybierz „Odłącz” na liście połączonych banków',
+  consentAgree: 'Przechodząc dalej, zgadzasz się na pobranie tych danych.',
 };
 
 /** The Link pages' texts per language. */

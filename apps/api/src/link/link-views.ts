@@ -193,6 +193,8 @@ table.accounts th{text-align:left;font-size:.85rem;color:#57606a;border-bottom:1
 table.accounts td{padding:.4rem 0;border-bottom:1px solid #eaeef2;vertical-align:top}
 table.accounts .balance,table.accounts th:last-child{text-align:right}
 .amount{font-weight:600;font-variant-numeric:tabular-nums}
+.consent{background:#fff;border:1px solid #d0d7de;border-radius:.5rem;padding:.5rem 1rem;margin:0 0 1rem}
+.consent h2{font-size:1.1rem}
 img[data-challenge-image]{border:1px solid #d0d7de;max-width:100%}
 `;
 
