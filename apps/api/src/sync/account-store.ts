@@ -62,7 +62,7 @@ export async function accountsOfConnection(manager: EntityManager, scope: { tena
 /** Writes an account's sync state (as the domain computed it). */
 export async function saveAccountState(manager: EntityManager, scope: { tenantId: string; userId: string }, accountId: string, state: AccountSyncState): Promise<void> {
   const rows = (await preparedQuery(manager, 
-    `WITH old AS (SELECT id, sync_error FROM bank_accounts WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR UPDATE)
+    `WITH old AS (SELECT id, sync_error FROM bank_accounts WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR NO KEY UPDATE)
      UPDATE bank_accounts a SET sync_status = $4, transaction_sync_status = $5, last_sync_date = $6, transaction_sync_date = $7,
         sync_error = $8::jsonb, sync_execution_id = $9, is_active = $10, updated_at = now()
        FROM old WHERE a.id = old.id

@@ -38,7 +38,7 @@ export async function moveConnection(
   event: StatusEvent,
   now: Date,
 ): Promise<AggregationStatus> {
-  const rows = (await preparedQuery(manager, `SELECT aggregation_status, deactivated FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR UPDATE`, [
+  const rows = (await preparedQuery(manager, `SELECT aggregation_status, deactivated FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR NO KEY UPDATE`, [
     ids.connectionId,
     ids.tenantId,
     ids.userId,
@@ -73,7 +73,7 @@ export async function tryMoveConnection(
   now: Date,
   options: { readonly deactivated?: boolean } = {},
 ): Promise<Result.Result<AggregationStatus, InvalidStatusTransition>> {
-  const rows = (await preparedQuery(manager, `SELECT aggregation_status FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR UPDATE`, [
+  const rows = (await preparedQuery(manager, `SELECT aggregation_status FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR NO KEY UPDATE`, [
     ids.connectionId,
     ids.tenantId,
     ids.userId,

@@ -41,7 +41,7 @@ export async function currentConsent(manager: EntityManager, scope: { tenantId: 
   const rows = (await manager.query(
     `SELECT ${CONSENT_COLUMNS}
        FROM consents WHERE tenant_id = $1 AND user_id = $2 AND connection_id = $3
-      ORDER BY create_date DESC, id DESC LIMIT 1${lock ? ' FOR UPDATE' : ''}`,
+      ORDER BY create_date DESC, id DESC LIMIT 1${lock ? ' FOR NO KEY UPDATE' : ''}`,
     [scope.tenantId, scope.userId, connectionId],
   )) as Array<Record<string, unknown>>;
   return rows[0] ? storedConsentOf(rows[0]) : null;
@@ -49,7 +49,7 @@ export async function currentConsent(manager: EntityManager, scope: { tenantId: 
 
 /** One consent by its id (locked when asked), or null when it is not the user's. */
 export async function consentById(manager: EntityManager, scope: { tenantId: string; userId: string }, consentId: string, lock = false): Promise<(StoredConsent & { readonly connectionId: string }) | null> {
-  const rows = (await manager.query(`SELECT ${CONSENT_COLUMNS}, connection_id FROM consents WHERE id = $1 AND tenant_id = $2 AND user_id = $3${lock ? ' FOR UPDATE' : ''}`, [
+  const rows = (await manager.query(`SELECT ${CONSENT_COLUMNS}, connection_id FROM consents WHERE id = $1 AND tenant_id = $2 AND user_id = $3${lock ? ' FOR NO KEY UPDATE' : ''}`, [
     consentId,
     scope.tenantId,
     scope.userId,
@@ -93,7 +93,7 @@ export async function saveConsentStatus(manager: EntityManager, scope: { tenantI
   // preparedQuery gives the RETURNING rows (TypeORM's manager.query answers an UPDATE with [rows, count]).
   const rows = (await preparedQuery(
     manager,
-    `WITH old AS (SELECT id, status FROM consents WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR UPDATE)
+    `WITH old AS (SELECT id, status FROM consents WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR NO KEY UPDATE)
      UPDATE consents c SET status = $4, invalidation_reason = $5, previous_status = $6, updated_at = now()
        FROM old WHERE c.id = old.id
      RETURNING c.connection_id, old.status AS old_status`,

@@ -21,7 +21,8 @@ import { Result } from 'effect';
 import type { EntityManager } from 'typeorm';
 import type { Consent as ConsentRow } from '../connections/consent.entity';
 import { preparedQuery } from '../database/prepared-sql';
-import { type AccountProgress, isAccountDone } from './account-progress';
+import { isAccountDone } from './account-progress';
+import { readAccountOutcomes } from './account-results';
 import { type StoredAccount, accountsOfConnection, coverAccounts, saveAccountState } from './account-store';
 import { createConnection, deactivateConnection, moveConnection } from './connection-status';
 import { type StoredConsent, consentById, currentConsent, insertConsent, saveConsentStatus } from './consent-store';
@@ -68,10 +69,7 @@ export async function applySessionEnd(m: EntityManager, target: OutcomeTarget, o
     if (stored && changed && Result.isSuccess(changed) && changed.success !== stored.consent) await saveConsentStatus(m, scope, changed.success);
   }
   // Accounts this session touched but did not settle: the failure is theirs too.
-  const touched = (await m.query(`SELECT account_id, outcome FROM sync_account_results WHERE session_id = $1 AND tenant_id = $2`, [target.sessionId, target.tenantId])) as Array<{
-    account_id: string;
-    outcome: { progress?: AccountProgress };
-  }>;
+  const touched = (await readAccountOutcomes(m, { id: target.sessionId, tenantId: target.tenantId })).map((t) => ({ account_id: t.accountId, outcome: t.outcome }));
   const settled = new Set(touched.filter((t) => isAccountDone(t.outcome.progress)).map((t) => t.account_id));
   const accountsFailed = touched.length === 0;
   for (const a of await accountsOfConnection(m, scope, target.connectionId)) {
@@ -110,7 +108,10 @@ export async function applyConsentWithdrawal(
 ): Promise<Result.Result<WithdrawalApplied, ConsentTransitionError>> {
   const scope = { tenantId: target.tenantId, userId: target.userId };
   const decision = decide(DecisionInput.consentWithdrawn());
-  await preparedQuery(m, `SELECT 1 FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR UPDATE`, [target.connectionId, target.tenantId, target.userId]);
+  // The store's row locks are NO KEY UPDATE: they serialise the writers without blocking the
+  // key-share locks a sync's inserts take through foreign keys (a FOR UPDATE here deadlocked a
+  // withdrawal against a run writing the accounts' transactions).
+  await preparedQuery(m, `SELECT 1 FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR NO KEY UPDATE`, [target.connectionId, target.tenantId, target.userId]);
   const stored = await consentById(m, scope, consentId, true);
   if (!stored) throw new Error(`consent ${consentId} not found`);
   // The domain's precondition (an expired or rejected consent cannot be withdrawn), read under the lock.

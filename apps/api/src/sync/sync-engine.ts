@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { type Connector, type ConnectorClient, type ConnectorError, type ConnectorManifest, type Outcome, type Page, horizonDaysOf } from '@kinko/connector-sdk';
+import { type ConnectorError, type Outcome, type Page, horizonDaysOf } from '@kinko/connector-sdk';
 import {
   type AggregationStatus,
   type AccountSessionOutcome,
@@ -33,18 +33,17 @@ import {
   StatusEvent,
   challengeKindOf,
   invalidStatusForChallengeKind,
-  unattendedAccessBudget,
 } from '@kinko/domain';
 import { Result } from 'effect';
 import { DataSource, type EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/errors';
-import { type StoredAccount, accountsOfConnection, refreshLastTransactionDate, upsertAccounts } from './account-store';
+import { accountsOfConnection, refreshLastTransactionDate, upsertAccounts } from './account-store';
 import { BankCallAudit } from './bank-call-audit';
 import { BankLimiter, BankSlotTimeoutError } from './bank-limiter';
 import { isRunning, moveConnection } from './connection-status';
 import { CHALLENGED_SYNC_HANDLER, type ChallengedSyncHandler } from './challenged-sync';
 import { ConnectorClients } from './connector-clients';
-import { type StoredConsent, currentConsent } from './consent-store';
+import { currentConsent } from './consent-store';
 import { GrantVault, type UsableGrant } from './grant-vault';
 import { type SessionRow, type StoredAccountResult, addStageCounts, findSessionRow, loadDomainSession, saveSessionMove } from './session-store';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
@@ -56,84 +55,12 @@ import { FetchOrder } from './bank-order';
 import { type CompletedKindFetch, completeReconciliation, deriveDailyBalances, writeBankBalances, writeTransactionPage } from './transaction-writer';
 import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balances';
 
-import type { AccountProgress } from './account-progress';
+import { takeUnattendedAccess } from './access-ledger';
+import { readAccountOutcomes, saveAccountOutcome } from './account-results';
+import { type AccountRun, type RunLimits, SessionRun, orThrow } from './session-run';
+
+export type { RunLimits } from './session-run';
 import { applyAccountOutcome, applyAccountsListed, applyConsentExpiry, applySessionEnd } from './outcome-store';
-
-interface AccountRun {
-  readonly account: StoredAccount;
-  progress: AccountProgress;
-  results: StoredAccountResult[];
-}
-
-const DAY_MS = 86_400_000;
-const orThrow = <A, E>(r: Result.Result<A, E>): A => {
-  if (Result.isFailure(r)) throw r.failure instanceof Error ? r.failure : new Error(String(r.failure));
-  return r.success;
-};
-
-/** Everything one session's run works with. */
-class SessionRun {
-  session: DomainSession;
-  grant: UsableGrant | undefined;
-  accounts: AccountRun[] = [];
-  /** Set when one account's work hit a fatal or retryable error: the others stop between pages. */
-  abort: Error | undefined;
-  private refreshing: Promise<void> | undefined;
-  private forcedOnce = false;
-
-  constructor(
-    readonly row: SessionRow,
-    session: DomainSession,
-    readonly connector: Connector,
-    readonly client: ConnectorClient,
-    readonly consent: StoredConsent | null,
-    readonly now: Date,
-    readonly today: CalendarDate,
-    readonly limits: RunLimits,
-  ) {
-    this.session = session;
-  }
-
-  /** Why the run must stop now (deadline passed, run lock lost), if it must. */
-  stopReason(): Error | undefined {
-    if (this.limits.lockLost?.aborted) return new RunLockLostError();
-    if (this.limits.deadlineAt !== undefined && Date.now() >= this.limits.deadlineAt) return new SessionDeadlineError(this.limits.deadlineMs ?? 0);
-    return undefined;
-  }
-
-  get manifest(): ConnectorManifest {
-    return this.connector.manifest;
-  }
-
-  get scope(): { tenantId: string; userId: string } {
-    return { tenantId: this.row.tenantId, userId: this.row.userId };
-  }
-
-  get ids(): { tenantId: string; userId: string; connectionId: string; sessionId: string } {
-    return { ...this.scope, connectionId: this.row.connectionId, sessionId: this.row.id };
-  }
-
-  /** Refreshes the grant once per attempt when the bank refused it (shared by the accounts' flows). */
-  forceRefreshOnce(refresh: () => Promise<void>): Promise<void> | undefined {
-    if (this.refreshing) return this.refreshing;
-    if (this.forcedOnce) return undefined;
-    this.forcedOnce = true;
-    this.refreshing = refresh().finally(() => {
-      this.refreshing = undefined;
-    });
-    return this.refreshing;
-  }
-}
-
-/** What bounds one attempt of a session (the worker's). */
-export interface RunLimits {
-  /** Wall-clock instant (ms) of the session's overall deadline. */
-  readonly deadlineAt?: number;
-  /** The deadline's length, for the message. */
-  readonly deadlineMs?: number;
-  /** Aborted when the connection's run lock is lost. */
-  readonly lockLost?: AbortSignal;
-}
 
 /** How a run ended (for the worker's logs and tests). */
 export type RunOutcome = 'finished' | 'already-finished' | 'missing' | 'busy';
@@ -272,14 +199,11 @@ export class SyncEngine {
     const known = await accountsOfConnection(this.dataSource.manager, run.scope, run.row.connectionId);
     if (stageOf(run.session, 'accounts').status === 'completed') {
       // Resumed: the accounts this session found are those it gave a result row.
-      const rows = (await this.dataSource.query(`SELECT account_id, outcome FROM sync_account_results WHERE session_id = $1 AND tenant_id = $2`, [
-        run.row.id,
-        run.row.tenantId,
-      ])) as Array<{ account_id: string; outcome: { progress?: AccountProgress; results?: StoredAccountResult[] } }>;
+      const rows = await readAccountOutcomes(this.dataSource.manager, run.row);
       const byId = new Map(known.map((a) => [a.id, a]));
       run.accounts = rows.flatMap((r) => {
-        const account = byId.get(r.account_id);
-        return account && r.outcome.progress ? [{ account, progress: r.outcome.progress, results: r.outcome.results ?? [] }] : [];
+        const account = byId.get(r.accountId);
+        return account && r.outcome.progress ? [{ account, progress: r.outcome.progress, results: [...(r.outcome.results ?? [])] }] : [];
       });
       return;
     }
@@ -711,30 +635,11 @@ export class SyncEngine {
     // The manifest's limit, or fewer when this consent's frequencyPerDay says so (contract v2).
     const limit = this.connectors.unattendedAccessesPerDay(run.manifest.id, run.grant?.grant);
     return this.dataSource.transaction(async (m) => {
-      await m.query(`SELECT id FROM bank_accounts WHERE id = $1 AND tenant_id = $2 FOR UPDATE`, [entry.account.id, run.row.tenantId]);
-      const already = (await m.query(`SELECT 1 FROM unattended_accesses WHERE account_id = $1 AND session_id = $2`, [entry.account.id, run.row.id])) as unknown[];
-      if (already.length === 0) {
-        const rows = (await m.query(`SELECT accessed_at FROM unattended_accesses WHERE account_id = $1 AND accessed_at > $2`, [
-          entry.account.id,
-          new Date(run.now.getTime() - DAY_MS),
-        ])) as Array<{ accessed_at: Date }>;
-        const budget = unattendedAccessBudget(
-          rows.map((r) => r.accessed_at),
-          run.now,
-          limit,
-        );
-        if (!budget.allowed) {
-          entry.progress.budgetSpent = budget.nextAllowedAt.toISOString();
-          await this.saveAccount(m, run, entry);
-          return false;
-        }
-        await m.query(`INSERT INTO unattended_accesses (tenant_id, user_id, account_id, accessed_at, session_id) VALUES ($1, $2, $3, $4, $5)`, [
-          run.row.tenantId,
-          run.row.userId,
-          entry.account.id,
-          run.now,
-          run.row.id,
-        ]);
+      const taken = await takeUnattendedAccess(m, run.row, entry.account.id, run.now, limit);
+      if (!taken.allowed) {
+        entry.progress.budgetSpent = taken.nextAllowedAt.toISOString();
+        await this.saveAccount(m, run, entry);
+        return false;
       }
       entry.progress.accessRecorded = true;
       await this.saveAccount(m, run, entry);
@@ -777,12 +682,7 @@ export class SyncEngine {
   }
 
   private async saveAccount(m: EntityManager, run: SessionRun, entry: AccountRun): Promise<void> {
-    const outcome = JSON.stringify({ progress: entry.progress, results: entry.results });
-    await preparedQuery(m, 
-      `INSERT INTO sync_account_results (session_id, account_id, tenant_id, user_id, outcome, recorded_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6)
-        ON CONFLICT (session_id, account_id) DO UPDATE SET outcome = EXCLUDED.outcome`,
-      [run.row.id, entry.account.id, run.row.tenantId, run.row.userId, outcome, this.clock.now()],
-    );
+    await saveAccountOutcome(m, run.row, entry.account.id, { progress: entry.progress, results: entry.results }, this.clock.now());
   }
 
   /**
