@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loginAtBankPage } from '@kinko/sandbox-bank';
 import { openConnectStart } from './support/connect-browser';
+import { freePort } from '../src/database/embedded-postgres';
 import { type KinkoProcess, spawnKinko } from './support/kinko-process';
 import { type SandboxProcess, startSandboxProcess } from './support/sandbox-process';
 import { testTempDir } from './support/test-env';
@@ -17,17 +17,6 @@ import { testTempDir } from './support/test-env';
 
 const MASTER_KEY = Buffer.alloc(32, 0x2b).toString('base64');
 const USER = { id: 'backup-user', password: 'pw-backup-user', accounts: [{ kind: 'ordinary' as const, transactions: 120, historyDays: 200 }, { kind: 'current' as const, transactions: 60, historyDays: 90 }] };
-
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('backup and restore (embedded PostgreSQL, file-system-level backup + the master key)', () => {
   const cwd = testTempDir('backup');
@@ -63,7 +52,7 @@ describe('backup and restore (embedded PostgreSQL, file-system-level backup + th
 
   beforeAll(async () => {
     sandbox = await startSandboxProcess([USER], { bankId: 'backup-bank', bankCode: '0005', seed: 3 });
-    port = await freeLoopbackPort();
+    port = await freePort();
     base = `http://127.0.0.1:${port}`;
   }, 120_000);
   afterAll(async () => {

@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { freePort } from '../src/database/embedded-postgres';
+import { type KinkoProcess, spawnKinko } from './support/kinko-process';
 import { TEST_MASTER_KEY } from './support/test-app';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { testTempDir } from './support/test-env';
@@ -10,44 +11,19 @@ import { testTempDir } from './support/test-env';
 // processes in production mode — refusals before anything starts, unknown KINKO_* variables
 // named, JSON logs with the banner and no route table, /metrics closed on the API port and
 // open on its own port, a worker's health and metrics on its port.
-const PACKAGE = path.resolve(__dirname, '..');
-// The main job from its sources (compiled on the fly by the hook, as the launcher is): no build.
-const MAIN = path.join(PACKAGE, 'src/main.ts');
-const HOOK = path.join(__dirname, 'support/workspace-sources-hook.js');
 const METRICS_TOKEN = 'production-metrics-token-0123456789';
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  readonly exited: Promise<number | null>;
-}
 
 describe('production processes', () => {
   const cwd = testTempDir('production');
-  const started: Running[] = [];
+  const started: KinkoProcess[] = [];
   let db: TestDatabase;
 
-  const start = (env: Record<string, string>, args: string[] = []): Running => {
-    const clean: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KINKO_') && !['DATABASE_URL', 'NODE_ENV', 'PORT', 'INIT_CWD'].includes(k)) clean[k] = v;
-    const child = spawn(process.execPath, ['--conditions=@kinko/source', '-r', HOOK, MAIN, ...args], { cwd, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-    const running = { child, stdout: () => out, stderr: () => err, exited: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))) };
+  const start = (env: Record<string, string>, args: string[] = []): KinkoProcess => {
+    const running = spawnKinko(args, env, cwd);
     started.push(running);
     return running;
   };
-  const waitFor = async (r: Running, text: string, timeoutMs = 90_000): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    while (!r.stdout().includes(text)) {
-      if (r.child.exitCode !== null) throw new Error(`exited (${r.child.exitCode}) before "${text}":\n${r.stdout()}\n${r.stderr()}`);
-      if (Date.now() > deadline) throw new Error(`no "${text}" within ${timeoutMs} ms:\n${r.stdout()}\n${r.stderr()}`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
-  };
+  const waitFor = (r: KinkoProcess, text: string): Promise<void> => r.waitFor(text);
   const production = (extra: Record<string, string> = {}): Record<string, string> => ({
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
@@ -121,7 +97,7 @@ describe('production processes', () => {
   }, 120_000);
 
   it('with KINKO_METRICS_TOKEN: /metrics on the API port answers 401 without the bearer token and 200 with it; without a token 404', async () => {
-    const port = await freeLoopbackPort();
+    const port = await freePort();
     const api = start(production({ DATABASE_URL: db.url, PORT: String(port), KINKO_WORKER: 'false', KINKO_METRICS_TOKEN: METRICS_TOKEN }));
     await waitFor(api, 'Press Ctrl-C to stop.');
     const base = `http://127.0.0.1:${port}`;
@@ -134,7 +110,7 @@ describe('production processes', () => {
     api.child.kill('SIGTERM');
     expect(await api.exited).toBe(0);
 
-    const port2 = await freeLoopbackPort();
+    const port2 = await freePort();
     const closed = start(production({ DATABASE_URL: db.url, PORT: String(port2), KINKO_WORKER: 'false' }));
     await waitFor(closed, 'Press Ctrl-C to stop.');
     expect(closed.stdout()).toContain('Metrics: not served (production: set KINKO_METRICS_TOKEN or KINKO_METRICS_PORT)');
@@ -159,16 +135,3 @@ describe('production processes', () => {
     expect(await worker.exited).toBe(0);
   }, 120_000);
 });
-
-/** A free TCP port on 127.0.0.1 (listen on 0, read it, close). */
-async function freeLoopbackPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
