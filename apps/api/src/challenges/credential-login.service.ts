@@ -159,7 +159,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
    */
   async reenterCredentials(scope: UserScope, connectionId: string, credentials: Readonly<Record<string, string>>, actor: string): Promise<LoginResult> {
     const connection = await this.data.forUser(Connection, scope).get({ id: connectionId });
-    const bank = this.credentialBank(connection.bankId ?? connection.connectorId);
+    const bank = this.credentialBank(connection.bankId);
     const values = await this.checkedCredentials(bank.bankId, credentials);
     await startRun(this.data, scope, connectionId, bank.connectorId, this.clock.now());
     await this.secrets.store(scope, connectionId, 'credentials', Redacted.make(JSON.stringify(values)));
@@ -174,7 +174,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
    */
   async loginAgain(scope: UserScope, connectionId: string, actor: string): Promise<LoginResult> {
     const connection = await this.data.forUser(Connection, scope).get({ id: connectionId });
-    const bank = this.credentialBank(connection.bankId ?? connection.connectorId);
+    const bank = this.credentialBank(connection.bankId);
     if (!(await this.secrets.has(scope, connectionId, 'credentials'))) throw new ConflictError('credentials-missing', 'No credentials are stored for this connection: enter them again.');
     await startRun(this.data, scope, connectionId, bank.connectorId, this.clock.now());
     let values: Record<string, string>;
@@ -243,7 +243,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
       const moved = await moveConnectionStatus(tx, scope, connection, StatusEvent.answered(), now);
       if (Result.isFailure(moved)) throw new ConflictError('no-challenge-pending', `The connection does not wait for an answer: ${moved.failure.message}.`);
       await tx.forUser(AuthAttempt, scope).updateOne({ id: attempt.id }, { phase: 'bank', expiresAt: new Date(now.getTime() + BANK_CALL_TIMEOUT_MS), ...NO_PAYLOAD });
-      return { attempt, payload, bankId: connection.bankId ?? connection.connectorId };
+      return { attempt, payload, bankId: connection.bankId };
     });
     if ('expired' in claimed) throw new ConflictError('challenge-expired', 'The challenge has expired: log in again to get a new one.');
     if ('unreadable' in claimed) throw new ConflictError('challenge-unreadable', 'The challenge can no longer be read (the key it was stored under is gone): log in again.');
@@ -280,7 +280,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
    */
   async takeOverChallengedSync(scope: UserScope, connectionId: string): Promise<boolean> {
     const connection = await this.data.forUser(Connection, scope).get({ id: connectionId });
-    const bank = this.banks.require(connection.bankId ?? connection.connectorId);
+    const bank = this.banks.require(connection.bankId);
     if (bank.manifest.authFlow !== 'credentials' || !this.clients.has(bank.connectorId)) return false;
     if (!(await this.secrets.has(scope, connectionId, 'credentials'))) return false;
     const claimed = await this.data.transaction(async (tx) => {

@@ -150,7 +150,7 @@ export class ConnectService {
     }
     if (options.reconnectConnectionId !== undefined) {
       const target = await this.data.forUser(Connection, scope).get({ id: options.reconnectConnectionId });
-      if ((target.bankId ?? target.connectorId) !== bankId) {
+      if (target.bankId !== bankId) {
         throw new ValidationFailedError([{ field: 'connectionId', reason: `the connection is not at bank ${bankId}` }]);
       }
     }

@@ -25,9 +25,9 @@ export class Connection {
   @Column('text')
   connectorId!: string;
 
-  /** The bank within the connector when it serves several (e.g. a 銀行共通API bank code). */
-  @Column('text', { nullable: true })
-  bankId!: string | null;
+  /** The bank entry (`KINKO_BANKS`) the connection is at — within the connector when it serves several (e.g. a 銀行共通API bank code). */
+  @Column('text')
+  bankId!: string;
 
   /** The seed's aggregation status, kept verbatim (unknown future values included). */
   @Column('text')

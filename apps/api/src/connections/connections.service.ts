@@ -50,7 +50,7 @@ export class ConnectionsService {
       const status = parseAggregationStatus(c.aggregationStatus);
       const described = describeStatus(status, lang, c.lastSuccessAt ? { succeededAt: c.lastSuccessAt, now } : undefined);
       const consent = current.get(c.id);
-      const bank = this.banks.get(c.bankId ?? c.connectorId);
+      const bank = this.banks.get(c.bankId);
       const usable = consent?.status === 'valid';
       return {
         id: c.id,

@@ -152,7 +152,7 @@ export class ConsentsService {
    * the sync engine cannot rotate the tokens meanwhile (it would wait, then find no grant).
    */
   private async revokeAtBank(scope: UserScope, connection: Connection, actor: string): Promise<BankRevocation> {
-    const bank = connection.bankId ? this.banks.get(connection.bankId) : this.banks.get(connection.connectorId);
+    const bank = this.banks.get(connection.bankId);
     if (!bank) return 'nothing-to-revoke';
     return this.data.transaction(async (tx) => {
       const locked = await tx.forUser(ConnectionSecret, scope).queryBuilder('s').andWhere('s.connectionId = :id AND s.kind = :kind', { id: connection.id, kind: 'grant' }).setLock('pessimistic_write').getOne();

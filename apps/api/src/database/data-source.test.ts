@@ -103,7 +103,7 @@ describe('column types', () => {
     const accountId = newId();
     await ds.getRepository(Tenant).insert({ id: tenantId, name: 't' });
     await ds.getRepository(User).insert({ id: userId, tenantId, externalId: 'u' });
-    await ds.getRepository(Connection).insert({ id: connectionId, tenantId, userId, connectorId: 'c', aggregationStatus: 'success', aggregationStatusChangedAt: new Date() });
+    await ds.getRepository(Connection).insert({ id: connectionId, tenantId, userId, connectorId: 'c', bankId: 'c', aggregationStatus: 'success', aggregationStatusChangedAt: new Date() });
     await ds.getRepository(BankAccount).insert({ id: accountId, tenantId, userId, connectionId, bankAccountId: 'a', currencyCode: 'JPY', importDate: new Date(), lastTransactionDate: '2026-03-31' });
     const id = newId();
     const huge = 9_007_199_254_740_993n; // 2^53 + 1: not representable as a JS number

@@ -29,7 +29,7 @@ describe('ScopedData', () => {
       await data.forTenant(User, scope).insert({ id: scope.userId, externalId: name });
       const id = newId();
       connectionOf.set(name, id);
-      await data.forUser(Connection, scope).insert({ id, connectorId: 'c', aggregationStatus: 'success', aggregationStatusChangedAt: new Date() });
+      await data.forUser(Connection, scope).insert({ id, connectorId: 'c', bankId: 'c', aggregationStatus: 'success', aggregationStatusChangedAt: new Date() });
     }
   });
   afterAll(() => db?.drop());
@@ -67,7 +67,7 @@ describe('ScopedData', () => {
 
   it('stamps inserts with the scope', async () => {
     const id = newId();
-    await data.forUser(Connection, a2).insert({ id, tenantId: tenantB, userId: b1.userId, connectorId: 'c', aggregationStatus: 'inactive', aggregationStatusChangedAt: new Date() } as never);
+    await data.forUser(Connection, a2).insert({ id, tenantId: tenantB, userId: b1.userId, connectorId: 'c', bankId: 'c', aggregationStatus: 'inactive', aggregationStatusChangedAt: new Date() } as never);
     const row = await data.forUser(Connection, a2).get({ id });
     expect([row.tenantId, row.userId]).toEqual([a2.tenantId, a2.userId]);
   });
@@ -81,7 +81,7 @@ describe('ScopedData', () => {
     const id = newId();
     await expect(
       data.transaction(async (tx) => {
-        await tx.forUser(Connection, b1).insert({ id, connectorId: 'c', aggregationStatus: 'inactive', aggregationStatusChangedAt: new Date() });
+        await tx.forUser(Connection, b1).insert({ id, connectorId: 'c', bankId: 'c', aggregationStatus: 'inactive', aggregationStatusChangedAt: new Date() });
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');
@@ -104,7 +104,7 @@ describe('ScopedRepository typing', () => {
       await db.dataSource.getRepository(Tenant).insert({ id: tenantId, name: 'T' });
       await data.forTenant(User, scope).insert({ id: scope.userId, externalId: 'u' });
       const connectionId = newId();
-      await data.forUser(Connection, scope).insert({ id: connectionId, connectorId: 'c', aggregationStatus: 'success', aggregationStatusChangedAt: new Date() });
+      await data.forUser(Connection, scope).insert({ id: connectionId, connectorId: 'c', bankId: 'c', aggregationStatus: 'success', aggregationStatusChangedAt: new Date() });
       const id = newId();
       await data.forUser(Consent, scope).insert({ id, connectionId, status: 'valid', createDate: new Date(), maxHistoryDays: 90, scope: { accounts: ['a1'], balances: true } });
       await data.forUser(Consent, scope).update({ id }, { scope: { accounts: [] }, lastScaAt: new Date() });

@@ -98,6 +98,14 @@ describe('sync API', () => {
     expect((await post(alice, url, { daysBack: null })).statusCode).toBe(202);
   });
 
+  it('POST /api/v2/bank/{bankId}/sync names a bank, never a connector: the connector id of the user’s connection (bank-common-api, here also a bank entry the user has no connection at) finds no connection (issue 13 §4)', async () => {
+    const dave = await seedUserData(app, alice.tenantId, 'dave');
+    const byConnector = await post(dave, '/api/v2/bank/bank-common-api/sync');
+    expect(byConnector.statusCode).toBe(404);
+    expect(byConnector.json<{ type: string }>().type).toBe(problemType('not-found'));
+    expect((await post(dave, `/api/v2/bank/${SEED_BANK.bankId}/sync`)).statusCode).toBe(202);
+  });
+
   it('answers 409 with the reason when nothing can be synced (the connection is inactive)', async () => {
     const carol = await seedUserData(app, alice.tenantId, 'carol');
     await app.get(DataSource).getRepository(Connection).update({ id: carol.connectionId }, { aggregationStatus: 'inactive', deactivated: true });

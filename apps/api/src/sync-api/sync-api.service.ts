@@ -32,7 +32,7 @@ export class SyncApiService {
 
   /** `POST /api/v2/bank/{bankId}/sync`: every connection of the user at the bank. */
   async syncBank(scope: UserScope, bankId: string, daysBack: number | null): Promise<StartSyncResult> {
-    const found = await this.data.forUser(Connection, scope).find({ where: [{ bankId }, { connectorId: bankId }], take: 1 });
+    const found = await this.data.forUser(Connection, scope).find({ where: { bankId }, take: 1 });
     if (found.length === 0) throw new NotFoundError('Bank');
     return this.started(await this.sync.startSync(scope, { bankId }, { requestedBy: 'user', daysBack }));
   }
@@ -84,7 +84,7 @@ export class SyncApiService {
       }
       case 'bankCode': {
         const bankIds = this.banks.withBankCode(idValue).map((b) => b.bankId);
-        const connections = bankIds.length === 0 ? [] : await this.data.forUser(Connection, scope).find({ where: [{ bankId: In(bankIds) }, { connectorId: In(bankIds) }] });
+        const connections = bankIds.length === 0 ? [] : await this.data.forUser(Connection, scope).find({ where: { bankId: In(bankIds) } });
         if (connections.length === 0) throw new NotFoundError('Bank');
         return connections.map((c) => c.id);
       }

@@ -92,7 +92,7 @@ export async function tryMoveConnection(
 export async function createConnection(
   manager: EntityManager,
   scope: { tenantId: string; userId: string },
-  connection: { readonly id: string; readonly connectorId: string; readonly bankId: string | null },
+  connection: { readonly id: string; readonly connectorId: string; readonly bankId: string },
   status: AggregationStatus,
   now: Date,
 ): Promise<void> {

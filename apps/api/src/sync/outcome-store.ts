@@ -158,7 +158,7 @@ export async function applyConsentGranted(
   scope: Scope,
   connectionId: string,
   consent: Partial<ConsentRow> & { readonly id: string },
-  created?: { readonly connectorId: string; readonly bankId: string | null; readonly status: AggregationStatus; readonly now: Date },
+  created?: { readonly connectorId: string; readonly bankId: string; readonly status: AggregationStatus; readonly now: Date },
 ): Promise<void> {
   if (created) await createConnection(m, scope, { id: connectionId, connectorId: created.connectorId, bankId: created.bankId }, created.status, created.now);
   await insertConsent(m, scope, consent);

@@ -139,7 +139,7 @@ export class SyncService {
       return rows;
     }
     if ('bankId' in target) {
-      return (await manager.query(`${select} AND (c.connector_id = $3 OR c.bank_id = $3)${order}`, [scope.tenantId, scope.userId, target.bankId])) as ConnectionRow[];
+      return (await manager.query(`${select} AND c.bank_id = $3${order}`, [scope.tenantId, scope.userId, target.bankId])) as ConnectionRow[];
     }
     return (await manager.query(`${select}${order}`, [scope.tenantId, scope.userId])) as ConnectionRow[];
   }

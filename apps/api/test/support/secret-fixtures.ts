@@ -19,7 +19,7 @@ export async function insertUser(ds: DataSource, tenantId: string = newId()): Pr
 /** A connection of a user, inserted directly; returns its id. */
 export async function insertConnection(ds: DataSource, scope: UserScope): Promise<string> {
   const id = newId();
-  await new ScopedData(ds).forUser(Connection, scope).insert({ id, connectorId: 'bank-common-api', aggregationStatus: 'success', aggregationStatusChangedAt: new Date() });
+  await new ScopedData(ds).forUser(Connection, scope).insert({ id, connectorId: 'bank-common-api', bankId: 'bank-common-api', aggregationStatus: 'success', aggregationStatusChangedAt: new Date() });
   return id;
 }
 

@@ -42,7 +42,7 @@ describe('transaction writer', () => {
     const accountId = newId();
     await q(`INSERT INTO tenants (id, name) VALUES ($1, 'writer')`, [tenantId]);
     await q(`INSERT INTO users (id, tenant_id, external_id) VALUES ($1, $2, 'w')`, [userId, tenantId]);
-    await q(`INSERT INTO connections (id, tenant_id, user_id, connector_id, aggregation_status, aggregation_status_changed_at) VALUES ($1, $2, $3, 'x', 'success', now())`, [
+    await q(`INSERT INTO connections (id, tenant_id, user_id, connector_id, bank_id, aggregation_status, aggregation_status_changed_at) VALUES ($1, $2, $3, 'x', 'x', 'success', now())`, [
       connectionId,
       tenantId,
       userId,

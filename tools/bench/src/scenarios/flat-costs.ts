@@ -98,7 +98,7 @@ async function seed(databaseUrl: string, tenantId: string, userId: string, rows:
   try {
     const connectionId = randomUUID();
     const accountId = randomUUID();
-    await db.query(`INSERT INTO connections (id, tenant_id, user_id, connector_id, aggregation_status, aggregation_status_changed_at) VALUES ($1, $2, $3, 'bank-common-api', 'success', now())`, [
+    await db.query(`INSERT INTO connections (id, tenant_id, user_id, connector_id, bank_id, aggregation_status, aggregation_status_changed_at) VALUES ($1, $2, $3, 'bank-common-api', 'bank-common-api', 'success', now())`, [
       connectionId,
       tenantId,
       userId,
