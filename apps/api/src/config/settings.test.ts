@@ -134,7 +134,7 @@ describe('loadSettings', () => {
 describe('unknownSettings', () => {
   it('names every KINKO_* variable Kinko does not read, with the closest known name when one is near', () => {
     expect(
-      unknownSettings({ KINKO_BANK: '[]', KINKO_MASTERKEY: 'x', KINKO_LOGLEVEL: 'debug', KINKO_WHATEVER_ELSE_ENTIRELY: '1', KINKO_BANKS: '[]', PATH: '/bin', KINKO_TEST_TMP: '/tmp' }),
+      unknownSettings({ KINKO_BANK: '[]', KINKO_MASTERKEY: 'x', KINKO_LOGLEVEL: 'debug', KINKO_WHATEVER_ELSE_ENTIRELY: '1', KINKO_BANKS: '[]', PATH: '/bin', KINKO_TEST_TMP: '/tmp', KINKO_FUZZ_RUNS: '5', KINKO_SCAFFOLD_INSTALL: '1' }),
     ).toEqual([
       'KINKO_BANK is not a Kinko setting (ignored); did you mean KINKO_BANKS?',
       'KINKO_LOGLEVEL is not a Kinko setting (ignored); did you mean KINKO_LOG_LEVEL?',

@@ -127,7 +127,7 @@ export const SETTING_NAMES = [
 ] as const;
 
 /** `KINKO_*` variables read by the test suites and tools, not by the app (never reported as unknown). */
-const OTHER_KINKO_VARIABLES = /^KINKO_(TEST_[A-Z0-9_]+|FUZZ_RUNS|FAULT_SEED|FEED_RUNS)$/;
+const OTHER_KINKO_VARIABLES = /^KINKO_(TEST_[A-Z0-9_]+|FUZZ_RUNS|FAULT_SEED|FEED_RUNS|SCAFFOLD_INSTALL)$/;
 
 /**
  * `KINKO_*` variables of `env` that Kinko does not read (a typo is otherwise silently
