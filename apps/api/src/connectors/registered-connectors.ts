@@ -6,6 +6,7 @@ import { allowedHostsFor, defineWebNetbankConnector } from '@kinko/connector-web
 import { Redacted } from 'effect';
 import type { BankEntry } from '../config/settings';
 import type { ConsentFactsReader } from '../sync/sync-options';
+import { defineGmoAozoraConnector } from '@kinko/connector-gmo-aozora';
 
 /**
  * A bank made ready by its connector package: the connector to register (its manifest id
@@ -179,9 +180,24 @@ export const berlinGroupPackage: ConnectorPackage = {
 };
 
 /**
+ * gmo-aozora (`@kinko/connector-gmo-aozora`, made with `pnpm create-connector`): one connector per bank
+ * entry, its id the `bankId`, its only allowed host the one of `baseUrl`. Entry fields:
+ * `baseUrl`, `clientId`, `clientSecret` (a secret).
+ */
+export const gmoAozoraPackage: ConnectorPackage = {
+  id: 'gmo-aozora',
+  banks: (entries) =>
+    entries.map((entry) => {
+      const baseUrl = entry.options.baseUrl;
+      if (typeof baseUrl !== 'string') throw new ConnectorSetupError(`bank "${entry.bankId}" (gmo-aozora): "baseUrl" must be a string`);
+      return { bankId: entry.bankId, connector: defineGmoAozoraConnector({ id: entry.bankId, baseUrl }), config: entry.options };
+    }),
+};
+
+/**
  * THE list of connector packages the app offers — the one place a connector is registered.
  * Add the package to apps/api's dependencies and its {@link ConnectorPackage} here; the
  * banks themselves come from configuration (`KINKO_BANKS`). Duplicate package ids, and
  * duplicate bank or connector ids, stop the app at start-up.
  */
-export const REGISTERED_CONNECTOR_PACKAGES: readonly ConnectorPackage[] = [bankCommonApiPackage, polishApiPackage, webNetbankPackage, berlinGroupPackage];
+export const REGISTERED_CONNECTOR_PACKAGES: readonly ConnectorPackage[] = [bankCommonApiPackage, polishApiPackage, webNetbankPackage, berlinGroupPackage, gmoAozoraPackage];
