@@ -128,7 +128,7 @@ export class LinkPages {
     if (isRunning(status)) sections.push(progress(status, ctx.lang));
     const pending = group === 'waiting' ? await this.pending(session, connectionId) : undefined;
     if (pending) {
-      sections.push(challengeForm(pending, `${conn(connectionId)}/challenge`, session.csrf, ctx.lang, this.time(pending.expiresAt, ctx.lang)));
+      sections.push(challengeForm(pending, `${conn(connectionId)}/challenge`, session.csrf, ctx.lang, this.time(pending.expiresAt, ctx.lang), `${conn(connectionId)}/new-image`));
     } else if (group === 'waiting') {
       sections.push(html`<p>${t.noChallenge}</p>`);
     }

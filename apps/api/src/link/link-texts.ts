@@ -88,6 +88,7 @@ export interface LinkTexts {
   readonly disconnectedNotice: (bank: string) => string;
   readonly bankUnavailable: string;
   readonly fieldRequired: string;
+  readonly captchaNewImage: string;
   readonly nextRefresh: (at: string) => string;
   readonly consentUntil: (date: string) => string;
   readonly accountsCaption: string;
@@ -185,6 +186,7 @@ const ja: LinkTexts = {
   disconnectedNotice: (bank) => `${bank}との連携を解除しました。今後は更新されません。取得済みのデータは残っています。`,
   bankUnavailable: 'この金融機関は現在ご利用いただけません。更新はできません。',
   fieldRequired: '入力してください',
+  captchaNewImage: '別の画像を表示する',
   nextRefresh: (at) => `次に自動更新できる日時: ${at}`,
   consentUntil: (date) => `同意の有効期限: ${date}`,
   accountsCaption: '口座と残高',
@@ -281,6 +283,7 @@ const en: LinkTexts = {
   disconnectedNotice: (bank) => `${bank} is disconnected. It will no longer be updated; the data already fetched is kept.`,
   bankUnavailable: 'This bank is no longer available. It cannot be refreshed.',
   fieldRequired: 'required',
+  captchaNewImage: 'Show a new image',
   nextRefresh: (at) => `Next automatic update possible: ${at}`,
   consentUntil: (date) => `Consent valid until ${date}`,
   accountsCaption: 'Accounts and balances',
@@ -377,6 +380,7 @@ const pl: LinkTexts = {
   disconnectedNotice: (bank) => `Odłączono ${bank}. Nie będzie już aktualizowany; pobrane dane pozostały.`,
   bankUnavailable: 'Ten bank nie jest już dostępny. Nie można go odświeżyć.',
   fieldRequired: 'pole wymagane',
+  captchaNewImage: 'Pokaż nowy obrazek',
   nextRefresh: (at) => `Następna automatyczna aktualizacja możliwa: ${at}`,
   consentUntil: (date) => `Zgoda ważna do ${date}`,
   accountsCaption: 'Rachunki i salda',

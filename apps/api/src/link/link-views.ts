@@ -114,7 +114,7 @@ export function credentialFields(fields: readonly CredentialField[], lang: Langu
 }
 
 /** The form answering a pending challenge: OTP input, CAPTCHA image + input, secret question, or puzzle picture + offset. */
-export function challengeForm(challenge: PendingChallenge, action: string, csrf: string, lang: Language, time: string): Html {
+export function challengeForm(challenge: PendingChallenge, action: string, csrf: string, lang: Language, time: string, newImageAction?: string): Html {
   const t = textsOf(lang);
   const image = challenge.image ? `data:${challenge.image.mediaType};base64,${challenge.image.base64}` : undefined;
   let field: Html;
@@ -143,7 +143,10 @@ export function challengeForm(challenge: PendingChallenge, action: string, csrf:
   }
   return html`<section class="challenge" data-challenge-kind="${challenge.kind}"><h2>${t.challengeHeading}</h2><form method="post" action="${action}">${csrfField(
     csrf,
-  )}${field}<p class="expires">${t.challengeExpires(time)}</p><p><button type="submit" class="primary">${t.answerButton}</button></p></form></section>`;
+  )}${field}<p class="expires">${t.challengeExpires(time)}</p><p><button type="submit" class="primary">${t.answerButton}</button></p></form>${
+    // A CAPTCHA too hard to read: a new image (a new login with the stored details).
+    challenge.kind === 'captcha' && newImageAction ? buttonForm(newImageAction, t.captchaNewImage, csrf) : ''
+  }</section>`;
 }
 
 /** The steps of a run, the current one marked (labels from the domain's table). */

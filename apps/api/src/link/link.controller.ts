@@ -238,6 +238,17 @@ export class LinkController {
     });
   }
 
+  /** A new CAPTCHA image: the waiting question is given up and the bank asked again (a login with the stored details). */
+  @Post('connections/:connectionId/new-image')
+  @ApiOperation({ summary: 'A new CAPTCHA image (gives the waiting one up, logs in again)' })
+  async newImage(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('connectionId') connectionId: string): Promise<void> {
+    const id = this.id(connectionId);
+    await this.connectionPost(request, reply, id, async (session) => {
+      await this.logins.abandon(session, id);
+      await this.logins.loginAgain(session, id, `user:${session.userId}`);
+    });
+  }
+
   @Post('connections/:connectionId/login')
   @ApiOperation({ summary: 'Log in again with the stored login details' })
   async loginAgain(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('connectionId') connectionId: string): Promise<void> {

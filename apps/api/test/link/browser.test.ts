@@ -95,6 +95,8 @@ suite('Link pages in Chromium', () => {
       await page.getByRole('button', { name: t.submit }).click();
 
       const image = page.locator('img[data-challenge-image="captcha"]');
+      // The answer is passed to the bank in the background: the page follows until the next question waits.
+      await image.waitFor({ timeout: 30_000 });
       await expect(image.isVisible()).resolves.toBe(true);
       expect(await image.evaluate((img) => { const i = img as unknown as { complete: boolean; naturalWidth: number }; return i.complete && i.naturalWidth > 0; })).toBe(true);
       const connectionId = /\/link\/connections\/([0-9a-f-]+)/.exec(page.url())?.[1] as string;

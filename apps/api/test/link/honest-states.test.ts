@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { type ViewportName, checkPage, chromiumSuite, launchChromium, newContext } from './chromium';
-import { LinkBrowser, type LinkWorld, NETBANK_ID, credentialsOf, reachStatus, secretAnswer, startLinkWorld, statusOf } from './harness';
+import { LinkBrowser, type LinkWorld, NETBANK_ID, bankSessionOfChallenge, credentialsOf, reachStatus, secretAnswer, startLinkWorld, statusOf } from './harness';
 
 // Issue 16 §5: each failure says what failed and offers only what helps — a wrong answer to
 // the secret question: answer again (no password form); a wrong password: re-enter it; the
@@ -26,6 +26,8 @@ const TEXTS = {
     refresh: '更新する',
     unavailable: 'この金融機関は現在ご利用いただけません。更新はできません。',
     puzzleHint: 'ピースがくぼみにぴったり合う位置までの距離を入力してください。',
+    newImage: '別の画像を表示する',
+    captcha: '画像に表示されている文字',
   },
   en: {
     connect: 'Connect',
@@ -40,6 +42,8 @@ const TEXTS = {
     refresh: 'Refresh',
     unavailable: 'This bank is no longer available. It cannot be refreshed.',
     puzzleHint: 'Enter the distance at which the piece fits the gap exactly.',
+    newImage: 'Show a new image',
+    captcha: 'The characters shown in the image',
   },
 } as const;
 
@@ -172,6 +176,34 @@ suite('Link pages say honestly what failed, in Chromium', () => {
       expect(await row.locator('.unavailable').textContent()).toBe(t.unavailable);
       expect(await row.getByRole('button', { name: t.refresh }).count()).toBe(0);
       await world.ds.query(`UPDATE connections SET bank_id = $2 WHERE id = $1`, [security, NETBANK_ID]);
+    } finally {
+      await context.close();
+    }
+  }, BROWSER_TEST_MS);
+
+  it.each(CASES)('%s, %s: the CAPTCHA offers a new image, and the new one is the one answered', async (lang, viewport) => {
+    const t = TEXTS[lang];
+    const context = await newContext(browser, lang, viewport);
+    const page = await context.newPage();
+    try {
+      await page.goto(`${world.base}/link/connect?token=${await world.mintToken()}&lang=${lang}`);
+      const id = await login(page, lang, 'captcha', credentialsOf(world.netbank, 'captcha').password as string);
+      const image = page.locator('img[data-challenge-image="captcha"]');
+      await image.waitFor({ timeout: 60_000 });
+      const first = await image.getAttribute('src');
+      const firstSession = await bankSessionOfChallenge(world, id);
+      await checkPage(page, `honest-captcha-${lang}-${viewport}`);
+      await page.getByRole('button', { name: t.newImage }).click();
+      // A new login at the bank: a new question, a new picture.
+      await page.waitForFunction((old) => {
+        const img = (globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string | null } | null } }).document.querySelector('img[data-challenge-image="captcha"]');
+        return img !== null && img.getAttribute('src') !== old;
+      }, first, { timeout: 60_000 });
+      const secondSession = await bankSessionOfChallenge(world, id);
+      expect(secondSession).not.toBe(firstSession);
+      await page.getByLabel(t.captcha).fill(world.netbank.captchaAnswer(secondSession) as string);
+      await page.getByRole('button', { name: t.submit }).click();
+      await reachStatus(world, id, 'success', 60_000);
     } finally {
       await context.close();
     }
