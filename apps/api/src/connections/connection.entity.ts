@@ -10,6 +10,8 @@ import { User } from '../users/user.entity';
 @Entity('connections')
 @Unique(['tenantId', 'userId', 'id'])
 @Index(['tenantId', 'userId'])
+// The scheduler's planning query walks it, oldest status change first (migration SchedulerPlanIndex).
+@Index(['aggregationStatusChangedAt'])
 @ForeignKey(() => User, ['tenantId', 'userId'], ['tenantId', 'id'], { onDelete: 'CASCADE' })
 export class Connection {
   @PrimaryColumn('uuid')

@@ -23,6 +23,20 @@ export interface ScheduledRefresh {
 const BATCH = 200;
 
 /**
+ * The planning query: connections due for a background refresh ($1: sessions created after it
+ * are recent; $2: the batch), oldest status change first — through the index on
+ * aggregation_status_changed_at, so a round stops at the batch whatever the number of
+ * connections (migration SchedulerPlanIndex; test/sync/scheduler-plan.test.ts).
+ */
+export const SCHEDULER_CANDIDATES_SQL = `SELECT c.id, c.tenant_id, c.user_id, c.connector_id FROM connections c
+    WHERE NOT c.deactivated
+      AND c.aggregation_status NOT LIKE 'running.%' AND c.aggregation_status NOT LIKE 'suspended.%'
+      AND c.aggregation_status NOT LIKE 'auth.%' AND c.aggregation_status NOT IN ('inactive', 'guest.intervention.required')
+      AND EXISTS (SELECT 1 FROM connection_secrets s WHERE s.connection_id = c.id AND s.kind = 'grant')
+      AND NOT EXISTS (SELECT 1 FROM sync_sessions s WHERE s.connection_id = c.id AND (s.finished_at IS NULL OR s.created_at > $1))
+    ORDER BY c.aggregation_status_changed_at LIMIT $2`;
+
+/**
  * Plans background refreshes (the user not present). A round — one process at a time,
  * under an advisory lock — takes connections that are active, not running, whose last
  * session is older than `refreshIntervalMinutes`, and starts a `scheduler` sync of each
@@ -72,13 +86,7 @@ export class SyncScheduler {
     const dueBefore = new Date(now.getTime() - this.settings.refreshIntervalMinutes * 60_000);
     // Candidates across tenants: a system task, not a user-facing query.
     const candidates = (await this.dataSource.query(
-      `SELECT c.id, c.tenant_id, c.user_id, c.connector_id FROM connections c
-        WHERE NOT c.deactivated
-          AND c.aggregation_status NOT LIKE 'running.%' AND c.aggregation_status NOT LIKE 'suspended.%'
-          AND c.aggregation_status NOT LIKE 'auth.%' AND c.aggregation_status NOT IN ('inactive', 'guest.intervention.required')
-          AND EXISTS (SELECT 1 FROM connection_secrets s WHERE s.connection_id = c.id AND s.kind = 'grant')
-          AND NOT EXISTS (SELECT 1 FROM sync_sessions s WHERE s.connection_id = c.id AND (s.finished_at IS NULL OR s.created_at > $1))
-        ORDER BY c.aggregation_status_changed_at LIMIT $2`,
+      SCHEDULER_CANDIDATES_SQL,
       [dueBefore, BATCH],
     )) as Array<{ id: string; tenant_id: string; user_id: string; connector_id: string }>;
     const decisions: ScheduledRefresh[] = [];

@@ -42,7 +42,7 @@ const blocksFigure = (read: Read): FigureSpec => ({
 });
 
 /**
- * Shared blocks (hit + read) of the statements the app ran for one page, each run again under
+ * Shared blocks (hit + read) of the reads (SELECT / WITH) the app ran for one page, each run again under
  * EXPLAIN (ANALYZE, BUFFERS) with its captured parameters, in a transaction rolled back.
  */
 async function blocksOf(databaseUrl: string, statements: readonly CapturedStatement[]): Promise<{ blocks: number; plans: string[] }> {
@@ -52,7 +52,8 @@ async function blocksOf(databaseUrl: string, statements: readonly CapturedStatem
     await db.query('BEGIN');
     let blocks = 0;
     const plans: string[] = [];
-    for (const st of statements) {
+    // Reads only: the transaction control and settings a request may also run (START TRANSACTION, SET…) have no plan.
+    for (const st of statements.filter((x) => /^\s*(SELECT|WITH)\b/i.test(x.sql))) {
       const r = await db.query<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown> }> }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${st.sql}`, [...st.parameters]);
       const plan = r.rows[0]?.['QUERY PLAN'][0]?.Plan ?? {};
       const own = Number(plan['Shared Hit Blocks'] ?? 0) + Number(plan['Shared Read Blocks'] ?? 0);
