@@ -5,6 +5,10 @@ import { IsBoolean, IsOptional } from 'class-validator';
 import { ConsentExpiryFields } from '../consents/expiry-fields';
 import { LanguageQuery } from '../http/language';
 import { RefreshQuotaFields } from '../sync/refresh-quota.dto';
+import { HOLDER_TYPES } from './bank-account.entity';
+
+/** The obsolete `consentStatus` of an account: active, or not. */
+export const LEGACY_CONSENT_STATUSES = ['active', 'inactive'] as const;
 
 /** `GET /api/v2/bankaccount` query. */
 export class BankAccountQuery extends LanguageQuery {
@@ -164,8 +168,8 @@ export class BankAccountView extends IntersectionType(ConsentExpiryFields, Refre
   @ApiProperty({ type: String, format: 'uuid', nullable: true, deprecated: true, description: 'Obsolete: use consent.id.' })
   consentId!: string | null;
 
-  @ApiProperty({ enum: ['active', 'inactive'], deprecated: true, description: 'Obsolete: use consent.status.' })
-  consentStatus!: 'active' | 'inactive';
+  @ApiProperty({ enum: [...LEGACY_CONSENT_STATUSES], deprecated: true, description: 'Obsolete: use consent.status.' })
+  consentStatus!: (typeof LEGACY_CONSENT_STATUSES)[number];
 
   @ApiProperty({ example: 'JPY' })
   currencyCode!: string;
@@ -188,7 +192,7 @@ export class BankAccountView extends IntersectionType(ConsentExpiryFields, Refre
   @ApiProperty({ type: String, nullable: true })
   holderInfo!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, enum: ['individual', 'business'] })
+  @ApiProperty({ type: String, nullable: true, enum: [...HOLDER_TYPES] })
   holderType!: string | null;
 
   @ApiProperty({ type: String, nullable: true })

@@ -3,6 +3,10 @@ import { CalendarDateColumn, CreatedAtColumn, InstantColumn, UpdatedAtColumn } f
 import { Connection } from '../connections/connection.entity';
 import { Consent } from '../connections/consent.entity';
 
+/** Who holds an account. */
+export const HOLDER_TYPES = ['individual', 'business'] as const;
+export type HolderType = (typeof HOLDER_TYPES)[number];
+
 /** The seed's `syncError`: why the last sync of this account failed. */
 export interface AccountSyncError {
   readonly errorType: 'internal' | 'aspspResponse' | 'signature' | 'missingAccount';
@@ -56,7 +60,7 @@ export class BankAccount {
   @Column('text', { nullable: true })
   holderInfo!: string | null;
 
-  /** individual | business (the seed's `holderType`). */
+  /** One of {@link HOLDER_TYPES} (the seed's `holderType`). */
   @Column('text', { nullable: true })
   holderType!: string | null;
 

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
 import { IsCalendarDate } from '../http/calendar-date';
 import { MoneyView } from '../transactions/money.dto';
+import { BALANCE_SOURCES } from './daily-balance.entity';
 
 /** Longest range of daily balances one request returns (four years and a day). */
 export const MAX_BALANCE_DAYS = 1461;
@@ -27,7 +28,7 @@ export class DailyBalanceView {
   @ApiProperty({ type: MoneyView })
   balance!: MoneyView;
 
-  @ApiProperty({ enum: ['bank', 'derived'], description: 'Reported by the bank, or derived from transactions.' })
+  @ApiProperty({ enum: [...BALANCE_SOURCES], description: 'Reported by the bank, or derived from transactions.' })
   source!: string;
 }
 

@@ -5,6 +5,7 @@ import { IsObject, IsString, Length } from 'class-validator';
 import { LINK_PATHS } from '../link/link-paths';
 import type { CredentialForm, LoginResult, PendingChallenge } from './credential-login.service';
 import { MAX_ANSWER_LENGTH } from './credential-login.service';
+import { ANSWER_CHANNELS, LOGIN_OUTCOME_TYPES } from './login-types';
 
 /** Texts in the three label languages. */
 export class LocalizedTextView {
@@ -101,7 +102,7 @@ export class ChallengeView {
   @ApiProperty({ description: 'Which challenge of this login it is (a second one may follow).' })
   step!: number;
 
-  @ApiProperty({ enum: ['api', 'link-page'], description: '`link-page`: a puzzle, which only a person on the Link page can solve.' })
+  @ApiProperty({ enum: [...ANSWER_CHANNELS], description: '`link-page`: a puzzle, which only a person on the Link page can solve.' })
   answerVia!: string;
 
   @ApiProperty({ description: 'The Link page where the user can answer it.' })
@@ -140,7 +141,7 @@ export class LoginResultView {
   bankId!: string;
 
   @ApiProperty({
-    enum: ['running', 'granted', 'challenge', 'failed'],
+    enum: [...LOGIN_OUTCOME_TYPES],
     description:
       'running: the login goes on at the bank (connecting answers at once, 202) — follow GET /api/v2/connections/{id} (and …/challenge once it waits in suspended.missing-answer.auth.*); ' +
       'granted: connected, first sync started; challenge: answer it; failed: see aggregationStatus.',

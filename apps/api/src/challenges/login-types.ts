@@ -15,7 +15,8 @@ export const BANK_CALL_TIMEOUT_MS = 5 * 60_000;
 export const MAX_ANSWER_LENGTH = 256;
 
 /** Where a pending challenge can be answered: through the API, or only by a person on the Link page (puzzle). */
-export type AnswerChannel = 'api' | 'link-page';
+export const ANSWER_CHANNELS = ['api', 'link-page'] as const;
+export type AnswerChannel = (typeof ANSWER_CHANNELS)[number];
 
 /** A challenge waiting for the user's answer, as shown to them. */
 export interface PendingChallenge {
@@ -44,6 +45,9 @@ export type LoginOutcome =
   | { readonly type: 'challenge'; readonly challenge: PendingChallenge }
   /** The bank refused (wrong credentials or answer, lock, maintenance…): the connection took the matching status. */
   | { readonly type: 'failed'; readonly errorTag: string; readonly message: string };
+
+/** Every {@link LoginOutcome} `type`. */
+export const LOGIN_OUTCOME_TYPES = ['running', 'granted', 'challenge', 'failed'] as const satisfies ReadonlyArray<LoginOutcome['type']>;
 
 /** A login step's result: the connection, its status after the step, and the outcome. */
 export interface LoginResult {

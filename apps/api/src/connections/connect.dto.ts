@@ -4,6 +4,9 @@ import type { Locale } from '@kinko/connector-sdk';
 import { LANGUAGES } from '../http/language';
 import type { ConnectResult, ConnectStart } from './connect.service';
 
+/** How a completed redirect flow ended: a new connection, or an existing one reconnected. */
+export const CONNECT_RESULTS = ['connected', 'reconnected'] as const;
+
 /** Starting a redirect connect flow. */
 export class ConnectRequest {
   @ApiPropertyOptional({ format: 'uuid', description: 'Re-authorise this connection of the user at the bank (after its consent expired or was withdrawn) instead of creating a new one.' })
@@ -38,8 +41,8 @@ export class ConnectStartView {
 
 /** The bank sent the user back and granted access. */
 export class ConnectResultView {
-  @ApiProperty({ enum: ['connected', 'reconnected'] })
-  status!: 'connected' | 'reconnected';
+  @ApiProperty({ enum: [...CONNECT_RESULTS] })
+  status!: (typeof CONNECT_RESULTS)[number];
 
   @ApiProperty({ format: 'uuid' })
   connectFlowId!: string;

@@ -1,7 +1,7 @@
 import { consentStatuses, invalidationReasons } from '@kinko/domain';
 import { ApiProperty } from '@nestjs/swagger';
 import type { Consent } from '../connections/consent.entity';
-import type { BankRevocation } from './consents.service';
+import { BANK_REVOCATIONS, type BankRevocation } from './consents.service';
 import { ConsentExpiryFields, expiryFields } from './expiry-fields';
 
 /** A consent: the user's authorisation at the bank for Kinko to read their accounts. */
@@ -67,7 +67,7 @@ export class WithdrawalView {
   consent!: ConsentView;
 
   @ApiProperty({
-    enum: ['revoked', 'failed', 'nothing-to-revoke'],
+    enum: [...BANK_REVOCATIONS],
     description: 'What the bank did with the grant. Kinko deletes its copy of the grant in every case.',
   })
   bankRevocation!: BankRevocation;

@@ -22,7 +22,9 @@ import { consentChanged, consentStatusColumns, toDomainConsent } from './consent
  * there was nothing to revoke (no grant stored, the bank no longer configured, or an older
  * consent whose grant was already replaced).
  */
-export type BankRevocation = 'revoked' | 'failed' | 'nothing-to-revoke';
+/** What the bank did with a withdrawn consent's grant. */
+export const BANK_REVOCATIONS = ['revoked', 'failed', 'nothing-to-revoke'] as const;
+export type BankRevocation = (typeof BANK_REVOCATIONS)[number];
 
 /** A withdrawn consent and what the bank said. */
 export interface Withdrawal {

@@ -1,4 +1,4 @@
-import { transactionKinds } from '@kinko/domain';
+import { EXPIRY_WARNING_DAYS, transactionKinds } from '@kinko/domain';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { LANGUAGES } from '../http/language';
 import { transactionChangeKinds } from '../transactions/transaction-change.entity';
@@ -60,7 +60,7 @@ const DATA: Readonly<Record<TenantEventType, { description: string; properties: 
   },
   'consent.expiring': {
     description: 'A consent expires in 14, 7 or 1 days (once each).',
-    properties: { userId: USER, connectionId: CONNECTION, consentId: id('The consent.'), expiresAt: { type: 'string', format: 'date-time' }, daysBefore: { type: 'integer', enum: [14, 7, 1] } },
+    properties: { userId: USER, connectionId: CONNECTION, consentId: id('The consent.'), expiresAt: { type: 'string', format: 'date-time' }, daysBefore: { type: 'integer', enum: [...EXPIRY_WARNING_DAYS] } },
   },
   'consent.expired': {
     description: 'A consent expired.',

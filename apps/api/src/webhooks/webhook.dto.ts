@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { tenantEventTypes } from './tenant-events';
+import { webhookDeliveryStatuses } from './webhook.entities';
 import type { DeliveryRecord, EndpointRecord } from './webhooks.service';
 
 const URL_DOC = 'Where events are POSTed. https:// only in production; no loopback, private or link-local address unless the operator allows it (checked now and before every delivery).';
@@ -137,7 +138,7 @@ export class WebhookDeliveryView {
   @ApiProperty({ enum: tenantEventTypes })
   eventType!: string;
 
-  @ApiProperty({ enum: ['pending', 'succeeded', 'failed'] })
+  @ApiProperty({ enum: [...webhookDeliveryStatuses] })
   status!: string;
 
   @ApiProperty({ format: 'date-time' })
