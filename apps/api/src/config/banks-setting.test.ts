@@ -75,7 +75,11 @@ describe('checkBankEntries (what the main job runs before anything starts)', () 
   });
 
   it('refuses an unknown connector and a bad 銀行共通API entry, naming the entry', () => {
-    expect(check({ bankId: 'x-bank', connector: 'nope' })).toBe('Invalid configuration: KINKO_BANKS: bank "x-bank": no connector package "nope" (registered: bank-common-api, polish-api, web-netbank)');
+    // The packages named are the registered ones (the list grows with each connector package).
+    const registered = REGISTERED_CONNECTOR_PACKAGES.map((p) => p.id).join(', ');
+    expect(registered).toMatch(/^bank-common-api, polish-api, web-netbank, berlin-group/);
+    expect(check({ bankId: 'x-bank', connector: 'nope' })).toBe(`Invalid configuration: KINKO_BANKS: bank "x-bank": no connector package "nope" (registered: ${registered})`);
+    expect(check({ bankId: 'bg-bank', connector: 'berlin-group', baseUrl: 'https://bank.example' })).toBe('Invalid configuration: KINKO_BANKS: bank "bg-bank" (berlin-group): "clientId" must be a non-empty string');
     const bad = check({ bankId: 'bca-0001', connector: 'bank-common-api', bankCode: '0001', apiKey: 'k-canary', password: 'p-canary' });
     expect(bad).toMatch(/^Invalid configuration: KINKO_BANKS: .*bca-0001.*baseUrl/);
     expect(bad).not.toContain('\n');
