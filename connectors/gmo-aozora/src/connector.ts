@@ -1,7 +1,7 @@
 // The connector for GMO Aozora Net Bank. Errors are values (`err(ConnectorErrors.…)`), never thrown;
 // every bank status is mapped once, in `parse`.
 import { Redacted, Schema } from 'effect';
-import { TransactionId } from '@kinko/domain';
+import { TransactionId, calendarDate } from '@kinko/domain';
 import {
   ConnectorErrors,
   ConnectorSetupError,
@@ -13,13 +13,20 @@ import {
   type Connector,
   type ConnectorError,
   type Granted,
+  type CurrentBalance,
   type HttpResponse,
   type Outcome,
   type PageStream,
   type Transaction,
 } from '@kinko/connector-sdk';
 import { gmoAozoraManifest } from './manifest';
-import { AccountsPage, GmoAozoraConfig, GmoAozoraGrant, Tokens, TransactionsPage } from './schemas';
+import { AccountsResponse, BalancesResponse, ErrorBody, GmoAozoraConfig, GmoAozoraGrant, Tokens, TransactionsResponse } from './schemas';
+
+/** The spec's basePath, below the bank entry's `baseUrl`. */
+export const DATA_PATH = '/ganb/api/personal/v1';
+
+/** `transactionType` 1 = 入金 (in) / 2 = 出金 (out) and the unsigned amount → signed integer minor units (JPY: yen). */
+export const signedAmount = (transactionType: '1' | '2', amount: string): bigint => (transactionType === '1' ? BigInt(amount) : -BigInt(amount));
 
 /** Per bank entry: the connector's id (the app's `bankId`) and the bank's base URL (its host is the one allowed). */
 export interface GmoAozoraOptions {
@@ -42,7 +49,7 @@ export function defineGmoAozoraConnector(options: GmoAozoraOptions = {}): Connec
     config: GmoAozoraConfig,
     grant: GmoAozoraGrant,
 
-    create({ http, config, clock, manifest }) {
+    create({ http, config, clock }) {
       type Grant = GmoAozoraGrant;
       const url = (path: string): string => new URL(path, config.baseUrl).href;
       const client = { client_id: config.clientId, client_secret: config.clientSecret };
@@ -51,7 +58,12 @@ export function defineGmoAozoraConnector(options: GmoAozoraOptions = {}): Connec
       // anything else is the bank's answer (5xx/429 already became errors in the HTTP client).
       const parse = <T>(res: HttpResponse, schema: Schema.Codec<T, unknown>, on401: ConnectorError): Outcome<T> => {
         if (res.status === 401) return err(on401);
-        if (res.status !== 200) return err(ConnectorErrors.bankResponse({ status: res.status, content: res.text() }));
+        if (res.status !== 200) {
+          // The spec's ErrorResponse (errorCode, errorMessage) is the content; a body without it is kept as text.
+          const body = res.json(ErrorBody);
+          const content = body.ok ? `${body.value.errorCode}: ${body.value.errorMessage}` : res.text();
+          return err(ConnectorErrors.bankResponse({ status: res.status, content }));
+        }
         return res.json(schema);
       };
 
@@ -69,40 +81,51 @@ export function defineGmoAozoraConnector(options: GmoAozoraOptions = {}): Connec
         return t.ok ? ok(granted(t.value)) : t;
       }
 
-      // Paging: follow the bank's `next` link, which repeats the first page's query (the window).
-      async function* pages<P extends { readonly next: string | null }, T>(
-        grant: Grant,
-        first: string,
-        query: Readonly<Record<string, string | number>>,
-        schema: Schema.Codec<P, unknown>,
-        items: (page: P) => readonly T[],
-      ): PageStream<T> {
-        const authorization = Redacted.make(`Bearer ${Redacted.value(grant.accessToken)}`);
-        let next: { url: string; query?: Readonly<Record<string, string | number>> } | undefined = { url: url(first), query };
+      const data = (path: string): string => url(`${DATA_PATH}${path}`);
+      const headers = (grant: Grant) => ({ 'x-access-token': grant.accessToken });
+      const get = async <T>(grant: Grant, path: string, query: Readonly<Record<string, string>>, schema: Schema.Codec<T, unknown>): Promise<Outcome<T>> => {
+        const res = await http.send({ method: 'GET', url: data(path), query, headers: headers(grant) });
+        return res.ok ? parse(res.value, schema, ConnectorErrors.consentExpired()) : res;
+      };
+
+      // Paging: the first request's query again plus the answer's `nextItemKey` while `hasNext`.
+      async function* transactionPages(grant: Grant, query: Readonly<Record<string, string>>): PageStream<Transaction> {
         const seen = new Set<string>();
-        while (next !== undefined) {
-          const res = await http.send({ method: 'GET', url: next.url, ...(next.query ? { query: next.query } : {}), headers: { authorization } });
-          const page = res.ok ? parse(res.value, schema, ConnectorErrors.consentExpired()) : res;
+        let nextItemKey: string | undefined;
+        for (;;) {
+          const page = await get(grant, '/accounts/transactions', nextItemKey === undefined ? query : { ...query, nextItemKey }, TransactionsResponse);
           if (!page.ok) {
             yield page; // an error ends the stream
             return;
           }
-          yield ok(items(page.value));
-          const link = page.value.next;
-          if (link === null) return;
-          let absolute: string;
-          try {
-            absolute = url(link);
-          } catch {
-            yield err(ConnectorErrors.permanent({ message: 'the bank sent a malformed next link' }));
+          const { currencyCode, transactions = [] } = page.value;
+          yield ok(
+            transactions.map(
+              (t): Transaction => ({
+                // itemKey is the bank's own key of the item; without it, the day, direction, amount and running balance.
+                bankTransactionId: TransactionId.make(t.itemKey ?? `${t.transactionDate}:${t.transactionType}:${t.amount}:${t.balance}`),
+                kind: 'booked',
+                transactionDate: t.transactionDate,
+                bookingDate: t.valueDate,
+                amountMinor: signedAmount(t.transactionType, t.amount),
+                currency: currencyCode,
+                description: t.remarks ?? '',
+                balanceAfterMinor: BigInt(t.balance),
+              }),
+            ),
+          );
+          if (!page.value.hasNext) return;
+          const key = page.value.nextItemKey;
+          if (key === undefined || !/^\d{1,24}$/.test(key)) {
+            yield err(ConnectorErrors.permanent({ message: 'the bank sent hasNext without a well-formed nextItemKey' }));
             return;
           }
-          if (seen.has(absolute)) {
-            yield err(ConnectorErrors.permanent({ message: 'the bank repeated a next link' }));
+          if (seen.has(key)) {
+            yield err(ConnectorErrors.permanent({ message: 'the bank repeated a nextItemKey' }));
             return;
           }
-          seen.add(absolute);
-          next = { url: absolute };
+          seen.add(key);
+          nextItemKey = key;
         }
       }
 
@@ -132,31 +155,43 @@ export function defineGmoAozoraConnector(options: GmoAozoraOptions = {}): Connec
           },
         },
 
-        accounts: (grant) =>
-          pages(grant, '/accounts', {}, AccountsPage, (p) =>
-            p.accounts.map((a): Account => ({ bankAccountId: a.id, number: a.number, name: a.name, type: 'current', currency: a.currency })),
-          ),
+        async *accounts(grant) {
+          const page = await get(grant, '/accounts', {}, AccountsResponse);
+          if (!page.ok) return yield page;
+          yield ok(
+            page.value.accounts.map(
+              (a): Account => ({
+                bankAccountId: a.accountId,
+                number: a.accountNumber ?? '',
+                name: a.accountName ?? a.accountTypeName,
+                // 01 普通預金（有利息）, 02 普通預金（決済用）: ordinary deposits.
+                type: a.accountTypeCode === '01' || a.accountTypeCode === '02' ? 'current' : 'other',
+                bankAccountType: a.accountTypeName,
+                currency: a.currencyCode,
+                ...(a.branchCode === undefined ? {} : { branch: { code: a.branchCode, ...(a.branchName === undefined ? {} : { name: a.branchName }) } }),
+                ...(a.accountName === undefined ? {} : { holderName: a.accountName }),
+              }),
+            ),
+          );
+        },
 
-        // One kind per call: the bank's `status` filter; `limit` asks for the manifest's page size.
-        transactions: (grant, { bankAccountId, kind, window }) =>
-          pages(
-            grant,
-            `/accounts/${encodeURIComponent(bankAccountId)}/transactions`,
-            { status: kind, from: window.from, to: window.to, limit: manifest.limits.pageSize },
-            TransactionsPage,
-            (p) =>
-              p.transactions.map(
-                (t): Transaction => ({
-                  bankTransactionId: TransactionId.make(t.id),
-                  kind,
-                  transactionDate: t.date,
-                  amountMinor: BigInt(t.amountMinor),
-                  currency: t.currency,
-                  description: t.description,
-                  ...(t.reference === undefined ? {} : { bankReference: t.reference }),
-                }),
-              ),
-          ),
+        async currentBalances(grant, { bankAccountId }) {
+          const page = await get(grant, '/accounts/balances', { accountId: bankAccountId }, BalancesResponse);
+          if (!page.ok) return page;
+          const b = page.value.balances?.find((x) => x.accountId === bankAccountId);
+          if (b === undefined) return err(ConnectorErrors.missingAccount({ bankAccountId }));
+          if (b.balance === undefined && b.withdrawableAmount === undefined) return err(ConnectorErrors.permanent({ message: 'the balance has no amount' }));
+          const balance: CurrentBalance = {
+            currency: b.currencyCode,
+            referenceDate: calendarDate(b.baseDate),
+            ...(b.balance === undefined ? {} : { bookedMinor: BigInt(b.balance) }),
+            ...(b.withdrawableAmount === undefined ? {} : { availableMinor: BigInt(b.withdrawableAmount) }),
+          };
+          return ok(balance);
+        },
+
+        // Booked items only (the bank has no pending list), filtered by transactionDate.
+        transactions: (grant, { bankAccountId, window }) => transactionPages(grant, { accountId: bankAccountId, dateFrom: window.from, dateTo: window.to }),
       };
     },
   });

@@ -7,26 +7,25 @@ import type { ConnectorManifestInput } from '@kinko/connector-sdk';
 export function gmoAozoraManifest(id = 'gmo-aozora', allowedHosts: readonly string[] = ['api.gmo-aozora.example']): ConnectorManifestInput {
   return {
     id,
-    displayName: { ja: 'GMO Aozora Net Bank', en: 'GMO Aozora Net Bank', pl: 'GMO Aozora Net Bank' },
+    displayName: { ja: 'GMOあおぞらネット銀行', en: 'GMO Aozora Net Bank', pl: 'GMO Aozora Net Bank' },
     country: 'JP',
     timeZone: 'Asia/Tokyo',
     currency: 'JPY',
     authFlow: 'redirect',
-    capabilities: { accounts: true, balances: false, transactions: ['booked', 'pending'], branches: false, challenges: [] },
+    capabilities: { accounts: true, balances: false, currentBalances: true, transactions: ['booked'], branches: false, challenges: [] },
     limits: {
       maxHistoryDays: 730,
       unattendedHistoryDays: 90,
       scaValidityDays: 90,
       unattendedAccessesPerDay: 4,
-      /** What the connector asks for (`limit`); the bank's pages may still be smaller. */
-      pageSize: 100,
+      /** The bank's 取得上限件数 per transactions page (it has no page-size parameter). */
+      pageSize: 500,
       maxConcurrency: 4,
       requestsPerSecond: 20,
     },
     // The date the bank filters `from`/`to` by, per kind.
-    dateFieldByKind: { booked: 'transactionDate', pending: 'transactionDate' },
-    // A pending item that a complete fetch no longer returns is gone (booked or dropped).
-    deleteIfNotFetched: ['pending'],
+    dateFieldByKind: { booked: 'transactionDate' },
+    deleteIfNotFetched: [],
     allowedHosts: [...allowedHosts],
   };
 }

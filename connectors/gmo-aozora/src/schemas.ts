@@ -20,26 +20,61 @@ export type GmoAozoraGrant = typeof GmoAozoraGrant.Type;
 
 export const Tokens = Schema.Struct({ access_token: Schema.String, refresh_token: Schema.String, expires_in: Schema.Number });
 
-/** `next`: the bank's link to the following page (it repeats the query), null on the last page. */
-const Next = Schema.NullOr(Schema.String);
+/** The spec's ErrorResponse: every non-200 answer of the data API. */
+export const ErrorBody = Schema.Struct({ errorCode: Schema.String, errorMessage: Schema.String });
 
-export const AccountsPage = Schema.Struct({
-  accounts: Schema.Array(Schema.Struct({ id: Schema.String, number: Schema.String, name: Schema.String, currency: CurrencyCode })),
-  next: Next,
-});
+/** An unsigned integer string (the spec's amounts and balances; JPY has no minor unit). */
+const Unsigned = Schema.String.pipe(Schema.check(Schema.isPattern(/^\d{1,20}$/)));
 
-export const TransactionsPage = Schema.Struct({
-  transactions: Schema.Array(
+/** GET /accounts (AccountsResponse; つかいわけ口座 spAccounts are not separate accounts). */
+export const AccountsResponse = Schema.Struct({
+  baseDate: CalendarDate,
+  accounts: Schema.Array(
     Schema.Struct({
-      id: Schema.String,
-      status: Schema.Literals(['booked', 'pending']),
-      date: CalendarDate,
-      /** Integer minor units as a decimal string (e.g. "-1200"). */
-      amountMinor: Schema.String.pipe(Schema.check(Schema.isPattern(/^-?\d+$/))),
-      currency: CurrencyCode,
-      description: Schema.String,
-      reference: Schema.optional(Schema.String),
+      accountId: Schema.String,
+      branchCode: Schema.optional(Schema.String),
+      branchName: Schema.optional(Schema.String),
+      accountTypeCode: Schema.String,
+      accountTypeName: Schema.String,
+      accountNumber: Schema.optional(Schema.String),
+      accountName: Schema.optional(Schema.String),
+      currencyCode: CurrencyCode,
     }),
   ),
-  next: Next,
+});
+
+/** GET /accounts/balances?accountId= (BalancesResponse). */
+export const BalancesResponse = Schema.Struct({
+  balances: Schema.optional(
+    Schema.Array(
+      Schema.Struct({
+        accountId: Schema.String,
+        baseDate: CalendarDate,
+        balance: Schema.optional(Unsigned),
+        withdrawableAmount: Schema.optional(Unsigned),
+        currencyCode: CurrencyCode,
+      }),
+    ),
+  ),
+});
+
+/** GET /accounts/transactions (TransactionsResponse): `hasNext` with `nextItemKey` to ask for the next page. */
+export const TransactionsResponse = Schema.Struct({
+  currencyCode: CurrencyCode,
+  hasNext: Schema.Boolean,
+  nextItemKey: Schema.optional(Schema.String),
+  transactions: Schema.optional(
+    Schema.Array(
+      Schema.Struct({
+        transactionDate: CalendarDate,
+        valueDate: CalendarDate,
+        /** "1" 入金 (in), "2" 出金 (out). */
+        transactionType: Schema.Literals(['1', '2']),
+        amount: Unsigned,
+        balance: Unsigned,
+        remarks: Schema.optional(Schema.String),
+        itemKey: Schema.optional(Schema.String),
+      }),
+    ),
+  ),
 });

@@ -7,24 +7,34 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { RecordedBankRequest, SandboxFault } from '@kinko/connector-sdk/testkit';
 
+/** One 入出金明細 as the spec's Transaction: `transactionType` "1" = 入金 (in), "2" = 出金 (out); amounts unsigned strings. */
 export interface SandboxTransaction {
-  readonly id: string;
-  readonly status: 'booked' | 'pending';
-  readonly date: string;
-  readonly amountMinor: string;
-  readonly currency: string;
-  readonly description: string;
-  readonly reference?: string;
+  readonly itemKey: string;
+  readonly transactionDate: string;
+  readonly valueDate: string;
+  readonly transactionType: '1' | '2';
+  readonly amount: string;
+  readonly balance: string;
+  readonly remarks?: string;
 }
 
 export interface SandboxAccount {
-  readonly id: string;
-  readonly number: string;
-  readonly name: string;
-  readonly currency: string;
-  /** Sorted by date, then id. */
+  /** 口座ID (12–29 characters). */
+  readonly accountId: string;
+  readonly branchCode: string;
+  readonly branchName: string;
+  readonly accountNumber: string;
+  readonly accountName: string;
+  readonly currencyCode: string;
+  /** 残高 and 支払可能残高, unsigned integer strings. */
+  readonly balance: string;
+  readonly withdrawableAmount: string;
+  /** Sorted by transactionDate, then itemKey (the spec's 取引の昇順). */
   readonly transactions: readonly SandboxTransaction[];
 }
+
+/** Where the spec's paths live (its basePath). */
+export const BASE_PATH = '/ganb/api/personal/v1';
 
 export interface SandboxUser {
   readonly username: string;
@@ -37,8 +47,10 @@ export interface SandboxBankOptions {
   /** The app's client credentials at the bank. */
   readonly clientId: string;
   readonly clientSecret: string;
-  /** The bank never sends more than this many items per page, whatever `limit` asks. */
+  /** Items per transactions page (the spec's 取得上限件数 is 500). */
   readonly maxPageSize?: number;
+  /** The bank's calendar day (baseDate), Asia/Tokyo. */
+  readonly today?: string;
 }
 
 export interface SandboxBank {
@@ -50,8 +62,6 @@ export interface SandboxBank {
   setFault(fault: SandboxFault | undefined): void;
   /** Ends every grant of `username` at the bank (the user withdrew the consent there). */
   revokeAtBank(username: string): void;
-  /** Books every pending transaction of the account (same id, date and reference), as settling does. */
-  bookPending(accountId: string): void;
   close(): Promise<void>;
 }
 
@@ -93,8 +103,6 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
   const codes = new Map<string, { username: string; challenge: string; redirectUri: string }>();
   const requests: RecordedBankRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  const bookedSince = new Set<string>(); // pending transactions booked by bookPending, by id
-  const statusOf = (t: SandboxTransaction): SandboxTransaction['status'] => (bookedSince.has(t.id) ? 'booked' : t.status);
   let fault: SandboxFault | undefined;
   let faultLeft = Infinity;
   let faultSkip = 0;
@@ -137,11 +145,11 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
         });
         return res.destroyed;
       case 'status':
-        send(res, f.status, { error: 'injected' }, f.retryAfter === undefined ? {} : { 'retry-after': f.retryAfter });
+        send(res, f.status, { errorCode: 'WG_ERR_900', errorMessage: '障害を擬似的に発生させています' }, f.retryAfter === undefined ? {} : { 'retry-after': f.retryAfter });
         return true;
       case 'malformedBody':
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"accounts": [{"id": "acc-');
+        res.end('{"accounts": [{"accountId": "3010');
         return true;
       case 'dropConnection':
         req.socket.destroy();
@@ -151,19 +159,6 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
         nextFault = f.type;
         return false;
     }
-  }
-
-  function pageOf<T>(items: readonly T[], url: URL): { slice: readonly T[]; next: string | null } {
-    const asked = Number(url.searchParams.get('limit') ?? '50');
-    const size = Math.max(1, Math.min(Number.isInteger(asked) ? asked : 50, options.maxPageSize ?? Infinity));
-    const start = Number(url.searchParams.get('cursor') ?? '0');
-    const slice = items.slice(start, start + size);
-    if (nextFault === 'loopingNext') return { slice, next: `${url.pathname}${url.search}` };
-    if (nextFault === 'malformedNext') return { slice, next: 'http://[not-a-link' };
-    if (start + size >= items.length) return { slice, next: null };
-    const next = new URL(url.href);
-    next.searchParams.set('cursor', String(start + size));
-    return { slice, next: `${next.pathname}${next.search}` };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -220,29 +215,89 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
     // Data: recorded, then faults, then the bearer token.
     requests.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams) });
     if (await applyFault(req, res)) return;
-    const pair = byAccess.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+    const token = req.headers['x-access-token'];
+    const pair = typeof token === 'string' ? byAccess.get(token) : undefined;
     const user = pair === undefined ? undefined : users.get(pair.username);
-    if (user === undefined) return send(res, 401, { error: 'invalid_token' });
+    if (user === undefined) return send(res, 401, { errorCode: 'WG_ERR_102', errorMessage: 'アクセストークンが無効です' });
 
-    if (route === 'GET /accounts') {
-      const { slice, next } = pageOf(user.accounts, url);
-      return send(res, 200, { accounts: slice.map(({ transactions: _t, ...a }) => a), next });
+    const today = options.today ?? new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
+    const stamp = { baseDate: today, baseTime: '10:00:00+09:00' };
+    const accountOf = (id: string | null) => user.accounts.find((a) => a.accountId === id);
+    const noAccount = () => send(res, 404, { errorCode: 'WG_ERR_404', errorMessage: '該当する口座が存在しません' });
+
+    if (route === `GET ${BASE_PATH}/accounts`) {
+      return send(res, 200, {
+        ...stamp,
+        accounts: user.accounts.map((a, i) => ({
+          accountId: a.accountId,
+          branchCode: a.branchCode,
+          branchName: a.branchName,
+          accountTypeCode: '01',
+          accountTypeName: '普通預金（有利息）',
+          accountNumber: a.accountNumber,
+          primaryAccountCode: i === 0 ? '1' : '2',
+          primaryAccountCodeName: i === 0 ? '代表口座' : '代表口座以外',
+          accountName: a.accountName,
+          currencyCode: a.currencyCode,
+          currencyName: a.currencyCode === 'JPY' ? '日本円' : a.currencyCode,
+          transferLimitAmount: '5000000',
+        })),
+      });
     }
-    const match = /^\/accounts\/([^/]+)\/transactions$/.exec(url.pathname);
-    if (req.method === 'GET' && match) {
-      const account = user.accounts.find((a) => a.id === decodeURIComponent(match[1] ?? ''));
-      if (account === undefined) return send(res, 404, { error: 'no_such_account' });
-      const status = url.searchParams.get('status');
-      const from = url.searchParams.get('from');
-      const to = url.searchParams.get('to');
-      if (status === null || from === null || to === null) return send(res, 400, { error: 'status, from and to are required' });
-      const { slice, next } = pageOf(
-        account.transactions.filter((t) => statusOf(t) === status && t.date >= from && t.date <= to),
-        url,
-      );
-      return send(res, 200, { transactions: slice.map((t) => ({ ...t, status: statusOf(t) })), next });
+    if (route === `GET ${BASE_PATH}/accounts/balances`) {
+      const id = url.searchParams.get('accountId');
+      const chosen = id === null ? user.accounts : user.accounts.filter((a) => a.accountId === id);
+      if (id !== null && chosen.length === 0) return noAccount();
+      return send(res, 200, {
+        balances: chosen.map((a) => ({
+          accountId: a.accountId,
+          accountTypeCode: '01',
+          accountTypeName: '普通預金（有利息）',
+          balance: a.balance,
+          ...stamp,
+          withdrawableAmount: a.withdrawableAmount,
+          currencyCode: a.currencyCode,
+          currencyName: a.currencyCode === 'JPY' ? '日本円' : a.currencyCode,
+        })),
+        spAccountBalances: [],
+      });
     }
-    return send(res, 404, { error: 'not_found' });
+    if (route === `GET ${BASE_PATH}/accounts/transactions`) {
+      const account = accountOf(url.searchParams.get('accountId'));
+      if (account === undefined) return noAccount();
+      const date = /^\d{4}-\d{2}-\d{2}$/;
+      const from = url.searchParams.get('dateFrom');
+      const to = url.searchParams.get('dateTo');
+      if ((from !== null && !date.test(from)) || (to !== null && !date.test(to)) || (from !== null && to !== null && from > to)) {
+        return send(res, 400, { errorCode: 'WG_ERR_400', errorMessage: '対象期間の指定が不正です' });
+      }
+      // ① neither: today; ② from only: from – today; ③ to only: first – to; ④ both.
+      const lo = from ?? (to === null ? today : '0000-01-01');
+      const hi = to ?? today;
+      const matching = account.transactions.filter((t) => t.transactionDate >= lo && t.transactionDate <= hi);
+      const key = url.searchParams.get('nextItemKey');
+      const start = key === null ? 0 : matching.findIndex((t) => t.itemKey === key);
+      if (start < 0) return send(res, 400, { errorCode: 'WG_ERR_401', errorMessage: '次明細キーが不正です' });
+      const size = Math.max(1, Math.min(500, options.maxPageSize ?? 500));
+      const slice = matching.slice(start, start + size);
+      const following = matching[start + size];
+      let nextItemKey = following?.itemKey;
+      if (nextFault === 'loopingNext') nextItemKey = key ?? slice[0]?.itemKey ?? '1';
+      if (nextFault === 'malformedNext') nextItemKey = 'not-a-key';
+      return send(res, 200, {
+        accountId: account.accountId,
+        currencyCode: account.currencyCode,
+        currencyName: account.currencyCode === 'JPY' ? '日本円' : account.currencyCode,
+        dateFrom: lo === '0000-01-01' ? (account.transactions[0]?.transactionDate ?? hi) : lo,
+        dateTo: hi,
+        ...stamp,
+        hasNext: nextItemKey !== undefined,
+        ...(nextItemKey === undefined ? {} : { nextItemKey }),
+        count: String(slice.length),
+        transactions: slice,
+      });
+    }
+    return send(res, 404, { errorCode: 'WG_ERR_404', errorMessage: '該当するAPIが存在しません' });
   }
 
   const server = createServer((req, res) => {
@@ -262,11 +317,6 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
       faultSkip = f?.afterRequests ?? 0;
     },
     revokeAtBank: (username) => end(live.get(username)),
-    bookPending(accountId) {
-      for (const user of users.values()) {
-        for (const t of user.accounts.find((a) => a.id === accountId)?.transactions ?? []) if (t.status === 'pending') bookedSince.add(t.id);
-      }
-    },
     async close() {
       for (const t of timers) clearTimeout(t);
       server.closeAllConnections();

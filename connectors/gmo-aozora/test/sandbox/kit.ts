@@ -12,29 +12,40 @@ export const kitIdentities = {
   wrongPassword: { credentials: { username: 'alice', password: 'wrong-horse' } },
 } satisfies ConformanceIdentities;
 
-/** `count` items of `status` from `from` to `to` (the first on `from`, the last on `to`), plus one the day before and one the day after. */
-function spread(status: 'booked' | 'pending', count: number, from: string, to: string, currency: string): SandboxTransaction[] {
+/** `count` 出金 items from `from` to `to` (the first on `from`, the last on `to`), plus one the day before and one the day after; itemKeys ascend with the order. */
+function spread(count: number, from: string, to: string): SandboxTransaction[] {
   const days = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
-  const item = (date: string, id: string): SandboxTransaction => ({ id, status, date, amountMinor: '-1200', currency, description: `Payment ${id}`, reference: `REF-${id}` });
-  const out = [item(addDays(calendarDate(from), -1), 'tx-before')];
+  let balance = 10_000_000 + (count + 2) * 1200;
+  const item = (date: string, seq: number): SandboxTransaction => {
+    balance -= 1200;
+    return { itemKey: `${date.replaceAll('-', '')}${String(seq).padStart(10, '0')}`, transactionDate: date, valueDate: date, transactionType: '2', amount: '1200', balance: String(balance), remarks: `振込 アオゾラ ${seq}` };
+  };
+  const out = [item(addDays(calendarDate(from), -1), 0)];
   for (let i = 0; i < count; i += 1) {
     const offset = count === 1 ? days : Math.round((i * days) / (count - 1));
-    out.push(item(addDays(calendarDate(from), offset), `tx-${String(i).padStart(7, '0')}`));
+    out.push(item(addDays(calendarDate(from), offset), i + 1));
   }
-  out.push(item(addDays(calendarDate(to), 1), 'tx-after'));
-  return out.sort((a, b) => (a.date === b.date ? (a.id < b.id ? -1 : 1) : a.date < b.date ? -1 : 1));
+  out.push(item(addDays(calendarDate(to), 1), count + 1));
+  return out;
 }
 
 /** Starts the sandbox for one scenario of the kit. */
 export async function startKitSandbox(scenario: SandboxScenario, connector: Connector): Promise<SandboxHandle> {
   const currency = connector.manifest.currency;
-  const main: SandboxAccount = { id: 'acc-main', number: '****1234', name: 'Current account', currency, transactions: [] };
-  const accounts = [main];
+  const account = (accountId: string, accountNumber: string, currencyCode: string, transactions: SandboxTransaction[]): SandboxAccount => ({
+    accountId,
+    branchCode: '101',
+    branchName: 'ほうじちゃ支店',
+    accountNumber,
+    accountName: 'アオゾラ　ハナコ',
+    currencyCode,
+    balance: '10000000',
+    withdrawableAmount: '9800000',
+    transactions,
+  });
+  const accounts = [account('101011234567', '1234567', currency, [])];
   if (scenario.type === 'transactions') {
-    const kind = scenario.kind === 'pending' ? 'pending' : 'booked';
-    const scenarioCurrency = scenario.currency ?? currency;
-    const transactions = spread(kind, scenario.count, scenario.window.from, scenario.window.to, scenarioCurrency);
-    accounts.push({ id: 'acc-scenario', number: '****5678', name: 'Scenario account', currency: scenarioCurrency, transactions });
+    accounts.push(account('101011234568', '1234568', scenario.currency ?? currency, spread(scenario.count, scenario.window.from, scenario.window.to)));
   }
   const bank = await startSandboxBank({
     ...client,
@@ -44,11 +55,10 @@ export async function startKitSandbox(scenario: SandboxScenario, connector: Conn
   return {
     config: { baseUrl: bank.baseUrl, ...client },
     allowedHosts: [bank.host],
-    ...(scenario.type === 'transactions' ? { bankAccountId: 'acc-scenario' } : {}),
+    ...(scenario.type === 'transactions' ? { bankAccountId: '101011234568' } : {}),
     knobs: { setFault: async (fault) => bank.setFault(fault) },
     requests: () => bank.requests,
     endConsentAtBank: async (identity: Identity) => bank.revokeAtBank(identity.credentials.username ?? ''),
-    bookPending: async (bankAccountId: string) => bank.bookPending(bankAccountId),
     // The user's browser at the bank: post the login form, read the redirect back.
     async completeRedirect(url: string, identity: Identity) {
       const asked = new URL(url).searchParams;
