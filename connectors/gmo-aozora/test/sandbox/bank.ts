@@ -235,8 +235,8 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
           accountTypeCode: '01',
           accountTypeName: '普通預金（有利息）',
           accountNumber: a.accountNumber,
-          primaryAccountCode: i === 0 ? '1' : '2',
-          primaryAccountCodeName: i === 0 ? '代表口座' : '代表口座以外',
+          // The primary account (代表口座) says so; the spec leaves the field out where it has no value.
+          ...(i === 0 ? { primaryAccountCode: '1', primaryAccountCodeName: '代表口座' } : {}),
           accountName: a.accountName,
           currencyCode: a.currencyCode,
           currencyName: a.currencyCode === 'JPY' ? '日本円' : a.currencyCode,
