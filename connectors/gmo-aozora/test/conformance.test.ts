@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { runConformanceSuite } from '@kinko/connector-sdk/testkit';
 import { gmoAozora } from '../src';
 import { kitIdentities, startKitSandbox } from './sandbox/kit';
+import { SPEC_FILE } from './sandbox/spec';
 
 const fixture = (name: string): string => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
 
@@ -11,9 +12,9 @@ runConformanceSuite({
   connector: gmoAozora,
   startSandbox: (scenario) => startKitSandbox(scenario, gmoAozora),
   identities: kitIdentities,
-  // The kit's default is 100 000 items; 2 000 (20 pages) keeps this file quick. Raise it
-  // once the sandbox speaks your bank's real paging.
-  largeCount: 2_000,
+  // The bank's 500 items a page: the kit's default 100 000 items is 200 pages.
+  // The sandbox's answers are checked against the published spec (sandbox-matches-spec).
+  spec: { file: SPEC_FILE },
   // Grants serialised by earlier versions of this package (commit one per grant change):
   // they must still decode, or every stored connection breaks on upgrade.
   previousVersions: { grants: [fixture('grant.v1.json')] },

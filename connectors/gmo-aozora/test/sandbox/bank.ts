@@ -53,12 +53,20 @@ export interface SandboxBankOptions {
   readonly today?: string;
 }
 
+export interface SandboxAnswer {
+  readonly path: string;
+  readonly status: number;
+  readonly body: unknown;
+}
+
 export interface SandboxBank {
   readonly baseUrl: string;
   /** `127.0.0.1:port`, an allowed-host entry. */
   readonly host: string;
   /** Every data request (accounts, transactions) received, in order. */
   readonly requests: RecordedBankRequest[];
+  /** Every answer of the data API (below BASE_PATH) the sandbox gave, in order. */
+  readonly answers: SandboxAnswer[];
   setFault(fault: SandboxFault | undefined): void;
   /** Ends every grant of `username` at the bank (the user withdrew the consent there). */
   revokeAtBank(username: string): void;
@@ -102,6 +110,7 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
   const live = new Map<string, TokenPair>(); // username → its one live pair
   const codes = new Map<string, { username: string; challenge: string; redirectUri: string }>();
   const requests: RecordedBankRequest[] = [];
+  const answers: SandboxAnswer[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let fault: SandboxFault | undefined;
   let faultLeft = Infinity;
@@ -212,21 +221,26 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
       return void res.end();
     }
 
+    // The data API's answers, kept for the spec check (SandboxBank.answers).
+    const reply = (status: number, body: unknown): void => {
+      answers.push({ path: url.pathname, status, body });
+      send(res, status, body);
+    };
     // Data: recorded, then faults, then the bearer token.
     requests.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams) });
     if (await applyFault(req, res)) return;
     const token = req.headers['x-access-token'];
     const pair = typeof token === 'string' ? byAccess.get(token) : undefined;
     const user = pair === undefined ? undefined : users.get(pair.username);
-    if (user === undefined) return send(res, 401, { errorCode: 'WG_ERR_102', errorMessage: 'アクセストークンが無効です' });
+    if (user === undefined) return reply(401, { errorCode: 'WG_ERR_102', errorMessage: 'アクセストークンが無効です' });
 
     const today = options.today ?? new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
     const stamp = { baseDate: today, baseTime: '10:00:00+09:00' };
     const accountOf = (id: string | null) => user.accounts.find((a) => a.accountId === id);
-    const noAccount = () => send(res, 404, { errorCode: 'WG_ERR_404', errorMessage: '該当する口座が存在しません' });
+    const noAccount = () => reply(404, { errorCode: 'WG_ERR_404', errorMessage: '該当する口座が存在しません' });
 
     if (route === `GET ${BASE_PATH}/accounts`) {
-      return send(res, 200, {
+      return reply(200, {
         ...stamp,
         accounts: user.accounts.map((a, i) => ({
           accountId: a.accountId,
@@ -248,7 +262,7 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
       const id = url.searchParams.get('accountId');
       const chosen = id === null ? user.accounts : user.accounts.filter((a) => a.accountId === id);
       if (id !== null && chosen.length === 0) return noAccount();
-      return send(res, 200, {
+      return reply(200, {
         balances: chosen.map((a) => ({
           accountId: a.accountId,
           accountTypeCode: '01',
@@ -269,7 +283,7 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
       const from = url.searchParams.get('dateFrom');
       const to = url.searchParams.get('dateTo');
       if ((from !== null && !date.test(from)) || (to !== null && !date.test(to)) || (from !== null && to !== null && from > to)) {
-        return send(res, 400, { errorCode: 'WG_ERR_400', errorMessage: '対象期間の指定が不正です' });
+        return reply(400, { errorCode: 'WG_ERR_400', errorMessage: '対象期間の指定が不正です' });
       }
       // ① neither: today; ② from only: from – today; ③ to only: first – to; ④ both.
       const lo = from ?? (to === null ? today : '0000-01-01');
@@ -277,14 +291,14 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
       const matching = account.transactions.filter((t) => t.transactionDate >= lo && t.transactionDate <= hi);
       const key = url.searchParams.get('nextItemKey');
       const start = key === null ? 0 : matching.findIndex((t) => t.itemKey === key);
-      if (start < 0) return send(res, 400, { errorCode: 'WG_ERR_401', errorMessage: '次明細キーが不正です' });
+      if (start < 0) return reply(400, { errorCode: 'WG_ERR_401', errorMessage: '次明細キーが不正です' });
       const size = Math.max(1, Math.min(500, options.maxPageSize ?? 500));
       const slice = matching.slice(start, start + size);
       const following = matching[start + size];
       let nextItemKey = following?.itemKey;
       if (nextFault === 'loopingNext') nextItemKey = key ?? slice[0]?.itemKey ?? '1';
       if (nextFault === 'malformedNext') nextItemKey = 'not-a-key';
-      return send(res, 200, {
+      return reply(200, {
         accountId: account.accountId,
         currencyCode: account.currencyCode,
         currencyName: account.currencyCode === 'JPY' ? '日本円' : account.currencyCode,
@@ -297,7 +311,7 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
         transactions: slice,
       });
     }
-    return send(res, 404, { errorCode: 'WG_ERR_404', errorMessage: '該当するAPIが存在しません' });
+    return reply(404, { errorCode: 'WG_ERR_404', errorMessage: '該当するAPIが存在しません' });
   }
 
   const server = createServer((req, res) => {
@@ -311,6 +325,7 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
     baseUrl: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
     requests,
+    answers,
     setFault(f) {
       fault = f;
       faultLeft = f?.times ?? Infinity;
