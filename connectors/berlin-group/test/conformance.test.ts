@@ -7,10 +7,4 @@ import { runConformanceSuite } from '@kinko/connector-sdk/testkit';
 import { berlinGroup } from '../src';
 import { conformanceConfig } from './support';
 
-runConformanceSuite({
-  ...conformanceConfig(berlinGroup),
-  skips: {
-    'pending-to-booked':
-      'the kit check came after this connector: the Berlin Group sandbox has no test hook yet that books pending items (SandboxHandle.bookPending); add one and drop this skip',
-  },
-});
+runConformanceSuite(conformanceConfig(berlinGroup));

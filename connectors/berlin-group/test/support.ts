@@ -75,6 +75,7 @@ export function conformanceConfig(connector: Connector): ConformanceConfig {
         knobs: { setFault: async (fault) => sandbox.setFault(fault) },
         completeRedirect: (url, identity) => sandbox.testHooks.approve(url, identity.credentials['login'] ?? '', identity.credentials['password'] ?? ''),
         requests: () => sandbox.requests().map((r) => ({ method: r.method, path: r.path, query: r.query })),
+        bookPending: async (bankAccountId) => sandbox.testHooks.bookPending(bankAccountId),
         endConsentAtBank: async (identity) => {
           for (const c of sandbox.testHooks.consentsOf(identity.credentials['login'] ?? '')) sandbox.testHooks.revokeByPsu(c.consentId);
         },

@@ -75,6 +75,8 @@ export interface BerlinGroupSandbox {
     revokeByPsu(consentId: string): void;
     /** The bank ends the consent (status expired). */
     expire(consentId: string): void;
+    /** The bank books the account's pending items: same transactionId, booked on their value date. */
+    bookPending(resourceId: string): void;
     /** Logs in at the bank's SCA page over HTTP and returns the query of the redirect back. */
     approve(url: string, login: string, password: string): Promise<Record<string, string>>;
   };
@@ -520,6 +522,14 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
       expire(id) {
         const c = consents.get(id);
         if (c) c.status = 'expired';
+      },
+      bookPending(resourceId) {
+        for (const user of users.values()) {
+          for (const account of user.accounts.filter((a) => a.resourceId === resourceId)) {
+            account.booked.push(...account.pending.map((t) => ({ ...t, bookingDate: t.bookingDate ?? t.valueDate })));
+            account.pending.length = 0;
+          }
+        }
       },
       async approve(url, login, password) {
         const target = new URL(url);
