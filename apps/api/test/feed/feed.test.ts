@@ -189,9 +189,11 @@ describe('transactions change feed', () => {
       components: { schemas: Record<string, { properties: Record<string, unknown>; required?: string[] }> };
     };
     const op = doc.paths['/api/v2/transactions/sync']?.['get'];
-    expect(op?.parameters.map((p) => [p.name, p.in]).sort()).toEqual([
+    // The query, and the tenant equivalent's header (the API key acting as the user).
+    expect(op?.parameters.map((p) => [p.name.toLowerCase(), p.in]).sort()).toEqual([
       ['count', 'query'],
       ['cursor', 'query'],
+      ['kinko-acting-as-user', 'header'],
     ]);
     expect(op?.responses['200']?.content?.['application/json']?.schema.$ref).toBe('#/components/schemas/TransactionsSyncPage');
     expect(Object.keys(op?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '410']));

@@ -141,7 +141,7 @@ export async function seedFeedUser(h: FeedHarness, externalId: string, extra: nu
   for (let i = 0; i < extra; i += 1) {
     const connectionId = newId();
     const accountId = newId();
-    await q(`INSERT INTO connections (id, tenant_id, user_id, connector_id, aggregation_status, aggregation_status_changed_at) VALUES ($1, $2, $3, 'x', 'success', now())`, [
+    await q(`INSERT INTO connections (id, tenant_id, user_id, connector_id, bank_id, aggregation_status, aggregation_status_changed_at) VALUES ($1, $2, $3, 'x', 'x', 'success', now())`, [
       connectionId,
       h.tenantId,
       user.userId,
