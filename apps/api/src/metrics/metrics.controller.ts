@@ -38,7 +38,7 @@ export class MetricsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Prometheus metrics (in production: Authorization: Bearer <KINKO_METRICS_TOKEN>)' })
+  @ApiOperation({ operationId: 'getMetrics', summary: 'Prometheus metrics (in production: Authorization: Bearer <KINKO_METRICS_TOKEN>)' })
   @ApiOkResponse({ description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } })
   @ApiProblems('unauthorized', 'not-found')
   async render(@Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {

@@ -19,21 +19,21 @@ export class TenantController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'The tenant the API key belongs to' })
+  @ApiOperation({ operationId: 'getTenant', summary: 'The tenant the API key belongs to' })
   @ApiOkResponse({ type: TenantView })
   async get(@CurrentTenant() scope: TenantScope): Promise<TenantView> {
     return TenantView.of(await this.tenants.get(scope.tenantId));
   }
 
   @Get('link-settings')
-  @ApiOperation({ summary: 'The Link pages settings: display name, logo, accent colour, registered return URLs' })
+  @ApiOperation({ operationId: 'getLinkSettings', summary: 'The Link pages settings: display name, logo, accent colour, registered return URLs' })
   @ApiOkResponse({ type: LinkSettingsView })
   async linkSettings(@CurrentTenant() scope: TenantScope): Promise<LinkSettingsView> {
     return LinkSettingsView.of(await this.tenants.linkSettings(scope.tenantId));
   }
 
   @Put('link-settings')
-  @ApiOperation({ summary: 'Change the Link pages settings (fields given replace the stored ones; null clears)' })
+  @ApiOperation({ operationId: 'updateLinkSettings', summary: 'Change the Link pages settings (fields given replace the stored ones; null clears)' })
   @ApiOkResponse({ type: LinkSettingsView })
   @ApiBadRequestResponse({ type: Problem, description: 'A return URL, logo URL or colour breaks the rules.' })
   async updateLinkSettings(@CurrentTenant() scope: TenantScope, @Body() body: UpdateLinkSettingsRequest): Promise<LinkSettingsView> {
