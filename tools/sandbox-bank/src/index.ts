@@ -14,3 +14,5 @@ export * from './netbank';
 export * from './polish-api';
 // Berlin Group NextGenPSD2 1.3.12 account information (consents, OAuth SCA, AIS): see README "Berlin Group".
 export * from './berlin-group';
+// GMO Aozora Net Bank personal Open API (OAuth PKCE, accounts, balances, nextItemKey paging): made with connectors/gmo-aozora.
+export * from './gmo-aozora';

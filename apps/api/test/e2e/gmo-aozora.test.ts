@@ -1,6 +1,6 @@
 /**
  * End to end with the GMO Aozora Net Bank connector (issue 18) and its own sandbox
- * (connectors/gmo-aozora/test/sandbox: the personal Open API's shapes, deterministic Japanese
+ * (tools/sandbox-bank src/gmo-aozora: the personal Open API's shapes, deterministic Japanese
  * data): the user connects through the redirect flow started over the API (OAuth 2.0
  * authorisation code with PKCE S256 at the bank's login form), the first sync runs on real
  * PostgreSQL, and the accounts and transactions are read back through the API — 入金 positive,
@@ -10,8 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { dateInZone } from '@kinko/domain';
-import { startSandboxBank, type SandboxBank } from '../../../../connectors/gmo-aozora/test/sandbox/bank';
-import { demoUser } from '../../../../connectors/gmo-aozora/test/sandbox/demo';
+import { gmoAozoraPersonaUser, startGmoAozoraSandbox, type GmoAozoraSandbox } from '@kinko/sandbox-bank';
 import { createApp } from '../../src/app';
 import { SyncWorker } from '../../src/sync/sync-worker';
 import { TenantsService } from '../../src/tenants/tenants.service';
@@ -36,12 +35,12 @@ interface ApiTransaction {
 
 describe('GMO Aozora Net Bank end to end (connect over the redirect flow with PKCE, sync, read back)', () => {
   let db: TestDatabase;
-  let bank: SandboxBank;
+  let bank: GmoAozoraSandbox;
   let app: NestFastifyApplication;
   let base: string;
   let apiKey: string;
   const today = dateInZone(new Date(), 'Asia/Tokyo');
-  const hanako = demoUser(today);
+  const hanako = gmoAozoraPersonaUser(today);
 
   const call = async <T>(method: string, path: string, token: string | null, body?: unknown): Promise<Reply<T>> => {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'kinko-e2e-browser' };
@@ -62,7 +61,7 @@ describe('GMO Aozora Net Bank end to end (connect over the redirect flow with PK
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    bank = await startSandboxBank({ clientId: 'kinko-e2e', clientSecret: 'e2e-secret', users: [hanako], today });
+    bank = await startGmoAozoraSandbox({ clientId: 'kinko-e2e', clientSecret: 'e2e-secret', users: [hanako], today });
     app = await createApp({
       settings: { settings: testSettings({}) },
       databaseUrl: db.url,

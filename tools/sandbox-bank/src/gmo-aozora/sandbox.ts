@@ -1,0 +1,361 @@
+// The GMO Aozora Net Bank sandbox: the personal Open API's shapes (basePath /ganb/api/personal/v1:
+// GET /accounts, /accounts/balances, /accounts/transactions with nextItemKey paging, the
+// ErrorResponse bodies) on node:http, with an OAuth 2.0 authorisation server (PKCE S256, token
+// rotation, revoke), on a host and a port of its own. Knobs: faults (the conformance kit's
+// GmoAozoraFault shapes), the request and answer records, a consent ended at the bank, a page-size cap.
+// Made with connectors/gmo-aozora (pnpm create-connector); validated there against the spec.
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A data request as the conformance kit records it (structurally its GmoAozoraRequest). */
+export interface GmoAozoraRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+}
+
+/** A fault (structurally the conformance kit's GmoAozoraFault). */
+export type GmoAozoraFault = (
+  | { readonly type: 'latency'; readonly delayMs: number }
+  | { readonly type: 'status'; readonly status: number; readonly retryAfter?: string }
+  | { readonly type: 'malformedBody' }
+  | { readonly type: 'dropConnection' }
+  | { readonly type: 'loopingNext' }
+  | { readonly type: 'malformedNext' }
+) & { readonly times?: number; readonly afterRequests?: number };
+
+/** One 入出金明細 as the spec's Transaction: `transactionType` "1" = 入金 (in), "2" = 出金 (out); amounts unsigned strings. */
+export interface GmoAozoraTransaction {
+  readonly itemKey: string;
+  readonly transactionDate: string;
+  readonly valueDate: string;
+  readonly transactionType: '1' | '2';
+  readonly amount: string;
+  readonly balance: string;
+  readonly remarks?: string;
+}
+
+export interface GmoAozoraAccount {
+  /** 口座ID (12–29 characters). */
+  readonly accountId: string;
+  readonly branchCode: string;
+  readonly branchName: string;
+  readonly accountNumber: string;
+  readonly accountName: string;
+  readonly currencyCode: string;
+  /** 残高 and 支払可能残高, unsigned integer strings. */
+  readonly balance: string;
+  readonly withdrawableAmount: string;
+  /** Sorted by transactionDate, then itemKey (the spec's 取引の昇順). */
+  readonly transactions: readonly GmoAozoraTransaction[];
+}
+
+/** Where the spec's paths live (its basePath). */
+export const GMO_AOZORA_BASE_PATH = '/ganb/api/personal/v1';
+
+export interface GmoAozoraUser {
+  readonly username: string;
+  readonly password: string;
+  readonly accounts: readonly GmoAozoraAccount[];
+}
+
+export interface GmoAozoraSandboxOptions {
+  readonly users: readonly GmoAozoraUser[];
+  /** The app's client credentials at the bank. */
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Items per transactions page (the spec's 取得上限件数 is 500). */
+  readonly maxPageSize?: number;
+  /** The bank's calendar day (baseDate), Asia/Tokyo; by default the day now. */
+  readonly today?: string;
+  /** Where it listens (127.0.0.1 by default; the port is always its own). */
+  readonly host?: string;
+}
+
+export interface GmoAozoraAnswer {
+  readonly path: string;
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export interface GmoAozoraSandbox {
+  readonly baseUrl: string;
+  /** `127.0.0.1:port`, an allowed-host entry. */
+  readonly host: string;
+  /** Every data request (accounts, transactions) received, in order. */
+  readonly requests: GmoAozoraRequest[];
+  /** Every answer of the data API (below GMO_AOZORA_BASE_PATH) the sandbox gave, in order. */
+  readonly answers: GmoAozoraAnswer[];
+  setFault(fault: GmoAozoraFault | undefined): void;
+  /** Ends every grant of `username` at the bank (the user withdrew the consent there). */
+  revokeAtBank(username: string): void;
+  close(): Promise<void>;
+}
+
+interface TokenPair {
+  readonly access: string;
+  readonly refresh: string;
+  readonly username: string;
+}
+
+const newToken = (): string => randomBytes(16).toString('hex');
+const s256 = (verifier: string): string => createHash('sha256').update(verifier).digest('base64url');
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+};
+
+/** Starts the sandbox bank. */
+export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): Promise<GmoAozoraSandbox> {
+  const users = new Map(options.users.map((u) => [u.username, u]));
+  const byAccess = new Map<string, TokenPair>();
+  const byRefresh = new Map<string, TokenPair>();
+  const live = new Map<string, TokenPair>(); // username → its one live pair
+  const codes = new Map<string, { username: string; challenge: string; redirectUri: string }>();
+  const requests: GmoAozoraRequest[] = [];
+  const answers: GmoAozoraAnswer[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let fault: GmoAozoraFault | undefined;
+  let faultLeft = Infinity;
+  let faultSkip = 0;
+  /** A next-link fault of the request being answered. */
+  let nextFault: 'loopingNext' | 'malformedNext' | undefined;
+
+  function end(pair: TokenPair | undefined): void {
+    if (pair === undefined) return;
+    byAccess.delete(pair.access);
+    byRefresh.delete(pair.refresh);
+    live.delete(pair.username);
+  }
+  function issue(username: string): TokenPair {
+    end(live.get(username)); // rotation: the new pair kills the old one
+    const pair = { access: newToken(), refresh: newToken(), username };
+    byAccess.set(pair.access, pair);
+    byRefresh.set(pair.refresh, pair);
+    live.set(username, pair);
+    return pair;
+  }
+  const tokens = (p: TokenPair) => ({ access_token: p.access, refresh_token: p.refresh, expires_in: 3600 });
+  const clientOk = (body: Record<string, unknown>): boolean => body.client_id === options.clientId && body.client_secret === options.clientSecret;
+
+  /** Applies the fault, if any, to one data request; true when it answered. */
+  async function applyFault(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    nextFault = undefined;
+    if (fault === undefined || faultLeft <= 0) return false;
+    if (faultSkip > 0) {
+      faultSkip -= 1;
+      return false;
+    }
+    const f = fault;
+    faultLeft -= 1;
+    if (faultLeft <= 0) fault = undefined;
+    switch (f.type) {
+      case 'latency':
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(() => (timers.delete(t), resolve()), f.delayMs);
+          timers.add(t);
+        });
+        return res.destroyed;
+      case 'status':
+        send(res, f.status, { errorCode: 'WG_ERR_900', errorMessage: '障害を擬似的に発生させています' }, f.retryAfter === undefined ? {} : { 'retry-after': f.retryAfter });
+        return true;
+      case 'malformedBody':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"accounts": [{"accountId": "3010');
+        return true;
+      case 'dropConnection':
+        req.socket.destroy();
+        return true;
+      case 'loopingNext':
+      case 'malformedNext':
+        nextFault = f.type;
+        return false;
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const route = `${req.method} ${url.pathname}`;
+
+    if (route === 'POST /authorize') {
+      // What the bank's login page posts (the kit's completeRedirect plays the browser).
+      const form = new URLSearchParams(await readBody(req));
+      const back = new URL(form.get('redirect_uri') ?? '');
+      const user = users.get(form.get('username') ?? '');
+      if (user === undefined || user.password !== form.get('password')) back.searchParams.set('error', 'access_denied');
+      else {
+        const code = newToken();
+        codes.set(code, { username: user.username, challenge: form.get('code_challenge') ?? '', redirectUri: back.href });
+        back.searchParams.set('code', code);
+      }
+      back.searchParams.set('state', form.get('state') ?? '');
+      res.writeHead(302, { location: back.href });
+      return void res.end();
+    }
+    if (route === 'POST /login') {
+      const body = parseJson(await readBody(req));
+      if (!clientOk(body)) return send(res, 401, { error: 'invalid_client' });
+      const user = users.get(String(body.username ?? ''));
+      if (user === undefined || user.password !== body.password) return send(res, 401, { error: 'invalid_credentials' });
+      return send(res, 200, tokens(issue(user.username)));
+    }
+    if (route === 'POST /token') {
+      const body = parseJson(await readBody(req));
+      if (!clientOk(body)) return send(res, 401, { error: 'invalid_client' });
+      if (body.grant_type === 'authorization_code') {
+        const code = codes.get(String(body.code ?? ''));
+        codes.delete(String(body.code ?? ''));
+        if (code === undefined || code.challenge !== s256(String(body.code_verifier ?? '')) || code.redirectUri.split('?')[0] !== body.redirect_uri) {
+          return send(res, 401, { error: 'invalid_grant' });
+        }
+        return send(res, 200, tokens(issue(code.username)));
+      }
+      if (body.grant_type === 'refresh_token') {
+        const pair = byRefresh.get(String(body.refresh_token ?? ''));
+        return pair === undefined ? send(res, 401, { error: 'invalid_grant' }) : send(res, 200, tokens(issue(pair.username)));
+      }
+      return send(res, 400, { error: 'unsupported_grant_type' });
+    }
+    if (route === 'POST /revoke') {
+      const body = parseJson(await readBody(req));
+      if (!clientOk(body)) return send(res, 401, { error: 'invalid_client' });
+      end(byRefresh.get(String(body.refresh_token ?? '')));
+      res.writeHead(204);
+      return void res.end();
+    }
+
+    // The data API's answers, kept for the spec check (GmoAozoraSandbox.answers).
+    const reply = (status: number, body: unknown): void => {
+      answers.push({ path: url.pathname, status, body });
+      send(res, status, body);
+    };
+    // Data: recorded, then faults, then the bearer token.
+    requests.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams) });
+    if (await applyFault(req, res)) return;
+    const token = req.headers['x-access-token'];
+    const pair = typeof token === 'string' ? byAccess.get(token) : undefined;
+    const user = pair === undefined ? undefined : users.get(pair.username);
+    if (user === undefined) return reply(401, { errorCode: 'WG_ERR_102', errorMessage: 'アクセストークンが無効です' });
+
+    const today = options.today ?? new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
+    const stamp = { baseDate: today, baseTime: '10:00:00+09:00' };
+    const accountOf = (id: string | null) => user.accounts.find((a) => a.accountId === id);
+    const noAccount = () => reply(404, { errorCode: 'WG_ERR_404', errorMessage: '該当する口座が存在しません' });
+
+    if (route === `GET ${GMO_AOZORA_BASE_PATH}/accounts`) {
+      return reply(200, {
+        ...stamp,
+        accounts: user.accounts.map((a, i) => ({
+          accountId: a.accountId,
+          branchCode: a.branchCode,
+          branchName: a.branchName,
+          accountTypeCode: '01',
+          accountTypeName: '普通預金（有利息）',
+          accountNumber: a.accountNumber,
+          // The primary account (代表口座) says so; the spec leaves the field out where it has no value.
+          ...(i === 0 ? { primaryAccountCode: '1', primaryAccountCodeName: '代表口座' } : {}),
+          accountName: a.accountName,
+          currencyCode: a.currencyCode,
+          currencyName: a.currencyCode === 'JPY' ? '日本円' : a.currencyCode,
+          transferLimitAmount: '5000000',
+        })),
+      });
+    }
+    if (route === `GET ${GMO_AOZORA_BASE_PATH}/accounts/balances`) {
+      const id = url.searchParams.get('accountId');
+      const chosen = id === null ? user.accounts : user.accounts.filter((a) => a.accountId === id);
+      if (id !== null && chosen.length === 0) return noAccount();
+      return reply(200, {
+        balances: chosen.map((a) => ({
+          accountId: a.accountId,
+          accountTypeCode: '01',
+          accountTypeName: '普通預金（有利息）',
+          balance: a.balance,
+          ...stamp,
+          withdrawableAmount: a.withdrawableAmount,
+          currencyCode: a.currencyCode,
+          currencyName: a.currencyCode === 'JPY' ? '日本円' : a.currencyCode,
+        })),
+        spAccountBalances: [],
+      });
+    }
+    if (route === `GET ${GMO_AOZORA_BASE_PATH}/accounts/transactions`) {
+      const account = accountOf(url.searchParams.get('accountId'));
+      if (account === undefined) return noAccount();
+      const date = /^\d{4}-\d{2}-\d{2}$/;
+      const from = url.searchParams.get('dateFrom');
+      const to = url.searchParams.get('dateTo');
+      if ((from !== null && !date.test(from)) || (to !== null && !date.test(to)) || (from !== null && to !== null && from > to)) {
+        return reply(400, { errorCode: 'WG_ERR_400', errorMessage: '対象期間の指定が不正です' });
+      }
+      // ① neither: today; ② from only: from – today; ③ to only: first – to; ④ both.
+      const lo = from ?? (to === null ? today : '0000-01-01');
+      const hi = to ?? today;
+      const matching = account.transactions.filter((t) => t.transactionDate >= lo && t.transactionDate <= hi);
+      const key = url.searchParams.get('nextItemKey');
+      const start = key === null ? 0 : matching.findIndex((t) => t.itemKey === key);
+      if (start < 0) return reply(400, { errorCode: 'WG_ERR_401', errorMessage: '次明細キーが不正です' });
+      const size = Math.max(1, Math.min(500, options.maxPageSize ?? 500));
+      const slice = matching.slice(start, start + size);
+      const following = matching[start + size];
+      let nextItemKey = following?.itemKey;
+      if (nextFault === 'loopingNext') nextItemKey = key ?? slice[0]?.itemKey ?? '1';
+      if (nextFault === 'malformedNext') nextItemKey = 'not-a-key';
+      return reply(200, {
+        accountId: account.accountId,
+        currencyCode: account.currencyCode,
+        currencyName: account.currencyCode === 'JPY' ? '日本円' : account.currencyCode,
+        dateFrom: lo === '0000-01-01' ? (account.transactions[0]?.transactionDate ?? hi) : lo,
+        dateTo: hi,
+        ...stamp,
+        hasNext: nextItemKey !== undefined,
+        ...(nextItemKey === undefined ? {} : { nextItemKey }),
+        count: String(slice.length),
+        transactions: slice,
+      });
+    }
+    return reply(404, { errorCode: 'WG_ERR_404', errorMessage: '該当するAPIが存在しません' });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, { error: 'sandbox_bug' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    baseUrl: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    host: `${options.host ?? '127.0.0.1'}:${port}`,
+    requests,
+    answers,
+    setFault(f) {
+      fault = f;
+      faultLeft = f?.times ?? Infinity;
+      faultSkip = f?.afterRequests ?? 0;
+    },
+    revokeAtBank: (username) => end(live.get(username)),
+    async close() {
+      for (const t of timers) clearTimeout(t);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
