@@ -66,7 +66,7 @@ export interface paths {
             cookie?: never;
         };
         /** The tenant the API key belongs to */
-        get: operations["tenantGet"];
+        get: operations["getTenant"];
         put?: never;
         post?: never;
         delete?: never;
@@ -83,9 +83,9 @@ export interface paths {
             cookie?: never;
         };
         /** The Link pages settings: display name, logo, accent colour, registered return URLs */
-        get: operations["tenantLinkSettings"];
+        get: operations["getLinkSettings"];
         /** Change the Link pages settings (fields given replace the stored ones; null clears) */
-        put: operations["tenantUpdateLinkSettings"];
+        put: operations["updateLinkSettings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1024,6 +1024,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/link/connections/{connectionId}/new-image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new CAPTCHA image (gives the waiting one up, logs in again) */
+        post: operations["linkNewImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/link/connections/{connectionId}/login": {
         parameters: {
             query?: never;
@@ -1185,7 +1202,7 @@ export interface paths {
             cookie?: never;
         };
         /** Prometheus metrics (in production: Authorization: Bearer <KINKO_METRICS_TOKEN>) */
-        get: operations["metricsRender"];
+        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2642,7 +2659,7 @@ export interface operations {
             };
         };
     };
-    tenantGet: {
+    getTenant: {
         parameters: {
             query?: never;
             header?: never;
@@ -2722,7 +2739,7 @@ export interface operations {
             };
         };
     };
-    tenantLinkSettings: {
+    getLinkSettings: {
         parameters: {
             query?: never;
             header?: never;
@@ -2802,7 +2819,7 @@ export interface operations {
             };
         };
     };
-    tenantUpdateLinkSettings: {
+    updateLinkSettings: {
         parameters: {
             query?: never;
             header?: never;
@@ -9778,6 +9795,146 @@ export interface operations {
             };
         };
     };
+    linkNewImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page (HTML). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description On to the next page (after a form post, at the flow's end to the tenant's return URL, or to the bank). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A page saying what was wrong: a redirectUri the tenant did not register, a login form with a required field empty. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
+                };
+            };
+            /** @description A page saying the session expired (or the Link URL's token was used or invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the form did not carry the session's CSRF token, or came from another origin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying there is no such bank or connection. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page saying the step cannot be taken now (and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `payload-too-large`: Request body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/payload-too-large";
+                    };
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/unsupported-media-type";
+                    };
+                };
+            };
+            /** @description `internal`: Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/internal";
+                    };
+                };
+            };
+            /** @description `service-unavailable`: Service unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/service-unavailable";
+                    };
+                };
+            };
+            /** @description A page saying the bank or the service failed. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
     linkLoginAgain: {
         parameters: {
             query?: never;
@@ -10852,7 +11009,7 @@ export interface operations {
             };
         };
     };
-    metricsRender: {
+    getMetrics: {
         parameters: {
             query?: never;
             header?: never;
