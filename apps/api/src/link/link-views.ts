@@ -155,7 +155,7 @@ export function progress(status: string, lang: Language): Html {
   const steps = ['running.auth', 'running.data', 'running.intelligence'] as const;
   const at = steps.indexOf(status as (typeof steps)[number]);
   return html`<section class="progress" aria-live="polite"><h2>${t.progressHeading}</h2><ol>${steps.map((s, i) =>
-    html`<li class="${i < at ? 'done' : i === at ? 'current' : 'todo'}"${i === at ? html` aria-current="step"` : ''}>${statusLabels[s][lang]}</li>`,
+    html`<li data-step="${s}" class="${i < at ? 'done' : i === at ? 'current' : 'todo'}"${i === at ? html` aria-current="step"` : ''}>${statusLabels[s][lang]}</li>`,
   )}</ol><p class="hint">${t.progressHint}</p></section>`;
 }
 
@@ -203,20 +203,39 @@ img[data-challenge-image]{border:1px solid #d0d7de;max-width:100%}
 
 /**
  * The one script of the Link pages: while something is moving (a run, a waiting question),
- * it polls the status endpoint and reloads the page when a status changed. The pages work
- * without it (a <noscript> meta refresh during runs).
+ * it polls the status endpoint. A run moving on to its next stage (running.auth → running.data
+ * → running.intelligence) is shown in place — the progress list and the status label — with
+ * no reload; any other change (a question to answer, the run's end) reloads the page once,
+ * and a page with nothing moving has nothing to poll. The pages work without it (a
+ * <noscript> meta refresh during runs).
  */
 export const LINK_JS = `(function(){
   var body=document.body, url=body&&body.getAttribute('data-poll');
   if(!url||!window.fetch) return;
   var shown={};
-  document.querySelectorAll('[data-connection-id][data-status]').forEach(function(e){shown[e.getAttribute('data-connection-id')]=e.getAttribute('data-status');});
-  function check(){
-    fetch(url,{credentials:'same-origin',headers:{accept:'application/json'}}).then(function(r){return r.ok?r.json():null;}).then(function(j){
-      if(!j||!j.connections) return;
-      for(var i=0;i<j.connections.length;i++){var c=j.connections[i]; if(c.id in shown && shown[c.id]!==c.status){location.reload();return;}}
-    }).catch(function(){});
+  document.querySelectorAll('[data-connection-id][data-status]').forEach(function(e){shown[e.getAttribute('data-connection-id')]=e;});
+  function step(e,status){
+    var steps=document.querySelectorAll('.progress li[data-step]'), at=-1, i;
+    for(i=0;i<steps.length;i++){ if(steps[i].getAttribute('data-step')===status) at=i; }
+    if(at<0) return false;
+    for(i=0;i<steps.length;i++){
+      steps[i].className=i<at?'done':i===at?'current':'todo';
+      if(i===at) steps[i].setAttribute('aria-current','step'); else steps[i].removeAttribute('aria-current');
+    }
+    e.setAttribute('data-status',status);
+    var label=e.querySelector('.status'); if(label) label.textContent=steps[at].textContent;
+    return true;
   }
-  setInterval(check,2000);
+  var timer=setInterval(function(){
+    fetch(url,{credentials:'same-origin',headers:{accept:'application/json'}}).then(function(r){return r.ok?r.json():null;}).then(function(j){
+      if(!j||!j.connections){ clearInterval(timer); return; }
+      for(var i=0;i<j.connections.length;i++){
+        var c=j.connections[i], e=shown[c.id];
+        if(!e||e.getAttribute('data-status')===c.status) continue;
+        var running=/^running\\./.test(c.status)&&/^running\\./.test(e.getAttribute('data-status'));
+        if(!(running&&step(e,c.status))){ clearInterval(timer); location.reload(); return; }
+      }
+    }).catch(function(){});
+  },2000);
 })();
 `;
