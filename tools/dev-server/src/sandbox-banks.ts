@@ -1,10 +1,14 @@
-import type { DevelopmentBanksProvider, RunningBerlinGroupBank, RunningNetbank, RunningPolishBank, RunningSandbox } from '@kinko/api';
+import { randomBytes } from 'node:crypto';
+import type { DevelopmentBanksProvider, RunningBerlinGroupBank, RunningGmoAozoraBank, RunningNetbank, RunningPolishBank, RunningSandbox } from '@kinko/api';
 import {
   BANK_COMMON_API_PERSONAS,
   BERLIN_GROUP_PERSONAS,
   DEMO_PASSWORD,
+  GMO_AOZORA_PERSONAS,
   berlinGroupPersonaUsers,
   demoBanks,
+  gmoAozoraPersonaUser,
+  startGmoAozoraSandbox,
   startBankCommonApiSandbox,
   startNetbankSandbox,
   startBerlinGroupSandbox,
@@ -33,14 +37,21 @@ export const startSandboxBanks: DevelopmentBanksProvider = async ({ host, callba
     const bank = await startBerlinGroupSandbox({ users: berlinGroupPersonaUsers(), host: loopback });
     return { bankName: 'Sandbox Bank', url: bank.url, clientId: 'kinko', personas: BERLIN_GROUP_PERSONAS.map((p) => ({ login: p.login, password: p.password, summary: p.description })), close: () => bank.close() };
   }, warn);
+  // GMO Aozora Net Bank's personal Open API, in place of the 銀行共通API bank under its code 0310; Kinko's client secret there is made per process.
+  const gmoAozora: RunningGmoAozoraBank | undefined = await started('the sandbox GMO Aozora bank', async () => {
+    const client = { clientId: 'kinko', clientSecret: randomBytes(24).toString('base64url') };
+    const bank = await startGmoAozoraSandbox({ ...client, users: [gmoAozoraPersonaUser()], host: loopback });
+    return { bankName: 'GMOあおぞらネット銀行', url: bank.baseUrl, ...client, personas: GMO_AOZORA_PERSONAS.map((p) => ({ login: p.login, password: p.password, summary: p.description })), close: () => bank.close() };
+  }, warn);
   const closeBanks = sandbox.close;
   return {
     ...sandbox,
     ...(netbank ? { netbank } : {}),
     ...(polish ? { polish } : {}),
     ...(berlinGroup ? { berlinGroup } : {}),
+    ...(gmoAozora ? { gmoAozora } : {}),
     close: async () => {
-      await Promise.allSettled([closeBanks(), netbank?.close(), polish?.close(), berlinGroup?.close()]);
+      await Promise.allSettled([closeBanks(), netbank?.close(), polish?.close(), berlinGroup?.close(), gmoAozora?.close()]);
     },
   };
 };

@@ -14,13 +14,13 @@ describe('startSandboxBanks (the launcher’s development banks)', () => {
     jest.dontMock('@kinko/sandbox-bank');
   });
 
-  it('starts the 銀行共通API banks, the net bank, the PolishAPI bank and the Berlin Group bank on loopback, even for an API on all interfaces; close stops them', async () => {
+  it('starts the 銀行共通API banks, the net bank, the PolishAPI bank, the Berlin Group bank and the GMO Aozora bank on loopback, even for an API on all interfaces; close stops them', async () => {
     const warnings: string[] = [];
     const sandbox = await provider()({ host: '0.0.0.0', callbackUris: CALLBACKS, warn: (m) => warnings.push(m) });
     if (!sandbox) throw new Error(`nothing started: ${warnings.join('; ')}`);
     try {
       expect(warnings).toEqual([]);
-      const urls = [...sandbox.banks.map((b) => b.url), sandbox.netbank?.url, sandbox.polish?.url, sandbox.berlinGroup?.url];
+      const urls = [...sandbox.banks.map((b) => b.url), sandbox.netbank?.url, sandbox.polish?.url, sandbox.berlinGroup?.url, sandbox.gmoAozora?.url];
       expect(urls.every((u) => typeof u === 'string' && u.startsWith('http://127.0.0.1:'))).toBe(true);
       expect(sandbox.banks.some((b) => b.client !== undefined)).toBe(true);
       expect(sandbox.demoLogin?.id).toBe('demo');
@@ -29,12 +29,17 @@ describe('startSandboxBanks (the launcher’s development banks)', () => {
       expect(sandbox.berlinGroup?.personas.map((p) => p.login)).toEqual(['lena', 'max']);
       // The Berlin Group bank's OAuth server (the consent's scaOAuth link) answers.
       expect((await fetch(`${sandbox.berlinGroup?.url}/.well-known/oauth-authorization-server`)).status).toBe(200);
+      // GMO Aozora (in place of the 銀行共通API's 0310): its persona, and its Open API asking for the access token.
+      expect(sandbox.banks.map((b) => b.bankCode)).not.toContain('0310');
+      expect(sandbox.gmoAozora?.personas.map((p) => p.login)).toEqual(['hanako']);
+      const noToken = await fetch(`${sandbox.gmoAozora?.url}/ganb/api/personal/v1/accounts`);
+      expect([noToken.status, await noToken.json()]).toEqual([401, expect.objectContaining({ errorCode: expect.any(String), errorMessage: expect.any(String) })]);
       for (const url of urls) expect((await fetch(url as string)).status).toBeLessThan(500);
     } finally {
       await sandbox.close();
     }
-    const refused = await Promise.all([sandbox.banks[0]?.url, sandbox.netbank?.url, sandbox.polish?.url, sandbox.berlinGroup?.url].map((u) => fetch(u as string).then(() => false, () => true)));
-    expect(refused).toEqual([true, true, true, true]);
+    const refused = await Promise.all([sandbox.banks[0]?.url, sandbox.netbank?.url, sandbox.polish?.url, sandbox.berlinGroup?.url, sandbox.gmoAozora?.url].map((u) => fetch(u as string).then(() => false, () => true)));
+    expect(refused).toEqual([true, true, true, true, true]);
   }, 60_000);
 
   it('starts nothing, with a warning, when the 銀行共通API banks fail to start', async () => {

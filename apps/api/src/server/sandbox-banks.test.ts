@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { SANDBOX_BERLIN_GROUP_BANK_ID, polishRedirectUris, sandboxBankEntries } from './sandbox-banks';
+import { SANDBOX_BERLIN_GROUP_BANK_ID, SANDBOX_GMO_AOZORA_BANK_ID, polishRedirectUris, sandboxBankEntries } from './sandbox-banks';
 
 // The development banks (started by the launcher, tools/dev-server: see its tests) as the
 // app registers them.
@@ -57,6 +57,22 @@ describe('sandbox bank entries', () => {
           baseUrl: 'http://127.0.0.1:6',
           clientId: 'kinko',
           bankName: { ja: 'Sandbox Bank（サンドボックス・Berlin Group）', en: 'Sandbox Bank (sandbox, Berlin Group)', pl: 'Sandbox Bank (piaskownica, Berlin Group)' },
+        },
+      },
+    ]);
+  });
+
+  it('turns the GMO Aozora bank into a gmo-aozora bank entry named sandbox-gmo-aozora, Kinko its OAuth client with its secret', () => {
+    const gmoAozora = { bankName: 'GMOあおぞらネット銀行', url: 'http://127.0.0.1:7', clientId: 'kinko', clientSecret: 's3cret', personas: [], close: async () => undefined };
+    expect(sandboxBankEntries({ banks: [], gmoAozora, close: async () => undefined })).toEqual([
+      {
+        bankId: SANDBOX_GMO_AOZORA_BANK_ID,
+        connector: 'gmo-aozora',
+        options: {
+          baseUrl: 'http://127.0.0.1:7',
+          clientId: 'kinko',
+          clientSecret: 's3cret',
+          bankName: { ja: 'GMOあおぞらネット銀行（サンドボックス・Open API）', en: 'GMOあおぞらネット銀行 (sandbox, Open API)', pl: 'GMOあおぞらネット銀行 (piaskownica, Open API)' },
         },
       },
     ]);

@@ -22,6 +22,8 @@ export interface RunningSandbox {
   readonly polish?: RunningPolishBank;
   /** The Berlin Group NextGenPSD2 1.3.12 bank (redirect flow, OAuth SCA) and its personas, when the sandbox offers it. */
   readonly berlinGroup?: RunningBerlinGroupBank;
+  /** The GMO Aozora Net Bank personal Open API bank (redirect flow, OAuth PKCE) and its personas, when the sandbox offers it. */
+  readonly gmoAozora?: RunningGmoAozoraBank;
   /** Personas of the first 銀行共通API bank (login id / password and what each does), when the sandbox says. */
   readonly personas?: readonly SandboxPersona[];
   close(): Promise<void>;
@@ -59,6 +61,19 @@ export interface RunningBerlinGroupBank {
 
 /** The bankId of the sandbox's Berlin Group bank. */
 export const SANDBOX_BERLIN_GROUP_BANK_ID = 'sandbox-berlin-group';
+
+/** The sandbox's GMO Aozora Net Bank: Kinko is its OAuth client (`clientId`, `clientSecret` made at start, never printed), users log in at its page as a persona. */
+export interface RunningGmoAozoraBank {
+  readonly bankName: string;
+  readonly url: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly personas: ReadonlyArray<{ readonly login: string; readonly password: string; readonly summary: string }>;
+  close(): Promise<void>;
+}
+
+/** The bankId of the sandbox's GMO Aozora Net Bank (in place of the 銀行共通API's sandbox-0310 under its bank code). */
+export const SANDBOX_GMO_AOZORA_BANK_ID = 'sandbox-gmo-aozora';
 
 /** The sandbox's HTML net bank: connected with a login and password through the Link pages. */
 export interface RunningNetbank {
@@ -116,7 +131,21 @@ export function sandboxBankEntries(sandbox: RunningSandbox): BankEntry[] {
     }))
     .concat(sandbox.netbank ? [netbankEntry(sandbox.netbank)] : [])
     .concat(sandbox.polish ? [polishEntry(sandbox.polish)] : [])
-    .concat(sandbox.berlinGroup ? [berlinGroupEntry(sandbox.berlinGroup)] : []);
+    .concat(sandbox.berlinGroup ? [berlinGroupEntry(sandbox.berlinGroup)] : [])
+    .concat(sandbox.gmoAozora ? [gmoAozoraEntry(sandbox.gmoAozora)] : []);
+}
+
+function gmoAozoraEntry(bank: RunningGmoAozoraBank): BankEntry {
+  return {
+    bankId: SANDBOX_GMO_AOZORA_BANK_ID,
+    connector: 'gmo-aozora',
+    options: {
+      baseUrl: bank.url,
+      clientId: bank.clientId,
+      clientSecret: bank.clientSecret,
+      bankName: { ja: `${bank.bankName}（サンドボックス・Open API）`, en: `${bank.bankName} (sandbox, Open API)`, pl: `${bank.bankName} (piaskownica, Open API)` },
+    },
+  };
 }
 
 function berlinGroupEntry(bank: RunningBerlinGroupBank): BankEntry {

@@ -77,10 +77,6 @@ export function demoBanks(redirectDomains: readonly string[] = ['localhost', '12
       maskAccountNumbers: true,
       users: [{ id: 'demo', password: DEMO_PASSWORD, accounts: 2, transactionsPerAccount: 800, historyDays: 1095 }],
     },
-    {
-      bankCode: '0310',
-      client: client('0310'),
-      users: [{ id: 'demo', password: DEMO_PASSWORD, otp: DEMO_OTP, accounts: 1, transactionsPerAccount: 400 }],
-    },
+    // GMO Aozora Net Bank (0310) is offered by its own Open API sandbox (src/gmo-aozora), not under the 銀行共通API.
   ];
 }
