@@ -194,6 +194,22 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const route = `${req.method} ${url.pathname}`;
 
+    if (route === 'GET /authorize') {
+      // The bank's login page (the user's browser arrives here from the connector's begin): a
+      // form that posts the login with the authorisation request's parameters.
+      const asked = url.searchParams;
+      if (asked.get('client_id') !== options.clientId || asked.get('code_challenge_method') !== 'S256' || !asked.get('code_challenge') || !asked.get('redirect_uri')) {
+        return send(res, 400, { error: 'invalid_request' });
+      }
+      const esc = (v: string): string => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+      const hidden = ['redirect_uri', 'state', 'code_challenge'].map((k) => `<input type="hidden" name="${k}" value="${esc(asked.get(k) ?? '')}">`).join('');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end(
+        `<!doctype html><html lang="ja"><meta charset="utf-8"><title>GMOあおぞらネット銀行（サンドボックス）ログイン</title>` +
+          `<form method="post" action="/authorize">${hidden}<label>ログインID <input name="username" autocomplete="username"></label>` +
+          `<label>パスワード <input name="password" type="password" autocomplete="current-password"></label><button>ログインして許可する</button></form></html>`,
+      );
+    }
     if (route === 'POST /authorize') {
       // What the bank's login page posts (the kit's completeRedirect plays the browser).
       const form = new URLSearchParams(await readBody(req));
