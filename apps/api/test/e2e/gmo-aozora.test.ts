@@ -96,9 +96,9 @@ describe('GMO Aozora Net Bank end to end (connect over the redirect flow with PK
 
     // The user's browser at the bank: its login page (a form carrying the request), posted with the persona's login, then back with the code.
     const page = await (await fetch(browser.bankUrl)).text();
-    const hidden = [...page.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1] as string, (m[2] ?? '').replace(/&#(\d+);/g, (_x, c: string) => String.fromCharCode(Number(c)))]);
+    const hidden = [...page.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [m[1] as string, (m[2] ?? '').replace(/&#(\d+);/g, (_x, c: string) => String.fromCharCode(Number(c)))]);
     expect(Object.fromEntries(hidden)).toEqual({ redirect_uri: redirectUri, state: asked.get('state'), code_challenge: asked.get('code_challenge') });
-    const form = new URLSearchParams([...hidden, ['username', hanako.username], ['password', hanako.password]]);
+    const form = new URLSearchParams([...hidden, ['username', hanako.username], ['password', hanako.password]] as Array<[string, string]>);
     const atBank = await fetch(`${bank.baseUrl}/authorize`, { method: 'POST', body: form, redirect: 'manual' });
     const back = new URL(atBank.headers.get('location') as string);
     const done = await readReply<{ connectionId: string; sessionIds: string[] }>(
