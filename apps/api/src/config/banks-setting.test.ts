@@ -45,6 +45,7 @@ describe('KINKO_BANKS', () => {
           { bankId: 'ok-bank', connector: 'bank-common-api' },
           { bankId: 'other', connector: '' },
           7,
+          { bankId: 'session', connector: 'bank-common-api' },
         ]),
       ),
     ).toEqual([
@@ -52,6 +53,7 @@ describe('KINKO_BANKS', () => {
       'KINKO_BANKS: entry 3: bankId "ok-bank" appears twice',
       'KINKO_BANKS: entry 4: connector must name a connector package (e.g. "bank-common-api")',
       'KINKO_BANKS: entry 5 must be an object',
+      'KINKO_BANKS: entry 6: bankId "session" is reserved (a path segment of the API); choose another',
     ]);
   });
 });

@@ -330,6 +330,13 @@ export function checkDatabaseSettings(settings: Pick<Settings, 'mode' | 'databas
 /** The pattern of a bankId (the connector-id pattern of the SDK's manifest). */
 export const BANK_ID_PATTERN = /^[a-z][a-z0-9-]{1,62}$/;
 
+/**
+ * bankIds a bank may not take: the seed's routes put a literal segment where a bankId goes
+ * (`/api/v2/bank/session/{sessionId}` beside `/api/v2/bank/{bankId}/sync`), so a bank called
+ * "session" could never be synced through the API.
+ */
+export const RESERVED_BANK_IDS: readonly string[] = ['session'];
+
 // Field names whose values are secrets: kept Redacted from here on, so a logged settings
 // object or bank entry prints `<redacted>`.
 const SECRET_FIELD = /(password|secret|api_?key|token|credential)/i;
@@ -361,6 +368,9 @@ export function parseBanks(raw: string | undefined, fail: (problem: string) => v
     let ok = true;
     if (typeof bankId !== 'string' || !BANK_ID_PATTERN.test(bankId)) {
       fail(`${where}: bankId must match ${BANK_ID_PATTERN.source}`);
+      ok = false;
+    } else if (RESERVED_BANK_IDS.includes(bankId)) {
+      fail(`${where}: bankId "${bankId}" is reserved (a path segment of the API); choose another`);
       ok = false;
     } else if (seen.has(bankId)) {
       fail(`${where}: bankId "${bankId}" appears twice`);
