@@ -85,6 +85,29 @@ describe('OpenAPI document and reference page', () => {
     expect(problemTypes(byId['listTransactions'], '400')).toEqual(expect.arrayContaining([problemType('invalid-cursor'), problemType('validation')]));
   });
 
+  it('shows an example in every JSON success answer (its schema, or a schema it refers to, carries one)', () => {
+    const schemas = (doc.components?.schemas ?? {}) as Record<string, unknown>;
+    const hasExample = (node: unknown, seen: Set<string>): boolean => {
+      if (node === null || typeof node !== 'object') return false;
+      const record = node as Record<string, unknown>;
+      if ('example' in record || 'examples' in record) return true;
+      if (typeof record['$ref'] === 'string') {
+        const name = record['$ref'].split('/').pop() ?? '';
+        if (seen.has(name)) return false;
+        seen.add(name);
+        return hasExample(schemas[name], seen);
+      }
+      return Object.values(record).some((value) => hasExample(value, seen));
+    };
+    const without = operations().flatMap(([route, op]) =>
+      Object.entries(op.responses)
+        .filter(([status, r]) => /^2/.test(status) && r.content?.['application/json'] !== undefined)
+        .filter(([, r]) => !hasExample(r.content?.['application/json'], new Set()))
+        .map(([status]) => `${route} ${status}`),
+    );
+    expect(without).toEqual([]);
+  });
+
   it("declares the query parameters the bank sends to the callback, and the callback is public", () => {
     const callback = (doc.paths['/api/v2/connect/callback'] as Record<string, Operation>)['get'];
     expect(callback?.security).toEqual([]);

@@ -36,6 +36,7 @@ const LINK_STATUS_SCHEMA = {
   type: 'object',
   required: ['connections'],
   properties: { connections: { type: 'array', items: { type: 'object', required: ['id', 'status'], properties: { id: { type: 'string', format: 'uuid' }, status: { type: 'string' } } } } },
+  example: { connections: [{ id: '3f2b8c1e-5d4a-4e7b-9c6d-1a2b3c4d5e6f', status: 'running.data' }] },
 };
 
 /** The longest `state` a tenant may pass through the flow. */

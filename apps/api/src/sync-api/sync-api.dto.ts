@@ -44,10 +44,10 @@ export class SkippedConnectionView {
 
 /** The sessions a sync request started (or joined: a connection already syncing contributes its running session). */
 export class SyncStartedView {
-  @ApiProperty({ format: 'uuid', description: 'The first session (the seed returns one session id).' })
+  @ApiProperty({ format: 'uuid', description: 'The first session (the seed returns one session id).', example: '8f14e45f-ceea-467a-9575-3c1d2a6b7e01' })
   sessionId!: string;
 
-  @ApiProperty({ type: [String], description: 'One session per connection synced.' })
+  @ApiProperty({ type: [String], description: 'One session per connection synced.', example: ['8f14e45f-ceea-467a-9575-3c1d2a6b7e01', 'c9f0f895-fb98-4b91-a0b8-d1a5e0f3b2a4'] })
   sessionIds!: string[];
 
   @ApiProperty({ type: [SkippedConnectionView] })
@@ -79,24 +79,24 @@ export class SessionErrorView extends SyncFailureView {
 
 /** Counts of a stage. */
 export class StageCountsView {
-  @ApiProperty() requestsMade!: number;
-  @ApiProperty() itemsFetched!: number;
-  @ApiProperty() itemsWritten!: number;
-  @ApiProperty() errors!: number;
+  @ApiProperty({ example: 3 }) requestsMade!: number;
+  @ApiProperty({ example: 120 }) itemsFetched!: number;
+  @ApiProperty({ example: 118 }) itemsWritten!: number;
+  @ApiProperty({ example: 0 }) errors!: number;
 }
 
 /** `GET /api/v2/bank/session/{sessionId}/status`. */
 export class SessionStatusResponse {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '8f14e45f-ceea-467a-9575-3c1d2a6b7e01' })
   sessionId!: string;
 
-  @ApiProperty({ enum: [...sessionStatuses] })
+  @ApiProperty({ enum: [...sessionStatuses], example: 'completed' })
   status!: string;
 
-  @ApiProperty({ enum: [...syncStages], description: 'The stage running now (or the last one reached).' })
+  @ApiProperty({ enum: [...syncStages], description: 'The stage running now (or the last one reached).', example: 'finished' })
   stage!: string;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-12-06T09:00:04.512Z' })
   finishedAt!: string | null;
 
   static of(v: SessionStatusView): SessionStatusResponse {
@@ -106,19 +106,19 @@ export class SessionStatusResponse {
 
 /** `GET /api/v2/bank/session/{sessionId}/stage/{stage}/status`. */
 export class StageStatusResponse {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '8f14e45f-ceea-467a-9575-3c1d2a6b7e01' })
   sessionId!: string;
 
-  @ApiProperty({ enum: [...syncStages] })
+  @ApiProperty({ enum: [...syncStages], example: 'transactions' })
   stage!: string;
 
-  @ApiProperty({ enum: [...stageStatuses] })
+  @ApiProperty({ enum: [...stageStatuses], example: 'completed' })
   status!: string;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-12-06T09:00:01.204Z' })
   startedAt!: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-12-06T09:00:03.877Z' })
   endedAt!: string | null;
 
   @ApiProperty({ type: StageCountsView })
@@ -149,7 +149,7 @@ export class AccountStageResultView {
 
 /** One account in the status details. */
 export class AccountStatusDetailsView {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '45c48cce-2e2d-4fbd-a1ef-0c7b1c2d3e4f' })
   accountId!: string;
 
   @ApiProperty({ enum: [...accountResultStatuses] })

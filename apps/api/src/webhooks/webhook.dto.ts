@@ -58,13 +58,13 @@ export class UpdateWebhookRequest {
 
 /** A webhook endpoint (never its secret). */
 export class WebhookEndpointView {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '0f8fad5b-d9cb-469f-a165-70867728950e' })
   id!: string;
 
-  @ApiProperty()
+  @ApiProperty({ example: 'https://93.184.216.34/kinko/webhooks' })
   url!: string;
 
-  @ApiProperty({ enum: tenantEventTypes, isArray: true })
+  @ApiProperty({ enum: tenantEventTypes, isArray: true, example: ['connection.status_changed', 'sync.finished'] })
   eventTypes!: string[];
 
   @ApiProperty({ type: String, nullable: true })
@@ -114,13 +114,13 @@ export class WebhookEndpointList {
 
 /** One HTTP attempt of a delivery. */
 export class WebhookAttemptView {
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: '2026-12-06T09:00:05.020Z' })
   at!: string;
 
-  @ApiProperty({ type: Number, nullable: true, description: "The endpoint's status code; null when it did not answer." })
+  @ApiProperty({ type: Number, nullable: true, description: "The endpoint's status code; null when it did not answer.", example: 204 })
   statusCode!: number | null;
 
-  @ApiProperty()
+  @ApiProperty({ example: 38 })
   latencyMs!: number;
 
   @ApiProperty({ type: String, nullable: true })
@@ -129,13 +129,13 @@ export class WebhookAttemptView {
 
 /** One delivery of an event to the endpoint. */
 export class WebhookDeliveryView {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '7c9e6679-7425-40de-944b-e07fc1f90ae7' })
   id!: string;
 
-  @ApiProperty({ description: 'The event id: the `webhook-id` header of every delivery of this event.' })
+  @ApiProperty({ description: 'The event id: the `webhook-id` header of every delivery of this event.', example: 'msg_2f1c0e7a9b3d4c58a6e1f0b2c3d4e5f6' })
   eventId!: string;
 
-  @ApiProperty({ enum: tenantEventTypes })
+  @ApiProperty({ enum: tenantEventTypes, example: 'sync.finished' })
   eventType!: string;
 
   @ApiProperty({ enum: [...webhookDeliveryStatuses] })
