@@ -28,7 +28,7 @@ import { errorOfPage, isLoggedOutPage, unrecognised, type BankPage } from './pag
 import { sealCredentials, unsealCredentials, type SealedCredentials } from './seal';
 import { WebNetbankChallengeState, WebNetbankConfig, WebNetbankGrant, type NetbankLogin } from './schemas';
 import { SessionPool, type SessionEntry } from './sessions';
-import { BankSite, type LoginStep } from './site';
+import { BankSite, type LoginInput, type LoginStep } from './site';
 import { parseAccountList, parseStatementPage, transactionBuilder } from './statements';
 
 type Grant = WebNetbankGrant;
@@ -49,6 +49,25 @@ export const webNetbankCredentialFields: readonly CredentialField[] = [
   { name: 'accountNumber', label: { ja: '口座番号（7桁）', en: 'Account number (7 digits)', pl: 'Numer rachunku (7 cyfr)' }, secret: false, inputMode: 'numeric' },
   { name: 'password', label: { ja: 'ログインパスワード', en: 'Login password', pl: 'Hasło logowania' }, secret: true },
 ];
+
+/**
+ * The credential fields of the bank's login form: those of {@link webNetbankCredentialFields}
+ * the form has (labels in ja/en/pl from there; secret when the page's input is a password).
+ * A form without the password, or without a login id nor branch and account number, is not a
+ * login form this connector can fill in: PermanentError.
+ */
+export function credentialFieldsOf(inputs: readonly LoginInput[]): Outcome<readonly CredentialField[]> {
+  const byName = new Map(inputs.map((i) => [i.name, i]));
+  const fields = webNetbankCredentialFields.flatMap((f) => {
+    const input = byName.get(f.name);
+    return input === undefined ? [] : [{ ...f, secret: input.secret }];
+  });
+  const has = (name: string): boolean => byName.has(name);
+  if (!has('password') || !(has('userId') || (has('branchCode') && has('accountNumber')))) {
+    return err(ConnectorErrors.permanent({ code: 'unrecognised_page', message: `login form: it asks for ${inputs.map((i) => i.name).join(', ') || 'nothing'}, not a login id or account and a password` }));
+  }
+  return ok(fields);
+}
 
 /** Reads the credential form; a missing field is CredentialsInvalid (the user must fill it in). */
 function credentialsOf(credentials: Readonly<Record<string, Redacted.Redacted<string>>>): Outcome<SealedCredentials> {
@@ -185,8 +204,12 @@ export function defineWebNetbankConnector(options: WebNetbankOptions = {}): Conn
 
       return {
         auth: {
+          // Reads the bank's login page (a fresh jar: nothing is kept) and asks for the fields its form has.
           async begin() {
-            return ok({ type: 'form', fields: webNetbankCredentialFields });
+            const read = await site.loginForm(new CookieJar());
+            if (!read.ok) return read;
+            const fields = credentialFieldsOf(read.value.inputs);
+            return fields.ok ? ok({ type: 'form', fields: fields.value }) : err(fields.error);
           },
           async complete(input) {
             if (input.type !== 'credentials') return err(ConnectorErrors.unsupported({ message: 'this bank is linked with credentials' }));

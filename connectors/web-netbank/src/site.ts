@@ -16,7 +16,7 @@ import {
   type Outcome,
 } from '@kinko/connector-sdk';
 import type { ChallengeKind } from '@kinko/domain';
-import { errorOfPage, formOf, isChallengeMarker, readPage, unrecognised, type BankPage } from './pages';
+import { errorOfPage, formOf, isChallengeMarker, readPage, unrecognised, type BankPage, type PageForm } from './pages';
 import type { NetbankLogin } from './schemas';
 
 const HTML = { accept: 'text/html,application/xhtml+xml', 'accept-language': 'ja' } as const;
@@ -32,6 +32,13 @@ export interface PendingChallenge {
   readonly field: string;
   /** Hidden fields to post back (the form token). */
   readonly hidden: Readonly<Record<string, string>>;
+}
+
+/** An input of the login form the user fills in (hidden fields and radios aside). */
+export interface LoginInput {
+  readonly name: string;
+  /** A password input. */
+  readonly secret: boolean;
 }
 
 /** Where a form post left the browser. */
@@ -66,12 +73,9 @@ export class BankSite {
    * bank sends the user: in, a challenge, or an error.
    */
   async logIn(jar: CookieJar, login: NetbankLogin, password: Redacted.Redacted<string>): Promise<Outcome<LoginStep>> {
-    const formPage = await this.get(jar, this.url('/login'));
-    if (!formPage.ok) return formPage;
-    const page = formPage.value;
-    if (page.marker !== 'login' || !page.complete) return err(errorOfPage(page, 'login form') ?? unrecognised(page, 'login form'));
-    const form = formOf(page, 'loginForm', this.origin);
-    if (form === undefined) return err(unrecognised(page, 'login form'));
+    const read = await this.loginForm(jar);
+    if (!read.ok) return read;
+    const { form } = read.value;
     const fields: Record<string, MaybeSecret> = {
       ...form.hidden,
       ...(login._tag === 'userId'
@@ -80,6 +84,27 @@ export class BankSite {
       password,
     };
     return this.post(jar, form.action, fields, { stage: 'login' });
+  }
+
+  /**
+   * Reads the login page: its form (action, hidden fields) and the inputs it asks the user
+   * to fill in (text and password inputs, in page order). The bank's error when the page is
+   * one it ends on (maintenance…), PermanentError when it is not a login page with the form.
+   */
+  async loginForm(jar: CookieJar): Promise<Outcome<{ readonly form: PageForm; readonly inputs: readonly LoginInput[] }>> {
+    const formPage = await this.get(jar, this.url('/login'));
+    if (!formPage.ok) return formPage;
+    const page = formPage.value;
+    if (page.marker !== 'login' || !page.complete) return err(errorOfPage(page, 'login form') ?? unrecognised(page, 'login form'));
+    const form = formOf(page, 'loginForm', this.origin);
+    if (form === undefined) return err(unrecognised(page, 'login form'));
+    const $ = page.$;
+    const inputs: LoginInput[] = [];
+    $('form[name="loginForm"] input[name]').each((_, el) => {
+      const type = ($(el).attr('type') ?? 'text').toLowerCase();
+      if (type === 'text' || type === 'password') inputs.push({ name: $(el).attr('name') ?? '', secret: type === 'password' });
+    });
+    return ok({ form, inputs });
   }
 
   /** Posts the answer to a challenge. */

@@ -32,6 +32,27 @@ describe('credential form', () => {
       ['password', true, undefined],
     ]);
     for (const f of start.fields) for (const text of [f.label.ja, f.label.en, f.label.pl]) expect(text.length).toBeGreaterThan(1);
+    // Read from the bank's login page, not a constant.
+    expect(netbank.bank.requests({ operation: 'GET /login' })).toHaveLength(1);
+  });
+
+  const begin = () => client.auth.begin({ redirectUri: 'https://kinko.invalid/cb', state: 's', codeChallenge: 'c', codeChallengeMethod: 'S256' });
+
+  test('begin at a bank that is down (its login page answers 503) is ServiceUnavailable', async () => {
+    netbank.bank.knobs.faults.set({ errorRates: { 503: 1 }, operations: ['GET /login'] });
+    failure(await begin(), 'ServiceUnavailable');
+  });
+
+  test('begin at a bank in maintenance is ServiceUnavailable', async () => {
+    netbank.bank.knobs.setMaintenance({ forced: true });
+    failure(await begin(), 'ServiceUnavailable');
+  });
+
+  test('begin at a login page without the login form is PermanentError; once the page is back, the form again', async () => {
+    netbank.bank.knobs.faults.failNext(1, { type: 'status', status: 200, body: 'html' }, { operations: ['GET /login'] });
+    expect(failure(await begin(), 'PermanentError').code).toBe('unrecognised_page');
+    const start = value(await begin());
+    expect(start.type === 'form' ? start.fields.map((f) => f.name) : []).toEqual(['userId', 'branchCode', 'accountNumber', 'password']);
   });
 
   test.each([
