@@ -2,6 +2,7 @@
 // of the auth side, through the connector's public API.
 import { collectPages, ConnectorSetupError, createConnectorRegistry, manifestProblems, type ConnectorClient, type Grant } from '@kinko/connector-sdk';
 import { allowedHostsFor, defineWebNetbankConnector, webNetbank, WEB_NETBANK_PLACEHOLDER_HOST } from '../src';
+import { credentialFieldsOf } from '../src/connector';
 import { clientFor, credentialsOf, failure, grantOf, logIn, value } from './support/client';
 import { startTestNetbank, TEST_STATE_KEY, type TestNetbank } from './support/sandbox';
 
@@ -37,6 +38,14 @@ describe('credential form', () => {
   });
 
   const begin = () => client.auth.begin({ redirectUri: 'https://kinko.invalid/cb', state: 's', codeChallenge: 'c', codeChallengeMethod: 'S256' });
+
+  test('the fields follow the form: only those it has (a login-id-only form asks for no branch or account), secret as the page says', () => {
+    const fields = value(credentialFieldsOf([{ name: 'userId', secret: false }, { name: 'password', secret: true }, { name: 'extra', secret: false }]));
+    expect(fields.map((f) => [f.name, f.secret])).toEqual([['userId', false], ['password', true]]);
+    expect(value(credentialFieldsOf([{ name: 'branchCode', secret: false }, { name: 'accountNumber', secret: false }, { name: 'password', secret: true }])).map((f) => f.name)).toEqual(['branchCode', 'accountNumber', 'password']);
+    failure(credentialFieldsOf([{ name: 'userId', secret: false }]), 'PermanentError');
+    failure(credentialFieldsOf([{ name: 'branchCode', secret: false }, { name: 'password', secret: true }]), 'PermanentError');
+  });
 
   test('begin at a bank that is down (its login page answers 503) is ServiceUnavailable', async () => {
     netbank.bank.knobs.faults.set({ errorRates: { 503: 1 }, operations: ['GET /login'] });
