@@ -142,7 +142,7 @@ export class MetricsService {
     this.deadLetters.inc();
   }
 
-  /** An unattended read was refused by the access budget (`where`: scheduler, session, refresh route). */
+  /** An unattended read was refused by the access budget (`where`: scheduler, engine (in a session), refresh-route). */
   accessBudgetRefused(where: string): void {
     this.budgetRefusals.inc({ where });
   }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntitySubscriberInterface, type TransactionCommitEvent, type TransactionRollbackEvent } from 'typeorm';
+import { ENDED_SESSIONS, type EndedSession } from '../sync/session-store';
 import { MetricsService } from './metrics.service';
 
 interface EndedRow {
@@ -13,17 +14,32 @@ interface EndedRow {
 /**
  * Reports a sync session that ended: one log line (`sync session ended`: session, connection,
  * connector, session status, the connection's aggregation status, the connector's error tag
- * when the session failed) and the session and stage metrics. Called by the worker once a
- * session's run is over; reads what the run stored, so it says what was committed.
+ * when the session failed) and the session and stage metrics. The one place every session end
+ * passes through: a subscriber of the data source, it reports the sessions a transaction ended
+ * (noted by sync/session-store.ts) once that transaction commits — in whichever process ended
+ * them (a worker, or the API process), each exactly once. Reads what was committed.
  */
 @Injectable()
-export class SessionEnds {
+export class SessionEnds implements EntitySubscriberInterface {
   private readonly logger = new Logger('SyncSession');
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    dataSource.subscribers.push(this);
+  }
+
+  /** The outermost commit of a transaction that ended sessions: report them. */
+  async afterTransactionCommit(event: TransactionCommitEvent): Promise<void> {
+    if (event.queryRunner.isTransactionActive) return; // a savepoint released: not committed yet
+    for (const ended of takeEnded(event.queryRunner.data)) await this.report(ended.sessionId, ended.tenantId);
+  }
+
+  /** A rolled-back transaction ended nothing. */
+  afterTransactionRollback(event: TransactionRollbackEvent): void {
+    if (!event.queryRunner.isTransactionActive) takeEnded(event.queryRunner.data);
+  }
 
   /** Reports the session if it has ended; never throws (a report must not fail a job). */
   async report(sessionId: string, tenantId: string): Promise<void> {
@@ -53,4 +69,11 @@ export class SessionEnds {
       this.logger.warn(`session ${sessionId}: its end could not be reported (${e instanceof Error ? e.name : 'error'})`);
     }
   }
+}
+
+/** The sessions noted on a transaction's data, removed from it. */
+function takeEnded(data: Record<string, unknown>): EndedSession[] {
+  const ended = (data[ENDED_SESSIONS] as EndedSession[] | undefined) ?? [];
+  delete data[ENDED_SESSIONS];
+  return ended;
 }

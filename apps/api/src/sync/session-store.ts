@@ -165,7 +165,29 @@ export async function saveSessionMove(manager: EntityManager, row: Pick<SessionR
     [row.id, row.tenantId, sessionStatus(after), after.stages.find((s) => s.status !== 'pending')?.startedAt ?? null, finished?.status === 'completed' ? finished.endedAt : null],
   );
   const wasFinished = before.stages.find((s) => s.stage === 'finished')?.status === 'completed';
-  if (finished?.status === 'completed' && !wasFinished) await emitSessionEnd(manager, row, sessionStatus(after));
+  if (finished?.status === 'completed' && !wasFinished) {
+    await emitSessionEnd(manager, row, sessionStatus(after));
+    noteSessionEnded(manager, row);
+  }
+}
+
+/** Where a transaction keeps the sessions it ended (its query runner's `data`), reported once it commits. */
+export const ENDED_SESSIONS = 'kinko.endedSessions';
+
+/** An ended session, as the transaction that ended it notes it. */
+export interface EndedSession {
+  readonly sessionId: string;
+  readonly tenantId: string;
+}
+
+/**
+ * Notes on the transaction that the session ended in it: the session-end report (log line and
+ * metrics, metrics/session-ends.ts) runs once that transaction commits, in whichever process.
+ */
+function noteSessionEnded(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId'>): void {
+  const data = manager.queryRunner?.data as Record<string, EndedSession[] | undefined> | undefined;
+  if (!data) return;
+  (data[ENDED_SESSIONS] ??= []).push({ sessionId: row.id, tenantId: row.tenantId });
 }
 
 /**

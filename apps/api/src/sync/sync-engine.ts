@@ -37,6 +37,7 @@ import {
 import { Result } from 'effect';
 import { DataSource, type EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/errors';
+import { MetricsService } from '../metrics/metrics.service';
 import { accountsOfConnection, refreshLastTransactionDate, upsertAccounts } from './account-store';
 import { BankCallAudit } from './bank-call-audit';
 import { BankLimiter, BankSlotTimeoutError } from './bank-limiter';
@@ -89,6 +90,7 @@ export class SyncEngine {
     @Inject(SYNC_CLOCK) private readonly clock: SyncClock,
     @Inject(SYNC_SETTINGS) private readonly settings: SyncSettings,
     @Optional() @Inject(CHALLENGED_SYNC_HANDLER) private readonly challengedSyncs?: ChallengedSyncHandler,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   /** Runs (or resumes) the session of a job. The caller holds the connection's run lock. */
@@ -634,7 +636,7 @@ export class SyncEngine {
     if (entry.progress.accessRecorded) return true;
     // The manifest's limit, or fewer when this consent's frequencyPerDay says so (contract v2).
     const limit = this.connectors.unattendedAccessesPerDay(run.manifest.id, run.grant?.grant);
-    return this.dataSource.transaction(async (m) => {
+    const allowed = await this.dataSource.transaction(async (m) => {
       const taken = await takeUnattendedAccess(m, run.row, entry.account.id, run.now, limit);
       if (!taken.allowed) {
         entry.progress.budgetSpent = taken.nextAllowedAt.toISOString();
@@ -645,6 +647,9 @@ export class SyncEngine {
       await this.saveAccount(m, run, entry);
       return true;
     });
+    // Counted once the refusal is stored (a resumed session finds budgetSpent above and does not count it again).
+    if (!allowed) this.metrics?.accessBudgetRefused('engine');
+    return allowed;
   }
 
   // ---------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import { DataSource } from 'typeorm';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { newId } from '../database/ids';
 import { MetricsService } from '../metrics/metrics.service';
-import { SessionEnds } from '../metrics/session-ends';
 import { findSessionRow, insertSession, loadDomainSession } from './session-store';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import { SyncEngine, type RunLimits, type RunOutcome } from './sync-engine';
@@ -66,7 +65,6 @@ export class SyncWorker implements OnModuleDestroy {
     @Inject(SYNC_SETTINGS) private readonly settings: SyncSettings,
     @Inject(SYNC_CLOCK) private readonly clock: SyncClock,
     private readonly metrics: MetricsService,
-    private readonly sessionEnds: SessionEnds,
   ) {}
 
   /** Whether the worker is started. */
@@ -152,9 +150,8 @@ export class SyncWorker implements OnModuleDestroy {
       const limits: RunLimits = { deadlineAt: firstAttemptAt + this.settings.sessionDeadlineMs, deadlineMs: this.settings.sessionDeadlineMs, lockLost: lock.lost };
       for (;;) {
         try {
-          const outcome = await this.engine.run(data, limits);
-          if (outcome === 'finished') await this.sessionEnds.report(data.sessionId, data.tenantId);
-          return outcome;
+          // A session that ended is logged and counted as its transaction commits (metrics/session-ends.ts).
+          return await this.engine.run(data, limits);
         } catch (e) {
           const wait = e instanceof RetryableSyncError ? bankRetryAfterMs(e.connectorError) : undefined;
           if (wait === undefined || !(e instanceof RetryableSyncError) || !e.connectorError) throw e;
@@ -216,7 +213,6 @@ export class SyncWorker implements OnModuleDestroy {
     if (!row || row.finishedAt) return;
     const session = await loadDomainSession(this.dataSource.manager, row);
     await this.engine.endWithFailure(row, session, toSyncFailure(error), StatusEvent.failed(exhaustedStatusOf(error)), undefined, error);
-    await this.sessionEnds.report(data.sessionId, data.tenantId);
     const now = this.clock.now();
     const startAfter = new Date(Date.now() + waitMs);
     const nextId = newId(now.getTime());
@@ -271,7 +267,6 @@ export class SyncWorker implements OnModuleDestroy {
       const failure: SyncFailure = note?.failure ? { ...note.failure, message } : internalFailure(message);
       await this.engine.endWithFailure(row, session, failure, StatusEvent.failed(status), undefined, lastError);
       this.logger.warn(`session ${data.sessionId} failed: ${message}`);
-      await this.sessionEnds.report(data.sessionId, data.tenantId);
       return true;
     } finally {
       await lock.release();

@@ -75,6 +75,11 @@ describe('background refresh scheduler: the unattended-access budget', () => {
     expect(sandbox.requestLog.entries({ bank: BANK_CODE, operation: 'GET /transactions' })).toEqual([]);
     expect(sandbox.requestLog.entries({ bank: BANK_CODE, operation: 'GET /balances' })).toEqual([]);
     expect(await ledger()).toHaveLength(8);
+    // Refused in the session, one per account, counted where it was refused (issue 20 §2).
+    expect(await app.get(MetricsService).render()).toContain('kinko_access_budget_refusals_total{where="engine"} 2\n');
+    // Every session that ended so far is counted once (the user's, four planned, the forced one).
+    const counted = (await app.get(MetricsService).render()).split('\n').filter((l) => l.startsWith('kinko_sync_sessions_total{')).reduce((n, l) => n + Number(l.split(' ')[1]), 0);
+    expect(counted).toBe(6);
 
     // Once the first access is 24 h old, the budget has room again.
     clock.set(new Date(start + HOUR + 24 * HOUR));
