@@ -11,6 +11,7 @@ import { Connection } from './connection.entity';
 @Unique(['tenantId', 'userId', 'id'])
 @Index(['connectionId'])
 @Check('ck_consents_max_history_days', '"max_history_days" BETWEEN 1 AND 1460')
+@Check('ck_consents_frequency_per_day', '"frequency_per_day" IS NULL OR "frequency_per_day" >= 1')
 @ForeignKey(() => Connection, ['tenantId', 'userId', 'connectionId'], ['tenantId', 'userId', 'id'], { onDelete: 'CASCADE' })
 export class Consent {
   @PrimaryColumn('uuid')
@@ -58,6 +59,10 @@ export class Consent {
   /** Last strong customer authentication; decides whether a fetch may reach past 90 days. */
   @InstantColumn({ nullable: true })
   lastScaAt!: Date | null;
+
+  /** The unattended accesses per day the bank agreed for this consent (Berlin Group frequencyPerDay); null: the manifest's limit. */
+  @Column('integer', { nullable: true })
+  frequencyPerDay!: number | null;
 
   @UpdatedAtColumn()
   updatedAt!: Date;

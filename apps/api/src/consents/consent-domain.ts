@@ -101,5 +101,6 @@ export function newConsentRow(id: string, connectionId: string, bank: Registered
     maxHistoryDays: confirmed.maxHistoryDays,
     scope: { data: [...scope.data], transactionKinds: [...scope.transactionKinds] },
     lastScaAt: confirmed.lastScaAt ?? now,
+    frequencyPerDay: facts?.frequencyPerDay ?? null,
   };
 }

@@ -87,13 +87,22 @@ export class ConnectorClients implements BeforeApplicationShutdown {
   }
 
   /**
-   * Unattended accesses per account per day for this grant: the manifest's limit, lowered to
-   * the consent's `frequencyPerDay` when the bank agreed fewer (Berlin Group).
+   * Unattended accesses per account per day for this grant: {@link unattendedBudget} over the
+   * grant's consent facts (the sync engine's reading).
    */
   unattendedAccessesPerDay(connectorId: string, grant: Grant | undefined): number {
+    return this.unattendedBudget(connectorId, grant === undefined ? undefined : this.consentFacts(connectorId, grant)?.frequencyPerDay);
+  }
+
+  /**
+   * The one rule for a consent's unattended budget (accesses per account per day), used by the
+   * sync engine and by the quota the API shows: the manifest's limit, lowered to the consent's
+   * `frequencyPerDay` when the bank agreed fewer (Berlin Group). `frequencyPerDay` as the
+   * consent facts give it (or as stored on the consent row); absent: the manifest's limit.
+   */
+  unattendedBudget(connectorId: string, frequencyPerDay: number | null | undefined): number {
     const limit = this.connector(connectorId).manifest.limits.unattendedAccessesPerDay;
-    const agreed = grant === undefined ? undefined : this.consentFacts(connectorId, grant)?.frequencyPerDay;
-    return agreed !== undefined && agreed >= 1 ? Math.min(limit, agreed) : limit;
+    return frequencyPerDay !== undefined && frequencyPerDay !== null && frequencyPerDay >= 1 ? Math.min(limit, frequencyPerDay) : limit;
   }
 
   async beforeApplicationShutdown(): Promise<void> {

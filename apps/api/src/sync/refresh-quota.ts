@@ -14,7 +14,7 @@ export interface QuotaTarget {
 
 /** The unattended-refresh figures of one connection and of each of its active accounts. */
 export interface ConnectionQuota extends RefreshQuota {
-  /** The bank's unattended accesses per account per 24 h (the connector's `unattendedAccessesPerDay`). */
+  /** The bank's unattended accesses per account per 24 h (the connector's `unattendedAccessesPerDay`, or fewer when the consent's `frequencyPerDay` says so). */
   readonly limit: number;
   readonly accounts: ReadonlyMap<string, AccessBudget>;
 }
@@ -22,8 +22,9 @@ export interface ConnectionQuota extends RefreshQuota {
 /**
  * The unattended-access quota as users and the scheduler see it: each active account's
  * budget (the domain's `unattendedAccessBudget` over the `unattended_accesses` ledger with
- * the connector's `unattendedAccessesPerDay`) and the connection's (the domain's
- * `connectionRefreshQuota`). One query for any number of connections of one tenant.
+ * the consent's budget, `ConnectorClients.unattendedBudget`, as the sync engine counts it) and
+ * the connection's (the domain's `connectionRefreshQuota`). Two queries for any number of
+ * connections of one tenant.
  */
 @Injectable()
 export class RefreshQuotas {
@@ -50,8 +51,18 @@ export class RefreshQuotas {
         GROUP BY a.id, a.connection_id`,
       [tenantId, known.map((c) => c.id), new Date(now.getTime() - DAY_MS)],
     )) as Array<{ id: string; connection_id: string; accesses: Date[] }>;
+    // Each connection's current consent (the newest, as the sync engine reads it): the frequencyPerDay the bank agreed.
+    const agreed = new Map(
+      (
+        (await manager.query(
+          `SELECT DISTINCT ON (connection_id) connection_id, frequency_per_day FROM consents
+            WHERE tenant_id = $1 AND connection_id = ANY($2::uuid[]) ORDER BY connection_id, create_date DESC, id DESC`,
+          [tenantId, known.map((c) => c.id)],
+        )) as Array<{ connection_id: string; frequency_per_day: number | null }>
+      ).map((r) => [r.connection_id, r.frequency_per_day] as const),
+    );
     for (const c of known) {
-      const limit = this.connectors.connector(c.connectorId).manifest.limits.unattendedAccessesPerDay;
+      const limit = this.connectors.unattendedBudget(c.connectorId, agreed.get(c.id));
       const accounts = new Map(rows.filter((r) => r.connection_id === c.id).map((r) => [r.id, unattendedAccessBudget(r.accesses.map((d) => new Date(d)), now, limit)] as const));
       quotas.set(c.id, { ...connectionRefreshQuota([...accounts.values()], now, limit), limit, accounts });
     }
