@@ -292,7 +292,7 @@ export class ConnectService {
       await this.fail(scope, row.id, 'unexpected-challenge', 'the bank asked a question a redirect flow cannot relay');
       throw new ConflictError('credentials-flow-bank', 'The bank asked for more than a redirect flow can handle: connect through the Link page.');
     }
-    const result = await this.connect(scope, row, bank, outcome.value, now);
+    const result = await this.connect(scope, row, bank, outcome.value, now, request.psu);
     await this.audit.record({
       tenantId: scope.tenantId,
       actor: `user:${scope.userId}`,
@@ -355,7 +355,7 @@ export class ConnectService {
     await this.data.forUser(ConnectFlow, scope).update({ id }, { status: 'failed', error: { code, message }, ...wipedVerifier });
   }
 
-  private async connect(scope: UserScope, row: ConnectFlow, bank: RegisteredBank, granted: Granted<Grant>, now: Date): Promise<ConnectResult> {
+  private async connect(scope: UserScope, row: ConnectFlow, bank: RegisteredBank, granted: Granted<Grant>, now: Date, psu?: PsuContext): Promise<ConnectResult> {
     const consentId = newId(now.getTime());
     const reconnecting = row.reconnectConnectionId !== null ? await this.data.forUser(Connection, scope).findOne({ id: row.reconnectConnectionId }) : null;
     const connectionId = reconnecting?.id ?? newId(now.getTime());
@@ -381,7 +381,7 @@ export class ConnectService {
 
     let sessionIds: readonly string[] = [];
     try {
-      sessionIds = (await this.sync.startSync(scope, { connectionIds: [connectionId] }, { requestedBy: 'user', scaJustPerformed: true })).sessionIds;
+      sessionIds = (await this.sync.startSync(scope, { connectionIds: [connectionId] }, { requestedBy: 'user', scaJustPerformed: true, ...(psu ? { psu } : {}) })).sessionIds;
     } catch (e) {
       // The connection exists and holds its grant: a later sync request picks it up.
       this.logger.error(`connection ${connectionId}: the first sync could not be started (${e instanceof Error ? e.name : 'error'})`);

@@ -269,7 +269,7 @@ export class LinkController {
         await this.logins.loginAgain(session, id, `user:${session.userId}`);
         return;
       }
-      const started = await this.sync.startSync(session, { connectionIds: [id] }, { requestedBy: 'user' });
+      const started = await this.sync.startSync(session, { connectionIds: [id] }, { requestedBy: 'user', psu: psuOf(request) });
       const skipped = started.skipped[0];
       if (skipped) {
         throw nothingSynced(started.skipped, `The connection cannot be refreshed now (${skipped.reason}).`);

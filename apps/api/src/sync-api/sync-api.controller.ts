@@ -1,7 +1,9 @@
 import { syncStages } from '@kinko/domain';
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { CurrentUser, UserApi } from '../auth/auth.decorators';
+import { psuOf } from '../connections/psu-context';
 import { ValidationFailedError } from '../common/errors';
 import type { UserScope } from '../database/scoped-data';
 import { IdPipe } from '../http/id.pipe';
@@ -46,8 +48,8 @@ export class SyncApiController {
   @ApiNotFoundResponse({ type: Problem, description: 'The user has no connection at this bank.' })
   @ApiProblems(...SYNC_CONFLICTS)
   @Idempotent()
-  async syncBank(@CurrentUser() scope: UserScope, @Param('bankId') bankId: string, @Body() body: SyncRequest): Promise<SyncStartedView> {
-    return startedView(await this.syncApi.syncBank(scope, bankId, body.daysBack ?? null));
+  async syncBank(@CurrentUser() scope: UserScope, @Param('bankId') bankId: string, @Body() body: SyncRequest, @Req() request: FastifyRequest): Promise<SyncStartedView> {
+    return startedView(await this.syncApi.syncBank(scope, bankId, body.daysBack ?? null, psuOf(request)));
   }
 
   @Post(':idType/:idValue/sync')
@@ -66,8 +68,14 @@ export class SyncApiController {
   @ApiNotFoundResponse({ type: Problem })
   @ApiProblems(...SYNC_CONFLICTS)
   @Idempotent()
-  async syncBy(@CurrentUser() scope: UserScope, @Param('idType') idType: string, @Param('idValue') idValue: string, @Body() body: SyncRequest): Promise<SyncStartedView> {
-    return startedView(await this.syncApi.syncBy(scope, idType, idValue, body.daysBack ?? null));
+  async syncBy(
+    @CurrentUser() scope: UserScope,
+    @Param('idType') idType: string,
+    @Param('idValue') idValue: string,
+    @Body() body: SyncRequest,
+    @Req() request: FastifyRequest,
+  ): Promise<SyncStartedView> {
+    return startedView(await this.syncApi.syncBy(scope, idType, idValue, body.daysBack ?? null, psuOf(request)));
   }
 
   @Get('session/:sessionId')

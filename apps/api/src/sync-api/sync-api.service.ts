@@ -1,3 +1,4 @@
+import type { PsuContext } from '@kinko/connector-sdk';
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { BankAccount } from '../accounts/bank-account.entity';
@@ -31,19 +32,19 @@ export class SyncApiService {
   ) {}
 
   /** `POST /api/v2/bank/{bankId}/sync`: every connection of the user at the bank. */
-  async syncBank(scope: UserScope, bankId: string, daysBack: number | null): Promise<StartSyncResult> {
+  async syncBank(scope: UserScope, bankId: string, daysBack: number | null, psu?: PsuContext): Promise<StartSyncResult> {
     const found = await this.data.forUser(Connection, scope).find({ where: { bankId }, take: 1 });
     if (found.length === 0) throw new NotFoundError('Bank');
-    return this.started(await this.sync.startSync(scope, { bankId }, { requestedBy: 'user', daysBack }));
+    return this.started(await this.sync.startSync(scope, { bankId }, { requestedBy: 'user', daysBack, ...(psu ? { psu } : {}) }));
   }
 
   /** `POST /api/v2/bank/{idType}/{idValue}/sync`. */
-  async syncBy(scope: UserScope, idType: string, idValue: string, daysBack: number | null): Promise<StartSyncResult> {
+  async syncBy(scope: UserScope, idType: string, idValue: string, daysBack: number | null, psu?: PsuContext): Promise<StartSyncResult> {
     if (!(SYNC_ID_TYPES as readonly string[]).includes(idType)) {
       throw new ValidationFailedError([{ field: 'idType', reason: `idType must be one of ${SYNC_ID_TYPES.join(', ')}` }]);
     }
     const connectionIds = await this.connectionsOf(scope, idType as SyncIdType, idValue);
-    return this.started(await this.sync.startSync(scope, { connectionIds }, { requestedBy: 'user', daysBack }));
+    return this.started(await this.sync.startSync(scope, { connectionIds }, { requestedBy: 'user', daysBack, ...(psu ? { psu } : {}) }));
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { ConnectorClient, CurrentBalance, DailyBalance, Grant, Outcome, Page } from '@kinko/connector-sdk';
+import type { ConnectorClient, CurrentBalance, DailyBalance, Grant, Outcome, Page, PsuContext } from '@kinko/connector-sdk';
 import type { CalendarDate, DateField } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
@@ -10,8 +10,8 @@ import type { AccountKey } from './transaction-writer';
  * the one page of a balances fetch (the available balance stands in when the bank gives no
  * booked one).
  */
-export async function* currentBalanceAsDaily(client: ConnectorClient, grant: Grant, bankAccountId: string): AsyncGenerator<Outcome<Page<DailyBalance>>, void, undefined> {
-  const current = await client.currentBalances(grant, { bankAccountId });
+export async function* currentBalanceAsDaily(client: ConnectorClient, grant: Grant, bankAccountId: string, psu?: PsuContext): AsyncGenerator<Outcome<Page<DailyBalance>>, void, undefined> {
+  const current = await client.currentBalances(grant, { bankAccountId, ...(psu ? { psu } : {}) });
   if (!current.ok) {
     yield current;
     return;

@@ -55,6 +55,7 @@ import { preparedQuery } from '../database/prepared-sql';
 import { FetchOrder } from './bank-order';
 import { type CompletedKindFetch, completeReconciliation, deriveDailyBalances, writeBankBalances, writeTransactionPage } from './transaction-writer';
 import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balances';
+import { sessionPsu } from './session-psu';
 
 import { takeUnattendedAccess } from './access-ledger';
 import { readAccountOutcomes, saveAccountOutcome } from './account-results';
@@ -210,7 +211,7 @@ export class SyncEngine {
       return;
     }
     await this.enterStage(run, 'accounts');
-    const pages = await this.fetchAll(run, (grant) => run.client.accounts(grant), false);
+    const pages = await this.fetchAll(run, (grant) => run.client.accounts(grant, { psu: sessionPsu(run.row.requestedBy, run.row.parameters) }), false);
     const fetched = pages.items;
     await this.dataSource.transaction(async (m) => {
       const stored = await upsertAccounts(
@@ -257,8 +258,9 @@ export class SyncEngine {
       let fetchedCount = 0;
       let written = 0;
       let requests = 0;
+      const psu = sessionPsu(run.row.requestedBy, run.row.parameters);
       const fetchBalances = () =>
-        this.stream(run, (grant) => (currentOnly ? currentBalanceAsDaily(run.client, grant, entry.account.bankAccountId) : run.client.balances(grant, { bankAccountId: entry.account.bankAccountId, window })), async (page) => {
+        this.stream(run, (grant) => (currentOnly ? currentBalanceAsDaily(run.client, grant, entry.account.bankAccountId, psu) : run.client.balances(grant, { bankAccountId: entry.account.bankAccountId, window, psu })), async (page) => {
           requests += 1;
           fetchedCount += page.items.length;
           await this.dataSource.transaction(async (m) => {
@@ -347,7 +349,7 @@ export class SyncEngine {
       const order = new FetchOrder();
       const outcome = await this.stream(
         run,
-        (grant) => run.client.transactions(grant, { bankAccountId: entry.account.bankAccountId, kind, window }),
+        (grant) => run.client.transactions(grant, { bankAccountId: entry.account.bankAccountId, kind, window, psu: sessionPsu(run.row.requestedBy, run.row.parameters) }),
         async (page) => {
           // One page and the session's progress: one transaction.
           await this.dataSource.transaction(async (m) => {

@@ -20,6 +20,7 @@ import { applyConsentExpiry } from './outcome-store';
 import { findSessionRow, insertSession, loadDomainSession } from './session-store';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import { SyncQueue } from './sync-queue';
+import { psuParameters, publicParameters } from './session-psu';
 import type {
   SkippedConnection,
   StartSyncResult,
@@ -95,7 +96,7 @@ export class SyncService {
           userId: scope.userId,
           connectionId: c.id,
           requestedBy: options.requestedBy,
-          parameters: { daysBack: options.daysBack ?? null, scaJustPerformed: options.scaJustPerformed ?? false },
+          parameters: { daysBack: options.daysBack ?? null, scaJustPerformed: options.scaJustPerformed ?? false, ...psuParameters(options.requestedBy, options.psu) },
           createdAt: now,
         });
         await this.queue.enqueue(manager, { sessionId, tenantId: scope.tenantId, userId: scope.userId, connectionId: c.id });
@@ -122,7 +123,7 @@ export class SyncService {
       stages,
       statusDetails: sessionStatusDetails(session),
       requestedBy: row.requestedBy as SyncRequestedBy,
-      parameters: row.parameters,
+      parameters: publicParameters(row.parameters),
       error: row.error,
     };
   }

@@ -6,6 +6,7 @@ import type {
   SyncSession as DomainSyncSession,
   SyncStage as DomainSyncStage,
 } from '@kinko/domain';
+import type { PsuContext } from '@kinko/connector-sdk';
 import type { SyncRequester } from './sync-session.entity';
 
 /** The (tenant, user) a sync acts for. */
@@ -31,6 +32,11 @@ export interface SyncOptions {
   readonly daysBack?: number | null;
   /** The user just performed strong customer authentication (the grant was just obtained). */
   readonly scaJustPerformed?: boolean;
+  /**
+   * The user in front of the request that started a `user` sync (IP address, user agent): kept
+   * with the session request and passed to the connector's data calls as a present PSU.
+   */
+  readonly psu?: PsuContext;
 }
 
 /** Why a connection was not synced. */
