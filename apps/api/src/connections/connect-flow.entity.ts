@@ -100,6 +100,14 @@ export class ConnectFlow {
   @Column('uuid', { nullable: true })
   pageSessionId!: string | null;
 
+  /** An API-started flow's return URL (one the tenant registered, exactly): the callback sends the browser there with the result. */
+  @Column('text', { nullable: true })
+  returnUri!: string | null;
+
+  /** The tenant's `state`, handed back unchanged with the result (only with {@link returnUri}). */
+  @Column('text', { nullable: true })
+  returnState!: string | null;
+
   /** Why it failed: a problem kind and a message safe to show (never a bank secret). */
   @Column('jsonb', { nullable: true })
   error!: { readonly code: string; readonly message: string } | null;

@@ -156,6 +156,68 @@ describe('connect flow (redirect, state + PKCE)', () => {
     expect(await linkSession(connectFlowId)).toMatchObject({ status: 'failed' });
   }, 60_000);
 
+  describe('with the tenant\'s return URL (redirectUri + state, issue 16 §1)', () => {
+    const RETURN_URL = 'https://app.example.com/kinko/done';
+    const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+    const flowCount = async () => ((await ds.query(`SELECT count(*)::int AS n FROM connect_flows WHERE user_id = $1`, [tenant.users[0].userId])) as Array<{ n: number }>)[0]?.n ?? 0;
+    const browserCallback = (location: string, cookie: string) => {
+      const u = new URL(location);
+      return app.inject({ method: 'GET', url: `${u.pathname}${u.search}`, headers: { host: 'localhost', cookie, ...html } });
+    };
+
+    beforeAll(async () => {
+      const set = await app.inject({
+        method: 'PUT',
+        url: '/api/v2/tenant/link-settings',
+        headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({ returnUrls: [RETURN_URL] }),
+      });
+      expect(set.statusCode).toBe(200);
+    });
+
+    it('sends the browser back to the registered URL with status=connected, the connectionId and the state', async () => {
+      const before = (await connectionCount()) ?? 0;
+      const { connectFlowId, location, cookie } = await loginFor({ redirectUri: RETURN_URL, state: 'tenant state/1' });
+      const res = await browserCallback(location, cookie);
+      expect(res.statusCode).toBe(303);
+      expect(res.headers['cache-control']).toBe('no-store');
+      const back = new URL(res.headers.location as string);
+      expect(`${back.origin}${back.pathname}`).toBe(RETURN_URL);
+      const flow = ((await ds.query(`SELECT connection_id FROM connect_flows WHERE id = $1`, [connectFlowId])) as Array<{ connection_id: string }>)[0];
+      expect(Object.fromEntries(back.searchParams)).toEqual({ status: 'connected', connectionId: flow?.connection_id, state: 'tenant state/1' });
+      expect(await connectionCount()).toBe(before + 1);
+    });
+
+    it('refuses (400 problem) a redirectUri not registered exactly, and starts no flow', async () => {
+      const before = await flowCount();
+      for (const wrong of [`${RETURN_URL}/more`, RETURN_URL.replace('done', 'DONE'), 'https://evil.example/kinko/done']) {
+        const res = await begin({ redirectUri: wrong, state: 's' });
+        expect([res.statusCode, res.headers['content-type']?.toString().split(';')[0], res.json<{ errors: Array<{ field: string }> }>().errors[0]?.field]).toEqual([
+          400,
+          'application/problem+json',
+          'redirectUri',
+        ]);
+      }
+      expect(await flowCount()).toBe(before);
+    });
+
+    it('the user declining at the bank sends the browser back with status=failed and the state (no connection)', async () => {
+      const before = await connectionCount();
+      const declined = await loginFor({ redirectUri: RETURN_URL, state: 's-denied' }, { cancel: true });
+      const res = await browserCallback(declined.location, declined.cookie);
+      expect(res.statusCode).toBe(303);
+      const back = new URL(res.headers.location as string);
+      expect(`${back.origin}${back.pathname}`).toBe(RETURN_URL);
+      expect(Object.fromEntries(back.searchParams)).toEqual({ status: 'failed', state: 's-denied' });
+      expect(await linkSession(declined.connectFlowId)).toMatchObject({ status: 'failed', wiped: true });
+      expect(await connectionCount()).toBe(before);
+      // A browser the flow was not started in is not sent anywhere: it gets the problem.
+      const other = await loginFor({ redirectUri: RETURN_URL, state: 's-other' }, { cancel: true });
+      const foreign = await browserCallback(other.location, 'kinko_flow=not-the-binding');
+      expect(foreign.statusCode).toBe(403);
+    });
+  });
+
   it('validates the start: unknown bank, unknown fields, a connection of another bank or of another user', async () => {
     expect((await begin({}, 'no-such-bank')).statusCode).toBe(404);
     const extra = await begin({ returnTo: 'https://evil.example' });

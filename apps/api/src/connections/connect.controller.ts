@@ -69,7 +69,8 @@ export class ConnectController {
     description:
       'Public: the `state` (single use, expires after 15 minutes) names the connect flow, and the browser must hold the flow binding cookie (`kinko_flow`) ' +
       'set where the flow started (the Link pages, or the start URL of an API-started flow); a callback without it is refused (403) and the flow spent. On success the grant is stored encrypted, ' +
-      'the connection and its consent are created and the first sync starts. Answers JSON, or to a browser (Accept: text/html) a 303 to the Link vault (`/link/vault?connected=1`).',
+      'the connection and its consent are created and the first sync starts. Answers JSON, or to a browser (Accept: text/html) a 303 to the Link vault (`/link/vault?connected=1`) — ' +
+      'or, for a flow started with a `redirectUri`, to that URL with `status=connected`, `connectionId` and `state`; when the callback fails (declined, refused, expired) that browser goes there with `status=failed`.',
   })
   @ApiQuery({ name: 'state', required: true, type: String, description: 'The connect flow, as Kinko sent it to the bank (single use).' })
   @ApiQuery({ name: 'code', required: false, type: String, description: 'OAuth 2 authorization code (banks of the OAuth redirect flow, e.g. PolishAPI).' })
@@ -79,7 +80,7 @@ export class ConnectController {
   @ApiQuery({ name: 'error_description', required: false, type: String, description: 'The bank\'s text for `error`.' })
   @ApiProduces('application/json')
   @ApiOkResponse({ type: ConnectResultView })
-  @ApiResponse({ status: 303, description: 'To a browser (Accept: text/html): on to the Link vault, `/link/vault?connected=1`.' })
+  @ApiResponse({ status: 303, description: 'To a browser (Accept: text/html): on to the Link vault, `/link/vault?connected=1`, or to the flow\'s `redirectUri` with `status`, `connectionId` and `state`.' })
   @ApiBadRequestResponse({ type: Problem, description: 'No state, or the callback did not arrive at the registered redirect URI.' })
   @ApiNotFoundResponse({ type: Problem, description: 'No connect flow with this state.' })
   @ApiProblems('connect-flow-used', 'connect-flow-expired', 'credentials-flow-bank')
@@ -87,14 +88,25 @@ export class ConnectController {
   @ApiBadGatewayResponse({ type: Problem, description: 'The bank failed to answer.' })
   async callback(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const query = Object.fromEntries(Object.entries((request.query ?? {}) as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
-    const result = ConnectResultView.of(
-      await this.connect.complete({ query, origin: originOf(request), path: request.url.split('?')[0] ?? CONNECT_CALLBACK_PATH, binding: flowBindingOf(request), psu: psuOf(request) }),
-    );
+    const browser = (request.headers.accept ?? '').includes('text/html');
+    const binding = flowBindingOf(request);
+    let completed;
+    try {
+      completed = await this.connect.complete({ query, origin: originOf(request), path: request.url.split('?')[0] ?? CONNECT_CALLBACK_PATH, binding, psu: psuOf(request) });
+    } catch (e) {
+      // A browser whose flow was started with the tenant's return URL goes back there, told it failed.
+      const back = browser ? await this.connect.failureReturn({ query, binding }) : undefined;
+      if (back === undefined) throw e;
+      void reply.header('cache-control', 'no-store');
+      setFlowBinding(reply, request, this.settings, '', 0);
+      await reply.redirect(back, 303);
+      return;
+    }
     void reply.header('cache-control', 'no-store');
     setFlowBinding(reply, request, this.settings, '', 0);
-    // A browser (the Link pages' redirect flow) lands back in the vault, which says it connected.
-    if ((request.headers.accept ?? '').includes('text/html')) await reply.redirect(`${LINK_PATHS.vault}?connected=1`, 303);
-    else await reply.code(200).send(result);
+    // A browser lands at the tenant's return URL when the flow was started with one, else back in the Link vault, which says it connected.
+    if (browser) await reply.redirect(completed.returnUrl ?? `${LINK_PATHS.vault}?connected=1`, 303);
+    else await reply.code(200).send(ConnectResultView.of(completed));
   }
 
   @Post(':bankId')
@@ -107,7 +119,8 @@ export class ConnectController {
       'Returns the URL to send the user\'s browser to: Kinko\'s single-use start URL (GET /api/v2/connect/flows/{connectFlowId}/browser?key=…), which binds that browser ' +
       'to the flow (cookie) and sends it on to the bank login page. Kinko binds a fresh OAuth state and PKCE pair (S256) to a server-side connect flow; ' +
       'the bank sends the user back to GET /api/v2/connect/callback, accepted only in the bound browser. The redirect URI is KINKO_PUBLIC_URL (required in production); ' +
-      'without it (development) only a loopback Host may start a flow.',
+      'without it (development) only a loopback Host may start a flow. With `redirectUri` (exactly one of the tenant\'s registered return URLs, else 400 `validation` and nothing is started) ' +
+      'the browser ends there with `status`, `connectionId` and `state` instead of the Link vault.',
   })
   @ApiCreatedResponse({ type: ConnectStartView })
   @ApiNotFoundResponse({ type: Problem, description: 'No such bank (or connection to re-authorise).' })
@@ -121,6 +134,7 @@ export class ConnectController {
         psu: psuOf(request),
         ...(body.connectionId ? { reconnectConnectionId: body.connectionId.toLowerCase() } : {}),
         ...(body.locale ? { locale: body.locale } : {}),
+        ...(body.redirectUri !== undefined ? { returnTo: { redirectUri: body.redirectUri, state: body.state ?? null } } : {}),
       }),
     );
   }

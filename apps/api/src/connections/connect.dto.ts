@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import type { Locale } from '@kinko/connector-sdk';
 import { LANGUAGES } from '../http/language';
+import { MAX_RETURN_STATE_LENGTH } from '../tenants/link-settings';
 import type { ConnectResult, ConnectStart } from './connect.service';
 
 /** How a completed redirect flow ended: a new connection, or an existing one reconnected. */
@@ -18,6 +19,23 @@ export class ConnectRequest {
   @IsOptional()
   @IsIn(LANGUAGES)
   locale?: Locale;
+
+  @ApiPropertyOptional({
+    example: 'https://app.example.com/kinko/done',
+    description:
+      'Where the bank callback sends the user\'s browser at the end (connected, or failed: declined at the bank, refused, expired), with `status` (`connected` | `failed`), `connectionId` and `state` ' +
+      'as query parameters, instead of Kinko\'s Link vault. Must be exactly one of the tenant\'s registered return URLs (PUT /api/v2/tenant/link-settings `returnUrls`), else 400 and nothing is started.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  redirectUri?: string;
+
+  @ApiPropertyOptional({ maxLength: MAX_RETURN_STATE_LENGTH, description: 'Handed back unchanged in the `state` query parameter of `redirectUri` (only with `redirectUri`).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_RETURN_STATE_LENGTH)
+  state?: string;
 }
 
 /** Where to send the user to log in at the bank. */

@@ -24,6 +24,8 @@ import { newId } from '../database/ids';
 import { ScopedData, type UserScope } from '../database/scoped-data';
 import { openSecret, openWithKey, sealSecret, sealWithKey } from '../secrets/envelope';
 import { LinkPageSession } from '../link/link-page-session.entity';
+import { isRegisteredReturnUrl, returnUrlWith } from '../tenants/link-settings';
+import { Tenant } from '../tenants/tenant.entity';
 import type { MasterKeyring } from '../secrets/master-keyring';
 import { MASTER_KEYRING } from '../secrets/secrets.service';
 import { ConnectorClients } from '../sync/connector-clients';
@@ -86,6 +88,14 @@ export interface ConnectResult {
   readonly reconnected: boolean;
   /** The first sync (after SCA: the consent's whole history). */
   readonly sessionIds: readonly string[];
+  /** Where the browser goes back to (the tenant's return URL with status, connectionId and state), when the flow was started with one. */
+  readonly returnUrl: string | undefined;
+}
+
+/** The tenant's return URL for an API-started flow (`redirectUri`, one it registered exactly) and its `state`. */
+export interface ConnectReturnTo {
+  readonly redirectUri: string;
+  readonly state: string | null;
 }
 
 /** Where the callback request arrived (to check it against the redirect URI given to the bank). */
@@ -142,7 +152,14 @@ export class ConnectService {
   async begin(
     scope: UserScope,
     bankId: string,
-    options: { readonly reconnectConnectionId?: string; readonly locale?: Locale; readonly origin: string; readonly pageSessionId?: string; readonly psu?: PsuContext },
+    options: {
+      readonly reconnectConnectionId?: string;
+      readonly locale?: Locale;
+      readonly origin: string;
+      readonly pageSessionId?: string;
+      readonly psu?: PsuContext;
+      readonly returnTo?: ConnectReturnTo;
+    },
   ): Promise<ConnectStart> {
     const bank = this.banks.require(bankId);
     if (bank.manifest.authFlow !== 'redirect') {
@@ -152,6 +169,13 @@ export class ConnectService {
       const target = await this.data.forUser(Connection, scope).get({ id: options.reconnectConnectionId });
       if (target.bankId !== bankId) {
         throw new ValidationFailedError([{ field: 'connectionId', reason: `the connection is not at bank ${bankId}` }]);
+      }
+    }
+    if (options.returnTo !== undefined) {
+      // Exactly one of the tenant's registered return URLs (the Link entry's rule), checked before anything is stored.
+      const tenant = await this.dataSource.getRepository(Tenant).findOne({ where: { id: scope.tenantId } });
+      if (!tenant || !isRegisteredReturnUrl(tenant, options.returnTo.redirectUri)) {
+        throw new ValidationFailedError([{ field: 'redirectUri', reason: 'is not one of the tenant\'s registered return URLs (PUT /api/v2/tenant/link-settings returnUrls)' }]);
       }
     }
     const now = this.clock.now();
@@ -204,6 +228,8 @@ export class ConnectService {
       browserBoundAt: fromPage ? now : null,
       bankUrlSealed: fromPage ? null : sealWithKey(bankUrlKey(binding), Buffer.from(start.value.url, 'utf8'), bankUrlAad(id)),
       pageSessionId: options.pageSessionId ?? null,
+      returnUri: options.returnTo?.redirectUri ?? null,
+      returnState: options.returnTo !== undefined ? options.returnTo.state : null,
       createdAt: now,
     });
     if (fromPage) return { connectFlowId: id, redirectUrl: start.value.url, expiresAt, browserBinding: Redacted.make(binding) };
@@ -303,6 +329,19 @@ export class ConnectService {
     return result;
   }
 
+  /**
+   * After a callback failed: where the browser bound to the flow goes back to, when the flow
+   * was started with a return URL and has failed (denied at the bank, the bank's error,
+   * expired). Undefined otherwise — a browser the flow was not started in learns nothing.
+   */
+  async failureReturn(request: Pick<CallbackRequest, 'query' | 'binding'>): Promise<string | undefined> {
+    const state = request.query.state;
+    if (state === undefined || state === '' || request.binding === undefined) return undefined;
+    const row = await this.dataSource.getRepository(ConnectFlow).findOne({ where: { stateHash: sha256url(state) } });
+    if (!row || row.returnUri === null || row.status !== 'failed' || row.bindingHash === null || !sameText(row.bindingHash, sha256url(request.binding))) return undefined;
+    return returnUrlWith(row.returnUri, { status: 'failed', connectionId: row.reconnectConnectionId ?? undefined, state: row.returnState });
+  }
+
   private async findByState(state: string): Promise<ConnectFlow> {
     // The state is found by its hash; the constant-time comparison guards the lookup's result.
     const hash = sha256url(state);
@@ -386,7 +425,8 @@ export class ConnectService {
       // The connection exists and holds its grant: a later sync request picks it up.
       this.logger.error(`connection ${connectionId}: the first sync could not be started (${e instanceof Error ? e.name : 'error'})`);
     }
-    return { connectFlowId: row.id, connectionId, consentId, bankId: bank.bankId, reconnected: reconnecting !== null, sessionIds };
+    const returnUrl = row.returnUri === null ? undefined : returnUrlWith(row.returnUri, { status: 'connected', connectionId, state: row.returnState });
+    return { connectFlowId: row.id, connectionId, consentId, bankId: bank.bankId, reconnected: reconnecting !== null, sessionIds, returnUrl };
   }
 }
 

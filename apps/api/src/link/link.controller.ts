@@ -22,7 +22,7 @@ import { LinkPages } from './link-pages';
 import { LINK_PATHS } from './link-paths';
 import { type LinkSession, LinkSessions } from './link-session';
 import { LINK_CSS, LINK_JS, type PageContext, requiredFields, textsOf } from './link-views';
-import { type LinkResultStatus, type LinkSettings, returnUrlWith } from '../tenants/link-settings';
+import { type LinkResultStatus, type LinkSettings, MAX_RETURN_STATE_LENGTH, returnUrlWith } from '../tenants/link-settings';
 import { TenantsService } from '../tenants/tenants.service';
 import { DataSource } from 'typeorm';
 import { ConnectFlow } from '../connections/connect-flow.entity';
@@ -40,7 +40,6 @@ const LINK_STATUS_SCHEMA = {
 };
 
 /** The longest `state` a tenant may pass through the flow. */
-const MAX_STATE_LENGTH = 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const conn = (id: string): string => `${LINK_PATHS.connection}/${id}`;
@@ -379,7 +378,7 @@ export class LinkController {
     void reply.header('cache-control', 'no-store');
     if (typeof token === 'string' && token !== '') {
       const redirectUri = query.redirectUri;
-      const state = typeof query.state === 'string' ? query.state.slice(0, MAX_STATE_LENGTH) : null;
+      const state = typeof query.state === 'string' ? query.state.slice(0, MAX_RETURN_STATE_LENGTH) : null;
       const returnTo = typeof redirectUri === 'string' && redirectUri !== '' ? { redirectUri, state } : undefined;
       const session = await this.sessions.exchange(token, request, reply, returnTo);
       if (session === 'return-url-not-registered') {

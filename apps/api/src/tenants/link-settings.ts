@@ -12,6 +12,9 @@ export interface LinkSettings {
   readonly returnUrls: readonly string[];
 }
 
+/** The tenant's `state` (handed back with the result) is at most this long. */
+export const MAX_RETURN_STATE_LENGTH = 1000;
+
 /** At most this many return URLs per tenant. */
 export const MAX_RETURN_URLS = 20;
 
