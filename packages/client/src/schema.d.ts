@@ -340,7 +340,7 @@ export interface paths {
         };
         /**
          * OAuth callback: the bank sends the user back here
-         * @description Public: the `state` (single use, expires after 15 minutes) names the connect flow, and the browser must hold the flow binding cookie (`kinko_flow`) set where the flow started (the Link pages, or the start URL of an API-started flow); a callback without it is refused (403) and the flow spent. On success the grant is stored encrypted, the connection and its consent are created and the first sync starts. Answers JSON, or to a browser (Accept: text/html) a 303 to the Link vault (`/link/vault?connected=1`).
+         * @description Public: the `state` (single use, expires after 15 minutes) names the connect flow, and the browser must hold the flow binding cookie (`kinko_flow`) set where the flow started (the Link pages, or the start URL of an API-started flow); a callback without it is refused (403) and the flow spent. On success the grant is stored encrypted, the connection and its consent are created and the first sync starts. Answers JSON, or to a browser (Accept: text/html) a 303 to the Link vault (`/link/vault?connected=1`) — or, for a flow started with a `redirectUri`, to that URL with `status=connected`, `connectionId` and `state`; when the callback fails (declined, refused, expired) that browser goes there with `status=failed`.
          */
         get: operations["completeBankCallback"];
         put?: never;
@@ -362,7 +362,7 @@ export interface paths {
         put?: never;
         /**
          * Start connecting a bank (redirect flow)
-         * @description Returns the URL to send the user's browser to: Kinko's single-use start URL (GET /api/v2/connect/flows/{connectFlowId}/browser?key=…), which binds that browser to the flow (cookie) and sends it on to the bank login page. Kinko binds a fresh OAuth state and PKCE pair (S256) to a server-side connect flow; the bank sends the user back to GET /api/v2/connect/callback, accepted only in the bound browser. The redirect URI is KINKO_PUBLIC_URL (required in production); without it (development) only a loopback Host may start a flow.
+         * @description Returns the URL to send the user's browser to: Kinko's single-use start URL (GET /api/v2/connect/flows/{connectFlowId}/browser?key=…), which binds that browser to the flow (cookie) and sends it on to the bank login page. Kinko binds a fresh OAuth state and PKCE pair (S256) to a server-side connect flow; the bank sends the user back to GET /api/v2/connect/callback, accepted only in the bound browser. The redirect URI is KINKO_PUBLIC_URL (required in production); without it (development) only a loopback Host may start a flow. With `redirectUri` (exactly one of the tenant's registered return URLs, else 400 `validation` and nothing is started) the browser ends there with `status`, `connectionId` and `state` instead of the Link vault.
          */
         post: operations["startConnection"];
         delete?: never;
@@ -1650,6 +1650,13 @@ export interface components {
              * @enum {string}
              */
             locale?: "ja" | "en" | "pl";
+            /**
+             * @description Where the bank callback sends the user's browser at the end (connected, or failed: declined at the bank, refused, expired), with `status` (`connected` | `failed`), `connectionId` and `state` as query parameters, instead of Kinko's Link vault. Must be exactly one of the tenant's registered return URLs (PUT /api/v2/tenant/link-settings `returnUrls`), else 400 and nothing is started.
+             * @example https://app.example.com/kinko/done
+             */
+            redirectUri?: string;
+            /** @description Handed back unchanged in the `state` query parameter of `redirectUri` (only with `redirectUri`). */
+            state?: string;
         };
         ConnectStartView: {
             /** Format: uuid */
@@ -2064,9 +2071,16 @@ export interface components {
             /**
              * Format: uuid
              * @description The first session (the seed returns one session id).
+             * @example 8f14e45f-ceea-467a-9575-3c1d2a6b7e01
              */
             sessionId: string;
-            /** @description One session per connection synced. */
+            /**
+             * @description One session per connection synced.
+             * @example [
+             *       "8f14e45f-ceea-467a-9575-3c1d2a6b7e01",
+             *       "c9f0f895-fb98-4b91-a0b8-d1a5e0f3b2a4"
+             *     ]
+             */
             sessionIds: string[];
             skipped: components["schemas"]["SkippedConnectionView"][];
         };
@@ -2075,9 +2089,13 @@ export interface components {
             written: number;
         };
         StageCountsView: {
+            /** @example 3 */
             requestsMade: number;
+            /** @example 120 */
             itemsFetched: number;
+            /** @example 118 */
             itemsWritten: number;
+            /** @example 0 */
             errors: number;
         };
         DataFetchedView: {
@@ -2107,16 +2125,26 @@ export interface components {
             };
         };
         SessionDetailsResponse: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 8f14e45f-ceea-467a-9575-3c1d2a6b7e01
+             */
             sessionId: string;
-            /** @enum {string} */
+            /**
+             * @example completed
+             * @enum {string}
+             */
             status: "pending" | "running" | "completed" | "partiallyFailed" | "failed";
             /**
              * @description The stage running now (or the last one reached).
+             * @example finished
              * @enum {string}
              */
             stage: "auth" | "accounts" | "balances" | "transactions" | "transactionDetails" | "intelligence" | "finished";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-12-06T09:00:04.512Z
+             */
             finishedAt: string | null;
             /** Format: uuid */
             connectionId: string;
@@ -2140,16 +2168,26 @@ export interface components {
             error: components["schemas"]["SessionErrorView"] | null;
         };
         SessionStatusResponse: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 8f14e45f-ceea-467a-9575-3c1d2a6b7e01
+             */
             sessionId: string;
-            /** @enum {string} */
+            /**
+             * @example completed
+             * @enum {string}
+             */
             status: "pending" | "running" | "completed" | "partiallyFailed" | "failed";
             /**
              * @description The stage running now (or the last one reached).
+             * @example finished
              * @enum {string}
              */
             stage: "auth" | "accounts" | "balances" | "transactions" | "transactionDetails" | "intelligence" | "finished";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-12-06T09:00:04.512Z
+             */
             finishedAt: string | null;
         };
         SyncFailureView: {
@@ -2160,15 +2198,30 @@ export interface components {
             message: string;
         };
         StageStatusResponse: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 8f14e45f-ceea-467a-9575-3c1d2a6b7e01
+             */
             sessionId: string;
-            /** @enum {string} */
+            /**
+             * @example transactions
+             * @enum {string}
+             */
             stage: "auth" | "accounts" | "balances" | "transactions" | "transactionDetails" | "intelligence" | "finished";
-            /** @enum {string} */
+            /**
+             * @example completed
+             * @enum {string}
+             */
             status: "pending" | "running" | "completed" | "failed" | "skipped";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-12-06T09:00:01.204Z
+             */
             startedAt: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-12-06T09:00:03.877Z
+             */
             endedAt: string | null;
             counts: components["schemas"]["StageCountsView"];
             failure: components["schemas"]["SyncFailureView"] | null;
@@ -2183,23 +2236,36 @@ export interface components {
             failure: components["schemas"]["SyncFailureView"] | null;
         };
         AccountStatusDetailsView: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 45c48cce-2e2d-4fbd-a1ef-0c7b1c2d3e4f
+             */
             accountId: string;
             /** @enum {string} */
             status: "completed" | "failed";
             stages: components["schemas"]["AccountStageResultView"][];
         };
         SessionStatusDetailsResponse: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 8f14e45f-ceea-467a-9575-3c1d2a6b7e01
+             */
             sessionId: string;
-            /** @enum {string} */
+            /**
+             * @example completed
+             * @enum {string}
+             */
             status: "pending" | "running" | "completed" | "partiallyFailed" | "failed";
             /**
              * @description The stage running now (or the last one reached).
+             * @example finished
              * @enum {string}
              */
             stage: "auth" | "accounts" | "balances" | "transactions" | "transactionDetails" | "intelligence" | "finished";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-12-06T09:00:04.512Z
+             */
             finishedAt: string | null;
             stages: components["schemas"]["StageStatusResponse"][];
             accounts: components["schemas"]["AccountStatusDetailsView"][];
@@ -2215,9 +2281,19 @@ export interface components {
             description?: string;
         };
         WebhookEndpointWithSecret: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+             */
             id: string;
+            /** @example https://93.184.216.34/kinko/webhooks */
             url: string;
+            /**
+             * @example [
+             *       "connection.status_changed",
+             *       "sync.finished"
+             *     ]
+             */
             eventTypes: ("connection.status_changed" | "sync.finished" | "transactions.changed" | "challenge.waiting" | "consent.expiring" | "consent.expired" | "consent.revoked" | "account.sync_failed")[];
             description: string | null;
             /** @description false once its deliveries kept failing for the whole retry period (about a day), or the tenant disabled it. */
@@ -2237,9 +2313,19 @@ export interface components {
             secret: string;
         };
         WebhookEndpointView: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+             */
             id: string;
+            /** @example https://93.184.216.34/kinko/webhooks */
             url: string;
+            /**
+             * @example [
+             *       "connection.status_changed",
+             *       "sync.finished"
+             *     ]
+             */
             eventTypes: ("connection.status_changed" | "sync.finished" | "transactions.changed" | "challenge.waiting" | "consent.expiring" | "consent.expired" | "consent.revoked" | "account.sync_failed")[];
             description: string | null;
             /** @description false once its deliveries kept failing for the whole retry period (about a day), or the tenant disabled it. */
@@ -2265,19 +2351,35 @@ export interface components {
             enabled?: boolean;
         };
         WebhookAttemptView: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-12-06T09:00:05.020Z
+             */
             at: string;
-            /** @description The endpoint's status code; null when it did not answer. */
+            /**
+             * @description The endpoint's status code; null when it did not answer.
+             * @example 204
+             */
             statusCode: number | null;
+            /** @example 38 */
             latencyMs: number;
             error: string | null;
         };
         WebhookDeliveryView: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+             */
             id: string;
-            /** @description The event id: the `webhook-id` header of every delivery of this event. */
+            /**
+             * @description The event id: the `webhook-id` header of every delivery of this event.
+             * @example msg_2f1c0e7a9b3d4c58a6e1f0b2c3d4e5f6
+             */
             eventId: string;
-            /** @enum {string} */
+            /**
+             * @example sync.finished
+             * @enum {string}
+             */
             eventType: "connection.status_changed" | "sync.finished" | "transactions.changed" | "challenge.waiting" | "consent.expiring" | "consent.expired" | "consent.revoked" | "account.sync_failed";
             /** @enum {string} */
             status: "pending" | "succeeded" | "failed";
@@ -4713,7 +4815,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectResultView"];
                 };
             };
-            /** @description To a browser (Accept: text/html): on to the Link vault, `/link/vault?connected=1`. */
+            /** @description To a browser (Accept: text/html): on to the Link vault, `/link/vault?connected=1`, or to the flow's `redirectUri` with `status`, `connectionId` and `state`. */
             303: {
                 headers: {
                     [name: string]: unknown;
