@@ -6,7 +6,7 @@ import { collectPages, errorOutcome, type ConnectorClient, type ConnectorError }
 import { statusForChallengeKind, type KnownAggregationStatus } from '@kinko/domain';
 import { DEFAULT_NETBANK_PERSONAS } from '@kinko/sandbox-bank';
 import { webNetbank } from '../src';
-import { clientFor, credentialsOf, lastDays, logIn, readTransactions } from './support/client';
+import { clientFor, credentialsOf, lastDays, logIn, readTransactions, SHORT_TIMEOUT_HTTP } from './support/client';
 import { startTestNetbank, type TestNetbank } from './support/sandbox';
 
 let netbank: TestNetbank;
@@ -14,9 +14,9 @@ let client: ConnectorClient;
 
 beforeAll(async () => {
   netbank = await startTestNetbank();
-  // The slow page outlasts the client's 3 s timeout (its default, 120 s, would outlast the test).
+  // The slow page outlasts this client's 3 s timeout (the default, 120 s, would outlast the test).
   netbank.bank.knobs.setSlowMs(6_000);
-  client = clientFor(netbank, webNetbank);
+  client = clientFor(netbank, webNetbank, SHORT_TIMEOUT_HTTP);
 });
 
 afterAll(async () => {
