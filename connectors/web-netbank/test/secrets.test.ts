@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import { collectPages, type ChallengeState, type ConnectorClient, type ConnectorError, type Grant, type HttpCallEvent, type Outcome } from '@kinko/connector-sdk';
 import { addDays } from '@kinko/domain';
 import { webNetbank } from '../src';
-import { answer, bankToday, challengeOf, failure, grantOf, logIn, TEST_HTTP, value } from './support/client';
+import { answer, bankToday, challengeOf, failure, grantOf, logIn, SHORT_TIMEOUT_HTTP, value } from './support/client';
 import { applyFault, startTestNetbank, type TestNetbank } from './support/sandbox';
 
 const CANARY_ID = 'canary-login-7f3a9d';
@@ -32,7 +32,7 @@ beforeAll(async () => {
     ],
     maxWrongPasswords: null,
   });
-  client = webNetbank.create({ config: netbank.config, extraAllowedHosts: netbank.allowedHosts, http: TEST_HTTP, onHttpCall: (e) => events.push(e) });
+  client = webNetbank.create({ config: netbank.config, extraAllowedHosts: netbank.allowedHosts, http: SHORT_TIMEOUT_HTTP, onHttpCall: (e) => events.push(e) });
 });
 
 afterAll(async () => {
