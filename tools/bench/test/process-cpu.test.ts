@@ -4,17 +4,19 @@ import { processCpuSeconds, processTreeCpuSeconds } from '../src/env/app';
 
 // A shell that runs `node -e <busy loop>` in the background, then sleeps: the busy child's CPU
 // must be counted while it runs (live child) and after it has exited and was reaped (cutime).
-const BUSY = 'const end = Date.now() + 700; while (Date.now() < end);';
+// The child spins until it has used 0.7 CPU-s itself (not for 0.7 s of wall time, which a loaded
+// machine turns into less CPU than the test asks for).
+const BUSY = 'const cpu = () => { const u = process.cpuUsage(); return u.user + u.system; }; while (cpu() < 700000);';
 
 describe('processTreeCpuSeconds', () => {
   it('counts a parent, its live children and its exited children', async () => {
-    const shell = spawn('sh', ['-c', `"${process.execPath}" -e '${BUSY}' & wait; sleep 5`], { stdio: 'ignore' });
+    const shell = spawn('sh', ['-c', `"${process.execPath}" -e '${BUSY}' & wait; sleep 20`], { stdio: 'ignore' });
     const pid = shell.pid as number;
     try {
       const atStart = processTreeCpuSeconds(pid) ?? Number.NaN;
       // The busy child has run and been reaped by the shell once the shell's own children are gone.
       let after = atStart;
-      for (let i = 0; i < 50 && after - atStart < 0.5; i += 1) {
+      for (let i = 0; i < 150 && after - atStart < 0.5; i += 1) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         after = processTreeCpuSeconds(pid) ?? Number.NaN;
       }
