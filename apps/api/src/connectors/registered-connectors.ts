@@ -7,6 +7,7 @@ import { Redacted } from 'effect';
 import type { BankEntry } from '../config/settings';
 import type { ConsentFactsReader } from '../sync/sync-options';
 import { defineGmoAozoraConnector } from '@kinko/connector-gmo-aozora';
+import { defineUkOpenBankingConnector } from '@kinko/connector-uk-open-banking';
 
 /**
  * A bank made ready by its connector package: the connector to register (its manifest id
@@ -195,9 +196,24 @@ export const gmoAozoraPackage: ConnectorPackage = {
 };
 
 /**
+ * uk-open-banking (`@kinko/connector-uk-open-banking`, made with `pnpm create-connector`): one connector per bank
+ * entry, its id the `bankId`, its only allowed host the one of `baseUrl`. Entry fields:
+ * `baseUrl`, `clientId`, `clientSecret` (a secret).
+ */
+export const ukOpenBankingPackage: ConnectorPackage = {
+  id: 'uk-open-banking',
+  banks: (entries) =>
+    entries.map((entry) => {
+      const baseUrl = entry.options.baseUrl;
+      if (typeof baseUrl !== 'string') throw new ConnectorSetupError(`bank "${entry.bankId}" (uk-open-banking): "baseUrl" must be a string`);
+      return { bankId: entry.bankId, connector: defineUkOpenBankingConnector({ id: entry.bankId, baseUrl }), config: entry.options };
+    }),
+};
+
+/**
  * THE list of connector packages the app offers — the one place a connector is registered.
  * Add the package to apps/api's dependencies and its {@link ConnectorPackage} here; the
  * banks themselves come from configuration (`KINKO_BANKS`). Duplicate package ids, and
  * duplicate bank or connector ids, stop the app at start-up.
  */
-export const REGISTERED_CONNECTOR_PACKAGES: readonly ConnectorPackage[] = [bankCommonApiPackage, polishApiPackage, webNetbankPackage, berlinGroupPackage, gmoAozoraPackage];
+export const REGISTERED_CONNECTOR_PACKAGES: readonly ConnectorPackage[] = [bankCommonApiPackage, polishApiPackage, webNetbankPackage, berlinGroupPackage, gmoAozoraPackage, ukOpenBankingPackage];
