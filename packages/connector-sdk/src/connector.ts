@@ -17,11 +17,14 @@ import {
   type Branch,
   type CurrentBalancesRequest,
   type DailyBalance,
+  type KindsPage,
   type Page,
   type Transaction,
+  type TransactionKindsRequest,
   type TransactionsRequest,
 } from './model';
 import { err, ok, type Outcome } from './outcome';
+import type { TransactionKind } from '@kinko/domain';
 
 /** What a connector's data methods yield: one bank page of items per element, or an error (then nothing more). */
 export type PageStream<T> = AsyncIterable<Outcome<readonly T[]>>;
@@ -50,6 +53,12 @@ export interface ConnectorImplementation<G, S> {
   accounts(grant: G, request?: AccountsRequest): PageStream<Account>;
   /** Must send the same window on every page request (the SDK hands it over frozen). */
   transactions(grant: G, request: TransactionsRequest): PageStream<Transaction>;
+  /**
+   * Exists exactly when the manifest declares `capabilities.kindsPerCall`: the transactions of
+   * `request.kinds` within one window, one bank page (every kind mixed, in the bank's order)
+   * per element; the same window on every page request.
+   */
+  transactionKinds?(grant: G, request: TransactionKindsRequest): PageStream<Transaction>;
   balances?(grant: G, request: BalancesRequest): PageStream<DailyBalance>;
   /** Exists exactly when the manifest declares `currentBalances`. */
   currentBalances?(grant: G, request: CurrentBalancesRequest): Promise<Outcome<CurrentBalance>>;
@@ -125,6 +134,11 @@ export interface ConnectorClient {
   accounts(grant: Grant, request?: AccountsRequest): AsyncIterable<Outcome<Page<Account>>>;
   /** Yields `Unsupported` for a kind the manifest does not declare. */
   transactions(grant: Grant, request: TransactionsRequest): AsyncIterable<Outcome<Page<Transaction>>>;
+  /**
+   * Several kinds in one call (one bank request per page), split per kind on every page.
+   * Yields `Unsupported` unless every requested kind is in the manifest's `kindsPerCall`.
+   */
+  transactionKinds(grant: Grant, request: TransactionKindsRequest): AsyncIterable<Outcome<KindsPage>>;
   /** Yields `Unsupported` when the manifest does not declare balances. */
   balances(grant: Grant, request: BalancesRequest): AsyncIterable<Outcome<Page<DailyBalance>>>;
   /** `Unsupported` when the manifest does not declare `currentBalances`. */
@@ -197,6 +211,7 @@ function checkImplementation(manifest: ConnectorManifest, impl: ConnectorImpleme
   const pairs: Array<[string, boolean, boolean]> = [
     ['balances', manifest.capabilities.balances, typeof impl.balances === 'function'],
     ['currentBalances', manifest.capabilities.currentBalances === true, typeof impl.currentBalances === 'function'],
+    ['transactionKinds (capabilities.kindsPerCall)', manifest.capabilities.kindsPerCall !== undefined, typeof impl.transactionKinds === 'function'],
     ['branches', manifest.capabilities.branches, typeof impl.branches === 'function'],
     ['auth.answerChallenge', manifest.capabilities.challenges.length > 0, typeof impl.auth.answerChallenge === 'function'],
   ];
@@ -386,6 +401,27 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
           t?.kind === request.kind ? undefined : `a ${String(t?.kind)} transaction in a ${request.kind} fetch`,
         );
       },
+      transactionKinds: (grant, request) => {
+        const several = impl.transactionKinds;
+        const combinable = manifest.capabilities.kindsPerCall ?? [];
+        const failWith = async function* (error: ConnectorError): AsyncGenerator<Outcome<KindsPage>, void, undefined> {
+          yield err(error);
+        };
+        if (several === undefined) return failWith(ConnectorErrors.unsupported({ message: `${id} fetches one kind per call` }));
+        if (!isGrant(grant)) return failWith(badGrant('transactionKinds'));
+        const kinds = [...request.kinds];
+        const odd = kinds.find((k, i) => !combinable.includes(k) || kinds.indexOf(k) !== i);
+        if (kinds.length === 0 || odd !== undefined) {
+          return failWith(ConnectorErrors.unsupported({ message: `${id} fetches ${combinable.join(', ')} in one call, not ${kinds.join(', ') || 'no kind'}` }));
+        }
+        const window = freezeWindow(request.window);
+        if (window === undefined) return failWith(invalidWindow('transactionKinds'));
+        const frozen = Object.freeze({ bankAccountId: request.bankAccountId, kinds: Object.freeze(kinds), window, ...(request.psu ? { psu: request.psu } : {}) });
+        const pages = guardStream('transactionKinds', () => several.call(impl, grant, frozen), window, (t: Transaction) =>
+          kinds.includes(t?.kind) ? undefined : `a ${String(t?.kind)} transaction in a fetch of ${kinds.join(', ')}`,
+        );
+        return splitKinds(pages, kinds, window);
+      },
       balances: (grant, request) => {
         const balances = impl.balances;
         if (balances === undefined) return failWith(ConnectorErrors.unsupported({ message: `${id} does not report balances` }));
@@ -429,6 +465,28 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
     serializeChallengeState: (state) => states.serialize(state),
     deserializeChallengeState: (text) => states.deserialize(text) as Outcome<ChallengeState>,
   };
+}
+
+/** Splits each bank page of a several-kinds fetch into one page per kind (indices counted per kind). */
+async function* splitKinds(
+  pages: AsyncIterable<Outcome<Page<Transaction>>>,
+  kinds: readonly TransactionKind[],
+  window: FetchWindow,
+): AsyncGenerator<Outcome<KindsPage>, void, undefined> {
+  const next = new Map<TransactionKind, number>(kinds.map((k) => [k, 0]));
+  for await (const out of pages) {
+    if (!out.ok) {
+      yield out;
+      return;
+    }
+    const split = kinds.map((kind) => {
+      const items = out.value.items.filter((t) => t.kind === kind);
+      const index = next.get(kind) ?? 0;
+      if (items.length > 0) next.set(kind, index + 1);
+      return { kind, page: { index, items, window } };
+    });
+    yield ok({ index: out.value.index, window, kinds: split });
+  }
 }
 
 /** Reads a whole stream: all items, or the first error. For small lists (accounts); stream big ones. */

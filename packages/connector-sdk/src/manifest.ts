@@ -70,6 +70,12 @@ export const ConnectorCapabilities = Schema.Struct({
   currentBalances: Schema.optional(Schema.Boolean),
   /** The transaction kinds the bank reports (at least one). */
   transactions: uniqueList(TransactionKind).pipe(Schema.check(Schema.isMinLength(1))),
+  /**
+   * Kinds the bank returns together in one call (Berlin Group `bookingStatus=both`): the
+   * connector then implements `transactionKinds`, and the app asks for these kinds with one
+   * request per page instead of one fetch per kind. At least two reported kinds.
+   */
+  kindsPerCall: Schema.optional(uniqueList(TransactionKind).pipe(Schema.check(Schema.isMinLength(2)))),
   branches: Schema.Boolean,
   /** The challenges the connector can relay (empty for redirect flows: the bank asks them itself). */
   challenges: uniqueList(ChallengeKind),
@@ -121,6 +127,9 @@ function crossFieldProblems(m: Fields): string[] {
     if (m.dateFieldByKind[kind] !== undefined && !m.capabilities.transactions.includes(kind)) {
       problems.push(`dateFieldByKind.${kind} is set for a kind the connector does not report`);
     }
+  }
+  for (const kind of m.capabilities.kindsPerCall ?? []) {
+    if (!m.capabilities.transactions.includes(kind)) problems.push(`capabilities.kindsPerCall.${kind} is not a reported kind`);
   }
   for (const kind of m.deleteIfNotFetched) {
     if (kind === 'booked') problems.push('deleteIfNotFetched must not contain booked: booked transactions are never deleted');

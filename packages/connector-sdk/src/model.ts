@@ -112,6 +112,31 @@ export interface TransactionsRequest {
   readonly psu?: PsuContext;
 }
 
+/**
+ * What to fetch in one call: one account's transactions of several kinds within one window
+ * (kinds the manifest's `capabilities.kindsPerCall` lists; Berlin Group `bookingStatus=both`).
+ */
+export interface TransactionKindsRequest {
+  readonly bankAccountId: string;
+  /** One or more kinds of `capabilities.kindsPerCall`, no repeats. */
+  readonly kinds: readonly TransactionKind[];
+  /** One window for every kind: each page request repeats it. */
+  readonly window: FetchWindow;
+  readonly psu?: PsuContext;
+}
+
+/**
+ * One bank page of a several-kinds fetch as the app receives it: per requested kind, the
+ * page of that kind (its own `index`, counted per kind from 0; empty items when the bank
+ * page had none of it), in the order the bank listed them. `index` counts bank pages (one
+ * request each); `window` is the fetch's frozen window, as on {@link Page}.
+ */
+export interface KindsPage {
+  readonly index: number;
+  readonly window: FetchWindow;
+  readonly kinds: ReadonlyArray<{ readonly kind: TransactionKind; readonly page: Page<Transaction> }>;
+}
+
 /** What to fetch: one account's daily balances within one window. */
 export interface BalancesRequest {
   readonly bankAccountId: string;
