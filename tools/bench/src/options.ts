@@ -22,6 +22,8 @@ export interface Sizes {
   };
   readonly apiLoad: { readonly durationSeconds: number; readonly connections: number; readonly accountTransactions: number; readonly pageLimit: number };
   readonly memory: { readonly small: number; readonly large: number; readonly historyDays: number };
+  /** The unattended daily refresh: users × accounts, fully synced, then refreshed by the scheduler. */
+  readonly dailyRefresh: { readonly users: number; readonly accountsPerUser: number; readonly historyDays: number; readonly perDay: number; readonly latencyMs: number };
   /** Stored transactions of the small and the large user, and sequential requests per figure and run. */
   readonly flatCosts: { readonly small: number; readonly large: number; readonly requests: number };
 }
@@ -34,6 +36,7 @@ export const FULL_SIZES: Sizes = {
   incremental: { usersPerHistory: 100, accountsPerUser: 3, shortDays: 365, longDays: 1_460, perDay: 2, latencyMs: 20 },
   apiLoad: { durationSeconds: 10, connections: 10, accountTransactions: 100_000, pageLimit: 100 },
   memory: { small: 100_000, large: 1_000_000, historyDays: 1_400 },
+  dailyRefresh: { users: 100, accountsPerUser: 3, historyDays: 365, perDay: 2, latencyMs: 20 },
   flatCosts: { small: 10_000, large: 1_000_000, requests: 400 },
 };
 
@@ -45,5 +48,6 @@ export const QUICK_SIZES: Sizes = {
   incremental: { usersPerHistory: 5, accountsPerUser: 3, shortDays: 90, longDays: 360, perDay: 2, latencyMs: 20 },
   apiLoad: { durationSeconds: 3, connections: 10, accountTransactions: 20_000, pageLimit: 100 },
   memory: { small: 5_000, large: 50_000, historyDays: 700 },
+  dailyRefresh: { users: 10, accountsPerUser: 3, historyDays: 90, perDay: 2, latencyMs: 20 },
   flatCosts: { small: 2_000, large: 20_000, requests: 100 },
 };

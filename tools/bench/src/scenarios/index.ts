@@ -1,4 +1,5 @@
 import { apiLoadScenario } from './api-load';
+import { dailyRefreshScenario } from './daily-refresh';
 import { flatCostsScenario } from './flat-costs';
 import { fullSyncScenario } from './full-sync';
 import { incrementalScenario } from './incremental';
@@ -7,6 +8,6 @@ import { memoryScenario } from './memory';
 import type { Scenario } from './types';
 
 /** Every scenario, in report order (the ids of SCENARIO_IDS). */
-export const ALL_SCENARIOS: ReadonlyArray<Scenario<unknown>> = [ingestScenario, fullSyncScenario, incrementalScenario, apiLoadScenario, memoryScenario, flatCostsScenario] as ReadonlyArray<
+export const ALL_SCENARIOS: ReadonlyArray<Scenario<unknown>> = [ingestScenario, fullSyncScenario, dailyRefreshScenario, incrementalScenario, apiLoadScenario, memoryScenario, flatCostsScenario] as ReadonlyArray<
   Scenario<unknown>
 >;
