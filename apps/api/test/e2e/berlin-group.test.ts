@@ -8,18 +8,10 @@
  * the booked transactions) and the transactions are read back through the API. The consent
  * row ends when the bank's validUntil says (the connector's consent facts).
  */
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { berlinGroupPersonaUsers, startBerlinGroupSandbox, type BerlinGroupSandbox } from '@kinko/sandbox-bank';
 import { addDays, dateInZone } from '@kinko/domain';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app';
-import { SyncWorker } from '../../src/sync/sync-worker';
-import { TenantsService } from '../../src/tenants/tenants.service';
-import { openConnectStart } from '../support/connect-browser';
-import { readReply, type Reply } from '../support/http-reply';
-import { testSettings } from '../support/test-app';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { startRedirectBankHarness, type RedirectBankHarness } from '../support/redirect-bank-harness';
 
 const BANK_ID = 'sandbox-berlin-group';
 const ZONE = 'Europe/Berlin';
@@ -39,59 +31,26 @@ interface ApiTransaction {
 }
 
 describe('Berlin Group bank end to end (connect over the redirect flow, sync, read back)', () => {
-  let db: TestDatabase;
   let sandbox: BerlinGroupSandbox;
-  let app: NestFastifyApplication;
-  let base: string;
-  let apiKey: string;
+  let h: RedirectBankHarness;
   const today = dateInZone(new Date(), ZONE);
 
-  const call = async <T>(method: string, path: string, token: string | null, body?: unknown): Promise<Reply<T>> => {
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'kinko-e2e-browser' };
-    if (token !== null) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    return readReply<T>(await fetch(`${base}${path}`, { method, headers, redirect: 'manual', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }));
-  };
-
-  const finished = async (token: string, sessionId: string): Promise<string> => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const r = await call<{ status: string; finishedAt: string | null }>('GET', `/api/v2/bank/session/${sessionId}/status`, token);
-      if (r.json.finishedAt !== null) return r.json.status;
-      if (Date.now() > deadline) throw new Error(`session ${sessionId} did not finish: ${r.text}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
-
   beforeAll(async () => {
-    db = await createTestDatabase();
     sandbox = await startBerlinGroupSandbox({ users: berlinGroupPersonaUsers(today) });
-    app = await createApp({
-      settings: { settings: testSettings({}) },
-      databaseUrl: db.url,
-      logger: false,
-      banks: [{ bankId: BANK_ID, connector: 'berlin-group', options: { baseUrl: sandbox.url, clientId: 'kinko-e2e', bankName: 'Sandbox Bank (Berlin Group)', consentValidityDays: 30 } }],
-      syncSettings: { pollingIntervalSeconds: 0.5, schedulerIntervalMs: 0, watchdogIntervalMs: 500, retryDelaySeconds: 1 },
+    h = await startRedirectBankHarness({
+      tenantName: 'Berlin Group tenant',
+      bank: { bankId: BANK_ID, connector: 'berlin-group', options: { baseUrl: sandbox.url, clientId: 'kinko-e2e', bankName: 'Sandbox Bank (Berlin Group)', consentValidityDays: 30 } },
     });
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-    await app.get(SyncWorker).start();
-    apiKey = (await app.get(TenantsService).bootstrap('Berlin Group tenant')).apiKey.apiKey;
   }, 120_000);
 
   afterAll(async () => {
-    await app?.close();
+    await h?.close();
     await sandbox?.close();
-    await db?.drop();
   });
 
   it('connects lena through the bank’s SCA page, syncs, and reads accounts, balances and transactions back', async () => {
-    const user = await call<{ id: string }>('POST', '/api/v2/tenant/users', apiKey, { externalId: 'lena-e2e' });
-    const token = (await call<{ token: string }>('POST', `/api/v2/tenant/users/${user.json.id}/tokens`, apiKey, {})).json.token;
-
-    const start = await call<{ redirectUrl: string }>('POST', `/api/v2/connect/${BANK_ID}`, token, {});
-    expect(start.status).toBe(201);
-    const browser = await openConnectStart(start.json.redirectUrl);
+    const { token } = await h.newUser('lena-e2e');
+    const browser = await h.startConnect(BANK_ID, token);
     // The bank's OAuth page for the consent the connector created (POST /v1/consents, which
     // refuses a request without PSU-IP-Address): scope AIS:<consentId>.
     const bankUrl = new URL(browser.bankUrl);
@@ -100,19 +59,17 @@ describe('Berlin Group bank end to end (connect over the redirect flow, sync, re
     expect(sandbox.testHooks.consent(consentId)).toMatchObject({ status: 'received', recurringIndicator: true, validUntil: addDays(today, 30), frequencyPerDay: 4 });
     // The redirect URI the bank sends the user back to does not carry the consent id: it comes back to the connector as sealed flow state.
     const redirectUri = bankUrl.searchParams.get('redirect_uri') as string;
-    expect(redirectUri).toBe(`${base}/api/v2/connect/callback`);
+    expect(redirectUri).toBe(`${h.base}/api/v2/connect/callback`);
 
     const back = await sandbox.testHooks.approve(browser.bankUrl, 'lena', 'sandbox');
     expect(Object.keys(back).sort()).toEqual(['code', 'state']);
-    const done = await readReply<{ connectionId: string; consentId: string; sessionIds: string[] }>(
-      await fetch(`${redirectUri}?${new URLSearchParams(back).toString()}`, { headers: { accept: 'application/json', cookie: browser.cookie, 'user-agent': 'kinko-e2e-browser' }, redirect: 'manual' }),
-    );
+    const done = await h.completeConnect(`${redirectUri}?${new URLSearchParams(back).toString()}`, browser);
     expect(done.status).toBe(200);
     expect(sandbox.testHooks.consent(consentId)?.status).toBe('valid');
-    for (const id of done.json.sessionIds) expect(await finished(token, id)).toBe('completed');
+    for (const id of done.json.sessionIds) expect(await h.finished(token, id)).toBe('completed');
 
     // Accounts, with the consent ending when the bank's validUntil says (end of that day).
-    const accounts = (await call<ApiAccount[]>('GET', '/api/v2/bankaccount', token)).json;
+    const accounts = (await h.call<ApiAccount[]>('GET', '/api/v2/bankaccount', token)).json;
     expect(accounts.map((a) => a.accountNumber).sort()).toEqual(['DE02120300000000202051', 'DE89370400440532013000']);
     const giro = accounts.find((a) => a.accountNumber === 'DE89370400440532013000') as ApiAccount;
     expect(giro.consent?.status).toBe('valid');
@@ -120,14 +77,7 @@ describe('Berlin Group bank end to end (connect over the redirect flow, sync, re
 
     // Transactions: every booked item of the 120 days and the 2 pending ones, amounts in cents.
     const truth = berlinGroupPersonaUsers(today)[0]?.accounts[0];
-    const items: ApiTransaction[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: Reply<{ items: ApiTransaction[]; nextCursor: string | null }> = await call('GET', `/api/v2/accounts/${giro.id}/transactions?limit=500${cursor ? `&cursor=${cursor}` : ''}`, token);
-      expect(page.status).toBe(200);
-      items.push(...page.json.items);
-      cursor = page.json.nextCursor;
-    } while (cursor);
+    const items = await h.allTransactions<ApiTransaction>(token, giro.id);
     expect(items.filter((t) => t.kind === 'booked')).toHaveLength(truth?.booked.length ?? -1);
     expect(items.filter((t) => t.kind === 'pending').map((t) => t.bankTransactionId).sort()).toEqual(['pending:lena-p-1', 'pending:lena-p-2']);
     const salary = items.find((t) => t.bankTransactionId === `booked:${truth?.booked.find((b) => b.remittanceInformationUnstructured === 'Gehalt')?.transactionId}`);
@@ -135,7 +85,7 @@ describe('Berlin Group bank end to end (connect over the redirect flow, sync, re
 
     // Balances: today's is the bank's current booked balance; the days before it are derived
     // backwards from it over the booked transactions (the bank keeps no daily history).
-    const balances = await call<{ items: Array<{ date: string; balance: { amountMinor: string }; source: string }> }>('GET', `/api/v2/accounts/${giro.id}/balances?from=${addDays(today, -3)}&to=${today}`, token);
+    const balances = await h.call<{ items: Array<{ date: string; balance: { amountMinor: string }; source: string }> }>('GET', `/api/v2/accounts/${giro.id}/balances?from=${addDays(today, -3)}&to=${today}`, token);
     expect(balances.status).toBe(200);
     const bookedUpTo = (day: string) => (truth?.booked ?? []).filter((t) => (t.bookingDate as string) <= day).reduce((s, t) => s + t.amountMinor, truth?.openingBalanceMinor ?? 0n);
     expect(balances.json.items).toEqual(
