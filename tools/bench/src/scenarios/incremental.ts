@@ -18,6 +18,7 @@ import {
 import { inParallel } from '../env/kinko-client';
 import { duration, int } from '../progress';
 import type { FigureResult } from '../results';
+import { ALLOWED_CONCURRENCY } from './full-sync';
 import type { Scenario } from './types';
 
 type Group = 'short' | 'long';
@@ -32,6 +33,8 @@ interface IncrementalState {
 }
 
 const PAGE_SIZE = 200;
+
+const inFlightNote = (d: Readonly<Record<string, number>>): string => `${ALLOWED_CONCURRENCY} requests in flight allowed${d['latencyMs'] !== undefined ? `, ${d['latencyMs']} ms each` : ''}`;
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -73,6 +76,7 @@ export const incrementalScenario: Scenario<IncrementalState> = {
   method: [
     'Setup: two groups of users at the sandbox bank (bank limit maxHistoryDays 1460), one with the short history and one with the long one, the same transactions per day; all connected through the API and fully synced by the app (`serve` with its worker).',
     'Per run: one new transaction is booked on every account (sandbox knob), the sandbox latency is set, then every user of one group asks for a sync (POST /api/v2/bank/{bankId}/sync) and the group\'s wall time is first session start to last session finish (sync_sessions); then the other group (the order alternates per run).',
+    `Network floor of a group's re-sync = requests the sandbox logged for it × latency ÷ ${ALLOWED_CONCURRENCY} (the connector manifest's maxConcurrency), as in the full sync.`,
     'Requests per account: GET /transactions and GET /balances requests naming the account in the sandbox request log, against the minimum = for each distinct window requested, ⌈items in that window (the sandbox truth) ÷ page size⌉, at least one. Per-session requests (token, accounts) are reported in the details.',
   ],
   parameters: (s) => ({
@@ -91,6 +95,22 @@ export const incrementalScenario: Scenario<IncrementalState> = {
       floorLabel: 're-sync wall time, short history',
       floorUnit: 's',
       target: { text: '≤ 1.1× the short-history time', comparator: '<=', threshold: 1.1 },
+    },
+    {
+      id: 'network-long',
+      label: 'Re-sync wall time, long history',
+      unit: 's',
+      floorLabel: 'network floor',
+      floorUnit: 's',
+      target: { text: '≤ 1.5× the network floor', comparator: '<=', threshold: 1.5 },
+    },
+    {
+      id: 'network-short',
+      label: 'Re-sync wall time, short history',
+      unit: 's',
+      floorLabel: 'network floor',
+      floorUnit: 's',
+      target: { text: '≤ 1.5× the network floor', comparator: '<=', threshold: 1.5 },
     },
     {
       id: 'requests-long',
@@ -160,7 +180,7 @@ export const incrementalScenario: Scenario<IncrementalState> = {
     const s = ctx.sizes.incremental;
     const knobs = state.bank.bank.knobs;
     const truth = state.bank.sandbox.truth;
-    const result: Partial<Record<Group, { spanS: number; made: number; minimum: number; perSession: number; profile: Record<string, number> }>> = {};
+    const result: Partial<Record<Group, { spanS: number; made: number; minimum: number; perSession: number; networkFloorS: number; profile: Record<string, number> }>> = {};
     const order: Group[] = runIndex % 2 === 0 ? ['short', 'long'] : ['long', 'short'];
     for (const group of order) {
       for (const accountId of state.accounts[group]) knobs.insertTransaction(accountId, { amount: 1_000 + runIndex, description: `bench incremental ${runIndex}` });
@@ -183,7 +203,8 @@ export const incrementalScenario: Scenario<IncrementalState> = {
       }
       const n = state.accounts[group].length;
       const profile = profileDetails(`${group}.`, await profileSessions(state.databaseUrl, sessionIds));
-      result[group] = { spanS: outcome.spanMs / 1000, made: made / n, minimum: minimum / n, perSession: entries.length / sessionIds.length, profile };
+      const networkFloorS = (entries.length * s.latencyMs) / ALLOWED_CONCURRENCY / 1000;
+      result[group] = { spanS: outcome.spanMs / 1000, made: made / n, minimum: minimum / n, perSession: entries.length / sessionIds.length, networkFloorS, profile };
       ctx.progress.step(`run ${runIndex + 1}, ${group} history: ${int(sessionIds.length)} sessions in ${duration(outcome.spanMs)}, ${(made / n).toFixed(2)} requests per account (minimum ${(minimum / n).toFixed(2)})`);
     }
     const short = result.short;
@@ -192,6 +213,8 @@ export const incrementalScenario: Scenario<IncrementalState> = {
     return {
       figures: {
         time: { value: long.spanS, floor: short.spanS },
+        'network-long': { value: long.spanS, floor: long.networkFloorS },
+        'network-short': { value: short.spanS, floor: short.networkFloorS },
         'requests-long': { value: long.made, floor: long.minimum },
         'requests-short': { value: short.made, floor: short.minimum },
       },
@@ -200,6 +223,9 @@ export const incrementalScenario: Scenario<IncrementalState> = {
         longSpanS: long.spanS,
         shortRequestsPerSession: short.perSession,
         longRequestsPerSession: long.perSession,
+        latencyMs: s.latencyMs,
+        shortNetworkFloorS: short.networkFloorS,
+        longNetworkFloorS: long.networkFloorS,
         shortRequestsPerAccount: short.made,
         longRequestsPerAccount: long.made,
         ...short.profile,
@@ -222,7 +248,12 @@ export const incrementalScenario: Scenario<IncrementalState> = {
         notes.push(
           `The long-history re-sync took ${f.ratio.median.toFixed(2)}× the short one (last run ${(d['longSpanS'] ?? 0).toFixed(2)} s vs ${(d['shortSpanS'] ?? 0).toFixed(2)} s) with ${(d['longRequestsPerAccount'] ?? 0).toFixed(2)} vs ${(d['shortRequestsPerAccount'] ?? 0).toFixed(2)} requests per account. Mean stage times, long: ${stageSummary(d, 'long.')}; short: ${stageSummary(d, 'short.')}. Sessions at once: long ${(d['long.meanConcurrentSessions'] ?? 0).toFixed(1)}, short ${(d['short.meanConcurrentSessions'] ?? 0).toFixed(1)} (queue polling adds up to a second between sessions, the same for both).`,
         );
-      else notes.push(`${f.label}: ${f.value.median.toFixed(2)} where the window needs ${f.floor.value.median.toFixed(2)} (${f.ratio.median.toFixed(2)}×): the worker asked for more pages or windows than the incremental window requires.`);
+      else if (f.id === 'network-long' || f.id === 'network-short') {
+        const g = f.id === 'network-long' ? 'long' : 'short';
+        notes.push(
+          `${f.label} at ${f.ratio.median.toFixed(2)}× its network floor (last run ${(d[`${g}SpanS`] ?? 0).toFixed(2)} s vs ${(d[`${g}NetworkFloorS`] ?? 0).toFixed(2)} s, ${(d[`${g}RequestsPerSession`] ?? 0).toFixed(1)} requests per session at ${inFlightNote(d)}): ${(d[`${g}.meanConcurrentSessions`] ?? 0).toFixed(1)} sessions running at once on average, ${(d[`${g}.meanSessionS`] ?? 0).toFixed(2)} s per session — per stage: ${stageSummary(d, `${g}.`)}.`,
+        );
+      } else notes.push(`${f.label}: ${f.value.median.toFixed(2)} where the window needs ${f.floor.value.median.toFixed(2)} (${f.ratio.median.toFixed(2)}×): the worker asked for more pages or windows than the incremental window requires.`);
     }
     return notes;
   },
