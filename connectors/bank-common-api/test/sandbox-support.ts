@@ -77,7 +77,9 @@ export function bankFor(scenario: SandboxScenario, overrides: Partial<BankCommon
     if (scenario.kind !== 'booked') throw new Error(`the 銀行共通API has only booked transactions, not ${scenario.kind}`);
     accounts.unshift({ kind: 'ordinary', transactionsByDate: layoutFor(scenario.window, scenario.count) });
   }
-  return { bankCode: BANK_CODE, client: CLIENT, users: [{ ...USER, accounts }], ...overrides };
+  // The bank's own page size: the scenario's bankPageSize (a bank sending fewer items than the connector expects).
+  const pageSize = scenario.type === 'transactions' && scenario.bankPageSize !== undefined ? { pageSize: scenario.bankPageSize } : {};
+  return { bankCode: BANK_CODE, client: CLIENT, users: [{ ...USER, accounts }], ...pageSize, ...overrides };
 }
 
 /** Sets (or clears) the kit's fault through the sandbox's knobs. */
@@ -103,6 +105,12 @@ export function applyFault(bank: SandboxBank, fault: SandboxFault | undefined): 
       return;
     case 'dropConnection':
       knobs.faults.failNext(times, { type: 'drop-connection' }, options);
+      return;
+    case 'loopingNext':
+      knobs.faults.failNext(times, { type: 'next-link', form: 'looping' }, options);
+      return;
+    case 'malformedNext':
+      knobs.faults.failNext(times, { type: 'next-link', form: 'malformed' }, options);
       return;
   }
 }
@@ -140,6 +148,8 @@ export async function startScenario(scenario: SandboxScenario, overrides: Partia
     knobs: { setFault: async (fault) => applyFault(bank, fault) },
     ...(scenario.type === 'transactions' ? { bankAccountId: sandbox.truth.accounts(BANK_CODE, USER.id)[0]?.accountId } : {}),
     completeRedirect,
+    // The user withdrawing the consent at the bank: every token of the bank's users stops working.
+    endConsentAtBank: async () => bank.knobs.revokeAllUserTokens(),
     // The data requests of the sandbox's request log, for the kit's requests-repeat-window.
     requests: () =>
       bank

@@ -113,7 +113,7 @@ describe('the conformance checks on broken connectors', () => {
   });
 
   it('a consent ended at the bank fails the check when the connector reports a temporary problem', async () => {
-    await expectFailure('consent-ended-at-bank', { wrong401: true }, /after the consent ended at the bank failed with TemporaryError.*expected ConsentRevoked or ConsentExpired/, 'redirect');
+    await expectFailure('consent-ended-at-bank', { wrong401: true }, /after the consent ended at the bank failed with TemporaryError.*expected CredentialsInvalid or ConsentExpired or ConsentRevoked/, 'redirect');
   });
 
   it('another currency fails the check when the connector reports the manifest’s', async () => {

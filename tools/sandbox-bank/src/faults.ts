@@ -31,7 +31,16 @@ export type Fault =
   /** Answer normally but cut the JSON body in half. */
   | { readonly type: 'malformed-json' }
   /** Destroy the connection without answering. */
-  | { readonly type: 'drop-connection' };
+  | { readonly type: 'drop-connection' }
+  /**
+   * Answer normally, but with the answer's link to the next page broken: `looping` points it
+   * back at the page itself, `malformed` makes it something the bank could never serve. The
+   * server says where its next link is ({@link FaultHookOptions.breakNextLink}).
+   */
+  | { readonly type: 'next-link'; readonly form: NextLinkFault };
+
+/** How a `next-link` fault breaks the link to the next page. */
+export type NextLinkFault = 'looping' | 'malformed';
 
 /** Names of the faults that need no parameters, for {@link FaultSettings.faultRates}. */
 export type SimpleFaultType = 'hang' | 'malformed-json' | 'drop-connection';
@@ -200,6 +209,12 @@ export interface FaultHookOptions {
   readonly clock: Clock;
   /** Requests whose path starts with this prefix (the admin API) get no faults and no log entries. */
   readonly exemptPrefix: string;
+  /**
+   * The standard's link to the next page in a JSON answer body, broken as `form` says (the
+   * body is changed in place); false when the body has no next page to break. Without it,
+   * `next-link` faults answer normally.
+   */
+  readonly breakNextLink?: (body: Record<string, unknown>, form: NextLinkFault, request: { readonly path: string; readonly query: Readonly<Record<string, string | readonly string[]>> }) => boolean;
 }
 
 /** Handles returned by {@link installFaultHooks}. */
@@ -214,6 +229,7 @@ export interface FaultHooks {
 export function installFaultHooks(app: FastifyInstance, options: FaultHookOptions): FaultHooks {
   const entries = new WeakMap<FastifyRequest, ReturnType<RequestLog['record']>>();
   const malformed = new WeakSet<FastifyRequest>();
+  const brokenNext = new WeakMap<FastifyRequest, NextLinkFault>();
   const hung = new Set<Socket>();
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -261,10 +277,23 @@ export function installFaultHooks(app: FastifyInstance, options: FaultHookOption
         entry.fault = 'malformed-json';
         malformed.add(request);
         return;
+      case 'next-link':
+        entry.fault = `next-link:${fault.form}`;
+        brokenNext.set(request, fault.form);
+        return;
     }
   });
 
   app.addHook('onSend', async (request: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
+    const form = brokenNext.get(request);
+    if (form !== undefined && options.breakNextLink !== undefined && typeof payload === 'string') {
+      const body = parseJson(payload);
+      if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+        const { path, query } = splitUrl(request.url);
+        if (options.breakNextLink(body as Record<string, unknown>, form, { path, query })) return JSON.stringify(body);
+      }
+      return payload;
+    }
     if (!malformed.has(request)) return payload;
     const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '{}';
     // Half a JSON object is never valid JSON: its closing brace is gone.
@@ -291,6 +320,14 @@ export function installFaultHooks(app: FastifyInstance, options: FaultHookOption
 /** A Retry-After header value: whole seconds, or the HTTP date that many seconds after the sandbox clock's now. */
 function retryAfterValue(seconds: number, form: 'seconds' | 'http-date', clock: Clock): string {
   return form === 'seconds' ? String(Math.ceil(seconds)) : new Date(clock().getTime() + seconds * 1000).toUTCString();
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -41,7 +41,16 @@ export interface BankServerOptions {
 /** Starts one bank's HTTP server. */
 export async function startBankServer(bank: BankCommonApiBank, options: BankServerOptions): Promise<BankServer> {
   const app = Fastify({ logger: false, forceCloseConnections: true });
-  const hooks = installFaultHooks(app, { bank: bank.bankCode, injector: bank.knobs.faults, log: options.log, clock: options.clock, exemptPrefix: ADMIN_PREFIX });
+  const hooks = installFaultHooks(app, { bank: bank.bankCode, injector: bank.knobs.faults, log: options.log, clock: options.clock, exemptPrefix: ADMIN_PREFIX,
+    // Every list names its next page by number in params.next_page (0: none).
+    breakNextLink: (body, form) => {
+      const params = body['params'];
+      if (typeof params !== 'object' || params === null || !('next_page' in params) || (params as { next_page: unknown }).next_page === 0) return false;
+      const p = params as { page: unknown; next_page: unknown };
+      p.next_page = form === 'looping' ? p.page : 'two';
+      return true;
+    },
+  });
 
   // Registered after the fault hooks, so injected statuses (e.g. a 503) get the header too.
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
