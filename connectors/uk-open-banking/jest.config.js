@@ -1,4 +1,6 @@
 // The workspace's jest settings: sources run through swc; effect (ES modules only) is
-// compiled to CommonJS. If a dependency you add ships ES modules only, add it to
-// transformIgnorePatterns as connectors/bank-common-api/jest.config.js does for jose.
-module.exports = require('../../jest.base.js')(__dirname);
+// compiled to CommonJS, and so are swagger-parser's resolver (@apidevtools/json-schema-ref-parser,
+// the contract test) and jose (the sandbox package's PolishAPI part), which ship ES modules only.
+module.exports = require('../../jest.base.js')(__dirname, {
+  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm|effect/|@effect/|@apidevtools/|jose/)'],
+});
