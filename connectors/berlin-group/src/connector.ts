@@ -11,8 +11,9 @@
  *   /v1/consents/{id}) and keeps its facts (validUntil, frequencyPerDay, SCA time) in the grant;
  *   `consentFacts` gives them to the app (consent row, unattended-access budget).
  * - accounts, current balances (`/balances`: closingBooked / interimAvailable with their
- *   reference date), transactions per kind (`bookingStatus=booked|pending`) following
- *   `_links.next` with the window kept on every page.
+ *   reference date), transactions booked and pending in one call (`bookingStatus=both`,
+ *   `transactionKinds`) or per kind (`bookingStatus=booked|pending`), following `_links.next`
+ *   with the window and the booking status kept on every page.
  * - a 401 CONSENT_INVALID is resolved by reading the consent's status: `expired` →
  *   ConsentExpired, `revokedByPsu` / `terminatedByTpp` → ConsentRevoked.
  */
@@ -32,12 +33,14 @@ import {
   type CurrentBalance,
   type Granted,
   type HttpResponse,
+  type FetchWindow,
   type Outcome,
+  type PageStream,
   type PsuContext,
   type Transaction,
 } from '@kinko/connector-sdk';
 import { Result } from 'effect';
-import { TransactionId, addDays, calendarDate, dateInZone, parseAmount, parseCurrencyCode, type CalendarDate, type CurrencyCode } from '@kinko/domain';
+import { TransactionId, type TransactionKind, addDays, calendarDate, dateInZone, parseAmount, parseCurrencyCode, type CalendarDate, type CurrencyCode } from '@kinko/domain';
 import { aisError, consentStatusError, tppCode } from './errors';
 
 /** The bank's zone: Berlin Group banks here are German (dates are calendar dates in Europe/Berlin). */
@@ -117,6 +120,9 @@ export function berlinGroupConsentFacts(grant: unknown) {
   return { validUntil: new Date(`${addDays(calendarDate(grant.validUntil), 1)}T00:00:00Z`), frequencyPerDay: grant.frequencyPerDay, lastScaAt: new Date(grant.scaAt) };
 }
 
+/** The kinds a Berlin Group bank reports (bookingStatus), in the order a `both` page lists them. */
+const KINDS = ['booked', 'pending'] as const;
+
 const ACCOUNT_TYPES: Readonly<Record<string, AccountType>> = { CACC: 'current', SVGS: 'savings', CARD: 'creditCard', LOAN: 'loan', TRAN: 'current', MOMA: 'savings' };
 
 /** Options of {@link defineBerlinGroupConnector}. */
@@ -137,7 +143,7 @@ export function defineBerlinGroupConnector(options: BerlinGroupConnectorOptions 
       timeZone: BERLIN_GROUP_TIME_ZONE,
       currency: 'EUR',
       authFlow: 'redirect',
-      capabilities: { accounts: true, balances: false, currentBalances: true, transactions: ['booked', 'pending'], branches: false, challenges: [] },
+      capabilities: { accounts: true, balances: false, currentBalances: true, transactions: [...KINDS], kindsPerCall: [...KINDS], branches: false, challenges: [] },
       limits: {
         maxHistoryDays: 730,
         unattendedHistoryDays: 90,
@@ -244,6 +250,51 @@ export function defineBerlinGroupConnector(options: BerlinGroupConnectorOptions 
           ...(counterparty !== undefined ? { counterpartyName: counterparty } : {}),
         });
       };
+
+      /** The transactions of one or both kinds (bookingStatus booked, pending or both), following `_links.next`. */
+      async function* pages(grant: BerlinGroupGrant, bankAccountId: string, kinds: readonly TransactionKind[], window: FetchWindow, psu: PsuContext | undefined): PageStream<Transaction> {
+        const wanted = KINDS.filter((k) => kinds.includes(k));
+        if (wanted.length !== kinds.length || wanted.length === 0) return yield err(ConnectorErrors.unsupported({ message: `${manifest.id} reports booked and pending only` }));
+        const bookingStatus = wanted.length === 2 ? 'both' : wanted[0]!;
+        const first = new URL(`${base}/v1/accounts/${encodeURIComponent(bankAccountId)}/transactions`);
+        first.search = new URLSearchParams({ dateFrom: window.from, dateTo: window.to, bookingStatus }).toString();
+        const accountCurrency = manifest.currency;
+        const seen = new Set<string>();
+        let url: URL | undefined = first;
+        while (url !== undefined) {
+          // Every page repeats the window and the booking status, whatever the next link says.
+          url.searchParams.set('dateFrom', window.from);
+          url.searchParams.set('dateTo', window.to);
+          url.searchParams.set('bookingStatus', bookingStatus);
+          const key = url.toString();
+          if (seen.has(key)) return yield err(unexpected('the next link points at a page already read'));
+          seen.add(key);
+          const res = await http.send({ method: 'GET', url, headers: dataHeaders(grant, psu) });
+          if (!res.ok) return yield res;
+          if (res.value.status !== 200) return yield err(await refused(res.value, grant, 'GET /v1/accounts/{id}/transactions', bankAccountId));
+          const body = res.value.json(TransactionsAnswer);
+          if (!body.ok) return yield body;
+          const items: Transaction[] = [];
+          for (const kind of wanted) {
+            for (const t of body.value.transactions[kind] ?? []) {
+              const mapped = mapTransaction(t, kind, accountCurrency);
+              if (!mapped.ok) return yield mapped;
+              items.push(mapped.value);
+            }
+          }
+          yield ok(items);
+          const next = body.value.transactions._links?.next?.href;
+          if (next === undefined) url = undefined;
+          else {
+            try {
+              url = new URL(next, `${base}/`);
+            } catch {
+              return yield err(unexpected('the next link is not a URL'));
+            }
+            if (url.origin !== first.origin) return yield err(unexpected('the next link leaves the bank'));
+          }
+        }
+      }
 
       return {
         auth: {
@@ -394,44 +445,9 @@ export function defineBerlinGroupConnector(options: BerlinGroupConnectorOptions 
           return ok(balance);
         },
 
-        async *transactions(grant, request) {
-          const first = new URL(`${base}/v1/accounts/${encodeURIComponent(request.bankAccountId)}/transactions`);
-          first.search = new URLSearchParams({ dateFrom: request.window.from, dateTo: request.window.to, bookingStatus: request.kind }).toString();
-          const accountCurrency = manifest.currency;
-          const seen = new Set<string>();
-          let url: URL | undefined = first;
-          while (url !== undefined) {
-            // Every page repeats the window and the kind, whatever the next link says.
-            url.searchParams.set('dateFrom', request.window.from);
-            url.searchParams.set('dateTo', request.window.to);
-            url.searchParams.set('bookingStatus', request.kind);
-            const key = url.toString();
-            if (seen.has(key)) return yield err(unexpected('the next link points at a page already read'));
-            seen.add(key);
-            const res = await http.send({ method: 'GET', url, headers: dataHeaders(grant, request.psu) });
-            if (!res.ok) return yield res;
-            if (res.value.status !== 200) return yield err(await refused(res.value, grant, 'GET /v1/accounts/{id}/transactions', request.bankAccountId));
-            const body = res.value.json(TransactionsAnswer);
-            if (!body.ok) return yield body;
-            const items: Transaction[] = [];
-            for (const t of (request.kind === 'booked' ? body.value.transactions.booked : body.value.transactions.pending) ?? []) {
-              const mapped = mapTransaction(t, request.kind === 'booked' ? 'booked' : 'pending', accountCurrency);
-              if (!mapped.ok) return yield mapped;
-              items.push(mapped.value);
-            }
-            yield ok(items);
-            const next = body.value.transactions._links?.next?.href;
-            if (next === undefined) url = undefined;
-            else {
-              try {
-                url = new URL(next, `${base}/`);
-              } catch {
-                return yield err(unexpected('the next link is not a URL'));
-              }
-              if (url.origin !== first.origin) return yield err(unexpected('the next link leaves the bank'));
-            }
-          }
-        },
+        transactions: (grant, request) => pages(grant, request.bankAccountId, [request.kind], request.window, request.psu),
+        // Booked and pending in one call (bookingStatus=both): one request per page for both kinds.
+        transactionKinds: (grant, request) => pages(grant, request.bankAccountId, request.kinds, request.window, request.psu),
       };
     },
   });

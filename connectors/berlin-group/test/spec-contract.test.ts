@@ -138,6 +138,10 @@ describeWithSharedFile('specs/berlin-group/psd2-api_v1.3.12-2022-07-06.yaml', 'B
     for (const kind of ['booked', 'pending'] as const) {
       await collectPages(client.transactions(grant, { bankAccountId: 'lena-giro', kind, window: { from: addDays(today, -100), to: today } }));
     }
+    // Both kinds in one call (bookingStatus=both), every page.
+    for await (const page of client.transactionKinds(grant, { bankAccountId: 'lena-giro', kinds: ['booked', 'pending'], window: { from: addDays(today, -100), to: today } })) {
+      if (!page.ok) throw new Error(page.error.message);
+    }
     await client.close();
   });
   afterAll(() => sandbox?.close());
