@@ -3,8 +3,7 @@ import { problemType } from '../../src/http/problem';
 import { SyncScheduler } from '../../src/sync/sync-scheduler';
 import type { AccountKey } from '../../src/sync/transaction-writer';
 import type { SeededUser } from '../support/fixtures';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { bankTx, caughtUp, createFeedHarness, drain, entries, type FeedHarness, feedPage, get, listing, seedFeedUser, syncAccount, type View } from './harness';
+import { bankTx, caughtUp, drain, entries, type FeedHarness, feedPage, get, listing, startFeedWorld, syncAccount, type View } from './harness';
 
 // The change feed's log is pruned past its retention (KINKO_SYNC feedRetentionDays, 90 by
 // default) by the scheduler's round: a cursor from before the pruned horizon answers 410
@@ -12,21 +11,16 @@ import { bankTx, caughtUp, createFeedHarness, drain, entries, type FeedHarness, 
 // still reproduces the listing (the feed starts from a snapshot of the user's transactions).
 // Real PostgreSQL, HTTP over loopback; the log's age is set directly (created_at − 100 days).
 describe('transactions change feed: retention', () => {
-  let db: TestDatabase;
   let h: FeedHarness;
   let user: SeededUser;
   let accounts: AccountKey[];
   let other: SeededUser;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    h = await createFeedHarness(db);
-    ({ user, accounts } = await seedFeedUser(h, 'retention-user', 1));
-    ({ user: other } = await seedFeedUser(h, 'retention-other', 0));
+    ({ h, user, accounts, other } = await startFeedWorld('retention', 1));
   });
   afterAll(async () => {
     await h?.close();
-    await db?.drop();
   });
 
   const q = <T>(sql: string, params: unknown[] = []): Promise<T[]> => h.db.dataSource.query(sql, params) as Promise<T[]>;

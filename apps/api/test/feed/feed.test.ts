@@ -5,7 +5,7 @@ import { FetchOrder } from '../../src/sync/bank-order';
 import { type AccountKey, writeTransactionPage } from '../../src/sync/transaction-writer';
 import { FEED_PAGE_SQL } from '../../src/transactions/transaction-feed.service';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { apply, bankTx, caughtUp, createFeedHarness, drain, entries, type FeedHarness, feedPage, get, listing, seedFeedUser, syncAccount, type View, yearWindow } from './harness';
+import { apply, bankTx, caughtUp, createFeedHarness, drain, entries, type FeedHarness, feedPage, get, listing, seedFeedUser, startFeedWorld, syncAccount, type View, yearWindow } from './harness';
 
 const cursorOf = (body: object): string => Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
 
@@ -20,9 +20,7 @@ describe('transactions change feed', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    h = await createFeedHarness(db);
-    ({ user, accounts } = await seedFeedUser(h, 'feed-user', 2));
-    ({ user: other } = await seedFeedUser(h, 'feed-other', 0));
+    ({ h, user, accounts, other } = await startFeedWorld('feed', 2, db));
   });
   afterAll(async () => {
     await h?.close();

@@ -133,6 +133,32 @@ export async function listing(base: string, token: string, accountIds: readonly 
 /** The two maps as sorted entries (a readable diff on failure). */
 export const entries = (m: ReadonlyMap<string, View>): Array<[string, View]> => [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
 
+/** A harness with the two users most feed tests read: `<prefix>-user` and `<prefix>-other`. */
+export interface FeedWorld {
+  readonly h: FeedHarness;
+  /** `<prefix>-user`: the seed bank's account and `extra` more (accounts[0] is the seed bank's). */
+  readonly user: SeededUser;
+  readonly accounts: AccountKey[];
+  /** `<prefix>-other`: the seed bank's account only — a user whose feed must not show the first's changes. */
+  readonly other: SeededUser;
+}
+
+/**
+ * The feed tests' set-up: a harness (on `db`, else on a database of its own that its close()
+ * drops) and its two users.
+ */
+export async function startFeedWorld(prefix: string, extra: number, db?: TestDatabase): Promise<FeedWorld> {
+  const h = await createFeedHarness(db);
+  try {
+    const { user, accounts } = await seedFeedUser(h, `${prefix}-user`, extra);
+    const { user: other } = await seedFeedUser(h, `${prefix}-other`, 0);
+    return { h, user, accounts, other };
+  } catch (error) {
+    await h.close();
+    throw error;
+  }
+}
+
 /** A user of the tenant (the fixtures' connection, account and two transactions) with `extra` more accounts, each on a connection of its own. */
 export async function seedFeedUser(h: FeedHarness, externalId: string, extra: number): Promise<{ user: SeededUser; accounts: AccountKey[] }> {
   const user = await seedUserData(h.app, h.tenantId, externalId);
