@@ -9,6 +9,7 @@ import type { ConformanceConfig, SandboxHandle, SandboxScenario } from '@kinko/c
 import { collectPages, createPkcePair, createState, type Connector, type ConnectorClient, type Grant, type PsuContext } from '@kinko/connector-sdk';
 import { addDays, type CalendarDate } from '@kinko/domain';
 import { startBerlinGroupSandbox, type BerlinGroupAccount, type BerlinGroupSandbox, type BerlinGroupTransaction, type BerlinGroupUser } from '@kinko/sandbox-bank';
+import { SPEC_FILE, specCheckerIfPresent } from './spec';
 
 export const LOGIN = 'kit';
 export const PASSWORD = 'kit-pass';
@@ -57,17 +58,21 @@ export async function startScenario(scenario: SandboxScenario, pageSize = 50): P
   return startBerlinGroupSandbox({ users, pageSize: scenario.type === 'transactions' && scenario.bankPageSize !== undefined ? scenario.bankPageSize : pageSize });
 }
 
-/** The kit's configuration: every check runs against the sandbox (none skipped). */
+/** The kit's configuration: every check runs against the sandbox (none skipped), its answers checked against the spec. */
 export function conformanceConfig(connector: Connector): ConformanceConfig {
   return {
     connector,
     identities: { valid: { credentials: { login: LOGIN, password: PASSWORD } }, wrongPassword: { credentials: { login: LOGIN, password: 'wrong' } } },
     largeCount: 20_000,
+    // The sandbox's answers are checked against the published spec (sandbox-matches-spec).
+    spec: { file: SPEC_FILE },
     // The grant as version 0.1.0 (the first) serialises it: later versions must still read it.
     previousVersions: { grants: [readFileSync(join(__dirname, 'fixtures', 'grant-v1.json'), 'utf8').trim()] },
     async startSandbox(scenario): Promise<SandboxHandle> {
       const sandbox = await startScenario(scenario, connector.manifest.limits.pageSize);
+      const checker = await specCheckerIfPresent();
       return {
+        ...(checker === undefined ? {} : { specProblems: () => sandbox.answers().flatMap((a) => checker.problems(a)) }),
         // The kit reads without a PSU present many times a day: a consent that allows it.
         config: { baseUrl: sandbox.url, clientId: 'kinko-kit', frequencyPerDay: 1000 },
         allowedHosts: [sandbox.hostEntry],

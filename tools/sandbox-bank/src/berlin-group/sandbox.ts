@@ -47,6 +47,22 @@ export interface BerlinGroupRequest {
   readonly status?: number;
 }
 
+/**
+ * One answer of the API (`/v1/…`) as the bank sent it, for checking against the published spec:
+ * the operation by the spec's path template, the status, the headers the spec speaks of, the body.
+ */
+export interface BerlinGroupAnswer {
+  /** Lower case, as the spec's operations (`get`, `post`, `delete`). */
+  readonly method: string;
+  /** The spec's path template, e.g. `/v1/accounts/{account-id}/transactions`. */
+  readonly path: string;
+  readonly status: number;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body as sent ('' when none). */
+  readonly body: string;
+}
+
 /** Options of {@link startBerlinGroupSandbox}. */
 export interface BerlinGroupSandboxOptions {
   readonly users: readonly BerlinGroupUser[];
@@ -66,6 +82,8 @@ export interface BerlinGroupSandbox {
   setFault(fault: BerlinGroupFault | undefined): void;
   /** Data requests received so far, in order. */
   requests(): readonly BerlinGroupRequest[];
+  /** The API's answers so far (consents and data; not the OAuth pages), in order, the last 10 000. */
+  answers(): readonly BerlinGroupAnswer[];
   readonly testHooks: {
     /** The consent as the bank keeps it. */
     consent(consentId: string): BerlinGroupConsent | undefined;
@@ -98,6 +116,7 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
   const codes = new Map<string, BerlinGroupCode>();
   const tokens = new Map<string, BerlinGroupToken>();
   const log: BerlinGroupRequest[] = [];
+  const answers: BerlinGroupAnswer[] = [];
   let fault: BerlinGroupFault | undefined;
   let faultSeen = 0;
   let faultUsed = 0;
@@ -109,6 +128,19 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
   app.server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
+  });
+
+  // Every answer of the spec's paths, as sent (injected faults included), for a spec check.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const route = request.routeOptions.url;
+    if (route === undefined || !route.startsWith('/v1/')) return payload;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name.toLowerCase()] = String(value);
+    const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
+    const path = route.replace(':accountId', '{account-id}').replace(':consentId', '{consentId}');
+    answers.push({ method: request.method.toLowerCase(), path, status: reply.statusCode, headers, body });
+    if (answers.length > 10_000) answers.shift();
+    return payload;
   });
 
   const header = (request: FastifyRequest, name: string): string | undefined => {
@@ -512,6 +544,7 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
       faultUsed = 0;
     },
     requests: () => log.map((e) => ({ ...e })),
+    answers: () => [...answers],
     testHooks: {
       consent: (id) => consents.get(id),
       consentsOf: (login) => [...consents.values()].filter((c) => c.login === login),
