@@ -1,6 +1,7 @@
 /**
- * @kinko/connector-uk-open-banking — the connector for UK Open Banking (redirect flow).
+ * @kinko/connector-uk-open-banking — UK Open Banking Read/Write 4.0 account information (redirect flow).
  */
-export { defineUkOpenBankingConnector, ukOpenBanking, type UkOpenBankingOptions } from './connector';
-export { ukOpenBankingManifest } from './manifest';
+export { DEFAULT_API_PATH, PERMISSIONS, defineUkOpenBankingConnector, ukOpenBanking, ukOpenBankingConsentFacts, type UkOpenBankingOptions } from './connector';
+export { consentStatusError, type ConsentStatus } from './errors';
+export { UK_TIME_ZONE, ukOpenBankingManifest } from './manifest';
 export { UkOpenBankingConfig, UkOpenBankingGrant } from './schemas';

@@ -1,32 +1,39 @@
 import type { ConnectorManifestInput } from '@kinko/connector-sdk';
 
+/** The bank's zone: dates are calendar dates in Europe/London. */
+export const UK_TIME_ZONE = 'Europe/London';
+
 /**
- * What UK Open Banking can do and its limits (validated by `defineConnector`). `id` and
- * `allowedHosts` vary per deployment (one connector per bank entry).
+ * What a UK Open Banking 4.0 ASPSP can do and its limits (validated by `defineConnector`). `id`
+ * and `allowedHosts` vary per deployment (one connector per bank entry).
  */
 export function ukOpenBankingManifest(id = 'uk-open-banking', allowedHosts: readonly string[] = ['api.uk-open-banking.example']): ConnectorManifestInput {
   return {
     id,
-    displayName: { ja: 'UK Open Banking', en: 'UK Open Banking', pl: 'UK Open Banking' },
+    displayName: { ja: '英国オープンバンキング', en: 'UK Open Banking', pl: 'UK Open Banking' },
     country: 'GB',
-    timeZone: 'Europe/London',
+    timeZone: UK_TIME_ZONE,
     currency: 'GBP',
     authFlow: 'redirect',
-    capabilities: { accounts: true, balances: false, transactions: ['booked', 'pending'], branches: false, challenges: [] },
+    capabilities: { accounts: true, balances: false, currentBalances: true, transactions: ['booked', 'pending', 'scheduled'], branches: false, challenges: [] },
     limits: {
       maxHistoryDays: 730,
       unattendedHistoryDays: 90,
+      // The FCA's 2022 rule: no re-authentication every 90 days; the consent's own expiry governs.
       scaValidityDays: 90,
       unattendedAccessesPerDay: 4,
-      /** What the connector asks for (`limit`); the bank's pages may still be smaller. */
+      /** The bank's page (the connector cannot ask for a size; Links.Next is followed). */
       pageSize: 100,
       maxConcurrency: 4,
       requestsPerSecond: 20,
+      scheduledHorizonDays: 90,
     },
-    // The date the bank filters `from`/`to` by, per kind.
-    dateFieldByKind: { booked: 'transactionDate', pending: 'transactionDate' },
-    // A pending item that a complete fetch no longer returns is gone (booked or dropped).
-    deleteIfNotFetched: ['pending'],
+    // Booked and pending items are filtered by BookingDateTime (fromBookingDateTime/toBookingDateTime);
+    // the connector gives its date as bookingDate (booked) and transactionDate (all). Scheduled
+    // payments by their execution day (filtered by the connector: the bank lists them all).
+    dateFieldByKind: { booked: 'bookingDate', pending: 'transactionDate', scheduled: 'transactionDate' },
+    // A pending item or scheduled payment a complete fetch no longer returns is gone (booked, paid or dropped).
+    deleteIfNotFetched: ['pending', 'scheduled'],
     allowedHosts: [...allowedHosts],
   };
 }

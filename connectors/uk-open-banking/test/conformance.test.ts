@@ -1,9 +1,10 @@
-// The conformance kit against this package's own sandbox (test/sandbox).
+// The conformance kit against the UK Open Banking sandbox (tools/sandbox-bank/src/uk-open-banking).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runConformanceSuite } from '@kinko/connector-sdk/testkit';
 import { ukOpenBanking } from '../src';
 import { kitIdentities, startKitSandbox } from './sandbox/kit';
+import { SPEC_FILE } from './sandbox/spec';
 
 const fixture = (name: string): string => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
 
@@ -11,9 +12,12 @@ runConformanceSuite({
   connector: ukOpenBanking,
   startSandbox: (scenario) => startKitSandbox(scenario, ukOpenBanking),
   identities: kitIdentities,
-  // The kit's default is 100 000 items; 2 000 (20 pages) keeps this file quick. Raise it
-  // once the sandbox speaks your bank's real paging.
-  largeCount: 2_000,
+  // The bank's pages are 100 items: 20 000 items is 200 pages (the kit's default 100 000 would be 1 000).
+  largeCount: 20_000,
+  // Links.Next moves `page`; the window (fromBookingDateTime/toBookingDateTime) stays.
+  pagingParameters: ['page'],
+  // The sandbox's answers are checked against the published spec (sandbox-matches-spec).
+  spec: { file: SPEC_FILE },
   // Grants serialised by earlier versions of this package (commit one per grant change):
   // they must still decode, or every stored connection breaks on upgrade.
   previousVersions: { grants: [fixture('grant.v1.json')] },

@@ -16,3 +16,5 @@ export * from './polish-api';
 export * from './berlin-group';
 // GMO Aozora Net Bank personal Open API (OAuth PKCE, accounts, balances, nextItemKey paging): made with connectors/gmo-aozora.
 export * from './gmo-aozora';
+// UK Open Banking Read/Write 4.0 account information (consents, OIDC + PKCE, Links.Next paging): made with connectors/uk-open-banking.
+export * from './uk-open-banking';
