@@ -1,7 +1,7 @@
 // The connector for GMO Aozora Net Bank. Errors are values (`err(ConnectorErrors.…)`), never thrown;
 // every bank status is mapped once, in `parse`.
 import { Redacted, Schema } from 'effect';
-import { TransactionId, calendarDate } from '@kinko/domain';
+import { CurrencyCode, TransactionId, calendarDate, dateInZone } from '@kinko/domain';
 import {
   ConnectorErrors,
   ConnectorSetupError,
@@ -19,14 +19,20 @@ import {
   type PageStream,
   type Transaction,
 } from '@kinko/connector-sdk';
-import { gmoAozoraManifest } from './manifest';
-import { AccountsResponse, BalancesResponse, ErrorBody, GmoAozoraConfig, GmoAozoraGrant, Tokens, TransactionsResponse } from './schemas';
+import { GMO_AOZORA_TIME_ZONE, gmoAozoraManifest } from './manifest';
+import { AccountsResponse, BalancesResponse, DepositTransactionsResponse, ErrorBody, GmoAozoraConfig, GmoAozoraGrant, Tokens, TransactionsResponse } from './schemas';
 
 /** The spec's basePath, below the bank entry's `baseUrl`. */
 export const DATA_PATH = '/ganb/api/personal/v1';
 
 /** `transactionType` 1 = 入金 (in) / 2 = 出金 (out) and the unsigned amount → signed integer minor units (JPY: yen). */
 export const signedAmount = (transactionType: '1' | '2', amount: string): bigint => (transactionType === '1' ? BigInt(amount) : -BigInt(amount));
+
+/** The currency of a つかいわけ口座 (its money is a 円普通預金). */
+const YEN = Schema.decodeUnknownSync(CurrencyCode)('JPY');
+
+/** A つかいわけ口座 (purpose sub-account): the bank's ids of these start with "SP". */
+export const isSpAccount = (accountId: string): boolean => accountId.startsWith('SP');
 
 /** Per bank entry: the connector's id (the app's `bankId`) and the bank's base URL (its host is the one allowed). */
 export interface GmoAozoraOptions {
@@ -88,33 +94,19 @@ export function defineGmoAozoraConnector(options: GmoAozoraOptions = {}): Connec
         return res.ok ? parse(res.value, schema, ConnectorErrors.consentExpired()) : res;
       };
 
-      // Paging: the first request's query again plus the answer's `nextItemKey` while `hasNext`.
-      async function* transactionPages(grant: Grant, query: Readonly<Record<string, string>>): PageStream<Transaction> {
+      // Paging (both lists of items): the first request's query again plus the answer's `nextItemKey` while `hasNext`.
+      async function* keyPages<T extends { readonly hasNext: boolean; readonly nextItemKey?: string | undefined }>(
+        grant: Grant,
+        path: string,
+        query: Readonly<Record<string, string>>,
+        schema: Schema.Codec<T, unknown>,
+      ): AsyncGenerator<Outcome<T>, void> {
         const seen = new Set<string>();
         let nextItemKey: string | undefined;
         for (;;) {
-          const page = await get(grant, '/accounts/transactions', nextItemKey === undefined ? query : { ...query, nextItemKey }, TransactionsResponse);
-          if (!page.ok) {
-            yield page; // an error ends the stream
-            return;
-          }
-          const { currencyCode, transactions = [] } = page.value;
-          yield ok(
-            transactions.map(
-              (t): Transaction => ({
-                // itemKey is the bank's own key of the item; without it, the day, direction, amount and running balance.
-                bankTransactionId: TransactionId.make(t.itemKey ?? `${t.transactionDate}:${t.transactionType}:${t.amount}:${t.balance}`),
-                kind: 'booked',
-                transactionDate: t.transactionDate,
-                bookingDate: t.valueDate,
-                amountMinor: signedAmount(t.transactionType, t.amount),
-                currency: currencyCode,
-                description: t.remarks ?? '',
-                balanceAfterMinor: BigInt(t.balance),
-              }),
-            ),
-          );
-          if (!page.value.hasNext) return;
+          const page = await get(grant, path, nextItemKey === undefined ? query : { ...query, nextItemKey }, schema);
+          yield page;
+          if (!page.ok || !page.value.hasNext) return; // an error ends the stream
           const key = page.value.nextItemKey;
           if (key === undefined || !/^\d{1,24}$/.test(key)) {
             yield err(ConnectorErrors.permanent({ message: 'the bank sent hasNext without a well-formed nextItemKey' }));
@@ -126,6 +118,67 @@ export function defineGmoAozoraConnector(options: GmoAozoraOptions = {}): Connec
           }
           seen.add(key);
           nextItemKey = key;
+        }
+      }
+
+      // 振込入金明細 (GET /accounts/deposit-transactions) answer for a 個人事業主's 円普通預金 only: the
+      // accounts the bank refused them for (403: a 個人's account) are not asked again by this client.
+      const noDepositDetails = new Set<string>();
+
+      /**
+       * The senders (依頼人名) of the incoming transfers of `accountId` between `from` and `to`, by
+       * itemKey; an empty map where the bank has no such list for the account (a つかいわけ口座, or
+       * the account of a 個人 — it answers 403), an error when the bank fails otherwise.
+       */
+      async function senders(grant: Grant, accountId: string, from: string, to: string): Promise<Outcome<ReadonlyMap<string, string>>> {
+        const out = new Map<string, string>();
+        if (isSpAccount(accountId) || noDepositDetails.has(accountId)) return ok(out);
+        for await (const page of keyPages(grant, '/accounts/deposit-transactions', { accountId, dateFrom: from, dateTo: to }, DepositTransactionsResponse)) {
+          if (!page.ok) {
+            if (page.error._tag === 'BankResponse' && page.error.status === 403 && out.size === 0) {
+              noDepositDetails.add(accountId);
+              return ok(out);
+            }
+            return page;
+          }
+          for (const a of page.value.paymentArrivals ?? []) if (a.applicantName !== undefined) out.set(a.itemKey, a.applicantName);
+        }
+        return ok(out);
+      }
+
+      async function* transactionPages(grant: Grant, query: Readonly<Record<string, string>> & { accountId: string }): PageStream<Transaction> {
+        for await (const page of keyPages(grant, '/accounts/transactions', query, TransactionsResponse)) {
+          if (!page.ok) {
+            yield page; // an error ends the stream
+            return;
+          }
+          const { currencyCode, transactions = [] } = page.value;
+          // The page's 入金 items: their senders, where the bank lists them (one look-up over the page's days).
+          const incoming = transactions.filter((t) => t.transactionType === '1' && t.itemKey !== undefined);
+          const first = incoming[0];
+          const last = incoming[incoming.length - 1];
+          const named = first === undefined || last === undefined ? ok(new Map<string, string>()) : await senders(grant, query.accountId, first.transactionDate, last.transactionDate);
+          if (!named.ok) {
+            yield named;
+            return;
+          }
+          yield ok(
+            transactions.map((t): Transaction => {
+              const counterpartyName = t.itemKey === undefined ? undefined : named.value.get(t.itemKey);
+              return {
+                // itemKey is the bank's own key of the item; without it, the day, direction, amount and running balance.
+                bankTransactionId: TransactionId.make(t.itemKey ?? `${t.transactionDate}:${t.transactionType}:${t.amount}:${t.balance}`),
+                kind: 'booked',
+                transactionDate: t.transactionDate,
+                bookingDate: t.valueDate,
+                amountMinor: signedAmount(t.transactionType, t.amount),
+                currency: currencyCode,
+                description: t.remarks ?? '',
+                balanceAfterMinor: BigInt(t.balance),
+                ...(counterpartyName === undefined ? {} : { counterpartyName }),
+              };
+            }),
+          );
         }
       }
 
@@ -158,8 +211,12 @@ export function defineGmoAozoraConnector(options: GmoAozoraOptions = {}): Connec
         async *accounts(grant) {
           const page = await get(grant, '/accounts', {}, AccountsResponse);
           if (!page.ok) return yield page;
-          yield ok(
-            page.value.accounts.map(
+          const ids = new Set(page.value.accounts.map((a) => a.accountId));
+          // つかいわけ口座: a 子口座 is an account of its own (branch, number, balance, items); a 親口座
+          // ("SP" + the id of the account it divides) is that account, already listed, unless it is not there.
+          const sp = (page.value.spAccounts ?? []).filter((a) => a.spAccountTypeCode !== '1' || !ids.has(a.accountId.slice(2)));
+          yield ok([
+            ...page.value.accounts.map(
               (a): Account => ({
                 bankAccountId: a.accountId,
                 number: a.accountNumber ?? '',
@@ -172,13 +229,30 @@ export function defineGmoAozoraConnector(options: GmoAozoraOptions = {}): Connec
                 ...(a.accountName === undefined ? {} : { holderName: a.accountName }),
               }),
             ),
-          );
+            ...sp.map(
+              (a): Account => ({
+                bankAccountId: a.accountId,
+                number: a.spAccountNumber ?? '',
+                name: a.spAccountName,
+                // Its money is a 円普通預金 (odBalance).
+                type: 'current',
+                bankAccountType: `つかいわけ口座（${a.spAccountTypeCodeName}）`,
+                currency: YEN,
+                ...(a.spAccountBranchCode === undefined ? {} : { branch: { code: a.spAccountBranchCode, ...(a.spAccountBranchName === undefined ? {} : { name: a.spAccountBranchName }) } }),
+              }),
+            ),
+          ]);
         },
 
         async currentBalances(grant, { bankAccountId }) {
           const page = await get(grant, '/accounts/balances', { accountId: bankAccountId }, BalancesResponse);
           if (!page.ok) return page;
           const b = page.value.balances?.find((x) => x.accountId === bankAccountId);
+          const sp = page.value.spAccountBalances?.find((x) => x.accountId === bankAccountId);
+          if (b === undefined && sp?.odBalance !== undefined) {
+            // A つかいわけ口座's 円普通預金 balance, which the bank gives without a date: today in its zone.
+            return ok({ currency: YEN, referenceDate: dateInZone(clock.now(), GMO_AOZORA_TIME_ZONE), bookedMinor: BigInt(sp.odBalance) });
+          }
           if (b === undefined) return err(ConnectorErrors.missingAccount({ bankAccountId }));
           if (b.balance === undefined && b.withdrawableAmount === undefined) return err(ConnectorErrors.permanent({ message: 'the balance has no amount' }));
           const balance: CurrentBalance = {
@@ -190,7 +264,7 @@ export function defineGmoAozoraConnector(options: GmoAozoraOptions = {}): Connec
           return ok(balance);
         },
 
-        // Booked items only (the bank has no pending list), filtered by transactionDate.
+        // Booked items only (the bank has no pending list), filtered by transactionDate; a つかいわけ口座's too.
         transactions: (grant, { bankAccountId, window }) => transactionPages(grant, { accountId: bankAccountId, dateFrom: window.from, dateTo: window.to }),
       };
     },

@@ -1,5 +1,8 @@
 import type { ConnectorManifestInput } from '@kinko/connector-sdk';
 
+/** The bank's zone: its calendar days (dates, baseDate) are Japan's. */
+export const GMO_AOZORA_TIME_ZONE = 'Asia/Tokyo';
+
 /**
  * What GMO Aozora Net Bank can do and its limits (validated by `defineConnector`). `id` and
  * `allowedHosts` vary per deployment (one connector per bank entry).
@@ -9,7 +12,7 @@ export function gmoAozoraManifest(id = 'gmo-aozora', allowedHosts: readonly stri
     id,
     displayName: { ja: 'GMOあおぞらネット銀行', en: 'GMO Aozora Net Bank', pl: 'GMO Aozora Net Bank' },
     country: 'JP',
-    timeZone: 'Asia/Tokyo',
+    timeZone: GMO_AOZORA_TIME_ZONE,
     currency: 'JPY',
     authFlow: 'redirect',
     capabilities: { accounts: true, balances: false, currentBalances: true, transactions: ['booked'], branches: false, challenges: [] },

@@ -2,7 +2,8 @@
 // transaction shapes mapped, transactionType 1/2 with unsigned amounts as signed yen,
 // nextItemKey/hasNext paging, and the spec's ErrorResponse bodies as typed errors.
 import { collectPages, type ConnectorClient, type Grant } from '@kinko/connector-sdk';
-import { addDays } from '@kinko/domain';
+import { addDays, dateInZone } from '@kinko/domain';
+import { gmoAozoraSoleProprietorUser } from '@kinko/sandbox-bank';
 import { gmoAozora } from '../src';
 import { startSandboxBank, type SandboxBank } from './sandbox/bank';
 import { demoToday, demoUser, loginThroughSandbox } from './sandbox/demo';
@@ -50,7 +51,8 @@ it('reads every item of the window once over nextItemKey pages, 入金 positive 
   // Each amount is the change of the bank's running balance.
   const first = main.transactions[0]!;
   expect(items.value[0]).toMatchObject({ transactionDate: first.transactionDate, bookingDate: first.valueDate, balanceAfterMinor: BigInt(first.balance) });
-  const pages = bank.requests.slice(before);
+  // (hanako is a 個人: the one deposit-transactions look-up the bank refuses is tested below.)
+  const pages = bank.requests.slice(before).filter((r) => r.path.endsWith('/accounts/transactions'));
   expect(pages.map((r) => r.query)).toEqual([
     { accountId: main.accountId, dateFrom: window.from, dateTo: window.to },
     { accountId: main.accountId, dateFrom: window.from, dateTo: window.to, nextItemKey: main.transactions[500]!.itemKey },
@@ -68,4 +70,94 @@ it('maps a 401 ErrorResponse (the token the bank no longer knows) to ConsentExpi
   expect(!accounts.ok && accounts.error._tag).toBe('ConsentExpired');
   const refreshed = await client.auth.refresh(grant);
   expect(!refreshed.ok && refreshed.error._tag).toBe('ConsentExpired');
+});
+
+describe('a 個人事業主 with つかいわけ口座 (taro): deposit-transactions and spAccounts where they apply', () => {
+  const taro = gmoAozoraSoleProprietorUser(demoToday);
+  const shop = taro.accounts[0]!;
+  const tax = taro.spAccounts!.find((a) => a.spAccountTypeCode === '2')!;
+  let spBank: SandboxBank;
+  let spClient: ConnectorClient;
+  let spGrant: Grant;
+  const window = { from: addDays(demoToday, -59), to: demoToday };
+  beforeAll(async () => {
+    spBank = await startSandboxBank({ clientId: 'kinko', clientSecret: 'secret', users: [taro, demoUser(demoToday)], today: demoToday });
+    spClient = gmoAozora.create({ config: { baseUrl: spBank.baseUrl, clientId: 'kinko', clientSecret: 'secret' }, extraAllowedHosts: [spBank.host] });
+    spGrant = await loginThroughSandbox(spClient, spBank, taro);
+  });
+  afterAll(async () => {
+    await spClient?.close();
+    await spBank?.close();
+  });
+
+  it('lists a 子口座 as an account of its own (branch, number, name), and not the 親口座 that is the listed 代表口座', async () => {
+    const accounts = await collectPages(spClient.accounts(spGrant));
+    expect(accounts.ok && accounts.value).toEqual([
+      expect.objectContaining({ bankAccountId: shop.accountId, number: shop.accountNumber }),
+      { bankAccountId: tax.accountId, number: '1047570', name: '納税用', type: 'current', bankAccountType: 'つかいわけ口座（子口座）', currency: 'JPY', branch: { code: '502', name: 'あじさい支店' } },
+    ]);
+  });
+
+  it('reads a 子口座’s balance from spAccountBalances (odBalance, dated today in Tokyo) and its items from /accounts/transactions', async () => {
+    const balance = await spClient.currentBalances(spGrant, { bankAccountId: tax.accountId });
+    expect(balance.ok && balance.value).toEqual({ currency: 'JPY', referenceDate: dateInZone(new Date(), 'Asia/Tokyo'), bookedMinor: BigInt(tax.odBalance) });
+    const before = spBank.requests.length;
+    const items = await collectPages(spClient.transactions(spGrant, { bankAccountId: tax.accountId, kind: 'booked', window }));
+    if (!items.ok) throw new Error(items.error._tag);
+    expect(items.value.map((t) => [t.bankTransactionId, t.amountMinor, t.counterpartyName])).toEqual(tax.transactions.map((t) => [t.itemKey, 30_000n, undefined]));
+    // No 振込入金明細 for a つかいわけ口座 (the bank refuses it): never asked.
+    expect(spBank.requests.slice(before).map((r) => r.path)).toEqual(['/ganb/api/personal/v1/accounts/transactions']);
+  });
+
+  it('names the sender of each incoming transfer from /accounts/deposit-transactions (same itemKey), over the days of the page’s 入金', async () => {
+    const before = spBank.requests.length;
+    const items = await collectPages(spClient.transactions(spGrant, { bankAccountId: shop.accountId, kind: 'booked', window }));
+    if (!items.ok) throw new Error(items.error._tag);
+    expect(items.value.map((t) => t.bankTransactionId)).toEqual(shop.transactions.map((t) => t.itemKey));
+    const named = items.value.filter((t) => t.counterpartyName !== undefined);
+    expect(named.map((t) => [t.bankTransactionId, t.counterpartyName])).toEqual(
+      shop.transactions.filter((t) => t.arrival !== undefined).map((t) => [t.itemKey, t.arrival?.applicantName]),
+    );
+    expect(named.length).toBeGreaterThan(10);
+    expect(items.value.filter((t) => t.amountMinor < 0n).every((t) => t.counterpartyName === undefined)).toBe(true);
+    const incoming = shop.transactions.filter((t) => t.transactionType === '1');
+    expect(spBank.requests.slice(before).map((r) => [r.path, r.query])).toEqual([
+      ['/ganb/api/personal/v1/accounts/transactions', { accountId: shop.accountId, dateFrom: window.from, dateTo: window.to }],
+      ['/ganb/api/personal/v1/accounts/deposit-transactions', { accountId: shop.accountId, dateFrom: incoming[0]!.transactionDate, dateTo: incoming.at(-1)!.transactionDate }],
+    ]);
+  });
+
+  it('for a 個人’s account (the bank answers 403) reads the items without senders, and this client does not ask again', async () => {
+    const hanakoClient = gmoAozora.create({ config: { baseUrl: spBank.baseUrl, clientId: 'kinko', clientSecret: 'secret' }, extraAllowedHosts: [spBank.host] });
+    try {
+      const hanakoGrant = await loginThroughSandbox(hanakoClient, spBank, user);
+      const read = () => collectPages(hanakoClient.transactions(hanakoGrant, { bankAccountId: main.accountId, kind: 'booked', window }));
+      const before = spBank.requests.length;
+      const first = await read();
+      expect(first.ok && first.value.length).toBe(main.transactions.filter((t) => t.transactionDate >= window.from).length);
+      expect(first.ok && first.value.every((t) => t.counterpartyName === undefined)).toBe(true);
+      const depositAsks = () => spBank.requests.slice(before).filter((r) => r.path.endsWith('/deposit-transactions')).length;
+      expect(depositAsks()).toBe(1);
+      expect(spBank.answers.filter((a) => a.path.endsWith('/deposit-transactions')).at(-1)).toMatchObject({ status: 403 });
+      const second = await read();
+      expect(second.ok && second.value.length).toBe(first.ok && first.value.length);
+      expect(depositAsks()).toBe(1);
+    } finally {
+      await hanakoClient.close();
+    }
+  });
+
+  it('ends the read with the bank’s error when deposit-transactions fails otherwise (a 503 there is no silent loss of senders)', async () => {
+    const other = gmoAozora.create({ config: { baseUrl: spBank.baseUrl, clientId: 'kinko', clientSecret: 'secret' }, extraAllowedHosts: [spBank.host] });
+    try {
+      const g = await loginThroughSandbox(other, spBank, taro);
+      // The first request (transactions page) passes; the next (deposit-transactions) and its retries fail.
+      spBank.setFault({ type: 'status', status: 503, afterRequests: 1 });
+      const read = await collectPages(other.transactions(g, { bankAccountId: shop.accountId, kind: 'booked', window }));
+      spBank.setFault(undefined);
+      expect(!read.ok && read.error._tag).toBe('ServiceUnavailable');
+    } finally {
+      await other.close();
+    }
+  });
 });

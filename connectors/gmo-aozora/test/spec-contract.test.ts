@@ -13,6 +13,7 @@ import { collectPages, type ConnectorClient, type Grant } from '@kinko/connector
 import { addDays } from '@kinko/domain';
 import { gmoAozora } from '../src';
 import { BASE_PATH, startSandboxBank, type SandboxBank } from './sandbox/bank';
+import { gmoAozoraSoleProprietorUser } from '@kinko/sandbox-bank';
 import { demoToday, demoUser, loginThroughSandbox } from './sandbox/demo';
 import { loadSpec, type Spec, type SpecChecker, type SpecOperation } from './sandbox/spec';
 
@@ -43,11 +44,20 @@ describeWithSharedFile('specs/gmo-aozora/personal-swagger.yaml', 'GMO Aozora con
   let client: ConnectorClient;
   let grant: Grant;
   let token: string;
+  // taro, a 個人事業主 with つかいわけ口座: deposit-transactions and spAccounts answer for him.
+  const taro = gmoAozoraSoleProprietorUser(demoToday);
+  const shop = taro.accounts[0]!;
+  const tax = taro.spAccounts!.find((a) => a.spAccountTypeCode === '2')!;
+  let taroToken: string;
+  const tokenOf = (g: Grant): string => {
+    const serialised = gmoAozora.serializeGrant(g);
+    return serialised.ok ? (JSON.parse(serialised.value) as { accessToken: string }).accessToken : '';
+  };
 
   beforeAll(async () => {
     checker = await loadSpec(specFile);
     spec = checker.spec;
-    bank = await startSandboxBank({ clientId: 'kinko', clientSecret: 'secret', users: [user], today: demoToday });
+    bank = await startSandboxBank({ clientId: 'kinko', clientSecret: 'secret', users: [user, taro], today: demoToday });
     client = gmoAozora.create({ config: { baseUrl: bank.baseUrl, clientId: 'kinko', clientSecret: 'secret' }, extraAllowedHosts: [bank.host] });
     grant = await loginThroughSandbox(client, bank, user);
     const serialised = gmoAozora.serializeGrant(grant);
@@ -56,6 +66,12 @@ describeWithSharedFile('specs/gmo-aozora/personal-swagger.yaml', 'GMO Aozora con
     await collectPages(client.accounts(grant));
     await client.currentBalances(grant, { bankAccountId: main.accountId });
     await collectPages(client.transactions(grant, { bankAccountId: main.accountId, kind: 'booked', window: { from: addDays(demoToday, -199), to: demoToday } }));
+    // taro's: the つかいわけ口座 and the senders of his incoming transfers.
+    const taroGrant = await loginThroughSandbox(client, bank, taro);
+    taroToken = tokenOf(taroGrant);
+    await collectPages(client.accounts(taroGrant));
+    await client.currentBalances(taroGrant, { bankAccountId: tax.accountId });
+    for (const id of [shop.accountId, tax.accountId]) await collectPages(client.transactions(taroGrant, { bankAccountId: id, kind: 'booked', window: { from: addDays(demoToday, -59), to: demoToday } }));
   });
   afterAll(async () => {
     await client?.close();
@@ -103,6 +119,28 @@ describeWithSharedFile('specs/gmo-aozora/personal-swagger.yaml', 'GMO Aozora con
     for (const q of cases) expect((await conforms('/accounts/transactions', { accountId: main.accountId, ...q })).status).toBe(200);
   });
 
+  it('つかいわけ口座: GET /accounts with spAccounts, /accounts/balances with spAccountBalances (all, and one), /accounts/transactions of a 子口座', async () => {
+    const accounts = await conforms('/accounts', {}, taroToken);
+    expect(accounts.body).toMatchObject({ spAccounts: [{ spAccountTypeCode: '1' }, { accountId: tax.accountId, spAccountTypeCode: '2', spAccountNumber: '1047570' }] });
+    expect(await conforms('/accounts/balances', {}, taroToken)).toMatchObject({ status: 200, body: { spAccountBalances: [{}, { accountId: tax.accountId }] } });
+    expect(await conforms('/accounts/balances', { accountId: tax.accountId }, taroToken)).toMatchObject({ body: { balances: [], spAccountBalances: [{ accountId: tax.accountId, odBalance: tax.odBalance }] } });
+    const items = await conforms('/accounts/transactions', { accountId: tax.accountId, dateFrom: addDays(demoToday, -59), dateTo: demoToday }, taroToken);
+    expect((items.body as { transactions: unknown[] }).transactions).toHaveLength(tax.transactions.length);
+    // hanako has none: the spec leaves spAccounts out.
+    expect((await conforms('/accounts', {})).body).not.toHaveProperty('spAccounts');
+  });
+
+  it('GET /accounts/deposit-transactions: every page for a 個人事業主 (DepositTransactionsResponse); 403 for a 個人, 400 for a つかいわけ口座 (ErrorResponse)', async () => {
+    const query = { accountId: shop.accountId, dateFrom: addDays(demoToday, -59), dateTo: demoToday };
+    bank.setFault(undefined);
+    const first = await conforms('/accounts/deposit-transactions', query, taroToken);
+    const arrivals = (first.body as { paymentArrivals: Array<{ itemKey: string; applicantName: string }> }).paymentArrivals;
+    expect(arrivals.map((a) => a.itemKey)).toEqual(shop.transactions.filter((t) => t.arrival !== undefined).map((t) => t.itemKey));
+    expect((await conforms('/accounts/deposit-transactions', { accountId: shop.accountId }, taroToken)).status).toBe(200);
+    expect((await conforms('/accounts/deposit-transactions', { accountId: main.accountId })).status).toBe(403);
+    expect((await conforms('/accounts/deposit-transactions', { accountId: tax.accountId }, taroToken)).status).toBe(400);
+  });
+
   it('errors answer the declared ErrorResponse: 400 (dateFrom after dateTo), 401 (unknown token), 404 (unknown account), an injected 503', async () => {
     expect((await conforms('/accounts/transactions', { accountId: main.accountId, dateFrom: demoToday, dateTo: addDays(demoToday, -1) })).status).toBe(400);
     expect((await conforms('/accounts', {}, 'not-a-token')).status).toBe(401);
@@ -113,7 +151,7 @@ describeWithSharedFile('specs/gmo-aozora/personal-swagger.yaml', 'GMO Aozora con
 
   it('every query parameter the connector sent is declared, within its stated lengths, and every required one is there', () => {
     const sent = bank.requests.filter((r) => r.path.startsWith(BASE_PATH) && r.query['accountId'] !== '109999999999');
-    expect(sent.map((r) => r.path.slice(BASE_PATH.length))).toEqual(expect.arrayContaining(['/accounts', '/accounts/balances', '/accounts/transactions']));
+    expect(sent.map((r) => r.path.slice(BASE_PATH.length))).toEqual(expect.arrayContaining(['/accounts', '/accounts/balances', '/accounts/transactions', '/accounts/deposit-transactions']));
     for (const r of sent) {
       const specPath = r.path.slice(BASE_PATH.length);
       const params = (operation(specPath).parameters ?? []).filter((p) => p.in === 'query');
@@ -128,6 +166,6 @@ describeWithSharedFile('specs/gmo-aozora/personal-swagger.yaml', 'GMO Aozora con
       for (const p of params.filter((x) => x.required === true)) expect({ specPath, required: p.name, present: p.name in r.query }).toEqual({ specPath, required: p.name, present: true });
     }
     // The token travels as the spec's x-access-token header, never in the query.
-    expect(sent.every((r) => !Object.values(r.query).includes(token))).toBe(true);
+    expect(sent.every((r) => !Object.values(r.query).includes(token) && !Object.values(r.query).includes(taroToken))).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 // The GMO Aozora sandbox's persona: deterministic Japanese data (the same every run for a given day).
 import { addDays, dateInZone, type CalendarDate } from '@kinko/domain';
-import type { GmoAozoraAccount, GmoAozoraTransaction, GmoAozoraUser } from './sandbox';
+import type { GmoAozoraAccount, GmoAozoraArrival, GmoAozoraSpAccount, GmoAozoraTransaction, GmoAozoraUser } from './sandbox';
 
 /** What a day of the demo history holds: 給与 (salary, in) on the 25th, rent out on the 27th, daily card and transfer items. */
 const ITEMS: ReadonlyArray<{ type: '1' | '2'; amount: number; remarks: string }> = [
@@ -54,7 +54,78 @@ export function gmoAozoraPersonaUser(today: CalendarDate = dateInZone(new Date()
   return { username: 'hanako', password: 'sakura-2026', accounts: [main, spare] };
 }
 
+/** The customers who pay あおぞら商店 by transfer: who, from which bank, with which EDI reference. */
+const PAYERS: ReadonlyArray<{ amount: number; arrival: GmoAozoraArrival }> = [
+  { amount: 55_000, arrival: { applicantName: 'ｶ)ｻｸﾗｼﾖｳｼﾞ', paymentBankName: 'ｻｸﾗｷﾞﾝｺｳ', paymentBranchName: 'ﾎﾝﾃﾝ', ediInfo: 'INV-2026-0101' } },
+  { amount: 12_100, arrival: { applicantName: 'ﾔﾏﾀﾞ ﾊﾅｺ', paymentBankName: 'ﾐﾄﾞﾘｼﾝｷﾝ', paymentBranchName: 'ｴｷﾏｴ' } },
+];
+
+/**
+ * たろう, a 個人事業主 (あおぞら商店): a 普通預金 whose 振込入金 items carry the sender (GET
+ * /accounts/deposit-transactions answers for them), 60 days; and its つかいわけ口座 — the 親口座 of
+ * that account and a 子口座 「納税用」 with its own branch and number, a balance and a monthly 振替.
+ */
+export function gmoAozoraSoleProprietorUser(today: CalendarDate = dateInZone(new Date(), 'Asia/Tokyo')): GmoAozoraUser {
+  const transactions: GmoAozoraTransaction[] = [];
+  const savings: GmoAozoraTransaction[] = [];
+  let balance = 2_400_000;
+  let saved = 150_000;
+  for (let d = 59; d >= 0; d -= 1) {
+    const date = addDays(today, -d);
+    const stamp = date.replaceAll('-', '');
+    const day = Number(date.slice(8, 10));
+    const payer = PAYERS[d % PAYERS.length];
+    const items: Array<{ type: '1' | '2'; amount: number; remarks: string; arrival?: GmoAozoraArrival }> = [{ type: '2', amount: 2_200, remarks: 'デビット アスクル' }];
+    if (d % 3 === 0 && payer !== undefined) items.push({ type: '1', amount: payer.amount, remarks: `振込 ${payer.arrival.applicantName}`, arrival: payer.arrival });
+    if (day === 10) items.push({ type: '2', amount: 30_000, remarks: 'つかいわけ口座へ振替 納税用' });
+    items.forEach((item, i) => {
+      balance += item.type === '1' ? item.amount : -item.amount;
+      transactions.push({
+        itemKey: `${stamp}1000${String(i).padStart(6, '0')}`,
+        transactionDate: date,
+        valueDate: date,
+        transactionType: item.type,
+        amount: String(item.amount),
+        balance: String(balance),
+        remarks: item.remarks,
+        ...(item.arrival === undefined ? {} : { arrival: item.arrival }),
+      });
+    });
+    if (day === 10) {
+      saved += 30_000;
+      savings.push({ itemKey: `${stamp}1000900000`, transactionDate: date, valueDate: date, transactionType: '1', amount: '30000', balance: String(saved), remarks: '振替 代表口座から' });
+    }
+  }
+  const main: GmoAozoraAccount = {
+    accountId: '301011234568',
+    branchCode: '301',
+    branchName: 'うみ支店',
+    accountNumber: '1234568',
+    accountName: 'アオゾラ　タロウ',
+    currencyCode: 'JPY',
+    balance: String(balance),
+    withdrawableAmount: String(balance),
+    transactions,
+  };
+  const parent: GmoAozoraSpAccount = { accountId: `SP${main.accountId}`, spAccountTypeCode: '1', spAccountName: 'あおぞら商店', odBalance: String(balance), transactions: [] };
+  const tax: GmoAozoraSpAccount = {
+    accountId: 'SP502011047570',
+    spAccountTypeCode: '2',
+    spAccountName: '納税用',
+    branchCode: '502',
+    branchName: 'あじさい支店',
+    accountNumber: '1047570',
+    odBalance: String(saved),
+    transactions: savings,
+  };
+  return { username: 'taro', password: 'ume-2026', accounts: [main], spAccounts: [parent, tax], soleProprietor: true };
+}
+
 /** The personas `pnpm start` lists: login / password and what each shows. */
 export const GMO_AOZORA_PERSONAS: ReadonlyArray<{ readonly login: string; readonly password: string; readonly description: string }> = [
   { login: 'hanako', password: 'sakura-2026', description: '普通預金 two accounts, 200 days of 給与・家賃・デビット (over 600 items: two pages of 500)' },
+  { login: 'taro', password: 'ume-2026', description: '個人事業主: 普通預金 whose 振込入金 name the sender, and a つかいわけ口座 「納税用」' },
 ];
+
+/** Every persona's user, as `pnpm start` starts the sandbox with them. */
+export const gmoAozoraPersonaUsers = (today: CalendarDate = dateInZone(new Date(), 'Asia/Tokyo')): GmoAozoraUser[] => [gmoAozoraPersonaUser(today), gmoAozoraSoleProprietorUser(today)];

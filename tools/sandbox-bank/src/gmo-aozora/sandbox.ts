@@ -34,6 +34,38 @@ export interface GmoAozoraTransaction {
   readonly amount: string;
   readonly balance: string;
   readonly remarks?: string;
+  /**
+   * A 振込入金 (incoming transfer) of a 個人事業主 (sole proprietor): what GET
+   * /accounts/deposit-transactions tells of it beside this item (same itemKey).
+   */
+  readonly arrival?: GmoAozoraArrival;
+}
+
+/** The spec's PaymentArrival details of one incoming transfer (half-width kana as the bank writes them). */
+export interface GmoAozoraArrival {
+  /** 依頼人名: who sent the money. */
+  readonly applicantName: string;
+  /** 仕向金融機関名カナ, 仕向支店名カナ: the sender's bank and branch. */
+  readonly paymentBankName: string;
+  readonly paymentBranchName: string;
+  /** EDI情報: the sender's reference (e.g. an invoice number). */
+  readonly ediInfo?: string;
+}
+
+/**
+ * A つかいわけ口座 (purpose sub-account, the spec's SpAccount): its id starts with "SP"; a 子口座
+ * (child, type "2") has a branch and a number of its own, the 親口座 (parent, type "1") stands
+ * for the 代表口座 it divides (SP + that account's id). Its 円普通預金 balance is odBalance.
+ */
+export interface GmoAozoraSpAccount {
+  readonly accountId: string;
+  readonly spAccountTypeCode: '1' | '2';
+  readonly spAccountName: string;
+  readonly branchCode?: string;
+  readonly branchName?: string;
+  readonly accountNumber?: string;
+  readonly odBalance: string;
+  readonly transactions: readonly GmoAozoraTransaction[];
 }
 
 export interface GmoAozoraAccount {
@@ -58,6 +90,13 @@ export interface GmoAozoraUser {
   readonly username: string;
   readonly password: string;
   readonly accounts: readonly GmoAozoraAccount[];
+  /** つかいわけ口座 (GET /accounts' spAccounts; left out of the answer when there are none). */
+  readonly spAccounts?: readonly GmoAozoraSpAccount[];
+  /**
+   * A 個人事業主 (sole proprietor): GET /accounts/deposit-transactions answers for their 円普通預金
+   * accounts; for anyone else (個人) the bank refuses it (403 ErrorResponse).
+   */
+  readonly soleProprietor?: boolean;
 }
 
 export interface GmoAozoraSandboxOptions {
@@ -273,6 +312,7 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
     const today = options.today ?? new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
     const stamp = { baseDate: today, baseTime: '10:00:00+09:00' };
     const accountOf = (id: string | null) => user.accounts.find((a) => a.accountId === id);
+    const sp = user.spAccounts ?? [];
     const noAccount = () => reply(404, { errorCode: 'WG_ERR_404', errorMessage: '該当する口座が存在しません' });
 
     if (route === `GET ${GMO_AOZORA_BASE_PATH}/accounts`) {
@@ -292,12 +332,25 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
           currencyName: a.currencyCode === 'JPY' ? '日本円' : a.currencyCode,
           transferLimitAmount: '5000000',
         })),
+        ...(sp.length === 0
+          ? {}
+          : {
+              spAccounts: sp.map((a) => ({
+                accountId: a.accountId,
+                spAccountTypeCode: a.spAccountTypeCode,
+                spAccountTypeCodeName: a.spAccountTypeCode === '1' ? '親口座' : '子口座',
+                spAccountName: a.spAccountName,
+                // Branch and number only for a 子口座 (the spec leaves them out otherwise).
+                ...(a.spAccountTypeCode === '2' ? { spAccountBranchCode: a.branchCode, spAccountBranchName: a.branchName, spAccountNumber: a.accountNumber } : {}),
+              })),
+            }),
       });
     }
     if (route === `GET ${GMO_AOZORA_BASE_PATH}/accounts/balances`) {
       const id = url.searchParams.get('accountId');
       const chosen = id === null ? user.accounts : user.accounts.filter((a) => a.accountId === id);
-      if (id !== null && chosen.length === 0) return noAccount();
+      const chosenSp = id === null ? sp : sp.filter((a) => a.accountId === id);
+      if (id !== null && chosen.length === 0 && chosenSp.length === 0) return noAccount();
       return reply(200, {
         balances: chosen.map((a) => ({
           accountId: a.accountId,
@@ -309,42 +362,87 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
           currencyCode: a.currencyCode,
           currencyName: a.currencyCode === 'JPY' ? '日本円' : a.currencyCode,
         })),
-        spAccountBalances: [],
+        // つかいわけ口座: the spec leaves the list out when there is none.
+        ...(chosenSp.length === 0 ? {} : { spAccountBalances: chosenSp.map((a) => ({ accountId: a.accountId, odBalance: a.odBalance, spAccountFcyBalances: [] })) }),
       });
     }
-    if (route === `GET ${GMO_AOZORA_BASE_PATH}/accounts/transactions`) {
-      const account = accountOf(url.searchParams.get('accountId'));
-      if (account === undefined) return noAccount();
+    /** The spec's period cases and nextItemKey paging over `items` (sorted): the page, or an error answered. */
+    const page = (items: readonly GmoAozoraTransaction[]): { lo: string; hi: string; slice: GmoAozoraTransaction[]; nextItemKey: string | undefined } | undefined => {
       const date = /^\d{4}-\d{2}-\d{2}$/;
       const from = url.searchParams.get('dateFrom');
       const to = url.searchParams.get('dateTo');
       if ((from !== null && !date.test(from)) || (to !== null && !date.test(to)) || (from !== null && to !== null && from > to)) {
-        return reply(400, { errorCode: 'WG_ERR_400', errorMessage: '対象期間の指定が不正です' });
+        reply(400, { errorCode: 'WG_ERR_400', errorMessage: '対象期間の指定が不正です' });
+        return undefined;
       }
       // ① neither: today; ② from only: from – today; ③ to only: first – to; ④ both.
       const lo = from ?? (to === null ? today : '0000-01-01');
       const hi = to ?? today;
-      const matching = account.transactions.filter((t) => t.transactionDate >= lo && t.transactionDate <= hi);
+      const matching = items.filter((t) => t.transactionDate >= lo && t.transactionDate <= hi);
       const key = url.searchParams.get('nextItemKey');
       const start = key === null ? 0 : matching.findIndex((t) => t.itemKey === key);
-      if (start < 0) return reply(400, { errorCode: 'WG_ERR_401', errorMessage: '次明細キーが不正です' });
+      if (start < 0) {
+        reply(400, { errorCode: 'WG_ERR_401', errorMessage: '次明細キーが不正です' });
+        return undefined;
+      }
       const size = Math.max(1, Math.min(500, options.maxPageSize ?? 500));
       const slice = matching.slice(start, start + size);
-      const following = matching[start + size];
-      let nextItemKey = following?.itemKey;
+      let nextItemKey = matching[start + size]?.itemKey;
       if (nextFault === 'loopingNext') nextItemKey = key ?? slice[0]?.itemKey ?? '1';
       if (nextFault === 'malformedNext') nextItemKey = 'not-a-key';
+      return { lo: lo === '0000-01-01' ? (items[0]?.transactionDate ?? hi) : lo, hi, slice, nextItemKey };
+    };
+    const paging = (p: { nextItemKey: string | undefined; slice: readonly unknown[] }) => ({
+      ...stamp,
+      hasNext: p.nextItemKey !== undefined,
+      ...(p.nextItemKey === undefined ? {} : { nextItemKey: p.nextItemKey }),
+      count: String(p.slice.length),
+    });
+
+    if (route === `GET ${GMO_AOZORA_BASE_PATH}/accounts/transactions`) {
+      // A つかいわけ口座's items too (the spec: its id may be given here).
+      const id = url.searchParams.get('accountId');
+      const account = accountOf(id) ?? sp.find((a) => a.accountId === id);
+      if (account === undefined) return noAccount();
+      const p = page(account.transactions);
+      if (p === undefined) return;
+      const currencyCode = 'currencyCode' in account ? account.currencyCode : 'JPY';
       return reply(200, {
         accountId: account.accountId,
-        currencyCode: account.currencyCode,
-        currencyName: account.currencyCode === 'JPY' ? '日本円' : account.currencyCode,
-        dateFrom: lo === '0000-01-01' ? (account.transactions[0]?.transactionDate ?? hi) : lo,
-        dateTo: hi,
-        ...stamp,
-        hasNext: nextItemKey !== undefined,
-        ...(nextItemKey === undefined ? {} : { nextItemKey }),
-        count: String(slice.length),
-        transactions: slice,
+        currencyCode,
+        currencyName: currencyCode === 'JPY' ? '日本円' : currencyCode,
+        dateFrom: p.lo,
+        dateTo: p.hi,
+        ...paging(p),
+        transactions: p.slice.map(({ arrival: _details, ...t }) => t),
+      });
+    }
+    if (route === `GET ${GMO_AOZORA_BASE_PATH}/accounts/deposit-transactions`) {
+      // 振込入金明細: 円普通預金 of a 個人事業主 only; つかいわけ口座 are refused (the spec: 指定時はエラー), 個人 too.
+      const id = url.searchParams.get('accountId');
+      if (sp.some((a) => a.accountId === id)) return reply(400, { errorCode: 'WG_ERR_410', errorMessage: 'つかいわけ口座は照会できません' });
+      const account = accountOf(id);
+      if (account === undefined) return noAccount();
+      if (user.soleProprietor !== true || account.currencyCode !== 'JPY') return reply(403, { errorCode: 'WG_ERR_403', errorMessage: '個人事業主の円普通預金口座のみ照会できます' });
+      const p = page(account.transactions.filter((t) => t.arrival !== undefined));
+      if (p === undefined) return;
+      return reply(200, {
+        accountId: account.accountId,
+        dateFrom: p.lo,
+        dateTo: p.hi,
+        ...paging(p),
+        paymentArrivals: p.slice.map((t) => ({
+          transactionDate: t.transactionDate,
+          valueDate: t.valueDate,
+          transactionType: '1',
+          ...(t.remarks === undefined ? {} : { remarks: t.remarks }),
+          amount: t.amount,
+          applicantName: t.arrival?.applicantName,
+          paymentBankName: t.arrival?.paymentBankName,
+          paymentBranchName: t.arrival?.paymentBranchName,
+          ...(t.arrival?.ediInfo === undefined ? {} : { ediInfo: t.arrival.ediInfo }),
+          itemKey: t.itemKey,
+        })),
       });
     }
     return reply(404, { errorCode: 'WG_ERR_404', errorMessage: '該当するAPIが存在しません' });
