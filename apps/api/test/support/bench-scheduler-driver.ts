@@ -1,0 +1,149 @@
+/**
+ * Benchmark hook (used by tools/bench, scenario "scheduler-plan", and its own test):
+ * development support, not part of the app's production source or build.
+ *
+ * The bench may not import apps/*, so it runs this file as a child process from its source
+ * (`node --conditions=@kinko/source -r test/support/workspace-sources-hook.js
+ * test/support/bench-scheduler-driver.ts '<json SchedulerPlanJob>'`), as it runs the ingest
+ * driver. `seed` inserts connections directly (generate_series: one user, one connection of
+ * the bank and its grant secret row each, due for a background refresh) until the database
+ * holds `connections`; `plan` boots the app (its Nest module, no HTTP listener, no worker) and
+ * times `passes` of the scheduler's own planning round (`SyncScheduler.planRound`: the
+ * candidates query, each candidate's unattended budget, `startSync` — a session row and its
+ * queue job). Prints one line `BENCH-RESULT {…}` on stdout.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { createApp } from '../../src/app';
+import { type BankEntry, loadSettings } from '../../src/config/settings';
+import { SyncScheduler } from '../../src/sync/sync-scheduler';
+
+/** Grow the database to `connections` connections of `bank`, all due for a background refresh. */
+export interface SchedulerSeedJob {
+  readonly command: 'seed';
+  readonly databaseUrl: string;
+  readonly connections: number;
+  readonly bank: BankEntry;
+}
+
+/** Time `passes` planning rounds of the app's scheduler. */
+export interface SchedulerPlanJob {
+  readonly command: 'plan';
+  readonly databaseUrl: string;
+  readonly passes: number;
+  readonly bank: BankEntry;
+}
+
+/** What `seed` did. */
+export interface SchedulerSeedResult {
+  readonly connections: number;
+  readonly inserted: number;
+  readonly elapsedMs: number;
+}
+
+/** One planning round: its wall time and decisions. */
+export interface PlanPass {
+  readonly ms: number;
+  readonly started: number;
+  readonly deferred: number;
+  readonly skipped: number;
+}
+
+/** What `plan` measured. */
+export interface SchedulerPlanResult {
+  readonly passes: readonly PlanPass[];
+  /** Resident set once the app was booted, before the first round. */
+  readonly rssAfterBootBytes: number;
+  /** Peak resident set of this process (boot and rounds). */
+  readonly peakRssBytes: number;
+}
+
+/** Rows per INSERT … SELECT generate_series. */
+const SEED_BATCH = 100_000;
+
+/** Inserts users, connections and grant secrets until the database holds `job.connections` connections. */
+export async function seedConnections(job: SchedulerSeedJob): Promise<SchedulerSeedResult> {
+  const db = new Client({ connectionString: job.databaseUrl, application_name: 'kinko-bench-scheduler' });
+  await db.connect();
+  const started = process.hrtime.bigint();
+  try {
+    let tenant = (await db.query<{ id: string }>(`SELECT id FROM tenants WHERE name = 'bench scheduler'`)).rows[0]?.id;
+    tenant ??= (await db.query<{ id: string }>(`INSERT INTO tenants (id, name) VALUES (gen_random_uuid(), 'bench scheduler') RETURNING id`)).rows[0]?.id;
+    if (!tenant) throw new Error('no tenant');
+    const existing = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM connections')).rows[0]?.n ?? 0);
+    for (let from = existing + 1; from <= job.connections; from += SEED_BATCH) {
+      const to = Math.min(job.connections, from + SEED_BATCH - 1);
+      await db.query('BEGIN');
+      // Status changed i seconds ago: the planner takes the oldest first, through its index. A configured
+      // bank is a connector of its own bank id (BankDirectory.connectorSetups): connections carry it as both.
+      await db.query(
+        `WITH u AS (INSERT INTO users (id, tenant_id, external_id) SELECT gen_random_uuid(), $1, 'plan-' || i FROM generate_series($2::int, $3::int) AS i RETURNING id, tenant_id, external_id)
+         INSERT INTO connections (id, tenant_id, user_id, connector_id, bank_id, aggregation_status, aggregation_status_changed_at)
+         SELECT gen_random_uuid(), u.tenant_id, u.id, $4, $5, 'success', now() - make_interval(secs => substr(u.external_id, 6)::int) FROM u`,
+        [tenant, from, to, job.bank.bankId, job.bank.bankId],
+      );
+      await db.query(
+        `INSERT INTO connection_secrets (id, tenant_id, user_id, connection_id, kind, master_key_id, wrapped_data_key, nonce, ciphertext, auth_tag, wrapped_at)
+         SELECT gen_random_uuid(), c.tenant_id, c.user_id, c.id, 'grant', 'k', '\\x00', '\\x00', '\\x00', '\\x00', now() FROM connections c
+          WHERE c.tenant_id = $1 AND NOT EXISTS (SELECT 1 FROM connection_secrets s WHERE s.connection_id = c.id)`,
+        [tenant],
+      );
+      await db.query('COMMIT');
+    }
+    await db.query('ANALYZE users');
+    await db.query('ANALYZE connections');
+    await db.query('ANALYZE connection_secrets');
+    const connections = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM connections')).rows[0]?.n ?? 0);
+    return { connections, inserted: connections - existing, elapsedMs: Number(process.hrtime.bigint() - started) / 1e6 };
+  } finally {
+    await db.end();
+  }
+}
+
+/** Boots the app on the database (no listener, no worker) and times `passes` planning rounds of its scheduler. */
+export async function timePlanning(job: SchedulerPlanJob): Promise<SchedulerPlanResult> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-bench-scheduler-'));
+  const settings = loadSettings({
+    KINKO_MODE: 'production',
+    KINKO_MASTER_KEY: randomBytes(32).toString('base64'),
+    KINKO_DATA_DIR: dataDir,
+    KINKO_DEMO: 'false',
+    KINKO_SANDBOX: 'false',
+    KINKO_LOG_LEVEL: 'warn',
+    KINKO_BANKS: JSON.stringify([job.bank]),
+  });
+  const app = await createApp({ settings: { settings }, databaseUrl: job.databaseUrl, logger: ['error'] });
+  try {
+    const scheduler = app.get(SyncScheduler);
+    const rssAfterBootBytes = process.memoryUsage().rss;
+    const passes: PlanPass[] = [];
+    for (let i = 0; i < job.passes; i += 1) {
+      const t0 = process.hrtime.bigint();
+      const plan = await scheduler.planRound();
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      passes.push({ ms, started: plan.filter((d) => d.decision === 'started').length, deferred: plan.filter((d) => d.decision === 'deferred').length, skipped: plan.filter((d) => d.decision === 'skipped').length });
+    }
+    return { passes, rssAfterBootBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+  } finally {
+    await app.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  const job = JSON.parse(process.argv[2] ?? '{}') as SchedulerSeedJob | SchedulerPlanJob;
+  const work: Promise<unknown> = job.command === 'seed' ? seedConnections(job) : timePlanning(job);
+  work.then(
+    (result) => {
+      process.stdout.write(`BENCH-RESULT ${JSON.stringify(result)}\n`);
+      process.exit(0);
+    },
+    (e: unknown) => {
+      process.stderr.write(`scheduler driver: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
