@@ -127,4 +127,26 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // A connector's tests may also read ../shared through the workspace's one reader (tools/jest/shared-files).
+    files: ['connectors/*/test/**', 'tools/lint-fixtures/fixtures/connectors/*/test/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noApps,
+            {
+              group: ['@kinko/connector-*', '!@kinko/connector-sdk', '!@kinko/connector-sdk/*'],
+              message: 'A connector never imports another connector (or reaches outside its package by path).',
+            },
+            {
+              regex: '^\\.\\./\\.\\./(?!(\\.\\./)*tools/jest/shared-files$)',
+              message: 'A connector never imports another connector (or reaches outside its package by path).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

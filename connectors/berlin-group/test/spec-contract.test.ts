@@ -10,9 +10,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { Redacted } from 'effect';
@@ -20,6 +20,7 @@ import { berlinGroupPersonaUsers, startBerlinGroupSandbox, type BerlinGroupSandb
 import { addDays, dateInZone } from '@kinko/domain';
 import { berlinGroup } from '../src';
 import { createPkcePair, createState, collectPages, type Grant } from '@kinko/connector-sdk';
+import { describeWithSharedFile } from '../../../tools/jest/shared-files';
 
 type Schema = Record<string, unknown>;
 interface SpecResponse {
@@ -38,24 +39,6 @@ interface Answer {
   readonly headers: Headers;
   readonly body: unknown;
   readonly text: string;
-}
-
-/**
- * tools/jest/shared-files' describeWithSharedFile, which a connector may not import by path
- * (lint: a connector reaches nothing outside its package): the suite when ../shared/<file> is
- * beside the repository, else one skipped test naming why, and a warning.
- */
-function describeWithSharedFile(relative: string, title: string, body: (file: { path: string; text(): string }) => void): void {
-  const file = resolve(__dirname, '../../../../shared', relative);
-  if (existsSync(file)) {
-    describe(title, () => body({ path: file, text: () => readFileSync(file, 'utf8') }));
-    return;
-  }
-  const reason = `../shared/${relative} is absent (${file}): the seeds and specs live in ../shared beside the repository`;
-  console.warn(`${title} SKIPPED: ${reason}`);
-  describe(title, () => {
-    it.skip(`SKIPPED: ${reason}`, () => undefined);
-  });
 }
 
 /**

@@ -3,22 +3,14 @@
  * of the spec's paths, and test/spec.ts finds what breaks the published spec in one. Skipped,
  * visibly, where ../shared is absent.
  */
-import { existsSync } from 'node:fs';
 import { collectPages } from '@kinko/connector-sdk';
 import type { BerlinGroupAnswer } from '@kinko/sandbox-bank';
+import { describeWithSharedFile } from '../../../tools/jest/shared-files';
 import { berlinGroup } from '../src';
-import { SPEC_FILE, loadSpec } from './spec';
+import { SPEC_RELATIVE, loadSpec } from './spec';
 import { grantOf, logIn, startScenario } from './support';
 
-const absent = existsSync(SPEC_FILE) ? undefined : `the spec file ${SPEC_FILE} is absent (a public clone has no ../shared)`;
-if (absent !== undefined) console.warn(`Berlin Group spec hook SKIPPED: ${absent}`);
-
-describe('Berlin Group sandbox answers against the spec (the kit’s sandbox-matches-spec hook)', () => {
-  if (absent !== undefined) {
-    it.skip(`SKIPPED: ${absent}`, () => undefined);
-    return;
-  }
-
+describeWithSharedFile(SPEC_RELATIVE, 'Berlin Group sandbox answers against the spec (the kit’s sandbox-matches-spec hook)', () => {
   it('records the consent and data answers, which conform; a broken answer does not', async () => {
     const checker = await loadSpec();
     const sandbox = await startScenario({ type: 'basic' });

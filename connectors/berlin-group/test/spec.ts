@@ -8,16 +8,17 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { BerlinGroupAnswer } from '@kinko/sandbox-bank';
+import { sharedFile } from '../../../tools/jest/shared-files';
 
 /** The spec's path under ../shared. */
 export const SPEC_RELATIVE = 'specs/berlin-group/psd2-api_v1.3.12-2022-07-06.yaml';
 
 /** Where the spec lives: ../shared beside the repository (absent in a public clone). */
-export const SPEC_FILE = resolve(__dirname, '../../../../shared', SPEC_RELATIVE);
+export const SPEC_FILE = sharedFile(SPEC_RELATIVE).path;
 
 export type Schema = Record<string, unknown>;
 interface SpecResponse {

@@ -52,6 +52,18 @@ describe('layering rule', () => {
     expect(await restrictedImportMessages(fixture('connectors/foo/src/allowed.ts'))).toEqual([]);
   });
 
+  it("lets a connector's tests read ../shared through the workspace's reader (tools/jest/shared-files)", async () => {
+    expect(await restrictedImportMessages(fixture('connectors/foo/test/allowed.test.ts'))).toEqual([]);
+  });
+
+  it("fails when a connector's tests import another connector or another tool", async () => {
+    const messages = await restrictedImportMessages(fixture('connectors/foo/test/forbidden.test.ts'));
+    expect(messages).toHaveLength(3);
+    expect(messages[0]).toContain('@kinko/connector-bank-common-api');
+    expect(messages[1]).toContain('../../polish-api/src');
+    expect(messages[2]).toContain('../../../tools/bench/src');
+  });
+
   it("fails when the app's production source imports the sandbox bank (a development package)", async () => {
     const messages = await restrictedImportMessages(fixture('apps/api/src/forbidden-sandbox.ts'));
     expect(messages).toHaveLength(1);
