@@ -7,8 +7,6 @@
  * lengths the parameter's description states (the file writes them there: "minLength: 12"), and
  * every required one must be present. Where ../shared is absent the suite is reported as skipped, visibly.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { collectPages, type ConnectorClient, type Grant } from '@kinko/connector-sdk';
 import { addDays } from '@kinko/domain';
 import { gmoAozora } from '../src';
@@ -16,24 +14,7 @@ import { BASE_PATH, startSandboxBank, type SandboxBank } from './sandbox/bank';
 import { gmoAozoraSoleProprietorUser } from '@kinko/sandbox-bank';
 import { demoToday, demoUser, loginThroughSandbox } from './sandbox/demo';
 import { loadSpec, type Spec, type SpecChecker, type SpecOperation } from './sandbox/spec';
-
-/**
- * tools/jest/shared-files' describeWithSharedFile, which a connector may not import by path
- * (lint: a connector reaches nothing outside its package): the suite when ../shared/<file> is
- * beside the repository, else one skipped test naming why, and a warning.
- */
-function describeWithSharedFile(relative: string, title: string, body: (file: string) => void): void {
-  const file = resolve(__dirname, '../../../../shared', relative);
-  if (existsSync(file)) {
-    describe(title, () => body(file));
-    return;
-  }
-  const reason = `../shared/${relative} is absent (${file}): the seeds and specs live in ../shared beside the repository`;
-  console.warn(`${title} SKIPPED: ${reason}`);
-  describe(title, () => {
-    it.skip(`SKIPPED: ${reason}`, () => undefined);
-  });
-}
+import { describeWithSharedFile } from '../../../tools/jest/shared-files';
 
 describeWithSharedFile('specs/gmo-aozora/personal-swagger.yaml', 'GMO Aozora contract (../shared/specs/gmo-aozora/personal-swagger.yaml)', (specFile) => {
   const user = demoUser(demoToday);
@@ -55,7 +36,7 @@ describeWithSharedFile('specs/gmo-aozora/personal-swagger.yaml', 'GMO Aozora con
   };
 
   beforeAll(async () => {
-    checker = await loadSpec(specFile);
+    checker = await loadSpec(specFile.path);
     spec = checker.spec;
     bank = await startSandboxBank({ clientId: 'kinko', clientSecret: 'secret', users: [user, taro], today: demoToday });
     client = gmoAozora.create({ config: { baseUrl: bank.baseUrl, clientId: 'kinko', clientSecret: 'secret' }, extraAllowedHosts: [bank.host] });
