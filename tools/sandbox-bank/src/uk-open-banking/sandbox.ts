@@ -129,6 +129,8 @@ export interface UkOpenBankingSandbox {
   readonly requests: UkOpenBankingRequest[];
   /** Every answer below the base path, in order (the spec check reads them). */
   readonly answers: UkOpenBankingAnswer[];
+  /** Every body posted to /account-access-consents, parsed, in order (the spec check of the TPP's request). */
+  readonly consentRequests: unknown[];
   setFault(fault: UkOpenBankingFault | undefined): void;
   /** The user revokes every consent of `username` at the bank (CANC). */
   revokeAtBank(username: string): void;
@@ -248,6 +250,7 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
   const codes = new Map<string, { consentId: string; challenge: string; redirectUri: string; nonce: string }>();
   const requests: UkOpenBankingRequest[] = [];
   const answers: UkOpenBankingAnswer[] = [];
+  const consentRequests: unknown[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let fault: UkOpenBankingFault | undefined;
   let faultLeft = Infinity;
@@ -332,7 +335,8 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
         });
         return res.destroyed;
       case 'status':
-        reply(f.status, obError(f.status, UK_OB_ERROR_CODES.fault, 'A fault the sandbox injects'), f.retryAfter === undefined ? {} : { 'retry-after': f.retryAfter });
+        // An OBErrorResponse1 where the spec declares one (400, 403, 500); 401, 429 and the rest carry none.
+        reply(f.status, [400, 403, 500].includes(f.status) ? obError(f.status, UK_OB_ERROR_CODES.fault, 'A fault the sandbox injects') : undefined, f.retryAfter === undefined ? {} : { 'retry-after': f.retryAfter });
         return true;
       case 'malformedBody':
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -482,6 +486,7 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
         let body: { Data?: { Permissions?: unknown; ExpirationDateTime?: unknown; TransactionFromDateTime?: unknown; TransactionToDateTime?: unknown }; Risk?: unknown };
         try {
           body = JSON.parse(text) as typeof body;
+          consentRequests.push(body);
         } catch {
           return reply(400, obError(400, UK_OB_ERROR_CODES.fieldInvalid, 'The body is not JSON'));
         }
@@ -646,6 +651,7 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
     host: `${options.host ?? '127.0.0.1'}:${port}`,
     requests,
     answers,
+    consentRequests,
     setFault(f) {
       fault = f;
       faultLeft = f?.times ?? Infinity;
