@@ -88,3 +88,18 @@ it('issues the code for the exact redirect URI and verifier; the id_token carrie
   expect(createHmac('sha256', 'secret').update(`${head}.${payload}`).digest('base64url')).toBe(signature);
   expect(JSON.parse(Buffer.from(payload ?? '', 'base64url').toString())).toEqual(expect.objectContaining({ aud: 'kinko', nonce: 'n-9', openbanking_intent_id: third.Data.ConsentId }));
 });
+
+it('takes a registered loopback redirect URI at any port (RFC 8252 §7.3), and only its path', async () => {
+  const loopback = await startUkOpenBankingSandbox({ clientId: 'kinko', clientSecret: 'secret', users: [], redirectUris: ['http://127.0.0.1/api/v2/connect/callback'] });
+  try {
+    const cc = (await (await fetch(`${loopback.baseUrl}/token`, { method: 'POST', headers: { authorization: basic }, body: new URLSearchParams({ grant_type: 'client_credentials' }) })).json()) as { access_token: string };
+    const consentOf = async () =>
+      ((await (await fetch(`${loopback.baseUrl}${UK_OPEN_BANKING_BASE_PATH}/account-access-consents`, { method: 'POST', headers: { authorization: `Bearer ${cc.access_token}` }, body: JSON.stringify({ Data: { Permissions: ['ReadAccountsBasic'] }, Risk: {} }) })).json()) as { Data: { ConsentId: string } }).Data.ConsentId;
+    const page = async (redirect: string) => (await fetch(`${loopback.baseUrl}/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'kinko', redirect_uri: redirect, state: 's', nonce: 'n', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', openbanking_intent_id: await consentOf() })}`)).status;
+    expect(await page('http://127.0.0.1:43127/api/v2/connect/callback')).toBe(200);
+    expect(await page('http://127.0.0.1:43127/api/v2/connect/other')).toBe(400);
+    expect(await page('http://10.0.0.1:43127/api/v2/connect/callback')).toBe(400);
+  } finally {
+    await loopback.close();
+  }
+});

@@ -100,7 +100,11 @@ export interface UkOpenBankingSandboxOptions {
   /** The app's client credentials at the bank (the secret also signs the id_token, HS256). */
   readonly clientId: string;
   readonly clientSecret: string;
-  /** The redirect URIs registered for the client: /authorize takes exactly one of them. Absent: any, but the token call must repeat it. */
+  /**
+   * The redirect URIs registered for the client: /authorize takes exactly one of them — except
+   * that a registered loopback one (http://127.0.0.1, http://[::1], http://localhost) matches
+   * at any port (RFC 8252 §7.3). Absent: any, but the token call must repeat it.
+   */
   readonly redirectUris?: readonly string[];
   /** Items per page (transactions, scheduled payments); 100 by default. */
   readonly maxPageSize?: number;
@@ -258,6 +262,22 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
   let nextFault: 'loopingNext' | 'malformedNext' | undefined;
   const pageSize = Math.max(1, options.maxPageSize ?? 100);
 
+  const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+  function redirectAllowed(uri: string): boolean {
+    if (options.redirectUris === undefined) return true;
+    if (options.redirectUris.includes(uri)) return true;
+    let asked: URL;
+    try {
+      asked = new URL(uri);
+    } catch {
+      return false;
+    }
+    return options.redirectUris.some((registered) => {
+      const r = new URL(registered);
+      return r.protocol === 'http:' && LOOPBACK.has(r.hostname) && asked.protocol === 'http:' && asked.hostname === r.hostname && asked.pathname === r.pathname && asked.search === r.search && asked.hash === '';
+    });
+  }
+
   /** The consent's status now: an authorised consent past its expiration is EXPD; one its user revoked is CANC. */
   function statusOf(c: Consent): UkOpenBankingConsentStatus {
     if (c.status === 'AUTH' && c.revokeAt !== undefined && now() >= c.revokeAt) {
@@ -365,7 +385,7 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
       const problem =
         q.get('client_id') !== options.clientId
           ? 'unknown client_id'
-          : redirectUri === '' || (options.redirectUris !== undefined && !options.redirectUris.includes(redirectUri))
+          : redirectUri === '' || !redirectAllowed(redirectUri)
             ? 'redirect_uri is not one registered for the client'
             : q.get('response_type') !== 'code'
               ? 'response_type must be code'
@@ -399,7 +419,7 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
       const form = new URLSearchParams(await readBody(req));
       const redirectUri = form.get('redirect_uri') ?? '';
       const consent = consents.get(form.get('openbanking_intent_id') ?? '');
-      if (redirectUri === '' || (options.redirectUris !== undefined && !options.redirectUris.includes(redirectUri)) || consent === undefined || statusOf(consent) !== 'AWAU') {
+      if (redirectUri === '' || !redirectAllowed(redirectUri) || consent === undefined || statusOf(consent) !== 'AWAU') {
         res.writeHead(400, { 'content-type': 'text/plain' });
         return void res.end('invalid_request');
       }
