@@ -1,5 +1,5 @@
 import type { Clock } from '@kinko/connector-sdk';
-import { EXPIRY_WARNING_DAYS, type Language, parseAggregationStatus, traitsOf } from '@kinko/domain';
+import { EXPIRY_WARNING_DAYS, LOCALES, type Language, parseAggregationStatus, traitsOf } from '@kinko/domain';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CredentialLoginService, type PendingChallenge } from '../challenges/credential-login.service';
@@ -12,7 +12,8 @@ import type { UserScope } from '../database/scoped-data';
 import { SecretsService } from '../secrets/secrets.service';
 import { LINK_PATHS } from './link-paths';
 import type { LinkSession } from './link-session';
-import { type Html, type PageContext, buttonForm, challengeForm, credentialFields, html, page, progress, textsOf } from './link-views';
+import { type Html, render } from './link-templates';
+import { type PageContext, challengeForm, credentialFields, page, progress, textsOf } from './link-views';
 
 /** Where a bank's users log in themselves (bank entry option `directLoginUrl`), by bankId. */
 export type DirectLoginUrls = ReadonlyMap<string, string>;
@@ -48,9 +49,8 @@ export class LinkPages {
     const moving = views.some((v) => isMoving(v.aggregationStatus));
     const accounts = await this.accountsOf(session);
     const rows = await Promise.all(views.map((v) => this.vaultRow(session, v, ctx.lang, accounts.get(v.id) ?? [])));
-    const body = html`${notice && (moving || notice !== t.connectedNotice) ? html`<p class="notice" role="status">${notice}</p>` : ''}${
-      views.length === 0 ? html`<p>${t.vaultEmpty}</p>` : html`<ul class="connections">${rows}</ul>`
-    }<p><a class="button primary" href="${LINK_PATHS.banks}">${t.addBank}</a></p>`;
+    // "Fetching your accounts" only while something is still moving: never after the sync has ended.
+    const body = render('@vault', { t, notice: notice && (moving || notice !== t.connectedNotice) ? notice : undefined, rows, banksUrl: LINK_PATHS.banks });
     return page({ ...ctx, ...(moving ? { pollUrl: `${LINK_PATHS.vault}/status`, ...(views.some((v) => isRunning(v.aggregationStatus)) ? { refreshSeconds: 3 } : {}) } : {}) }, t.vaultHeading, body);
   }
 
@@ -64,16 +64,13 @@ export class LinkPages {
     const t = textsOf(ctx.lang);
     const q = query.normalize('NFKC').trim().toLowerCase();
     const matches = this.banks.list().filter((b) => q === '' || matchesBank(b, q));
-    const list = matches.map(
-      (b) =>
-        html`<li><a href="${LINK_PATHS.banks}/${b.bankId}">${b.manifest.displayName[ctx.lang]}</a>${
-          b.bankCode ? html` <span class="hint">${t.bankCode} ${b.bankCode}</span>` : ''
-        } <span class="hint">— ${b.manifest.authFlow === 'credentials' ? t.flowCredentials : t.flowRedirect}</span></li>`,
-    );
-    const body = html`<form method="get" action="${LINK_PATHS.banks}" role="search"><p class="field"><label for="q">${t.searchLabel}</label><input id="q" name="q" type="search" value="${query}" placeholder="${t.searchHint}"></p><p><button type="submit">${t.searchButton}</button></p></form>${
-      matches.length === 0 ? html`<p>${t.noBanks}</p>` : html`<ul class="banks">${list}</ul>`
-    }<p><a href="${LINK_PATHS.vault}">${t.backToVault}</a></p>`;
-    return page(ctx, t.banksHeading, body);
+    const banks = matches.map((b) => ({
+      href: `${LINK_PATHS.banks}/${b.bankId}`,
+      name: b.manifest.displayName[ctx.lang],
+      bankCode: b.bankCode,
+      flow: b.manifest.authFlow === 'credentials' ? t.flowCredentials : t.flowRedirect,
+    }));
+    return page(ctx, t.banksHeading, render('@banks', { t, query, banks, banksUrl: LINK_PATHS.banks, vaultUrl: LINK_PATHS.vault }));
   }
 
   /** One bank: the credential form, or the way to the bank's own login (redirect flow). */
@@ -82,19 +79,19 @@ export class LinkPages {
     const bank = this.banks.require(bankId);
     const name = bank.manifest.displayName[ctx.lang];
     const app = ctx.brand?.appName ?? t.title;
-    let body: Html = html`${ctx.brand ? html`<p class="uses-kinko">${t.usesKinko(ctx.brand.appName, name)}</p>` : ''}${this.consentSection(bank, app, ctx.lang)}`;
-    if (bank.manifest.authFlow === 'credentials') {
-      const form = await this.logins.credentialForm(bankId);
-      body = html`${body}<p>${t.credentialsIntro}</p>${
-        form.fields.some((f) => f.name === 'branchCode') ? html`<p class="hint">${t.credentialsAlternative}</p>` : ''
-      }<form method="post" action="${LINK_PATHS.banks}/${bankId}/credentials" autocomplete="on"><input type="hidden" name="_csrf" value="${session.csrf}">${credentialFields(
-        form.fields,
-        ctx.lang,
-      )}<p><button type="submit" class="primary">${t.connectButton}</button></p></form>`;
-    } else {
-      body = html`${body}<p>${t.redirectIntro(name)}</p><p><a class="button primary" href="${LINK_PATHS.banks}/${bankId}/redirect">${t.redirectButton}</a></p>`;
-    }
-    return page(ctx, t.connectHeading(name), html`${body}<p><a href="${LINK_PATHS.banks}">${t.backToBanks}</a></p>`, problem ? problemBox(t.problemHeading, problem) : undefined);
+    const form = bank.manifest.authFlow === 'credentials' ? await this.logins.credentialForm(bankId) : undefined;
+    const body = render('@bank', {
+      t,
+      csrf: session.csrf,
+      usesKinko: ctx.brand ? t.usesKinko(ctx.brand.appName, name) : undefined,
+      consent: this.consentSection(bank, app, ctx.lang),
+      credentials: form ? { action: `${LINK_PATHS.banks}/${bankId}/credentials`, fields: credentialFields(form.fields, ctx.lang) } : undefined,
+      alternative: form?.fields.some((f) => f.name === 'branchCode') ?? false,
+      redirectIntro: t.redirectIntro(name),
+      redirectUrl: `${LINK_PATHS.banks}/${bankId}/redirect`,
+      banksUrl: LINK_PATHS.banks,
+    });
+    return page(ctx, t.connectHeading(name), body, problem ? problemBox(t.problemHeading, problem) : undefined);
   }
 
   /**
@@ -106,14 +103,14 @@ export class LinkPages {
     const t = textsOf(lang);
     const limits = bank.manifest.limits;
     const until = new Date(this.clock.now().getTime() + limits.scaValidityDays * 86_400_000);
-    return html`<section class="consent" aria-labelledby="consent-heading"><h2 id="consent-heading">${t.consentHeading(app)}</h2><ul>${[
-      html`<li data-consent="accounts">${t.consentAccounts}</li>`,
-      // Daily balances are kept for every account (the bank's, or computed from its transactions).
-      html`<li data-consent="balances">${t.consentBalances}</li>`,
-      html`<li data-consent="transactions">${t.consentTransactions(limits.maxHistoryDays)}</li>`,
-    ]}</ul><p data-consent="validity">${t.consentValidity(limits.scaValidityDays, this.date(until, lang))}</p><p data-consent="withdraw">${t.consentWithdraw} <a href="${LINK_PATHS.vault}">${
-      t.consentWithdrawLink
-    }</a></p><p class="hint">${t.consentAgree}</p></section>`;
+    // Balances are listed: daily balances are kept for every account (the bank's, or computed from its transactions).
+    return render('@consent', {
+      t,
+      heading: t.consentHeading(app),
+      transactions: t.consentTransactions(limits.maxHistoryDays),
+      validity: t.consentValidity(limits.scaValidityDays, this.date(until, lang)),
+      vaultUrl: LINK_PATHS.vault,
+    });
   }
 
   /** One connection: its status, progress while running, the challenge form while waiting, and the actions. */
@@ -124,33 +121,43 @@ export class LinkPages {
     const name = view.bankName?.[ctx.lang] ?? view.bankId ?? view.connectorId;
     const status = view.aggregationStatus;
     const group = view.aggregationStatusGroup;
-    const sections: Html[] = [this.expiryNotice(session, view, ctx.lang)];
+    const sections: Html[] = [];
+    const expiry = this.expiryNotice(session, view, ctx.lang);
+    if (expiry) sections.push(expiry);
     if (isRunning(status)) sections.push(progress(status, ctx.lang));
     const pending = group === 'waiting' ? await this.pending(session, connectionId) : undefined;
     if (pending) {
       sections.push(challengeForm(pending, `${conn(connectionId)}/challenge`, session.csrf, ctx.lang, this.time(pending.expiresAt, ctx.lang), `${conn(connectionId)}/new-image`));
     } else if (group === 'waiting') {
-      sections.push(html`<p>${t.noChallenge}</p>`);
+      sections.push(render('@message', { text: t.noChallenge }));
     }
     sections.push(await this.actions(session, view, bank, ctx.lang, true));
-    if (bank?.manifest.authFlow === 'credentials' && REENTER_ACTIONS.has(view.nextAction)) {
-      const form = await this.logins.credentialForm(bank.bankId);
-      sections.push(
-        html`<section id="reenter"><h2>${t.reenterHeading}</h2><form method="post" action="${conn(connectionId)}/credentials"><input type="hidden" name="_csrf" value="${session.csrf}">${credentialFields(
-          form.fields,
-          ctx.lang,
-        )}<p><button type="submit" class="primary">${t.actionReenter}</button></p></form></section>`,
-      );
-    }
+    const reenter =
+      bank?.manifest.authFlow === 'credentials' && REENTER_ACTIONS.has(view.nextAction)
+        ? { action: `${conn(connectionId)}/credentials`, fields: credentialFields((await this.logins.credentialForm(bank.bankId)).fields, ctx.lang) }
+        : undefined;
     // A flow the tenant will hear the end of: a failure offers the way back to its app.
-    if (session.returnUri && ctx.brand && FAILED_GROUPS.has(group)) {
-      sections.push(html`<p><a class="button" href="${LINK_PATHS.root}/return?connection=${view.id}" data-action="return">${t.returnToApp(ctx.brand.appName)}</a></p>`);
-    }
+    const returnLabel = session.returnUri && ctx.brand && FAILED_GROUPS.has(group) ? t.returnToApp(ctx.brand.appName) : undefined;
     const wrongAnswer = view.nextAction === 're-answer-challenge' || view.nextAction === 're-answer-at-link-page';
-    const statusBlock = html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}${problem ? problemBox(t.problemHeading, problem) : ''}${
-      wrongAnswer && !problem ? problemBox(t.answerWrong, t.answerAgainHint) : ''
-    }`;
-    const body = html`<div class="connection group-${group}" data-connection-id="${view.id}" data-status="${status}"><p class="status" aria-live="polite">${view.aggregationStatusLabel}</p>${sinceLine(view, this.clock.now(), ctx.lang)}</div>${sections}<p><a href="${LINK_PATHS.vault}">${t.backToVault}</a></p>`;
+    const statusBlock = statusParts([
+      notice ? render('@notice', { text: notice }) : undefined,
+      problem ? problemBox(t.problemHeading, problem) : undefined,
+      wrongAnswer && !problem ? problemBox(t.answerWrong, t.answerAgainHint) : undefined,
+    ]);
+    const body = render('@connection', {
+      t,
+      csrf: session.csrf,
+      group,
+      id: view.id,
+      status,
+      label: view.aggregationStatusLabel,
+      since: sinceLine(view, this.clock.now(), ctx.lang),
+      sections,
+      reenter,
+      returnLabel,
+      returnUrl: `${LINK_PATHS.root}/return?connection=${view.id}`,
+      vaultUrl: LINK_PATHS.vault,
+    });
     const moving = isMoving(status);
     return page({ ...ctx, ...(moving ? { pollUrl: `${LINK_PATHS.vault}/status`, ...(isRunning(status) ? { refreshSeconds: 3 } : {}) } : {}) }, name, body, statusBlock);
   }
@@ -160,15 +167,13 @@ export class LinkPages {
     const t = textsOf(ctx.lang);
     const view = await this.describe(session, connectionId, ctx.lang);
     const name = view.bankName?.[ctx.lang] ?? view.bankId ?? view.connectorId;
-    const body = html`<p>${t.disconnectQuestion(name)}</p><div class="actions">${buttonForm(`${conn(view.id)}/disconnect`, t.disconnectConfirm, session.csrf, 'danger')}<a class="button" href="${conn(
-      view.id,
-    )}">${t.disconnectCancel}</a></div>`;
+    const body = render('@disconnect', { t, question: t.disconnectQuestion(name), action: `${conn(view.id)}/disconnect`, csrf: session.csrf, cancelUrl: conn(view.id) });
     return page(ctx, t.disconnectHeading, body);
   }
 
   /** A small page saying what went wrong (expired session, unknown page…). */
   message(ctx: PageContext, title: string, text: string): string {
-    return page(ctx, title, html`<p>${text}</p>`);
+    return page(ctx, title, render('@message', { text }));
   }
 
   /** The connection as the API describes it (status label, group, next action in `lang`). */
@@ -197,12 +202,22 @@ export class LinkPages {
     const name = view.bankName?.[lang] ?? view.bankId ?? view.connectorId;
     // Several connections to one bank: the accounts' masked numbers tell the rows apart.
     const numbers = accounts.map((a) => maskNumber(a.number)).filter((n) => n !== '');
-    const next = view.nextRefreshPossibleAt && this.bankOf(view) ? html`<p class="hint next-refresh">${t.nextRefresh(this.dateTime(new Date(view.nextRefreshPossibleAt), lang))}</p>` : '';
-    return html`<li class="connection group-${view.aggregationStatusGroup}" data-connection-id="${view.id}" data-status="${view.aggregationStatus}"><h2><a href="${conn(view.id)}">${name}${
-      numbers.length > 0 ? html` <span class="numbers">${numbers.join(', ')}</span>` : ''
-    }</a></h2><p class="status">${view.aggregationStatusLabel}</p>${sinceLine(view, this.clock.now(), lang)}${this.expiryNotice(session, view, lang)}${
-      view.consent?.expirationDate ? html`<p class="hint consent-expiry">${t.consentUntil(this.date(new Date(view.consent.expirationDate), lang))}</p>` : ''
-    }${accounts.length > 0 ? accountsTable(accounts, lang) : ''}${next}${await this.actions(session, view, this.bankOf(view), lang, false)}</li>`;
+    return render('@vaultRow', {
+      group: view.aggregationStatusGroup,
+      id: view.id,
+      status: view.aggregationStatus,
+      href: conn(view.id),
+      name,
+      numbers: numbers.join(', '),
+      label: view.aggregationStatusLabel,
+      since: sinceLine(view, this.clock.now(), lang),
+      expiry: this.expiryNotice(session, view, lang),
+      consentUntil: view.consent?.expirationDate ? t.consentUntil(this.date(new Date(view.consent.expirationDate), lang)) : undefined,
+      accounts: accounts.length > 0 ? accountsTable(accounts, lang) : undefined,
+      // A bank no longer configured here has no next refresh.
+      nextRefresh: view.nextRefreshPossibleAt && this.bankOf(view) ? t.nextRefresh(this.dateTime(new Date(view.nextRefreshPossibleAt), lang)) : undefined,
+      actions: await this.actions(session, view, this.bankOf(view), lang, false),
+    });
   }
 
   /** The user's active accounts by connection, each with its latest daily balance. */
@@ -243,17 +258,12 @@ export class LinkPages {
    * expires and a one-click re-authorisation (a POST with the CSRF token) that renews the
    * consent at the bank for the same connection and accounts.
    */
-  private expiryNotice(session: LinkSession, view: ConnectionView, lang: Language): Html {
+  private expiryNotice(session: LinkSession, view: ConnectionView, lang: Language): Html | undefined {
     const consent = view.consent;
     const days = consent?.daysUntilExpiry;
-    if (!consent || consent.status !== 'valid' || consent.expiresAt === null || days === null || days === undefined || days < 1 || days > EXPIRY_WARNING_DAYS[0]) return html``;
+    if (!consent || consent.status !== 'valid' || consent.expiresAt === null || days === null || days === undefined || days < 1 || days > EXPIRY_WARNING_DAYS[0]) return undefined;
     const t = textsOf(lang);
-    return html`<div class="expiry-warning" role="status" data-days-until-expiry="${String(days)}"><p>${t.expiryWarning(days, this.date(new Date(consent.expiresAt), lang))}</p>${buttonForm(
-      `${conn(view.id)}/reauthorise`,
-      t.actionReauthorise,
-      session.csrf,
-      'primary',
-    )}</div>`;
+    return render('@expiry', { days, text: t.expiryWarning(days, this.date(new Date(consent.expiresAt), lang)), action: `${conn(view.id)}/reauthorise`, label: t.actionReauthorise, csrf: session.csrf });
   }
 
   /** The next action the user can take right there, from the domain's `action` for the status. */
@@ -261,75 +271,76 @@ export class LinkPages {
     const t = textsOf(lang);
     const id = view.id;
     const credentials = bank?.manifest.authFlow === 'credentials';
-    const refresh = buttonForm(`${conn(id)}/refresh`, t.actionRefresh, session.csrf, 'primary');
-    const loginAgain = credentials ? buttonForm(`${conn(id)}/login`, t.actionLoginAgain, session.csrf, 'primary') : undefined;
-    const reconnect = bank && !credentials ? html`<a class="button primary" href="${LINK_PATHS.banks}/${bank.bankId}/redirect?connection=${id}">${t.actionReconnect}</a>` : undefined;
-    const reenter = credentials ? html`<a class="button primary" href="${conn(id)}#reenter">${t.actionReenter}</a>` : reconnect;
-    const parts: Html[] = [];
+    const refresh: ActionItem = { kind: 'form', action: `${conn(id)}/refresh`, label: t.actionRefresh, style: 'primary' };
+    const loginAgain: ActionItem | undefined = credentials ? { kind: 'form', action: `${conn(id)}/login`, label: t.actionLoginAgain, style: 'primary' } : undefined;
+    const reconnect: ActionItem | undefined = bank && !credentials ? { kind: 'link', href: `${LINK_PATHS.banks}/${bank.bankId}/redirect?connection=${id}`, label: t.actionReconnect, style: 'button primary' } : undefined;
+    const reenter: ActionItem | undefined = credentials ? { kind: 'link', href: `${conn(id)}#reenter`, label: t.actionReenter, style: 'button primary' } : reconnect;
+    const disconnect: ActionItem = { kind: 'link', href: `${conn(id)}/disconnect`, label: t.actionDisconnect, style: 'button danger' };
+    const details: ActionItem = { kind: 'link', href: conn(id), label: t.actionDetails };
+    const text = (label: string, style?: string): ActionItem => ({ kind: 'text', label, ...(style ? { style } : {}) });
+    const items: ActionItem[] = [];
     const action = view.nextAction;
     if (!bank) {
       // The bank is no longer configured here: nothing to refresh or log in to.
-      parts.push(html`<span class="unavailable">${t.bankUnavailable}</span>`);
-      parts.push(detailed ? html`<a class="button danger" href="${conn(id)}/disconnect">${t.actionDisconnect}</a>` : html`<a href="${conn(id)}">${t.actionDetails}</a>`);
-      return html`<div class="actions" data-next-action="unavailable"><span class="visually-hidden">${t.nextAction}:</span>${parts}</div>`;
+      items.push(text(t.bankUnavailable, 'unavailable'), detailed ? disconnect : details);
+      return render('@actions', { t, csrf: session.csrf, nextAction: 'unavailable', items });
     }
     switch (action) {
       case 'wait':
-        parts.push(html`<span>${t.actionWait}</span>`);
+        items.push(text(t.actionWait));
         break;
       case 'answer-challenge':
       case 'answer-at-link-page':
         // On the connection's own page the question's form is right above.
-        if (!detailed) parts.push(html`<a class="button primary" href="${conn(id)}">${t.actionAnswer}</a>`);
-        if (!(await this.hasPending(session, id)) && loginAgain) parts.push(loginAgain);
+        if (!detailed) items.push({ kind: 'link', href: conn(id), label: t.actionAnswer, style: 'button primary' });
+        if (!(await this.hasPending(session, id)) && loginAgain) items.push(loginAgain);
         break;
       case 're-answer-challenge':
       case 're-answer-at-link-page':
         // The bank asks a new question at the next login: answering again needs no password.
-        if (credentials) parts.push(buttonForm(`${conn(id)}/login`, t.actionAnswerAgain, session.csrf, 'primary'));
+        if (credentials) items.push({ kind: 'form', action: `${conn(id)}/login`, label: t.actionAnswerAgain, style: 'primary' });
         break;
       case 're-enter-credentials':
       case 'reconnect':
-        if (reenter && !detailed) parts.push(reenter);
+        if (reenter && !detailed) items.push(reenter);
         // The stored details are the wrong ones: logging in with them again cannot help.
-        if (view.aggregationStatus !== 'auth.creds.invalid' && credentials && (await this.secrets.has(session, id, 'credentials')) && loginAgain) parts.push(loginAgain);
-        if (detailed && reconnect) parts.push(reconnect);
+        if (view.aggregationStatus !== 'auth.creds.invalid' && credentials && (await this.secrets.has(session, id, 'credentials')) && loginAgain) items.push(loginAgain);
+        if (detailed && reconnect) items.push(reconnect);
         break;
       case 'contact-bank-then-reenter':
-        parts.push(html`<span>${t.actionContactBank}</span>`);
-        if (reenter && !detailed) parts.push(reenter);
+        items.push(text(t.actionContactBank));
+        if (reenter && !detailed) items.push(reenter);
         break;
       case 'login-at-bank': {
-        const direct = this.directLogins.urls.get(bank?.bankId ?? '');
-        if (direct) parts.push(html`<a class="button" href="${direct}" rel="noopener" target="_blank" data-action="login-at-bank">${t.actionLoginAtBank}</a>`);
-        else parts.push(html`<span>${t.actionLoginAtBank}</span>`);
-        parts.push(html`<span class="hint">${t.loginAtBankHint}</span>`, refresh);
+        const direct = this.directLogins.urls.get(bank.bankId);
+        items.push(direct ? { kind: 'link', href: direct, label: t.actionLoginAtBank, style: 'button', external: true, dataAction: 'login-at-bank' } : text(t.actionLoginAtBank));
+        items.push(text(t.loginAtBankHint, 'hint'), refresh);
         break;
       }
       case 'log-out-elsewhere':
-        parts.push(html`<span>${t.actionLogOutElsewhere}</span>`, refresh);
+        items.push(text(t.actionLogOutElsewhere), refresh);
         break;
       case 'retry-later':
-        parts.push(html`<span>${t.actionRetryLater}</span>`, refresh);
+        items.push(text(t.actionRetryLater), refresh);
         break;
       case 'retry':
-        parts.push(refresh);
+        items.push(refresh);
         break;
       case 'reactivate':
-        parts.push(buttonForm(`${conn(id)}/reactivate`, t.actionReactivate, session.csrf, 'primary'));
+        items.push({ kind: 'form', action: `${conn(id)}/reactivate`, label: t.actionReactivate, style: 'primary' });
         break;
       default:
-        if (view.aggregationStatus === 'success') parts.push(refresh);
-        else if (!detailed) parts.push(html`<span class="hint">${t.nothingToDo}</span>`);
+        if (view.aggregationStatus === 'success') items.push(refresh);
+        else if (!detailed) items.push(text(t.nothingToDo, 'hint'));
     }
     if (detailed) {
       const settled = !isMoving(view.aggregationStatus);
-      if (settled && view.aggregationStatus !== 'inactive') parts.push(buttonForm(`${conn(id)}/deactivate`, t.actionDeactivate, session.csrf));
-      parts.push(html`<a class="button danger" href="${conn(id)}/disconnect">${t.actionDisconnect}</a>`);
+      if (settled && view.aggregationStatus !== 'inactive') items.push({ kind: 'form', action: `${conn(id)}/deactivate`, label: t.actionDeactivate, style: 'secondary' });
+      items.push(disconnect);
     } else {
-      parts.push(html`<a href="${conn(id)}">${t.actionDetails}</a>`);
+      items.push(details);
     }
-    return html`<div class="actions" data-next-action="${action}"><span class="visually-hidden">${t.nextAction}:</span>${parts}</div>`;
+    return render('@actions', { t, csrf: session.csrf, nextAction: action, items });
   }
 
   private async hasPending(scope: UserScope, connectionId: string): Promise<boolean> {
@@ -337,19 +348,23 @@ export class LinkPages {
   }
 
   private date(at: Date, lang: Language): string {
-    const locale = lang === 'ja' ? 'ja-JP' : lang === 'pl' ? 'pl-PL' : 'en-GB';
-    return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'Asia/Tokyo' }).format(at);
+    return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'long', timeZone: 'Asia/Tokyo' }).format(at);
   }
 
   private time(at: Date, lang: Language): string {
-    const locale = lang === 'ja' ? 'ja-JP' : lang === 'pl' ? 'pl-PL' : 'en-GB';
-    return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: 'Asia/Tokyo', timeZoneName: 'short' }).format(at);
+    return new Intl.DateTimeFormat(LOCALES[lang], { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: 'Asia/Tokyo', timeZoneName: 'short' }).format(at);
   }
 }
 
 
 /** Next actions for which re-entering the login details is what helps. */
 const REENTER_ACTIONS: ReadonlySet<string> = new Set(['re-enter-credentials', 'reconnect', 'contact-bank-then-reenter']);
+/** One thing the user can do (or is told to do) about a connection: a one-button form, a link, or a sentence. */
+type ActionItem =
+  | { readonly kind: 'form'; readonly action: string; readonly label: string; readonly style: 'primary' | 'secondary' | 'danger' }
+  | { readonly kind: 'link'; readonly href: string; readonly label: string; readonly style?: string; readonly external?: boolean; readonly dataAction?: string }
+  | { readonly kind: 'text'; readonly label: string; readonly style?: string };
+
 /** Groups in which the flow has failed (the way back to the tenant's app is offered). */
 const FAILED_GROUPS: ReadonlySet<string> = new Set(['auth-error', 'error', 'intervention-required']);
 
@@ -364,7 +379,7 @@ interface VaultAccount {
   readonly balance: { readonly minor: bigint; readonly currency: string; readonly date: string } | null;
 }
 
-const localeOf = (lang: Language): string => (lang === 'ja' ? 'ja-JP' : lang === 'pl' ? 'pl-PL' : 'en-GB');
+const localeOf = (lang: Language): string => LOCALES[lang];
 
 /** An account number shown masked: its last 4 characters only (`••••0030`). */
 export function maskNumber(number: string | null): string {
@@ -405,23 +420,33 @@ function bankDate(date: string, lang: Language): string {
 
 function accountsTable(accounts: readonly VaultAccount[], lang: Language): Html {
   const t = textsOf(lang);
-  return html`<table class="accounts"><caption class="visually-hidden">${t.accountsCaption}</caption><thead><tr><th scope="col">${t.accountColumn}</th><th scope="col">${t.balanceColumn}</th></tr></thead><tbody>${accounts.map(
-    (a) =>
-      html`<tr data-account-id="${a.id}"><td><span class="account-name">${a.name ?? t.accountUnnamed}</span><br><span class="hint">${[a.type, maskNumber(a.number), a.currency].filter((x) => x).join(' · ')}</span></td><td class="balance">${
-        a.balance ? html`<span class="amount">${formatMoney(a.balance.minor, a.balance.currency, lang)}</span><br><span class="hint">${t.balanceAsOf(bankDate(a.balance.date, lang))}</span>` : html`<span class="hint">${t.noBalance}</span>`
-      }</td></tr>`,
-  )}</tbody></table>`;
+  return render('@accounts', {
+    t,
+    accounts: accounts.map((a) => ({
+      id: a.id,
+      name: a.name ?? t.accountUnnamed,
+      details: [a.type, maskNumber(a.number), a.currency].filter((x) => x).join(' · '),
+      amount: a.balance ? formatMoney(a.balance.minor, a.balance.currency, lang) : undefined,
+      asOf: a.balance ? t.balanceAsOf(bankDate(a.balance.date, lang)) : undefined,
+    })),
+  });
 }
 
 function problemBox(title: string, text: string): Html {
-  return html`<div class="problem" role="alert"><p><strong>${title}</strong></p><p>${text}</p></div>`;
+  return render('@problem', { title, text });
 }
 
-function sinceLine(view: ConnectionView, now: Date, lang: Language): Html {
+/** The page's status block: its notice and problem boxes, in order (undefined when there is none). */
+function statusParts(parts: ReadonlyArray<Html | undefined>): Html | undefined {
+  const present = parts.filter((p): p is Html => p !== undefined);
+  return present.length === 0 ? undefined : render('@fragments', { parts: present });
+}
+
+/** "Last update: 5 minutes ago" under a status other than `success`, whose label itself is the relative time ("3分前に更新されました", the seed's wording). */
+function sinceLine(view: ConnectionView, now: Date, lang: Language): string | undefined {
   const t = textsOf(lang);
-  // For `success` the label itself is the relative time ("3分前に更新されました", the seed's wording).
-  if (view.aggregationStatus === 'success') return html``;
-  return html`<p class="since">${view.lastSuccessAt ? t.lastSuccess(relativeTime(new Date(view.lastSuccessAt), now, lang)) : t.neverUpdated}</p>`;
+  if (view.aggregationStatus === 'success') return undefined;
+  return view.lastSuccessAt ? t.lastSuccess(relativeTime(new Date(view.lastSuccessAt), now, lang)) : t.neverUpdated;
 }
 
 function matchesBank(bank: RegisteredBank, q: string): boolean {

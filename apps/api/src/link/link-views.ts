@@ -2,32 +2,10 @@ import type { CredentialField } from '@kinko/connector-sdk';
 import { type Language, statusLabels } from '@kinko/domain';
 import type { PendingChallenge } from '../challenges/credential-login.service';
 import { LINK_PATHS } from './link-paths';
+import { type Html, render } from './link-templates';
 import { LANGUAGE_NAMES, LINK_TEXTS, type LinkTexts } from './link-texts';
 
-/** Escapes text for HTML content and attribute values. */
-export const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-
-/** Marks a string as already-safe HTML. */
-export interface Html {
-  readonly html: string;
-}
-
-/** Tagged template: interpolated strings are escaped, {@link Html} values and arrays of them are inserted as they are. */
-export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
-  let out = strings[0] ?? '';
-  values.forEach((v, i) => {
-    out += render(v) + (strings[i + 1] ?? '');
-  });
-  return { html: out };
-}
-
-function render(v: unknown): string {
-  if (v === undefined || v === null || v === false) return '';
-  if (Array.isArray(v)) return v.map(render).join('');
-  if (typeof v === 'object' && 'html' in v) return (v as Html).html;
-  return escapeHtml(String(v));
-}
+export type { Html } from './link-templates';
 
 /** What every page needs to be laid out. */
 export interface PageContext {
@@ -55,40 +33,36 @@ export interface Brand {
 /** The texts of a language. */
 export const textsOf = (lang: Language): LinkTexts => LINK_TEXTS[lang];
 
-function languageSwitcher(ctx: PageContext): Html {
-  const t = textsOf(ctx.lang);
+/** The language switcher's links: the current page in each language. */
+function languages(ctx: PageContext): Array<{ lang: Language; name: string; href: string; current: boolean }> {
   const url = new URL(ctx.path, 'http://link.invalid');
-  const links = (['ja', 'en', 'pl'] as const).map((l) => {
+  return (['ja', 'en', 'pl'] as const).map((l) => {
     url.searchParams.set('lang', l);
-    const href = `${url.pathname}${url.search}`;
-    return l === ctx.lang
-      ? html`<li><span aria-current="true" lang="${l}">${LANGUAGE_NAMES[l]}</span></li>`
-      : html`<li><a href="${href}" lang="${l}" hreflang="${l}">${LANGUAGE_NAMES[l]}</a></li>`;
+    return { lang: l, name: LANGUAGE_NAMES[l], href: `${url.pathname}${url.search}`, current: l === ctx.lang };
   });
-  return html`<nav class="languages" aria-label="${t.language}"><ul>${links}</ul></nav>`;
 }
 
 /** A whole page. */
 export function page(ctx: PageContext, title: string, body: Html, status?: Html): string {
-  const t = textsOf(ctx.lang);
-  const refresh = ctx.refreshSeconds ? html`<noscript><meta http-equiv="refresh" content="${String(ctx.refreshSeconds)}"></noscript>` : '';
-  return `<!doctype html>${
-    html`<html lang="${ctx.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} — ${t.title}</title><link rel="stylesheet" href="${LINK_PATHS.assets}/link.css">${ctx.brand?.themed ? html`<link rel="stylesheet" href="${LINK_PATHS.assets}/theme.css">` : ''}${refresh}<script src="${LINK_PATHS.assets}/link.js" defer></script></head><body${
-      ctx.pollUrl ? html` data-poll="${ctx.pollUrl}"` : ''
-    }><header><p class="brand">${ctx.brand?.logoUrl ? html`<img class="logo" src="${ctx.brand.logoUrl}" alt="" width="32" height="32"> ` : ''}${ctx.brand ? ctx.brand.appName : t.title}</p>${
-      ctx.cancelUrl ? html`<p class="cancel"><a href="${ctx.cancelUrl}" data-action="cancel">${t.cancel}</a></p>` : ''
-    }${languageSwitcher(ctx)}</header><main>${status ?? ''}<h1>${title}</h1>${body}</main>${
-      ctx.brand ? html`<footer><p class="hint">${t.poweredBy}</p></footer>` : ''
-    }</body></html>`.html
-  }`;
+  return render('@page', {
+    lang: ctx.lang,
+    t: textsOf(ctx.lang),
+    title,
+    assets: LINK_PATHS.assets,
+    themed: ctx.brand?.themed ?? false,
+    refreshSeconds: ctx.refreshSeconds,
+    pollUrl: ctx.pollUrl,
+    brand: ctx.brand,
+    cancelUrl: ctx.cancelUrl,
+    languages: languages(ctx),
+    status,
+    body,
+  }).html;
 }
-
-/** A hidden CSRF field. */
-export const csrfField = (csrf: string): Html => html`<input type="hidden" name="_csrf" value="${csrf}">`;
 
 /** A form with one button posting to `action`. */
 export function buttonForm(action: string, label: string, csrf: string, kind: 'primary' | 'secondary' | 'danger' = 'secondary'): Html {
-  return html`<form method="post" action="${action}" class="inline">${csrfField(csrf)}<button type="submit" class="${kind}">${label}</button></form>`;
+  return render('@buttonForm', { action, label, csrf, kind });
 }
 
 /**
@@ -104,59 +78,49 @@ export function requiredFields(fields: readonly CredentialField[]): CredentialFi
 /** The fields of a bank's login form (labels in the page's language). */
 export function credentialFields(fields: readonly CredentialField[], lang: Language): Html {
   const required = new Set(requiredFields(fields).map((f) => f.name));
-  return html`${fields.map((f, i) => {
-    const id = `cred-${f.name}`;
-    const autocomplete = f.secret ? 'current-password' : i === 0 ? 'username' : 'off';
-    return html`<p class="field"><label for="${id}">${f.label[lang]}</label><input id="${id}" name="${f.name}" type="${f.secret ? 'password' : 'text'}"${
-      f.inputMode === 'numeric' ? html` inputmode="numeric"` : ''
-    } autocomplete="${autocomplete}" maxlength="512"${required.has(f.name) ? html` required` : ''}></p>`;
-  })}`;
+  return render('@credentialFields', {
+    fields: fields.map((f, i) => ({
+      id: `cred-${f.name}`,
+      name: f.name,
+      label: f.label[lang],
+      type: f.secret ? 'password' : 'text',
+      numeric: f.inputMode === 'numeric',
+      autocomplete: f.secret ? 'current-password' : i === 0 ? 'username' : 'off',
+      required: required.has(f.name),
+    })),
+  });
 }
 
-/** The form answering a pending challenge: OTP input, CAPTCHA image + input, secret question, or puzzle picture + offset. */
+/**
+ * The form answering a pending challenge: OTP input, CAPTCHA image + input, secret question,
+ * or puzzle picture + offset. The puzzle's instruction is the form's own: the bank's text
+ * speaks of its slider and button, which this form does not have. A CAPTCHA too hard to read
+ * offers a new image (a new login with the stored details).
+ */
 export function challengeForm(challenge: PendingChallenge, action: string, csrf: string, lang: Language, time: string, newImageAction?: string): Html {
   const t = textsOf(lang);
-  const image = challenge.image ? `data:${challenge.image.mediaType};base64,${challenge.image.base64}` : undefined;
-  let field: Html;
-  switch (challenge.kind) {
-    case 'otp':
-      field = html`<p class="prompt" id="challenge-prompt">${challenge.prompt}</p><p class="field"><label for="answer">${t.otpLabel}${
-        challenge.length ? html` <span class="hint">(${t.otpDigits(challenge.length)})</span>` : ''
-      }</label><input id="answer" name="answer" type="text" inputmode="numeric" autocomplete="one-time-code" required aria-describedby="challenge-prompt"${
-        challenge.length ? html` maxlength="${String(challenge.length * 2)}"` : ''
-      } autofocus></p>`;
-      break;
-    case 'captcha':
-      field = html`<p class="prompt" id="challenge-prompt">${challenge.prompt}</p>${
-        image ? html`<p><img src="${image}" alt="${t.captchaAlt}" data-challenge-image="captcha"></p>` : ''
-      }<p class="field"><label for="answer">${t.captchaLabel}</label><input id="answer" name="answer" type="text" autocomplete="off" autocapitalize="off" spellcheck="false" required aria-describedby="challenge-prompt" autofocus></p>`;
-      break;
-    case 'security':
-      field = html`<p class="field"><label for="answer"><span class="question" data-question>${challenge.prompt}</span><span class="visually-hidden"> — ${t.securityLabel}</span></label><input id="answer" name="answer" type="text" autocomplete="off" required autofocus></p>`;
-      break;
-    case 'puzzle':
-      // The bank's own text speaks of its slider and button, which this form does not have: the instruction is the form's own.
-      field = html`<p class="prompt" id="challenge-prompt">${t.puzzleHint}</p>${
-        image ? html`<p><img src="${image}" alt="${t.puzzleAlt}" data-challenge-image="puzzle"></p>` : ''
-      }<p class="field"><label for="answer">${t.puzzleLabel}</label><input id="answer" name="answer" type="number" inputmode="numeric" min="0" max="2000" step="1" required aria-describedby="challenge-prompt" autofocus></p>`;
-      break;
-  }
-  return html`<section class="challenge" data-challenge-kind="${challenge.kind}"><h2>${t.challengeHeading}</h2><form method="post" action="${action}">${csrfField(
+  return render('@challenge', {
+    t,
+    kind: challenge.kind,
+    prompt: challenge.prompt,
+    image: challenge.image ? `data:${challenge.image.mediaType};base64,${challenge.image.base64}` : undefined,
+    digits: challenge.kind === 'otp' && challenge.length ? t.otpDigits(challenge.length) : undefined,
+    maxLength: challenge.kind === 'otp' && challenge.length ? challenge.length * 2 : undefined,
+    action,
     csrf,
-  )}${field}<p class="expires">${t.challengeExpires(time)}</p><p><button type="submit" class="primary">${t.answerButton}</button></p></form>${
-    // A CAPTCHA too hard to read: a new image (a new login with the stored details).
-    challenge.kind === 'captcha' && newImageAction ? buttonForm(newImageAction, t.captchaNewImage, csrf) : ''
-  }</section>`;
+    expires: t.challengeExpires(time),
+    newImageAction: challenge.kind === 'captcha' ? newImageAction : undefined,
+  });
 }
 
 /** The steps of a run, the current one marked (labels from the domain's table). */
 export function progress(status: string, lang: Language): Html {
-  const t = textsOf(lang);
   const steps = ['running.auth', 'running.data', 'running.intelligence'] as const;
   const at = steps.indexOf(status as (typeof steps)[number]);
-  return html`<section class="progress" aria-live="polite"><h2>${t.progressHeading}</h2><ol>${steps.map((s, i) =>
-    html`<li data-step="${s}" class="${i < at ? 'done' : i === at ? 'current' : 'todo'}"${i === at ? html` aria-current="step"` : ''}>${statusLabels[s][lang]}</li>`,
-  )}</ol><p class="hint">${t.progressHint}</p></section>`;
+  return render('@progress', {
+    t: textsOf(lang),
+    steps: steps.map((s, i) => ({ step: s, state: i < at ? 'done' : i === at ? 'current' : 'todo', label: statusLabels[s][lang] })),
+  });
 }
 
 /** The stylesheet of the Link pages. */
