@@ -1,7 +1,9 @@
-import type { Language } from '@kinko/domain';
+import { type Language, type PluralForms, pluralForm } from '@kinko/domain';
 
 /**
- * The Link pages' own words in ja/en/pl: headings, buttons, hints. Aggregation status
+ * The Link pages' own words in ja/en/pl: headings, buttons, hints. A word that agrees with a
+ * count takes its form from a plural catalogue entry through Intl.PluralRules
+ * ({@link pluralForm}: Polish one/few/many), never from a hand-written rule. Aggregation status
  * labels are NOT here: they come from the domain's table (`describeStatus`), so the pages
  * show the seed's Japanese wording and never a retyped copy.
  */
@@ -107,6 +109,13 @@ export interface LinkTexts {
   readonly consentWithdrawLink: string;
   readonly consentAgree: string;
 }
+
+/** "day" in English: one day, 2 days. */
+const EN_DAYS: PluralForms = { one: 'day', other: 'days' };
+/** "dzień" in Polish (nominative/accusative): 1 dzień, 2 dni, 5 dni, 22 dni; a fraction: 1,5 dnia. */
+const PL_DAYS: PluralForms = { one: 'dzień', few: 'dni', many: 'dni', other: 'dnia' };
+/** "dzień" in Polish after "z ostatnich" (genitive): 1 dnia, 2 dni, 5 dni. */
+const PL_DAYS_GENITIVE: PluralForms = { one: 'dnia', few: 'dni', many: 'dni', other: 'dnia' };
 
 const ja: LinkTexts = {
   title: 'Kinko 口座連携',
@@ -234,7 +243,7 @@ const en: LinkTexts = {
   challengeHeading: 'Additional verification',
   challengeExpires: (time) => `Please answer before ${time}.`,
   otpLabel: 'One-time password',
-  otpDigits: (n) => `${n} digits`,
+  otpDigits: (n) => `${n} ${pluralForm('en', n, { one: 'digit', other: 'digits' })}`,
   captchaLabel: 'The characters shown in the image',
   captchaAlt: 'Image verification characters',
   securityLabel: 'Your answer to the security question',
@@ -259,7 +268,7 @@ const en: LinkTexts = {
   actionDeactivate: 'Turn automatic updates off',
   actionDisconnect: 'Disconnect',
   actionReconnect: 'Authorise again',
-  expiryWarning: (days, date) => `Your consent at the bank expires in ${days} ${days === 1 ? 'day' : 'days'} (${date}). Updates stop when it expires.`,
+  expiryWarning: (days, date) => `Your consent at the bank expires in ${days} ${pluralForm('en', days, EN_DAYS)} (${date}). Updates stop when it expires.`,
   actionReauthorise: 'Renew consent',
   actionDetails: 'Details',
   nothingToDo: 'There is nothing to do here right now.',
@@ -295,8 +304,8 @@ const en: LinkTexts = {
   consentHeading: (app) => `What ${app} will get`,
   consentAccounts: 'Your accounts (name, type, account number, currency)',
   consentBalances: 'Their balances',
-  consentTransactions: (days) => `Their transactions, up to the last ${days} days`,
-  consentValidity: (days, date) => `Your consent lasts at most ${days} days (until ${date}); the bank may set a shorter period.`,
+  consentTransactions: (days) => `Their transactions, up to the last ${days} ${pluralForm('en', days, EN_DAYS)}`,
+  consentValidity: (days, date) => `Your consent lasts at most ${days} ${pluralForm('en', days, EN_DAYS)} (until ${date}); the bank may set a shorter period.`,
   consentWithdraw: 'You can withdraw your consent at any time:',
   consentWithdrawLink: 'choose “Disconnect” in your connected banks',
   consentAgree: 'By continuing you agree to this data being fetched.',
@@ -331,7 +340,7 @@ const pl: LinkTexts = {
   challengeHeading: 'Dodatkowa weryfikacja',
   challengeExpires: (time) => `Odpowiedz przed ${time}.`,
   otpLabel: 'Hasło jednorazowe',
-  otpDigits: (n) => `${n} cyfr`,
+  otpDigits: (n) => `${n} ${pluralForm('pl', n, { one: 'cyfra', few: 'cyfry', many: 'cyfr', other: 'cyfry' })}`,
   captchaLabel: 'Znaki widoczne na obrazku',
   captchaAlt: 'Znaki weryfikacji obrazkowej',
   securityLabel: 'Odpowiedź na pytanie bezpieczeństwa',
@@ -356,7 +365,7 @@ const pl: LinkTexts = {
   actionDeactivate: 'Wyłącz automatyczne odświeżanie',
   actionDisconnect: 'Odłącz',
   actionReconnect: 'Autoryzuj ponownie',
-  expiryWarning: (days, date) => `Zgoda udzielona bankowi wygasa za ${days} ${days === 1 ? 'dzień' : 'dni'} (${date}). Po jej wygaśnięciu aktualizacje ustaną.`,
+  expiryWarning: (days, date) => `Zgoda udzielona bankowi wygasa za ${days} ${pluralForm('pl', days, PL_DAYS)} (${date}). Po jej wygaśnięciu aktualizacje ustaną.`,
   actionReauthorise: 'Odnów zgodę',
   actionDetails: 'Szczegóły',
   nothingToDo: 'W tej chwili nie ma tu nic do zrobienia.',
@@ -392,8 +401,8 @@ const pl: LinkTexts = {
   consentHeading: (app) => `Co otrzyma ${app}`,
   consentAccounts: 'Twoje rachunki (nazwa, rodzaj, numer rachunku, waluta)',
   consentBalances: 'Ich salda',
-  consentTransactions: (days) => `Ich transakcje z ostatnich ${days} ${new Intl.PluralRules('pl').select(days) === 'one' ? 'dnia' : 'dni'}`,
-  consentValidity: (days, date) => `Zgoda obowiązuje najwyżej ${days} ${new Intl.PluralRules('pl').select(days) === 'one' ? 'dzień' : 'dni'} (do ${date}); bank może ustalić krótszy okres.`,
+  consentTransactions: (days) => `Ich transakcje z ostatnich ${days} ${pluralForm('pl', days, PL_DAYS_GENITIVE)}`,
+  consentValidity: (days, date) => `Zgoda obowiązuje najwyżej ${days} ${pluralForm('pl', days, PL_DAYS)} (do ${date}); bank może ustalić krótszy okres.`,
   consentWithdraw: 'Zgodę możesz wycofać w każdej chwili:',
   consentWithdrawLink: 'wybierz „Odłącz” na liście połączonych banków',
   consentAgree: 'Przechodząc dalej, zgadzasz się na pobranie tych danych.',
