@@ -13,6 +13,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { addDays, dateInZone, isIsoDate, type IsoDate } from '../calendar';
 import { systemClock, type Clock } from '../clock';
+import { KitFaultSlot, type KitFault } from '../kit-fault';
 import {
   amountText,
   type BerlinGroupAccount,
@@ -28,16 +29,7 @@ import {
 export const BERLIN_GROUP_TIME_ZONE = 'Europe/Berlin';
 
 /** A fault on the data endpoints (accounts, balances, transactions), as the conformance kit asks for them. */
-export type BerlinGroupFault = (
-  | { readonly type: 'latency'; readonly delayMs: number }
-  | { readonly type: 'status'; readonly status: number; readonly retryAfter?: string }
-  | { readonly type: 'malformedBody' }
-  | { readonly type: 'dropConnection' }
-  /** The transactions answer is normal but its next link points back at the same page. */
-  | { readonly type: 'loopingNext' }
-  /** The transactions answer is normal but its next link is not a URL. */
-  | { readonly type: 'malformedNext' }
-) & { readonly times?: number; readonly afterRequests?: number };
+export type BerlinGroupFault = KitFault;
 
 /** One data request as the bank received it (no headers: they carry tokens). */
 export interface BerlinGroupRequest {
@@ -117,9 +109,7 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
   const tokens = new Map<string, BerlinGroupToken>();
   const log: BerlinGroupRequest[] = [];
   const answers: BerlinGroupAnswer[] = [];
-  let fault: BerlinGroupFault | undefined;
-  let faultSeen = 0;
-  let faultUsed = 0;
+  const fault = new KitFaultSlot();
   const sockets = new Set<Socket>();
   let base = '';
 
@@ -205,12 +195,8 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
 
   /** Applies the standing fault to a data call: true when it answered, or the next-link fault the answer must carry. */
   async function applyFault(request: FastifyRequest, reply: FastifyReply): Promise<boolean | 'loopingNext' | 'malformedNext'> {
-    const f = fault;
+    const f = fault.take();
     if (f === undefined) return false;
-    faultSeen += 1;
-    if (f.afterRequests !== undefined && faultSeen <= f.afterRequests) return false;
-    if (f.times !== undefined && faultUsed >= f.times) return false;
-    faultUsed += 1;
     switch (f.type) {
       case 'latency':
         await new Promise((r) => setTimeout(r, f.delayMs));
@@ -539,9 +525,7 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
     url: base,
     hostEntry,
     setFault(f) {
-      fault = f;
-      faultSeen = 0;
-      faultUsed = 0;
+      fault.set(f);
     },
     requests: () => log.map((e) => ({ ...e })),
     answers: () => [...answers],
