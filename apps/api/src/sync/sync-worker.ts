@@ -79,7 +79,14 @@ export class SyncWorker implements OnModuleDestroy {
     const boss = this.queue.boss;
     const options = { batchSize: 1, includeMetadata: true as const, pollingIntervalSeconds: this.settings.pollingIntervalSeconds };
     for (let i = 0; i < this.settings.concurrency; i += 1) {
-      await boss.work<SyncJobData>(SYNC_QUEUE, options, (jobs) => this.track(this.handle(jobs)));
+      // pg-boss waits out the rest of its polling interval after a job, even with jobs queued:
+      // a slot that frees up fetches the next session at once (only an empty fetch waits).
+      const worker: { id?: string } = {};
+      worker.id = await boss.work<SyncJobData>(SYNC_QUEUE, options, (jobs) =>
+        this.track(this.handle(jobs)).finally(() => {
+          if (worker.id !== undefined && this.running) boss.notifyWorker(worker.id);
+        }),
+      );
     }
     await boss.work<SyncJobData>(SYNC_DEAD_LETTER_QUEUE, options, (jobs) => this.track(this.handleDeadLetter(jobs)));
     this.every(this.settings.watchdogIntervalMs, () => {

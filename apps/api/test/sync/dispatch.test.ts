@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+import { SyncService } from '../../src/sync/sync.service';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { type CountingProxy, startCountingProxy } from './counting-proxy';
+import { BANK_CODE, type Connected, bankUser, connectUser, credentialsOf, startSandbox, startWorker, syncApp, waitForSession } from './harness';
+
+// Issue 19: the worker keeps its slots full. A slot that frees up takes the next queued
+// session at once (pg-boss alone waits out the rest of its polling interval after every job,
+// with sessions still queued), and one session's independent requests (its accounts) are in
+// flight together, while the bank's maxConcurrency is never exceeded.
+describe('sync worker: dispatch and overlap', () => {
+  let db: TestDatabase;
+  let sandbox: BankCommonApiSandbox;
+  let proxy: CountingProxy;
+  const users = Array.from({ length: 4 }, (_, i) => bankUser(`dispatch${i}`, [{ transactions: 30, historyDays: 30 }, { transactions: 20, historyDays: 30 }, { transactions: 10, historyDays: 30 }]));
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    sandbox = await startSandbox(users);
+    proxy = await startCountingProxy(sandbox.url(BANK_CODE));
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await sandbox?.close();
+    await db?.drop();
+  });
+
+  const connectAll = async (app: NestFastifyApplication): Promise<Connected[]> => {
+    const out: Connected[] = [];
+    for (const u of users) out.push(await connectUser(app, sandbox, credentialsOf(u)));
+    return out;
+  };
+  const startAll = (app: NestFastifyApplication, connected: readonly Connected[]): Promise<Array<{ c: Connected; id: string }>> =>
+    Promise.all(
+      connected.map(async (c) => {
+        const { sessionIds } = await app.get(SyncService).startSync(c.scope, { connectionIds: [c.connectionId] }, { requestedBy: 'user', scaJustPerformed: true });
+        return { c, id: sessionIds[0] as string };
+      }),
+    );
+
+  it('a slot that frees up starts the next queued session without waiting for the polling interval', async () => {
+    const POLL_S = 8;
+    // One slot, a long polling interval: four queued sessions run back to back.
+    const app = await syncApp(db, sandbox, { sync: { concurrency: 1, pollingIntervalSeconds: POLL_S } });
+    try {
+      const connected = await connectAll(app);
+      const sessions = await startAll(app, connected);
+      await startWorker(app);
+      for (const s of sessions) expect((await waitForSession(app, s.c.scope, s.id, 90_000)).status.status).toBe('completed');
+      const rows = (await app.get(DataSource).query(`SELECT started_at, finished_at FROM sync_sessions WHERE id = ANY($1::uuid[]) ORDER BY started_at`, [sessions.map((s) => s.id)])) as Array<{
+        started_at: Date;
+        finished_at: Date;
+      }>;
+      expect(rows).toHaveLength(sessions.length);
+      const gaps = rows.slice(1).map((r, i) => r.started_at.getTime() - (rows[i] as { finished_at: Date }).finished_at.getTime());
+      process.stdout.write(`gaps between one session's end and the next one's start (one slot, ${POLL_S} s polling): ${gaps.join(', ')} ms\n`);
+      // pg-boss's own loop would wait out the rest of the interval (≈ POLL_S s minus the session) between them.
+      for (const gap of gaps) expect(gap).toBeLessThan(2_000);
+    } finally {
+      await app.close();
+    }
+  }, 120_000);
+
+  it("one session's requests for its accounts are in flight together, never more than the bank's maxConcurrency", async () => {
+    const MAX = 2;
+    const app = await syncApp(db, sandbox, { baseUrl: proxy.url, limits: { maxConcurrency: MAX, requestsPerSecond: 1_000 } });
+    try {
+      const connected = await connectAll(app);
+      sandbox.bank(BANK_CODE).knobs.faults.setLatency(60);
+      proxy.reset();
+      await startWorker(app);
+      // One session at a time: whatever overlaps belongs to that one session.
+      for (const c of connected) {
+        const [s] = await startAll(app, [c]);
+        if (!s) throw new Error('no session started');
+        expect((await waitForSession(app, s.c.scope, s.id, 90_000)).status.status).toBe('completed');
+        expect(proxy.maxInFlight()).toBe(MAX);
+        proxy.reset();
+      }
+    } finally {
+      sandbox.bank(BANK_CODE).knobs.faults.setLatency(0);
+      await app.close();
+    }
+  }, 120_000);
+});
