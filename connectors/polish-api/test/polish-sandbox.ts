@@ -89,6 +89,10 @@ export interface PolishSandboxOptions {
 
 const amountFor = (i: number): bigint => -BigInt(1_000 + (i % 9_000));
 
+/** The scenario account's currency, when the scenario names one (the bank's default is PLN). */
+const currencyOf = (scenario: SandboxScenario): { currency?: string } =>
+  scenario.type === 'transactions' && scenario.currency !== undefined ? { currency: scenario.currency } : {};
+
 /** Starts the PolishAPI sandbox for a scenario of the kit (or `basic` for the other tests). */
 export async function startPolishSandbox(scenario: SandboxScenario, options: PolishSandboxOptions = {}): Promise<PolishSandbox> {
   const key = options.key ?? newTppKey();
@@ -103,9 +107,9 @@ export async function startPolishSandbox(scenario: SandboxScenario, options: Pol
       // Booked items: an exact layout of the ledger (savings: trade date = booking date).
       const layout: Record<string, number> = { [dates.before]: 1, [dates.after]: 1 };
       for (const d of dates.inside) layout[d] = (layout[d] ?? 0) + 1;
-      accounts.push({ kind: 'savings', activity: false, transactionsByDate: layout, name: 'Scenariusz' });
+      accounts.push({ kind: 'savings', activity: false, transactionsByDate: layout, name: 'Scenariusz', ...currencyOf(scenario) });
     } else {
-      accounts.push({ kind: 'savings', activity: false, transactions: 0, historyDays: 400, ongoing: false, name: 'Scenariusz' });
+      accounts.push({ kind: 'savings', activity: false, transactions: 0, historyDays: 400, ongoing: false, name: 'Scenariusz', ...currencyOf(scenario) });
     }
   }
   // Scheduled payments lie in the future: the bank's "today" is put two days before the window.
@@ -121,6 +125,8 @@ export async function startPolishSandbox(scenario: SandboxScenario, options: Pol
   try {
     // Refreshing retires the access token it replaces (the kit checks that the old grant dies).
     sandbox.knobs.set({ refreshRevokesAccessToken: true });
+    // A bank that sends fewer items a page than asked: it caps perPage at the scenario's bankPageSize.
+    if (scenario.type === 'transactions' && scenario.bankPageSize !== undefined) sandbox.knobs.set({ maxPerPage: scenario.bankPageSize });
     const numbers = sandbox.truth.accounts(PSU.login).map((a) => a.accountNumber);
     const mainAccount = numbers[0] as string;
     const scenarioAccount = numbers[1];
@@ -163,6 +169,17 @@ export async function startPolishSandbox(scenario: SandboxScenario, options: Pol
       ...(scenario.type === 'transactions' ? { bankAccountId: scenarioAccount } : {}),
       knobs: { setFault: async (fault) => setFault(sandbox, fault) },
       completeRedirect: (url, identity) => authorizeAtBank(url, identity),
+      // The data requests, each with the body's filter and paging parameters as its query (PolishAPI sends them in the body).
+      requests: () =>
+        sandbox
+          .requests()
+          .filter((r) => r.operation !== null && DATA_PATHS.includes(r.operation))
+          .map((r) => ({ method: r.method, path: r.path, query: Object.fromEntries(Object.entries(r.params ?? {}).map(([k, v]) => [k, String(v)])) })),
+      // The PSU withdraws every consent at the bank.
+      endConsentAtBank: async (identity) => {
+        for (const c of sandbox.testHooks.consents().filter((v) => v.login === identity.credentials['login'])) sandbox.testHooks.deleteConsent(c.consentId, c.clientId);
+      },
+      bookPending: async (bankAccountId) => void sandbox.knobs.bookPending(bankAccountId),
       close: () => sandbox.close(),
     };
   } catch (e) {
@@ -193,6 +210,12 @@ export function setFault(sandbox: PolishApiSandbox, fault: SandboxFault | undefi
       return;
     case 'dropConnection':
       faults.failNext(times, { type: 'drop-connection' }, operations);
+      return;
+    case 'loopingNext':
+      faults.failNext(times, { type: 'next-link', form: 'looping' }, operations);
+      return;
+    case 'malformedNext':
+      faults.failNext(times, { type: 'next-link', form: 'malformed' }, operations);
       return;
   }
 }

@@ -586,6 +586,16 @@ export class AccountActivity {
     };
   }
 
+  /** Books every pending transfer today (same itemId, trade date kept), as the bank does when they settle; returns how many. */
+  bookAllPending(today: number, nowSeconds: number): number {
+    const items = [...this.pending.values()];
+    for (const item of items) {
+      this.pending.delete(item.record.itemId);
+      this.book(item.record, today, item.record.amount, today, nowSeconds);
+    }
+    return items.length;
+  }
+
   // --- evolution -------------------------------------------------------------------------
 
   private track(map: Map<string, InFlight>, item: InFlight, today?: number, nowSeconds?: number): void {

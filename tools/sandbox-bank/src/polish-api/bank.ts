@@ -123,6 +123,7 @@ export class PolishApiBank {
         this.pendingInserts.push({ iban: account(n).iban, page, tx });
       },
       addPending: (n, item) => withActivity(n, (a, today, s) => itemInfo(this.ctx(), a, a.activity.addPending(item, today, s))),
+      bookPending: (n) => withActivity(n, (a, today, s) => a.activity.bookAllPending(today, s)),
       addHold: (n, item) => withActivity(n, (a, today, s) => itemInfo(this.ctx(), a, a.activity.addHold(item, today, s))),
       addScheduled: (n, item) => withActivity(n, (a, today, s) => itemInfo(this.ctx(), a, a.activity.addScheduled(item, today, s))),
       addRejected: (n, item) => withActivity(n, (a, today, s) => itemInfo(this.ctx(), a, a.activity.addRejected(item, today, s))),

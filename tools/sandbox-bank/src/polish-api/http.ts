@@ -14,7 +14,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import type { Clock } from '../clock';
-import type { FaultInjector } from '../faults';
+import type { FaultInjector, NextLinkFault } from '../faults';
 import { splitUrl, type RequestLog, type RequestLogEntry } from '../request-log';
 import type { PolishApiBank } from './bank';
 import { requestParams, type PolishApiRequestParams, type PolishApiResult } from './request';
@@ -54,6 +54,7 @@ export async function startPolishApiServer(bank: PolishApiBank, options: PolishA
   const rawBodies = new WeakMap<FastifyRequest, string>();
   const entries = new WeakMap<FastifyRequest, MutableEntry>();
   const malformed = new WeakSet<FastifyRequest>();
+  const brokenNext = new WeakMap<FastifyRequest, NextLinkFault>();
   const hung = new Set<Socket>();
   const injector: FaultInjector = bank.knobs.faults;
 
@@ -124,6 +125,10 @@ export async function startPolishApiServer(bank: PolishApiBank, options: PolishA
         if (entry) entry.fault = 'malformed-json';
         malformed.add(request);
         return;
+      case 'next-link':
+        if (entry) entry.fault = `next-link:${fault.form}`;
+        brokenNext.set(request, fault.form);
+        return;
     }
   });
 
@@ -157,6 +162,9 @@ export async function startPolishApiServer(bank: PolishApiBank, options: PolishA
       const entry = entries.get(request);
       if (entry && result.kind === 'json' && result.generated !== undefined) entry.generated = result.generated;
       if (result.kind !== 'json' || result.status !== 200) return sendResult(reply, result);
+      const form = brokenNext.get(request);
+      // Broken before signing: the answer is the bank's own, signature and all.
+      if (form !== undefined) breakNextPage(result.body, form, request.body);
       const text = JSON.stringify(result.body);
       return sendResult(reply, result, { text, signature: await bank.signingKey.sign(text) });
     });
@@ -188,6 +196,19 @@ export async function startPolishApiServer(bank: PolishApiBank, options: PolishA
       await app.close();
     },
   };
+}
+
+/**
+ * A `next-link` fault on a list answer: its `pageInfo.nextPage` (when it has one) names the page
+ * asked for again (`looping`; page 1 has no id to repeat, so it stays), or is a number where
+ * the spec has a page token (`malformed`).
+ */
+function breakNextPage(body: unknown, form: NextLinkFault, requestBody: unknown): void {
+  const pageInfo = typeof body === 'object' && body !== null ? (body as { pageInfo?: unknown }).pageInfo : undefined;
+  if (typeof pageInfo !== 'object' || pageInfo === null || !('nextPage' in pageInfo)) return;
+  const asked = typeof requestBody === 'object' && requestBody !== null ? (requestBody as { pageId?: unknown }).pageId : undefined;
+  if (form === 'malformed') (pageInfo as { nextPage: unknown }).nextPage = 2;
+  else if (typeof asked === 'string') (pageInfo as { nextPage: unknown }).nextPage = asked;
 }
 
 function headerOf(request: FastifyRequest, name: string): string | undefined {

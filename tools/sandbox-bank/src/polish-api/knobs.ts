@@ -29,6 +29,8 @@ export interface PolishApiKnobs {
   insertTransactionAfterPage(accountNumber: string, page: number, tx: NewDoneItem): void;
   /** Adds a pending transfer (optionally booking on `bookOn`); returns it as getTransactionsPending lists it. */
   addPending(accountNumber: string, item: NewPendingItem): Json;
+  /** Books every pending transfer of the account today (same itemId, trade date kept); returns how many. */
+  bookPending(accountNumber: string): number;
   /** Adds a card hold (optionally settling on `settleOn`); returns it as getHolds lists it. */
   addHold(accountNumber: string, item: NewHoldItem): Json;
   /** Adds a scheduled payment; returns it as getTransactionsScheduled lists it. */
