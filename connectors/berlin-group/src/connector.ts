@@ -38,6 +38,7 @@ import {
   type PageStream,
   type PsuContext,
   type Transaction,
+  type TransactionKindsRequest,
 } from '@kinko/connector-sdk';
 import { Result } from 'effect';
 import { TransactionId, type TransactionKind, addDays, calendarDate, dateInZone, parseAmount, parseCurrencyCode, type CalendarDate, type CurrencyCode } from '@kinko/domain';
@@ -132,6 +133,11 @@ export interface BerlinGroupConnectorOptions {
   readonly displayName?: { readonly ja: string; readonly en: string; readonly pl: string };
   readonly allowedHosts?: readonly string[];
   readonly pageSize?: number;
+  /**
+   * Whether the bank serves `bookingStatus=both` (default true): booked and pending in one call
+   * (`kindsPerCall`); false asks for each kind on its own (`booked`, then `pending`).
+   */
+  readonly bookingStatusBoth?: boolean;
 }
 
 export function defineBerlinGroupConnector(options: BerlinGroupConnectorOptions = {}): Connector {
@@ -143,7 +149,7 @@ export function defineBerlinGroupConnector(options: BerlinGroupConnectorOptions 
       timeZone: BERLIN_GROUP_TIME_ZONE,
       currency: 'EUR',
       authFlow: 'redirect',
-      capabilities: { accounts: true, balances: false, currentBalances: true, transactions: [...KINDS], kindsPerCall: [...KINDS], branches: false, challenges: [] },
+      capabilities: { accounts: true, balances: false, currentBalances: true, transactions: [...KINDS], ...(options.bookingStatusBoth === false ? {} : { kindsPerCall: [...KINDS] }), branches: false, challenges: [] },
       limits: {
         maxHistoryDays: 730,
         unattendedHistoryDays: 90,
@@ -447,7 +453,7 @@ export function defineBerlinGroupConnector(options: BerlinGroupConnectorOptions 
 
         transactions: (grant, request) => pages(grant, request.bankAccountId, [request.kind], request.window, request.psu),
         // Booked and pending in one call (bookingStatus=both): one request per page for both kinds.
-        transactionKinds: (grant, request) => pages(grant, request.bankAccountId, request.kinds, request.window, request.psu),
+        ...(options.bookingStatusBoth === false ? {} : { transactionKinds: (grant: BerlinGroupGrant, request: TransactionKindsRequest) => pages(grant, request.bankAccountId, request.kinds, request.window, request.psu) }),
       };
     },
   });

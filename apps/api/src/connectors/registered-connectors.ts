@@ -147,7 +147,8 @@ export const webNetbankPackage: ConnectorPackage = {
  * Berlin Group NextGenPSD2 1.3.12 banks (AIS, OAuth SCA approach; one connector per bank, its
  * manifest id = `bankId`, its allowed host the one of `baseUrl`). Entry fields: `baseUrl`,
  * `clientId`, `bankName` (a string or `{ ja, en, pl }`), optionally `consentValidityDays`,
- * `frequencyPerDay`, `pageSize`. The consent's facts (validUntil, frequencyPerDay, SCA time)
+ * `frequencyPerDay`, `pageSize`, `bookingStatusBoth` (false for a bank that does not serve
+ * bookingStatus=both: booked and pending are then fetched one kind per call). The consent's facts (validUntil, frequencyPerDay, SCA time)
  * come from the connector's grant.
  */
 export const berlinGroupPackage: ConnectorPackage = {
@@ -173,6 +174,7 @@ export const berlinGroupPackage: ConnectorPackage = {
         allowedHosts: [host],
         ...(displayName ? { displayName } : {}),
         ...(typeof o['pageSize'] === 'number' ? { pageSize: o['pageSize'] } : {}),
+        ...(o['bookingStatusBoth'] === false ? { bookingStatusBoth: false } : {}),
       });
       const optional = Object.fromEntries(['consentValidityDays', 'frequencyPerDay'].filter((k) => typeof o[k] === 'number').map((k) => [k, o[k]]));
       return { bankId: entry.bankId, connector, config: { baseUrl, clientId, ...optional } };

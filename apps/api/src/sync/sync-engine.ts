@@ -16,6 +16,8 @@ import {
   type TransactionKind,
   type TransactionKindOutcome,
   addDays,
+  maxDate,
+  minDate,
   type Decision,
   dateInZone,
   dateWindow,
@@ -295,6 +297,13 @@ export class SyncEngine {
       if (!(await this.recordAccess(run, entry))) return;
       let fetchedTotal = 0;
       let writtenTotal = 0;
+      // Kinds the bank returns together (contract v2: the manifest's kindsPerCall): one call for them.
+      const together = (run.manifest.capabilities.kindsPerCall ?? []).filter((k) => kinds.includes(k) && entry.progress.kinds?.[k] === undefined);
+      if (together.length > 1 && !entry.progress.missing) {
+        const r = await this.fetchKinds(run, entry, together);
+        fetchedTotal += r.fetched;
+        writtenTotal += r.written;
+      }
       for (const kind of kinds) {
         const done = entry.progress.kinds?.[kind];
         if (done || entry.progress.missing) continue; // an account the bank no longer has is not asked for more
@@ -375,6 +384,63 @@ export class SyncEngine {
       }
       await this.saveAccount(this.dataSource.manager, run, entry);
       return { fetched, written };
+    }
+  }
+
+  /**
+   * Several kinds in one bank call (the manifest's kindsPerCall, e.g. Berlin Group
+   * bookingStatus=both): each kind's window from the domain, widened to their union — the call
+   * has one window; every kind's start already respects the same history limits — and stored
+   * per kind as fetched (reconciliation deletes only within what was asked for). Each bank page
+   * is one request: its items are written per kind (the kind's window, its own listing order)
+   * in one transaction with the session's progress; each kind ends done or failed as in
+   * {@link fetchKind}.
+   */
+  private async fetchKinds(run: SessionRun, entry: AccountRun, kinds: readonly TransactionKind[]): Promise<{ fetched: number; written: number }> {
+    const own: DateWindow[] = [];
+    for (const kind of kinds) own.push(await this.windowFor(run, entry, kind));
+    const from = own.map((w) => w.from).reduce(minDate);
+    const to = own.map((w) => w.to).reduce(maxDate);
+    const windows = new Map(own.map((w) => [w.kind, w.from === from && w.to === to ? w : Object.freeze({ ...w, from, to })]));
+    for (const w of windows.values()) entry.progress.windows = { ...entry.progress.windows, [w.kind]: { kind: w.kind, from, to, dateField: w.dateField, mode: w.mode, limitedBy: w.limitedBy } };
+    await this.saveAccount(this.dataSource.manager, run, entry);
+    const window = Object.freeze({ from, to });
+    const key = { ...run.scope, accountId: entry.account.id };
+    for (let attempt = 0; ; attempt += 1) {
+      const stamp = new Date(Math.max(Date.now(), run.now.getTime()));
+      const perKind = new Map(kinds.map((k) => [k, { fetched: 0, written: 0, order: new FetchOrder() }]));
+      const outcome = await this.stream(
+        run,
+        (grant) => run.client.transactionKinds(grant, { bankAccountId: entry.account.bankAccountId, kinds, window, psu: sessionPsu(run.row.requestedBy, run.row.parameters) }),
+        async (page) => {
+          await this.dataSource.transaction(async (m) => {
+            const delta = { requestsMade: 1, itemsFetched: 0, itemsWritten: 0 };
+            for (const { kind, page: items } of page.kinds) {
+              const counts = perKind.get(kind);
+              const w = windows.get(kind);
+              if (!counts || !w) continue; // the SDK yields the requested kinds only
+              const r = await writeTransactionPage(m, key, w, items.items, { stamp, order: counts.order });
+              counts.fetched += items.items.length;
+              counts.written += r.inserted + r.updated;
+              delta.itemsFetched += items.items.length;
+              delta.itemsWritten += r.inserted + r.updated;
+            }
+            await addStageCounts(m, run.row, 'transactions', delta);
+            run.session = orThrow(recordStageProgress(run.session, 'transactions', delta));
+          });
+        },
+      );
+      if (!outcome.ok && outcome.retryAfterRefresh && attempt === 0) continue; // the grant was refreshed: fetch again (the upserts make it safe)
+      entry.progress.kinds ??= {};
+      for (const [kind, c] of perKind) entry.progress.kinds[kind] = outcome.ok ? { state: 'done', stamp: stamp.toISOString(), fetched: c.fetched, written: c.written } : { state: 'failed', failure: outcome.failure };
+      if (!outcome.ok) {
+        if (outcome.missing) entry.progress.missing = true;
+        await addStageCounts(this.dataSource.manager, run.row, 'transactions', { errors: 1 });
+        run.session = orThrow(recordStageProgress(run.session, 'transactions', { errors: 1 }));
+      }
+      await this.saveAccount(this.dataSource.manager, run, entry);
+      const sum = [...perKind.values()].reduce((a, c) => ({ fetched: a.fetched + c.fetched, written: a.written + c.written }), { fetched: 0, written: 0 });
+      return sum;
     }
   }
 
@@ -511,10 +577,10 @@ export class SyncEngine {
    * back as a failed outcome; a refused grant is refreshed once (then `retryAfterRefresh`);
    * retryable and connection-scope errors are thrown.
    */
-  private async stream<T>(
+  private async stream<P>(
     run: SessionRun,
-    open: (grant: UsableGrant['grant']) => AsyncIterable<Outcome<Page<T>>>,
-    onPage: (page: Page<T>) => Promise<void>,
+    open: (grant: UsableGrant['grant']) => AsyncIterable<Outcome<P>>,
+    onPage: (page: P) => Promise<void>,
   ): Promise<{ ok: true } | { ok: false; failure: SyncFailure; retryAfterRefresh?: boolean; missing?: boolean }> {
     const grant = await this.currentGrant(run);
     const iterator = open(grant.grant)[Symbol.asyncIterator]();
