@@ -34,9 +34,20 @@ describe('the bench scheduler hook', () => {
   afterAll(() => db?.drop());
 
   it('seeds due connections, then the app’s own planning rounds start their background syncs, 200 a round, oldest first', async () => {
-    expect(await drive({ command: 'seed', databaseUrl: db.url, connections: 250, bank: BANK })).toMatchObject({ connections: 250, inserted: 250 });
-    // Growing is idempotent up to the count asked for.
-    expect(await drive({ command: 'seed', databaseUrl: db.url, connections: 300, bank: BANK })).toMatchObject({ connections: 300, inserted: 50 });
+    // Growing stops at the count asked for.
+    expect(
+      await drive({
+        command: 'seed',
+        databases: [
+          { databaseUrl: db.url, connections: 250 },
+          { databaseUrl: db.url, connections: 300 },
+        ],
+        bank: BANK,
+      }),
+    ).toMatchObject([
+      { connections: 250, inserted: 250 },
+      { connections: 300, inserted: 50 },
+    ]);
 
     const result = await drive<{ passes: Array<{ ms: number; started: number; deferred: number; skipped: number }>; peakRssBytes: number; rssAfterBootBytes: number }>({
       command: 'plan',

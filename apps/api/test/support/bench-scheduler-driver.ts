@@ -5,7 +5,7 @@
  * The bench may not import apps/*, so it runs this file as a child process from its source
  * (`node --conditions=@kinko/source -r test/support/workspace-sources-hook.js
  * test/support/bench-scheduler-driver.ts '<json SchedulerPlanJob>'`), as it runs the ingest
- * driver. `seed` inserts connections directly (generate_series: one user, one connection of
+ * driver. `seed` inserts connections directly into each database given (generate_series: one user, one connection of
  * the bank and its grant secret row each, due for a background refresh) until the database
  * holds `connections`; `plan` boots the app (its Nest module, no HTTP listener, no worker) and
  * times `passes` of the scheduler's own planning round (`SyncScheduler.planRound`: the
@@ -23,9 +23,15 @@ import { SyncScheduler } from '../../src/sync/sync-scheduler';
 
 /** Grow the database to `connections` connections of `bank`, all due for a background refresh. */
 export interface SchedulerSeedJob {
-  readonly command: 'seed';
   readonly databaseUrl: string;
   readonly connections: number;
+  readonly bank: BankEntry;
+}
+
+/** Seed several databases in one process (the app's sources are compiled once). */
+export interface SchedulerSeedCommand {
+  readonly command: 'seed';
+  readonly databases: ReadonlyArray<{ readonly databaseUrl: string; readonly connections: number }>;
   readonly bank: BankEntry;
 }
 
@@ -134,8 +140,13 @@ export async function timePlanning(job: SchedulerPlanJob): Promise<SchedulerPlan
 }
 
 if (require.main === module) {
-  const job = JSON.parse(process.argv[2] ?? '{}') as SchedulerSeedJob | SchedulerPlanJob;
-  const work: Promise<unknown> = job.command === 'seed' ? seedConnections(job) : timePlanning(job);
+  const job = JSON.parse(process.argv[2] ?? '{}') as SchedulerSeedCommand | SchedulerPlanJob;
+  const seedAll = async (c: SchedulerSeedCommand): Promise<SchedulerSeedResult[]> => {
+    const out: SchedulerSeedResult[] = [];
+    for (const d of c.databases) out.push(await seedConnections({ ...d, bank: c.bank }));
+    return out;
+  };
+  const work: Promise<unknown> = job.command === 'seed' ? seedAll(job) : timePlanning(job);
   work.then(
     (result) => {
       process.stdout.write(`BENCH-RESULT ${JSON.stringify(result)}\n`);

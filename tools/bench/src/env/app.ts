@@ -285,6 +285,14 @@ export class AppUnderTest {
     return path.join(this.root, 'test', 'support', 'bench-ingest-driver.ts');
   }
 
+  /**
+   * The bench hook that seeds connections and times the scheduler's own planning rounds
+   * (apps/api/test/support/bench-scheduler-driver.ts): development support, run from its source.
+   */
+  get schedulerDriver(): string {
+    return path.join(this.root, 'test', 'support', 'bench-scheduler-driver.ts');
+  }
+
   /** When dist/main.js was built. */
   builtAt(): Date {
     return fs.statSync(this.main).mtime;
