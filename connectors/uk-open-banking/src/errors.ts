@@ -62,6 +62,7 @@ export function aisError(
   if (where.bankAccountId !== undefined && (res.status === 404 || (res.status === 400 && codes.includes(RESOURCE_NOT_FOUND)))) {
     return ConnectorErrors.missingAccount({ bankAccountId: where.bankAccountId, message: label });
   }
-  if (res.status === 400) return ConnectorErrors.permanent({ code: codes[0] !== undefined ? `ob_${codes[0]}` : 'bad_request', httpStatus: 400, message: label });
+  // Any other refusal (a 400 about the request, a 403 with the consent still authorised: the bank
+  // will not show this account) is the bank's answer for this call: the account's aspspResponse.
   return ConnectorErrors.bankResponse({ status: res.status, content: bankContent(res.body, where.secrets), message: label });
 }

@@ -207,11 +207,18 @@ describe('data', () => {
     expect(out.ok ? '' : out.error.message).toMatch(/400 U003 \(x-fapi-interaction-id [0-9a-f-]{36}, error Id /);
   });
 
-  it('an account the bank cannot read (500 OBErrorResponse1) is TemporaryError; the other account reads', async () => {
+  it('an account the bank refuses (403 OBErrorResponse1, the consent still AUTH) is BankResponse 403 with the body, redacted; the other account reads', async () => {
     const fiona = (await grantOf('fiona')).grant;
     const broken = await collectPages(client.transactions(fiona, { bankAccountId: 'fiona-broken', kind: 'booked', window: { from: addDays(today, -5), to: today } }));
-    expect(broken.ok ? 'ok' : broken.error._tag).toBe('TemporaryError');
+    expect(broken.ok ? 'ok' : { tag: broken.error._tag, status: 'status' in broken.error ? broken.error.status : undefined }).toEqual({ tag: 'BankResponse', status: 403 });
+    expect(broken.ok ? '' : 'content' in broken.error ? broken.error.content : '').toContain('"ErrorCode":"U012"');
     const fine = await collectPages(client.transactions(fiona, { bankAccountId: 'fiona-current', kind: 'booked', window: { from: addDays(today, -5), to: today } }));
     expect(fine.ok && fine.value.length).toBe(10);
+  });
+
+  it('a bank answering 500 (OBErrorResponse1) is TemporaryError', async () => {
+    bank.setFault({ type: 'status', status: 500, times: 1 });
+    const out = await client.currentBalances(grant, { bankAccountId: current.accountId });
+    expect(out.ok ? 'ok' : out.error._tag).toBe('TemporaryError');
   });
 });

@@ -72,7 +72,9 @@ describeWithSharedFile('specs/uk-open-banking/account-info-openapi.yaml', 'UK Op
     }
     await collectPages(client.transactions(grant, { bankAccountId: 'nobody', kind: 'booked', window: { from: today, to: today } })); // 400
     const fiona = await authorise('fiona');
-    if (fiona !== undefined) await client.currentBalances(fiona, { bankAccountId: 'fiona-broken' }); // 500
+    if (fiona !== undefined) await client.currentBalances(fiona, { bankAccountId: 'fiona-broken' }); // 403 U012
+    bank.setFault({ type: 'status', status: 500, times: 1 });
+    if (fiona !== undefined) await client.currentBalances(fiona, { bankAccountId: 'fiona-current' }); // 500
     bank.setFault({ type: 'status', status: 429, retryAfter: '1', times: 1 });
     await collectPages(client.accounts(grant)); // 429 (then the retry answers)
     await authorise('rachel'); // a rejected consent, read back
@@ -100,6 +102,7 @@ describeWithSharedFile('specs/uk-open-banking/account-info-openapi.yaml', 'UK Op
       'GET /accounts/{AccountId}/scheduled-payments 200',
       'GET /accounts/{AccountId}/transactions 400',
       'GET /accounts/{AccountId}/balances 500',
+      'GET /accounts/{AccountId}/balances 403',
       'GET /accounts 429',
       'GET /accounts 403',
       'GET /accounts 401',

@@ -23,7 +23,7 @@ export const UK_OPEN_BANKING_PERSONAS: readonly UkOpenBankingPersona[] = [
   { login: 'rachel', password: UK_OPEN_BANKING_PERSONA_PASSWORD, description: 'rejects the consent at the bank (the connection fails: declined)' },
   { login: 'victor', password: UK_OPEN_BANKING_PERSONA_PASSWORD, description: 'revokes the consent at the bank a minute after authorising it (later syncs: consent revoked)' },
   { login: 'edith', password: UK_OPEN_BANKING_PERSONA_PASSWORD, description: 'the bank lets the consent expire a minute after authorisation (later syncs: consent expired)' },
-  { login: 'fiona', password: UK_OPEN_BANKING_PERSONA_PASSWORD, description: 'two accounts, the second of which the bank cannot read (500): one account fails, the other syncs' },
+  { login: 'fiona', password: UK_OPEN_BANKING_PERSONA_PASSWORD, description: 'two accounts, the second of which the bank refuses (403, ErrorCode U012): one account fails, the other syncs' },
 ];
 
 const PAYEES = ['Tesco Stores', 'Transport for London', 'Pret A Manger', 'Boots', 'Waterstones', 'Thames Water'];

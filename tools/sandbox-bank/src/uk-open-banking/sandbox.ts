@@ -74,7 +74,7 @@ export interface UkOpenBankingAccount {
   /** Oldest first. */
   transactions: UkOpenBankingTransaction[];
   readonly scheduledPayments: readonly UkOpenBankingScheduledPayment[];
-  /** Its data endpoints answer 500 (a persona with one account failing). */
+  /** Its data endpoints answer 403 with an OBErrorResponse1 (a persona with one account failing; the consent stays AUTH). */
   readonly failing?: boolean;
 }
 
@@ -232,6 +232,7 @@ export const UK_OB_ERROR_CODES = {
   resourceNotFound: 'U003',
   consentNotAuthorised: 'U010',
   permissionMissing: 'U011',
+  accountUnavailable: 'U012',
 } as const;
 
 /** An OBErrorResponse1 body. */
@@ -595,7 +596,7 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
     if (m === null) return reply(404, undefined);
     // An account the consent does not cover: 400 resource-not-found (the spec declares no 404 for balances or transactions).
     if (account === undefined) return reply(400, obError(400, UK_OB_ERROR_CODES.resourceNotFound, 'No such account under this consent', 'AccountId'));
-    if (account.failing === true) return reply(500, obError(500, UK_OB_ERROR_CODES.fault, 'The account cannot be read now'));
+    if (account.failing === true) return reply(403, obError(403, UK_OB_ERROR_CODES.accountUnavailable, 'The bank does not show this account now'));
     const what = m[2];
     if (what === 'balances') {
       if (!allowed('ReadBalances')) return forbidden();
