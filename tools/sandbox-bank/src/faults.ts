@@ -210,11 +210,23 @@ export interface FaultHookOptions {
   /** Requests whose path starts with this prefix (the admin API) get no faults and no log entries. */
   readonly exemptPrefix: string;
   /**
-   * The standard's link to the next page in a JSON answer body, broken as `form` says (the
-   * body is changed in place); false when the body has no next page to break. Without it,
-   * `next-link` faults answer normally.
+   * The standard's link to the next page in an answer's text, broken as `form` says: the new
+   * text, or undefined when the answer has no next page to break. Without it, `next-link`
+   * faults answer normally. {@link jsonNextLink} adapts an edit of a JSON body.
    */
-  readonly breakNextLink?: (body: Record<string, unknown>, form: NextLinkFault, request: { readonly path: string; readonly query: Readonly<Record<string, string | readonly string[]>> }) => boolean;
+  readonly breakNextLink?: (text: string, form: NextLinkFault) => string | undefined;
+}
+
+/**
+ * A {@link FaultHookOptions.breakNextLink} for JSON answers: `edit` changes the parsed body in
+ * place and says whether it had a next page to break.
+ */
+export function jsonNextLink(edit: (body: Record<string, unknown>, form: NextLinkFault) => boolean): (text: string, form: NextLinkFault) => string | undefined {
+  return (text, form) => {
+    const body = parseJson(text);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+    return edit(body as Record<string, unknown>, form) ? JSON.stringify(body) : undefined;
+  };
 }
 
 /** Handles returned by {@link installFaultHooks}. */
@@ -286,14 +298,7 @@ export function installFaultHooks(app: FastifyInstance, options: FaultHookOption
 
   app.addHook('onSend', async (request: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
     const form = brokenNext.get(request);
-    if (form !== undefined && options.breakNextLink !== undefined && typeof payload === 'string') {
-      const body = parseJson(payload);
-      if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-        const { path, query } = splitUrl(request.url);
-        if (options.breakNextLink(body as Record<string, unknown>, form, { path, query })) return JSON.stringify(body);
-      }
-      return payload;
-    }
+    if (form !== undefined && options.breakNextLink !== undefined && typeof payload === 'string') return options.breakNextLink(payload, form) ?? payload;
     if (!malformed.has(request)) return payload;
     const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '{}';
     // Half a JSON object is never valid JSON: its closing brace is gone.

@@ -101,14 +101,26 @@ export async function startTestNetbank(options: Omit<NetbankSandboxOptions, 'clo
     config: configFor(bank),
     allowedHosts: [hostOf(bank)],
     knobs: { setFault: async (fault) => applyFault(bank, clock, fault) },
+    // The statement pages the bank served (the kit's requests-repeat-window).
+    requests: () =>
+      bank
+        .requests({ operation: 'GET /accounts/:accountId' })
+        .map((r) => ({ method: r.method, path: r.path, query: Object.fromEntries(Object.entries(r.query).map(([k, v]) => [k, typeof v === 'string' ? v : (v[v.length - 1] ?? '')])) })),
+    // The user changes the password at the bank: the bank ends the user's sessions, the stored password is wrong.
+    endConsentAtBank: async (identity) => {
+      const userId = identity.credentials['userId'] ?? '';
+      bank.knobs.setPassword(userId, `changed-at-the-bank-${userId}`);
+      bank.knobs.endSessions(userId);
+    },
     close: () => bank.close(),
   };
 }
 
 /** Starts the sandbox for one scenario of the kit. */
 export async function startKitSandbox(scenario: SandboxScenario, connector: Connector): Promise<SandboxHandle> {
-  const pageSize = connector.manifest.limits.pageSize;
-  if (scenario.type === 'basic') return startTestNetbank({ pageSize });
+  if (scenario.type === 'basic') return startTestNetbank({ pageSize: connector.manifest.limits.pageSize });
+  // The bank's statement page size: the manifest's, or the scenario's bankPageSize (a bank showing fewer rows).
+  const pageSize = scenario.bankPageSize ?? connector.manifest.limits.pageSize;
   const { window, count } = scenario;
   const identities = { valid: { credentials: { userId: KIT_SCENARIO_ID, password: KIT_SCENARIO_PASSWORD } } };
   if (count <= INSERT_LIMIT) {
@@ -174,8 +186,9 @@ export function applyFault(bank: NetbankSandbox, clock: MovableClock, fault: San
     return;
   }
   const operations = DATA_OPERATIONS;
+  // A counted or a mid-stream fault is queued; a standing one is a rate of 1.
   const always = (f: Fault, rates: () => void): void => {
-    if (fault.times !== undefined) faults.failNext(fault.times, f, { operations });
+    if (fault.times !== undefined || fault.afterRequests !== undefined) faults.failNext(fault.times ?? Number.MAX_SAFE_INTEGER, f, { operations, after: fault.afterRequests ?? 0 });
     else rates();
   };
   switch (fault.type) {
@@ -189,6 +202,12 @@ export function applyFault(bank: NetbankSandbox, clock: MovableClock, fault: San
       return;
     case 'dropConnection':
       always({ type: 'drop-connection' }, () => faults.set({ faultRates: { 'drop-connection': 1 }, operations }));
+      return;
+    case 'loopingNext':
+      faults.failNext(fault.times ?? Number.MAX_SAFE_INTEGER, { type: 'next-link', form: 'looping' }, { operations, after: fault.afterRequests ?? 0 });
+      return;
+    case 'malformedNext':
+      faults.failNext(fault.times ?? Number.MAX_SAFE_INTEGER, { type: 'next-link', form: 'malformed' }, { operations, after: fault.afterRequests ?? 0 });
       return;
     case 'status': {
       const { status, retryAfter } = fault;

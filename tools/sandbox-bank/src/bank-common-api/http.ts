@@ -7,7 +7,7 @@
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Clock } from '../clock';
-import { installFaultHooks } from '../faults';
+import { installFaultHooks, jsonNextLink } from '../faults';
 import type { RequestLog } from '../request-log';
 import { registerAdminRoutes } from './admin';
 import type { ApiRequest, ApiResult, BankCommonApiBank } from './bank';
@@ -43,13 +43,13 @@ export async function startBankServer(bank: BankCommonApiBank, options: BankServ
   const app = Fastify({ logger: false, forceCloseConnections: true });
   const hooks = installFaultHooks(app, { bank: bank.bankCode, injector: bank.knobs.faults, log: options.log, clock: options.clock, exemptPrefix: ADMIN_PREFIX,
     // Every list names its next page by number in params.next_page (0: none).
-    breakNextLink: (body, form) => {
+    breakNextLink: jsonNextLink((body, form) => {
       const params = body['params'];
       if (typeof params !== 'object' || params === null || !('next_page' in params) || (params as { next_page: unknown }).next_page === 0) return false;
       const p = params as { page: unknown; next_page: unknown };
       p.next_page = form === 'looping' ? p.page : 'two';
       return true;
-    },
+    }),
   });
 
   // Registered after the fault hooks, so injected statuses (e.g. a 503) get the header too.

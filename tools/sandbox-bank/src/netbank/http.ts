@@ -41,7 +41,16 @@ export interface NetbankServerOptions {
 /** Starts the net bank's HTTP server. */
 export async function startNetbankServer(bank: NetbankBank, options: NetbankServerOptions): Promise<NetbankServer> {
   const app = Fastify({ logger: false, forceCloseConnections: true });
-  const hooks = installFaultHooks(app, { bank: options.logBank, injector: bank.knobs.faults, log: options.log, clock: options.clock, exemptPrefix: NETBANK_ADMIN_PREFIX });
+  const hooks = installFaultHooks(app, { bank: options.logBank, injector: bank.knobs.faults, log: options.log, clock: options.clock, exemptPrefix: NETBANK_ADMIN_PREFIX,
+    // A statement page's pager: <a rel="next" … href="/accounts/…?from=…&amp;to=…&amp;page=N">.
+    breakNextLink: (html, form) => {
+      const next = /<a rel="next"[^>]*href="([^"]*)"/.exec(html);
+      if (next === null) return undefined;
+      const href = next[1] ?? '';
+      const broken = form === 'looping' ? href.replace(/page=(\d+)/, (_m, n: string) => `page=${Number(n) - 1}`) : 'http://[not-a-link';
+      return html.replace(`href="${href}"`, `href="${broken}"`);
+    },
+  });
   const waits = new Set<() => void>();
   await app.register(formbody);
 
