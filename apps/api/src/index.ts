@@ -6,4 +6,4 @@
  */
 export { main, runMain } from './main';
 export type { KinkoHooks } from './server/start-kinko';
-export type { DevelopmentBanksProvider, RunningBerlinGroupBank, RunningGmoAozoraBank, RunningNetbank, RunningPolishBank, RunningSandbox, RunningSandboxBank, SandboxPersona } from './server/sandbox-banks';
+export type { DevelopmentBanksProvider, RunningBerlinGroupBank, RunningGmoAozoraBank, RunningNetbank, RunningPolishBank, RunningSandbox, RunningSandboxBank, RunningUkOpenBankingBank, SandboxPersona } from './server/sandbox-banks';

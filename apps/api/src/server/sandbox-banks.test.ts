@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { SANDBOX_BERLIN_GROUP_BANK_ID, SANDBOX_GMO_AOZORA_BANK_ID, polishRedirectUris, sandboxBankEntries } from './sandbox-banks';
+import { SANDBOX_BERLIN_GROUP_BANK_ID, SANDBOX_GMO_AOZORA_BANK_ID, SANDBOX_UK_OPEN_BANKING_BANK_ID, polishRedirectUris, sandboxBankEntries } from './sandbox-banks';
+import { startBanner } from './start-kinko';
 
 // The development banks (started by the launcher, tools/dev-server: see its tests) as the
 // app registers them.
@@ -76,5 +77,18 @@ describe('sandbox bank entries', () => {
         },
       },
     ]);
+  });
+
+  it('turns the UK Open Banking bank into a uk-open-banking bank entry named sandbox-uk-open-banking, Kinko its OAuth client with its secret; the banner lists its personas, never the secret', () => {
+    const ukOpenBanking = { bankName: 'Sandbox Bank UK', url: 'http://127.0.0.1:8', clientId: 'kinko', clientSecret: 'uk-s3cret', personas: [{ login: 'oliver', password: 'sandbox', summary: 'a current account' }], close: async () => undefined };
+    const sandbox = { banks: [], ukOpenBanking, close: async () => undefined };
+    expect(sandboxBankEntries(sandbox)).toEqual([
+      { bankId: SANDBOX_UK_OPEN_BANKING_BANK_ID, connector: 'uk-open-banking', options: { baseUrl: 'http://127.0.0.1:8', clientId: 'kinko', clientSecret: 'uk-s3cret' } },
+    ]);
+    const kinko = { url: 'http://127.0.0.1:3000', database: { description: 'test' }, sandbox };
+    const banner = startBanner(kinko as unknown as Parameters<typeof startBanner>[0], { mode: 'development' } as Parameters<typeof startBanner>[1]).join('\n');
+    expect(banner).toContain('bankId sandbox-uk-open-banking');
+    expect(banner).toContain('oliver / sandbox: a current account');
+    expect(banner).not.toContain('uk-s3cret');
   });
 });

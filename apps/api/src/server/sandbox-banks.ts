@@ -24,6 +24,8 @@ export interface RunningSandbox {
   readonly berlinGroup?: RunningBerlinGroupBank;
   /** The GMO Aozora Net Bank personal Open API bank (redirect flow, OAuth PKCE) and its personas, when the sandbox offers it. */
   readonly gmoAozora?: RunningGmoAozoraBank;
+  /** The UK Open Banking Read/Write 4.0 AIS bank (redirect flow: consent, OIDC + PKCE) and its personas, when the sandbox offers it. */
+  readonly ukOpenBanking?: RunningUkOpenBankingBank;
   /** Personas of the first 銀行共通API bank (login id / password and what each does), when the sandbox says. */
   readonly personas?: readonly SandboxPersona[];
   close(): Promise<void>;
@@ -74,6 +76,19 @@ export interface RunningGmoAozoraBank {
 
 /** The bankId of the sandbox's GMO Aozora Net Bank (in place of the 銀行共通API's sandbox-0310 under its bank code). */
 export const SANDBOX_GMO_AOZORA_BANK_ID = 'sandbox-gmo-aozora';
+
+/** The sandbox's UK Open Banking bank: Kinko is its OAuth client (`clientId`, `clientSecret` made at start, never printed), users authorise the consent at its page as a persona. */
+export interface RunningUkOpenBankingBank {
+  readonly bankName: string;
+  readonly url: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly personas: ReadonlyArray<{ readonly login: string; readonly password: string; readonly summary: string }>;
+  close(): Promise<void>;
+}
+
+/** The bankId of the sandbox's UK Open Banking bank. */
+export const SANDBOX_UK_OPEN_BANKING_BANK_ID = 'sandbox-uk-open-banking';
 
 /** The sandbox's HTML net bank: connected with a login and password through the Link pages. */
 export interface RunningNetbank {
@@ -132,7 +147,12 @@ export function sandboxBankEntries(sandbox: RunningSandbox): BankEntry[] {
     .concat(sandbox.netbank ? [netbankEntry(sandbox.netbank)] : [])
     .concat(sandbox.polish ? [polishEntry(sandbox.polish)] : [])
     .concat(sandbox.berlinGroup ? [berlinGroupEntry(sandbox.berlinGroup)] : [])
-    .concat(sandbox.gmoAozora ? [gmoAozoraEntry(sandbox.gmoAozora)] : []);
+    .concat(sandbox.gmoAozora ? [gmoAozoraEntry(sandbox.gmoAozora)] : [])
+    .concat(sandbox.ukOpenBanking ? [ukOpenBankingEntry(sandbox.ukOpenBanking)] : []);
+}
+
+function ukOpenBankingEntry(bank: RunningUkOpenBankingBank): BankEntry {
+  return { bankId: SANDBOX_UK_OPEN_BANKING_BANK_ID, connector: 'uk-open-banking', options: { baseUrl: bank.url, clientId: bank.clientId, clientSecret: bank.clientSecret } };
 }
 
 function gmoAozoraEntry(bank: RunningGmoAozoraBank): BankEntry {

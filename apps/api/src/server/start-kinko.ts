@@ -13,7 +13,7 @@ import { LINK_PATHS } from '../link/link-paths';
 import { MetricsService } from '../metrics/metrics.service';
 import { databaseAnswers, startOpsServer } from '../metrics/ops-server';
 import { DataSource } from 'typeorm';
-import { type DevelopmentBanksProvider, type RunningSandbox, SANDBOX_BERLIN_GROUP_BANK_ID, SANDBOX_GMO_AOZORA_BANK_ID, polishRedirectUris, sandboxBankEntries, sandboxBankId, sandboxPolishBankId } from './sandbox-banks';
+import { type DevelopmentBanksProvider, type RunningSandbox, SANDBOX_BERLIN_GROUP_BANK_ID, SANDBOX_GMO_AOZORA_BANK_ID, SANDBOX_UK_OPEN_BANKING_BANK_ID, polishRedirectUris, sandboxBankEntries, sandboxBankId, sandboxPolishBankId } from './sandbox-banks';
 
 /** The demo user's way in: the Link pages (choose a sandbox bank, log in there or enter credentials). */
 export interface DemoConnect {
@@ -231,6 +231,14 @@ export function startBanner(kinko: RunningKinko, settings: Settings): string[] {
       `                 (log in at its page as a persona below)`,
     );
     for (const p of gmoAozora.personas) lines.push(`                 ${p.login} / ${p.password}: ${p.summary}`);
+  }
+  const ukOpenBanking = kinko.sandbox?.ukOpenBanking;
+  if (ukOpenBanking) {
+    lines.push(
+      `  Sandbox bank   ${ukOpenBanking.bankName} (UK Open Banking 4.0 AIS, consent + OIDC/PKCE, bankId ${SANDBOX_UK_OPEN_BANKING_BANK_ID})  ${ukOpenBanking.url}`,
+      `                 (authorise the consent at its page as a persona below)`,
+    );
+    for (const p of ukOpenBanking.personas) lines.push(`                 ${p.login} / ${p.password}: ${p.summary}`);
   }
   lines.push('Press Ctrl-C to stop.');
   return lines;
