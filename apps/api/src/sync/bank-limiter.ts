@@ -32,6 +32,11 @@ const statementName = statementNamer('kinko_bank_limiter');
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How long a slot this process no longer uses stays locked for its next request (no unlock, no lock query). */
+export const SLOT_LINGER_MS = 50;
+/** A slot locked longer than this is unlocked at its next release (another process may be waiting for it). */
+export const SLOT_MAX_HOLD_MS = 1_000;
+
 /**
  * Per-bank request limits that hold across every worker process:
  *
@@ -44,9 +49,12 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  *   theoretical arrival time), advanced by a single UPDATE per request that returns how long
  *   to wait; bursts of up to a fifth of a second's worth of requests pass at once.
  *
- * Costs three short queries per request on one dedicated connection per process when the
- * bank is not saturated; when callers of this process wait for a slot, a finished request
- * hands its slot to the next of them (no unlock, no new lock): one query per request.
+ * Costs one query per request (the rate reservation) while this process keeps the bank
+ * busy: a finished request hands its slot to the next local caller waiting for one, or keeps
+ * it locked for {@link SLOT_LINGER_MS} for the next request of this process (a session's next
+ * page, another account); an idle slot is unlocked after that, and a slot held for longer
+ * than {@link SLOT_MAX_HOLD_MS} is unlocked at its next release, so other processes get their
+ * turn. An idle bank costs three queries for a lone request (lock, rate, unlock).
  */
 @Injectable()
 export class BankLimiter implements BeforeApplicationShutdown {
@@ -54,6 +62,10 @@ export class BankLimiter implements BeforeApplicationShutdown {
   private connecting: Promise<Client> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly held = new Map<string, Set<number>>();
+  /** Per connector: slots still locked by this process but not in use, and their unlock timers. */
+  private readonly idle = new Map<string, Map<number, NodeJS.Timeout>>();
+  /** Per connector and slot: when this process locked it. */
+  private readonly lockedAt = new Map<string, Map<number, number>>();
   private readonly logger = new Logger('BankLimiter');
   private stats = { acquired: 0, queries: 0, overheadMs: 0, waitedMs: 0 };
   /** Per connector: the caller whose turn it is to look for a slot (the others wait in line, without polling). */
@@ -85,6 +97,8 @@ export class BankLimiter implements BeforeApplicationShutdown {
   }
 
   private async acquireSlot(connectorId: string, max: number): Promise<number> {
+    const kept = this.takeIdle(connectorId, max);
+    if (kept !== undefined) return kept;
     // One caller per connector and process polls the database; the others queue behind it.
     // A slot released while callers wait here is handed to the first of them directly
     // (still locked by this process), saving its unlock and the next caller's lock queries.
@@ -142,6 +156,7 @@ export class BankLimiter implements BeforeApplicationShutdown {
           },
         );
         if (ok) {
+          this.lockedAtOf(connectorId).set(slot, Date.now());
           if (!handedOver()) return slot;
           await this.releaseSlot(connectorId, slot);
           return -1;
@@ -157,6 +172,26 @@ export class BankLimiter implements BeforeApplicationShutdown {
     }
   }
 
+  /** A slot this process keeps locked and does not use (a lower one first), if any: no query. */
+  private takeIdle(connectorId: string, max: number): number | undefined {
+    const idle = this.idle.get(connectorId);
+    if (!idle || idle.size === 0) return undefined;
+    for (const [slot, timer] of idle) {
+      clearTimeout(timer);
+      idle.delete(slot);
+      // A slot beyond a lowered limit is not reused (it is unlocked instead).
+      if (slot < max) return slot;
+      void this.unlockSlot(connectorId, slot);
+    }
+    return undefined;
+  }
+
+  private lockedAtOf(connectorId: string): Map<number, number> {
+    const m = this.lockedAt.get(connectorId) ?? new Map<number, number>();
+    this.lockedAt.set(connectorId, m);
+    return m;
+  }
+
   private async releaseSlot(connectorId: string, slot: number): Promise<void> {
     const next = this.waiters.get(connectorId)?.find((w) => !w.handed);
     if (next) {
@@ -164,6 +199,25 @@ export class BankLimiter implements BeforeApplicationShutdown {
       next.resolve(slot);
       return;
     }
+    const since = this.lockedAt.get(connectorId)?.get(slot);
+    if (!this.closed && this.client && since !== undefined && Date.now() - since < SLOT_MAX_HOLD_MS) {
+      // Kept locked a moment for this process's next request; unlocked if none comes.
+      const idle = this.idle.get(connectorId) ?? new Map<number, NodeJS.Timeout>();
+      this.idle.set(connectorId, idle);
+      const timer = setTimeout(() => {
+        if (idle.get(slot) !== timer) return;
+        idle.delete(slot);
+        void this.unlockSlot(connectorId, slot);
+      }, SLOT_LINGER_MS);
+      timer.unref();
+      idle.set(slot, timer);
+      return;
+    }
+    await this.unlockSlot(connectorId, slot);
+  }
+
+  private async unlockSlot(connectorId: string, slot: number): Promise<void> {
+    this.lockedAt.get(connectorId)?.delete(slot);
     try {
       await this.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_SPACE.connectorSlot, `${connectorId}:${slot}`]);
     } catch (e) {
@@ -232,15 +286,25 @@ export class BankLimiter implements BeforeApplicationShutdown {
     return this.connecting;
   }
 
+  /** Forgets the slots kept idle (their locks go with the connection, or are released by the caller). */
+  private forgetIdle(): void {
+    for (const idle of this.idle.values()) for (const timer of idle.values()) clearTimeout(timer);
+    this.idle.clear();
+  }
+
   private drop(): void {
     const client = this.client;
     this.client = undefined;
+    this.forgetIdle();
+    this.lockedAt.clear();
     this.held.clear();
     void client?.end().catch(() => undefined);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.closed = true;
+    // The connection's end releases every lock, the idle slots' too.
+    this.forgetIdle();
     await this.queue.catch(() => undefined);
     const client = this.client;
     this.client = undefined;

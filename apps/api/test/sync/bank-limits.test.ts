@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { BankLimiter } from '../../src/sync/bank-limiter';
+import { DataSource } from 'typeorm';
+import { BankLimiter, SLOT_LINGER_MS } from '../../src/sync/bank-limiter';
+import { LOCK_SPACE } from '../../src/sync/sync-locks';
 import { SyncService } from '../../src/sync/sync.service';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { type CountingProxy, startCountingProxy } from './counting-proxy';
@@ -80,13 +82,41 @@ describe('per-bank limits hold across worker processes', () => {
   });
 
   // Speed belongs to tools/bench; here only the deterministic cost: the number of queries.
-  it('costs three short queries per request when the bank is not saturated', async () => {
+  const slotLocks = async (connectorId: string): Promise<number> => {
+    const rows = (await a.get(DataSource).query(
+      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid::bigint IN (SELECT (hashtext($2 || ':' || i) & 4294967295::bigint) FROM generate_series(0, 9) i)`,
+      [LOCK_SPACE.connectorSlot, connectorId],
+    )) as Array<{ n: number }>;
+    return rows[0]?.n ?? 0;
+  };
+
+  it('costs one query per request (the rate) while the process keeps the bank busy; an idle slot is unlocked after the linger', async () => {
     const limiter = a.get(BankLimiter);
     const before = limiter.statistics();
     const n = 300;
     for (let i = 0; i < n; i += 1) await limiter.run('overhead-probe', { maxConcurrency: 4, requestsPerSecond: 1_000_000 }, () => Promise.resolve());
     const after = limiter.statistics();
-    // slot lock, rate reservation, slot unlock
-    expect((after.queries - before.queries) / n).toBe(3);
+    // One rate reservation per request; the slot is locked again (and unlocked) only once per SLOT_MAX_HOLD_MS.
+    const perRequest = (after.queries - before.queries) / n;
+    expect(perRequest).toBeGreaterThanOrEqual(1);
+    expect(perRequest).toBeLessThan(1.2);
+    // Kept for the next request a moment at most, then unlocked: another process may have it.
+    expect(await slotLocks('overhead-probe')).toBeLessThanOrEqual(1);
+    await new Promise((r) => setTimeout(r, SLOT_LINGER_MS * 4));
+    expect(await slotLocks('overhead-probe')).toBe(0);
+  });
+
+  it('a lone request to an idle bank costs three queries (slot lock, rate, unlock); one right after it only its rate', async () => {
+    const limiter = a.get(BankLimiter);
+    const limits = { maxConcurrency: 2, requestsPerSecond: 1_000 };
+    const before = limiter.statistics().queries;
+    await limiter.run('lone-probe', limits, () => Promise.resolve());
+    expect(limiter.statistics().queries - before).toBe(2); // locked, rate reserved; the slot is kept a moment
+    expect(await slotLocks('lone-probe')).toBe(1);
+    await limiter.run('lone-probe', limits, () => Promise.resolve());
+    expect(limiter.statistics().queries - before).toBe(3); // the kept slot: the rate only
+    await new Promise((r) => setTimeout(r, SLOT_LINGER_MS * 4));
+    expect(limiter.statistics().queries - before).toBe(4); // unlocked after the linger
+    expect(await slotLocks('lone-probe')).toBe(0);
   });
 });
