@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { berlinGroupPersonaUsers, startBerlinGroupSandbox, type BerlinGroupRequest } from '@kinko/sandbox-bank';
-import { dateInZone } from '@kinko/domain';
+import { addDays, dateInZone } from '@kinko/domain';
 import { startRedirectBankHarness } from '../support/redirect-bank-harness';
 
 const BANK_ID = 'sandbox-berlin-group';
@@ -59,7 +59,21 @@ async function syncLena(options: { bookingStatusBoth: boolean }) {
       [sessionId],
     );
     const reads = sandbox.requests().filter((r) => r.path.endsWith('/transactions'));
-    return { rows, results: results as Array<{ bank_account_id: string; progress: Progress }>, reads, stage, today };
+
+    // A second sync the user starts: incremental, each kind from its latest date − 4 days.
+    const again = await h.call<{ sessionIds: string[] }>('POST', `/api/v2/bank/connectionId/${done.json.connectionId}/sync`, token, {});
+    expect(again.status).toBe(202);
+    const secondId = again.json.sessionIds[0] as string;
+    expect(await h.finished(token, secondId)).toBe('completed');
+    const second = {
+      reads: sandbox.requests().filter((r) => r.path.endsWith('/transactions')).slice(reads.length),
+      results: (await q(
+        `SELECT a.bank_account_id, r.outcome -> 'progress' AS progress FROM sync_account_results r JOIN bank_accounts a ON a.id = r.account_id WHERE r.session_id = $1 ORDER BY a.bank_account_id`,
+        [secondId],
+      )) as Array<{ bank_account_id: string; progress: Progress }>,
+      rows: await q(`SELECT bank_transaction_id, kind, amount_minor::text AS amount_minor, bank_order::text AS bank_order FROM transactions WHERE user_id = $1 ORDER BY bank_transaction_id`, [userId]),
+    };
+    return { rows, results: results as Array<{ bank_account_id: string; progress: Progress }>, reads, stage, today, second };
   } finally {
     await h.close();
     await sandbox.close();
@@ -108,5 +122,21 @@ describe('Berlin Group booked + pending in one call (bookingStatus=both) through
     expect(Object.keys(both.results[0]?.progress.windows ?? {}).sort()).toEqual(['booked', 'pending']);
     expect(both.stage.counts).toEqual({ ...perKind.stage.counts, requestsMade: 6 });
     expect(perKind.stage.counts).toMatchObject({ requestsMade: 8, itemsFetched: 242, itemsWritten: 242, errors: 0 });
+
+    // Incremental: booked from its latest (yesterday) − 4 days, pending from its latest (today) − 4;
+    // the one call asks from the earlier of the two, and both kinds record that window.
+    const today = both.today;
+    const giro = (r: typeof both.second) => r.results.find((x) => x.bank_account_id === 'lena-giro')?.progress.windows;
+    expect(perKind.second.reads.filter((r) => r.path.includes('lena-giro')).map((r) => [r.query['bookingStatus'], r.query['dateFrom']])).toEqual([
+      ['booked', addDays(today, -5)],
+      ['pending', addDays(today, -4)],
+    ]);
+    expect(both.second.reads.filter((r) => r.path.includes('lena-giro')).map(shape)).toEqual([{ account: 'lena-giro', bookingStatus: 'both', dateFrom: addDays(today, -5), dateTo: today, page: '0' }]);
+    expect(giro(both.second)).toEqual({
+      booked: { kind: 'booked', from: addDays(today, -5), to: today, dateField: 'bookingDate', mode: 'incremental', limitedBy: null },
+      pending: { kind: 'pending', from: addDays(today, -5), to: today, dateField: 'transactionDate', mode: 'incremental', limitedBy: null },
+    });
+    expect(giro(perKind.second)?.['pending']?.from).toBe(addDays(today, -4));
+    expect(both.second.rows).toEqual(perKind.second.rows);
   }, 240_000);
 });
