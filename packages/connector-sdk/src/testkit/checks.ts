@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Redacted, Schema } from 'effect';
 import { addDays, compareDates, type CalendarDate, type TransactionKind } from '@kinko/domain';
-import type { AuthStep } from '../auth';
+import type { AuthStep, ChallengeStep } from '../auth';
 import { systemClock, todayAt } from '../clock';
 import { collectPages, type ChallengeState, type ConnectorClient, type Grant } from '../connector';
 import type { ConnectorError, ConnectorErrorTag } from '../errors';
@@ -220,6 +220,44 @@ async function withScenarioAccount(
   });
 }
 
+/** The kit's read: the primary kind in the kit's window. */
+interface KitRead {
+  readonly window: FetchWindow;
+  readonly kind: TransactionKind;
+}
+
+/** A transactions scenario of `count` items of the primary kind in the kit's window, logged in (the preamble of most read checks). */
+async function withPrimaryKind(
+  env: Env,
+  count: number,
+  body: (s: Session, grant: Grant, bankAccountId: string, read: KitRead) => Promise<void>,
+  extras: { readonly currency?: string; readonly bankPageSize?: number } = {},
+): Promise<void> {
+  const read: KitRead = { window: kitWindow(env.manifest), kind: primaryKind(env.manifest) };
+  await withScenarioAccount(env, { ...read, count }, (s, grant, account) => body(s, grant, account, read), extras);
+}
+
+/** A basic session in which the challenged identity has logged in and been asked its first challenge. */
+async function withFirstChallenge(env: Env, body: (s: Session, identity: Identity, step: ChallengeStep<ChallengeState>) => Promise<void>): Promise<void> {
+  await withSession(env, { type: 'basic' }, async (s) => {
+    const identity = s.identities.withChallenge ?? fail('identities.withChallenge is required when the manifest declares challenges');
+    const step = expectOk(await startLogin(env, s, identity), 'auth.complete');
+    if (step.type !== 'challenge') fail('the challenged identity was granted access without a challenge');
+    await body(s, identity, step);
+  });
+}
+
+/** A grant that no longer works: listing accounts with it and refreshing it both fail as gone. */
+async function expectGrantGone(s: Session, grant: Grant, what: string): Promise<void> {
+  expectError(await collectPages(s.client.accounts(grant)), GRANT_GONE, `listing accounts with ${what}`);
+  expectError(await s.client.auth.refresh(grant), GRANT_GONE, `refreshing ${what}`);
+}
+
+/** A basic session, logged in as the valid identity. */
+async function withValidLogin(env: Env, body: (s: Session, grant: Grant) => Promise<void>): Promise<void> {
+  await withSession(env, { type: 'basic' }, async (s) => body(s, await login(env, s, s.identities.valid)));
+}
+
 const canonical = (t: Transaction): string =>
   JSON.stringify(t, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v), 0);
 
@@ -236,8 +274,7 @@ function faultCheck(
     title,
     timeoutMs: 60_000,
     async run(env) {
-      await withSession(env, { type: 'basic' }, async (s) => {
-        const grant = await login(env, s, s.identities.valid);
+      await withValidLogin(env, async (s, grant) => {
         await s.handle.knobs.setFault(fault(env));
         const started = performance.now();
         const out = await collectPages(s.client.accounts(grant));
@@ -299,10 +336,8 @@ function midStreamCheck(name: CheckName, title: string, fault: SandboxFault, exp
     title,
     timeoutMs: 60_000,
     async run(env) {
-      const window = kitWindow(env.manifest);
-      const kind = primaryKind(env.manifest);
       const count = threePages(env.manifest);
-      await withScenarioAccount(env, { kind, window, count }, async (s, grant, account) => {
+      await withPrimaryKind(env, count, async (s, grant, account, { window, kind }) => {
         await s.handle.knobs.setFault(fault);
         const read = await readUntilError(s, grant, account, kind, window, 10);
         await s.handle.knobs.setFault(undefined);
@@ -338,8 +373,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     title: 'a valid user logs in; the grant survives serialisation and lists accounts',
     timeoutMs: 30_000,
     async run(env) {
-      await withSession(env, { type: 'basic' }, async (s) => {
-        const grant = await login(env, s, s.identities.valid);
+      await withValidLogin(env, async (s, grant) => {
         const text = expectOk(env.config.connector.serializeGrant(grant), 'serializeGrant');
         const restored = expectOk(env.config.connector.deserializeGrant(text), 'deserializeGrant');
         const accounts = await listAccounts(s, restored);
@@ -363,10 +397,8 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     timeoutMs: 30_000,
     notApplicable: noChallenges,
     async run(env) {
-      await withSession(env, { type: 'basic' }, async (s) => {
-        const identity = s.identities.withChallenge ?? fail('identities.withChallenge is required when the manifest declares challenges');
-        let step = expectOk(await startLogin(env, s, identity), 'auth.complete');
-        if (step.type !== 'challenge') fail('the challenged identity was granted access without a challenge');
+      await withFirstChallenge(env, async (s, identity, first) => {
+        let step: AuthStep<Grant, ChallengeState> = first;
         for (let i = 0; step.type === 'challenge'; i += 1) {
           if (!env.manifest.capabilities.challenges.includes(step.challenge.kind)) fail(`challenge ${step.challenge.kind} is not declared`);
           const text: string = expectOk(env.config.connector.serializeChallengeState(step.state), 'serializeChallengeState');
@@ -384,10 +416,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     timeoutMs: 30_000,
     notApplicable: noChallenges,
     async run(env) {
-      await withSession(env, { type: 'basic' }, async (s) => {
-        const identity = s.identities.withChallenge ?? fail('identities.withChallenge is required when the manifest declares challenges');
-        const step = expectOk(await startLogin(env, s, identity), 'auth.complete');
-        if (step.type !== 'challenge') fail('the challenged identity was granted access without a challenge');
+      await withFirstChallenge(env, async (s, identity, step) => {
         const right = identity.challengeAnswers?.[0] ?? '';
         const wrong = identity.wrongChallengeAnswer ?? (right === '0'.repeat(right.length) ? '1' : '0').repeat(Math.max(1, right.length));
         const error = expectError(
@@ -406,12 +435,10 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     title: 'refresh returns a new grant and the old one stops working',
     timeoutMs: 30_000,
     async run(env) {
-      await withSession(env, { type: 'basic' }, async (s) => {
-        const old = await login(env, s, s.identities.valid);
+      await withValidLogin(env, async (s, old) => {
         const renewed = expectOk(await s.client.auth.refresh(old), 'auth.refresh');
         await listAccounts(s, renewed.grant);
-        expectError(await collectPages(s.client.accounts(old)), GRANT_GONE, 'listing accounts with the replaced grant');
-        expectError(await s.client.auth.refresh(old), GRANT_GONE, 'refreshing the replaced grant again');
+        await expectGrantGone(s, old, 'the replaced grant');
       });
     },
   },
@@ -420,8 +447,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     title: 'a revoked grant stops working',
     timeoutMs: 30_000,
     async run(env) {
-      await withSession(env, { type: 'basic' }, async (s) => {
-        const grant = await login(env, s, s.identities.valid);
+      await withValidLogin(env, async (s, grant) => {
         expectOk(await s.client.auth.revoke(grant), 'auth.revoke');
         expectError(await collectPages(s.client.accounts(grant)), GRANT_GONE, 'listing accounts with a revoked grant');
       });
@@ -433,10 +459,8 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     timeoutMs: 120_000,
     async run(env) {
       const ps = env.manifest.limits.pageSize;
-      const window = kitWindow(env.manifest);
-      const kind = primaryKind(env.manifest);
       for (const count of [...new Set([0, 1, ps, ps + 1, 2 * ps + 1])]) {
-        await withScenarioAccount(env, { kind, window, count }, async (s, grant, account) => {
+        await withPrimaryKind(env, count, async (s, grant, account, { window, kind }) => {
           const items = await readTransactions(env, s, grant, account, kind, window);
           expectExactlyOnce(items, count, `${count} items (page size ${ps})`);
         });
@@ -449,9 +473,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     timeoutMs: 600_000,
     async run(env) {
       const count = env.config.largeCount ?? 100_000;
-      const window = kitWindow(env.manifest);
-      const kind = primaryKind(env.manifest);
-      await withScenarioAccount(env, { kind, window, count }, async (s, grant, account) => {
+      await withPrimaryKind(env, count, async (s, grant, account, { window, kind }) => {
         expectExactlyOnce(await readTransactions(env, s, grant, account, kind, window), count, `${count} items`);
       });
     },
@@ -461,9 +483,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     title: 'items dated exactly on from and to are returned; items a day outside are not',
     timeoutMs: 60_000,
     async run(env) {
-      const window = kitWindow(env.manifest);
-      const kind = primaryKind(env.manifest);
-      await withScenarioAccount(env, { kind, window, count: 4 }, async (s, grant, account) => {
+      await withPrimaryKind(env, 4, async (s, grant, account, { window, kind }) => {
         // readTransactions already fails on any item outside the window.
         const inside = await readTransactions(env, s, grant, account, kind, window);
         const dates = new Set(inside.map((t) => dateOf(env, t)));
@@ -485,10 +505,8 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     title: 'two full reads return the same items',
     timeoutMs: 60_000,
     async run(env) {
-      const window = kitWindow(env.manifest);
-      const kind = primaryKind(env.manifest);
       const count = 2 * env.manifest.limits.pageSize + 3;
-      await withScenarioAccount(env, { kind, window, count }, async (s, grant, account) => {
+      await withPrimaryKind(env, count, async (s, grant, account, { window, kind }) => {
         const first = (await readTransactions(env, s, grant, account, kind, window)).map(canonical).sort();
         const second = (await readTransactions(env, s, grant, account, kind, window)).map(canonical).sort();
         if (first.length !== second.length) fail(`the reads returned ${first.length} and ${second.length} items`);
@@ -502,10 +520,8 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     title: 'an incremental read (latest date − 4 days .. to) returns exactly the full read’s items in its window',
     timeoutMs: 60_000,
     async run(env) {
-      const window = kitWindow(env.manifest);
-      const kind = primaryKind(env.manifest);
       const count = 2 * env.manifest.limits.pageSize + 3;
-      await withScenarioAccount(env, { kind, window, count }, async (s, grant, account) => {
+      await withPrimaryKind(env, count, async (s, grant, account, { window, kind }) => {
         const full = await readTransactions(env, s, grant, account, kind, window);
         const latest = full.map((t) => dateOf(env, t)).reduce((a, b) => (compareDates(a, b) >= 0 ? a : b), window.from);
         const incremental = { from: addDays(latest, -4), to: window.to };
@@ -547,8 +563,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     timeoutMs: 60_000,
     notApplicable: (m) => (m.capabilities.balances ? undefined : 'the manifest declares no balances'),
     async run(env) {
-      const window = kitWindow(env.manifest);
-      await withScenarioAccount(env, { kind: primaryKind(env.manifest), window, count: 5 }, async (s, grant, account) => {
+      await withPrimaryKind(env, 5, async (s, grant, account, { window }) => {
         const balances = expectOk(await collectPages(s.client.balances(grant, { bankAccountId: account, window })), 'balances');
         if (balances.length === 0) fail('no daily balances within a window holding transactions');
         const days = new Set<string>();
@@ -567,8 +582,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     timeoutMs: 60_000,
     notApplicable: (m) => (m.capabilities.branches ? undefined : 'the manifest declares no branches'),
     async run(env) {
-      await withSession(env, { type: 'basic' }, async (s) => {
-        const grant = await login(env, s, s.identities.valid);
+      await withValidLogin(env, async (s, grant) => {
         const branches = expectOk(await collectPages(s.client.branches(grant)), 'branches');
         if (branches.length === 0) fail('no branches listed');
         const ids = new Set<string>();
@@ -653,10 +667,8 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     title: 'every page request repeats the window and the first page’s filters (next links keep them)',
     timeoutMs: 60_000,
     async run(env) {
-      const window = kitWindow(env.manifest);
-      const kind = primaryKind(env.manifest);
       const count = threePages(env.manifest);
-      await withScenarioAccount(env, { kind, window, count }, async (s, grant, account) => {
+      await withPrimaryKind(env, count, async (s, grant, account, { window, kind }) => {
         const requests = needs(s, 'requests', 'the record of the requests the bank received');
         const mark = requests().length;
         const items = await readTransactions(env, s, grant, account, kind, window);
@@ -693,16 +705,14 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     title: 'a consent the user ended at the bank yields ConsentRevoked, ConsentExpired or CredentialsInvalid, and refresh fails alike',
     timeoutMs: 30_000,
     async run(env) {
-      await withSession(env, { type: 'basic' }, async (s) => {
+      await withValidLogin(env, async (s, grant) => {
         const end = needs(s, 'endConsentAtBank', 'ending a consent at the bank');
-        const grant = await login(env, s, s.identities.valid);
         await listAccounts(s, grant);
         await end(s.identities.valid);
         // A redirect connector may answer CredentialsInvalid too: a token API's bare 401 cannot tell a
         // consent ended at the bank from a stale access token, and the app answers CredentialsInvalid
         // by refreshing once — which must then fail as well (below), ending the grant.
-        expectError(await collectPages(s.client.accounts(grant)), GRANT_GONE, 'listing accounts after the consent ended at the bank');
-        expectError(await s.client.auth.refresh(grant), GRANT_GONE, 'refreshing a grant whose consent ended at the bank');
+        await expectGrantGone(s, grant, 'a grant after the consent ended at the bank');
       });
     },
   },
@@ -711,10 +721,8 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     title: 'an account in another currency than the manifest’s: the account and its transactions carry the bank’s currency',
     timeoutMs: 60_000,
     async run(env) {
-      const window = kitWindow(env.manifest);
-      const kind = primaryKind(env.manifest);
       const currency = otherCurrency(env.manifest);
-      await withScenarioAccount(env, { kind, window, count: 3 }, async (s, grant, account) => {
+      await withPrimaryKind(env, 3, async (s, grant, account, { window, kind }) => {
         const listed = (await listAccounts(s, grant)).find((a) => a.bankAccountId === account);
         if (listed?.currency !== currency) fail(`account ${account} is held in ${currency} at the bank; the connector reports ${listed?.currency}`);
         const items = await readTransactions(env, s, grant, account, kind, window);
@@ -729,11 +737,9 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     title: 'a bank that sends fewer items per page than asked: every item exactly once (a short page is not the end)',
     timeoutMs: 60_000,
     async run(env) {
-      const window = kitWindow(env.manifest);
-      const kind = primaryKind(env.manifest);
       const count = threePages(env.manifest);
       const bankPageSize = Math.max(1, Math.floor(env.manifest.limits.pageSize / 2));
-      await withScenarioAccount(env, { kind, window, count }, async (s, grant, account) => {
+      await withPrimaryKind(env, count, async (s, grant, account, { window, kind }) => {
         const read = await readUntilError(s, grant, account, kind, window, 10 * count + 10);
         if (read.error !== undefined) fail(`the read failed with ${describeError(read.error)}`);
         const short = Math.ceil(count / bankPageSize);
@@ -799,9 +805,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
           ? undefined
           : `the spec file ${config.spec.file} is absent (a public clone has no ../shared)`,
     async run(env) {
-      const window = kitWindow(env.manifest);
-      const kind = primaryKind(env.manifest);
-      await withScenarioAccount(env, { kind, window, count: threePages(env.manifest) }, async (s, grant, account) => {
+      await withPrimaryKind(env, threePages(env.manifest), async (s, grant, account, { window, kind }) => {
         const problems = s.handle.specProblems ?? fail('the sandbox handle has no specProblems (validating its answers against the spec): add it, or skip this check in the kit config with the reason');
         await readTransactions(env, s, grant, account, kind, window);
         const found = problems();
