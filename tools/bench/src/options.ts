@@ -26,6 +26,8 @@ export interface Sizes {
   readonly dailyRefresh: { readonly users: number; readonly accountsPerUser: number; readonly historyDays: number; readonly perDay: number; readonly latencyMs: number };
   /** The scheduler's planning rounds: connections of the small and the large deployment, and timed rounds per run. */
   readonly schedulerPlan: { readonly small: number; readonly large: number; readonly passes: number };
+  /** 1 vs 2 worker processes on one queue: users × accounts re-synced by each. */
+  readonly severalWorkers: { readonly users: number; readonly accountsPerUser: number; readonly historyDays: number; readonly perDay: number; readonly latencyMs: number };
   /** Stored transactions of the small and the large user, and sequential requests per figure and run. */
   readonly flatCosts: { readonly small: number; readonly large: number; readonly requests: number };
 }
@@ -41,6 +43,7 @@ export const FULL_SIZES: Sizes = {
   dailyRefresh: { users: 100, accountsPerUser: 3, historyDays: 365, perDay: 2, latencyMs: 20 },
   flatCosts: { small: 10_000, large: 1_000_000, requests: 400 },
   schedulerPlan: { small: 100_000, large: 1_000_000, passes: 5 },
+  severalWorkers: { users: 100, accountsPerUser: 3, historyDays: 365, perDay: 2, latencyMs: 20 },
 };
 
 /** Small sizes of the same scenarios (`pnpm bench --quick`: a few minutes on 2 cores). */
@@ -54,4 +57,5 @@ export const QUICK_SIZES: Sizes = {
   dailyRefresh: { users: 10, accountsPerUser: 3, historyDays: 90, perDay: 2, latencyMs: 20 },
   flatCosts: { small: 2_000, large: 20_000, requests: 100 },
   schedulerPlan: { small: 5_000, large: 50_000, passes: 2 },
+  severalWorkers: { users: 10, accountsPerUser: 3, historyDays: 60, perDay: 2, latencyMs: 20 },
 };

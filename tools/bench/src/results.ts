@@ -1,7 +1,7 @@
 import { Schema } from 'effect';
 
 /** The scenarios, in the order they run and are reported. */
-export const SCENARIO_IDS = ['ingest', 'full-sync', 'daily-refresh', 'incremental', 'api-load', 'memory', 'flat-costs', 'scheduler-plan'] as const;
+export const SCENARIO_IDS = ['ingest', 'full-sync', 'daily-refresh', 'incremental', 'api-load', 'memory', 'flat-costs', 'scheduler-plan', 'several-workers'] as const;
 /** One scenario's id. */
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 

@@ -6,9 +6,10 @@ import { incrementalScenario } from './incremental';
 import { ingestScenario } from './ingest';
 import { memoryScenario } from './memory';
 import { schedulerPlanScenario } from './scheduler-plan';
+import { severalWorkersScenario } from './several-workers';
 import type { Scenario } from './types';
 
 /** Every scenario, in report order (the ids of SCENARIO_IDS). */
-export const ALL_SCENARIOS: ReadonlyArray<Scenario<unknown>> = [ingestScenario, fullSyncScenario, dailyRefreshScenario, incrementalScenario, apiLoadScenario, memoryScenario, flatCostsScenario, schedulerPlanScenario] as ReadonlyArray<
+export const ALL_SCENARIOS: ReadonlyArray<Scenario<unknown>> = [ingestScenario, fullSyncScenario, dailyRefreshScenario, incrementalScenario, apiLoadScenario, memoryScenario, flatCostsScenario, schedulerPlanScenario, severalWorkersScenario] as ReadonlyArray<
   Scenario<unknown>
 >;
