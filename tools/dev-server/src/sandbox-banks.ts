@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { DevelopmentBanksProvider, RunningBerlinGroupBank, RunningGmoAozoraBank, RunningNetbank, RunningPolishBank, RunningSandbox } from '@kinko/api';
+import type { DevelopmentBanksProvider, RunningBerlinGroupBank, RunningGmoAozoraBank, RunningNetbank, RunningPolishBank, RunningSandbox, RunningUkOpenBankingBank } from '@kinko/api';
 import {
   BANK_COMMON_API_PERSONAS,
   BERLIN_GROUP_PERSONAS,
@@ -13,6 +13,9 @@ import {
   startNetbankSandbox,
   startBerlinGroupSandbox,
   startPolishApiPersonaBank,
+  UK_OPEN_BANKING_PERSONAS,
+  startUkOpenBankingSandbox,
+  ukOpenBankingPersonaUsers,
 } from '@kinko/sandbox-bank';
 
 /**
@@ -43,6 +46,12 @@ export const startSandboxBanks: DevelopmentBanksProvider = async ({ host, callba
     const bank = await startGmoAozoraSandbox({ ...client, users: [gmoAozoraPersonaUser()], host: loopback });
     return { bankName: 'GMOあおぞらネット銀行', url: bank.baseUrl, ...client, personas: GMO_AOZORA_PERSONAS.map((p) => ({ login: p.login, password: p.password, summary: p.description })), close: () => bank.close() };
   }, warn);
+  // UK Open Banking 4.0 AIS: Kinko's callback registered on loopback (any port there, RFC 8252); its client secret made per process.
+  const ukOpenBanking: RunningUkOpenBankingBank | undefined = await started('the sandbox UK Open Banking bank', async () => {
+    const client = { clientId: 'kinko', clientSecret: randomBytes(24).toString('base64url') };
+    const bank = await startUkOpenBankingSandbox({ ...client, users: ukOpenBankingPersonaUsers(), redirectUris: callbackUris, host: loopback });
+    return { bankName: 'Sandbox Bank UK', url: bank.baseUrl, ...client, personas: UK_OPEN_BANKING_PERSONAS.map((p) => ({ login: p.login, password: p.password, summary: p.description })), close: () => bank.close() };
+  }, warn);
   const closeBanks = sandbox.close;
   return {
     ...sandbox,
@@ -50,8 +59,9 @@ export const startSandboxBanks: DevelopmentBanksProvider = async ({ host, callba
     ...(polish ? { polish } : {}),
     ...(berlinGroup ? { berlinGroup } : {}),
     ...(gmoAozora ? { gmoAozora } : {}),
+    ...(ukOpenBanking ? { ukOpenBanking } : {}),
     close: async () => {
-      await Promise.allSettled([closeBanks(), netbank?.close(), polish?.close(), berlinGroup?.close(), gmoAozora?.close()]);
+      await Promise.allSettled([closeBanks(), netbank?.close(), polish?.close(), berlinGroup?.close(), gmoAozora?.close(), ukOpenBanking?.close()]);
     },
   };
 };
