@@ -7,7 +7,7 @@ import {
   GMO_AOZORA_PERSONAS,
   berlinGroupPersonaUsers,
   demoBanks,
-  gmoAozoraPersonaUser,
+  gmoAozoraPersonaUsers,
   startGmoAozoraSandbox,
   startBankCommonApiSandbox,
   startNetbankSandbox,
@@ -43,7 +43,7 @@ export const startSandboxBanks: DevelopmentBanksProvider = async ({ host, callba
   // GMO Aozora Net Bank's personal Open API, in place of the 銀行共通API bank under its code 0310; Kinko's client secret there is made per process.
   const gmoAozora: RunningGmoAozoraBank | undefined = await started('the sandbox GMO Aozora bank', async () => {
     const client = { clientId: 'kinko', clientSecret: randomBytes(24).toString('base64url') };
-    const bank = await startGmoAozoraSandbox({ ...client, users: [gmoAozoraPersonaUser()], host: loopback });
+    const bank = await startGmoAozoraSandbox({ ...client, users: gmoAozoraPersonaUsers(), host: loopback });
     return { bankName: 'GMOあおぞらネット銀行', url: bank.baseUrl, ...client, personas: GMO_AOZORA_PERSONAS.map((p) => ({ login: p.login, password: p.password, summary: p.description })), close: () => bank.close() };
   }, warn);
   // UK Open Banking 4.0 AIS: Kinko's callback registered on loopback (any port there, RFC 8252); its client secret made per process.

@@ -31,7 +31,13 @@ describe('startSandboxBanks (the launcher’s development banks)', () => {
       expect((await fetch(`${sandbox.berlinGroup?.url}/.well-known/oauth-authorization-server`)).status).toBe(200);
       // GMO Aozora (in place of the 銀行共通API's 0310): its persona, and its Open API asking for the access token.
       expect(sandbox.banks.map((b) => b.bankCode)).not.toContain('0310');
-      expect(sandbox.gmoAozora?.personas.map((p) => p.login)).toEqual(['hanako']);
+      expect(sandbox.gmoAozora?.personas.map((p) => p.login)).toEqual(['hanako', 'taro', 'yuki', 'jiro', 'isogashi']);
+      // Each persona it lists logs in at the bank's login page with the password it shows (a code comes back).
+      for (const p of sandbox.gmoAozora?.personas ?? []) {
+        const form = new URLSearchParams({ username: p.login, password: p.password, redirect_uri: 'http://127.0.0.1:9/cb', state: 's', code_challenge: 'c'.repeat(43), decision: 'allow' });
+        const back = await fetch(`${sandbox.gmoAozora?.url}/authorize`, { method: 'POST', body: form, redirect: 'manual' });
+        expect([p.login, new URL(back.headers.get('location') ?? '').searchParams.has('code')]).toEqual([p.login, true]);
+      }
       const noToken = await fetch(`${sandbox.gmoAozora?.url}/ganb/api/personal/v1/accounts`);
       expect([noToken.status, await noToken.json()]).toEqual([401, expect.objectContaining({ errorCode: expect.any(String), errorMessage: expect.any(String) })]);
       for (const url of urls) expect((await fetch(url as string)).status).toBeLessThan(500);

@@ -10,14 +10,14 @@ const ITEMS: ReadonlyArray<{ type: '1' | '2'; amount: number; remarks: string }>
 ];
 
 /** `days` days of history ending on `today`, oldest first, with a running balance. */
-export function gmoAozoraDemoTransactions(today: CalendarDate, days: number, opening = 1_000_000): GmoAozoraTransaction[] {
+export function gmoAozoraDemoTransactions(today: CalendarDate, days: number, opening = 1_000_000, outgoingOnly = false): GmoAozoraTransaction[] {
   const out: GmoAozoraTransaction[] = [];
   let balance = opening;
   for (let d = days - 1; d >= 0; d -= 1) {
     const date = addDays(today, -d);
     const day = Number(date.slice(8, 10));
-    const items = [...ITEMS];
-    if (day === 25) items.push({ type: '1', amount: 285_000, remarks: '給与 カ）キンコ' });
+    const items = ITEMS.filter((item) => !outgoingOnly || item.type === '2');
+    if (day === 25 && !outgoingOnly) items.push({ type: '1', amount: 285_000, remarks: '給与 カ）キンコ' });
     if (day === 27) items.push({ type: '2', amount: 98_000, remarks: '振込 アオゾラ フドウサン' });
     items.forEach((item, i) => {
       balance += item.type === '1' ? item.amount : -item.amount;
@@ -121,11 +121,44 @@ export function gmoAozoraSoleProprietorUser(today: CalendarDate = dateInZone(new
   return { username: 'taro', password: 'ume-2026', accounts: [main], spAccounts: [parent, tax], soleProprietor: true };
 }
 
+/** A 普通預金 with 30 days of the demo history (出金 only: no 入金 whose sender to look up), for the failure personas. */
+function shortAccount(today: CalendarDate, accountId: string, accountNumber: string, accountName: string, outgoingOnly = false): GmoAozoraAccount {
+  const transactions = gmoAozoraDemoTransactions(today, 30, 1_000_000, outgoingOnly);
+  const last = transactions[transactions.length - 1]?.balance ?? '0';
+  return { accountId, branchCode: '101', branchName: 'ほうじちゃ支店', accountNumber, accountName, currencyCode: 'JPY', balance: last, withdrawableAmount: last, transactions };
+}
+
+/**
+ * The failure personas (password sakura-2026 for each), each reaching its outcome through the API
+ * with no knob turned: ゆき's second account is 凍結 (frozen: 403 for its balance and items, the
+ * first syncs); じろう withdraws the consent at the bank right after the first sync's read (the next
+ * sync finds the token and the refresh token dead); いそがし is throttled: the bank answers his
+ * first three data requests 429 with Retry-After 1 s, and a client that waits as told gets through. Declining at the login page (許可しない) works for every persona.
+ */
+export function gmoAozoraFailureUsers(today: CalendarDate = dateInZone(new Date(), 'Asia/Tokyo')): GmoAozoraUser[] {
+  return [
+    {
+      username: 'yuki',
+      password: 'sakura-2026',
+      accounts: [shortAccount(today, '101011300001', '1300001', 'アオゾラ　ユキ'), { ...shortAccount(today, '101011300002', '1300002', 'アオゾラ　ユキ'), frozen: true }],
+    },
+    { username: 'jiro', password: 'sakura-2026', accounts: [shortAccount(today, '101011300003', '1300003', 'アオゾラ　ジロウ', true)], revokesAfterFirstRead: true },
+    { username: 'isogashi', password: 'sakura-2026', accounts: [shortAccount(today, '101011300004', '1300004', 'アオゾラ　イソガシ')], rateLimited: { times: 3, seconds: 1 } },
+  ];
+}
+
 /** The personas `pnpm start` lists: login / password and what each shows. */
 export const GMO_AOZORA_PERSONAS: ReadonlyArray<{ readonly login: string; readonly password: string; readonly description: string }> = [
   { login: 'hanako', password: 'sakura-2026', description: '普通預金 two accounts, 200 days of 給与・家賃・デビット (over 600 items: two pages of 500)' },
   { login: 'taro', password: 'ume-2026', description: '個人事業主: 普通預金 whose 振込入金 name the sender, and a つかいわけ口座 「納税用」' },
+  { login: 'yuki', password: 'sakura-2026', description: 'two 普通預金, the second 凍結 (frozen): it fails (403), the first syncs' },
+  { login: 'jiro', password: 'sakura-2026', description: 'withdraws the consent at the bank right after the first sync: the next one ends 認証切れ (consent expired)' },
+  { login: 'isogashi', password: 'sakura-2026', description: 'the bank throttles the first three requests (429, Retry-After 1 s): the sync waits as told and completes' },
 ];
 
 /** Every persona's user, as `pnpm start` starts the sandbox with them. */
-export const gmoAozoraPersonaUsers = (today: CalendarDate = dateInZone(new Date(), 'Asia/Tokyo')): GmoAozoraUser[] => [gmoAozoraPersonaUser(today), gmoAozoraSoleProprietorUser(today)];
+export const gmoAozoraPersonaUsers = (today: CalendarDate = dateInZone(new Date(), 'Asia/Tokyo')): GmoAozoraUser[] => [
+  gmoAozoraPersonaUser(today),
+  gmoAozoraSoleProprietorUser(today),
+  ...gmoAozoraFailureUsers(today),
+];

@@ -81,6 +81,8 @@ export interface GmoAozoraAccount {
   readonly withdrawableAmount: string;
   /** Sorted by transactionDate, then itemKey (the spec's 取引の昇順). */
   readonly transactions: readonly GmoAozoraTransaction[];
+  /** 凍結 (frozen): the bank refuses its balance and items (403 ErrorResponse); it is still listed. */
+  readonly frozen?: boolean;
 }
 
 /** Where the spec's paths live (its basePath). */
@@ -97,6 +99,13 @@ export interface GmoAozoraUser {
    * accounts; for anyone else (個人) the bank refuses it (403 ErrorResponse).
    */
   readonly soleProprietor?: boolean;
+  /**
+   * The user withdraws the consent at the bank right after the first full read (a balance and a
+   * transactions read to its last page answered): the token pair ends there.
+   */
+  readonly revokesAfterFirstRead?: boolean;
+  /** The bank throttles this user: its first `times` data requests answer 429 with Retry-After `seconds`. */
+  readonly rateLimited?: { readonly times: number; readonly seconds: number };
 }
 
 export interface GmoAozoraSandboxOptions {
@@ -172,6 +181,8 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
   const answers: GmoAozoraAnswer[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let fault: GmoAozoraFault | undefined;
+  const throttledSoFar = new Map<string, number>(); // username → data requests answered 429
+  const readsSoFar = new Map<string, Set<string>>(); // username → the reads answered (revokesAfterFirstRead)
   let faultLeft = Infinity;
   let faultSkip = 0;
   /** A next-link fault of the request being answered. */
@@ -246,7 +257,7 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
       return void res.end(
         `<!doctype html><html lang="ja"><meta charset="utf-8"><title>GMOあおぞらネット銀行（サンドボックス）ログイン</title>` +
           `<form method="post" action="/authorize">${hidden}<label>ログインID <input name="username" autocomplete="username"></label>` +
-          `<label>パスワード <input name="password" type="password" autocomplete="current-password"></label><button>ログインして許可する</button></form></html>`,
+          `<label>パスワード <input name="password" type="password" autocomplete="current-password"></label><button value="allow" name="decision">ログインして許可する</button><button value="deny" name="decision">許可しない</button></form></html>`,
       );
     }
     if (route === 'POST /authorize') {
@@ -254,7 +265,8 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
       const form = new URLSearchParams(await readBody(req));
       const back = new URL(form.get('redirect_uri') ?? '');
       const user = users.get(form.get('username') ?? '');
-      if (user === undefined || user.password !== form.get('password')) back.searchParams.set('error', 'access_denied');
+      // The user declines (許可しない), or the login is wrong: the OAuth error, no code.
+      if (form.get('decision') === 'deny' || user === undefined || user.password !== form.get('password')) back.searchParams.set('error', 'access_denied');
       else {
         const code = newToken();
         codes.set(code, { username: user.username, challenge: form.get('code_challenge') ?? '', redirectUri: back.href });
@@ -280,6 +292,9 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
         if (code === undefined || code.challenge !== s256(String(body.code_verifier ?? '')) || code.redirectUri.split('?')[0] !== body.redirect_uri) {
           return send(res, 401, { error: 'invalid_grant' });
         }
+        // A new consent: the personas' behaviour (throttling, withdrawal after the first read) starts again.
+        throttledSoFar.delete(code.username);
+        readsSoFar.delete(code.username);
         return send(res, 200, tokens(issue(code.username)));
       }
       if (body.grant_type === 'refresh_token') {
@@ -308,12 +323,28 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
     const pair = typeof token === 'string' ? byAccess.get(token) : undefined;
     const user = pair === undefined ? undefined : users.get(pair.username);
     if (user === undefined) return reply(401, { errorCode: 'WG_ERR_102', errorMessage: 'アクセストークンが無効です' });
+    const throttled = throttledSoFar.get(user.username) ?? 0;
+    if (user.rateLimited !== undefined && throttled < user.rateLimited.times) {
+      throttledSoFar.set(user.username, throttled + 1);
+      const body = { errorCode: 'WG_ERR_429', errorMessage: 'リクエスト数が上限を超えました' };
+      answers.push({ path: url.pathname, status: 429, body });
+      return send(res, 429, body, { 'retry-after': String(user.rateLimited.seconds) });
+    }
+    /** Ends the grant once the user's first full read is answered (revokesAfterFirstRead). */
+    const read = (what: 'balance' | 'transactions'): void => {
+      if (user.revokesAfterFirstRead !== true) return;
+      const done = readsSoFar.get(user.username) ?? new Set<string>();
+      done.add(what);
+      readsSoFar.set(user.username, done);
+      if (done.size === 2) end(pair);
+    };
 
     const today = options.today ?? new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
     const stamp = { baseDate: today, baseTime: '10:00:00+09:00' };
     const accountOf = (id: string | null) => user.accounts.find((a) => a.accountId === id);
     const sp = user.spAccounts ?? [];
     const noAccount = () => reply(404, { errorCode: 'WG_ERR_404', errorMessage: '該当する口座が存在しません' });
+    const frozen = () => reply(403, { errorCode: 'WG_ERR_403', errorMessage: '口座が凍結されているため照会できません' });
 
     if (route === `GET ${GMO_AOZORA_BASE_PATH}/accounts`) {
       return reply(200, {
@@ -348,9 +379,12 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
     }
     if (route === `GET ${GMO_AOZORA_BASE_PATH}/accounts/balances`) {
       const id = url.searchParams.get('accountId');
-      const chosen = id === null ? user.accounts : user.accounts.filter((a) => a.accountId === id);
+      // A frozen account's balance is refused when asked for, and left out of the list of all.
+      const chosen = id === null ? user.accounts.filter((a) => a.frozen !== true) : user.accounts.filter((a) => a.accountId === id);
       const chosenSp = id === null ? sp : sp.filter((a) => a.accountId === id);
       if (id !== null && chosen.length === 0 && chosenSp.length === 0) return noAccount();
+      if (id !== null && chosen.some((a) => a.frozen === true)) return frozen();
+      read('balance');
       return reply(200, {
         balances: chosen.map((a) => ({
           accountId: a.accountId,
@@ -404,8 +438,10 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
       const id = url.searchParams.get('accountId');
       const account = accountOf(id) ?? sp.find((a) => a.accountId === id);
       if (account === undefined) return noAccount();
+      if ('frozen' in account && account.frozen === true) return frozen();
       const p = page(account.transactions);
       if (p === undefined) return;
+      if (p.nextItemKey === undefined) read('transactions');
       const currencyCode = 'currencyCode' in account ? account.currencyCode : 'JPY';
       return reply(200, {
         accountId: account.accountId,
