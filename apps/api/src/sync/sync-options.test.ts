@@ -14,6 +14,12 @@ describe('sync settings', () => {
     expect(() => resolveSyncSettings({ concurrency: 0 })).toThrow('at least 1');
     expect(() => resolveSyncSettings({ pollingIntervalSeconds: 0.1 })).toThrow('pg-boss');
     expect(() => resolveSyncSettings({ sessionDeadlineMs: 10 })).toThrow('sessionDeadlineMs');
+    expect(() => resolveSyncSettings({ psuRetentionMinutes: -1 })).toThrow('psuRetentionMinutes');
+  });
+
+  it("a finished session keeps the user's IP address no longer than the next scheduler round by default", () => {
+    expect(DEFAULT_SYNC_SETTINGS.psuRetentionMinutes).toBe(0);
+    expect(resolveSyncSettings({ psuRetentionMinutes: 1440 }).psuRetentionMinutes).toBe(1440);
   });
 
   it('a session deadline of minutes by default, seconds when asked (tests)', () => {

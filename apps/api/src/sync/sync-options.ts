@@ -59,6 +59,11 @@ export interface SyncSettings {
   readonly sessionDeadlineMs: number;
   /** Days the change feed's log keeps a change (transactions/feed-retention.ts; pruned by the scheduler's round). */
   readonly feedRetentionDays: number;
+  /**
+   * Minutes a finished session keeps the user's IP address and user agent (`parameters.psu`,
+   * session-psu.ts; erased by the scheduler's round). 0: erased at the first round after it finished.
+   */
+  readonly psuRetentionMinutes: number;
 }
 
 /** Defaults of {@link SyncSettings}. */
@@ -81,6 +86,7 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   slotWaitMs: 120_000,
   sessionDeadlineMs: 5 * 60_000,
   feedRetentionDays: 90,
+  psuRetentionMinutes: 0,
 };
 
 /** What the sync module is built from. */
@@ -117,6 +123,7 @@ export function resolveSyncSettings(partial: Partial<SyncSettings> = {}): SyncSe
   if (merged.concurrency < 1 || merged.accountConcurrency < 1) throw new InvalidSyncSettingsError('concurrency and accountConcurrency must be at least 1');
   if (merged.sessionDeadlineMs < 1_000) throw new InvalidSyncSettingsError('sessionDeadlineMs must be at least 1000');
   if (!(merged.feedRetentionDays >= 1)) throw new InvalidSyncSettingsError('feedRetentionDays must be at least 1');
+  if (!(merged.psuRetentionMinutes >= 0)) throw new InvalidSyncSettingsError('psuRetentionMinutes must be at least 0');
   if (merged.pollingIntervalSeconds < 0.5) throw new InvalidSyncSettingsError('pollingIntervalSeconds must be at least 0.5 (pg-boss)');
   return merged;
 }

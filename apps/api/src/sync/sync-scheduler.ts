@@ -5,6 +5,7 @@ import { ConnectorClients } from './connector-clients';
 import { feedRetentionCutoff, pruneFeedLog } from '../transactions/feed-retention';
 import { ConsentExpiryWarnings } from './consent-expiry-warnings';
 import { RefreshQuotas } from './refresh-quota';
+import { erasePsuOfFinishedSessions } from './session-psu';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import { LOCK_SPACE, SyncLocks } from './sync-locks';
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
@@ -65,8 +66,10 @@ export class SyncScheduler {
 
   /**
    * One planning round: background refreshes, then the consent-expiry warnings due
-   * ({@link ConsentExpiryWarnings}) and the change feed's log pruned past its retention
-   * (`feedRetentionDays`, {@link pruneFeedLog}); empty when another process is planning right now.
+   * ({@link ConsentExpiryWarnings}), the change feed's log pruned past its retention
+   * (`feedRetentionDays`, {@link pruneFeedLog}) and the user's IP address and user agent erased
+   * from the sessions finished `psuRetentionMinutes` ago ({@link erasePsuOfFinishedSessions});
+   * empty when another process is planning right now.
    */
   async planRound(): Promise<ScheduledRefresh[]> {
     const singleton = await this.locks.tryHoldSingleton(LOCK_SPACE.scheduler, 'scheduler');
@@ -75,6 +78,7 @@ export class SyncScheduler {
       const plan = await this.plan();
       await this.expiryWarnings.round().catch((e: unknown) => this.logger.error(`consent-expiry warnings: ${e instanceof Error ? e.message : String(e)}`));
       await pruneFeedLog(this.dataSource.manager, feedRetentionCutoff(this.clock.now(), this.settings.feedRetentionDays)).catch((e: unknown) => this.logger.error(`feed pruning: ${e instanceof Error ? e.message : String(e)}`));
+      await erasePsuOfFinishedSessions(this.dataSource.manager, new Date(this.clock.now().getTime() - this.settings.psuRetentionMinutes * 60_000)).catch((e: unknown) => this.logger.error(`PSU retention: ${e instanceof Error ? e.message : String(e)}`));
       return plan;
     } finally {
       await singleton.release();

@@ -12,6 +12,8 @@ export type SyncRequester = (typeof SYNC_REQUESTERS)[number];
 @Unique(['tenantId', 'userId', 'id'])
 @Index(['tenantId', 'userId', 'createdAt'])
 @Index(['connectionId', 'createdAt'])
+// The sessions that still keep the user's IP address and user agent: what the PSU retention reads (session-psu.ts).
+@Index('ix_sync_sessions_psu_kept', ['finishedAt'], { where: `"parameters" ? 'psu'` })
 @Check('ck_sync_sessions_requested_by', `"requested_by" IN ('user', 'tenant', 'scheduler')`)
 @ForeignKey(() => Connection, ['tenantId', 'userId', 'connectionId'], ['tenantId', 'userId', 'id'], { onDelete: 'CASCADE' })
 export class SyncSession {

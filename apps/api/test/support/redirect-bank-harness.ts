@@ -26,6 +26,7 @@
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { BankEntry } from '../../src/config/settings';
+import type { SyncSettings } from '../../src/sync/sync-options';
 import { SyncWorker } from '../../src/sync/sync-worker';
 import { TenantsService } from '../../src/tenants/tenants.service';
 import { openConnectStart, type BoundConnectBrowser } from './connect-browser';
@@ -70,6 +71,8 @@ export interface RedirectBankHarnessOptions {
   /** The bank under test, as KINKO_BANKS would configure it (its sandbox's base URL in the options). */
   readonly bank: BankEntry;
   readonly tenantName: string;
+  /** Sync settings besides the harness's (fast polling, no scheduler of its own: call `SyncScheduler.planRound` for a round). */
+  readonly syncSettings?: Partial<SyncSettings>;
 }
 
 /** Starts the database, the app (listening on loopback, sync worker running) and a tenant. */
@@ -79,7 +82,7 @@ export async function startRedirectBankHarness(options: RedirectBankHarnessOptio
   try {
     app = await createTestApp(db, {
       banks: [options.bank],
-      syncSettings: { pollingIntervalSeconds: 0.5, schedulerIntervalMs: 0, watchdogIntervalMs: 500, retryDelaySeconds: 1 },
+      syncSettings: { pollingIntervalSeconds: 0.5, schedulerIntervalMs: 0, watchdogIntervalMs: 500, retryDelaySeconds: 1, ...options.syncSettings },
     });
     await app.listen(0, '127.0.0.1');
     const base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;

@@ -37,6 +37,8 @@ export interface BerlinGroupRequest {
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
   readonly status?: number;
+  /** The PSU-IP-Address the request carried (the PSU present), if any. */
+  readonly psuIpAddress?: string;
 }
 
 /**
@@ -433,7 +435,8 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
 
   const record = (request: FastifyRequest, reply: FastifyReply) => {
     const [path] = request.url.split('?');
-    const entry = { method: request.method, path: path ?? request.url, query: { ...(request.query as Record<string, string>) } };
+    const psuIpAddress = header(request, 'psu-ip-address');
+    const entry = { method: request.method, path: path ?? request.url, query: { ...(request.query as Record<string, string>) }, ...(psuIpAddress !== undefined ? { psuIpAddress } : {}) };
     log.push(entry);
     reply.raw.once('finish', () => Object.assign(entry, { status: reply.statusCode }));
   };
