@@ -9,30 +9,13 @@
  * as skipped, visibly.
  */
 import { randomUUID } from 'node:crypto';
-import SwaggerParser from '@apidevtools/swagger-parser';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import { Redacted } from 'effect';
 import { berlinGroupPersonaUsers, startBerlinGroupSandbox, type BerlinGroupSandbox } from '@kinko/sandbox-bank';
 import { addDays, dateInZone } from '@kinko/domain';
 import { berlinGroup } from '../src';
 import { createPkcePair, createState, collectPages, type Grant } from '@kinko/connector-sdk';
 import { describeWithSharedFile } from '../../../tools/jest/shared-files';
-
-type Schema = Record<string, unknown>;
-interface SpecResponse {
-  readonly headers?: Readonly<Record<string, { readonly required?: boolean }>>;
-  readonly content?: Readonly<Record<string, { readonly schema?: Schema }>>;
-}
-interface SpecOperation {
-  readonly parameters?: ReadonlyArray<{ readonly name: string; readonly in: string; readonly schema?: Schema }>;
-  readonly requestBody?: { readonly content: Readonly<Record<string, { readonly schema: Schema }>> };
-  readonly responses: Readonly<Record<string, SpecResponse>>;
-}
-type Spec = { readonly paths: Readonly<Record<string, Readonly<Record<string, SpecOperation>>>> };
+import { loadSpec, SPEC_RELATIVE, type Schema, type Spec, type SpecChecker } from './spec';
 
 interface Answer {
   readonly status: number;
@@ -41,58 +24,10 @@ interface Answer {
   readonly text: string;
 }
 
-/**
- * The document without its `examples` blocks: some of the published file's examples are JSON
- * written at an indentation YAML parsers reject ("deficient indentation", line 13362). Examples
- * are documentation only: no schema, status or header checked here is in them.
- */
-function withoutExamples(text: string): string {
-  const out: string[] = [];
-  let skipDeeperThan = -1;
-  for (const line of text.split(/\r?\n/)) {
-    const indent = line.length - line.trimStart().length;
-    if (skipDeeperThan >= 0) {
-      if (line.trim() === '' || line.trimStart().startsWith('#') || indent > skipDeeperThan) continue;
-      skipDeeperThan = -1;
-    }
-    if (/^\s*examples:\s*$/.test(line)) {
-      skipDeeperThan = indent;
-      continue;
-    }
-    out.push(line);
-  }
-  const file = join(mkdtempSync(join(tmpdir(), 'kinko-bg-spec-')), 'psd2-api.yaml');
-  writeFileSync(file, out.join('\n'));
-  return file;
-}
-
-/** An OpenAPI 3.0 schema as JSON Schema draft 7: its boolean exclusiveMinimum/Maximum (draft 4) become numbers. */
-function draft7(schema: Schema, seen = new Map<Schema, Schema>()): Schema {
-  const done = seen.get(schema);
-  if (done) return done;
-  const out: Schema = {};
-  seen.set(schema, out);
-  for (const [k, v] of Object.entries(schema)) {
-    if (k === 'exclusiveMinimum' || k === 'exclusiveMaximum') {
-      const bound = schema[k === 'exclusiveMinimum' ? 'minimum' : 'maximum'];
-      if (v === true && typeof bound === 'number') out[k] = bound;
-      else if (typeof v === 'number') out[k] = v;
-      continue;
-    }
-    if ((k === 'minimum' && schema['exclusiveMinimum'] === true) || (k === 'maximum' && schema['exclusiveMaximum'] === true)) continue;
-    if (Array.isArray(v)) out[k] = v.map((x: unknown) => (typeof x === 'object' && x !== null ? draft7(x as Schema, seen) : x));
-    else if (typeof v === 'object' && v !== null) out[k] = draft7(v as Schema, seen);
-    else out[k] = v;
-  }
-  return out;
-}
-
-describeWithSharedFile('specs/berlin-group/psd2-api_v1.3.12-2022-07-06.yaml', 'Berlin Group contract (../shared/specs/berlin-group/psd2-api_v1.3.12-2022-07-06.yaml)', (specFile) => {
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  const validators = new Map<string, ValidateFunction>();
+describeWithSharedFile(SPEC_RELATIVE, `Berlin Group contract (../shared/${SPEC_RELATIVE})`, (specFile) => {
   const today = dateInZone(new Date(), 'Europe/Berlin');
   let spec: Spec;
+  let checker: SpecChecker;
   let sandbox: BerlinGroupSandbox;
   let grant: Grant;
   let consentId: string;
@@ -101,7 +36,8 @@ describeWithSharedFile('specs/berlin-group/psd2-api_v1.3.12-2022-07-06.yaml', 'B
   const REDIRECT_URI = 'https://kinko.invalid/api/v2/connect/callback';
 
   beforeAll(async () => {
-    spec = (await SwaggerParser.dereference(withoutExamples(specFile.text()))) as unknown as Spec;
+    checker = await loadSpec(specFile.path);
+    spec = checker.spec;
     sandbox = await startBerlinGroupSandbox({ users: berlinGroupPersonaUsers(today), pageSize: 50 });
     // The connector logs in as the app does: begin (POST /v1/consents) → the SCA page → complete.
     const client = berlinGroup.create({ config: { baseUrl: sandbox.url, clientId: 'kinko-contract' }, extraAllowedHosts: [sandbox.hostEntry] });
@@ -143,42 +79,19 @@ describeWithSharedFile('specs/berlin-group/psd2-api_v1.3.12-2022-07-06.yaml', 'B
     return { status: res.status, headers: res.headers, body, text };
   }
 
-  function validator(key: string, schema: Schema): ValidateFunction {
-    let v = validators.get(key);
-    if (!v) {
-      v = ajv.compile(draft7(schema));
-      validators.set(key, v);
-    }
-    return v;
-  }
-
+  /** The answer conforms to the spec (test/spec.ts: declared status, required headers, the declared schema). */
   function conforms(method: string, specPath: string, answer: Answer): void {
-    const op = spec.paths[specPath]?.[method];
-    if (!op) throw new Error(`${method.toUpperCase()} ${specPath} is not in the spec`);
-    const response = op.responses[String(answer.status)];
-    expect({ path: specPath, status: answer.status, declared: response !== undefined }).toEqual({ path: specPath, status: answer.status, declared: true });
-    for (const [name, h] of Object.entries(response?.headers ?? {})) {
-      if (h.required || name === 'X-Request-ID' || (answer.status === 201 && (name === 'Location' || name === 'ASPSP-SCA-Approach'))) {
-        expect({ path: specPath, header: name, present: answer.headers.get(name) !== null }).toEqual({ path: specPath, header: name, present: true });
-      }
-    }
-    const schema = response?.content?.['application/json']?.schema;
-    if (!schema) {
-      expect(answer.text).toBe('');
-      return;
-    }
-    expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
-    const validate = validator(`${method} ${specPath} ${answer.status}`, schema);
-    const valid = validate(answer.body);
-    expect({ path: specPath, status: answer.status, errors: valid ? null : ajv.errorsText(validate.errors) }).toEqual({ path: specPath, status: answer.status, errors: null });
+    const headers: Record<string, string> = {};
+    answer.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
+    expect(checker.problems({ method, path: specPath, status: answer.status, headers, body: answer.text })).toEqual([]);
   }
 
   it('the connector’s consent request matches the spec’s `consents` body; the 201, GET and status answers match theirs', async () => {
     const c = sandbox.testHooks.consent(consentId);
     const sent = { access: c?.access, recurringIndicator: c?.recurringIndicator, validUntil: c?.validUntil, frequencyPerDay: c?.frequencyPerDay, combinedServiceIndicator: c?.combinedServiceIndicator };
     const bodySchema = spec.paths['/v1/consents']?.['post']?.requestBody?.content['application/json']?.schema as Schema;
-    const validBody = validator('consents request', bodySchema);
-    expect(validBody(sent) ? null : ajv.errorsText(validBody.errors)).toBeNull();
+    const validBody = checker.validator('consents request', bodySchema);
+    expect(validBody(sent) ? null : checker.errorsText(validBody)).toBeNull();
 
     const created = await call('POST', '/v1/consents', { auth: false, headers: { 'psu-ip-address': '192.0.2.1', 'tpp-redirect-uri': REDIRECT_URI }, body: sent });
     expect(created.status).toBe(201);
@@ -199,7 +112,8 @@ describeWithSharedFile('specs/berlin-group/psd2-api_v1.3.12-2022-07-06.yaml', 'B
     const present = { 'psu-ip-address': '192.0.2.1' };
     conforms('get', '/v1/accounts', await call('GET', '/v1/accounts', { headers: present }));
     // The check has teeth: an account whose currency is not a code fails the same schema.
-    expect(validators.get('get /v1/accounts 200')?.({ accounts: [{ resourceId: 'x', currency: 12 }] })).toBe(false);
+    const broken = { method: 'get', path: '/v1/accounts', status: 200, headers: { 'x-request-id': 'x', 'content-type': 'application/json' }, body: JSON.stringify({ accounts: [{ resourceId: 'x', currency: 12 }] }) };
+    expect(checker.problems(broken)).toEqual([expect.stringMatching(/currency/)]);
     conforms('get', '/v1/accounts/{account-id}/balances', await call('GET', '/v1/accounts/lena-giro/balances', { headers: present }));
     for (const status of ['booked', 'pending', 'both']) {
       let path: string | undefined = `/v1/accounts/lena-giro/transactions?dateFrom=${addDays(today, -100)}&dateTo=${today}&bookingStatus=${status}`;
@@ -223,8 +137,8 @@ describeWithSharedFile('specs/berlin-group/psd2-api_v1.3.12-2022-07-06.yaml', 'B
       for (const [name, value] of Object.entries(r.query)) {
         const schema = declared.get(name);
         expect({ name, declared: schema !== undefined }).toEqual({ name, declared: true });
-        const validate = validator(`query ${name}`, schema as Schema);
-        expect({ name, value, errors: validate(name === 'pageIndex' ? Number(value) : value) ? null : ajv.errorsText(validate.errors) }).toEqual({ name, value, errors: null });
+        const validate = checker.validator(`query ${name}`, schema as Schema);
+        expect({ name, value, errors: validate(name === 'pageIndex' ? Number(value) : value) ? null : checker.errorsText(validate) }).toEqual({ name, value, errors: null });
       }
     }
   });
