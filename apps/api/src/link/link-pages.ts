@@ -255,15 +255,20 @@ export class LinkPages {
 
   /**
    * Within 14 days of its consent's expiry (and before it), a connection shows when it
-   * expires and a one-click re-authorisation (a POST with the CSRF token) that renews the
-   * consent at the bank for the same connection and accounts.
+   * expires and a one-click re-authorisation that renews the consent at the bank for the same
+   * connection and accounts: a redirect bank's redirect flow (a link), a credentials bank's
+   * new login (a POST with the CSRF token).
    */
   private expiryNotice(session: LinkSession, view: ConnectionView, lang: Language): Html | undefined {
     const consent = view.consent;
     const days = consent?.daysUntilExpiry;
     if (!consent || consent.status !== 'valid' || consent.expiresAt === null || days === null || days === undefined || days < 1 || days > EXPIRY_WARNING_DAYS[0]) return undefined;
     const t = textsOf(lang);
-    return render('@expiry', { days, text: t.expiryWarning(days, this.date(new Date(consent.expiresAt), lang)), action: `${conn(view.id)}/reauthorise`, label: t.actionReauthorise, csrf: session.csrf });
+    const bank = this.bankOf(view);
+    // A redirect bank: a link into its redirect flow for this connection. A form could not get
+    // there: the pages' CSP (form-action 'self') stops a form's POST redirected to the bank.
+    const href = bank && bank.manifest.authFlow !== 'credentials' ? `${LINK_PATHS.banks}/${bank.bankId}/redirect?connection=${view.id}` : undefined;
+    return render('@expiry', { days, text: t.expiryWarning(days, this.date(new Date(consent.expiresAt), lang)), href, action: `${conn(view.id)}/reauthorise`, label: t.actionReauthorise, csrf: session.csrf });
   }
 
   /** The next action the user can take right there, from the domain's `action` for the status. */

@@ -80,18 +80,20 @@ describe('Link vault: consent-expiry warning and one-click re-authorisation', ()
     row = vaultRows((await browser.get('/link/vault?lang=en')).text).find((r) => r.id === connectionId);
     expect(row?.html).toContain('data-days-until-expiry="7"');
     expect(row?.html).toContain('Your consent at the bank expires in 7 days');
-    expect(row?.html).toMatch(new RegExp(`<form method="post" action="/link/connections/${connectionId}/reauthorise"[^>]*>\\s*<input type="hidden" name="_csrf" value="[^"]+">`));
+    // A link into the bank's redirect flow for this connection (a form's POST redirected to the bank would be stopped by the pages' CSP form-action 'self').
+    const renew = `/link/banks/${BCA_ID}/redirect?connection=${connectionId}`;
+    expect(row?.html).toContain(`<a class="button primary" href="${renew.replace(/&/g, '&amp;')}" data-action="reauthorise">Renew consent</a>`);
     const ja = await browser.get(`/link/connections/${connectionId}?lang=ja`);
     expect(ja.text).toContain('同意の有効期限まであと7日です');
     expect(ja.text).toContain('同意を更新する');
 
-    // Without the session's CSRF token the POST is refused and nothing starts.
+    // The POST endpoint (a credentials bank's button) refuses a request without the session's CSRF token, and nothing starts.
     const forged = await browser.post(`/link/connections/${connectionId}/reauthorise`, { _csrf: 'forged' });
     expect(forged.status).toBe(403);
 
     // A minute later (the test clock stands still otherwise), one click: to the bank, log in, back to the vault.
     world.clock.advance(60_000);
-    const click = await browser.post(`/link/connections/${connectionId}/reauthorise`, {});
+    const click = await browser.get(renew);
     expect(click.status).toBe(303);
     const bankUrl = click.headers.get('location') as string;
     expect(new URL(bankUrl).origin).toBe(new URL(bca.url(BCA_CODE)).origin);
