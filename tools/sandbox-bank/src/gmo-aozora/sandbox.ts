@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KitFaultSlot, type KitFault } from '../kit-fault';
 
 /** A data request as the conformance kit records it (structurally its GmoAozoraRequest). */
 export interface GmoAozoraRequest {
@@ -16,14 +17,7 @@ export interface GmoAozoraRequest {
 }
 
 /** A fault (structurally the conformance kit's GmoAozoraFault). */
-export type GmoAozoraFault = (
-  | { readonly type: 'latency'; readonly delayMs: number }
-  | { readonly type: 'status'; readonly status: number; readonly retryAfter?: string }
-  | { readonly type: 'malformedBody' }
-  | { readonly type: 'dropConnection' }
-  | { readonly type: 'loopingNext' }
-  | { readonly type: 'malformedNext' }
-) & { readonly times?: number; readonly afterRequests?: number };
+export type GmoAozoraFault = KitFault;
 
 /** One 入出金明細 as the spec's Transaction: `transactionType` "1" = 入金 (in), "2" = 出金 (out); amounts unsigned strings. */
 export interface GmoAozoraTransaction {
@@ -180,11 +174,9 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
   const requests: GmoAozoraRequest[] = [];
   const answers: GmoAozoraAnswer[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  let fault: GmoAozoraFault | undefined;
+  const fault = new KitFaultSlot();
   const throttledSoFar = new Map<string, number>(); // username → data requests answered 429
   const readsSoFar = new Map<string, Set<string>>(); // username → the reads answered (revokesAfterFirstRead)
-  let faultLeft = Infinity;
-  let faultSkip = 0;
   /** A next-link fault of the request being answered. */
   let nextFault: 'loopingNext' | 'malformedNext' | undefined;
 
@@ -208,14 +200,8 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
   /** Applies the fault, if any, to one data request; true when it answered. */
   async function applyFault(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     nextFault = undefined;
-    if (fault === undefined || faultLeft <= 0) return false;
-    if (faultSkip > 0) {
-      faultSkip -= 1;
-      return false;
-    }
-    const f = fault;
-    faultLeft -= 1;
-    if (faultLeft <= 0) fault = undefined;
+    const f = fault.take();
+    if (f === undefined) return false;
     switch (f.type) {
       case 'latency':
         await new Promise<void>((resolve) => {
@@ -497,9 +483,7 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
     requests,
     answers,
     setFault(f) {
-      fault = f;
-      faultLeft = f?.times ?? Infinity;
-      faultSkip = f?.afterRequests ?? 0;
+      fault.set(f);
     },
     revokeAtBank: (username) => end(live.get(username)),
     async close() {

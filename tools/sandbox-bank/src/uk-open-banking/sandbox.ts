@@ -12,6 +12,7 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KitFaultSlot, type KitFault } from '../kit-fault';
 
 /** Where the spec's paths live on the sandbox (the AISP base path of a 4.0 ASPSP). */
 export const UK_OPEN_BANKING_BASE_PATH = '/open-banking/v4.0/aisp';
@@ -25,14 +26,7 @@ export interface UkOpenBankingRequest {
 }
 
 /** A fault (structurally the conformance kit's SandboxFault). */
-export type UkOpenBankingFault = (
-  | { readonly type: 'latency'; readonly delayMs: number }
-  | { readonly type: 'status'; readonly status: number; readonly retryAfter?: string }
-  | { readonly type: 'malformedBody' }
-  | { readonly type: 'dropConnection' }
-  | { readonly type: 'loopingNext' }
-  | { readonly type: 'malformedNext' }
-) & { readonly times?: number; readonly afterRequests?: number };
+export type UkOpenBankingFault = KitFault;
 
 /** One transaction: amounts in signed minor units (pence), shown on the wire as an unsigned decimal with CreditDebitIndicator. */
 export interface UkOpenBankingTransaction {
@@ -257,9 +251,7 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
   const answers: UkOpenBankingAnswer[] = [];
   const consentRequests: unknown[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  let fault: UkOpenBankingFault | undefined;
-  let faultLeft = Infinity;
-  let faultSkip = 0;
+  const fault = new KitFaultSlot();
   let nextFault: 'loopingNext' | 'malformedNext' | undefined;
   const pageSize = Math.max(1, options.maxPageSize ?? 100);
 
@@ -340,14 +332,8 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
   /** Applies the fault, if any, to one data request; true when it answered. */
   async function applyFault(req: IncomingMessage, res: ServerResponse, reply: (status: number, body: unknown, headers?: Record<string, string>) => void): Promise<boolean> {
     nextFault = undefined;
-    if (fault === undefined || faultLeft <= 0) return false;
-    if (faultSkip > 0) {
-      faultSkip -= 1;
-      return false;
-    }
-    const f = fault;
-    faultLeft -= 1;
-    if (faultLeft <= 0) fault = undefined;
+    const f = fault.take();
+    if (f === undefined) return false;
     switch (f.type) {
       case 'latency':
         await new Promise<void>((resolve) => {
@@ -674,9 +660,7 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
     answers,
     consentRequests,
     setFault(f) {
-      fault = f;
-      faultLeft = f?.times ?? Infinity;
-      faultSkip = f?.afterRequests ?? 0;
+      fault.set(f);
     },
     revokeAtBank(username) {
       for (const c of consents.values()) {
