@@ -8,8 +8,6 @@
  * headers it sends must be declared by the operation. Where ../shared is absent the suite is
  * reported as skipped, visibly.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { collectPages, createPkcePair, createState, type ConnectorClient, type Grant } from '@kinko/connector-sdk';
 import { addDays, dateInZone } from '@kinko/domain';
 import { ukOpenBankingPersonaUsers } from '@kinko/sandbox-bank';
@@ -18,24 +16,7 @@ import { ukOpenBanking } from '../src';
 import { startSandboxBank, type SandboxBank } from './sandbox/bank';
 import { browserAtBank } from './sandbox/kit';
 import { loadSpec, type SpecChecker } from './sandbox/spec';
-
-/**
- * tools/jest/shared-files' describeWithSharedFile, which a connector may not import by path
- * (lint: a connector reaches nothing outside its package): the suite when ../shared/<file> is
- * beside the repository, else one skipped test naming why, and a warning.
- */
-function describeWithSharedFile(relative: string, title: string, body: (file: string) => void): void {
-  const file = resolve(__dirname, '../../../../shared', relative);
-  if (existsSync(file)) {
-    describe(title, () => body(file));
-    return;
-  }
-  const reason = `../shared/${relative} is absent (${file}): the seeds and specs live in ../shared beside the repository`;
-  console.warn(`${title} SKIPPED: ${reason}`);
-  describe(title, () => {
-    it.skip(`SKIPPED: ${reason}`, () => undefined);
-  });
-}
+import { describeWithSharedFile } from '../../../tools/jest/shared-files';
 
 describeWithSharedFile('specs/uk-open-banking/account-info-openapi.yaml', 'UK Open Banking contract (../shared/specs/uk-open-banking/account-info-openapi.yaml)', (specFile) => {
   const redirectUri = 'https://kinko.invalid/api/v2/connect/callback';
@@ -55,7 +36,7 @@ describeWithSharedFile('specs/uk-open-banking/account-info-openapi.yaml', 'UK Op
   }
 
   beforeAll(async () => {
-    checker = await loadSpec(specFile);
+    checker = await loadSpec(specFile.path);
     bank = await startSandboxBank({ clientId: 'kinko', clientSecret: 'secret', users: ukOpenBankingPersonaUsers(today), redirectUris: [redirectUri], maxPageSize: 50 });
     client = ukOpenBanking.create({ config: { baseUrl: bank.baseUrl, clientId: 'kinko', clientSecret: 'secret' }, extraAllowedHosts: [bank.host], http: { retry: { maxAttempts: 1 } } });
     const granted = await authorise('oliver');
