@@ -3,9 +3,11 @@
  * Aozora, …): the shape of `@kinko/connector-sdk/testkit`'s SandboxFault (this package does not
  * depend on the SDK: the type is structural), and the one rule for which data requests a fault
  * set with `setFault` hits — after the first `afterRequests` of them, for `times` of them (no
- * `times`: until cleared). How a fault is answered (the error body, the broken link) is each
- * bank's own.
+ * `times`: until cleared) — and, for the sandboxes on node:http, what each fault does to the
+ * request ({@link answerKitFault}); the words of the answer (the error body, the broken link)
+ * are each bank's own.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** A fault on a sandbox's data endpoints (accounts, balances, transactions — never the auth endpoints). */
 export type KitFault = (
@@ -44,5 +46,42 @@ export class KitFaultSlot {
     if (f.times !== undefined && this.used >= f.times) return undefined;
     this.used += 1;
     return f;
+  }
+}
+
+/** How a sandbox on node:http answers the kit's faults in its own words. */
+export interface KitFaultAnswers {
+  /** Sends the bank's error answer with this status (`headers`: Retry-After, when the fault has one). */
+  status(status: number, headers: Record<string, string>): void;
+  /** The start of a JSON body the bank would send, cut off (the `malformedBody` answer). */
+  readonly truncatedBody: string;
+  /** Waits (a timer the sandbox clears when it closes). */
+  wait(ms: number): Promise<void>;
+}
+
+/**
+ * Applies a fault to one data request of a node:http sandbox: `answered` when the request is
+ * dealt with (an error, a cut-off body, a dropped connection, or a client gone during the
+ * latency), `continue` when the bank answers it normally, or the next-link fault the normal
+ * answer must carry.
+ */
+export async function answerKitFault(f: KitFault, req: IncomingMessage, res: ServerResponse, answers: KitFaultAnswers): Promise<'answered' | 'continue' | 'loopingNext' | 'malformedNext'> {
+  switch (f.type) {
+    case 'latency':
+      await answers.wait(f.delayMs);
+      return res.destroyed ? 'answered' : 'continue';
+    case 'status':
+      answers.status(f.status, f.retryAfter === undefined ? {} : { 'retry-after': f.retryAfter });
+      return 'answered';
+    case 'malformedBody':
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(answers.truncatedBody);
+      return 'answered';
+    case 'dropConnection':
+      req.socket.destroy();
+      return 'answered';
+    case 'loopingNext':
+    case 'malformedNext':
+      return f.type;
   }
 }

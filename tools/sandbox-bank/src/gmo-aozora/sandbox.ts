@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KitFaultSlot, type KitFault } from '../kit-fault';
+import { KitFaultSlot, answerKitFault, type KitFault } from '../kit-fault';
 
 /** A data request as the conformance kit records it (structurally its GmoAozoraRequest). */
 export interface GmoAozoraRequest {
@@ -202,28 +202,17 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
     nextFault = undefined;
     const f = fault.take();
     if (f === undefined) return false;
-    switch (f.type) {
-      case 'latency':
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(() => (timers.delete(t), resolve()), f.delayMs);
+    const outcome = await answerKitFault(f, req, res, {
+      status: (status, headers) => send(res, status, { errorCode: 'WG_ERR_900', errorMessage: '障害を擬似的に発生させています' }, headers),
+      truncatedBody: '{"accounts": [{"accountId": "3010',
+      wait: (ms) =>
+        new Promise<void>((resolve) => {
+          const t = setTimeout(() => (timers.delete(t), resolve()), ms);
           timers.add(t);
-        });
-        return res.destroyed;
-      case 'status':
-        send(res, f.status, { errorCode: 'WG_ERR_900', errorMessage: '障害を擬似的に発生させています' }, f.retryAfter === undefined ? {} : { 'retry-after': f.retryAfter });
-        return true;
-      case 'malformedBody':
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"accounts": [{"accountId": "3010');
-        return true;
-      case 'dropConnection':
-        req.socket.destroy();
-        return true;
-      case 'loopingNext':
-      case 'malformedNext':
-        nextFault = f.type;
-        return false;
-    }
+        }),
+    });
+    if (outcome === 'loopingNext' || outcome === 'malformedNext') nextFault = outcome;
+    return outcome === 'answered';
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -12,7 +12,7 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KitFaultSlot, type KitFault } from '../kit-fault';
+import { KitFaultSlot, answerKitFault, type KitFault } from '../kit-fault';
 
 /** Where the spec's paths live on the sandbox (the AISP base path of a 4.0 ASPSP). */
 export const UK_OPEN_BANKING_BASE_PATH = '/open-banking/v4.0/aisp';
@@ -334,29 +334,19 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
     nextFault = undefined;
     const f = fault.take();
     if (f === undefined) return false;
-    switch (f.type) {
-      case 'latency':
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(() => (timers.delete(t), resolve()), f.delayMs);
-          timers.add(t);
-        });
-        return res.destroyed;
-      case 'status':
+    const outcome = await answerKitFault(f, req, res, {
+      status: (status, headers) =>
         // An OBErrorResponse1 where the spec declares one (400, 403, 500); 401, 429 and the rest carry none.
-        reply(f.status, [400, 403, 500].includes(f.status) ? obError(f.status, UK_OB_ERROR_CODES.fault, 'A fault the sandbox injects') : undefined, f.retryAfter === undefined ? {} : { 'retry-after': f.retryAfter });
-        return true;
-      case 'malformedBody':
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"Data": {"Account": [{"AccountId": "2248');
-        return true;
-      case 'dropConnection':
-        req.socket.destroy();
-        return true;
-      case 'loopingNext':
-      case 'malformedNext':
-        nextFault = f.type;
-        return false;
-    }
+        reply(status, [400, 403, 500].includes(status) ? obError(status, UK_OB_ERROR_CODES.fault, 'A fault the sandbox injects') : undefined, headers),
+      truncatedBody: '{"Data": {"Account": [{"AccountId": "2248',
+      wait: (ms) =>
+        new Promise<void>((resolve) => {
+          const t = setTimeout(() => (timers.delete(t), resolve()), ms);
+          timers.add(t);
+        }),
+    });
+    if (outcome === 'loopingNext' || outcome === 'malformedNext') nextFault = outcome;
+    return outcome === 'answered';
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
