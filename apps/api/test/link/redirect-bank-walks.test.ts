@@ -138,6 +138,9 @@ suite('Link pages with a redirect bank, in Chromium: return URL, consent, expiry
       expect(after.expiration_date.getTime()).toBeGreaterThan(world.clock.now().getTime() + 14 * DAY);
       await reachStatus(world, expiring, 'success', 60_000);
       await page.reload();
+      // The sync is over: no "fetching your accounts" left on the page (the address still says connected=1).
+      expect(new URL(page.url()).searchParams.get('connected')).toBe('1');
+      expect(await page.locator('.notice').count()).toBe(0);
       expect(await row.locator('.expiry-warning').count()).toBe(0);
       expect(await row.locator('.consent-expiry').count()).toBe(1);
       await checkPage(page, `expiry-renewed-${lang}-${viewport}`);
@@ -168,6 +171,7 @@ suite('Link pages with a redirect bank, in Chromium: return URL, consent, expiry
       const connectionId = created[0] as string;
       await reachStatus(world, connectionId, 'success', 60_000);
       await page.reload();
+      expect(await page.locator('.notice').count()).toBe(0);
       const row = page.locator(`.connection[data-connection-id="${connectionId}"]`);
       const accounts = (await world.ds.query(
         `SELECT a.id, a.name, a.currency_code, b.balance_minor::text AS balance_minor
