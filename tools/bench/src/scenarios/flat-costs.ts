@@ -45,34 +45,52 @@ const blocksFigure = (read: Read): FigureSpec => ({
  * Shared blocks (hit + read) of the reads (SELECT / WITH) the app ran for one page, each run again under
  * EXPLAIN (ANALYZE, BUFFERS) with its captured parameters, in a transaction rolled back.
  */
-async function blocksOf(databaseUrl: string, statements: readonly CapturedStatement[]): Promise<{ blocks: number; plans: string[] }> {
+async function blocksOf(databaseUrl: string, statements: readonly CapturedStatement[]): Promise<{ blocks: number; executionMs: number; plans: string[] }> {
   const db = new Client({ connectionString: databaseUrl, application_name: 'kinko-bench' });
   await db.connect();
   try {
     await db.query('BEGIN');
     let blocks = 0;
+    let executionMs = 0;
     const plans: string[] = [];
     // Reads only: the transaction control and settings a request may also run (START TRANSACTION, SET…) have no plan.
     for (const st of statements.filter((x) => /^\s*(SELECT|WITH)\b/i.test(x.sql))) {
-      const r = await db.query<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown> }> }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${st.sql}`, [...st.parameters]);
+      const r = await db.query<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown>; 'Execution Time'?: number }> }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${st.sql}`, [...st.parameters]);
       const plan = r.rows[0]?.['QUERY PLAN'][0]?.Plan ?? {};
+      executionMs += Number(r.rows[0]?.['QUERY PLAN'][0]?.['Execution Time'] ?? 0);
       const own = Number(plan['Shared Hit Blocks'] ?? 0) + Number(plan['Shared Read Blocks'] ?? 0);
       blocks += own;
       plans.push(`${describePlan(plan)} [${own} blocks]`);
     }
-    return { blocks, plans };
+    return { blocks, executionMs, plans };
   } finally {
     await db.query('ROLLBACK').catch(() => undefined);
     await db.end();
   }
 }
 
-/** A plan as its node types and relations, outermost first ("Limit > Index Scan Backward on transactions (ix_…)"). */
-function describePlan(plan: Record<string, unknown>): string {
+/**
+ * A plan as its node types and relations, outermost first ("Limit > Index Scan Backward on
+ * transactions (ix_…) {…}"); each scan with what EXPLAIN ANALYZE says of it: its condition
+ * and filter, rows returned, rows the filter removed, heap fetches and its blocks (with its children's).
+ */
+export function describePlan(plan: Record<string, unknown>): string {
   const parts: string[] = [];
+  const clip = (v: unknown): string => (typeof v === 'string' ? (v.length > 160 ? `${v.slice(0, 160)}…` : v) : '');
   const walk = (n: Record<string, unknown>): void => {
     const rel = typeof n['Relation Name'] === 'string' ? ` on ${n['Relation Name']}${typeof n['Index Name'] === 'string' ? ` (${n['Index Name']})` : ''}` : '';
-    parts.push(`${String(n['Node Type'])}${n['Scan Direction'] === 'Backward' ? ' Backward' : ''}${rel}`);
+    const facts =
+      typeof n['Relation Name'] === 'string'
+        ? [
+            n['Index Cond'] !== undefined ? `cond ${clip(n['Index Cond'])}` : '',
+            n['Filter'] !== undefined ? `filter ${clip(n['Filter'])}` : '',
+            `rows ${String(n['Actual Rows'] ?? '?')}×${String(n['Actual Loops'] ?? 1)}`,
+            n['Rows Removed by Filter'] ? `removed by filter ${String(n['Rows Removed by Filter'])}` : '',
+            n['Heap Fetches'] !== undefined ? `heap fetches ${String(n['Heap Fetches'])}` : '',
+            `blocks ${Number(n['Shared Hit Blocks'] ?? 0) + Number(n['Shared Read Blocks'] ?? 0)}`,
+          ].filter((x) => x !== '')
+        : [];
+    parts.push(`${String(n['Node Type'])}${n['Scan Direction'] === 'Backward' ? ' Backward' : ''}${rel}${facts.length > 0 ? ` {${facts.join('; ')}}` : ''}`);
     for (const c of (n['Plans'] as Array<Record<string, unknown>> | undefined) ?? []) walk(c);
   };
   walk(plan);
@@ -114,8 +132,8 @@ async function seed(databaseUrl: string, tenantId: string, userId: string, rows:
     for (let from = 1; from <= rows; from += SEED_BATCH) {
       const to = Math.min(rows, from + SEED_BATCH - 1);
       await db.query(
-        `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, amount_minor, currency_code, description, last_fetched_at)
-         SELECT $1, $2, gen_random_uuid(), $3, 'flat-' || i, 'booked', DATE '2022-01-01' + ((i - 1)::bigint * 1460 / $6)::int, -i, 'JPY', 'flat', now() FROM generate_series($4::int, $5::int) AS i`,
+        `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, amount_minor, currency_code, description, last_fetched_at, bank_order)
+         SELECT $1, $2, gen_random_uuid(), $3, 'flat-' || i, 'booked', DATE '2022-01-01' + ((i - 1)::bigint * 1460 / $6)::int, -i, 'JPY', 'flat', now(), i FROM generate_series($4::int, $5::int) AS i`,
         [userId, accountId, tenantId, from, to, rows],
       );
     }
@@ -155,7 +173,8 @@ export const flatCostsScenario: Scenario<FlatState> = {
   method: [
     'Data: one database; the app as `serve` with KINKO_WORKER=false; two users created through the tenant API, each with one account whose booked transactions are inserted directly in PostgreSQL (INSERT … SELECT generate_series, 100,000 rows a statement, four years in date order as syncs store a history: the change feed\'s triggers log every row, as for synced rows), then ANALYZE. Not through syncs: the figure is the read path.',
     'Measured per run: for each user, alternately, the median latency of the stated number of sequential requests (after 20 warm-up requests) of the second page of the change feed (`GET /api/v2/transactions/sync?count=100&cursor=<nextCursor of the first page>`) and of the keyset listing (`GET /api/v2/accounts/{id}/transactions?limit=100&cursor=<nextCursor of the first page>`), over loopback HTTP with the user\'s token; every answer must be a full page.',
-    'Figure = the large user\'s median, floor = the small user\'s median in the same run; flat = ratio ≤ 1.2. Server side, independent of the machine\'s load: the statements the app ran for one request of each read are captured from the server log (`log_statement = all`) and run again under EXPLAIN (ANALYZE, BUFFERS) with their parameters (in a transaction rolled back); blocks = shared hit + read blocks of all of them, large vs small user (the plans are in the notes). Not measured here: the scheduler\'s planning pass at 100,000 vs 1,000,000 connections (issue 19 §4 b) — apps/api test/sync/scheduler-plan.test.ts checks its plan and blocks at 10,000 vs 100,000 connections instead.',
+    'Seeded rows carry their place in the day (bank_order), as synced rows do: without it, rows of one day are listed by their random id and a page visits a heap block per row once a day outgrows a block — a cost of the seed, not of the app.',
+    'Figure = the large user\'s median, floor = the small user\'s median in the same run; flat = ratio ≤ 1.2. Server side, independent of the machine\'s load: the statements the app ran for one request of each read are captured from the server log (`log_statement = all`) and run again under EXPLAIN (ANALYZE, BUFFERS) with their parameters (in a transaction rolled back); blocks = shared hit + read blocks of all of them, large vs small user (the plans are in the notes, each scan with its condition, filter, rows and blocks). The scheduler\'s planning round at 100,000 vs 1,000,000 connections (issue 19 §4 b) is its own scenario (scheduler-plan).',
   ],
   parameters: (s) => ({ smallUserTransactions: s.flatCosts.small, largeUserTransactions: s.flatCosts.large, requestsPerFigure: s.flatCosts.requests, pageSize: PAGE }),
   figures: [...READS.map(figure), ...READS.map(blocksFigure)],
@@ -228,6 +247,8 @@ export const flatCostsScenario: Scenario<FlatState> = {
       figures[`${read}-blocks`] = { value: large.blocks, floor: small.blocks };
       details[`${read}SmallBlocks`] = small.blocks;
       details[`${read}LargeBlocks`] = large.blocks;
+      details[`${read}SmallExecutionMs`] = small.executionMs;
+      details[`${read}LargeExecutionMs`] = large.executionMs;
       notes.push(`Plans of the ${read} page's statements (EXPLAIN ANALYZE, BUFFERS), small user: ${small.plans.join('; ')} — large user: ${large.plans.join('; ')}.`);
     }
     return { figures, details, notes };
@@ -247,7 +268,7 @@ export const flatCostsScenario: Scenario<FlatState> = {
         (f) =>
           f.id.endsWith('-blocks')
             ? `${f.label}: ${f.ratio.median.toFixed(2)}× the small user's blocks (last run ${d[`${f.id.replace('-blocks', '')}SmallBlocks`] ?? 0} → ${d[`${f.id.replace('-blocks', '')}LargeBlocks`] ?? 0}): a statement reads more of the history than the page — its plan is in the notes.`
-            : `${f.label}: ${f.ratio.median.toFixed(2)}× the small user's page (last run ${(d[`${f.id.replace('-page', '')}SmallMs`] ?? 0).toFixed(2)} → ${(d[`${f.id.replace('-page', '')}LargeMs`] ?? 0).toFixed(2)} ms), while its statements read ${d[`${f.id.replace('-page', '')}SmallBlocks`] ?? 0} → ${d[`${f.id.replace('-page', '')}LargeBlocks`] ?? 0} blocks (plans in the notes): when the blocks are flat, the latency difference is not the query's (the machine's load, the Node side of the request).`,
+            : `${f.label}: ${f.ratio.median.toFixed(2)}× the small user's page (last run ${(d[`${f.id.replace('-page', '')}SmallMs`] ?? 0).toFixed(2)} → ${(d[`${f.id.replace('-page', '')}LargeMs`] ?? 0).toFixed(2)} ms), while its statements read ${d[`${f.id.replace('-page', '')}SmallBlocks`] ?? 0} → ${d[`${f.id.replace('-page', '')}LargeBlocks`] ?? 0} blocks and PostgreSQL executed them in ${(d[`${f.id.replace('-page', '')}SmallExecutionMs`] ?? 0).toFixed(2)} → ${(d[`${f.id.replace('-page', '')}LargeExecutionMs`] ?? 0).toFixed(2)} ms (EXPLAIN ANALYZE; plans in the notes): when the blocks are flat, the latency difference is not the query's (the machine's load, the Node side of the request).`,
       );
   },
 };
