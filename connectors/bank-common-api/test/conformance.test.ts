@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runConformanceSuite } from '@kinko/connector-sdk/testkit';
-import { identities, sandboxConnector, startSandbox } from './sandbox-support';
+import { identities, sandboxConnector, SPEC, startSandbox } from './sandbox-support';
 
 runConformanceSuite({
   connector: sandboxConnector,
@@ -13,6 +13,8 @@ runConformanceSuite({
   identities,
   // The grant as version 0.1.0 serialises it (test/fixtures/grant-v1.json): later versions must still read it.
   previousVersions: { grants: [readFileSync(join(__dirname, 'fixtures', 'grant-v1.json'), 'utf8').trim()] },
+  // The sandbox's answers are checked against the published spec (sandbox-matches-spec).
+  spec: { file: SPEC.path },
   // The 銀行共通API pages by number: only `page` moves from page to page.
   pagingParameters: ['page'],
   skips: {

@@ -13,7 +13,12 @@ import {
   type SandboxAccountConfig,
   type SandboxBank,
 } from '@kinko/sandbox-bank';
+import { bankCommonApiSpecChecker } from '@kinko/sandbox-bank/spec';
+import { sharedFile } from '../../../tools/jest/shared-files';
 import { bankCommonApiConnector } from '../src';
+
+/** The published spec the sandbox speaks (../shared, absent in a public clone: the kit then skips sandbox-matches-spec, naming it). */
+export const SPEC = sharedFile('specs/bank-common-api.yaml');
 
 /** みずほ's bank code (the sandbox needs a code zengin-code knows, for its branches). */
 export const BANK_CODE = '0001';
@@ -142,7 +147,10 @@ export interface ScenarioSandbox {
 export async function startScenario(scenario: SandboxScenario, overrides: Partial<BankCommonApiBankConfig> = {}): Promise<ScenarioSandbox> {
   const sandbox = await startBankCommonApiSandbox({ seed: 'kinko-bca-connector', banks: [bankFor(scenario, overrides)] });
   const bank = sandbox.bank(BANK_CODE);
+  const checker = SPEC.present ? await bankCommonApiSpecChecker(SPEC.path) : undefined;
   const handle: SandboxHandle = {
+    // Every answer the bank gave, checked against the spec (the kit's sandbox-matches-spec).
+    ...(checker === undefined ? {} : { specProblems: () => bank.answers().flatMap((a) => checker.problems(a)) }),
     config: { apiKey: CLIENT.apiKey, password: CLIENT.password, baseUrl: bank.url },
     allowedHosts: [new URL(bank.url).host],
     knobs: { setFault: async (fault) => applyFault(bank, fault) },

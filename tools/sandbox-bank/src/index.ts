@@ -8,6 +8,7 @@ export { manualClock, offsetClock, systemClock, type Clock, type ManualClock } f
 export type { IsoDate } from './calendar';
 export { FaultInjector, NO_FAULTS, type Fault, type FaultSettings, type ScheduledFault, type SimpleFaultType } from './faults';
 export { RequestLog, type RequestLogEntry, type RequestLogFilter } from './request-log';
+export { recordAnswers, type RecordAnswersOptions, type SpecAnswer } from './answer-log';
 // Net bank (HTML internet banking with MFA): see README "Net bank".
 export * from './netbank';
 // PolishAPI 2.1.2 account information (AS + AIS): see README "PolishAPI 2.1.2".

@@ -10,6 +10,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { describeWithSharedFile } from '../../jest/shared-files';
 import { manualClock, startBankCommonApiSandbox, type BankCommonApiSandbox, type SandboxBank } from '../src';
+import { closed, jsonSchemaOf, withTransactionDateTime, type Schema } from '../src/spec';
 import { authTokenOf, call, field, loginThroughPage, systemToken, testBank, userTokens, type Answer } from './support';
 
 
@@ -18,50 +19,6 @@ interface SpecOperation {
   readonly responses: Readonly<Record<string, { readonly schema?: object }>>;
 }
 type Spec = { readonly paths: Readonly<Record<string, Readonly<Record<string, SpecOperation>>>> };
-type Schema = Record<string, unknown>;
-
-/** Drops what JSON Schema does not know (Swagger's `example`, `x-` extensions…), never touching property names. */
-function jsonSchemaOf(schema: Schema): Schema {
-  const out: Schema = {};
-  for (const [k, v] of Object.entries(schema)) {
-    if (k === 'example' || k.startsWith('x-') || k === 'discriminator' || k === 'xml' || k === 'externalDocs') continue;
-    if (k === 'properties' && v && typeof v === 'object') {
-      out[k] = Object.fromEntries(Object.entries(v as Record<string, Schema>).map(([name, s]) => [name, jsonSchemaOf(s)]));
-    } else if (k === 'items' && v && typeof v === 'object') {
-      out[k] = jsonSchemaOf(v as Schema);
-    } else {
-      out[k] = v;
-    }
-  }
-  return out;
-}
-
-/** The same schema, closed: every declared property required and no other allowed (we answer exactly the spec's fields). */
-function closed(schema: Schema): Schema {
-  const out: Schema = { ...schema };
-  if (schema['properties']) {
-    const props = schema['properties'] as Record<string, Schema>;
-    out['properties'] = Object.fromEntries(Object.entries(props).map(([k, s]) => [k, closed(s)]));
-    out['required'] = Object.keys(props);
-    out['additionalProperties'] = false;
-  }
-  if (schema['items']) out['items'] = closed(schema['items'] as Schema);
-  return out;
-}
-
-/**
- * The seed gives /transactions items `date` as `format: date` while its description
- * ("ISO8601の拡張形式") and example (2020-01-10T13:15:35+09:00) are a date-time (marked
- * "# seed:" in the YAML). Banks answering date-times are checked against the schema with
- * that one format read as its example shows; banks answering plain dates against the
- * schema as written.
- */
-function withTransactionDateTime(schema: Schema): Schema {
-  const copy = structuredClone(schema);
-  const date = (((copy['properties'] as Schema)['transactions'] as Schema)['items'] as Schema)['properties'] as Record<string, Schema>;
-  (date['date'] as Schema)['format'] = 'date-time';
-  return copy;
-}
 
 describeWithSharedFile('specs/bank-common-api.yaml', 'bank-common-api contract (../shared/specs/bank-common-api.yaml)', (specFile) => {
   const clock = manualClock('2020-06-01T10:00:00+09:00');

@@ -6,6 +6,7 @@
  */
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { recordAnswers, type SpecAnswer } from '../answer-log';
 import type { Clock } from '../clock';
 import { installFaultHooks, jsonNextLink } from '../faults';
 import type { RequestLog } from '../request-log';
@@ -20,6 +21,8 @@ export const ADMIN_PREFIX = '/__sandbox';
 export interface BankServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
+  /** The answers of the spec's paths so far (not the admin API), for checking against the spec. */
+  answers(): readonly SpecAnswer[];
   /** Stops the server (hung connections are destroyed first). */
   close(): Promise<void>;
 }
@@ -58,6 +61,11 @@ export async function startBankServer(bank: BankCommonApiBank, options: BankServ
     if (retryAfter !== undefined && !reply.hasHeader('retry-after') && !request.url.startsWith(ADMIN_PREFIX)) reply.header('retry-after', retryAfter);
     return payload;
   });
+
+  const answers: SpecAnswer[] = [];
+  // Registered after the other onSend hooks: the answers as finally sent. The spec's paths only
+  // (not the login page's form post, the bank's own web page, nor the admin API).
+  recordAnswers(app, answers, { include: (route) => !route.startsWith(ADMIN_PREFIX) && route !== LOGIN_FORM_PATH });
 
   app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, _request, reply) => {
     // Body parsing problems (bad JSON, wrong or missing content type) are the client's: 400.
@@ -101,6 +109,7 @@ export async function startBankServer(bank: BankCommonApiBank, options: BankServ
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
+    answers: () => [...answers],
     close: async () => {
       hooks.releaseHung();
       await app.close();

@@ -2,6 +2,7 @@
  * Starting the 銀行共通API sandbox: one HTTP server per bank on a loopback port, one
  * shared request log, the truth API, and close().
  */
+import type { SpecAnswer } from '../answer-log';
 import { systemClock } from '../clock';
 import { RequestLog, type RequestLogEntry, type RequestLogFilter } from '../request-log';
 import type { BankCommonApiBank, BankCommonApiKnobs } from './bank';
@@ -36,6 +37,8 @@ export interface SandboxBank {
   readonly knobs: BankCommonApiKnobs;
   /** This bank's entries of the request log. */
   requests(filter?: Omit<RequestLogFilter, 'bank'>): RequestLogEntry[];
+  /** The bank's answers so far (bodies included: tests only), for checking against the published spec. */
+  answers(): readonly SpecAnswer[];
 }
 
 /** A running 銀行共通API sandbox. */
@@ -66,7 +69,7 @@ export async function startBankCommonApiSandbox(options: BankCommonApiSandboxOpt
     for (const bank of banks) {
       const server = await startBankServer(bank, { host: options.host ?? '127.0.0.1', port: bank.model.config.port, log, clock, admin: options.admin ?? false });
       servers.push(server);
-      handles.push(handleOf(bank, server.url, configs.get(bank.bankCode)?.users ?? [], log));
+      handles.push(handleOf(bank, server, configs.get(bank.bankCode)?.users ?? [], log));
     }
   } catch (e) {
     await Promise.all(servers.map((s) => s.close()));
@@ -93,11 +96,12 @@ export async function startBankCommonApiSandbox(options: BankCommonApiSandboxOpt
   };
 }
 
-function handleOf(bank: BankCommonApiBank, url: string, users: readonly SandboxUserConfig[], log: RequestLog): SandboxBank {
+function handleOf(bank: BankCommonApiBank, server: BankServer, users: readonly SandboxUserConfig[], log: RequestLog): SandboxBank {
   return {
     bankCode: bank.bankCode,
     bankName: bank.model.config.bankName,
-    url,
+    url: server.url,
+    answers: () => server.answers(),
     client: bank.model.config.client,
     users,
     knobs: bank.knobs,

@@ -11,6 +11,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { recordAnswers, type SpecAnswer } from '../answer-log';
 import { addDays, dateInZone, isIsoDate, type IsoDate } from '../calendar';
 import { systemClock, type Clock } from '../clock';
 import { KitFaultSlot, type KitFault } from '../kit-fault';
@@ -41,21 +42,8 @@ export interface BerlinGroupRequest {
   readonly psuIpAddress?: string;
 }
 
-/**
- * One answer of the API (`/v1/…`) as the bank sent it, for checking against the published spec:
- * the operation by the spec's path template, the status, the headers the spec speaks of, the body.
- */
-export interface BerlinGroupAnswer {
-  /** Lower case, as the spec's operations (`get`, `post`, `delete`). */
-  readonly method: string;
-  /** The spec's path template, e.g. `/v1/accounts/{account-id}/transactions`. */
-  readonly path: string;
-  readonly status: number;
-  /** Header names in lower case. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** The body as sent ('' when none). */
-  readonly body: string;
-}
+/** One answer of the API (`/v1/…`) as the bank sent it, for checking against the published spec. */
+export type BerlinGroupAnswer = SpecAnswer;
 
 /** Options of {@link startBerlinGroupSandbox}. */
 export interface BerlinGroupSandboxOptions {
@@ -123,17 +111,7 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
   });
 
   // Every answer of the spec's paths, as sent (injected faults included), for a spec check.
-  app.addHook('onSend', async (request, reply, payload) => {
-    const route = request.routeOptions.url;
-    if (route === undefined || !route.startsWith('/v1/')) return payload;
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name.toLowerCase()] = String(value);
-    const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
-    const path = route.replace(':accountId', '{account-id}').replace(':consentId', '{consentId}');
-    answers.push({ method: request.method.toLowerCase(), path, status: reply.statusCode, headers, body });
-    if (answers.length > 10_000) answers.shift();
-    return payload;
-  });
+  recordAnswers(app, answers, { include: (route) => route.startsWith('/v1/'), specPath: (route) => route.replace(':accountId', '{account-id}').replace(':consentId', '{consentId}') });
 
   const header = (request: FastifyRequest, name: string): string | undefined => {
     const v = request.headers[name];

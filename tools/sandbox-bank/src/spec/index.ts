@@ -1,0 +1,6 @@
+/**
+ * Checkers of the sandboxes' answers against the published specs (../shared/specs), for tests:
+ * the subpath `@kinko/sandbox-bank/spec`, apart from the sandboxes themselves because it needs
+ * the spec tooling (swagger-parser, ajv) the running banks do not.
+ */
+export { bankCommonApiSpecChecker, closed, jsonSchemaOf, withTransactionDateTime, type Schema, type SpecAnswerChecker } from './bank-common-api';
