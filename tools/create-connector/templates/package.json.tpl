@@ -26,5 +26,10 @@
     "@kinko/connector-sdk": "workspace:*",
     "@kinko/domain": "workspace:*",
     "effect": "4.1.0"
+  },
+  "devDependencies": {
+    "@apidevtools/swagger-parser": "13.1.0",
+    "ajv": "8.20.0",
+    "ajv-formats": "3.0.1"
   }
 }

@@ -70,6 +70,26 @@ export function define__PASCAL__Connector(options: __PASCAL__Options = {}): Conn
       }
 
       // Paging: follow the bank's `next` link, which repeats the first page's query (the window).
+      //
+      // A bank that pages by a cursor or key instead of a link (e.g. GMO Aozora's `hasNext` +
+      // `nextItemKey`, or `{ items, cursor }`): send the FIRST request's query again with the key
+      // added, and guard the same way — keep the page schema's `next` as the key:
+      //
+      //   let key: string | undefined;
+      //   for (;;) {
+      //     const res = await http.send({ method: 'GET', url: url(first), query: key === undefined ? query : { ...query, nextItemKey: key }, headers: { authorization } });
+      //     … parse, yield the items (an error ends the stream) …
+      //     if (!page.value.hasNext) return;
+      //     const next = page.value.nextItemKey;
+      //     if (next === undefined || !/^\d{1,24}$/.test(next)) → yield err(ConnectorErrors.permanent({ message: 'malformed key' })), return;
+      //     if (seen.has(next)) → yield err(ConnectorErrors.permanent({ message: 'the bank repeated a key' })), return;
+      //     seen.add(next); key = next;
+      //   }
+      //
+      // (connectors/gmo-aozora's keyPages is this, in full.) In the sandbox, page by the key too
+      // (test/sandbox/bank.ts pageOf), make its loopingNext/malformedNext faults answer a repeated
+      // and a malformed key, and declare the key in the kit's config: `pagingParameters: ['nextItemKey']`
+      // (requests-repeat-window then lets only it move from page to page).
       async function* pages<P extends { readonly next: string | null }, T>(
         grant: Grant,
         first: string,

@@ -1,7 +1,8 @@
 // The sandbox of __NAME__: a small JSON bank on node:http, on 127.0.0.1 and a port of its
 // own, for the conformance kit and your own tests. Make it speak your bank's API as you write
 // the connector (routes, payloads, status codes); keep the knobs the kit drives: faults, the
-// request record, a consent ended at the bank, a page-size cap.
+// request and answer records (the answers are checked against the spec, test/sandbox/spec.ts),
+// a consent ended at the bank, a page-size cap.
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +33,14 @@ export interface SandboxUser {
   readonly accounts: readonly SandboxAccount[];
 }
 
+/** One answer of the data API, as the spec check (test/sandbox/spec.ts) reads it. */
+export interface SandboxAnswer {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly body: unknown;
+}
+
 export interface SandboxBankOptions {
   readonly users: readonly SandboxUser[];
   /** The app's client credentials at the bank. */
@@ -47,6 +56,8 @@ export interface SandboxBank {
   readonly host: string;
   /** Every data request (accounts, transactions) received, in order. */
   readonly requests: RecordedBankRequest[];
+  /** Every answer of the data API it gave (not the injected faults), in order. */
+  readonly answers: SandboxAnswer[];
   setFault(fault: SandboxFault | undefined): void;
   /** Ends every grant of `username` at the bank (the user withdrew the consent there). */
   revokeAtBank(username: string): void;
@@ -92,6 +103,7 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
   const live = new Map<string, TokenPair>(); // username → its one live pair
   const codes = new Map<string, { username: string; challenge: string; redirectUri: string }>();
   const requests: RecordedBankRequest[] = [];
+  const answers: SandboxAnswer[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const bookedSince = new Set<string>(); // pending transactions booked by bookPending, by id
   const statusOf = (t: SandboxTransaction): SandboxTransaction['status'] => (bookedSince.has(t.id) ? 'booked' : t.status);
@@ -217,32 +229,37 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
       return void res.end();
     }
 
-    // Data: recorded, then faults, then the bearer token.
+    // Data: recorded, then faults, then the bearer token. Every data answer goes through
+    // `reply`, which keeps it for the spec check.
     requests.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams) });
     if (await applyFault(req, res)) return;
+    const reply = (status: number, body: unknown): void => {
+      answers.push({ method: req.method ?? '', path: url.pathname, status, body });
+      send(res, status, body);
+    };
     const pair = byAccess.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
     const user = pair === undefined ? undefined : users.get(pair.username);
-    if (user === undefined) return send(res, 401, { error: 'invalid_token' });
+    if (user === undefined) return reply(401, { error: 'invalid_token' });
 
     if (route === 'GET /accounts') {
       const { slice, next } = pageOf(user.accounts, url);
-      return send(res, 200, { accounts: slice.map(({ transactions: _t, ...a }) => a), next });
+      return reply(200, { accounts: slice.map(({ transactions: _t, ...a }) => a), next });
     }
     const match = /^\/accounts\/([^/]+)\/transactions$/.exec(url.pathname);
     if (req.method === 'GET' && match) {
       const account = user.accounts.find((a) => a.id === decodeURIComponent(match[1] ?? ''));
-      if (account === undefined) return send(res, 404, { error: 'no_such_account' });
+      if (account === undefined) return reply(404, { error: 'no_such_account' });
       const status = url.searchParams.get('status');
       const from = url.searchParams.get('from');
       const to = url.searchParams.get('to');
-      if (status === null || from === null || to === null) return send(res, 400, { error: 'status, from and to are required' });
+      if (status === null || from === null || to === null) return reply(400, { error: 'status, from and to are required' });
       const { slice, next } = pageOf(
         account.transactions.filter((t) => statusOf(t) === status && t.date >= from && t.date <= to),
         url,
       );
-      return send(res, 200, { transactions: slice.map((t) => ({ ...t, status: statusOf(t) })), next });
+      return reply(200, { transactions: slice.map((t) => ({ ...t, status: statusOf(t) })), next });
     }
-    return send(res, 404, { error: 'not_found' });
+    return reply(404, { error: 'not_found' });
   }
 
   const server = createServer((req, res) => {
@@ -256,6 +273,7 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
     baseUrl: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
     requests,
+    answers,
     setFault(f) {
       fault = f;
       faultLeft = f?.times ?? Infinity;

@@ -2,7 +2,9 @@
 import { addDays, calendarDate } from '@kinko/domain';
 import type { Connector } from '@kinko/connector-sdk';
 import type { ConformanceIdentities, Identity, SandboxHandle, SandboxScenario } from '@kinko/connector-sdk/testkit';
+import { existsSync } from 'node:fs';
 import { startSandboxBank, type SandboxAccount, type SandboxTransaction } from './bank';
+import { SPEC_FILE, loadSpec } from './spec';
 
 const client = { clientId: 'kinko', clientSecret: 'sandbox-client-secret' };
 
@@ -41,8 +43,11 @@ export async function startKitSandbox(scenario: SandboxScenario, connector: Conn
     users: [{ username: 'alice', password: 'correct-horse', accounts }],
     ...(scenario.type === 'transactions' && scenario.bankPageSize !== undefined ? { maxPageSize: scenario.bankPageSize } : {}),
   });
+  // The spec, when its file is there (the kit's sandbox-matches-spec names it when not).
+  const checker = existsSync(SPEC_FILE) ? await loadSpec(SPEC_FILE) : undefined;
   return {
     config: { baseUrl: bank.baseUrl, ...client },
+    ...(checker === undefined ? {} : { specProblems: () => bank.answers.flatMap((a) => checker.problems(a)) }),
     allowedHosts: [bank.host],
     ...(scenario.type === 'transactions' ? { bankAccountId: 'acc-scenario' } : {}),
     knobs: { setFault: async (fault) => bank.setFault(fault) },
