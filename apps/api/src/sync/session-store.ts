@@ -160,10 +160,22 @@ export async function saveSessionMove(manager: EntityManager, row: Pick<SessionR
     );
   }
   const finished = after.stages.find((s) => s.stage === 'finished');
-  await preparedQuery(manager, 
-    `UPDATE sync_sessions SET status = $3, started_at = COALESCE(started_at, $4), finished_at = $5 WHERE id = $1 AND tenant_id = $2`,
-    [row.id, row.tenantId, sessionStatus(after), after.stages.find((s) => s.status !== 'pending')?.startedAt ?? null, finished?.status === 'completed' ? finished.endedAt : null],
-  );
+  const sessionColumns = (x: DomainSession): [string, Date | null, Date | null] => {
+    const end = x.stages.find((s) => s.stage === 'finished');
+    return [sessionStatus(x), x.stages.find((s) => s.status !== 'pending')?.startedAt ?? null, end?.status === 'completed' ? end.endedAt : null];
+  };
+  const [status, startedAt, finishedAt] = sessionColumns(after);
+  const [oldStatus, oldStartedAt, oldFinishedAt] = sessionColumns(before);
+  // A move within a running session (a stage starting or completing) leaves the session row as it is: no UPDATE.
+  if (status !== oldStatus || startedAt?.getTime() !== oldStartedAt?.getTime() || finishedAt?.getTime() !== oldFinishedAt?.getTime()) {
+    await preparedQuery(manager, `UPDATE sync_sessions SET status = $3, started_at = COALESCE(started_at, $4), finished_at = $5 WHERE id = $1 AND tenant_id = $2`, [
+      row.id,
+      row.tenantId,
+      status,
+      startedAt,
+      finishedAt,
+    ]);
+  }
   const wasFinished = before.stages.find((s) => s.stage === 'finished')?.status === 'completed';
   if (finished?.status === 'completed' && !wasFinished) {
     await emitSessionEnd(manager, row, sessionStatus(after));

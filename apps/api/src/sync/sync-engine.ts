@@ -196,7 +196,7 @@ export class SyncEngine {
     run.grant = usable.value;
     if (usable.value.refreshed) await this.progress(run, 'auth', { requestsMade: 1 });
     if (stageOf(run.session, 'auth').status === 'running') {
-      await this.move(run, (s) => completeStage(s, 'auth', this.clock.now()), (m) => moveConnection(m, run.ids, StatusEvent.loggedIn(), run.now).then(() => undefined));
+      await this.move(run, (s) => this.completeThenStart(s, 'auth', 'accounts'), (m) => moveConnection(m, run.ids, StatusEvent.loggedIn(), run.now).then(() => undefined));
     }
   }
 
@@ -236,7 +236,7 @@ export class SyncEngine {
       run.session = orThrow(recordStageProgress(run.session, 'accounts', { requestsMade: pages.requests, itemsFetched: fetched.length, itemsWritten: stored.length }));
       await addStageCounts(m, run.row, 'accounts', { requestsMade: pages.requests, itemsFetched: fetched.length, itemsWritten: stored.length });
       const before = run.session;
-      run.session = orThrow(completeStage(run.session, 'accounts', this.clock.now()));
+      run.session = orThrow(this.completeThenStart(run.session, 'accounts', 'balances'));
       await saveSessionMove(m, run.row, before, run.session);
     });
   }
@@ -277,12 +277,15 @@ export class SyncEngine {
       if (!outcome.ok && outcome.missing) entry.progress.missing = true;
       this.recordResult(run, entry, { stage: 'balances', status: outcome.ok ? 'completed' : 'failed', itemsFetched: fetchedCount, itemsWritten: written, failure: outcome.ok ? null : outcome.failure });
       run.session = orThrow(recordStageProgress(run.session, 'balances', { requestsMade: requests, itemsFetched: fetchedCount, itemsWritten: written, errors: outcome.ok ? 0 : 1 }));
-      await this.dataSource.transaction(async (m) => {
-        if (!outcome.ok) await addStageCounts(m, run.row, 'balances', { errors: 1 });
-        await this.saveAccount(m, run, entry);
-      });
+      // One statement needs no transaction around it (two round trips fewer).
+      if (outcome.ok) await this.saveAccount(this.dataSource.manager, run, entry);
+      else
+        await this.dataSource.transaction(async (m) => {
+          await addStageCounts(m, run.row, 'balances', { errors: 1 });
+          await this.saveAccount(m, run, entry);
+        });
     });
-    await this.move(run, (s) => completeStage(s, 'balances', this.clock.now()));
+    await this.move(run, (s) => this.completeThenStart(s, 'balances', 'transactions'));
   }
 
   private async stageTransactions(run: SessionRun): Promise<void> {
@@ -313,7 +316,7 @@ export class SyncEngine {
       }
       await this.settleAccount(run, entry, kinds, fetchedTotal, writtenTotal);
     });
-    await this.move(run, (s) => completeStage(s, 'transactions', this.clock.now()), (m) => moveConnection(m, run.ids, StatusEvent.dataFetched(), run.now).then(() => undefined));
+    await this.move(run, (s) => this.completeThenStart(s, 'transactions', 'intelligence'), (m) => moveConnection(m, run.ids, StatusEvent.dataFetched(), run.now).then(() => undefined));
   }
 
   private async stageIntelligence(run: SessionRun): Promise<void> {
@@ -338,11 +341,27 @@ export class SyncEngine {
         await this.saveAccount(m, run, entry);
       });
     });
-    await this.move(run, (s) => completeStage(s, 'intelligence', this.clock.now()));
+    await this.finish(run, 'intelligence');
   }
 
-  private async finish(run: SessionRun): Promise<void> {
-    await this.move(run, (s) => finishSession(s, this.clock.now()), (m) => moveConnection(m, run.ids, StatusEvent.processingDone(), this.clock.now()).then(() => undefined));
+  /** The session finishes (after completing `completing`, in the same move): processing done. */
+  private async finish(run: SessionRun, completing?: StageName): Promise<void> {
+    if (stageOf(run.session, 'finished').status !== 'pending') return;
+    const now = this.clock.now();
+    await this.move(
+      run,
+      (s) => Result.flatMap(completing ? completeStage(s, completing, now) : Result.succeed(s), (done) => finishSession(done, now)),
+      (m) => moveConnection(m, run.ids, StatusEvent.processingDone(), now).then(() => undefined),
+    );
+  }
+
+  /**
+   * Completes `stage` and starts `next` if it is still pending: one move, one transaction at a
+   * stage boundary (the next stage's own entry then finds it running and stores nothing).
+   */
+  private completeThenStart(s: DomainSession, stage: StageName, next: StageName): Result.Result<DomainSession, unknown> {
+    const now = this.clock.now();
+    return Result.flatMap(completeStage(s, stage, now), (done) => (stageOf(done, next).status === 'pending' ? startStage(done, next, now) : Result.succeed(done)));
   }
 
   // ---------------------------------------------------------------------------------------
