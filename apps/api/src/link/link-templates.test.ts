@@ -19,7 +19,7 @@ describe('Link templates (Eta, auto-escaping)', () => {
     );
     expect(out).not.toContain('<script>');
     expect(out).toContain(`<title>${ESCAPED} — Kinko bank connections</title>`);
-    expect(out).toContain(`<p class="brand"><img class="logo" src="https://logo.example/&quot;onerror=&quot;x" alt="" width="32" height="32"> ${ESCAPED}</p>`);
+    expect(out).toContain(`<p class="brand"><img class="logo" src="https://logo.example/&quot;onerror=&quot;x" alt="" width="32" height="32" referrerpolicy="no-referrer"> ${ESCAPED}</p>`);
     expect(out).toContain(`<h1>${ESCAPED}</h1>`);
     expect(out).toContain(`<p>${ESCAPED}</p>`);
     expect(out.startsWith('<!doctype html>')).toBe(true);

@@ -27,7 +27,7 @@ const CSRF = `<input type="hidden" name="_csrf" value="<%= it.csrf %>">`;
 const PAGE = `<!doctype html>
 <html lang="<%= it.lang %>"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title><%= it.title %> — <%= it.t.title %></title><link rel="stylesheet" href="<%= it.assets %>/link.css"><% if (it.themed) { %><link rel="stylesheet" href="<%= it.assets %>/theme.css"><% } %><% if (it.refreshSeconds) { %><noscript><meta http-equiv="refresh" content="<%= it.refreshSeconds %>"></noscript><% } %><script src="<%= it.assets %>/link.js" defer></script></head>
 <body<% if (it.pollUrl) { %> data-poll="<%= it.pollUrl %>"<% } %>>
-<header><p class="brand"><% if (it.brand && it.brand.logoUrl) { %><img class="logo" src="<%= it.brand.logoUrl %>" alt="" width="32" height="32"> <% } %><%= it.brand ? it.brand.appName : it.t.title %></p>
+<header><p class="brand"><% if (it.brand && it.brand.logoUrl) { %><img class="logo" src="<%= it.brand.logoUrl %>" alt="" width="32" height="32" referrerpolicy="no-referrer"> <% } %><%= it.brand ? it.brand.appName : it.t.title %></p>
 <% if (it.cancelUrl) { %><p class="cancel"><a href="<%= it.cancelUrl %>" data-action="cancel"><%= it.t.cancel %></a></p><% } %>
 <nav class="languages" aria-label="<%= it.t.language %>"><ul><% it.languages.forEach(function (l) { %><li><% if (l.current) { %><span aria-current="true" lang="<%= l.lang %>"><%= l.name %></span><% } else { %><a href="<%= l.href %>" lang="<%= l.lang %>" hreflang="<%= l.lang %>"><%= l.name %></a><% } %></li><% }) %></ul></nav></header>
 <main><% if (it.status) { %><%~ it.status.html %><% } %><h1><%= it.title %></h1>
