@@ -17,6 +17,11 @@ import {
   type PolishApiSandbox,
   type PolishApiSandboxOptions,
 } from '@kinko/sandbox-bank';
+import { polishApiSpecChecker } from '@kinko/sandbox-bank/spec';
+import { sharedFile } from '../../../tools/jest/shared-files';
+
+/** The published spec the sandbox speaks (../shared, absent in a public clone: the kit then skips sandbox-matches-spec, naming it). */
+export const SPEC = sharedFile('specs/polish-api/PolishAPI-ver2_1_2.yaml');
 
 /** The TPP's client id at the sandbox. */
 export const CLIENT_ID = 'kinko-test-tpp';
@@ -154,10 +159,13 @@ export async function startPolishSandbox(scenario: SandboxScenario, options: Pol
         }
       });
     }
+    const checker = SPEC.present ? await polishApiSpecChecker(SPEC.path) : undefined;
     return {
       sandbox,
       key,
       mainAccount,
+      // Every answer the bank gave, checked against the spec (the kit's sandbox-matches-spec).
+      ...(checker === undefined ? {} : { specProblems: () => sandbox.answers().flatMap((a) => checker.problems(a)) }),
       config: {
         baseUrl: sandbox.url,
         clientId: CLIENT_ID,
@@ -261,7 +269,7 @@ export async function authorizeAtBank(aspspRedirectUri: string, identity: Identi
 
 /** The kit's config for a connector against the PolishAPI sandbox. */
 export function conformanceConfig(connector: Connector, overrides: Partial<ConformanceConfig> = {}): ConformanceConfig {
-  return { connector, startSandbox: (scenario) => startPolishSandbox(scenario), identities, redirectUri: REDIRECT_URI, ...overrides };
+  return { connector, startSandbox: (scenario) => startPolishSandbox(scenario), identities, redirectUri: REDIRECT_URI, spec: { file: SPEC.path }, ...overrides };
 }
 
 /** A connector client logged in at a running sandbox as the valid PSU. */

@@ -14,6 +14,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import type { Clock } from '../clock';
+import { recordAnswers, type SpecAnswer } from '../answer-log';
 import type { FaultInjector, NextLinkFault } from '../faults';
 import { splitUrl, type RequestLog, type RequestLogEntry } from '../request-log';
 import type { PolishApiBank } from './bank';
@@ -32,6 +33,8 @@ export interface PolishApiRequestLogEntry extends RequestLogEntry {
 export interface PolishApiServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
+  /** The answers of the spec's paths so far, for checking against the spec. */
+  answers(): readonly SpecAnswer[];
   /** Stops the server (hung connections are destroyed first). */
   close(): Promise<void>;
 }
@@ -144,6 +147,11 @@ export async function startPolishApiServer(bank: PolishApiBank, options: PolishA
     if (entry) entry.status = reply.statusCode;
   });
 
+  const answers: SpecAnswer[] = [];
+  // After the malformed-body hook: the answers of the spec's paths as finally sent.
+  const specPaths = new Set<string>(Object.values(POLISH_API_PATHS));
+  recordAnswers(app, answers, { include: (route) => specPaths.has(route) });
+
   app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, request, reply) => {
     const requestId = headerOf(request, 'x-request-id');
     if (error instanceof PolishApiError) return sendResult(reply, bank.errorResult(error, requestId));
@@ -190,6 +198,7 @@ export async function startPolishApiServer(bank: PolishApiBank, options: PolishA
   bank.setBaseUrl(url);
   return {
     url,
+    answers: () => [...answers],
     close: async () => {
       for (const socket of hung) socket.destroy();
       hung.clear();

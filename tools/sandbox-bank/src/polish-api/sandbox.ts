@@ -2,6 +2,7 @@
  * Starting the PolishAPI sandbox: one HTTP server per bank on a loopback port, a shared
  * request log, each bank's knobs, test hooks and truth API, and close().
  */
+import type { SpecAnswer } from '../answer-log';
 import { CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { dateInZone, isIsoDate, type IsoDate } from '../calendar';
 import { systemClock, type Clock } from '../clock';
@@ -56,6 +57,8 @@ export interface PolishApiSandboxBank {
   readonly truth: PolishApiTruth;
   /** This bank's request log entries, with body parameters. */
   requests(filter?: Omit<RequestLogFilter, 'bank'>): PolishApiRequestLogEntry[];
+  /** The bank's answers of the spec's paths so far (bodies included: tests only), for checking against the published spec. */
+  answers(): readonly SpecAnswer[];
 }
 
 /** A running PolishAPI sandbox. The top-level fields are the first bank's. */
@@ -92,7 +95,7 @@ export async function startPolishApiSandbox(options: PolishApiSandboxOptions): P
     for (const [i, bank] of banks.entries()) {
       const server = await startPolishApiServer(bank, { host: options.host ?? '127.0.0.1', port: bank.model.config.port, log, clock });
       servers.push(server);
-      handles.push(handleOf(bank, server.url, configs[i] as PolishApiBankConfig, log));
+      handles.push(handleOf(bank, server, configs[i] as PolishApiBankConfig, log));
     }
   } catch (e) {
     await Promise.all(servers.map((s) => s.close()));
@@ -105,6 +108,7 @@ export async function startPolishApiSandbox(options: PolishApiSandboxOptions): P
   return {
     ...first,
     requests: first.requests,
+    answers: first.answers,
     banks: handles,
     bank: (code) => {
       const h = byCode.get(code);
@@ -146,11 +150,12 @@ async function bankSigningKey(bankCode: string): Promise<BankSigningKey> {
   };
 }
 
-function handleOf(bank: PolishApiBank, url: string, config: PolishApiBankConfig, log: RequestLog): PolishApiSandboxBank {
+function handleOf(bank: PolishApiBank, server: PolishApiServer, config: PolishApiBankConfig, log: RequestLog): PolishApiSandboxBank {
   return {
     bankCode: bank.bankCode,
     bankName: bank.model.config.bankName,
-    url,
+    url: server.url,
+    answers: () => server.answers(),
     clients: config.clients,
     users: config.users,
     signingKey: bank.signingKey.publicJwk,

@@ -4,3 +4,4 @@
  * the spec tooling (swagger-parser, ajv) the running banks do not.
  */
 export { bankCommonApiSpecChecker, closed, jsonSchemaOf, withTransactionDateTime, type Schema, type SpecAnswerChecker } from './bank-common-api';
+export { polishApiSpecChecker, type PolishApiSpecChecker } from './polish-api';
