@@ -154,6 +154,21 @@ describe('broken connections and bodies', () => {
     expect(() => JSON.parse(a.text)).toThrow(SyntaxError);
   });
 
+  it('breaks the link to the next page: back to the page itself, or unservable; the last page has none to break', async () => {
+    const page = (n: number) => call(bank, 'GET', '/transactions', { token, query: txQuery(n) });
+    bank.knobs.faults.failNext(1, { type: 'next-link', form: 'looping' }, { operations: ['GET /transactions'], after: 1 });
+    expect(field<{ page: number; next_page: number }>(await page(1), 'params')).toEqual({ account_id: accountId, start_date: '2020-01-01', end_date: TODAY, page: 1, next_page: 2 });
+    const looping = await page(2);
+    expect(looping.status).toBe(200);
+    expect(field<{ next_page: number }>(looping, 'params').next_page).toBe(2);
+    expect(field<unknown[]>(looping, 'transactions')).toHaveLength(5);
+    bank.knobs.faults.failNext(1, { type: 'next-link', form: 'malformed' }, { operations: ['GET /transactions'] });
+    expect(field<{ next_page: unknown }>(await page(1), 'params').next_page).toBe('two');
+    bank.knobs.faults.failNext(1, { type: 'next-link', form: 'malformed' }, { operations: ['GET /transactions'] });
+    expect(field<{ next_page: unknown }>(await page(3), 'params').next_page).toBe(0);
+    expect(bank.requests({ operation: 'GET /transactions' }).map((r) => r.fault ?? null)).toEqual([null, 'next-link:looping', 'next-link:malformed', 'next-link:malformed']);
+  });
+
   it('closes even while a request hangs', async () => {
     const sb = await startBankCommonApiSandbox({ seed: 'hang', clock, banks: [testBank()] });
     const b = sb.bank('0001');
