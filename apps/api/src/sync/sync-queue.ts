@@ -17,6 +17,13 @@ export const SYNC_QUEUE = 'kinko-sync';
 /** Where jobs go once their retries are spent (a handler marks their sessions failed). */
 export const SYNC_DEAD_LETTER_QUEUE = 'kinko-sync-dead';
 
+/**
+ * Where a transaction counts the jobs it queued to start now (its query runner's `data`): once
+ * it commits, the workers of this process that are idle fetch them at once (sync-worker.ts)
+ * rather than at their next poll.
+ */
+export const QUEUED_SYNC_JOBS = 'kinko.queuedSyncJobs';
+
 /** pg-boss's `db` option over a TypeORM transaction: the job row commits or rolls back with it. */
 export function transactionalDb(manager: EntityManager): PgBoss.Db {
   const runner = manager.queryRunner;
@@ -93,6 +100,8 @@ export class SyncQueue implements OnModuleInit, BeforeApplicationShutdown {
   async enqueue(manager: EntityManager, job: SyncJobData, startAfter?: Date): Promise<void> {
     const id = await this.boss.send(SYNC_QUEUE, { ...job }, { id: job.sessionId, db: transactionalDb(manager), ...(startAfter ? { startAfter } : {}) });
     if (id === null) throw new Error(`the sync job of session ${job.sessionId} was not created`);
+    const data = manager.queryRunner?.data as Record<string, number | undefined> | undefined;
+    if (data && !startAfter) data[QUEUED_SYNC_JOBS] = (data[QUEUED_SYNC_JOBS] ?? 0) + 1;
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { type ConnectorError, isConnectorError } from '@kinko/connector-sdk';
 import { StatusEvent, type SyncFailure } from '@kinko/domain';
 import type PgBoss from 'pg-boss';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntitySubscriberInterface, type TransactionCommitEvent, type TransactionRollbackEvent } from 'typeorm';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { newId } from '../database/ids';
 import { MetricsService } from '../metrics/metrics.service';
@@ -12,7 +12,7 @@ import { SyncEngine, type RunLimits, type RunOutcome } from './sync-engine';
 import { RetryableSyncError, bankRetryAfterMs, exhaustedStatusOf, internalFailure, toSyncFailure } from './sync-failures';
 import { LOCK_SPACE, SyncLocks } from './sync-locks';
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
-import { SYNC_DEAD_LETTER_QUEUE, SYNC_QUEUE, SyncQueue, type SyncJobData } from './sync-queue';
+import { QUEUED_SYNC_JOBS, SYNC_DEAD_LETTER_QUEUE, SYNC_QUEUE, SyncQueue, type SyncJobData } from './sync-queue';
 import { SyncScheduler } from './sync-scheduler';
 
 /** What the worker remembers on a session between attempts (sync_sessions.error while retrying). */
@@ -55,6 +55,19 @@ export class SyncWorker implements OnModuleDestroy {
   private readonly active = new Set<Promise<unknown>>();
   private timers: NodeJS.Timeout[] = [];
   private watchdogRound: Promise<unknown> = Promise.resolve();
+  /** The pg-boss workers of the sync queue here, and those running a session now. */
+  private readonly workerIds: string[] = [];
+  private readonly busyWorkers = new Set<string>();
+  /** Wakes idle workers when a transaction of this process that queued sessions commits. */
+  private readonly onCommit: EntitySubscriberInterface = {
+    afterTransactionCommit: (event: TransactionCommitEvent) => {
+      if (event.queryRunner.isTransactionActive) return; // a savepoint released: not committed yet
+      this.wake(takeQueued(event.queryRunner.data));
+    },
+    afterTransactionRollback: (event: TransactionRollbackEvent) => {
+      if (!event.queryRunner.isTransactionActive) takeQueued(event.queryRunner.data);
+    },
+  };
 
   constructor(
     private readonly dataSource: DataSource,
@@ -82,12 +95,18 @@ export class SyncWorker implements OnModuleDestroy {
       // pg-boss waits out the rest of its polling interval after a job, even with jobs queued:
       // a slot that frees up fetches the next session at once (only an empty fetch waits).
       const worker: { id?: string } = {};
-      worker.id = await boss.work<SyncJobData>(SYNC_QUEUE, options, (jobs) =>
-        this.track(this.handle(jobs)).finally(() => {
-          if (worker.id !== undefined && this.running) boss.notifyWorker(worker.id);
-        }),
-      );
+      worker.id = await boss.work<SyncJobData>(SYNC_QUEUE, options, (jobs) => {
+        if (worker.id !== undefined) this.busyWorkers.add(worker.id);
+        return this.track(this.handle(jobs)).finally(() => {
+          if (worker.id === undefined) return;
+          this.busyWorkers.delete(worker.id);
+          if (this.running) boss.notifyWorker(worker.id);
+        });
+      });
+      this.workerIds.push(worker.id);
     }
+    // Sessions queued by this process (the scheduler, the API beside the worker) start at once.
+    this.dataSource.subscribers.push(this.onCommit);
     await boss.work<SyncJobData>(SYNC_DEAD_LETTER_QUEUE, options, (jobs) => this.track(this.handleDeadLetter(jobs)));
     this.every(this.settings.watchdogIntervalMs, () => {
       this.watchdogRound = this.watchdog().catch((e: unknown) => this.logger.error(`watchdog: ${e instanceof Error ? e.message : String(e)}`));
@@ -104,6 +123,10 @@ export class SyncWorker implements OnModuleDestroy {
     this.running = false;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    const i = this.dataSource.subscribers.indexOf(this.onCommit);
+    if (i >= 0) this.dataSource.subscribers.splice(i, 1);
+    this.workerIds.length = 0;
+    this.busyWorkers.clear();
     const boss = this.queue.boss;
     await boss.offWork(SYNC_QUEUE);
     await boss.offWork(SYNC_DEAD_LETTER_QUEUE);
@@ -112,6 +135,13 @@ export class SyncWorker implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     await this.stop();
+  }
+
+  /** Up to `jobs` idle workers fetch now instead of at their next poll. */
+  private wake(jobs: number): void {
+    if (jobs <= 0 || !this.running) return;
+    const idle = this.workerIds.filter((id) => !this.busyWorkers.has(id)).slice(0, jobs);
+    for (const id of idle) this.queue.boss.notifyWorker(id);
   }
 
   private every(ms: number, task: () => Promise<unknown>): void {
@@ -154,7 +184,12 @@ export class SyncWorker implements OnModuleDestroy {
     let firstAttemptAt = Date.now();
     try {
       firstAttemptAt = await this.firstAttemptAt(data, firstAttemptAt);
-      const limits: RunLimits = { deadlineAt: firstAttemptAt + this.settings.sessionDeadlineMs, deadlineMs: this.settings.sessionDeadlineMs, lockLost: lock.lost };
+      const limits: RunLimits = {
+        deadlineAt: firstAttemptAt + this.settings.sessionDeadlineMs,
+        deadlineMs: this.settings.sessionDeadlineMs,
+        lockLost: lock.lost,
+        lastAttempt: job.retryCount >= job.retryLimit,
+      };
       for (;;) {
         try {
           // A session that ended is logged and counted as its transaction commits (metrics/session-ends.ts).
@@ -332,4 +367,11 @@ export class SyncWorker implements OnModuleDestroy {
       await singleton.release();
     }
   }
+}
+
+/** The number of sessions a transaction queued to start now, removed from its data. */
+function takeQueued(data: Record<string, unknown>): number {
+  const n = data[QUEUED_SYNC_JOBS];
+  delete data[QUEUED_SYNC_JOBS];
+  return typeof n === 'number' ? n : 0;
 }

@@ -9,8 +9,9 @@ import { BANK_CODE, type Connected, bankUser, connectUser, credentialsOf, startS
 
 // Issue 19: the worker keeps its slots full. A slot that frees up takes the next queued
 // session at once (pg-boss alone waits out the rest of its polling interval after every job,
-// with sessions still queued), and one session's independent requests (its accounts) are in
-// flight together, while the bank's maxConcurrency is never exceeded.
+// with sessions still queued), a session queued by this process wakes an idle worker, and one
+// session's independent requests (its accounts) are in flight together, while the bank's
+// maxConcurrency is never exceeded.
 describe('sync worker: dispatch and overlap', () => {
   let db: TestDatabase;
   let sandbox: BankCommonApiSandbox;
@@ -59,6 +60,28 @@ describe('sync worker: dispatch and overlap', () => {
       process.stdout.write(`gaps between one session's end and the next one's start (one slot, ${POLL_S} s polling): ${gaps.join(', ')} ms\n`);
       // pg-boss's own loop would wait out the rest of the interval (≈ POLL_S s minus the session) between them.
       for (const gap of gaps) expect(gap).toBeLessThan(2_000);
+    } finally {
+      await app.close();
+    }
+  }, 120_000);
+
+  it('a session queued while the workers are idle starts at once, not at their next poll', async () => {
+    const POLL_S = 8;
+    const app = await syncApp(db, sandbox, { sync: { concurrency: 2, pollingIntervalSeconds: POLL_S } });
+    try {
+      const connected = await connectAll(app);
+      await startWorker(app);
+      // Both workers fetched (nothing) and sleep until their next poll.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const sessions = await startAll(app, connected.slice(0, 2));
+      for (const s of sessions) expect((await waitForSession(app, s.c.scope, s.id, 90_000)).status.status).toBe('completed');
+      const rows = (await app.get(DataSource).query(`SELECT created_at, started_at FROM sync_sessions WHERE id = ANY($1::uuid[])`, [sessions.map((s) => s.id)])) as Array<{
+        created_at: Date;
+        started_at: Date;
+      }>;
+      const waits = rows.map((r) => r.started_at.getTime() - r.created_at.getTime());
+      process.stdout.write(`queued → started, idle workers with ${POLL_S} s polling: ${waits.join(', ')} ms\n`);
+      for (const wait of waits) expect(wait).toBeLessThan(2_000);
     } finally {
       await app.close();
     }
