@@ -124,7 +124,8 @@ export interface ConsentDecision {
 /**
  * What happens to the connection's accounts:
  * - `unchanged`: nothing (the session's own outcomes, if any, stand);
- * - `account`: only the account the failed call was about takes `outcome` (the session goes on);
+ * - `account`: only the account the failed call was about takes `outcome` (the session goes on;
+ *   with a retry, the other accounts go on and the account takes it once no retry is left);
  * - `unsettled`: every account the session did not settle takes `outcome`;
  * - `hide` true: the accounts are hidden (isActive false; data kept) — a withdrawn consent.
  */
@@ -194,7 +195,11 @@ const unchangedAccounts: AccountsDecision = { scope: 'unchanged', hide: false };
  *   the bank's wait when it gave one); interactive phases never retry, and when the retries
  *   are spent the run ends in the error's own status — a bank that keeps throttling
  *   (RateLimited) or is unavailable ends `error.service.unavailable` ("wait long"), with the
- *   bank's answer as the syncError;
+ *   bank's answer as the syncError; a temporary error of one account's data call (the data
+ *   stage) is that account's: its siblings go on, and on the last attempt it is the
+ *   account's own failure, not the session's (SEEDS §3: 1 of 3 accounts failing → that
+ *   account `failed`, the others complete) — network errors, throttling and unavailability
+ *   are the bank's, the whole session's;
  * - a consent the bank reports expired (EXPIRED) or revoked (DEAUTHORIZED) changes the
  *   consent (invalidationReason, previousStatus kept) and ends the run `auth.creds.invalid`
  *   (the user must authorise again); a revoked consent hides its accounts, whichever path
@@ -274,7 +279,11 @@ function decideFailure(phase: FailurePhase, error: BankError): Decision {
     case 'NetworkError':
       return retried('error.network', { _tag: 'now' });
     case 'TemporaryError':
-      return retried('error.temporary', { _tag: 'now' });
+      // The bank failing one account's data call (a 5xx after the HTTP retries) is that
+      // account's: retried, and once no retry is left the account alone fails with it.
+      return phase === 'data'
+        ? { ...retried('error.temporary', { _tag: 'now' }), accounts: { scope: 'account', outcome: { _tag: 'failed', failure }, hide: false } }
+        : retried('error.temporary', { _tag: 'now' });
     case 'PermanentError':
       return ends('error.permanent');
     case 'Unsupported':

@@ -158,6 +158,28 @@ describe('decide: one decision for every outcome', () => {
     );
   });
 
+  it('ERROR: a temporary error of one account’s data call is retried as that account’s own (its siblings go on; once no retry is left it alone fails); elsewhere the session’s', () => {
+    fc.assert(
+      fc.property(byTag.TemporaryError, (error) => {
+        const d = decide(DecisionInput.failed('data', error));
+        expect(d.retry).toEqual({ _tag: 'now' });
+        expect(d.event).toBeUndefined();
+        expect(d.accounts.scope).toBe('account');
+        const state = applyAccountSessionOutcome(initialAccountSyncState, d.accounts.outcome!, { now: new Date(0), executionId: 'e' });
+        expect(state.syncStatus).toBe('failed');
+        expect(state.syncError?.errorType).toBe(error.httpStatus === undefined ? 'internal' : 'aspspResponse');
+        for (const phase of ['auth', 'accounts'] as const) expect(decide(DecisionInput.failed(phase, error)).accounts.scope).toBe('unchanged');
+        expect(decide(DecisionInput.failed('retriesExhausted', error)).event).toEqual({ _tag: 'Failed', status: 'error.temporary' });
+      }),
+    );
+    // The bank's own trouble stays the whole session's.
+    fc.assert(
+      fc.property(fc.oneof(byTag.NetworkError, byTag.RateLimited, byTag.ServiceUnavailable), (error) => {
+        expect(decide(DecisionInput.failed('data', error)).accounts.scope).not.toBe('account');
+      }),
+    );
+  });
+
   it('ERROR: a failure that ends a session gives every unsettled account syncStatus failed with its syncError', () => {
     fc.assert(
       fc.property(anyPhase, anyError, (phase, error) => {

@@ -30,7 +30,7 @@ export class SessionRun {
   session: DomainSession;
   grant: UsableGrant | undefined;
   accounts: AccountRun[] = [];
-  /** Set when one account's work hit a fatal or retryable error: the others stop between pages. */
+  /** Set when one account's work hit a fatal or retryable error (not that account's own): the others stop between pages. */
   abort: Error | undefined;
   private refreshing: Promise<void> | undefined;
   private forcedOnce = false;
@@ -87,4 +87,6 @@ export interface RunLimits {
   readonly deadlineMs?: number;
   /** Aborted when the connection's run lock is lost. */
   readonly lockLost?: AbortSignal;
+  /** No retry is left after this attempt: one account's retryable error becomes that account's failure. */
+  readonly lastAttempt?: boolean;
 }

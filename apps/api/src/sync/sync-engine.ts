@@ -50,7 +50,7 @@ import { currentConsent } from './consent-store';
 import { GrantVault, type UsableGrant } from './grant-vault';
 import { type SessionRow, type StoredAccountResult, addStageCounts, findSessionRow, loadDomainSession, saveSessionMove } from './session-store';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
-import { FatalSyncError, RetryableSyncError, RunLockLostError, SessionDeadlineError, connectorErrorJson, dispositionOf, internalFailure } from './sync-failures';
+import { AccountRetryableSyncError, FatalSyncError, RetryableSyncError, RunLockLostError, SessionDeadlineError, connectorErrorJson, dispositionOf, internalFailure } from './sync-failures';
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import type { SyncJobData } from './sync-queue';
 import { preparedQuery } from '../database/prepared-sql';
@@ -617,7 +617,7 @@ export class SyncEngine {
               return { ok: false, failure: internalFailure(page.error.message), retryAfterRefresh: true };
             }
           }
-          const d = dispositionOf(page.error, true);
+          const d = dispositionOf(page.error, true, run.limits.lastAttempt === true);
           if (d.kind === 'account') return { ok: false, failure: d.failure, ...(d.missing ? { missing: true } : {}) };
           throw d.error;
         }
@@ -691,16 +691,23 @@ export class SyncEngine {
   /**
    * Runs `work` for every account, `accountConcurrency` at a time. The first fatal or
    * retryable error stops the others between pages (they finish their current page) and is
-   * rethrown once all have stopped.
+   * rethrown once all have stopped; one account's own retryable error
+   * ({@link AccountRetryableSyncError}) stops only that account: the others finish, then it
+   * is rethrown (the attempt is retried).
    */
   private async forEachAccount(run: SessionRun, work: (entry: AccountRun) => Promise<void>): Promise<void> {
     const queue = [...run.accounts];
     let failure: unknown;
+    let accountRetry: AccountRetryableSyncError | undefined;
     const lane = async (): Promise<void> => {
       for (let entry = queue.shift(); entry && failure === undefined; entry = queue.shift()) {
         try {
           await work(entry);
         } catch (e) {
+          if (e instanceof AccountRetryableSyncError) {
+            accountRetry ??= e;
+            continue;
+          }
           failure ??= e;
           run.abort = e instanceof Error ? e : new Error(String(e));
         }
@@ -709,6 +716,7 @@ export class SyncEngine {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(this.settings.accountConcurrency, queue.length)) }, lane));
     run.abort = undefined;
     if (failure !== undefined) throw failure;
+    if (accountRetry !== undefined) throw accountRetry;
   }
 
   /**

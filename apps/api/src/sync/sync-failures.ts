@@ -68,6 +68,13 @@ export class RetryableSyncError extends Error {
   }
 }
 
+/**
+ * One account's data call must be retried (a temporary error the domain decides is that
+ * account's): the other accounts of the session go on (they finish their streams), then the
+ * attempt is retried; on the last attempt it is the account's own failure instead.
+ */
+export class AccountRetryableSyncError extends RetryableSyncError {}
+
 /** The connection's run lock was lost (its database connection broke): this attempt stops here; it is retried. */
 export class RunLockLostError extends RetryableSyncError {
   constructor() {
@@ -109,15 +116,21 @@ export type ErrorDisposition =
 /**
  * A connector error met by a sync, as the domain decides it ({@link decide}): in the data
  * stage (`accountLevel`) or while logging in / listing the accounts. A retry (with the
- * bank's Retry-After when it gave one) goes back to the worker; an account's own failure is
- * recorded on the account; anything else ends the session with the decided status, consent
- * change and accounts' outcome.
+ * bank's Retry-After when it gave one) goes back to the worker — one account's own
+ * ({@link AccountRetryableSyncError}: the other accounts go on), or on the last attempt
+ * (`lastAttempt`) that account's failure; an account's own failure is recorded on the
+ * account; anything else ends the session with the decided status, consent change and
+ * accounts' outcome.
  */
-export function dispositionOf(error: ConnectorError, accountLevel: boolean): ErrorDisposition {
+export function dispositionOf(error: ConnectorError, accountLevel: boolean, lastAttempt = false): ErrorDisposition {
   const d = decisionOf(accountLevel ? 'data' : 'accounts', error);
   const failure = d.failure ?? toSyncFailure(error);
-  if (d.retry._tag !== 'no') return { kind: 'retry', error: new RetryableSyncError(`${error._tag}: ${error.message}`, error) };
-  if (d.accountLevel) return d.accounts.outcome?._tag === 'missing' ? { kind: 'account', failure, missing: true } : { kind: 'account', failure };
+  const accountOwn = d.accounts.scope === 'account';
+  if (d.retry._tag !== 'no' && !(accountOwn && lastAttempt)) {
+    const message = `${error._tag}: ${error.message}`;
+    return { kind: 'retry', error: accountOwn ? new AccountRetryableSyncError(message, error) : new RetryableSyncError(message, error) };
+  }
+  if (accountOwn) return d.accounts.outcome?._tag === 'missing' ? { kind: 'account', failure, missing: true } : { kind: 'account', failure };
   return { kind: 'fatal', error: new FatalSyncError(failure, statusOfEvent(d), d.consent?.status, d, error) };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConnectorErrors } from '@kinko/connector-sdk';
 import { DEFAULT_SYNC_SETTINGS, InvalidSyncSettingsError, resolveSyncSettings } from './sync-options';
-import { FatalSyncError, RetryableSyncError, dispositionOf, toSyncFailure } from './sync-failures';
+import { AccountRetryableSyncError, FatalSyncError, RetryableSyncError, dispositionOf, toSyncFailure } from './sync-failures';
 
 describe('sync settings', () => {
   it('overrides the defaults with what is given', () => {
@@ -48,6 +48,22 @@ describe('what a connector error does to a session', () => {
     const d = dispositionOf(ConnectorErrors.temporary({ message: 'bank slow', httpStatus: 503 }), true);
     expect(d.kind).toBe('retry');
     expect(d.kind === 'retry' && d.error).toBeInstanceOf(RetryableSyncError);
+  });
+
+  it('a temporary error of one account’s data call is that account’s: retried without stopping the others, its own failure on the last attempt; elsewhere the session’s', () => {
+    const e = ConnectorErrors.temporary({ message: 'boom', httpStatus: 500, content: '{"error":"boom"}' });
+    const retry = dispositionOf(e, true);
+    expect(retry.kind === 'retry' && retry.error).toBeInstanceOf(AccountRetryableSyncError);
+    expect(dispositionOf(e, true, true)).toEqual({ kind: 'account', failure: { errorType: 'aspspResponse', aspspResponse: { status: '500', content: '{"error":"boom"}' }, message: 'boom' } });
+    const session = dispositionOf(e, false, true);
+    expect(session.kind === 'retry' && session.error).toBeInstanceOf(RetryableSyncError);
+    expect(session.kind === 'retry' && session.error).not.toBeInstanceOf(AccountRetryableSyncError);
+    // The bank's own trouble (network, throttling) stays the whole session's, even on the last attempt.
+    for (const bankWide of [ConnectorErrors.network({ message: 'reset' }), ConnectorErrors.rateLimited({ message: 'slow down' })]) {
+      const d = dispositionOf(bankWide, true, true);
+      expect(d.kind === 'retry' && d.error).toBeInstanceOf(RetryableSyncError);
+      expect(d.kind === 'retry' && d.error).not.toBeInstanceOf(AccountRetryableSyncError);
+    }
   });
 
   it('ends the session with the connection status of a connection-scope error', () => {

@@ -14,8 +14,14 @@ export interface CountingProxy {
 
 const COUNTED = /^\/(accounts|transactions|balances|auth\/token)/;
 
-/** Starts the proxy on 127.0.0.1 (random port), forwarding to `target` (an http://127.0.0.1:port base URL). */
-export async function startCountingProxy(target: string): Promise<CountingProxy> {
+/** A request the proxy answers itself instead of forwarding (a fault of one account's endpoint), e.g. `{ status: 500, body: '…' }`. */
+export type ProxyRefusal = (method: string, url: URL) => { readonly status: number; readonly body: string } | undefined;
+
+/**
+ * Starts the proxy on 127.0.0.1 (random port), forwarding to `target` (an http://127.0.0.1:port
+ * base URL); a request `refuse` answers for is answered by the proxy (counted all the same).
+ */
+export async function startCountingProxy(target: string, refuse?: ProxyRefusal): Promise<CountingProxy> {
   const base = new URL(target);
   let inFlight = 0;
   let max = 0;
@@ -32,6 +38,13 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       if (counted && !done) inFlight -= 1;
       done = true;
     };
+    res.on('close', finish);
+    const refusal = refuse?.(req.method ?? 'GET', new URL(req.url ?? '/', base));
+    if (refusal) {
+      req.resume();
+      res.writeHead(refusal.status, { 'content-type': 'application/json' }).end(refusal.body);
+      return;
+    }
     const upstream = http.request(
       { host: base.hostname, port: base.port, method: req.method, path: req.url, headers: { ...req.headers, host: base.host } },
       (up) => {
@@ -44,7 +57,6 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       finish();
       res.destroy();
     });
-    res.on('close', finish);
     req.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

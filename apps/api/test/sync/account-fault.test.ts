@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+import { SyncService } from '../../src/sync/sync.service';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { type CountingProxy, startCountingProxy } from './counting-proxy';
+import {
+  BANK_CODE,
+  type SharedClock,
+  accountIds,
+  bankUser,
+  connectUser,
+  credentialsOf,
+  settledJob,
+  sharedClock,
+  startSandbox,
+  startWorker,
+  storedTransactions,
+  syncApp,
+  truthTransactions,
+  waitForSession,
+} from './harness';
+
+// SEEDS §3 ERROR: "1 of 3 accounts failing → that account `failed`, its `lastSyncDate`
+// stays"; the others complete. One account's data endpoints answer 500 on every request (a
+// proxy over loopback in front of the sandbox bank answers for it): the domain retries a
+// temporary error, but it is that account's own — it must not stop, nor fail, its healthy
+// siblings, and on the last attempt it is the account's failure, not the session's.
+
+const BROKEN_BODY = '{"error":"injected_fault","status":500}';
+
+describe('sync engine: one account whose data endpoint keeps failing (5xx) among healthy ones', () => {
+  let db: TestDatabase;
+  let sandbox: BankCommonApiSandbox;
+  let proxy: CountingProxy;
+  let app: NestFastifyApplication;
+  let clock: SharedClock;
+  let ds: DataSource;
+  /** The broken account and the endpoints of it that answer 500 (`METHOD /path`). */
+  let refused: { account: string; operations: readonly string[] } | undefined;
+  const users = ['fiona', 'felix'].map((id) =>
+    bankUser(id, [
+      { transactions: 40, historyDays: 30 },
+      { transactions: 400, historyDays: 80 },
+      { transactions: 300, historyDays: 60 },
+    ]),
+  );
+
+  beforeAll(async () => {
+    clock = sharedClock('2026-03-10T03:00:00Z');
+    db = await createTestDatabase();
+    sandbox = await startSandbox(users, { clock: clock.sandbox });
+    proxy = await startCountingProxy(sandbox.url(BANK_CODE), (method, url) =>
+      refused?.operations.includes(`${method} ${url.pathname}`) && url.searchParams.get('account_id') === refused.account ? { status: 500, body: BROKEN_BODY } : undefined,
+    );
+    app = await syncApp(db, sandbox, { clock, baseUrl: proxy.url });
+    ds = app.get(DataSource);
+    await startWorker(app);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await proxy?.close();
+    await sandbox?.close();
+    await db?.drop();
+  });
+
+  /**
+   * Syncs the user's three accounts once while all are healthy, then again with the first
+   * account's `operations` answering 500 on every request; checks the healthy two completed
+   * with all their transactions and the session ended. The rows after it, for the caller.
+   */
+  async function brokenAmongHealthy(bankUserId: string, operations: readonly string[]) {
+    const user = users.find((u) => u.id === bankUserId) as (typeof users)[number];
+    const c = await connectUser(app, sandbox, credentialsOf(user), { now: clock.now() });
+    const truth = sandbox.truth.accounts(BANK_CODE, bankUserId);
+    expect(truth).toHaveLength(3);
+    type Row = { bank_account_id: string; sync_status: string; transaction_sync_status: string; last_sync_date: Date | null; sync_error: Record<string, unknown> | null };
+    const accountRows = async (): Promise<Row[]> =>
+      (await ds.query(`SELECT bank_account_id, sync_status, transaction_sync_status, last_sync_date, sync_error FROM bank_accounts WHERE connection_id = $1`, [c.connectionId])) as Row[];
+    const sync = async (): Promise<{ id: string; status: string }> => {
+      const { sessionIds } = await app.get(SyncService).startSync(c.scope, { connectionIds: [c.connectionId] }, { requestedBy: 'user', scaJustPerformed: true });
+      const id = sessionIds[0] as string;
+      const views = await waitForSession(app, c.scope, id, 90_000);
+      expect(await settledJob(ds, id)).toMatchObject({ state: expect.stringMatching(/^(completed|failed)$/) });
+      return { id, status: views.status.status };
+    };
+    // A first sync, every account healthy: each has a lastSyncDate.
+    expect((await sync()).status).toBe('completed');
+    const before = new Map((await accountRows()).map((r) => [r.bank_account_id, r.last_sync_date?.getTime()]));
+    expect([...before.values()].every((t) => typeof t === 'number')).toBe(true);
+    clock.advance(3_600_000);
+
+    // The bank is slow to page (2 transactions a page, 150 ms each: the healthy accounts
+    // take seconds), while the broken account's 500s come back at once (after the HTTP
+    // client's own retries): the healthy streams are still under way when it fails.
+    const knobs = sandbox.bank(BANK_CODE).knobs;
+    const pageSize = knobs.options().pageSize;
+    knobs.setPageSize(2);
+    knobs.faults.set({ latencyMs: 150, operations: ['GET /transactions'] });
+    const broken = (truth[0] as (typeof truth)[number]).accountId;
+    refused = { account: broken, operations };
+    const session = await sync().finally(() => {
+      knobs.faults.reset();
+      knobs.setPageSize(pageSize);
+      refused = undefined;
+    });
+    // It ended partly failed — the account's failure, not the session's: no dead letter, the connection fine.
+    expect(session.status).toBe('partiallyFailed');
+    expect(await settledJob(ds, session.id)).toEqual({ state: 'completed', retry_count: 2 }); // retried while retries were left (FAST_SYNC retryLimit 2)
+    expect(await ds.query(`SELECT aggregation_status FROM connections WHERE id = $1`, [c.connectionId])).toEqual([{ aggregation_status: 'success' }]);
+    const views = await app.get(SyncService).getSession(c.scope, session.id);
+    expect(views.status.finishedAt).not.toBeNull();
+
+    const ids = await accountIds(ds, c.connectionId);
+    const today = sandbox.truth.today(BANK_CODE);
+    const rows = await accountRows();
+    expect(rows).toHaveLength(3);
+    for (const a of truth.filter((t) => t.accountId !== broken)) {
+      const row = rows.find((r) => r.bank_account_id === a.accountId) as Row;
+      expect({ account: a.accountId, sync_status: row.sync_status, transaction_sync_status: row.transaction_sync_status, sync_error: row.sync_error }).toEqual({
+        account: a.accountId,
+        sync_status: 'active',
+        transaction_sync_status: 'completed',
+        sync_error: null,
+      });
+      expect(row.last_sync_date?.getTime()).toBeGreaterThan(before.get(a.accountId) as number); // it moved
+      expect(await storedTransactions(ds, ids.get(a.accountId) as string)).toEqual(truthTransactions(sandbox, a.accountId, { from: a.firstDate, to: today }));
+    }
+    return { session, before, failed: rows.find((r) => r.bank_account_id === broken) as Row, broken };
+  }
+
+  it('one account failing (its balances and transactions answer 500 every time): that account failed, its lastSyncDate stays; the two healthy ones complete with all their transactions; the session ends', async () => {
+    const { failed, before, broken } = await brokenAmongHealthy('fiona', ['GET /balances', 'GET /transactions']);
+    expect(failed.sync_status).toBe('failed');
+    expect(failed.last_sync_date?.getTime()).toBe(before.get(broken)); // it stays
+    expect(failed.sync_error).toMatchObject({ errorType: 'aspspResponse', aspspResponse: { status: '500', content: BROKEN_BODY } });
+  }, 150_000);
+
+  it('one account whose transactions answer 500 every time: the healthy ones complete; that account keeps its details (active, lastSyncDate moves) with transactionSyncStatus failed and the bank answer as syncError', async () => {
+    const { failed, before, broken } = await brokenAmongHealthy('felix', ['GET /transactions']);
+    // SEEDS §3: accounts fetched but transactions not → syncStatus active, lastSyncDate moves.
+    expect({ sync_status: failed.sync_status, transaction_sync_status: failed.transaction_sync_status }).toEqual({ sync_status: 'active', transaction_sync_status: 'failed' });
+    expect(failed.last_sync_date?.getTime()).toBeGreaterThan(before.get(broken) as number);
+    expect(failed.sync_error).toMatchObject({ errorType: 'aspspResponse', aspspResponse: { status: '500', content: BROKEN_BODY } });
+  }, 150_000);
+});
