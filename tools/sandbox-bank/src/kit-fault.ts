@@ -55,8 +55,8 @@ export interface KitFaultAnswers {
   status(status: number, headers: Record<string, string>): void;
   /** The start of a JSON body the bank would send, cut off (the `malformedBody` answer). */
   readonly truncatedBody: string;
-  /** Waits (a timer the sandbox clears when it closes). */
-  wait(ms: number): Promise<void>;
+  /** The sandbox's pending timers (it clears them when it closes): the latency's timer joins them while it runs. */
+  readonly timers: Set<NodeJS.Timeout>;
 }
 
 /**
@@ -68,7 +68,10 @@ export interface KitFaultAnswers {
 export async function answerKitFault(f: KitFault, req: IncomingMessage, res: ServerResponse, answers: KitFaultAnswers): Promise<'answered' | 'continue' | 'loopingNext' | 'malformedNext'> {
   switch (f.type) {
     case 'latency':
-      await answers.wait(f.delayMs);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => (answers.timers.delete(t), resolve()), f.delayMs);
+        answers.timers.add(t);
+      });
       return res.destroyed ? 'answered' : 'continue';
     case 'status':
       answers.status(f.status, f.retryAfter === undefined ? {} : { 'retry-after': f.retryAfter });

@@ -205,11 +205,7 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
     const outcome = await answerKitFault(f, req, res, {
       status: (status, headers) => send(res, status, { errorCode: 'WG_ERR_900', errorMessage: '障害を擬似的に発生させています' }, headers),
       truncatedBody: '{"accounts": [{"accountId": "3010',
-      wait: (ms) =>
-        new Promise<void>((resolve) => {
-          const t = setTimeout(() => (timers.delete(t), resolve()), ms);
-          timers.add(t);
-        }),
+      timers,
     });
     if (outcome === 'loopingNext' || outcome === 'malformedNext') nextFault = outcome;
     return outcome === 'answered';

@@ -339,11 +339,7 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
         // An OBErrorResponse1 where the spec declares one (400, 403, 500); 401, 429 and the rest carry none.
         reply(status, [400, 403, 500].includes(status) ? obError(status, UK_OB_ERROR_CODES.fault, 'A fault the sandbox injects') : undefined, headers),
       truncatedBody: '{"Data": {"Account": [{"AccountId": "2248',
-      wait: (ms) =>
-        new Promise<void>((resolve) => {
-          const t = setTimeout(() => (timers.delete(t), resolve()), ms);
-          timers.add(t);
-        }),
+      timers,
     });
     if (outcome === 'loopingNext' || outcome === 'malformedNext') nextFault = outcome;
     return outcome === 'answered';
