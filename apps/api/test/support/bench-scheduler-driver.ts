@@ -41,6 +41,8 @@ export interface SchedulerPlanJob {
   readonly databaseUrl: string;
   readonly passes: number;
   readonly bank: BankEntry;
+  /** Grow the database to this many connections first ({@link seedConnections}, untimed; a process less to start). */
+  readonly connections?: number;
 }
 
 /** What `seed` did. */
@@ -60,6 +62,8 @@ export interface PlanPass {
 
 /** What `plan` measured. */
 export interface SchedulerPlanResult {
+  /** What the seeding before the rounds did, when asked. */
+  readonly seeded?: SchedulerSeedResult;
   readonly passes: readonly PlanPass[];
   /** Resident set once the app was booted, before the first round. */
   readonly rssAfterBootBytes: number;
@@ -111,6 +115,7 @@ export async function seedConnections(job: SchedulerSeedJob): Promise<SchedulerS
 
 /** Boots the app on the database (no listener, no worker) and times `passes` planning rounds of its scheduler. */
 export async function timePlanning(job: SchedulerPlanJob): Promise<SchedulerPlanResult> {
+  const seeded = job.connections !== undefined ? await seedConnections({ databaseUrl: job.databaseUrl, connections: job.connections, bank: job.bank }) : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-bench-scheduler-'));
   const settings = loadSettings({
     KINKO_MODE: 'production',
@@ -132,7 +137,7 @@ export async function timePlanning(job: SchedulerPlanJob): Promise<SchedulerPlan
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       passes.push({ ms, started: plan.filter((d) => d.decision === 'started').length, deferred: plan.filter((d) => d.decision === 'deferred').length, skipped: plan.filter((d) => d.decision === 'skipped').length });
     }
-    return { passes, rssAfterBootBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+    return { ...(seeded ? { seeded } : {}), passes, rssAfterBootBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
   } finally {
     await app.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
