@@ -1,17 +1,11 @@
 /**
- * The published NextGenPSD2 1.3.12 spec (../shared/specs/berlin-group/psd2-api_v1.3.12-2022-07-06.yaml,
- * OpenAPI 3.0) as a checker of the sandbox's answers: the status must be one the operation
- * declares, the headers the spec requires must be there (X-Request-ID; Location and
- * ASPSP-SCA-Approach on 201), and the body must validate (ajv) against the schema declared for
- * that status and content type. One place for the contract test and the kit's sandbox-matches-spec.
+ * The published NextGenPSD2 1.3.12 spec (../shared/specs/berlin-group/psd2-api_v1.3.12-2022-07-06.yaml)
+ * for this package's tests: where it is, and its checker of the sandbox's answers
+ * (@kinko/sandbox-bank/spec's berlinGroupSpecChecker: declared status, required headers, the
+ * declared schema) — one checker for the contract test and the kit's sandbox-matches-spec.
  */
-import SwaggerParser from '@apidevtools/swagger-parser';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
-import type { BerlinGroupAnswer } from '@kinko/sandbox-bank';
+import { existsSync } from 'node:fs';
+import { berlinGroupSpecChecker, type BerlinGroupSpec, type BerlinGroupSpecChecker } from '@kinko/sandbox-bank/spec';
 import { sharedFile } from '../../../tools/jest/shared-files';
 
 /** The spec's path under ../shared. */
@@ -21,133 +15,11 @@ export const SPEC_RELATIVE = 'specs/berlin-group/psd2-api_v1.3.12-2022-07-06.yam
 export const SPEC_FILE = sharedFile(SPEC_RELATIVE).path;
 
 export type Schema = Record<string, unknown>;
-interface SpecResponse {
-  readonly headers?: Readonly<Record<string, { readonly required?: boolean }>>;
-  readonly content?: Readonly<Record<string, { readonly schema?: Schema }>>;
-}
-export interface SpecOperation {
-  readonly parameters?: ReadonlyArray<{ readonly name: string; readonly in: string; readonly schema?: Schema }>;
-  readonly requestBody?: { readonly content: Readonly<Record<string, { readonly schema: Schema }>> };
-  readonly responses: Readonly<Record<string, SpecResponse>>;
-}
-export interface Spec {
-  readonly paths: Readonly<Record<string, Readonly<Record<string, SpecOperation>>>>;
-}
-
-export interface SpecChecker {
-  readonly spec: Spec;
-  /** What is wrong with one answer; empty when it conforms. */
-  problems(answer: BerlinGroupAnswer): string[];
-  /** A validator (compiled once per key) for a schema of the spec. */
-  validator(key: string, schema: Schema): ValidateFunction;
-  /** The text of a validator's last errors. */
-  errorsText(validate: ValidateFunction): string;
-}
-
-/**
- * The document without its `examples` blocks: some of the published file's examples are JSON
- * written at an indentation YAML parsers reject ("deficient indentation", line 13362). Examples
- * are documentation only: no schema, status or header checked here is in them.
- */
-function withoutExamples(text: string): string {
-  const out: string[] = [];
-  let skipDeeperThan = -1;
-  for (const line of text.split(/\r?\n/)) {
-    const indent = line.length - line.trimStart().length;
-    if (skipDeeperThan >= 0) {
-      if (line.trim() === '' || line.trimStart().startsWith('#') || indent > skipDeeperThan) continue;
-      skipDeeperThan = -1;
-    }
-    if (/^\s*examples:\s*$/.test(line)) {
-      skipDeeperThan = indent;
-      continue;
-    }
-    out.push(line);
-  }
-  const file = join(mkdtempSync(join(tmpdir(), 'kinko-bg-spec-')), 'psd2-api.yaml');
-  writeFileSync(file, out.join('\n'));
-  return file;
-}
-
-/** An OpenAPI 3.0 schema as JSON Schema draft 7: its boolean exclusiveMinimum/Maximum (draft 4) become numbers. */
-function draft7(schema: Schema, seen = new Map<Schema, Schema>()): Schema {
-  const done = seen.get(schema);
-  if (done) return done;
-  const out: Schema = {};
-  seen.set(schema, out);
-  for (const [k, v] of Object.entries(schema)) {
-    if (k === 'exclusiveMinimum' || k === 'exclusiveMaximum') {
-      const bound = schema[k === 'exclusiveMinimum' ? 'minimum' : 'maximum'];
-      if (v === true && typeof bound === 'number') out[k] = bound;
-      else if (typeof v === 'number') out[k] = v;
-      continue;
-    }
-    if ((k === 'minimum' && schema['exclusiveMinimum'] === true) || (k === 'maximum' && schema['exclusiveMaximum'] === true)) continue;
-    if (Array.isArray(v)) out[k] = v.map((x: unknown) => (typeof x === 'object' && x !== null ? draft7(x as Schema, seen) : x));
-    else if (typeof v === 'object' && v !== null) out[k] = draft7(v as Schema, seen);
-    else out[k] = v;
-  }
-  return out;
-}
-
-const parseBody = (text: string): unknown => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-};
-
-const loaded = new Map<string, Promise<SpecChecker>>();
+export type Spec = BerlinGroupSpec;
+export type SpecChecker = BerlinGroupSpecChecker;
 
 /** Parses (once per file and process) and dereferences the spec. */
-export function loadSpec(file: string = SPEC_FILE): Promise<SpecChecker> {
-  let checker = loaded.get(file);
-  if (checker === undefined) {
-    checker = (async (): Promise<SpecChecker> => {
-      const spec = (await SwaggerParser.dereference(withoutExamples(readFileSync(file, 'utf8')))) as unknown as Spec;
-      const ajv = new Ajv({ strict: false, allErrors: true });
-      addFormats(ajv);
-      const validators = new Map<string, ValidateFunction>();
-      const validator = (key: string, schema: Schema): ValidateFunction => {
-        let v = validators.get(key);
-        if (!v) {
-          v = ajv.compile(draft7(schema));
-          validators.set(key, v);
-        }
-        return v;
-      };
-      return {
-        spec,
-        validator,
-        errorsText: (validate) => ajv.errorsText(validate.errors),
-        problems({ method, path, status, headers, body }) {
-          const where = `${method.toUpperCase()} ${path} ${status}`;
-          const op = spec.paths[path]?.[method];
-          if (!op) return [`${method.toUpperCase()} ${path}: not an operation of the spec`];
-          const response = op.responses[String(status)];
-          if (response === undefined) return [`${where}: status not declared`];
-          const problems: string[] = [];
-          for (const [name, h] of Object.entries(response.headers ?? {})) {
-            const needed = h.required === true || name === 'X-Request-ID' || (status === 201 && (name === 'Location' || name === 'ASPSP-SCA-Approach'));
-            if (needed && headers[name.toLowerCase()] === undefined) problems.push(`${where}: header ${name} missing`);
-          }
-          const schema = response.content?.['application/json']?.schema;
-          if (!schema) {
-            if (body !== '') problems.push(`${where}: a body where the spec declares none`);
-            return problems;
-          }
-          if (!/^application\/json/.test(headers['content-type'] ?? '')) problems.push(`${where}: content-type ${headers['content-type'] ?? 'none'}, not application/json`);
-          const validate = validator(`${method} ${path} ${status}`, schema);
-          if (!validate(parseBody(body))) problems.push(`${where}: ${ajv.errorsText(validate.errors)}`);
-          return problems;
-        },
-      };
-    })();
-    loaded.set(file, checker);
-  }
-  return checker;
-}
+export const loadSpec = (file: string = SPEC_FILE): Promise<SpecChecker> => berlinGroupSpecChecker(file);
 
 /** The checker when the spec file is there (the kit's sandbox-matches-spec says so when not). */
 export const specCheckerIfPresent = async (file: string = SPEC_FILE): Promise<SpecChecker | undefined> => (existsSync(file) ? loadSpec(file) : undefined);

@@ -6,11 +6,10 @@
  * contract test and the connector kit's sandbox-matches-spec.
  */
 import SwaggerParser from '@apidevtools/swagger-parser';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import type { SpecAnswer } from '../answer-log';
+import { declaredFor, oncePerFile, parseBody, specAjv, validatorCache, type Schema } from './shared';
 
-export type Schema = Record<string, unknown>;
+export type { Schema };
 
 interface SpecOperation {
   readonly produces?: readonly string[];
@@ -67,62 +66,35 @@ export function withTransactionDateTime(schema: Schema): Schema {
   return copy;
 }
 
-const parse = (text: string): unknown => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-};
-
 /** Whether a /transactions answer writes its dates as date-times (the seed's example) rather than dates. */
 const datesAreDateTimes = (body: unknown): boolean =>
   Array.isArray((body as { transactions?: unknown }).transactions) &&
   ((body as { transactions: Array<{ date?: unknown }> }).transactions).some((t) => typeof t.date === 'string' && t.date.includes('T'));
 
-const loaded = new Map<string, Promise<SpecAnswerChecker>>();
-
 /** Parses (once per file and process) and dereferences the spec; its answer checker. */
-export function bankCommonApiSpecChecker(file: string): Promise<SpecAnswerChecker> {
-  let checker = loaded.get(file);
-  if (checker === undefined) {
-    checker = (async (): Promise<SpecAnswerChecker> => {
-      const spec = (await SwaggerParser.dereference(file)) as unknown as Spec;
-      const ajv = new Ajv({ strict: false, allErrors: true });
-      addFormats(ajv);
-      const validators = new Map<string, ValidateFunction>();
-      const validator = (key: string, schema: Schema): ValidateFunction => {
-        let v = validators.get(key);
-        if (!v) {
-          v = ajv.compile(schema);
-          validators.set(key, v);
-        }
-        return v;
-      };
-      return {
-        problems({ method, path, status, headers, body }) {
-          const where = `${method.toUpperCase()} ${path} ${status}`;
-          const op = spec.paths[path]?.[method];
-          if (!op) return [`${method.toUpperCase()} ${path}: not an operation of the spec`];
-          const response = op.responses[String(status)];
-          if (response === undefined) return [`${where}: status not declared`];
-          const problems: string[] = [];
-          const type = headers['content-type'] ?? '';
-          if (status === 200 && op.produces?.includes('text/html') && !type.startsWith('text/html')) problems.push(`${where}: content-type ${type}, the spec produces text/html`);
-          if (status === 200 && op.produces?.includes('application/json') && !type.startsWith('application/json')) problems.push(`${where}: content-type ${type}, the spec produces application/json`);
-          if (!response.schema) return problems;
-          const parsed = parse(body);
-          const dateTimes = path === '/transactions' && datesAreDateTimes(parsed);
-          const schema = (dateTimes ? withTransactionDateTime : (s: Schema) => s)(jsonSchemaOf(response.schema as Schema));
-          for (const [label, s] of [['as written', schema], ['closed', closed(schema)]] as const) {
-            const validate = validator(`${where} ${label} ${dateTimes ? 'date-time' : 'date'}`, s);
-            if (!validate(parsed)) problems.push(`${where} (schema ${label}): ${ajv.errorsText(validate.errors)}`);
-          }
-          return problems;
-        },
-      };
-    })();
-    loaded.set(file, checker);
-  }
-  return checker;
-}
+export const bankCommonApiSpecChecker = oncePerFile(async (file: string): Promise<SpecAnswerChecker> => {
+  const spec = (await SwaggerParser.dereference(file)) as unknown as Spec;
+  const ajv = specAjv();
+  const validator = validatorCache(ajv);
+  return {
+    problems(answer) {
+      const { path, status, headers, body } = answer;
+      const found = declaredFor(spec.paths, answer);
+      if ('problem' in found) return [found.problem];
+      const { where, op, response } = found;
+      const problems: string[] = [];
+      const type = headers['content-type'] ?? '';
+      if (status === 200 && op.produces?.includes('text/html') && !type.startsWith('text/html')) problems.push(`${where}: content-type ${type}, the spec produces text/html`);
+      if (status === 200 && op.produces?.includes('application/json') && !type.startsWith('application/json')) problems.push(`${where}: content-type ${type}, the spec produces application/json`);
+      if (!response.schema) return problems;
+      const parsed = parseBody(body);
+      const dateTimes = path === '/transactions' && datesAreDateTimes(parsed);
+      const schema = (dateTimes ? withTransactionDateTime : (s: Schema) => s)(jsonSchemaOf(response.schema as Schema));
+      for (const [label, s] of [['as written', schema], ['closed', closed(schema)]] as const) {
+        const validate = validator(`${where} ${label} ${dateTimes ? 'date-time' : 'date'}`, s);
+        if (!validate(parsed)) problems.push(`${where} (schema ${label}): ${ajv.errorsText(validate.errors)}`);
+      }
+      return problems;
+    },
+  };
+});

@@ -5,3 +5,4 @@
  */
 export { bankCommonApiSpecChecker, closed, jsonSchemaOf, withTransactionDateTime, type Schema, type SpecAnswerChecker } from './bank-common-api';
 export { polishApiSpecChecker, type PolishApiSpecChecker } from './polish-api';
+export { berlinGroupSpecChecker, type BerlinGroupSpec, type BerlinGroupSpecChecker, type BerlinGroupSpecOperation } from './berlin-group';

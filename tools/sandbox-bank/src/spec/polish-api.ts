@@ -10,11 +10,8 @@
  * published file itself (EatCodeRequest of authorizeExt requires an undeclared `requestId`).
  */
 import SwaggerParser from '@apidevtools/swagger-parser';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import type { SpecAnswerChecker } from './bank-common-api';
-
-type Schema = Record<string, unknown>;
+import { declaredFor, oncePerFile, parseBody, specAjv, validatorCache, type Schema } from './shared';
 interface SpecOperation {
   readonly responses: Readonly<Record<string, { readonly schema?: Schema; readonly headers?: Readonly<Record<string, unknown>> }>>;
 }
@@ -59,61 +56,37 @@ function closed(schema: Schema): Schema {
   return out;
 }
 
-const parse = (text: string): unknown => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-};
-
 /** The PolishAPI checker and its dereferenced spec. */
 export interface PolishApiSpecChecker extends SpecAnswerChecker {
   readonly spec: Spec;
 }
 
-const loaded = new Map<string, Promise<PolishApiSpecChecker>>();
-
 /** Parses (once per file and process) and dereferences the spec; its answer checker. */
-export function polishApiSpecChecker(file: string): Promise<PolishApiSpecChecker> {
-  let checker = loaded.get(file);
-  if (checker === undefined) {
-    checker = (async (): Promise<PolishApiSpecChecker> => {
-      const spec = (await SwaggerParser.dereference(file)) as unknown as Spec;
-      const ajv = new Ajv({ strict: false, allErrors: true });
-      addFormats(ajv);
-      for (const f of ['int32', 'int64', 'double', 'float']) ajv.addFormat(f, true);
-      const validators = new Map<string, ValidateFunction>();
-      return {
-        spec,
-        problems({ method, path, status, headers, body }) {
-          const where = `${method.toUpperCase()} ${path} ${status}`;
-          const op = spec.paths[path]?.[method];
-          if (!op) return [`${method.toUpperCase()} ${path}: not an operation of the spec`];
-          const response = op.responses[String(status)];
-          if (response === undefined) return [`${where}: status not declared`];
-          const problems: string[] = [];
-          if (status === 200 && headers['x-jws-signature'] === undefined) problems.push(`${where}: header X-JWS-SIGNATURE missing`);
-          if (!response.schema) {
-            if (body !== '') problems.push(`${where}: a body where the spec declares none`);
-            return problems;
-          }
-          if (!/^application\/json/.test(headers['content-type'] ?? '')) problems.push(`${where}: content-type ${headers['content-type'] ?? 'none'}, not application/json`);
-          const schema = flatten(jsonSchemaOf(response.schema));
-          for (const [label, s] of [['as written', schema], ['closed', closed(schema)]] as const) {
-            const key = `${path} ${status} ${label}`;
-            let validate = validators.get(key);
-            if (!validate) {
-              validate = ajv.compile(s);
-              validators.set(key, validate);
-            }
-            if (!validate(parse(body))) problems.push(`${where} (schema ${label}): ${ajv.errorsText(validate.errors)}`);
-          }
-          return problems;
-        },
-      };
-    })();
-    loaded.set(file, checker);
-  }
-  return checker;
-}
+export const polishApiSpecChecker = oncePerFile(async (file: string): Promise<PolishApiSpecChecker> => {
+  const spec = (await SwaggerParser.dereference(file)) as unknown as Spec;
+  const ajv = specAjv();
+  for (const f of ['int32', 'int64', 'double', 'float']) ajv.addFormat(f, true);
+  const validator = validatorCache(ajv);
+  return {
+    spec,
+    problems(answer) {
+      const { path, status, headers, body } = answer;
+      const found = declaredFor(spec.paths, answer);
+      if ('problem' in found) return [found.problem];
+      const { where, response } = found;
+      const problems: string[] = [];
+      if (status === 200 && headers['x-jws-signature'] === undefined) problems.push(`${where}: header X-JWS-SIGNATURE missing`);
+      if (!response.schema) {
+        if (body !== '') problems.push(`${where}: a body where the spec declares none`);
+        return problems;
+      }
+      if (!/^application\/json/.test(headers['content-type'] ?? '')) problems.push(`${where}: content-type ${headers['content-type'] ?? 'none'}, not application/json`);
+      const schema = flatten(jsonSchemaOf(response.schema));
+      for (const [label, s] of [['as written', schema], ['closed', closed(schema)]] as const) {
+        const validate = validator(`${path} ${status} ${label}`, s);
+        if (!validate(parseBody(body))) problems.push(`${where} (schema ${label}): ${ajv.errorsText(validate.errors)}`);
+      }
+      return problems;
+    },
+  };
+});
