@@ -36,6 +36,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export const SLOT_LINGER_MS = 50;
 /** A slot locked longer than this is unlocked at its next release (another process may be waiting for it). */
 export const SLOT_MAX_HOLD_MS = 1_000;
+/** Most rate tokens one reservation takes for this process's next requests (at most a quarter of the burst). */
+export const RATE_BATCH_MAX = 16;
+/** How long reserved rate tokens stay usable after their reservation (the burst allowed is lowered by as many intervals). */
+export const RATE_TOKEN_TTL_MS = 50;
 
 /**
  * Per-bank request limits that hold across every worker process:
@@ -46,12 +50,13 @@ export const SLOT_MAX_HOLD_MS = 1_000;
  *   (Advisory locks are re-entrant per connection, so the process also tracks the slots it
  *   holds and only tries the others.)
  * - **Rate** — a GCRA token bucket: one row per connector (`sync_rate_limits.tat`, the
- *   theoretical arrival time), advanced by a single UPDATE per request that returns how long
- *   to wait; bursts of up to a fifth of a second's worth of requests pass at once.
+ *   theoretical arrival time), advanced by a single UPDATE per reservation (one request, or a
+ *   batch this process spends at once) that returns how long to wait; bursts of up to a fifth
+ *   of a second's worth of requests pass at once.
  *
- * Costs one query per request (the rate reservation) while this process keeps the bank
- * busy: a finished request hands its slot to the next local caller waiting for one, or keeps
- * it locked for {@link SLOT_LINGER_MS} for the next request of this process (a session's next
+ * Costs one rate reservation per batch of requests and no slot query while this process
+ * keeps the bank busy: a finished request hands its slot to the next local caller waiting
+ * for one, or keeps it locked for {@link SLOT_LINGER_MS} for the next request of this process (a session's next
  * page, another account); an idle slot is unlocked after that, and a slot held for longer
  * than {@link SLOT_MAX_HOLD_MS} is unlocked at its next release, so other processes get their
  * turn. An idle bank costs three queries for a lone request (lock, rate, unlock).
@@ -66,6 +71,10 @@ export class BankLimiter implements BeforeApplicationShutdown {
   private readonly idle = new Map<string, Map<number, NodeJS.Timeout>>();
   /** Per connector and slot: when this process locked it. */
   private readonly lockedAt = new Map<string, Map<number, number>>();
+  /** Per connector: rate tokens this process reserved and has not spent, usable until `until` (ms). */
+  private readonly tokens = new Map<string, { left: number; until: number }>();
+  /** Per connector: the batch reservation under way (callers of this process wait for it rather than reserve their own). */
+  private readonly reserving = new Map<string, Promise<void>>();
   private readonly logger = new Logger('BankLimiter');
   private stats = { acquired: 0, queries: 0, overheadMs: 0, waitedMs: 0 };
   /** Per connector: the caller whose turn it is to look for a slot (the others wait in line, without polling). */
@@ -227,20 +236,53 @@ export class BankLimiter implements BeforeApplicationShutdown {
     }
   }
 
+  /**
+   * Waits for the rate. One reservation takes a batch of k tokens (k ≤ a quarter of the burst,
+   * at most {@link RATE_BATCH_MAX}) as if k requests arrived at once, with the burst it may use
+   * lowered by the intervals in {@link RATE_TOKEN_TTL_MS} (≤ a quarter of the burst): this
+   * process spends them within that time of the reservation, so a request spent late is one
+   * the lowered burst left room for, and no second sees more than `requestsPerSecond` + the
+   * burst. Unspent tokens expire (capacity left unused, never exceeded). A bank too slow for a
+   * batch (burst < 8) costs one reservation per request, as before.
+   */
   private async awaitRate(connectorId: string, rps: number): Promise<void> {
     const intervalMs = 1000 / rps;
     const burst = Math.max(1, Math.ceil(rps / 5));
+    const batch = Math.max(1, Math.min(RATE_BATCH_MAX, Math.floor(burst / 4)));
+    if (batch === 1) return this.reserveRate(connectorId, intervalMs, burst, 1);
+    for (;;) {
+      const kept = this.tokens.get(connectorId);
+      if (kept && kept.left > 0 && Date.now() < kept.until) {
+        kept.left -= 1;
+        return;
+      }
+      const pending = this.reserving.get(connectorId);
+      if (pending) {
+        await pending.catch(() => undefined);
+        continue;
+      }
+      const reservation = this.reserveRate(connectorId, intervalMs, burst, batch).finally(() => this.reserving.delete(connectorId));
+      this.reserving.set(connectorId, reservation);
+      await reservation;
+    }
+  }
+
+  /** One reservation of `batch` tokens (the GCRA row); waits until they may be spent, then keeps a batch's for this process. */
+  private async reserveRate(connectorId: string, intervalMs: number, burst: number, batch: number): Promise<void> {
+    const reservedAt = Date.now();
     const rows = await this.query<{ ahead_ms: string }>(
       `INSERT INTO sync_rate_limits (connector_id, tat) VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond')
        ON CONFLICT (connector_id) DO UPDATE SET tat = GREATEST(sync_rate_limits.tat, clock_timestamp()) + $2 * interval '1 millisecond'
        RETURNING (EXTRACT(EPOCH FROM (tat - clock_timestamp())) * 1000)::text AS ahead_ms`,
-      [connectorId, intervalMs],
+      [connectorId, batch * intervalMs],
     );
-    const wait = Number(rows[0]?.ahead_ms ?? 0) - burst * intervalMs;
+    const allowance = batch > 1 ? burst - Math.ceil(RATE_TOKEN_TTL_MS / intervalMs) : burst;
+    const wait = Number(rows[0]?.ahead_ms ?? 0) - allowance * intervalMs;
     if (wait > 0) {
       this.stats.waitedMs += wait;
       await sleep(wait);
     }
+    if (batch > 1) this.tokens.set(connectorId, { left: batch, until: reservedAt + Math.max(0, wait) + RATE_TOKEN_TTL_MS });
   }
 
   /**

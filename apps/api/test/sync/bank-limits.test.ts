@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { BankLimiter, SLOT_LINGER_MS } from '../../src/sync/bank-limiter';
+import { BankLimiter, RATE_BATCH_MAX, SLOT_LINGER_MS } from '../../src/sync/bank-limiter';
 import { LOCK_SPACE } from '../../src/sync/sync-locks';
 import { SyncService } from '../../src/sync/sync.service';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -90,23 +90,52 @@ describe('per-bank limits hold across worker processes', () => {
     return rows[0]?.n ?? 0;
   };
 
-  it('costs one query per request (the rate) while the process keeps the bank busy; an idle slot is unlocked after the linger', async () => {
+  it('costs one rate reservation per batch of requests and no slot query while the process keeps the bank busy; an idle slot is unlocked after the linger', async () => {
     const limiter = a.get(BankLimiter);
     const before = limiter.statistics();
     const n = 300;
     for (let i = 0; i < n; i += 1) await limiter.run('overhead-probe', { maxConcurrency: 4, requestsPerSecond: 1_000_000 }, () => Promise.resolve());
     const after = limiter.statistics();
-    // One rate reservation per request; the slot is locked again (and unlocked) only once per SLOT_MAX_HOLD_MS.
+    // One rate reservation per RATE_BATCH_MAX requests; the slot is locked again (and unlocked) only once per SLOT_MAX_HOLD_MS.
     const perRequest = (after.queries - before.queries) / n;
-    expect(perRequest).toBeGreaterThanOrEqual(1);
-    expect(perRequest).toBeLessThan(1.2);
+    expect(perRequest).toBeGreaterThanOrEqual(1 / RATE_BATCH_MAX);
+    expect(perRequest).toBeLessThan(1 / RATE_BATCH_MAX + 0.1);
     // Kept for the next request a moment at most, then unlocked: another process may have it.
     expect(await slotLocks('overhead-probe')).toBeLessThanOrEqual(1);
     await new Promise((r) => setTimeout(r, SLOT_LINGER_MS * 4));
     expect(await slotLocks('overhead-probe')).toBe(0);
   });
 
-  it('a lone request to an idle bank costs three queries (slot lock, rate, unlock); one right after it only its rate', async () => {
+  it('batched rate reservations of two processes together never pass requestsPerSecond + the burst in any second', async () => {
+    const RPS = 100;
+    const burst = Math.ceil(RPS / 5);
+    const starts: number[] = [];
+    const fire = (app: NestFastifyApplication): Promise<void[]> =>
+      Promise.all(
+        Array.from({ length: 150 }, () =>
+          app.get(BankLimiter).run('rate-probe', { maxConcurrency: 50, requestsPerSecond: RPS }, async () => {
+            starts.push(Date.now());
+            await new Promise((r) => setTimeout(r, 5));
+          }),
+        ),
+      );
+    const begun = Date.now();
+    await Promise.all([fire(a), fire(b)]);
+    const elapsed = Date.now() - begun;
+    starts.sort((x, y) => x - y);
+    let worstSecond = 0;
+    for (let i = 0, j = 0; i < starts.length; i += 1) {
+      while ((starts[i] as number) - (starts[j] as number) >= 1_000) j += 1;
+      worstSecond = Math.max(worstSecond, i - j + 1);
+    }
+    process.stdout.write(`rate probe: 300 requests at ${RPS}/s in ${elapsed} ms, busiest second ${worstSecond}/${RPS}(+${burst})\n`);
+    expect(worstSecond).toBeLessThanOrEqual(RPS + burst);
+    // The rate was the limit: 300 requests cannot pass in less than (300 − the burst) ÷ RPS seconds.
+    expect(elapsed).toBeGreaterThanOrEqual(((300 - burst) / RPS) * 1000 * 0.95);
+    await new Promise((r) => setTimeout(r, SLOT_LINGER_MS * 4)); // its idle slots unlocked before the next test counts queries
+  });
+
+  it('a lone request to an idle bank costs three queries (slot lock, rate, unlock); one right after it none', async () => {
     const limiter = a.get(BankLimiter);
     const limits = { maxConcurrency: 2, requestsPerSecond: 1_000 };
     const before = limiter.statistics().queries;
@@ -114,9 +143,9 @@ describe('per-bank limits hold across worker processes', () => {
     expect(limiter.statistics().queries - before).toBe(2); // locked, rate reserved; the slot is kept a moment
     expect(await slotLocks('lone-probe')).toBe(1);
     await limiter.run('lone-probe', limits, () => Promise.resolve());
-    expect(limiter.statistics().queries - before).toBe(3); // the kept slot: the rate only
+    expect(limiter.statistics().queries - before).toBe(2); // the kept slot, a token of the reserved batch
     await new Promise((r) => setTimeout(r, SLOT_LINGER_MS * 4));
-    expect(limiter.statistics().queries - before).toBe(4); // unlocked after the linger
+    expect(limiter.statistics().queries - before).toBe(3); // unlocked after the linger
     expect(await slotLocks('lone-probe')).toBe(0);
   });
 });
