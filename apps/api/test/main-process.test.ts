@@ -189,9 +189,8 @@ describe('node dist/main.js', () => {
       }
 
       // The net bank (login details) through the Link pages' credential form, with the personas the banner prints.
-      const netbankCode = /Sandbox bank\s+(\d{4}) .*\(net bank, login details\)/.exec(out)?.[1];
-      expect(netbankCode).toMatch(/^\d{4}$/);
-      const netbankId = `sandbox-netbank-${netbankCode as string}`;
+      const netbankId = /Sandbox bank\s+\d{4} .*\(net bank, login details, bankId (\S+)\)/.exec(out)?.[1] as string;
+      expect(netbankId).toMatch(/^sandbox-netbank-\d{4}$/);
       const persona = (id: string) => {
         const m = new RegExp(`^\\s+${id} / (\\S+): .*?(?:\\(OTP (\\d+)\\))?$`, 'm').exec(out);
         if (!m?.[1]) throw new Error(`no persona ${id} in the banner:\n${out}`);

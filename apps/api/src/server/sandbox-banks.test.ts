@@ -91,4 +91,26 @@ describe('sandbox bank entries', () => {
     expect(banner).toContain('oliver / sandbox: a current account');
     expect(banner).not.toContain('uk-s3cret');
   });
+
+  it('prints every sandbox bank with the bankId the API takes, and the connect hint sends the user to any of them', () => {
+    const sandbox = {
+      banks: [
+        { bankCode: '0001', bankName: 'みずほ銀行', url: 'http://127.0.0.1:4001', client: { apiKey: 'k', password: 'p' } },
+        { bankCode: '0005', bankName: '三菱ＵＦＪ銀行', url: 'http://127.0.0.1:4005', client: { apiKey: 'k', password: 'p' } },
+      ],
+      demoLogin: { id: 'demo', password: 'demo-pass' },
+      netbank: { bankCode: '0138', bankName: '横浜銀行', url: 'http://127.0.0.1:4138', personas: [{ id: 'happy', password: 'pass-happy', summary: 'logs in' }], close: async () => undefined },
+      berlinGroup: { bankName: 'Sandbox Bank', url: 'http://127.0.0.1:6', clientId: 'kinko', personas: [{ login: 'lena', password: 'sandbox', summary: 'two accounts' }], close: async () => undefined },
+      close: async () => undefined,
+    };
+    const connect = { bankId: 'sandbox-0001', bankName: 'みずほ銀行', url: 'http://127.0.0.1:3000/link/connect?token=t', expiresAt: new Date('2026-12-06T21:00:00Z'), login: sandbox.demoLogin };
+    const demo = { tenantId: 't', userId: 'u', userExternalId: 'demo-user', apiKey: 'kinko_x_y', created: false, userToken: 'ut', userTokenExpiresAt: connect.expiresAt, linkToken: 't', file: '/tmp/demo.json' };
+    const kinko = { url: 'http://127.0.0.1:3000', database: { description: 'test' }, sandbox, demo, demoConnect: connect };
+    const lines = startBanner(kinko as unknown as Parameters<typeof startBanner>[0], { mode: 'development' } as Parameters<typeof startBanner>[1]);
+    const bankLines = lines.filter((l) => l.startsWith('  Sandbox bank'));
+    expect(bankLines).toHaveLength(4);
+    expect(bankLines.map((l) => /bankId (\S+)\)/.exec(l)?.[1])).toEqual(['sandbox-0001', 'sandbox-0005', 'sandbox-netbank-0138', SANDBOX_BERLIN_GROUP_BANK_ID]);
+    const hint = lines[lines.findIndex((l) => l.startsWith('  Connect URL')) + 1];
+    expect(hint).toContain('みずほ銀行: log in at its page as demo / demo-pass, as at the other 銀行共通API banks; or another sandbox bank below as one of its personas.');
+  });
 });

@@ -13,7 +13,7 @@ import { LINK_PATHS } from '../link/link-paths';
 import { MetricsService } from '../metrics/metrics.service';
 import { databaseAnswers, startOpsServer } from '../metrics/ops-server';
 import { DataSource } from 'typeorm';
-import { type DevelopmentBanksProvider, type RunningSandbox, SANDBOX_BERLIN_GROUP_BANK_ID, SANDBOX_GMO_AOZORA_BANK_ID, SANDBOX_UK_OPEN_BANKING_BANK_ID, polishRedirectUris, sandboxBankEntries, sandboxBankId, sandboxPolishBankId } from './sandbox-banks';
+import { type DevelopmentBanksProvider, type RunningSandbox, SANDBOX_BERLIN_GROUP_BANK_ID, SANDBOX_GMO_AOZORA_BANK_ID, SANDBOX_UK_OPEN_BANKING_BANK_ID, polishRedirectUris, sandboxBankEntries, sandboxBankId, sandboxNetbankId, sandboxPolishBankId } from './sandbox-banks';
 
 /** The demo user's way in: the Link pages (choose a sandbox bank, log in there or enter credentials). */
 export interface DemoConnect {
@@ -186,10 +186,8 @@ export function startBanner(kinko: RunningKinko, settings: Settings): string[] {
       lines.push(
         `  Connect URL    ${connect.url}`,
         `                 (open it in a browser: the Link pages of the demo user. Choose a sandbox bank — ${connect.bankName}${
-          connect.login ? `: log in at its page as ${connect.login.id} / ${connect.login.password}` : ''
-        }${kinko.sandbox?.netbank ? `, or the net bank ${kinko.sandbox.netbank.bankName} with a persona below` : ''}${
-          kinko.sandbox?.polish ? `, or the PolishAPI bank ${kinko.sandbox.polish.bankName} as a persona below` : ''
-        }. Single use, valid until ${connect.expiresAt.toISOString()}. ` +
+          connect.login ? `: log in at its page as ${connect.login.id} / ${connect.login.password}, as at the other 銀行共通API banks` : ''
+        }; or another sandbox bank below as one of its personas. Single use, valid until ${connect.expiresAt.toISOString()}. ` +
           `Another one: mint a user token (above) and open ${kinko.url}${LINK_PATHS.connect}?token=<user token>)`,
       );
     } else {
@@ -197,13 +195,13 @@ export function startBanner(kinko: RunningKinko, settings: Settings): string[] {
     }
   }
   for (const [i, bank] of (kinko.sandbox?.banks ?? []).entries()) {
-    lines.push(`  Sandbox bank   ${bank.bankCode} ${bank.bankName}  ${bank.url}`);
+    lines.push(`  Sandbox bank   ${bank.bankCode} ${bank.bankName} (銀行共通API, bankId ${sandboxBankId(bank.bankCode)})  ${bank.url}`);
     // The 銀行共通API personas live at the first bank (log in at its page as one of them).
     if (i === 0) for (const p of kinko.sandbox?.personas ?? []) lines.push(`                 ${p.id} / ${p.password}: ${p.summary}`);
   }
   const netbank = kinko.sandbox?.netbank;
   if (netbank) {
-    lines.push(`  Sandbox bank   ${netbank.bankCode} ${netbank.bankName} (net bank, login details)  ${netbank.url}`);
+    lines.push(`  Sandbox bank   ${netbank.bankCode} ${netbank.bankName} (net bank, login details, bankId ${sandboxNetbankId(netbank.bankCode)})  ${netbank.url}`);
     for (const p of netbank.personas.filter((x) => ['happy', 'otp', 'captcha', 'security', 'puzzle'].includes(x.id))) {
       lines.push(`                 ${p.id} / ${p.password}: ${p.summary}${p.id === 'otp' && p.otpCode ? ` (OTP ${p.otpCode})` : ''}`);
     }
