@@ -44,12 +44,17 @@ const WORKER_COUNTS = [1, 2] as const;
  * and one session per connection in the round. Throws with what it found otherwise.
  */
 async function assertRanOnce(client: Client, sessionIds: readonly string[], connections: number): Promise<void> {
-  const jobs = await client.query<{ n: string; completed: string; retried: string }>(
-    `SELECT count(*)::text AS n, count(*) FILTER (WHERE state = 'completed')::text AS completed, count(*) FILTER (WHERE retry_count > 0)::text AS retried
-       FROM pgboss.job WHERE id = ANY($1::uuid[])`,
-    [sessionIds],
-  );
-  const j = jobs.rows[0];
+  const read = async (): Promise<{ n: string; completed: string; retried: string } | undefined> =>
+    (
+      await client.query<{ n: string; completed: string; retried: string }>(
+        `SELECT count(*)::text AS n, count(*) FILTER (WHERE state = 'completed')::text AS completed, count(*) FILTER (WHERE retry_count > 0)::text AS retried
+           FROM pgboss.job WHERE id = ANY($1::uuid[])`,
+        [sessionIds],
+      )
+    ).rows[0];
+  // A worker marks the job completed just after the session's own commit: wait (bounded) for the last ones.
+  let j = await read();
+  for (const deadline = Date.now() + 30_000; Number(j?.completed) < sessionIds.length && Date.now() < deadline; j = await read()) await new Promise((r) => setTimeout(r, 200));
   const perConnection = await client.query<{ n: string }>(`SELECT count(DISTINCT connection_id)::text AS n FROM sync_sessions WHERE id = ANY($1::uuid[])`, [sessionIds]);
   const distinct = Number(perConnection.rows[0]?.n ?? 0);
   if (Number(j?.n) !== sessionIds.length || Number(j?.completed) !== sessionIds.length || Number(j?.retried) !== 0 || distinct !== connections || sessionIds.length !== connections)
