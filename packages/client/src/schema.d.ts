@@ -340,7 +340,7 @@ export interface paths {
         };
         /**
          * OAuth callback: the bank sends the user back here
-         * @description Public: the `state` (single use, expires after 15 minutes) names the connect flow, and the browser must hold the flow binding cookie (`kinko_flow`) set where the flow started (the Link pages, or the start URL of an API-started flow); a callback without it is refused (403) and the flow spent. On success the grant is stored encrypted, the connection and its consent are created and the first sync starts. Answers JSON, or to a browser (Accept: text/html) a 303 to the Link vault (`/link/vault?connected=1`) — or, for a flow started with a `redirectUri`, to that URL with `status=connected`, `connectionId` and `state`; when the callback fails (declined, refused, expired) that browser goes there with `status=failed`.
+         * @description Public: the `state` (single use, expires after 15 minutes) names the connect flow, and the browser must hold the flow binding cookie (`kinko_flow`) set where the flow started (the Link pages, or the start URL of an API-started flow); a callback without it is refused (403) and the flow spent. On success the grant is stored encrypted, the connection and its consent are created and the first sync starts. Answers JSON; to a browser (Accept: text/html), for a flow started with a `redirectUri`, a 303 to that URL with `status=connected`, `connectionId` and `state` (when the callback fails — declined, refused, expired — with `status=failed`); for a flow started on the Link pages, a 303 to the Link vault (`/link/vault?connected=1`); for a flow started through the API without `redirectUri`, Kinko's own result page (HTML, no Link session needed): connected to the bank, or nothing connected and why, with the status the JSON answer would have.
          */
         get: operations["completeBankCallback"];
         put?: never;
@@ -4806,16 +4806,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK: ConnectResultView. */
+            /** @description Connected: the result (JSON), or to a browser with no return URL nor Link session to go to, Kinko's result page (HTML). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ConnectResultView"];
+                    "text/html": string;
                 };
             };
-            /** @description To a browser (Accept: text/html): on to the Link vault, `/link/vault?connected=1`, or to the flow's `redirectUri` with `status`, `connectionId` and `state`. */
+            /** @description To a browser (Accept: text/html): on to the flow's `redirectUri` with `status`, `connectionId` and `state`, or to the Link vault, `/link/vault?connected=1`, for a flow started there. */
             303: {
                 headers: {
                     [name: string]: unknown;
@@ -4829,6 +4830,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                 };
             };
             /** @description The user declined, the bank refused the login, or the browser does not hold the flow binding. */
@@ -4838,6 +4840,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                 };
             };
             /** @description No connect flow with this state. */
@@ -4847,6 +4850,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                 };
             };
             /** @description `connect-flow-used`: The connect flow was already completed or abandoned. `connect-flow-expired`: The connect flow has expired. `credentials-flow-bank`: The bank is connected with credentials on the Link page. */
@@ -4859,6 +4863,7 @@ export interface operations {
                         /** @enum {string} */
                         type?: "https://kinko.dev/problems/connect-flow-used" | "https://kinko.dev/problems/connect-flow-expired" | "https://kinko.dev/problems/credentials-flow-bank";
                     };
+                    "text/html": string;
                 };
             };
             /** @description `internal`: Internal error. */
@@ -4880,6 +4885,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                 };
             };
             /** @description `service-unavailable`: Service unavailable. */

@@ -107,13 +107,14 @@ describe('connect flow (redirect, state + PKCE)', () => {
     expect(await linkSession(connectFlowId)).toMatchObject({ status: 'completed', used: true, wiped: true });
   });
 
-  it('sends a browser (Accept: text/html) on to the Link vault with a 303; the bank is connected all the same', async () => {
+  it('shows a browser (Accept: text/html) of an API flow without redirectUri Kinko\'s own result page (no Link session to go to); the bank is connected all the same', async () => {
     const before = (await connectionCount()) ?? 0;
     const { connectFlowId, location, cookie } = await loginFor();
     const u = new URL(location);
     const res = await app.inject({ method: 'GET', url: `${u.pathname}${u.search}`, headers: { host: 'localhost', cookie, accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
-    expect(res.statusCode).toBe(303);
-    expect(res.headers.location).toBe('/link/vault?connected=1');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/html');
+    expect(res.headers.location).toBeUndefined();
     expect(res.headers['cache-control']).toBe('no-store');
     expect(await linkSession(connectFlowId)).toMatchObject({ status: 'completed', used: true });
     expect(await connectionCount()).toBe(before + 1);

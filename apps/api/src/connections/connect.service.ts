@@ -2,6 +2,7 @@ import { createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import {
   type Clock,
   type ConnectorError,
+  type ConnectorManifest,
   type Grant,
   type Granted,
   type Locale,
@@ -90,7 +91,14 @@ export interface ConnectResult {
   readonly sessionIds: readonly string[];
   /** Where the browser goes back to (the tenant's return URL with status, connectionId and state), when the flow was started with one. */
   readonly returnUrl: string | undefined;
+  /** Whether the flow was started on the Link pages (its browser holds a Link session to go back to). */
+  readonly fromLinkPages: boolean;
+  /** The bank's name in each language (its connector's manifest). */
+  readonly bankName: ConnectorManifest['displayName'];
 }
+
+/** The user declined at the bank, or the bank refused the login (the domain's `forbidden` decision of the connect phase). */
+export class BankRefusedError extends ForbiddenError {}
 
 /** The tenant's return URL for an API-started flow (`redirectUri`, one it registered exactly) and its `state`. */
 export interface ConnectReturnTo {
@@ -426,7 +434,7 @@ export class ConnectService {
       this.logger.error(`connection ${connectionId}: the first sync could not be started (${e instanceof Error ? e.name : 'error'})`);
     }
     const returnUrl = row.returnUri === null ? undefined : returnUrlWith(row.returnUri, { status: 'connected', connectionId, state: row.returnState });
-    return { connectFlowId: row.id, connectionId, consentId, bankId: bank.bankId, reconnected: reconnecting !== null, sessionIds, returnUrl };
+    return { connectFlowId: row.id, connectionId, consentId, bankId: bank.bankId, reconnected: reconnecting !== null, sessionIds, returnUrl, fromLinkPages: row.pageSessionId !== null, bankName: bank.manifest.displayName };
   }
 }
 
@@ -481,5 +489,5 @@ function sameText(a: string, b: string): boolean {
 function bankError(what: string, error: ConnectorError): Error {
   const message = `${what}: ${error.message}`;
   if (error._tag === 'PermanentError' && (error.code === 'state_missing' || error.code === 'state_mismatch')) return new ValidationFailedError([{ field: 'state', reason: error.message }]);
-  return refusalProblemOf(decisionOf('connect', error)) === 'forbidden' ? new ForbiddenError(message) : new BankCallError(message, error._tag);
+  return refusalProblemOf(decisionOf('connect', error)) === 'forbidden' ? new BankRefusedError(message) : new BankCallError(message, error._tag);
 }

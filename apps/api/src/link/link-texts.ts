@@ -80,6 +80,14 @@ export interface LinkTexts {
   readonly usesKinko: (app: string, bank: string) => string;
   readonly returnToApp: (app: string) => string;
   readonly returnUrlNotRegistered: string;
+  /** The bank's callback of a flow started through the API without a return URL: "connected to <bank>". */
+  readonly connectResultConnected: (bank: string) => string;
+  readonly connectResultConnectedText: string;
+  readonly connectResultNotConnected: string;
+  /** The user declined at the bank, or the bank refused the login. */
+  readonly connectResultDeclinedText: string;
+  /** Any other failure of the callback (its reason follows). */
+  readonly connectResultFailedText: string;
   /** A wrong answer to the secret question / OTP / CAPTCHA / puzzle: log in again for a new question. */
   readonly actionAnswerAgain: string;
   readonly answerAgainHint: string;
@@ -186,6 +194,11 @@ const ja: LinkTexts = {
   usesKinko: (app, bank) => `${app}は${bank}との連携に Kinko を使用しています。`,
   returnToApp: (app) => `${app}に戻る`,
   returnUrlNotRegistered: '戻り先のURLが登録されていません。アプリの提供元にお問い合わせください。',
+  connectResultConnected: (bank) => `${bank}と接続しました`,
+  connectResultConnectedText: '口座情報を取得しています。このウィンドウを閉じて、アプリに戻ってください。',
+  connectResultNotConnected: '接続されませんでした',
+  connectResultDeclinedText: '銀行で許可されなかった（または銀行がログインを拒否した）ため、何も接続されていません。このウィンドウを閉じて、もう一度アプリからやり直してください。',
+  connectResultFailedText: '何も接続されていません。このウィンドウを閉じて、もう一度アプリからやり直してください。',
   actionAnswerAgain: 'もう一度回答する',
   answerAgainHint: '回答が正しくありませんでした。もう一度ログインすると新しい質問が表示されます（パスワードの再入力は不要です）。',
   disconnectHeading: '連携の解除',
@@ -283,6 +296,11 @@ const en: LinkTexts = {
   usesKinko: (app, bank) => `${app} uses Kinko to connect to ${bank}.`,
   returnToApp: (app) => `Back to ${app}`,
   returnUrlNotRegistered: 'The return address is not registered. Please contact the app’s provider.',
+  connectResultConnected: (bank) => `Connected to ${bank}`,
+  connectResultConnectedText: 'Your accounts are being fetched. You can close this window and return to the app.',
+  connectResultNotConnected: 'Not connected',
+  connectResultDeclinedText: 'Access was declined at the bank (or the bank refused the login): nothing was connected. You can close this window and start again from the app.',
+  connectResultFailedText: 'Nothing was connected. You can close this window and start again from the app.',
   actionAnswerAgain: 'Answer again',
   answerAgainHint: 'The answer was wrong. Log in again to get a new question (no need to re-enter your password).',
   disconnectHeading: 'Disconnect',
@@ -380,6 +398,11 @@ const pl: LinkTexts = {
   usesKinko: (app, bank) => `${app} używa Kinko do połączenia z bankiem ${bank}.`,
   returnToApp: (app) => `Wróć do ${app}`,
   returnUrlNotRegistered: 'Adres powrotu nie jest zarejestrowany. Skontaktuj się z dostawcą aplikacji.',
+  connectResultConnected: (bank) => `Połączono z: ${bank}`,
+  connectResultConnectedText: 'Trwa pobieranie danych rachunków. Możesz zamknąć to okno i wrócić do aplikacji.',
+  connectResultNotConnected: 'Nie połączono',
+  connectResultDeclinedText: 'Dostęp nie został udzielony w banku (albo bank odmówił logowania): nic nie zostało połączone. Możesz zamknąć to okno i zacząć od nowa w aplikacji.',
+  connectResultFailedText: 'Nic nie zostało połączone. Możesz zamknąć to okno i zacząć od nowa w aplikacji.',
   actionAnswerAgain: 'Odpowiedz ponownie',
   answerAgainHint: 'Odpowiedź była błędna. Zaloguj się ponownie, aby dostać nowe pytanie (bez ponownego podawania hasła).',
   disconnectHeading: 'Odłączanie',

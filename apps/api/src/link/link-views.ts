@@ -30,6 +30,14 @@ export interface Brand {
   readonly themed: boolean;
 }
 
+/**
+ * The Link pages' Content-Security-Policy: nothing but this origin — scripts, styles (no
+ * inline), forms — and images from here, data: URLs (challenge pictures) and, when given,
+ * exactly the origin of the tenant's logo.
+ */
+export const linkContentSecurityPolicy = (logoOrigin?: string): string =>
+  `default-src 'self';base-uri 'self';font-src 'self';form-action 'self';frame-ancestors 'self';img-src 'self' data:${logoOrigin ? ` ${logoOrigin}` : ''};object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self'`;
+
 /** The texts of a language. */
 export const textsOf = (lang: Language): LinkTexts => LINK_TEXTS[lang];
 

@@ -21,7 +21,7 @@ import { nothingSynced } from '../sync-api/skip-conflict';
 import { LinkPages } from './link-pages';
 import { LINK_PATHS } from './link-paths';
 import { type LinkSession, LinkSessions } from './link-session';
-import { LINK_CSS, LINK_JS, type PageContext, requiredFields, textsOf } from './link-views';
+import { LINK_CSS, LINK_JS, linkContentSecurityPolicy, type PageContext, requiredFields, textsOf } from './link-views';
 import { type LinkResultStatus, type LinkSettings, MAX_RETURN_STATE_LENGTH, returnUrlWith } from '../tenants/link-settings';
 import { TenantsService } from '../tenants/tenants.service';
 import { DataSource } from 'typeorm';
@@ -416,11 +416,7 @@ export class LinkController {
    * origin of the tenant's logo.
    */
   private securityPolicy(reply: FastifyReply, settings: LinkSettings): void {
-    const logo = settings.logoUrl ? ` ${new URL(settings.logoUrl).origin}` : '';
-    void reply.header(
-      'content-security-policy',
-      `default-src 'self';base-uri 'self';font-src 'self';form-action 'self';frame-ancestors 'self';img-src 'self' data:${logo};object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self'`,
-    );
+    void reply.header('content-security-policy', linkContentSecurityPolicy(settings.logoUrl ? new URL(settings.logoUrl).origin : undefined));
   }
 
   /** The connection of this Link session's last completed redirect flow (the bank's callback just connected it). */
