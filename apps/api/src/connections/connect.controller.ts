@@ -152,7 +152,7 @@ export class ConnectController {
   /** The callback's result page (HTML, the Link pages' look and CSP), in the browser's language. */
   private async sendResultPage(request: FastifyRequest, reply: FastifyReply, status: number, result: ConnectResult): Promise<void> {
     const lang = negotiateLanguage(request.headers['accept-language']) ?? 'ja';
-    const { html, contentSecurityPolicy } = connectResultPage(lang, request.url, result);
+    const { html, contentSecurityPolicy } = connectResultPage(lang, result);
     await reply.code(status).header('content-security-policy', contentSecurityPolicy).type('text/html; charset=utf-8').send(html);
   }
 

@@ -1,5 +1,6 @@
 import type { LocalizedText } from '@kinko/connector-sdk';
 import type { Language } from '@kinko/domain';
+import { LINK_PATHS } from './link-paths';
 import { render } from './link-templates';
 import { linkContentSecurityPolicy, page, textsOf } from './link-views';
 
@@ -13,9 +14,10 @@ export type ConnectResult =
   | { readonly kind: 'declined' | 'failed'; readonly title: string; readonly detail: string };
 
 /** Kinko's own result page of a connect flow: needs no Link session. */
-export function connectResultPage(lang: Language, path: string, result: ConnectResult): { html: string; contentSecurityPolicy: string } {
+export function connectResultPage(lang: Language, result: ConnectResult): { html: string; contentSecurityPolicy: string } {
   const t = textsOf(lang);
-  const ctx = { lang, path };
+  // The callback is single use: a language link to it again would only say the flow was used.
+  const ctx = { lang, path: LINK_PATHS.root, languageSwitch: false } as const;
   const html =
     result.kind === 'connected'
       ? page(ctx, t.connectResultConnected(result.bankName[lang]), render('@message', { text: t.connectResultConnectedText }))

@@ -29,7 +29,7 @@ const PAGE = `<!doctype html>
 <body<% if (it.pollUrl) { %> data-poll="<%= it.pollUrl %>"<% } %>>
 <header><p class="brand"><% if (it.brand && it.brand.logoUrl) { %><img class="logo" src="<%= it.brand.logoUrl %>" alt="" width="32" height="32" referrerpolicy="no-referrer"> <% } %><%= it.brand ? it.brand.appName : it.t.title %></p>
 <% if (it.cancelUrl) { %><p class="cancel"><a href="<%= it.cancelUrl %>" data-action="cancel"><%= it.t.cancel %></a></p><% } %>
-<nav class="languages" aria-label="<%= it.t.language %>"><ul><% it.languages.forEach(function (l) { %><li><% if (l.current) { %><span aria-current="true" lang="<%= l.lang %>"><%= l.name %></span><% } else { %><a href="<%= l.href %>" lang="<%= l.lang %>" hreflang="<%= l.lang %>"><%= l.name %></a><% } %></li><% }) %></ul></nav></header>
+<% if (it.languages.length > 0) { %><nav class="languages" aria-label="<%= it.t.language %>"><ul><% it.languages.forEach(function (l) { %><li><% if (l.current) { %><span aria-current="true" lang="<%= l.lang %>"><%= l.name %></span><% } else { %><a href="<%= l.href %>" lang="<%= l.lang %>" hreflang="<%= l.lang %>"><%= l.name %></a><% } %></li><% }) %></ul></nav><% } %></header>
 <main><% if (it.status) { %><%~ it.status.html %><% } %><h1><%= it.title %></h1>
 <%~ it.body.html %>
 </main>

@@ -20,6 +20,8 @@ export interface PageContext {
   readonly brand?: Brand;
   /** Set when the tenant passed a return URL: every page offers to cancel and go back to the app. */
   readonly cancelUrl?: string;
+  /** False on a page that cannot be asked for again (the bank's single-use callback): no language switcher. */
+  readonly languageSwitch?: false;
 }
 
 /** The tenant's app on the Link pages. */
@@ -62,7 +64,7 @@ export function page(ctx: PageContext, title: string, body: Html, status?: Html)
     pollUrl: ctx.pollUrl,
     brand: ctx.brand,
     cancelUrl: ctx.cancelUrl,
-    languages: languages(ctx),
+    languages: ctx.languageSwitch === false ? [] : languages(ctx),
     status,
     body,
   }).html;

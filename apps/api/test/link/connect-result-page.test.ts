@@ -88,6 +88,8 @@ describe('the bank callback of an API-started flow without redirectUri', () => {
     expect(text).toContain(t.connectResultConnectedText);
     expect(text).not.toContain(t.sessionExpiredHeading);
     expect(res.text).toContain('<html lang="en">');
+    // No language links back to the single-use callback (they would only say the flow was used).
+    expect(res.text).not.toContain('/api/v2/connect/callback');
     expect(await connections()).toBe(before + 1);
   });
 
