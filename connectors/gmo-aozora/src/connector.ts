@@ -62,14 +62,19 @@ export function defineGmoAozoraConnector(options: GmoAozoraOptions = {}): Connec
 
       // The bank's statuses, mapped once: 401 is `on401` (a dead login or grant), 200 is decoded,
       // anything else is the bank's answer (5xx/429 already became errors in the HTTP client).
+      // The spec's ErrorResponse (errorCode, errorMessage) is the content; a body without it (the token endpoint's OAuth `error`) is kept as text.
+      const contentOf = (res: HttpResponse): string => {
+        const body = res.json(ErrorBody);
+        return body.ok ? `${body.value.errorCode}: ${body.value.errorMessage}` : res.text();
+      };
+      // A consent the bank ended (401) carries the bank's answer, for the account's syncError.
       const parse = <T>(res: HttpResponse, schema: Schema.Codec<T, unknown>, on401: ConnectorError): Outcome<T> => {
-        if (res.status === 401) return err(on401);
-        if (res.status !== 200) {
-          // The spec's ErrorResponse (errorCode, errorMessage) is the content; a body without it is kept as text.
-          const body = res.json(ErrorBody);
-          const content = body.ok ? `${body.value.errorCode}: ${body.value.errorMessage}` : res.text();
-          return err(ConnectorErrors.bankResponse({ status: res.status, content }));
+        if (res.status === 401) {
+          if (on401._tag !== 'ConsentExpired' && on401._tag !== 'ConsentRevoked') return err(on401);
+          const answer = { message: on401.message, httpStatus: 401, content: contentOf(res) };
+          return err(on401._tag === 'ConsentExpired' ? ConnectorErrors.consentExpired(answer) : ConnectorErrors.consentRevoked(answer));
         }
+        if (res.status !== 200) return err(ConnectorErrors.bankResponse({ status: res.status, content: contentOf(res) }));
         return res.json(schema);
       };
 

@@ -35,8 +35,8 @@ export const ConnectorError = Schema.Union([
   Schema.TaggedStruct('PermanentError', { message, code, httpStatus, content }),
   Schema.TaggedStruct('Unsupported', { message }),
   // → consent outcomes
-  Schema.TaggedStruct('ConsentExpired', { message }),
-  Schema.TaggedStruct('ConsentRevoked', { message }),
+  Schema.TaggedStruct('ConsentExpired', { message, httpStatus, content }),
+  Schema.TaggedStruct('ConsentRevoked', { message, httpStatus, content }),
   // → account outcomes
   Schema.TaggedStruct('RateLimited', { message, retryAfterMs: Schema.optional(retryAfterMs), httpStatus, content }),
   Schema.TaggedStruct('MissingAccount', { message, bankAccountId: Schema.String }),

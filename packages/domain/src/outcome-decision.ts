@@ -45,8 +45,8 @@ export type BankError =
   | { readonly _tag: 'TemporaryError'; readonly message: string; readonly code?: Opt<string>; readonly httpStatus?: Opt<number>; readonly content?: Opt<string> }
   | { readonly _tag: 'PermanentError'; readonly message: string; readonly code?: Opt<string>; readonly httpStatus?: Opt<number>; readonly content?: Opt<string> }
   | { readonly _tag: 'Unsupported'; readonly message: string }
-  | { readonly _tag: 'ConsentExpired'; readonly message: string }
-  | { readonly _tag: 'ConsentRevoked'; readonly message: string }
+  | { readonly _tag: 'ConsentExpired'; readonly message: string; readonly httpStatus?: Opt<number>; readonly content?: Opt<string> }
+  | { readonly _tag: 'ConsentRevoked'; readonly message: string; readonly httpStatus?: Opt<number>; readonly content?: Opt<string> }
   | {
       readonly _tag: 'RateLimited';
       readonly message: string;
@@ -154,7 +154,7 @@ export interface Decision {
 
 /**
  * A bank error becomes a syncError of an account: the bank's own answer (status and
- * bounded content) is `aspspResponse`, a signature that did not verify `signature`, anything
+ * bounded content — a consent the bank says is expired or revoked included) is `aspspResponse`, a signature that did not verify `signature`, anything
  * else `internal` (`missingAccount` is an account outcome, see {@link decide}).
  */
 export function failureOf(error: BankError): SyncFailure {
@@ -168,6 +168,8 @@ export function failureOf(error: BankError): SyncFailure {
     case 'ServiceUnavailable':
     case 'TemporaryError':
     case 'PermanentError':
+    case 'ConsentExpired':
+    case 'ConsentRevoked':
       return error.httpStatus === undefined
         ? { errorType: 'internal', message: error.message }
         : { errorType: 'aspspResponse', aspspResponse: { status: String(error.httpStatus), content: error.content ?? '' }, message: error.message };

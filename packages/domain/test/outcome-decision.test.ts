@@ -42,8 +42,8 @@ const byTag: { readonly [K in BankErrorTag]: fc.Arbitrary<Extract<BankError, { _
   TemporaryError: fc.record({ _tag: fc.constant('TemporaryError' as const), message, code: optContent, httpStatus: optStatus, content: optContent }),
   PermanentError: fc.record({ _tag: fc.constant('PermanentError' as const), message, code: optContent, httpStatus: optStatus, content: optContent }),
   Unsupported: fc.record({ _tag: fc.constant('Unsupported' as const), message }),
-  ConsentExpired: fc.record({ _tag: fc.constant('ConsentExpired' as const), message }),
-  ConsentRevoked: fc.record({ _tag: fc.constant('ConsentRevoked' as const), message }),
+  ConsentExpired: fc.record({ _tag: fc.constant('ConsentExpired' as const), message, httpStatus: optStatus, content: optContent }),
+  ConsentRevoked: fc.record({ _tag: fc.constant('ConsentRevoked' as const), message, httpStatus: optStatus, content: optContent }),
   RateLimited: fc.record({ _tag: fc.constant('RateLimited' as const), message, retryAfterMs: optNat, httpStatus: optStatus, content: optContent }),
   MissingAccount: fc.record({ _tag: fc.constant('MissingAccount' as const), message, bankAccountId: fc.string({ minLength: 1, maxLength: 8 }) }),
   SignatureError: fc.record({ _tag: fc.constant('SignatureError' as const), message }),
@@ -217,6 +217,22 @@ describe('decide: one decision for every outcome', () => {
     );
     // A final consent stays as it is.
     expect(Result.getOrThrow(applyConsentDecision(consent('rejected'), { status: 'expired', invalidationReason: 'Expired' })).status).toBe('rejected');
+  });
+
+  it('a consent the bank ended (expired or revoked) with its answer: the unsettled accounts’ syncError is that answer (aspspResponse), internal only without one; the run ends auth.creds.invalid', () => {
+    fc.assert(
+      fc.property(fc.oneof(byTag.ConsentExpired, byTag.ConsentRevoked), fc.constantFrom('auth' as const, 'accounts' as const, 'data' as const), (error, phase) => {
+        const d = decide(DecisionInput.failed(phase, error));
+        expect(d.event).toEqual({ _tag: 'Failed', status: 'auth.creds.invalid' });
+        expect(d.failure).toEqual(
+          error.httpStatus === undefined
+            ? { errorType: 'internal', message: error.message }
+            : { errorType: 'aspspResponse', aspspResponse: { status: String(error.httpStatus), content: error.content ?? '' }, message: error.message },
+        );
+        const state = applyAccountSessionOutcome(initialAccountSyncState, d.accounts.outcome!, { now: new Date(0), executionId: 'e' });
+        expect(state.syncError?.errorType).toBe(error.httpStatus === undefined ? 'internal' : 'aspspResponse');
+      }),
+    );
   });
 
   it('no other error changes the consent or hides accounts', () => {

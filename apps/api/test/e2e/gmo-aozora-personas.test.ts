@@ -83,7 +83,10 @@ describe('GMO Aozora failure personas: each reaches its outcome through the API'
     const again = await h.call<{ sessionId: string }>('POST', `/api/v2/bank/${BANK_ID}/sync`, token, {});
     expect(again.status).toBe(202);
     expect(await h.finished(token, again.json.sessionId)).toBe('failed');
-    expect(await accounts(token)).toEqual([expect.objectContaining({ consentStatus: 'inactive', consent: expect.objectContaining({ status: 'expired', invalidationReason: 'Expired', previousStatus: 'valid' }) })]);
+    const [after] = await accounts(token);
+    expect(after).toEqual(expect.objectContaining({ consentStatus: 'inactive', consent: expect.objectContaining({ status: 'expired', invalidationReason: 'Expired', previousStatus: 'valid' }) }));
+    // The bank's refusal is the syncError (its 401 and what it said), not an internal error.
+    expect(after?.syncError).toMatchObject({ errorType: 'aspspResponse', aspspResponse: { status: '401', content: 'WG_ERR_102: アクセストークンが無効です' } });
   }, 120_000);
 
   it('isogashi: the bank throttles his first three requests (429, Retry-After 1 s): the sync waits as told and completes', async () => {

@@ -110,7 +110,8 @@ describe('one decision for every outcome, through the API', () => {
     const consent = (await w.call<Record<string, unknown>>('GET', `/api/v2/consents/${user.consentId}`, user.token)).json;
     expect(consent).toMatchObject({ status: 'revokedByUser', invalidationReason: 'RevokedByUser', previousStatus: 'valid' });
     expect((await connection(user)).aggregationStatus).toBe('auth.creds.invalid');
-    expect(session.error).toMatchObject({ errorType: 'internal', connectorError: { _tag: 'ConsentRevoked', message: expect.any(String) } });
+    // The bank's refusal (its 401 and body) is the error, not an internal one.
+    expect(session.error).toMatchObject({ errorType: 'aspspResponse', aspspResponse: { status: '401', content: expect.stringContaining('CONSENT_REVOKED') }, connectorError: { _tag: 'ConsentRevoked', message: expect.any(String) } });
     // The data is kept.
     expect(await w.transactions(user.token, listed[0]?.id as string)).toEqual(data);
   });
