@@ -30,6 +30,14 @@ export function content(answer: BankAnswer, secrets: readonly string[]): string 
 const isSignatureProblem = (status: number, code: string | undefined): boolean =>
   code !== undefined && /SIGNATURE|JWS/.test(code) && (status === 400 || status === 401 || status === 403 || status === 422);
 
+/** The bank's code saying the consent ended (expired, or revoked/deleted/rejected), with its answer; undefined for any other code. */
+function consentGone(answer: BankAnswer, code: string | undefined, label: string, secrets: readonly string[]): ConnectorError | undefined {
+  const why = { message: label, httpStatus: answer.status, content: content(answer, secrets) };
+  if (code === 'CONSENT_EXPIRED') return ConnectorErrors.consentExpired(why);
+  if (code === 'CONSENT_REVOKED' || code === 'CONSENT_DELETED' || code === 'CONSENT_REJECTED') return ConnectorErrors.consentRevoked(why);
+  return undefined;
+}
+
 /** What a refused AIS call (an account listing or read) means. */
 export function aisError(answer: BankAnswer, where: { readonly operation: string; readonly accountNumber?: string; readonly secrets: readonly string[] }): ConnectorError {
   const { status } = answer;
@@ -37,8 +45,8 @@ export function aisError(answer: BankAnswer, where: { readonly operation: string
   const label = `${where.operation} answered ${status}${code !== undefined ? ` ${code}` : ''}`;
   if (isSignatureProblem(status, code)) return ConnectorErrors.signature({ message: `${label}: the bank refused the request signature` });
   if (status === 401) {
-    if (code === 'CONSENT_EXPIRED') return ConnectorErrors.consentExpired({ message: label });
-    if (code === 'CONSENT_REVOKED' || code === 'CONSENT_DELETED' || code === 'CONSENT_REJECTED') return ConnectorErrors.consentRevoked({ message: label });
+    const gone = consentGone(answer, code, label, where.secrets);
+    if (gone !== undefined) return gone;
     // TOKEN_INVALID, TOKEN_EXPIRED or an unnamed 401: the grant no longer works (the app refreshes).
     return ConnectorErrors.credentialsInvalid({ message: label });
   }
@@ -57,9 +65,12 @@ export function tokenError(answer: BankAnswer, grantType: 'authorization_code' |
   const code = errorCode(answer);
   const label = `token (${grantType}) answered ${status}${code !== undefined ? ` ${code}` : ''}`;
   if (isSignatureProblem(status, code)) return ConnectorErrors.signature({ message: `${label}: the bank refused the request signature` });
-  if (code === 'CONSENT_EXPIRED') return ConnectorErrors.consentExpired({ message: label });
-  if (code === 'CONSENT_REVOKED' || code === 'CONSENT_DELETED' || code === 'CONSENT_REJECTED') return ConnectorErrors.consentRevoked({ message: label });
-  // A spent, expired or unknown code or refresh token (OAuth invalid_grant): authorise again.
+  const gone = consentGone(answer, code, label, []);
+  if (gone !== undefined) return gone;
+  // A refresh token the bank no longer honours (OAuth invalid_grant): the consent's tokens are
+  // gone, the user must authorise again (a consent outcome, with the bank's answer).
+  if (grantType === 'refresh_token' && code === 'INVALID_GRANT') return ConnectorErrors.consentExpired({ message: label, httpStatus: status, content: content(answer, []) });
+  // A spent, expired or unknown authorization code, or an unnamed refusal: authorise again.
   if (status === 401 || code === 'INVALID_GRANT' || code === 'TOKEN_INVALID' || code === 'TOKEN_EXPIRED') return ConnectorErrors.credentialsInvalid({ message: label });
   if (status === 501) return ConnectorErrors.unsupported({ message: label });
   return ConnectorErrors.permanent({ code: code ?? 'bank_status', httpStatus: status, message: label });

@@ -58,7 +58,7 @@ describe('AIS calls', () => {
 
 describe('token, authorize and deleteConsent', () => {
   it.each([
-    [400, 'INVALID_GRANT', 'CredentialsInvalid'],
+    [400, 'INVALID_GRANT', 'ConsentExpired'],
     [401, 'TOKEN_INVALID', 'CredentialsInvalid'],
     [401, 'CONSENT_EXPIRED', 'ConsentExpired'],
     [401, 'CONSENT_REVOKED', 'ConsentRevoked'],
@@ -67,6 +67,19 @@ describe('token, authorize and deleteConsent', () => {
     [501, 'NOT_IMPLEMENTED', 'Unsupported'],
   ])('token %i %s → %s', (status, code, tag) => {
     expect(tokenError(bank(status, code), 'refresh_token')._tag).toBe(tag);
+  });
+
+  it('a refresh the bank refuses with invalid_grant is a consent to authorise again; an authorization code it refuses stays a failed login', () => {
+    expect(tokenError(answer(400, { error: 'invalid_grant' }), 'refresh_token')).toMatchObject({ _tag: 'ConsentExpired', httpStatus: 400, content: '{"error":"invalid_grant"}' });
+    expect(tokenError(answer(400, { error: 'invalid_grant' }), 'authorization_code')._tag).toBe('CredentialsInvalid');
+  });
+
+  it('a consent the bank ended keeps its answer (status, body with secrets replaced) for the account’s syncError', () => {
+    const expired = aisError(answer(401, { code: 'CONSENT_EXPIRED', message: 'token secret-access-token: consent expired' }), where);
+    expect(expired).toMatchObject({ _tag: 'ConsentExpired', httpStatus: 401 });
+    expect(expired._tag === 'ConsentExpired' && JSON.parse(expired.content ?? '')).toEqual({ code: 'CONSENT_EXPIRED', message: 'token <redacted>: consent expired' });
+    expect(errorOutcome(expired)).toEqual({ scope: 'consent', consentStatus: 'expired' });
+    expect(tokenError(bank(401, 'CONSENT_REVOKED'), 'refresh_token')).toMatchObject({ _tag: 'ConsentRevoked', httpStatus: 401, content: expect.stringContaining('CONSENT_REVOKED') });
   });
 
   it('authorize refusals are permanent with the bank code (a configuration problem), signatures aside', () => {

@@ -135,13 +135,15 @@ describe('accounts and bank errors', () => {
     await client.close();
   });
 
-  it('revoked tokens (the bank forces a new authorisation) are CredentialsInvalid', async () => {
+  it('revoked tokens (the bank forces a new authorisation): a read is CredentialsInvalid (the app refreshes), the refresh the bank refuses (invalid_grant) ConsentExpired', async () => {
     const { client, grant } = await logIn(s, polishApi);
     s.sandbox.knobs.revokeAllTokens();
     const e = errorOf(await collectPages(client.accounts(grant)));
     expect(e._tag).toBe('CredentialsInvalid');
     expect(errorOutcome(e)).toEqual({ scope: 'connection', status: 'auth.creds.invalid' });
-    expect(errorOf(await client.auth.refresh(grant))._tag).toBe('CredentialsInvalid');
+    const refused = errorOf(await client.auth.refresh(grant));
+    expect(refused).toMatchObject({ _tag: 'ConsentExpired', httpStatus: 400 });
+    expect(errorOutcome(refused)).toEqual({ scope: 'consent', consentStatus: 'expired' });
     await client.close();
   });
 });
