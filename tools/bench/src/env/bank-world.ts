@@ -114,24 +114,57 @@ export interface SessionsOutcome {
   readonly errors: readonly string[];
 }
 
-/** Polls the database until every session has finished (or `timeoutMs` passes), then reports how they ended. */
-export async function waitForSessions(databaseUrl: string, sessionIds: readonly string[], progress: Progress, timeoutMs: number): Promise<SessionsOutcome> {
+/** One look at the database while waiting: done, or the progress line to print (every 10 s) and the error to throw once the time is up. */
+export interface PollAnswer {
+  readonly done: boolean;
+  readonly progress: string;
+  readonly late: string;
+}
+
+/**
+ * Opens one client, asks `look` every 200 ms until it answers done (throws its `late` text
+ * once `timeoutMs` has passed, prints its progress line every 10 s), then answers `then`.
+ */
+export async function pollDatabase<T>(
+  databaseUrl: string,
+  progress: Progress,
+  timeoutMs: number,
+  look: (client: Client) => Promise<PollAnswer>,
+  then: (client: Client) => Promise<T>,
+): Promise<T> {
   const client = new Client({ connectionString: databaseUrl, application_name: 'kinko-bench' });
   await client.connect();
   try {
     const deadline = Date.now() + timeoutMs;
     let lastReport = Date.now();
     for (;;) {
-      const r = await client.query<{ finished: string }>(`SELECT count(*) FILTER (WHERE finished_at IS NOT NULL)::text AS finished FROM sync_sessions WHERE id = ANY($1::uuid[])`, [sessionIds]);
-      const finished = Number(r.rows[0]?.finished ?? 0);
-      if (finished >= sessionIds.length) break;
-      if (Date.now() > deadline) throw new Error(`only ${finished} of ${sessionIds.length} sessions finished within ${duration(timeoutMs)}`);
+      const answer = await look(client);
+      if (answer.done) break;
+      if (Date.now() > deadline) throw new Error(answer.late);
       if (Date.now() - lastReport > 10_000) {
-        progress.step(`${int(finished)} of ${int(sessionIds.length)} sessions finished…`);
+        progress.step(answer.progress);
         lastReport = Date.now();
       }
       await new Promise((res) => setTimeout(res, 200));
     }
+    return await then(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Polls the database until every session has finished (or `timeoutMs` passes), then reports how they ended. */
+export async function waitForSessions(databaseUrl: string, sessionIds: readonly string[], progress: Progress, timeoutMs: number): Promise<SessionsOutcome> {
+  const look = async (client: Client): Promise<PollAnswer> => {
+    const r = await client.query<{ finished: string }>(`SELECT count(*) FILTER (WHERE finished_at IS NOT NULL)::text AS finished FROM sync_sessions WHERE id = ANY($1::uuid[])`, [sessionIds]);
+    const finished = Number(r.rows[0]?.finished ?? 0);
+    return {
+      done: finished >= sessionIds.length,
+      progress: `${int(finished)} of ${int(sessionIds.length)} sessions finished…`,
+      late: `only ${finished} of ${sessionIds.length} sessions finished within ${duration(timeoutMs)}`,
+    };
+  };
+  return pollDatabase(databaseUrl, progress, timeoutMs, look, async (client) => {
     const rows = await client.query<{ status: string; started_at: Date | null; created_at: Date; finished_at: Date; error: unknown }>(
       `SELECT status, started_at, created_at, finished_at, error FROM sync_sessions WHERE id = ANY($1::uuid[])`,
       [sessionIds],
@@ -147,9 +180,36 @@ export async function waitForSessions(databaseUrl: string, sessionIds: readonly 
       last = Math.max(last, row.finished_at.getTime());
     }
     return { spanMs: last - first, firstStartedAt: new Date(first), lastFinishedAt: new Date(last), statuses, errors };
-  } finally {
-    await client.end();
-  }
+  });
+}
+
+/**
+ * Connects every login through the API (redirect flow) and waits, untimed, for the
+ * initial full syncs those connections started; throws unless every one completed.
+ */
+export async function connectAndSyncUsers(app: RunningApp, databaseUrl: string, logins: readonly string[], progress: Progress): Promise<ConnectedUser[]> {
+  const users = await connectUsers(app, logins, progress);
+  progress.step('initial full syncs…');
+  assertAllCompleted(
+    await waitForSessions(
+      databaseUrl,
+      users.flatMap((u) => u.connected.sessionIds),
+      progress,
+      3 * 3600_000,
+    ),
+    'initial sync',
+  );
+  return users;
+}
+
+/** The sandbox account ids of these users at the bench bank. */
+export function sandboxAccountIds(bank: BenchBank, logins: readonly string[]): string[] {
+  return logins.flatMap((id) => bank.sandbox.truth.accounts(BENCH_BANK_CODE, id).map((a) => a.accountId));
+}
+
+/** The prerequisite of every scenario that runs the built app. */
+export async function appPrerequisite(ctx: ScenarioContext): Promise<string | null> {
+  return ctx.app ? null : `the app is not available (${ctx.appMissing ?? 'unknown'})`;
 }
 
 /** Throws unless every session completed (a figure from a partly failed sync would be meaningless). */

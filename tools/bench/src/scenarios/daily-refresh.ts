@@ -2,12 +2,15 @@ import * as os from 'node:os';
 import { Client } from 'pg';
 import type { AppProcess } from '../env/app';
 import {
-  BENCH_BANK_CODE,
   type BenchBank,
   type RunningApp,
   type SessionsOutcome,
   assertAllCompleted,
-  connectUsers,
+  type PollAnswer,
+  appPrerequisite,
+  connectAndSyncUsers,
+  pollDatabase,
+  sandboxAccountIds,
   profileDetails,
   profileSessions,
   stageSummary,
@@ -62,32 +65,24 @@ export async function ageByOneDay(client: Client): Promise<void> {
  * (the database's clock) and every one of them has finished; their ids.
  */
 export async function waitForScheduledSessions(databaseUrl: string, since: Date, connections: number, progress: Progress, timeoutMs: number): Promise<string[]> {
-  const client = new Client({ connectionString: databaseUrl, application_name: 'kinko-bench' });
-  await client.connect();
-  try {
-    const deadline = Date.now() + timeoutMs;
-    let lastReport = Date.now();
-    for (;;) {
-      const r = await client.query<{ created: string; finished: string }>(
-        `SELECT count(DISTINCT connection_id)::text AS created, count(*) FILTER (WHERE finished_at IS NOT NULL)::text AS finished
-           FROM sync_sessions WHERE requested_by = 'scheduler' AND created_at > $1`,
-        [since],
-      );
-      const created = Number(r.rows[0]?.created ?? 0);
-      const finished = Number(r.rows[0]?.finished ?? 0);
-      if (created >= connections && finished >= created) break;
-      if (Date.now() > deadline) throw new Error(`the scheduler started ${created} of ${connections} connections' refresh and ${finished} finished within ${duration(timeoutMs)}`);
-      if (Date.now() - lastReport > 10_000) {
-        progress.step(`scheduler: ${int(created)} of ${int(connections)} connections started, ${int(finished)} finished…`);
-        lastReport = Date.now();
-      }
-      await new Promise((res) => setTimeout(res, 200));
-    }
+  const look = async (client: Client): Promise<PollAnswer> => {
+    const r = await client.query<{ created: string; finished: string }>(
+      `SELECT count(DISTINCT connection_id)::text AS created, count(*) FILTER (WHERE finished_at IS NOT NULL)::text AS finished
+         FROM sync_sessions WHERE requested_by = 'scheduler' AND created_at > $1`,
+      [since],
+    );
+    const created = Number(r.rows[0]?.created ?? 0);
+    const finished = Number(r.rows[0]?.finished ?? 0);
+    return {
+      done: created >= connections && finished >= created,
+      progress: `scheduler: ${int(created)} of ${int(connections)} connections started, ${int(finished)} finished…`,
+      late: `the scheduler started ${created} of ${connections} connections' refresh and ${finished} finished within ${duration(timeoutMs)}`,
+    };
+  };
+  return pollDatabase(databaseUrl, progress, timeoutMs, look, async (client) => {
     const ids = await client.query<{ id: string }>(`SELECT id FROM sync_sessions WHERE requested_by = 'scheduler' AND created_at > $1`, [since]);
     return ids.rows.map((row) => row.id);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** First creation (the scheduler's first decision) to last finish of a set of sessions, in ms. */
@@ -133,9 +128,7 @@ export const dailyRefreshScenario: Scenario<DailyRefreshState> = {
     },
   ],
 
-  async prerequisite(ctx) {
-    return ctx.app ? null : `the app is not available (${ctx.appMissing ?? 'unknown'})`;
-  },
+  prerequisite: appPrerequisite,
 
   async setup(ctx) {
     const s = ctx.sizes.dailyRefresh;
@@ -149,18 +142,8 @@ export const dailyRefreshScenario: Scenario<DailyRefreshState> = {
       const databaseUrl = await ctx.freshDatabase('bench_daily_refresh');
       app = await startApp(ctx, databaseUrl, bank, { worker: false, name: 'daily-refresh' });
       worker = await appUnderTest.worker(app.config, { KINKO_SYNC: JSON.stringify({ schedulerIntervalMs: BENCH_SCHEDULER_INTERVAL_MS }) });
-      const users = await connectUsers(app, logins, ctx.progress);
-      ctx.progress.step('initial full syncs…');
-      assertAllCompleted(
-        await waitForSessions(
-          databaseUrl,
-          users.flatMap((u) => u.connected.sessionIds),
-          ctx.progress,
-          3 * 3600_000,
-        ),
-        'initial sync',
-      );
-      const accounts = logins.flatMap((id) => bank.sandbox.truth.accounts(BENCH_BANK_CODE, id).map((a) => a.accountId));
+      const users = await connectAndSyncUsers(app, databaseUrl, logins, ctx.progress);
+      const accounts = sandboxAccountIds(bank, logins);
       return { bank, app, worker, databaseUrl, connections: users.length, accounts };
     } catch (e) {
       await worker?.stop();

@@ -6,7 +6,9 @@ import {
   type ConnectedUser,
   type RunningApp,
   assertAllCompleted,
-  connectUsers,
+  appPrerequisite,
+  connectAndSyncUsers,
+  sandboxAccountIds,
   countRows,
   profileDetails,
   profileSessions,
@@ -130,9 +132,7 @@ export const incrementalScenario: Scenario<IncrementalState> = {
     },
   ],
 
-  async prerequisite(ctx) {
-    return ctx.app ? null : `the app is not available (${ctx.appMissing ?? 'unknown'})`;
-  },
+  prerequisite: appPrerequisite,
 
   async setup(ctx) {
     const s = ctx.sizes.incremental;
@@ -149,24 +149,14 @@ export const incrementalScenario: Scenario<IncrementalState> = {
     try {
       const databaseUrl = await ctx.freshDatabase('bench_incremental');
       app = await startApp(ctx, databaseUrl, bank, { worker: true, name: 'incremental' });
-      const connected = await connectUsers(app, [...logins.short, ...logins.long], ctx.progress);
-      ctx.progress.step('initial full syncs…');
-      assertAllCompleted(
-        await waitForSessions(
-          databaseUrl,
-          connected.flatMap((c) => c.connected.sessionIds),
-          ctx.progress,
-          3 * 3600_000,
-        ),
-        'initial sync',
-      );
+      const connected = await connectAndSyncUsers(app, databaseUrl, [...logins.short, ...logins.long], ctx.progress);
       const expected = s.usersPerHistory * s.accountsPerUser * s.perDay * (s.shortDays + s.longDays);
       const stored = await countRows(databaseUrl, 'SELECT count(*)::text AS n FROM transactions');
       if (stored < expected) throw new Error(`the initial syncs stored ${stored} of ${expected} transactions`);
       const users = { short: connected.filter((c) => c.login.startsWith('inc-short-')), long: connected.filter((c) => c.login.startsWith('inc-long-')) };
       const accounts = {
-        short: logins.short.flatMap((id) => bank.sandbox.truth.accounts(BENCH_BANK_CODE, id).map((a) => a.accountId)),
-        long: logins.long.flatMap((id) => bank.sandbox.truth.accounts(BENCH_BANK_CODE, id).map((a) => a.accountId)),
+        short: sandboxAccountIds(bank, logins.short),
+        long: sandboxAccountIds(bank, logins.long),
       };
       return { bank, app, databaseUrl, users, accounts };
     } catch (e) {

@@ -1,13 +1,14 @@
 import { Client } from 'pg';
 import type { AppProcess } from '../env/app';
 import {
-  BENCH_BANK_CODE,
   BENCH_BANK_ID,
   type BenchBank,
   type ConnectedUser,
   type RunningApp,
   assertAllCompleted,
-  connectUsers,
+  appPrerequisite,
+  connectAndSyncUsers,
+  sandboxAccountIds,
   startApp,
   startBenchBank,
   waitForSessions,
@@ -103,9 +104,7 @@ export const severalWorkersScenario: Scenario<WorkersState> = {
     },
   ],
 
-  async prerequisite(ctx) {
-    return ctx.app ? null : `the app is not available (${ctx.appMissing ?? 'unknown'})`;
-  },
+  prerequisite: appPrerequisite,
 
   async setup(ctx) {
     const s = ctx.sizes.severalWorkers;
@@ -121,19 +120,9 @@ export const severalWorkersScenario: Scenario<WorkersState> = {
       const databaseUrl = await ctx.freshDatabase('bench_several_workers');
       app = await startApp(ctx, databaseUrl, bank, { worker: false, name: 'several-workers' });
       worker = await appUnderTest.worker(app.config);
-      const users = await connectUsers(app, logins, ctx.progress);
-      ctx.progress.step('initial full syncs…');
-      assertAllCompleted(
-        await waitForSessions(
-          databaseUrl,
-          users.flatMap((u) => u.connected.sessionIds),
-          ctx.progress,
-          3 * 3600_000,
-        ),
-        'initial sync',
-      );
+      const users = await connectAndSyncUsers(app, databaseUrl, logins, ctx.progress);
       await worker.stop();
-      const accounts = logins.flatMap((id) => bank.sandbox.truth.accounts(BENCH_BANK_CODE, id).map((a) => a.accountId));
+      const accounts = sandboxAccountIds(bank, logins);
       return { bank, proxy, app, databaseUrl, users, accounts };
     } catch (e) {
       await worker?.stop();
