@@ -131,6 +131,7 @@ suite('Link pages say honestly what failed, in Chromium', () => {
       // A wrong answer to the secret question: say so, offer to answer again — not the password form.
       const security = await login(page, lang, 'security', world.netbank.persona('security').password);
       await page.locator('[data-question]').waitFor({ timeout: 60_000 });
+      await shot('secret-question');
       await page.locator('#answer').fill('definitely-not-the-answer');
       await page.getByRole('button', { name: t.submit }).click();
       await reachStatus(world, security, 'auth.creds.security.invalid', 60_000);
