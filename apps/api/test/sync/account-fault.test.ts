@@ -3,21 +3,19 @@ import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { SyncService } from '../../src/sync/sync.service';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { type CountingProxy, startCountingProxy } from './counting-proxy';
+import { startCountingProxy } from './counting-proxy';
 import {
   BANK_CODE,
   type SharedClock,
+  type SyncWorld,
   accountIds,
   bankUser,
   connectUser,
   credentialsOf,
   settledJob,
-  sharedClock,
-  startSandbox,
+  startSyncWorld,
   startWorker,
   storedTransactions,
-  syncApp,
   truthTransactions,
   waitForSession,
 } from './harness';
@@ -31,9 +29,8 @@ import {
 const BROKEN_BODY = '{"error":"injected_fault","status":500}';
 
 describe('sync engine: one account whose data endpoint keeps failing (5xx) among healthy ones', () => {
-  let db: TestDatabase;
+  let world: SyncWorld;
   let sandbox: BankCommonApiSandbox;
-  let proxy: CountingProxy;
   let app: NestFastifyApplication;
   let clock: SharedClock;
   let ds: DataSource;
@@ -48,22 +45,16 @@ describe('sync engine: one account whose data endpoint keeps failing (5xx) among
   );
 
   beforeAll(async () => {
-    clock = sharedClock('2026-03-10T03:00:00Z');
-    db = await createTestDatabase();
-    sandbox = await startSandbox(users, { clock: clock.sandbox });
-    proxy = await startCountingProxy(sandbox.url(BANK_CODE), (method, url) =>
-      refused?.operations.includes(`${method} ${url.pathname}`) && url.searchParams.get('account_id') === refused.account ? { status: 500, body: BROKEN_BODY } : undefined,
-    );
-    app = await syncApp(db, sandbox, { clock, baseUrl: proxy.url });
-    ds = app.get(DataSource);
+    world = await startSyncWorld(users, {
+      proxy: (bank) =>
+        startCountingProxy(bank.url(BANK_CODE), (method, url) =>
+          refused?.operations.includes(`${method} ${url.pathname}`) && url.searchParams.get('account_id') === refused.account ? { status: 500, body: BROKEN_BODY } : undefined,
+        ),
+    });
+    ({ clock, sandbox, app, ds } = world);
     await startWorker(app);
   });
-  afterAll(async () => {
-    await app?.close();
-    await proxy?.close();
-    await sandbox?.close();
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   /**
    * Syncs the user's three accounts once while all are healthy, then again with the first

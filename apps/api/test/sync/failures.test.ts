@@ -4,20 +4,18 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { SyncService } from '../../src/sync/sync.service';
 import { SyncWorker } from '../../src/sync/sync-worker';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import {
   BANK_CODE,
   type SharedClock,
+  type SyncWorld,
   accountIds,
   bankUser,
   connectUser,
   credentialsOf,
   settledJob,
-  sharedClock,
-  startSandbox,
+  startSyncWorld,
   startWorker,
   storedTransactions,
-  syncApp,
   truthTransactions,
   waitForSession,
 } from './harness';
@@ -25,7 +23,7 @@ import {
 const HOUR = 3_600_000;
 
 describe('sync engine: consent expiry, auth errors, retries and dead letters', () => {
-  let db: TestDatabase;
+  let world: SyncWorld;
   let sandbox: BankCommonApiSandbox;
   let app: NestFastifyApplication;
   let clock: SharedClock;
@@ -37,17 +35,10 @@ describe('sync engine: consent expiry, auth errors, retries and dead letters', (
     ((await ds.query(`SELECT aggregation_status FROM connections WHERE id = $1`, [connectionId])) as Array<{ aggregation_status: string }>)[0]?.aggregation_status;
 
   beforeAll(async () => {
-    clock = sharedClock('2026-03-10T03:00:00Z');
-    db = await createTestDatabase();
-    sandbox = await startSandbox(users, { clock: clock.sandbox });
-    app = await syncApp(db, sandbox, { clock });
-    ds = app.get(DataSource);
+    world = await startSyncWorld(users);
+    ({ clock, sandbox, app, ds } = world);
   });
-  afterAll(async () => {
-    await app?.close();
-    await sandbox?.close();
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   it('an expired consent is marked expired (reason Expired) and is not synced: no session, no bank call', async () => {
     const c = await connectUser(app, sandbox, credentialsOf(user('expired')), { now: clock.now(), consentExpiresAt: new Date(clock.now().getTime() + HOUR) });

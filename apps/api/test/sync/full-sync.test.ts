@@ -8,20 +8,18 @@ import { newId } from '../../src/database/ids';
 import { SecretsService } from '../../src/secrets/secrets.service';
 import { SyncQueue } from '../../src/sync/sync-queue';
 import { SyncService } from '../../src/sync/sync.service';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import {
   BANK_CODE,
   type Connected,
   type SharedClock,
+  type SyncWorld,
   accountIds,
   bankUser,
   connectUser,
   credentialsOf,
-  sharedClock,
-  startSandbox,
+  startSyncWorld,
   startWorker,
   storedTransactions,
-  syncApp,
   truthTransactions,
   waitForSession,
 } from './harness';
@@ -29,7 +27,7 @@ import {
 // A full sync of a connection against the 銀行共通API sandbox, compared with the sandbox's
 // truth; then an incremental sync, checked on the bank's request log.
 describe('sync engine: full and incremental sync (銀行共通API sandbox)', () => {
-  let db: TestDatabase;
+  let world: SyncWorld;
   let sandbox: BankCommonApiSandbox;
   let app: NestFastifyApplication;
   let clock: SharedClock;
@@ -42,19 +40,12 @@ describe('sync engine: full and incremental sync (銀行共通API sandbox)', () 
   ]);
 
   beforeAll(async () => {
-    clock = sharedClock('2026-03-10T03:00:00Z');
-    db = await createTestDatabase();
-    sandbox = await startSandbox([user], { clock: clock.sandbox });
-    app = await syncApp(db, sandbox, { clock });
-    ds = app.get(DataSource);
+    world = await startSyncWorld([user]);
+    ({ clock, sandbox, app, ds } = world);
     connected = await connectUser(app, sandbox, credentialsOf(user), { now: clock.now() });
     await startWorker(app);
   });
-  afterAll(async () => {
-    await app?.close();
-    await sandbox?.close();
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   it('fetches accounts, every transaction and daily balances exactly as the bank holds them', async () => {
     sandbox.requestLog.clear();

@@ -20,7 +20,7 @@ import type { SyncSessionViews } from '../../src/sync/sync.types';
 import { UsersService } from '../../src/users/users.service';
 import { TenantsService } from '../../src/tenants/tenants.service';
 import { testSettings } from '../support/test-app';
-import type { TestDatabase } from '../support/test-database';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /** The sandbox bank's code and the app's bankId (= connector id) for it in these tests. */
 export const BANK_CODE = '0009';
@@ -81,6 +81,56 @@ export function syncApp(db: TestDatabase, sandbox: BankCommonApiSandbox, options
     ...(options.clock ? { clock: options.clock } : {}),
     syncSettings: { ...FAST_SYNC, ...options.sync },
   });
+}
+
+/** A sync test's world: a shared clock, a test database, the sandbox bank with its users and the app on them (worker not started). */
+export interface SyncWorld {
+  readonly clock: SharedClock;
+  readonly db: TestDatabase;
+  readonly sandbox: BankCommonApiSandbox;
+  readonly app: NestFastifyApplication;
+  readonly ds: DataSource;
+  /** Closes the app, the proxy if any, the sandbox and drops the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a {@link SyncWorld} at `start` (the clock's first instant); `proxy`, when given, is
+ * put between the app and the sandbox bank (the app calls its url) and closed with the world.
+ */
+export async function startSyncWorld(
+  users: readonly SandboxUserConfig[],
+  options: {
+    start?: string;
+    sync?: Partial<SyncSettings>;
+    limits?: Record<string, number>;
+    proxy?: (sandbox: BankCommonApiSandbox) => Promise<{ readonly url: string; close(): Promise<void> }>;
+  } = {},
+): Promise<SyncWorld> {
+  const clock = sharedClock(options.start ?? '2026-03-10T03:00:00Z');
+  const closers: Array<() => Promise<void>> = [];
+  const close = async (): Promise<void> => {
+    for (const c of closers.splice(0).reverse()) await c();
+  };
+  try {
+    const db = await createTestDatabase();
+    closers.push(() => db.drop());
+    const sandbox = await startSandbox(users, { clock: clock.sandbox });
+    closers.push(() => sandbox.close());
+    const proxy = options.proxy ? await options.proxy(sandbox) : undefined;
+    if (proxy) closers.push(() => proxy.close());
+    const app = await syncApp(db, sandbox, {
+      clock,
+      ...(options.sync ? { sync: options.sync } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
+      ...(proxy ? { baseUrl: proxy.url } : {}),
+    });
+    closers.push(() => app.close());
+    return { clock, db, sandbox, app, ds: app.get(DataSource), close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
 
 /** A user connected to the sandbox bank through the real redirect flow (grant stored encrypted). */
