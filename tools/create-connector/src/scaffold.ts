@@ -84,7 +84,7 @@ function validate(options: ScaffoldOptions): void {
   if (!(scaffoldFlows as readonly string[]).includes(options.flow)) problems.push(`--flow must be redirect or credentials, not "${options.flow}"`);
   if (options.country !== undefined && !/^[A-Z]{2}$/.test(options.country)) problems.push('--country must be ISO 3166-1 alpha-2 (e.g. PL)');
   if (options.currency !== undefined && !/^[A-Z]{3}$/.test(options.currency)) problems.push('--currency must be ISO 4217 (e.g. PLN)');
-  if (options.name !== undefined && (options.name.trim() === '' || /['\\\n]/.test(options.name))) problems.push('--name must be non-empty, without quotes, backslashes or new lines');
+  if (options.name !== undefined && (options.name.trim() === '' || /['\\\n]|\*\//.test(options.name))) problems.push('--name must be non-empty, without quotes, backslashes, new lines or */');
   if (options.timeZone !== undefined) {
     try {
       new Intl.DateTimeFormat('en', { timeZone: options.timeZone });
@@ -102,29 +102,30 @@ function validate(options: ScaffoldOptions): void {
   if (!REGISTRY_LIST.test(registry)) throw new ScaffoldError(`${APP_REGISTRY} has no REGISTERED_CONNECTOR_PACKAGES list to add to`);
 }
 
-/** The app's registration of the new package (a ConnectorPackage: one connector per bank entry). */
-function registrationSnippet(id: string): string {
+/**
+ * The app's registration of the new package: like the others in the list, a ConnectorPackage
+ * building one connector per bank entry — by the package's own `<camel>Banks`
+ * (src/registration.ts: the entry's `bankName`, default the scaffolded `--name`; only
+ * `baseUrl`, `clientId` and `clientSecret` as config).
+ */
+function registrationSnippet(id: string, name: string): string {
   return [
     '/**',
-    ` * ${id} (\`@kinko/connector-${id}\`, made with \`pnpm create-connector\`): one connector per bank`,
-    ' * entry, its id the `bankId`, its only allowed host the one of `baseUrl`. Entry fields:',
-    ' * `baseUrl`, `clientId`, `clientSecret` (a secret).',
+    ` * ${name} (\`@kinko/connector-${id}\`, made with \`pnpm create-connector\`): one connector per bank`,
+    ' * entry, its id the `bankId`, its only allowed host the one of `baseUrl`, its name `bankName`',
+    ` * (a string or \`{ ja, en, pl }\`; default "${name}"). Entry fields: \`baseUrl\`, \`clientId\`,`,
+    ' * `clientSecret` (a secret), optionally `bankName`.',
     ' */',
     `export const ${camel(id)}Package: ConnectorPackage = {`,
     `  id: '${id}',`,
-    '  banks: (entries) =>',
-    '    entries.map((entry) => {',
-    '      const baseUrl = entry.options.baseUrl;',
-    `      if (typeof baseUrl !== 'string') throw new ConnectorSetupError(\`bank "\${entry.bankId}" (${id}): "baseUrl" must be a string\`);`,
-    `      return { bankId: entry.bankId, connector: define${pascal(id)}Connector({ id: entry.bankId, baseUrl }), config: entry.options };`,
-    '    }),',
+    `  banks: (entries) => ${camel(id)}Banks(entries),`,
     '};',
     '',
     '',
   ].join('\n');
 }
 
-function register(root: string, id: string): string[] {
+function register(root: string, id: string, name: string): string[] {
   const pkgPath = join(root, APP_PACKAGE);
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { dependencies?: Record<string, string> };
   const deps = { ...pkg.dependencies, [`@kinko/connector-${id}`]: 'workspace:*' };
@@ -133,7 +134,7 @@ function register(root: string, id: string): string[] {
 
   const regPath = join(root, APP_REGISTRY);
   let text = readFileSync(regPath, 'utf8');
-  const importLine = `import { define${pascal(id)}Connector } from '@kinko/connector-${id}';\n`;
+  const importLine = `import { ${camel(id)}Banks } from '@kinko/connector-${id}';\n`;
   const imports = [...text.matchAll(/^import [^;]*;\n/gm)];
   const last = imports[imports.length - 1];
   const at = last === undefined ? 0 : (last.index ?? 0) + last[0].length;
@@ -146,7 +147,7 @@ function register(root: string, id: string): string[] {
   const multiline = items.includes('\n');
   const newItems = multiline ? `${items.replace(/,?\s*$/, ',')}\n  ${camel(id)}Package,\n` : `${items}, ${camel(id)}Package`;
   const newList = `${list[1]}${newItems}${list[3]}`;
-  text = text.slice(0, insertAt) + registrationSnippet(id) + text.slice(insertAt, list.index) + newList + text.slice(list.index + list[0].length);
+  text = text.slice(0, insertAt) + registrationSnippet(id, name) + text.slice(insertAt, list.index) + newList + text.slice(list.index + list[0].length);
   writeFileSync(regPath, text);
   return [APP_PACKAGE, APP_REGISTRY];
 }
@@ -192,7 +193,7 @@ export function scaffoldConnector(options: ScaffoldOptions): ScaffoldResult {
     written.push(relative(options.root, target));
   }
   log(`wrote ${written.length} files under connectors/${options.id}`);
-  const changed = register(options.root, options.id);
+  const changed = register(options.root, options.id, vars.NAME);
   log(`registered ${camel(options.id)}Package in ${APP_REGISTRY} and ${APP_PACKAGE}`);
   if (options.install ?? true) install(options.root, log);
   return { dir, written, changed };

@@ -56,7 +56,8 @@ describe('pnpm create-connector', () => {
   it('writes the package for each flow and registers it in the app', async () => {
     for (const flow of flows) {
       const id = idOf(flow);
-      const result = scaffoldConnector({ root: tmp, id, flow, install: false });
+      // The redirect package gets a --name: its registration names the bank so by default.
+      const result = scaffoldConnector({ root: tmp, id, flow, install: false, ...(flow === 'redirect' ? { name: 'Acme Redirect Bank plc' } : {}) });
       expect(result.written).toEqual(
         expect.arrayContaining(
           [
@@ -64,6 +65,9 @@ describe('pnpm create-connector', () => {
             'src/connector.ts',
             'src/manifest.ts',
             'src/schemas.ts',
+            'src/registration.ts',
+            'test/registration.test.ts',
+            'test/token-endpoint.test.ts',
             'test/sandbox/bank.ts',
             'test/sandbox/spec.ts',
             'test/sandbox/openapi.yaml',
@@ -95,6 +99,14 @@ describe('pnpm create-connector', () => {
       expect(registry).toContain(`from '@kinko/connector-${id}';`);
       const name = flow === 'redirect' ? 'acmeRedirectBank' : 'acmeCredentialsBank';
       expect(registry).toMatch(new RegExp(`REGISTERED_CONNECTOR_PACKAGES: readonly ConnectorPackage\\[\\] = \\[[^\\]]*\\b${name}Package\\b[^\\]]*\\];`));
+      // The app's ConnectorPackage builds its banks with the package's own registration (the
+      // entry's bankName, only the connector's fields as config), as the other packages do.
+      expect(registry).toContain(`import { ${name}Banks } from '@kinko/connector-${id}';`);
+      expect(registry).toContain(`export const ${name}Package: ConnectorPackage = {\n  id: '${id}',\n  banks: (entries) => ${name}Banks(entries),\n};`);
+      if (flow === 'redirect') {
+        expect(readFileSync(join(result.dir, 'src/manifest.ts'), 'utf8')).toContain(`{ ja: 'Acme Redirect Bank plc', en: 'Acme Redirect Bank plc', pl: 'Acme Redirect Bank plc' }`);
+        expect(registry).toContain('default "Acme Redirect Bank plc"');
+      }
       linkDependencies(tmp, result.dir);
     }
   });
@@ -122,11 +134,25 @@ describe('pnpm create-connector', () => {
     const report = JSON.parse(out.slice(out.indexOf('{'))) as {
       numFailedTests: number;
       numTotalTestSuites: number;
-      testResults: Array<{ assertionResults: Array<{ status: string; title: string }> }>;
+      testResults: Array<{ name: string; assertionResults: Array<{ status: string; title: string }> }>;
     };
     expect(report.numFailedTests).toBe(0);
-    expect(report.numTotalTestSuites).toBe(2);
-    for (const suite of report.testResults) {
+    // Per package: the kit, the app registration's test and the token endpoint's test.
+    expect(report.numTotalTestSuites).toBe(6);
+    const suiteOf = (file: string) => report.testResults.filter((s) => s.name.endsWith(`/test/${file}`));
+    for (const suite of [...suiteOf('registration.test.ts'), ...suiteOf('token-endpoint.test.ts')]) {
+      expect(suite.assertionResults.filter((a) => a.status !== 'passed')).toEqual([]);
+    }
+    // The generated registration names the bank by its entry, else by --name (rendered into that test).
+    expect(suiteOf('registration.test.ts').flatMap((s) => s.assertionResults.map((a) => a.title))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^names the bank as its entry does/), expect.stringMatching(/its config only the connector's fields/)]),
+    );
+    // The sandbox's OAuth endpoints refuse JSON; the kit (log in, refresh, revoke through the connector) passing proves form bodies.
+    expect(suiteOf('token-endpoint.test.ts').flatMap((s) => s.assertionResults.map((a) => a.title))).toEqual(
+      expect.arrayContaining(['/token refuses a JSON body with 400 invalid_request', '/revoke refuses a JSON body with 400 invalid_request']),
+    );
+    expect(suiteOf('conformance.test.ts')).toHaveLength(2);
+    for (const suite of suiteOf('conformance.test.ts')) {
       const passed = suite.assertionResults.filter((a) => a.status === 'passed');
       const others = suite.assertionResults.filter((a) => a.status !== 'passed');
       expect(passed.length).toBeGreaterThan(15);

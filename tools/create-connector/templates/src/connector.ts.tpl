@@ -14,6 +14,7 @@ import {
   type ConnectorError,
   type Granted,
   type HttpResponse,
+  type LocalizedText,
   type Outcome,
   type PageStream,
   type Transaction,
@@ -21,10 +22,14 @@ import {
 import { __CAMEL__Manifest } from './manifest';
 import { AccountsPage, __PASCAL__Config, __PASCAL__Grant, Tokens, TransactionsPage } from './schemas';
 
-/** Per bank entry: the connector's id (the app's `bankId`) and the bank's base URL (its host is the one allowed). */
+/**
+ * Per bank entry: the connector's id (the app's `bankId`), the bank's base URL (its host is the
+ * one allowed) and the bank's name as users see it (default: the scaffolded name).
+ */
 export interface __PASCAL__Options {
   readonly id?: string;
   readonly baseUrl?: string;
+  readonly displayName?: LocalizedText;
 }
 
 function hostOf(baseUrl: string): string {
@@ -38,7 +43,7 @@ function hostOf(baseUrl: string): string {
 /** Defines the connector (throws `ConnectorSetupError` on a bad base URL, `InvalidManifestError` on a bad manifest). */
 export function define__PASCAL__Connector(options: __PASCAL__Options = {}): Connector {
   return defineConnector({
-    manifest: __CAMEL__Manifest(options.id, options.baseUrl === undefined ? undefined : [hostOf(options.baseUrl)]),
+    manifest: __CAMEL__Manifest(options.id, options.baseUrl === undefined ? undefined : [hostOf(options.baseUrl)], options.displayName),
     config: __PASCAL__Config,
     grant: __PASCAL__Grant,
 
@@ -61,9 +66,18 @@ export function define__PASCAL__Connector(options: __PASCAL__Options = {}): Conn
         accessExpiresAt: new Date(clock.now().getTime() + t.expires_in * 1000),
       });
 
-      // POSTs are never retried, so a rotated refresh token is never spent twice.
-      async function tokens(path: string, body: Record<string, unknown>, on401: ConnectorError): Promise<Outcome<Granted<Grant>>> {
-        const res = await http.send({ method: 'POST', url: url(path), body: { json: { ...client, ...body } } });
+      // POSTs are never retried, so a rotated refresh token is never spent twice. An OAuth 2.0
+      // token endpoint takes application/x-www-form-urlencoded (RFC 6749 §4.1.3, §6; the
+      // client's credentials in the body, §2.3.1), never JSON: `form`. (A bank's own login API
+      // may take JSON: `encoding: 'json'`.)
+      async function tokens(
+        path: string,
+        body: Readonly<Record<string, string | Redacted.Redacted<string>>>,
+        on401: ConnectorError,
+        encoding: 'form' | 'json' = 'form',
+      ): Promise<Outcome<Granted<Grant>>> {
+        const fields = { ...client, ...body };
+        const res = await http.send({ method: 'POST', url: url(path), body: encoding === 'form' ? { form: fields } : { json: fields } });
         if (!res.ok) return res;
         const t = parse(res.value, Tokens, on401);
         return t.ok ? ok(granted(t.value)) : t;
@@ -160,12 +174,13 @@ export function define__PASCAL__Connector(options: __PASCAL__Options = {}): Conn
             if (input.type !== 'credentials') return err(ConnectorErrors.unsupported());
             const { username, password } = input.credentials;
             if (username === undefined || password === undefined) return err(ConnectorErrors.credentialsInvalid({ message: 'username and password are required' }));
-            return tokens('/login', { username, password }, ConnectorErrors.credentialsInvalid());
+            return tokens('/login', { username, password }, ConnectorErrors.credentialsInvalid(), 'json');
           },
 //% end
           refresh: (grant) => tokens('/token', { grant_type: 'refresh_token', refresh_token: grant.refreshToken }, ConnectorErrors.consentExpired()),
           async revoke(grant) {
-            const res = await http.send({ method: 'POST', url: url('/revoke'), body: { json: { ...client, refresh_token: grant.refreshToken } } });
+            // Token revocation is form-encoded too (RFC 7009 §2.1).
+            const res = await http.send({ method: 'POST', url: url('/revoke'), body: { form: { ...client, refresh_token: grant.refreshToken } } });
             if (!res.ok) return res;
             return res.value.status === 204 ? okVoid : err(ConnectorErrors.bankResponse({ status: res.value.status, content: res.value.text() }));
           },

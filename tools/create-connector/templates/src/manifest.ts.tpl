@@ -1,13 +1,20 @@
-import type { ConnectorManifestInput } from '@kinko/connector-sdk';
+import type { ConnectorManifestInput, LocalizedText } from '@kinko/connector-sdk';
+
+/** The bank's name when its entry gives none (`--name` of `pnpm create-connector`). */
+export const __CAMEL__DefaultName: LocalizedText = { ja: '__NAME__', en: '__NAME__', pl: '__NAME__' };
 
 /**
- * What __NAME__ can do and its limits (validated by `defineConnector`). `id` and
- * `allowedHosts` vary per deployment (one connector per bank entry).
+ * What __NAME__ can do and its limits (validated by `defineConnector`). `id`,
+ * `allowedHosts` and `displayName` vary per deployment (one connector per bank entry).
  */
-export function __CAMEL__Manifest(id = '__ID__', allowedHosts: readonly string[] = ['api.__ID__.example']): ConnectorManifestInput {
+export function __CAMEL__Manifest(
+  id = '__ID__',
+  allowedHosts: readonly string[] = ['api.__ID__.example'],
+  displayName: LocalizedText = __CAMEL__DefaultName,
+): ConnectorManifestInput {
   return {
     id,
-    displayName: { ja: '__NAME__', en: '__NAME__', pl: '__NAME__' },
+    displayName,
     country: '__COUNTRY__',
     timeZone: '__TIME_ZONE__',
     currency: '__CURRENCY__',

@@ -90,6 +90,17 @@ function parseJson(text: string): Record<string, unknown> {
   }
 }
 
+/**
+ * An OAuth 2.0 endpoint's body (token, refresh, revocation): application/x-www-form-urlencoded
+ * only (RFC 6749 §4.1.3, §6; RFC 7009 §2.1); anything else, JSON included, is undefined (the
+ * endpoint answers 400 invalid_request).
+ */
+async function readForm(req: IncomingMessage): Promise<Record<string, string> | undefined> {
+  const text = await readBody(req);
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  return type === 'application/x-www-form-urlencoded' ? Object.fromEntries(new URLSearchParams(text)) : undefined;
+}
+
 const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
@@ -205,7 +216,8 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
       return send(res, 200, tokens(issue(user.username)));
     }
     if (route === 'POST /token') {
-      const body = parseJson(await readBody(req));
+      const body = await readForm(req);
+      if (body === undefined) return send(res, 400, { error: 'invalid_request', error_description: 'the body must be application/x-www-form-urlencoded' });
       if (!clientOk(body)) return send(res, 401, { error: 'invalid_client' });
       if (body.grant_type === 'authorization_code') {
         const code = codes.get(String(body.code ?? ''));
@@ -222,7 +234,8 @@ export async function startSandboxBank(options: SandboxBankOptions): Promise<San
       return send(res, 400, { error: 'unsupported_grant_type' });
     }
     if (route === 'POST /revoke') {
-      const body = parseJson(await readBody(req));
+      const body = await readForm(req);
+      if (body === undefined) return send(res, 400, { error: 'invalid_request', error_description: 'the body must be application/x-www-form-urlencoded' });
       if (!clientOk(body)) return send(res, 401, { error: 'invalid_client' });
       end(byRefresh.get(String(body.refresh_token ?? '')));
       res.writeHead(204);
