@@ -143,6 +143,40 @@ export function define__PASCAL__Connector(options: __PASCAL__Options = {}): Conn
       return {
         auth: {
 //% if redirect
+          // A consent-first bank (UK Open Banking, Berlin Group, PolishAPI): the consent is created
+          // in `begin`, the user authorises THAT consent, its id comes back to `complete` in the
+          // sealed `flowState` (the app keeps it encrypted, bound to this connect flow) and the
+          // grant carries it and the consent's facts. In full: connectors/uk-open-banking. The shape:
+          //
+          //   // schemas.ts: the grant keeps the consent
+          //   export const __PASCAL__Grant = Schema.Struct({
+          //     consentId: Schema.String, accessToken: Schema.Redacted(Schema.String), refreshToken: Schema.Redacted(Schema.String),
+          //     validUntil: Schema.optional(Schema.String), scaAt: Schema.String,
+          //   });
+          //   const FlowState = Schema.Struct({ consentId: Schema.String });
+          //
+          //   async begin({ redirectUri, state, codeChallenge, codeChallengeMethod }) {
+          //     const res = await http.send({ method: 'POST', url: url('/consents'), body: { json: { permissions: ['accounts', 'transactions'], validUntil } }, headers: { authorization: clientToken } });
+          //     … parse (201 → { consentId, status }); a status other than "awaiting authorisation" is an error …
+          //     login.searchParams.set('consent_id', consentId); // + the params below
+          //     return ok({ type: 'redirect', url: login.href, flowState: JSON.stringify({ consentId }) });
+          //   },
+          //   async complete(input) {
+          //     … the callback's error / code as below …
+          //     if (input.flowState === undefined) → err(ConnectorErrors.permanent({ message: 'no flow state came back from begin' }));
+          //     const flow = Schema.decodeUnknownResult(FlowState)(JSON.parse(Redacted.value(input.flowState))); // a bad one: permanent
+          //     … the token call as below; then GET /consents/{consentId}: not authorised → credentialsInvalid / consentRevoked …
+          //     return ok({ type: 'granted', grant: { consentId, accessToken, refreshToken, validUntil, scaAt: clock.now().toISOString() }, accessExpiresAt });
+          //   },
+          //   // revoke: DELETE /consents/{consentId}; a data call the bank refuses because the consent ended: consentExpired / consentRevoked.
+          //
+          // and, beside `create`, the consent's facts out of the grant (they feed the app's consent row
+          // and unattended-access budget; never secrets):
+          //
+          //   consentFacts: (grant) => ({ lastScaAt: new Date(grant.scaAt), ...(grant.validUntil === undefined ? {} : { validUntil: new Date(grant.validUntil) }) }),
+          //
+          // In the sandbox: POST /consents, the consent's id required at /authorize, GET/DELETE
+          // /consents/{id}, and endConsentAtBank revoking the consent; commit a new grant fixture.
           async begin({ redirectUri, state, codeChallenge, codeChallengeMethod }) {
             const login = new URL(url('/authorize'));
             const params = { client_id: config.clientId, redirect_uri: redirectUri, state, code_challenge: codeChallenge, code_challenge_method: codeChallengeMethod };
