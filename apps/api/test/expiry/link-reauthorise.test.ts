@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type BankCommonApiSandbox, loginAtBankPage, startBankCommonApiSandbox } from '@kinko/sandbox-bank';
-import type { BankEntry } from '../../src/config/settings';
-import { LinkBrowser, type LinkWorld, eventually, reachStatus, startLinkWorld, vaultRows } from '../link/harness';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { type BankCommonApiSandbox, loginAtBankPage } from '@kinko/sandbox-bank';
+import { LinkBrowser, type LinkWorld, type LinkWorldWithBank, eventually, reachStatus, startLinkWorldWithBca, vaultRows } from '../link/harness';
 
 // The Link vault's consent-expiry warning (issue 14 §3): within 14 days of expiry a
 // connection shows when its consent expires and a one-click re-authorisation (a form POST
@@ -16,28 +14,18 @@ const OWNER = { id: 'owner', password: 'pw-owner' };
 const DAY = 86_400_000;
 
 describe('Link vault: consent-expiry warning and one-click re-authorisation', () => {
-  let db: TestDatabase;
+  let started: LinkWorldWithBank<BankCommonApiSandbox>;
   let bca: BankCommonApiSandbox;
   let world: LinkWorld;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    bca = await startBankCommonApiSandbox({
+    started = await startLinkWorldWithBca(BCA_ID, {
       banks: [{ bankCode: BCA_CODE, bankName: '期限銀行', client: CLIENT, users: [{ ...OWNER, accounts: 2, transactionsPerAccount: 3, historyDays: 10 }] }],
       seed: 14,
     });
-    const entry: BankEntry = {
-      bankId: BCA_ID,
-      connector: 'bank-common-api',
-      options: { bankCode: BCA_CODE, bankName: '期限銀行', baseUrl: bca.url(BCA_CODE), apiKey: CLIENT.apiKey, password: CLIENT.password },
-    };
-    world = await startLinkWorld(db, { extraBanks: [entry] });
+    ({ bank: bca, world } = started);
   });
-  afterAll(async () => {
-    await world?.close();
-    await bca?.close();
-    await db?.drop();
-  });
+  afterAll(() => started?.close());
 
   const connections = async (): Promise<string[]> =>
     ((await world.ds.query(`SELECT id FROM connections WHERE user_id = $1 AND bank_id = $2 ORDER BY id`, [world.scope.userId, BCA_ID])) as Array<{ id: string }>).map((r) => r.id);

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type BankCommonApiSandbox, loginAtBankPage, startBankCommonApiSandbox } from '@kinko/sandbox-bank';
-import type { BankEntry } from '../../src/config/settings';
+import { loginAtBankPage } from '@kinko/sandbox-bank';
 import { LINK_TEXTS } from '../../src/link/link-texts';
 import { openConnectStart } from '../support/connect-browser';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { LinkBrowser, type LinkWorld, startLinkWorld } from './harness';
+import { LinkBrowser, type LinkWorld, type LinkWorldWithBank, startLinkWorldWithBca } from './harness';
 
 // Issue 16 (Link pages / connect): a browser finishing a connect flow started through the API
 // WITHOUT a redirectUri has no tenant URL to go to and no Link session — the bank's callback
@@ -17,30 +15,19 @@ const BCA_CLIENT = { apiKey: 'result-key', password: 'result-secret', redirectDo
 const USER = { id: 'hanako', password: 'pw-hanako' };
 const HTML = 'text/html,application/xhtml+xml,*/*;q=0.8';
 
-const bcaEntry = (bca: BankCommonApiSandbox): BankEntry => ({
-  bankId: BCA_ID,
-  connector: 'bank-common-api',
-  options: { bankCode: BCA_CODE, bankName: '結果銀行', baseUrl: bca.url(BCA_CODE), apiKey: BCA_CLIENT.apiKey, password: BCA_CLIENT.password },
-});
-
 describe('the bank callback of an API-started flow without redirectUri', () => {
-  let db: TestDatabase;
-  let bca: BankCommonApiSandbox;
+  let started: LinkWorldWithBank<unknown>;
   let world: LinkWorld;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    bca = await startBankCommonApiSandbox({
-      banks: [{ bankCode: BCA_CODE, bankName: '結果銀行', client: BCA_CLIENT, users: [{ ...USER, accounts: 1, transactionsPerAccount: 3, historyDays: 10 }] }],
-      seed: 16,
-    });
-    world = await startLinkWorld(db, { worker: false, extraBanks: [bcaEntry(bca)] });
+    started = await startLinkWorldWithBca(
+      BCA_ID,
+      { banks: [{ bankCode: BCA_CODE, bankName: '結果銀行', client: BCA_CLIENT, users: [{ ...USER, accounts: 1, transactionsPerAccount: 3, historyDays: 10 }] }], seed: 16 },
+      { worker: false },
+    );
+    world = started.world;
   });
-  afterAll(async () => {
-    await world?.close();
-    await bca?.close();
-    await db?.drop();
-  });
+  afterAll(() => started?.close());
 
   const connections = async (): Promise<number> =>
     Number(((await world.ds.query(`SELECT count(*)::int AS n FROM connections WHERE user_id = $1 AND bank_id = $2`, [world.scope.userId, BCA_ID])) as Array<{ n: number }>)[0]?.n);

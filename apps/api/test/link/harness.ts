@@ -1,6 +1,14 @@
 import type { Clock, ConnectorRegistry } from '@kinko/connector-sdk';
 import { aggregationStatusGroup, parseAggregationStatus } from '@kinko/domain';
-import { DEFAULT_NETBANK_PERSONAS, type NetbankPersonaConfig, type NetbankSandbox, manualClock, startNetbankSandbox } from '@kinko/sandbox-bank';
+import {
+  type BankCommonApiSandbox,
+  DEFAULT_NETBANK_PERSONAS,
+  type NetbankPersonaConfig,
+  type NetbankSandbox,
+  manualClock,
+  startBankCommonApiSandbox,
+  startNetbankSandbox,
+} from '@kinko/sandbox-bank';
 import type { LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redacted } from 'effect';
@@ -21,7 +29,7 @@ import { UsersService } from '../../src/users/users.service';
 import type { WebhookSettings } from '../../src/webhooks/webhook-settings';
 import { readReply, type Reply } from '../support/http-reply';
 import { testSettings } from '../support/test-app';
-import type { TestDatabase } from '../support/test-database';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /** The net bank's id in these tests. */
 export const NETBANK_ID = 'netbank-test';
@@ -104,11 +112,18 @@ export function netbankEntry(netbank: NetbankSandbox): BankEntry {
   };
 }
 
+/** How a Link world starts (see {@link startLinkWorld}). */
+export interface LinkWorldOptions {
+  readonly personas?: readonly NetbankPersonaConfig[];
+  readonly extraBanks?: readonly BankEntry[];
+  readonly env?: Record<string, string>;
+  readonly worker?: boolean;
+  readonly logLevels?: LogLevel[];
+  readonly webhookSettings?: Partial<WebhookSettings>;
+}
+
 /** Starts the world: sandbox (test hooks on), app with worker, listening on 127.0.0.1:0. */
-export async function startLinkWorld(
-  db: TestDatabase,
-  options: { personas?: readonly NetbankPersonaConfig[]; extraBanks?: readonly BankEntry[]; env?: Record<string, string>; worker?: boolean; logLevels?: LogLevel[]; webhookSettings?: Partial<WebhookSettings> } = {},
-): Promise<LinkWorld> {
+export async function startLinkWorld(db: TestDatabase, options: LinkWorldOptions = {}): Promise<LinkWorld> {
   const clock = testClock();
   const netbank = await startNetbankSandbox({ testHooks: true, clock: clock.sandbox, personas: options.personas ?? [...DEFAULT_NETBANK_PERSONAS, OTP_THEN_CAPTCHA] });
   const app = await createApp({
@@ -154,6 +169,60 @@ export async function startLinkWorld(
       await netbank.close();
     },
   };
+}
+
+/** A Link world on its own test database with one more bank, whose sandbox runs beside it. */
+export interface LinkWorldWithBank<B> {
+  readonly db: TestDatabase;
+  readonly bank: B;
+  readonly world: LinkWorld;
+  /** Closes the world, then the bank, then drops the database. */
+  close(): Promise<void>;
+}
+
+/** Creates a test database, starts the bank's sandbox (`startBank`) and a Link world with the bank registered (`entry`). */
+export async function startLinkWorldWithBank<B extends { close(): Promise<void> }>(
+  startBank: () => Promise<B>,
+  entry: (bank: B) => BankEntry,
+  options: LinkWorldOptions = {},
+): Promise<LinkWorldWithBank<B>> {
+  const db = await createTestDatabase();
+  let bank: B | undefined;
+  try {
+    const started = await startBank();
+    bank = started;
+    const world = await startLinkWorld(db, { ...options, extraBanks: [...(options.extraBanks ?? []), entry(started)] });
+    return {
+      db,
+      bank: started,
+      world,
+      close: async () => {
+        await world.close();
+        await started.close();
+        await db.drop();
+      },
+    };
+  } catch (e) {
+    await bank?.close();
+    await db.drop();
+    throw e;
+  }
+}
+
+/** The app's entry for a 銀行共通API sandbox bank (its first bank, or the one of `bankCode`) as `bankId`. */
+export function bankCommonApiEntry(bankId: string, bca: BankCommonApiSandbox, bankCode?: string): BankEntry {
+  const bank = bca.banks.find((b) => bankCode === undefined || b.bankCode === bankCode);
+  if (!bank) throw new Error(`the sandbox has no bank ${bankCode ?? ''}`);
+  return { bankId, connector: 'bank-common-api', options: { bankCode: bank.bankCode, bankName: bank.bankName, baseUrl: bank.url, apiKey: bank.client.apiKey, password: bank.client.password } };
+}
+
+/** A Link world with a 銀行共通API sandbox (`sandbox`; its first bank registered as `bankId`). */
+export function startLinkWorldWithBca(bankId: string, sandbox: Parameters<typeof startBankCommonApiSandbox>[0], options: LinkWorldOptions = {}): Promise<LinkWorldWithBank<BankCommonApiSandbox>> {
+  return startLinkWorldWithBank(
+    () => startBankCommonApiSandbox(sandbox),
+    (bca) => bankCommonApiEntry(bankId, bca),
+    options,
+  );
 }
 
 /** A browser-like client of the Link pages: a cookie jar and form posts. */

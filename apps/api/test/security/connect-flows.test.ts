@@ -7,7 +7,7 @@ import { UserTokensService } from '../../src/auth/user-tokens.service';
 import { CONNECT_FLOW_TTL_MS } from '../../src/connections/connect.service';
 import { TenantsService } from '../../src/tenants/tenants.service';
 import { UsersService } from '../../src/users/users.service';
-import { LinkBrowser, type LinkWorld, startLinkWorld } from '../link/harness';
+import { LinkBrowser, type LinkWorld, type LinkWorldWithBank, bankCommonApiEntry, startLinkWorldWithBca } from '../link/harness';
 import { openConnectStart } from '../support/connect-browser';
 import { testSettings } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -24,30 +24,25 @@ const BCA_CLIENT = { apiKey: 'security-key', password: 'security-secret', redire
 const VICTIM = { id: 'victim', password: 'pw-victim' };
 const OWNER = { id: 'owner', password: 'pw-owner' };
 
-const bcaEntry = (bca: BankCommonApiSandbox): BankEntry => ({
-  bankId: BCA_ID,
-  connector: 'bank-common-api',
-  options: { bankCode: BCA_CODE, bankName: 'セキュリティ銀行', baseUrl: bca.url(BCA_CODE), apiKey: BCA_CLIENT.apiKey, password: BCA_CLIENT.password },
-});
+const bcaEntry = (bca: BankCommonApiSandbox): BankEntry => bankCommonApiEntry(BCA_ID, bca);
 
 describe('redirect connect flow: bound to the browser that started it', () => {
-  let db: TestDatabase;
+  let started: LinkWorldWithBank<BankCommonApiSandbox>;
   let bca: BankCommonApiSandbox;
   let world: LinkWorld;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    bca = await startBankCommonApiSandbox({
-      banks: [{ bankCode: BCA_CODE, bankName: 'セキュリティ銀行', client: BCA_CLIENT, users: [{ ...VICTIM, accounts: 1, transactionsPerAccount: 3, historyDays: 10 }, { ...OWNER, accounts: 1, transactionsPerAccount: 3, historyDays: 10 }] }],
-      seed: 11,
-    });
-    world = await startLinkWorld(db, { worker: false, extraBanks: [bcaEntry(bca)] });
+    started = await startLinkWorldWithBca(
+      BCA_ID,
+      {
+        banks: [{ bankCode: BCA_CODE, bankName: 'セキュリティ銀行', client: BCA_CLIENT, users: [{ ...VICTIM, accounts: 1, transactionsPerAccount: 3, historyDays: 10 }, { ...OWNER, accounts: 1, transactionsPerAccount: 3, historyDays: 10 }] }],
+        seed: 11,
+      },
+      { worker: false },
+    );
+    ({ bank: bca, world } = started);
   });
-  afterAll(async () => {
-    await world?.close();
-    await bca?.close();
-    await db?.drop();
-  });
+  afterAll(() => started?.close());
 
   const connectionsOfUser = async (): Promise<number> =>
     Number(((await world.ds.query(`SELECT count(*)::int AS n FROM connections WHERE user_id = $1 AND bank_id = $2`, [world.scope.userId, BCA_ID])) as Array<{ n: number }>)[0]?.n);
