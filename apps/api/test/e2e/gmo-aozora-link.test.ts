@@ -12,8 +12,7 @@ import { gmoAozoraPersonaUser, startGmoAozoraSandbox, type GmoAozoraSandbox } fr
 import type { Browser } from 'playwright-core';
 import { SANDBOX_GMO_AOZORA_BANK_ID } from '../../src/server/sandbox-banks';
 import { SCREENSHOT_DIR, type ViewportName, checkPage, chromiumSuite, launchChromium, newContext } from '../link/chromium';
-import { type LinkWorld, reachStatus, startLinkWorld } from '../link/harness';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { type LinkWorld, type LinkWorldWithBank, reachStatus, startLinkWorldWithBank } from '../link/harness';
 
 const BROWSER_TEST_MS = 120_000;
 const hanako = gmoAozoraPersonaUser();
@@ -21,24 +20,22 @@ const hanako = gmoAozoraPersonaUser();
 const suite = chromiumSuite('GMO Aozora through the Link pages in Chromium');
 
 suite('GMO Aozora Net Bank through the Link pages, in Chromium: bank list, consent screen, the bank’s login page, the vault', () => {
-  let db: TestDatabase;
+  let started: LinkWorldWithBank<GmoAozoraSandbox>;
   let bank: GmoAozoraSandbox;
   let world: LinkWorld;
   let browser: Browser;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    bank = await startGmoAozoraSandbox({ clientId: 'kinko-link', clientSecret: 'link-secret', users: [hanako] });
-    world = await startLinkWorld(db, {
-      extraBanks: [{ bankId: SANDBOX_GMO_AOZORA_BANK_ID, connector: 'gmo-aozora', options: { baseUrl: bank.baseUrl, clientId: 'kinko-link', clientSecret: 'link-secret' } }],
-    });
+    started = await startLinkWorldWithBank(
+      () => startGmoAozoraSandbox({ clientId: 'kinko-link', clientSecret: 'link-secret', users: [hanako] }),
+      (gmo) => ({ bankId: SANDBOX_GMO_AOZORA_BANK_ID, connector: 'gmo-aozora', options: { baseUrl: gmo.baseUrl, clientId: 'kinko-link', clientSecret: 'link-secret' } }),
+    );
+    ({ bank, world } = started);
     browser = await launchChromium();
   }, BROWSER_TEST_MS);
   afterAll(async () => {
     await browser?.close();
-    await world?.close();
-    await bank?.close();
-    await db?.drop();
+    await started?.close();
   });
 
   // The bank's name in the page's language (the manifest's displayName).

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { ConnectorRegistry } from '@kinko/connector-sdk';
-import { type BankCommonApiSandbox, loginAtBankPage, startBankCommonApiSandbox } from '@kinko/sandbox-bank';
+import { type BankCommonApiSandbox, loginAtBankPage } from '@kinko/sandbox-bank';
 import type { Browser, Page } from 'playwright-core';
 import { CONNECTOR_REGISTRY } from '../../src/connectors/connector-registry.token';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { type TenantApp, type ViewportName, checkPage, chromiumSuite, launchChromium, newContext, startTenantApp } from './chromium';
-import { LinkBrowser, type LinkWorld, reachStatus, startLinkWorld } from './harness';
+import { LinkBrowser, type LinkWorld, type LinkWorldWithBank, reachStatus, startLinkWorldWithBca } from './harness';
 
 // Issue 16, done-when: the flows the other Chromium walks take with the credential net bank,
 // here with a redirect bank (a 銀行共通API bank's own login page), in ja and en at desktop
@@ -26,7 +25,7 @@ const BROWSER_TEST_MS = 120_000;
 const suite = chromiumSuite('Link redirect-bank walks in Chromium');
 
 suite('Link pages with a redirect bank, in Chromium: return URL, consent, expiry renewal; Polish at 375 px', () => {
-  let db: TestDatabase;
+  let started: LinkWorldWithBank<BankCommonApiSandbox>;
   let bca: BankCommonApiSandbox;
   let world: LinkWorld;
   let tenantApp: TenantApp;
@@ -35,14 +34,11 @@ suite('Link pages with a redirect bank, in Chromium: return URL, consent, expiry
   let expiring: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    bca = await startBankCommonApiSandbox({
+    started = await startLinkWorldWithBca(BCA_ID, {
       banks: [{ bankCode: BCA_CODE, bankName: BCA_NAME, client: CLIENT, users: [{ ...OWNER, accounts: 2, transactionsPerAccount: 5, historyDays: 20 }] }],
       seed: 16,
     });
-    world = await startLinkWorld(db, {
-      extraBanks: [{ bankId: BCA_ID, connector: 'bank-common-api', options: { bankCode: BCA_CODE, bankName: BCA_NAME, baseUrl: bca.url(BCA_CODE), apiKey: CLIENT.apiKey, password: CLIENT.password } }],
-    });
+    ({ bank: bca, world } = started);
     tenantApp = await startTenantApp();
     const settings = await fetch(`${world.base}/api/v2/tenant/link-settings`, {
       method: 'PUT',
@@ -63,9 +59,7 @@ suite('Link pages with a redirect bank, in Chromium: return URL, consent, expiry
   afterAll(async () => {
     await browser?.close();
     await tenantApp?.close();
-    await world?.close();
-    await bca?.close();
-    await db?.drop();
+    await started?.close();
   });
 
   const TEXTS = {
