@@ -52,40 +52,34 @@ export interface RunningPolishBank {
   close(): Promise<void>;
 }
 
-/** The sandbox's Berlin Group bank: Kinko is its TPP (OAuth client `clientId`), users log in at its SCA page as a persona. */
-export interface RunningBerlinGroupBank {
+/** A sandbox bank Kinko is the OAuth client (`clientId`) of: users log in at the bank's own page as a persona. */
+export interface RunningOAuthBank {
   readonly bankName: string;
   readonly url: string;
   readonly clientId: string;
   readonly personas: ReadonlyArray<{ readonly login: string; readonly password: string; readonly summary: string }>;
   close(): Promise<void>;
 }
+
+/** A sandbox OAuth bank whose client also has a secret (`clientSecret`, made at start, never printed). */
+export interface RunningOAuthBankWithSecret extends RunningOAuthBank {
+  readonly clientSecret: string;
+}
+
+/** The sandbox's Berlin Group bank: Kinko is its TPP (OAuth client `clientId`), users log in at its SCA page as a persona. */
+export type RunningBerlinGroupBank = RunningOAuthBank;
 
 /** The bankId of the sandbox's Berlin Group bank. */
 export const SANDBOX_BERLIN_GROUP_BANK_ID = 'sandbox-berlin-group';
 
 /** The sandbox's GMO Aozora Net Bank: Kinko is its OAuth client (`clientId`, `clientSecret` made at start, never printed), users log in at its page as a persona. */
-export interface RunningGmoAozoraBank {
-  readonly bankName: string;
-  readonly url: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly personas: ReadonlyArray<{ readonly login: string; readonly password: string; readonly summary: string }>;
-  close(): Promise<void>;
-}
+export type RunningGmoAozoraBank = RunningOAuthBankWithSecret;
 
 /** The bankId of the sandbox's GMO Aozora Net Bank (in place of the 銀行共通API's sandbox-0310 under its bank code). */
 export const SANDBOX_GMO_AOZORA_BANK_ID = 'sandbox-gmo-aozora';
 
 /** The sandbox's UK Open Banking bank: Kinko is its OAuth client (`clientId`, `clientSecret` made at start, never printed), users authorise the consent at its page as a persona. */
-export interface RunningUkOpenBankingBank {
-  readonly bankName: string;
-  readonly url: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly personas: ReadonlyArray<{ readonly login: string; readonly password: string; readonly summary: string }>;
-  close(): Promise<void>;
-}
+export type RunningUkOpenBankingBank = RunningOAuthBankWithSecret;
 
 /** The bankId of the sandbox's UK Open Banking bank. */
 export const SANDBOX_UK_OPEN_BANKING_BANK_ID = 'sandbox-uk-open-banking';
@@ -138,7 +132,7 @@ export function sandboxBankEntries(sandbox: RunningSandbox): BankEntry[] {
       connector: 'bank-common-api',
       options: {
         bankCode: b.bankCode,
-        bankName: { ja: `${b.bankName}（サンドボックス）`, en: `${b.bankName} (sandbox)`, pl: `${b.bankName} (piaskownica)` },
+        bankName: sandboxBankName(b.bankName),
         baseUrl: b.url,
         apiKey: b.client?.apiKey,
         password: b.client?.password,
@@ -149,6 +143,16 @@ export function sandboxBankEntries(sandbox: RunningSandbox): BankEntry[] {
     .concat(sandbox.berlinGroup ? [berlinGroupEntry(sandbox.berlinGroup)] : [])
     .concat(sandbox.gmoAozora ? [gmoAozoraEntry(sandbox.gmoAozora)] : [])
     .concat(sandbox.ukOpenBanking ? [ukOpenBankingEntry(sandbox.ukOpenBanking)] : []);
+}
+
+/** A sandbox bank's name in the Link pages' languages, marked as the sandbox's, with the kind of bank (`note`: one text for every language, or one per language). */
+function sandboxBankName(name: string, note?: string | { readonly ja: string; readonly en: string; readonly pl: string }): { ja: string; en: string; pl: string } {
+  const n = typeof note === 'string' ? { ja: note, en: note, pl: note } : note;
+  return {
+    ja: n ? `${name}（サンドボックス・${n.ja}）` : `${name}（サンドボックス）`,
+    en: n ? `${name} (sandbox, ${n.en})` : `${name} (sandbox)`,
+    pl: n ? `${name} (piaskownica, ${n.pl})` : `${name} (piaskownica)`,
+  };
 }
 
 function ukOpenBankingEntry(bank: RunningUkOpenBankingBank): BankEntry {
@@ -163,7 +167,7 @@ function gmoAozoraEntry(bank: RunningGmoAozoraBank): BankEntry {
       baseUrl: bank.url,
       clientId: bank.clientId,
       clientSecret: bank.clientSecret,
-      bankName: { ja: `${bank.bankName}（サンドボックス・Open API）`, en: `${bank.bankName} (sandbox, Open API)`, pl: `${bank.bankName} (piaskownica, Open API)` },
+      bankName: sandboxBankName(bank.bankName, 'Open API'),
     },
   };
 }
@@ -175,7 +179,7 @@ function berlinGroupEntry(bank: RunningBerlinGroupBank): BankEntry {
     options: {
       baseUrl: bank.url,
       clientId: bank.clientId,
-      bankName: { ja: `${bank.bankName}（サンドボックス・Berlin Group）`, en: `${bank.bankName} (sandbox, Berlin Group)`, pl: `${bank.bankName} (piaskownica, Berlin Group)` },
+      bankName: sandboxBankName(bank.bankName, 'Berlin Group'),
     },
   };
 }
@@ -189,7 +193,7 @@ function polishEntry(bank: RunningPolishBank): BankEntry {
       clientId: bank.clientId,
       signingKey: bank.signingKey,
       bankSigningKey: bank.bankSigningKey,
-      bankName: { ja: `${bank.bankName}（サンドボックス・PolishAPI）`, en: `${bank.bankName} (sandbox, PolishAPI)`, pl: `${bank.bankName} (piaskownica, PolishAPI)` },
+      bankName: sandboxBankName(bank.bankName, 'PolishAPI'),
     },
   };
 }
@@ -208,7 +212,7 @@ function netbankEntry(netbank: RunningNetbank): BankEntry {
     connector: 'web-netbank',
     options: {
       bankCode: netbank.bankCode,
-      bankName: { ja: `${netbank.bankName}（サンドボックス・ログイン情報）`, en: `${netbank.bankName} (sandbox, login details)`, pl: `${netbank.bankName} (piaskownica, dane logowania)` },
+      bankName: sandboxBankName(netbank.bankName, { ja: 'ログイン情報', en: 'login details', pl: 'dane logowania' }),
       baseUrl: netbank.url,
       stateKey: DEV_NETBANK_STATE_KEY,
       directLoginUrl: `${netbank.url}/direct/login`,
