@@ -3,11 +3,38 @@ import { addDays, dateInZone, type CalendarDate } from '@kinko/domain';
 import type { GmoAozoraAccount, GmoAozoraArrival, GmoAozoraSpAccount, GmoAozoraTransaction, GmoAozoraUser } from './sandbox';
 
 /** What a day of the demo history holds: 給与 (salary, in) on the 25th, rent out on the 27th, daily card and transfer items. */
-const ITEMS: ReadonlyArray<{ type: '1' | '2'; amount: number; remarks: string }> = [
+const ITEMS: readonly DayItem[] = [
   { type: '2', amount: 1_280, remarks: 'デビット セブンイレブン' },
   { type: '2', amount: 3_450, remarks: 'デビット ヨドバシカメラ' },
   { type: '1', amount: 5_000, remarks: '振込 ヤマダ タロウ' },
 ];
+
+/** One item of a day: 1 in, 2 out (the bank's transactionType), its amount, remarks and, for a 振込入金, who sent it. */
+interface DayItem {
+  readonly type: '1' | '2';
+  readonly amount: number;
+  readonly remarks: string;
+  readonly arrival?: GmoAozoraArrival;
+}
+
+/** A day's items as the bank's transactions (item keys `<yyyymmdd><time><index>`), the balance running on from `opening`; the rows and the day's closing balance. */
+function dayTransactions(date: CalendarDate, time: string, items: readonly DayItem[], opening: number): { rows: GmoAozoraTransaction[]; balance: number } {
+  let balance = opening;
+  const rows = items.map((item, i): GmoAozoraTransaction => {
+    balance += item.type === '1' ? item.amount : -item.amount;
+    return {
+      itemKey: `${date.replaceAll('-', '')}${time}${String(i).padStart(6, '0')}`,
+      transactionDate: date,
+      valueDate: date,
+      transactionType: item.type,
+      amount: String(item.amount),
+      balance: String(balance),
+      remarks: item.remarks,
+      ...(item.arrival === undefined ? {} : { arrival: item.arrival }),
+    };
+  });
+  return { rows, balance };
+}
 
 /** `days` days of history ending on `today`, oldest first, with a running balance. */
 export function gmoAozoraDemoTransactions(today: CalendarDate, days: number, opening = 1_000_000, outgoingOnly = false): GmoAozoraTransaction[] {
@@ -19,18 +46,9 @@ export function gmoAozoraDemoTransactions(today: CalendarDate, days: number, ope
     const items = ITEMS.filter((item) => !outgoingOnly || item.type === '2');
     if (day === 25 && !outgoingOnly) items.push({ type: '1', amount: 285_000, remarks: '給与 カ）キンコ' });
     if (day === 27) items.push({ type: '2', amount: 98_000, remarks: '振込 アオゾラ フドウサン' });
-    items.forEach((item, i) => {
-      balance += item.type === '1' ? item.amount : -item.amount;
-      out.push({
-        itemKey: `${date.replaceAll('-', '')}0900${String(i).padStart(6, '0')}`,
-        transactionDate: date,
-        valueDate: date,
-        transactionType: item.type,
-        amount: String(item.amount),
-        balance: String(balance),
-        remarks: item.remarks,
-      });
-    });
+    const booked = dayTransactions(date, '0900', items, balance);
+    out.push(...booked.rows);
+    balance = booked.balance;
   }
   return out;
 }
@@ -75,22 +93,12 @@ export function gmoAozoraSoleProprietorUser(today: CalendarDate = dateInZone(new
     const stamp = date.replaceAll('-', '');
     const day = Number(date.slice(8, 10));
     const payer = PAYERS[d % PAYERS.length];
-    const items: Array<{ type: '1' | '2'; amount: number; remarks: string; arrival?: GmoAozoraArrival }> = [{ type: '2', amount: 2_200, remarks: 'デビット アスクル' }];
+    const items: DayItem[] = [{ type: '2', amount: 2_200, remarks: 'デビット アスクル' }];
     if (d % 3 === 0 && payer !== undefined) items.push({ type: '1', amount: payer.amount, remarks: `振込 ${payer.arrival.applicantName}`, arrival: payer.arrival });
     if (day === 10) items.push({ type: '2', amount: 30_000, remarks: 'つかいわけ口座へ振替 納税用' });
-    items.forEach((item, i) => {
-      balance += item.type === '1' ? item.amount : -item.amount;
-      transactions.push({
-        itemKey: `${stamp}1000${String(i).padStart(6, '0')}`,
-        transactionDate: date,
-        valueDate: date,
-        transactionType: item.type,
-        amount: String(item.amount),
-        balance: String(balance),
-        remarks: item.remarks,
-        ...(item.arrival === undefined ? {} : { arrival: item.arrival }),
-      });
-    });
+    const booked = dayTransactions(date, '1000', items, balance);
+    transactions.push(...booked.rows);
+    balance = booked.balance;
     if (day === 10) {
       saved += 30_000;
       savings.push({ itemKey: `${stamp}1000900000`, transactionDate: date, valueDate: date, transactionType: '1', amount: '30000', balance: String(saved), remarks: '振替 代表口座から' });
