@@ -4,10 +4,10 @@
 // rotation, revoke), on a host and a port of its own. Knobs: faults (the conformance kit's
 // GmoAozoraFault shapes), the request and answer records, a consent ended at the bank, a page-size cap.
 // Made with connectors/gmo-aozora (pnpm create-connector); validated there against the spec.
-import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KitFaultSlot, answerKitFault, type KitFault } from '../kit-fault';
+import { RotatingTokenPairs, type TokenPair, newToken, s256 } from '../oauth-tokens';
 
 /** A data request as the conformance kit records it (structurally its GmoAozoraRequest). */
 export interface GmoAozoraRequest {
@@ -135,14 +135,6 @@ export interface GmoAozoraSandbox {
   close(): Promise<void>;
 }
 
-interface TokenPair {
-  readonly access: string;
-  readonly refresh: string;
-  readonly username: string;
-}
-
-const newToken = (): string => randomBytes(16).toString('hex');
-const s256 = (verifier: string): string => createHash('sha256').update(verifier).digest('base64url');
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -167,9 +159,7 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
 /** Starts the sandbox bank. */
 export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): Promise<GmoAozoraSandbox> {
   const users = new Map(options.users.map((u) => [u.username, u]));
-  const byAccess = new Map<string, TokenPair>();
-  const byRefresh = new Map<string, TokenPair>();
-  const live = new Map<string, TokenPair>(); // username → its one live pair
+  const pairs = new RotatingTokenPairs(); // owner: the username
   const codes = new Map<string, { username: string; challenge: string; redirectUri: string }>();
   const requests: GmoAozoraRequest[] = [];
   const answers: GmoAozoraAnswer[] = [];
@@ -180,20 +170,6 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
   /** A next-link fault of the request being answered. */
   let nextFault: 'loopingNext' | 'malformedNext' | undefined;
 
-  function end(pair: TokenPair | undefined): void {
-    if (pair === undefined) return;
-    byAccess.delete(pair.access);
-    byRefresh.delete(pair.refresh);
-    live.delete(pair.username);
-  }
-  function issue(username: string): TokenPair {
-    end(live.get(username)); // rotation: the new pair kills the old one
-    const pair = { access: newToken(), refresh: newToken(), username };
-    byAccess.set(pair.access, pair);
-    byRefresh.set(pair.refresh, pair);
-    live.set(username, pair);
-    return pair;
-  }
   const tokens = (p: TokenPair) => ({ access_token: p.access, refresh_token: p.refresh, expires_in: 3600 });
   const clientOk = (body: Record<string, unknown>): boolean => body.client_id === options.clientId && body.client_secret === options.clientSecret;
 
@@ -252,7 +228,7 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
       if (!clientOk(body)) return send(res, 401, { error: 'invalid_client' });
       const user = users.get(String(body.username ?? ''));
       if (user === undefined || user.password !== body.password) return send(res, 401, { error: 'invalid_credentials' });
-      return send(res, 200, tokens(issue(user.username)));
+      return send(res, 200, tokens(pairs.issue(user.username)));
     }
     if (route === 'POST /token') {
       const body = parseJson(await readBody(req));
@@ -266,18 +242,18 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
         // A new consent: the personas' behaviour (throttling, withdrawal after the first read) starts again.
         throttledSoFar.delete(code.username);
         readsSoFar.delete(code.username);
-        return send(res, 200, tokens(issue(code.username)));
+        return send(res, 200, tokens(pairs.issue(code.username)));
       }
       if (body.grant_type === 'refresh_token') {
-        const pair = byRefresh.get(String(body.refresh_token ?? ''));
-        return pair === undefined ? send(res, 401, { error: 'invalid_grant' }) : send(res, 200, tokens(issue(pair.username)));
+        const pair = pairs.byRefresh(String(body.refresh_token ?? ''));
+        return pair === undefined ? send(res, 401, { error: 'invalid_grant' }) : send(res, 200, tokens(pairs.issue(pair.owner)));
       }
       return send(res, 400, { error: 'unsupported_grant_type' });
     }
     if (route === 'POST /revoke') {
       const body = parseJson(await readBody(req));
       if (!clientOk(body)) return send(res, 401, { error: 'invalid_client' });
-      end(byRefresh.get(String(body.refresh_token ?? '')));
+      pairs.end(pairs.byRefresh(String(body.refresh_token ?? '')));
       res.writeHead(204);
       return void res.end();
     }
@@ -291,8 +267,8 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
     requests.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams) });
     if (await applyFault(req, res)) return;
     const token = req.headers['x-access-token'];
-    const pair = typeof token === 'string' ? byAccess.get(token) : undefined;
-    const user = pair === undefined ? undefined : users.get(pair.username);
+    const pair = typeof token === 'string' ? pairs.byAccess(token) : undefined;
+    const user = pair === undefined ? undefined : users.get(pair.owner);
     if (user === undefined) return reply(401, { errorCode: 'WG_ERR_102', errorMessage: 'アクセストークンが無効です' });
     const throttled = throttledSoFar.get(user.username) ?? 0;
     if (user.rateLimited !== undefined && throttled < user.rateLimited.times) {
@@ -307,7 +283,7 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
       const done = readsSoFar.get(user.username) ?? new Set<string>();
       done.add(what);
       readsSoFar.set(user.username, done);
-      if (done.size === 2) end(pair);
+      if (done.size === 2) pairs.end(pair);
     };
 
     const today = options.today ?? new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
@@ -470,7 +446,7 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
     setFault(f) {
       fault.set(f);
     },
-    revokeAtBank: (username) => end(live.get(username)),
+    revokeAtBank: (username) => pairs.endOf(username),
     async close() {
       for (const t of timers) clearTimeout(t);
       server.closeAllConnections();

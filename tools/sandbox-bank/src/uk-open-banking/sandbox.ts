@@ -9,10 +9,11 @@
 // OBErrorResponse1 bodies. Knobs: the conformance kit's faults, the request and answer
 // records, a consent ended at the bank, pending items booked, a page-size cap, a clock.
 // Made with connectors/uk-open-banking (pnpm create-connector); validated there against the spec.
-import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KitFaultSlot, answerKitFault, type KitFault } from '../kit-fault';
+import { RotatingTokenPairs, newToken, s256 } from '../oauth-tokens';
 
 /** Where the spec's paths live on the sandbox (the AISP base path of a 4.0 ASPSP). */
 export const UK_OPEN_BANKING_BASE_PATH = '/open-banking/v4.0/aisp';
@@ -177,14 +178,6 @@ interface Consent {
   revokeAt?: number;
 }
 
-interface TokenPair {
-  readonly access: string;
-  readonly refresh: string;
-  readonly consentId: string;
-}
-
-const newToken = (): string => randomBytes(16).toString('hex');
-const s256 = (verifier: string): string => createHash('sha256').update(verifier).digest('base64url');
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 
 /** A pence amount as the spec's unsigned decimal ("1234.50"). */
@@ -243,9 +236,7 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
   const users = new Map(options.users.map((u) => [u.username, u]));
   const consents = new Map<string, Consent>();
   const clientTokens = new Set<string>();
-  const byAccess = new Map<string, TokenPair>();
-  const byRefresh = new Map<string, TokenPair>();
-  const live = new Map<string, TokenPair>(); // consentId → its one live pair
+  const pairs = new RotatingTokenPairs(); // owner: the consentId
   const codes = new Map<string, { consentId: string; challenge: string; redirectUri: string; nonce: string }>();
   const requests: UkOpenBankingRequest[] = [];
   const answers: UkOpenBankingAnswer[] = [];
@@ -298,20 +289,6 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
       },
       Risk: {},
     };
-  }
-  function end(pair: TokenPair | undefined): void {
-    if (pair === undefined) return;
-    byAccess.delete(pair.access);
-    byRefresh.delete(pair.refresh);
-    live.delete(pair.consentId);
-  }
-  function issue(consentId: string): TokenPair {
-    end(live.get(consentId)); // rotation: the new pair kills the old one
-    const pair = { access: newToken(), refresh: newToken(), consentId };
-    byAccess.set(pair.access, pair);
-    byRefresh.set(pair.refresh, pair);
-    live.set(consentId, pair);
-    return pair;
   }
   function idToken(consentId: string, nonce: string): string {
     const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -436,14 +413,14 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
         const code = codes.get(key);
         codes.delete(key);
         if (code === undefined || code.challenge !== s256(form.get('code_verifier') ?? '') || code.redirectUri !== form.get('redirect_uri')) return send(400, { error: 'invalid_grant' });
-        const pair = issue(code.consentId);
+        const pair = pairs.issue(code.consentId);
         return send(200, { access_token: pair.access, refresh_token: pair.refresh, token_type: 'Bearer', expires_in: 3600, id_token: idToken(code.consentId, code.nonce) });
       }
       if (grantType === 'refresh_token') {
-        const pair = byRefresh.get(form.get('refresh_token') ?? '');
-        const consent = pair === undefined ? undefined : consents.get(pair.consentId);
+        const pair = pairs.byRefresh(form.get('refresh_token') ?? '');
+        const consent = pair === undefined ? undefined : consents.get(pair.owner);
         if (pair === undefined || consent === undefined || statusOf(consent) !== 'AUTH') return send(400, { error: 'invalid_grant' });
-        const next = issue(pair.consentId);
+        const next = pairs.issue(pair.owner);
         return send(200, { access_token: next.access, refresh_token: next.refresh, token_type: 'Bearer', expires_in: 3600 });
       }
       return send(400, { error: 'unsupported_grant_type' });
@@ -510,7 +487,7 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
       if (req.method === 'DELETE') {
         consent.status = 'CANC';
         consent.statusUpdated = now();
-        end(live.get(consent.consentId));
+        pairs.endOf(consent.consentId);
         return reply(204, undefined);
       }
       return reply(405, undefined);
@@ -518,8 +495,8 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
 
     // Data: faults first, then the user's access token and its consent.
     if (await applyFault(req, res, reply)) return;
-    const pair = byAccess.get(bearer);
-    const consent = pair === undefined ? undefined : consents.get(pair.consentId);
+    const pair = pairs.byAccess(bearer);
+    const consent = pair === undefined ? undefined : consents.get(pair.owner);
     if (consent === undefined) return reply(401, undefined);
     const status = statusOf(consent);
     if (status !== 'AUTH') return reply(403, obError(403, UK_OB_ERROR_CODES.consentNotAuthorised, `The consent is ${status}`));
