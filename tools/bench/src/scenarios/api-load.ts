@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { AppProcess, childExecArgv } from '../env/app';
-import { type BenchBank, type RunningApp, assertAllCompleted, connectUsers, startApp, startBenchBank, waitForSessions } from '../env/bank-world';
+import { appPrerequisite, type BenchBank, type RunningApp, assertAllCompleted, connectUsers, startApp, startBenchBank, waitForSessions } from '../env/bank-world';
 import type { BenchUser } from '../env/kinko-client';
 import type { CapturedStatement } from '../env/postgres';
 import type { BareServerConfig } from '../bare-server';
@@ -74,9 +74,7 @@ export const apiLoadScenario: Scenario<LoadState> = {
   parameters: (s) => ({ accountTransactions: s.apiLoad.accountTransactions, durationSecondsPerRun: s.apiLoad.durationSeconds, connections: s.apiLoad.connections, pageLimit: s.apiLoad.pageLimit }),
   figures: [figure('bankaccount', 'throughput'), figure('bankaccount', 'p99'), figure('transactions', 'throughput'), figure('transactions', 'p99')],
 
-  async prerequisite(ctx) {
-    return ctx.app ? null : `the app is not available (${ctx.appMissing ?? 'unknown'})`;
-  },
+  prerequisite: appPrerequisite,
 
   async setup(ctx) {
     const s = ctx.sizes.apiLoad;

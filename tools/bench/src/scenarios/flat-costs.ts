@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { type BenchBank, type RunningApp, startApp, startBenchBank } from '../env/bank-world';
+import { appPrerequisite, type BenchBank, type RunningApp, startApp, startBenchBank } from '../env/bank-world';
 import type { BenchUser } from '../env/kinko-client';
 import type { CapturedStatement } from '../env/postgres';
 import { int } from '../progress';
@@ -179,9 +179,7 @@ export const flatCostsScenario: Scenario<FlatState> = {
   parameters: (s) => ({ smallUserTransactions: s.flatCosts.small, largeUserTransactions: s.flatCosts.large, requestsPerFigure: s.flatCosts.requests, pageSize: PAGE }),
   figures: [...READS.map(figure), ...READS.map(blocksFigure)],
 
-  async prerequisite(ctx) {
-    return ctx.app ? null : `the app is not available (${ctx.appMissing ?? 'unknown'})`;
-  },
+  prerequisite: appPrerequisite,
 
   async setup(ctx) {
     const s = ctx.sizes.flatCosts;

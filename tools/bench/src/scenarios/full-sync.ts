@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { BANK_COMMON_API_DEFAULT_LIMITS } from '@kinko/connector-bank-common-api';
 import { Client } from 'pg';
 import { machineCpu } from '../env/app';
-import { type BenchBank, assertAllCompleted, connectUsers, profileDetails, profileSessions, stageSummary, startApp, startBenchBank, waitForSessions } from '../env/bank-world';
+import { appPrerequisite, type BenchBank, assertAllCompleted, connectUsers, profileDetails, profileSessions, stageSummary, startApp, startBenchBank, waitForSessions } from '../env/bank-world';
 import { exportTransactions, prepareCopyTable, timedCopy } from '../env/copy';
 import { duration, int } from '../progress';
 import type { FigureResult } from '../results';
@@ -55,9 +55,7 @@ export const fullSyncScenario: Scenario<FullSyncState> = {
     },
   ],
 
-  async prerequisite(ctx) {
-    return ctx.app ? null : `the app is not available (${ctx.appMissing ?? 'unknown'})`;
-  },
+  prerequisite: appPrerequisite,
 
   async setup(ctx) {
     const s = ctx.sizes.fullSync;

@@ -1,5 +1,5 @@
 import { processMemoryBytes } from '../env/app';
-import { type BenchBank, assertAllCompleted, connectUsers, countRows, startApp, startBenchBank, waitForSessions } from '../env/bank-world';
+import { appPrerequisite, type BenchBank, assertAllCompleted, connectUsers, countRows, startApp, startBenchBank, waitForSessions } from '../env/bank-world';
 import { duration, int } from '../progress';
 import type { FigureResult } from '../results';
 import type { Scenario } from './types';
@@ -35,9 +35,7 @@ export const memoryScenario: Scenario<MemoryState> = {
     },
   ],
 
-  async prerequisite(ctx) {
-    return ctx.app ? null : `the app is not available (${ctx.appMissing ?? 'unknown'})`;
-  },
+  prerequisite: appPrerequisite,
 
   async setup(ctx) {
     const s = ctx.sizes.memory;
