@@ -47,6 +47,19 @@ export class KitFaultSlot {
     this.used += 1;
     return f;
   }
+
+  /** The next-link fault the data request being answered must carry (left by `apply`). */
+  nextLink: 'loopingNext' | 'malformedNext' | undefined;
+
+  /** Applies this data request's fault, if any, in the sandbox's words: true when that answered the request; a next-link fault is left in `nextLink`. */
+  async apply(req: IncomingMessage, res: ServerResponse, answers: KitFaultAnswers): Promise<boolean> {
+    this.nextLink = undefined;
+    const f = this.take();
+    if (f === undefined) return false;
+    const outcome = await answerKitFault(f, req, res, answers);
+    if (outcome === 'loopingNext' || outcome === 'malformedNext') this.nextLink = outcome;
+    return outcome === 'answered';
+  }
 }
 
 /** How a sandbox on node:http answers the kit's faults in its own words. */

@@ -6,7 +6,7 @@
 // Made with connectors/gmo-aozora (pnpm create-connector); validated there against the spec.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KitFaultSlot, answerKitFault, type KitFault } from '../kit-fault';
+import { KitFaultSlot, type KitFault } from '../kit-fault';
 import { RotatingTokenPairs, type TokenPair, newToken, s256 } from '../oauth-tokens';
 
 /** A data request as the conformance kit records it (structurally its GmoAozoraRequest). */
@@ -167,24 +167,17 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
   const fault = new KitFaultSlot();
   const throttledSoFar = new Map<string, number>(); // username → data requests answered 429
   const readsSoFar = new Map<string, Set<string>>(); // username → the reads answered (revokesAfterFirstRead)
-  /** A next-link fault of the request being answered. */
-  let nextFault: 'loopingNext' | 'malformedNext' | undefined;
 
   const tokens = (p: TokenPair) => ({ access_token: p.access, refresh_token: p.refresh, expires_in: 3600 });
   const clientOk = (body: Record<string, unknown>): boolean => body.client_id === options.clientId && body.client_secret === options.clientSecret;
 
   /** Applies the fault, if any, to one data request; true when it answered. */
-  async function applyFault(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    nextFault = undefined;
-    const f = fault.take();
-    if (f === undefined) return false;
-    const outcome = await answerKitFault(f, req, res, {
+  function applyFault(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    return fault.apply(req, res, {
       status: (status, headers) => send(res, status, { errorCode: 'WG_ERR_900', errorMessage: '障害を擬似的に発生させています' }, headers),
       truncatedBody: '{"accounts": [{"accountId": "3010',
       timers,
     });
-    if (outcome === 'loopingNext' || outcome === 'malformedNext') nextFault = outcome;
-    return outcome === 'answered';
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -369,8 +362,8 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
       const size = Math.max(1, Math.min(500, options.maxPageSize ?? 500));
       const slice = matching.slice(start, start + size);
       let nextItemKey = matching[start + size]?.itemKey;
-      if (nextFault === 'loopingNext') nextItemKey = key ?? slice[0]?.itemKey ?? '1';
-      if (nextFault === 'malformedNext') nextItemKey = 'not-a-key';
+      if (fault.nextLink === 'loopingNext') nextItemKey = key ?? slice[0]?.itemKey ?? '1';
+      if (fault.nextLink === 'malformedNext') nextItemKey = 'not-a-key';
       return { lo: lo === '0000-01-01' ? (items[0]?.transactionDate ?? hi) : lo, hi, slice, nextItemKey };
     };
     const paging = (p: { nextItemKey: string | undefined; slice: readonly unknown[] }) => ({

@@ -12,7 +12,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KitFaultSlot, answerKitFault, type KitFault } from '../kit-fault';
+import { KitFaultSlot, type KitFault } from '../kit-fault';
 import { RotatingTokenPairs, newToken, s256 } from '../oauth-tokens';
 
 /** Where the spec's paths live on the sandbox (the AISP base path of a 4.0 ASPSP). */
@@ -243,7 +243,6 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
   const consentRequests: unknown[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const fault = new KitFaultSlot();
-  let nextFault: 'loopingNext' | 'malformedNext' | undefined;
   const pageSize = Math.max(1, options.maxPageSize ?? 100);
 
   const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
@@ -307,19 +306,14 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
   }
 
   /** Applies the fault, if any, to one data request; true when it answered. */
-  async function applyFault(req: IncomingMessage, res: ServerResponse, reply: (status: number, body: unknown, headers?: Record<string, string>) => void): Promise<boolean> {
-    nextFault = undefined;
-    const f = fault.take();
-    if (f === undefined) return false;
-    const outcome = await answerKitFault(f, req, res, {
+  function applyFault(req: IncomingMessage, res: ServerResponse, reply: (status: number, body: unknown, headers?: Record<string, string>) => void): Promise<boolean> {
+    return fault.apply(req, res, {
       status: (status, headers) =>
         // An OBErrorResponse1 where the spec declares one (400, 403, 500); 401, 429 and the rest carry none.
         reply(status, [400, 403, 500].includes(status) ? obError(status, UK_OB_ERROR_CODES.fault, 'A fault the sandbox injects') : undefined, headers),
       truncatedBody: '{"Data": {"Account": [{"AccountId": "2248',
       timers,
     });
-    if (outcome === 'loopingNext' || outcome === 'malformedNext') nextFault = outcome;
-    return outcome === 'answered';
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -519,8 +513,8 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
         n.searchParams.set('page', String(page + 1));
         next = n.href;
       }
-      if (nextFault === 'loopingNext') next = self.href;
-      if (nextFault === 'malformedNext') next = 'http://[not a link';
+      if (fault.nextLink === 'loopingNext') next = self.href;
+      if (fault.nextLink === 'malformedNext') next = 'http://[not a link';
       reply(200, { Data: wrap(slice), Links: { Self: self.href, ...(next === undefined ? {} : { Next: next }) }, Meta: { TotalPages: total } });
     }
 
