@@ -5,8 +5,8 @@
 // GmoAozoraFault shapes), the request and answer records, a consent ended at the bank, a page-size cap.
 // Made with connectors/gmo-aozora (pnpm create-connector); validated there against the spec.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { KitFaultSlot, type KitFault } from '../kit-fault';
+import { listenOwnPort } from '../listen';
 import { RotatingTokenPairs, type TokenPair, newToken, s256 } from '../oauth-tokens';
 
 /** A data request as the conformance kit records it (structurally its GmoAozoraRequest). */
@@ -429,11 +429,9 @@ export async function startGmoAozoraSandbox(options: GmoAozoraSandboxOptions): P
       if (!res.headersSent) send(res, 500, { error: 'sandbox_bug' });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const where = await listenOwnPort(server, options.host);
   return {
-    baseUrl: `http://${options.host ?? '127.0.0.1'}:${port}`,
-    host: `${options.host ?? '127.0.0.1'}:${port}`,
+    ...where,
     requests,
     answers,
     setFault(f) {

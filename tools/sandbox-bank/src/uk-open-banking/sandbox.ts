@@ -11,8 +11,8 @@
 // Made with connectors/uk-open-banking (pnpm create-connector); validated there against the spec.
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { KitFaultSlot, type KitFault } from '../kit-fault';
+import { listenOwnPort } from '../listen';
 import { RotatingTokenPairs, newToken, s256 } from '../oauth-tokens';
 
 /** Where the spec's paths live on the sandbox (the AISP base path of a 4.0 ASPSP). */
@@ -608,11 +608,9 @@ export async function startUkOpenBankingSandbox(options: UkOpenBankingSandboxOpt
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const where = await listenOwnPort(server, options.host);
   return {
-    baseUrl: `http://${options.host ?? '127.0.0.1'}:${port}`,
-    host: `${options.host ?? '127.0.0.1'}:${port}`,
+    ...where,
     requests,
     answers,
     consentRequests,
