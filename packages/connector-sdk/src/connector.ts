@@ -4,6 +4,7 @@ import { Challenge } from './challenge';
 import { systemClock, type Clock } from './clock';
 import { ConnectorErrors, isConnectorError, SdkErrorCode, type ConnectorError } from './errors';
 import { createHttpClient, type HttpCallEvent, type HttpClient, type HttpTimeouts } from './http/client';
+import { isLastPage, markLastPage, withLookAhead } from './http/paging';
 import { isUrlAllowed } from './http/hosts';
 import { createRequestLimiter, type RequestLimiter } from './http/limiter';
 import type { RetryPolicy } from './http/retry';
@@ -24,7 +25,7 @@ import {
   type TransactionsRequest,
 } from './model';
 import { err, ok, type Outcome } from './outcome';
-import type { TransactionKind } from '@kinko/domain';
+import { missingDateProblem, type TransactionKind } from '@kinko/domain';
 
 /** What a connector's data methods yield: one bank page of items per element, or an error (then nothing more). */
 export type PageStream<T> = AsyncIterable<Outcome<readonly T[]>>;
@@ -290,7 +291,7 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
     ): AsyncGenerator<Outcome<Page<T>>, void, undefined> {
       let index = 0;
       try {
-        for await (const out of open()) {
+        for await (const { value: out, last } of withLookAhead(open(), isOkOutcome)) {
           if (typeof out !== 'object' || out === null || typeof out.ok !== 'boolean') {
             yield err(contractViolation(id, `${operation} yielded something that is not an outcome`));
             return;
@@ -310,7 +311,8 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
               return;
             }
           }
-          yield ok(window === undefined ? { index, items: out.value } : { index, items: out.value, window });
+          const page = window === undefined ? { index, items: out.value } : { index, items: out.value, window };
+          yield ok(last ? markLastPage(page) : page);
           index += 1;
         }
       } catch (e) {
@@ -334,6 +336,13 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
         return isState(step.state) ? undefined : 'the challenge state does not match its schema';
       }
       return 'unknown step type';
+    };
+
+    // An item must carry the date its kind is filtered on, and a transaction date unless the
+    // manifest says its kind is filtered on another one (the domain's rule).
+    const datesProblem = (t: Transaction): string | undefined => {
+      const problem = missingDateProblem(t, manifest.dateFieldByKind[t.kind] ?? 'transactionDate');
+      return problem === undefined ? undefined : `${t.kind} transaction ${String(t.bankTransactionId)} has ${problem}`;
     };
 
     // A frozen window (the domain's are) is passed through as is, so every page carries the
@@ -398,7 +407,7 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
         if (window === undefined) return failWith(invalidWindow('transactions'));
         const frozen = Object.freeze({ bankAccountId: request.bankAccountId, kind: request.kind, window, ...(request.psu ? { psu: request.psu } : {}) });
         return guardStream('transactions', () => impl.transactions(grant, frozen), window, (t: Transaction) =>
-          t?.kind === request.kind ? undefined : `a ${String(t?.kind)} transaction in a ${request.kind} fetch`,
+          t?.kind === request.kind ? datesProblem(t) : `a ${String(t?.kind)} transaction in a ${request.kind} fetch`,
         );
       },
       transactionKinds: (grant, request) => {
@@ -418,7 +427,7 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
         if (window === undefined) return failWith(invalidWindow('transactionKinds'));
         const frozen = Object.freeze({ bankAccountId: request.bankAccountId, kinds: Object.freeze(kinds), window, ...(request.psu ? { psu: request.psu } : {}) });
         const pages = guardStream('transactionKinds', () => several.call(impl, grant, frozen), window, (t: Transaction) =>
-          kinds.includes(t?.kind) ? undefined : `a ${String(t?.kind)} transaction in a fetch of ${kinds.join(', ')}`,
+          kinds.includes(t?.kind) ? datesProblem(t) : `a ${String(t?.kind)} transaction in a fetch of ${kinds.join(', ')}`,
         );
         return splitKinds(pages, kinds, window);
       },
@@ -467,6 +476,11 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
   };
 }
 
+/** A connector's page outcome the SDK may look past (not an error: the stream ends there). */
+function isOkOutcome(out: unknown): boolean {
+  return typeof out === 'object' && out !== null && (out as { readonly ok?: unknown }).ok === true;
+}
+
 /** Splits each bank page of a several-kinds fetch into one page per kind (indices counted per kind). */
 async function* splitKinds(
   pages: AsyncIterable<Outcome<Page<Transaction>>>,
@@ -485,7 +499,8 @@ async function* splitKinds(
       if (items.length > 0) next.set(kind, index + 1);
       return { kind, page: { index, items, window } };
     });
-    yield ok({ index: out.value.index, window, kinds: split });
+    const page = { index: out.value.index, window, kinds: split };
+    yield ok(isLastPage(out.value) ? markLastPage(page) : page);
   }
 }
 

@@ -19,4 +19,5 @@ export * from './http/retry';
 export * from './http/bank-content';
 export * from './http/limiter';
 export { isHostPattern, isUrlAllowed } from './http/hosts';
+export { isLastPage } from './http/paging';
 export * from './http/cookies';

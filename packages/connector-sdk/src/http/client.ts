@@ -8,6 +8,7 @@ import { err, ok, type Outcome } from '../outcome';
 import { bankContent } from './bank-content';
 import { hostOf, isUrlAllowed } from './hosts';
 import { createRequestLimiter, type RequestLimiter } from './limiter';
+import { awaitPullTurn } from './paging';
 import {
   backoffDelay,
   defaultRetryPolicy,
@@ -417,6 +418,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   }
 
   async function send(req: HttpRequest): Promise<Outcome<HttpResponse>> {
+    // Started while the SDK looks past a page: sent only once the caller pulls the next one.
+    if (!(await awaitPullTurn())) {
+      return err(ConnectorErrors.permanent({ code: SdkErrorCode.invalidRequest, message: `${options.connectorId}: request not sent, the page stream was closed` }));
+    }
     let url: URL;
     try {
       url = new URL(req.url);
