@@ -13,14 +13,14 @@ import { gmoAozora } from '../src';
 import { BASE_PATH, startSandboxBank, type SandboxBank } from './sandbox/bank';
 import { gmoAozoraSoleProprietorUser } from '@kinko/sandbox-bank';
 import { demoToday, demoUser, loginThroughSandbox } from './sandbox/demo';
-import { loadSpec, type Spec, type SpecChecker, type SpecOperation } from './sandbox/spec';
+import { GMO_AOZORA_SPEC, gmoAozoraSpecChecker, type GmoAozoraSpec, type GmoAozoraSpecChecker, type GmoAozoraSpecOperation } from '@kinko/sandbox-bank/spec';
 import { describeWithSharedFile } from '../../../tools/jest/shared-files';
 
-describeWithSharedFile('specs/gmo-aozora/personal-swagger.yaml', 'GMO Aozora contract (../shared/specs/gmo-aozora/personal-swagger.yaml)', (specFile) => {
+describeWithSharedFile(GMO_AOZORA_SPEC, 'GMO Aozora contract (../shared/specs/gmo-aozora/personal-swagger.yaml)', (specFile) => {
   const user = demoUser(demoToday);
   const main = user.accounts[0]!;
-  let spec: Spec;
-  let checker: SpecChecker;
+  let spec: GmoAozoraSpec;
+  let checker: GmoAozoraSpecChecker;
   let bank: SandboxBank;
   let client: ConnectorClient;
   let grant: Grant;
@@ -36,7 +36,7 @@ describeWithSharedFile('specs/gmo-aozora/personal-swagger.yaml', 'GMO Aozora con
   };
 
   beforeAll(async () => {
-    checker = await loadSpec(specFile.path);
+    checker = await gmoAozoraSpecChecker(specFile.path);
     spec = checker.spec;
     bank = await startSandboxBank({ clientId: 'kinko', clientSecret: 'secret', users: [user, taro], today: demoToday });
     client = gmoAozora.create({ config: { baseUrl: bank.baseUrl, clientId: 'kinko', clientSecret: 'secret' }, extraAllowedHosts: [bank.host] });
@@ -59,7 +59,7 @@ describeWithSharedFile('specs/gmo-aozora/personal-swagger.yaml', 'GMO Aozora con
     await bank?.close();
   });
 
-  const operation = (specPath: string): SpecOperation => {
+  const operation = (specPath: string): GmoAozoraSpecOperation => {
     const op = spec.paths[specPath]?.['get'];
     if (op === undefined) throw new Error(`GET ${specPath} is not in the spec`);
     return op;

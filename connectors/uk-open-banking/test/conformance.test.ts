@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runConformanceSuite } from '@kinko/connector-sdk/testkit';
 import { ukOpenBanking } from '../src';
-import { kitIdentities, startKitSandbox } from './sandbox/kit';
-import { SPEC_FILE } from './sandbox/spec';
+import { kitIdentities, SPEC_FILE, startKitSandbox } from './sandbox/kit';
 
 const fixture = (name: string): string => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
 

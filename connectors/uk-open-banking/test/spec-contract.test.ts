@@ -15,13 +15,13 @@ import { Redacted } from 'effect';
 import { ukOpenBanking } from '../src';
 import { startSandboxBank, type SandboxBank } from './sandbox/bank';
 import { browserAtBank } from './sandbox/kit';
-import { loadSpec, type SpecChecker } from './sandbox/spec';
+import { UK_OPEN_BANKING_SPEC, ukOpenBankingSpecChecker, type UkOpenBankingSpecChecker } from '@kinko/sandbox-bank/spec';
 import { describeWithSharedFile } from '../../../tools/jest/shared-files';
 
-describeWithSharedFile('specs/uk-open-banking/account-info-openapi.yaml', 'UK Open Banking contract (../shared/specs/uk-open-banking/account-info-openapi.yaml)', (specFile) => {
+describeWithSharedFile(UK_OPEN_BANKING_SPEC, 'UK Open Banking contract (../shared/specs/uk-open-banking/account-info-openapi.yaml)', (specFile) => {
   const redirectUri = 'https://kinko.invalid/api/v2/connect/callback';
   const today = dateInZone(new Date(), 'Europe/London');
-  let checker: SpecChecker;
+  let checker: UkOpenBankingSpecChecker;
   let bank: SandboxBank;
   let client: ConnectorClient;
   let grant: Grant;
@@ -36,7 +36,7 @@ describeWithSharedFile('specs/uk-open-banking/account-info-openapi.yaml', 'UK Op
   }
 
   beforeAll(async () => {
-    checker = await loadSpec(specFile.path);
+    checker = await ukOpenBankingSpecChecker(specFile.path);
     bank = await startSandboxBank({ clientId: 'kinko', clientSecret: 'secret', users: ukOpenBankingPersonaUsers(today), redirectUris: [redirectUri], maxPageSize: 50 });
     client = ukOpenBanking.create({ config: { baseUrl: bank.baseUrl, clientId: 'kinko', clientSecret: 'secret' }, extraAllowedHosts: [bank.host], http: { retry: { maxAttempts: 1 } } });
     const granted = await authorise('oliver');

@@ -29,7 +29,6 @@
   },
   "devDependencies": {
     "@apidevtools/swagger-parser": "13.1.0",
-    "ajv": "8.20.0",
-    "ajv-formats": "3.0.1"
+    "@kinko/sandbox-bank": "workspace:*"
   }
 }

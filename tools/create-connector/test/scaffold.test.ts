@@ -25,6 +25,7 @@ function temporaryWorkspace(): string {
   symlinkSync(join(ROOT, 'node_modules'), join(tmp, 'node_modules'));
   symlinkSync(join(ROOT, 'tools/jest'), join(tmp, 'tools/jest'));
   for (const pkg of ['connector-sdk', 'domain']) symlinkSync(join(ROOT, 'packages', pkg), join(tmp, 'packages', pkg));
+  symlinkSync(join(ROOT, 'tools/sandbox-bank'), join(tmp, 'tools/sandbox-bank'));
   return tmp;
 }
 
@@ -34,9 +35,11 @@ function linkDependencies(tmp: string, dir: string): void {
   mkdirSync(join(modules, '@kinko'), { recursive: true });
   for (const pkg of ['connector-sdk', 'domain']) symlinkSync(join(tmp, 'packages', pkg), join(modules, '@kinko', pkg));
   symlinkSync(realpathSync(join(ROOT, 'packages/connector-sdk/node_modules/effect')), join(modules, 'effect'));
-  // The spec checker's devDependencies (test/sandbox/spec.ts), the store's copies the sandbox package links too.
+  // The spec checker's devDependencies (test/sandbox/spec.ts): the workspace's shared checker parts
+  // (@kinko/sandbox-bank/spec) and swagger-parser, the store's copy the sandbox package links too.
+  symlinkSync(join(tmp, 'tools/sandbox-bank'), join(modules, '@kinko/sandbox-bank'));
   mkdirSync(join(modules, '@apidevtools'), { recursive: true });
-  for (const dep of ['@apidevtools/swagger-parser', 'ajv', 'ajv-formats']) symlinkSync(realpathSync(join(ROOT, 'tools/sandbox-bank/node_modules', dep)), join(modules, dep));
+  symlinkSync(realpathSync(join(ROOT, 'tools/sandbox-bank/node_modules/@apidevtools/swagger-parser')), join(modules, '@apidevtools/swagger-parser'));
 }
 
 const run = (cwd: string, script: string, args: readonly string[]): string =>
@@ -84,6 +87,8 @@ describe('pnpm create-connector', () => {
       expect(pkg.name).toBe(`@kinko/connector-${id}`);
       expect(pkg.exports['.']?.['@kinko/source']).toBe('./src/index.ts');
       expect(readFileSync(join(result.dir, 'src/manifest.ts'), 'utf8')).toContain(`authFlow: '${flow}'`);
+      // The sandbox's spec check is made of the workspace's shared checker parts, not a copy of them.
+      expect(readFileSync(join(result.dir, 'test/sandbox/spec.ts'), 'utf8')).toContain(`import { oncePerFile, specAjv, validatorCache } from '@kinko/sandbox-bank/spec';`);
       // The generated jest config compiles the ES-module-only packages a connector's tests meet
       // (swagger-parser's resolver for the spec check, jose for signing): no ignore pattern matches them.
       const jestConfig = ((await import(join(result.dir, 'jest.config.js'))) as { default: { transformIgnorePatterns: string[] } }).default;

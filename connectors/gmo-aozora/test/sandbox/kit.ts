@@ -4,7 +4,11 @@ import type { Connector } from '@kinko/connector-sdk';
 import type { ConformanceIdentities, Identity, SandboxHandle, SandboxScenario } from '@kinko/connector-sdk/testkit';
 import { existsSync } from 'node:fs';
 import { startSandboxBank, type SandboxAccount, type SandboxTransaction } from './bank';
-import { SPEC_FILE, loadSpec } from './spec';
+import { GMO_AOZORA_SPEC, gmoAozoraSpecChecker } from '@kinko/sandbox-bank/spec';
+import { sharedFile } from '../../../../tools/jest/shared-files';
+
+/** The published spec the sandbox's answers are checked against: ../shared beside the repository (absent in a public clone). */
+export const SPEC_FILE = sharedFile(GMO_AOZORA_SPEC).path;
 
 const client = { clientId: 'kinko', clientSecret: 'sandbox-client-secret' };
 
@@ -55,7 +59,7 @@ export async function startKitSandbox(scenario: SandboxScenario, connector: Conn
     ...(scenario.type === 'transactions' && scenario.bankPageSize !== undefined ? { maxPageSize: scenario.bankPageSize } : {}),
   });
   // The published spec, when ../shared is there (the kit's sandbox-matches-spec says so when not).
-  const checker = existsSync(SPEC_FILE) ? await loadSpec(SPEC_FILE) : undefined;
+  const checker = existsSync(SPEC_FILE) ? await gmoAozoraSpecChecker(SPEC_FILE) : undefined;
   return {
     config: { baseUrl: bank.baseUrl, ...client },
     ...(checker === undefined ? {} : { specProblems: () => bank.answers.flatMap((a) => checker.problems(a)) }),

@@ -2,10 +2,12 @@
 // answers: each answer's status must be one its operation declares (or `default`) and its JSON
 // body must validate (ajv) against the schema declared for that status. The conformance kit's
 // sandbox-matches-spec runs it (kit.ts: specProblems); use it in your own contract tests too.
+// It is made of the parts every spec checker of the workspace shares (@kinko/sandbox-bank/spec:
+// the ajv they validate with, its compiled validators, the spec parsed once per file); if your
+// bank's sandbox moves into tools/sandbox-bank, its checker moves to src/spec there too.
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { resolve } from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { oncePerFile, specAjv, validatorCache } from '@kinko/sandbox-bank/spec';
 import type { SandboxAnswer } from './bank';
 
 /**
@@ -34,38 +36,28 @@ export interface SpecChecker {
 const templateRegex = (template: string): RegExp =>
   new RegExp(`^${template.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
 
-/** Parses and dereferences the spec (once per file and process). */
-const loaded = new Map<string, Promise<SpecChecker>>();
-export function loadSpec(file: string = SPEC_FILE): Promise<SpecChecker> {
-  let checker = loaded.get(file);
-  if (checker === undefined) {
-    checker = (async (): Promise<SpecChecker> => {
-      const spec = (await SwaggerParser.dereference(file)) as unknown as Spec;
-      const templates = Object.keys(spec.paths).map((t) => ({ t, re: templateRegex(t) }));
-      const ajv = new Ajv({ strict: false, allErrors: true });
-      addFormats(ajv);
-      const validators = new Map<string, ValidateFunction>();
-      return {
-        problems({ method, path, status, body }) {
-          const local = spec.basePath !== undefined && path.startsWith(spec.basePath) ? path.slice(spec.basePath.length) : path;
-          const template = templates.find((x) => x.re.test(local))?.t;
-          const operation = template === undefined ? undefined : spec.paths[template]?.[method.toLowerCase()];
-          if (template === undefined || operation === undefined) return [`${method} ${local}: no such operation in the spec`];
-          const declared = operation.responses?.[String(status)] ?? operation.responses?.['default'];
-          if (declared === undefined) return [`${method} ${template} ${status}: status not declared`];
-          const schema = declared.schema ?? declared.content?.['application/json']?.schema;
-          if (schema === undefined) return [];
-          const key = `${method} ${template} ${status}`;
-          let validate = validators.get(key);
-          if (validate === undefined) {
-            validate = ajv.compile(schema);
-            validators.set(key, validate);
-          }
-          return validate(body) ? [] : [`${key}: ${ajv.errorsText(validate.errors)}`];
-        },
-      };
-    })();
-    loaded.set(file, checker);
-  }
-  return checker;
-}
+/** The answer checker of a spec file, parsed and dereferenced once per file and process. */
+const checkerOf = oncePerFile(async (file: string): Promise<SpecChecker> => {
+  const spec = (await SwaggerParser.dereference(file)) as unknown as Spec;
+  const templates = Object.keys(spec.paths).map((t) => ({ t, re: templateRegex(t) }));
+  const ajv = specAjv();
+  const validator = validatorCache(ajv);
+  return {
+    problems({ method, path, status, body }) {
+      const local = spec.basePath !== undefined && path.startsWith(spec.basePath) ? path.slice(spec.basePath.length) : path;
+      const template = templates.find((x) => x.re.test(local))?.t;
+      const operation = template === undefined ? undefined : spec.paths[template]?.[method.toLowerCase()];
+      if (template === undefined || operation === undefined) return [`${method} ${local}: no such operation in the spec`];
+      const declared = operation.responses?.[String(status)] ?? operation.responses?.['default'];
+      if (declared === undefined) return [`${method} ${template} ${status}: status not declared`];
+      const schema = declared.schema ?? declared.content?.['application/json']?.schema;
+      if (schema === undefined) return [];
+      const key = `${method} ${template} ${status}`;
+      const validate = validator(key, schema as Record<string, unknown>);
+      return validate(body) ? [] : [`${key}: ${ajv.errorsText(validate.errors)}`];
+    },
+  };
+});
+
+/** The checker of the spec (SPEC_FILE unless told). */
+export const loadSpec = (file: string = SPEC_FILE): Promise<SpecChecker> => checkerOf(file);
