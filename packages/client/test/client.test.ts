@@ -58,10 +58,14 @@ describe('@kinko/client mechanics', () => {
     handle = (_url, res) => json(res, 200, { sessionId: 's', status: 'running', stage: 'accounts', finishedAt: null });
     const user = createKinkoClient({ baseUrl, apiKey: 'k' }).asUser('t');
     const started = Date.now();
-    await expect(user.followSession('s', { timeoutMs: 400, initialDelayMs: 50, maxDelayMs: 100 })).rejects.toBeInstanceOf(KinkoTimeoutError);
-    expect(Date.now() - started).toBeLessThan(2_000);
-    expect(seen.length).toBeGreaterThanOrEqual(4);
-    expect(seen.length).toBeLessThanOrEqual(9);
+    // Capped at 100 ms, the delays (50, 100, 100…) give about 21 polls in 2 s; uncapped (×4:
+    // 50, 200, 800…) they would give 5. The margin is for a loaded machine, where each poll's
+    // round trip adds to its delay.
+    await expect(user.followSession('s', { timeoutMs: 2_000, initialDelayMs: 50, maxDelayMs: 100, factor: 4 })).rejects.toBeInstanceOf(KinkoTimeoutError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(seen.length).toBeGreaterThanOrEqual(8);
+    expect(seen.length).toBeLessThanOrEqual(22);
   });
 
   it('iterates every transaction page by its cursor, and the change feed until hasMore is false', async () => {
