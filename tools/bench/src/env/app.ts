@@ -293,6 +293,21 @@ export class AppUnderTest {
     return path.join(this.root, 'test', 'support', 'bench-scheduler-driver.ts');
   }
 
+  /**
+   * How many sessions one worker runs at once as deployed (the built app's default sync
+   * setting `concurrency`, read from its dist: a value, not code); undefined when unreadable.
+   */
+  defaultSessionConcurrency(): number | undefined {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const options = require(path.join(this.root, 'dist', 'sync', 'sync-options.js')) as { DEFAULT_SYNC_SETTINGS?: { concurrency?: unknown } };
+      const c = options.DEFAULT_SYNC_SETTINGS?.concurrency;
+      return typeof c === 'number' ? c : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** When dist/main.js was built. */
   builtAt(): Date {
     return fs.statSync(this.main).mtime;

@@ -5,6 +5,7 @@ import { type Progress, duration, int } from '../progress';
 import type { ScenarioContext } from '../scenarios/types';
 import { type AppProcess, type AppConfig, type BankEntry } from './app';
 import { type BenchUser, type Connected, KinkoClient, inParallel } from './kinko-client';
+import { untracked } from './postgres';
 
 /** The bank every scenario connects to: a 銀行共通API sandbox bank on loopback. */
 export const BENCH_BANK_CODE = '0001';
@@ -135,6 +136,7 @@ export async function pollDatabase<T>(
   const client = new Client({ connectionString: databaseUrl, application_name: 'kinko-bench' });
   await client.connect();
   try {
+    await untracked(client);
     const deadline = Date.now() + timeoutMs;
     let lastReport = Date.now();
     for (;;) {

@@ -88,7 +88,8 @@ export class BenchPostgres {
       persistent: true,
       createPostgresUser: isRoot,
       initdbFlags: ['--encoding=UTF8', '--locale=C'],
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+      // pg_stat_statements counts the statements the app sends (statementCount); its cost is a hash update per statement.
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300', '-c', 'shared_preload_libraries=pg_stat_statements'],
       onLog,
       onError: onLog,
     });
@@ -191,6 +192,32 @@ export class BenchPostgres {
       this.listeners.delete(listener);
     }
     return { log: text, marker };
+  }
+
+  /**
+   * Starts counting the statements run in `database` (pg_stat_statements, top-level
+   * statements including BEGIN/COMMIT, every application; the bench's own clients opt out
+   * with {@link untracked}). The returned function answers how many ran since; undefined
+   * when pg_stat_statements is not available.
+   */
+  async statementCount(database: string): Promise<(() => Promise<number>) | undefined> {
+    try {
+      const oid = await this.withClient(async (c) => {
+        await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+        const r = await c.query<{ oid: string }>('SELECT oid::text AS oid FROM pg_database WHERE datname = $1', [database]);
+        const id = r.rows[0]?.oid;
+        if (id === undefined) throw new Error(`no database ${database}`);
+        await c.query('SELECT pg_stat_statements_reset(0, $1::oid, 0)', [id]);
+        return id;
+      });
+      return () =>
+        this.withClient(async (c) => {
+          const r = await c.query<{ n: string }>('SELECT coalesce(sum(calls), 0)::text AS n FROM pg_stat_statements WHERE dbid = $1::oid', [oid]);
+          return Number(r.rows[0]?.n ?? 0);
+        });
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -315,4 +342,9 @@ function parseParameters(text: string): (string | null)[] {
     values[Number(m[1]) - 1] = m[2] === 'NULL' ? null : (m[3] ?? '').replace(/''/g, "'");
   }
   return values;
+}
+
+/** Leaves a bench client's own statements (polls, set-up) out of {@link BenchPostgres.statementCount}. */
+export async function untracked(client: Client): Promise<void> {
+  await client.query("SET pg_stat_statements.track = 'none'");
 }

@@ -1,4 +1,3 @@
-import * as os from 'node:os';
 import { Client } from 'pg';
 import type { AppProcess } from '../env/app';
 import {
@@ -13,14 +12,14 @@ import {
   sandboxAccountIds,
   profileDetails,
   profileSessions,
-  stageSummary,
   startApp,
   startBenchBank,
   waitForSessions,
 } from '../env/bank-world';
 import { type Progress, duration, int } from '../progress';
 import type { FigureResult } from '../results';
-import { ALLOWED_CONCURRENCY } from './full-sync';
+import { untracked } from '../env/postgres';
+import { ALLOWED_CONCURRENCY, networkFloorFigure, networkFloorS as networkFloorOf, sessionMissEvidence, startCostWindow } from '../evidence';
 import type { Scenario } from './types';
 
 interface DailyRefreshState {
@@ -106,7 +105,7 @@ export const dailyRefreshScenario: Scenario<DailyRefreshState> = {
       `${BENCH_SCHEDULER_INTERVAL_MS} ms instead of the default 60 s (only the wait before the first planning round changes; the refresh interval, batch and budget are the app's). Every user is created and connected through the API (redirect flow) and that worker runs the first full syncs, untimed.`,
     'Per run (set-up, untimed): one new transaction is booked on every account (sandbox knob); "a day passes" — every sync session and every unattended access is moved 24 hours into the past in the database (the scheduler then finds every connection due and every account with its whole unattended budget); the sandbox latency is set and its request log cleared.',
     "Measured: the worker's scheduler plans the refreshes on its own and the worker runs them. Wall time = the first session the scheduler created to the last session's finish (sync_sessions); every connection must get one `scheduler` session, every session must complete and every account must be recorded in the unattended-access ledger, or the run fails.",
-    `Floor = network floor = requests the sandbox logged × latency ÷ ${ALLOWED_CONCURRENCY} (the connector manifest's maxConcurrency). CPU over the same window: the worker process (/proc/<pid>/stat), PostgreSQL (its postmaster's process tree), the bank (the bench process, which runs the sandbox); accounts one core refreshes per hour = accounts ÷ (worker + PostgreSQL CPU-s) × 3600.`,
+    `Floor = network floor = requests the sandbox logged × latency ÷ ${ALLOWED_CONCURRENCY} (the connector manifest's maxConcurrency). CPU over the same window: the worker process (/proc/<pid>/stat), PostgreSQL (its postmaster's process tree), the bank (the bench process, which runs the sandbox); accounts one core refreshes per hour = accounts ÷ (worker + PostgreSQL CPU-s) × 3600. Database statements over the same window: pg_stat_statements of the app's database (top-level, BEGIN/COMMIT included; the bench's own queries are not tracked).`,
   ],
   parameters: (s) => ({
     users: s.dailyRefresh.users,
@@ -117,16 +116,7 @@ export const dailyRefreshScenario: Scenario<DailyRefreshState> = {
     allowedConcurrency: ALLOWED_CONCURRENCY,
     schedulerIntervalMs: BENCH_SCHEDULER_INTERVAL_MS,
   }),
-  figures: [
-    {
-      id: 'wall-time',
-      label: 'Daily refresh wall time',
-      unit: 's',
-      floorLabel: 'network floor',
-      floorUnit: 's',
-      target: { text: '≤ 1.5× the network floor', comparator: '<=', threshold: 1.5 },
-    },
-  ],
+  figures: [networkFloorFigure('wall-time', 'Daily refresh wall time')],
 
   prerequisite: appPrerequisite,
 
@@ -159,14 +149,13 @@ export const dailyRefreshScenario: Scenario<DailyRefreshState> = {
     const client = new Client({ connectionString: state.databaseUrl, application_name: 'kinko-bench' });
     await client.connect();
     try {
+      await untracked(client);
       for (const accountId of state.accounts) knobs.insertTransaction(accountId, { amount: 2_000 + runIndex, description: `bench daily refresh ${runIndex}` });
       const since = (await client.query<{ now: Date }>('SELECT now() AS now')).rows[0]?.now;
       if (!since) throw new Error('no database time');
       knobs.faults.setLatency(s.latencyMs);
       state.bank.sandbox.requestLog.clear();
-      const worker0 = state.worker.cpuSeconds();
-      const postgres0 = ctx.postgres.cpuSeconds();
-      const bench0 = process.cpuUsage();
+      const costs = await startCostWindow(ctx, state.databaseUrl, state.worker);
       await ageByOneDay(client);
       ctx.progress.step(`run ${runIndex + 1}: a day has passed for ${int(state.connections)} connections; waiting for the scheduler…`);
       let sessionIds: string[];
@@ -177,9 +166,7 @@ export const dailyRefreshScenario: Scenario<DailyRefreshState> = {
       } finally {
         knobs.faults.setLatency(0);
       }
-      const worker1 = state.worker.cpuSeconds();
-      const postgres1 = ctx.postgres.cpuSeconds();
-      const bench1 = process.cpuUsage(bench0);
+      const cost = await costs.stop();
       if (!state.worker.running) throw new Error(`the worker exited:\n${state.worker.output()}`);
       assertAllCompleted(outcome, 'daily refresh');
       if (sessionIds.length !== state.connections) throw new Error(`the scheduler created ${sessionIds.length} sessions for ${state.connections} connections (one each expected)`);
@@ -188,10 +175,10 @@ export const dailyRefreshScenario: Scenario<DailyRefreshState> = {
       if (accounts !== state.accounts.length) throw new Error(`${accounts} of ${state.accounts.length} accounts were recorded as refreshed unattended`);
       const wallS = (await spanFromCreation(client, sessionIds)) / 1000;
       const requests = state.bank.bank.requests().length;
-      const networkFloorS = (requests * s.latencyMs) / ALLOWED_CONCURRENCY / 1000;
-      const workerCpuS = worker0 !== undefined && worker1 !== undefined ? worker1 - worker0 : undefined;
-      const postgresCpuS = postgres0 !== undefined && postgres1 !== undefined ? postgres1 - postgres0 : undefined;
-      const bankCpuS = (bench1.user + bench1.system) / 1e6;
+      const networkFloorS = networkFloorOf(requests, s.latencyMs);
+      const workerCpuS = cost['workerCpuS'];
+      const postgresCpuS = cost['postgresCpuS'];
+      const bankCpuS = cost['sandboxCpuS'] ?? 0;
       const profile = await profileSessions(state.databaseUrl, sessionIds);
       ctx.progress.step(
         `run ${runIndex + 1}: ${int(sessionIds.length)} sessions, ${int(accounts)} accounts, ${int(requests)} requests in ${wallS.toFixed(2)} s (sessions started to finished ${duration(outcome.spanMs)}); network floor ${networkFloorS.toFixed(2)} s → ratio ${(wallS / networkFloorS).toFixed(2)}`,
@@ -208,11 +195,11 @@ export const dailyRefreshScenario: Scenario<DailyRefreshState> = {
           networkFloorS,
           wallS,
           startedToFinishedS: outcome.spanMs / 1000,
-          bankCpuS,
+          ...cost,
           bankCpuMsPerAccount: (1000 * bankCpuS) / accounts,
-          cores: os.cpus().length,
-          ...(workerCpuS !== undefined ? { workerCpuS, workerCpuMsPerAccount: (1000 * workerCpuS) / accounts } : {}),
-          ...(postgresCpuS !== undefined ? { postgresCpuS, postgresCpuMsPerAccount: (1000 * postgresCpuS) / accounts } : {}),
+          ...(workerCpuS !== undefined ? { workerCpuMsPerAccount: (1000 * workerCpuS) / accounts } : {}),
+          ...(postgresCpuS !== undefined ? { postgresCpuMsPerAccount: (1000 * postgresCpuS) / accounts } : {}),
+          ...(ctx.app?.defaultSessionConcurrency() !== undefined ? { allowedSessions: ctx.app.defaultSessionConcurrency() ?? 0 } : {}),
           ...(workerCpuS !== undefined && postgresCpuS !== undefined && workerCpuS + postgresCpuS > 0 ? { accountsPerCoreHour: (accounts / (workerCpuS + postgresCpuS)) * 3600 } : {}),
           ...profileDetails('', profile),
         },
@@ -240,9 +227,19 @@ export const dailyRefreshScenario: Scenario<DailyRefreshState> = {
     ];
     if (f && !f.met) {
       const wall = d['wallS'] ?? 0;
-      const cpu = (d['workerCpuS'] ?? 0) + (d['postgresCpuS'] ?? 0) + (d['bankCpuS'] ?? 0);
       notes.push(
-        `Daily refresh at ${f.ratio.median.toFixed(2)}× its network floor: last run ${int(d['requests'] ?? 0)} requests (${(d['requestsPerSession'] ?? 0).toFixed(1)} per session) in ${wall.toFixed(2)} s vs ${(d['networkFloorS'] ?? 0).toFixed(2)} s. Sessions (the app's records): ${(d['meanConcurrentSessions'] ?? 0).toFixed(1)} running at once on average, ${d['peakConcurrentSessions'] ?? 0} at most, ${(d['meanSessionS'] ?? 0).toFixed(2)} s each — per stage: ${stageSummary(d, '')}; started to finished ${(d['startedToFinishedS'] ?? 0).toFixed(2)} s of the ${wall.toFixed(2)} s (the rest is the planning round before the first session started). CPU in the window: ${cpu.toFixed(1)} CPU-s = ${((100 * cpu) / Math.max(wall * (d['cores'] ?? 1), 1e-9)).toFixed(0)}% of the ${d['cores'] ?? 0} cores.`,
+        `Daily refresh at ${f.ratio.median.toFixed(2)}× its network floor: last run ${int(d['requests'] ?? 0)} requests (${(d['requestsPerSession'] ?? 0).toFixed(1)} per session) in ${wall.toFixed(2)} s vs ${(d['networkFloorS'] ?? 0).toFixed(2)} s at ${ALLOWED_CONCURRENCY} requests in flight allowed.`,
+        ...sessionMissEvidence(d, {
+          prefix: '',
+          wallS: wall,
+          floorS: d['networkFloorS'] ?? 0,
+          threshold: f.target.threshold,
+          sessions: d['sessions'] ?? 0,
+          requestsPerSession: d['requestsPerSession'] ?? 0,
+          latencyMs: d['latencyMs'] ?? 0,
+          allowedSessions: d['allowedSessions'],
+          beforeFirstSessionS: wall - (d['startedToFinishedS'] ?? wall),
+        }),
       );
     }
     return notes;

@@ -1,14 +1,11 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { BANK_COMMON_API_DEFAULT_LIMITS } from '@kinko/connector-bank-common-api';
 import { Client } from 'pg';
-import { machineCpu } from '../env/app';
 import { appPrerequisite, type BenchBank, assertAllCompleted, connectUsers, profileDetails, profileSessions, stageSummary, startApp, startBenchBank, waitForSessions } from '../env/bank-world';
 import { exportTransactions, prepareCopyTable, timedCopy } from '../env/copy';
 import { duration, int } from '../progress';
 import type { FigureResult } from '../results';
-import { busyPercent } from './ingest';
+import { ALLOWED_CONCURRENCY, cpuBoundShare, cpuBudgetNote, networkFloorS as networkFloorOf, startCostWindow } from '../evidence';
 import type { Scenario } from './types';
 
 interface FullSyncState {
@@ -18,8 +15,7 @@ interface FullSyncState {
 
 const ctxLatency = (d: Readonly<Record<string, number>>): string => (d['latencyMs'] !== undefined ? `${d['latencyMs']} ms` : 'the latency');
 
-/** The concurrency the 銀行共通API connector's manifest allows (the bench bank does not override it). */
-export const ALLOWED_CONCURRENCY = BANK_COMMON_API_DEFAULT_LIMITS.maxConcurrency;
+export { ALLOWED_CONCURRENCY } from '../evidence';
 
 /**
  * Scenario 2 — full sync: users connected through the API (redirect login), then their
@@ -88,15 +84,9 @@ export const fullSyncScenario: Scenario<FullSyncState> = {
       ctx.progress.step(`run ${runIndex + 1}: starting a worker to sync ${int(sessionIds.length)} sessions at ${s.latencyMs} ms per request…`);
       worker = await app.worker(api.config);
       // CPU counted from here: the worker's start-up (boot, JIT) is not the sync's.
-      const cpu0 = machineCpu();
-      const bench0 = process.cpuUsage();
-      const worker0 = worker.cpuSeconds() ?? 0;
-      const postgres0 = ctx.postgres.cpuSeconds();
+      const costs = await startCostWindow(ctx, databaseUrl, worker);
       const outcome = await waitForSessions(databaseUrl, sessionIds, ctx.progress, 3 * 3600_000);
-      const cpu1 = machineCpu();
-      const bench1 = process.cpuUsage(bench0);
-      const workerCpu = (worker.cpuSeconds() ?? 0) - worker0;
-      const postgres1 = ctx.postgres.cpuSeconds();
+      const cost = await costs.stop();
       const workerPeakRss = worker.peakRssBytes() ?? 0;
       await worker.stop();
       worker = undefined;
@@ -121,7 +111,7 @@ export const fullSyncScenario: Scenario<FullSyncState> = {
         await client.end();
       }
       const wallS = outcome.spanMs / 1000;
-      const networkFloorS = (requests * s.latencyMs) / ALLOWED_CONCURRENCY / 1000;
+      const networkFloorS = networkFloorOf(requests, s.latencyMs);
       const copyRate = rows / (copyMs / 1000);
       const ingestFloorS = rows / copyRate;
       const floorS = Math.max(networkFloorS, ingestFloorS);
@@ -141,12 +131,8 @@ export const fullSyncScenario: Scenario<FullSyncState> = {
           copyRowsPerS: copyRate,
           wallS,
           rowsPerS: rows / wallS,
-          workerCpuS: workerCpu,
           workerPeakRssMiB: workerPeakRss / 2 ** 20,
-          sandboxCpuS: (bench1.user + bench1.system) / 1e6,
-          ...(postgres0 !== undefined && postgres1 !== undefined ? { postgresCpuS: postgres1 - postgres0 } : {}),
-          cores: os.cpus().length,
-          machineBusyPercent: busyPercent(cpu0, cpu1),
+          ...cost,
           connectS: connectMs / 1000,
           ...profileDetails('', profile),
         },
@@ -180,8 +166,9 @@ export const fullSyncScenario: Scenario<FullSyncState> = {
       `Sessions (the app's own records): ${mean.toFixed(1)} running at once on average, ${peak} at most; a session took ${meanSession.toFixed(2)} s on average — per stage: ${stageSummary(d, '')}.`,
       `CPU during the sync: the worker process used ${(d['workerCpuS'] ?? 0).toFixed(1)} CPU-s (${((100 * (d['workerCpuS'] ?? 0)) / Math.max(wall, 1e-9)).toFixed(0)}% of one core), the sandbox bank (the bench process) ${(d['sandboxCpuS'] ?? 0).toFixed(1)} CPU-s; the whole machine was ${(d['machineBusyPercent'] ?? 0).toFixed(0)}% busy (PostgreSQL and any other process — see the load average above).`,
     ];
-    const cpuNote = cpuBudgetNote(d, wall);
-    if (cpuNote) notes.push(cpuNote);
+    const cpuNote = cpuBudgetNote(d, wall, { unit: 'row', count: d['rows'] ?? 0, scale: 'µs' });
+    if (cpuNote) notes.push(`${cpuNote} ${copySpeedNote(d)}`);
+    if (d['statements'] !== undefined) notes.push(`Database statements (pg_stat_statements, BEGIN/COMMIT included): ${int(d['statements'] ?? 0)} = ${((d['statements'] ?? 0) / Math.max(sessions, 1)).toFixed(1)} per session.`);
     const cpuBound = cpuBoundShare(d, wall) >= 0.8;
     if (cpuBound)
       notes.push(
@@ -219,35 +206,13 @@ function cpuVerdict(d: Readonly<Record<string, number>>, threshold: number): str
   return `meeting ${threshold}× needs PostgreSQL's CPU for the whole sync down to about ${budget.toFixed(0)} CPU-s (it used ${(d['postgresCpuS'] ?? 0).toFixed(0)}).`;
 }
 
-/** The share of the wall time the measured CPU work fills on all cores (0 when PostgreSQL's CPU is unknown). */
-function cpuBoundShare(d: Readonly<Record<string, number>>, wall: number): number {
-  const postgres = d['postgresCpuS'];
-  const cores = d['cores'] ?? 0;
-  if (postgres === undefined || cores < 1 || wall <= 0) return 0;
-  return ((d['workerCpuS'] ?? 0) + (d['sandboxCpuS'] ?? 0) + postgres) / cores / wall;
-}
-
-/**
- * What the CPU time says (when PostgreSQL's CPU was measured): the work of the worker, the
- * sandbox and PostgreSQL divided by the cores is a wall time no scheduling can beat; and with
- * PostgreSQL as fast as COPY (its CPU ≈ the ingest floor: one backend, CPU-bound), the same
- * budget shows whether the ratio target is reachable on this machine at all.
- */
-function cpuBudgetNote(d: Readonly<Record<string, number>>, wall: number): string | undefined {
-  const postgres = d['postgresCpuS'];
-  const cores = d['cores'] ?? 0;
-  if (postgres === undefined || cores < 1) return undefined;
+/** With PostgreSQL as fast as the COPY floor, the worker and the sandbox still need their own CPU on the same cores. */
+function copySpeedNote(d: Readonly<Record<string, number>>): string {
   const worker = d['workerCpuS'] ?? 0;
   const sandbox = d['sandboxCpuS'] ?? 0;
-  const total = worker + sandbox + postgres;
-  const rows = d['rows'] ?? 0;
-  const floor = floorOf(d);
   const atCopySpeed = wallAtCopySpeed(d);
   return (
-    `CPU budget: worker ${worker.toFixed(1)} + sandbox ${sandbox.toFixed(1)} + PostgreSQL ${postgres.toFixed(1)} = ${total.toFixed(1)} CPU-s ` +
-    `(worker ${((1e6 * worker) / Math.max(rows, 1)).toFixed(0)} µs and PostgreSQL ${((1e6 * postgres) / Math.max(rows, 1)).toFixed(0)} µs per row), ` +
-    `which takes at least ${(total / cores).toFixed(1)} s on ${cores} cores (${((100 * total) / cores / Math.max(wall, 1e-9)).toFixed(0)}% of the wall time). ` +
     `Even with PostgreSQL as fast as the COPY floor, the worker and the sandbox need their own CPU on the same cores: ` +
-    `(${worker.toFixed(1)} + ${sandbox.toFixed(1)} + ${(d['ingestFloorS'] ?? 0).toFixed(1)}) CPU-s ÷ ${cores} = ${atCopySpeed.toFixed(1)} s = ${(atCopySpeed / Math.max(floor, 1e-9)).toFixed(2)}× the floor.`
+    `(${worker.toFixed(1)} + ${sandbox.toFixed(1)} + ${(d['ingestFloorS'] ?? 0).toFixed(1)}) CPU-s ÷ ${d['cores'] ?? 0} = ${atCopySpeed.toFixed(1)} s = ${(atCopySpeed / Math.max(floorOf(d), 1e-9)).toFixed(2)}× the floor.`
   );
 }

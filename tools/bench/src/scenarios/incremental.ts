@@ -20,7 +20,7 @@ import {
 import { inParallel } from '../env/kinko-client';
 import { duration, int } from '../progress';
 import type { FigureResult } from '../results';
-import { ALLOWED_CONCURRENCY } from './full-sync';
+import { ALLOWED_CONCURRENCY, networkFloorFigure, networkFloorS as networkFloorOf, sessionMissEvidence, startCostWindow } from '../evidence';
 import type { Scenario } from './types';
 
 type Group = 'short' | 'long';
@@ -80,6 +80,7 @@ export const incrementalScenario: Scenario<IncrementalState> = {
     'Per run: one new transaction is booked on every account (sandbox knob), the sandbox latency is set, then every user of one group asks for a sync (POST /api/v2/bank/{bankId}/sync) and the group\'s wall time is first session start to last session finish (sync_sessions); then the other group (the order alternates per run).',
     `Network floor of a group's re-sync = requests the sandbox logged for it × latency ÷ ${ALLOWED_CONCURRENCY} (the connector manifest's maxConcurrency), as in the full sync.`,
     'Requests per account: GET /transactions and GET /balances requests naming the account in the sandbox request log, against the minimum = for each distinct window requested, ⌈items in that window (the sandbox truth) ÷ page size⌉, at least one. Per-session requests (token, accounts) are reported in the details.',
+    "Evidence per group, over the same window: CPU of the app process (`serve` runs the worker here), of PostgreSQL (its postmaster's process tree) and of the bench process (the sandbox), the database statements (pg_stat_statements of the app's database, BEGIN/COMMIT included; the bench's polls are not tracked), and sync_sessions / sync_stages for sessions at once and per-stage times.",
   ],
   parameters: (s) => ({
     usersPerHistory: s.incremental.usersPerHistory,
@@ -98,22 +99,8 @@ export const incrementalScenario: Scenario<IncrementalState> = {
       floorUnit: 's',
       target: { text: '≤ 1.1× the short-history time', comparator: '<=', threshold: 1.1 },
     },
-    {
-      id: 'network-long',
-      label: 'Re-sync wall time, long history',
-      unit: 's',
-      floorLabel: 'network floor',
-      floorUnit: 's',
-      target: { text: '≤ 1.5× the network floor', comparator: '<=', threshold: 1.5 },
-    },
-    {
-      id: 'network-short',
-      label: 'Re-sync wall time, short history',
-      unit: 's',
-      floorLabel: 'network floor',
-      floorUnit: 's',
-      target: { text: '≤ 1.5× the network floor', comparator: '<=', threshold: 1.5 },
-    },
+    networkFloorFigure('network-long', 'Re-sync wall time, long history'),
+    networkFloorFigure('network-short', 'Re-sync wall time, short history'),
     {
       id: 'requests-long',
       label: 'Requests per account, long history',
@@ -170,14 +157,17 @@ export const incrementalScenario: Scenario<IncrementalState> = {
     const s = ctx.sizes.incremental;
     const knobs = state.bank.bank.knobs;
     const truth = state.bank.sandbox.truth;
-    const result: Partial<Record<Group, { spanS: number; made: number; minimum: number; perSession: number; networkFloorS: number; profile: Record<string, number> }>> = {};
+    const result: Partial<Record<Group, { spanS: number; made: number; minimum: number; perSession: number; networkFloorS: number; sessions: number; profile: Record<string, number> }>> = {};
     const order: Group[] = runIndex % 2 === 0 ? ['short', 'long'] : ['long', 'short'];
     for (const group of order) {
       for (const accountId of state.accounts[group]) knobs.insertTransaction(accountId, { amount: 1_000 + runIndex, description: `bench incremental ${runIndex}` });
       knobs.faults.setLatency(s.latencyMs);
       state.bank.sandbox.requestLog.clear();
+      // The app runs its worker in the API process (`serve`): that process's CPU is the worker's here.
+      const costs = await startCostWindow(ctx, state.databaseUrl, state.app.api, `${group}.`);
       const sessionIds = (await inParallel(state.users[group], 8, (u) => state.app.client.syncBank(u.user, BENCH_BANK_ID))).flat();
       const outcome = await waitForSessions(state.databaseUrl, sessionIds, ctx.progress, 3600_000);
+      const cost = await costs.stop();
       knobs.faults.setLatency(0);
       assertAllCompleted(outcome, `${group}-history re-sync`);
       const entries = state.bank.bank.requests();
@@ -192,9 +182,9 @@ export const incrementalScenario: Scenario<IncrementalState> = {
         minimum += v?.minimum ?? 0;
       }
       const n = state.accounts[group].length;
-      const profile = profileDetails(`${group}.`, await profileSessions(state.databaseUrl, sessionIds));
-      const networkFloorS = (entries.length * s.latencyMs) / ALLOWED_CONCURRENCY / 1000;
-      result[group] = { spanS: outcome.spanMs / 1000, made: made / n, minimum: minimum / n, perSession: entries.length / sessionIds.length, networkFloorS, profile };
+      const profile = { ...profileDetails(`${group}.`, await profileSessions(state.databaseUrl, sessionIds)), ...cost };
+      const networkFloorS = networkFloorOf(entries.length, s.latencyMs);
+      result[group] = { spanS: outcome.spanMs / 1000, made: made / n, minimum: minimum / n, perSession: entries.length / sessionIds.length, networkFloorS, sessions: sessionIds.length, profile };
       ctx.progress.step(`run ${runIndex + 1}, ${group} history: ${int(sessionIds.length)} sessions in ${duration(outcome.spanMs)}, ${(made / n).toFixed(2)} requests per account (minimum ${(minimum / n).toFixed(2)})`);
     }
     const short = result.short;
@@ -218,6 +208,9 @@ export const incrementalScenario: Scenario<IncrementalState> = {
         longNetworkFloorS: long.networkFloorS,
         shortRequestsPerAccount: short.made,
         longRequestsPerAccount: long.made,
+        shortSessions: short.sessions,
+        longSessions: long.sessions,
+        ...(ctx.app?.defaultSessionConcurrency() !== undefined ? { allowedSessions: ctx.app.defaultSessionConcurrency() ?? 0 } : {}),
         ...short.profile,
         ...long.profile,
       },
@@ -241,7 +234,17 @@ export const incrementalScenario: Scenario<IncrementalState> = {
       else if (f.id === 'network-long' || f.id === 'network-short') {
         const g = f.id === 'network-long' ? 'long' : 'short';
         notes.push(
-          `${f.label} at ${f.ratio.median.toFixed(2)}× its network floor (last run ${(d[`${g}SpanS`] ?? 0).toFixed(2)} s vs ${(d[`${g}NetworkFloorS`] ?? 0).toFixed(2)} s, ${(d[`${g}RequestsPerSession`] ?? 0).toFixed(1)} requests per session at ${inFlightNote(d)}): ${(d[`${g}.meanConcurrentSessions`] ?? 0).toFixed(1)} sessions running at once on average, ${(d[`${g}.meanSessionS`] ?? 0).toFixed(2)} s per session — per stage: ${stageSummary(d, `${g}.`)}.`,
+          `${f.label} at ${f.ratio.median.toFixed(2)}× its network floor (last run ${(d[`${g}SpanS`] ?? 0).toFixed(2)} s vs ${(d[`${g}NetworkFloorS`] ?? 0).toFixed(2)} s, ${(d[`${g}RequestsPerSession`] ?? 0).toFixed(1)} requests per session at ${inFlightNote(d)}).`,
+          ...sessionMissEvidence(d, {
+            prefix: `${g}.`,
+            wallS: d[`${g}SpanS`] ?? 0,
+            floorS: d[`${g}NetworkFloorS`] ?? 0,
+            threshold: f.target.threshold,
+            sessions: d[`${g}Sessions`] ?? 0,
+            requestsPerSession: d[`${g}RequestsPerSession`] ?? 0,
+            latencyMs: d['latencyMs'] ?? 0,
+            allowedSessions: d['allowedSessions'],
+          }),
         );
       } else notes.push(`${f.label}: ${f.value.median.toFixed(2)} where the window needs ${f.floor.value.median.toFixed(2)} (${f.ratio.median.toFixed(2)}×): the worker asked for more pages or windows than the incremental window requires.`);
     }

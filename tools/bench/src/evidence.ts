@@ -1,0 +1,174 @@
+import * as os from 'node:os';
+import { BANK_COMMON_API_DEFAULT_LIMITS } from '@kinko/connector-bank-common-api';
+import { type AppProcess, machineCpu } from './env/app';
+import { stageSummary } from './env/bank-world';
+import type { FigureSpec, ScenarioContext } from './scenarios/types';
+
+/**
+ * The profile evidence the sync scenarios give for a miss, in one place: the network floor
+ * and its figure, the costs of a timed window (CPU of the worker, PostgreSQL and the sandbox;
+ * the statements the app ran), and the notes read from them (the CPU budget, the reading).
+ */
+
+/** The concurrency the 銀行共通API connector's manifest allows (the bench bank does not override it). */
+export const ALLOWED_CONCURRENCY = BANK_COMMON_API_DEFAULT_LIMITS.maxConcurrency;
+
+/** Requests the sandbox logged × latency ÷ the requests in flight the manifest allows, in s. */
+export const networkFloorS = (requests: number, latencyMs: number): number => (requests * latencyMs) / ALLOWED_CONCURRENCY / 1000;
+
+/** A wall time against the network floor, target ≤ 1.5× (issue 19: daily refresh, incremental). */
+export function networkFloorFigure(id: string, label: string): FigureSpec {
+  return { id, label, unit: 's', floorLabel: 'network floor', floorUnit: 's', target: { text: '≤ 1.5× the network floor', comparator: '<=', threshold: 1.5 } };
+}
+
+type Details = Readonly<Record<string, number>>;
+
+/** A timed window's costs; `stop` answers them as details under `prefix`. */
+export interface CostWindow {
+  stop(): Promise<Record<string, number>>;
+}
+
+/**
+ * Starts measuring a window: CPU of `worker` (/proc/<pid>/stat), of PostgreSQL (its
+ * postmaster's process tree), of the bench process (the sandbox bank runs in it), how busy
+ * the machine was, and the statements run in the app's database (pg_stat_statements; the
+ * bench's own polls are not counted). Details: `<prefix>workerCpuS`, `postgresCpuS`,
+ * `sandboxCpuS`, `machineBusyPercent`, `statements` (each when measured), and `cores`.
+ */
+export async function startCostWindow(ctx: ScenarioContext, databaseUrl: string, worker: AppProcess | undefined, prefix = ''): Promise<CostWindow> {
+  const statements = await ctx.postgres.statementCount(decodeURIComponent(new URL(databaseUrl).pathname.slice(1)));
+  const cpu0 = machineCpu();
+  const bench0 = process.cpuUsage();
+  const worker0 = worker?.cpuSeconds();
+  const postgres0 = ctx.postgres.cpuSeconds();
+  return {
+    async stop() {
+      const cpu1 = machineCpu();
+      const bench1 = process.cpuUsage(bench0);
+      const worker1 = worker?.cpuSeconds();
+      const postgres1 = ctx.postgres.cpuSeconds();
+      const out: Record<string, number> = { cores: os.cpus().length, [`${prefix}sandboxCpuS`]: (bench1.user + bench1.system) / 1e6 };
+      if (worker0 !== undefined && worker1 !== undefined) out[`${prefix}workerCpuS`] = worker1 - worker0;
+      if (postgres0 !== undefined && postgres1 !== undefined) out[`${prefix}postgresCpuS`] = postgres1 - postgres0;
+      if (cpu0 && cpu1 && cpu1.total > cpu0.total) out[`${prefix}machineBusyPercent`] = (100 * (cpu1.busy - cpu0.busy)) / (cpu1.total - cpu0.total);
+      if (statements) out[`${prefix}statements`] = await statements();
+      return out;
+    },
+  };
+}
+
+/** Worker + sandbox + PostgreSQL CPU-s of a window, or undefined when PostgreSQL's was not measured. */
+function totalCpu(d: Details, prefix: string): number | undefined {
+  const postgres = d[`${prefix}postgresCpuS`];
+  return postgres === undefined ? undefined : (d[`${prefix}workerCpuS`] ?? 0) + (d[`${prefix}sandboxCpuS`] ?? 0) + postgres;
+}
+
+/** The share of the wall time the measured CPU work fills on all cores (0 when PostgreSQL's CPU is unknown). */
+export function cpuBoundShare(d: Details, wall: number, prefix = ''): number {
+  const total = totalCpu(d, prefix);
+  const cores = d['cores'] ?? 0;
+  if (total === undefined || cores < 1 || wall <= 0) return 0;
+  return total / cores / wall;
+}
+
+/**
+ * "CPU budget: worker W + sandbox S + PostgreSQL P = T CPU-s (… per <unit>), which takes at
+ * least T ÷ cores s on the cores (x% of the wall time)." Undefined without PostgreSQL's CPU.
+ */
+export function cpuBudgetNote(d: Details, wall: number, per: { readonly unit: string; readonly count: number; readonly scale: 'µs' | 'ms' }, prefix = ''): string | undefined {
+  const total = totalCpu(d, prefix);
+  const cores = d['cores'] ?? 0;
+  if (total === undefined || cores < 1) return undefined;
+  const worker = d[`${prefix}workerCpuS`] ?? 0;
+  const sandbox = d[`${prefix}sandboxCpuS`] ?? 0;
+  const postgres = d[`${prefix}postgresCpuS`] ?? 0;
+  const k = per.scale === 'µs' ? 1e6 : 1e3;
+  const each = (cpu: number): string => `${((k * cpu) / Math.max(per.count, 1)).toFixed(per.scale === 'µs' ? 0 : 1)} ${per.scale}`;
+  return (
+    `CPU budget: worker ${worker.toFixed(1)} + sandbox ${sandbox.toFixed(1)} + PostgreSQL ${postgres.toFixed(1)} = ${total.toFixed(1)} CPU-s ` +
+    `(worker ${each(worker)} and PostgreSQL ${each(postgres)} per ${per.unit}), ` +
+    `which takes at least ${(total / cores).toFixed(1)} s on ${cores} cores (${((100 * total) / cores / Math.max(wall, 1e-9)).toFixed(0)}% of the wall time).`
+  );
+}
+
+/** What a session scenario's miss is measured against (its last run). */
+export interface SessionMiss {
+  /** Prefix of the window's and the profile's details (e.g. `long.`). */
+  readonly prefix: string;
+  readonly wallS: number;
+  readonly floorS: number;
+  readonly threshold: number;
+  readonly sessions: number;
+  readonly requestsPerSession: number;
+  readonly latencyMs: number;
+  /** Sessions one worker may run at once, when known. */
+  readonly allowedSessions: number | undefined;
+  /** Time of the wall before the first session started (the scheduler's planning), when measured. */
+  readonly beforeFirstSessionS?: number;
+}
+
+const fixed = (v: number | undefined, digits: number, unit: string): string => (v === undefined ? 'not measured' : `${v.toFixed(digits)} ${unit}`);
+
+/**
+ * The evidence for a session scenario's miss: per session the CPU of the worker, PostgreSQL
+ * and the sandbox and the statements; sessions at once against those allowed; the stages;
+ * the CPU budget; and a reading computed from those numbers — CPU-bound (the work fills the
+ * cores), dispatch-bound (fewer sessions running than allowed) or bound by each session's
+ * chain of requests and database work.
+ */
+export function sessionMissEvidence(d: Details, m: SessionMiss): string[] {
+  const p = m.prefix;
+  const n = Math.max(m.sessions, 1);
+  const perSession = (key: string): number | undefined => (d[`${p}${key}`] === undefined ? undefined : (1000 * (d[`${p}${key}`] ?? 0)) / n);
+  const statements = d[`${p}statements`];
+  const statementsPerSession = statements === undefined ? undefined : statements / n;
+  const meanConcurrent = d[`${p}meanConcurrentSessions`] ?? 0;
+  const peak = d[`${p}peakConcurrentSessions`] ?? 0;
+  const meanSession = d[`${p}meanSessionS`] ?? 0;
+  const allowed = m.allowedSessions;
+  const notes = [
+    `Profile (last run, ${m.sessions} sessions): per session worker CPU ${fixed(perSession('workerCpuS'), 1, 'ms')}, PostgreSQL CPU ${fixed(perSession('postgresCpuS'), 1, 'ms')}, sandbox CPU ${fixed(
+      perSession('sandboxCpuS'),
+      1,
+      'ms',
+    )}, ${statementsPerSession === undefined ? 'database statements not measured' : `${statementsPerSession.toFixed(1)} database statements (pg_stat_statements, BEGIN/COMMIT included)`}; ${meanConcurrent.toFixed(1)} sessions running at once on average (peak ${peak}) of ${
+      allowed ?? 'an unknown number'
+    } a worker may run; a session took ${meanSession.toFixed(2)} s — per stage: ${stageSummary(d, p) || 'no stage recorded'}.`,
+  ];
+  const budget = cpuBudgetNote(d, m.wallS, { unit: 'session', count: n, scale: 'ms' }, p);
+  if (budget) notes.push(budget);
+
+  const cores = d['cores'] ?? 0;
+  const total = totalCpu(d, p);
+  const share = cpuBoundShare(d, m.wallS, p);
+  const inFlight = m.wallS > 0 ? (ALLOWED_CONCURRENCY * m.floorS) / m.wallS : 0;
+  const chain = (m.requestsPerSession * m.latencyMs) / 1000;
+  let reading: string;
+  if (total !== undefined && share >= 0.8) {
+    const offered = m.threshold * m.floorS * cores;
+    reading =
+      `Reading: CPU-bound — ${total.toFixed(1)} CPU-s on ${cores} cores = ${(total / cores).toFixed(2)} s of the ${m.wallS.toFixed(2)} s wall (${(100 * share).toFixed(0)}%). ` +
+      `Within ${m.threshold}× the ${m.floorS.toFixed(2)} s floor the cores offer ${offered.toFixed(1)} CPU-s = ${((1000 * offered) / n).toFixed(1)} ms per session against the ${((1000 * total) / n).toFixed(1)} ms used: ` +
+      (offered >= total ? 'enough, so the miss is in the scheduling, not the CPU.' : `the CPU per session (worker, PostgreSQL, sandbox) must fall ${(total / offered).toFixed(1)}× to meet it on this machine.`);
+  } else {
+    const at = (k: number): number => (m.sessions * meanSession) / Math.max(k, 1e-9);
+    const parts = [
+      `Reading: ${total === undefined ? 'CPU not fully measured' : `not CPU-bound (the measured work fills ${(100 * share).toFixed(0)}% of ${cores} cores over the wall)`}; ${inFlight.toFixed(1)} of the ${ALLOWED_CONCURRENCY} requests allowed were in flight on average (${ALLOWED_CONCURRENCY} ÷ ${(m.wallS / Math.max(m.floorS, 1e-9)).toFixed(2)}).`,
+    ];
+    if (allowed !== undefined && meanConcurrent < 0.8 * allowed)
+      parts.push(
+        `Dispatch-bound: ${meanConcurrent.toFixed(1)} of the ${allowed} sessions a worker may run were running on average; at ${allowed} the same sessions would take ${at(allowed).toFixed(2)} s instead of ${at(meanConcurrent).toFixed(2)} s.`,
+      );
+    else parts.push(`Sessions ran near the ${allowed ?? meanConcurrent.toFixed(0)} allowed (${meanConcurrent.toFixed(1)} on average): each session's own length is the limit.`);
+    parts.push(
+      `A session's ${m.requestsPerSession.toFixed(1)} requests at ${m.latencyMs} ms are ${chain.toFixed(2)} s if sent one after another, ${((100 * chain) / Math.max(meanSession, 1e-9)).toFixed(0)}% of its ${meanSession.toFixed(2)} s; the other ${Math.max(0, meanSession - chain).toFixed(2)} s is the app's own work${
+        statementsPerSession === undefined ? '' : ` (${statementsPerSession.toFixed(1)} statements per session)`
+      } and waits.`,
+    );
+    if (m.beforeFirstSessionS !== undefined && m.beforeFirstSessionS > 0)
+      parts.push(`${m.beforeFirstSessionS.toFixed(2)} s of the wall (${((100 * m.beforeFirstSessionS) / Math.max(m.wallS, 1e-9)).toFixed(0)}%) passed before the first session started (the planning round and the queue's pick-up).`);
+    reading = parts.join(' ');
+  }
+  notes.push(reading);
+  return notes;
+}
