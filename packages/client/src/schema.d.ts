@@ -4906,6 +4906,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description The end user's IP address (IPv4 or IPv6), sent by a tenant's backend calling for its user: passed to banks whose standard needs it (Berlin Group PSU-IP-Address: the read is the user's, not an unattended one). Without it the request's own address is the user's (a user token), or the user is not present (the API key acting as the user). Not an IP address: 400 validation. */
+                "Kinko-PSU-IP-Address"?: string;
+                /** @description The end user's browser or app user agent (printable ASCII, at most 512 characters), only with Kinko-PSU-IP-Address. Never logged, never shown; erased once the sync has finished. */
+                "Kinko-PSU-User-Agent"?: string;
                 /** @description Any unique string (1–255 printable ASCII): the same key and request within 24 hours answer the first answer again (header Idempotent-Replayed: true). */
                 "Idempotency-Key"?: string;
             };
@@ -5410,6 +5414,10 @@ export interface operations {
                 RefreshActiveAccounts?: boolean;
             };
             header?: {
+                /** @description The end user's IP address (IPv4 or IPv6), sent by a tenant's backend calling for its user: passed to banks whose standard needs it (Berlin Group PSU-IP-Address: the read is the user's, not an unattended one). Without it the request's own address is the user's (a user token), or the user is not present (the API key acting as the user). Not an IP address: 400 validation. */
+                "Kinko-PSU-IP-Address"?: string;
+                /** @description The end user's browser or app user agent (printable ASCII, at most 512 characters), only with Kinko-PSU-IP-Address. Never logged, never shown; erased once the sync has finished. */
+                "Kinko-PSU-User-Agent"?: string;
                 /** @description With the tenant's API key instead of a user token: read as this user of the tenant (GET only; another tenant's user or an unknown id: 404). */
                 "kinko-acting-as-user"?: string;
             };
@@ -5809,6 +5817,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description The end user's IP address (IPv4 or IPv6), sent by a tenant's backend calling for its user: passed to banks whose standard needs it (Berlin Group PSU-IP-Address: the read is the user's, not an unattended one). Without it the request's own address is the user's (a user token), or the user is not present (the API key acting as the user). Not an IP address: 400 validation. */
+                "Kinko-PSU-IP-Address"?: string;
+                /** @description The end user's browser or app user agent (printable ASCII, at most 512 characters), only with Kinko-PSU-IP-Address. Never logged, never shown; erased once the sync has finished. */
+                "Kinko-PSU-User-Agent"?: string;
                 /** @description Any unique string (1–255 printable ASCII): the same key and request within 24 hours answer the first answer again (header Idempotent-Replayed: true). */
                 "Idempotency-Key"?: string;
             };
@@ -5971,6 +5983,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description The end user's IP address (IPv4 or IPv6), sent by a tenant's backend calling for its user: passed to banks whose standard needs it (Berlin Group PSU-IP-Address: the read is the user's, not an unattended one). Without it the request's own address is the user's (a user token), or the user is not present (the API key acting as the user). Not an IP address: 400 validation. */
+                "Kinko-PSU-IP-Address"?: string;
+                /** @description The end user's browser or app user agent (printable ASCII, at most 512 characters), only with Kinko-PSU-IP-Address. Never logged, never shown; erased once the sync has finished. */
+                "Kinko-PSU-User-Agent"?: string;
                 /** @description Any unique string (1–255 printable ASCII): the same key and request within 24 hours answer the first answer again (header Idempotent-Replayed: true). */
                 "Idempotency-Key"?: string;
             };
@@ -5995,7 +6011,11 @@ export interface operations {
                     "application/json": components["schemas"]["SyncStartedView"];
                 };
             };
-            /** @description Unknown idType. */
+            /**
+             * @description `validation`: The request is not valid.
+             *
+             *     Unknown idType.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7568,6 +7588,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description The end user's IP address (IPv4 or IPv6), sent by a tenant's backend calling for its user: passed to banks whose standard needs it (Berlin Group PSU-IP-Address: the read is the user's, not an unattended one). Without it the request's own address is the user's (a user token), or the user is not present (the API key acting as the user). Not an IP address: 400 validation. */
+                "Kinko-PSU-IP-Address"?: string;
+                /** @description The end user's browser or app user agent (printable ASCII, at most 512 characters), only with Kinko-PSU-IP-Address. Never logged, never shown; erased once the sync has finished. */
+                "Kinko-PSU-User-Agent"?: string;
                 /** @description Any unique string (1–255 printable ASCII): the same key and request within 24 hours answer the first answer again (header Idempotent-Replayed: true). */
                 "Idempotency-Key"?: string;
             };
@@ -7591,7 +7615,11 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResultView"];
                 };
             };
-            /** @description A field the login form does not have, or none filled in. */
+            /**
+             * @description `validation`: The request is not valid.
+             *
+             *     A field the login form does not have, or none filled in.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7820,7 +7848,12 @@ export interface operations {
     answerChallenge: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The end user's IP address (IPv4 or IPv6), sent by a tenant's backend calling for its user: passed to banks whose standard needs it (Berlin Group PSU-IP-Address: the read is the user's, not an unattended one). Without it the request's own address is the user's (a user token), or the user is not present (the API key acting as the user). Not an IP address: 400 validation. */
+                "Kinko-PSU-IP-Address"?: string;
+                /** @description The end user's browser or app user agent (printable ASCII, at most 512 characters), only with Kinko-PSU-IP-Address. Never logged, never shown; erased once the sync has finished. */
+                "Kinko-PSU-User-Agent"?: string;
+            };
             path: {
                 connectionId: string;
             };
@@ -7972,7 +8005,12 @@ export interface operations {
     reenterCredentials: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The end user's IP address (IPv4 or IPv6), sent by a tenant's backend calling for its user: passed to banks whose standard needs it (Berlin Group PSU-IP-Address: the read is the user's, not an unattended one). Without it the request's own address is the user's (a user token), or the user is not present (the API key acting as the user). Not an IP address: 400 validation. */
+                "Kinko-PSU-IP-Address"?: string;
+                /** @description The end user's browser or app user agent (printable ASCII, at most 512 characters), only with Kinko-PSU-IP-Address. Never logged, never shown; erased once the sync has finished. */
+                "Kinko-PSU-User-Agent"?: string;
+            };
             path: {
                 connectionId: string;
             };
@@ -8115,7 +8153,12 @@ export interface operations {
     loginAgain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The end user's IP address (IPv4 or IPv6), sent by a tenant's backend calling for its user: passed to banks whose standard needs it (Berlin Group PSU-IP-Address: the read is the user's, not an unattended one). Without it the request's own address is the user's (a user token), or the user is not present (the API key acting as the user). Not an IP address: 400 validation. */
+                "Kinko-PSU-IP-Address"?: string;
+                /** @description The end user's browser or app user agent (printable ASCII, at most 512 characters), only with Kinko-PSU-IP-Address. Never logged, never shown; erased once the sync has finished. */
+                "Kinko-PSU-User-Agent"?: string;
+            };
             path: {
                 connectionId: string;
             };

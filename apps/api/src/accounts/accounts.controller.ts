@@ -1,8 +1,10 @@
+import type { PsuContext } from '@kinko/connector-sdk';
 import type { Language } from '@kinko/domain';
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentUser, UserApi } from '../auth/auth.decorators';
+import { ApiPsuHeaders, UserPsu } from '../connections/psu-context';
 import type { UserScope } from '../database/scoped-data';
 import { RequestLanguage } from '../http/language';
 import { BankAccountQuery, BankAccountView } from './bank-account.dto';
@@ -31,13 +33,15 @@ export class BankAccountController {
     type: [BankAccountView],
     headers: { 'Kinko-Sync-Session-Ids': { description: 'With RefreshActiveAccounts=true: the sessions started (comma-separated).', schema: { type: 'string' } } },
   })
+  @ApiPsuHeaders()
   async list(
     @CurrentUser() scope: UserScope,
     @Query() query: BankAccountQuery,
     @RequestLanguage() lang: Language,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @UserPsu() psu: PsuContext,
   ): Promise<BankAccountView[]> {
-    const listing = await this.accounts.list(scope, { refresh: query.RefreshActiveAccounts === true, lang });
+    const listing = await this.accounts.list(scope, { refresh: query.RefreshActiveAccounts === true, lang, psu });
     if (query.RefreshActiveAccounts === true) void reply.header(SYNC_SESSION_IDS_HEADER, listing.startedSessionIds.join(','));
     return listing.accounts;
   }

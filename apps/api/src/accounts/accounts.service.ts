@@ -1,4 +1,4 @@
-import type { Clock } from '@kinko/connector-sdk';
+import type { Clock, PsuContext } from '@kinko/connector-sdk';
 import { type Language, describeStatus, parseAggregationStatus, sessionStatusView } from '@kinko/domain';
 import { Injectable, Logger } from '@nestjs/common';
 import { types } from 'pg';
@@ -48,10 +48,10 @@ export class AccountsService {
    * connection whose grant is valid (the sync engine skips the others, e.g. an expired
    * consent, without calling the bank).
    */
-  async list(scope: UserScope, options: { readonly refresh: boolean; readonly lang: Language }): Promise<BankAccountListing> {
+  async list(scope: UserScope, options: { readonly refresh: boolean; readonly lang: Language; readonly psu?: PsuContext }): Promise<BankAccountListing> {
     let startedSessionIds: readonly string[] = [];
     if (options.refresh) {
-      const started = await this.sync.startSync(scope, { all: true }, { requestedBy: 'user' });
+      const started = await this.sync.startSync(scope, { all: true }, { requestedBy: 'user', ...(options.psu ? { psu: options.psu } : {}) });
       startedSessionIds = started.sessionIds;
       if (started.skipped.length > 0) this.logger.debug(`refresh skipped ${started.skipped.map((s) => `${s.connectionId}:${s.reason}`).join(', ')}`);
     }

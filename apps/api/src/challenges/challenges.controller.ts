@@ -8,10 +8,12 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import type { PsuContext } from '@kinko/connector-sdk';
 import { Redacted } from 'effect';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, CurrentUser, UserApi } from '../auth/auth.decorators';
 import { type Principal, actorOf } from '../auth/principal';
+import { ApiPsuHeaders, UserPsu } from '../connections/psu-context';
 import type { UserScope } from '../database/scoped-data';
 import { IdPipe } from '../http/id.pipe';
 import { Problem } from '../http/problem';
@@ -55,14 +57,16 @@ export class CredentialConnectController {
   @ApiBadRequestResponse({ type: Problem, description: 'A field the login form does not have, or none filled in.' })
   @ApiNotFoundResponse({ type: Problem })
   @ApiProblems('redirect-flow-bank', 'connector-not-configured', 'login-form-unreadable', 'login-abandoned')
+  @ApiPsuHeaders()
   async connect(
     @CurrentUser() scope: UserScope,
     @CurrentPrincipal() principal: Principal,
     @Param('bankId') bankId: string,
     @Body() body: CredentialsRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @UserPsu() psu: PsuContext,
   ): Promise<LoginResultView> {
-    const result = await this.logins.connect(scope, bankId, body.credentials, actorOf(principal));
+    const result = await this.logins.connect(scope, bankId, body.credentials, actorOf(principal), psu);
     void reply.header('location', connectionLocation(result.connectionId));
     return LoginResultView.of(result);
   }
@@ -100,12 +104,14 @@ export class ChallengesController {
   @ApiNotFoundResponse({ type: Problem, description: 'No challenge waits.' })
   @ApiProblems('challenge-expired', 'challenge-unreadable', 'answer-in-progress', 'no-challenge-pending', 'connection-disconnected', 'link-page-only')
   @ApiBadGatewayResponse({ type: Problem })
+  @ApiPsuHeaders()
   async answer(
     @CurrentUser() scope: UserScope,
     @Param('connectionId', new IdPipe('Connection')) connectionId: string,
     @Body() body: ChallengeAnswerRequest,
+    @UserPsu() psu: PsuContext,
   ): Promise<LoginResultView> {
-    return LoginResultView.of(await this.logins.answer(scope, connectionId, Redacted.make(body.answer), 'api'));
+    return LoginResultView.of(await this.logins.answer(scope, connectionId, Redacted.make(body.answer), 'api', psu));
   }
 
   @Put('credentials')
@@ -118,13 +124,15 @@ export class ChallengesController {
   @ApiOkResponse({ type: LoginResultView })
   @ApiNotFoundResponse({ type: Problem })
   @ApiProblems('redirect-flow-bank', 'connector-not-configured', 'login-form-unreadable', 'login-in-progress', 'connection-inactive', 'run-in-progress', 'login-abandoned')
+  @ApiPsuHeaders()
   async reenter(
     @CurrentUser() scope: UserScope,
     @CurrentPrincipal() principal: Principal,
     @Param('connectionId', new IdPipe('Connection')) connectionId: string,
     @Body() body: CredentialsRequest,
+    @UserPsu() psu: PsuContext,
   ): Promise<LoginResultView> {
-    return LoginResultView.of(await this.logins.reenterCredentials(scope, connectionId, body.credentials, actorOf(principal)));
+    return LoginResultView.of(await this.logins.reenterCredentials(scope, connectionId, body.credentials, actorOf(principal), psu));
   }
 
   @Post('login')
@@ -137,11 +145,13 @@ export class ChallengesController {
   @ApiOkResponse({ type: LoginResultView })
   @ApiNotFoundResponse({ type: Problem })
   @ApiProblems('redirect-flow-bank', 'connector-not-configured', 'credentials-missing', 'login-in-progress', 'connection-inactive', 'run-in-progress', 'login-abandoned')
+  @ApiPsuHeaders()
   async loginAgain(
     @CurrentUser() scope: UserScope,
     @CurrentPrincipal() principal: Principal,
     @Param('connectionId', new IdPipe('Connection')) connectionId: string,
+    @UserPsu() psu: PsuContext,
   ): Promise<LoginResultView> {
-    return LoginResultView.of(await this.logins.loginAgain(scope, connectionId, actorOf(principal)));
+    return LoginResultView.of(await this.logins.loginAgain(scope, connectionId, actorOf(principal), psu));
   }
 }

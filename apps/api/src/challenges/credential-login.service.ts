@@ -8,6 +8,7 @@ import {
   type Grant,
   type Granted,
   type Outcome,
+  type PsuContext,
   createPkcePair,
   createState,
 } from '@kinko/connector-sdk';
@@ -113,7 +114,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
    * to answer), or to its auth or error status — which the client follows (GET the connection,
    * its challenge). A process that stops meanwhile leaves an attempt the challenge sweeper ends.
    */
-  async connect(scope: UserScope, bankId: string, credentials: Readonly<Record<string, string>>, actor: string): Promise<LoginResult> {
+  async connect(scope: UserScope, bankId: string, credentials: Readonly<Record<string, string>>, actor: string, psu?: PsuContext): Promise<LoginResult> {
     const bank = this.credentialBank(bankId);
     const values = await this.checkedCredentials(bankId, credentials);
     const now = this.clock.now();
@@ -125,7 +126,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     });
     await this.secrets.store(scope, connectionId, 'credentials', Redacted.make(JSON.stringify(values)));
     await this.audit.record({ tenantId: scope.tenantId, actor, action: 'connection.create', target: `connection:${connectionId}`, details: { bankId, flow: 'credentials' } });
-    this.carryOn(scope, connectionId, bank, values);
+    this.carryOn(scope, connectionId, bank, values, psu);
     return { connectionId, bankId: bank.bankId, aggregationStatus: 'running.auth', outcome: { type: 'running' } };
   }
 
@@ -135,10 +136,10 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
   }
 
   /** The login of a new connection, after its request was answered. Whatever fails is the connection's status, never an unhandled error. */
-  private carryOn(scope: UserScope, connectionId: string, bank: RegisteredBank, values: Record<string, string>): void {
+  private carryOn(scope: UserScope, connectionId: string, bank: RegisteredBank, values: Record<string, string>, psu: PsuContext | undefined): void {
     const run = (async () => {
       try {
-        await this.login(scope, connectionId, bank, values);
+        await this.login(scope, connectionId, bank, values, psu);
       } catch (e) {
         this.logger.error(`connection ${connectionId}: the login could not be completed (${e instanceof Error ? e.name : 'error'})`);
         try {
@@ -157,14 +158,14 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
    * stored encrypted in place of the old ones, then a new login. The connection must be
    * settled (not running, not waiting, not inactive): the domain's refresh starts the run.
    */
-  async reenterCredentials(scope: UserScope, connectionId: string, credentials: Readonly<Record<string, string>>, actor: string): Promise<LoginResult> {
+  async reenterCredentials(scope: UserScope, connectionId: string, credentials: Readonly<Record<string, string>>, actor: string, psu?: PsuContext): Promise<LoginResult> {
     const connection = await this.data.forUser(Connection, scope).get({ id: connectionId });
     const bank = this.credentialBank(connection.bankId);
     const values = await this.checkedCredentials(bank.bankId, credentials);
     await startRun(this.data, scope, connectionId, bank.connectorId, this.clock.now());
     await this.secrets.store(scope, connectionId, 'credentials', Redacted.make(JSON.stringify(values)));
     await this.audit.record({ tenantId: scope.tenantId, actor, action: 'connection.credentials.replace', target: `connection:${connectionId}`, details: { bankId: bank.bankId } });
-    return this.login(scope, connectionId, bank, values);
+    return this.login(scope, connectionId, bank, values, psu);
   }
 
   /**
@@ -172,7 +173,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
    * has passed, maintenance…): the way to a new challenge. Refused ({@link ConflictError})
    * when no credentials are stored (disconnected) or the connection is not settled.
    */
-  async loginAgain(scope: UserScope, connectionId: string, actor: string): Promise<LoginResult> {
+  async loginAgain(scope: UserScope, connectionId: string, actor: string, psu?: PsuContext): Promise<LoginResult> {
     const connection = await this.data.forUser(Connection, scope).get({ id: connectionId });
     const bank = this.credentialBank(connection.bankId);
     if (!(await this.secrets.has(scope, connectionId, 'credentials'))) throw new ConflictError('credentials-missing', 'No credentials are stored for this connection: enter them again.');
@@ -184,7 +185,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
       await endAttempt(this.data, this.clock, scope, connectionId, StatusEvent.failed('error.temporary'));
       throw e;
     }
-    return this.login(scope, connectionId, bank, values);
+    return this.login(scope, connectionId, bank, values, psu);
   }
 
   /** The challenge waiting for the user's answer; {@link NotFoundError} (`Challenge`) when none is (or it has expired). */
@@ -207,7 +208,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
    * person on the Link page can solve one. An answer after the expiry is refused
    * ({@link ConflictError}) and the connection ends in the matching invalid status.
    */
-  async answer(scope: UserScope, connectionId: string, answer: Redacted.Redacted<string>, via: AnswerChannel): Promise<LoginResult> {
+  async answer(scope: UserScope, connectionId: string, answer: Redacted.Redacted<string>, via: AnswerChannel, psu?: PsuContext): Promise<LoginResult> {
     const text = Redacted.value(answer);
     if (text.trim() === '' || text.length > MAX_ANSWER_LENGTH) {
       throw new ValidationFailedError([{ field: 'answer', reason: `must be 1 to ${MAX_ANSWER_LENGTH} characters` }]);
@@ -250,9 +251,9 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     const bank = this.banks.require(claimed.bankId);
     const connector = this.clients.connector(claimed.attempt.connectorId);
     const state = connector.deserializeChallengeState(Redacted.value(claimed.payload.state));
-    if (!state.ok) return this.settle(scope, connectionId, bank, state);
+    if (!state.ok) return this.settle(scope, connectionId, bank, state, psu);
     const step = await this.clients.call(claimed.attempt.connectorId, { tenantId: scope.tenantId, connectionId, actor: 'system:link' }, (client) => client.auth.answerChallenge({ state: state.value, answer }));
-    return this.settle(scope, connectionId, bank, step);
+    return this.settle(scope, connectionId, bank, step, psu);
   }
 
   /**
@@ -298,7 +299,8 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
       await endAttempt(this.data, this.clock, scope, connectionId, StatusEvent.failed('error.temporary'));
       throw e;
     }
-    await this.login(scope, connectionId, bank, values);
+    // The sync's re-login: no user is present until one answers the challenge (answer() then brings the PSU context).
+    await this.login(scope, connectionId, bank, values, undefined);
     return true;
   }
 
@@ -321,17 +323,20 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     return values;
   }
 
-  private async login(scope: UserScope, connectionId: string, bank: RegisteredBank, values: Record<string, string>): Promise<LoginResult> {
+  /** A login at the bank; `psu`: the user present (their login, answer, re-entry), passed to the bank and to the first sync (never stored beyond its session). */
+  private async login(scope: UserScope, connectionId: string, bank: RegisteredBank, values: Record<string, string>, psu: PsuContext | undefined): Promise<LoginResult> {
     const credentials = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Redacted.make(v)]));
-    const step = await this.clients.call(bank.connectorId, { tenantId: scope.tenantId, connectionId, actor: 'system:link' }, (client) => client.auth.complete({ type: 'credentials', credentials }));
-    return this.settle(scope, connectionId, bank, step);
+    const step = await this.clients.call(bank.connectorId, { tenantId: scope.tenantId, connectionId, actor: 'system:link' }, (client) =>
+      client.auth.complete({ type: 'credentials', credentials, ...(psu ? { psu } : {}) }),
+    );
+    return this.settle(scope, connectionId, bank, step, psu);
   }
 
   /** What the bank answered to a login or an answer: the connection moves accordingly. */
-  private async settle(scope: UserScope, connectionId: string, bank: RegisteredBank, step: Outcome<AuthStep<Grant, ChallengeState>>): Promise<LoginResult> {
+  private async settle(scope: UserScope, connectionId: string, bank: RegisteredBank, step: Outcome<AuthStep<Grant, ChallengeState>>, psu: PsuContext | undefined): Promise<LoginResult> {
     if (!step.ok) return this.refused(scope, connectionId, bank, step.error);
     if (step.value.type === 'challenge') return this.challenged(scope, connectionId, bank, step.value.challenge, step.value.state);
-    return this.granted(scope, connectionId, bank, step.value);
+    return this.granted(scope, connectionId, bank, step.value, psu);
   }
 
   private async refused(scope: UserScope, connectionId: string, bank: RegisteredBank, error: ConnectorError): Promise<LoginResult> {
@@ -366,7 +371,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     return { connectionId, bankId: bank.bankId, aggregationStatus: parseAggregationStatus(`suspended.missing-answer.auth.${challenge.kind}`), outcome: { type: 'challenge', challenge: pendingChallengeView(attempt, challenge) } };
   }
 
-  private async granted(scope: UserScope, connectionId: string, bank: RegisteredBank, granted: Granted<Grant>): Promise<LoginResult> {
+  private async granted(scope: UserScope, connectionId: string, bank: RegisteredBank, granted: Granted<Grant>, psu: PsuContext | undefined): Promise<LoginResult> {
     const now = this.clock.now();
     await this.data.transaction(async (tx) => {
       await lockConnection(tx, scope, connectionId);
@@ -376,7 +381,7 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     await this.grants.storeGranted(scope, connectionId, this.clients.connector(bank.connectorId), granted, { now, scaAt: now });
     let sessionIds: readonly string[] = [];
     try {
-      const started = await this.sync.startSync(scope, { connectionIds: [connectionId] }, { requestedBy: 'user', scaJustPerformed: true });
+      const started = await this.sync.startSync(scope, { connectionIds: [connectionId] }, { requestedBy: 'user', scaJustPerformed: true, ...(psu ? { psu } : {}) });
       sessionIds = started.sessionIds;
       if (started.skipped.length > 0) this.logger.warn(`connection ${connectionId}: the first sync was skipped (${started.skipped.map((s) => s.reason).join(', ')})`);
     } catch (e) {

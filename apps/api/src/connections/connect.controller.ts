@@ -15,6 +15,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { PsuContext } from '@kinko/connector-sdk';
 import { Redacted } from 'effect';
 import { CurrentUser, PublicRoute, UserApi } from '../auth/auth.decorators';
 import { InjectSettings } from '../config/config.module';
@@ -30,7 +31,7 @@ import { LINK_PATHS } from '../link/link-paths';
 import { ConnectRequest, ConnectResultView, ConnectStartView } from './connect.dto';
 import { BankRefusedError, CONNECT_CALLBACK_PATH, ConnectService, CONNECT_FLOW_TTL_MS } from './connect.service';
 import { flowBindingOf, setFlowBinding } from './flow-binding';
-import { psuOf } from './psu-context';
+import { ApiPsuHeaders, UserPsu, psuOf } from './psu-context';
 
 const originOf = (request: FastifyRequest): string => `${request.protocol}://${request.host}`;
 
@@ -174,11 +175,18 @@ export class ConnectController {
   @ApiProblems('credentials-flow-bank')
   @ApiBadGatewayResponse({ type: Problem })
   @Idempotent()
-  async begin(@CurrentUser() scope: UserScope, @Param('bankId') bankId: string, @Body() body: ConnectRequest, @Req() request: FastifyRequest): Promise<ConnectStartView> {
+  @ApiPsuHeaders()
+  async begin(
+    @CurrentUser() scope: UserScope,
+    @Param('bankId') bankId: string,
+    @Body() body: ConnectRequest,
+    @Req() request: FastifyRequest,
+    @UserPsu() psu: PsuContext,
+  ): Promise<ConnectStartView> {
     return ConnectStartView.of(
       await this.connect.begin(scope, bankId, {
         origin: originOf(request),
-        psu: psuOf(request),
+        psu,
         ...(body.connectionId ? { reconnectConnectionId: body.connectionId.toLowerCase() } : {}),
         ...(body.locale ? { locale: body.locale } : {}),
         ...(body.redirectUri !== undefined ? { returnTo: { redirectUri: body.redirectUri, state: body.state ?? null } } : {}),

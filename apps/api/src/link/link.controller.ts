@@ -178,7 +178,7 @@ export class LinkController {
     await this.handlePost(request, reply, async (session, form) => {
       // An empty submit creates no connection: the required fields are checked first.
       await this.checkRequired(bankId, form, this.sessions.language(request, reply));
-      const result = await this.logins.connect(session, bankId, credentialsOf(form), `user:${session.userId}`);
+      const result = await this.logins.connect(session, bankId, credentialsOf(form), `user:${session.userId}`, psuOf(request));
       return { redirect: conn(result.connectionId) };
     }, (session, ctx, message) => this.pages.bankPage(session, ctx, bankId, message));
   }
@@ -223,7 +223,7 @@ export class LinkController {
     const id = this.id(connectionId);
     await this.connectionPost(request, reply, id, async (session, form) => {
       // Passed on to the bank, never stored; the form field is dropped with the request.
-      await this.logins.answer(session, id, Redacted.make(form.answer ?? ''), 'link-page');
+      await this.logins.answer(session, id, Redacted.make(form.answer ?? ''), 'link-page', psuOf(request));
     });
   }
 
@@ -234,7 +234,7 @@ export class LinkController {
     await this.connectionPost(request, reply, id, async (session, form) => {
       const connection = await this.connections.get(session, id);
       await this.checkRequired(connection.bankId ?? connection.connectorId, form, this.sessions.language(request, reply));
-      await this.logins.reenterCredentials(session, id, credentialsOf(form), `user:${session.userId}`);
+      await this.logins.reenterCredentials(session, id, credentialsOf(form), `user:${session.userId}`, psuOf(request));
     });
   }
 
@@ -245,7 +245,7 @@ export class LinkController {
     const id = this.id(connectionId);
     await this.connectionPost(request, reply, id, async (session) => {
       await this.logins.abandon(session, id);
-      await this.logins.loginAgain(session, id, `user:${session.userId}`);
+      await this.logins.loginAgain(session, id, `user:${session.userId}`, psuOf(request));
     });
   }
 
@@ -253,7 +253,7 @@ export class LinkController {
   @ApiOperation({ summary: 'Log in again with the stored login details' })
   async loginAgain(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('connectionId') connectionId: string): Promise<void> {
     const id = this.id(connectionId);
-    await this.connectionPost(request, reply, id, (session) => this.logins.loginAgain(session, id, `user:${session.userId}`));
+    await this.connectionPost(request, reply, id, (session) => this.logins.loginAgain(session, id, `user:${session.userId}`, psuOf(request)));
   }
 
   /** Refresh: a sync when the connection holds a grant; a credentials bank without one logs in again. */
@@ -265,7 +265,7 @@ export class LinkController {
       const connection = await this.connections.get(session, id);
       const credentials = this.clients.has(connection.connectorId) && this.clients.connector(connection.connectorId).manifest.authFlow === 'credentials';
       if (credentials && !(await this.grants.has(session, id))) {
-        await this.logins.loginAgain(session, id, `user:${session.userId}`);
+        await this.logins.loginAgain(session, id, `user:${session.userId}`, psuOf(request));
         return;
       }
       const started = await this.sync.startSync(session, { connectionIds: [id] }, { requestedBy: 'user', psu: psuOf(request) });
@@ -294,7 +294,7 @@ export class LinkController {
         const connection = await this.connections.get(session, id);
         const credentials = this.clients.has(connection.connectorId) && this.clients.connector(connection.connectorId).manifest.authFlow === 'credentials';
         if (credentials) {
-          await this.logins.loginAgain(session, id, `user:${session.userId}`);
+          await this.logins.loginAgain(session, id, `user:${session.userId}`, psuOf(request));
           return { redirect: conn(id) };
         }
         const started = await this.connect.begin(session, connection.bankId ?? connection.connectorId, {

@@ -1,9 +1,9 @@
+import type { PsuContext } from '@kinko/connector-sdk';
 import { syncStages } from '@kinko/domain';
-import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
 import { CurrentUser, UserApi } from '../auth/auth.decorators';
-import { psuOf } from '../connections/psu-context';
+import { ApiPsuHeaders, UserPsu } from '../connections/psu-context';
 import { ValidationFailedError } from '../common/errors';
 import type { UserScope } from '../database/scoped-data';
 import { IdPipe } from '../http/id.pipe';
@@ -48,8 +48,9 @@ export class SyncApiController {
   @ApiNotFoundResponse({ type: Problem, description: 'The user has no connection at this bank.' })
   @ApiProblems(...SYNC_CONFLICTS)
   @Idempotent()
-  async syncBank(@CurrentUser() scope: UserScope, @Param('bankId') bankId: string, @Body() body: SyncRequest, @Req() request: FastifyRequest): Promise<SyncStartedView> {
-    return startedView(await this.syncApi.syncBank(scope, bankId, body.daysBack ?? null, psuOf(request)));
+  @ApiPsuHeaders()
+  async syncBank(@CurrentUser() scope: UserScope, @Param('bankId') bankId: string, @Body() body: SyncRequest, @UserPsu() psu: PsuContext): Promise<SyncStartedView> {
+    return startedView(await this.syncApi.syncBank(scope, bankId, body.daysBack ?? null, psu));
   }
 
   @Post(':idType/:idValue/sync')
@@ -68,14 +69,15 @@ export class SyncApiController {
   @ApiNotFoundResponse({ type: Problem })
   @ApiProblems(...SYNC_CONFLICTS)
   @Idempotent()
+  @ApiPsuHeaders()
   async syncBy(
     @CurrentUser() scope: UserScope,
     @Param('idType') idType: string,
     @Param('idValue') idValue: string,
     @Body() body: SyncRequest,
-    @Req() request: FastifyRequest,
+    @UserPsu() psu: PsuContext,
   ): Promise<SyncStartedView> {
-    return startedView(await this.syncApi.syncBy(scope, idType, idValue, body.daysBack ?? null, psuOf(request)));
+    return startedView(await this.syncApi.syncBy(scope, idType, idValue, body.daysBack ?? null, psu));
   }
 
   @Get('session/:sessionId')
