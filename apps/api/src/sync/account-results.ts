@@ -31,3 +31,20 @@ export async function saveAccountOutcome(m: EntityManager, session: Pick<Session
     [session.id, accountId, session.tenantId, session.userId, JSON.stringify(outcome), now],
   );
 }
+
+/** Stores several accounts' progress and results in the session (one statement, whatever their number). */
+export async function saveAccountOutcomes(
+  m: EntityManager,
+  session: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>,
+  outcomes: ReadonlyArray<{ readonly accountId: string; readonly outcome: StoredAccountOutcome }>,
+  now: Date,
+): Promise<void> {
+  if (outcomes.length === 0) return;
+  await preparedQuery(
+    m,
+    `INSERT INTO sync_account_results (session_id, account_id, tenant_id, user_id, outcome, recorded_at)
+       SELECT $1, v.account_id, $2, $3, v.outcome::jsonb, $4 FROM unnest($5::uuid[], $6::text[]) AS v(account_id, outcome)
+      ON CONFLICT (session_id, account_id) DO UPDATE SET outcome = EXCLUDED.outcome`,
+    [session.id, session.tenantId, session.userId, now, outcomes.map((o) => o.accountId), outcomes.map((o) => JSON.stringify(o.outcome))],
+  );
+}

@@ -146,16 +146,16 @@ async function writeMove(
   deactivated?: boolean,
 ): Promise<void> {
   // A run that finished is a success; a reactivation that restores `success` is not a new one.
-  await preparedQuery(manager, 
-    `UPDATE connections SET aggregation_status = $4, aggregation_status_changed_at = $5,
-        last_success_at = CASE WHEN $7 THEN $5 ELSE last_success_at END,
-        deactivated = COALESCE($6::boolean, deactivated), updated_at = now()
-      WHERE id = $1 AND tenant_id = $2 AND user_id = $3`,
-    [ids.connectionId, ids.tenantId, ids.userId, to, now, deactivated ?? null, event._tag === 'ProcessingDone'],
-  );
-  await preparedQuery(manager, 
-    `INSERT INTO connection_status_history (tenant_id, user_id, connection_id, previous_status, status, changed_at, session_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [ids.tenantId, ids.userId, ids.connectionId, from, to, now, ids.sessionId],
+  // The status and its history row: one statement.
+  await preparedQuery(
+    manager,
+    `WITH moved AS (
+       UPDATE connections SET aggregation_status = $4, aggregation_status_changed_at = $5,
+           last_success_at = CASE WHEN $7 THEN $5 ELSE last_success_at END,
+           deactivated = COALESCE($6::boolean, deactivated), updated_at = now()
+         WHERE id = $1 AND tenant_id = $2 AND user_id = $3)
+     INSERT INTO connection_status_history (tenant_id, user_id, connection_id, previous_status, status, changed_at, session_id) VALUES ($2, $3, $1, $8, $4, $5, $9)`,
+    [ids.connectionId, ids.tenantId, ids.userId, to, now, deactivated ?? null, event._tag === 'ProcessingDone', from, ids.sessionId],
   );
   // The tenant's webhooks, in this transaction (webhooks/tenant-events.ts).
   await emitStatusChanged(manager, ids, from, to, now);

@@ -105,6 +105,39 @@ export async function loadDomainSession(manager: EntityManager, row: SessionRow)
   return domainSessionOf(row, stageRows, accountRows);
 }
 
+/** A session as a run starts it: its row, its connection's connector (null when the connection is gone) and the domain session. */
+export interface SessionForRun {
+  readonly row: SessionRow;
+  readonly connectorId: string | null;
+  readonly session: DomainSession;
+}
+
+/**
+ * {@link findSessionRow}, the connection's connector and {@link loadDomainSession} in one
+ * statement (a run's first read). Null when the session is not the user's or does not exist.
+ */
+export async function loadSessionForRun(manager: EntityManager, scope: { tenantId: string; userId: string }, sessionId: string): Promise<SessionForRun | null> {
+  const rows = await preparedQuery<
+    SessionDbRow & { connector_id: string | null; stages: Array<Omit<StageRowDb, 'started_at' | 'finished_at'> & { started_at: string | null; finished_at: string | null }>; accounts: AccountResultRowDb[] }
+  >(
+    manager,
+    `SELECT s.id, s.tenant_id, s.user_id, s.connection_id, s.status, s.requested_by, s.parameters, s.error, s.created_at, s.started_at, s.finished_at, c.connector_id,
+            (SELECT COALESCE(json_agg(json_build_object('stage', st.stage, 'status', st.status, 'counts', st.counts, 'started_at', st.started_at, 'finished_at', st.finished_at, 'error', st.error)), '[]'::json)
+               FROM sync_stages st WHERE st.session_id = s.id AND st.tenant_id = s.tenant_id AND st.user_id = s.user_id) AS stages,
+            (SELECT COALESCE(json_agg(json_build_object('account_id', r.account_id, 'outcome', r.outcome) ORDER BY r.recorded_at, r.account_id), '[]'::json)
+               FROM sync_account_results r WHERE r.session_id = s.id AND r.tenant_id = s.tenant_id AND r.user_id = s.user_id) AS accounts
+       FROM sync_sessions s LEFT JOIN connections c ON c.id = s.connection_id AND c.tenant_id = s.tenant_id AND c.user_id = s.user_id
+      WHERE s.id = $1 AND s.tenant_id = $2 AND s.user_id = $3`,
+    [sessionId, scope.tenantId, scope.userId],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  const row = sessionRowOf(r);
+  const instant = (v: string | null): Date | null => (v === null ? null : new Date(v));
+  const stages: StageRowDb[] = r.stages.map((st) => ({ ...st, started_at: instant(st.started_at), finished_at: instant(st.finished_at) }));
+  return { row, connectorId: r.connector_id, session: domainSessionOf(row, stages, r.accounts) };
+}
+
 /** A stored `sync_account_results` row. */
 export interface AccountResultRowDb {
   account_id: string;
@@ -151,12 +184,26 @@ export async function insertSession(
  * overwrite each other), and the session's derived status.
  */
 export async function saveSessionMove(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>, before: DomainSession, after: DomainSession): Promise<void> {
-  for (const s of after.stages) {
+  const changed = after.stages.filter((s) => {
     const old = before.stages.find((b) => b.stage === s.stage);
-    if (old && old.status === s.status && old.startedAt === s.startedAt && old.endedAt === s.endedAt && old.failure === s.failure) continue;
-    await preparedQuery(manager, 
-      `UPDATE sync_stages SET status = $4, started_at = $5, finished_at = $6, error = $7::jsonb WHERE session_id = $1 AND stage = $2 AND tenant_id = $3`,
-      [row.id, s.stage, row.tenantId, s.status, s.startedAt, s.endedAt, s.failure === null ? null : JSON.stringify(s.failure)],
+    return !(old && old.status === s.status && old.startedAt === s.startedAt && old.endedAt === s.endedAt && old.failure === s.failure);
+  });
+  // Every changed stage in one statement (a stage boundary completes one and starts the next).
+  if (changed.length > 0) {
+    await preparedQuery(
+      manager,
+      `UPDATE sync_stages st SET status = v.status, started_at = v.started_at, finished_at = v.finished_at, error = v.error::jsonb
+         FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::text[]) AS v(stage, status, started_at, finished_at, error)
+        WHERE st.session_id = $1 AND st.tenant_id = $2 AND st.stage = v.stage`,
+      [
+        row.id,
+        row.tenantId,
+        changed.map((s) => s.stage),
+        changed.map((s) => s.status),
+        changed.map((s) => s.startedAt),
+        changed.map((s) => s.endedAt),
+        changed.map((s) => (s.failure === null ? null : JSON.stringify(s.failure))),
+      ],
     );
   }
   const finished = after.stages.find((s) => s.stage === 'finished');

@@ -48,7 +48,7 @@ import { CHALLENGED_SYNC_HANDLER, type ChallengedSyncHandler } from './challenge
 import { ConnectorClients } from './connector-clients';
 import { currentConsent } from './consent-store';
 import { GrantVault, type UsableGrant } from './grant-vault';
-import { type SessionRow, type StoredAccountResult, addStageCounts, findSessionRow, loadDomainSession, saveSessionMove } from './session-store';
+import { type SessionRow, type StoredAccountResult, addStageCounts, loadSessionForRun, saveSessionMove } from './session-store';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import { AccountRetryableSyncError, FatalSyncError, RetryableSyncError, RunLockLostError, SessionDeadlineError, connectorErrorJson, dispositionOf, internalFailure } from './sync-failures';
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
@@ -60,7 +60,7 @@ import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balan
 import { sessionPsu } from './session-psu';
 
 import { takeUnattendedAccess } from './access-ledger';
-import { readAccountOutcomes, saveAccountOutcome } from './account-results';
+import { readAccountOutcomes, saveAccountOutcome, saveAccountOutcomes } from './account-results';
 import { type AccountRun, type RunLimits, SessionRun, orThrow } from './session-run';
 
 export type { RunLimits } from './session-run';
@@ -100,16 +100,12 @@ export class SyncEngine {
   async run(job: SyncJobData, limits: RunLimits = {}): Promise<RunOutcome> {
     const scope = { tenantId: job.tenantId, userId: job.userId };
     const manager = this.dataSource.manager;
-    const row = await findSessionRow(manager, scope, job.sessionId);
-    if (!row) return 'missing';
+    // The session row, its connector and its stages and account results: one read.
+    const loaded = await loadSessionForRun(manager, scope, job.sessionId);
+    if (!loaded) return 'missing';
+    const { row, session } = loaded;
     if (row.finishedAt) return 'already-finished';
-    const connection = (await manager.query(`SELECT connector_id FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3`, [
-      row.connectionId,
-      row.tenantId,
-      row.userId,
-    ])) as Array<{ connector_id: string }>;
-    const session = await loadDomainSession(manager, row);
-    const connectorId = connection[0]?.connector_id;
+    const connectorId = loaded.connectorId ?? undefined;
     if (!connectorId || !this.connectors.has(connectorId)) {
       await this.endBeforeBank(row, session, internalFailure(connectorId ? `connector "${connectorId}" is not configured in this deployment` : 'the connection no longer exists'), 'error.unsupported');
       return 'finished';
@@ -231,8 +227,8 @@ export class SyncEngine {
         const entry: AccountRun = { account, progress: { bankAccountId: account.bankAccountId }, results: [] };
         run.accounts.push(entry);
         this.recordResult(run, entry, { stage: 'accounts', status: 'completed', itemsFetched: 1, itemsWritten: 1, failure: null });
-        await this.saveAccount(m, run, entry);
       }
+      await this.saveAccounts(m, run, run.accounts);
       run.session = orThrow(recordStageProgress(run.session, 'accounts', { requestsMade: pages.requests, itemsFetched: fetched.length, itemsWritten: stored.length }));
       await addStageCounts(m, run.row, 'accounts', { requestsMade: pages.requests, itemsFetched: fetched.length, itemsWritten: stored.length });
       const before = run.session;
@@ -265,10 +261,11 @@ export class SyncEngine {
         this.stream(run, (grant) => (currentOnly ? currentBalanceAsDaily(run.client, grant, entry.account.bankAccountId, psu) : run.client.balances(grant, { bankAccountId: entry.account.bankAccountId, window, psu })), async (page) => {
           requests += 1;
           fetchedCount += page.items.length;
-          await this.dataSource.transaction(async (m) => {
-            written += await writeBankBalances(m, { ...run.scope, accountId: entry.account.id }, page.items);
-            await addStageCounts(m, run.row, 'balances', { requestsMade: 1, itemsFetched: page.items.length, itemsWritten: page.items.length });
-          });
+          // Two single statements, no transaction around them (two round trips fewer): the
+          // balances are idempotent upserts, and a page written before a crash is counted
+          // again by the retry either way (the account's balances are redone).
+          written += await writeBankBalances(this.dataSource.manager, { ...run.scope, accountId: entry.account.id }, page.items);
+          await addStageCounts(this.dataSource.manager, run.row, 'balances', { requestsMade: 1, itemsFetched: page.items.length, itemsWritten: page.items.length });
         });
       let outcome = await fetchBalances();
       // The grant was refused and then refreshed: once more (the upserts make it safe).
@@ -307,10 +304,12 @@ export class SyncEngine {
         fetchedTotal += r.fetched;
         writtenTotal += r.written;
       }
+      const last = kinds.filter((k) => entry.progress.kinds?.[k] === undefined).at(-1);
       for (const kind of kinds) {
         const done = entry.progress.kinds?.[kind];
         if (done || entry.progress.missing) continue; // an account the bank no longer has is not asked for more
-        const r = await this.fetchKind(run, entry, kind);
+        // The last kind's progress is stored by the settlement right after it.
+        const r = await this.fetchKind(run, entry, kind, kind !== last);
         fetchedTotal += r.fetched;
         writtenTotal += r.written;
       }
@@ -323,11 +322,14 @@ export class SyncEngine {
     const status = stageOf(run.session, 'intelligence').status;
     if (status === 'completed' || status === 'failed' || status === 'skipped') return;
     if (status === 'pending') await this.enterStage(run, 'intelligence');
-    await this.forEachAccount(run, async (entry) => {
-      if (entry.progress.intelligence || entry.progress.budgetSpent) return;
-      const windows = Object.values(entry.progress.windows ?? {});
-      const from = windows.map((w) => w.from).sort()[0];
-      await this.dataSource.transaction(async (m) => {
+    // Every account's derived balances, the stage's counts, the accounts' rows and the
+    // session's end: one transaction (no bank call here; a retry redoes all of it).
+    const pending = run.accounts.filter((entry) => !entry.progress.intelligence && !entry.progress.budgetSpent);
+    await this.dataSource.transaction(async (m) => {
+      let total = 0;
+      for (const entry of pending) {
+        const windows = Object.values(entry.progress.windows ?? {});
+        const from = windows.map((w) => w.from).sort()[0];
         const key = { ...run.scope, accountId: entry.account.id };
         let written = from ? await deriveDailyBalances(m, key, { from, to: run.today }, entry.account.currencyCode) : 0;
         // No daily history at the bank: backwards from its current booked balance (contract v2).
@@ -336,23 +338,32 @@ export class SyncEngine {
         }
         entry.progress.intelligence = true;
         this.recordResult(run, entry, { stage: 'intelligence', status: 'completed', itemsFetched: 0, itemsWritten: written, failure: null });
-        await addStageCounts(m, run.row, 'intelligence', { itemsWritten: written });
         run.session = orThrow(recordStageProgress(run.session, 'intelligence', { itemsWritten: written }));
-        await this.saveAccount(m, run, entry);
-      });
+        total += written;
+      }
+      if (pending.length > 0) {
+        await addStageCounts(m, run.row, 'intelligence', { itemsWritten: total });
+        await this.saveAccounts(m, run, pending);
+      }
+      await this.finishIn(m, run, 'intelligence');
     });
-    await this.finish(run, 'intelligence');
   }
 
   /** The session finishes (after completing `completing`, in the same move): processing done. */
   private async finish(run: SessionRun, completing?: StageName): Promise<void> {
     if (stageOf(run.session, 'finished').status !== 'pending') return;
+    await this.dataSource.transaction((m) => this.finishIn(m, run, completing));
+  }
+
+  /** {@link finish} in the caller's transaction (the session in memory moves once it is stored). */
+  private async finishIn(m: EntityManager, run: SessionRun, completing?: StageName): Promise<void> {
+    if (stageOf(run.session, 'finished').status !== 'pending') return;
     const now = this.clock.now();
-    await this.move(
-      run,
-      (s) => Result.flatMap(completing ? completeStage(s, completing, now) : Result.succeed(s), (done) => finishSession(done, now)),
-      (m) => moveConnection(m, run.ids, StatusEvent.processingDone(), now).then(() => undefined),
-    );
+    const before = run.session;
+    const after = orThrow(Result.flatMap(completing ? completeStage(before, completing, now) : Result.succeed(before), (done) => finishSession(done, now)));
+    await saveSessionMove(m, run.row, before, after);
+    await moveConnection(m, run.ids, StatusEvent.processingDone(), now);
+    run.session = after;
   }
 
   /**
@@ -367,7 +378,7 @@ export class SyncEngine {
   // ---------------------------------------------------------------------------------------
   // Transactions of one account
 
-  private async fetchKind(run: SessionRun, entry: AccountRun, kind: TransactionKind): Promise<{ fetched: number; written: number }> {
+  private async fetchKind(run: SessionRun, entry: AccountRun, kind: TransactionKind, saveProgress: boolean): Promise<{ fetched: number; written: number }> {
     const window = await this.windowFor(run, entry, kind);
     const key = { ...run.scope, accountId: entry.account.id };
     for (let attempt = 0; ; attempt += 1) {
@@ -401,7 +412,7 @@ export class SyncEngine {
         await addStageCounts(this.dataSource.manager, run.row, 'transactions', { errors: 1 });
         run.session = orThrow(recordStageProgress(run.session, 'transactions', { errors: 1 }));
       }
-      await this.saveAccount(this.dataSource.manager, run, entry);
+      if (saveProgress) await this.saveAccount(this.dataSource.manager, run, entry);
       return { fetched, written };
     }
   }
@@ -783,6 +794,11 @@ export class SyncEngine {
 
   private async saveAccount(m: EntityManager, run: SessionRun, entry: AccountRun): Promise<void> {
     await saveAccountOutcome(m, run.row, entry.account.id, { progress: entry.progress, results: entry.results }, this.clock.now());
+  }
+
+  /** Several accounts' rows in one statement. */
+  private async saveAccounts(m: EntityManager, run: SessionRun, entries: readonly AccountRun[]): Promise<void> {
+    await saveAccountOutcomes(m, run.row, entries.map((e) => ({ accountId: e.account.id, outcome: { progress: e.progress, results: e.results } })), this.clock.now());
   }
 
   /**

@@ -111,10 +111,16 @@ const messageId = (): string => `msg_${newId().replace(/-/g, '')}`;
  * (see the top of this file). `now` defaults to the database's clock.
  */
 export async function emitTenantEvent(manager: EntityManager, event: TenantEvent, now?: Date): Promise<void> {
-  const endpoints = (await manager.query(
-    `SELECT id FROM webhook_endpoints WHERE tenant_id = $1 AND enabled AND $2 = ANY (event_types) ORDER BY id`,
-    [event.tenantId, event.type],
-  )) as Array<{ id: string }>;
+  await writeTenantEvent(manager, event, await subscribedEndpoints(manager, event.tenantId, event.type), now);
+}
+
+/** The tenant's enabled endpoints subscribed to `type`. */
+async function subscribedEndpoints(manager: EntityManager, tenantId: string, type: TenantEventType): Promise<Array<{ id: string }>> {
+  return (await manager.query(`SELECT id FROM webhook_endpoints WHERE tenant_id = $1 AND enabled AND $2 = ANY (event_types) ORDER BY id`, [tenantId, type])) as Array<{ id: string }>;
+}
+
+/** {@link emitTenantEvent} for the endpoints already read (none: nothing is written). */
+async function writeTenantEvent(manager: EntityManager, event: TenantEvent, endpoints: ReadonlyArray<{ id: string }>, now?: Date): Promise<void> {
   if (endpoints.length === 0) return;
   const id = messageId();
   const at = now ?? ((await manager.query(`SELECT now() AS now`)) as Array<{ now: Date }>)[0]!.now;
@@ -142,8 +148,10 @@ export async function emitStatusChanged(
 ): Promise<void> {
   const d = (lang: Language) => describeStatus(to, lang);
   const en = d('en');
-  const language = await labelLanguageOf(manager, ids);
-  await emitTenantEvent(
+  // The user's language is read only when an endpoint will receive the event.
+  const endpoints = await subscribedEndpoints(manager, ids.tenantId, 'connection.status_changed');
+  const language = endpoints.length > 0 ? await labelLanguageOf(manager, ids) : 'ja';
+  await writeTenantEvent(
     manager,
     {
       tenantId: ids.tenantId,
@@ -161,6 +169,7 @@ export async function emitStatusChanged(
         nextAction: en.action,
       },
     },
+    endpoints,
     now,
   );
   if (aggregationStatusGroup(to) === 'waiting' && to.startsWith('suspended.')) {
