@@ -47,6 +47,19 @@ export async function currentConsent(manager: EntityManager, scope: { tenantId: 
   return rows[0] ? storedConsentOf(rows[0]) : null;
 }
 
+/** {@link currentConsent} of many connections (of any users) in one statement: connection id → its newest consent; none for a connection without one. */
+export async function currentConsents(manager: EntityManager, connections: ReadonlyArray<{ readonly tenantId: string; readonly userId: string; readonly connectionId: string }>, lock = false): Promise<Map<string, StoredConsent>> {
+  if (connections.length === 0) return new Map();
+  const rows = (await manager.query(
+    `SELECT ${CONSENT_COLUMNS}, connection_id FROM consents WHERE id IN (
+        SELECT DISTINCT ON (k.connection_id) k.id FROM consents k
+          JOIN unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS t(tenant_id, user_id, connection_id) ON k.tenant_id = t.tenant_id AND k.user_id = t.user_id AND k.connection_id = t.connection_id
+         ORDER BY k.connection_id, k.create_date DESC, k.id DESC)${lock ? ' FOR NO KEY UPDATE' : ''}`,
+    [connections.map((c) => c.tenantId), connections.map((c) => c.userId), connections.map((c) => c.connectionId)],
+  )) as Array<Record<string, unknown>>;
+  return new Map(rows.map((r) => [r['connection_id'] as string, storedConsentOf(r)] as const));
+}
+
 /** One consent by its id (locked when asked), or null when it is not the user's. */
 export async function consentById(manager: EntityManager, scope: { tenantId: string; userId: string }, consentId: string, lock = false): Promise<(StoredConsent & { readonly connectionId: string }) | null> {
   const rows = (await manager.query(`SELECT ${CONSENT_COLUMNS}, connection_id FROM consents WHERE id = $1 AND tenant_id = $2 AND user_id = $3${lock ? ' FOR NO KEY UPDATE' : ''}`, [

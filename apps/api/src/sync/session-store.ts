@@ -160,22 +160,38 @@ export function domainSessionOf(row: SessionRow, stageRows: readonly StageRowDb[
   return { id: row.id as SessionId, connectionId: row.connectionId as ConnectionId, createdAt: row.createdAt, stages, accountResults };
 }
 
+/** A session to insert: {@link insertSessions}. */
+export interface NewSession {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly connectionId: string;
+  readonly requestedBy: string;
+  readonly parameters: Record<string, unknown>;
+  readonly createdAt: Date;
+}
+
 /** Inserts a new session row and its seven pending stage rows. */
-export async function insertSession(
-  manager: EntityManager,
-  session: { id: string; tenantId: string; userId: string; connectionId: string; requestedBy: string; parameters: Record<string, unknown>; createdAt: Date },
-): Promise<void> {
+export async function insertSession(manager: EntityManager, session: NewSession): Promise<void> {
+  await insertSessions(manager, [session]);
+}
+
+/** Inserts new session rows and their seven pending stage rows each: two statements for any number of sessions. */
+export async function insertSessions(manager: EntityManager, sessions: readonly NewSession[]): Promise<void> {
+  if (sessions.length === 0) return;
+  const col = <T>(f: (s: NewSession) => T): T[] => sessions.map(f);
   await manager.query(
-    `INSERT INTO sync_sessions (id, tenant_id, user_id, connection_id, status, requested_by, parameters, created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $6::jsonb, $7)`,
-    [session.id, session.tenantId, session.userId, session.connectionId, session.requestedBy, JSON.stringify(session.parameters), session.createdAt],
+    `INSERT INTO sync_sessions (id, tenant_id, user_id, connection_id, status, requested_by, parameters, created_at)
+     SELECT id, tenant_id, user_id, connection_id, 'pending', requested_by, parameters::jsonb, created_at
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[]) AS s(id, tenant_id, user_id, connection_id, requested_by, parameters, created_at)`,
+    [col((s) => s.id), col((s) => s.tenantId), col((s) => s.userId), col((s) => s.connectionId), col((s) => s.requestedBy), col((s) => JSON.stringify(s.parameters)), col((s) => s.createdAt)],
   );
-  const values = syncStages.map((_, i) => `($1, $${i + 4}, $2, $3, 'pending', '{}'::jsonb)`).join(', ');
-  await manager.query(`INSERT INTO sync_stages (session_id, stage, tenant_id, user_id, status, counts) VALUES ${values}`, [
-    session.id,
-    session.tenantId,
-    session.userId,
-    ...syncStages,
-  ]);
+  await manager.query(
+    `INSERT INTO sync_stages (session_id, stage, tenant_id, user_id, status, counts)
+     SELECT s.id, st.stage, s.tenant_id, s.user_id, 'pending', '{}'::jsonb
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS s(id, tenant_id, user_id) CROSS JOIN unnest($4::text[]) AS st(stage)`,
+    [col((s) => s.id), col((s) => s.tenantId), col((s) => s.userId), [...syncStages]],
+  );
 }
 
 /**

@@ -45,6 +45,8 @@ export interface SyncSettings {
   readonly schedulerIntervalMs: number;
   /** Wanted time between two background refreshes of a connection (within the unattended budget). */
   readonly refreshIntervalMinutes: number;
+  /** The most due connections one scheduler round takes (planned in batches of 500, each in one transaction); the rest wait for the next round. */
+  readonly schedulerRoundLimit: number;
   /** A grant expiring within this margin is refreshed before the first bank call. */
   readonly grantRefreshMarginMs: number;
   /** How long a worker waits for a bank request slot before giving up the attempt (retried later). */
@@ -82,6 +84,7 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   pollingIntervalSeconds: 1,
   schedulerIntervalMs: 60_000,
   refreshIntervalMinutes: 6 * 60,
+  schedulerRoundLimit: 5_000,
   grantRefreshMarginMs: 120_000,
   slotWaitMs: 120_000,
   sessionDeadlineMs: 5 * 60_000,
@@ -124,6 +127,7 @@ export function resolveSyncSettings(partial: Partial<SyncSettings> = {}): SyncSe
   if (merged.sessionDeadlineMs < 1_000) throw new InvalidSyncSettingsError('sessionDeadlineMs must be at least 1000');
   if (!(merged.feedRetentionDays >= 1)) throw new InvalidSyncSettingsError('feedRetentionDays must be at least 1');
   if (!(merged.psuRetentionMinutes >= 0)) throw new InvalidSyncSettingsError('psuRetentionMinutes must be at least 0');
+  if (!(merged.schedulerRoundLimit >= 1)) throw new InvalidSyncSettingsError('schedulerRoundLimit must be at least 1');
   if (merged.pollingIntervalSeconds < 0.5) throw new InvalidSyncSettingsError('pollingIntervalSeconds must be at least 0.5 (pg-boss)');
   return merged;
 }

@@ -104,6 +104,17 @@ export class SyncQueue implements OnModuleInit, BeforeApplicationShutdown {
     if (data && !startAfter) data[QUEUED_SYNC_JOBS] = (data[QUEUED_SYNC_JOBS] ?? 0) + 1;
   }
 
+  /** Enqueues many sessions' jobs (to start now) in one statement inside the caller's transaction, as {@link enqueue} does one. */
+  async enqueueMany(manager: EntityManager, jobs: readonly SyncJobData[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.boss.insert(
+      jobs.map((job) => ({ id: job.sessionId, name: SYNC_QUEUE, data: { ...job } })),
+      { db: transactionalDb(manager) },
+    );
+    const data = manager.queryRunner?.data as Record<string, number | undefined> | undefined;
+    if (data) data[QUEUED_SYNC_JOBS] = (data[QUEUED_SYNC_JOBS] ?? 0) + jobs.length;
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
     const boss = this.instance;
     this.instance = undefined;

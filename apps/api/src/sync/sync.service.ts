@@ -15,9 +15,9 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/errors';
 import { newId } from '../database/ids';
 import { ConnectorClients } from './connector-clients';
-import { currentConsent } from './consent-store';
+import { currentConsent, currentConsents, type StoredConsent } from './consent-store';
 import { applyConsentExpiry } from './outcome-store';
-import { findSessionRow, insertSession, loadDomainSession } from './session-store';
+import { type NewSession, findSessionRow, insertSession, insertSessions, loadDomainSession } from './session-store';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import { SyncQueue } from './sync-queue';
 import { psuParameters, publicParameters } from './session-psu';
@@ -39,6 +39,20 @@ interface ConnectionRow {
   aggregation_status: string;
   deactivated: boolean;
   has_grant: boolean;
+}
+
+/** A connection its caller's transaction holds locked (`FOR UPDATE`), with its owner: {@link SyncService.startLocked}. */
+export interface LockedConnection extends ConnectionRow {
+  tenant_id: string;
+  user_id: string;
+}
+
+/** What {@link SyncService.startLocked} did with each connection it was given. */
+export interface StartLockedResult {
+  readonly started: ReadonlyArray<{ readonly connectionId: string; readonly sessionId: string }>;
+  readonly skipped: readonly SkippedConnection[];
+  /** Connections left alone: a session of theirs is pending or running (or was created after `sessionsSince`). */
+  readonly busy: readonly string[];
 }
 
 /**
@@ -84,7 +98,7 @@ export class SyncService {
           sessionIds.push(running[0].id);
           continue;
         }
-        const reason = await this.skipReason(manager, scope, c, options.requestedBy, now);
+        const reason = await this.skipReason(manager, scope, c, options.requestedBy, now, () => currentConsent(manager, scope, c.id, true));
         if (reason) {
           skipped.push({ connectionId: c.id, reason });
           continue;
@@ -104,6 +118,49 @@ export class SyncService {
       }
       return { sessionIds, skipped };
     });
+  }
+
+  /**
+   * {@link startSync} for many connections, of any users, that the caller's transaction
+   * `manager` already holds locked (the scheduler's batch): in a few statements for the whole
+   * batch — the sessions pending or running (or created after `sessionsSince`) read at once
+   * (those connections are left alone), the consents at once, the same skip reasons, the
+   * sessions and their stage rows in two multi-row inserts, their jobs in one.
+   */
+  async startLocked(manager: EntityManager, connections: readonly LockedConnection[], options: SyncOptions, sessionsSince?: Date): Promise<StartLockedResult> {
+    if (connections.length === 0) return { started: [], skipped: [], busy: [] };
+    const now = this.clock.now();
+    const busy = new Set(
+      (
+        (await manager.query(`SELECT DISTINCT connection_id FROM sync_sessions WHERE connection_id = ANY($1::uuid[]) AND (finished_at IS NULL OR created_at > $2)`, [
+          connections.map((c) => c.id),
+          sessionsSince ?? new Date(0),
+        ])) as Array<{ connection_id: string }>
+      ).map((r) => r.connection_id),
+    );
+    const free = connections.filter((c) => !busy.has(c.id));
+    const consents = await currentConsents(manager, free.map((c) => ({ tenantId: c.tenant_id, userId: c.user_id, connectionId: c.id })), true);
+    const skipped: SkippedConnection[] = [];
+    const sessions: NewSession[] = [];
+    for (const c of free) {
+      const scope = { tenantId: c.tenant_id, userId: c.user_id };
+      const reason = await this.skipReason(manager, scope, c, options.requestedBy, now, () => Promise.resolve(consents.get(c.id) ?? null));
+      if (reason) {
+        skipped.push({ connectionId: c.id, reason });
+        continue;
+      }
+      sessions.push({
+        id: newId(now.getTime()),
+        ...scope,
+        connectionId: c.id,
+        requestedBy: options.requestedBy,
+        parameters: { daysBack: options.daysBack ?? null, scaJustPerformed: options.scaJustPerformed ?? false, ...psuParameters(options.requestedBy, options.psu) },
+        createdAt: now,
+      });
+    }
+    await insertSessions(manager, sessions);
+    await this.queue.enqueueMany(manager, sessions.map((x) => ({ sessionId: x.id, tenantId: x.tenantId, userId: x.userId, connectionId: x.connectionId })));
+    return { started: sessions.map((x) => ({ connectionId: x.connectionId, sessionId: x.id })), skipped, busy: [...busy] };
   }
 
   /** A session of the user in every view; {@link NotFoundError} for any other id (another user's included). */
@@ -145,11 +202,19 @@ export class SyncService {
     return (await manager.query(`${select}${order}`, [scope.tenantId, scope.userId])) as ConnectionRow[];
   }
 
-  private async skipReason(manager: EntityManager, scope: SyncScope, c: ConnectionRow, requestedBy: SyncRequestedBy, now: Date): Promise<SkippedConnection['reason'] | undefined> {
+  /** Why a connection is not synced, if it is not; `readConsent` reads its current consent (locked) when it matters. */
+  private async skipReason(
+    manager: EntityManager,
+    scope: SyncScope,
+    c: ConnectionRow,
+    requestedBy: SyncRequestedBy,
+    now: Date,
+    readConsent: () => Promise<StoredConsent | null>,
+  ): Promise<SkippedConnection['reason'] | undefined> {
     if (c.deactivated || c.aggregation_status === 'inactive') return 'inactive';
     if (!this.connectors.has(c.connector_id)) return 'unknown-connector';
     if (!c.has_grant) return 'no-grant';
-    const stored = await currentConsent(manager, scope, c.id, true);
+    const stored = await readConsent();
     if (stored) {
       // An expiry noticed here is stored by the one store (the decision for ConsentExpired).
       const consent = evaluateConsent(stored.consent, now).status === stored.consent.status ? stored.consent : ((await applyConsentExpiry(manager, scope, stored.id, now))?.consent ?? stored.consent);

@@ -33,7 +33,7 @@ describe('the bench scheduler hook', () => {
   });
   afterAll(() => db?.drop());
 
-  it('seeds due connections, then the app’s own planning rounds start their background syncs, 200 a round, oldest first', async () => {
+  it('seeds due connections, then the app’s own planning rounds start their background syncs, up to the round limit a round (200 here), oldest first', async () => {
     // Growing stops at the count asked for.
     expect(
       await drive({
@@ -55,6 +55,7 @@ describe('the bench scheduler hook', () => {
       passes: 3,
       bank: BANK,
       connections: 300, // already there: the seeding before the rounds inserts none
+      roundLimit: 200,
     });
     expect(result.seeded).toMatchObject({ connections: 300, inserted: 0 });
     expect(result.passes.map((p) => [p.started, p.deferred, p.skipped])).toEqual([

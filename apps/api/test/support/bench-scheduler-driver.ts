@@ -8,14 +8,15 @@
  * driver. `seed` inserts connections directly into each database given (generate_series: one user, one connection of
  * the bank and its grant secret row each, due for a background refresh) until the database
  * holds `connections`; `plan` boots the app (its Nest module, no HTTP listener, no worker) and
- * times `passes` of the scheduler's own planning round (`SyncScheduler.planRound`: the
- * candidates query, each candidate's unattended budget, `startSync` — a session row and its
- * queue job). Prints one line `BENCH-RESULT {…}` on stdout.
+ * times `passes` of the scheduler's own planning round (`SyncScheduler.planRound`: up to
+ * `schedulerRoundLimit` due connections in batches, each batch one transaction — its candidates,
+ * their unattended budgets, their sessions and queue jobs, each read or written at once). Prints one line `BENCH-RESULT {…}` on stdout.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
 import { createApp } from '../../src/app';
 import { type BankEntry, loadSettings } from '../../src/config/settings';
@@ -43,6 +44,8 @@ export interface SchedulerPlanJob {
   readonly bank: BankEntry;
   /** Grow the database to this many connections first ({@link seedConnections}, untimed; a process less to start). */
   readonly connections?: number;
+  /** The app's `schedulerRoundLimit` (the most connections a round takes); the app's default when absent. */
+  readonly roundLimit?: number;
 }
 
 /** What `seed` did. */
@@ -113,9 +116,8 @@ export async function seedConnections(job: SchedulerSeedJob): Promise<SchedulerS
   }
 }
 
-/** Boots the app on the database (no listener, no worker) and times `passes` planning rounds of its scheduler. */
-export async function timePlanning(job: SchedulerPlanJob): Promise<SchedulerPlanResult> {
-  const seeded = job.connections !== undefined ? await seedConnections({ databaseUrl: job.databaseUrl, connections: job.connections, bank: job.bank }) : undefined;
+/** The app booted on a database of seeded connections (its Nest module, no listener, no worker): {@link timePlanning}, and tests running its scheduler. */
+export async function bootSchedulerApp(job: Pick<SchedulerPlanJob, 'databaseUrl' | 'bank' | 'roundLimit'>): Promise<{ readonly app: INestApplicationContext; close(): Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinko-bench-scheduler-'));
   const settings = loadSettings({
     KINKO_MODE: 'production',
@@ -125,10 +127,29 @@ export async function timePlanning(job: SchedulerPlanJob): Promise<SchedulerPlan
     KINKO_SANDBOX: 'false',
     KINKO_LOG_LEVEL: 'warn',
     KINKO_BANKS: JSON.stringify([job.bank]),
+    ...(job.roundLimit !== undefined ? { KINKO_SYNC: JSON.stringify({ schedulerRoundLimit: job.roundLimit }) } : {}),
   });
-  const app = await createApp({ settings: { settings }, databaseUrl: job.databaseUrl, logger: ['error'] });
   try {
-    const scheduler = app.get(SyncScheduler);
+    const app = await createApp({ settings: { settings }, databaseUrl: job.databaseUrl, logger: ['error'] });
+    return {
+      app,
+      close: async () => {
+        await app.close();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Boots the app on the database (no listener, no worker) and times `passes` planning rounds of its scheduler. */
+export async function timePlanning(job: SchedulerPlanJob): Promise<SchedulerPlanResult> {
+  const seeded = job.connections !== undefined ? await seedConnections({ databaseUrl: job.databaseUrl, connections: job.connections, bank: job.bank }) : undefined;
+  const booted = await bootSchedulerApp(job);
+  try {
+    const scheduler = booted.app.get(SyncScheduler);
     const rssAfterBootBytes = process.memoryUsage().rss;
     const passes: PlanPass[] = [];
     for (let i = 0; i < job.passes; i += 1) {
@@ -139,8 +160,7 @@ export async function timePlanning(job: SchedulerPlanJob): Promise<SchedulerPlan
     }
     return { ...(seeded ? { seeded } : {}), passes, rssAfterBootBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
   } finally {
-    await app.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await booted.close();
   }
 }
 

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SCHEDULER_CANDIDATES_SQL } from '../../src/sync/sync-scheduler';
+import { SCHEDULER_CANDIDATES_SQL, schedulerCandidatesParams } from '../../src/sync/sync-scheduler';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 // Flat costs as the tenant grows (issue 19 §4): the scheduler's planning query reads the same
 // blocks at 10,000 and 100,000 connections — it walks the index on aggregation_status_changed_at,
-// oldest first, and stops at the batch (no scan of every connection, no sort). Real PostgreSQL;
+// oldest first, and stops at the batch (no scan of every connection, no sort of them), the first
+// batch and one further on in the keyset walk alike. Real PostgreSQL;
 // the rows are inserted directly (generate_series), each with a grant secret row.
 
 interface PlanNode {
@@ -51,12 +52,15 @@ describe('the scheduler planning query', () => {
     await q('ANALYZE connection_secrets');
   }
 
-  async function plan(): Promise<{ blocks: number; scans: string[]; rows: number }> {
+  async function plan(after?: { at: string; id: string }): Promise<{ blocks: number; scans: string[]; rows: number; last: { at: string; id: string } }> {
     const dueBefore = new Date(Date.now() - 6 * 3600_000);
-    const [row] = await q<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${SCHEDULER_CANDIDATES_SQL}`, [dueBefore, 200]);
+    const params = schedulerCandidatesParams(dueBefore, 200, after);
+    const [row] = await q<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${SCHEDULER_CANDIDATES_SQL}`, params);
     const top = row!['QUERY PLAN'][0]!.Plan;
-    const rows = (await q(SCHEDULER_CANDIDATES_SQL, [dueBefore, 200])).length;
+    const page = await q<{ id: string; key_at: string }>(SCHEDULER_CANDIDATES_SQL, params);
+    const rows = page.length;
     return {
+      last: { at: page[rows - 1]!.key_at, id: page[rows - 1]!.id },
       blocks: top['Shared Hit Blocks'] + top['Shared Read Blocks'],
       scans: nodes(top).filter((n) => n['Relation Name'] !== undefined).map((n) => `${n['Node Type']} on ${n['Relation Name']}${n['Index Name'] ? ` (${n['Index Name']})` : ''}`),
       rows,
@@ -68,12 +72,17 @@ describe('the scheduler planning query', () => {
     const small = await plan();
     await growTo(100_000);
     const large = await plan();
-    expect([small.rows, large.rows]).toEqual([200, 200]);
-    for (const p of [small, large]) {
+    // A batch further on in the walk: after the 20th batch's last connection.
+    let next = large;
+    for (let i = 0; i < 20; i += 1) next = await plan(next.last);
+    expect([small.rows, large.rows, next.rows]).toEqual([200, 200, 200]);
+    expect(next.last.at > large.last.at).toBe(true);
+    for (const p of [small, large, next]) {
       expect(p.scans).toContain('Index Scan on connections (ix_connections_aggregation_status_changed_at)');
       expect(p.scans.some((s) => s.startsWith('Seq Scan on connections'))).toBe(false);
       expect(p.scans.some((s) => s.startsWith('Seq Scan on connection_secrets'))).toBe(false);
     }
     expect(large.blocks).toBeLessThanOrEqual(small.blocks * 1.2);
+    expect(next.blocks).toBeLessThanOrEqual(small.blocks * 1.2);
   }, 120_000);
 });

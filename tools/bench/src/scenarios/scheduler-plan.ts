@@ -38,6 +38,15 @@ interface PlanPass {
 
 const database = (size: Size): string => `bench_scheduler_${size}`;
 
+/** The app's default `schedulerRoundLimit` (the most connections a round takes). */
+const APP_ROUND_LIMIT = 5_000;
+
+/**
+ * The round limit the hook runs the app with: its default, or less when every round of every
+ * run (the warm-up included) would not find connections due in the small database otherwise.
+ */
+const roundLimit = (small: number, passes: number, runs: number): number => Math.min(APP_ROUND_LIMIT, Math.floor(small / ((passes + 1) * runs)));
+
 /** Runs the app's scheduler hook to completion and reads its result line. */
 async function drive<T>(app: AppUnderTest, job: Record<string, unknown>, cwd: string): Promise<T> {
   const out = await app.script(app.schedulerDriver, [JSON.stringify(job)], cwd);
@@ -56,10 +65,16 @@ export const schedulerPlanScenario: Scenario<PlanState> = {
   title: 'Flat costs: scheduler planning round at 100k vs 1M connections',
   method: [
     'Setup: two databases; in each, by the hook below before its first rounds (untimed), connections inserted directly (generate_series: one user, one connection of the bench bank in status success and its grant secret row each, status changes spread one second apart), every one due for a background refresh; ANALYZE.',
-    "Per run and size (the order alternates): the app's scheduler hook (apps/api/test/support/bench-scheduler-driver.ts, run from its source as a child process) boots the app's module (no HTTP listener, no worker) and runs its own planning round (SyncScheduler.planRound: the candidates query, each candidate's unattended budget, startSync — a session row and its queue job — for up to a batch of 200) one untimed warm-up round, then the timed rounds. Every timed round must start sessions, or the run fails.",
+    "Per run and size (the order alternates): the app's scheduler hook (apps/api/test/support/bench-scheduler-driver.ts, run from its source as a child process) boots the app's module (no HTTP listener, no worker) and runs its own planning round (SyncScheduler.planRound: up to schedulerRoundLimit due connections — the app's 5,000, or fewer when the small database would run out of due connections over every round of every run — in batches of 500, each one transaction: its candidates locked, their unattended budgets, consents and sessions read at once, their sessions, stage rows and queue jobs inserted at once) one untimed warm-up round, then the timed rounds. Every timed round must start sessions, or the run fails.",
     'Cost per planned connection = the timed rounds\' wall time ÷ the sessions they started; memory = the hook process\'s peak resident set (getrusage maxRSS, boot included; the resident set after boot is in the details).',
   ],
-  parameters: (s) => ({ smallConnections: s.schedulerPlan.small, largeConnections: s.schedulerPlan.large, timedRounds: s.schedulerPlan.passes, batch: 200 }),
+  parameters: (s) => ({
+    smallConnections: s.schedulerPlan.small,
+    largeConnections: s.schedulerPlan.large,
+    timedRounds: s.schedulerPlan.passes,
+    roundLimit: roundLimit(s.schedulerPlan.small, s.schedulerPlan.passes, s.runs),
+    batch: 500,
+  }),
   figures: [
     {
       id: 'cost',
@@ -101,7 +116,7 @@ export const schedulerPlanScenario: Scenario<PlanState> = {
       // The hook seeds the database first (untimed; only the first run inserts), then boots the app and plans.
       const r = await drive<{ seeded?: { connections: number; inserted: number; elapsedMs: number }; passes: PlanPass[]; peakRssBytes: number; rssAfterBootBytes: number }>(
         app,
-        { command: 'plan', databaseUrl: state.databases[size], connections: s[size], passes: s.passes + 1, bank: PLAN_BANK },
+        { command: 'plan', databaseUrl: state.databases[size], connections: s[size], passes: s.passes + 1, bank: PLAN_BANK, roundLimit: roundLimit(s.small, s.passes, ctx.sizes.runs) },
         ctx.workDir,
       );
       if (r.seeded?.connections !== s[size]) throw new Error(`${size}: the database holds ${r.seeded?.connections ?? 0} connections, not ${s[size]}`);
@@ -122,6 +137,7 @@ export const schedulerPlanScenario: Scenario<PlanState> = {
       details: {
         smallConnections: s.small,
         largeConnections: s.large,
+        roundLimit: roundLimit(s.small, s.passes, ctx.sizes.runs),
         smallSeedS: state.seedSeconds.small ?? 0,
         largeSeedS: state.seedSeconds.large ?? 0,
         smallRoundMs: small.roundMs,
@@ -145,12 +161,12 @@ export const schedulerPlanScenario: Scenario<PlanState> = {
   explain(figures: readonly FigureResult[], details) {
     const d = details[details.length - 1] ?? {};
     const notes = [
-      `Last run: a round of up to 200 took ${(d['smallRoundMs'] ?? 0).toFixed(0)} ms at ${int(d['smallConnections'] ?? 0)} connections and ${(d['largeRoundMs'] ?? 0).toFixed(0)} ms at ${int(d['largeConnections'] ?? 0)} (${(d['smallPerConnectionMs'] ?? 0).toFixed(2)} vs ${(d['largePerConnectionMs'] ?? 0).toFixed(2)} ms per planned connection); the planning process peaked at ${(d['smallPeakRssMiB'] ?? 0).toFixed(0)} vs ${(d['largePeakRssMiB'] ?? 0).toFixed(0)} MiB (${(d['smallBootRssMiB'] ?? 0).toFixed(0)} vs ${(d['largeBootRssMiB'] ?? 0).toFixed(0)} MiB once booted). One round per minute (the app's default schedulerIntervalMs) plans at most 200 connections: ${int(200 * 60 * 24)} a day per scheduler.`,
+      `Last run: a round of up to ${int(d['roundLimit'] ?? 0)} took ${(d['smallRoundMs'] ?? 0).toFixed(0)} ms at ${int(d['smallConnections'] ?? 0)} connections and ${(d['largeRoundMs'] ?? 0).toFixed(0)} ms at ${int(d['largeConnections'] ?? 0)} (${(d['smallPerConnectionMs'] ?? 0).toFixed(2)} vs ${(d['largePerConnectionMs'] ?? 0).toFixed(2)} ms per planned connection); the planning process peaked at ${(d['smallPeakRssMiB'] ?? 0).toFixed(0)} vs ${(d['largePeakRssMiB'] ?? 0).toFixed(0)} MiB (${(d['smallBootRssMiB'] ?? 0).toFixed(0)} vs ${(d['largeBootRssMiB'] ?? 0).toFixed(0)} MiB once booted). One round per minute (the app's default schedulerIntervalMs) plans at most ${int(APP_ROUND_LIMIT)} connections (schedulerRoundLimit): ${int(APP_ROUND_LIMIT * 60 * 24)} a day per scheduler process, and processes planning at once take different connections.`,
     ];
     for (const f of figures.filter((x) => !x.met))
       notes.push(
         f.id === 'cost'
-          ? `The planning round costs ${f.ratio.median.toFixed(2)}× more per connection at the large size: its candidates query (SCHEDULER_CANDIDATES_SQL, test/sync/scheduler-plan.test.ts checks its plan) or the per-candidate budget and startSync statements read more as the tables grow.`
+          ? `The planning round costs ${f.ratio.median.toFixed(2)}× more per connection at the large size: its candidates query (SCHEDULER_CANDIDATES_SQL, test/sync/scheduler-plan.test.ts checks its plan) or a batch's budget, consent and insert statements read more as the tables grow.`
           : `The planning process used ${f.ratio.median.toFixed(2)}× the memory at the large size: something the round loads grows with the connections.`,
       );
     return notes;
