@@ -1,44 +1,33 @@
 /**
  * The conformance kit's faults, as the sandboxes built for it take them (Berlin Group, GMO
- * Aozora, …): the shape of `@kinko/connector-sdk/testkit`'s SandboxFault (this package does not
- * depend on the SDK: the type is structural), and the one rule for which data requests a fault
- * set with `setFault` hits — after the first `afterRequests` of them, for `times` of them (no
- * `times`: until cleared) — and, for the sandboxes on node:http, what each fault does to the
- * request ({@link answerKitFault}); the words of the answer (the error body, the broken link)
- * are each bank's own.
+ * Aozora, …): the one rule for which data requests a fault set with `setFault` hits — after
+ * the first `afterRequests` of them, for `times` of them (no `times`: until cleared) — and, for
+ * the sandboxes on node:http, what each fault does to the request ({@link answerKitFault}); the
+ * words of the answer (the error body, the broken link) are each bank's own.
+ *
+ * The fault itself is the kit's `SandboxFault` (`@kinko/connector-sdk/testkit`), defined there
+ * once: the kit is what sets faults and says what a connector must make of each, the sandboxes
+ * only obey it. This package may import the SDK (tools/* may import anything; only the SDK may
+ * not import a tool), and imports just that type, so the running banks load nothing of the SDK.
+ * (Not @kinko/domain, the other package both see: a test fault is no part of the bank domain.)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-/** A fault on a sandbox's data endpoints (accounts, balances, transactions — never the auth endpoints). */
-export type KitFault = (
-  | { readonly type: 'latency'; readonly delayMs: number }
-  | { readonly type: 'status'; readonly status: number; readonly retryAfter?: string }
-  | { readonly type: 'malformedBody' }
-  | { readonly type: 'dropConnection' }
-  /** The answer is normal, but its link to the next page points back at the page itself. */
-  | { readonly type: 'loopingNext' }
-  /** The answer is normal, but its link to the next page is not one the bank could serve. */
-  | { readonly type: 'malformedNext' }
-) & {
-  readonly times?: number;
-  /** The first `afterRequests` data requests are answered normally (a fault in the middle of a stream). */
-  readonly afterRequests?: number;
-};
+import type { SandboxFault } from '@kinko/connector-sdk/testkit';
 
 /** The standing fault of one sandbox: `set` it (its counts start again), then `take` once per data request. */
 export class KitFaultSlot {
-  private fault: KitFault | undefined;
+  private fault: SandboxFault | undefined;
   private seen = 0;
   private used = 0;
 
-  set(fault: KitFault | undefined): void {
+  set(fault: SandboxFault | undefined): void {
     this.fault = fault;
     this.seen = 0;
     this.used = 0;
   }
 
   /** The fault this data request gets: none before `afterRequests`, after `times`, or when none is set. */
-  take(): KitFault | undefined {
+  take(): SandboxFault | undefined {
     const f = this.fault;
     if (f === undefined) return undefined;
     this.seen += 1;
@@ -78,7 +67,7 @@ export interface KitFaultAnswers {
  * latency), `continue` when the bank answers it normally, or the next-link fault the normal
  * answer must carry.
  */
-export async function answerKitFault(f: KitFault, req: IncomingMessage, res: ServerResponse, answers: KitFaultAnswers): Promise<'answered' | 'continue' | 'loopingNext' | 'malformedNext'> {
+export async function answerKitFault(f: SandboxFault, req: IncomingMessage, res: ServerResponse, answers: KitFaultAnswers): Promise<'answered' | 'continue' | 'loopingNext' | 'malformedNext'> {
   switch (f.type) {
     case 'latency':
       await new Promise<void>((resolve) => {

@@ -1,9 +1,10 @@
-import { KitFaultSlot, type KitFault } from '../src/kit-fault';
+import type { SandboxFault } from '@kinko/connector-sdk/testkit';
+import { KitFaultSlot } from '../src/kit-fault';
 
 // The one rule the kit's sandboxes share for which data requests a fault hits.
 describe('KitFaultSlot', () => {
   const takes = (slot: KitFaultSlot, n: number) => Array.from({ length: n }, () => slot.take()?.type ?? null);
-  const drop: KitFault = { type: 'dropConnection' };
+  const drop: SandboxFault = { type: 'dropConnection' };
 
   it('hits nothing until a fault is set, then every request until cleared', () => {
     const slot = new KitFaultSlot();

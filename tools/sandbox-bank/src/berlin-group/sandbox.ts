@@ -14,9 +14,11 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { recordAnswers, type SpecAnswer } from '../answer-log';
 import { addDays, dateInZone, isIsoDate, type IsoDate } from '../calendar';
 import { systemClock, type Clock } from '../clock';
-import { KitFaultSlot, type KitFault } from '../kit-fault';
+import type { SandboxFault } from '@kinko/connector-sdk/testkit';
+import { KitFaultSlot } from '../kit-fault';
 import {
   amountText,
+  entryDayOf,
   type BerlinGroupAccount,
   type BerlinGroupCode,
   type BerlinGroupConsent,
@@ -30,7 +32,7 @@ import {
 export const BERLIN_GROUP_TIME_ZONE = 'Europe/Berlin';
 
 /** A fault on the data endpoints (accounts, balances, transactions), as the conformance kit asks for them. */
-export type BerlinGroupFault = KitFault;
+export type BerlinGroupFault = SandboxFault;
 
 /** One data request as the bank received it (no headers: they carry tokens). */
 export interface BerlinGroupRequest {
@@ -215,7 +217,7 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
     transactionId: t.transactionId,
     ...(t.entryReference !== undefined ? { entryReference: t.entryReference } : {}),
     ...(t.bookingDate !== undefined ? { bookingDate: t.bookingDate } : {}),
-    valueDate: t.valueDate,
+    ...(t.valueDate !== undefined ? { valueDate: t.valueDate } : {}),
     transactionAmount: { currency: a.currency, amount: amountText(t.amountMinor) },
     ...(t.creditorName !== undefined ? { creditorName: t.creditorName } : {}),
     ...(t.debtorName !== undefined ? { debtorName: t.debtorName } : {}),
@@ -223,7 +225,7 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
   });
 
   const bookedBalance = (a: BerlinGroupAccount, upTo: IsoDate): bigint =>
-    a.booked.filter((t) => (t.bookingDate ?? t.valueDate) <= upTo).reduce((sum, t) => sum + t.amountMinor, a.openingBalanceMinor);
+    a.booked.filter((t) => (t.bookingDate ?? entryDayOf(t)) <= upTo).reduce((sum, t) => sum + t.amountMinor, a.openingBalanceMinor);
 
   // --- consents ---------------------------------------------------------------------------
 
@@ -468,8 +470,8 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
     if (account === undefined) return send(reply, request, 404, tppError('RESOURCE_UNKNOWN', 'no such account'));
     const inWindow = (d: IsoDate) => d >= from && d <= to;
     const items: Array<{ kind: 'booked' | 'pending'; t: BerlinGroupTransaction }> = [
-      ...(status !== 'pending' ? account.booked.filter((t) => inWindow(t.bookingDate ?? t.valueDate)).map((t) => ({ kind: 'booked' as const, t })) : []),
-      ...(status !== 'booked' ? account.pending.filter((t) => inWindow(t.valueDate)).map((t) => ({ kind: 'pending' as const, t })) : []),
+      ...(status !== 'pending' ? account.booked.filter((t) => inWindow(t.bookingDate ?? entryDayOf(t))).map((t) => ({ kind: 'booked' as const, t })) : []),
+      ...(status !== 'booked' ? account.pending.filter((t) => inWindow(entryDayOf(t))).map((t) => ({ kind: 'pending' as const, t })) : []),
     ];
     const size = Math.min(asked, pageSize);
     const page = items.slice(pageIndex * size, (pageIndex + 1) * size);
@@ -524,7 +526,7 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
       bookPending(resourceId) {
         for (const user of users.values()) {
           for (const account of user.accounts.filter((a) => a.resourceId === resourceId)) {
-            account.booked.push(...account.pending.map((t) => ({ ...t, bookingDate: t.bookingDate ?? t.valueDate })));
+            account.booked.push(...account.pending.map((t) => ({ ...t, bookingDate: t.bookingDate ?? today(), valueDate: t.valueDate ?? entryDayOf(t) })));
             account.pending.length = 0;
           }
         }

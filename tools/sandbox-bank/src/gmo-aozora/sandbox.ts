@@ -5,19 +5,16 @@
 // GmoAozoraFault shapes), the request and answer records, a consent ended at the bank, a page-size cap.
 // Made with connectors/gmo-aozora (pnpm create-connector); validated there against the spec.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { KitFaultSlot, type KitFault } from '../kit-fault';
+import type { RecordedBankRequest, SandboxFault } from '@kinko/connector-sdk/testkit';
+import { KitFaultSlot } from '../kit-fault';
 import { listenOwnPort } from '../listen';
 import { RotatingTokenPairs, type TokenPair, newToken, s256 } from '../oauth-tokens';
 
-/** A data request as the conformance kit records it (structurally its GmoAozoraRequest). */
-export interface GmoAozoraRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: Readonly<Record<string, string>>;
-}
+/** A data request as the conformance kit records it (its RecordedBankRequest). */
+export type GmoAozoraRequest = RecordedBankRequest;
 
-/** A fault (structurally the conformance kit's GmoAozoraFault). */
-export type GmoAozoraFault = KitFault;
+/** A fault, as the conformance kit asks for it (its SandboxFault; see kit-fault.ts). */
+export type GmoAozoraFault = SandboxFault;
 
 /** One 入出金明細 as the spec's Transaction: `transactionType` "1" = 入金 (in), "2" = 出金 (out); amounts unsigned strings. */
 export interface GmoAozoraTransaction {

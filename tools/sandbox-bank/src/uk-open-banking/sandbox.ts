@@ -11,23 +11,21 @@
 // Made with connectors/uk-open-banking (pnpm create-connector); validated there against the spec.
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { KitFaultSlot, type KitFault } from '../kit-fault';
+import type { RecordedBankRequest, SandboxFault } from '@kinko/connector-sdk/testkit';
+import { KitFaultSlot } from '../kit-fault';
 import { listenOwnPort } from '../listen';
 import { RotatingTokenPairs, newToken, s256 } from '../oauth-tokens';
 
 /** Where the spec's paths live on the sandbox (the AISP base path of a 4.0 ASPSP). */
 export const UK_OPEN_BANKING_BASE_PATH = '/open-banking/v4.0/aisp';
 
-/** A data request as the conformance kit records it (structurally its RecordedBankRequest). */
-export interface UkOpenBankingRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: Readonly<Record<string, string>>;
+/** A data request as the conformance kit records it (its RecordedBankRequest), with the FAPI headers. */
+export interface UkOpenBankingRequest extends RecordedBankRequest {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** A fault (structurally the conformance kit's SandboxFault). */
-export type UkOpenBankingFault = KitFault;
+/** A fault, as the conformance kit asks for it (its SandboxFault; see kit-fault.ts). */
+export type UkOpenBankingFault = SandboxFault;
 
 /** One transaction: amounts in signed minor units (pence), shown on the wire as an unsigned decimal with CreditDebitIndicator. */
 export interface UkOpenBankingTransaction {
