@@ -23,6 +23,7 @@ import {
   type PageStream,
 } from '@kinko/connector-sdk';
 import type { NormalisedBank } from './bank';
+import { redactedAnswer } from './bank-answer';
 import { bankDateReader } from './dates';
 import { isObject, readAccounts, readBalances, readBranches, readNextPage, readSystemToken, readTokenPair, readTransactions, type Problem } from './payloads';
 import type { BankCommonApiConfig, BankCommonApiGrant } from './schemas';
@@ -139,13 +140,13 @@ export function bankCommonApiImplementation(ctx: ConnectorContext<BankCommonApiC
   async function tokenCall(
     label: string,
     request: (system: Redacted.Redacted<string>) => HttpRequest,
-    refused: () => ConnectorError,
+    refused: (answer: HttpResponse) => ConnectorError,
   ): Promise<Outcome<Granted<BankCommonApiGrant>>> {
     const started = now();
     const res = await withSystemToken((system) => http.send(request(system)));
     if (!res.ok) return res;
     const { status } = res.value;
-    if (status === 400 || status === 401) return err(refused());
+    if (status === 400 || status === 401) return err(refused(res.value));
     if (status !== 200) return err(bankStatus(label, res.value));
     const body = res.value.json();
     if (!body.ok) return body;
@@ -306,10 +307,19 @@ export function bankCommonApiImplementation(ctx: ConnectorContext<BankCommonApiC
               // PUT is idempotent by the book, but this one rotates: a repeat would spend the old token twice.
               retry: { idempotent: false },
             }),
-            () =>
-              now() >= grant.refreshExpiresAt.getTime()
-                ? ConnectorErrors.consentExpired({ message: 'the refresh token has expired: the user must log in at the bank again' })
-                : ConnectorErrors.credentialsInvalid({ message: 'the bank refused the refresh token (revoked, rotated or expired): the user must log in again' }),
+            // The refresh token is the consent's (the redirect login was its SCA): once the bank
+            // refuses it, the consent's access is gone and the user logs in at the bank again.
+            // The bank's answer is kept for the accounts' syncError — redacted first, as the
+            // spec defines no error body (it could quote a token or an account number).
+            (answer) =>
+              ConnectorErrors.consentExpired({
+                message:
+                  now() >= grant.refreshExpiresAt.getTime()
+                    ? 'the refresh token has expired: the user must log in at the bank again'
+                    : 'the bank refused the refresh token (revoked, rotated or expired): the user must log in at the bank again',
+                httpStatus: answer.status,
+                content: redactedAnswer(answer.text(), [grant.refreshToken, grant.accessToken, config.apiKey, config.password]),
+              }),
           ),
         ),
 

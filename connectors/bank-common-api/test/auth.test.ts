@@ -186,8 +186,8 @@ describe('refresh', () => {
     const b = await s.client.auth.refresh(a.value.grant);
     expect(b.ok).toBe(true);
     expect(requests('PUT /auth/token')).toHaveLength(2);
-    // The rotated-away token is dead: a late refresh of it fails instead of replaying a result.
-    expect(await s.client.auth.refresh(first)).toMatchObject({ ok: false, error: { _tag: 'CredentialsInvalid' } });
+    // The rotated-away token is dead: a late refresh of it fails instead of replaying a result (the consent's access is gone, with the bank's answer).
+    expect(await s.client.auth.refresh(first)).toMatchObject({ ok: false, error: { _tag: 'ConsentExpired', httpStatus: 401 } });
   });
 
   it('reports a refused refresh token past its expected end as ConsentExpired', async () => {
@@ -203,7 +203,7 @@ describe('revoke', () => {
     const grant = await grantOf(s.client);
     expect(await s.client.auth.revoke(grant)).toEqual({ ok: true, value: undefined });
     expect(await collect(s.client.accounts(grant))).toMatchObject({ ok: false, error: { _tag: 'CredentialsInvalid' } });
-    expect(await s.client.auth.refresh(grant)).toMatchObject({ ok: false, error: { _tag: 'CredentialsInvalid' } });
+    expect(await s.client.auth.refresh(grant)).toMatchObject({ ok: false, error: { _tag: 'ConsentExpired', httpStatus: 401 } });
     expect(await s.client.auth.revoke(grant)).toEqual({ ok: true, value: undefined });
   });
 });

@@ -77,6 +77,29 @@ describe('against a scripted bank', () => {
     expect(calls('PUT', '/auth/token')).toBe(1);
   });
 
+  it('reports a refresh the bank refuses as ConsentExpired carrying its status and its answer, without the tokens, the client secret or an account number', async () => {
+    const refresh = 'rt-9f8e7d6c5b4a39281706f5e4d3c2b1a0';
+    const access = 'at-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+    const body = JSON.stringify({
+      error: 'invalid_grant',
+      error_description: `refresh_token ${refresh} is revoked; access_token ${access}; api_key stub-key password stub-secret; account 1234567 (口座 0012345678)`,
+      trace: 'x'.repeat(2_000),
+    });
+    stub.route('PUT /auth/token', () => ({ status: 401, raw: body }));
+    const out = await client.auth.refresh(stubGrant(access, refresh));
+    expect(out).toMatchObject({ ok: false, error: { _tag: 'ConsentExpired', httpStatus: 401 } });
+    if (out.ok || out.error._tag !== 'ConsentExpired') throw new Error('expected ConsentExpired');
+    const content = out.error.content ?? '';
+    expect(content).toContain('invalid_grant');
+    expect(content.length).toBeLessThanOrEqual(300);
+    for (const secret of [refresh, access, 'stub-key', 'stub-secret', '1234567', '0012345678']) expect(content).not.toContain(secret);
+    expect(content).toContain('<redacted>');
+    expect(out.error.message).not.toContain(refresh);
+    // A 400 likewise (the bank's other refusal status); a 5xx stays a temporary failure (above).
+    stub.route('PUT /auth/token', () => ({ status: 400, raw: '{"error":"invalid_request"}' }));
+    expect(await client.auth.refresh(stubGrant(access, refresh))).toMatchObject({ ok: false, error: { _tag: 'ConsentExpired', httpStatus: 400, content: '{"error":"invalid_request"}' } });
+  });
+
   it('repeats a rotation the bank refused with 429 (it did not act on it)', async () => {
     let first = true;
     stub.route('PUT /auth/token', () => {

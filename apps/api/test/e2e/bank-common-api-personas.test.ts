@@ -113,14 +113,25 @@ describe('銀行共通API personas of the main job: each reaches its outcome thr
     expect(atPosition(list, 'shippai', 1)).toMatchObject({ syncStatus: 'active', transactionSyncStatus: 'completed', syncError: null });
   });
 
-  it('kigen: the refresh token dies 5 minutes after the login → a sync after that is refused: auth.creds.invalid, the user must connect again', async () => {
+  it('kigen: the refresh token dies 5 minutes after the login → a sync after that is refused: the consent expired, the bank’s answer (redacted) is the syncError, the user must connect again', async () => {
     const { c, token } = await connect('kigen');
     expect(await sync(token)).toBe('completed');
     clock.advance(2 * MINUTE); // the access token (1 minute) has expired; the refresh works
     expect(await sync(token)).toBe('completed');
     clock.advance(5 * MINUTE); // past the refresh token's 5 minutes from the login
     expect(await sync(token)).toBe('failed');
-    const connection = await call<{ aggregationStatus: string }>('GET', `/api/v2/connections/${c.connectionId}`, token);
-    expect(connection.json.aggregationStatus).toBe('auth.creds.invalid');
+    const connection = await call<{ aggregationStatus: string; nextAction: string | null }>('GET', `/api/v2/connections/${c.connectionId}`, token);
+    expect(connection.json.nextAction).toBe('reconnect');
+    const [account] = await accounts(token);
+    expect(account?.consent).toMatchObject({ status: 'expired' });
+    // The bank's refusal of PUT /auth/token (its 401 and what it said), not an internal error.
+    expect(account?.syncError).toMatchObject({ errorType: 'aspspResponse', aspspResponse: { status: '401' } });
+    const content = account?.syncError?.aspspResponse?.content ?? '';
+    expect(content).toContain('refresh_token is invalid, expired or already used');
+    expect(content.length).toBeLessThanOrEqual(300);
+    // No token, no client secret, no account number in what is stored and shown.
+    const [leaks] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM bank_accounts WHERE sync_error::text LIKE '%' || account_number || '%'`)) as Array<{ n: number }>;
+    expect(leaks?.n).toBe(0);
+    expect(content).not.toMatch(/\d{6,}|[A-Za-z0-9._~+/=-]{24,}/);
   });
 });
