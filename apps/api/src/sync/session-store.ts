@@ -14,7 +14,7 @@ import {
 } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
-import { anyChange, countsByKind, tallyTransactionChanges } from '../webhooks/change-counts';
+import { TALLIED_CHANGE_COUNTS, anyChange, countsByKind } from '../webhooks/change-counts';
 import { emitTenantEvent } from '../webhooks/tenant-events';
 
 /** A stored session row (the columns the engine and the views read). */
@@ -286,15 +286,18 @@ async function emitSessionEnd(manager: EntityManager, row: Pick<SessionRow, 'id'
 
 /** Adds to one stage's stored counts (atomic in SQL: safe with concurrent page commits). */
 export async function addStageCounts(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId'>, stage: StageName, delta: Partial<StageCounts>): Promise<void> {
-  await preparedQuery(manager, 
-    `UPDATE sync_stages SET counts = jsonb_build_object(
-        'requestsMade', COALESCE((counts->>'requestsMade')::int, 0) + $4,
-        'itemsFetched', COALESCE((counts->>'itemsFetched')::int, 0) + $5,
-        'itemsWritten', COALESCE((counts->>'itemsWritten')::int, 0) + $6,
-        'errors', COALESCE((counts->>'errors')::int, 0) + $7)
-      WHERE session_id = $1 AND stage = $2 AND tenant_id = $3`,
-    [row.id, stage, row.tenantId, delta.requestsMade ?? 0, delta.itemsFetched ?? 0, delta.itemsWritten ?? 0, delta.errors ?? 0],
-  );
-  // In a transaction that wrote transactions (not an error count): its logged changes per kind, for sync.finished.
-  if (stage === 'transactions' && delta.errors === undefined) await tallyTransactionChanges(manager, row);
+  const values = [row.id, stage, row.tenantId, delta.requestsMade ?? 0, delta.itemsFetched ?? 0, delta.itemsWritten ?? 0, delta.errors ?? 0];
+  // In a transaction that wrote transactions (not an error count): its logged changes per kind
+  // (for sync.finished) are added in the same statement.
+  await preparedQuery(manager, stage === 'transactions' && delta.errors === undefined ? ADD_COUNTS_AND_TALLY_SQL : ADD_COUNTS_SQL, values);
 }
+
+const ADDED_COUNTS = `jsonb_build_object(
+        'requestsMade', COALESCE((st.counts->>'requestsMade')::int, 0) + $4,
+        'itemsFetched', COALESCE((st.counts->>'itemsFetched')::int, 0) + $5,
+        'itemsWritten', COALESCE((st.counts->>'itemsWritten')::int, 0) + $6,
+        'errors', COALESCE((st.counts->>'errors')::int, 0) + $7)`;
+const ADD_COUNTS_SQL = `UPDATE sync_stages st SET counts = ${ADDED_COUNTS} WHERE st.session_id = $1 AND st.stage = $2 AND st.tenant_id = $3`;
+const ADD_COUNTS_AND_TALLY_SQL = `UPDATE sync_stages st SET counts = ${ADDED_COUNTS}, change_counts = ${TALLIED_CHANGE_COUNTS}
+   FROM sync_sessions s
+  WHERE st.session_id = $1 AND st.stage = $2 AND st.tenant_id = $3 AND s.id = st.session_id AND s.tenant_id = st.tenant_id`;

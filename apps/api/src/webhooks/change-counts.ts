@@ -18,9 +18,12 @@ export type KindChangeCounts = Readonly<Record<TransactionChangeKind, number>>;
 /** Changes per transaction kind (every kind, zeros included). */
 export type ChangeCountsByKind = Readonly<Record<TransactionKind, KindChangeCounts>>;
 
-// Adds the changes logged by the current transaction to the session's transactions stage
-// (atomic in SQL, like the stage counts: concurrent page commits add, never overwrite).
-const TALLY_SQL = `UPDATE sync_stages st SET change_counts = (
+/**
+ * The transactions stage's `change_counts` with the current transaction's logged changes added:
+ * an expression for `UPDATE sync_stages st … SET change_counts = <this> FROM sync_sessions s`
+ * (`st` the stage row, `s` its session), for a statement that also sets the stage's counts.
+ */
+export const TALLIED_CHANGE_COUNTS = `(
     SELECT COALESCE(jsonb_object_agg(key, total), '{}'::jsonb) FROM (
       SELECT key, sum(n)::int AS total FROM (
         SELECT e.key, e.value::int AS n FROM jsonb_each_text(st.change_counts) e
@@ -30,7 +33,10 @@ const TALLY_SQL = `UPDATE sync_stages st SET change_counts = (
          WHERE c.user_id = s.user_id AND c.tenant_id = s.tenant_id AND c.txid = pg_current_xact_id()::text::bigint
          GROUP BY 1
       ) x GROUP BY key
-    ) y)
+    ) y)`;
+// Adds the changes logged by the current transaction to the session's transactions stage
+// (atomic in SQL, like the stage counts: concurrent page commits add, never overwrite).
+const TALLY_SQL = `UPDATE sync_stages st SET change_counts = ${TALLIED_CHANGE_COUNTS}
   FROM sync_sessions s
  WHERE st.session_id = $1 AND st.tenant_id = $2 AND st.stage = 'transactions' AND s.id = st.session_id AND s.tenant_id = st.tenant_id`;
 
