@@ -135,7 +135,8 @@ describe('pnpm create-connector', () => {
   it('the generated packages pass the conformance kit against their own sandboxes, their recorded answers checked against the spec (skipping only checks their manifest makes not applicable)', () => {
     const projects = flows.map((f) => join(tmp, 'connectors', idOf(f)));
     // Only the default reporter: the workspace's summary reporter would record this inner run in .test-results.
-    const out = run(tmp, bin('jest', 'bin/jest.js'), ['--ci', '--json', '--reporters=default', '--projects', ...projects]);
+    // Two workers: the two packages' suites run side by side (the kit mostly waits on each connector's own request pacing).
+    const out = run(tmp, bin('jest', 'bin/jest.js'), ['--ci', '--json', '--reporters=default', '--maxWorkers=2', '--projects', ...projects]);
     const report = JSON.parse(out.slice(out.indexOf('{'))) as {
       numFailedTests: number;
       numTotalTestSuites: number;
