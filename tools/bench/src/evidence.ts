@@ -125,7 +125,8 @@ export function sessionMissEvidence(d: Details, m: SessionMiss): string[] {
   const meanConcurrent = d[`${p}meanConcurrentSessions`] ?? 0;
   const peak = d[`${p}peakConcurrentSessions`] ?? 0;
   const meanSession = d[`${p}meanSessionS`] ?? 0;
-  const allowed = m.allowedSessions;
+  // A worker may run `allowedSessions` at once, but never more than there are sessions.
+  const allowed = m.allowedSessions === undefined ? undefined : Math.min(m.allowedSessions, m.sessions);
   const notes = [
     `Profile (last run, ${m.sessions} sessions): per session worker CPU ${fixed(perSession('workerCpuS'), 1, 'ms')}, PostgreSQL CPU ${fixed(perSession('postgresCpuS'), 1, 'ms')}, sandbox CPU ${fixed(
       perSession('sandboxCpuS'),
@@ -133,7 +134,7 @@ export function sessionMissEvidence(d: Details, m: SessionMiss): string[] {
       'ms',
     )}, ${statementsPerSession === undefined ? 'database statements not measured' : `${statementsPerSession.toFixed(1)} database statements (pg_stat_statements, BEGIN/COMMIT included)`}; ${meanConcurrent.toFixed(1)} sessions running at once on average (peak ${peak}) of ${
       allowed ?? 'an unknown number'
-    } a worker may run; a session took ${meanSession.toFixed(2)} s — per stage: ${stageSummary(d, p) || 'no stage recorded'}.`,
+    } ${m.allowedSessions !== undefined && m.allowedSessions > m.sessions ? `that could run (a worker may run ${m.allowedSessions}, there were ${m.sessions})` : 'a worker may run'}; a session took ${meanSession.toFixed(2)} s — per stage: ${stageSummary(d, p) || 'no stage recorded'}.`,
   ];
   const budget = cpuBudgetNote(d, m.wallS, { unit: 'session', count: n, scale: 'ms' }, p);
   if (budget) notes.push(budget);
@@ -152,9 +153,15 @@ export function sessionMissEvidence(d: Details, m: SessionMiss): string[] {
       (offered >= total ? 'enough, so the miss is in the scheduling, not the CPU.' : `the CPU per session (worker, PostgreSQL, sandbox) must fall ${(total / offered).toFixed(1)}× to meet it on this machine.`);
   } else {
     const at = (k: number): number => (m.sessions * meanSession) / Math.max(k, 1e-9);
+    const busy = d[`${p}machineBusyPercent`];
+    const others = busy === undefined ? undefined : busy - 100 * share;
     const parts = [
       `Reading: ${total === undefined ? 'CPU not fully measured' : `not CPU-bound (the measured work fills ${(100 * share).toFixed(0)}% of ${cores} cores over the wall)`}; ${inFlight.toFixed(1)} of the ${ALLOWED_CONCURRENCY} requests allowed were in flight on average (${ALLOWED_CONCURRENCY} ÷ ${(m.wallS / Math.max(m.floorS, 1e-9)).toFixed(2)}).`,
     ];
+    if (busy !== undefined && others !== undefined && busy >= 90 && others >= 50)
+      parts.push(
+        `But the machine was ${busy.toFixed(0)}% busy, ${others.toFixed(0)} points of it other processes than the worker, PostgreSQL and the sandbox: the sessions' time was largely waiting for a core, so this run's ratio overstates the miss (see the load average).`,
+      );
     if (allowed !== undefined && meanConcurrent < 0.8 * allowed)
       parts.push(
         `Dispatch-bound: ${meanConcurrent.toFixed(1)} of the ${allowed} sessions a worker may run were running on average; at ${allowed} the same sessions would take ${at(allowed).toFixed(2)} s instead of ${at(meanConcurrent).toFixed(2)} s.`,

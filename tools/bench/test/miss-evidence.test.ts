@@ -93,6 +93,20 @@ describe('the daily refresh miss, with profile evidence', () => {
     expect(text).not.toContain('Dispatch-bound');
   });
 
+  it('compares the sessions at once with those that could run when there were fewer sessions than a worker may run', () => {
+    const text = explained(dailyRefreshScenario, dailyRun(daily({ sessions: 5, meanConcurrentSessions: 4.1 }))).notes.join('\n');
+    expect(text).toContain('4.1 sessions running at once on average (peak 10) of 5 that could run (a worker may run 10, there were 5)');
+    expect(text).toContain('Sessions ran near the 5 allowed (4.1 on average)');
+    expect(text).not.toContain('Dispatch-bound');
+  });
+
+  it('says when other processes kept the cores busy during the window', () => {
+    const reading = explained(dailyRefreshScenario, dailyRun(daily({ machineBusyPercent: 100 }))).notes.find((n) => n.startsWith('Reading:')) ?? '';
+    // 31% of the cores was the measured work: 69 points were other processes.
+    expect(reading).toContain('But the machine was 100% busy, 69 points of it other processes than the worker, PostgreSQL and the sandbox');
+    expect(explained(dailyRefreshScenario, dailyRun(daily({ machineBusyPercent: 40 }))).notes.join('\n')).not.toContain('But the machine was');
+  });
+
   it('writes nothing about a miss when the target is met (only the per-account line)', () => {
     const notes = explained(dailyRefreshScenario, dailyRun(daily({ wallS: 2, startedToFinishedS: 1.9 }))).notes;
     expect(notes).toHaveLength(1);
