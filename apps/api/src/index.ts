@@ -5,5 +5,5 @@
  * through {@link KinkoHooks}, so the app itself never depends on the sandbox.
  */
 export { main, runMain } from './main';
-export type { KinkoHooks } from './server/start-kinko';
+export { withLauncherDefaults, type KinkoHooks } from './server/start-kinko';
 export type { DevelopmentBanksProvider, RunningBerlinGroupBank, RunningGmoAozoraBank, RunningNetbank, RunningPolishBank, RunningSandbox, RunningSandboxBank, RunningUkOpenBankingBank, SandboxPersona } from './server/sandbox-banks';

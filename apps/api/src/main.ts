@@ -17,7 +17,7 @@ import { InvalidSettingsError, type Settings, checkDatabaseSettings, checkServeS
 import { checkBankEntries } from './connectors/bank-directory';
 import { REGISTERED_CONNECTOR_PACKAGES } from './connectors/registered-connectors';
 import { UnsupportedDatabaseError } from './database/data-source';
-import { type KinkoHooks, startBanner, startKinko } from './server/start-kinko';
+import { type KinkoHooks, startBanner, startKinko, withLauncherDefaults } from './server/start-kinko';
 import { workerCommand } from './server/start-worker';
 
 const io: CommandIo = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) };
@@ -70,7 +70,8 @@ export async function main(argv: readonly string[], hooks: KinkoHooks = {}): Pro
   try {
     // Relative paths (KINKO_DATA_DIR, default ./.kinko) are relative to where the command was
     // run: INIT_CWD when started through pnpm (which runs scripts in the package directory).
-    settings = loadSettings(process.env, process.env['INIT_CWD'] ?? process.cwd());
+    // The launcher's defaults (the development launcher's webhook policy) under the operator's settings.
+    settings = withLauncherDefaults(loadSettings(process.env, process.env['INIT_CWD'] ?? process.cwd()), hooks);
     // Each bank entry's fields, checked by its connector package before anything starts.
     checkBankEntries(REGISTERED_CONNECTOR_PACKAGES, settings.banks);
     // Every other command opens the database: production needs DATABASE_URL (or the explicit opt-in).

@@ -54,6 +54,16 @@ const field = (out: string, label: string): string => {
   return match[1];
 };
 
+/** Registers a webhook endpoint on this machine (a loopback receiver) for the demo tenant: the answer's status. */
+const registerLoopbackWebhook = async (url: string, apiKey: string): Promise<number> =>
+  (
+    await fetch(`${url}/api/v2/tenant/webhooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: 'http://127.0.0.1:9/kinko-hooks', eventTypes: ['sync.finished'] }),
+    })
+  ).status;
+
 describe('node dist/main.js', () => {
   const cwd = testTempDir('main');
   const started: Running[] = [];
@@ -88,6 +98,9 @@ describe('node dist/main.js', () => {
     expect(await health.json()).toEqual({ status: 'ok', database: 'up' });
     const me = await fetch(`${url}/api/v2/tenant`, { headers: { authorization: `Bearer ${apiKey}` } });
     expect(await me.json()).toMatchObject({ id: tenantId, name: 'Kinko demo' });
+    // The app alone refuses webhook endpoints on loopback and private networks (KINKO_WEBHOOKS allows them), and its banner says nothing of it.
+    expect(await registerLoopbackWebhook(url, apiKey)).toBe(400);
+    expect(out).not.toContain('Webhooks');
 
     const dataDir = path.join(cwd, '.kinko');
     const pgDir = path.join(dataDir, 'pg');
@@ -128,6 +141,9 @@ describe('node dist/main.js', () => {
       const url = field(out, 'API');
       const connectUrl = field(out, 'Connect URL');
       expect(connectUrl.startsWith(`${url}/link/connect?token=`)).toBe(true);
+      // The launcher allows webhook endpoints on this machine by default, and says so.
+      expect(out).toMatch(/Webhooks\s+endpoints on loopback and private networks allowed/);
+      expect(await registerLoopbackWebhook(url, field(out, 'Demo API key'))).toBe(201);
       const login = /log in at its page as (\S+) \/ (\S+)[:;,.]/.exec(out);
       expect(login).not.toBeNull();
       // The Link page: the token becomes a session cookie (a cookie jar), then the sandbox bank's redirect flow starts there.

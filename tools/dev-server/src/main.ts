@@ -4,6 +4,6 @@
  * the app itself never loads the sandbox (`node apps/api/dist/main.js` starts without it).
  */
 import { runMain } from '@kinko/api';
-import { startSandboxBanks } from './sandbox-banks';
+import { DEVELOPMENT_HOOKS } from './hooks';
 
-runMain(process.argv.slice(2), { developmentBanks: startSandboxBanks });
+runMain(process.argv.slice(2), DEVELOPMENT_HOOKS);

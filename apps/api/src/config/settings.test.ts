@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { type KinkoHooks, withLauncherDefaults } from '../server/start-kinko';
+import { webhookSettingsOf } from '../webhooks/webhook-settings';
 import { InvalidSettingsError, SETTING_NAMES, checkDatabaseSettings, checkServeSettings, decodeKey, fingerprintKeyId, loadSettings, unknownSettings } from './settings';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');
@@ -128,6 +130,21 @@ describe('loadSettings', () => {
     expect(s).toMatchObject({ metricsPort: 9464, workerHttpPort: 9465 });
     expect(String(s.metricsToken)).not.toContain('a-metrics-token');
     expect(problemsOf({ KINKO_METRICS_TOKEN: 'short', KINKO_METRICS_PORT: 'x', KINKO_WORKER_HTTP_PORT: '70000' })).toEqual(['KINKO_METRICS_TOKEN', 'KINKO_METRICS_PORT', 'KINKO_WORKER_HTTP_PORT']);
+  });
+
+  it('webhook endpoints on loopback and private networks: refused by the app by default (production and development), allowed by KINKO_WEBHOOKS or a launcher default, the operator winning', () => {
+    const allowed = (env: Record<string, string>, hooks: KinkoHooks = {}): boolean => {
+      const s = withLauncherDefaults(loadSettings(env, '/srv/kinko'), hooks);
+      return webhookSettingsOf(s.webhooks ?? {}, s.mode === 'production').allowPrivateNetworks;
+    };
+    const production = { KINKO_MODE: 'production', KINKO_MASTER_KEY: KEY, DATABASE_URL: 'postgres://u:p@db:5432/kinko', KINKO_PUBLIC_URL: 'https://kinko.example' };
+    expect(allowed(production)).toBe(false);
+    expect(allowed({})).toBe(false);
+    expect(allowed({ KINKO_WEBHOOKS: '{"allowPrivateNetworks":1}' })).toBe(true);
+    const launcher: KinkoHooks = { webhookDefaults: { allowPrivateNetworks: 1 } };
+    expect(allowed({}, launcher)).toBe(true);
+    expect(allowed({ KINKO_WEBHOOKS: '{"retryLimit":3}' }, launcher)).toBe(true);
+    expect(allowed({ KINKO_WEBHOOKS: '{"allowPrivateNetworks":0}' }, launcher)).toBe(false);
   });
 });
 

@@ -8,6 +8,7 @@ import { type DemoInfo, ensureDemo } from '../demo/demo';
 import { OPENAPI_PATHS } from '../http/openapi';
 import { SyncWorker } from '../sync/sync-worker';
 import { WebhookWorker } from '../webhooks/webhook-worker';
+import { webhookSettingsOf } from '../webhooks/webhook-settings';
 import { ChallengeSweeper } from '../challenges/challenge-sweeper';
 import { LINK_PATHS } from '../link/link-paths';
 import { MetricsService } from '../metrics/metrics.service';
@@ -62,6 +63,18 @@ export interface KinkoHooks {
    * (tools/dev-server, which the root `pnpm start` runs). The app itself never loads the sandbox.
    */
   readonly developmentBanks?: DevelopmentBanksProvider;
+  /**
+   * `KINKO_WEBHOOKS` settings this launcher has by default, under the operator's own
+   * `KINKO_WEBHOOKS` (whose values win): the development launcher allows webhook endpoints on
+   * loopback and private networks (a receiver on this machine, beside the sandbox banks). The
+   * app itself has none: in production such endpoints stay refused unless the operator allows them.
+   */
+  readonly webhookDefaults?: Readonly<Record<string, number>>;
+}
+
+/** The settings as this launcher runs them: its {@link KinkoHooks.webhookDefaults} under the operator's KINKO_WEBHOOKS. */
+export function withLauncherDefaults(settings: Settings, hooks: KinkoHooks): Settings {
+  return hooks.webhookDefaults === undefined ? settings : { ...settings, webhooks: { ...hooks.webhookDefaults, ...settings.webhooks } };
 }
 
 /**
@@ -171,6 +184,9 @@ export function startBanner(kinko: RunningKinko, settings: Settings): string[] {
     `  Health         ${kinko.url}/health   Metrics: ${metricsWhere(kinko, settings)}`,
     `  Database       ${kinko.database.description}`,
   ];
+  if (webhookSettingsOf(settings.webhooks ?? {}, settings.mode === 'production').allowPrivateNetworks) {
+    lines.push(`  Webhooks       endpoints on loopback and private networks allowed (KINKO_WEBHOOKS='{"allowPrivateNetworks":0}' refuses them)`);
+  }
   const demo = kinko.demo;
   if (demo) {
     lines.push(
