@@ -159,9 +159,10 @@ export function defineBerlinGroupConnector(options: BerlinGroupConnectorOptions 
         maxConcurrency: 4,
         requestsPerSecond: 20,
       },
-      // Booked items are filtered by their booking date; pending ones by the date they entered
-      // (reported as valueDate), which the connector gives as their transaction date.
-      dateFieldByKind: { booked: 'bookingDate', pending: 'transactionDate' },
+      // Booked items are filtered by their booking date; pending ones by the day they entered the
+      // bank's books, which the API does not report (NextGenPSD2 1.3.12, dateFrom). Neither kind
+      // carries a transaction date (the standard has none for account transactions).
+      dateFieldByKind: { booked: 'bookingDate', pending: 'entryDate' },
       deleteIfNotFetched: ['pending'],
       allowedHosts: [...(options.allowedHosts ?? ['bank.invalid'])],
     },
@@ -239,16 +240,14 @@ export function defineBerlinGroupConnector(options: BerlinGroupConnectorOptions 
         const txCurrency = currency(t.transactionAmount.currency) ?? accountCurrency;
         const amount = parseAmount(t.transactionAmount.amount.trim(), txCurrency);
         if (!Result.isSuccess(amount)) return err(unexpected(`transaction amount "${t.transactionAmount.amount.slice(0, 20)}" is not a decimal`));
-        const happened = t.valueDate ?? t.bookingDate;
-        if (happened === undefined) return err(unexpected(`a ${kind} transaction without valueDate or bookingDate`));
         if (kind === 'booked' && t.bookingDate === undefined) return err(unexpected('a booked transaction without bookingDate'));
         const minor = amount.success.amountMinor;
         const counterparty = minor < 0n ? t.creditorName : t.debtorName;
         return ok({
           bankTransactionId: TransactionId.make(`${kind}:${id}`),
           kind,
-          transactionDate: calendarDate(happened.slice(0, 10)),
           ...(t.bookingDate !== undefined ? { bookingDate: calendarDate(t.bookingDate.slice(0, 10)) } : {}),
+          ...(t.valueDate !== undefined ? { valueDate: calendarDate(t.valueDate.slice(0, 10)) } : {}),
           amountMinor: minor,
           currency: txCurrency,
           description: t.remittanceInformationUnstructured ?? '',

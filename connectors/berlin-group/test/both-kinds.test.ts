@@ -76,4 +76,23 @@ describe('Berlin Group: booked and pending in one call (bookingStatus=both)', ()
     expect(out.flatMap((p) => p.kinds.map((k) => [k.kind, k.page.items.map((t) => t.bankTransactionId)]))).toEqual([['pending', ['pending:p1']]]);
     await client.close();
   });
+
+  it('a pending item without any date (filtered by an entry date the bank does not report) is given no invented date; booked ones carry no transaction date', async () => {
+    const dateless: BerlinGroupTransaction = { transactionId: 'p-none', entryDate: addDays(today, -2), amountMinor: -990n, remittanceInformationUnstructured: 'vorgemerkt' };
+    sandbox = await startBerlinGroupSandbox({
+      users: [{ login: LOGIN, password: PASSWORD, accounts: [{ ...giro, booked: [booked(1)], pending: [dateless, pending(1)] }] }],
+    });
+    const { client, step } = await logIn(sandbox, berlinGroup);
+    expect(client.manifest.dateFieldByKind).toEqual({ booked: 'bookingDate', pending: 'entryDate' });
+    const items: Transaction[] = [];
+    for await (const page of client.transactionKinds(grantOf(step), { bankAccountId: ACCOUNT, kinds: ['booked', 'pending'], window })) {
+      if (!page.ok) throw new Error(page.error.message);
+      for (const k of page.value.kinds) items.push(...k.page.items);
+    }
+    const dates = (t: Transaction | undefined) => t && { transactionDate: t.transactionDate, bookingDate: t.bookingDate, valueDate: t.valueDate };
+    expect(dates(items.find((t) => t.bankTransactionId === 'pending:p-none'))).toEqual({ transactionDate: undefined, bookingDate: undefined, valueDate: undefined });
+    expect(dates(items.find((t) => t.bankTransactionId === 'pending:p1'))).toEqual({ transactionDate: undefined, bookingDate: undefined, valueDate: addDays(today, -1) });
+    expect(dates(items.find((t) => t.bankTransactionId === 'booked:b1'))).toEqual({ transactionDate: undefined, bookingDate: addDays(today, -1), valueDate: addDays(today, -1) });
+    await client.close();
+  });
 });

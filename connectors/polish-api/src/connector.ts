@@ -320,7 +320,7 @@ export function definePolishApiConnector(profile: PolishApiBankProfile = {}): Co
 
         async *transactions(grant, { bankAccountId, kind, window }): PageStream<Transaction> {
           const { operation, field } = LIST_OF_KIND[kind];
-          const dateField = kind === 'hold' ? 'transactionDate' : (manifest.dateFieldByKind[kind] ?? 'transactionDate');
+          const dateField = kind !== 'hold' && manifest.dateFieldByKind[kind] === 'bookingDate' ? 'bookingDate' : 'transactionDate';
           const filters = Object.freeze({ accountNumber: bankAccountId, ...dateFilter(dateField, window), perPage: pageSize });
           const context = { readDate, currency };
           const sequenceOf = itemSequencer();

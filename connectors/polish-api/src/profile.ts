@@ -24,7 +24,7 @@ export interface PolishApiBankProfile {
    */
   readonly allowedHosts?: readonly string[];
   /** The date `done` (booked) transactions are filtered by: `transactionDate` (the seed's rule, default) or `bookingDate`. */
-  readonly doneDateField?: DateField;
+  readonly doneDateField?: Extract<DateField, 'transactionDate' | 'bookingDate'>;
   /** The history a consent may reach after SCA (1..1460, default 1460): `maxAllowedHistoryLong` asked for. */
   readonly maxHistoryDays?: number;
   /** The history without fresh SCA (default 90, PSD2 RTS art. 10). */

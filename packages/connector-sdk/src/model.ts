@@ -40,14 +40,23 @@ export type Account = typeof Account.Type;
 /**
  * A transaction as a connector reports it. Amounts are integer minor units: + in, − out.
  * Assignable to the domain's `BankTransaction`, so it feeds reconciliation as is.
+ *
+ * Dates: an item carries the date its kind is filtered on (the manifest's `dateFieldByKind`),
+ * and `transactionDate` unless its kind is filtered on another date; for `entryDate` (a date
+ * the bank keeps but does not report) it may carry none, and the app lists it under the last
+ * day of the window of the page it came on (the domain's `listedDateOf`). The client rejects
+ * any other item as a contract violation (see `missingDateProblem`).
  */
 export const Transaction = Schema.Struct({
   /** The bank's id of the transaction, unique per account (build it with `TransactionId.make`). */
   bankTransactionId: TransactionId.pipe(Schema.check(Schema.isMinLength(1))),
   kind: TransactionKind,
-  /** The date the transaction happened, in the bank's calendar. */
-  transactionDate: CalendarDate,
+  /** The date the transaction happened, in the bank's calendar; absent only when its kind is filtered on another date. */
+  transactionDate: Schema.optional(CalendarDate),
+  /** The date the bank posted it to the account. */
   bookingDate: Schema.optional(CalendarDate),
+  /** The date the money became (pending: is expected to become) available or ceased to be. */
+  valueDate: Schema.optional(CalendarDate),
   amountMinor: Schema.BigInt,
   currency: CurrencyCode,
   description: Schema.String,

@@ -1,4 +1,5 @@
 import { addDays, type CalendarDate } from './calendar-date';
+import { listedDateOf, reportedDate } from './listed-date';
 import type { BankTransaction } from './reconciliation';
 import type { DateField } from './transaction-kind';
 
@@ -19,7 +20,11 @@ export interface DailyBalanceInput {
   readonly openingBalanceMinor?: bigint | null;
   /** How the bank orders transactions within a day: `oldestFirst` (default) or `newestFirst`. */
   readonly bankOrder?: 'oldestFirst' | 'newestFirst';
-  /** Which date places a transaction on a day: `bookingDate` (default, when the balance moves; falls back to transactionDate) or `transactionDate`. */
+  /**
+   * Which date places a transaction on a day: `bookingDate` (default, when the balance moves);
+   * a transaction without that date (or for `entryDate`, never reported) is placed on its
+   * listed date ({@link listedDateOf}).
+   */
   readonly dateField?: DateField;
 }
 
@@ -34,8 +39,8 @@ export function dailyBalances(input: DailyBalanceInput): DailyBalance[] {
   const { from, to } = input;
   if (from > to) return [];
   const newestFirst = input.bankOrder === 'newestFirst';
-  const dateOf = (t: BankTransaction): CalendarDate =>
-    input.dateField === 'transactionDate' ? t.transactionDate : (t.bookingDate ?? t.transactionDate);
+  const field = input.dateField ?? 'bookingDate';
+  const dateOf = (t: BankTransaction): CalendarDate => reportedDate(t, field) ?? listedDateOf(t);
 
   // The last transaction of each day wins; in newest-first order that is the first one seen.
   const lastOfDay = new Map<CalendarDate, bigint>();

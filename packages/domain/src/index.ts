@@ -5,6 +5,7 @@
 export * from './ids';
 export * from './calendar-date';
 export * from './transaction-kind';
+export * from './listed-date';
 export * from './aggregation-status';
 export * from './status-transition';
 export * from './money';

@@ -2,6 +2,7 @@ import { Schema } from 'effect';
 import { CalendarDate, addDays } from './calendar-date';
 import type { DateWindow } from './date-window';
 import { TransactionId } from './ids';
+import { listedDateOf, reportedDate } from './listed-date';
 import { CurrencyCode } from './money';
 import { TransactionKind } from './transaction-kind';
 
@@ -9,13 +10,18 @@ import { TransactionKind } from './transaction-kind';
  * A transaction as a bank reports it and as Kinko stores it for one account.
  * `bankTransactionId` is unique per account and is the row's identity; `bankReference` is
  * the bank's own reference that a pending transaction keeps when it is booked (when the bank
- * gives one). `balanceAfterMinor` is in the account's currency.
+ * gives one). `balanceAfterMinor` is in the account's currency. It is listed under
+ * {@link listedDateOf}: a transaction date may be missing when its kind is filtered on
+ * another date (`seenOn` then stands in for a bank that reports none of its dates).
  */
 export const BankTransaction = Schema.Struct({
   bankTransactionId: TransactionId,
   kind: TransactionKind,
-  transactionDate: CalendarDate,
+  transactionDate: Schema.optional(Schema.NullOr(CalendarDate)),
   bookingDate: Schema.optional(Schema.NullOr(CalendarDate)),
+  valueDate: Schema.optional(Schema.NullOr(CalendarDate)),
+  /** Only for a transaction with none of the dates above: the last day of the window it was first fetched under. */
+  seenOn: Schema.optional(Schema.NullOr(CalendarDate)),
   amountMinor: Schema.BigInt,
   currency: CurrencyCode,
   description: Schema.String,
@@ -75,7 +81,7 @@ export const descriptionAgreements: readonly DescriptionAgreement[] = Descriptio
  */
 export interface LinkEvidence {
   readonly method: LinkMethod;
-  /** Booked transaction date minus the pending row's, in days (0: same day). */
+  /** Booked row's listed date minus the pending row's ({@link listedDateOf}), in days (0: same day). */
   readonly dateDifferenceDays: number;
   /** Booked amount minus the pending row's, in minor units (0n for an amount match; a hold may settle at another amount). */
   readonly amountDifferenceMinor: bigint;
@@ -109,13 +115,14 @@ export interface Reconciliation {
 
 const orNull = <A>(a: A | null | undefined): A | null => (a === undefined ? null : a);
 
-/** Whether two rows carry the same content (absent and null optional fields are the same). */
+/** Whether two rows carry the same content (absent and null optional fields are the same; `seenOn` is the app's, not content). */
 export function sameTransaction(a: BankTransaction, b: BankTransaction): boolean {
   return (
     a.bankTransactionId === b.bankTransactionId &&
     a.kind === b.kind &&
-    a.transactionDate === b.transactionDate &&
+    orNull(a.transactionDate) === orNull(b.transactionDate) &&
     orNull(a.bookingDate) === orNull(b.bookingDate) &&
+    orNull(a.valueDate) === orNull(b.valueDate) &&
     a.amountMinor === b.amountMinor &&
     a.currency === b.currency &&
     a.description === b.description &&
@@ -193,7 +200,7 @@ function compareCandidates(x: Candidate, y: Candidate): number {
  * - a pending-like row that was not returned (its kind was fetched) is paired with the booked
  *   transaction it became, and linked to it: candidates are the booked rows of the fetch with
  *   the same `bankReference` (wherever the pending row lies), and — inside its window — those
- *   of the same amount and currency, transaction dates at most `matchDays` apart and
+ *   of the same amount and currency, listed dates ({@link listedDateOf}) at most `matchDays` apart and
  *   {@link similarDescriptions} (two rows carrying different bank references never pair).
  *   Pairs are taken one to one, deterministically: bank reference first, then closest date,
  *   then description, then the rows' ids. Each link records its {@link LinkEvidence}.
@@ -237,8 +244,12 @@ export function reconcile(input: ReconciliationInput): Reconciliation {
   }
   const insideWindow = (row: BankTransaction): boolean => {
     const w = windows.get(row.kind);
-    const date = w === undefined ? null : w.dateField === 'bookingDate' ? orNull(row.bookingDate) : row.transactionDate;
-    return w !== undefined && date !== null && w.from <= date && date <= w.to;
+    if (w === undefined) return false;
+    // A date the bank does not report: the row is taken to be inside from its listed day on
+    // (the entry date lies on or before the day the row was seen; the bank's window ends today).
+    if (w.dateField === 'entryDate') return w.from <= listedDateOf(row);
+    const date = reportedDate(row, w.dateField);
+    return date !== null && w.from <= date && date <= w.to;
   };
 
   const deletable = new Set<TransactionKind>([...(input.deleteIfNotFetched ?? defaultDeleteIfNotFetched)].filter((k) => k !== 'booked'));
@@ -253,7 +264,7 @@ export function reconcile(input: ReconciliationInput): Reconciliation {
     pending,
     booked: b,
     method,
-    days: daysBetween(pending.transactionDate, b.transactionDate),
+    days: daysBetween(listedDateOf(pending), listedDateOf(b)),
     description: compareDescriptions(pending.description, b.description),
   });
 
@@ -273,7 +284,7 @@ export function reconcile(input: ReconciliationInput): Reconciliation {
   const bucketKey = (currency: string, amount: bigint, date: CalendarDate) => `${currency}|${amount}|${date}`;
   const buckets = new Map<string, BankTransaction[]>();
   for (const b of booked) {
-    const key = bucketKey(b.currency, b.amountMinor, b.transactionDate);
+    const key = bucketKey(b.currency, b.amountMinor, listedDateOf(b));
     const list = buckets.get(key);
     if (list) list.push(b);
     else buckets.set(key, [b]);
@@ -281,7 +292,7 @@ export function reconcile(input: ReconciliationInput): Reconciliation {
   for (const p of gone) {
     if (!insideWindow(p)) continue;
     for (let d = -matchDays; d <= matchDays; d += 1) {
-      for (const b of buckets.get(bucketKey(p.currency, p.amountMinor, addDays(p.transactionDate, d))) ?? []) {
+      for (const b of buckets.get(bucketKey(p.currency, p.amountMinor, addDays(listedDateOf(p), d))) ?? []) {
         if (p.bankReference && b.bankReference) continue; // both referenced: equal ones paired above, different ones never pair
         const c = candidate(p, b, 'amountDateDescription');
         if (c.description !== 'different') candidates.push(c);

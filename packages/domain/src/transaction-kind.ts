@@ -12,7 +12,13 @@ export type TransactionKind = typeof TransactionKind.Type;
 /** Every transaction kind, in a stable order. */
 export const transactionKinds: readonly TransactionKind[] = TransactionKind.literals;
 
-/** Which date a bank filters a kind of transaction by when asked for a date range. */
-export const DateField = Schema.Literals(['transactionDate', 'bookingDate']);
+/**
+ * Which date a bank filters a kind of transaction by when asked for a date range:
+ * `transactionDate`, `bookingDate` or `valueDate` — that date of the item, which every item
+ * of the kind then carries; `entryDate` — a date the bank keeps but does not report (Berlin
+ * Group pending items are filtered by the day they entered the bank's books): the items may
+ * carry no date at all (see `listedDateOf`).
+ */
+export const DateField = Schema.Literals(['transactionDate', 'bookingDate', 'valueDate', 'entryDate']);
 /** Which date a bank filters a kind of transaction by. */
 export type DateField = typeof DateField.Type;

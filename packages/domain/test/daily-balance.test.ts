@@ -3,6 +3,7 @@ import {
   addDays,
   calendarDate,
   dailyBalances,
+  listedDateOf,
   daysBetween,
   type BankTransaction,
   type CalendarDate,
@@ -121,10 +122,10 @@ describe('daily balances', () => {
           const ordered = transactions
             .map((t, i) => ({ t, pos: newestFirst ? -i : i }))
             .filter(({ t }) => t.kind === 'booked' && t.balanceAfterMinor !== null)
-            .sort((a, b) => (a.t.transactionDate < b.t.transactionDate ? -1 : a.t.transactionDate > b.t.transactionDate ? 1 : a.pos - b.pos));
+            .sort((a, b) => (listedDateOf(a.t) < listedDateOf(b.t) ? -1 : listedDateOf(a.t) > listedDateOf(b.t) ? 1 : a.pos - b.pos));
           const expected = result.map((_, i) => {
             const day: CalendarDate = addDays(from, i);
-            const upTo = ordered.filter(({ t }) => t.transactionDate <= day);
+            const upTo = ordered.filter(({ t }) => listedDateOf(t) <= day);
             return { date: day, balanceMinor: upTo.length > 0 ? (upTo[upTo.length - 1]?.t.balanceAfterMinor ?? null) : (opening ?? null) };
           });
           expect(result).toEqual(expected);

@@ -115,6 +115,7 @@ describe('column types', () => {
       bankTransactionId: 'b1',
       kind: 'booked',
       transactionDate: '2026-03-31',
+      listedDate: '2026-03-31',
       amountMinor: -huge,
       currencyCode: 'JPY',
       balanceAfterMinor: huge,

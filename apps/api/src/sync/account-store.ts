@@ -170,7 +170,7 @@ export async function upsertAccounts(
 export async function refreshLastTransactionDate(manager: EntityManager, scope: { tenantId: string; userId: string }, accountId: string): Promise<void> {
   await preparedQuery(manager, 
     // Scheduled payments are dated on their future execution day: not yet a transaction of the account.
-    `UPDATE bank_accounts SET last_transaction_date = (SELECT max(transaction_date) FROM transactions WHERE user_id = $3 AND account_id = $1 AND kind <> 'scheduled')
+    `UPDATE bank_accounts SET last_transaction_date = (SELECT max(listed_date) FROM transactions WHERE user_id = $3 AND account_id = $1 AND kind <> 'scheduled')
       WHERE id = $1 AND tenant_id = $2 AND user_id = $3`,
     [accountId, scope.tenantId, scope.userId],
   );

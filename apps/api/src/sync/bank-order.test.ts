@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Transaction } from '@kinko/connector-sdk';
-import type { CalendarDate, CurrencyCode, TransactionId } from '@kinko/domain';
+import { listedDateOf, type CalendarDate, type CurrencyCode, type TransactionId } from '@kinko/domain';
 import { FetchOrder } from './bank-order';
 
 const JPY = 'JPY' as CurrencyCode;
@@ -27,10 +27,10 @@ function keysOf(listed: readonly Transaction[], size: number): { keys: Map<strin
   const reversed: string[] = [];
   for (let at = 0; at < listed.length; at += size) {
     const page = listed.slice(at, at + size);
-    const result = order.page(page);
+    const result = order.page(page, '2026-12-31' as CalendarDate);
     if (result.reverseDay !== undefined) {
       reversed.push(result.reverseDay);
-      for (const t of listed.slice(0, at)) if (t.transactionDate === result.reverseDay) keys.set(t.bankTransactionId, -(keys.get(t.bankTransactionId) as number));
+      for (const t of listed.slice(0, at)) if (listedDateOf(t) === result.reverseDay) keys.set(t.bankTransactionId, -(keys.get(t.bankTransactionId) as number));
     }
     page.forEach((t, i) => keys.set(t.bankTransactionId, result.keys[i] as number));
   }
@@ -40,7 +40,7 @@ function keysOf(listed: readonly Transaction[], size: number): { keys: Map<strin
 /** The ids sorted as the listing sorts them, oldest first: date, then key. */
 const listingOrder = (txs: readonly Transaction[], keys: Map<string, number>): string[] =>
   [...txs]
-    .sort((a, b) => (a.transactionDate < b.transactionDate ? -1 : a.transactionDate > b.transactionDate ? 1 : (keys.get(a.bankTransactionId) as number) - (keys.get(b.bankTransactionId) as number)))
+    .sort((a, b) => (listedDateOf(a) < listedDateOf(b) ? -1 : listedDateOf(a) > listedDateOf(b) ? 1 : (keys.get(a.bankTransactionId) as number) - (keys.get(b.bankTransactionId) as number)))
     .map((t) => t.bankTransactionId);
 
 describe('FetchOrder: the bank order within a day', () => {
@@ -63,11 +63,11 @@ describe('FetchOrder: the bank order within a day', () => {
 
   it('a re-fetch of whole days (an overlapping incremental window) gives every row the same key, a row booked later lands after its day’s others', () => {
     const full = keysOf(all, 4).keys;
-    const tail = all.filter((t) => t.transactionDate >= '2026-03-04');
+    const tail = all.filter((t) => listedDateOf(t) >= '2026-03-04');
     const again = keysOf(tail, 4).keys;
     for (const t of tail) expect(again.get(t.bankTransactionId)).toBe(full.get(t.bankTransactionId));
     const late: Transaction = { ...(tail[tail.length - 1] as Transaction), bankTransactionId: 'late' as TransactionId, transactionDate: '2026-03-05' as CalendarDate };
-    const withLate = [...tail.filter((t) => t.transactionDate <= '2026-03-05'), late, ...tail.filter((t) => t.transactionDate > '2026-03-05')];
+    const withLate = [...tail.filter((t) => listedDateOf(t) <= '2026-03-05'), late, ...tail.filter((t) => listedDateOf(t) > '2026-03-05')];
     const newest = keysOf([...withLate].reverse(), 4).keys;
     const oldest = keysOf(withLate, 4).keys;
     expect(listingOrder(tail, newest).filter((id) => id !== 'late')).toEqual(listingOrder(tail, full));
@@ -85,7 +85,7 @@ describe('FetchOrder: the bank order within a day', () => {
   });
 
   it('a fetch of one day only: the balance chain says which way the bank lists', () => {
-    const day = all.filter((t) => t.transactionDate === '2026-03-03');
+    const day = all.filter((t) => listedDateOf(t) === '2026-03-03');
     expect(listingOrder(day, keysOf([...day].reverse(), 10).keys)).toEqual(day.map((t) => t.bankTransactionId));
     expect(listingOrder(day, keysOf(day, 10).keys)).toEqual(day.map((t) => t.bankTransactionId));
   });

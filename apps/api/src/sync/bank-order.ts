@@ -1,4 +1,5 @@
 import type { Transaction as BankApiTransaction } from '@kinko/connector-sdk';
+import { listedDateOf, type CalendarDate } from '@kinko/domain';
 
 /** Which way a bank lists transactions: oldest first or newest first. */
 export type ListDirection = 'oldestFirst' | 'newestFirst';
@@ -35,12 +36,13 @@ export class FetchOrder {
   private readonly seenPerDay = new Map<string, number>();
   private sequenced = false;
 
-  /** Keys for the next page of the fetch. */
-  page(items: readonly BankApiTransaction[]): PageOrder {
+  /** Keys for the next page of the fetch; `seenOn` is the day an item without a date of its own is listed under (its window's end). */
+  page(items: readonly BankApiTransaction[], seenOn: CalendarDate): PageOrder {
     let reverseDay: string | undefined;
+    const dayOf = (item: BankApiTransaction): string => listedDateOf({ ...item, seenOn });
     if (this.direction === undefined && items.length > 0) {
-      this.firstDay ??= (items[0] as BankApiTransaction).transactionDate;
-      const learnt = directionOf(this.firstDay, items);
+      this.firstDay ??= dayOf(items[0] as BankApiTransaction);
+      const learnt = directionOf(this.firstDay, items, dayOf);
       if (learnt !== undefined) {
         this.direction = learnt;
         if (learnt === 'newestFirst' && !this.sequenced && (this.seenPerDay.get(this.firstDay) ?? 0) > 0) reverseDay = this.firstDay;
@@ -50,8 +52,9 @@ export class FetchOrder {
     const keys = new Array<number>(items.length);
     for (let i = 0; i < items.length; i += 1) {
       const item = items[i] as BankApiTransaction;
-      const k = this.seenPerDay.get(item.transactionDate) ?? 0;
-      this.seenPerDay.set(item.transactionDate, k + 1);
+      const day = dayOf(item);
+      const k = this.seenPerDay.get(day) ?? 0;
+      this.seenPerDay.set(day, k + 1);
       if (item.bankSequence !== undefined) this.sequenced = true;
       // 0 * -1 is -0: keep a plain 0.
       keys[i] = item.bankSequence ?? (k === 0 ? 0 : sign * k);
@@ -61,9 +64,10 @@ export class FetchOrder {
 }
 
 /** The direction a page shows: a day other than the fetch's first, else a balance chain between same-day neighbours. */
-function directionOf(firstDay: string, items: readonly BankApiTransaction[]): ListDirection | undefined {
+function directionOf(firstDay: string, items: readonly BankApiTransaction[], dayOf: (item: BankApiTransaction) => string): ListDirection | undefined {
   for (const item of items) {
-    if (item.transactionDate !== firstDay) return item.transactionDate > firstDay ? 'oldestFirst' : 'newestFirst';
+    const day = dayOf(item);
+    if (day !== firstDay) return day > firstDay ? 'oldestFirst' : 'newestFirst';
   }
   for (let i = 1; i < items.length; i += 1) {
     const a = items[i - 1] as BankApiTransaction;

@@ -2,7 +2,7 @@ import type { ConnectorClient, CurrentBalance, DailyBalance, Grant, Outcome, Pag
 import type { CalendarDate, DateField } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
-import type { AccountKey } from './transaction-writer';
+import { DATE_COLUMNS, type AccountKey } from './transaction-writer';
 
 /**
  * A bank that reports current balances only (contract v2 `currentBalances`, e.g. Berlin Group
@@ -32,7 +32,8 @@ function dailyOf(b: CurrentBalance): DailyBalance[] {
  * the anchor; never over a balance the bank reported. Returns the days written.
  */
 export async function deriveFromCurrentBalance(manager: EntityManager, key: AccountKey, range: { from: CalendarDate; to: CalendarDate }, bookedDateField: DateField): Promise<number> {
-  const column = bookedDateField === 'bookingDate' ? 'COALESCE(t.booking_date, t.transaction_date)' : 't.transaction_date';
+  // The date the bank books on, else (not reported) the listed date: the domain's dailyBalances rule.
+  const column = `COALESCE(t.${DATE_COLUMNS[bookedDateField]}, t.listed_date)`;
   const rows = await preparedQuery<{ date: string }>(
     manager,
     `WITH anchor AS (

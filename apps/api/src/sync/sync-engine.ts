@@ -55,7 +55,7 @@ import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import type { SyncJobData } from './sync-queue';
 import { preparedQuery } from '../database/prepared-sql';
 import { FetchOrder } from './bank-order';
-import { type CompletedKindFetch, completeReconciliation, deriveDailyBalances, writeBankBalances, writeTransactionPage } from './transaction-writer';
+import { type CompletedKindFetch, DATE_COLUMNS, completeReconciliation, deriveDailyBalances, writeBankBalances, writeTransactionPage } from './transaction-writer';
 import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balances';
 import { sessionPsu } from './session-psu';
 
@@ -482,7 +482,7 @@ export class SyncEngine {
     const dateField = manifest.dateFieldByKind[kind] ?? 'transactionDate';
     const latest = (await preparedQuery(
       this.dataSource.manager,
-      `SELECT max(${dateField === 'bookingDate' ? 'booking_date' : 'transaction_date'})::text AS latest FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind = $3`,
+      `SELECT max(${DATE_COLUMNS[dateField]})::text AS latest FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind = $3`,
       [run.row.userId, entry.account.id, kind],
     )) as Array<{ latest: string | null }>;
     const params = run.row.parameters;

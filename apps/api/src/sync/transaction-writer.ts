@@ -6,7 +6,9 @@ import {
   type ReconciliationWindow,
   type TransactionId,
   type TransactionKind,
+  type DateField,
   dailyBalances,
+  listedDateOf,
   reconcile,
 } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
@@ -32,8 +34,10 @@ export interface PageWrite {
 interface StoredTxRow {
   bank_transaction_id: string;
   kind: TransactionKind;
-  transaction_date: string;
+  transaction_date: string | null;
   booking_date: string | null;
+  value_date: string | null;
+  listed_date: string;
   amount_minor: string;
   currency_code: string;
   description: string;
@@ -44,8 +48,10 @@ interface StoredTxRow {
 const toBankTransaction = (r: StoredTxRow): BankTransaction => ({
   bankTransactionId: r.bank_transaction_id as TransactionId,
   kind: r.kind,
-  transactionDate: r.transaction_date as CalendarDate,
-  bookingDate: (r.booking_date as CalendarDate | null) ?? null,
+  transactionDate: r.transaction_date as CalendarDate | null,
+  bookingDate: r.booking_date as CalendarDate | null,
+  valueDate: r.value_date as CalendarDate | null,
+  seenOn: r.listed_date as CalendarDate,
   amountMinor: BigInt(r.amount_minor),
   currency: r.currency_code as CurrencyCode,
   description: r.description,
@@ -53,24 +59,37 @@ const toBankTransaction = (r: StoredTxRow): BankTransaction => ({
   bankReference: r.bank_reference,
 });
 
-const TX_COLUMNS = `bank_transaction_id, kind, transaction_date::text AS transaction_date, booking_date::text AS booking_date, amount_minor::text AS amount_minor,
+/**
+ * The stored column of each date a bank may filter on. `entryDate` is not reported: the listed
+ * date stands in (for a row without dates of its own, the day it was first seen: no earlier
+ * than its entry).
+ */
+export const DATE_COLUMNS: Readonly<Record<DateField, string>> = { transactionDate: 'transaction_date', bookingDate: 'booking_date', valueDate: 'value_date', entryDate: 'listed_date' };
+
+const TX_COLUMNS = `bank_transaction_id, kind, transaction_date::text AS transaction_date, booking_date::text AS booking_date,
+  value_date::text AS value_date, listed_date::text AS listed_date, amount_minor::text AS amount_minor,
   currency_code, description, balance_after_minor::text AS balance_after_minor, bank_reference`;
 
 // The stored version of each upserted row, as the row was before this statement (PostgreSQL
 // 18's `RETURNING old.*`; all NULL for a row the statement inserted).
 const OLD_TX_COLUMNS = `old.bank_transaction_id, old.kind, old.transaction_date::text AS transaction_date, old.booking_date::text AS booking_date,
+  old.value_date::text AS value_date, old.listed_date::text AS listed_date,
   old.amount_minor::text AS amount_minor, old.currency_code, old.description, old.balance_after_minor::text AS balance_after_minor, old.bank_reference`;
 
 // The conflict arbiter (the unique key) finds each stored row: no separate lookup whose plan
 // could depend on statistics (before the first ANALYZE a generic plan for `bank_transaction_id =
 // ANY(…)` scanned the whole account on every page: quadratic in the history's size).
-const PAGE_UPSERT = `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, booking_date, amount_minor,
-    currency_code, description, balance_after_minor, bank_reference, last_fetched_at, bank_order)
-  SELECT $1, $2, t.id, $3, t.btid, t.kind, t.tdate, t.bdate, t.amount, t.currency, t.descr, t.balance, t.ref, $4, t.ord
-    FROM UNNEST($5::uuid[], $6::text[], $7::text[], $8::date[], $9::date[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::bigint[])
-      AS t(id, btid, kind, tdate, bdate, amount, currency, descr, balance, ref, ord)
+// A row carrying none of its own dates keeps the day it was first listed under (the listed
+// date of a new one is the end of its window: see listedDateOf).
+const PAGE_UPSERT = `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, booking_date, value_date, listed_date,
+    amount_minor, currency_code, description, balance_after_minor, bank_reference, last_fetched_at, bank_order)
+  SELECT $1, $2, t.id, $3, t.btid, t.kind, t.tdate, t.bdate, t.vdate, t.ldate, t.amount, t.currency, t.descr, t.balance, t.ref, $4, t.ord
+    FROM UNNEST($5::uuid[], $6::text[], $7::text[], $8::date[], $9::date[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::bigint[],
+                $16::date[], $17::date[])
+      AS t(id, btid, kind, tdate, bdate, amount, currency, descr, balance, ref, ord, vdate, ldate)
   ON CONFLICT (user_id, account_id, bank_transaction_id) DO UPDATE SET
-    kind = EXCLUDED.kind, transaction_date = EXCLUDED.transaction_date, booking_date = EXCLUDED.booking_date,
+    kind = EXCLUDED.kind, transaction_date = EXCLUDED.transaction_date, booking_date = EXCLUDED.booking_date, value_date = EXCLUDED.value_date,
+    listed_date = CASE WHEN COALESCE(EXCLUDED.transaction_date, EXCLUDED.booking_date, EXCLUDED.value_date) IS NULL THEN transactions.listed_date ELSE EXCLUDED.listed_date END,
     amount_minor = EXCLUDED.amount_minor, currency_code = EXCLUDED.currency_code, description = EXCLUDED.description,
     balance_after_minor = EXCLUDED.balance_after_minor, bank_reference = EXCLUDED.bank_reference,
     last_fetched_at = EXCLUDED.last_fetched_at, bank_order = EXCLUDED.bank_order
@@ -94,12 +113,14 @@ export async function writeTransactionPage(
   fetch: { readonly stamp: Date; readonly order: FetchOrder },
 ): Promise<PageWrite> {
   if (items.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
-  const { keys, reverseDay } = fetch.order.page(items);
+  // A transaction carrying no date of its own is listed under the end of the window it came in.
+  const seenOn = window.to;
+  const { keys, reverseDay } = fetch.order.page(items, seenOn);
   if (reverseDay !== undefined) {
     // Once per fetch at most: its first pages held one day only, keyed oldest first before
     // this page showed that the bank lists newest first.
     await manager.query(
-      `UPDATE transactions SET bank_order = -bank_order WHERE user_id = $1 AND account_id = $2 AND transaction_date = $3 AND kind = ANY($4::text[]) AND last_fetched_at = $5`,
+      `UPDATE transactions SET bank_order = -bank_order WHERE user_id = $1 AND account_id = $2 AND listed_date = $3 AND kind = ANY($4::text[]) AND last_fetched_at = $5`,
       [key.userId, key.accountId, reverseDay, [...new Set(items.map((i) => i.kind))], fetch.stamp],
     );
   }
@@ -111,8 +132,10 @@ export async function writeTransactionPage(
   const idCol = new Array<string>(n);
   const btids = new Array<string>(n);
   const kinds = new Array<string>(n);
-  const tdates = new Array<string>(n);
+  const tdates = new Array<string | null>(n);
   const bdates = new Array<string | null>(n);
+  const vdates = new Array<string | null>(n);
+  const ldates = new Array<string>(n);
   const amounts = new Array<string>(n);
   const currencies = new Array<string>(n);
   const descriptions = new Array<string>(n);
@@ -125,8 +148,10 @@ export async function writeTransactionPage(
     idCol[i] = newId(nowMs);
     btids[i] = item.bankTransactionId;
     kinds[i] = item.kind;
-    tdates[i] = item.transactionDate;
+    tdates[i] = item.transactionDate ?? null;
     bdates[i] = item.bookingDate ?? null;
+    vdates[i] = item.valueDate ?? null;
+    ldates[i] = listedDateOf({ ...item, seenOn });
     amounts[i] = item.amountMinor.toString();
     currencies[i] = item.currency;
     descriptions[i] = item.description;
@@ -152,6 +177,8 @@ export async function writeTransactionPage(
     balances,
     refs,
     orders,
+    vdates,
+    ldates,
   ])) as Array<StoredTxRow | { bank_transaction_id: null }>;
   const stored = returned.filter((r): r is StoredTxRow => r.bank_transaction_id !== null);
   const result = reconcile({ stored: stored.map(toBankTransaction), windows: [window], fetch: { complete: false, items } });
@@ -202,12 +229,12 @@ export async function completeReconciliation(
   const booked = fetched.get('booked');
   let bookedCandidates: StoredTxRow[] = [];
   if (booked) {
-    const dates = vanished.map((r) => r.transaction_date).sort();
+    const dates = vanished.map((r) => r.listed_date).sort();
     const from = shift(dates[0] as string, -matchDays);
     const to = shift(dates[dates.length - 1] as string, matchDays);
     bookedCandidates = (await manager.query(
       `SELECT ${TX_COLUMNS} FROM transactions b WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND last_fetched_at = $3
-          AND (bank_reference = ANY($4::text[]) OR (amount_minor = ANY($5::bigint[]) AND transaction_date BETWEEN $6 AND $7))
+          AND (bank_reference = ANY($4::text[]) OR (amount_minor = ANY($5::bigint[]) AND listed_date BETWEEN $6 AND $7))
           AND NOT EXISTS (SELECT 1 FROM transactions p WHERE p.user_id = $1 AND p.account_id = $2 AND p.linked_booked_id = b.id)`,
       [key.userId, key.accountId, booked.stamp, vanished.map((r) => r.bank_reference).filter((r) => r !== null), [...new Set(vanished.map((r) => r.amount_minor))], from, to],
     )) as StoredTxRow[];
@@ -260,18 +287,18 @@ const shift = (date: string, days: number): string => new Date(Date.parse(`${dat
  */
 export async function deriveDailyBalances(manager: EntityManager, key: AccountKey, range: { from: CalendarDate; to: CalendarDate }, currency: string): Promise<number> {
   const perDay = (await preparedQuery(manager, 
-    `SELECT DISTINCT ON (transaction_date) ${TX_COLUMNS} FROM transactions
-      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND transaction_date BETWEEN $3 AND $4
-      ORDER BY transaction_date, bank_order DESC, id DESC`,
+    `SELECT DISTINCT ON (listed_date) ${TX_COLUMNS} FROM transactions
+      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND listed_date BETWEEN $3 AND $4
+      ORDER BY listed_date, bank_order DESC, id DESC`,
     [key.userId, key.accountId, range.from, range.to],
   )) as StoredTxRow[];
   const before = (await preparedQuery(manager, 
     `SELECT ${TX_COLUMNS} FROM transactions
-      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND transaction_date < $3
-      ORDER BY transaction_date DESC, bank_order DESC, id DESC LIMIT 1`,
+      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND listed_date < $3
+      ORDER BY listed_date DESC, bank_order DESC, id DESC LIMIT 1`,
     [key.userId, key.accountId, range.from],
   )) as StoredTxRow[];
-  const series = dailyBalances({ transactions: [...before, ...perDay].map(toBankTransaction), from: range.from, to: range.to, dateField: 'transactionDate' }).filter(
+  const series = dailyBalances({ transactions: [...before, ...perDay].map(toBankTransaction), from: range.from, to: range.to, dateField: 'transactionDate' /* i.e. the listed date */ }).filter(
     (d) => d.balanceMinor !== null,
   );
   if (series.length === 0) return 0;

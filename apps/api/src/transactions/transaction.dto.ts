@@ -83,11 +83,26 @@ export class TransactionView {
   @ApiProperty({ enum: [...transactionKinds] })
   kind!: string;
 
-  @ApiProperty({ format: 'date', description: 'Bank calendar day.' })
-  transactionDate!: string;
+  @ApiProperty({
+    type: String,
+    format: 'date',
+    nullable: true,
+    description: 'When it happened, a bank calendar day. null: the bank does not report it (its kind is filtered on another date, e.g. Berlin Group pending items); see listedDate.',
+  })
+  transactionDate!: string | null;
 
-  @ApiProperty({ type: String, format: 'date', nullable: true })
+  @ApiProperty({ type: String, format: 'date', nullable: true, description: 'When the bank posted it to the account; null when not (yet) booked or not reported.' })
   bookingDate!: string | null;
+
+  @ApiProperty({ type: String, format: 'date', nullable: true, description: 'When the money became (pending: is expected to become) available or ceased to be; null when not reported.' })
+  valueDate!: string | null;
+
+  @ApiProperty({
+    format: 'date',
+    description:
+      'The day it is listed under (listings are ordered and from/to filter by it): transactionDate, else bookingDate, else valueDate, else (a bank reporting none of them) the day it was first fetched.',
+  })
+  listedDate!: string;
 
   @ApiProperty({ type: MoneyView, description: '+ in, − out.' })
   amount!: MoneyView;
@@ -118,6 +133,8 @@ export class TransactionView {
       kind: t.kind,
       transactionDate: t.transactionDate,
       bookingDate: t.bookingDate,
+      valueDate: t.valueDate,
+      listedDate: t.listedDate,
       amount: MoneyView.of(t.amountMinor, t.currencyCode),
       balanceAfter: t.balanceAfterMinor === null ? null : MoneyView.of(t.balanceAfterMinor, t.currencyCode),
       description: t.description,
@@ -129,7 +146,7 @@ export class TransactionView {
   }
 }
 
-/** A page of transactions, newest first (transaction date, then id, descending). */
+/** A page of transactions, newest first (listed date, then the bank's order within the day, then id, descending). */
 export class TransactionPage {
   @ApiProperty({ type: [TransactionView] })
   items!: TransactionView[];

@@ -10,12 +10,12 @@ import type { StoredLinkEvidence } from './link-evidence';
  */
 @Entity('transactions')
 @Unique(['userId', 'accountId', 'bankTransactionId'])
-// Keyset pagination: WHERE user_id = $2 AND account_id = $3 AND (transaction_date, bank_order, id) < ($4, $5, $6)
-// ORDER BY transaction_date DESC, bank_order DESC, id DESC — a backward scan of this ascending B-tree, whose
+// Keyset pagination: WHERE user_id = $2 AND account_id = $3 AND (listed_date, bank_order, id) < ($4, $5, $6)
+// ORDER BY listed_date DESC, bank_order DESC, id DESC — a backward scan of this ascending B-tree, whose
 // equality prefix is the primary key's: whatever the statistics say (none yet right after a
 // first sync), this index serves both the filter and the order, so no plan reads the account's
 // rows through the primary key and sorts them. Also the account's latest date and date ranges.
-@Index(['userId', 'accountId', 'transactionDate', 'bankOrder', 'id'])
+@Index(['userId', 'accountId', 'listedDate', 'bankOrder', 'id'])
 @Check('ck_transactions_link_evidence', `"link_evidence" IS NULL OR "linked_booked_id" IS NOT NULL`)
 @Check('ck_transactions_kind', `"kind" IN ('booked', 'pending', 'hold', 'scheduled', 'rejected', 'cancelled')`)
 @ForeignKey(() => BankAccount, ['tenantId', 'userId', 'accountId'], ['tenantId', 'userId', 'id'], { onDelete: 'CASCADE' })
@@ -41,11 +41,23 @@ export class Transaction {
   @Column('text')
   kind!: string;
 
-  @CalendarDateColumn()
-  transactionDate!: string;
+  /** When it happened; null when the bank does not report it (its kind is filtered on another date). */
+  @CalendarDateColumn({ nullable: true })
+  transactionDate!: string | null;
 
   @CalendarDateColumn({ nullable: true })
   bookingDate!: string | null;
+
+  @CalendarDateColumn({ nullable: true })
+  valueDate!: string | null;
+
+  /**
+   * The date it is listed under (the domain's `listedDateOf`: transaction, else booking, else
+   * value date; a row with none keeps the last day of the window it was first fetched under).
+   * Listings, keyset paging and daily balances order by it.
+   */
+  @CalendarDateColumn()
+  listedDate!: string;
 
   /** Signed amount in minor units (+ in, − out). */
   @BigIntColumn()

@@ -42,6 +42,7 @@ describe('transactions of an account', () => {
       bankTransactionId: `bulk-${++counter}`,
       kind,
       transactionDate: date,
+      listedDate: date,
       bookingDate: null,
       amountMinor,
       currencyCode: 'JPY',

@@ -16,6 +16,8 @@ export type TransactionRow = Pick<
   | 'kind'
   | 'transactionDate'
   | 'bookingDate'
+  | 'valueDate'
+  | 'listedDate'
   | 'amountMinor'
   | 'currencyCode'
   | 'description'
@@ -32,8 +34,10 @@ export interface RawTransactionRow {
   account_id: string;
   bank_transaction_id: string;
   kind: string;
-  tx_date: string;
+  tx_date: string | null;
   booked_on: string | null;
+  value_on: string | null;
+  listed_on: string;
   amount: string;
   currency_code: string;
   description: string;
@@ -50,6 +54,7 @@ export interface RawTransactionRow {
  */
 export const transactionColumns = (t: string): string =>
   `${t}.id, ${t}.account_id, ${t}.bank_transaction_id, ${t}.kind, ${t}.transaction_date::text AS tx_date, ${t}.booking_date::text AS booked_on,
+   ${t}.value_date::text AS value_on, ${t}.listed_date::text AS listed_on,
    ${t}.amount_minor::text AS amount, ${t}.currency_code, ${t}.description, ${t}.balance_after_minor::text AS balance_after, ${t}.bank_reference,
    ${t}.linked_booked_id, ${t}.link_evidence, ${t}.flags`;
 
@@ -60,6 +65,8 @@ export const toRow = (r: RawTransactionRow): TransactionRow => ({
   kind: r.kind,
   transactionDate: r.tx_date,
   bookingDate: r.booked_on,
+  valueDate: r.value_on,
+  listedDate: r.listed_on,
   amountMinor: BigInt(r.amount),
   currencyCode: r.currency_code,
   description: r.description,
@@ -116,9 +123,9 @@ export function decodeCursor(cursor: string): Position {
 }
 
 /**
- * One account's transactions, newest first: by date, then the bank's order within the day
- * (`bank_order`, latest first), then id — keyset-paginated on (transaction_date desc,
- * bank_order desc, id desc), the index (user_id, account_id, transaction_date, bank_order, id)
+ * One account's transactions, newest first: by listed date (the domain's `listedDateOf`), then
+ * the bank's order within the day (`bank_order`, latest first), then id — keyset-paginated on
+ * (listed_date desc, bank_order desc, id desc), the index (user_id, account_id, listed_date, bank_order, id)
  * read backwards. Each row's balance after is the next (older) row's plus its amount. A page never
  * repeats or skips a row that existed when the first page was read, whatever is inserted
  * meanwhile (a row inserted before the cursor's position simply appears on no page of this walk).
@@ -138,22 +145,22 @@ export class TransactionsService {
     const after = filter.cursor !== undefined ? decodeCursor(filter.cursor) : undefined;
     const values: unknown[] = [scope.tenantId, scope.userId, accountId];
     const where = ['tenant_id = $1', 'user_id = $2', 'account_id = $3'];
-    if (filter.from !== undefined) where.push(`transaction_date >= $${values.push(filter.from)}`);
-    if (filter.to !== undefined) where.push(`transaction_date <= $${values.push(filter.to)}`);
+    if (filter.from !== undefined) where.push(`listed_date >= $${values.push(filter.from)}`);
+    if (filter.to !== undefined) where.push(`listed_date <= $${values.push(filter.to)}`);
     if (filter.kind !== undefined) where.push(`kind = $${values.push(filter.kind)}`);
     if (filter.includeSuperseded !== true) where.push('linked_booked_id IS NULL');
     if (after) {
-      where.push(`(transaction_date, bank_order, id) < ($${values.push(after.date)}::date, $${values.push(after.order)}::bigint, $${values.push(after.id)}::uuid)`);
+      where.push(`(listed_date, bank_order, id) < ($${values.push(after.date)}::date, $${values.push(after.order)}::bigint, $${values.push(after.id)}::uuid)`);
     }
     const limit = values.push(filter.limit + 1);
     // The text output columns have names of their own, so ORDER BY sorts by the table's columns: the index is read backwards.
     const raw = await this.sql.rows<RawTransactionRow & { day_order: string }>(
       `SELECT ${transactionColumns('transactions')}, bank_order::text AS day_order
-        FROM transactions WHERE ${where.join(' AND ')} ORDER BY transaction_date DESC, bank_order DESC, id DESC LIMIT $${limit}`,
+        FROM transactions WHERE ${where.join(' AND ')} ORDER BY listed_date DESC, bank_order DESC, id DESC LIMIT $${limit}`,
       values,
     );
     const items = raw.slice(0, filter.limit).map(toRow);
     const last = raw[items.length - 1];
-    return { items, nextCursor: raw.length > filter.limit && last ? encodeCursor({ date: last.tx_date, order: last.day_order, id: last.id }) : null };
+    return { items, nextCursor: raw.length > filter.limit && last ? encodeCursor({ date: last.listed_on, order: last.day_order, id: last.id }) : null };
   }
 }

@@ -203,8 +203,8 @@ describe('transactions change feed', () => {
     const { user: big, accounts: [key] } = await seedFeedUser(h, 'feed-big', 0);
     const bulk = (from: number, to: number) =>
       h.db.dataSource.query(
-        `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, amount_minor, currency_code, description, last_fetched_at)
-         SELECT $1, $2, gen_random_uuid(), $3, 'bulk-' || i, 'booked', DATE '2026-01-01' + (i % 300), -i, 'JPY', 'bulk', now() FROM generate_series($4::int, $5::int) AS i`,
+        `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, listed_date, amount_minor, currency_code, description, last_fetched_at)
+         SELECT $1, $2, gen_random_uuid(), $3, 'bulk-' || i, 'booked', DATE '2026-01-01' + (i % 300), DATE '2026-01-01' + (i % 300), -i, 'JPY', 'bulk', now() FROM generate_series($4::int, $5::int) AS i`,
         [key?.userId, key?.accountId, key?.tenantId, from, to],
       );
     const runner = h.db.dataSource.createQueryRunner();

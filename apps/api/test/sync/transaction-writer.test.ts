@@ -84,7 +84,7 @@ describe('transaction writer', () => {
       ], { stamp: s1, order: new FetchOrder() });
     });
     // An older pending outside the window: not deletable by this fetch.
-    await db.dataSource.query(`UPDATE transactions SET transaction_date = '2026-02-01' WHERE account_id = $1 AND bank_transaction_id = 'p-ref'`, [key.accountId]);
+    await db.dataSource.query(`UPDATE transactions SET transaction_date = '2026-02-01', listed_date = '2026-02-01' WHERE account_id = $1 AND bank_transaction_id = 'p-ref'`, [key.accountId]);
 
     // The next fetch: no pending comes back; the bank booked the Amazon one (a day later, its
     // description completed), the train ticket (same bank reference), and two equal café payments.

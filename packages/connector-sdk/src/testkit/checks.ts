@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Redacted, Schema } from 'effect';
-import { addDays, compareDates, type CalendarDate, type TransactionKind } from '@kinko/domain';
+import { addDays, compareDates, missingDateProblem, reportedDate, type CalendarDate, type DateField, type TransactionKind } from '@kinko/domain';
 import type { AuthStep, ChallengeStep } from '../auth';
 import { systemClock, todayAt } from '../clock';
 import { collectPages, type ChallengeState, type ConnectorClient, type Grant } from '../connector';
@@ -157,13 +157,16 @@ async function listAccounts(s: Session, grant: Grant): Promise<Account[]> {
   return accounts;
 }
 
+const filterFieldOf = (env: Env, t: Transaction): DateField => env.manifest.dateFieldByKind[t.kind] ?? 'transactionDate';
+
+/** The date the item's kind is filtered on, as the item reports it (the contract's rule: see the domain's `missingDateProblem`). */
 function dateOf(env: Env, t: Transaction): CalendarDate {
-  const field = env.manifest.dateFieldByKind[t.kind] ?? 'transactionDate';
-  if (field === 'bookingDate') {
-    if (t.bookingDate === undefined) fail(`${t.kind} transactions are filtered by bookingDate but ${t.bankTransactionId} has none`);
-    return t.bookingDate;
-  }
-  return t.transactionDate;
+  const field = filterFieldOf(env, t);
+  const problem = missingDateProblem(t, field);
+  if (problem !== undefined) fail(`${t.kind} transaction ${t.bankTransactionId} has ${problem}`);
+  const date = reportedDate(t, field);
+  if (date === null) fail(`${t.kind} transactions are filtered on an entry date the bank does not report: ${t.bankTransactionId} cannot be placed in a window`);
+  return date;
 }
 
 /** Reads one fetch completely, checking every page against the contract. */
@@ -181,6 +184,7 @@ async function readTransactions(env: Env, s: Session, grant: Grant, bankAccountI
   for (const t of items) {
     if (t.kind !== kind) fail(`a ${t.kind} transaction came back from a ${kind} fetch`);
     validate(Transaction, t, `transaction ${t.bankTransactionId}`);
+    if (filterFieldOf(env, t) === 'entryDate') continue; // a date the bank does not report: nothing to hold against the window
     const d = dateOf(env, t);
     if (d < window.from || d > window.to) fail(`transaction ${t.bankTransactionId} dated ${d} is outside the fetch window ${window.from}..${window.to}`);
   }

@@ -11,12 +11,25 @@ export interface BerlinGroupTransaction {
   readonly amountMinor: bigint;
   /** Booked: the booking date (what the bank filters booked items by). */
   readonly bookingDate?: IsoDate;
-  /** The value date; pending items are filtered (and reported) by it. */
-  readonly valueDate: IsoDate;
+  /** The value date (reported when set; a pending item's is the expected one, and may be absent). */
+  readonly valueDate?: IsoDate;
+  /**
+   * The day the item entered the bank's books: what pending items are filtered by, never
+   * reported (the spec: "the entry date, which may not be transparent"); the value date, else
+   * the booking date, when unset.
+   */
+  readonly entryDate?: IsoDate;
   readonly remittanceInformationUnstructured: string;
   readonly creditorName?: string;
   readonly debtorName?: string;
   readonly entryReference?: string;
+}
+
+/** The day a pending item is filtered by: its entry date, else its value date, else its booking date. */
+export function entryDayOf(t: BerlinGroupTransaction): IsoDate {
+  const day = t.entryDate ?? t.valueDate ?? t.bookingDate;
+  if (day === undefined) throw new RangeError(`sandbox transaction ${t.transactionId} has no date at all`);
+  return day;
 }
 
 /** One account of a PSU. */

@@ -17,7 +17,7 @@ export const BERLIN_GROUP_PERSONA_PASSWORD = 'sandbox';
 
 /** The demo personas, in the order the README lists them. */
 export const BERLIN_GROUP_PERSONAS: readonly BerlinGroupPersona[] = [
-  { login: 'lena', password: BERLIN_GROUP_PERSONA_PASSWORD, description: 'a current and a savings account; 4 months of booked history (several pages), 2 pending card payments' },
+  { login: 'lena', password: BERLIN_GROUP_PERSONA_PASSWORD, description: 'a current and a savings account; 4 months of booked history (several pages), 2 pending card payments (one carries no date at all)' },
   { login: 'max', password: BERLIN_GROUP_PERSONA_PASSWORD, description: 'one current account, a few booked transactions, nothing pending' },
 ];
 
@@ -58,7 +58,8 @@ export function berlinGroupPersonaUsers(today: IsoDate = dateInZone(new Date(), 
     pending,
   });
   const pending = (prefix: string): BerlinGroupTransaction[] => [
-    { transactionId: `${prefix}-p-1`, valueDate: today, amountMinor: -2_499n, remittanceInformationUnstructured: 'Kartenzahlung Online-Shop (vorgemerkt)', creditorName: 'Online-Shop' },
+    // No date in the payload at all: the bank filters it by the day it entered its books.
+    { transactionId: `${prefix}-p-1`, entryDate: today, amountMinor: -2_499n, remittanceInformationUnstructured: 'Kartenzahlung Online-Shop (vorgemerkt)', creditorName: 'Online-Shop' },
     { transactionId: `${prefix}-p-2`, valueDate: addDays(today, -1), amountMinor: -1_250n, remittanceInformationUnstructured: 'Kartenzahlung Tankstelle (vorgemerkt)', creditorName: 'Tankstelle' },
   ];
   return [
