@@ -474,7 +474,8 @@ export function defineUkOpenBankingConnector(options: UkOpenBankingOptions = {})
                 for (const p of page.Data.ScheduledPayment ?? []) {
                   const mapped = mapScheduled(p, accountCurrency);
                   if (!mapped.ok) return mapped;
-                  if (mapped.value.transactionDate >= window.from && mapped.value.transactionDate <= window.to) out.push(mapped.value);
+                  const day = mapped.value.transactionDate;
+                  if (day !== undefined && day >= window.from && day <= window.to) out.push(mapped.value);
                 }
                 return ok(out);
               },
