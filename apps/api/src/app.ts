@@ -50,6 +50,9 @@ export function routesOf(app: NestFastifyApplication): readonly RegisteredRoute[
   return registeredRoutes.get(app) ?? [];
 }
 
+/** The HSTS policy of a secure answer: a year, subdomains included (what Nest's security headers send by default). */
+const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
+
 /**
  * Builds and initialises the HTTP application (not yet listening): Fastify with a body
  * limit, the global validation pipe and problem+json filter (registered in AppModule),
@@ -76,6 +79,14 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     ...edgeServerOptions(() => (adapter as unknown as { securityHook?: (request: FastifyRequest, raw: FastifyReply['raw']) => void }).securityHook),
   });
   installRequestIds(adapter.getInstance());
+  // Strict-Transport-Security only on an answer over a secure transport: a host must not send it
+  // over plain HTTP (RFC 6797 §7.2) — e.g. `pnpm start` on http://127.0.0.1. Fastify's
+  // request.protocol is `https` for a TLS socket, or (were proxies trusted; trustProxy is off)
+  // a trusted proxy's X-Forwarded-Proto; an untrusted client's header is ignored.
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+    if (request.protocol === 'https') reply.raw.setHeader('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
+    done();
+  });
   const routes: RegisteredRoute[] = [];
   adapter.getInstance().addHook('onRoute', (route) => {
     for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push({ method, url: route.url });
@@ -102,6 +113,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   app.useGlobalPipes(kinkoValidationPipe());
   app.useSecurityHeaders({
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    // Sent per request, only over a secure transport (above).
+    strictTransportSecurity: false,
   });
 
   const metrics = app.get(MetricsService);
