@@ -11,12 +11,12 @@ export const TRANSACTION_PAGE = { default: 100, max: 500 } as const;
 
 /** `GET /api/v2/accounts/{accountId}/transactions` query. */
 export class TransactionsQuery {
-  @ApiPropertyOptional({ format: 'date', description: 'Transactions on or after this date (bank calendar day).' })
+  @ApiPropertyOptional({ format: 'date', description: 'Transactions listed on or after this date (listedDate, a bank calendar day).' })
   @IsOptional()
   @IsCalendarDate()
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date', description: 'Transactions on or before this date.' })
+  @ApiPropertyOptional({ format: 'date', description: 'Transactions listed on or before this date (listedDate).' })
   @IsOptional()
   @IsCalendarDate()
   to?: string;

@@ -19,7 +19,7 @@ export class TransactionsController {
     operationId: 'listTransactions',
     summary: "An account's transactions, newest first",
     description:
-      'Filter by transaction date (from/to, inclusive, bank calendar days) and kind. Keyset-paginated: pass nextCursor as cursor until it is null. ' +
+      'Filter by listed date (from/to, inclusive, bank calendar days; see listedDate) and kind. Keyset-paginated: pass nextCursor as cursor until it is null. ' +
       `Page size 1..${TRANSACTION_PAGE.max} (default ${TRANSACTION_PAGE.default}). Accounts of a withdrawn consent keep their data and stay readable here.`,
   })
   @ApiOkResponse({ type: TransactionPage })
