@@ -117,7 +117,8 @@ describe('PSU context on the user-present paths of a Berlin Group bank (the bank
   it('a relayed value that is not an IP address, or a user agent without the address, is a 400 validation problem and starts nothing', async () => {
     const { token } = await h.newUser('psu-bad');
     const sessionsBefore = ((await h.db.dataSource.query(`SELECT count(*)::int AS n FROM sync_sessions`)) as [{ n: number }])[0].n;
-    for (const headers of [{ 'kinko-psu-ip-address': '198.51.100.300' }, { 'kinko-psu-ip-address': 'localhost' }, { 'kinko-psu-user-agent': 'TenantApp/3.1' }]) {
+    const refused: Array<Record<string, string>> = [{ 'kinko-psu-ip-address': '198.51.100.300' }, { 'kinko-psu-ip-address': 'localhost' }, { 'kinko-psu-user-agent': 'TenantApp/3.1' }];
+    for (const headers of refused) {
       const r = await send<{ type: string; errors: Array<{ field: string }> }>('GET', '/api/v2/bankaccount?RefreshActiveAccounts=true', token, headers);
       expect(r.status).toBe(400);
       expect(r.headers.get('content-type')).toContain('application/problem+json');
