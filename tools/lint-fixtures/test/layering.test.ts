@@ -1,31 +1,51 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 
 // The workspace's own ESLint config, run on fixture files that sit where real packages
 // would: each forbidden import must be reported by no-restricted-imports, each allowed one not.
 const root = path.resolve(__dirname, '../../..');
-const fixture = (p: string) => path.join(root, 'tools/lint-fixtures/fixtures', p);
+const fixturesDir = path.join(root, 'tools/lint-fixtures/fixtures');
+const fixture = (p: string) => path.join(fixturesDir, p);
 
 const eslintBin = path.join(root, 'node_modules/eslint/bin/eslint.js');
 
 interface LintResult {
+  filePath: string;
   messages: { ruleId: string | null; message: string }[];
 }
 
+let linted: Map<string, string[]> | undefined;
+
 // ESLint runs as its own process, as `pnpm lint` runs it (its flat config is an ES module,
-// which jest's CommonJS runtime cannot load in-process).
-async function restrictedImportMessages(file: string): Promise<string[]> {
+// which jest's CommonJS runtime cannot load in-process) — once, over every fixture: starting
+// it is most of the time a file takes, so the tests share one run and read their file's result.
+function lintFixtures(): Map<string, string[]> {
+  if (linted !== undefined) return linted;
+  const files = readdirSync(fixturesDir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(fixturesDir, f));
   let out: string;
   try {
-    out = execFileSync(process.execPath, [eslintBin, '--format', 'json', '--no-ignore', file], { cwd: root, encoding: 'utf8' });
+    out = execFileSync(process.execPath, [eslintBin, '--format', 'json', '--no-ignore', ...files], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   } catch (e) {
     out = (e as { stdout: string }).stdout; // exit code 1 means "problems found"
   }
-  const [result] = JSON.parse(out) as LintResult[];
-  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  const results = JSON.parse(out) as LintResult[];
+  linted = new Map(results.map((r) => [r.filePath, r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message)]));
+  return linted;
+}
+
+async function restrictedImportMessages(file: string): Promise<string[]> {
+  const messages = lintFixtures().get(file);
+  if (messages === undefined) throw new Error(`ESLint did not lint ${file}`);
+  return messages;
 }
 
 describe('layering rule', () => {
+  // The one ESLint run (a loaded CI machine may take a while to start it).
+  beforeAll(() => void lintFixtures(), 120_000);
+
   it('fails when the domain imports anything but effect', async () => {
     const messages = await restrictedImportMessages(fixture('packages/domain/src/forbidden.ts'));
     expect(messages).toHaveLength(1);
