@@ -134,7 +134,7 @@ describe('Berlin Group booked + pending in one call (bookingStatus=both) through
     expect(both.second.reads.filter((r) => r.path.includes('lena-giro')).map(shape)).toEqual([{ account: 'lena-giro', bookingStatus: 'both', dateFrom: addDays(today, -5), dateTo: today, page: '0' }]);
     expect(giro(both.second)).toEqual({
       booked: { kind: 'booked', from: addDays(today, -5), to: today, dateField: 'bookingDate', mode: 'incremental', limitedBy: null },
-      pending: { kind: 'pending', from: addDays(today, -5), to: today, dateField: 'transactionDate', mode: 'incremental', limitedBy: null },
+      pending: { kind: 'pending', from: addDays(today, -5), to: today, dateField: 'entryDate', mode: 'incremental', limitedBy: null },
     });
     expect(giro(perKind.second)?.['pending']?.from).toBe(addDays(today, -4));
     expect(both.second.rows).toEqual(perKind.second.rows);
