@@ -12,6 +12,7 @@ import {
   type Account,
   type Connector,
   type ConnectorError,
+  type LocalizedText,
   type Granted,
   type CurrentBalance,
   type HttpResponse,
@@ -38,6 +39,8 @@ export const isSpAccount = (accountId: string): boolean => accountId.startsWith(
 export interface GmoAozoraOptions {
   readonly id?: string;
   readonly baseUrl?: string;
+  /** The bank's name in the app (its entry's `bankName`); default `gmoAozoraDefaultName` (manifest.ts). */
+  readonly displayName?: LocalizedText;
 }
 
 function hostOf(baseUrl: string): string {
@@ -51,7 +54,7 @@ function hostOf(baseUrl: string): string {
 /** Defines the connector (throws `ConnectorSetupError` on a bad base URL, `InvalidManifestError` on a bad manifest). */
 export function defineGmoAozoraConnector(options: GmoAozoraOptions = {}): Connector {
   return defineConnector({
-    manifest: gmoAozoraManifest(options.id, options.baseUrl === undefined ? undefined : [hostOf(options.baseUrl)]),
+    manifest: gmoAozoraManifest(options.id, options.baseUrl === undefined ? undefined : [hostOf(options.baseUrl)], options.displayName),
     config: GmoAozoraConfig,
     grant: GmoAozoraGrant,
 

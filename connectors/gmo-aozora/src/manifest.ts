@@ -1,16 +1,23 @@
-import type { ConnectorManifestInput } from '@kinko/connector-sdk';
+import type { ConnectorManifestInput, LocalizedText } from '@kinko/connector-sdk';
+
+/** The bank's name when its entry gives none. */
+export const gmoAozoraDefaultName: LocalizedText = { ja: 'GMOあおぞらネット銀行', en: 'GMO Aozora Net Bank', pl: 'GMO Aozora Net Bank' };
 
 /** The bank's zone: its calendar days (dates, baseDate) are Japan's. */
 export const GMO_AOZORA_TIME_ZONE = 'Asia/Tokyo';
 
 /**
- * What GMO Aozora Net Bank can do and its limits (validated by `defineConnector`). `id` and
- * `allowedHosts` vary per deployment (one connector per bank entry).
+ * What GMO Aozora Net Bank can do and its limits (validated by `defineConnector`). `id`,
+ * `allowedHosts` and `displayName` vary per deployment (one connector per bank entry).
  */
-export function gmoAozoraManifest(id = 'gmo-aozora', allowedHosts: readonly string[] = ['api.gmo-aozora.example']): ConnectorManifestInput {
+export function gmoAozoraManifest(
+  id = 'gmo-aozora',
+  allowedHosts: readonly string[] = ['api.gmo-aozora.example'],
+  displayName: LocalizedText = gmoAozoraDefaultName,
+): ConnectorManifestInput {
   return {
     id,
-    displayName: { ja: 'GMOあおぞらネット銀行', en: 'GMO Aozora Net Bank', pl: 'GMO Aozora Net Bank' },
+    displayName,
     country: 'JP',
     timeZone: GMO_AOZORA_TIME_ZONE,
     currency: 'JPY',

@@ -33,6 +33,7 @@ import {
   type AccountType,
   type Connector,
   type ConnectorError,
+  type LocalizedText,
   type CurrentBalance,
   type Granted,
   type HttpResponse,
@@ -61,6 +62,8 @@ import {
 export interface UkOpenBankingOptions {
   readonly id?: string;
   readonly baseUrl?: string;
+  /** The bank's name in the app (its entry's `bankName`); default `ukOpenBankingDefaultName` (manifest.ts). */
+  readonly displayName?: LocalizedText;
 }
 
 /** Where the AIS API lives below the bank's origin unless the bank entry says otherwise. */
@@ -100,7 +103,7 @@ const httpDate = (iso: string): string => new Date(iso).toUTCString();
 /** Defines the connector (throws `ConnectorSetupError` on a bad base URL, `InvalidManifestError` on a bad manifest). */
 export function defineUkOpenBankingConnector(options: UkOpenBankingOptions = {}): Connector {
   return defineConnector<UkOpenBankingGrant, never, UkOpenBankingConfig>({
-    manifest: ukOpenBankingManifest(options.id, options.baseUrl === undefined ? undefined : [hostOf(options.baseUrl)]),
+    manifest: ukOpenBankingManifest(options.id, options.baseUrl === undefined ? undefined : [hostOf(options.baseUrl)], options.displayName),
     config: UkOpenBankingConfig,
     grant: UkOpenBankingGrant,
     consentFacts: (grant) => ukOpenBankingConsentFacts(grant),

@@ -1,16 +1,23 @@
-import type { ConnectorManifestInput } from '@kinko/connector-sdk';
+import type { ConnectorManifestInput, LocalizedText } from '@kinko/connector-sdk';
+
+/** The bank's name when its entry gives none. */
+export const ukOpenBankingDefaultName: LocalizedText = { ja: '英国オープンバンキング', en: 'UK Open Banking', pl: 'UK Open Banking' };
 
 /** The bank's zone: dates are calendar dates in Europe/London. */
 export const UK_TIME_ZONE = 'Europe/London';
 
 /**
- * What a UK Open Banking 4.0 ASPSP can do and its limits (validated by `defineConnector`). `id`
- * and `allowedHosts` vary per deployment (one connector per bank entry).
+ * What a UK Open Banking 4.0 ASPSP can do and its limits (validated by `defineConnector`). `id`,
+ * `allowedHosts` and `displayName` vary per deployment (one connector per bank entry).
  */
-export function ukOpenBankingManifest(id = 'uk-open-banking', allowedHosts: readonly string[] = ['api.uk-open-banking.example']): ConnectorManifestInput {
+export function ukOpenBankingManifest(
+  id = 'uk-open-banking',
+  allowedHosts: readonly string[] = ['api.uk-open-banking.example'],
+  displayName: LocalizedText = ukOpenBankingDefaultName,
+): ConnectorManifestInput {
   return {
     id,
-    displayName: { ja: '英国オープンバンキング', en: 'UK Open Banking', pl: 'UK Open Banking' },
+    displayName,
     country: 'GB',
     timeZone: UK_TIME_ZONE,
     currency: 'GBP',

@@ -6,8 +6,8 @@ import { allowedHostsFor, defineWebNetbankConnector } from '@kinko/connector-web
 import { Redacted } from 'effect';
 import type { BankEntry } from '../config/settings';
 import type { ConsentFactsReader } from '../sync/sync-options';
-import { defineGmoAozoraConnector } from '@kinko/connector-gmo-aozora';
-import { defineUkOpenBankingConnector } from '@kinko/connector-uk-open-banking';
+import { gmoAozoraBanks } from '@kinko/connector-gmo-aozora';
+import { ukOpenBankingBanks } from '@kinko/connector-uk-open-banking';
 
 /**
  * A bank made ready by its connector package: the connector to register (its manifest id
@@ -35,6 +35,22 @@ export interface ConnectorPackage {
   /** The `connector` value of a bank entry, e.g. `bank-common-api`. */
   readonly id: string;
   banks(entries: readonly BankEntry[]): readonly BankRegistration[];
+}
+
+/**
+ * A bank entry's `bankName` as the bank's display name: a non-empty string (the same in ja, en
+ * and pl) or `{ ja, en, pl }`, each non-empty. Absent: undefined when optional (the connector's
+ * own name), a {@link ConnectorSetupError} naming the entry and field when required; anything
+ * else is one too. The one rule for every entry that names its bank here.
+ */
+export function bankDisplayName(where: string, name: unknown, required: boolean): LocalizedText | undefined {
+  if (name === undefined && !required) return undefined;
+  if (typeof name === 'string' && name !== '') return { ja: name, en: name, pl: name };
+  if (typeof name === 'object' && name !== null && (['ja', 'en', 'pl'] as const).every((k) => typeof (name as Record<string, unknown>)[k] === 'string' && (name as Record<string, string>)[k] !== '')) {
+    const { ja, en, pl } = name as LocalizedText;
+    return { ja, en, pl };
+  }
+  throw new ConnectorSetupError(`${where}: "bankName" must be a non-empty string or { ja, en, pl }`);
 }
 
 /**
@@ -78,8 +94,7 @@ export const polishApiPackage: ConnectorPackage = {
       const rawKey = o['signingKey'];
       const signingKey = Redacted.isRedacted(rawKey) ? (rawKey as Redacted.Redacted<string>) : typeof rawKey === 'string' && rawKey !== '' ? Redacted.make(rawKey) : undefined;
       if (signingKey === undefined) throw new ConnectorSetupError(`${where}: "signingKey" must be the TPP's private key (JWK JSON or PEM)`);
-      const bankName = o['bankName'];
-      const displayName = typeof bankName === 'string' ? { ja: bankName, en: bankName, pl: bankName } : (bankName as { ja: string; en: string; pl: string } | undefined);
+      const displayName = bankDisplayName(where, o['bankName'], false);
       const allowedHosts = o['allowedHosts'];
       const connector = definePolishApiConnector({
         id: entry.bankId,
@@ -124,14 +139,7 @@ export const webNetbankPackage: ConnectorPackage = {
       }
       const stateKey = Redacted.isRedacted(o.stateKey) ? (o.stateKey as Redacted.Redacted<string>) : typeof o.stateKey === 'string' ? Redacted.make(o.stateKey) : undefined;
       if (stateKey === undefined) throw new ConnectorSetupError(`${where}: stateKey must be a string of at least 16 characters`);
-      const name = o.bankName;
-      const displayName: LocalizedText | undefined =
-        typeof name === 'string' && name !== ''
-          ? { ja: name, en: name, pl: name }
-          : typeof name === 'object' && name !== null && ['ja', 'en', 'pl'].every((k) => typeof (name as Record<string, unknown>)[k] === 'string')
-            ? (name as LocalizedText)
-            : undefined;
-      if (displayName === undefined) throw new ConnectorSetupError(`${where}: bankName must be a non-empty string or { ja, en, pl }`);
+      const displayName = bankDisplayName(where, o.bankName, true) as LocalizedText;
       const connector = defineWebNetbankConnector({
         id: entry.bankId,
         displayName,
@@ -167,8 +175,7 @@ export const berlinGroupPackage: ConnectorPackage = {
       } catch {
         throw new ConnectorSetupError(`${where}: "baseUrl" is not a URL`);
       }
-      const name = o['bankName'];
-      const displayName = typeof name === 'string' && name !== '' ? { ja: name, en: name, pl: name } : (name as LocalizedText | undefined);
+      const displayName = bankDisplayName(where, o['bankName'], false);
       const connector = defineBerlinGroupConnector({
         id: entry.bankId,
         allowedHosts: [host],
@@ -183,33 +190,24 @@ export const berlinGroupPackage: ConnectorPackage = {
 };
 
 /**
- * gmo-aozora (`@kinko/connector-gmo-aozora`, made with `pnpm create-connector`): one connector per bank
- * entry, its id the `bankId`, its only allowed host the one of `baseUrl`. Entry fields:
- * `baseUrl`, `clientId`, `clientSecret` (a secret).
+ * gmo-aozora (`@kinko/connector-gmo-aozora`, made with `pnpm create-connector`): the package's
+ * registration (`gmoAozoraBanks`, src/registration.ts) — one connector per bank entry, its id the
+ * `bankId`, its only allowed host the one of `baseUrl`, its name `bankName` (a string or
+ * `{ ja, en, pl }`). Entry fields: `baseUrl`, `clientId`, `clientSecret` (a secret), optionally
+ * `bankName`; only the first three reach the config. A bad entry: `ConnectorSetupError` naming the field.
  */
 export const gmoAozoraPackage: ConnectorPackage = {
   id: 'gmo-aozora',
-  banks: (entries) =>
-    entries.map((entry) => {
-      const baseUrl = entry.options.baseUrl;
-      if (typeof baseUrl !== 'string') throw new ConnectorSetupError(`bank "${entry.bankId}" (gmo-aozora): "baseUrl" must be a string`);
-      return { bankId: entry.bankId, connector: defineGmoAozoraConnector({ id: entry.bankId, baseUrl }), config: entry.options };
-    }),
+  banks: (entries) => gmoAozoraBanks(entries),
 };
 
 /**
- * uk-open-banking (`@kinko/connector-uk-open-banking`, made with `pnpm create-connector`): one connector per bank
- * entry, its id the `bankId`, its only allowed host the one of `baseUrl`. Entry fields:
- * `baseUrl`, `clientId`, `clientSecret` (a secret).
+ * uk-open-banking (`@kinko/connector-uk-open-banking`, made with `pnpm create-connector`): the
+ * package's registration (`ukOpenBankingBanks`, src/registration.ts), as for gmo-aozora above.
  */
 export const ukOpenBankingPackage: ConnectorPackage = {
   id: 'uk-open-banking',
-  banks: (entries) =>
-    entries.map((entry) => {
-      const baseUrl = entry.options.baseUrl;
-      if (typeof baseUrl !== 'string') throw new ConnectorSetupError(`bank "${entry.bankId}" (uk-open-banking): "baseUrl" must be a string`);
-      return { bankId: entry.bankId, connector: defineUkOpenBankingConnector({ id: entry.bankId, baseUrl }), config: entry.options };
-    }),
+  banks: (entries) => ukOpenBankingBanks(entries),
 };
 
 /**
