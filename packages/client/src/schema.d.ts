@@ -441,7 +441,7 @@ export interface paths {
         };
         /**
          * An account's transactions, newest first
-         * @description Filter by transaction date (from/to, inclusive, bank calendar days) and kind. Keyset-paginated: pass nextCursor as cursor until it is null. Page size 1..500 (default 100). Accounts of a withdrawn consent keep their data and stay readable here.
+         * @description Filter by listed date (from/to, inclusive, bank calendar days; see listedDate) and kind. Keyset-paginated: pass nextCursor as cursor until it is null. Page size 1..500 (default 100). Accounts of a withdrawn consent keep their data and stay readable here.
          */
         get: operations["listTransactions"];
         put?: never;
@@ -1984,11 +1984,24 @@ export interface components {
             kind: "booked" | "pending" | "hold" | "scheduled" | "rejected" | "cancelled";
             /**
              * Format: date
-             * @description Bank calendar day.
+             * @description When it happened, a bank calendar day. null: the bank does not report it (its kind is filtered on another date, e.g. Berlin Group pending items); see listedDate.
              */
-            transactionDate: string;
-            /** Format: date */
+            transactionDate: string | null;
+            /**
+             * Format: date
+             * @description When the bank posted it to the account; null when not (yet) booked or not reported.
+             */
             bookingDate: string | null;
+            /**
+             * Format: date
+             * @description When the money became (pending: is expected to become) available or ceased to be; null when not reported.
+             */
+            valueDate: string | null;
+            /**
+             * Format: date
+             * @description The day it is listed under (listings are ordered and from/to filter by it): transactionDate, else bookingDate, else valueDate, else (a bank reporting none of them) the day it was first fetched.
+             */
+            listedDate: string;
             /** @description + in, − out. */
             amount: components["schemas"]["MoneyView"];
             /** @description The balance right after it, when the bank gives it. */
@@ -5514,9 +5527,9 @@ export interface operations {
     listTransactions: {
         parameters: {
             query?: {
-                /** @description Transactions on or after this date (bank calendar day). */
+                /** @description Transactions listed on or after this date (listedDate, a bank calendar day). */
                 from?: string;
-                /** @description Transactions on or before this date. */
+                /** @description Transactions listed on or before this date (listedDate). */
                 to?: string;
                 /** @description Only this kind. */
                 kind?: "booked" | "pending" | "hold" | "scheduled" | "rejected" | "cancelled";
