@@ -14,13 +14,20 @@ export interface UkOpenBankingBankEntry {
 export interface UkOpenBankingBank {
   readonly bankId: string;
   readonly connector: Connector;
-  readonly config: { readonly baseUrl: string; readonly clientId: string; readonly clientSecret: Redacted.Redacted<string> };
+  readonly config: {
+    readonly baseUrl: string;
+    readonly clientId: string;
+    readonly clientSecret: Redacted.Redacted<string>;
+    readonly apiPath?: string;
+    readonly consentValidityDays?: number;
+  };
 }
 
 /**
  * One connector per bank entry, its id the `bankId`, its only allowed host the one of `baseUrl`,
  * its name `bankName` (a string or `{ ja, en, pl }`; default: the scaffolded name). Entry fields:
- * `baseUrl`, `clientId`, `clientSecret` (a secret), optionally `bankName`; only these reach the
+ * `baseUrl`, `clientId`, `clientSecret` (a secret), optionally `bankName`, and the config's own
+ * optional `apiPath` (the AIS base path) and `consentValidityDays`; only these reach the
  * connector's config. Throws `ConnectorSetupError` naming the entry and the field at fault — never
  * a secret's value.
  */
@@ -49,6 +56,14 @@ export function ukOpenBankingBanks(entries: readonly UkOpenBankingBankEntry[]): 
             : undefined;
     if (name !== undefined && displayName === undefined) throw new ConnectorSetupError(`${where}: "bankName" must be a non-empty string or { ja, en, pl }`);
     const connector = defineUkOpenBankingConnector({ id: entry.bankId, baseUrl, ...(displayName === undefined ? {} : { displayName }) });
-    return { bankId: entry.bankId, connector, config: { baseUrl, clientId, clientSecret } };
+    const apiPath = o['apiPath'];
+    if (apiPath !== undefined && (typeof apiPath !== 'string' || !apiPath.startsWith('/'))) throw new ConnectorSetupError(`${where}: "apiPath" must be a path starting with /`);
+    const days = o['consentValidityDays'];
+    if (days !== undefined && (typeof days !== 'number' || !Number.isInteger(days) || days < 1)) throw new ConnectorSetupError(`${where}: "consentValidityDays" must be a positive integer`);
+    return {
+      bankId: entry.bankId,
+      connector,
+      config: { baseUrl, clientId, clientSecret, ...(apiPath === undefined ? {} : { apiPath }), ...(days === undefined ? {} : { consentValidityDays: days }) },
+    };
   });
 }

@@ -26,7 +26,7 @@ describe.each([
   const entry = (options: Record<string, unknown>): BankEntry => ({ bankId: `${id}-test`, connector: id, options });
   const valid = { baseUrl: 'https://bank.example/api', clientId: 'kinko', clientSecret: Redacted.make('s3cret-canary') };
 
-  it('passes only baseUrl, clientId and clientSecret (Redacted) as the config; bankName names the bank', () => {
+  it('passes only baseUrl, clientId and clientSecret (Redacted) as the config (nothing else given); bankName names the bank', () => {
     const [bank] = pkg.banks([entry({ ...valid, bankName: 'Test Bank', pageSize: 50, unrelated: 'x' })]);
     expect(bank?.bankId).toBe(`${id}-test`);
     expect(Object.keys(bank?.config as object).sort()).toEqual(['baseUrl', 'clientId', 'clientSecret']);
@@ -60,6 +60,16 @@ describe.each([
       expect(m).toContain(`bank "${id}-test"`);
       expect(m).not.toContain('s3cret-canary');
     }
+  });
+});
+
+describe('uk-open-banking registration: its config’s own optional fields', () => {
+  const entry = (options: Record<string, unknown>): BankEntry => ({ bankId: 'uk-test', connector: 'uk-open-banking', options: { baseUrl: 'https://uk.example', clientId: 'kinko', clientSecret: 's', ...options } });
+
+  it('keeps apiPath and consentValidityDays, refuses bad ones naming the field', () => {
+    expect(ukOpenBankingPackage.banks([entry({ apiPath: '/aisp', consentValidityDays: 30 })])[0]?.config).toMatchObject({ apiPath: '/aisp', consentValidityDays: 30 });
+    expect(setupError(() => ukOpenBankingPackage.banks([entry({ apiPath: 'aisp' })]))).toContain('"apiPath"');
+    expect(setupError(() => ukOpenBankingPackage.banks([entry({ consentValidityDays: 0 })]))).toContain('"consentValidityDays"');
   });
 });
 
