@@ -131,8 +131,12 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
     return c.status;
   };
 
-  /** Checks a data call: X-Request-ID, Consent-ID, bearer token, consent status, frequency. Returns the consent or sends the refusal. */
-  function authorise(request: FastifyRequest, reply: FastifyReply, usageKey: string): BerlinGroupConsent | undefined {
+  /**
+   * Checks a data call: X-Request-ID, Consent-ID, bearer token, consent status, frequency. Returns the consent or sends the refusal.
+   * `usageKey`: what the access is to (`accounts`, the list; else the account's resourceId); `endpoint`: which read it is
+   * (`balances`, `transactions?bookingStatus=…`: booked and pending read one kind per call are two reads of one access).
+   */
+  function authorise(request: FastifyRequest, reply: FastifyReply, usageKey: string, endpoint: string): BerlinGroupConsent | undefined {
     const requestId = header(request, 'x-request-id');
     if (requestId === undefined || !UUID.test(requestId)) {
       void send(reply, request, 400, tppError('FORMAT_ERROR', 'X-Request-ID must be a UUID'));
@@ -159,17 +163,27 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
       void send(reply, request, 401, tppError('CONSENT_INVALID', `the consent is ${status}`));
       return undefined;
     }
-    // Without PSU-IP-Address the PSU is not present: such accesses are counted per account and
-    // day (a read's further pages, pageIndex > 0, are part of the same access).
+    // Without PSU-IP-Address the PSU is not present. NextGenPSD2 1.3.12, frequencyPerDay: "This
+    // field indicates the requested maximum frequency for an access without PSU involvement per
+    // day" — an access to the account's information, counted per account and day: one unattended
+    // read of an account's balances and of its transactions (each read once, its further pages,
+    // pageIndex > 0, included; booked and pending each once when read one kind per call) is ONE
+    // access; reading an endpoint again that this access already
+    // read starts the next one. 429 ACCESS_EXCEEDED once the day's frequency is spent. The app
+    // counts the same way (one unattended_accesses row per account per session).
     const pageIndex = (request.query as Record<string, string | undefined>)['pageIndex'];
     if (header(request, 'psu-ip-address') === undefined && (pageIndex === undefined || pageIndex === '0')) {
       const key = `${today()}/${usageKey}`;
-      const used = consent.usage.get(key) ?? 0;
-      if (used >= consent.frequencyPerDay) {
-        void send(reply, request, 429, tppError('ACCESS_EXCEEDED', `frequencyPerDay (${consent.frequencyPerDay}) is spent for today`));
-        return undefined;
-      }
-      consent.usage.set(key, used + 1);
+      const read = consent.accessReads.get(key);
+      if (read === undefined || read.has(endpoint)) {
+        const used = consent.usage.get(key) ?? 0;
+        if (used >= consent.frequencyPerDay) {
+          void send(reply, request, 429, tppError('ACCESS_EXCEEDED', `frequencyPerDay (${consent.frequencyPerDay}) is spent for today`));
+          return undefined;
+        }
+        consent.usage.set(key, used + 1);
+        consent.accessReads.set(key, new Set([endpoint]));
+      } else read.add(endpoint);
     }
     consent.lastActionDate = today();
     return consent;
@@ -260,6 +274,7 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
       nokRedirectUri: header(request, 'tpp-nok-redirect-uri'),
       lastActionDate: today(),
       usage: new Map(),
+      accessReads: new Map(),
     };
     consents.set(consent.consentId, consent);
     void reply.header('location', `${base}/v1/consents/${consent.consentId}`).header('aspsp-sca-approach', 'REDIRECT');
@@ -424,7 +439,7 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
   app.get('/v1/accounts', async (request, reply) => {
     record(request, reply);
     if ((await applyFault(request, reply)) === true) return reply;
-    const consent = authorise(request, reply, 'accounts');
+    const consent = authorise(request, reply, 'accounts', 'accounts');
     if (consent === undefined) return reply;
     const user = users.get(consent.login ?? '');
     return send(reply, request, 200, { accounts: (user?.accounts ?? []).map(accountJson) });
@@ -434,7 +449,7 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
     record(request, reply);
     if ((await applyFault(request, reply)) === true) return reply;
     const { accountId } = request.params as { accountId: string };
-    const consent = authorise(request, reply, accountId);
+    const consent = authorise(request, reply, accountId, 'balances');
     if (consent === undefined) return reply;
     const account = accountOf(consent, accountId);
     if (account === undefined) return send(reply, request, 404, tppError('RESOURCE_UNKNOWN', 'no such account'));
@@ -464,7 +479,7 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
     const pageIndex = q['pageIndex'] === undefined ? 0 : Number(q['pageIndex']);
     const asked = q['itemsPerPage'] === undefined ? pageSize : Number(q['itemsPerPage']);
     if (!Number.isInteger(pageIndex) || pageIndex < 0 || !Number.isInteger(asked) || asked < 1) return send(reply, request, 400, tppError('FORMAT_ERROR', 'pageIndex and itemsPerPage must be non-negative integers'));
-    const consent = authorise(request, reply, accountId);
+    const consent = authorise(request, reply, accountId, `transactions?bookingStatus=${status ?? ''}`);
     if (consent === undefined) return reply;
     const account = accountOf(consent, accountId);
     if (account === undefined) return send(reply, request, 404, tppError('RESOURCE_UNKNOWN', 'no such account'));
@@ -526,7 +541,7 @@ export async function startBerlinGroupSandbox(options: BerlinGroupSandboxOptions
       bookPending(resourceId) {
         for (const user of users.values()) {
           for (const account of user.accounts.filter((a) => a.resourceId === resourceId)) {
-            account.booked.push(...account.pending.map((t) => ({ ...t, bookingDate: t.bookingDate ?? today(), valueDate: t.valueDate ?? entryDayOf(t) })));
+            account.booked.push(...account.pending.map((t) => ({ ...t, bookingDate: t.bookingDate ?? entryDayOf(t), valueDate: t.valueDate ?? entryDayOf(t) })));
             account.pending.length = 0;
           }
         }
