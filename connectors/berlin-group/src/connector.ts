@@ -154,6 +154,9 @@ export function defineBerlinGroupConnector(options: BerlinGroupConnectorOptions 
         maxHistoryDays: 730,
         unattendedHistoryDays: 90,
         scaValidityDays: 180,
+        // PSD2's 4 a day; the consent's frequencyPerDay ("the requested maximum frequency for an
+        // access without PSU involvement per day", NextGenPSD2 1.3.12) lowers it per consent. One
+        // access = one unattended read of an account's balances and transactions (README, "What one access is").
         unattendedAccessesPerDay: 4,
         pageSize: options.pageSize ?? 50,
         maxConcurrency: 4,

@@ -4,7 +4,8 @@
  * quota the API shows counts with — the same budget the sync engine takes unattended accesses
  * from (`ConnectorClients.unattendedBudget`), not the manifest's 4: one unattended access
  * remains after connecting, none after one background sync, and the next background sync is
- * refused with 429 refresh-quota-spent. And a sync the user starts (the connect callback's,
+ * refused with 429 refresh-quota-spent. The bank counts as the app does: one unattended read of
+ * an account's balances and transactions is one access, so that background sync completes. And a sync the user starts (the connect callback's,
  * the user API's) passes the PSU context to the bank's data calls (PSU-IP-Address), so the
  * bank does not count it against frequencyPerDay: two user syncs in a row both complete
  * (without it the bank answers the second — even the first's balances — 429 ACCESS_EXCEEDED).
@@ -70,15 +71,22 @@ describe('Berlin Group consent with frequencyPerDay 1: the quota counts with the
     expect(shown.json.parameters).not.toHaveProperty('psu');
     expect((await connection()).unattendedAccessesRemainingToday).toBe(1);
 
-    // One background sync takes it.
+    // One background sync takes it — and the bank agrees: reading each account's balances and its
+    // transactions unattended is ONE access (frequencyPerDay: "maximum frequency for an access
+    // without PSU involvement per day"), so with frequencyPerDay 1 every read is answered.
     const t0 = Date.now();
+    const mark = sandbox.requests().length;
     const unattended = await h.call<{ sessionId: string }>('POST', `/api/v2/tenant/users/${userId}/connections/${done.json.connectionId}/sync`, h.apiKey);
     expect(unattended.status).toBe(202);
-    // (Not asserted completed: this sandbox counts each data endpoint of an account — balances,
-    // transactions — as an access of its own, so frequencyPerDay 1 answers the transactions read 429.)
-    await h.finished(token, unattended.json.sessionId);
-    const after = (await h.call<Array<Quota>>('GET', '/api/v2/bankaccount', token)).json;
+    expect(await h.finished(token, unattended.json.sessionId)).toBe('completed');
+    const reads = sandbox.requests().slice(mark).filter((r) => /^\/v1\/accounts\/[^/]+\/(balances|transactions)$/.test(r.path));
+    expect(reads.filter((r) => r.psuIpAddress === undefined).map((r) => r.path.split('/').slice(3).join('/')).sort()).toEqual(
+      expect.arrayContaining(['lena-giro/balances', 'lena-giro/transactions', 'lena-tagesgeld/balances', 'lena-tagesgeld/transactions']),
+    );
+    expect(reads.map((r) => r.status)).not.toContain(429);
+    const after = (await h.call<Array<Quota & { syncError: unknown }>>('GET', '/api/v2/bankaccount', token)).json;
     for (const a of after) {
+      expect(a.syncError).toBeNull();
       expect(a.unattendedAccessesRemainingToday).toBe(0);
       expect(Date.parse(a.nextRefreshPossibleAt as string)).toBeGreaterThan(t0 + 23 * 3_600_000);
     }

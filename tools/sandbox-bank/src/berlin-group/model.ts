@@ -72,6 +72,8 @@ export interface BerlinGroupConsent {
   lastActionDate: IsoDate;
   /** Unattended accesses (no PSU-IP-Address) per account per day: `${date}/${resourceId}` → count. */
   readonly usage: Map<string, number>;
+  /** The endpoints (balances, transactions) the current unattended access of each `${date}/${resourceId}` has read. */
+  readonly accessReads: Map<string, Set<string>>;
 }
 
 /** An OAuth token pair of one consent (the OAuth SCA approach: data calls carry the bearer token). */
