@@ -132,8 +132,9 @@ async function seed(databaseUrl: string, tenantId: string, userId: string, rows:
     for (let from = 1; from <= rows; from += SEED_BATCH) {
       const to = Math.min(rows, from + SEED_BATCH - 1);
       await db.query(
-        `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, amount_minor, currency_code, description, last_fetched_at, bank_order)
-         SELECT $1, $2, gen_random_uuid(), $3, 'flat-' || i, 'booked', DATE '2022-01-01' + ((i - 1)::bigint * 1460 / $6)::int, -i, 'JPY', 'flat', now(), i FROM generate_series($4::int, $5::int) AS i`,
+        `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, listed_date, amount_minor, currency_code, description, last_fetched_at, bank_order)
+         SELECT $1, $2, gen_random_uuid(), $3, 'flat-' || i, 'booked', d, d, -i, 'JPY', 'flat', now(), i
+           FROM generate_series($4::int, $5::int) AS i, LATERAL (SELECT DATE '2022-01-01' + ((i - 1)::bigint * 1460 / $6)::int AS d) AS day`,
         [userId, accountId, tenantId, from, to, rows],
       );
     }
