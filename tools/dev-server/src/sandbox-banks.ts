@@ -44,7 +44,7 @@ export const startSandboxBanks: DevelopmentBanksProvider = async ({ host, callba
   const gmoAozora: RunningGmoAozoraBank | undefined = await started('the sandbox GMO Aozora bank', async () => {
     const client = { clientId: 'kinko', clientSecret: randomBytes(24).toString('base64url') };
     const bank = await startGmoAozoraSandbox({ ...client, users: gmoAozoraPersonaUsers(), host: loopback });
-    return { bankName: 'GMOあおぞらネット銀行', url: bank.baseUrl, ...client, personas: GMO_AOZORA_PERSONAS.map((p) => ({ login: p.login, password: p.password, summary: p.description })), close: () => bank.close() };
+    return { bankName: 'GMOあおぞらネット銀行', englishName: 'GMO Aozora Net Bank', url: bank.baseUrl, ...client, personas: GMO_AOZORA_PERSONAS.map((p) => ({ login: p.login, password: p.password, summary: p.description })), close: () => bank.close() };
   }, warn);
   // UK Open Banking 4.0 AIS: Kinko's callback registered on loopback (any port there, RFC 8252); its client secret made per process.
   const ukOpenBanking: RunningUkOpenBankingBank | undefined = await started('the sandbox UK Open Banking bank', async () => {

@@ -32,6 +32,8 @@ describe('startSandboxBanks (the launcher’s development banks)', () => {
       // GMO Aozora (in place of the 銀行共通API's 0310): its persona, and its Open API asking for the access token.
       expect(sandbox.banks.map((b) => b.bankCode)).not.toContain('0310');
       expect(sandbox.gmoAozora?.personas.map((p) => p.login)).toEqual(['hanako', 'taro', 'yuki', 'jiro', 'isogashi']);
+      // The English (and Polish) pages' names of the Japanese banks are in Latin script (the app adds "(sandbox)").
+      expect([...sandbox.banks.map((b) => b.englishName), sandbox.gmoAozora?.englishName]).toEqual(['Mizuho Bank', 'MUFG Bank', 'Sumitomo Mitsui Banking Corporation', 'GMO Aozora Net Bank']);
       // Each persona it lists logs in at the bank's login page with the password it shows (a code comes back).
       for (const p of sandbox.gmoAozora?.personas ?? []) {
         const form = new URLSearchParams({ username: p.login, password: p.password, redirect_uri: 'http://127.0.0.1:9/cb', state: 's', code_challenge: 'c'.repeat(43), decision: 'allow' });

@@ -11,10 +11,11 @@ afterAll(() => sandbox.close());
 
 describe('demo banks', () => {
   it('run three real banks, each on its own loopback port (GMO Aozora, 0310, has its own Open API sandbox)', () => {
-    expect(sandbox.banks.map((b) => [b.bankCode, b.bankName])).toEqual([
-      ['0001', 'みずほ銀行'],
-      ['0005', '三菱ＵＦＪ銀行'],
-      ['0009', '三井住友銀行'],
+    // Their names as the API reports them, and in Latin script for English and Polish pages.
+    expect(sandbox.banks.map((b) => [b.bankCode, b.bankName, b.englishName])).toEqual([
+      ['0001', 'みずほ銀行', 'Mizuho Bank'],
+      ['0005', '三菱ＵＦＪ銀行', 'MUFG Bank'],
+      ['0009', '三井住友銀行', 'Sumitomo Mitsui Banking Corporation'],
     ]);
     const ports = sandbox.banks.map((b) => new URL(b.url).port);
     expect(new Set(ports).size).toBe(3);

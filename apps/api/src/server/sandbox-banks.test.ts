@@ -5,10 +5,10 @@ import { startBanner } from './start-kinko';
 // The development banks (started by the launcher, tools/dev-server: see its tests) as the
 // app registers them.
 describe('sandbox bank entries', () => {
-  it('turns the sandbox banks into 銀行共通API bank entries named sandbox-<code>', () => {
+  it('turns the sandbox banks into 銀行共通API bank entries named sandbox-<code>, the English and Polish names in Latin script', () => {
     const entries = sandboxBankEntries({
       banks: [
-        { bankCode: '0001', bankName: 'みずほ銀行', url: 'http://127.0.0.1:4001', client: { apiKey: 'k', password: 'p' } },
+        { bankCode: '0001', bankName: 'みずほ銀行', englishName: 'Mizuho Bank', url: 'http://127.0.0.1:4001', client: { apiKey: 'k', password: 'p' } },
         { bankCode: '0009', bankName: 'Without client', url: 'http://127.0.0.1:4009' },
       ],
       close: async () => undefined,
@@ -17,7 +17,7 @@ describe('sandbox bank entries', () => {
       {
         bankId: 'sandbox-0001',
         connector: 'bank-common-api',
-        options: { bankCode: '0001', bankName: { ja: 'みずほ銀行（サンドボックス）', en: 'みずほ銀行 (sandbox)', pl: 'みずほ銀行 (piaskownica)' }, baseUrl: 'http://127.0.0.1:4001', apiKey: 'k', password: 'p' },
+        options: { bankCode: '0001', bankName: { ja: 'みずほ銀行（サンドボックス）', en: 'Mizuho Bank (sandbox)', pl: 'Mizuho Bank (piaskownica)' }, baseUrl: 'http://127.0.0.1:4001', apiKey: 'k', password: 'p' },
       },
     ]);
   });
@@ -64,7 +64,7 @@ describe('sandbox bank entries', () => {
   });
 
   it('turns the GMO Aozora bank into a gmo-aozora bank entry named sandbox-gmo-aozora, Kinko its OAuth client with its secret', () => {
-    const gmoAozora = { bankName: 'GMOあおぞらネット銀行', url: 'http://127.0.0.1:7', clientId: 'kinko', clientSecret: 's3cret', personas: [], close: async () => undefined };
+    const gmoAozora = { bankName: 'GMOあおぞらネット銀行', englishName: 'GMO Aozora Net Bank', url: 'http://127.0.0.1:7', clientId: 'kinko', clientSecret: 's3cret', personas: [], close: async () => undefined };
     expect(sandboxBankEntries({ banks: [], gmoAozora, close: async () => undefined })).toEqual([
       {
         bankId: SANDBOX_GMO_AOZORA_BANK_ID,
@@ -73,7 +73,7 @@ describe('sandbox bank entries', () => {
           baseUrl: 'http://127.0.0.1:7',
           clientId: 'kinko',
           clientSecret: 's3cret',
-          bankName: { ja: 'GMOあおぞらネット銀行（サンドボックス・Open API）', en: 'GMOあおぞらネット銀行 (sandbox, Open API)', pl: 'GMOあおぞらネット銀行 (piaskownica, Open API)' },
+          bankName: { ja: 'GMOあおぞらネット銀行（サンドボックス・Open API）', en: 'GMO Aozora Net Bank (sandbox, Open API)', pl: 'GMO Aozora Net Bank (piaskownica, Open API)' },
         },
       },
     ]);

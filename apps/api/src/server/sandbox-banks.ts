@@ -6,6 +6,8 @@ import { CONNECT_CALLBACK_PATH } from '../connections/connect.service';
 export interface RunningSandboxBank {
   readonly bankCode: string;
   readonly bankName: string;
+  /** The name in Latin script for the English and Polish pages (e.g. Mizuho Bank); `bankName` when absent. */
+  readonly englishName?: string;
   readonly url: string;
   /** The client Kinko is registered as at the bank (development credentials). */
   readonly client?: { readonly apiKey: string; readonly password: string };
@@ -55,6 +57,8 @@ export interface RunningPolishBank {
 /** A sandbox bank Kinko is the OAuth client (`clientId`) of: users log in at the bank's own page as a persona. */
 export interface RunningOAuthBank {
   readonly bankName: string;
+  /** The name in Latin script for the English and Polish pages, when `bankName` is not (GMO Aozora's). */
+  readonly englishName?: string;
   readonly url: string;
   readonly clientId: string;
   readonly personas: ReadonlyArray<{ readonly login: string; readonly password: string; readonly summary: string }>;
@@ -132,7 +136,7 @@ export function sandboxBankEntries(sandbox: RunningSandbox): BankEntry[] {
       connector: 'bank-common-api',
       options: {
         bankCode: b.bankCode,
-        bankName: sandboxBankName(b.bankName),
+        bankName: sandboxBankName({ ja: b.bankName, latin: b.englishName ?? b.bankName }),
         baseUrl: b.url,
         apiKey: b.client?.apiKey,
         password: b.client?.password,
@@ -145,13 +149,18 @@ export function sandboxBankEntries(sandbox: RunningSandbox): BankEntry[] {
     .concat(sandbox.ukOpenBanking ? [ukOpenBankingEntry(sandbox.ukOpenBanking)] : []);
 }
 
-/** A sandbox bank's name in the Link pages' languages, marked as the sandbox's, with the kind of bank (`note`: one text for every language, or one per language). */
-function sandboxBankName(name: string, note?: string | { readonly ja: string; readonly en: string; readonly pl: string }): { ja: string; en: string; pl: string } {
+/**
+ * A sandbox bank's name in the Link pages' languages, marked as the sandbox's, with the kind of
+ * bank (`note`: one text for every language, or one per language). `name`: one for every
+ * language, or the Japanese one and the one in Latin script (English and Polish pages).
+ */
+function sandboxBankName(name: string | { readonly ja: string; readonly latin: string }, note?: string | { readonly ja: string; readonly en: string; readonly pl: string }): { ja: string; en: string; pl: string } {
   const n = typeof note === 'string' ? { ja: note, en: note, pl: note } : note;
+  const { ja, latin } = typeof name === 'string' ? { ja: name, latin: name } : name;
   return {
-    ja: n ? `${name}（サンドボックス・${n.ja}）` : `${name}（サンドボックス）`,
-    en: n ? `${name} (sandbox, ${n.en})` : `${name} (sandbox)`,
-    pl: n ? `${name} (piaskownica, ${n.pl})` : `${name} (piaskownica)`,
+    ja: n ? `${ja}（サンドボックス・${n.ja}）` : `${ja}（サンドボックス）`,
+    en: n ? `${latin} (sandbox, ${n.en})` : `${latin} (sandbox)`,
+    pl: n ? `${latin} (piaskownica, ${n.pl})` : `${latin} (piaskownica)`,
   };
 }
 
@@ -167,7 +176,7 @@ function gmoAozoraEntry(bank: RunningGmoAozoraBank): BankEntry {
       baseUrl: bank.url,
       clientId: bank.clientId,
       clientSecret: bank.clientSecret,
-      bankName: sandboxBankName(bank.bankName, 'Open API'),
+      bankName: sandboxBankName({ ja: bank.bankName, latin: bank.englishName ?? bank.bankName }, 'Open API'),
     },
   };
 }

@@ -82,6 +82,8 @@ export interface BankCommonApiBankConfig {
   readonly bankCode: string;
   /** Overrides the name from zengin-code. */
   readonly bankName?: string;
+  /** The bank's name in Latin script, for English (and Polish) pages, e.g. `Mizuho Bank`; default: `bankName`. */
+  readonly englishName?: string;
   /** The registered client. */
   readonly client: BankCommonApiClientConfig;
   /** End users. */
@@ -115,6 +117,7 @@ export interface BankCommonApiBankConfig {
 export interface NormalisedBankConfig {
   readonly bankCode: string;
   readonly bankName: string;
+  readonly englishName: string;
   readonly client: BankCommonApiClientConfig;
   readonly users: readonly NormalisedUser[];
   readonly passwordLogin: boolean;
@@ -193,9 +196,11 @@ export function normaliseBankConfig(config: BankCommonApiBankConfig): Normalised
     });
     return { id: u.id, password: u.password, otp: u.otp, ownerType, accounts, behaviour: checkBehaviour(u.behaviour ?? {}, accounts.length, `${where}: user ${u.id}`) };
   });
+  const bankName = config.bankName ?? displayBankName(zengin);
   return {
     bankCode: config.bankCode,
-    bankName: config.bankName ?? displayBankName(zengin),
+    bankName,
+    englishName: config.englishName ?? bankName,
     client: { ...client, redirectDomains: client.redirectDomains.map((d) => d.toLowerCase()) },
     users,
     passwordLogin: config.passwordLogin ?? true,

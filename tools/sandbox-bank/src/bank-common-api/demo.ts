@@ -48,6 +48,7 @@ export function demoBanks(redirectDomains: readonly string[] = ['localhost', '12
   return [
     {
       bankCode: '0001',
+      englishName: 'Mizuho Bank',
       client: client('0001'),
       users: [
         { id: 'demo', password: DEMO_PASSWORD, accounts: 3, transactionsPerAccount: 1_200, historyDays: 730 },
@@ -66,12 +67,14 @@ export function demoBanks(redirectDomains: readonly string[] = ['localhost', '12
     },
     {
       bankCode: '0005',
+      englishName: 'MUFG Bank',
       client: client('0005'),
       passwordLogin: false,
       users: [{ id: 'demo', password: DEMO_PASSWORD, accounts: 2, transactionsPerAccount: 500 }],
     },
     {
       bankCode: '0009',
+      englishName: 'Sumitomo Mitsui Banking Corporation',
       client: client('0009'),
       transactionOrder: 'newest-first',
       maskAccountNumbers: true,

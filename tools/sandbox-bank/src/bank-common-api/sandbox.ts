@@ -27,6 +27,8 @@ export interface SandboxBank {
   readonly bankCode: string;
   /** Bank name as the API reports it. */
   readonly bankName: string;
+  /** The name in Latin script (English and Polish pages). */
+  readonly englishName: string;
   /** Base URL of the bank's API, e.g. `http://127.0.0.1:41234` (paths as in the spec: `/auth/login`, `/accounts`…). */
   readonly url: string;
   /** The registered client (api_key, password, redirect domains). */
@@ -100,6 +102,7 @@ function handleOf(bank: BankCommonApiBank, server: BankServer, users: readonly S
   return {
     bankCode: bank.bankCode,
     bankName: bank.model.config.bankName,
+    englishName: bank.model.config.englishName,
     url: server.url,
     answers: () => server.answers(),
     client: bank.model.config.client,
