@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { type ConnectorError, type Outcome, type Page, horizonDaysOf } from '@kinko/connector-sdk';
+import { type ConnectorError, type Outcome, type Page, horizonDaysOf, isLastPage } from '@kinko/connector-sdk';
 import {
   type AggregationStatus,
   type AccountSessionOutcome,
@@ -633,6 +633,9 @@ export class SyncEngine {
           throw d.error;
         }
         await onPage(page.value);
+        // The SDK saw the connector end after this page without another request: pulling
+        // again would only spend a limiter acquisition on a call that sends nothing.
+        if (typeof page.value === 'object' && page.value !== null && isLastPage(page.value)) return { ok: true };
       }
     } finally {
       await this.close(run, iterator);
@@ -664,6 +667,7 @@ export class SyncEngine {
             break;
           }
           for (const item of next.value.value.items) items.push(item);
+          if (isLastPage(next.value.value)) return { items, requests };
         }
       } finally {
         await this.close(run, iterator);

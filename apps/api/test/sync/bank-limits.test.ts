@@ -74,6 +74,9 @@ describe('per-bank limits hold across worker processes', () => {
     expect(limiterA.acquired).toBeGreaterThan(0);
     expect(limiterB.acquired).toBeGreaterThan(0);
     const requests = limiterA.acquired + limiterB.acquired;
+    // Every acquisition is a request the bank received: none is spent on the pull after a
+    // list's last page, which sends nothing (the SDK marks that page: isLastPage).
+    expect(requests).toBe(starts.length);
     const queriesPerRequest = (limiterA.queries + limiterB.queries) / requests;
     process.stdout.write(
       `bank limits under contention: ${starts.length} bank requests in ${elapsed} ms; max in flight ${proxy.maxInFlight()}/${MAX_CONCURRENCY}; ` +
