@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Client } from 'pg';
+import { builtAppDir } from './built-app';
 import { ENV, type TestRunHandle } from './test-env';
 
 export default async function globalTeardown(): Promise<void> {
@@ -17,5 +19,9 @@ export default async function globalTeardown(): Promise<void> {
     }
   }
   await handle?.db?.stop();
-  if (handle) fs.rmSync(handle.dir, { recursive: true, force: true });
+  if (handle) {
+    // The app compiled for this run's process tests, if one asked (built-app.ts).
+    fs.rmSync(builtAppDir(path.basename(handle.dir)), { recursive: true, force: true });
+    fs.rmSync(handle.dir, { recursive: true, force: true });
+  }
 }

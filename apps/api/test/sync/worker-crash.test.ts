@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
@@ -6,6 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { SyncService } from '../../src/sync/sync.service';
 import { TEST_MASTER_KEY, TEST_MASTER_KEY_ID } from '../support/test-app';
+import { builtApp } from '../support/built-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { testTempDir } from '../support/test-env';
 import { BANK_CODE, type Connected, accountIds, settledJob, bankEntry, bankUser, connectUser, credentialsOf, startSandbox, storedTransactions, syncApp, truthTransactions, waitForSession } from './harness';
@@ -13,9 +14,9 @@ import { BANK_CODE, type Connected, accountIds, settledJob, bankEntry, bankUser,
 // A worker PROCESS (`node main.js worker`) is killed with SIGKILL in the middle of a large
 // sync; a new worker process finishes it. The result must equal the bank's data exactly.
 const PACKAGE = path.resolve(__dirname, '../..');
-// Its own output folder (under the ignored dist/), so a parallel build of dist/ is not disturbed.
-const OUT = path.join(PACKAGE, 'dist/.sync-worker-test');
 const HOOK = path.join(PACKAGE, 'test/support/workspace-sources-hook.js');
+/** The compiled app's folder (set in beforeAll). */
+let built = '';
 const PER_ACCOUNT = 20_000;
 
 interface Worker {
@@ -50,7 +51,7 @@ describe('a worker process killed mid-sync', () => {
       KINKO_BANKS: JSON.stringify([{ bankId: bankEntry(sandbox).bankId, connector: 'bank-common-api', ...bankEntry(sandbox).options }]),
       KINKO_SYNC: JSON.stringify({ pollingIntervalSeconds: 0.5, watchdogIntervalMs: 500, orphanGraceMs: 1_000, retryDelaySeconds: 1, schedulerIntervalMs: 0 }),
     });
-    const child = spawn(process.execPath, ['--conditions=@kinko/source', '-r', HOOK, path.join(OUT, 'main.js'), 'worker'], { cwd: PACKAGE, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=@kinko/source', '-r', HOOK, path.join(built, 'main.js'), 'worker'], { cwd: PACKAGE, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -69,7 +70,8 @@ describe('a worker process killed mid-sync', () => {
   const count = async (): Promise<number> => ((await ds.query(`SELECT count(*)::int AS n FROM transactions WHERE user_id = $1`, [c.scope.userId])) as Array<{ n: number }>)[0]?.n ?? 0;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(PACKAGE, 'tsconfig.build.json'), '--noCheck', '--outDir', OUT], { cwd: PACKAGE, stdio: 'pipe' });
+    // The app compiled once for the run (test/support/built-app.ts): main.js is started as the worker.
+    built = await builtApp();
     db = await createTestDatabase();
     sandbox = await startSandbox([user]);
     app = await syncApp(db, sandbox); // no worker here: the processes do the work

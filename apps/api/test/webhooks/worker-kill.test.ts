@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import type * as http from 'node:http';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -13,6 +13,7 @@ import { TenantsService } from '../../src/tenants/tenants.service';
 import { emitTenantEvent } from '../../src/webhooks/tenant-events';
 import { WebhooksService } from '../../src/webhooks/webhooks.service';
 import { TEST_MASTER_KEY, TEST_MASTER_KEY_ID, testSettings } from '../support/test-app';
+import { builtApp } from '../support/built-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { testTempDir } from '../support/test-env';
 import { FAST_SYNC, bankEntry, bankUser, connectUser, credentialsOf, startSandbox, uniqueUserId, waitForSession } from '../sync/harness';
@@ -24,8 +25,9 @@ import { type Receiver, eventually, startReceiver } from './receiver';
 // delivers every event exactly once, each verified with the `standardwebhooks` package.
 
 const PACKAGE = path.resolve(__dirname, '../..');
-const OUT = path.join(PACKAGE, 'dist/.webhook-worker-test');
 const HOOK = path.join(PACKAGE, 'test/support/workspace-sources-hook.js');
+/** The compiled app's folder (set in beforeAll). */
+let built = '';
 
 interface Worker {
   readonly child: ChildProcess;
@@ -56,7 +58,7 @@ describe('webhooks: a worker process killed between the change and the delivery'
       KINKO_SYNC: JSON.stringify({ pollingIntervalSeconds: 0.5, watchdogIntervalMs: 500, orphanGraceMs: 1_000, retryDelaySeconds: 1, schedulerIntervalMs: 0 }),
       KINKO_WEBHOOKS: JSON.stringify({ allowPrivateNetworks: 1, retryDelaySeconds: 1, retryLimit: 2, ...webhooks }),
     });
-    const child = spawn(process.execPath, ['--conditions=@kinko/source', '-r', HOOK, path.join(OUT, 'main.js'), 'worker'], { cwd: PACKAGE, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=@kinko/source', '-r', HOOK, path.join(built, 'main.js'), 'worker'], { cwd: PACKAGE, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -66,7 +68,8 @@ describe('webhooks: a worker process killed between the change and the delivery'
   };
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(PACKAGE, 'tsconfig.build.json'), '--noCheck', '--outDir', OUT], { cwd: PACKAGE, stdio: 'pipe' });
+    // The app compiled once for the run (test/support/built-app.ts): main.js is started as the worker.
+    built = await builtApp();
     db = await createTestDatabase();
     sandbox = await startSandbox([user]);
     // No worker in this process: the spawned ones do the work.
