@@ -79,11 +79,20 @@ describe('sandbox bank entries', () => {
     ]);
   });
 
-  it('turns the UK Open Banking bank into a uk-open-banking bank entry named sandbox-uk-open-banking, Kinko its OAuth client with its secret; the banner lists its personas, never the secret', () => {
+  it('turns the UK Open Banking bank into a uk-open-banking bank entry named sandbox-uk-open-banking with its bank name, Kinko its OAuth client with its secret; the banner lists its personas, never the secret', () => {
     const ukOpenBanking = { bankName: 'Sandbox Bank UK', url: 'http://127.0.0.1:8', clientId: 'kinko', clientSecret: 'uk-s3cret', personas: [{ login: 'oliver', password: 'sandbox', summary: 'a current account' }], close: async () => undefined };
     const sandbox = { banks: [], ukOpenBanking, close: async () => undefined };
     expect(sandboxBankEntries(sandbox)).toEqual([
-      { bankId: SANDBOX_UK_OPEN_BANKING_BANK_ID, connector: 'uk-open-banking', options: { baseUrl: 'http://127.0.0.1:8', clientId: 'kinko', clientSecret: 'uk-s3cret' } },
+      {
+        bankId: SANDBOX_UK_OPEN_BANKING_BANK_ID,
+        connector: 'uk-open-banking',
+        options: {
+          baseUrl: 'http://127.0.0.1:8',
+          clientId: 'kinko',
+          clientSecret: 'uk-s3cret',
+          bankName: { ja: 'Sandbox Bank UK（サンドボックス・UK Open Banking）', en: 'Sandbox Bank UK (sandbox, UK Open Banking)', pl: 'Sandbox Bank UK (piaskownica, UK Open Banking)' },
+        },
+      },
     ]);
     const kinko = { url: 'http://127.0.0.1:3000', database: { description: 'test' }, sandbox };
     const banner = startBanner(kinko as unknown as Parameters<typeof startBanner>[0], { mode: 'development' } as Parameters<typeof startBanner>[1]).join('\n');

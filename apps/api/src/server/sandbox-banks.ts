@@ -165,7 +165,11 @@ function sandboxBankName(name: string | { readonly ja: string; readonly latin: s
 }
 
 function ukOpenBankingEntry(bank: RunningUkOpenBankingBank): BankEntry {
-  return { bankId: SANDBOX_UK_OPEN_BANKING_BANK_ID, connector: 'uk-open-banking', options: { baseUrl: bank.url, clientId: bank.clientId, clientSecret: bank.clientSecret } };
+  return {
+    bankId: SANDBOX_UK_OPEN_BANKING_BANK_ID,
+    connector: 'uk-open-banking',
+    options: { baseUrl: bank.url, clientId: bank.clientId, clientSecret: bank.clientSecret, bankName: sandboxBankName(bank.bankName, 'UK Open Banking') },
+  };
 }
 
 function gmoAozoraEntry(bank: RunningGmoAozoraBank): BankEntry {
