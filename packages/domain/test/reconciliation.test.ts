@@ -320,17 +320,16 @@ describe('reconciliation at scale', () => {
       fetched.push(tx(`b${i}`, { transactionDate: addDays(date, 2), amountMinor, description: `card ${i}  shop` }));
     }
     const windows = [window('booked', '2016-06-01', '2020-06-01'), window('pending', '2016-06-01', '2020-06-01')];
-    const began = performance.now();
     const r = reconcile({ stored, windows, fetch: { complete: true, items: fetched } });
-    const elapsed = performance.now() - began;
     expect(r.inserts).toHaveLength(links);
     expect(r.updates).toHaveLength(n / 100 + n / 10); // changed ones, plus pendings now booked under the same id
     expect(r.unchanged).toHaveLength(n - n / 100 - n / 10);
     expect(r.links).toHaveLength(links);
     expect(r.links.every((l) => l.evidence.method === 'amountDateDescription' && l.pendingId.slice(1) === l.bookedId.slice(1))).toBe(true);
     expect(r.deletions).toHaveLength(links);
-    expect(elapsed).toBeLessThan(15_000); // a quadratic pass would take hours
-  });
+    // No wall-clock assertion (speed is measured by tools/bench, not by unit tests): a quadratic
+    // pass over these rows would take hours, so the test's own timeout is what catches one.
+  }, 180_000);
 });
 
 describe('reconciliation: properties', () => {
