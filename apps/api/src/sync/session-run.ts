@@ -1,4 +1,4 @@
-import type { Connector, ConnectorClient, ConnectorManifest } from '@kinko/connector-sdk';
+import type { Connector, ConnectorClient, ConnectorError, ConnectorManifest } from '@kinko/connector-sdk';
 import type { CalendarDate, SyncSession as DomainSession } from '@kinko/domain';
 import { Result } from 'effect';
 import type { AccountProgress } from './account-progress';
@@ -16,6 +16,8 @@ export interface AccountRun {
   readonly account: StoredAccount;
   progress: AccountProgress;
   results: StoredAccountResult[];
+  /** One of its data calls failed on this, the last, attempt with a retryable error the retries did not cure (not stored). */
+  retriesSpent?: ConnectorError;
 }
 
 export const DAY_MS = 86_400_000;

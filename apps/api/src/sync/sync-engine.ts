@@ -50,7 +50,18 @@ import { currentConsent } from './consent-store';
 import { GrantVault, type UsableGrant } from './grant-vault';
 import { type SessionRow, type StoredAccountResult, addStageCounts, loadSessionForRun, saveSessionMove } from './session-store';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
-import { AccountRetryableSyncError, FatalSyncError, RetryableSyncError, RunLockLostError, SessionDeadlineError, connectorErrorJson, dispositionOf, internalFailure } from './sync-failures';
+import {
+  AccountRetryableSyncError,
+  FatalSyncError,
+  RetryableSyncError,
+  RunLockLostError,
+  SessionDeadlineError,
+  connectorErrorJson,
+  dispositionOf,
+  exhaustedStatusOf,
+  internalFailure,
+  toSyncFailure,
+} from './sync-failures';
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import type { SyncJobData } from './sync-queue';
 import { preparedQuery } from '../database/prepared-sql';
@@ -266,7 +277,7 @@ export class SyncEngine {
           // again by the retry either way (the account's balances are redone).
           written += await writeBankBalances(this.dataSource.manager, { ...run.scope, accountId: entry.account.id }, page.items);
           await addStageCounts(this.dataSource.manager, run.row, 'balances', { requestsMade: 1, itemsFetched: page.items.length, itemsWritten: page.items.length });
-        });
+        }, entry);
       let outcome = await fetchBalances();
       // The grant was refused and then refreshed: once more (the upserts make it safe).
       if (!outcome.ok && outcome.retryAfterRefresh) outcome = await fetchBalances();
@@ -315,6 +326,12 @@ export class SyncEngine {
       }
       await this.settleAccount(run, entry, kinds, fetchedTotal, writtenTotal);
     });
+    // Every account's data failed on this last attempt with a retryable error its retries did
+    // not cure: the refresh failed, not one account — the session ends with the status the
+    // domain decides for spent retries (error.temporary for a TemporaryError), as the dead
+    // letter ends one; each account keeps its own failure.
+    const spent = everyAccountSpent(run);
+    if (spent) throw new FatalSyncError(toSyncFailure(spent), exhaustedStatusOf(spent), undefined, undefined, spent);
     await this.move(run, (s) => this.completeThenStart(s, 'transactions', 'intelligence'), (m) => moveConnection(m, run.ids, StatusEvent.dataFetched(), run.now).then(() => undefined));
   }
 
@@ -400,6 +417,7 @@ export class SyncEngine {
           });
           fetched += page.items.length;
         },
+        entry,
       );
       entry.progress.kinds ??= {};
       if (outcome.ok) {
@@ -459,6 +477,7 @@ export class SyncEngine {
             run.session = orThrow(recordStageProgress(run.session, 'transactions', delta));
           });
         },
+        entry,
       );
       if (!outcome.ok && outcome.retryAfterRefresh && attempt === 0) continue; // the grant was refreshed: fetch again (the upserts make it safe)
       entry.progress.kinds ??= {};
@@ -611,6 +630,7 @@ export class SyncEngine {
     run: SessionRun,
     open: (grant: UsableGrant['grant']) => AsyncIterable<Outcome<P>>,
     onPage: (page: P) => Promise<void>,
+    entry?: AccountRun,
   ): Promise<{ ok: true } | { ok: false; failure: SyncFailure; retryAfterRefresh?: boolean; missing?: boolean }> {
     const grant = await this.currentGrant(run);
     const iterator = open(grant.grant)[Symbol.asyncIterator]();
@@ -629,7 +649,10 @@ export class SyncEngine {
             }
           }
           const d = dispositionOf(page.error, true, run.limits.lastAttempt === true);
-          if (d.kind === 'account') return { ok: false, failure: d.failure, ...(d.missing ? { missing: true } : {}) };
+          if (d.kind === 'account') {
+            if (d.retriesSpent && entry) entry.retriesSpent ??= d.retriesSpent;
+            return { ok: false, failure: d.failure, ...(d.missing ? { missing: true } : {}) };
+          }
           throw d.error;
         }
         await onPage(page.value);
@@ -891,4 +914,10 @@ export class SyncEngine {
       await applySessionEnd(m, { tenantId: row.tenantId, userId: row.userId, connectionId: row.connectionId, sessionId: row.id }, { failure, event, decision, connectorError: connectorError ? connectorErrorJson(connectorError) : undefined, now });
     });
   }
+}
+
+/** The error of the first account when every account this session worked on (its budget not spent) ended with retries spent ({@link AccountRun.retriesSpent}); else undefined. */
+function everyAccountSpent(run: SessionRun): ConnectorError | undefined {
+  const worked = run.accounts.filter((e) => !e.progress.budgetSpent);
+  return worked.length > 0 && worked.every((e) => e.retriesSpent !== undefined) ? worked[0]?.retriesSpent : undefined;
 }

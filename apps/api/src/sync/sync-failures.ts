@@ -111,14 +111,14 @@ export class FatalSyncError extends Error {
 export type ErrorDisposition =
   | { readonly kind: 'retry'; readonly error: RetryableSyncError }
   | { readonly kind: 'fatal'; readonly error: FatalSyncError }
-  | { readonly kind: 'account'; readonly failure: SyncFailure; readonly missing?: true };
+  | { readonly kind: 'account'; readonly failure: SyncFailure; readonly missing?: true; readonly retriesSpent?: ConnectorError };
 
 /**
  * A connector error met by a sync, as the domain decides it ({@link decide}): in the data
  * stage (`accountLevel`) or while logging in / listing the accounts. A retry (with the
  * bank's Retry-After when it gave one) goes back to the worker — one account's own
  * ({@link AccountRetryableSyncError}: the other accounts go on), or on the last attempt
- * (`lastAttempt`) that account's failure; an account's own failure is recorded on the
+ * (`lastAttempt`) that account's failure (with `retriesSpent`); an account's own failure is recorded on the
  * account; anything else ends the session with the decided status, consent change and
  * accounts' outcome.
  */
@@ -130,7 +130,11 @@ export function dispositionOf(error: ConnectorError, accountLevel: boolean, last
     const message = `${error._tag}: ${error.message}`;
     return { kind: 'retry', error: accountOwn ? new AccountRetryableSyncError(message, error) : new RetryableSyncError(message, error) };
   }
-  if (accountOwn) return d.accounts.outcome?._tag === 'missing' ? { kind: 'account', failure, missing: true } : { kind: 'account', failure };
+  if (accountOwn) {
+    // A retryable error on the last attempt: the account's failure, and the error its retries did not cure (`retriesSpent`).
+    const spent = d.retry._tag !== 'no' ? { retriesSpent: error } : {};
+    return d.accounts.outcome?._tag === 'missing' ? { kind: 'account', failure, missing: true, ...spent } : { kind: 'account', failure, ...spent };
+  }
   return { kind: 'fatal', error: new FatalSyncError(failure, statusOfEvent(d), d.consent?.status, d, error) };
 }
 

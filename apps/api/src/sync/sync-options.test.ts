@@ -54,7 +54,7 @@ describe('what a connector error does to a session', () => {
     const e = ConnectorErrors.temporary({ message: 'boom', httpStatus: 500, content: '{"error":"boom"}' });
     const retry = dispositionOf(e, true);
     expect(retry.kind === 'retry' && retry.error).toBeInstanceOf(AccountRetryableSyncError);
-    expect(dispositionOf(e, true, true)).toEqual({ kind: 'account', failure: { errorType: 'aspspResponse', aspspResponse: { status: '500', content: '{"error":"boom"}' }, message: 'boom' } });
+    expect(dispositionOf(e, true, true)).toEqual({ kind: 'account', failure: { errorType: 'aspspResponse', aspspResponse: { status: '500', content: '{"error":"boom"}' }, message: 'boom' }, retriesSpent: e });
     const session = dispositionOf(e, false, true);
     expect(session.kind === 'retry' && session.error).toBeInstanceOf(RetryableSyncError);
     expect(session.kind === 'retry' && session.error).not.toBeInstanceOf(AccountRetryableSyncError);

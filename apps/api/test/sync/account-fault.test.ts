@@ -3,6 +3,7 @@ import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { SyncService } from '../../src/sync/sync.service';
+import { WebhooksService } from '../../src/webhooks/webhooks.service';
 import { startCountingProxy } from './counting-proxy';
 import {
   BANK_CODE,
@@ -34,8 +35,8 @@ describe('sync engine: one account whose data endpoint keeps failing (5xx) among
   let app: NestFastifyApplication;
   let clock: SharedClock;
   let ds: DataSource;
-  /** The broken account and the endpoints of it that answer 500 (`METHOD /path`). */
-  let refused: { account: string; operations: readonly string[] } | undefined;
+  /** The broken account (undefined: every account) and the endpoints of it that answer 500 (`METHOD /path`). */
+  let refused: { account?: string; operations: readonly string[] } | undefined;
   const users = ['fiona', 'felix'].map((id) =>
     bankUser(id, [
       { transactions: 40, historyDays: 30 },
@@ -43,13 +44,22 @@ describe('sync engine: one account whose data endpoint keeps failing (5xx) among
       { transactions: 300, historyDays: 60 },
     ]),
   );
+  // A user every account of which fails: two small accounts.
+  const allBroken = bankUser('flora', [
+    { transactions: 20, historyDays: 30 },
+    { transactions: 30, historyDays: 40 },
+  ]);
 
   beforeAll(async () => {
-    world = await startSyncWorld(users, {
+    world = await startSyncWorld([...users, allBroken], {
       proxy: (bank) =>
         startCountingProxy(bank.url(BANK_CODE), (method, url) =>
-          refused?.operations.includes(`${method} ${url.pathname}`) && url.searchParams.get('account_id') === refused.account ? { status: 500, body: BROKEN_BODY } : undefined,
+          refused?.operations.includes(`${method} ${url.pathname}`) && (refused.account === undefined || url.searchParams.get('account_id') === refused.account)
+            ? { status: 500, body: BROKEN_BODY }
+            : undefined,
         ),
+      // connection.status_changed subscribed to by an endpoint on loopback (the events are read where they are written, not delivered).
+      webhooks: { allowPrivateNetworks: true },
     });
     ({ clock, sandbox, app, ds } = world);
     await startWorker(app);
@@ -134,5 +144,49 @@ describe('sync engine: one account whose data endpoint keeps failing (5xx) among
     expect({ sync_status: failed.sync_status, transaction_sync_status: failed.transaction_sync_status }).toEqual({ sync_status: 'active', transaction_sync_status: 'failed' });
     expect(failed.last_sync_date?.getTime()).toBeGreaterThan(before.get(broken) as number);
     expect(failed.sync_error).toMatchObject({ errorType: 'aspspResponse', aspspResponse: { status: '500', content: BROKEN_BODY } });
+  }, 150_000);
+
+  it('every account failing so (retries spent): its transactions stage fails and the connection takes error.temporary (SEEDS §1), through the one writer — its history row and connection.status_changed; each account keeps its own failure', async () => {
+    const c = await connectUser(app, sandbox, credentialsOf(allBroken), { now: clock.now() });
+    const endpoint = await app.get(WebhooksService).create(c.scope.tenantId, { url: 'http://127.0.0.1:9/hooks', eventTypes: ['connection.status_changed'] });
+    expect(sandbox.truth.accounts(BANK_CODE, allBroken.id)).toHaveLength(2);
+    refused = { operations: ['GET /balances', 'GET /transactions'] };
+    const id = await (async () => {
+      const { sessionIds } = await app.get(SyncService).startSync(c.scope, { connectionIds: [c.connectionId] }, { requestedBy: 'user', scaJustPerformed: true });
+      const sessionId = sessionIds[0] as string;
+      await waitForSession(app, c.scope, sessionId, 90_000);
+      return sessionId;
+    })().finally(() => {
+      refused = undefined;
+    });
+    // Ended by its last attempt (no dead letter), retried while retries were left (FAST_SYNC retryLimit 2).
+    expect(await settledJob(ds, id)).toEqual({ state: 'completed', retry_count: 2 });
+    const views = await app.get(SyncService).getSession(c.scope, id);
+    // The transactions stage failed with it; the balances stage completed with its errors counted (the domain's session status: partiallyFailed).
+    expect({ status: views.status.status, balances: views.stages.balances.status, transactions: views.stages.transactions.status }).toEqual({
+      status: 'partiallyFailed',
+      balances: 'completed',
+      transactions: 'failed',
+    });
+    expect(await ds.query(`SELECT aggregation_status FROM connections WHERE id = $1`, [c.connectionId])).toEqual([{ aggregation_status: 'error.temporary' }]);
+    const session = (await ds.query(`SELECT error FROM sync_sessions WHERE id = $1`, [id])) as Array<{ error: Record<string, unknown> }>;
+    expect(session[0]?.error).toMatchObject({ errorType: 'aspspResponse', aspspResponse: { status: '500', content: BROKEN_BODY } });
+    // The move is the one writer's: its history row, and the webhook event written with it.
+    const history = (await ds.query(`SELECT previous_status, status FROM connection_status_history WHERE connection_id = $1 AND session_id = $2 ORDER BY changed_at, id`, [c.connectionId, id])) as Array<{
+      previous_status: string;
+      status: string;
+    }>;
+    expect(history.at(-1)).toEqual({ previous_status: 'running.data', status: 'error.temporary' });
+    const events = (await ds.query(
+      `SELECT e.payload FROM webhook_events e JOIN webhook_deliveries d ON d.event_id = e.id WHERE d.endpoint_id = $1 AND e.type = 'connection.status_changed' ORDER BY e.created_at, e.id`,
+      [endpoint.endpoint.id],
+    )) as Array<{ payload: { data: Record<string, unknown> } }>;
+    const moves = events.map((e) => e.payload.data).filter((d) => d['sessionId'] === id);
+    expect(moves.map((d) => `${String(d['previousStatus'])}→${String(d['status'])}`)).toEqual(history.map((h) => `${h.previous_status}→${h.status}`));
+    expect(moves.at(-1)).toMatchObject({ connectionId: c.connectionId, status: 'error.temporary', group: 'error' });
+    // Each account failed with its own bank answer.
+    const rows = (await ds.query(`SELECT sync_status, sync_error FROM bank_accounts WHERE connection_id = $1`, [c.connectionId])) as Array<{ sync_status: string; sync_error: Record<string, unknown> | null }>;
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row).toMatchObject({ sync_status: 'failed', sync_error: { errorType: 'aspspResponse', aspspResponse: { status: '500', content: BROKEN_BODY } } });
   }, 150_000);
 });

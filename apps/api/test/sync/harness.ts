@@ -18,6 +18,7 @@ import { SyncService } from '../../src/sync/sync.service';
 import { SyncWorker } from '../../src/sync/sync-worker';
 import type { SyncSessionViews } from '../../src/sync/sync.types';
 import { UsersService } from '../../src/users/users.service';
+import type { WebhookSettings } from '../../src/webhooks/webhook-settings';
 import { TenantsService } from '../../src/tenants/tenants.service';
 import { testSettings } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -72,7 +73,11 @@ export function bankEntry(sandbox: BankCommonApiSandbox, limits?: Record<string,
 }
 
 /** An app on the test database with the sandbox bank registered (worker not started). */
-export function syncApp(db: TestDatabase, sandbox: BankCommonApiSandbox, options: { clock?: Clock; sync?: Partial<SyncSettings>; limits?: Record<string, number>; baseUrl?: string } = {}): Promise<NestFastifyApplication> {
+export function syncApp(
+  db: TestDatabase,
+  sandbox: BankCommonApiSandbox,
+  options: { clock?: Clock; sync?: Partial<SyncSettings>; limits?: Record<string, number>; baseUrl?: string; webhooks?: Partial<WebhookSettings> } = {},
+): Promise<NestFastifyApplication> {
   return createApp({
     settings: { settings: testSettings() },
     databaseUrl: db.url,
@@ -80,6 +85,7 @@ export function syncApp(db: TestDatabase, sandbox: BankCommonApiSandbox, options
     banks: [bankEntry(sandbox, options.limits, options.baseUrl)],
     ...(options.clock ? { clock: options.clock } : {}),
     syncSettings: { ...FAST_SYNC, ...options.sync },
+    ...(options.webhooks ? { webhookSettings: options.webhooks } : {}),
   });
 }
 
@@ -104,6 +110,8 @@ export async function startSyncWorld(
     start?: string;
     sync?: Partial<SyncSettings>;
     limits?: Record<string, number>;
+    /** Webhook policy (e.g. endpoints on loopback allowed), when the test subscribes to events. */
+    webhooks?: Partial<WebhookSettings>;
     proxy?: (sandbox: BankCommonApiSandbox) => Promise<{ readonly url: string; close(): Promise<void> }>;
   } = {},
 ): Promise<SyncWorld> {
@@ -124,6 +132,7 @@ export async function startSyncWorld(
       ...(options.sync ? { sync: options.sync } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
       ...(proxy ? { baseUrl: proxy.url } : {}),
+      ...(options.webhooks ? { webhooks: options.webhooks } : {}),
     });
     closers.push(() => app.close());
     return { clock, db, sandbox, app, ds: app.get(DataSource), close };
