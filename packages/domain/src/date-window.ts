@@ -65,8 +65,12 @@ export interface DateWindow {
   readonly from: CalendarDate;
   readonly to: CalendarDate;
   readonly dateField: DateField;
-  /** `initial`: nothing fetched yet for the kind; `incremental`: re-read from the latest fetched date minus the overlap. */
-  readonly mode: 'initial' | 'incremental';
+  /**
+   * `initial`: nothing fetched yet for the kind; `incremental`: re-read from the latest fetched
+   * date minus the overlap; `full`: a kind filtered on a date the bank does not report
+   * (`entryDate`), re-read over its whole horizon every time (see {@link dateWindow}).
+   */
+  readonly mode: 'initial' | 'incremental' | 'full';
   /** The limit that cut the start, or null when the rule's start was allowed. */
   readonly limitedBy: WindowLimit | null;
 }
@@ -102,7 +106,14 @@ export function consentHistoryStart(today: CalendarDate, consent: ConsentHistory
  *   `today − daysBack` when set: daysBack narrows, never widens);
  * - nothing fetched yet, no SCA → `today − MIN(daysBack, unattendedHistoryDays)`, or
  *   `today − unattendedHistoryDays` without daysBack (daysBack 200 → 90, 20 → 20);
- * - data fetched → `latestFetched − overlapDays` (always 4 days of overlap; daysBack no longer matters).
+ * - data fetched → `latestFetched − overlapDays` (always 4 days of overlap; daysBack no longer matters);
+ * - data fetched of a kind filtered on a date the bank does not report (`entryDate`, Berlin
+ *   Group pending) → mode `full`: its whole horizon again, `today − unattendedHistoryDays` (the
+ *   widest read the bank answers without SCA; the consent's history start when SCA was just
+ *   performed). The app cannot know an item's entry date, so an incremental window could drop an
+ *   item the bank still lists (it entered before the window) — and reconciliation could not tell
+ *   that item from one the bank removed. Re-reading the whole horizon gives reconciliation the
+ *   bank's complete list of the kind, so what vanished from it may be removed.
  * Then the limits win: never before the consent's history start, never beyond the bank's
  * maximum, and without SCA never beyond the unattended limit. `to` is today, or today plus
  * the kind's `horizonDays` (scheduled payments); `from` never passes today. Throws RangeError
@@ -126,8 +137,14 @@ export function dateWindow(request: DateWindowRequest): DateWindow {
     ['bankMaxHistory', addDays(today, -limits.maxHistoryDays)],
   ];
 
+  const dateField = limits.dateFields?.[kind] ?? 'transactionDate';
+  const full = latestFetched !== null && dateField === 'entryDate';
   const wanted: CalendarDate =
-    latestFetched !== null
+    full
+      ? scaJustPerformed
+        ? consentStart
+        : addDays(today, -limits.unattendedHistoryDays)
+      : latestFetched !== null
       ? addDays(latestFetched, -limits.overlapDays)
       : daysBack !== null
         ? addDays(today, -daysBack) // without SCA the unattended floor makes this MIN(daysBack, 90)
@@ -142,8 +159,8 @@ export function dateWindow(request: DateWindowRequest): DateWindow {
     kind,
     from,
     to: addDays(today, horizon),
-    dateField: limits.dateFields?.[kind] ?? 'transactionDate',
-    mode: latestFetched === null ? 'initial' : 'incremental',
+    dateField,
+    mode: latestFetched === null ? 'initial' : full ? 'full' : 'incremental',
     limitedBy: binding ? binding[0] : null,
   });
 }

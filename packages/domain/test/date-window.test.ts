@@ -133,6 +133,31 @@ describe('date windows: scheduled payments look ahead', () => {
   });
 });
 
+describe('date windows: a kind filtered on a date the bank does not report (entryDate)', () => {
+  const entry = { ...defaultHistoryLimits, dateFields: { pending: 'entryDate' as const } };
+
+  it('is re-read over its whole horizon every time (mode full), never from the latest stored date', () => {
+    const pending = dateWindow({ ...seed, kind: 'pending', limits: entry, latestFetched: calendarDate('2020-05-30') });
+    expect(pending).toEqual({ kind: 'pending', from: '2020-03-03', to: '2020-06-01', dateField: 'entryDate', mode: 'full', limitedBy: null });
+    // daysBack narrows the first fetch only, as for every kind
+    expect(dateWindow({ ...seed, kind: 'pending', limits: entry, daysBack: 20, latestFetched: calendarDate('2020-05-30') }).from).toBe('2020-03-03');
+  });
+
+  it("right after SCA the whole horizon is the consent's history", () => {
+    const w = dateWindow({ ...seed, kind: 'pending', limits: entry, scaJustPerformed: true, latestFetched: calendarDate('2020-05-30') });
+    expect([w.from, w.mode]).toEqual(['2018-06-01', 'full']);
+  });
+
+  it('the first fetch follows the initial rule; the other kinds stay incremental', () => {
+    expect(dateWindow({ ...seed, kind: 'pending', limits: entry, daysBack: 20 })).toMatchObject({ from: '2020-05-12', mode: 'initial' });
+    const windows = dateWindows({ ...seed, kinds: ['booked', 'pending'], limits: entry, latestFetched: { booked: calendarDate('2020-05-30'), pending: calendarDate('2020-05-30') } });
+    expect(windows.map((w) => [w.kind, w.from, w.mode])).toEqual([
+      ['booked', '2020-05-26', 'incremental'],
+      ['pending', '2020-03-03', 'full'],
+    ]);
+  });
+});
+
 describe('paging keeps the date filter fixed', () => {
   it('every page request of one fetch carries the first page’s window, only the page id changes', () => {
     const window = dateWindow({ ...seed, scaJustPerformed: true });
