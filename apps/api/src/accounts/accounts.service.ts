@@ -12,7 +12,10 @@ import { ScopedData, type UserScope } from '../database/scoped-data';
 import { type AccountResultRowDb, type SessionDbRow, type StageRowDb, domainSessionOf, sessionRowOf } from '../sync/session-store';
 import { RefreshQuotas } from '../sync/refresh-quota';
 import { quotaFields } from '../sync/refresh-quota.dto';
+import { psuParameters, userPresentIn } from '../sync/session-psu';
 import { SyncService } from '../sync/sync.service';
+import type { SyncTarget } from '../sync/sync.types';
+import { Connection } from '../connections/connection.entity';
 import type { BankAccountView, LastSessionView } from './bank-account.dto';
 import { type AccountSyncError, BankAccount } from './bank-account.entity';
 
@@ -44,6 +47,22 @@ export class AccountsService {
   ) {}
 
   /**
+   * What RefreshActiveAccounts=true syncs: every connection when the user is present; when not
+   * (the tenant's API key acting as the user without the user's address: the session is
+   * unattended, {@link userPresentIn}), only the connections whose unattended-access quota
+   * allows a refresh now — the others are deferred like the scheduler's (their accounts'
+   * quota fields say when one is possible again).
+   */
+  private async refreshTarget(scope: UserScope, psu: PsuContext | undefined): Promise<SyncTarget> {
+    if (userPresentIn('user', psuParameters('user', psu))) return { all: true };
+    const connections = await this.data.forUser(Connection, scope).find();
+    const quotas = await this.quotas.ofConnections(scope.tenantId, connections, this.clock.now());
+    const refused = connections.filter((c) => quotas.get(c.id)?.remaining === 0);
+    if (refused.length > 0) this.logger.debug(`unattended refresh deferred for ${refused.map((c) => c.id).join(', ')}: the unattended-access quota is spent`);
+    return { connectionIds: connections.filter((c) => !refused.includes(c)).map((c) => c.id) };
+  }
+
+  /**
    * The active accounts; with `refresh`, first starts an asynchronous sync of every
    * connection whose grant is valid (the sync engine skips the others, e.g. an expired
    * consent, without calling the bank).
@@ -51,7 +70,8 @@ export class AccountsService {
   async list(scope: UserScope, options: { readonly refresh: boolean; readonly lang: Language; readonly psu?: PsuContext }): Promise<BankAccountListing> {
     let startedSessionIds: readonly string[] = [];
     if (options.refresh) {
-      const started = await this.sync.startSync(scope, { all: true }, { requestedBy: 'user', ...(options.psu ? { psu: options.psu } : {}) });
+      const target = await this.refreshTarget(scope, options.psu);
+      const started = await this.sync.startSync(scope, target, { requestedBy: 'user', ...(options.psu ? { psu: options.psu } : {}) });
       startedSessionIds = started.sessionIds;
       if (started.skipped.length > 0) this.logger.debug(`refresh skipped ${started.skipped.map((s) => `${s.connectionId}:${s.reason}`).join(', ')}`);
     }

@@ -9,21 +9,40 @@ import type { EntityManager } from 'typeorm';
 
 const KEY = 'psu';
 
-/** The session parameters that keep `psu` (only for a session the user started: requestedBy `user`). */
+/**
+ * The session parameters that keep `psu` (only for a session the user started: requestedBy
+ * `user`): the user's address and user agent, or — when the request said the user is not
+ * present (the tenant's API key acting as the user without the user's address) — that alone.
+ */
 export function psuParameters(requestedBy: string, psu: PsuContext | undefined): Record<string, unknown> {
-  if (requestedBy !== 'user' || psu === undefined || !psu.userPresent) return {};
+  if (requestedBy !== 'user' || psu === undefined) return {};
+  if (!psu.userPresent) return { [KEY]: { userPresent: false } };
   return { [KEY]: { ...(psu.ipAddress !== undefined ? { ipAddress: psu.ipAddress } : {}), ...(psu.userAgent !== undefined ? { userAgent: psu.userAgent } : {}) } };
 }
 
 /**
+ * Whether the user is present in a session — the one rule for the PSU context of its bank
+ * calls ({@link sessionPsu}) and for the unattended-access ledger (an absent user's session
+ * counts against the bank's daily budget, PSD2 RTS art. 36(5)(b)): a session the user
+ * started (requestedBy `user`) unless its request said the user is not present; never the
+ * scheduler's nor the tenant backend's.
+ */
+export function userPresentIn(requestedBy: string, parameters: Record<string, unknown>): boolean {
+  if (requestedBy !== 'user') return false;
+  const kept = parameters[KEY];
+  return !(typeof kept === 'object' && kept !== null && (kept as { userPresent?: unknown }).userPresent === false);
+}
+
+/**
  * The PSU context of a session's data calls: present (with the address and user agent the
- * session request kept) for a session the user started; not present for the scheduler's and
- * the tenant backend's (unattended) sessions.
+ * session request kept) when the user is ({@link userPresentIn}); not present for the
+ * scheduler's and the tenant backend's (unattended) sessions, nor for the tenant's API key
+ * acting as the user without the user's address.
  */
 export function sessionPsu(requestedBy: string, parameters: Record<string, unknown>): PsuContext {
+  if (!userPresentIn(requestedBy, parameters)) return { userPresent: false };
   const kept = parameters[KEY];
-  if (requestedBy !== 'user' || typeof kept !== 'object' || kept === null) return { userPresent: false };
-  const { ipAddress, userAgent } = kept as { ipAddress?: unknown; userAgent?: unknown };
+  const { ipAddress, userAgent } = (typeof kept === 'object' && kept !== null ? kept : {}) as { ipAddress?: unknown; userAgent?: unknown };
   return {
     ...(typeof ipAddress === 'string' ? { ipAddress } : {}),
     ...(typeof userAgent === 'string' ? { userAgent } : {}),

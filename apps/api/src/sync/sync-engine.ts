@@ -68,7 +68,7 @@ import { preparedQuery } from '../database/prepared-sql';
 import { FetchOrder } from './bank-order';
 import { type CompletedKindFetch, DATE_COLUMNS, completeReconciliation, deriveDailyBalances, writeBankBalances, writeTransactionPage } from './transaction-writer';
 import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balances';
-import { sessionPsu } from './session-psu';
+import { sessionPsu, userPresentIn } from './session-psu';
 
 import { takeUnattendedAccess } from './access-ledger';
 import { readAccountOutcomes, saveAccountOutcome, saveAccountOutcomes } from './account-results';
@@ -758,13 +758,14 @@ export class SyncEngine {
   }
 
   /**
-   * For an unattended session (the scheduler's, or the tenant backend's: the user is not
-   * present): records the account's access in the unattended_accesses ledger if the domain's
-   * budget allows it (checked under the account's row lock, so two processes cannot both take
-   * the last access); false when it is spent. User-initiated sessions are not counted.
+   * For a session the user is not present in ({@link userPresentIn}: the scheduler's, the
+   * tenant backend's, or the tenant's API key acting as the user without the user's address):
+   * records the account's access in the unattended_accesses ledger if the domain's budget
+   * allows it (checked under the account's row lock, so two processes cannot both take the
+   * last access); false when it is spent. Sessions the user is present in are not counted.
    */
   private async recordAccess(run: SessionRun, entry: AccountRun): Promise<boolean> {
-    if (run.row.requestedBy === 'user') return true;
+    if (userPresentIn(run.row.requestedBy, run.row.parameters)) return true;
     if (entry.progress.budgetSpent) return false;
     if (entry.progress.accessRecorded) return true;
     // The manifest's limit, or fewer when this consent's frequencyPerDay says so (contract v2).
