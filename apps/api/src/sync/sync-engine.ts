@@ -16,8 +16,6 @@ import {
   type TransactionKind,
   type TransactionKindOutcome,
   addDays,
-  maxDate,
-  minDate,
   type Decision,
   dateInZone,
   dateWindow,
@@ -437,9 +435,12 @@ export class SyncEngine {
 
   /**
    * Several kinds in one bank call (the manifest's kindsPerCall, e.g. Berlin Group
-   * bookingStatus=both): each kind's window from the domain, widened to their union — the call
-   * has one window; every kind's start already respects the same history limits — and stored
-   * per kind as fetched (reconciliation deletes only within what was asked for). Each bank page
+   * bookingStatus=both), only when the kinds' windows from the domain coincide (a first sync):
+   * the call has one window, and widening one kind's window to another's would re-read, e.g.,
+   * the whole booked history on every sync because pending is filtered on a date the bank does
+   * not report (its window is always the whole horizon, mode full). Otherwise nothing is fetched
+   * here and the caller reads each kind in its own call (its own window; a short pending list and
+   * an incremental booked one cost fewer pages than the booked history). Each bank page
    * is one request: its items are written per kind (the kind's window, its own listing order)
    * in one transaction with the session's progress; each kind ends done or failed as in
    * {@link fetchKind}.
@@ -447,12 +448,10 @@ export class SyncEngine {
   private async fetchKinds(run: SessionRun, entry: AccountRun, kinds: readonly TransactionKind[]): Promise<{ fetched: number; written: number }> {
     const own: DateWindow[] = [];
     for (const kind of kinds) own.push(await this.windowFor(run, entry, kind));
-    const from = own.map((w) => w.from).reduce(minDate);
-    const to = own.map((w) => w.to).reduce(maxDate);
-    const windows = new Map(own.map((w) => [w.kind, w.from === from && w.to === to ? w : Object.freeze({ ...w, from, to })]));
-    for (const w of windows.values()) entry.progress.windows = { ...entry.progress.windows, [w.kind]: { kind: w.kind, from, to, dateField: w.dateField, mode: w.mode, limitedBy: w.limitedBy } };
-    await this.saveAccount(this.dataSource.manager, run, entry);
-    const window = Object.freeze({ from, to });
+    const [first] = own;
+    if (!first || own.some((w) => w.from !== first.from || w.to !== first.to)) return { fetched: 0, written: 0 };
+    const windows = new Map(own.map((w) => [w.kind, w]));
+    const window = Object.freeze({ from: first.from, to: first.to });
     const key = { ...run.scope, accountId: entry.account.id };
     for (let attempt = 0; ; attempt += 1) {
       const stamp = new Date(Math.max(Date.now(), run.now.getTime()));

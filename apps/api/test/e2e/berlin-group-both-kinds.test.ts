@@ -5,7 +5,9 @@
  * request recorder shows it — and still records per kind what the per-kind path records: the
  * stored transactions (every column, the listing order included), the windows per kind, the
  * per-kind fetched/written counts and the stage's items. The same persona is synced twice,
- * once by a bank entry with `bookingStatusBoth: false` (one fetch per kind, as before).
+ * once by a bank entry with `bookingStatusBoth: false` (one fetch per kind, as before). One call
+ * serves both kinds only while their windows coincide (the first sync); on the next, pending's
+ * window is its whole horizon and booked's is incremental, so each kind gets its own call.
  */
 import { describe, expect, it } from '@jest/globals';
 import { berlinGroupPersonaUsers, startBerlinGroupSandbox, type BerlinGroupRequest } from '@kinko/sandbox-bank';
@@ -123,20 +125,24 @@ describe('Berlin Group booked + pending in one call (bookingStatus=both) through
     expect(both.stage.counts).toEqual({ ...perKind.stage.counts, requestsMade: 6 });
     expect(perKind.stage.counts).toMatchObject({ requestsMade: 8, itemsFetched: 242, itemsWritten: 242, errors: 0 });
 
-    // Incremental: booked from its latest (yesterday) − 4 days, pending from its latest (today) − 4;
-    // the one call asks from the earlier of the two, and both kinds record that window.
+    // The second sync: booked incremental, from its latest (yesterday) − 4 days; pending (filtered on
+    // the entry date the bank does not report) over its whole horizon, today − 90 (mode full). The
+    // windows differ, so a bookingStatus=both bank is asked per kind as well: widening booked to
+    // pending's horizon would re-read the whole booked history on every sync.
     const today = both.today;
     const giro = (r: typeof both.second) => r.results.find((x) => x.bank_account_id === 'lena-giro')?.progress.windows;
-    expect(perKind.second.reads.filter((r) => r.path.includes('lena-giro')).map((r) => [r.query['bookingStatus'], r.query['dateFrom']])).toEqual([
-      ['booked', addDays(today, -5)],
-      ['pending', addDays(today, -4)],
-    ]);
-    expect(both.second.reads.filter((r) => r.path.includes('lena-giro')).map(shape)).toEqual([{ account: 'lena-giro', bookingStatus: 'both', dateFrom: addDays(today, -5), dateTo: today, page: '0' }]);
-    expect(giro(both.second)).toEqual({
+    const secondReads = [
+      { account: 'lena-giro', bookingStatus: 'booked', dateFrom: addDays(today, -5), dateTo: today, page: '0' },
+      { account: 'lena-giro', bookingStatus: 'pending', dateFrom: addDays(today, -90), dateTo: today, page: '0' },
+    ];
+    expect(perKind.second.reads.filter((r) => r.path.includes('lena-giro')).map(shape)).toEqual(secondReads);
+    expect(both.second.reads.filter((r) => r.path.includes('lena-giro')).map(shape)).toEqual(secondReads);
+    const secondWindows = {
       booked: { kind: 'booked', from: addDays(today, -5), to: today, dateField: 'bookingDate', mode: 'incremental', limitedBy: null },
-      pending: { kind: 'pending', from: addDays(today, -5), to: today, dateField: 'entryDate', mode: 'incremental', limitedBy: null },
-    });
-    expect(giro(perKind.second)?.['pending']?.from).toBe(addDays(today, -4));
+      pending: { kind: 'pending', from: addDays(today, -90), to: today, dateField: 'entryDate', mode: 'full', limitedBy: null },
+    };
+    expect(giro(both.second)).toEqual(secondWindows);
+    expect(giro(perKind.second)).toEqual(secondWindows);
     expect(both.second.rows).toEqual(perKind.second.rows);
   }, 240_000);
 });
