@@ -19,21 +19,25 @@ import * as path from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
 import { createApp } from '../../src/app';
-import { type BankEntry, loadSettings } from '../../src/config/settings';
+import { loadSettings } from '../../src/config/settings';
+
 import { SyncScheduler } from '../../src/sync/sync-scheduler';
+
+/** A KINKO_BANKS entry as an operator writes it (bankId, connector and the package's own fields). */
+export type BankSettingEntry = Readonly<{ bankId: string; connector: string } & Record<string, unknown>>;
 
 /** Grow the database to `connections` connections of `bank`, all due for a background refresh. */
 export interface SchedulerSeedJob {
   readonly databaseUrl: string;
   readonly connections: number;
-  readonly bank: BankEntry;
+  readonly bank: BankSettingEntry;
 }
 
 /** Seed several databases in one process (the app's sources are compiled once). */
 export interface SchedulerSeedCommand {
   readonly command: 'seed';
   readonly databases: ReadonlyArray<{ readonly databaseUrl: string; readonly connections: number }>;
-  readonly bank: BankEntry;
+  readonly bank: BankSettingEntry;
 }
 
 /** Time `passes` planning rounds of the app's scheduler. */
@@ -41,7 +45,7 @@ export interface SchedulerPlanJob {
   readonly command: 'plan';
   readonly databaseUrl: string;
   readonly passes: number;
-  readonly bank: BankEntry;
+  readonly bank: BankSettingEntry;
   /** Grow the database to this many connections first ({@link seedConnections}, untimed; a process less to start). */
   readonly connections?: number;
   /** The app's `schedulerRoundLimit` (the most connections a round takes); the app's default when absent. */
