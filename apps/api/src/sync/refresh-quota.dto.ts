@@ -15,7 +15,7 @@ export class RefreshQuotaFields {
     type: Number,
     nullable: true,
     example: 4,
-    description: "Unattended accesses left in the rolling 24 h (PSD2: 4 per account unless the bank allows more). For a connection, the fewest of its active accounts'. User-initiated syncs do not count.",
+    description: "Unattended accesses left in the rolling 24 h (PSD2: 4 per account unless the bank allows more). For a connection, the fewest of its active accounts'. A sync with the user present does not count; a refresh by an API key acting as the user without `Kinko-PSU-IP-Address` does.",
   })
   unattendedAccessesRemainingToday!: number | null;
 }
