@@ -11,6 +11,7 @@ export * from './model';
 export * from './manifest';
 export * from './auth';
 export * from './connector';
+export * from './bank-entry';
 export * from './registry';
 export * from './clock';
 export * from './pkce';
