@@ -20,8 +20,11 @@ export interface BankEntryReader {
   text(name: string): string;
   /** A non-empty string field, or undefined when absent. */
   optionalText(name: string): string | undefined;
-  /** A secret: a non-empty string (or an already `Redacted` one), returned `Redacted`. */
-  secret(name: string): Redacted.Redacted<string>;
+  /**
+   * A secret: a non-empty string (or an already `Redacted` one), returned `Redacted`; else an error
+   * saying `problem` (default: `must be a non-empty string`).
+   */
+  secret(name: string, problem?: string): Redacted.Redacted<string>;
   /**
    * `bankName` as the bank's display name: a non-empty string (the same in ja, en and pl) or
    * `{ ja, en, pl }`, each non-empty. Absent: undefined (the connector's own name).
@@ -50,10 +53,10 @@ export function bankEntryReader(entry: BankEntryFields, packageId: string): Bank
     return isNonEmpty(v) ? v : fail(name, 'must be a non-empty string');
   };
   const text = (name: string): string => optionalText(name) ?? fail(name, 'must be a non-empty string');
-  const secret = (name: string): Redacted.Redacted<string> => {
+  const secret = (name: string, problem = 'must be a non-empty string'): Redacted.Redacted<string> => {
     const v = o[name];
     if (Redacted.isRedacted(v)) return v as Redacted.Redacted<string>;
-    return isNonEmpty(v) ? Redacted.make(v) : fail(name, 'must be a non-empty string');
+    return isNonEmpty(v) ? Redacted.make(v) : fail(name, problem);
   };
   function displayName(): LocalizedText | undefined;
   function displayName(required: true): LocalizedText;

@@ -49,6 +49,7 @@ describe('bankEntryReader', () => {
       expect(e.message).toBe('bank "my-bank" (toy-api): "clientSecret" must be a non-empty string');
       expect(`${e.message} ${e.stack ?? ''} ${inspect(e)}`).not.toContain(SECRET);
     }
+    expect(thrown(() => reader({ signingKey: '' }).secret('signingKey', 'must be the private key')).message).toBe('bank "my-bank" (toy-api): "signingKey" must be the private key');
   });
 
   it('displayName: a string is the same in ja, en and pl; { ja, en, pl } as given (only those keys)', () => {
