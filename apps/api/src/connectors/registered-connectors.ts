@@ -1,7 +1,7 @@
 import { bankCommonApiBanks } from '@kinko/connector-bank-common-api';
 import { defineBerlinGroupConnector } from '@kinko/connector-berlin-group';
 import { definePolishApiConnector } from '@kinko/connector-polish-api';
-import { type Connector, type ConnectorLimits, ConnectorSetupError, type LocalizedText } from '@kinko/connector-sdk';
+import { bankEntryReader, type BankEntryReader, type Connector, type ConnectorLimits } from '@kinko/connector-sdk';
 import { allowedHostsFor, defineWebNetbankConnector } from '@kinko/connector-web-netbank';
 import { Redacted } from 'effect';
 import type { BankEntry } from '../config/settings';
@@ -38,22 +38,6 @@ export interface ConnectorPackage {
 }
 
 /**
- * A bank entry's `bankName` as the bank's display name: a non-empty string (the same in ja, en
- * and pl) or `{ ja, en, pl }`, each non-empty. Absent: undefined when optional (the connector's
- * own name), a {@link ConnectorSetupError} naming the entry and field when required; anything
- * else is one too. The one rule for every entry that names its bank here.
- */
-export function bankDisplayName(where: string, name: unknown, required: boolean): LocalizedText | undefined {
-  if (name === undefined && !required) return undefined;
-  if (typeof name === 'string' && name !== '') return { ja: name, en: name, pl: name };
-  if (typeof name === 'object' && name !== null && (['ja', 'en', 'pl'] as const).every((k) => typeof (name as Record<string, unknown>)[k] === 'string' && (name as Record<string, string>)[k] !== '')) {
-    const { ja, en, pl } = name as LocalizedText;
-    return { ja, en, pl };
-  }
-  throw new ConnectorSetupError(`${where}: "bankName" must be a non-empty string or { ja, en, pl }`);
-}
-
-/**
  * The 銀行共通API (bank common API v0.5.0) package. Entry fields (besides `bankId` and
  * `connector`): `bankCode`, `bankName` (a string, or `{ ja, en, pl }`), `baseUrl`,
  * `apiKey`, `password`, optionally `grants`, `refreshTokenDays`, `limits`.
@@ -83,18 +67,10 @@ export const polishApiPackage: ConnectorPackage = {
   banks(entries) {
     return entries.map((entry) => {
       const o = entry.options;
-      const where = `bank "${entry.bankId}" (polish-api)`;
-      const text = (name: string, required: boolean): string | undefined => {
-        const v = o[name];
-        if (v === undefined && !required) return undefined;
-        if (typeof v !== 'string' || v === '') throw new ConnectorSetupError(`${where}: "${name}" must be a non-empty string`);
-        return v;
-      };
-      const baseUrl = text('baseUrl', true) as string;
-      const rawKey = o['signingKey'];
-      const signingKey = Redacted.isRedacted(rawKey) ? (rawKey as Redacted.Redacted<string>) : typeof rawKey === 'string' && rawKey !== '' ? Redacted.make(rawKey) : undefined;
-      if (signingKey === undefined) throw new ConnectorSetupError(`${where}: "signingKey" must be the TPP's private key (JWK JSON or PEM)`);
-      const displayName = bankDisplayName(where, o['bankName'], false);
+      const fields = bankEntryReader(entry, 'polish-api');
+      const baseUrl = fields.text('baseUrl');
+      const signingKey = fields.secret('signingKey', "must be the TPP's private key (JWK JSON or PEM)");
+      const displayName = fields.displayName();
       const allowedHosts = o['allowedHosts'];
       const connector = definePolishApiConnector({
         id: entry.bankId,
@@ -108,7 +84,7 @@ export const polishApiPackage: ConnectorPackage = {
       const optional = Object.fromEntries(
         ['keyId', 'signingAlgorithm', 'tppId', 'bankSigningKey', 'consentValidityDays', 'maxHistoryDays', 'language'].filter((k) => o[k] !== undefined).map((k) => [k, o[k]]),
       );
-      const config = { baseUrl, clientId: text('clientId', true), signingKey, ...optional };
+      const config = { baseUrl, clientId: fields.text('clientId'), signingKey, ...optional };
       // Its consent facts come from the connector itself (contract v2: connector.consentFacts).
       return { bankId: entry.bankId, connector, config };
     });
@@ -128,18 +104,18 @@ export const webNetbankPackage: ConnectorPackage = {
   banks(entries) {
     return entries.map((entry) => {
       const o = entry.options;
-      const where = `web-netbank bank "${entry.bankId}"`;
-      const baseUrl = o.baseUrl;
-      if (typeof baseUrl !== 'string' || baseUrl === '') throw new ConnectorSetupError(`${where}: baseUrl must be a non-empty string`);
+      // Annotated, so that `fields.fail` (never) narrows.
+      const fields: BankEntryReader = bankEntryReader(entry, 'web-netbank');
+      const baseUrl = fields.text('baseUrl');
       let hosts: string[];
       try {
         hosts = allowedHostsFor(baseUrl);
       } catch {
-        throw new ConnectorSetupError(`${where}: baseUrl is not a URL`);
+        fields.fail('baseUrl', 'is not a URL');
       }
       const stateKey = Redacted.isRedacted(o.stateKey) ? (o.stateKey as Redacted.Redacted<string>) : typeof o.stateKey === 'string' ? Redacted.make(o.stateKey) : undefined;
-      if (stateKey === undefined) throw new ConnectorSetupError(`${where}: stateKey must be a string of at least 16 characters`);
-      const displayName = bankDisplayName(where, o.bankName, true) as LocalizedText;
+      if (stateKey === undefined) fields.fail('stateKey', 'must be a string of at least 16 characters');
+      const displayName = fields.displayName(true);
       const connector = defineWebNetbankConnector({
         id: entry.bankId,
         displayName,
@@ -164,18 +140,16 @@ export const berlinGroupPackage: ConnectorPackage = {
   banks(entries) {
     return entries.map((entry) => {
       const o = entry.options;
-      const where = `bank "${entry.bankId}" (berlin-group)`;
-      const baseUrl = o['baseUrl'];
-      const clientId = o['clientId'];
-      if (typeof baseUrl !== 'string' || baseUrl === '') throw new ConnectorSetupError(`${where}: "baseUrl" must be a non-empty string`);
-      if (typeof clientId !== 'string' || clientId === '') throw new ConnectorSetupError(`${where}: "clientId" must be a non-empty string`);
+      const fields: BankEntryReader = bankEntryReader(entry, 'berlin-group');
+      const baseUrl = fields.text('baseUrl');
+      const clientId = fields.text('clientId');
       let host: string;
       try {
         host = new URL(baseUrl).host;
       } catch {
-        throw new ConnectorSetupError(`${where}: "baseUrl" is not a URL`);
+        fields.fail('baseUrl', 'is not a URL');
       }
-      const displayName = bankDisplayName(where, o['bankName'], false);
+      const displayName = fields.displayName();
       const connector = defineBerlinGroupConnector({
         id: entry.bankId,
         allowedHosts: [host],
