@@ -87,6 +87,11 @@ describe('pnpm create-connector', () => {
       expect(pkg.name).toBe(`@kinko/connector-${id}`);
       expect(pkg.exports['.']?.['@kinko/source']).toBe('./src/index.ts');
       expect(readFileSync(join(result.dir, 'src/manifest.ts'), 'utf8')).toContain(`authFlow: '${flow}'`);
+      // The entry-field rules (non-empty text, secret → Redacted, bankName) are the SDK's one
+      // bankEntryReader, not a copy in each new package.
+      const registration = readFileSync(join(result.dir, 'src/registration.ts'), 'utf8');
+      expect(registration).toContain(`bankEntryReader(entry, '${id}')`);
+      expect(registration).not.toMatch(/Redacted\.make|new ConnectorSetupError|'ja', 'en', 'pl'/);
       // The sandbox's spec check is made of the workspace's shared checker parts, not a copy of them.
       expect(readFileSync(join(result.dir, 'test/sandbox/spec.ts'), 'utf8')).toContain(`import { oncePerFile, specAjv, validatorCache } from '@kinko/sandbox-bank/spec';`);
       // The generated jest config compiles the ES-module-only packages a connector's tests meet

@@ -1,14 +1,11 @@
 // The app's registration of this package (apps/api registers it in
 // src/connectors/registered-connectors.ts): one connector per bank entry of `KINKO_BANKS`.
-import { Redacted } from 'effect';
-import { ConnectorSetupError, type Connector, type LocalizedText } from '@kinko/connector-sdk';
+import type { Redacted } from 'effect';
+import { bankEntryReader, type BankEntryFields, type Connector } from '@kinko/connector-sdk';
 import { define__PASCAL__Connector } from './connector';
 
 /** A deployment's bank entry naming this package: its `bankId` and its fields. */
-export interface __PASCAL__BankEntry {
-  readonly bankId: string;
-  readonly options: Readonly<Record<string, unknown>>;
-}
+export type __PASCAL__BankEntry = BankEntryFields;
 
 /** What the app registers per bank: the connector and the config its client is created with. */
 export interface __PASCAL__Bank {
@@ -22,32 +19,15 @@ export interface __PASCAL__Bank {
  * its name `bankName` (a string or `{ ja, en, pl }`; default: the scaffolded name). Entry fields:
  * `baseUrl`, `clientId`, `clientSecret` (a secret), optionally `bankName`; only these reach the
  * connector's config. Throws `ConnectorSetupError` naming the entry and the field at fault — never
- * a secret's value.
+ * a secret's value (the SDK's `bankEntryReader` rules).
  */
 export function __CAMEL__Banks(entries: readonly __PASCAL__BankEntry[]): __PASCAL__Bank[] {
   return entries.map((entry) => {
-    const o = entry.options;
-    const where = `bank "${entry.bankId}" (__ID__)`;
-    const text = (name: string): string => {
-      const v = o[name];
-      if (typeof v !== 'string' || v === '') throw new ConnectorSetupError(`${where}: "${name}" must be a non-empty string`);
-      return v;
-    };
-    const baseUrl = text('baseUrl');
-    const clientId = text('clientId');
-    const secret = o['clientSecret'];
-    const clientSecret = Redacted.isRedacted(secret) ? (secret as Redacted.Redacted<string>) : typeof secret === 'string' && secret !== '' ? Redacted.make(secret) : undefined;
-    if (clientSecret === undefined) throw new ConnectorSetupError(`${where}: "clientSecret" must be a non-empty string`);
-    const name = o['bankName'];
-    const displayName: LocalizedText | undefined =
-      name === undefined
-        ? undefined
-        : typeof name === 'string' && name !== ''
-          ? { ja: name, en: name, pl: name }
-          : typeof name === 'object' && name !== null && ['ja', 'en', 'pl'].every((k) => typeof (name as Record<string, unknown>)[k] === 'string' && (name as Record<string, string>)[k] !== '')
-            ? (name as LocalizedText)
-            : undefined;
-    if (name !== undefined && displayName === undefined) throw new ConnectorSetupError(`${where}: "bankName" must be a non-empty string or { ja, en, pl }`);
+    const fields = bankEntryReader(entry, '__ID__');
+    const baseUrl = fields.text('baseUrl');
+    const clientId = fields.text('clientId');
+    const clientSecret = fields.secret('clientSecret');
+    const displayName = fields.displayName();
     const connector = define__PASCAL__Connector({ id: entry.bankId, baseUrl, ...(displayName === undefined ? {} : { displayName }) });
     return { bankId: entry.bankId, connector, config: { baseUrl, clientId, clientSecret } };
   });

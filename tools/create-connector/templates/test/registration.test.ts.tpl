@@ -1,5 +1,5 @@
-// The app's registration of this package (src/registration.ts): the bank entry's name, and
-// only the connector's fields as its config.
+// The app's registration of this package (src/registration.ts, its entry fields read with the
+// SDK's bankEntryReader): the bank entry's name, and only the connector's fields as its config.
 import { Redacted } from 'effect';
 import { ConnectorSetupError } from '@kinko/connector-sdk';
 import { __CAMEL__Banks } from '../src';
@@ -25,6 +25,9 @@ describe('__CAMEL__Banks', () => {
     expect(bank?.connector.manifest.allowedHosts).toEqual(['api.bank.example']);
     expect(Object.keys(bank?.config ?? {}).sort()).toEqual(['baseUrl', 'clientId', 'clientSecret']);
     expect(Redacted.isRedacted(bank?.config.clientSecret)).toBe(true);
+    // KINKO_BANKS gives the secret already Redacted: kept as given.
+    const given = Redacted.make('client-secret-value');
+    expect(__CAMEL__Banks([entry({ clientSecret: given })])[0]?.config.clientSecret).toBe(given);
     // The app creates the client with that config.
     expect(() => bank?.connector.create({ config: bank.config })).not.toThrow();
   });
