@@ -520,7 +520,7 @@ export interface paths {
         put?: never;
         /**
          * Sync the user's accounts named by an identifier
-         * @description `idType`: `connectionId` (a connection), `accountId` (the connection of an account), `consentId` (the connection of a consent), `iban` (the connections of the user's active accounts with this IBAN, spaces ignored), `bankCode` (every connection at the banks with this 4-digit code).
+         * @description `idType`: `connectionId` (a connection), `accountId` (the connection of an account), `consentId` (the connection of a consent), `iban` (the connections of the user's active accounts with this IBAN, spaces ignored), `bankCode` (every connection at the banks with this 4-digit code). An unknown idType is a 400 `validation` problem.
          */
         post: operations["startSyncById"];
         delete?: never;
@@ -729,7 +729,7 @@ export interface paths {
         put?: never;
         /**
          * Connect a credentials-flow bank
-         * @description Creates the connection (running.auth), stores the credentials only encrypted, and starts the login at the bank. Answers at once (202, outcome `running`, header Location: the connection); a slow bank holds no request. Follow GET /api/v2/connections/{id}: the login ends in the first sync (running.* → success), a challenge (suspended.missing-answer.auth.<kind>: GET/POST …/connections/{id}/challenge) or the matching status (e.g. auth.creds.invalid).
+         * @description Creates the connection (running.auth), stores the credentials only encrypted, and starts the login at the bank. Answers at once (202, outcome `running`, header Location: the connection); a slow bank holds no request. Follow GET /api/v2/connections/{id}: the login ends in the first sync (running.* → success), a challenge (suspended.missing-answer.auth.<kind>: GET/POST …/connections/{id}/challenge) or the matching status (e.g. auth.creds.invalid). A field the login form does not have, or none filled in, is a 400 `validation` problem.
          */
         post: operations["connectWithCredentials"];
         delete?: never;
@@ -6024,17 +6024,16 @@ export interface operations {
                     "application/json": components["schemas"]["SyncStartedView"];
                 };
             };
-            /**
-             * @description `validation`: The request is not valid.
-             *
-             *     Unknown idType.
-             */
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
                 };
             };
             /** @description Missing, invalid or expired user token. */
@@ -7628,17 +7627,16 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResultView"];
                 };
             };
-            /**
-             * @description `validation`: The request is not valid.
-             *
-             *     A field the login form does not have, or none filled in.
-             */
+            /** @description `validation`: The request is not valid. `malformed-request`: The request could not be read. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://kinko.dev/problems/validation" | "https://kinko.dev/problems/malformed-request";
+                    };
                 };
             };
             /** @description Missing, invalid or expired user token. */

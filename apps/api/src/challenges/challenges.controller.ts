@@ -2,7 +2,6 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/
 import {
   ApiAcceptedResponse,
   ApiBadGatewayResponse,
-  ApiBadRequestResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -51,10 +50,10 @@ export class CredentialConnectController {
     description:
       'Creates the connection (running.auth), stores the credentials only encrypted, and starts the login at the bank. Answers at once (202, outcome `running`, ' +
       'header Location: the connection); a slow bank holds no request. Follow GET /api/v2/connections/{id}: the login ends in the first sync (running.* → success), ' +
-      'a challenge (suspended.missing-answer.auth.<kind>: GET/POST …/connections/{id}/challenge) or the matching status (e.g. auth.creds.invalid).',
+      'a challenge (suspended.missing-answer.auth.<kind>: GET/POST …/connections/{id}/challenge) or the matching status (e.g. auth.creds.invalid). ' +
+      'A field the login form does not have, or none filled in, is a 400 `validation` problem.',
   })
   @ApiAcceptedResponse({ type: LoginResultView })
-  @ApiBadRequestResponse({ type: Problem, description: 'A field the login form does not have, or none filled in.' })
   @ApiNotFoundResponse({ type: Problem })
   @ApiProblems('redirect-flow-bank', 'connector-not-configured', 'login-form-unreadable', 'login-abandoned')
   @ApiPsuHeaders()

@@ -60,12 +60,12 @@ export class SyncApiController {
     summary: "Sync the user's accounts named by an identifier",
     description:
       '`idType`: `connectionId` (a connection), `accountId` (the connection of an account), `consentId` (the connection of a consent), ' +
-      "`iban` (the connections of the user's active accounts with this IBAN, spaces ignored), `bankCode` (every connection at the banks with this 4-digit code).",
+      "`iban` (the connections of the user's active accounts with this IBAN, spaces ignored), `bankCode` (every connection at the banks with this 4-digit code). " +
+      'An unknown idType is a 400 `validation` problem.',
   })
   @ApiParam({ name: 'idType', enum: SYNC_ID_TYPES })
   @ApiParam({ name: 'idValue', example: '0192f0c4-…' })
   @ApiAcceptedResponse({ type: SyncStartedView })
-  @ApiBadRequestResponse({ type: Problem, description: 'Unknown idType.' })
   @ApiNotFoundResponse({ type: Problem })
   @ApiProblems(...SYNC_CONFLICTS)
   @Idempotent()
