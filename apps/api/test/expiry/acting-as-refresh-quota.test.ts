@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DataSource } from 'typeorm';
-import { SyncService } from '../../src/sync/sync.service';
-import { TenantsService } from '../../src/tenants/tenants.service';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { BANK_CODE, type Connected, type SharedClock, bankUser, connectUser, credentialsOf, sharedClock, startSandbox, startWorker, syncApp, waitForSession } from '../sync/harness';
+import { BANK_CODE, bankUser, waitForSession } from '../sync/harness';
+import { type QuotaWorld, startQuotaWorld } from './quota-world';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -18,14 +13,13 @@ const DAY = 24 * HOUR;
 // the scheduler defers it). The same request relaying the user's address is the user's own:
 // neither counted nor limited.
 describe('acting-as refresh: the user not present, counted and limited by the unattended-access quota (HTTP over loopback)', () => {
-  let db: TestDatabase;
-  let sandbox: BankCommonApiSandbox;
-  let app: NestFastifyApplication;
-  let clock: SharedClock;
-  let ds: DataSource;
+  let world: QuotaWorld;
+  let sandbox: QuotaWorld['sandbox'];
+  let app: QuotaWorld['app'];
+  let clock: QuotaWorld['clock'];
   let base: string;
   let apiKey: string;
-  let c: Connected;
+  let c: QuotaWorld['c'];
   const user = bankUser('acting', [{ transactions: 5, historyDays: 10 }, { transactions: 4, historyDays: 10 }]);
 
   /** The refresh and listing, as the tenant's backend sends it for its user; `relayed`: the user's own address. */
@@ -36,30 +30,16 @@ describe('acting-as refresh: the user not present, counted and limited by the un
     const sessionIds = (res.headers.get('kinko-sync-session-ids') ?? '').split(',').filter((s) => s !== '');
     return { status: res.status, sessionIds, body: (await res.json()) as Array<Record<string, unknown>> };
   };
-  const sessions = async (): Promise<number> => Number(((await ds.query(`SELECT count(*)::int AS n FROM sync_sessions WHERE connection_id = $1`, [c.connectionId])) as Array<{ n: number }>)[0]?.n);
-  const ledger = async (): Promise<number> =>
-    Number(((await ds.query(`SELECT count(*)::int AS n FROM unattended_accesses u JOIN bank_accounts a ON a.id = u.account_id WHERE a.connection_id = $1`, [c.connectionId])) as Array<{ n: number }>)[0]?.n);
+  const sessions = (): Promise<number> => world.sessions();
+  const ledger = (): Promise<number> => world.ledger();
 
   beforeAll(async () => {
-    clock = sharedClock('2026-05-04T06:00:00Z');
-    db = await createTestDatabase();
-    sandbox = await startSandbox([user], { clock: clock.sandbox });
     // The bank allows 2 unattended accesses per account a day.
-    app = await syncApp(db, sandbox, { clock, limits: { unattendedAccessesPerDay: 2 } });
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
-    ds = app.get(DataSource);
-    await startWorker(app);
-    const boot = await app.get(TenantsService).bootstrap('Acting-as quota tenant');
-    apiKey = boot.apiKey.apiKey;
-    c = await connectUser(app, sandbox, credentialsOf(user), { now: clock.now(), tenantId: boot.tenant.id });
-    const first = await app.get(SyncService).startSync(c.scope, { connectionIds: [c.connectionId] }, { requestedBy: 'user', scaJustPerformed: true });
-    await waitForSession(app, c.scope, first.sessionIds[0] as string);
+    world = await startQuotaWorld('Acting-as quota tenant', user);
+    ({ sandbox, app, clock, base, apiKey, c } = world);
   });
   afterAll(async () => {
-    await app?.close();
-    await sandbox?.close();
-    await db?.drop();
+    await world?.close();
   });
 
   it('counts each acting-as refresh without the user’s address; once the quota is spent the connection is not refreshed (no session, no bank call) and the listing says when it can be; relaying the user’s address is the user’s own refresh', async () => {

@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DataSource } from 'typeorm';
 import { problemType } from '../../src/http/problem';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { SyncService } from '../../src/sync/sync.service';
-import { TenantsService } from '../../src/tenants/tenants.service';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { BANK_CODE, type Connected, type SharedClock, bankUser, connectUser, credentialsOf, sharedClock, startSandbox, startWorker, syncApp, waitForSession } from '../sync/harness';
+import { BANK_CODE, bankUser, waitForSession } from '../sync/harness';
+import { type QuotaWorld, startQuotaWorld } from './quota-world';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -16,44 +12,29 @@ const DAY = 24 * HOUR;
 // the unattended-access quota; once it is spent the request answers the refresh-quota-spent
 // problem with the instant a refresh is possible again, and starts no session.
 describe('tenant background refresh: refused for the unattended-access quota (HTTP over loopback)', () => {
-  let db: TestDatabase;
-  let sandbox: BankCommonApiSandbox;
-  let app: NestFastifyApplication;
-  let clock: SharedClock;
-  let ds: DataSource;
+  let world: QuotaWorld;
+  let sandbox: QuotaWorld['sandbox'];
+  let app: QuotaWorld['app'];
+  let clock: QuotaWorld['clock'];
   let base: string;
   let apiKey: string;
-  let c: Connected;
+  let c: QuotaWorld['c'];
   const user = bankUser('quota', [{ transactions: 5, historyDays: 10 }, { transactions: 4, historyDays: 10 }]);
 
   const refresh = async (): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> => {
     const res = await fetch(`${base}/api/v2/tenant/users/${c.scope.userId}/connections/${c.connectionId}/sync`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } });
     return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
   };
-  const sessions = async (): Promise<number> => Number(((await ds.query(`SELECT count(*)::int AS n FROM sync_sessions WHERE connection_id = $1`, [c.connectionId])) as Array<{ n: number }>)[0]?.n);
-  const ledger = async (): Promise<number> =>
-    Number(((await ds.query(`SELECT count(*)::int AS n FROM unattended_accesses u JOIN bank_accounts a ON a.id = u.account_id WHERE a.connection_id = $1`, [c.connectionId])) as Array<{ n: number }>)[0]?.n);
+  const sessions = (): Promise<number> => world.sessions();
+  const ledger = (): Promise<number> => world.ledger();
 
   beforeAll(async () => {
-    clock = sharedClock('2026-05-04T06:00:00Z');
-    db = await createTestDatabase();
-    sandbox = await startSandbox([user], { clock: clock.sandbox });
     // The bank allows 2 unattended accesses per account a day.
-    app = await syncApp(db, sandbox, { clock, limits: { unattendedAccessesPerDay: 2 } });
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
-    ds = app.get(DataSource);
-    await startWorker(app);
-    const boot = await app.get(TenantsService).bootstrap('Quota tenant');
-    apiKey = boot.apiKey.apiKey;
-    c = await connectUser(app, sandbox, credentialsOf(user), { now: clock.now(), tenantId: boot.tenant.id });
-    const first = await app.get(SyncService).startSync(c.scope, { connectionIds: [c.connectionId] }, { requestedBy: 'user', scaJustPerformed: true });
-    await waitForSession(app, c.scope, first.sessionIds[0] as string);
+    world = await startQuotaWorld('Quota tenant', user);
+    ({ sandbox, app, clock, base, apiKey, c } = world);
   });
   afterAll(async () => {
-    await app?.close();
-    await sandbox?.close();
-    await db?.drop();
+    await world?.close();
   });
 
   it('counts each tenant refresh, then answers 429 refresh-quota-spent with nextRefreshPossibleAt and Retry-After instead of starting a session', async () => {
