@@ -163,7 +163,10 @@ describe('webhooks: a worker process killed between the change and the delivery'
       expect(b!.id).toBe(a!.id);
       expect(b!.id).toMatch(/^msg_/);
       expect(b!.data).toEqual(ids);
-      const rows = (await ds.query(`SELECT d.status, e.id AS event_id FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE d.endpoint_id = $1`, [created.endpoint.id])) as Array<{ status: string; event_id: string }>;
+      // The worker records the outcome after the receiver's answer reaches it: wait for that write
+      // (it stays 'pending' forever if the second attempt's success were not recorded).
+      const deliveryRows = async () => (await ds.query(`SELECT d.status, e.id AS event_id FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE d.endpoint_id = $1`, [created.endpoint.id])) as Array<{ status: string; event_id: string }>;
+      const rows = await eventually('the second attempt recorded', deliveryRows, (rs) => rs.some((x) => x.status !== 'pending'), 15_000);
       expect(rows).toEqual([{ status: 'succeeded', event_id: a!.id }]);
       for (const res of held) res.destroy();
     } finally {
