@@ -1,6 +1,7 @@
+import { setMaxListeners } from 'node:events';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
-import { SYNC_OPTIONS, SYNC_SETTINGS, type SyncModuleOptions, type SyncSettings } from './sync-options';
+import { SYNC_OPTIONS, type SyncModuleOptions } from './sync-options';
 
 /** Advisory-lock key spaces (the first int of PostgreSQL's two-int advisory locks). */
 export const LOCK_SPACE = {
@@ -12,6 +13,12 @@ export const LOCK_SPACE = {
   scheduler: 0x4b4e0003,
 } as const;
 
+/**
+ * Connections of the lock pool: the run-lock connection, the scheduler's and the watchdog's
+ * singletons, the watchdog's check of a job's run lock, and one to spare.
+ */
+export const LOCK_POOL_SIZE = 5;
+
 /** A held lock; release it once (releasing twice is harmless). */
 export interface HeldLock {
   release(): Promise<void>;
@@ -22,38 +29,116 @@ export interface HeldLock {
   readonly lost: AbortSignal;
 }
 
+/** A pool client with an 'error' listener while checked out; `broken` aborts when its connection breaks. */
+type LockConnection = PoolClient & { readonly broken: AbortSignal; readonly breakOff: (e: Error) => void };
+
 /**
  * PostgreSQL advisory locks on a small pool of its own (so a held lock never takes a
  * connection the app's queries need). A session-level advisory lock lives as long as the
  * connection holding it: when a worker process dies, PostgreSQL drops its connections and
  * every lock it held is free at once — which is how the watchdog tells a dead worker from a
  * slow one.
+ *
+ * The run locks of all the sessions a process runs are held by ONE connection of the pool
+ * (taken and released by short queries on it), so a worker's connections do not grow with
+ * its `concurrency`: the pool is that connection, the scheduler's and the watchdog's
+ * singletons and the watchdog's checks ({@link LOCK_POOL_SIZE}). Advisory locks are
+ * re-entrant per connection, so the process also tracks the run locks it holds.
  */
 @Injectable()
 export class SyncLocks implements BeforeApplicationShutdown {
   readonly pool: Pool;
   private readonly logger = new Logger('SyncLocks');
+  /** The connection holding this process's run locks (taken when the first one is), and the connections whose run lock it holds. */
+  private runClient: LockConnection | undefined;
+  private runConnecting: Promise<LockConnection> | undefined;
+  private readonly runLocks = new Set<string>();
+  /** The queries on the run-lock connection, one after another (a pg client runs one at a time). */
+  private runQueries: Promise<unknown> = Promise.resolve();
+  private shuttingDown = false;
 
-  constructor(@Inject(SYNC_OPTIONS) options: SyncModuleOptions, @Inject(SYNC_SETTINGS) settings: SyncSettings) {
-    this.pool = new Pool({ connectionString: options.databaseUrl, max: settings.concurrency + 4, application_name: 'kinko-sync-locks', idleTimeoutMillis: 30_000 });
+  constructor(@Inject(SYNC_OPTIONS) options: SyncModuleOptions) {
+    this.pool = new Pool({ connectionString: options.databaseUrl, max: LOCK_POOL_SIZE, application_name: 'kinko-sync-locks', idleTimeoutMillis: 30_000 });
     this.pool.on('error', (e) => this.logger.warn(`lock pool: ${e.message}`));
   }
 
   /**
-   * Takes the run lock of a connection (held on a dedicated connection until released);
-   * null when another process (or this one) runs a session of the connection right now.
+   * Takes the run lock of a connection (held by the process's run-lock connection until
+   * released); null when another process (or this one) runs a session of the connection
+   * right now. `lost` aborts when that connection breaks (every run lock of the process is
+   * gone with it).
    */
   async tryHoldConnectionRun(connectionId: string): Promise<HeldLock | null> {
-    const client = await this.connect();
+    if (this.runLocks.has(connectionId)) return null;
+    this.runLocks.add(connectionId);
     let held = false;
+    let client: LockConnection | undefined;
     try {
-      const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_SPACE.connectionRun, connectionId]);
+      client = await this.runLockConnection();
+      const r = await this.onRunConnection(client, 'SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_SPACE.connectionRun, connectionId]);
       held = r.rows[0]?.ok === true;
+    } catch (e) {
+      if (client) this.dropRunConnection(client, e);
+      throw e;
     } finally {
-      if (!held) client.release();
+      if (!held) this.forgetRunLock(connectionId);
     }
-    if (!held) return null;
-    return this.holding(client, () => client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_SPACE.connectionRun, connectionId]));
+    if (!held || !client) return null;
+    const holder = client;
+    let released = false;
+    return {
+      lost: holder.broken,
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          if (!holder.broken.aborted) await this.onRunConnection(holder, 'SELECT pg_advisory_unlock($1, hashtext($2)) AS ok', [LOCK_SPACE.connectionRun, connectionId]);
+        } catch (e) {
+          // The connection failed: its locks are gone anyway; throw it away.
+          this.dropRunConnection(holder, e);
+        } finally {
+          this.forgetRunLock(connectionId);
+        }
+      },
+    };
+  }
+
+  /** One query on the run-lock connection, after those already sent. */
+  private onRunConnection(client: LockConnection, sql: string, params: unknown[]): Promise<{ rows: Array<{ ok: boolean }> }> {
+    const result = this.runQueries.then(() => client.query<{ ok: boolean }>(sql, params));
+    this.runQueries = result.catch(() => undefined);
+    return result;
+  }
+
+  private forgetRunLock(connectionId: string): void {
+    this.runLocks.delete(connectionId);
+    if (this.shuttingDown && this.runLocks.size === 0 && this.runClient) this.dropRunConnection(this.runClient);
+  }
+
+  /** The process's run-lock connection; a new one once the last one broke. */
+  private async runLockConnection(): Promise<LockConnection> {
+    const current = this.runClient;
+    if (current && !current.broken.aborted) return current;
+    if (current) this.dropRunConnection(current);
+    this.runConnecting ??= this.connect()
+      .then((c) => {
+        // Every session run here listens to it (its `lost`).
+        setMaxListeners(0, c.broken);
+        this.runClient = c;
+        return c;
+      })
+      .finally(() => {
+        this.runConnecting = undefined;
+      });
+    return this.runConnecting;
+  }
+
+  /** Gives the run-lock connection back to the pool as broken (closed): every run lock on it is released by PostgreSQL. */
+  private dropRunConnection(client: LockConnection, e?: unknown): void {
+    if (this.runClient !== client) return;
+    this.runClient = undefined;
+    if (e !== undefined) client.breakOff(e instanceof Error ? e : new Error(String(e)));
+    client.release(true);
   }
 
   /** Whether some live process holds the connection's run lock (checked without keeping it). */
@@ -88,7 +173,7 @@ export class SyncLocks implements BeforeApplicationShutdown {
    * terminated unexpectedly"); with no listener that is an unhandled 'error' event, which
    * ends the process. The pool's own listener covers idle clients only.
    */
-  private async connect(): Promise<PoolClient & { readonly broken: AbortSignal }> {
+  private async connect(): Promise<LockConnection> {
     const client = await this.pool.connect();
     const broken = new AbortController();
     const onError = (e: Error): void => {
@@ -104,10 +189,10 @@ export class SyncLocks implements BeforeApplicationShutdown {
       // A broken connection must not go back to the pool.
       return release(broken.signal.aborted ? true : err);
     };
-    return Object.assign(client, { broken: broken.signal });
+    return Object.assign(client, { broken: broken.signal, breakOff: onError });
   }
 
-  private holding(client: PoolClient & { readonly broken: AbortSignal }, unlock: () => Promise<unknown>): HeldLock {
+  private holding(client: LockConnection, unlock: () => Promise<unknown>): HeldLock {
     let released = false;
     return {
       lost: client.broken,
@@ -130,6 +215,9 @@ export class SyncLocks implements BeforeApplicationShutdown {
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    // The run-lock connection goes once the sessions still running here released their locks (the pool's end waits for it).
+    this.shuttingDown = true;
+    if (this.runLocks.size === 0 && this.runClient) this.dropRunConnection(this.runClient);
     await this.pool.end();
   }
 }

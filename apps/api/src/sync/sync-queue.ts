@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import PgBoss from 'pg-boss';
 import type { EntityManager } from 'typeorm';
 import { isDatabaseUnavailable } from '../database/database-unavailable';
@@ -24,6 +26,17 @@ export const SYNC_DEAD_LETTER_QUEUE = 'kinko-sync-dead';
  */
 export const QUEUED_SYNC_JOBS = 'kinko.queuedSyncJobs';
 
+/**
+ * The channel on which a transaction that queued sessions to start now announces them, at its
+ * commit (PostgreSQL NOTIFY is delivered on commit, never for a rollback): idle workers of
+ * every other process fetch them at once instead of at their next poll. Named after the
+ * queue's table and queue. The payload is `<sender>:<jobs>`; a process ignores its own
+ * (its workers are woken by the commit itself).
+ */
+export function queuedChannel(queueSchema: string): string {
+  return `${queueSchema}.job:${SYNC_QUEUE}`;
+}
+
 /** pg-boss's `db` option over a TypeORM transaction: the job row commits or rolls back with it. */
 export function transactionalDb(manager: EntityManager): PgBoss.Db {
   const runner = manager.queryRunner;
@@ -43,6 +56,9 @@ export function transactionalDb(manager: EntityManager): PgBoss.Db {
 export class SyncQueue implements OnModuleInit, BeforeApplicationShutdown {
   private instance: PgBoss | undefined;
   private readonly logger = new Logger('SyncQueue');
+  /** This process's tag in the payload of {@link queuedChannel}. */
+  private readonly sender = randomUUID();
+  private readonly notifySql: string;
   /**
    * pg-boss settles a job (complete/fail) right after its handler without awaiting it: if
    * PostgreSQL goes away at that moment, the rejection is unhandled and Node ends the
@@ -57,7 +73,9 @@ export class SyncQueue implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     @Inject(SYNC_OPTIONS) private readonly options: SyncModuleOptions,
     @Inject(SYNC_SETTINGS) private readonly settings: SyncSettings,
-  ) {}
+  ) {
+    this.notifySql = `SELECT pg_notify('${queuedChannel(settings.queueSchema).replace(/'/g, "''")}', $1)`;
+  }
 
   /** The running pg-boss instance. */
   get boss(): PgBoss {
@@ -100,8 +118,8 @@ export class SyncQueue implements OnModuleInit, BeforeApplicationShutdown {
   async enqueue(manager: EntityManager, job: SyncJobData, startAfter?: Date): Promise<void> {
     const id = await this.boss.send(SYNC_QUEUE, { ...job }, { id: job.sessionId, db: transactionalDb(manager), ...(startAfter ? { startAfter } : {}) });
     if (id === null) throw new Error(`the sync job of session ${job.sessionId} was not created`);
-    const data = manager.queryRunner?.data as Record<string, number | undefined> | undefined;
-    if (data && !startAfter) data[QUEUED_SYNC_JOBS] = (data[QUEUED_SYNC_JOBS] ?? 0) + 1;
+    if (startAfter) return;
+    await this.announce(manager, 1);
   }
 
   /** Enqueues many sessions' jobs (to start now) in one statement inside the caller's transaction, as {@link enqueue} does one. */
@@ -111,8 +129,77 @@ export class SyncQueue implements OnModuleInit, BeforeApplicationShutdown {
       jobs.map((job) => ({ id: job.sessionId, name: SYNC_QUEUE, data: { ...job } })),
       { db: transactionalDb(manager) },
     );
+    await this.announce(manager, jobs.length);
+  }
+
+  /** Jobs queued to start now by the caller's transaction: counted for this process's workers, announced to the others' at commit. */
+  private async announce(manager: EntityManager, jobs: number): Promise<void> {
     const data = manager.queryRunner?.data as Record<string, number | undefined> | undefined;
-    if (data) data[QUEUED_SYNC_JOBS] = (data[QUEUED_SYNC_JOBS] ?? 0) + jobs.length;
+    if (data) data[QUEUED_SYNC_JOBS] = (data[QUEUED_SYNC_JOBS] ?? 0) + jobs;
+    await manager.query(this.notifySql, [`${this.sender}:${jobs}`]);
+  }
+
+  /**
+   * Listens (one connection of its own, re-opened when it breaks) for sessions other
+   * processes queue to start now: `onQueued(jobs)` at each of their commits. Resolves once
+   * listening; call the returned function to stop.
+   */
+  async listenForQueued(onQueued: (jobs: number) => void): Promise<() => Promise<void>> {
+    const channel = queuedChannel(this.settings.queueSchema);
+    let client: Client | undefined;
+    let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    const open = async (): Promise<void> => {
+      const c = new Client({ connectionString: this.options.databaseUrl, application_name: 'kinko-queue-listen' });
+      c.on('notification', (msg) => {
+        if (msg.channel !== channel || !msg.payload) return;
+        const sep = msg.payload.lastIndexOf(':');
+        if (msg.payload.slice(0, sep) === this.sender) return;
+        const jobs = Number(msg.payload.slice(sep + 1));
+        if (Number.isInteger(jobs) && jobs > 0) onQueued(jobs);
+      });
+      c.on('error', (e) => {
+        if (stopped || client !== c) return;
+        this.logger.warn(`queue listener: ${e.message}; listening again in 1 s`);
+        client = undefined;
+        void c.end().catch(() => undefined);
+        reopen(1_000);
+      });
+      try {
+        await c.connect();
+        await c.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+      } catch (e) {
+        await c.end().catch(() => undefined);
+        throw e;
+      }
+      if (stopped) {
+        await c.end();
+        return;
+      }
+      client = c;
+    };
+    const reopen = (ms: number): void => {
+      retry = setTimeout(() => {
+        if (stopped) return;
+        open().then(
+          // Sessions queued while the connection was down: the workers look now.
+          () => onQueued(1),
+          (e: unknown) => {
+            this.logger.warn(`queue listener: ${e instanceof Error ? e.message : String(e)}; retrying in 5 s`);
+            reopen(5_000);
+          },
+        );
+      }, ms);
+      retry.unref();
+    };
+    await open();
+    return async () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => undefined);
+    };
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -15,6 +15,12 @@ import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import { QUEUED_SYNC_JOBS, SYNC_DEAD_LETTER_QUEUE, SYNC_QUEUE, SyncQueue, type SyncJobData } from './sync-queue';
 import { SyncScheduler } from './sync-scheduler';
 
+/**
+ * The polling interval of each pg-boss worker of the sync queue (s): a backstop only, since the
+ * process polls once per `pollingIntervalSeconds` and wakes them (see `start`).
+ */
+const IDLE_SLOT_POLL_SECONDS = 60;
+
 /** What the worker remembers on a session between attempts (sync_sessions.error while retrying). */
 interface RetryNote {
   readonly retrying: true;
@@ -58,6 +64,8 @@ export class SyncWorker implements OnModuleDestroy {
   /** The pg-boss workers of the sync queue here, and those running a session now. */
   private readonly workerIds: string[] = [];
   private readonly busyWorkers = new Set<string>();
+  /** Stops listening for sessions other processes queue. */
+  private unlisten: (() => Promise<void>) | undefined;
   /** Wakes idle workers when a transaction of this process that queued sessions commits. */
   private readonly onCommit: EntitySubscriberInterface = {
     afterTransactionCommit: (event: TransactionCommitEvent) => {
@@ -91,12 +99,20 @@ export class SyncWorker implements OnModuleDestroy {
     this.running = true;
     const boss = this.queue.boss;
     const options = { batchSize: 1, includeMetadata: true as const, pollingIntervalSeconds: this.settings.pollingIntervalSeconds };
+    // One poll of the queue per polling interval for the whole process, whatever its
+    // `concurrency`: the pg-boss workers sleep for a long interval of their own and are woken
+    // (notifyWorker) by the process's poll timer (one idle worker), by a worker that just took
+    // a session (the next idle one: queued sessions are taken one after another at once), by a
+    // commit here or a NOTIFY from another process that queued sessions, and by their own
+    // session's end.
+    const slotOptions = { ...options, pollingIntervalSeconds: Math.max(IDLE_SLOT_POLL_SECONDS, this.settings.pollingIntervalSeconds) };
     for (let i = 0; i < this.settings.concurrency; i += 1) {
       // pg-boss waits out the rest of its polling interval after a job, even with jobs queued:
       // a slot that frees up fetches the next session at once (only an empty fetch waits).
       const worker: { id?: string } = {};
-      worker.id = await boss.work<SyncJobData>(SYNC_QUEUE, options, (jobs) => {
+      worker.id = await boss.work<SyncJobData>(SYNC_QUEUE, slotOptions, (jobs) => {
         if (worker.id !== undefined) this.busyWorkers.add(worker.id);
+        this.wake(1);
         return this.track(this.handle(jobs)).finally(() => {
           if (worker.id === undefined) return;
           this.busyWorkers.delete(worker.id);
@@ -105,8 +121,14 @@ export class SyncWorker implements OnModuleDestroy {
       });
       this.workerIds.push(worker.id);
     }
-    // Sessions queued by this process (the scheduler, the API beside the worker) start at once.
+    // Sessions queued by this process (the scheduler, the API beside the worker) start at once,
+    // and so do those other processes queue (their commit's NOTIFY).
     this.dataSource.subscribers.push(this.onCommit);
+    this.unlisten = await this.queue.listenForQueued((jobs) => this.wake(jobs));
+    this.every(this.settings.pollingIntervalSeconds * 1_000, () => {
+      this.wake(1);
+      return Promise.resolve();
+    });
     await boss.work<SyncJobData>(SYNC_DEAD_LETTER_QUEUE, options, (jobs) => this.track(this.handleDeadLetter(jobs)));
     this.every(this.settings.watchdogIntervalMs, () => {
       this.watchdogRound = this.watchdog().catch((e: unknown) => this.logger.error(`watchdog: ${e instanceof Error ? e.message : String(e)}`));
@@ -127,6 +149,9 @@ export class SyncWorker implements OnModuleDestroy {
     if (i >= 0) this.dataSource.subscribers.splice(i, 1);
     this.workerIds.length = 0;
     this.busyWorkers.clear();
+    const unlisten = this.unlisten;
+    this.unlisten = undefined;
+    await unlisten?.();
     const boss = this.queue.boss;
     await boss.offWork(SYNC_QUEUE);
     await boss.offWork(SYNC_DEAD_LETTER_QUEUE);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { SyncService } from '../../src/sync/sync.service';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -84,6 +85,95 @@ describe('sync worker: dispatch and overlap', () => {
       for (const wait of waits) expect(wait).toBeLessThan(2_000);
     } finally {
       await app.close();
+    }
+  }, 120_000);
+
+  it('a worker runs as many sessions at once as its concurrency, more than the bank allows requests, on one run-lock connection; the bank limit holds', async () => {
+    const MAX = 2;
+    const N = users.length;
+    const app = await syncApp(db, sandbox, { baseUrl: proxy.url, limits: { maxConcurrency: MAX, requestsPerSecond: 1_000 }, sync: { concurrency: N, watchdogIntervalMs: 600_000 } });
+    try {
+      const connected = await connectAll(app);
+      sandbox.bank(BANK_CODE).knobs.faults.setLatency(60);
+      proxy.reset();
+      await startWorker(app);
+      const dataSource = app.get(DataSource);
+      let lockConnections = 0;
+      let watching = true;
+      const watch = (async () => {
+        while (watching) {
+          const rows = (await dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'kinko-sync-locks' AND datname = current_database()`)) as Array<{ n: number }>;
+          lockConnections = Math.max(lockConnections, rows[0]?.n ?? 0);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      const sessions = await startAll(app, connected);
+      for (const s of sessions) expect((await waitForSession(app, s.c.scope, s.id, 90_000)).status.status).toBe('completed');
+      watching = false;
+      await watch;
+      const rows = (await dataSource.query(`SELECT started_at, finished_at FROM sync_sessions WHERE id = ANY($1::uuid[])`, [sessions.map((s) => s.id)])) as Array<{ started_at: Date; finished_at: Date }>;
+      // The most sessions running at one instant (each session's [start, end]).
+      const atOnce = Math.max(...rows.map((r) => rows.filter((o) => o.started_at <= r.started_at && o.finished_at > r.started_at).length));
+      process.stdout.write(`concurrency ${N}: ${atOnce} sessions at once, ${proxy.maxInFlight()}/${MAX} requests in flight at most, ${lockConnections} lock-pool connection(s)\n`);
+      expect(atOnce).toBe(N);
+      expect(proxy.maxInFlight()).toBe(MAX);
+      // Every running session's run lock is held by the process's one run-lock connection (not one connection each).
+      expect(lockConnections).toBe(1);
+    } finally {
+      sandbox.bank(BANK_CODE).knobs.faults.setLatency(0);
+      await app.close();
+    }
+  }, 120_000);
+
+  it('an idle worker polls the queue once per polling interval, whatever its concurrency', async () => {
+    const app = await syncApp(db, sandbox, { sync: { concurrency: 12, pollingIntervalSeconds: 0.5, watchdogIntervalMs: 600_000 } });
+    const original = Client.prototype.query;
+    let fetches = 0;
+    try {
+      await startWorker(app);
+      // Every slot fetches once as it starts; then only the process's poll.
+      await new Promise((r) => setTimeout(r, 1_000));
+      (Client.prototype as unknown as { query: unknown }).query = function (this: Client, ...args: unknown[]): unknown {
+        const q = args[0] as string | { text?: string; values?: unknown[] } | undefined;
+        const text = typeof q === 'string' ? q : (q?.text ?? '');
+        const values = (typeof q === 'string' ? args[1] : q?.values) as unknown[] | undefined;
+        if (text.includes('FOR UPDATE SKIP LOCKED') && values?.[0] === 'kinko-sync') fetches += 1;
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      };
+      await new Promise((r) => setTimeout(r, 3_000));
+    } finally {
+      (Client.prototype as unknown as { query: unknown }).query = original;
+      await app.close();
+    }
+    process.stdout.write(`idle worker, concurrency 12, 0.5 s polling: ${fetches} fetches of the sync queue in 3 s\n`);
+    // One per 0.5 s (6), not one per slot per 0.5 s (72).
+    expect(fetches).toBeGreaterThanOrEqual(4);
+    expect(fetches).toBeLessThanOrEqual(8);
+  }, 60_000);
+
+  it('a session queued by another process starts at once in an idle worker, not at its next poll', async () => {
+    const POLL_S = 8;
+    // Two processes as PostgreSQL sees them (own pools, own queue connections): `api` queues, `worker` runs.
+    const api = await syncApp(db, sandbox);
+    const worker = await syncApp(db, sandbox, { sync: { concurrency: 2, pollingIntervalSeconds: POLL_S, watchdogIntervalMs: 600_000 } });
+    try {
+      const connected = await connectAll(api);
+      await startWorker(worker);
+      // The worker's slots fetched (nothing) and sleep until its next poll.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const sessions = await startAll(api, connected.slice(0, 2));
+      for (const s of sessions) expect((await waitForSession(api, s.c.scope, s.id, 90_000)).status.status).toBe('completed');
+      const rows = (await api.get(DataSource).query(`SELECT created_at, started_at FROM sync_sessions WHERE id = ANY($1::uuid[])`, [sessions.map((s) => s.id)])) as Array<{
+        created_at: Date;
+        started_at: Date;
+      }>;
+      const waits = rows.map((r) => r.started_at.getTime() - r.created_at.getTime());
+      process.stdout.write(`queued by another process → started, idle worker with ${POLL_S} s polling: ${waits.join(', ')} ms\n`);
+      expect(rows).toHaveLength(2);
+      for (const wait of waits) expect(wait).toBeLessThan(2_000);
+    } finally {
+      await worker.close();
+      await api.close();
     }
   }, 120_000);
 
