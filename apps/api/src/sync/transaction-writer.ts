@@ -197,6 +197,22 @@ export interface CompleteReconciliation {
   readonly linked: number;
 }
 
+// The complete reconciliation's statements (named prepared statements: run once per account
+// and session). Each reads what it needs through an index whatever the account's history: the
+// open (not superseded) rows of the deletable kinds — never booked — through the partial index
+// of open non-booked rows, and "is this booked row already some row's successor?" through the
+// partial index of superseded rows (migration SupersededIndex; test/sync/reconciliation-work.test.ts).
+export const OPEN_NOT_BOOKED_SQL = `SELECT ${TX_COLUMNS}, last_fetched_at FROM transactions
+  WHERE user_id = $1 AND account_id = $2 AND kind <> 'booked' AND linked_booked_id IS NULL AND kind = ANY($3::text[])`;
+export const BOOKED_CANDIDATES_SQL = `SELECT ${TX_COLUMNS} FROM transactions b WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND last_fetched_at = $3
+    AND (bank_reference = ANY($4::text[]) OR (amount_minor = ANY($5::bigint[]) AND listed_date BETWEEN $6 AND $7))
+    AND NOT EXISTS (SELECT 1 FROM transactions p WHERE p.user_id = $1 AND p.account_id = $2 AND p.linked_booked_id = b.id)`;
+const LINK_SQL = `UPDATE transactions p SET linked_booked_id = b.id, link_evidence = l.evidence
+    FROM UNNEST($3::text[], $4::text[], $5::jsonb[]) AS l(pending_id, booked_id, evidence)
+    JOIN transactions b ON b.user_id = $1 AND b.account_id = $2 AND b.bank_transaction_id = l.booked_id
+   WHERE p.user_id = $1 AND p.account_id = $2 AND p.bank_transaction_id = l.pending_id AND p.kind <> 'booked'`;
+const DELETE_VANISHED_SQL = `DELETE FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind <> 'booked' AND bank_transaction_id = ANY($3::text[])`;
+
 /**
  * The final reconciliation of an account once every kind's window was fetched completely
  * (the domain's `reconcile` with `complete: true`): `DeleteIfNotFetched` rows of the window
@@ -218,10 +234,7 @@ export async function completeReconciliation(
   const deletableKinds = [...fetched.keys()].filter((k) => k !== 'booked' && deleteIfNotFetched.has(k));
   if (deletableKinds.length === 0) return { deleted: 0, linked: 0 };
   // Rows already linked to their booked successor are history: settled, never deleted.
-  const pendingRows = (await preparedQuery(manager, 
-    `SELECT ${TX_COLUMNS}, last_fetched_at FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind = ANY($3::text[]) AND linked_booked_id IS NULL`,
-    [key.userId, key.accountId, deletableKinds],
-  )) as Array<StoredTxRow & { last_fetched_at: Date }>;
+  const pendingRows = (await preparedQuery(manager, OPEN_NOT_BOOKED_SQL, [key.userId, key.accountId, deletableKinds])) as Array<StoredTxRow & { last_fetched_at: Date }>;
   const refetched = pendingRows.filter((r) => r.last_fetched_at.getTime() === fetched.get(r.kind)?.stamp.getTime());
   const vanished = pendingRows.filter((r) => r.last_fetched_at.getTime() !== fetched.get(r.kind)?.stamp.getTime());
   if (vanished.length === 0) return { deleted: 0, linked: 0 };
@@ -232,12 +245,15 @@ export async function completeReconciliation(
     const dates = vanished.map((r) => r.listed_date).sort();
     const from = shift(dates[0] as string, -matchDays);
     const to = shift(dates[dates.length - 1] as string, matchDays);
-    bookedCandidates = (await manager.query(
-      `SELECT ${TX_COLUMNS} FROM transactions b WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND last_fetched_at = $3
-          AND (bank_reference = ANY($4::text[]) OR (amount_minor = ANY($5::bigint[]) AND listed_date BETWEEN $6 AND $7))
-          AND NOT EXISTS (SELECT 1 FROM transactions p WHERE p.user_id = $1 AND p.account_id = $2 AND p.linked_booked_id = b.id)`,
-      [key.userId, key.accountId, booked.stamp, vanished.map((r) => r.bank_reference).filter((r) => r !== null), [...new Set(vanished.map((r) => r.amount_minor))], from, to],
-    )) as StoredTxRow[];
+    bookedCandidates = (await preparedQuery(manager, BOOKED_CANDIDATES_SQL, [
+      key.userId,
+      key.accountId,
+      booked.stamp,
+      vanished.map((r) => r.bank_reference).filter((r) => r !== null),
+      [...new Set(vanished.map((r) => r.amount_minor))],
+      from,
+      to,
+    ])) as StoredTxRow[];
   }
   const result = reconcile({
     stored: pendingRows.map(toBankTransaction),
@@ -250,28 +266,18 @@ export async function completeReconciliation(
   // pairing (hidden from listings as superseded: never counted twice); the others that did not
   // come back are deleted.
   if (result.links.length > 0) {
-    await manager.query(
-      `UPDATE transactions p SET linked_booked_id = b.id, link_evidence = l.evidence
-         FROM UNNEST($3::text[], $4::text[], $5::jsonb[]) AS l(pending_id, booked_id, evidence)
-         JOIN transactions b ON b.user_id = $1 AND b.account_id = $2 AND b.bank_transaction_id = l.booked_id
-        WHERE p.user_id = $1 AND p.account_id = $2 AND p.bank_transaction_id = l.pending_id AND p.kind <> 'booked'`,
-      [
-        key.userId,
-        key.accountId,
-        result.links.map((l) => l.pendingId),
-        result.links.map((l) => l.bookedId),
-        result.links.map((l) => JSON.stringify(storedLinkEvidence(l.evidence))),
-      ],
-    );
+    await preparedQuery(manager, LINK_SQL, [
+      key.userId,
+      key.accountId,
+      result.links.map((l) => l.pendingId),
+      result.links.map((l) => l.bookedId),
+      result.links.map((l) => JSON.stringify(storedLinkEvidence(l.evidence))),
+    ]);
   }
   const linkedIds = new Set<string>(result.links.map((l) => l.pendingId));
   const deletions = result.deletions.filter((id) => !linkedIds.has(id));
   if (deletions.length > 0) {
-    await manager.query(`DELETE FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind <> 'booked' AND bank_transaction_id = ANY($3::text[])`, [
-      key.userId,
-      key.accountId,
-      deletions,
-    ]);
+    await preparedQuery(manager, DELETE_VANISHED_SQL, [key.userId, key.accountId, deletions]);
   }
   return { deleted: deletions.length, linked: result.links.length };
 }
@@ -283,7 +289,9 @@ const shift = (date: string, days: number): string => new Date(Date.parse(`${dat
  * from the stored booked transactions: only the day's last one (in the bank's order: the
  * listing's, date then `bank_order` then id) and
  * the last one before `from` are read, so at most one row per day is in memory. Written in
- * one multi-row upsert as `derived`; a balance the bank reported (`bank`) is kept.
+ * one multi-row upsert as `derived`; a balance the bank reported (`bank`) is kept, and a day
+ * whose balance did not change is not rewritten (no new row version: a re-sync's overlap days
+ * cost a read, not a write). Returns the days derived.
  */
 export async function deriveDailyBalances(manager: EntityManager, key: AccountKey, range: { from: CalendarDate; to: CalendarDate }, currency: string): Promise<number> {
   const perDay = (await preparedQuery(manager, 
@@ -306,13 +314,17 @@ export async function deriveDailyBalances(manager: EntityManager, key: AccountKe
     `INSERT INTO daily_balances (account_id, date, tenant_id, user_id, balance_minor, currency_code, source)
       SELECT $1, d.date, $2, $3, d.balance, $4, 'derived' FROM UNNEST($5::date[], $6::bigint[]) AS d(date, balance)
       ON CONFLICT (account_id, date) DO UPDATE SET balance_minor = EXCLUDED.balance_minor, currency_code = EXCLUDED.currency_code, updated_at = now()
-        WHERE daily_balances.source = 'derived'`,
+        WHERE daily_balances.source = 'derived'
+          AND (daily_balances.balance_minor, daily_balances.currency_code) IS DISTINCT FROM (EXCLUDED.balance_minor, EXCLUDED.currency_code)`,
     [key.accountId, key.tenantId, key.userId, currency, series.map((d) => d.date), series.map((d) => (d.balanceMinor as bigint).toString())],
   );
   return series.length;
 }
 
-/** Writes the daily balances the bank reported (`bank`: authoritative over derived ones). */
+/**
+ * Writes the daily balances the bank reported (`bank`: authoritative over derived ones); a day
+ * stored with the same balance, currency and source is left as it is (no new row version).
+ */
 export async function writeBankBalances(manager: EntityManager, key: AccountKey, balances: readonly BankDailyBalance[]): Promise<number> {
   if (balances.length === 0) return 0;
   const byDate = new Map(balances.map((b) => [b.date, b]));
@@ -320,7 +332,8 @@ export async function writeBankBalances(manager: EntityManager, key: AccountKey,
   await preparedQuery(manager, 
     `INSERT INTO daily_balances (account_id, date, tenant_id, user_id, balance_minor, currency_code, source)
       SELECT $1, d.date, $2, $3, d.balance, d.currency, 'bank' FROM UNNEST($4::date[], $5::bigint[], $6::text[]) AS d(date, balance, currency)
-      ON CONFLICT (account_id, date) DO UPDATE SET balance_minor = EXCLUDED.balance_minor, currency_code = EXCLUDED.currency_code, source = 'bank', updated_at = now()`,
+      ON CONFLICT (account_id, date) DO UPDATE SET balance_minor = EXCLUDED.balance_minor, currency_code = EXCLUDED.currency_code, source = 'bank', updated_at = now()
+        WHERE (daily_balances.balance_minor, daily_balances.currency_code, daily_balances.source) IS DISTINCT FROM (EXCLUDED.balance_minor, EXCLUDED.currency_code, 'bank')`,
     [key.accountId, key.tenantId, key.userId, rows.map((b) => b.date), rows.map((b) => b.balanceMinor.toString()), rows.map((b) => b.currency)],
   );
   return rows.length;

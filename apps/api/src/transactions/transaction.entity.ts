@@ -16,6 +16,12 @@ import type { StoredLinkEvidence } from './link-evidence';
 // first sync), this index serves both the filter and the order, so no plan reads the account's
 // rows through the primary key and sorts them. Also the account's latest date and date ranges.
 @Index(['userId', 'accountId', 'listedDate', 'bankOrder', 'id'])
+// Partial, a few rows per account each (migration SupersededIndex): the superseded rows — "is
+// this booked row some row's successor?", asked by the complete reconciliation and by the
+// self-reference's check when a row is deleted — and the open rows of the kinds other than
+// booked, which the complete reconciliation reads (transaction-writer.ts).
+@Index('ix_transactions_superseded', ['userId', 'accountId', 'linkedBookedId'], { where: `"linked_booked_id" IS NOT NULL` })
+@Index('ix_transactions_open_not_booked', ['userId', 'accountId', 'kind'], { where: `"kind" <> 'booked' AND "linked_booked_id" IS NULL` })
 @Check('ck_transactions_link_evidence', `"link_evidence" IS NULL OR "linked_booked_id" IS NOT NULL`)
 @Check('ck_transactions_kind', `"kind" IN ('booked', 'pending', 'hold', 'scheduled', 'rejected', 'cancelled')`)
 @ForeignKey(() => BankAccount, ['tenantId', 'userId', 'accountId'], ['tenantId', 'userId', 'id'], { onDelete: 'CASCADE' })

@@ -3,7 +3,7 @@ import type { Transaction } from '@kinko/connector-sdk';
 import type { CalendarDate, CurrencyCode, DateWindow, TransactionId, TransactionKind } from '@kinko/domain';
 import { newId } from '../../src/database/ids';
 import { FetchOrder } from '../../src/sync/bank-order';
-import { type AccountKey, completeReconciliation, deriveDailyBalances, writeTransactionPage } from '../../src/sync/transaction-writer';
+import { type AccountKey, completeReconciliation, deriveDailyBalances, writeBankBalances, writeTransactionPage } from '../../src/sync/transaction-writer';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const JPY = 'JPY' as CurrencyCode;
@@ -172,6 +172,58 @@ describe('transaction writer', () => {
       { date: '2026-03-06', b: '-450', source: 'derived' },
       { date: '2026-03-07', b: '-450', source: 'derived' },
     ]);
+  });
+
+  // Issue 19 (PostgreSQL work per statement): a re-sync derives its overlap days again; a day
+  // whose balance did not change keeps its row version (xmin: no new tuple, no index entries).
+  it('derives again without rewriting a day whose balance is unchanged; a changed day is rewritten', async () => {
+    const range = { from: '2026-03-01' as CalendarDate, to: '2026-03-07' as CalendarDate };
+    const versions = async (): Promise<Record<string, string>> =>
+      Object.fromEntries(
+        ((await db.dataSource.query(`SELECT date::text AS date, xmin::text AS v FROM daily_balances WHERE account_id = $1 AND date BETWEEN $2 AND $3`, [key.accountId, range.from, range.to])) as Array<{
+          date: string;
+          v: string;
+        }>).map((r) => [r.date, r.v]),
+      );
+    const before = await versions();
+    expect(Object.keys(before)).toHaveLength(7);
+    expect(await db.dataSource.transaction((m) => deriveDailyBalances(m, key, range, 'JPY'))).toBe(7);
+    expect(await versions()).toEqual(before);
+    // A booking late on 03-06 moves 03-06 and 03-07 only.
+    await db.dataSource.transaction((m) =>
+      writeTransactionPage(m, key, window('booked', '2026-03-06', '2026-03-06'), [tx('late-0306', 'booked', '2026-03-06', -50, 'LATE', { balanceAfterMinor: -500n, bankSequence: 99 })], {
+        stamp: new Date(),
+        order: new FetchOrder(),
+      }),
+    );
+    await db.dataSource.transaction((m) => deriveDailyBalances(m, key, range, 'JPY'));
+    const after = await versions();
+    expect(Object.keys(after).filter((d) => after[d] !== before[d])).toEqual(['2026-03-06', '2026-03-07']);
+    const moved = (await db.dataSource.query(`SELECT balance_minor::text AS b FROM daily_balances WHERE account_id = $1 AND date = '2026-03-07'`, [key.accountId])) as Array<{ b: string }>;
+    expect(moved).toEqual([{ b: '-500' }]);
+  });
+
+  it('writes the bank’s daily balances again without rewriting an unchanged day; a changed one, or a derived one the bank now reports, is rewritten', async () => {
+    const day = (date: string, balance: bigint) => ({ date: date as CalendarDate, balanceMinor: balance, currency: JPY });
+    const version = async (date: string): Promise<{ v: string; b: string; source: string } | undefined> =>
+      ((await db.dataSource.query(`SELECT xmin::text AS v, balance_minor::text AS b, source FROM daily_balances WHERE account_id = $1 AND date = $2`, [key.accountId, date])) as Array<{
+        v: string;
+        b: string;
+        source: string;
+      }>)[0];
+    await db.dataSource.transaction((m) => writeBankBalances(m, key, [day('2026-05-01', 100n), day('2026-05-02', 200n)]));
+    const first = [await version('2026-05-01'), await version('2026-05-02')];
+    expect(first.map((r) => r?.b)).toEqual(['100', '200']);
+    await db.dataSource.transaction((m) => writeBankBalances(m, key, [day('2026-05-01', 100n), day('2026-05-02', 250n)]));
+    const second = [await version('2026-05-01'), await version('2026-05-02')];
+    expect(second[0]).toEqual(first[0]); // unchanged: the same row version
+    expect(second[1]?.v).not.toBe(first[1]?.v);
+    expect(second[1]?.b).toBe('250');
+    // A day derived before (03-01) that the bank now reports with the same balance becomes the bank's.
+    const derived = await version('2026-03-01');
+    expect(derived?.source).toBe('derived');
+    await db.dataSource.transaction((m) => writeBankBalances(m, key, [day('2026-03-01', BigInt(derived?.b ?? '0'))]));
+    expect((await version('2026-03-01'))?.source).toBe('bank');
   });
 
   it('keeps the bank’s order within a day: a newest-first list shown only on its second page reverses the keys its first page got', async () => {
