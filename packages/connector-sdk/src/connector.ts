@@ -236,10 +236,10 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
   }
   const grants = serializer(id, 'grant', definition.grant);
   const states = serializer(id, 'challenge state', definition.challengeState);
-  const isGrant = Schema.is(definition.grant);
+  const isGrant = validatedOnce(Schema.is(definition.grant), true);
   const isState = definition.challengeState === undefined ? () => false : Schema.is(definition.challengeState);
   const isChallenge = Schema.is(Challenge);
-  const isWindow = Schema.is(FetchWindow);
+  const isWindow = validatedOnce(Schema.is(FetchWindow), false);
   const isCurrentBalance = Schema.is(CurrentBalance);
   let limiter: RequestLimiter | undefined;
 
@@ -474,6 +474,35 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
     serializeChallengeState: (state) => states.serialize(state),
     deserializeChallengeState: (text) => states.deserialize(text) as Outcome<ChallengeState>,
   };
+}
+
+/**
+ * A schema check run once per value object: one that passes is remembered, so the same grant
+ * or window passed on every call of a session is not checked against its schema again. Only
+ * a value that cannot have changed since is remembered: with `freeze`, a passing value's plain
+ * objects and arrays are frozen (deeply; class instances such as Redacted or Date stay what
+ * they are); without, only a value its owner already froze (the domain's windows, whose
+ * fields are strings) — any other is checked on every call, as before.
+ */
+function validatedOnce<T>(check: (value: unknown) => value is T, freeze: boolean): (value: unknown) => value is T {
+  const passed = new WeakSet<object>();
+  return (value): value is T => {
+    if (typeof value !== 'object' || value === null) return check(value);
+    if (passed.has(value)) return true;
+    if (!check(value)) return false;
+    if (freeze ? deepFreezePlain(value) : Object.isFrozen(value)) passed.add(value);
+    return true;
+  };
+}
+
+/** Freezes `value`'s plain objects and arrays (not class instances: Dates, Redacted…); true when every plain part is frozen. */
+function deepFreezePlain(value: object, depth = 0): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return true;
+  if (depth > 16) return false;
+  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null && !deepFreezePlain(v, depth + 1)) return false;
+  Object.freeze(value);
+  return true;
 }
 
 /** A connector's page outcome the SDK may look past (not an error: the stream ends there). */
