@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { workerNodeFlags } from '../src/env/app';
+import { benchWorkerNodeFlags, workerNodeFlags } from '../src/env/app';
 
 describe('workerNodeFlags', () => {
   it("reads the Node flags of the app's worker script", () => {
@@ -19,5 +19,13 @@ describe('workerNodeFlags', () => {
   it("parses the app's own worker script", () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../apps/api/package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(workerNodeFlags(manifest.scripts['worker'])).toEqual(expect.arrayContaining([expect.stringMatching(/^--max-old-space-size=\d+$/)]));
+  });
+});
+
+describe('benchWorkerNodeFlags', () => {
+  it('adds the opt-in profiling flags of KINKO_BENCH_WORKER_NODE_FLAGS, none when unset', () => {
+    expect(benchWorkerNodeFlags(' --cpu-prof  --cpu-prof-dir=/tmp/p ')).toEqual(['--cpu-prof', '--cpu-prof-dir=/tmp/p']);
+    expect(benchWorkerNodeFlags(undefined)).toEqual([]);
+    expect(benchWorkerNodeFlags('')).toEqual([]);
   });
 });

@@ -249,6 +249,15 @@ export function workerNodeFlags(script: string | undefined): string[] {
 }
 
 /**
+ * Extra Node flags for the process that runs the sync worker (`worker`, or `serve` with its
+ * worker), opt-in for profiling: KINKO_BENCH_WORKER_NODE_FLAGS, space-separated, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`. Unset in normal runs: the figures are the app's as deployed.
+ */
+export function benchWorkerNodeFlags(value: string | undefined = process.env['KINKO_BENCH_WORKER_NODE_FLAGS']): string[] {
+  return (value ?? '').trim().split(/\s+/).filter((f) => f !== '');
+}
+
+/**
  * The application under test: the BUILT app (`apps/api/dist`, what `pnpm start` runs),
  * run as child processes — the bench never imports app code (nothing imports apps/*).
  * Child processes get the bench's own Node flags, so a bench run from sources
@@ -375,7 +384,8 @@ export class AppUnderTest {
     // Production takes the bank redirect URI from KINKO_PUBLIC_URL only: a port chosen here, so the URL is known before the start.
     const port = options.env?.['PORT'] ?? String(await freePort());
     const publicUrl = { PORT: port, KINKO_PUBLIC_URL: `http://127.0.0.1:${port}` };
-    const child = this.spawn(this.main, ['serve'], this.env(config, { KINKO_WORKER: options.worker ? 'true' : 'false', ...publicUrl, ...options.env }), config.dataDir);
+    const env = this.env(config, { KINKO_WORKER: options.worker ? 'true' : 'false', ...publicUrl, ...options.env });
+    const child = this.spawn(this.main, ['serve'], env, config.dataDir, options.worker ? benchWorkerNodeFlags() : []);
     const proc = new AppProcess(child, 'kinko serve');
     try {
       const m = await proc.waitFor(/^\s*API\s+(http:\/\/\S+)/m, 120_000);
@@ -389,7 +399,7 @@ export class AppUnderTest {
   /** The Node flags the app's `worker` script gives the worker ({@link workerNodeFlags}). */
   get workerFlags(): string[] {
     const manifest = JSON.parse(fs.readFileSync(path.join(this.root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
-    return workerNodeFlags(manifest.scripts?.['worker']);
+    return [...workerNodeFlags(manifest.scripts?.['worker']), ...benchWorkerNodeFlags()];
   }
 
   /** Starts `worker` (sync worker only, no HTTP) as the app's `worker` script does, and waits until it takes jobs. */
