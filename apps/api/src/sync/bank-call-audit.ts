@@ -20,6 +20,15 @@ export interface BankCallContext {
 const targetOf = (ctx: BankCallContext | undefined): string | null =>
   ctx?.connectionId !== undefined ? `connection:${ctx.connectionId}` : ctx?.connectFlowId !== undefined ? `connect_flow:${ctx.connectFlowId}` : null;
 
+/**
+ * Every key a `bank.call` row's details may have: checked for secret-like names once, here,
+ * rather than on every bank call (the details are built from these keys only, with values
+ * that are numbers or the SDK's method, host, path, outcome and error tag).
+ */
+const DETAIL_KEYS = ['connectorId', 'method', 'host', 'path', 'attempt', 'outcome', 'durationMs', 'status', 'retryInMs', 'errorTag', 'sessionId'] as const;
+assertNoSecretKeys(Object.fromEntries(DETAIL_KEYS.map((k) => [k, null])));
+type BankCallDetails = Partial<Record<(typeof DETAIL_KEYS)[number], string | number>>;
+
 const MAX_BUFFER = 200;
 const FLUSH_MS = 1_000;
 
@@ -50,7 +59,7 @@ export class BankCallAudit implements BeforeApplicationShutdown {
   record(event: HttpCallEvent): void {
     this.metrics.observeBankCall(event);
     const ctx = this.context.getStore();
-    const details: Record<string, unknown> = {
+    const details: BankCallDetails = {
       connectorId: event.connectorId,
       method: event.method,
       host: event.host,
@@ -63,7 +72,6 @@ export class BankCallAudit implements BeforeApplicationShutdown {
       ...(event.errorTag !== undefined ? { errorTag: event.errorTag } : {}),
       ...(ctx?.sessionId ? { sessionId: ctx.sessionId } : {}),
     };
-    assertNoSecretKeys(details);
     this.buffer.push([ctx?.tenantId ?? null, ctx?.actor ?? 'system:sync', targetOf(ctx), JSON.stringify(details)]);
     if (this.buffer.length >= MAX_BUFFER) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
