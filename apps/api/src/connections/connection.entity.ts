@@ -10,8 +10,9 @@ import { User } from '../users/user.entity';
 @Entity('connections')
 @Unique(['tenantId', 'userId', 'id'])
 @Index(['tenantId', 'userId'])
-// The scheduler's planning query walks it, oldest status change first (migration SchedulerPlanIndex).
-@Index(['aggregationStatusChangedAt'])
+// The scheduler's planning query: the connections it may start, due first — a partial index on
+// (next_refresh_at, aggregation_status_changed_at, id), kept by the migrations (SchedulerNextRefresh).
+@Index('ix_connections_refresh_due', { synchronize: false })
 @ForeignKey(() => User, ['tenantId', 'userId'], ['tenantId', 'id'], { onDelete: 'CASCADE' })
 export class Connection {
   @PrimaryColumn('uuid')
@@ -45,6 +46,10 @@ export class Connection {
   /** The user stopped using it: not aggregated any more, data kept, can be re-activated. */
   @Column('boolean', { default: false })
   deactivated!: boolean;
+
+  /** When the scheduler may look at it again (sync-scheduler.ts; -infinity: never planned). Written by the scheduler's own SQL only. */
+  @InstantColumn({ default: () => "'-infinity'", select: false, insert: false, update: false })
+  nextRefreshAt!: Date;
 
   @CreatedAtColumn()
   createdAt!: Date;

@@ -21,49 +21,62 @@ export interface ScheduledRefresh {
   readonly reason?: string;
 }
 
-/** Due connections planned in one transaction (one candidates query, one budget read, one insert of each kind, one job insert). */
+/** Due connections planned in one transaction (one candidates query, one budget read, one insert of each kind, one job insert, one update of their next refresh). */
 export const SCHEDULER_BATCH = 500;
 
-/** Where the keyset walk starts: before every connection. */
-const FIRST_KEY = { at: '-infinity', id: '00000000-0000-0000-0000-000000000000' } as const;
-type Key = { readonly at: string; readonly id: string };
+/**
+ * The connections the scheduler may start: not deactivated, not running, not suspended, not
+ * waiting for the user. The predicate of the partial index `ix_connections_refresh_due`
+ * (migration SchedulerNextRefresh), which the planning query repeats so PostgreSQL uses it.
+ */
+export const SCHEDULABLE_CONNECTION_SQL = `NOT c.deactivated
+      AND c.aggregation_status NOT LIKE 'running.%' AND c.aggregation_status NOT LIKE 'suspended.%'
+      AND c.aggregation_status NOT LIKE 'auth.%' AND c.aggregation_status NOT IN ('inactive', 'guest.intervention.required')`;
 
 /**
- * The planning query: connections due for a background refresh ($1: sessions created after it
- * are recent; $2: the batch), oldest status change first, after the keyset ($3, $4: the last
- * one the walk took) — through the index on aggregation_status_changed_at, so a batch stops at
- * its size whatever the number of connections (migration SchedulerPlanIndex;
- * test/sync/scheduler-plan.test.ts). Locked for the batch's transaction, skipping connections
- * another transaction holds (another scheduler's batch, a user's sync being started). The key
- * comes back as text: a JS Date would drop the microseconds and the walk would stall on them.
+ * The planning query: the schedulable connections whose `next_refresh_at` has come ($1: now;
+ * $2: the batch), due longest first, then oldest status change — one range scan of the
+ * partial index `ix_connections_refresh_due`, reading only due connections, so a batch costs
+ * the same whatever the number of connections (test/sync/scheduler-plan.test.ts). Whether a
+ * connection has a grant is read per candidate by the unique index on its secrets (a scalar
+ * subquery: an EXISTS there may be planned as a hash of every secret). Locked for the batch's
+ * transaction, skipping connections another transaction holds (another scheduler's batch, a
+ * user's sync being started). Every candidate gets a later `next_refresh_at` in the same
+ * transaction ({@link SCHEDULER_NEXT_REFRESH_SQL}), so the next batch finds the next ones.
  */
-export const SCHEDULER_CANDIDATES_SQL = `SELECT c.id, c.tenant_id, c.user_id, c.connector_id, c.aggregation_status, c.deactivated, true AS has_grant,
-      c.aggregation_status_changed_at::text AS key_at
+export const SCHEDULER_CANDIDATES_SQL = `SELECT c.id, c.tenant_id, c.user_id, c.connector_id, c.aggregation_status, c.deactivated,
+      COALESCE((SELECT true FROM connection_secrets s WHERE s.connection_id = c.id AND s.kind = 'grant'), false) AS has_grant
     FROM connections c
-    WHERE NOT c.deactivated
-      AND c.aggregation_status NOT LIKE 'running.%' AND c.aggregation_status NOT LIKE 'suspended.%'
-      AND c.aggregation_status NOT LIKE 'auth.%' AND c.aggregation_status NOT IN ('inactive', 'guest.intervention.required')
-      AND EXISTS (SELECT 1 FROM connection_secrets s WHERE s.connection_id = c.id AND s.kind = 'grant')
-      AND NOT EXISTS (SELECT 1 FROM sync_sessions s WHERE s.connection_id = c.id AND (s.finished_at IS NULL OR s.created_at > $1))
-      AND c.aggregation_status_changed_at >= $3::timestamptz AND (c.aggregation_status_changed_at, c.id) > ($3::timestamptz, $4::uuid)
-    ORDER BY c.aggregation_status_changed_at, c.id LIMIT $2
+    WHERE ${SCHEDULABLE_CONNECTION_SQL}
+      AND c.next_refresh_at <= $1
+    ORDER BY c.next_refresh_at, c.aggregation_status_changed_at, c.id LIMIT $2
     FOR UPDATE OF c SKIP LOCKED`;
 
-/** The first parameters of {@link SCHEDULER_CANDIDATES_SQL}: due before `dueBefore`, the first batch of `batch`. */
-export const schedulerCandidatesParams = (dueBefore: Date, batch: number, after: Key = FIRST_KEY): unknown[] => [dueBefore, batch, after.at, after.id];
+/** The parameters of {@link SCHEDULER_CANDIDATES_SQL}: due at `now`, a batch of `batch`. */
+export const schedulerCandidatesParams = (now: Date, batch: number): unknown[] => [now, batch];
+
+/** When each connection of a batch is due again ($1: ids, $2: instants), by its primary key. */
+const SCHEDULER_NEXT_REFRESH_SQL = `UPDATE connections c SET next_refresh_at = v.next_at
+    FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, next_at) WHERE c.id = v.id`;
 
 /**
- * Plans background refreshes (the user not present). A round walks the connections that are
- * active, not running, whose last session is older than `refreshIntervalMinutes`, in batches
- * of {@link SCHEDULER_BATCH} (keyset order; up to `schedulerRoundLimit` a round; the next round
- * goes on where it stopped, from the start once the walk reached the end), and starts a
- * `scheduler` sync of each whose every active account still has unattended budget
+ * Plans background refreshes (the user not present). A round takes the connections that are
+ * active, not running, and due (`connections.next_refresh_at`), in batches of
+ * {@link SCHEDULER_BATCH} (up to `schedulerRoundLimit` a round; what a round leaves due, the
+ * next takes first), and starts a `scheduler` sync of each whose every active account still has unattended budget
  * ({@link RefreshQuotas}: the domain's `unattendedAccessBudget` over the `unattended_accesses`
  * ledger, with the connector's `unattendedAccessesPerDay`, PSD2's 4 by default). Connections
- * with a spent account are deferred to the instant the budget allows again. A batch is one
+ * with a spent account are deferred to the instant the budget allows again. Each connection a
+ * batch takes is due again ({@link nextRefreshOf}): once started, or left out by startSync
+ * (no grant, consent expired, needs the user, unknown connector), `refreshIntervalMinutes`
+ * later; deferred, when its budget allows; left alone because a session of it is recent or
+ * running, `refreshIntervalMinutes` after that session was created (so a user's own sync
+ * counts, as before). A batch is one
  * transaction holding its connections locked: its candidates, their budgets, their consents
- * read at once, their sessions and jobs inserted at once ({@link SyncService.startLocked}); two
- * processes planning at once take different connections and never start one twice. The worker
+ * read at once, their sessions and jobs inserted at once ({@link SyncService.startLocked}), their
+ * next refresh written at once; two processes planning at once take different connections and
+ * never start one twice (and startLocked still leaves alone a connection with a session pending,
+ * running or younger than the interval). The worker
  * records each access in the ledger when it reads the account (and re-checks the budget
  * there, under a row lock). User-initiated syncs are not unattended: they are neither counted
  * nor limited.
@@ -71,8 +84,6 @@ export const schedulerCandidatesParams = (dueBefore: Date, batch: number, after:
 @Injectable()
 export class SyncScheduler {
   private readonly logger = new Logger('SyncScheduler');
-  /** Where this process's walk stopped (the last connection a full batch took), if it did not reach the end. */
-  private resumeAfter: Key | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -109,42 +120,54 @@ export class SyncScheduler {
 
   private async plan(): Promise<ScheduledRefresh[]> {
     const now = this.clock.now();
-    const dueBefore = new Date(now.getTime() - this.settings.refreshIntervalMinutes * 60_000);
     const decisions: ScheduledRefresh[] = [];
     let taken = 0;
     while (taken < this.settings.schedulerRoundLimit) {
       const size = Math.min(SCHEDULER_BATCH, this.settings.schedulerRoundLimit - taken);
-      const batch = await this.planBatch(now, dueBefore, size, this.resumeAfter ?? FIRST_KEY);
+      const batch = await this.planBatch(now, size);
       decisions.push(...batch.decisions);
       taken += batch.taken;
-      // The walk reached the end: the next round starts again from the oldest.
-      this.resumeAfter = batch.last && batch.taken === size ? batch.last : undefined;
-      if (!this.resumeAfter) break;
+      // Fewer than asked: none due is left (or other schedulers hold them).
+      if (batch.taken < size) break;
     }
     if (decisions.length > 0) this.logger.log(`planned: ${decisions.filter((d) => d.decision === 'started').length} started, ${decisions.filter((d) => d.decision === 'deferred').length} deferred`);
     return decisions;
   }
 
-  /** One batch in one transaction: its candidates (locked), their budgets at once, then {@link SyncService.startLocked}. */
-  private async planBatch(now: Date, dueBefore: Date, size: number, after: Key): Promise<{ decisions: ScheduledRefresh[]; taken: number; last?: Key }> {
+  /**
+   * When a connection the batch took at `now` is due again: started or left out, one refresh
+   * interval on; deferred, when its budget allows; busy, one interval after its newest session
+   * was created. Always after `now`: a round never takes a connection twice.
+   */
+  private nextRefreshOf(now: Date, outcome: { readonly deferredUntil?: Date; readonly newestSessionAt?: Date }): Date {
+    const interval = this.settings.refreshIntervalMinutes * 60_000;
+    const at = outcome.deferredUntil?.getTime() ?? (outcome.newestSessionAt ? outcome.newestSessionAt.getTime() + interval : now.getTime() + interval);
+    return new Date(Math.max(at, now.getTime() + 1));
+  }
+
+  /** One batch in one transaction: its candidates (locked), their budgets at once, then {@link SyncService.startLocked}, then when each is due again. */
+  private async planBatch(now: Date, size: number): Promise<{ decisions: ScheduledRefresh[]; taken: number }> {
+    const dueBefore = new Date(now.getTime() - this.settings.refreshIntervalMinutes * 60_000);
     return this.dataSource.transaction(async (m) => {
       // Candidates across tenants: a system task, not a user-facing query.
-      const candidates = (await m.query(SCHEDULER_CANDIDATES_SQL, schedulerCandidatesParams(dueBefore, size, after))) as Array<LockedConnection & { key_at: string }>;
-      const lastRow = candidates[candidates.length - 1];
-      const last = lastRow ? { at: lastRow.key_at, id: lastRow.id } : undefined;
-      const known = candidates.filter((c) => this.connectors.has(c.connector_id));
+      const candidates = (await m.query(SCHEDULER_CANDIDATES_SQL, schedulerCandidatesParams(now, size))) as LockedConnection[];
+      // Without a grant or of an unregistered connector: nothing to start (and no decision), looked at again an interval on.
+      const known = candidates.filter((c) => c.has_grant && this.connectors.has(c.connector_id));
       const quotas = await this.quotas.ofTenantsConnections(known.map((c) => ({ id: c.id, tenantId: c.tenant_id, connectorId: c.connector_id })), now, m);
       const decisions: ScheduledRefresh[] = [];
       const startable: LockedConnection[] = [];
+      const next = new Map(candidates.map((c) => [c.id, this.nextRefreshOf(now, {})] as const));
       for (const c of known) {
         const quota = quotas.get(c.id);
         const notBefore = quota && quota.remaining === 0 ? quota.nextRefreshPossibleAt : undefined;
         if (notBefore) {
           decisions.push({ connectionId: c.id, decision: 'deferred', notBefore });
+          next.set(c.id, this.nextRefreshOf(now, { deferredUntil: notBefore }));
           this.metrics.accessBudgetRefused('scheduler');
         } else startable.push(c);
       }
       const started = await this.sync.startLocked(m, startable, { requestedBy: 'scheduler' }, dueBefore);
+      for (const b of started.busy) next.set(b.connectionId, this.nextRefreshOf(now, { newestSessionAt: b.newestSessionAt }));
       const sessionOf = new Map(started.started.map((x) => [x.connectionId, x.sessionId] as const));
       const reasonOf = new Map(started.skipped.map((x) => [x.connectionId, x.reason] as const));
       for (const c of startable) {
@@ -153,7 +176,8 @@ export class SyncScheduler {
         if (sessionId) decisions.push({ connectionId: c.id, decision: 'started', sessionId });
         else if (reason) decisions.push({ connectionId: c.id, decision: 'skipped', reason });
       }
-      return { decisions, taken: candidates.length, ...(last ? { last } : {}) };
+      if (next.size > 0) await m.query(SCHEDULER_NEXT_REFRESH_SQL, [[...next.keys()], [...next.values()]]);
+      return { decisions, taken: candidates.length };
     });
   }
 }

@@ -51,8 +51,8 @@ export interface LockedConnection extends ConnectionRow {
 export interface StartLockedResult {
   readonly started: ReadonlyArray<{ readonly connectionId: string; readonly sessionId: string }>;
   readonly skipped: readonly SkippedConnection[];
-  /** Connections left alone: a session of theirs is pending or running (or was created after `sessionsSince`). */
-  readonly busy: readonly string[];
+  /** Connections left alone: a session of theirs is pending or running (or was created after `sessionsSince`); when the newest of those sessions was created. */
+  readonly busy: ReadonlyArray<{ readonly connectionId: string; readonly newestSessionAt: Date }>;
 }
 
 /**
@@ -130,13 +130,13 @@ export class SyncService {
   async startLocked(manager: EntityManager, connections: readonly LockedConnection[], options: SyncOptions, sessionsSince?: Date): Promise<StartLockedResult> {
     if (connections.length === 0) return { started: [], skipped: [], busy: [] };
     const now = this.clock.now();
-    const busy = new Set(
+    const busy = new Map(
       (
-        (await manager.query(`SELECT DISTINCT connection_id FROM sync_sessions WHERE connection_id = ANY($1::uuid[]) AND (finished_at IS NULL OR created_at > $2)`, [
-          connections.map((c) => c.id),
-          sessionsSince ?? new Date(0),
-        ])) as Array<{ connection_id: string }>
-      ).map((r) => r.connection_id),
+        (await manager.query(
+          `SELECT connection_id, max(created_at) AS newest FROM sync_sessions WHERE connection_id = ANY($1::uuid[]) AND (finished_at IS NULL OR created_at > $2) GROUP BY connection_id`,
+          [connections.map((c) => c.id), sessionsSince ?? new Date(0)],
+        )) as Array<{ connection_id: string; newest: Date }>
+      ).map((r) => [r.connection_id, r.newest] as const),
     );
     const free = connections.filter((c) => !busy.has(c.id));
     const consents = await currentConsents(manager, free.map((c) => ({ tenantId: c.tenant_id, userId: c.user_id, connectionId: c.id })), true);
@@ -160,7 +160,11 @@ export class SyncService {
     }
     await insertSessions(manager, sessions);
     await this.queue.enqueueMany(manager, sessions.map((x) => ({ sessionId: x.id, tenantId: x.tenantId, userId: x.userId, connectionId: x.connectionId })));
-    return { started: sessions.map((x) => ({ connectionId: x.connectionId, sessionId: x.id })), skipped, busy: [...busy] };
+    return {
+      started: sessions.map((x) => ({ connectionId: x.connectionId, sessionId: x.id })),
+      skipped,
+      busy: [...busy].map(([connectionId, newestSessionAt]) => ({ connectionId, newestSessionAt })),
+    };
   }
 
   /** A session of the user in every view; {@link NotFoundError} for any other id (another user's included). */

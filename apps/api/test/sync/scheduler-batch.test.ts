@@ -41,9 +41,14 @@ describe('the scheduler plans a round in batches', () => {
   it('two schedulers racing through one round start every due connection exactly once, several batches each, every session with its job', async () => {
     const due = 2 * SCHEDULER_BATCH + 150;
     await seedConnections({ databaseUrl: db.url, connections: due, bank: BANK });
-    const [a, b] = await Promise.all([bootSchedulerApp({ databaseUrl: db.url, bank: BANK }), bootSchedulerApp({ databaseUrl: db.url, bank: BANK })]);
+    // Booted one after the other (two apps creating pg-boss's queues at once can deadlock at boot); they plan at once.
+    const a = await bootSchedulerApp({ databaseUrl: db.url, bank: BANK });
+    const b = await bootSchedulerApp({ databaseUrl: db.url, bank: BANK }).catch(async (e: unknown) => {
+      await a.close();
+      throw e;
+    });
     try {
-      const [planA, planB] = await Promise.all([a!.app.get(SyncScheduler).planRound(), b!.app.get(SyncScheduler).planRound()]);
+      const [planA, planB] = await Promise.all([a.app.get(SyncScheduler).planRound(), b.app.get(SyncScheduler).planRound()]);
       const startedA = started(planA);
       const startedB = started(planB);
       // Disjoint, and together every due connection: one round, not one batch of it.
@@ -57,15 +62,16 @@ describe('the scheduler plans a round in batches', () => {
       expect(await count(`SELECT count(*) AS n FROM sync_stages`)).toBe(due * 7);
       expect(await count(`SELECT count(*) AS n FROM pgboss.job j JOIN sync_sessions s ON s.id = j.id WHERE j.name = 'kinko-sync' AND j.state = 'created'`)).toBe(due);
       // The next round finds none due.
-      expect(await Promise.all([a!.app.get(SyncScheduler).planRound(), b!.app.get(SyncScheduler).planRound()])).toEqual([[], []]);
+      expect(await Promise.all([a.app.get(SyncScheduler).planRound(), b.app.get(SyncScheduler).planRound()])).toEqual([[], []]);
     } finally {
-      await Promise.all([a!.close(), b!.close()]);
+      await Promise.all([a.close(), b.close()]);
     }
   }, 240_000);
 
   it('the unattended budget holds across a batch: each connection with a spent account is deferred to when the ledger allows, the others start', async () => {
-    // A fresh set of due connections (the previous test's sessions are made old and finished).
+    // A fresh set of due connections: two days pass (the previous test's sessions are made old and finished, their next refresh has come).
     await client.query(`UPDATE sync_sessions SET created_at = created_at - interval '2 days', finished_at = now() - interval '2 days', status = 'completed'`);
+    await client.query(`UPDATE connections SET next_refresh_at = next_refresh_at - interval '2 days'`);
     const connections = (await client.query<{ id: string; tenant_id: string; user_id: string }>(`SELECT id, tenant_id, user_id FROM connections ORDER BY aggregation_status_changed_at, id`)).rows;
     // Two active accounts per connection. Every third connection: its second account had its 4 accesses (the
     // bank-common-api budget) in the last 24 h; every third plus one: 3 (one left); the rest none.
@@ -101,6 +107,16 @@ describe('the scheduler plans a round in batches', () => {
       // No session for a deferred connection; one new one for each of the others.
       expect(await count(`SELECT count(*) AS n FROM sync_sessions WHERE finished_at IS NULL AND connection_id = ANY($1::uuid[])`, [deferred])).toBe(0);
       expect(await count(`SELECT count(*) AS n FROM sync_sessions WHERE finished_at IS NULL`)).toBe(connections.length - deferred.length);
+      // Each deferred connection is due again when its budget allows, each started one a refresh interval (6 h) on:
+      // the next round reads none of them.
+      const nextOf = new Map(
+        (await client.query<{ id: string; next_refresh_at: Date }>(`SELECT id, next_refresh_at FROM connections`)).rows.map((r) => [r.id, r.next_refresh_at.getTime()] as const),
+      );
+      connections.forEach((c, i) => {
+        if (i % 3 === 0) expect(nextOf.get(c.id)).toBe(spentAt(i, 0) + DAY);
+        else expect(nextOf.get(c.id)).toBeGreaterThan(now + 6 * HOUR - 60_000);
+      });
+      expect(await booted.app.get(SyncScheduler).planRound()).toEqual([]);
     } finally {
       await booted.close();
     }

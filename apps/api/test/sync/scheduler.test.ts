@@ -47,8 +47,14 @@ describe('background refresh scheduler: the unattended-access budget', () => {
     const scheduler = app.get(SyncScheduler);
     expect(await ledger()).toEqual([]); // the user's own sync is not counted
     const start = clock.now().getTime();
-    // Nothing due yet: the last session is younger than the refresh interval.
+    // Nothing due yet: the last session is younger than the refresh interval. The scheduler looks
+    // again one interval (30 min) after that session was created, not before.
     expect(await scheduler.planRound()).toEqual([]);
+    const [row] = (await ds.query(
+      `SELECT c.next_refresh_at, (SELECT max(s.created_at) FROM sync_sessions s WHERE s.connection_id = c.id) AS last FROM connections c WHERE c.id = $1`,
+      [c.connectionId],
+    )) as Array<{ next_refresh_at: Date; last: Date }>;
+    expect(row!.next_refresh_at.getTime()).toBe(row!.last.getTime() + 30 * 60_000);
     for (let i = 1; i <= 4; i += 1) {
       clock.advance(HOUR);
       const plan = await scheduler.planRound();

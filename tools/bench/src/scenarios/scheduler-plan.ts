@@ -65,7 +65,7 @@ export const schedulerPlanScenario: Scenario<PlanState> = {
   title: 'Flat costs: scheduler planning round at 100k vs 1M connections',
   method: [
     'Setup: two databases; in each, by the hook below before its first rounds (untimed), connections inserted directly (generate_series: one user, one connection of the bench bank in status success and its grant secret row each, status changes spread one second apart), every one due for a background refresh; ANALYZE.',
-    "Per run and size (the order alternates): the app's scheduler hook (apps/api/test/support/bench-scheduler-driver.ts, run from its source as a child process) boots the app's module (no HTTP listener, no worker) and runs its own planning round (SyncScheduler.planRound: up to schedulerRoundLimit due connections — the app's 5,000, or fewer when the small database would run out of due connections over every round of every run — in batches of 500, each one transaction: its candidates locked, their unattended budgets, consents and sessions read at once, their sessions, stage rows and queue jobs inserted at once) one untimed warm-up round, then the timed rounds. Every timed round must start sessions, or the run fails.",
+    "Per run and size (the order alternates): the app's scheduler hook (apps/api/test/support/bench-scheduler-driver.ts, run from its source as a child process) boots the app's module (no HTTP listener, no worker) and runs its own planning round (SyncScheduler.planRound: up to schedulerRoundLimit due connections — the app's 5,000, or fewer when the small database would run out of due connections over every round of every run — in batches of 500, each one transaction: its candidates locked (one range scan of the partial index over the due connections), their unattended budgets, consents and sessions read at once, their sessions, stage rows and queue jobs inserted at once, when each is due again written at once) one untimed warm-up round, then the timed rounds. Every timed round must start sessions, or the run fails.",
     'Cost per planned connection = the timed rounds\' wall time ÷ the sessions they started; memory = the hook process\'s peak resident set (getrusage maxRSS, boot included; the resident set after boot is in the details).',
   ],
   parameters: (s) => ({
@@ -166,7 +166,7 @@ export const schedulerPlanScenario: Scenario<PlanState> = {
     for (const f of figures.filter((x) => !x.met))
       notes.push(
         f.id === 'cost'
-          ? `The planning round costs ${f.ratio.median.toFixed(2)}× more per connection at the large size: its candidates query (SCHEDULER_CANDIDATES_SQL, test/sync/scheduler-plan.test.ts checks its plan) or a batch's budget, consent and insert statements read more as the tables grow.`
+          ? `The planning round costs ${f.ratio.median.toFixed(2)}× more per connection at the large size: its candidates query (SCHEDULER_CANDIDATES_SQL, test/sync/scheduler-plan.test.ts checks its plan) or a batch's budget, consent, insert and update statements read more as the tables grow (random probes into the indexes of 1M-row tables miss PostgreSQL's shared buffers more often).`
           : `The planning process used ${f.ratio.median.toFixed(2)}× the memory at the large size: something the round loads grows with the connections.`,
       );
     return notes;
