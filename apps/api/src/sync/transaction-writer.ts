@@ -8,14 +8,13 @@ import {
   type TransactionKind,
   type DateField,
   dailyBalances,
-  listedDateOf,
   reconcile,
 } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { newId } from '../database/ids';
 import { preparedQuery } from '../database/prepared-sql';
 import { storedLinkEvidence } from '../transactions/link-evidence';
-import type { FetchOrder } from './bank-order';
+import { type FetchOrder, listedDayOf } from './bank-order';
 
 /** Whose rows: the account (and its owner, for the scoped keys). */
 export interface AccountKey {
@@ -151,7 +150,7 @@ export async function writeTransactionPage(
     tdates[i] = item.transactionDate ?? null;
     bdates[i] = item.bookingDate ?? null;
     vdates[i] = item.valueDate ?? null;
-    ldates[i] = listedDateOf({ ...item, seenOn });
+    ldates[i] = listedDayOf(item, seenOn);
     amounts[i] = item.amountMinor.toString();
     currencies[i] = item.currency;
     descriptions[i] = item.description;
