@@ -19,6 +19,9 @@ export const SYNC_QUEUE = 'kinko-sync';
 /** Where jobs go once their retries are spent (a handler marks their sessions failed). */
 export const SYNC_DEAD_LETTER_QUEUE = 'kinko-sync-dead';
 
+/** Tries of {@link SyncQueue.ensureQueue} when PostgreSQL reports a deadlock or serialization failure. */
+const ENSURE_QUEUE_ATTEMPTS = 5;
+
 /**
  * Where a transaction counts the jobs it queued to start now (its query runner's `data`): once
  * it commits, the workers of this process that are idle fetch them at once (sync-worker.ts)
@@ -103,14 +106,45 @@ export class SyncQueue implements OnModuleInit, BeforeApplicationShutdown {
     await this.ensureQueue(SYNC_QUEUE, { name: SYNC_QUEUE, policy: 'standard', ...retry, expireInSeconds: this.settings.expireInSeconds, deadLetter: SYNC_DEAD_LETTER_QUEUE });
   }
 
-  private async ensureQueue(name: string, options: PgBoss.Queue): Promise<void> {
-    const existing = await this.boss.getQueue(name);
+  /**
+   * Creates the queue, or updates its options when it exists (every process does so at boot).
+   * Processes booting at once take turns: pg-boss creates a table per queue and attaches it to
+   * its shared job table, so two creating different queues at once can deadlock. The turn is a
+   * transaction-scoped advisory lock held on a connection of its own (pg-boss's statements run
+   * on its pool meanwhile); a deadlock or serialization failure that still happens is retried
+   * after a short backoff. Any other error rejects with the queue's name.
+   */
+  async ensureQueue(name: string, options: PgBoss.Queue): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.inQueueTurn(async () => {
+          if (await this.boss.getQueue(name)) await this.boss.updateQueue(name, options);
+          else await this.boss.createQueue(name, options);
+        });
+        return;
+      } catch (e) {
+        const code = (e as { code?: unknown } | null)?.code;
+        if (attempt < ENSURE_QUEUE_ATTEMPTS && (code === '40P01' || code === '40001')) {
+          this.logger.warn(`pg-boss queue "${name}": ${e instanceof Error ? e.message : String(e)}; retrying (attempt ${attempt + 1})`);
+          await new Promise((r) => setTimeout(r, 50 * 2 ** attempt + Math.random() * 50));
+          continue;
+        }
+        throw new Error(`could not create or update the pg-boss queue "${name}" in schema ${this.settings.queueSchema}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+    }
+  }
+
+  /** Runs `work` while holding this queue schema's queue-creation lock (across processes). */
+  private async inQueueTurn(work: () => Promise<void>): Promise<void> {
+    const c = new Client({ connectionString: this.options.databaseUrl, application_name: 'kinko-queue-create' });
+    await c.connect();
     try {
-      if (!existing) await this.boss.createQueue(name, options);
-      else await this.boss.updateQueue(name, options);
-    } catch (e) {
-      // Two processes starting at once: the other one created it.
-      if (!(await this.boss.getQueue(name))) throw e;
+      await c.query('BEGIN');
+      await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`kinko.queues.${this.settings.queueSchema}`]);
+      await work();
+      await c.query('COMMIT');
+    } finally {
+      await c.end();
     }
   }
 

@@ -44,22 +44,14 @@ export class WebhookWorker implements OnModuleInit, OnModuleDestroy {
 
   /** Creates (or updates) the queue: emitting needs it in every process, worker or not. */
   async onModuleInit(): Promise<void> {
-    const boss = this.queue.boss;
-    const options: PgBoss.Queue = {
+    await this.queue.ensureQueue(WEBHOOK_QUEUE, {
       name: WEBHOOK_QUEUE,
       policy: 'standard',
       retryLimit: this.settings.retryLimit,
       retryDelay: this.settings.retryDelaySeconds,
       retryBackoff: true,
       expireInSeconds: this.settings.expireInSeconds,
-    };
-    const existing = await boss.getQueue(WEBHOOK_QUEUE);
-    try {
-      if (!existing) await boss.createQueue(WEBHOOK_QUEUE, options);
-      else await boss.updateQueue(WEBHOOK_QUEUE, options);
-    } catch (e) {
-      if (!(await boss.getQueue(WEBHOOK_QUEUE))) throw e;
-    }
+    });
   }
 
   /** Starts sending (with the sync worker: `serve` with KINKO_WORKER, and `worker`). */
