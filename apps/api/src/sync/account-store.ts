@@ -29,7 +29,8 @@ interface AccountDbRow {
   sync_execution_id: string | null;
 }
 
-const SELECT = `SELECT id, bank_account_id, currency_code, consent_id, is_active, sync_status, transaction_sync_status, last_sync_date, transaction_sync_date, sync_error, sync_execution_id FROM bank_accounts`;
+const COLUMNS = `id, bank_account_id, currency_code, consent_id, is_active, sync_status, transaction_sync_status, last_sync_date, transaction_sync_date, sync_error, sync_execution_id`;
+const SELECT = `SELECT ${COLUMNS} FROM bank_accounts`;
 
 function toStored(r: AccountDbRow): StoredAccount {
   return {
@@ -61,36 +62,63 @@ export async function accountsOfConnection(manager: EntityManager, scope: { tena
 
 /** Writes an account's sync state (as the domain computed it). */
 export async function saveAccountState(manager: EntityManager, scope: { tenantId: string; userId: string }, accountId: string, state: AccountSyncState): Promise<void> {
-  const rows = (await preparedQuery(manager, 
-    `WITH old AS (SELECT id, sync_error FROM bank_accounts WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR NO KEY UPDATE)
-     UPDATE bank_accounts a SET sync_status = $4, transaction_sync_status = $5, last_sync_date = $6, transaction_sync_date = $7,
-        sync_error = $8::jsonb, sync_execution_id = $9, is_active = $10, updated_at = now()
-       FROM old WHERE a.id = old.id
-     RETURNING a.connection_id, old.sync_error->>'executionId' AS previous_error_execution`,
-    [
-      accountId,
-      scope.tenantId,
-      scope.userId,
-      state.syncStatus,
-      state.transactionSyncStatus,
-      state.lastSyncDate,
-      state.transactionSyncDate,
-      state.syncError === null ? null : JSON.stringify(state.syncError),
-      state.syncExecutionId,
-      state.isActive,
-    ],
-  )) as Array<{ connection_id: string; previous_error_execution: string | null }>;
-  // A new failure (not the one already stored for this session): the tenant's webhook, in this transaction.
-  const error = state.syncError;
-  const row = rows[0];
-  if (error !== null && row && row.previous_error_execution !== error.executionId) {
-    await emitTenantEvent(manager, {
-      tenantId: scope.tenantId,
-      type: 'account.sync_failed',
-      data: { userId: scope.userId, connectionId: row.connection_id, accountId, sessionId: state.syncExecutionId, syncError: { errorType: error.errorType, executionId: error.executionId } },
-    });
+  await saveAccountStates(manager, scope, [{ accountId, state }]);
+}
+
+/**
+ * Writes several accounts' sync states (as the domain computed them) in one statement, under
+ * their row locks (taken in id order). `lastTransactionDate`: each account's
+ * `lastTransactionDate` is set from what is stored, in the same statement (a settlement). A
+ * new failure (not the one already stored for this session) is the tenant's
+ * `account.sync_failed`, in the caller's transaction.
+ */
+export async function saveAccountStates(
+  manager: EntityManager,
+  scope: { tenantId: string; userId: string },
+  states: ReadonlyArray<{ readonly accountId: string; readonly state: AccountSyncState }>,
+  options: { readonly lastTransactionDate?: boolean } = {},
+): Promise<void> {
+  if (states.length === 0) return;
+  const col = <T>(f: (s: AccountSyncState) => T): T[] => states.map((s) => f(s.state));
+  const rows = (await preparedQuery(manager, options.lastTransactionDate ? SAVE_STATES_AND_LAST_DATE_SQL : SAVE_STATES_SQL, [
+    scope.tenantId,
+    scope.userId,
+    states.map((s) => s.accountId),
+    col((s) => s.syncStatus),
+    col((s) => s.transactionSyncStatus),
+    col((s) => s.lastSyncDate),
+    col((s) => s.transactionSyncDate),
+    col((s) => (s.syncError === null ? null : JSON.stringify(s.syncError))),
+    col((s) => s.syncExecutionId),
+    col((s) => s.isActive),
+  ])) as Array<{ id: string; connection_id: string; previous_error_execution: string | null }>;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  for (const { accountId, state } of states) {
+    const error = state.syncError;
+    const row = byId.get(accountId);
+    if (error !== null && row && row.previous_error_execution !== error.executionId) {
+      await emitTenantEvent(manager, {
+        tenantId: scope.tenantId,
+        type: 'account.sync_failed',
+        data: { userId: scope.userId, connectionId: row.connection_id, accountId, sessionId: state.syncExecutionId, syncError: { errorType: error.errorType, executionId: error.executionId } },
+      });
+    }
   }
 }
+
+const saveStatesSql = (lastTransactionDate: boolean): string =>
+  `WITH v AS (SELECT * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::uuid[], $10::boolean[])
+                 AS v(id, sync_status, transaction_sync_status, last_sync_date, transaction_sync_date, sync_error, sync_execution_id, is_active)),
+        old AS (SELECT a.id, a.sync_error FROM bank_accounts a WHERE a.id IN (SELECT id FROM v) AND a.tenant_id = $1 AND a.user_id = $2 ORDER BY a.id FOR NO KEY UPDATE)
+   UPDATE bank_accounts a SET sync_status = v.sync_status, transaction_sync_status = v.transaction_sync_status, last_sync_date = v.last_sync_date,
+       transaction_sync_date = v.transaction_sync_date, sync_error = v.sync_error::jsonb, sync_execution_id = v.sync_execution_id, is_active = v.is_active, updated_at = now()${
+         // Scheduled payments are dated on their future execution day: not yet a transaction of the account.
+         lastTransactionDate ? `,\n       last_transaction_date = (SELECT max(t.listed_date) FROM transactions t WHERE t.user_id = $2 AND t.account_id = a.id AND t.kind <> 'scheduled')` : ''
+       }
+     FROM old JOIN v ON v.id = old.id WHERE a.id = old.id
+   RETURNING a.id, a.connection_id, old.sync_error->>'executionId' AS previous_error_execution`;
+const SAVE_STATES_SQL = saveStatesSql(false);
+const SAVE_STATES_AND_LAST_DATE_SQL = saveStatesSql(true);
 
 /**
  * A new consent covers the connection's accounts again (the domain's `granted`): each is
@@ -156,22 +184,36 @@ export async function upsertAccounts(
         consent_id = COALESCE(EXCLUDED.consent_id, bank_accounts.consent_id), iban = EXCLUDED.iban, account_number = EXCLUDED.account_number,
         currency_code = EXCLUDED.currency_code, holder_info = EXCLUDED.holder_info, holder_type = EXCLUDED.holder_type,
         is_business = EXCLUDED.is_business, name = EXCLUDED.name, type = EXCLUDED.type, type_name = EXCLUDED.type_name, raw = EXCLUDED.raw, updated_at = now()
-      RETURNING id`,
+      RETURNING ${COLUMNS}`,
     params,
-  )) as Array<{ id: string }>;
-  const ids = rows.map((r) => r.id);
-  const stored = (await manager.query(`${SELECT} WHERE id = ANY($1::uuid[]) AND tenant_id = $2`, [ids, scope.tenantId])) as AccountDbRow[];
-  // The bank's order.
-  const byBankId = new Map(stored.map((r) => [r.bank_account_id, toStored(r)]));
+  )) as AccountDbRow[];
+  // The rows as stored (the statement's RETURNING), in the bank's order.
+  const byBankId = new Map(rows.map((r) => [r.bank_account_id, toStored(r)]));
   return accounts.map((a) => byBankId.get(a.bankAccountId)).filter((a): a is StoredAccount => a !== undefined);
 }
 
-/** Sets the account's `lastTransactionDate` from what is stored. */
-export async function refreshLastTransactionDate(manager: EntityManager, scope: { tenantId: string; userId: string }, accountId: string): Promise<void> {
-  await preparedQuery(manager, 
-    // Scheduled payments are dated on their future execution day: not yet a transaction of the account.
-    `UPDATE bank_accounts SET last_transaction_date = (SELECT max(listed_date) FROM transactions WHERE user_id = $3 AND account_id = $1 AND kind <> 'scheduled')
-      WHERE id = $1 AND tenant_id = $2 AND user_id = $3`,
-    [accountId, scope.tenantId, scope.userId],
-  );
+/**
+ * The latest stored date of each (account, kind) on the kind's date column (the window's
+ * `latestFetched`), in one statement for any number of pairs: one index-backed max per pair,
+ * as the single-pair query had. Keyed `accountId/kind`; a pair with nothing stored is absent.
+ */
+export async function latestStoredDates(
+  manager: EntityManager,
+  userId: string,
+  pairs: ReadonlyArray<{ readonly accountId: string; readonly kind: string; readonly column: string }>,
+): Promise<Map<string, string>> {
+  if (pairs.length === 0) return new Map();
+  // One branch per date column (a column name cannot be a parameter), in a stable order so the
+  // statement text, and its prepared plan, is the same for the same columns.
+  const columns = [...new Set(pairs.map((p) => p.column))].sort();
+  const params: unknown[] = [userId];
+  const branches = columns.map((column) => {
+    const these = pairs.filter((p) => p.column === column);
+    params.push(these.map((p) => p.accountId), these.map((p) => p.kind));
+    const a = params.length - 1;
+    return `SELECT v.account_id::text AS account_id, v.kind, (SELECT max(t.${column}) FROM transactions t WHERE t.user_id = $1 AND t.account_id = v.account_id AND t.kind = v.kind)::text AS latest
+      FROM unnest($${a}::uuid[], $${a + 1}::text[]) AS v(account_id, kind)`;
+  });
+  const rows = (await preparedQuery(manager, branches.join(' UNION ALL '), params)) as Array<{ account_id: string; kind: string; latest: string | null }>;
+  return new Map(rows.flatMap((r) => (r.latest === null ? [] : [[`${r.account_id}/${r.kind}`, r.latest] as const])));
 }

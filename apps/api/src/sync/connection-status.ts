@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { type AggregationStatus, type InvalidStatusTransition, StatusEvent, aggregationStatusGroup, nextAggregationStatus, parseAggregationStatus } from '@kinko/domain';
+import { type AggregationStatus, type InvalidStatusTransition, StatusEvent, aggregationStatusGroup, knownAggregationStatuses, nextAggregationStatus, parseAggregationStatus } from '@kinko/domain';
 import { Result } from 'effect';
 import type { EntityManager } from 'typeorm';
 import { Connection } from '../connections/connection.entity';
@@ -38,20 +38,36 @@ export async function moveConnection(
   event: StatusEvent,
   now: Date,
 ): Promise<AggregationStatus> {
-  const rows = (await preparedQuery(manager, `SELECT aggregation_status, deactivated FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR NO KEY UPDATE`, [
+  // The row lock, the domain's move (its transitions for this event, from every known status,
+  // passed as a table) and the history row: one statement. The status read under the lock
+  // picks the row of the table; none matches when the domain refuses the move, makes none,
+  // or the status is not a known one (then the move is decided here, as before).
+  const table = transitionsOf(event);
+  const rows = (await preparedQuery(manager, MOVE_SQL, [
     ids.connectionId,
     ids.tenantId,
     ids.userId,
-  ])) as Array<{ aggregation_status: string; deactivated: boolean }>;
+    table.map(([f]) => f),
+    table.map(([, t]) => t),
+    now,
+    event._tag === 'ProcessingDone',
+    ids.sessionId,
+  ])) as Array<{ aggregation_status: string; deactivated: boolean; moved_to: string | null }>;
   const from = parseAggregationStatus(rows[0]?.aggregation_status ?? 'inactive');
-  const next = nextAggregationStatus(from, event);
-  if (next._tag === 'Failure') {
-    if (!alreadyApplied(from, event)) logger.warn(`connection ${ids.connectionId}: ${next.failure.message}`);
-    return from;
+  let to: AggregationStatus;
+  if (rows[0]?.moved_to) {
+    to = parseAggregationStatus(rows[0].moved_to);
+    await emitStatusChanged(manager, ids, from, to, now);
+  } else {
+    const next = nextAggregationStatus(from, event);
+    if (next._tag === 'Failure') {
+      if (!alreadyApplied(from, event)) logger.warn(`connection ${ids.connectionId}: ${next.failure.message}`);
+      return from;
+    }
+    to = next.success;
+    if (to === from) return from;
+    await writeMove(manager, ids, from, to, now, event);
   }
-  const to = next.success;
-  if (to === from) return from;
-  await writeMove(manager, ids, from, to, now, event);
   if (rows[0]?.deactivated !== true) return to;
   // Deactivated while the run was under way: once it settles, the deactivation applies.
   const deactivated = nextAggregationStatus(to, StatusEvent.deactivated());
@@ -59,6 +75,28 @@ export async function moveConnection(
   await writeMove(manager, ids, to, deactivated.success, now, StatusEvent.deactivated());
   return deactivated.success;
 }
+
+/** The domain's moves for `event` from every known status (only those that change it). */
+function transitionsOf(event: StatusEvent): ReadonlyArray<readonly [string, string]> {
+  const out: Array<readonly [string, string]> = [];
+  for (const from of knownAggregationStatuses) {
+    const next = nextAggregationStatus(from, event);
+    if (next._tag === 'Success' && next.success !== from) out.push([from, next.success]);
+  }
+  return out;
+}
+
+// {@link moveConnection}'s statement: the lock (NO KEY UPDATE, as everywhere in the store), the
+// move found in the table ($4 → $5) and its history row; returns the status read under the
+// lock and, when the table moved it, the new one.
+const MOVE_SQL = `WITH old AS (SELECT id, aggregation_status, deactivated FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR NO KEY UPDATE),
+   step AS (SELECT old.id, old.aggregation_status AS from_status, v.to_status FROM old JOIN unnest($4::text[], $5::text[]) AS v(from_status, to_status) ON v.from_status = old.aggregation_status),
+   moved AS (UPDATE connections c SET aggregation_status = step.to_status, aggregation_status_changed_at = $6,
+       last_success_at = CASE WHEN $7 THEN $6 ELSE c.last_success_at END, updated_at = now()
+     FROM step WHERE c.id = step.id RETURNING c.id),
+   history AS (INSERT INTO connection_status_history (tenant_id, user_id, connection_id, previous_status, status, changed_at, session_id)
+     SELECT $2, $3, $1, step.from_status, step.to_status, $6, $8 FROM step)
+ SELECT old.aggregation_status, old.deactivated, step.to_status AS moved_to FROM old LEFT JOIN step ON true`;
 
 /**
  * The strict move, for requests (connect, reconnect, deactivate, reactivate, login,

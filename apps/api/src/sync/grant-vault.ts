@@ -92,6 +92,15 @@ export interface FreshnessRequest {
   readonly force?: { readonly staleId: string };
   /** Wraps the bank call (the cross-process request limiter). */
   readonly aroundBankCall?: <T>(call: () => Promise<T>) => Promise<T>;
+  /** The stored record the caller already read ({@link GrantVault.read}): not read again unless a refresh locks it. */
+  readonly current?: StoredGrant;
+}
+
+/** Whether {@link GrantVault.usable} refreshes this record at the bank (its access token expires within the margin, or `force` names it). */
+export function grantNeedsRefresh(record: StoredGrant, request: Pick<FreshnessRequest, 'now' | 'marginMs' | 'force'>): boolean {
+  return request.force !== undefined
+    ? record.id === request.force.staleId
+    : record.accessExpiresAt !== null && record.accessExpiresAt.getTime() - request.marginMs <= request.now.getTime();
 }
 
 /**
@@ -148,9 +157,8 @@ export class GrantVault {
    * connection across all processes; the others wait for it and use its result).
    */
   async usable(scope: UserScope, connectionId: string, connector: Connector, client: ConnectorClient, request: FreshnessRequest): Promise<Outcome<UsableGrant>> {
-    const needsRefresh = (r: StoredGrant): boolean =>
-      request.force !== undefined ? r.id === request.force.staleId : r.accessExpiresAt !== null && r.accessExpiresAt.getTime() - request.marginMs <= request.now.getTime();
-    const current = await this.read(scope, connectionId, 'sync');
+    const needsRefresh = (r: StoredGrant): boolean => grantNeedsRefresh(r, request);
+    const current = request.current ?? (await this.read(scope, connectionId, 'sync'));
     if (!needsRefresh(current)) return this.open(connector, current, false);
 
     // Everything under the lock goes through this one connection: a waiter never needs a

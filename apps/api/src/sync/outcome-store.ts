@@ -23,7 +23,7 @@ import type { Consent as ConsentRow } from '../connections/consent.entity';
 import { preparedQuery } from '../database/prepared-sql';
 import { isAccountDone } from './account-progress';
 import { readAccountOutcomes } from './account-results';
-import { type StoredAccount, accountsOfConnection, coverAccounts, saveAccountState } from './account-store';
+import { type StoredAccount, accountsOfConnection, coverAccounts, saveAccountState, saveAccountStates } from './account-store';
 import { createConnection, deactivateConnection, moveConnection } from './connection-status';
 import { type StoredConsent, consentById, currentConsent, insertConsent, saveConsentStatus } from './consent-store';
 import type { ConnectorErrorJson } from './sync-failures';
@@ -179,15 +179,10 @@ export async function applyAccountsListed(
   now: Date,
 ): Promise<StoredAccount[]> {
   const ids = new Set(returned.map((a) => a.id));
-  for (const gone of known.filter((a) => !ids.has(a.id) && a.state.isActive)) {
-    await saveAccountState(m, scope, gone.id, applyAccountSessionOutcome(gone.state, { _tag: 'missing' }, { now, executionId: sessionId }));
-  }
-  const started: StoredAccount[] = [];
-  for (const account of returned.filter((a) => a.state.isActive)) {
-    const state = startAccountSync(account.state, sessionId);
-    await saveAccountState(m, scope, account.id, state);
-    started.push({ ...account, state });
-  }
+  const missing = known.filter((a) => !ids.has(a.id) && a.state.isActive).map((gone) => ({ accountId: gone.id, state: applyAccountSessionOutcome(gone.state, { _tag: 'missing' }, { now, executionId: sessionId }) }));
+  const started = returned.filter((a) => a.state.isActive).map((account) => ({ ...account, state: startAccountSync(account.state, sessionId) }));
+  // Every account's new state: one statement.
+  await saveAccountStates(m, scope, [...missing, ...started.map((a) => ({ accountId: a.id, state: a.state }))]);
   return started;
 }
 
@@ -198,8 +193,10 @@ export async function applyAccountOutcome(
   account: Pick<StoredAccount, 'id' | 'state'>,
   outcome: AccountSessionOutcome,
   context: { readonly now: Date; readonly executionId: string },
+  options: { readonly lastTransactionDate?: boolean } = {},
 ): Promise<AccountSyncState> {
   const state = applyAccountSessionOutcome(account.state, outcome, context);
-  await saveAccountState(m, scope, account.id, state);
+  // With `lastTransactionDate`, the account's lastTransactionDate is set from what is stored in the same statement.
+  await saveAccountStates(m, scope, [{ accountId: account.id, state }], options);
   return state;
 }

@@ -4,7 +4,7 @@ import { Result } from 'effect';
 import type { AccountProgress } from './account-progress';
 import type { StoredAccount } from './account-store';
 import type { StoredConsent } from './consent-store';
-import type { UsableGrant } from './grant-vault';
+import type { StoredGrant, UsableGrant } from './grant-vault';
 import type { SessionRow, StoredAccountResult } from './session-store';
 import { RunLockLostError, SessionDeadlineError } from './sync-failures';
 
@@ -31,6 +31,8 @@ export const orThrow = <A, E>(r: Result.Result<A, E>): A => {
 export class SessionRun {
   session: DomainSession;
   grant: UsableGrant | undefined;
+  /** The grant record as the run read it before the auth stage (the auth stage opens it, refreshed if it must be). */
+  storedGrant: StoredGrant | undefined;
   accounts: AccountRun[] = [];
   /** Set when one account's work hit a fatal or retryable error (not that account's own): the others stop between pages. */
   abort: Error | undefined;

@@ -15,7 +15,7 @@ import {
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
 import { TALLIED_CHANGE_COUNTS, anyChange, countsByKind } from '../webhooks/change-counts';
-import { emitTenantEvent } from '../webhooks/tenant-events';
+import { anySubscribed, emitTenantEvent } from '../webhooks/tenant-events';
 
 /** A stored session row (the columns the engine and the views read). */
 export interface SessionRow {
@@ -204,24 +204,13 @@ export async function saveSessionMove(manager: EntityManager, row: Pick<SessionR
     const old = before.stages.find((b) => b.stage === s.stage);
     return !(old && old.status === s.status && old.startedAt === s.startedAt && old.endedAt === s.endedAt && old.failure === s.failure);
   });
-  // Every changed stage in one statement (a stage boundary completes one and starts the next).
-  if (changed.length > 0) {
-    await preparedQuery(
-      manager,
-      `UPDATE sync_stages st SET status = v.status, started_at = v.started_at, finished_at = v.finished_at, error = v.error::jsonb
-         FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::text[]) AS v(stage, status, started_at, finished_at, error)
-        WHERE st.session_id = $1 AND st.tenant_id = $2 AND st.stage = v.stage`,
-      [
-        row.id,
-        row.tenantId,
-        changed.map((s) => s.stage),
-        changed.map((s) => s.status),
-        changed.map((s) => s.startedAt),
-        changed.map((s) => s.endedAt),
-        changed.map((s) => (s.failure === null ? null : JSON.stringify(s.failure))),
-      ],
-    );
-  }
+  const stageParams = [
+    changed.map((s) => s.stage),
+    changed.map((s) => s.status),
+    changed.map((s) => s.startedAt),
+    changed.map((s) => s.endedAt),
+    changed.map((s) => (s.failure === null ? null : JSON.stringify(s.failure))),
+  ];
   const finished = after.stages.find((s) => s.stage === 'finished');
   const sessionColumns = (x: DomainSession): [string, Date | null, Date | null] => {
     const end = x.stages.find((s) => s.stage === 'finished');
@@ -230,14 +219,18 @@ export async function saveSessionMove(manager: EntityManager, row: Pick<SessionR
   const [status, startedAt, finishedAt] = sessionColumns(after);
   const [oldStatus, oldStartedAt, oldFinishedAt] = sessionColumns(before);
   // A move within a running session (a stage starting or completing) leaves the session row as it is: no UPDATE.
+  // Every changed stage and the session row: one statement.
   if (status !== oldStatus || startedAt?.getTime() !== oldStartedAt?.getTime() || finishedAt?.getTime() !== oldFinishedAt?.getTime()) {
-    await preparedQuery(manager, `UPDATE sync_sessions SET status = $3, started_at = COALESCE(started_at, $4), finished_at = $5 WHERE id = $1 AND tenant_id = $2`, [
+    await preparedQuery(manager, changed.length > 0 ? UPDATE_STAGES_AND_SESSION_SQL : UPDATE_SESSION_SQL, [
       row.id,
       row.tenantId,
       status,
       startedAt,
       finishedAt,
+      ...(changed.length > 0 ? stageParams : []),
     ]);
+  } else if (changed.length > 0) {
+    await preparedQuery(manager, UPDATE_STAGES_SQL, [row.id, row.tenantId, ...stageParams]);
   }
   const wasFinished = before.stages.find((s) => s.stage === 'finished')?.status === 'completed';
   if (finished?.status === 'completed' && !wasFinished) {
@@ -246,6 +239,13 @@ export async function saveSessionMove(manager: EntityManager, row: Pick<SessionR
   }
 }
 
+const UPDATE_SESSION_SQL = `UPDATE sync_sessions SET status = $3, started_at = COALESCE(started_at, $4), finished_at = $5 WHERE id = $1 AND tenant_id = $2`;
+// Every changed stage of a move (its five arrays from $first), and the session's own columns ($3..$5).
+const updateStagesSql = (first: number): string => `UPDATE sync_stages st SET status = v.status, started_at = v.started_at, finished_at = v.finished_at, error = v.error::jsonb
+         FROM unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::timestamptz[], $${first + 3}::timestamptz[], $${first + 4}::text[]) AS v(stage, status, started_at, finished_at, error)
+        WHERE st.session_id = $1 AND st.tenant_id = $2 AND st.stage = v.stage`;
+const UPDATE_STAGES_SQL = updateStagesSql(3);
+const UPDATE_STAGES_AND_SESSION_SQL = `WITH stages AS (${updateStagesSql(6)}) ${UPDATE_SESSION_SQL}`;
 /** Where a transaction keeps the sessions it ended (its query runner's `data`), reported once it commits. */
 export const ENDED_SESSIONS = 'kinko.endedSessions';
 
@@ -271,6 +271,8 @@ function noteSessionEnded(manager: EntityManager, row: Pick<SessionRow, 'id' | '
  * wrote anything (rows inserted, changed or deleted: the user has new entries in the change feed).
  */
 async function emitSessionEnd(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>, status: string): Promise<void> {
+  // Nobody to tell (no endpoint of the tenant subscribed to either event): nothing to read.
+  if (!(await anySubscribed(manager, row.tenantId, ['sync.finished', 'transactions.changed']))) return;
   const stages = (await preparedQuery(manager, 
     `SELECT s.connection_id, st.stage, st.counts, st.change_counts FROM sync_sessions s JOIN sync_stages st ON st.session_id = s.id AND st.tenant_id = s.tenant_id WHERE s.id = $1 AND s.tenant_id = $2`,
     [row.id, row.tenantId],
@@ -286,18 +288,33 @@ async function emitSessionEnd(manager: EntityManager, row: Pick<SessionRow, 'id'
 
 /** Adds to one stage's stored counts (atomic in SQL: safe with concurrent page commits). */
 export async function addStageCounts(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId'>, stage: StageName, delta: Partial<StageCounts>): Promise<void> {
-  const values = [row.id, stage, row.tenantId, delta.requestsMade ?? 0, delta.itemsFetched ?? 0, delta.itemsWritten ?? 0, delta.errors ?? 0];
+  const values = [row.id, stage, row.tenantId, ...stageCountsParams(delta)];
   // In a transaction that wrote transactions (not an error count): its logged changes per kind
   // (for sync.finished) are added in the same statement.
   await preparedQuery(manager, stage === 'transactions' && delta.errors === undefined ? ADD_COUNTS_AND_TALLY_SQL : ADD_COUNTS_SQL, values);
 }
 
-const ADDED_COUNTS = `jsonb_build_object(
-        'requestsMade', COALESCE((st.counts->>'requestsMade')::int, 0) + $4,
-        'itemsFetched', COALESCE((st.counts->>'itemsFetched')::int, 0) + $5,
-        'itemsWritten', COALESCE((st.counts->>'itemsWritten')::int, 0) + $6,
-        'errors', COALESCE((st.counts->>'errors')::int, 0) + $7)`;
-const ADD_COUNTS_SQL = `UPDATE sync_stages st SET counts = ${ADDED_COUNTS} WHERE st.session_id = $1 AND st.stage = $2 AND st.tenant_id = $3`;
-const ADD_COUNTS_AND_TALLY_SQL = `UPDATE sync_stages st SET counts = ${ADDED_COUNTS}, change_counts = ${TALLIED_CHANGE_COUNTS}
+const addedCounts = (first: number): string => `jsonb_build_object(
+        'requestsMade', COALESCE((st.counts->>'requestsMade')::int, 0) + $${first},
+        'itemsFetched', COALESCE((st.counts->>'itemsFetched')::int, 0) + $${first + 1},
+        'itemsWritten', COALESCE((st.counts->>'itemsWritten')::int, 0) + $${first + 2},
+        'errors', COALESCE((st.counts->>'errors')::int, 0) + $${first + 3})`;
+
+/**
+ * {@link addStageCounts}' UPDATE with its parameters where the caller puts them (to run it in a
+ * CTE of another statement): session id, stage and tenant id as given, the four deltas
+ * (requests made, items fetched, items written, errors) from `$first`.
+ */
+export const addStageCountsSql = (session: string, stage: string, tenant: string, first: number, tally = false): string =>
+  tally
+    ? // The transaction's logged changes per kind (for sync.finished) added too: once per writing transaction, after its writes.
+      `UPDATE sync_stages st SET counts = ${addedCounts(first)}, change_counts = ${TALLIED_CHANGE_COUNTS}
    FROM sync_sessions s
-  WHERE st.session_id = $1 AND st.stage = $2 AND st.tenant_id = $3 AND s.id = st.session_id AND s.tenant_id = st.tenant_id`;
+  WHERE st.session_id = ${session} AND st.stage = ${stage} AND st.tenant_id = ${tenant} AND s.id = st.session_id AND s.tenant_id = st.tenant_id`
+    : `UPDATE sync_stages st SET counts = ${addedCounts(first)} WHERE st.session_id = ${session} AND st.stage = ${stage} AND st.tenant_id = ${tenant}`;
+
+/** The four deltas of {@link addStageCountsSql}, in its order. */
+export const stageCountsParams = (delta: Partial<StageCounts>): number[] => [delta.requestsMade ?? 0, delta.itemsFetched ?? 0, delta.itemsWritten ?? 0, delta.errors ?? 0];
+
+const ADD_COUNTS_SQL = addStageCountsSql('$1', '$2', '$3', 4);
+const ADD_COUNTS_AND_TALLY_SQL = addStageCountsSql('$1', '$2', '$3', 4, true);

@@ -13,6 +13,7 @@ import {
   type SyncFailure,
   type SyncSession as DomainSession,
   type SyncStage as StageName,
+  type StageCounts,
   type TransactionKind,
   type TransactionKindOutcome,
   addDays,
@@ -38,14 +39,14 @@ import { Result } from 'effect';
 import { DataSource, type EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
-import { accountsOfConnection, refreshLastTransactionDate, upsertAccounts } from './account-store';
+import { accountsOfConnection, latestStoredDates, upsertAccounts } from './account-store';
 import { BankCallAudit } from './bank-call-audit';
 import { BankLimiter, BankSlotTimeoutError } from './bank-limiter';
 import { isRunning, moveConnection } from './connection-status';
 import { CHALLENGED_SYNC_HANDLER, type ChallengedSyncHandler } from './challenged-sync';
 import { ConnectorClients } from './connector-clients';
 import { currentConsent } from './consent-store';
-import { GrantVault, type UsableGrant } from './grant-vault';
+import { GrantVault, type UsableGrant, grantNeedsRefresh } from './grant-vault';
 import { type SessionRow, type StoredAccountResult, addStageCounts, loadSessionForRun, saveSessionMove } from './session-store';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import {
@@ -62,7 +63,6 @@ import {
 } from './sync-failures';
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import type { SyncJobData } from './sync-queue';
-import { preparedQuery } from '../database/prepared-sql';
 import { FetchOrder } from './bank-order';
 import { type CompletedKindFetch, DATE_COLUMNS, completeReconciliation, deriveDailyBalances, writeBankBalances, writeTransactionPage } from './transaction-writer';
 import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balances';
@@ -74,6 +74,9 @@ import { type AccountRun, type RunLimits, SessionRun, orThrow } from './session-
 
 export type { RunLimits } from './session-run';
 import { applyAccountOutcome, applyAccountsListed, applyConsentExpiry, applySessionEnd } from './outcome-store';
+
+/** What a step adds to a stage's stored counts. */
+type StageDelta = Partial<StageCounts>;
 
 /** How a run ended (for the worker's logs and tests). */
 export type RunOutcome = 'finished' | 'already-finished' | 'missing' | 'busy';
@@ -139,7 +142,11 @@ export class SyncEngine {
         return 'finished';
       }
     }
-    if (!(await this.grants.has(run.scope, run.row.connectionId))) {
+    // The grant, read once (decrypted, audited): the auth stage opens this record.
+    try {
+      run.storedGrant = await this.grants.read(run.scope, run.row.connectionId, 'sync');
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
       await this.endBeforeBank(run.row, run.session, internalFailure('the connection has no grant (never connected, or disconnected)'), 'auth.creds.invalid');
       return 'finished';
     }
@@ -182,25 +189,43 @@ export class SyncEngine {
   // Stages
 
   private async stageAuth(run: SessionRun): Promise<void> {
-    await this.enterStage(run, 'auth', async (m) => {
-      await moveConnection(m, run.ids, StatusEvent.refreshRequested(), run.now);
-    });
+    // A grant that needs no refresh makes no bank call here: the auth stage starts and completes
+    // (the connection through running.auth to running.data) in one transaction.
+    const oneMove = stageOf(run.session, 'auth').status === 'pending' && run.storedGrant !== undefined && !grantNeedsRefresh(run.storedGrant, { now: run.now, marginMs: this.settings.grantRefreshMarginMs });
+    const enter = (): Promise<void> =>
+      this.enterStage(run, 'auth', async (m) => {
+        await moveConnection(m, run.ids, StatusEvent.refreshRequested(), run.now);
+      });
+    if (!oneMove) await enter();
     let usable;
     try {
       usable = await this.grants.usable(run.scope, run.row.connectionId, run.connector, run.client, {
         now: run.now,
         marginMs: this.settings.grantRefreshMarginMs,
         aroundBankCall: (call) => this.limited(run, call),
+        ...(run.storedGrant ? { current: run.storedGrant } : {}),
       });
     } catch (e) {
       // Disconnected while this session ran: the run ends as an auth failure.
       if (e instanceof NotFoundError) throw new FatalSyncError(internalFailure('the connection has no grant (disconnected)'), 'auth.creds.invalid');
       throw e;
     }
-    if (!usable.ok) this.raise(usable.error, false);
+    if (!usable.ok) {
+      if (oneMove) await enter(); // the auth stage fails as it runs
+      this.raise(usable.error, false);
+    }
     run.grant = usable.value;
     if (usable.value.refreshed) await this.progress(run, 'auth', { requestsMade: 1 });
-    if (stageOf(run.session, 'auth').status === 'running') {
+    if (oneMove) {
+      await this.move(
+        run,
+        (s) => Result.flatMap(startStage(s, 'auth', this.clock.now()), (started) => this.completeThenStart(started, 'auth', 'accounts')),
+        async (m) => {
+          await moveConnection(m, run.ids, StatusEvent.refreshRequested(), run.now);
+          await moveConnection(m, run.ids, StatusEvent.loggedIn(), run.now);
+        },
+      );
+    } else if (stageOf(run.session, 'auth').status === 'running') {
       await this.move(run, (s) => this.completeThenStart(s, 'auth', 'accounts'), (m) => moveConnection(m, run.ids, StatusEvent.loggedIn(), run.now).then(() => undefined));
     }
   }
@@ -237,9 +262,9 @@ export class SyncEngine {
         run.accounts.push(entry);
         this.recordResult(run, entry, { stage: 'accounts', status: 'completed', itemsFetched: 1, itemsWritten: 1, failure: null });
       }
-      await this.saveAccounts(m, run, run.accounts);
+      // The accounts' rows and the stage's counts: one statement.
+      await this.saveAccounts(m, run, run.accounts, { stage: 'accounts', delta: { requestsMade: pages.requests, itemsFetched: fetched.length, itemsWritten: stored.length } });
       run.session = orThrow(recordStageProgress(run.session, 'accounts', { requestsMade: pages.requests, itemsFetched: fetched.length, itemsWritten: stored.length }));
-      await addStageCounts(m, run.row, 'accounts', { requestsMade: pages.requests, itemsFetched: fetched.length, itemsWritten: stored.length });
       const before = run.session;
       run.session = orThrow(this.completeThenStart(run.session, 'accounts', 'balances'));
       await saveSessionMove(m, run.row, before, run.session);
@@ -270,11 +295,9 @@ export class SyncEngine {
         this.stream(run, (grant) => (currentOnly ? currentBalanceAsDaily(run.client, grant, entry.account.bankAccountId, psu) : run.client.balances(grant, { bankAccountId: entry.account.bankAccountId, window, psu })), async (page) => {
           requests += 1;
           fetchedCount += page.items.length;
-          // Two single statements, no transaction around them (two round trips fewer): the
-          // balances are idempotent upserts, and a page written before a crash is counted
-          // again by the retry either way (the account's balances are redone).
+          // No transaction around it: the balances are idempotent upserts (a crash redoes the
+          // account's balances); the stage's counts are stored with the account's outcome.
           written += await writeBankBalances(this.dataSource.manager, { ...run.scope, accountId: entry.account.id }, page.items);
-          await addStageCounts(this.dataSource.manager, run.row, 'balances', { requestsMade: 1, itemsFetched: page.items.length, itemsWritten: page.items.length });
         }, entry);
       let outcome = await fetchBalances();
       // The grant was refused and then refreshed: once more (the upserts make it safe).
@@ -283,14 +306,13 @@ export class SyncEngine {
       if (!outcome.ok && outcome.missing) entry.progress.missing = true;
       this.recordResult(run, entry, { stage: 'balances', status: outcome.ok ? 'completed' : 'failed', itemsFetched: fetchedCount, itemsWritten: written, failure: outcome.ok ? null : outcome.failure });
       run.session = orThrow(recordStageProgress(run.session, 'balances', { requestsMade: requests, itemsFetched: fetchedCount, itemsWritten: written, errors: outcome.ok ? 0 : 1 }));
-      // One statement needs no transaction around it (two round trips fewer).
-      if (outcome.ok) await this.saveAccount(this.dataSource.manager, run, entry);
-      else
-        await this.dataSource.transaction(async (m) => {
-          await addStageCounts(m, run.row, 'balances', { errors: 1 });
-          await this.saveAccount(m, run, entry);
-        });
+      // The account's outcome and the stage's counts (the pages' items as written to the bank
+      // balances): one statement, so a crash before it counts nothing that the retry redoes.
+      await this.saveAccount(this.dataSource.manager, run, entry, { stage: 'balances', delta: { requestsMade: requests, itemsFetched: fetchedCount, itemsWritten: fetchedCount, errors: outcome.ok ? 0 : 1 } });
     });
+    // Every account's windows, stored before the transactions stage starts (no transaction
+    // needed: a retry finds them stored and fetches the same windows).
+    await this.prepareWindows(run, run.accounts, this.kindsOf(run));
     await this.move(run, (s) => this.completeThenStart(s, 'balances', 'transactions'));
   }
 
@@ -298,9 +320,9 @@ export class SyncEngine {
     const status = stageOf(run.session, 'transactions').status;
     if (status === 'completed' || status === 'failed' || status === 'skipped') return;
     if (status === 'pending') await this.enterStage(run, 'transactions');
-    const consentKinds = run.consent?.consent.scope.transactionKinds;
-    const wantTransactions = run.consent?.consent.scope.data.includes('transactions') ?? true;
-    const kinds = run.manifest.capabilities.transactions.filter((k) => wantTransactions && (consentKinds === undefined || consentKinds.includes(k)));
+    const kinds = this.kindsOf(run);
+    // Every account's windows: normally stored already with the balances stage's end.
+    await this.prepareWindows(run, run.accounts, kinds);
     await this.forEachAccount(run, async (entry) => {
       if (entry.progress.budgetSpent || entry.progress.settled) return;
       if (!(await this.recordAccess(run, entry))) return;
@@ -314,15 +336,19 @@ export class SyncEngine {
         writtenTotal += r.written;
       }
       const last = kinds.filter((k) => entry.progress.kinds?.[k] === undefined).at(-1);
+      // The settlement, in the transaction of the last kind's last page when the connector says
+      // which page is the last (else in its own, right after).
+      const settle = (m: EntityManager, kind: { fetched: number; written: number }, page: StageDelta): Promise<unknown> =>
+        this.settleIn(m, run, entry, kinds, fetchedTotal + kind.fetched, writtenTotal + kind.written, page);
       for (const kind of kinds) {
         const done = entry.progress.kinds?.[kind];
         if (done || entry.progress.missing) continue; // an account the bank no longer has is not asked for more
         // The last kind's progress is stored by the settlement right after it.
-        const r = await this.fetchKind(run, entry, kind, kind !== last);
+        const r = await this.fetchKind(run, entry, kind, kind === last ? { settle } : { saveProgress: true });
         fetchedTotal += r.fetched;
         writtenTotal += r.written;
       }
-      await this.settleAccount(run, entry, kinds, fetchedTotal, writtenTotal);
+      if (!entry.progress.settled) await this.settleAccount(run, entry, kinds, fetchedTotal, writtenTotal);
     });
     // Every account's data failed on this last attempt with a retryable error its retries did
     // not cure: the refresh failed, not one account — the session ends with the status the
@@ -330,38 +356,48 @@ export class SyncEngine {
     // letter ends one; each account keeps its own failure.
     const spent = everyAccountSpent(run);
     if (spent) throw new FatalSyncError(toSyncFailure(spent), exhaustedStatusOf(spent), undefined, undefined, spent);
-    await this.move(run, (s) => this.completeThenStart(s, 'transactions', 'intelligence'), (m) => moveConnection(m, run.ids, StatusEvent.dataFetched(), run.now).then(() => undefined));
+    // The stage completes (and the connection takes running.intelligence) in the intelligence
+    // stage's transaction: no bank call lies between them.
   }
 
   private async stageIntelligence(run: SessionRun): Promise<void> {
     const status = stageOf(run.session, 'intelligence').status;
     if (status === 'completed' || status === 'failed' || status === 'skipped') return;
-    if (status === 'pending') await this.enterStage(run, 'intelligence');
-    // Every account's derived balances, the stage's counts, the accounts' rows and the
-    // session's end: one transaction (no bank call here; a retry redoes all of it).
+    // The transactions stage's end (the connection's move to running.intelligence), every
+    // account's derived balances, the stage's counts, the accounts' rows and the session's
+    // end: one transaction (no bank call here; a retry redoes all of it).
+    const before = run.session;
+    const closing = stageOf(before, 'transactions').status === 'running';
+    if (closing) run.session = orThrow(this.completeThenStart(before, 'transactions', 'intelligence'));
+    else if (status === 'pending') run.session = orThrow(startStage(before, 'intelligence', this.clock.now()));
     const pending = run.accounts.filter((entry) => !entry.progress.intelligence && !entry.progress.budgetSpent);
-    await this.dataSource.transaction(async (m) => {
-      let total = 0;
-      for (const entry of pending) {
-        const windows = Object.values(entry.progress.windows ?? {});
-        const from = windows.map((w) => w.from).sort()[0];
-        const key = { ...run.scope, accountId: entry.account.id };
-        let written = from ? await deriveDailyBalances(m, key, { from, to: run.today }, entry.account.currencyCode) : 0;
-        // No daily history at the bank: backwards from its current booked balance (contract v2).
-        if (from && !run.manifest.capabilities.balances && run.manifest.capabilities.currentBalances === true) {
-          written += await deriveFromCurrentBalance(m, key, { from, to: run.today }, run.manifest.dateFieldByKind.booked ?? 'transactionDate');
+    try {
+      await this.dataSource.transaction(async (m) => {
+        if (closing) await moveConnection(m, run.ids, StatusEvent.dataFetched(), run.now);
+        let total = 0;
+        for (const entry of pending) {
+          const windows = Object.values(entry.progress.windows ?? {});
+          const from = windows.map((w) => w.from).sort()[0];
+          const key = { ...run.scope, accountId: entry.account.id };
+          let written = from ? await deriveDailyBalances(m, key, { from, to: run.today }, entry.account.currencyCode) : 0;
+          // No daily history at the bank: backwards from its current booked balance (contract v2).
+          if (from && !run.manifest.capabilities.balances && run.manifest.capabilities.currentBalances === true) {
+            written += await deriveFromCurrentBalance(m, key, { from, to: run.today }, run.manifest.dateFieldByKind.booked ?? 'transactionDate');
+          }
+          entry.progress.intelligence = true;
+          this.recordResult(run, entry, { stage: 'intelligence', status: 'completed', itemsFetched: 0, itemsWritten: written, failure: null });
+          run.session = orThrow(recordStageProgress(run.session, 'intelligence', { itemsWritten: written }));
+          total += written;
         }
-        entry.progress.intelligence = true;
-        this.recordResult(run, entry, { stage: 'intelligence', status: 'completed', itemsFetched: 0, itemsWritten: written, failure: null });
-        run.session = orThrow(recordStageProgress(run.session, 'intelligence', { itemsWritten: written }));
-        total += written;
-      }
-      if (pending.length > 0) {
-        await addStageCounts(m, run.row, 'intelligence', { itemsWritten: total });
-        await this.saveAccounts(m, run, pending);
-      }
-      await this.finishIn(m, run, 'intelligence');
-    });
+        // The accounts' rows and the stage's counts: one statement.
+        if (pending.length > 0) await this.saveAccounts(m, run, pending, { stage: 'intelligence', delta: { itemsWritten: total } });
+        await this.finishIn(m, run, 'intelligence', before);
+      });
+    } catch (e) {
+      // Not stored: the session in memory is as the database has it.
+      run.session = before;
+      throw e;
+    }
   }
 
   /** The session finishes (after completing `completing`, in the same move): processing done. */
@@ -371,12 +407,12 @@ export class SyncEngine {
   }
 
   /** {@link finish} in the caller's transaction (the session in memory moves once it is stored). */
-  private async finishIn(m: EntityManager, run: SessionRun, completing?: StageName): Promise<void> {
+  private async finishIn(m: EntityManager, run: SessionRun, completing?: StageName, stored: DomainSession = run.session): Promise<void> {
     if (stageOf(run.session, 'finished').status !== 'pending') return;
     const now = this.clock.now();
-    const before = run.session;
-    const after = orThrow(Result.flatMap(completing ? completeStage(before, completing, now) : Result.succeed(before), (done) => finishSession(done, now)));
-    await saveSessionMove(m, run.row, before, after);
+    const after = orThrow(Result.flatMap(completing ? completeStage(run.session, completing, now) : Result.succeed(run.session), (done) => finishSession(done, now)));
+    // `stored`: the session as the database has it (the caller's moves in this transaction not written yet).
+    await saveSessionMove(m, run.row, stored, after);
     await moveConnection(m, run.ids, StatusEvent.processingDone(), now);
     run.session = after;
   }
@@ -393,31 +429,54 @@ export class SyncEngine {
   // ---------------------------------------------------------------------------------------
   // Transactions of one account
 
-  private async fetchKind(run: SessionRun, entry: AccountRun, kind: TransactionKind, saveProgress: boolean): Promise<{ fetched: number; written: number }> {
+  /**
+   * Fetches and writes one kind. `then`: what follows the kind once it is done — its progress
+   * stored (`saveProgress`) or the account's settlement (`settle`) — run in the transaction of
+   * its last page when the connector marks that page as the last (else after the stream ends;
+   * the settlement is then left to the caller).
+   */
+  private async fetchKind(
+    run: SessionRun,
+    entry: AccountRun,
+    kind: TransactionKind,
+    then: { saveProgress: true } | { settle: (m: EntityManager, kind: { fetched: number; written: number }, page: StageDelta) => Promise<unknown> },
+  ): Promise<{ fetched: number; written: number }> {
     const window = await this.windowFor(run, entry, kind);
     const key = { ...run.scope, accountId: entry.account.id };
     for (let attempt = 0; ; attempt += 1) {
       const stamp = new Date(Math.max(Date.now(), run.now.getTime()));
       let fetched = 0;
       let written = 0;
+      let doneInPage = false;
       const order = new FetchOrder();
       const outcome = await this.stream(
         run,
         (grant) => run.client.transactions(grant, { bankAccountId: entry.account.bankAccountId, kind, window, psu: sessionPsu(run.row.requestedBy, run.row.parameters) }),
         async (page) => {
-          // One page and the session's progress: one transaction.
+          // One page and the session's progress: one transaction (with the kind's end after its last page).
           await this.dataSource.transaction(async (m) => {
             const w = await writeTransactionPage(m, key, window, page.items, { stamp, order });
             const delta = { requestsMade: 1, itemsFetched: page.items.length, itemsWritten: w.inserted + w.updated };
-            await addStageCounts(m, run.row, 'transactions', delta);
             run.session = orThrow(recordStageProgress(run.session, 'transactions', delta));
             written += delta.itemsWritten;
+            fetched += page.items.length;
+            if (!isLastPage(page)) {
+              await addStageCounts(m, run.row, 'transactions', delta);
+              return;
+            }
+            // The kind is done: its progress (or the account's settlement) stored with the page,
+            // the stage's counts and the transaction's logged changes tallied (once, after every
+            // write of the transaction) in the account row's statement.
+            (entry.progress.kinds ??= {})[kind] = { state: 'done', stamp: stamp.toISOString(), fetched, written };
+            if ('settle' in then) await then.settle(m, { fetched, written }, delta);
+            else await this.saveAccount(m, run, entry, { stage: 'transactions', delta, tally: true });
+            doneInPage = true;
           });
-          fetched += page.items.length;
         },
         entry,
       );
       entry.progress.kinds ??= {};
+      if (outcome.ok && doneInPage) return { fetched, written };
       if (outcome.ok) {
         entry.progress.kinds[kind] = { state: 'done', stamp: stamp.toISOString(), fetched, written };
       } else if (outcome.retryAfterRefresh && attempt === 0) {
@@ -428,7 +487,7 @@ export class SyncEngine {
         await addStageCounts(this.dataSource.manager, run.row, 'transactions', { errors: 1 });
         run.session = orThrow(recordStageProgress(run.session, 'transactions', { errors: 1 }));
       }
-      if (saveProgress) await this.saveAccount(this.dataSource.manager, run, entry);
+      if ('saveProgress' in then) await this.saveAccount(this.dataSource.manager, run, entry);
       return { fetched, written };
     }
   }
@@ -494,15 +553,37 @@ export class SyncEngine {
 
   /** The kind's window: stored at the first attempt (a retry fetches exactly the same one), else computed by the domain. */
   private async windowFor(run: SessionRun, entry: AccountRun, kind: TransactionKind): Promise<DateWindow> {
+    if (!entry.progress.windows?.[kind]) await this.prepareWindows(run, [entry], [kind]);
     const stored = entry.progress.windows?.[kind];
-    if (stored) return Object.freeze({ ...stored });
+    if (!stored) throw new Error(`no window for ${kind}`);
+    return Object.freeze({ ...stored });
+  }
+
+  /** The kinds this session fetches: the manifest's, within the consent's scope. */
+  private kindsOf(run: SessionRun): TransactionKind[] {
+    const consentKinds = run.consent?.consent.scope.transactionKinds;
+    const wantTransactions = run.consent?.consent.scope.data.includes('transactions') ?? true;
+    return run.manifest.capabilities.transactions.filter((k) => wantTransactions && (consentKinds === undefined || consentKinds.includes(k)));
+  }
+
+  /**
+   * The windows of `kinds` of the accounts still to fetch that have none yet, computed by the
+   * domain from the latest stored date of each (account, kind) — one statement for all — and
+   * stored with the accounts' progress (one statement; in `m`'s transaction when given), so a
+   * retry fetches exactly the same windows.
+   */
+  private async prepareWindows(run: SessionRun, entries: readonly AccountRun[], kinds: readonly TransactionKind[], m?: EntityManager): Promise<void> {
     const manifest = run.manifest;
-    const dateField = manifest.dateFieldByKind[kind] ?? 'transactionDate';
-    const latest = (await preparedQuery(
-      this.dataSource.manager,
-      `SELECT max(${DATE_COLUMNS[dateField]})::text AS latest FROM transactions WHERE user_id = $1 AND account_id = $2 AND kind = $3`,
-      [run.row.userId, entry.account.id, kind],
-    )) as Array<{ latest: string | null }>;
+    const wanted = entries
+      .filter((e) => !e.progress.budgetSpent && !e.progress.settled && !e.progress.missing)
+      .flatMap((entry) => kinds.filter((kind) => !entry.progress.windows?.[kind]).map((kind) => ({ entry, kind })));
+    if (wanted.length === 0) return;
+    const manager = m ?? this.dataSource.manager;
+    const latest = await latestStoredDates(
+      manager,
+      run.row.userId,
+      wanted.map(({ entry, kind }) => ({ accountId: entry.account.id, kind, column: DATE_COLUMNS[manifest.dateFieldByKind[kind] ?? 'transactionDate'] })),
+    );
     const params = run.row.parameters;
     // The grant's own consent facts (as the bank confirmed them) come first, when the connector has them.
     const facts = run.grant ? this.connectors.consentFacts(manifest.id, run.grant.grant) : undefined;
@@ -512,28 +593,40 @@ export class SyncEngine {
     // allowed, but history beyond the unattended days needs SCA right now — the bank refuses it
     // otherwise (PolishAPI: 403 SCA_REQUIRED), so a later user sync does not ask for it.
     const scaJustPerformed = params['scaJustPerformed'] === true;
-    const window = dateWindow({
-      kind,
-      today: run.today,
-      scaJustPerformed,
-      daysBack: typeof params['daysBack'] === 'number' ? params['daysBack'] : null,
-      latestFetched: (latest[0]?.latest as CalendarDate | null) ?? null,
-      consent: { maxHistoryDays: facts?.maxHistoryDays !== undefined ? Math.min(facts.maxHistoryDays, consentHistory) : consentHistory },
-      limits: {
-        unattendedHistoryDays: manifest.limits.unattendedHistoryDays,
-        maxHistoryDays: manifest.limits.maxHistoryDays,
-        overlapDays: defaultHistoryLimits.overlapDays,
-        dateFields: manifest.dateFieldByKind,
-        horizonDays: horizonDaysOf(manifest.limits),
-      },
-    });
-    entry.progress.windows = { ...entry.progress.windows, [kind]: { kind, from: window.from, to: window.to, dateField: window.dateField, mode: window.mode, limitedBy: window.limitedBy } };
-    await this.saveAccount(this.dataSource.manager, run, entry);
-    return window;
+    const changed = new Set<AccountRun>();
+    for (const { entry, kind } of wanted) {
+      const window = dateWindow({
+        kind,
+        today: run.today,
+        scaJustPerformed,
+        daysBack: typeof params['daysBack'] === 'number' ? params['daysBack'] : null,
+        latestFetched: (latest.get(`${entry.account.id}/${kind}`) as CalendarDate | undefined) ?? null,
+        consent: { maxHistoryDays: facts?.maxHistoryDays !== undefined ? Math.min(facts.maxHistoryDays, consentHistory) : consentHistory },
+        limits: {
+          unattendedHistoryDays: manifest.limits.unattendedHistoryDays,
+          maxHistoryDays: manifest.limits.maxHistoryDays,
+          overlapDays: defaultHistoryLimits.overlapDays,
+          dateFields: manifest.dateFieldByKind,
+          horizonDays: horizonDaysOf(manifest.limits),
+        },
+      });
+      entry.progress.windows = { ...entry.progress.windows, [kind]: { kind, from: window.from, to: window.to, dateField: window.dateField, mode: window.mode, limitedBy: window.limitedBy } };
+      changed.add(entry);
+    }
+    await this.saveAccounts(manager, run, [...changed]);
   }
 
-  /** After every kind: the complete reconciliation, the account's sync state (domain), its transactions result. */
+  /** After every kind: the complete reconciliation, the account's sync state (domain), its transactions result — one transaction. */
   private async settleAccount(run: SessionRun, entry: AccountRun, kinds: readonly TransactionKind[], fetched: number, written: number): Promise<void> {
+    await this.dataSource.transaction((m) => this.settleIn(m, run, entry, kinds, fetched, written));
+  }
+
+  /**
+   * {@link settleAccount} in the caller's transaction. `page`: the counts of the last page,
+   * written in this transaction before: stored with the account's row, with the rows the
+   * reconciliation deleted, and the transaction's logged changes tallied in that statement.
+   */
+  private async settleIn(m: EntityManager, run: SessionRun, entry: AccountRun, kinds: readonly TransactionKind[], fetched: number, written: number, page?: StageDelta): Promise<void> {
     const progress = entry.progress;
     const outcomes: TransactionKindOutcome[] = kinds.map((kind) => {
       const k = progress.kinds?.[kind];
@@ -543,31 +636,28 @@ export class SyncEngine {
     const [first, ...rest] = outcomes;
     const outcome: AccountSessionOutcome = progress.missing ? { _tag: 'missing' } : first ? { _tag: 'returned', balances, transactions: [first, ...rest] } : { _tag: 'returned', balances, transactions: [{ kind: 'booked', outcome: endpointOk }] };
     const failedKinds = outcomes.filter((o) => o.outcome._tag === 'failed');
-    await this.dataSource.transaction(async (m) => {
-      const complete = new Map<TransactionKind, CompletedKindFetch>();
-      for (const kind of kinds) {
-        const k = progress.kinds?.[kind];
-        const w = progress.windows?.[kind];
-        if (k?.state === 'done' && w) complete.set(kind, { window: w, stamp: new Date(k.stamp) });
-      }
-      // Only after every kind came back completely may anything be deleted (the domain's rule).
-      if (failedKinds.length === 0) {
-        const r = await completeReconciliation(m, { ...run.scope, accountId: entry.account.id }, complete, new Set(run.manifest.deleteIfNotFetched));
-        if (r.deleted > 0 || r.linked > 0) await addStageCounts(m, run.row, 'transactions', { itemsWritten: r.deleted });
-      }
-      await applyAccountOutcome(m, run.scope, entry.account, outcome, { now: this.clock.now(), executionId: run.row.id });
-      await refreshLastTransactionDate(m, run.scope, entry.account.id);
-      progress.settled = true;
-      const failure = failedKinds[0]?.outcome;
-      this.recordResult(run, entry, {
-        stage: 'transactions',
-        status: failure ? 'failed' : 'completed',
-        itemsFetched: fetched,
-        itemsWritten: written,
-        failure: failure?._tag === 'failed' ? failure.failure : null,
-      });
-      await this.saveAccount(m, run, entry);
+    const complete = new Map<TransactionKind, CompletedKindFetch>();
+    for (const kind of kinds) {
+      const k = progress.kinds?.[kind];
+      const w = progress.windows?.[kind];
+      if (k?.state === 'done' && w) complete.set(kind, { window: w, stamp: new Date(k.stamp) });
+    }
+    // Only after every kind came back completely may anything be deleted (the domain's rule).
+    const reconciled = failedKinds.length === 0 ? await completeReconciliation(m, { ...run.scope, accountId: entry.account.id }, complete, new Set(run.manifest.deleteIfNotFetched)) : { deleted: 0, linked: 0 };
+    // The account's state and its lastTransactionDate: one statement.
+    await applyAccountOutcome(m, run.scope, entry.account, outcome, { now: this.clock.now(), executionId: run.row.id }, { lastTransactionDate: true });
+    progress.settled = true;
+    const failure = failedKinds[0]?.outcome;
+    this.recordResult(run, entry, {
+      stage: 'transactions',
+      status: failure ? 'failed' : 'completed',
+      itemsFetched: fetched,
+      itemsWritten: written,
+      failure: failure?._tag === 'failed' ? failure.failure : null,
     });
+    // The account's row and the stage's counts (with the transaction's changes tallied, once): one statement.
+    const counted = page !== undefined || reconciled.deleted > 0 || reconciled.linked > 0;
+    await this.saveAccount(m, run, entry, counted ? { stage: 'transactions', delta: { ...page, itemsWritten: (page?.itemsWritten ?? 0) + reconciled.deleted }, tally: true } : undefined);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -801,6 +891,12 @@ export class SyncEngine {
   private async move(run: SessionRun, step: (s: DomainSession) => Result.Result<DomainSession, unknown>, also?: (m: EntityManager) => Promise<void>): Promise<void> {
     const before = run.session;
     const after = orThrow(step(before));
+    if (!also && stageOf(after, 'finished').status === stageOf(before, 'finished').status) {
+      // A move that does not end the session is one statement: atomic on its own, no transaction around it.
+      await saveSessionMove(this.dataSource.manager, run.row, before, after);
+      run.session = after;
+      return;
+    }
     await this.dataSource.transaction(async (m) => {
       await saveSessionMove(m, run.row, before, after);
       if (also) await also(m);
@@ -819,13 +915,13 @@ export class SyncEngine {
     entry.results.push(result);
   }
 
-  private async saveAccount(m: EntityManager, run: SessionRun, entry: AccountRun): Promise<void> {
-    await saveAccountOutcome(m, run.row, entry.account.id, { progress: entry.progress, results: entry.results }, this.clock.now());
+  private async saveAccount(m: EntityManager, run: SessionRun, entry: AccountRun, counts?: { stage: StageName; delta: StageDelta; tally?: boolean }): Promise<void> {
+    await saveAccountOutcome(m, run.row, entry.account.id, { progress: entry.progress, results: entry.results }, this.clock.now(), counts);
   }
 
-  /** Several accounts' rows in one statement. */
-  private async saveAccounts(m: EntityManager, run: SessionRun, entries: readonly AccountRun[]): Promise<void> {
-    await saveAccountOutcomes(m, run.row, entries.map((e) => ({ accountId: e.account.id, outcome: { progress: e.progress, results: e.results } })), this.clock.now());
+  /** Several accounts' rows in one statement (with a stage's counts when given). */
+  private async saveAccounts(m: EntityManager, run: SessionRun, entries: readonly AccountRun[], counts?: { stage: StageName; delta: Partial<StageCounts> }): Promise<void> {
+    await saveAccountOutcomes(m, run.row, entries.map((e) => ({ accountId: e.account.id, outcome: { progress: e.progress, results: e.results } })), this.clock.now(), counts);
   }
 
   /**

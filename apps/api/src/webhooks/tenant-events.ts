@@ -114,9 +114,26 @@ export async function emitTenantEvent(manager: EntityManager, event: TenantEvent
   await writeTenantEvent(manager, event, await subscribedEndpoints(manager, event.tenantId, event.type), now);
 }
 
-/** The tenant's enabled endpoints subscribed to `type`. */
+// Where a transaction keeps the tenant's enabled endpoints it read (its query runner's `data`):
+// the events one transaction emits (a sync's status moves, its end) read them once.
+const ENDPOINTS_READ = 'kinko.webhookEndpoints';
+
+/** The tenant's enabled endpoints subscribed to `type` (read once per transaction). */
 async function subscribedEndpoints(manager: EntityManager, tenantId: string, type: TenantEventType): Promise<Array<{ id: string }>> {
-  return (await manager.query(`SELECT id FROM webhook_endpoints WHERE tenant_id = $1 AND enabled AND $2 = ANY (event_types) ORDER BY id`, [tenantId, type])) as Array<{ id: string }>;
+  const data = manager.queryRunner?.isTransactionActive ? (manager.queryRunner.data as Record<string, Map<string, Array<{ id: string; event_types: string[] }>> | undefined>) : undefined;
+  const cache = data ? (data[ENDPOINTS_READ] ??= new Map()) : undefined;
+  let endpoints: Array<{ id: string; event_types: string[] }> | undefined = cache?.get(tenantId);
+  if (!endpoints) {
+    endpoints = (await manager.query(`SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = $1 AND enabled ORDER BY id`, [tenantId])) as Array<{ id: string; event_types: string[] }>;
+    cache?.set(tenantId, endpoints);
+  }
+  return endpoints.filter((e) => e.event_types.includes(type)).map((e) => ({ id: e.id }));
+}
+
+/** Whether any enabled endpoint of the tenant is subscribed to one of `types` (read once per transaction, as the events are). */
+export async function anySubscribed(manager: EntityManager, tenantId: string, types: readonly TenantEventType[]): Promise<boolean> {
+  for (const type of types) if ((await subscribedEndpoints(manager, tenantId, type)).length > 0) return true;
+  return false;
 }
 
 /** {@link emitTenantEvent} for the endpoints already read (none: nothing is written). */
