@@ -373,7 +373,6 @@ export class SyncEngine {
     const pending = run.accounts.filter((entry) => !entry.progress.intelligence && !entry.progress.budgetSpent);
     try {
       await this.dataSource.transaction(async (m) => {
-        if (closing) await moveConnection(m, run.ids, StatusEvent.dataFetched(), run.now);
         let total = 0;
         for (const entry of pending) {
           const windows = Object.values(entry.progress.windows ?? {});
@@ -391,6 +390,9 @@ export class SyncEngine {
         }
         // The accounts' rows and the stage's counts: one statement.
         if (pending.length > 0) await this.saveAccounts(m, run, pending, { stage: 'intelligence', delta: { itemsWritten: total } });
+        // The connection's row lock is taken last (its moves right before the commit): a
+        // withdrawal or disconnect waits for it as briefly as for one move.
+        if (closing) await moveConnection(m, run.ids, StatusEvent.dataFetched(), run.now);
         await this.finishIn(m, run, 'intelligence', before);
       });
     } catch (e) {
