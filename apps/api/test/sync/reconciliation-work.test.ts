@@ -1,26 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Transaction } from '@kinko/connector-sdk';
-import type { CalendarDate, CurrencyCode, DateWindow, TransactionId, TransactionKind } from '@kinko/domain';
+import type { CalendarDate, TransactionKind } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
-import { newId } from '../../src/database/ids';
 import { FetchOrder } from '../../src/sync/bank-order';
 import { type AccountKey, BOOKED_CANDIDATES_SQL, OPEN_NOT_BOOKED_SQL, completeReconciliation, writeTransactionPage } from '../../src/sync/transaction-writer';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { seedAccounts, tx, window } from '../support/writer-world';
 
-const JPY = 'JPY' as CurrencyCode;
 const DAY_MS = 86_400_000;
 const dayOf = (ms: number): CalendarDate => new Date(ms).toISOString().slice(0, 10) as CalendarDate;
-const tx = (id: string, kind: TransactionKind, date: string, amount: number, extra: Partial<Transaction> = {}): Transaction => ({
-  bankTransactionId: id as TransactionId,
-  kind,
-  transactionDate: date as CalendarDate,
-  amountMinor: BigInt(amount),
-  currency: JPY,
-  description: id,
-  ...extra,
-});
-const window = (kind: TransactionKind, from: string, to: string): DateWindow =>
-  Object.freeze({ kind, from: from as CalendarDate, to: to as CalendarDate, dateField: 'transactionDate', mode: 'incremental', limitedBy: null });
 
 /** Rows of `transactions` the current database transaction has read so far (sequential scans and index fetches, RI checks included). */
 async function rowsRead(m: EntityManager): Promise<number> {
@@ -43,28 +30,7 @@ describe('complete reconciliation and deletes: partial indexes instead of the bo
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const q = (sql: string, params: unknown[]) => db.dataSource.query(sql, params);
-    const tenantId = newId();
-    const userId = newId();
-    const connectionId = newId();
-    await q(`INSERT INTO tenants (id, name) VALUES ($1, 'reconciliation work')`, [tenantId]);
-    await q(`INSERT INTO users (id, tenant_id, external_id) VALUES ($1, $2, 'rw')`, [userId, tenantId]);
-    await q(`INSERT INTO connections (id, tenant_id, user_id, connector_id, bank_id, aggregation_status, aggregation_status_changed_at) VALUES ($1, $2, $3, 'x', 'x', 'success', now())`, [
-      connectionId,
-      tenantId,
-      userId,
-    ]);
-    for (const name of ['small', 'large']) {
-      const accountId = newId();
-      await q(`INSERT INTO bank_accounts (id, tenant_id, user_id, connection_id, bank_account_id, currency_code, import_date) VALUES ($1, $2, $3, $4, $5, 'JPY', now())`, [
-        accountId,
-        tenantId,
-        userId,
-        connectionId,
-        name,
-      ]);
-      accounts.push({ tenantId, userId, accountId });
-    }
+    accounts.push(...(await seedAccounts(db, 'reconciliation work', ['small', 'large'])));
   });
   afterAll(() => db?.drop());
 
@@ -82,14 +48,14 @@ describe('complete reconciliation and deletes: partial indexes instead of the bo
     const booked = window('booked', '2026-03-01', '2026-03-10');
     const s1 = new Date(Date.now() - 30_000);
     await db.dataSource.transaction((m) =>
-      writeTransactionPage(m, key, pending, [tx('p-kept', 'pending', '2026-03-05', -300), tx('p-booked', 'pending', '2026-03-04', -700, { bankReference: 'R-1' }), tx('p-gone', 'pending', '2026-03-03', -999)], {
+      writeTransactionPage(m, key, pending, [tx('p-kept', 'pending', '2026-03-05', -300), tx('p-booked', 'pending', '2026-03-04', -700, undefined, { bankReference: 'R-1' }), tx('p-gone', 'pending', '2026-03-03', -999)], {
         stamp: s1,
         order: new FetchOrder(),
       }),
     );
     const s2 = new Date();
     await db.dataSource.transaction(async (m) => {
-      await writeTransactionPage(m, key, booked, [tx('b-1', 'booked', '2026-03-05', -700, { bankReference: 'R-1' }), tx('b-2', 'booked', '2026-03-06', -40)], { stamp: s2, order: new FetchOrder() });
+      await writeTransactionPage(m, key, booked, [tx('b-1', 'booked', '2026-03-05', -700, undefined, { bankReference: 'R-1' }), tx('b-2', 'booked', '2026-03-06', -40)], { stamp: s2, order: new FetchOrder() });
       await writeTransactionPage(m, key, pending, [tx('p-kept', 'pending', '2026-03-05', -300)], { stamp: s2, order: new FetchOrder() });
     });
     await db.dataSource.query('ANALYZE transactions');

@@ -1,23 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Transaction } from '@kinko/connector-sdk';
-import type { CalendarDate, CurrencyCode, DateWindow, TransactionId, TransactionKind } from '@kinko/domain';
-import { newId } from '../../src/database/ids';
+import type { CalendarDate, TransactionKind } from '@kinko/domain';
 import { FetchOrder } from '../../src/sync/bank-order';
 import { type AccountKey, completeReconciliation, deriveDailyBalances, writeBankBalances, writeTransactionPage } from '../../src/sync/transaction-writer';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-
-const JPY = 'JPY' as CurrencyCode;
-const tx = (id: string, kind: TransactionKind, date: string, amount: number, description: string, extra: Partial<Transaction> = {}): Transaction => ({
-  bankTransactionId: id as TransactionId,
-  kind,
-  transactionDate: date as CalendarDate,
-  amountMinor: BigInt(amount),
-  currency: JPY,
-  description,
-  ...extra,
-});
-const window = (kind: TransactionKind, from: string, to: string): DateWindow =>
-  Object.freeze({ kind, from: from as CalendarDate, to: to as CalendarDate, dateField: 'transactionDate', mode: 'incremental', limitedBy: null });
+import { JPY, seedAccounts, tx, window } from '../support/writer-world';
 
 // The writer against real PostgreSQL: batched idempotent upserts, the complete
 // reconciliation (DeleteIfNotFetched, pending → booked links with their evidence) and derived balances.
@@ -35,25 +22,7 @@ describe('transaction writer', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const q = (sql: string, params: unknown[]) => db.dataSource.query(sql, params);
-    const tenantId = newId();
-    const userId = newId();
-    const connectionId = newId();
-    const accountId = newId();
-    await q(`INSERT INTO tenants (id, name) VALUES ($1, 'writer')`, [tenantId]);
-    await q(`INSERT INTO users (id, tenant_id, external_id) VALUES ($1, $2, 'w')`, [userId, tenantId]);
-    await q(`INSERT INTO connections (id, tenant_id, user_id, connector_id, bank_id, aggregation_status, aggregation_status_changed_at) VALUES ($1, $2, $3, 'x', 'x', 'success', now())`, [
-      connectionId,
-      tenantId,
-      userId,
-    ]);
-    await q(`INSERT INTO bank_accounts (id, tenant_id, user_id, connection_id, bank_account_id, currency_code, import_date) VALUES ($1, $2, $3, $4, 'acc', 'JPY', now())`, [
-      accountId,
-      tenantId,
-      userId,
-      connectionId,
-    ]);
-    key = { tenantId, userId, accountId };
+    [key] = (await seedAccounts(db, 'writer', ['acc'])) as [AccountKey];
   });
   afterAll(() => db?.drop());
 
