@@ -193,6 +193,20 @@ export async function upsertAccounts(
 }
 
 /**
+ * The latest `column` date of one (account, kind) pair (`v`), as a scalar subquery that reads
+ * a few index entries whatever the account's history. `listed_date` leads the keyset index, so
+ * its max is one backward index step. A row's listed date IS its transaction date whenever it
+ * has one (`listedDateOf`: the transaction date first), so among rows with a transaction date
+ * the latest listed is the latest transaction date: the same backward walk, where
+ * `max(transaction_date)` (no index) read every row of the account — a cost that grew with the
+ * history on every incremental sync. Booking and value dates have no such order: their max.
+ */
+const latestOf = (column: string): string =>
+  column === 'transaction_date'
+    ? `SELECT t.transaction_date FROM transactions t WHERE t.user_id = $1 AND t.account_id = v.account_id AND t.kind = v.kind AND t.transaction_date IS NOT NULL ORDER BY t.listed_date DESC LIMIT 1`
+    : `SELECT max(t.${column}) FROM transactions t WHERE t.user_id = $1 AND t.account_id = v.account_id AND t.kind = v.kind`;
+
+/**
  * The latest stored date of each (account, kind) on the kind's date column (the window's
  * `latestFetched`), in one statement for any number of pairs: one index-backed max per pair,
  * as the single-pair query had. Keyed `accountId/kind`; a pair with nothing stored is absent.
@@ -211,7 +225,7 @@ export async function latestStoredDates(
     const these = pairs.filter((p) => p.column === column);
     params.push(these.map((p) => p.accountId), these.map((p) => p.kind));
     const a = params.length - 1;
-    return `SELECT v.account_id::text AS account_id, v.kind, (SELECT max(t.${column}) FROM transactions t WHERE t.user_id = $1 AND t.account_id = v.account_id AND t.kind = v.kind)::text AS latest
+    return `SELECT v.account_id::text AS account_id, v.kind, (${latestOf(column)})::text AS latest
       FROM unnest($${a}::uuid[], $${a + 1}::text[]) AS v(account_id, kind)`;
   });
   const rows = (await preparedQuery(manager, branches.join(' UNION ALL '), params)) as Array<{ account_id: string; kind: string; latest: string | null }>;

@@ -2,6 +2,7 @@ import type { Transaction } from '@kinko/connector-sdk';
 import type { CalendarDate, CurrencyCode, DateWindow, TransactionId, TransactionKind } from '@kinko/domain';
 import { newId } from '../../src/database/ids';
 import type { AccountKey } from '../../src/sync/transaction-writer';
+import type { EntityManager } from 'typeorm';
 import type { TestDatabase } from './test-database';
 
 // The world of the transaction writer's own tests (no app, no bank): rows the writer needs
@@ -50,4 +51,12 @@ export async function seedAccounts(db: TestDatabase, label: string, names: reado
     keys.push({ tenantId, userId, accountId });
   }
   return keys;
+}
+
+/** Rows of `transactions` the current database transaction has read so far (sequential scans and index fetches, RI checks included). */
+export async function rowsRead(m: EntityManager): Promise<number> {
+  const [r] = (await m.query(
+    `SELECT (COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0))::int AS n FROM pg_stat_xact_user_tables WHERE relname = 'transactions'`,
+  )) as Array<{ n: number }>;
+  return r?.n ?? 0;
 }

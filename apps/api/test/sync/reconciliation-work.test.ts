@@ -1,21 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CalendarDate, TransactionKind } from '@kinko/domain';
-import type { EntityManager } from 'typeorm';
 import { FetchOrder } from '../../src/sync/bank-order';
 import { type AccountKey, BOOKED_CANDIDATES_SQL, OPEN_NOT_BOOKED_SQL, completeReconciliation, writeTransactionPage } from '../../src/sync/transaction-writer';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { seedAccounts, tx, window } from '../support/writer-world';
+import { rowsRead, seedAccounts, tx, window } from '../support/writer-world';
 
 const DAY_MS = 86_400_000;
 const dayOf = (ms: number): CalendarDate => new Date(ms).toISOString().slice(0, 10) as CalendarDate;
 
-/** Rows of `transactions` the current database transaction has read so far (sequential scans and index fetches, RI checks included). */
-async function rowsRead(m: EntityManager): Promise<number> {
-  const [r] = (await m.query(
-    `SELECT (COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0))::int AS n FROM pg_stat_xact_user_tables WHERE relname = 'transactions'`,
-  )) as Array<{ n: number }>;
-  return r?.n ?? 0;
-}
 
 // Issue 19 (PostgreSQL work per statement; costs flat as the history grows): the complete
 // reconciliation runs on every sync that fetched a deletable kind (pending, hold, scheduled).

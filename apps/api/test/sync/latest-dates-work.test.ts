@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { CalendarDate } from '@kinko/domain';
+import { latestStoredDates } from '../../src/sync/account-store';
+import { FetchOrder } from '../../src/sync/bank-order';
+import { type AccountKey, DATE_COLUMNS, writeTransactionPage } from '../../src/sync/transaction-writer';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { rowsRead, seedAccounts, tx, window } from '../support/writer-world';
+
+// Issue 19 (an incremental sync costs the same after 4 years as after 1): every incremental
+// session asks, per account and kind, for the latest stored date on the kind's filter date — the
+// start of its next window. That read must not grow with the stored history.
+
+const DAY_MS = 86_400_000;
+const dayOf = (ms: number): CalendarDate => new Date(ms).toISOString().slice(0, 10) as CalendarDate;
+const LAST = Date.parse('2026-03-01T00:00:00Z');
+
+describe("the windows' latest stored dates: a few index entries, whatever the history", () => {
+  let db: TestDatabase;
+  let small: AccountKey;
+  let large: AccountKey;
+
+  /** `size` booked rows, one a day up to 2026-03-01, and two pending rows of February. */
+  async function history(key: AccountKey, size: number): Promise<void> {
+    const start = LAST - (size - 1) * DAY_MS;
+    for (let i = 0; i < size; i += 1_000) {
+      const page = Array.from({ length: Math.min(1_000, size - i) }, (_, k) => tx(`h-${i + k}`, 'booked', dayOf(start + (i + k) * DAY_MS), -100));
+      await db.dataSource.transaction((m) => writeTransactionPage(m, key, window('booked', dayOf(start), '2026-03-01'), page, { stamp: new Date(), order: new FetchOrder() }));
+    }
+    const pending = [tx('p-1', 'pending', '2026-02-10', -5), tx('p-2', 'pending', '2026-02-20', -6)];
+    await db.dataSource.transaction((m) => writeTransactionPage(m, key, window('pending', '2026-02-01', '2026-03-01'), pending, { stamp: new Date(), order: new FetchOrder() }));
+    await db.dataSource.query('ANALYZE transactions');
+  }
+
+  /** The latest booked and pending transaction dates of `key`, and the rows of `transactions` the read fetched. */
+  async function latest(key: AccountKey): Promise<{ dates: Map<string, string>; read: number }> {
+    return db.dataSource.transaction(async (m) => {
+      const before = await rowsRead(m);
+      const dates = await latestStoredDates(m, key.userId, [
+        { accountId: key.accountId, kind: 'booked', column: DATE_COLUMNS.transactionDate },
+        { accountId: key.accountId, kind: 'pending', column: DATE_COLUMNS.transactionDate },
+      ]);
+      return { dates, read: (await rowsRead(m)) - before };
+    });
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    [small, large] = (await seedAccounts(db, 'latest dates', ['small', 'large'])) as [AccountKey, AccountKey];
+    await history(small, 100);
+    await history(large, 5_000);
+  }, 120_000);
+  afterAll(() => db?.drop());
+
+  it('answers the latest transaction date of each kind, reading as few rows with 5,000 stored as with 100', async () => {
+    const s = await latest(small);
+    const l = await latest(large);
+    expect(s.dates.get(`${small.accountId}/booked`)).toBe('2026-03-01');
+    expect(l.dates.get(`${large.accountId}/booked`)).toBe('2026-03-01');
+    expect(s.dates.get(`${small.accountId}/pending`)).toBe('2026-02-20');
+    expect(l.dates.get(`${large.accountId}/pending`)).toBe('2026-02-20');
+    // The backward walk of the keyset index stops at the first row of the kind: the newest booked
+    // row, and the pending one behind the booked rows of the ten days after it. max() over the
+    // transaction date read every row of the account (5,002 for the large one).
+    expect(s.read).toBeLessThan(20);
+    expect(l.read).toBeLessThanOrEqual(s.read + 2);
+  });
+});
