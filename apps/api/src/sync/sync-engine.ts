@@ -356,20 +356,23 @@ export class SyncEngine {
     // letter ends one; each account keeps its own failure.
     const spent = everyAccountSpent(run);
     if (spent) throw new FatalSyncError(toSyncFailure(spent), exhaustedStatusOf(spent), undefined, undefined, spent);
-    // The stage completes (and the connection takes running.intelligence) in the intelligence
-    // stage's transaction: no bank call lies between them.
+    // The stage completes (and the connection takes running.intelligence) when the intelligence
+    // stage starts: no bank call lies between them.
   }
 
   private async stageIntelligence(run: SessionRun): Promise<void> {
     const status = stageOf(run.session, 'intelligence').status;
     if (status === 'completed' || status === 'failed' || status === 'skipped') return;
-    // The transactions stage's end (the connection's move to running.intelligence), every
-    // account's derived balances, the stage's counts, the accounts' rows and the session's
-    // end: one transaction (no bank call here; a retry redoes all of it).
+    // The transactions stage's end and the connection's move to running.intelligence are
+    // committed first, on their own: the status the user sees while the derivation runs is the
+    // honest one (folded into the final transaction, running.intelligence was never visible —
+    // test/link/aggregation-statuses.test.ts holds the derivation with a lock and looks).
+    if (stageOf(run.session, 'transactions').status === 'running') {
+      await this.move(run, (s) => this.completeThenStart(s, 'transactions', 'intelligence'), (m) => moveConnection(m, run.ids, StatusEvent.dataFetched(), run.now).then(() => undefined));
+    } else if (status === 'pending') await this.enterStage(run, 'intelligence');
+    // Every account's derived balances, the stage's counts, the accounts' rows and the
+    // session's end: one transaction (no bank call here; a retry redoes all of it).
     const before = run.session;
-    const closing = stageOf(before, 'transactions').status === 'running';
-    if (closing) run.session = orThrow(this.completeThenStart(before, 'transactions', 'intelligence'));
-    else if (status === 'pending') run.session = orThrow(startStage(before, 'intelligence', this.clock.now()));
     const pending = run.accounts.filter((entry) => !entry.progress.intelligence && !entry.progress.budgetSpent);
     try {
       await this.dataSource.transaction(async (m) => {
@@ -390,9 +393,8 @@ export class SyncEngine {
         }
         // The accounts' rows and the stage's counts: one statement.
         if (pending.length > 0) await this.saveAccounts(m, run, pending, { stage: 'intelligence', delta: { itemsWritten: total } });
-        // The connection's row lock is taken last (its moves right before the commit): a
+        // The connection's row lock is taken last (its move right before the commit): a
         // withdrawal or disconnect waits for it as briefly as for one move.
-        if (closing) await moveConnection(m, run.ids, StatusEvent.dataFetched(), run.now);
         await this.finishIn(m, run, 'intelligence', before);
       });
     } catch (e) {
