@@ -76,12 +76,11 @@ export interface SyncSettings {
 /** Defaults of {@link SyncSettings}. */
 export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   queueSchema: 'pgboss',
-  // Enough sessions × accounts in flight that a bank's manifest (maxConcurrency, enforced by
-  // the limiter across processes) is the limit, not this worker: a session's steps are
-  // dependent requests, so each one has at most a few in flight: a refresh session's 7
-  // requests of 20 ms in a session of ~0.46 s (issue 19) are ~0.3 in flight on average, so
-  // ~33 sessions keep a bank's 10 allowed requests busy.
-  concurrency: 40,
+  // 10: at 40 (more sessions than the bank allows requests), the sessions starved the app's
+  // database pool of 10 — the full bench's daily refresh took 43 s instead of 7.2 s and the
+  // API answered 503 during the incremental scenario (2026-12-07). Raising it needs the pool
+  // sized with it: measure before changing.
+  concurrency: 10,
   accountConcurrency: 3,
   retryLimit: 4,
   retryDelaySeconds: 10,
