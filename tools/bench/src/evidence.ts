@@ -51,10 +51,46 @@ export async function startCostWindow(ctx: ScenarioContext, databaseUrl: string,
       if (worker0 !== undefined && worker1 !== undefined) out[`${prefix}workerCpuS`] = worker1 - worker0;
       if (postgres0 !== undefined && postgres1 !== undefined) out[`${prefix}postgresCpuS`] = postgres1 - postgres0;
       if (cpu0 && cpu1 && cpu1.total > cpu0.total) out[`${prefix}machineBusyPercent`] = (100 * (cpu1.busy - cpu0.busy)) / (cpu1.total - cpu0.total);
-      if (statements) out[`${prefix}statements`] = await statements();
+      if (statements) {
+        const counted = await statements();
+        out[`${prefix}statements`] = counted.count;
+        // The costliest statements, keyed by their normalised text (details are numbers).
+        for (const t of counted.top) {
+          const text = statementKey(t.query);
+          out[`${prefix}${PG_MS}${text}`] = t.ms;
+          out[`${prefix}${PG_CALLS}${text}`] = t.calls;
+        }
+      }
       return out;
     },
   };
+}
+
+const PG_MS = 'pgExecMs:';
+const PG_CALLS = 'pgCalls:';
+
+/** A statement's normalised text as a details key: whitespace collapsed, at most 140 characters. */
+const statementKey = (query: string): string => {
+  const one = query.replace(/\s+/g, ' ').trim();
+  return one.length > 140 ? `${one.slice(0, 139)}…` : one;
+};
+
+/**
+ * "PostgreSQL's execution time by statement: … per session" — the costliest statements of a
+ * window (pg_stat_statements' total_exec_time; parse and plan time are not in it), or
+ * undefined when none were measured.
+ */
+export function topStatementsNote(d: Details, per: { readonly unit: string; readonly count: number }, prefix = ''): string | undefined {
+  const at = `${prefix}${PG_MS}`;
+  const rows = Object.keys(d)
+    .filter((k) => k.startsWith(at))
+    .map((k) => ({ text: k.slice(at.length), ms: d[k] ?? 0, calls: d[`${prefix}${PG_CALLS}${k.slice(at.length)}`] ?? 0 }))
+    .sort((a, b) => b.ms - a.ms);
+  if (rows.length === 0) return undefined;
+  const n = Math.max(per.count, 1);
+  return `PostgreSQL's execution time by statement (pg_stat_statements total_exec_time, the costliest ${rows.length}; planning and the protocol's own work are not in it), per ${per.unit}: ${rows
+    .map((r) => `${(r.ms / n).toFixed(2)} ms in ${(r.calls / n).toFixed(1)} × \`${r.text}\``)
+    .join('; ')}.`;
 }
 
 /** Worker + sandbox + PostgreSQL CPU-s of a window, or undefined when PostgreSQL's was not measured. */
@@ -138,6 +174,8 @@ export function sessionMissEvidence(d: Details, m: SessionMiss): string[] {
   ];
   const budget = cpuBudgetNote(d, m.wallS, { unit: 'session', count: n, scale: 'ms' }, p);
   if (budget) notes.push(budget);
+  const top = topStatementsNote(d, { unit: 'session', count: n }, p);
+  if (top) notes.push(top);
 
   const cores = d['cores'] ?? 0;
   const total = totalCpu(d, p);

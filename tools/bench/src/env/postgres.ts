@@ -197,10 +197,11 @@ export class BenchPostgres {
   /**
    * Starts counting the statements run in `database` (pg_stat_statements, top-level
    * statements including BEGIN/COMMIT, every application; the bench's own clients opt out
-   * with {@link untracked}). The returned function answers how many ran since; undefined
-   * when pg_stat_statements is not available.
+   * with {@link untracked}). The returned function answers how many ran since and the
+   * `top` statements by PostgreSQL execution time (normalised text, calls, total ms);
+   * undefined when pg_stat_statements is not available.
    */
-  async statementCount(database: string): Promise<(() => Promise<number>) | undefined> {
+  async statementCount(database: string, top = 8): Promise<(() => Promise<StatementCounts>) | undefined> {
     try {
       const oid = await this.withClient(async (c) => {
         await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
@@ -213,7 +214,11 @@ export class BenchPostgres {
       return () =>
         this.withClient(async (c) => {
           const r = await c.query<{ n: string }>('SELECT coalesce(sum(calls), 0)::text AS n FROM pg_stat_statements WHERE dbid = $1::oid', [oid]);
-          return Number(r.rows[0]?.n ?? 0);
+          const t = await c.query<{ query: string; calls: string; ms: number }>(
+            'SELECT query, calls::text AS calls, total_exec_time AS ms FROM pg_stat_statements WHERE dbid = $1::oid ORDER BY total_exec_time DESC LIMIT $2',
+            [oid, top],
+          );
+          return { count: Number(r.rows[0]?.n ?? 0), top: t.rows.map((row) => ({ query: row.query, calls: Number(row.calls), ms: Number(row.ms) })) };
         });
     } catch {
       return undefined;
@@ -342,6 +347,12 @@ function parseParameters(text: string): (string | null)[] {
     values[Number(m[1]) - 1] = m[2] === 'NULL' ? null : (m[3] ?? '').replace(/''/g, "'");
   }
   return values;
+}
+
+/** What {@link BenchPostgres.statementCount} answers: statements run, and the costliest by execution time. */
+export interface StatementCounts {
+  readonly count: number;
+  readonly top: ReadonlyArray<{ readonly query: string; readonly calls: number; readonly ms: number }>;
 }
 
 /** Leaves a bench client's own statements (polls, set-up) out of {@link BenchPostgres.statementCount}. */

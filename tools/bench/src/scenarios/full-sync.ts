@@ -5,7 +5,7 @@ import { appPrerequisite, type BenchBank, assertAllCompleted, connectUsers, prof
 import { exportTransactions, prepareCopyTable, timedCopy } from '../env/copy';
 import { duration, int } from '../progress';
 import type { FigureResult } from '../results';
-import { ALLOWED_CONCURRENCY, cpuBoundShare, cpuBudgetNote, networkFloorS as networkFloorOf, startCostWindow } from '../evidence';
+import { ALLOWED_CONCURRENCY, cpuBoundShare, cpuBudgetNote, networkFloorS as networkFloorOf, startCostWindow, topStatementsNote } from '../evidence';
 import type { Scenario } from './types';
 
 interface FullSyncState {
@@ -169,6 +169,8 @@ export const fullSyncScenario: Scenario<FullSyncState> = {
     const cpuNote = cpuBudgetNote(d, wall, { unit: 'row', count: d['rows'] ?? 0, scale: 'µs' });
     if (cpuNote) notes.push(`${cpuNote} ${copySpeedNote(d)}`);
     if (d['statements'] !== undefined) notes.push(`Database statements (pg_stat_statements, BEGIN/COMMIT included): ${int(d['statements'] ?? 0)} = ${((d['statements'] ?? 0) / Math.max(sessions, 1)).toFixed(1)} per session.`);
+    const top = topStatementsNote(d, { unit: 'session', count: sessions });
+    if (top) notes.push(top);
     const cpuBound = cpuBoundShare(d, wall) >= 0.8;
     if (cpuBound)
       notes.push(
