@@ -56,7 +56,7 @@ export async function startCostWindow(ctx: ScenarioContext, databaseUrl: string,
         out[`${prefix}statements`] = counted.count;
         // The costliest statements, keyed by their normalised text (details are numbers).
         for (const t of counted.top) {
-          const text = statementKey(t.query);
+          const text = statementKey(t.query, t.id);
           out[`${prefix}${PG_MS}${text}`] = t.ms;
           out[`${prefix}${PG_CALLS}${text}`] = t.calls;
         }
@@ -69,10 +69,16 @@ export async function startCostWindow(ctx: ScenarioContext, databaseUrl: string,
 const PG_MS = 'pgExecMs:';
 const PG_CALLS = 'pgCalls:';
 
-/** A statement's normalised text as a details key: whitespace collapsed, at most 140 characters. */
-const statementKey = (query: string): string => {
+/**
+ * A statement's normalised text as a details key: whitespace collapsed; a long one keeps its
+ * start and its FROM clause onward (statements sharing a column list stay told apart), and the
+ * key ends with pg_stat_statements' query id after `#` (left out of the notes).
+ */
+const statementKey = (query: string, id: string): string => {
   const one = query.replace(/\s+/g, ' ').trim();
-  return one.length > 140 ? `${one.slice(0, 139)}…` : one;
+  const from = one.search(/ FROM /i);
+  const text = one.length <= 200 ? one : from > 60 ? `${one.slice(0, 50)}…${one.slice(from, from + 150)}…` : `${one.slice(0, 199)}…`;
+  return `${text}#${id}`;
 };
 
 /**
@@ -84,11 +90,12 @@ export function topStatementsNote(d: Details, per: { readonly unit: string; read
   const at = `${prefix}${PG_MS}`;
   const rows = Object.keys(d)
     .filter((k) => k.startsWith(at))
-    .map((k) => ({ text: k.slice(at.length), ms: d[k] ?? 0, calls: d[`${prefix}${PG_CALLS}${k.slice(at.length)}`] ?? 0 }))
+    .map((k) => ({ key: k.slice(at.length), ms: d[k] ?? 0, calls: d[`${prefix}${PG_CALLS}${k.slice(at.length)}`] ?? 0 }))
+    .map((r) => ({ ...r, text: r.key.slice(0, r.key.lastIndexOf('#')) }))
     .sort((a, b) => b.ms - a.ms);
   if (rows.length === 0) return undefined;
   const n = Math.max(per.count, 1);
-  return `PostgreSQL's execution time by statement (pg_stat_statements total_exec_time, the costliest ${rows.length}; planning and the protocol's own work are not in it), per ${per.unit}: ${rows
+  return `PostgreSQL's execution time by statement (pg_stat_statements total_exec_time, the costliest ${rows.length}; waits for locks are in it, planning and the protocol's own work are not), per ${per.unit}: ${rows
     .map((r) => `${(r.ms / n).toFixed(2)} ms in ${(r.calls / n).toFixed(1)} × \`${r.text}\``)
     .join('; ')}.`;
 }

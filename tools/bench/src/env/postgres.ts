@@ -214,11 +214,11 @@ export class BenchPostgres {
       return () =>
         this.withClient(async (c) => {
           const r = await c.query<{ n: string }>('SELECT coalesce(sum(calls), 0)::text AS n FROM pg_stat_statements WHERE dbid = $1::oid', [oid]);
-          const t = await c.query<{ query: string; calls: string; ms: number }>(
-            'SELECT query, calls::text AS calls, total_exec_time AS ms FROM pg_stat_statements WHERE dbid = $1::oid ORDER BY total_exec_time DESC LIMIT $2',
+          const t = await c.query<{ id: string; query: string; calls: string; ms: number }>(
+            'SELECT queryid::text AS id, query, calls::text AS calls, total_exec_time AS ms FROM pg_stat_statements WHERE dbid = $1::oid ORDER BY total_exec_time DESC LIMIT $2',
             [oid, top],
           );
-          return { count: Number(r.rows[0]?.n ?? 0), top: t.rows.map((row) => ({ query: row.query, calls: Number(row.calls), ms: Number(row.ms) })) };
+          return { count: Number(r.rows[0]?.n ?? 0), top: t.rows.map((row) => ({ id: row.id, query: row.query, calls: Number(row.calls), ms: Number(row.ms) })) };
         });
     } catch {
       return undefined;
@@ -352,7 +352,7 @@ function parseParameters(text: string): (string | null)[] {
 /** What {@link BenchPostgres.statementCount} answers: statements run, and the costliest by execution time. */
 export interface StatementCounts {
   readonly count: number;
-  readonly top: ReadonlyArray<{ readonly query: string; readonly calls: number; readonly ms: number }>;
+  readonly top: ReadonlyArray<{ readonly id: string; readonly query: string; readonly calls: number; readonly ms: number }>;
 }
 
 /** Leaves a bench client's own statements (polls, set-up) out of {@link BenchPostgres.statementCount}. */
