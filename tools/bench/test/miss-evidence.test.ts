@@ -76,6 +76,17 @@ describe('the daily refresh miss, with profile evidence', () => {
     expect(reading).toContain('0.50 s of the wall (5%) passed before the first session started');
   });
 
+  it("names PostgreSQL's costliest statements per session, costliest first, without their query ids", () => {
+    const { notes } = explained(
+      dailyRefreshScenario,
+      dailyRun(daily({ 'pgExecMs:SELECT a FROM t#11': 120, 'pgCalls:SELECT a FROM t#11': 300, 'pgExecMs:UPDATE s SET n = n + 1#12': 480, 'pgCalls:UPDATE s SET n = n + 1#12': 200 })),
+    );
+    const top = notes.find((n) => n.startsWith("PostgreSQL's execution time by statement")) ?? '';
+    // 480 ms ÷ 100 sessions = 4.80 ms in 2.0 calls; 120 ÷ 100 = 1.20 ms in 3.0 calls.
+    expect(top).toContain('the costliest 2;');
+    expect(top).toContain('per session: 4.80 ms in 2.0 × `UPDATE s SET n = n + 1`; 1.20 ms in 3.0 × `SELECT a FROM t`.');
+  });
+
   it('reads a window whose work fills the cores as CPU-bound, with the CPU per session the target allows', () => {
     const reading = explained(dailyRefreshScenario, dailyRun(daily({ workerCpuS: 9, postgresCpuS: 7, sandboxCpuS: 2, meanConcurrentSessions: 9.5 }))).notes.find((n) => n.startsWith('Reading:')) ?? '';
     // 18 CPU-s ÷ 2 cores = 9.00 s of 9.67 s (93%); 1.5 × 1.4 s × 2 cores = 4.2 CPU-s = 42 ms per session vs 180 ms: 4.3×.

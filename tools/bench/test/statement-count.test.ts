@@ -19,10 +19,11 @@ function runProbe(): Promise<{ code: number | null; stdout: string; stderr: stri
 }
 
 describe('BenchPostgres.statementCount', () => {
-  it("counts the top-level statements run in one database since it started, BEGIN/COMMIT included, not the bench's untracked clients nor other databases", async () => {
+  it("counts the top-level statements run in one database since it started, BEGIN/COMMIT included, not the bench's untracked clients nor other databases, and names the costliest", async () => {
     const { code, stdout, stderr } = await runProbe();
     if (code !== 0) throw new Error(`the probe exited with ${code}:\n${stderr.slice(-4000)}`);
     // BEGIN, two SELECTs, COMMIT in the counted database; 5 untracked polls and one statement elsewhere left out.
-    expect(JSON.parse(stdout.trim().split('\n').pop() ?? '{}')).toEqual({ counted: 4 });
+    // The costliest statements come with their normalised text, calls, time and query id.
+    expect(JSON.parse(stdout.trim().split('\n').pop() ?? '{}')).toEqual({ counted: 4, select: { query: 'SELECT $1::int AS n', calls: 2, timed: true, id: true } });
   }, 240_000);
 });

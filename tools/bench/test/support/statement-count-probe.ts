@@ -28,7 +28,9 @@ async function main(): Promise<void> {
       await app.query('COMMIT');
       for (let i = 0; i < 5; i += 1) await bench.query('SELECT count(*) FROM pg_class');
       await elsewhere.query('SELECT 2');
-      process.stdout.write(`${JSON.stringify({ counted: await count() })}\n`);
+      const counted = await count();
+      const select = counted.top.find((t) => t.query.startsWith('SELECT $1::int'));
+      process.stdout.write(`${JSON.stringify({ counted: counted.count, select: select ? { query: select.query, calls: select.calls, timed: select.ms > 0, id: select.id.length > 0 } : null })}\n`);
     } finally {
       await Promise.all([app.end(), bench.end(), elsewhere.end()]);
     }
