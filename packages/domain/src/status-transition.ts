@@ -7,6 +7,7 @@ import {
   challengeKindOf,
   invalidStatusForChallengeKind,
   isRunInProgress,
+  knownAggregationStatuses,
   statusForChallengeKind,
 } from './aggregation-status';
 
@@ -76,43 +77,94 @@ export function nextAggregationStatus(
   from: AggregationStatus,
   event: StatusEvent,
 ): Result.Result<AggregationStatus, InvalidStatusTransition> {
-  const reject = (why: string) =>
-    Result.fail(new InvalidStatusTransition({ from, event: event._tag, message: `${event._tag} in "${from}": ${why}` }));
+  const next = step(from, event);
+  return typeof next === 'string'
+    ? Result.succeed(next)
+    : Result.fail(new InvalidStatusTransition({ from, event: event._tag, message: `${event._tag} in "${from}": ${next.why}` }));
+}
+
+/** Why {@link step} refused an event (the error is built by its caller, only when it wants one). */
+interface Refusal {
+  readonly why: string;
+}
+
+/** {@link nextAggregationStatus}'s rules: the next status, or why not (no error object, no stack trace). */
+function step(from: AggregationStatus, event: StatusEvent): AggregationStatus | Refusal {
+  const reject = (why: string): Refusal => ({ why });
   const group = aggregationStatusGroup(from);
   switch (event._tag) {
     case 'RefreshRequested':
       if (from === 'inactive') return reject('the connection is inactive; reactivate it first');
       if (isRunInProgress(from)) return reject('a run is already under way');
-      return Result.succeed('running.auth');
+      return 'running.auth';
     case 'LoggedIn':
-      return from === 'running.auth' ? Result.succeed('running.data') : reject('not logging in');
+      return from === 'running.auth' ? 'running.data' : reject('not logging in');
     case 'ChallengeRaised':
       // Only while the app talks to the bank: logging in, or downloading (a re-login).
       return from === 'running.auth' || from === 'running.data'
-        ? Result.succeed(statusForChallengeKind(event.kind))
+        ? statusForChallengeKind(event.kind)
         : reject('a challenge is raised only while logging in or downloading from the bank');
     case 'Answered':
-      return group === 'waiting' ? Result.succeed('running.auth') : reject('no challenge is waiting for an answer');
+      return group === 'waiting' ? 'running.auth' : reject('no challenge is waiting for an answer');
     case 'AnswerTimedOut': {
       if (group !== 'waiting') return reject('no challenge is waiting for an answer');
       const kind = challengeKindOf(from);
-      return Result.succeed(kind === undefined ? 'auth.creds.invalid' : invalidStatusForChallengeKind(kind));
+      return kind === undefined ? 'auth.creds.invalid' : invalidStatusForChallengeKind(kind);
     }
     case 'DataFetched':
-      return from === 'running.data' ? Result.succeed('running.intelligence') : reject('no data is being fetched');
+      return from === 'running.data' ? 'running.intelligence' : reject('no data is being fetched');
     case 'ProcessingDone':
-      return from === 'running.intelligence' ? Result.succeed('success') : reject('nothing is being processed');
+      return from === 'running.intelligence' ? 'success' : reject('nothing is being processed');
     case 'Failed':
       if (!FAILURE_GROUPS.has(aggregationStatusGroup(event.status)))
         return reject(`"${event.status}" is not a failure status`);
-      return isRunInProgress(from) ? Result.succeed(event.status) : reject('no run is under way');
+      return isRunInProgress(from) ? event.status : reject('no run is under way');
     case 'Deactivated':
       if (from === 'inactive') return reject('already inactive');
-      return isSettled(from) ? Result.succeed('inactive') : reject('a run is under way; let it end first');
+      return isSettled(from) ? 'inactive' : reject('a run is under way; let it end first');
     case 'Reactivated':
       if (from !== 'inactive') return reject('not inactive');
       return isSettled(event.statusBeforeDeactivation)
-        ? Result.succeed(event.statusBeforeDeactivation)
+        ? event.statusBeforeDeactivation
         : reject(`"${event.statusBeforeDeactivation}" is not a settled status to return to`);
   }
+}
+
+/** A status event's key for {@link statusMoves}' table: its tag and its parameter. */
+const eventKey = (event: StatusEvent): string => {
+  switch (event._tag) {
+    case 'ChallengeRaised':
+      return `${event._tag}:${event.kind}`;
+    case 'Failed':
+      return `${event._tag}:${event.status}`;
+    case 'Reactivated':
+      return `${event._tag}:${event.statusBeforeDeactivation}`;
+    default:
+      return event._tag;
+  }
+};
+
+/** Most tables {@link statusMoves} keeps (events carry a status; unknown ones are kept verbatim, so their set is open). */
+const MAX_TABLES = 256;
+const tables = new Map<string, ReadonlyArray<readonly [AggregationStatus, AggregationStatus]>>();
+
+/**
+ * Every move `event` makes from a known status, as (from, to) pairs, `to` ≠ `from`: what
+ * {@link nextAggregationStatus} answers for each of {@link knownAggregationStatuses}, without
+ * building an error for each refusal. Computed once per event (and parameter) and kept: a
+ * store applies the move found for the status it reads under its lock in one statement.
+ */
+export function statusMoves(event: StatusEvent): ReadonlyArray<readonly [AggregationStatus, AggregationStatus]> {
+  const key = eventKey(event);
+  const kept = tables.get(key);
+  if (kept !== undefined) return kept;
+  const moves: Array<readonly [AggregationStatus, AggregationStatus]> = [];
+  for (const from of knownAggregationStatuses) {
+    const to = step(from, event);
+    if (typeof to === 'string' && to !== from) moves.push(Object.freeze([from, to] as const));
+  }
+  const table = Object.freeze(moves);
+  if (tables.size >= MAX_TABLES) tables.clear();
+  tables.set(key, table);
+  return table;
 }

@@ -11,6 +11,7 @@ import {
   nextAggregationStatus,
   parseAggregationStatus,
   statusForChallengeKind,
+  statusMoves,
 } from '../src';
 
 const kinds: readonly ChallengeKind[] = ['security', 'otp', 'captcha', 'puzzle'];
@@ -163,5 +164,34 @@ describe('status transitions', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it("statusMoves lists exactly the moves nextAggregationStatus allows from each known status, once per event", () => {
+    const events: StatusEvent[] = [
+      Ev.refreshRequested(),
+      Ev.loggedIn(),
+      Ev.answered(),
+      Ev.answerTimedOut(),
+      Ev.dataFetched(),
+      Ev.processingDone(),
+      Ev.deactivated(),
+      ...kinds.map(Ev.challengeRaised),
+      ...knownAggregationStatuses.map(Ev.failed),
+      Ev.failed(parseAggregationStatus('error.bank.new_kind_of_error')),
+      ...knownAggregationStatuses.map(Ev.reactivated),
+    ];
+    for (const event of events) {
+      const expected = knownAggregationStatuses.flatMap((from) => {
+        const next = nextAggregationStatus(from, event);
+        return Result.isSuccess(next) && next.success !== from ? [[from, next.success]] : [];
+      });
+      const moves = statusMoves(event);
+      expect(moves).toEqual(expected);
+      // Kept per event and parameter: the same table again, for an equal event object.
+      expect(statusMoves({ ...event })).toBe(moves);
+    }
+    expect(statusMoves(Ev.processingDone())).toEqual([['running.intelligence', 'success']]);
+    expect(statusMoves(Ev.failed('success'))).toEqual([]);
+    expect(statusMoves(Ev.challengeRaised('otp'))).not.toEqual(statusMoves(Ev.challengeRaised('captcha')));
   });
 });

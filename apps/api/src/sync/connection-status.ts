@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { type AggregationStatus, type InvalidStatusTransition, StatusEvent, aggregationStatusGroup, knownAggregationStatuses, nextAggregationStatus, parseAggregationStatus } from '@kinko/domain';
+import { type AggregationStatus, type InvalidStatusTransition, StatusEvent, aggregationStatusGroup, nextAggregationStatus, parseAggregationStatus, statusMoves } from '@kinko/domain';
 import { Result } from 'effect';
 import type { EntityManager } from 'typeorm';
 import { Connection } from '../connections/connection.entity';
@@ -78,12 +78,7 @@ export async function moveConnection(
 
 /** The domain's moves for `event` from every known status (only those that change it). */
 function transitionsOf(event: StatusEvent): ReadonlyArray<readonly [string, string]> {
-  const out: Array<readonly [string, string]> = [];
-  for (const from of knownAggregationStatuses) {
-    const next = nextAggregationStatus(from, event);
-    if (next._tag === 'Success' && next.success !== from) out.push([from, next.success]);
-  }
-  return out;
+  return statusMoves(event);
 }
 
 // {@link moveConnection}'s statement: the lock (NO KEY UPDATE, as everywhere in the store), the
