@@ -39,3 +39,55 @@ export async function takeUnattendedAccess(
   ]);
   return { allowed: true };
 }
+
+/** An account's answer from {@link takeUnattendedAccesses}. */
+export type AccessTaken = { readonly allowed: true } | { readonly allowed: false; readonly nextAllowedAt: Date };
+
+/**
+ * {@link takeUnattendedAccess} for several accounts of the session at once, in the caller's
+ * transaction: their rows locked in one statement (in id order: two sessions sharing accounts
+ * cannot deadlock), their last day's accesses read in one, the domain's budget decided for
+ * each, the accesses taken in one more. Race-free as one at a time: the budget is read under the
+ * accounts' row locks, held until the caller's transaction ends.
+ */
+export async function takeUnattendedAccesses(
+  m: EntityManager,
+  session: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>,
+  accountIds: readonly string[],
+  now: Date,
+  limit: number,
+): Promise<Map<string, AccessTaken>> {
+  const out = new Map<string, AccessTaken>();
+  if (accountIds.length === 0) return out;
+  // The locks first, on their own: a statement reads with the snapshot it started with, so the
+  // ledger read in the same statement would miss the accesses a session holding the locks
+  // before it committed meanwhile (read committed: the next statement sees them).
+  await m.query(`SELECT id FROM bank_accounts WHERE id = ANY($1::uuid[]) AND tenant_id = $2 ORDER BY id FOR UPDATE`, [accountIds, session.tenantId]);
+  const rows = (await m.query(
+    `SELECT b.id,
+            EXISTS (SELECT 1 FROM unattended_accesses u WHERE u.account_id = b.id AND u.session_id = $3) AS already,
+            ARRAY(SELECT u.accessed_at FROM unattended_accesses u WHERE u.account_id = b.id AND u.accessed_at > $4) AS accessed
+       FROM bank_accounts b WHERE b.id = ANY($1::uuid[]) AND b.tenant_id = $2 ORDER BY b.id`,
+    [accountIds, session.tenantId, session.id, new Date(now.getTime() - DAY_MS)],
+  )) as Array<{ id: string; already: boolean; accessed: Date[] }>;
+  const taking: string[] = [];
+  for (const r of rows) {
+    if (r.already) {
+      out.set(r.id, { allowed: true });
+      continue;
+    }
+    const budget = unattendedAccessBudget(r.accessed, now, limit);
+    if (budget.allowed) taking.push(r.id);
+    out.set(r.id, budget.allowed ? { allowed: true } : { allowed: false, nextAllowedAt: budget.nextAllowedAt });
+  }
+  if (taking.length > 0) {
+    await m.query(`INSERT INTO unattended_accesses (tenant_id, user_id, account_id, accessed_at, session_id) SELECT $1, $2, a, $3, $4 FROM unnest($5::uuid[]) AS a`, [
+      session.tenantId,
+      session.userId,
+      now,
+      session.id,
+      taking,
+    ]);
+  }
+  return out;
+}

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
 import type { AccountProgress } from './account-progress';
 import type { StageCounts, SyncStage as StageName } from '@kinko/domain';
+import { talliedChangeCounts } from '../webhooks/change-counts';
 import { type SessionRow, type StoredAccountResult, addStageCountsSql, stageCountsParams } from './session-store';
 
 // Each account's row of a session (sync_account_results, issue 13 §6): its typed progress and
@@ -25,15 +26,40 @@ export async function readAccountOutcomes(manager: EntityManager, session: Pick<
 
 const SAVE_OUTCOME_SQL = `INSERT INTO sync_account_results (session_id, account_id, tenant_id, user_id, outcome, recorded_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6)
       ON CONFLICT (session_id, account_id) DO UPDATE SET outcome = EXCLUDED.outcome`;
-// With a stage's counts added in the same statement (atomic: counted once with the progress that says the work is done).
-const SAVE_OUTCOME_AND_COUNT_SQL = `WITH counted AS (${addStageCountsSql('$1', '$7', '$3', 8)}) ${SAVE_OUTCOME_SQL}`;
+
+// An account row's `counts` (stage → counts, jsonb `stored`) with the four deltas (from `$first`) of the stage `$stage` added.
+const addedAccountCounts = (stored: string, stage: number, first: number): string => `${stored} || jsonb_build_object($${stage}::text, jsonb_build_object(
+        'requestsMade', COALESCE((${stored}->$${stage}->>'requestsMade')::int, 0) + $${first},
+        'itemsFetched', COALESCE((${stored}->$${stage}->>'itemsFetched')::int, 0) + $${first + 1},
+        'itemsWritten', COALESCE((${stored}->$${stage}->>'itemsWritten')::int, 0) + $${first + 2},
+        'errors', COALESCE((${stored}->$${stage}->>'errors')::int, 0) + $${first + 3}))`;
+// The account's own row takes the counts (and, tallied, the transaction's logged changes of
+// the user): no other account's page transaction waits for it, unlike the stage's row.
+const saveOutcomeAndCountSql = (tally: boolean): string => `INSERT INTO sync_account_results AS r (session_id, account_id, tenant_id, user_id, outcome, recorded_at, counts, change_counts)
+      VALUES ($1, $2, $3, $4, $5::jsonb, $6, ${addedAccountCounts(`'{}'::jsonb`, 7, 8)}, ${tally ? talliedChangeCounts(`'{}'::jsonb`, '$4', '$3') : `'{}'::jsonb`})
+      ON CONFLICT (session_id, account_id) DO UPDATE SET outcome = EXCLUDED.outcome, counts = ${addedAccountCounts('r.counts', 7, 8)}${
+        // The transaction's changes, tallied once (in VALUES), added to the row's.
+        tally ? `, change_counts = ${SUM_CHANGE_COUNTS}` : ''
+      }`;
+// The row's change counts plus the proposed row's (EXCLUDED), per key.
+const SUM_CHANGE_COUNTS = `(SELECT COALESCE(jsonb_object_agg(key, total), '{}'::jsonb) FROM (
+        SELECT key, sum(value::int)::int AS total FROM (SELECT * FROM jsonb_each_text(r.change_counts) UNION ALL SELECT * FROM jsonb_each_text(EXCLUDED.change_counts)) x GROUP BY key) y)`;
+// With the account's counts added in the same statement (atomic: counted once with the progress that says the work is done).
+const SAVE_OUTCOME_AND_COUNT_SQL = saveOutcomeAndCountSql(false);
 // …and the transaction's logged transaction changes tallied (its last statement after the page's writes).
-const SAVE_OUTCOME_COUNT_AND_TALLY_SQL = `WITH counted AS (${addStageCountsSql('$1', '$7', '$3', 8, true)}) ${SAVE_OUTCOME_SQL}`;
+const SAVE_OUTCOME_COUNT_AND_TALLY_SQL = saveOutcomeAndCountSql(true);
+// A page's counts alone (a page that is not its kind's last), its transaction's changes tallied: the account's row only.
+const ADD_ACCOUNT_COUNTS_SQL = (tally: boolean): string => `UPDATE sync_account_results r SET counts = ${addedAccountCounts('r.counts', 5, 6)}${
+  tally ? `, change_counts = ${talliedChangeCounts('r.change_counts', '$4', '$3')}` : ''
+} WHERE r.session_id = $1 AND r.account_id = $2 AND r.tenant_id = $3 AND r.user_id = $4`;
+const ADD_ACCOUNT_COUNTS_AND_TALLY = ADD_ACCOUNT_COUNTS_SQL(true);
+const ADD_ACCOUNT_COUNTS = ADD_ACCOUNT_COUNTS_SQL(false);
 
 /**
  * Stores one account's progress and results in the session (one statement); with `counts`,
- * adds them to the stage's stored counts in the same statement (and, with `tally`, the
- * transaction's logged transaction changes: once per transaction, after its writes).
+ * adds them to the account's own counts of the stage in the same statement (and, with
+ * `tally`, the transaction's logged transaction changes: once per transaction, after its
+ * writes). A stage's counts are its row's plus its accounts' (session-store.ts, domainSessionOf).
  */
 export async function saveAccountOutcome(
   m: EntityManager,
@@ -46,6 +72,22 @@ export async function saveAccountOutcome(
   const values = [session.id, accountId, session.tenantId, session.userId, JSON.stringify(outcome), now];
   if (counts) await preparedQuery(m, counts.tally ? SAVE_OUTCOME_COUNT_AND_TALLY_SQL : SAVE_OUTCOME_AND_COUNT_SQL, [...values, counts.stage, ...stageCountsParams(counts.delta)]);
   else await preparedQuery(m, SAVE_OUTCOME_SQL, values);
+}
+
+/**
+ * Adds to one account's counts of a stage (the account's row of the session, which exists
+ * from the accounts stage on); with `tally`, the transaction's logged transaction changes
+ * too (once per writing transaction, after its writes). One statement.
+ */
+export async function addAccountCounts(
+  m: EntityManager,
+  session: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>,
+  accountId: string,
+  stage: StageName,
+  delta: Partial<StageCounts>,
+  tally = false,
+): Promise<void> {
+  await preparedQuery(m, tally ? ADD_ACCOUNT_COUNTS_AND_TALLY : ADD_ACCOUNT_COUNTS, [session.id, accountId, session.tenantId, session.userId, stage, ...stageCountsParams(delta)]);
 }
 
 /** Stores several accounts' progress and results in the session (one statement, whatever their number). */

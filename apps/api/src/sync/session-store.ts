@@ -14,7 +14,7 @@ import {
 } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
-import { TALLIED_CHANGE_COUNTS, anyChange, countsByKind } from '../webhooks/change-counts';
+import { anyChange, countsByKind, sumChangeCounts } from '../webhooks/change-counts';
 import { anySubscribed, emitTenantEvent } from '../webhooks/tenant-events';
 
 /** A stored session row (the columns the engine and the views read). */
@@ -99,7 +99,7 @@ export async function loadDomainSession(manager: EntityManager, row: SessionRow)
     [row.id, row.tenantId, row.userId],
   )) as StageRowDb[];
   const accountRows = (await manager.query(
-    `SELECT account_id, outcome FROM sync_account_results WHERE session_id = $1 AND tenant_id = $2 AND user_id = $3 ORDER BY recorded_at, account_id`,
+    `SELECT account_id, outcome, counts FROM sync_account_results WHERE session_id = $1 AND tenant_id = $2 AND user_id = $3 ORDER BY recorded_at, account_id`,
     [row.id, row.tenantId, row.userId],
   )) as AccountResultRowDb[];
   return domainSessionOf(row, stageRows, accountRows);
@@ -124,7 +124,7 @@ export async function loadSessionForRun(manager: EntityManager, scope: { tenantI
     `SELECT s.id, s.tenant_id, s.user_id, s.connection_id, s.status, s.requested_by, s.parameters, s.error, s.created_at, s.started_at, s.finished_at, c.connector_id,
             (SELECT COALESCE(json_agg(json_build_object('stage', st.stage, 'status', st.status, 'counts', st.counts, 'started_at', st.started_at, 'finished_at', st.finished_at, 'error', st.error)), '[]'::json)
                FROM sync_stages st WHERE st.session_id = s.id AND st.tenant_id = s.tenant_id AND st.user_id = s.user_id) AS stages,
-            (SELECT COALESCE(json_agg(json_build_object('account_id', r.account_id, 'outcome', r.outcome) ORDER BY r.recorded_at, r.account_id), '[]'::json)
+            (SELECT COALESCE(json_agg(json_build_object('account_id', r.account_id, 'outcome', r.outcome, 'counts', r.counts) ORDER BY r.recorded_at, r.account_id), '[]'::json)
                FROM sync_account_results r WHERE r.session_id = s.id AND r.tenant_id = s.tenant_id AND r.user_id = s.user_id) AS accounts
        FROM sync_sessions s LEFT JOIN connections c ON c.id = s.connection_id AND c.tenant_id = s.tenant_id AND c.user_id = s.user_id
       WHERE s.id = $1 AND s.tenant_id = $2 AND s.user_id = $3`,
@@ -138,10 +138,29 @@ export async function loadSessionForRun(manager: EntityManager, scope: { tenantI
   return { row, connectorId: r.connector_id, session: domainSessionOf(row, stages, r.accounts) };
 }
 
-/** A stored `sync_account_results` row. */
+/** A stored `sync_account_results` row (`counts`: what the account's work added to each stage's counts; absent when not read). */
 export interface AccountResultRowDb {
   account_id: string;
   outcome: { results?: StoredAccountResult[] };
+  counts?: Readonly<Record<string, Partial<StageCounts>>> | null;
+}
+
+/**
+ * A stage's counts: its row's plus what each account's work added (kept on the account's row
+ * of the session, so the accounts' page transactions running in parallel never wait for one
+ * another on the stage's row).
+ */
+export function stageCountsOf(stage: string, stageCounts: Partial<StageCounts> | null, accountRows: readonly Pick<AccountResultRowDb, 'counts'>[]): StageCounts {
+  const total = { ...countsOf(stageCounts) };
+  for (const a of accountRows) {
+    const c = a.counts?.[stage];
+    if (!c) continue;
+    total.requestsMade += c.requestsMade ?? 0;
+    total.itemsFetched += c.itemsFetched ?? 0;
+    total.itemsWritten += c.itemsWritten ?? 0;
+    total.errors += c.errors ?? 0;
+  }
+  return total;
 }
 
 /** The domain session from rows already read (stage rows in any order, account rows in recorded order). */
@@ -150,7 +169,7 @@ export function domainSessionOf(row: SessionRow, stageRows: readonly StageRowDb[
   const stages: StageState[] = syncStages.map((stage) => {
     const s = byStage.get(stage);
     return s
-      ? { stage, status: s.status as StageState['status'], startedAt: s.started_at, endedAt: s.finished_at, counts: countsOf(s.counts), failure: s.error }
+      ? { stage, status: s.status as StageState['status'], startedAt: s.started_at, endedAt: s.finished_at, counts: stageCountsOf(stage, s.counts, accountRows), failure: s.error }
       : { stage, status: 'pending', startedAt: null, endedAt: null, counts: zeroCounts, failure: null };
   });
   const accountResults: AccountStageResult[] = [];
@@ -273,25 +292,35 @@ function noteSessionEnded(manager: EntityManager, row: Pick<SessionRow, 'id' | '
 async function emitSessionEnd(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>, status: string): Promise<void> {
   // Nobody to tell (no endpoint of the tenant subscribed to either event): nothing to read.
   if (!(await anySubscribed(manager, row.tenantId, ['sync.finished', 'transactions.changed']))) return;
-  const stages = (await preparedQuery(manager, 
-    `SELECT s.connection_id, st.stage, st.counts, st.change_counts FROM sync_sessions s JOIN sync_stages st ON st.session_id = s.id AND st.tenant_id = s.tenant_id WHERE s.id = $1 AND s.tenant_id = $2`,
+  // The transactions stage's row and its accounts' rows (what each account's work added).
+  const rows = (await preparedQuery(
+    manager,
+    `SELECT s.connection_id, st.counts, st.change_counts,
+            (SELECT COALESCE(json_agg(json_build_object('counts', r.counts, 'change_counts', r.change_counts)), '[]'::json)
+               FROM sync_account_results r WHERE r.session_id = s.id AND r.tenant_id = s.tenant_id) AS accounts
+       FROM sync_sessions s LEFT JOIN sync_stages st ON st.session_id = s.id AND st.tenant_id = s.tenant_id AND st.stage = 'transactions'
+      WHERE s.id = $1 AND s.tenant_id = $2`,
     [row.id, row.tenantId],
-  )) as Array<{ connection_id: string; stage: string; counts: Partial<StageCounts> | null; change_counts: Record<string, number> | null }>;
-  const connectionId = stages[0]?.connection_id;
-  if (connectionId === undefined) return;
-  const transactions = stages.find((s) => s.stage === 'transactions');
-  const counts = countsByKind(transactions?.change_counts);
-  const ids = { userId: row.userId, connectionId, sessionId: row.id };
+  )) as Array<{
+    connection_id: string;
+    counts: Partial<StageCounts> | null;
+    change_counts: Record<string, number> | null;
+    accounts: Array<{ counts: Record<string, Partial<StageCounts>> | null; change_counts: Record<string, number> | null }>;
+  }>;
+  const r = rows[0];
+  if (r === undefined) return;
+  const counts = countsByKind(sumChangeCounts([r.change_counts, ...r.accounts.map((a) => a.change_counts)]));
+  const ids = { userId: row.userId, connectionId: r.connection_id, sessionId: row.id };
   await emitTenantEvent(manager, { tenantId: row.tenantId, type: 'sync.finished', data: { ...ids, status, counts } });
-  if ((transactions?.counts?.itemsWritten ?? 0) > 0 || anyChange(counts)) await emitTenantEvent(manager, { tenantId: row.tenantId, type: 'transactions.changed', data: ids });
+  if (stageCountsOf('transactions', r.counts, r.accounts).itemsWritten > 0 || anyChange(counts)) await emitTenantEvent(manager, { tenantId: row.tenantId, type: 'transactions.changed', data: ids });
 }
 
-/** Adds to one stage's stored counts (atomic in SQL: safe with concurrent page commits). */
+/**
+ * Adds to one stage's stored counts (atomic in SQL), for the session's own work (the auth
+ * stage's grant refresh); an account's work is counted on its own row (account-results.ts).
+ */
 export async function addStageCounts(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId'>, stage: StageName, delta: Partial<StageCounts>): Promise<void> {
-  const values = [row.id, stage, row.tenantId, ...stageCountsParams(delta)];
-  // In a transaction that wrote transactions (not an error count): its logged changes per kind
-  // (for sync.finished) are added in the same statement.
-  await preparedQuery(manager, stage === 'transactions' && delta.errors === undefined ? ADD_COUNTS_AND_TALLY_SQL : ADD_COUNTS_SQL, values);
+  await preparedQuery(manager, ADD_COUNTS_SQL, [row.id, stage, row.tenantId, ...stageCountsParams(delta)]);
 }
 
 const addedCounts = (first: number): string => `jsonb_build_object(
@@ -305,16 +334,10 @@ const addedCounts = (first: number): string => `jsonb_build_object(
  * CTE of another statement): session id, stage and tenant id as given, the four deltas
  * (requests made, items fetched, items written, errors) from `$first`.
  */
-export const addStageCountsSql = (session: string, stage: string, tenant: string, first: number, tally = false): string =>
-  tally
-    ? // The transaction's logged changes per kind (for sync.finished) added too: once per writing transaction, after its writes.
-      `UPDATE sync_stages st SET counts = ${addedCounts(first)}, change_counts = ${TALLIED_CHANGE_COUNTS}
-   FROM sync_sessions s
-  WHERE st.session_id = ${session} AND st.stage = ${stage} AND st.tenant_id = ${tenant} AND s.id = st.session_id AND s.tenant_id = st.tenant_id`
-    : `UPDATE sync_stages st SET counts = ${addedCounts(first)} WHERE st.session_id = ${session} AND st.stage = ${stage} AND st.tenant_id = ${tenant}`;
+export const addStageCountsSql = (session: string, stage: string, tenant: string, first: number): string =>
+  `UPDATE sync_stages st SET counts = ${addedCounts(first)} WHERE st.session_id = ${session} AND st.stage = ${stage} AND st.tenant_id = ${tenant}`;
 
 /** The four deltas of {@link addStageCountsSql}, in its order. */
 export const stageCountsParams = (delta: Partial<StageCounts>): number[] => [delta.requestsMade ?? 0, delta.itemsFetched ?? 0, delta.itemsWritten ?? 0, delta.errors ?? 0];
 
 const ADD_COUNTS_SQL = addStageCountsSql('$1', '$2', '$3', 4);
-const ADD_COUNTS_AND_TALLY_SQL = addStageCountsSql('$1', '$2', '$3', 4, true);

@@ -24,6 +24,14 @@ export class SyncAccountResult {
   @Column('jsonb')
   outcome!: Record<string, unknown>;
 
+  /** What this account's work added to the session's stage counts: stage → counts (a stage's counts are its row's plus these). */
+  @Column('jsonb', { default: {} })
+  counts!: Record<string, Record<string, number>>;
+
+  /** The transaction changes this account's writing transactions logged, per kind and change (`booked.added` …; webhooks/change-counts.ts). */
+  @Column('jsonb', { default: {} })
+  changeCounts!: Record<string, number>;
+
   @InstantColumn()
   recordedAt!: Date;
 }

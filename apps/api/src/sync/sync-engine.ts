@@ -68,8 +68,8 @@ import { type CompletedKindFetch, DATE_COLUMNS, completeReconciliation, deriveDa
 import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balances';
 import { sessionPsu, userPresentIn } from './session-psu';
 
-import { takeUnattendedAccess } from './access-ledger';
-import { readAccountOutcomes, saveAccountOutcome, saveAccountOutcomes } from './account-results';
+import { takeUnattendedAccess, takeUnattendedAccesses } from './access-ledger';
+import { addAccountCounts, readAccountOutcomes, saveAccountOutcome, saveAccountOutcomes } from './account-results';
 import { type AccountRun, type RunLimits, SessionRun, orThrow } from './session-run';
 
 export type { RunLimits } from './session-run';
@@ -278,6 +278,7 @@ export class SyncEngine {
     const status = stageOf(run.session, 'balances').status;
     if (status === 'completed' || status === 'failed' || status === 'skipped') return;
     if (status === 'pending') await this.enterStage(run, 'balances');
+    await this.recordAccesses(run, run.accounts);
     await this.forEachAccount(run, async (entry) => {
       if (!(await this.recordAccess(run, entry))) return;
       if (entry.progress.balances) return;
@@ -323,6 +324,7 @@ export class SyncEngine {
     const kinds = this.kindsOf(run);
     // Every account's windows: normally stored already with the balances stage's end.
     await this.prepareWindows(run, run.accounts, kinds);
+    await this.recordAccesses(run, run.accounts.filter((e) => !e.progress.settled));
     await this.forEachAccount(run, async (entry) => {
       if (entry.progress.budgetSpent || entry.progress.settled) return;
       if (!(await this.recordAccess(run, entry))) return;
@@ -465,7 +467,9 @@ export class SyncEngine {
             written += delta.itemsWritten;
             fetched += page.items.length;
             if (!isLastPage(page)) {
-              await addStageCounts(m, run.row, 'transactions', delta);
+              // The page's counts (and its logged changes) on the account's own row: the other
+              // accounts' page transactions do not wait for it.
+              await addAccountCounts(m, run.row, entry.account.id, 'transactions', delta, true);
               return;
             }
             // The kind is done: its progress (or the account's settlement) stored with the page,
@@ -488,7 +492,7 @@ export class SyncEngine {
       } else {
         entry.progress.kinds[kind] = { state: 'failed', failure: outcome.failure };
         if (outcome.missing) entry.progress.missing = true;
-        await addStageCounts(this.dataSource.manager, run.row, 'transactions', { errors: 1 });
+        await addAccountCounts(this.dataSource.manager, run.row, entry.account.id, 'transactions', { errors: 1 });
         run.session = orThrow(recordStageProgress(run.session, 'transactions', { errors: 1 }));
       }
       if ('saveProgress' in then) await this.saveAccount(this.dataSource.manager, run, entry);
@@ -535,7 +539,7 @@ export class SyncEngine {
               delta.itemsFetched += items.items.length;
               delta.itemsWritten += r.inserted + r.updated;
             }
-            await addStageCounts(m, run.row, 'transactions', delta);
+            await addAccountCounts(m, run.row, entry.account.id, 'transactions', delta, true);
             run.session = orThrow(recordStageProgress(run.session, 'transactions', delta));
           });
         },
@@ -546,7 +550,7 @@ export class SyncEngine {
       for (const [kind, c] of perKind) entry.progress.kinds[kind] = outcome.ok ? { state: 'done', stamp: stamp.toISOString(), fetched: c.fetched, written: c.written } : { state: 'failed', failure: outcome.failure };
       if (!outcome.ok) {
         if (outcome.missing) entry.progress.missing = true;
-        await addStageCounts(this.dataSource.manager, run.row, 'transactions', { errors: 1 });
+        await addAccountCounts(this.dataSource.manager, run.row, entry.account.id, 'transactions', { errors: 1 });
         run.session = orThrow(recordStageProgress(run.session, 'transactions', { errors: 1 }));
       }
       await this.saveAccount(this.dataSource.manager, run, entry);
@@ -858,6 +862,7 @@ export class SyncEngine {
    * last access); false when it is spent. Sessions the user is present in are not counted.
    */
   private async recordAccess(run: SessionRun, entry: AccountRun): Promise<boolean> {
+    // Normally taken already for every account of the stage by recordAccesses (nothing stored here).
     if (userPresentIn(run.row.requestedBy, run.row.parameters)) return true;
     if (entry.progress.budgetSpent) return false;
     if (entry.progress.accessRecorded) return true;
@@ -877,6 +882,34 @@ export class SyncEngine {
     // Counted once the refusal is stored (a resumed session finds budgetSpent above and does not count it again).
     if (!allowed) this.metrics?.accessBudgetRefused('engine');
     return allowed;
+  }
+
+  /**
+   * {@link recordAccess} for every account of `entries` not counted yet, before a stage works on
+   * them: one transaction for all (their rows locked in one statement, their budgets read in
+   * one, the accesses taken in one, the accounts' progress stored in one), where one per
+   * account took five statements and a transaction each.
+   */
+  private async recordAccesses(run: SessionRun, entries: readonly AccountRun[]): Promise<void> {
+    if (userPresentIn(run.row.requestedBy, run.row.parameters)) return;
+    const pending = entries.filter((e) => !e.progress.budgetSpent && !e.progress.accessRecorded);
+    if (pending.length === 0) return;
+    const limit = this.connectors.unattendedAccessesPerDay(run.manifest.id, run.grant?.grant);
+    const refused = await this.dataSource.transaction(async (m) => {
+      const taken = await takeUnattendedAccesses(m, run.row, pending.map((e) => e.account.id), run.now, limit);
+      const changed: AccountRun[] = [];
+      for (const entry of pending) {
+        const t = taken.get(entry.account.id);
+        if (!t) continue; // not found under the lock: left to recordAccess, one at a time
+        if (t.allowed) entry.progress.accessRecorded = true;
+        else entry.progress.budgetSpent = t.nextAllowedAt.toISOString();
+        changed.push(entry);
+      }
+      await this.saveAccounts(m, run, changed);
+      return changed.filter((e) => e.progress.budgetSpent !== undefined).length;
+    });
+    // Counted once the refusals are stored (a resumed session finds budgetSpent and does not count them again).
+    for (let i = 0; i < refused; i += 1) this.metrics?.accessBudgetRefused('engine');
   }
 
   // ---------------------------------------------------------------------------------------

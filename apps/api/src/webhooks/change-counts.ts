@@ -19,21 +19,23 @@ export type KindChangeCounts = Readonly<Record<TransactionChangeKind, number>>;
 export type ChangeCountsByKind = Readonly<Record<TransactionKind, KindChangeCounts>>;
 
 /**
- * The transactions stage's `change_counts` with the current transaction's logged changes added:
- * an expression for `UPDATE sync_stages st … SET change_counts = <this> FROM sync_sessions s`
- * (`st` the stage row, `s` its session), for a statement that also sets the stage's counts.
+ * Stored change counts (`stored`, a jsonb expression) with the current transaction's logged
+ * changes of the user added: an expression for an UPDATE's SET (an account's row of the
+ * session, sync_account_results.change_counts; or the stage's, {@link TALLIED_CHANGE_COUNTS}).
  */
-export const TALLIED_CHANGE_COUNTS = `(
+export const talliedChangeCounts = (stored: string, userId: string, tenantId: string): string => `(
     SELECT COALESCE(jsonb_object_agg(key, total), '{}'::jsonb) FROM (
       SELECT key, sum(n)::int AS total FROM (
-        SELECT e.key, e.value::int AS n FROM jsonb_each_text(st.change_counts) e
+        SELECT e.key, e.value::int AS n FROM jsonb_each_text(${stored}) e
         UNION ALL
         SELECT COALESCE(c.kind, 'unknown') || '.' || c.change, count(*)::int
           FROM transaction_changes c
-         WHERE c.user_id = s.user_id AND c.tenant_id = s.tenant_id AND c.txid = pg_current_xact_id()::text::bigint
+         WHERE c.user_id = ${userId} AND c.tenant_id = ${tenantId} AND c.txid = pg_current_xact_id()::text::bigint
          GROUP BY 1
       ) x GROUP BY key
     ) y)`;
+/** The transactions stage's `change_counts` tallied: `UPDATE sync_stages st … FROM sync_sessions s`. */
+export const TALLIED_CHANGE_COUNTS = talliedChangeCounts('st.change_counts', 's.user_id', 's.tenant_id');
 // Adds the changes logged by the current transaction to the session's transactions stage
 // (atomic in SQL, like the stage counts: concurrent page commits add, never overwrite).
 const TALLY_SQL = `UPDATE sync_stages st SET change_counts = ${TALLIED_CHANGE_COUNTS}
@@ -47,6 +49,13 @@ const TALLY_SQL = `UPDATE sync_stages st SET change_counts = ${TALLIED_CHANGE_CO
  */
 export async function tallyTransactionChanges(manager: EntityManager, session: { readonly id: string; readonly tenantId: string }): Promise<void> {
   await preparedQuery(manager, TALLY_SQL, [session.id, session.tenantId]);
+}
+
+/** Several stored `change_counts` added up (a session's stage row and its accounts' rows). */
+export function sumChangeCounts(stored: ReadonlyArray<Readonly<Record<string, number>> | null | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of stored) for (const [k, n] of Object.entries(s ?? {})) out[k] = (out[k] ?? 0) + Number(n);
+  return out;
 }
 
 /** The stored `change_counts` (`booked.added` → n) as counts per kind, every kind and change present. */

@@ -7,7 +7,7 @@
  * test/support/workspace-sources-hook.js test/support/bench-ingest-driver.ts '<json IngestJob>'`). It seeds one
  * tenant with one user, connection, account and sync session per account, then writes
  * every account's transactions through the sync engine's real page write — the same
- * `writeTransactionPage` + `addStageCounts` in one database transaction per page that
+ * `writeTransactionPage` + `addAccountCounts` in one database transaction per page that
  * `SyncEngine.fetchKind` runs — from `lanes` accounts at a time, and prints one line
  * `BENCH-RESULT {…IngestResult}` on stdout.
  */
@@ -16,7 +16,7 @@ import type { CalendarDate, CurrencyCode, TransactionId } from '@kinko/domain';
 import type { DataSource } from 'typeorm';
 import { createKinkoDataSource } from '../../src/database/data-source';
 import { newId } from '../../src/database/ids';
-import { addStageCounts } from '../../src/sync/session-store';
+import { addAccountCounts } from '../../src/sync/account-results';
 import { DEFAULT_SYNC_SETTINGS } from '../../src/sync/sync-options';
 import { FetchOrder } from '../../src/sync/bank-order';
 import { writeTransactionPage } from '../../src/sync/transaction-writer';
@@ -125,6 +125,12 @@ async function seed(dataSource: DataSource, count: number): Promise<SeededAccoun
         SELECT s, 'transactions', $1, u, 'running', now() FROM UNNEST($2::uuid[], $3::uuid[]) AS t(s, u)`,
       [tenantId, col('sessionId'), col('userId')],
     );
+    // Each account's row of its session (the accounts stage writes it; the pages add their counts to it).
+    await m.query(
+      `INSERT INTO sync_account_results (session_id, account_id, tenant_id, user_id, outcome, recorded_at)
+        SELECT s, a, $1, u, '{}'::jsonb, now() FROM UNNEST($2::uuid[], $3::uuid[], $4::uuid[]) AS t(s, a, u)`,
+      [tenantId, col('sessionId'), col('accountId'), col('userId')],
+    );
   });
   return accounts;
 }
@@ -150,11 +156,14 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
           // Exactly what SyncEngine.fetchKind does per page: the rows and the session's progress in one transaction.
           await dataSource.transaction(async (m) => {
             const w = await writeTransactionPage(m, key, window, items, { stamp, order });
-            await addStageCounts(m, { id: account.sessionId, tenantId: account.tenantId }, 'transactions', {
-              requestsMade: 1,
-              itemsFetched: items.length,
-              itemsWritten: w.inserted + w.updated,
-            });
+            await addAccountCounts(
+              m,
+              { id: account.sessionId, tenantId: account.tenantId, userId: account.userId },
+              account.accountId,
+              'transactions',
+              { requestsMade: 1, itemsFetched: items.length, itemsWritten: w.inserted + w.updated },
+              true,
+            );
           });
           rows += items.length;
           pages += 1;

@@ -51,10 +51,10 @@ describe('sync engine: database round trips of one session', () => {
     await db?.drop();
   });
 
-  const runSession = async (): Promise<{ status: string; count: (pattern: RegExp) => number; byGroup: Map<string, number> }> => {
+  const runSession = async (requestedBy: 'user' | 'scheduler' = 'user'): Promise<{ status: string; count: (pattern: RegExp) => number; byGroup: Map<string, number> }> => {
     counts.clear();
     counting = true;
-    const { sessionIds } = await app.get(SyncService).startSync(c.scope, { connectionIds: [c.connectionId] }, { requestedBy: 'user', scaJustPerformed: true });
+    const { sessionIds } = await app.get(SyncService).startSync(c.scope, { connectionIds: [c.connectionId] }, requestedBy === 'user' ? { requestedBy, scaJustPerformed: true } : { requestedBy });
     let status = '';
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
       const r = await poller.query<{ status: string; finished_at: Date | null }>('SELECT status, finished_at FROM sync_sessions WHERE id = $1', [sessionIds[0]]);
@@ -77,6 +77,7 @@ describe('sync engine: database round trips of one session', () => {
     ['limiter (rate, slot locks) and other advisory locks', /sync_rate_limits|pg_(try_)?advisory/],
     ['session and stage rows', /sync_sessions|sync_stages/],
     ['account results (progress)', /sync_account_results/],
+    ['unattended-access ledger (account row locks, accesses)', /unattended_accesses|FROM bank_accounts .*FOR UPDATE$/],
     ['connection status (row lock, move + history)', /connections|connection_status_history/],
     ['webhooks and feed events', /webhook_|FROM users/],
     ['audit of bank calls (buffered, written on a timer)', /'bank\.call'/],
@@ -112,7 +113,14 @@ describe('sync engine: database round trips of one session', () => {
     const sessionWrites = incremental.count(/UPDATE sync_sessions SET status/);
     const transactions = incremental.count(/^(START TRANSACTION|BEGIN)/);
     const stageMoves = incremental.count(/^UPDATE sync_stages st SET status/);
-    process.stdout.write(`one incremental session (3 accounts): ${transactions} transactions, ${stageMoves} stage writes, ${sessionWrites} session row writes\n`);
+    const stageCountWrites = incremental.count(/UPDATE sync_stages st SET counts/);
+    process.stdout.write(`one incremental session (3 accounts): ${transactions} transactions, ${stageMoves} stage writes, ${sessionWrites} session row writes, ${stageCountWrites} stage count writes\n`);
+    // Issue 19 (STMT §1): an account's pages and outcomes add their counts to the account's own
+    // row of the session; the stage rows take the session's own counts only (the accounts stage's
+    // listing, the intelligence stage's derivation: one write each, whatever the number of
+    // accounts). Before, 8 (every page and account outcome of the 3 accounts, which run in
+    // parallel, updated one stage row and waited for its lock).
+    expect(stageCountWrites).toBe(2);
     // Before: a write per move (11), a transaction per stage start and per stage end, one per
     // account around its balances bookkeeping (28 in all).
     expect(sessionWrites).toBe(2);
@@ -132,5 +140,23 @@ describe('sync engine: database round trips of one session', () => {
     // derivation runs: test/link/aggregation-statuses.test.ts).
     expect(bookkeeping(incremental.byGroup)).toBeLessThanOrEqual(72);
     expect(bookkeeping(first.byGroup)).toBeLessThanOrEqual(72);
+  });
+  // Issue 19 (STMT §3): an unattended session (the scheduler's daily refresh) takes the access
+  // ledger of its accounts together, before the balances stage: one transaction for the 3
+  // accounts (their row locks in one statement, their budgets read in one, the accesses taken in
+  // one, their progress stored in one). Before: a transaction of 5 statements per account.
+  it('an unattended session takes its accounts\' accesses in one transaction', async () => {
+    const user = await runSession('user');
+    const unattended = await runSession('scheduler');
+    expect(unattended.status).toBe('completed');
+    print('one unattended session (3 accounts)', unattended.byGroup);
+    expect([...unattended.byGroup.keys()].filter((k) => k.startsWith('other'))).toEqual([]);
+    expect(unattended.count(/FROM bank_accounts .*FOR UPDATE$/)).toBe(1);
+    expect(unattended.count(/unattended_accesses/)).toBe(2);
+    const ledger = (await poller.query<{ n: number }>('SELECT count(*)::int AS n FROM unattended_accesses u JOIN bank_accounts a ON a.id = u.account_id WHERE a.connection_id = $1', [c.connectionId])).rows[0]?.n;
+    expect(ledger).toBe(3);
+    // The ledger's transaction and its 4 statements are all the unattended session adds.
+    expect(unattended.count(/^(START TRANSACTION|BEGIN)/) - user.count(/^(START TRANSACTION|BEGIN)/)).toBe(1);
+    expect(bookkeeping(unattended.byGroup) - bookkeeping(user.byGroup)).toBeLessThanOrEqual(6);
   });
 });
