@@ -293,16 +293,20 @@ const shift = (date: string, days: number): string => new Date(Date.parse(`${dat
  * cost a read, not a write). Returns the days derived.
  */
 export async function deriveDailyBalances(manager: EntityManager, key: AccountKey, range: { from: CalendarDate; to: CalendarDate }, currency: string): Promise<number> {
+  // Both reads walk the partial index of booked rows carrying a balance (migration
+  // BookedBalanceIndex), in its order: `t.listed_date`, the column — a bare `listed_date` here
+  // names the output's text alias, whose order no index gives (every row of the account before
+  // `from` was read and sorted). test/sync/daily-balance-work.test.ts
   const perDay = (await preparedQuery(manager, 
-    `SELECT DISTINCT ON (listed_date) ${TX_COLUMNS} FROM transactions
-      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND listed_date BETWEEN $3 AND $4
-      ORDER BY listed_date, bank_order DESC, id DESC`,
+    `SELECT DISTINCT ON (t.listed_date) ${TX_COLUMNS} FROM transactions t
+      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND t.listed_date BETWEEN $3 AND $4
+      ORDER BY t.listed_date, t.bank_order DESC, t.id DESC`,
     [key.userId, key.accountId, range.from, range.to],
   )) as StoredTxRow[];
   const before = (await preparedQuery(manager, 
-    `SELECT ${TX_COLUMNS} FROM transactions
-      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND listed_date < $3
-      ORDER BY listed_date DESC, bank_order DESC, id DESC LIMIT 1`,
+    `SELECT ${TX_COLUMNS} FROM transactions t
+      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND t.listed_date < $3
+      ORDER BY t.listed_date DESC, t.bank_order DESC, t.id DESC LIMIT 1`,
     [key.userId, key.accountId, range.from],
   )) as StoredTxRow[];
   const series = dailyBalances({ transactions: [...before, ...perDay].map(toBankTransaction), from: range.from, to: range.to, dateField: 'transactionDate' /* i.e. the listed date */ }).filter(

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { CalendarDate } from '@kinko/domain';
+import { FetchOrder } from '../../src/sync/bank-order';
+import { type AccountKey, deriveDailyBalances, writeTransactionPage } from '../../src/sync/transaction-writer';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { rowsRead, seedAccounts, tx, window } from '../support/writer-world';
+
+// Issue 19 (costs flat as the history grows): every sync derives the daily balances of the
+// days it fetched from the stored booked rows carrying the bank's balance after them — the last
+// one before the range and each day's last one within it. Those reads must not grow with the
+// stored history, whether the bank reports a balance after each transaction or none (the bench's
+// bank: before, the backward walk visited the whole booked history to find nothing, and with
+// balances read and sorted every row before the range: its ORDER BY named the text alias).
+
+const DAY_MS = 86_400_000;
+const dayOf = (ms: number): CalendarDate => new Date(ms).toISOString().slice(0, 10) as CalendarDate;
+const LAST = Date.parse('2026-03-01T00:00:00Z');
+/** The balance after the history's row `j` (0 = the oldest), when the bank reports one. */
+const balanceAfter = (j: number): bigint => BigInt(50_000 + 7 * j);
+
+describe('daily balances: a few rows read, whatever the history', () => {
+  let db: TestDatabase;
+  let accounts: Record<'small' | 'large' | 'smallBare' | 'largeBare', AccountKey>;
+
+  /** `size` booked rows, one a day up to 2026-03-01, with the balance after each or without. */
+  async function history(key: AccountKey, size: number, withBalance: boolean): Promise<void> {
+    const start = LAST - (size - 1) * DAY_MS;
+    for (let i = 0; i < size; i += 1_000) {
+      const page = Array.from({ length: Math.min(1_000, size - i) }, (_, k) =>
+        tx(`h-${i + k}`, 'booked', dayOf(start + (i + k) * DAY_MS), -7, undefined, withBalance ? { balanceAfterMinor: balanceAfter(i + k) } : {}),
+      );
+      await db.dataSource.transaction((m) => writeTransactionPage(m, key, window('booked', dayOf(start), '2026-03-01'), page, { stamp: new Date(), order: new FetchOrder() }));
+    }
+  }
+
+  /** Derives 2026-02-27..2026-03-04 (the last three days of the history and three after it): the days derived, the stored series and the rows of `transactions` read. */
+  async function derive(key: AccountKey): Promise<{ days: number; series: Array<{ date: string; balance: string }>; read: number }> {
+    const { days, read } = await db.dataSource.transaction(async (m) => {
+      const before = await rowsRead(m);
+      const days = await deriveDailyBalances(m, key, { from: '2026-02-27' as CalendarDate, to: '2026-03-04' as CalendarDate }, 'JPY');
+      return { days, read: (await rowsRead(m)) - before };
+    });
+    const series = (await db.dataSource.query(`SELECT date::text AS date, balance_minor::text AS balance FROM daily_balances WHERE account_id = $1 ORDER BY date`, [key.accountId])) as Array<{
+      date: string;
+      balance: string;
+    }>;
+    return { days, series, read };
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const [small, large, smallBare, largeBare] = (await seedAccounts(db, 'daily balance work', ['small', 'large', 'small-bare', 'large-bare'])) as AccountKey[];
+    accounts = { small: small as AccountKey, large: large as AccountKey, smallBare: smallBare as AccountKey, largeBare: largeBare as AccountKey };
+    await history(accounts.small, 100, true);
+    await history(accounts.large, 5_000, true);
+    await history(accounts.smallBare, 100, false);
+    await history(accounts.largeBare, 5_000, false);
+    await db.dataSource.query('ANALYZE transactions');
+  }, 120_000);
+  afterAll(() => db?.drop());
+
+  it('derives each day from the last balance on or before it, reading as few rows with 5,000 stored as with 100', async () => {
+    for (const [key, size] of [
+      [accounts.small, 100],
+      [accounts.large, 5_000],
+    ] as const) {
+      const last = size - 1;
+      const { days, series, read } = await derive(key);
+      expect(days).toBe(6);
+      // The last three rows' balances, then the last one carried over the days without rows.
+      const b = (j: number): string => balanceAfter(j).toString();
+      expect(series).toEqual([
+        { date: '2026-02-27', balance: b(last - 2) },
+        { date: '2026-02-28', balance: b(last - 1) },
+        { date: '2026-03-01', balance: b(last) },
+        { date: '2026-03-02', balance: b(last) },
+        { date: '2026-03-03', balance: b(last) },
+        { date: '2026-03-04', balance: b(last) },
+      ]);
+      // The range's three rows and the one before it.
+      expect(read).toBeLessThanOrEqual(4);
+    }
+  });
+
+  it('reads no row of an account whose bank reports no balance after its transactions, whatever its history', async () => {
+    const s = await derive(accounts.smallBare);
+    const l = await derive(accounts.largeBare);
+    expect([s.days, l.days]).toEqual([0, 0]);
+    expect([s.series, l.series]).toEqual([[], []]);
+    // Before: 4,995 rows of the large account (every booked row before the range, filtered one by one).
+    expect([s.read, l.read]).toEqual([0, 0]);
+  });
+});
