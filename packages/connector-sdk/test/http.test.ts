@@ -277,6 +277,32 @@ describe('bodies', () => {
   });
 });
 
+describe('query parameters', () => {
+  it('are appended to the URL’s own query, encoded as a form, the same on every attempt', async () => {
+    let calls = 0;
+    const s = await server((_req, res) => (++calls === 1 ? res.writeHead(503).end() : sendJson(res, 200, {})));
+    const out = await client({ allowedHosts: [s.host], clock: fakeClock() }).send({
+      method: 'GET',
+      url: `${s.origin}/list?fixed=a%20b&x=1`,
+      query: { account_id: 'ACC/1 2&3=4', name: '銀行 "quoted"', page: 3, none: undefined, x: '2' },
+      retry: { idempotent: true },
+    });
+    expect(out.ok).toBe(true);
+    const expected = '/list?fixed=a+b&x=1&account_id=ACC%2F1+2%263%3D4&name=%E9%8A%80%E8%A1%8C+%22quoted%22&page=3&x=2';
+    expect(s.requests.map((r) => r.url)).toEqual([expected, expected]);
+    const parsed = new URL(`http://h${expected}`).searchParams;
+    expect(parsed.get('account_id')).toBe('ACC/1 2&3=4');
+    expect(parsed.get('name')).toBe('銀行 "quoted"');
+    expect(parsed.getAll('x')).toEqual(['1', '2']);
+  });
+
+  it('leave a URL without query parameters as it is', async () => {
+    const s = await server((_req, res) => sendJson(res, 200, {}));
+    await client({ allowedHosts: [s.host] }).send({ method: 'GET', url: `${s.origin}/plain?keep=a%20b`, query: { skipped: undefined } });
+    expect(s.requests.map((r) => r.url)).toEqual(['/plain?keep=a%20b']);
+  });
+});
+
 describe('cookies, limits and the audit hook', () => {
   it('keep a cookie jar across calls', async () => {
     const s = await server((req, res) =>

@@ -425,7 +425,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let url: URL;
     try {
       url = new URL(req.url);
-      for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.append(k, typeof v === 'number' ? String(v) : reveal(v));
+      // Appended to a URLSearchParams of its own and set once: appending to url.searchParams
+      // leaves the URL to re-serialise its query at every later read of url.search (undici
+      // reads it on each attempt). The same text: the URL's query serialised as a form.
+      let params: URLSearchParams | undefined;
+      for (const [k, v] of Object.entries(req.query ?? {})) {
+        if (v === undefined) continue;
+        params ??= new URLSearchParams(url.search);
+        params.append(k, typeof v === 'number' ? String(v) : reveal(v));
+      }
+      if (params !== undefined) url.search = params.toString();
     } catch {
       return err(ConnectorErrors.permanent({ code: SdkErrorCode.invalidRequest, message: `invalid URL in a request of ${options.connectorId}` }));
     }
