@@ -94,6 +94,61 @@ const MOVE_SQL = `WITH old AS (SELECT id, aggregation_status, deactivated FROM c
  SELECT old.aggregation_status, old.deactivated, step.to_status AS moved_to FROM old LEFT JOIN step ON true`;
 
 /**
+ * Two events one after the other in one statement ({@link moveConnection}'s for each, e.g. a
+ * run's refresh requested then logged in, committed together): the row lock, both moves from
+ * the domain's tables and their two history rows. When the pair's table has no row for the
+ * status read under the lock (a move refused or not made, an unknown status, a connection
+ * deactivated meanwhile), each event is moved on its own, as {@link moveConnection} decides.
+ */
+export async function moveConnectionThrough(
+  manager: EntityManager,
+  ids: { tenantId: string; userId: string; connectionId: string; sessionId: string | null },
+  events: readonly [StatusEvent, StatusEvent],
+  now: Date,
+): Promise<AggregationStatus> {
+  const [first, second] = events;
+  const then = new Map(transitionsOf(second).map(([f, t]) => [f, t]));
+  const table = transitionsOf(first).flatMap(([f, m]) => {
+    const t = then.get(m);
+    return t === undefined ? [] : [[f, m, t] as const];
+  });
+  const rows = (await preparedQuery(manager, MOVE_THROUGH_SQL, [
+    ids.connectionId,
+    ids.tenantId,
+    ids.userId,
+    table.map(([f]) => f),
+    table.map(([, m]) => m),
+    table.map(([, , t]) => t),
+    now,
+    second._tag === 'ProcessingDone',
+    ids.sessionId,
+  ])) as Array<{ aggregation_status: string; mid_status: string | null; to_status: string | null }>;
+  const r = rows[0];
+  if (!r?.mid_status || !r.to_status) {
+    await moveConnection(manager, ids, first, now);
+    return moveConnection(manager, ids, second, now);
+  }
+  const from = parseAggregationStatus(r.aggregation_status);
+  const mid = parseAggregationStatus(r.mid_status);
+  const to = parseAggregationStatus(r.to_status);
+  await emitStatusChanged(manager, ids, from, mid, now);
+  await emitStatusChanged(manager, ids, mid, to, now);
+  return to;
+}
+
+// {@link moveConnectionThrough}'s statement: the lock, the pair of moves found in the table
+// ($4 → $5 → $6; none when the connection was deactivated meanwhile) and their history rows in order.
+const MOVE_THROUGH_SQL = `WITH old AS (SELECT id, aggregation_status, deactivated FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR NO KEY UPDATE),
+   step AS (SELECT old.id, old.aggregation_status AS from_status, v.mid_status, v.to_status FROM old
+              JOIN unnest($4::text[], $5::text[], $6::text[]) AS v(from_status, mid_status, to_status) ON v.from_status = old.aggregation_status AND NOT old.deactivated),
+   moved AS (UPDATE connections c SET aggregation_status = step.to_status, aggregation_status_changed_at = $7,
+       last_success_at = CASE WHEN $8 THEN $7 ELSE c.last_success_at END, updated_at = now()
+     FROM step WHERE c.id = step.id RETURNING c.id),
+   history AS (INSERT INTO connection_status_history (tenant_id, user_id, connection_id, previous_status, status, changed_at, session_id)
+     SELECT $2, $3, $1, h.previous_status, h.status, $7, $9 FROM step CROSS JOIN LATERAL (VALUES (1, step.from_status, step.mid_status), (2, step.mid_status, step.to_status)) AS h(n, previous_status, status) ORDER BY h.n)
+ SELECT old.aggregation_status, step.mid_status, step.to_status FROM old LEFT JOIN step ON true`;
+
+/**
  * The strict move, for requests (connect, reconnect, deactivate, reactivate, login,
  * withdrawal, the challenge sweeper): under the connection's row lock, the domain's
  * transition from the status the row has now (not a copy read earlier); a refused move

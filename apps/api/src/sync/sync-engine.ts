@@ -42,7 +42,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { accountsOfConnection, latestStoredDates, upsertAccounts } from './account-store';
 import { BankCallAudit } from './bank-call-audit';
 import { BankLimiter, BankSlotTimeoutError } from './bank-limiter';
-import { isRunning, moveConnection } from './connection-status';
+import { isRunning, moveConnection, moveConnectionThrough } from './connection-status';
 import { CHALLENGED_SYNC_HANDLER, type ChallengedSyncHandler } from './challenged-sync';
 import { ConnectorClients } from './connector-clients';
 import { currentConsent } from './consent-store';
@@ -220,10 +220,8 @@ export class SyncEngine {
       await this.move(
         run,
         (s) => Result.flatMap(startStage(s, 'auth', this.clock.now()), (started) => this.completeThenStart(started, 'auth', 'accounts')),
-        async (m) => {
-          await moveConnection(m, run.ids, StatusEvent.refreshRequested(), run.now);
-          await moveConnection(m, run.ids, StatusEvent.loggedIn(), run.now);
-        },
+        // Both moves in one statement (running.auth is never visible on its own: same transaction).
+        (m) => moveConnectionThrough(m, run.ids, [StatusEvent.refreshRequested(), StatusEvent.loggedIn()], run.now).then(() => undefined),
       );
     } else if (stageOf(run.session, 'auth').status === 'running') {
       await this.move(run, (s) => this.completeThenStart(s, 'auth', 'accounts'), (m) => moveConnection(m, run.ids, StatusEvent.loggedIn(), run.now).then(() => undefined));
