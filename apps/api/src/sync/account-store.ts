@@ -201,10 +201,17 @@ export async function upsertAccounts(
  * `max(transaction_date)` (no index) read every row of the account — a cost that grew with the
  * history on every incremental sync. Booking and value dates have no such order: their max.
  */
-const latestOf = (column: string): string =>
-  column === 'transaction_date'
-    ? `SELECT t.transaction_date FROM transactions t WHERE t.user_id = $1 AND t.account_id = v.account_id AND t.kind = v.kind AND t.transaction_date IS NOT NULL ORDER BY t.listed_date DESC LIMIT 1`
-    : `SELECT max(t.${column}) FROM transactions t WHERE t.user_id = $1 AND t.account_id = v.account_id AND t.kind = v.kind`;
+// The walk for a kind other than booked goes through the partial index of those rows, by kind
+// (migration NotBookedKindIndex): through the keyset index, a kind the account has none of
+// (pending, at a bank that lists some, on an account that never had one) was looked for on
+// every row of the account's history, on every incremental sync.
+const latestOf = (column: string): string => {
+  const of = (kind: string): string =>
+    column === 'transaction_date'
+      ? `SELECT t.transaction_date FROM transactions t WHERE t.user_id = $1 AND t.account_id = v.account_id AND ${kind} AND t.transaction_date IS NOT NULL ORDER BY t.listed_date DESC LIMIT 1`
+      : `SELECT max(t.${column}) FROM transactions t WHERE t.user_id = $1 AND t.account_id = v.account_id AND ${kind}`;
+  return `CASE WHEN v.kind = 'booked' THEN (${of(`t.kind = 'booked'`)}) ELSE (${of(`t.kind <> 'booked' AND t.kind = v.kind`)}) END`;
+};
 
 /**
  * The latest stored date of each (account, kind) on the kind's date column (the window's

@@ -24,6 +24,9 @@ import type { StoredLinkEvidence } from './link-evidence';
 @Index('ix_transactions_open_not_booked', ['userId', 'accountId', 'kind'], { where: `"kind" <> 'booked' AND "linked_booked_id" IS NULL` })
 // Partial, in the listing's order: the booked rows carrying the bank's balance after them, read by
 // the daily balances (none of an account whose bank reports no such balance: migration BookedBalanceIndex).
+// Partial, by kind: the rows of the kinds other than booked, whose latest date each incremental
+// sync asks for (account-store's latestStoredDates; migration NotBookedKindIndex).
+@Index('ix_transactions_not_booked_kind', ['userId', 'accountId', 'kind', 'listedDate'], { where: `"kind" <> 'booked'` })
 @Index('ix_transactions_booked_balance', ['userId', 'accountId', 'listedDate', 'bankOrder', 'id'], { where: `"kind" = 'booked' AND "balance_after_minor" IS NOT NULL` })
 @Check('ck_transactions_link_evidence', `"link_evidence" IS NULL OR "linked_booked_id" IS NOT NULL`)
 @Check('ck_transactions_kind', `"kind" IN ('booked', 'pending', 'hold', 'scheduled', 'rejected', 'cancelled')`)

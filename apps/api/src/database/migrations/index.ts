@@ -26,6 +26,7 @@ import { SupersededIndex1795792000000 } from './1795792000000-SupersededIndex';
 import { FeedLogUserCascade1795792100000 } from './1795792100000-FeedLogUserCascade';
 import { BookedBalanceIndex1795792230000 } from './1795792230000-BookedBalanceIndex';
 import { FeedLogChangedRowsOnly1795792240000 } from './1795792240000-FeedLogChangedRowsOnly';
+import { NotBookedKindIndex1795792250000 } from './1795792250000-NotBookedKindIndex';
 import { AccountResultCounts1795792400000 } from './1795792400000-AccountResultCounts';
 
 /**
@@ -33,4 +34,4 @@ import { AccountResultCounts1795792400000 } from './1795792400000-AccountResultC
  * works from TypeScript sources under jest and from dist; a test checks that every file in
  * this folder is listed. Rewritten by `migration:generate`.
  */
-export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [Init1795272988850, SyncEngine1795274512803, LinkSessions1795274958645, AuthAttempts1795277767420, KeysetIndex1795290000000, BankOrderWithinDay1795410000000, LinkSecurity1795470000000, LinkEvidence1795480000000, TransactionChangeFeed1795531400000, ApiKeyLastUsed1795540000000, Webhooks1795550000000, ConsentExpiryWarnings1795560000000, ConnectFlows1795590000000, IdempotencyKeys1795600000000, LinkTenantSettings1795716000000, FeedKindsUserLanguage1795723140000, SchedulerPlanIndex1795723150000, ConnectionBankId1795740000000, ConnectFlowReturn1795750000000, ConsentFrequencyPerDay1795760000000, PsuRetention1795770000000, ListedDate1795781700000, SchedulerNextRefresh1795791900000, SupersededIndex1795792000000, FeedLogUserCascade1795792100000, BookedBalanceIndex1795792230000, FeedLogChangedRowsOnly1795792240000, AccountResultCounts1795792400000];
+export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [Init1795272988850, SyncEngine1795274512803, LinkSessions1795274958645, AuthAttempts1795277767420, KeysetIndex1795290000000, BankOrderWithinDay1795410000000, LinkSecurity1795470000000, LinkEvidence1795480000000, TransactionChangeFeed1795531400000, ApiKeyLastUsed1795540000000, Webhooks1795550000000, ConsentExpiryWarnings1795560000000, ConnectFlows1795590000000, IdempotencyKeys1795600000000, LinkTenantSettings1795716000000, FeedKindsUserLanguage1795723140000, SchedulerPlanIndex1795723150000, ConnectionBankId1795740000000, ConnectFlowReturn1795750000000, ConsentFrequencyPerDay1795760000000, PsuRetention1795770000000, ListedDate1795781700000, SchedulerNextRefresh1795791900000, SupersededIndex1795792000000, FeedLogUserCascade1795792100000, BookedBalanceIndex1795792230000, FeedLogChangedRowsOnly1795792240000, NotBookedKindIndex1795792250000, AccountResultCounts1795792400000];
