@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AuditLogEntry } from './audit-log-entry.entity';
+import { preparedQuery } from '../database/prepared-sql';
 
 /** One event to audit. `details` must never carry a secret (checked). */
 export interface AuditEvent {
@@ -33,13 +33,11 @@ export class AuditLog {
   async record(event: AuditEvent, manager: EntityManager = this.dataSource.manager): Promise<void> {
     const details = event.details ?? {};
     assertNoSecretKeys(details);
-    const entry = manager.getRepository(AuditLogEntry).create({
-      tenantId: event.tenantId,
-      actor: event.actor,
-      action: event.action,
-      target: event.target ?? null,
-      details,
-    });
-    await manager.getRepository(AuditLogEntry).save(entry, { reload: false });
+    // One INSERT (a prepared statement), not the entity's save(): outside a transaction save()
+    // wraps its INSERT in START TRANSACTION … COMMIT, three statements for every decryption
+    // (each sync session reads its grant).
+    await preparedQuery(manager, INSERT_SQL, [event.tenantId, event.actor, event.action, event.target ?? null, JSON.stringify(details)]);
   }
 }
+
+const INSERT_SQL = `INSERT INTO audit_log (tenant_id, actor, action, target, details) VALUES ($1::uuid, $2, $3, $4, $5::jsonb)`;

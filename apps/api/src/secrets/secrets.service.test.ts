@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redacted } from 'effect';
+import { Client } from 'pg';
 import { dumpAsText, insertConnection, insertUser, secretsService } from '../../test/support/secret-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { AuditLogEntry } from '../audit/audit-log-entry.entity';
@@ -49,6 +50,27 @@ describe('SecretsService', () => {
     expect(rows).toHaveLength(before + 1);
     expect(rows[0]).toMatchObject({ tenantId: alice.tenantId, actor: 'user:alice', target: `connection:${aliceConnection}`, details: { kind: 'grant', masterKeyId: 'k1', reason: 'fetch-accounts' } });
     expect(JSON.stringify(rows)).not.toContain(canary);
+  });
+
+  it('a decryption costs two statements: the secret read and its audit row (no transaction around the audit INSERT)', async () => {
+    const sent: string[] = [];
+    const original = Client.prototype.query;
+    (Client.prototype as unknown as { query: unknown }).query = function (this: Client, ...args: unknown[]): unknown {
+      const q = args[0] as string | { text?: string } | undefined;
+      sent.push((typeof q === 'string' ? q : (q?.text ?? '')).replace(/\s+/g, ' ').trim());
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    };
+    try {
+      await secrets.reveal(alice, aliceConnection, 'grant', { actor: 'system:sync', reason: 'sync' });
+    } finally {
+      (Client.prototype as unknown as { query: unknown }).query = original;
+    }
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toMatch(/^SELECT .* FROM "connection_secrets"/i);
+    expect(sent[1]).toMatch(/^INSERT INTO audit_log /);
+    const [row] = await db.dataSource.getRepository(AuditLogEntry).find({ where: { action: 'secret.decrypt' }, order: { id: 'DESC' }, take: 1 });
+    expect(row).toMatchObject({ tenantId: alice.tenantId, actor: 'system:sync', target: `connection:${aliceConnection}`, details: { kind: 'grant', masterKeyId: 'k1', reason: 'sync' } });
+    expect(row?.occurredAt).toBeInstanceOf(Date);
   });
 
   it('keeps the plaintext out of the database (pg_dump | grep finds nothing)', async () => {
