@@ -94,15 +94,41 @@ export async function addAccountCounts(
 export async function saveAccountOutcomes(
   m: EntityManager,
   session: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>,
-  outcomes: ReadonlyArray<{ readonly accountId: string; readonly outcome: StoredAccountOutcome }>,
+  outcomes: ReadonlyArray<{ readonly accountId: string; readonly outcome: StoredAccountOutcome; readonly counts?: AccountCounts }>,
   now: Date,
   counts?: { readonly stage: StageName; readonly delta: Partial<StageCounts> },
 ): Promise<void> {
   if (outcomes.length === 0) return;
   const values = [session.id, session.tenantId, session.userId, now, outcomes.map((o) => o.accountId), outcomes.map((o) => JSON.stringify(o.outcome))];
-  if (counts) await preparedQuery(m, SAVE_OUTCOMES_AND_COUNT_SQL, [...values, counts.stage, ...stageCountsParams(counts.delta)]);
+  if (outcomes.some((o) => o.counts)) {
+    // Each account's own counts (of a stage) added to its row, in the same statement.
+    const param = (i: number): number[] => outcomes.map((o) => (o.counts ? (stageCountsParams(o.counts.delta)[i] ?? 0) : 0));
+    const accountCounts = [outcomes.map((o) => o.counts?.stage ?? null), param(0), param(1), param(2), param(3)];
+    if (counts) throw new Error('saveAccountOutcomes: a stage row\'s counts and accounts\' own counts in one call');
+    await preparedQuery(m, SAVE_OUTCOMES_AND_ACCOUNT_COUNTS_SQL, [...values, ...accountCounts]);
+  } else if (counts) await preparedQuery(m, SAVE_OUTCOMES_AND_COUNT_SQL, [...values, counts.stage, ...stageCountsParams(counts.delta)]);
   else await preparedQuery(m, SAVE_OUTCOMES_SQL, values);
 }
+
+/** What one account's work added to one stage's counts (stored on the account's row). */
+export interface AccountCounts {
+  readonly stage: StageName;
+  readonly delta: Partial<StageCounts>;
+}
+
+// Several accounts' outcomes, each with its own counts of a stage (none when its stage is null)
+// added to its row's: the proposed row carries {stage: delta}, added key by key to the stored one.
+const SAVE_OUTCOMES_AND_ACCOUNT_COUNTS_SQL = `INSERT INTO sync_account_results AS r (session_id, account_id, tenant_id, user_id, outcome, recorded_at, counts)
+       SELECT $1, v.account_id, $2, $3, v.outcome::jsonb, $4,
+              CASE WHEN v.stage IS NULL THEN '{}'::jsonb ELSE jsonb_build_object(v.stage, jsonb_build_object('requestsMade', v.requests, 'itemsFetched', v.fetched, 'itemsWritten', v.written, 'errors', v.errors)) END
+         FROM unnest($5::uuid[], $6::text[], $7::text[], $8::int[], $9::int[], $10::int[], $11::int[]) AS v(account_id, outcome, stage, requests, fetched, written, errors)
+      ON CONFLICT (session_id, account_id) DO UPDATE SET outcome = EXCLUDED.outcome, counts = r.counts || COALESCE((
+        SELECT jsonb_object_agg(e.stage, jsonb_build_object(
+                 'requestsMade', COALESCE((r.counts->e.stage->>'requestsMade')::int, 0) + (e.delta->>'requestsMade')::int,
+                 'itemsFetched', COALESCE((r.counts->e.stage->>'itemsFetched')::int, 0) + (e.delta->>'itemsFetched')::int,
+                 'itemsWritten', COALESCE((r.counts->e.stage->>'itemsWritten')::int, 0) + (e.delta->>'itemsWritten')::int,
+                 'errors', COALESCE((r.counts->e.stage->>'errors')::int, 0) + (e.delta->>'errors')::int))
+          FROM jsonb_each(EXCLUDED.counts) AS e(stage, delta)), '{}'::jsonb)`;
 
 const SAVE_OUTCOMES_SQL = `INSERT INTO sync_account_results (session_id, account_id, tenant_id, user_id, outcome, recorded_at)
        SELECT $1, v.account_id, $2, $3, v.outcome::jsonb, $4 FROM unnest($5::uuid[], $6::text[]) AS v(account_id, outcome)

@@ -69,7 +69,7 @@ import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balan
 import { sessionPsu, userPresentIn } from './session-psu';
 
 import { takeUnattendedAccess, takeUnattendedAccesses } from './access-ledger';
-import { addAccountCounts, readAccountOutcomes, saveAccountOutcome, saveAccountOutcomes } from './account-results';
+import { type AccountCounts, addAccountCounts, readAccountOutcomes, saveAccountOutcome, saveAccountOutcomes } from './account-results';
 import { type AccountRun, type RunLimits, SessionRun, orThrow } from './session-run';
 
 export type { RunLimits } from './session-run';
@@ -277,12 +277,16 @@ export class SyncEngine {
     if (status === 'completed' || status === 'failed' || status === 'skipped') return;
     if (status === 'pending') await this.enterStage(run, 'balances');
     await this.recordAccesses(run, run.accounts);
-    await this.forEachAccount(run, async (entry) => {
+    // Each account's outcome and counts are stored once every account is done, together, with
+    // the windows of the transactions stage (one statement): a crash before it stores nothing of
+    // the stage's accounts, and the retry redoes their balances (idempotent upserts) and counts them once.
+    const done = new Map<AccountRun, AccountCounts | undefined>();
+    const work = this.forEachAccount(run, async (entry) => {
       if (!(await this.recordAccess(run, entry))) return;
       if (entry.progress.balances) return;
       if (!wanted) {
         entry.progress.balances = { state: 'skipped' };
-        await this.saveAccount(this.dataSource.manager, run, entry);
+        done.set(entry, undefined);
         return;
       }
       const window = { from: addDays(run.today, -defaultHistoryLimits.overlapDays), to: run.today };
@@ -305,13 +309,20 @@ export class SyncEngine {
       if (!outcome.ok && outcome.missing) entry.progress.missing = true;
       this.recordResult(run, entry, { stage: 'balances', status: outcome.ok ? 'completed' : 'failed', itemsFetched: fetchedCount, itemsWritten: written, failure: outcome.ok ? null : outcome.failure });
       run.session = orThrow(recordStageProgress(run.session, 'balances', { requestsMade: requests, itemsFetched: fetchedCount, itemsWritten: written, errors: outcome.ok ? 0 : 1 }));
-      // The account's outcome and the stage's counts (the pages' items as written to the bank
-      // balances): one statement, so a crash before it counts nothing that the retry redoes.
-      await this.saveAccount(this.dataSource.manager, run, entry, { stage: 'balances', delta: { requestsMade: requests, itemsFetched: fetchedCount, itemsWritten: fetchedCount, errors: outcome.ok ? 0 : 1 } });
+      // The account's counts (the pages' items as written to the bank balances), stored with its outcome.
+      done.set(entry, { stage: 'balances', delta: { requestsMade: requests, itemsFetched: fetchedCount, itemsWritten: fetchedCount, errors: outcome.ok ? 0 : 1 } });
     });
-    // Every account's windows, stored before the transactions stage starts (no transaction
-    // needed: a retry finds them stored and fetches the same windows).
-    await this.prepareWindows(run, run.accounts, this.kindsOf(run));
+    try {
+      await work;
+    } catch (e) {
+      // The accounts done before the failure keep their outcome (the retry does not fetch them again).
+      await this.saveAccounts(this.dataSource.manager, run, [...done.keys()], undefined, done);
+      throw e;
+    }
+    // Every account's windows, stored before the transactions stage starts with the accounts'
+    // outcomes (one statement, no transaction needed: a retry finds them stored and fetches the
+    // same windows).
+    await this.prepareWindows(run, run.accounts, this.kindsOf(run), undefined, done);
     await this.move(run, (s) => this.completeThenStart(s, 'balances', 'transactions'));
   }
 
@@ -578,13 +589,20 @@ export class SyncEngine {
    * stored with the accounts' progress (one statement; in `m`'s transaction when given), so a
    * retry fetches exactly the same windows.
    */
-  private async prepareWindows(run: SessionRun, entries: readonly AccountRun[], kinds: readonly TransactionKind[], m?: EntityManager): Promise<void> {
+  private async prepareWindows(
+    run: SessionRun,
+    entries: readonly AccountRun[],
+    kinds: readonly TransactionKind[],
+    m?: EntityManager,
+    also: ReadonlyMap<AccountRun, AccountCounts | undefined> = new Map(),
+  ): Promise<void> {
     const manifest = run.manifest;
     const wanted = entries
       .filter((e) => !e.progress.budgetSpent && !e.progress.settled && !e.progress.missing)
       .flatMap((entry) => kinds.filter((kind) => !entry.progress.windows?.[kind]).map((kind) => ({ entry, kind })));
-    if (wanted.length === 0) return;
     const manager = m ?? this.dataSource.manager;
+    // `also`: accounts whose outcome (and counts) are stored in the same statement.
+    if (wanted.length === 0) return this.saveAccounts(manager, run, [...also.keys()], undefined, also);
     const latest = await latestStoredDates(
       manager,
       run.row.userId,
@@ -599,7 +617,7 @@ export class SyncEngine {
     // allowed, but history beyond the unattended days needs SCA right now — the bank refuses it
     // otherwise (PolishAPI: 403 SCA_REQUIRED), so a later user sync does not ask for it.
     const scaJustPerformed = params['scaJustPerformed'] === true;
-    const changed = new Set<AccountRun>();
+    const changed = new Set<AccountRun>(also.keys());
     for (const { entry, kind } of wanted) {
       const window = dateWindow({
         kind,
@@ -619,7 +637,7 @@ export class SyncEngine {
       entry.progress.windows = { ...entry.progress.windows, [kind]: { kind, from: window.from, to: window.to, dateField: window.dateField, mode: window.mode, limitedBy: window.limitedBy } };
       changed.add(entry);
     }
-    await this.saveAccounts(manager, run, [...changed]);
+    await this.saveAccounts(manager, run, [...changed], undefined, also);
   }
 
   /** After every kind: the complete reconciliation, the account's sync state (domain), its transactions result — one transaction. */
@@ -954,9 +972,24 @@ export class SyncEngine {
     await saveAccountOutcome(m, run.row, entry.account.id, { progress: entry.progress, results: entry.results }, this.clock.now(), counts);
   }
 
-  /** Several accounts' rows in one statement (with a stage's counts when given). */
-  private async saveAccounts(m: EntityManager, run: SessionRun, entries: readonly AccountRun[], counts?: { stage: StageName; delta: Partial<StageCounts> }): Promise<void> {
-    await saveAccountOutcomes(m, run.row, entries.map((e) => ({ accountId: e.account.id, outcome: { progress: e.progress, results: e.results } })), this.clock.now(), counts);
+  /** Several accounts' rows in one statement (with a stage's counts when given, or each account's own `accountCounts`). */
+  private async saveAccounts(
+    m: EntityManager,
+    run: SessionRun,
+    entries: readonly AccountRun[],
+    counts?: { stage: StageName; delta: Partial<StageCounts> },
+    accountCounts?: ReadonlyMap<AccountRun, AccountCounts | undefined>,
+  ): Promise<void> {
+    await saveAccountOutcomes(
+      m,
+      run.row,
+      entries.map((e) => {
+        const own = accountCounts?.get(e);
+        return { accountId: e.account.id, outcome: { progress: e.progress, results: e.results }, ...(own ? { counts: own } : {}) };
+      }),
+      this.clock.now(),
+      counts,
+    );
   }
 
   /**
