@@ -87,6 +87,12 @@ export class SessionRun {
 export interface RunLimits {
   /** Wall-clock instant (ms) of the session's overall deadline. */
   readonly deadlineAt?: number;
+  /**
+   * When this attempt started (ms), for a deadline counted from the session's first attempt:
+   * the run replaces `at` with the first attempt's start an earlier attempt noted on the
+   * session row (read with the session), and the deadline is `at + deadlineMs`.
+   */
+  readonly firstAttempt?: { at: number };
   /** The deadline's length, for the message. */
   readonly deadlineMs?: number;
   /** Aborted when the connection's run lock is lost. */

@@ -117,6 +117,14 @@ export class SyncEngine {
     if (!loaded) return 'missing';
     const { row, session } = loaded;
     if (row.finishedAt) return 'already-finished';
+    const first = limits.firstAttempt;
+    let runLimits = limits;
+    if (first) {
+      // The deadline counts from the session's first attempt, as an earlier attempt noted it (sync-worker.ts).
+      const noted = Number(row.error?.['firstAttemptAt']);
+      if (Number.isFinite(noted) && noted <= first.at) first.at = noted;
+      if (limits.deadlineMs !== undefined) runLimits = { ...limits, deadlineAt: first.at + limits.deadlineMs };
+    }
     const connectorId = loaded.connectorId ?? undefined;
     if (!connectorId || !this.connectors.has(connectorId)) {
       await this.endBeforeBank(row, session, internalFailure(connectorId ? `connector "${connectorId}" is not configured in this deployment` : 'the connection no longer exists'), 'error.unsupported');
@@ -126,7 +134,7 @@ export class SyncEngine {
     const client = this.connectors.client(connectorId);
     const now = this.clock.now();
     const consent = await currentConsent(manager, scope, row.connectionId);
-    const run = new SessionRun(row, session, connector, client, consent, now, dateInZone(now, connector.manifest.timeZone), limits);
+    const run = new SessionRun(row, session, connector, client, consent, now, dateInZone(now, connector.manifest.timeZone), runLimits);
     return this.audit.run({ tenantId: row.tenantId, connectionId: row.connectionId, sessionId: row.id, actor: 'system:sync' }, () => this.runStages(run));
   }
 

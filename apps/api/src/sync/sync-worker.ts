@@ -206,11 +206,12 @@ export class SyncWorker implements OnModuleDestroy {
       // Another live worker runs this connection (a slow attempt of this very job): try later.
       throw new RetryableSyncError(`connection ${data.connectionId} is being synced by another worker`);
     }
-    let firstAttemptAt = Date.now();
+    // The session's first attempt: this one, unless the run finds an earlier attempt's note on
+    // the session row it reads anyway (the deadline counts from there; no read of its own).
+    const firstAttempt = { at: Date.now() };
     try {
-      firstAttemptAt = await this.firstAttemptAt(data, firstAttemptAt);
       const limits: RunLimits = {
-        deadlineAt: firstAttemptAt + this.settings.sessionDeadlineMs,
+        firstAttempt,
         deadlineMs: this.settings.sessionDeadlineMs,
         lockLost: lock.lost,
         lastAttempt: job.retryCount >= job.retryLimit,
@@ -222,7 +223,7 @@ export class SyncWorker implements OnModuleDestroy {
         } catch (e) {
           const wait = e instanceof RetryableSyncError ? bankRetryAfterMs(e.connectorError) : undefined;
           if (wait === undefined || !(e instanceof RetryableSyncError) || !e.connectorError) throw e;
-          if (Date.now() + wait >= (limits.deadlineAt ?? 0)) {
+          if (Date.now() + wait >= firstAttempt.at + this.settings.sessionDeadlineMs) {
             await this.endUntilRetryAfter(data, e.connectorError, wait);
             return 'finished';
           }
@@ -239,7 +240,7 @@ export class SyncWorker implements OnModuleDestroy {
         attempt: job.retryCount + 1,
         errorTag: tag,
         message: e instanceof Error ? e.message : String(e),
-        firstAttemptAt,
+        firstAttemptAt: firstAttempt.at,
         ...(failure ? { failure } : {}),
         ...(connectorError ? { connectorError } : {}),
       };
@@ -256,16 +257,6 @@ export class SyncWorker implements OnModuleDestroy {
     } finally {
       await lock.release();
     }
-  }
-
-  /** When the session's first attempt started: from the note an earlier attempt left, else `now`. */
-  private async firstAttemptAt(data: SyncJobData, now: number): Promise<number> {
-    const rows = (await this.dataSource.query(`SELECT (error->>'firstAttemptAt')::float8 AS at FROM sync_sessions WHERE id = $1 AND tenant_id = $2 AND finished_at IS NULL`, [
-      data.sessionId,
-      data.tenantId,
-    ])) as Array<{ at: number | null }>;
-    const at = rows[0]?.at;
-    return typeof at === 'number' && Number.isFinite(at) && at <= now ? at : now;
   }
 
   /**
