@@ -20,6 +20,12 @@ export interface PageOrder {
    * they were keyed before the fetch showed that the bank lists newest first.
    */
   readonly reverseDay?: string;
+  /**
+   * Whether a later page may still reverse this page's keys (the fetch has not shown which way
+   * the bank lists, and it gives no sequence): the writer then stamps every row of the page
+   * with the fetch's instant, by which that reversal finds them.
+   */
+  readonly reversible: boolean;
 }
 
 /**
@@ -66,7 +72,8 @@ export class FetchOrder {
       // 0 * -1 is -0: keep a plain 0.
       keys[i] = item.bankSequence ?? (k === 0 ? 0 : sign * k);
     }
-    return reverseDay === undefined ? { keys } : { keys, reverseDay };
+    const reversible = this.direction === undefined && !this.sequenced;
+    return reverseDay === undefined ? { keys, reversible } : { keys, reverseDay, reversible };
   }
 }
 

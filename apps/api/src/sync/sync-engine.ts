@@ -64,7 +64,7 @@ import {
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import type { SyncJobData } from './sync-queue';
 import { FetchOrder } from './bank-order';
-import { type CompletedKindFetch, DATE_COLUMNS, completeReconciliation, deriveDailyBalances, writeBankBalances, writeTransactionPage } from './transaction-writer';
+import { type CompletedKindFetch, DATE_COLUMNS, completeReconciliation, deriveDailyBalances, stampsRead, writeBankBalances, writeTransactionPage } from './transaction-writer';
 import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balances';
 import { sessionPsu, userPresentIn } from './session-psu';
 
@@ -478,7 +478,7 @@ export class SyncEngine {
         async (page) => {
           // One page and the session's progress: one transaction (with the kind's end after its last page).
           await this.dataSource.transaction(async (m) => {
-            const w = await writeTransactionPage(m, key, window, page.items, { stamp, order });
+            const w = await writeTransactionPage(m, key, window, page.items, { stamp, order, stampsRead: stampsRead(kind, run.manifest.deleteIfNotFetched) });
             const delta = { requestsMade: 1, itemsFetched: page.items.length, itemsWritten: w.inserted + w.updated };
             run.session = orThrow(recordStageProgress(run.session, 'transactions', delta));
             written += delta.itemsWritten;
@@ -550,7 +550,7 @@ export class SyncEngine {
               const counts = perKind.get(kind);
               const w = windows.get(kind);
               if (!counts || !w) continue; // the SDK yields the requested kinds only
-              const r = await writeTransactionPage(m, key, w, items.items, { stamp, order: counts.order });
+              const r = await writeTransactionPage(m, key, w, items.items, { stamp, order: counts.order, stampsRead: stampsRead(kind, run.manifest.deleteIfNotFetched) });
               counts.fetched += items.items.length;
               counts.written += r.inserted + r.updated;
               delta.itemsFetched += items.items.length;

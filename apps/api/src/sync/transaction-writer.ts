@@ -92,7 +92,25 @@ const PAGE_UPSERT = `INSERT INTO transactions (user_id, account_id, id, tenant_i
     amount_minor = EXCLUDED.amount_minor, currency_code = EXCLUDED.currency_code, description = EXCLUDED.description,
     balance_after_minor = EXCLUDED.balance_after_minor, bank_reference = EXCLUDED.bank_reference,
     last_fetched_at = EXCLUDED.last_fetched_at, bank_order = EXCLUDED.bank_order
-  RETURNING ${OLD_TX_COLUMNS}`;
+  WHERE $18::boolean
+     OR (transactions.kind, transactions.transaction_date, transactions.booking_date, transactions.value_date, transactions.amount_minor, transactions.currency_code,
+         transactions.description, transactions.balance_after_minor, transactions.bank_reference, transactions.bank_order,
+         transactions.listed_date)
+        IS DISTINCT FROM
+        (EXCLUDED.kind, EXCLUDED.transaction_date, EXCLUDED.booking_date, EXCLUDED.value_date, EXCLUDED.amount_minor, EXCLUDED.currency_code,
+         EXCLUDED.description, EXCLUDED.balance_after_minor, EXCLUDED.bank_reference, EXCLUDED.bank_order,
+         CASE WHEN COALESCE(EXCLUDED.transaction_date, EXCLUDED.booking_date, EXCLUDED.value_date) IS NULL THEN transactions.listed_date ELSE EXCLUDED.listed_date END)
+  RETURNING ${OLD_TX_COLUMNS}, new.bank_transaction_id AS written_id`;
+
+/**
+ * Whether the complete reconciliation reads the fetch stamps (`last_fetched_at`) of `kind`'s
+ * rows: those of a kind deleted when not fetched ("vanished" = not stamped by the fetch), and
+ * the booked ones (the successors it pairs them with) when the bank has such a kind. When it
+ * does not, a re-fetched row that did not change is not rewritten (no new row version, index
+ * entries or WAL): it keeps the stamp of the fetch that last changed it.
+ */
+export const stampsRead = (kind: TransactionKind, deleteIfNotFetched: readonly TransactionKind[]): boolean =>
+  deleteIfNotFetched.some((k) => k !== 'booked') && (kind === 'booked' || deleteIfNotFetched.includes(kind));
 
 /**
  * Writes one page of fetched transactions in ONE statement (a named prepared statement):
@@ -101,20 +119,22 @@ const PAGE_UPSERT = `INSERT INTO transactions (user_id, account_id, id, tenant_i
  * instant and its place in the bank's order within its day (`bank_order`, from the fetch's
  * {@link FetchOrder}), and `RETURNING old.*` gives back the stored
  * version of each row that existed; the domain's `reconcile` (incomplete fetch: upserts only)
- * classifies the page against those stored versions. Re-running a page changes nothing
- * but the stamp: retries never duplicate.
+ * classifies the page against those stored versions. A stored row that did not change is not
+ * rewritten unless its stamp is read later (`stampsRead`, default true: see {@link stampsRead})
+ * or a later page of the fetch may reverse its order key: it is unchanged. Re-running a page
+ * changes nothing but the stamp: retries never duplicate.
  */
 export async function writeTransactionPage(
   manager: EntityManager,
   key: AccountKey,
   window: ReconciliationWindow,
   items: readonly BankApiTransaction[],
-  fetch: { readonly stamp: Date; readonly order: FetchOrder },
+  fetch: { readonly stamp: Date; readonly order: FetchOrder; readonly stampsRead?: boolean },
 ): Promise<PageWrite> {
   if (items.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
   // A transaction carrying no date of its own is listed under the end of the window it came in.
   const seenOn = window.to;
-  const { keys, reverseDay } = fetch.order.page(items, seenOn);
+  const { keys, reverseDay, reversible } = fetch.order.page(items, seenOn);
   if (reverseDay !== undefined) {
     // Once per fetch at most: its first pages held one day only, keyed oldest first before
     // this page showed that the bank lists newest first.
@@ -178,10 +198,13 @@ export async function writeTransactionPage(
     orders,
     vdates,
     ldates,
-  ])) as Array<StoredTxRow | { bank_transaction_id: null }>;
-  const stored = returned.filter((r): r is StoredTxRow => r.bank_transaction_id !== null);
-  const result = reconcile({ stored: stored.map(toBankTransaction), windows: [window], fetch: { complete: false, items } });
-  return { inserted: result.inserts.length, updated: result.updates.length, unchanged: result.unchanged.length };
+    (fetch.stampsRead ?? true) || reversible,
+  ])) as Array<(StoredTxRow | { bank_transaction_id: null }) & { written_id: string }>;
+  const stored = returned.filter((r): r is StoredTxRow & { written_id: string } => r.bank_transaction_id !== null);
+  // A row not returned was stored and did not change (not rewritten): unchanged.
+  const written = returned.length === n ? undefined : new Set(returned.map((r) => r.written_id));
+  const result = reconcile({ stored: stored.map(toBankTransaction), windows: [window], fetch: { complete: false, items: written ? items.filter((i) => written.has(i.bankTransactionId)) : items } });
+  return { inserted: result.inserts.length, updated: result.updates.length, unchanged: result.unchanged.length + n - returned.length };
 }
 
 /** One kind fetched completely for an account: its window, and the stamp its rows carry. */
