@@ -3,7 +3,7 @@ import { preparedQuery } from '../database/prepared-sql';
 import type { AccountProgress } from './account-progress';
 import type { StageCounts, SyncStage as StageName } from '@kinko/domain';
 import { talliedChangeCounts } from '../webhooks/change-counts';
-import { type SessionRow, type StoredAccountResult, addStageCountsSql, stageCountsParams } from './session-store';
+import { type SessionRow, type StoredAccountResult, addStageCountsSql, addedCountsSql, stageCountsParams } from './session-store';
 
 // Each account's row of a session (sync_account_results, issue 13 §6): its typed progress and
 // stage results, written as the engine goes and read back — by a retried attempt and at the
@@ -28,11 +28,8 @@ const SAVE_OUTCOME_SQL = `INSERT INTO sync_account_results (session_id, account_
       ON CONFLICT (session_id, account_id) DO UPDATE SET outcome = EXCLUDED.outcome`;
 
 // An account row's `counts` (stage → counts, jsonb `stored`) with the four deltas (from `$first`) of the stage `$stage` added.
-const addedAccountCounts = (stored: string, stage: number, first: number): string => `${stored} || jsonb_build_object($${stage}::text, jsonb_build_object(
-        'requestsMade', COALESCE((${stored}->$${stage}->>'requestsMade')::int, 0) + $${first},
-        'itemsFetched', COALESCE((${stored}->$${stage}->>'itemsFetched')::int, 0) + $${first + 1},
-        'itemsWritten', COALESCE((${stored}->$${stage}->>'itemsWritten')::int, 0) + $${first + 2},
-        'errors', COALESCE((${stored}->$${stage}->>'errors')::int, 0) + $${first + 3}))`;
+const addedAccountCounts = (stored: string, stage: number, first: number): string =>
+  `${stored} || jsonb_build_object($${stage}::text, ${addedCountsSql(`${stored}->$${stage}`, (_, i) => `$${first + i}`)})`;
 // The account's own row takes the counts (and, tallied, the transaction's logged changes of
 // the user): no other account's page transaction waits for it, unlike the stage's row.
 const saveOutcomeAndCountSql = (tally: boolean): string => `INSERT INTO sync_account_results AS r (session_id, account_id, tenant_id, user_id, outcome, recorded_at, counts, change_counts)
@@ -123,11 +120,7 @@ const SAVE_OUTCOMES_AND_ACCOUNT_COUNTS_SQL = `INSERT INTO sync_account_results A
               CASE WHEN v.stage IS NULL THEN '{}'::jsonb ELSE jsonb_build_object(v.stage, jsonb_build_object('requestsMade', v.requests, 'itemsFetched', v.fetched, 'itemsWritten', v.written, 'errors', v.errors)) END
          FROM unnest($5::uuid[], $6::text[], $7::text[], $8::int[], $9::int[], $10::int[], $11::int[]) AS v(account_id, outcome, stage, requests, fetched, written, errors)
       ON CONFLICT (session_id, account_id) DO UPDATE SET outcome = EXCLUDED.outcome, counts = r.counts || COALESCE((
-        SELECT jsonb_object_agg(e.stage, jsonb_build_object(
-                 'requestsMade', COALESCE((r.counts->e.stage->>'requestsMade')::int, 0) + (e.delta->>'requestsMade')::int,
-                 'itemsFetched', COALESCE((r.counts->e.stage->>'itemsFetched')::int, 0) + (e.delta->>'itemsFetched')::int,
-                 'itemsWritten', COALESCE((r.counts->e.stage->>'itemsWritten')::int, 0) + (e.delta->>'itemsWritten')::int,
-                 'errors', COALESCE((r.counts->e.stage->>'errors')::int, 0) + (e.delta->>'errors')::int))
+        SELECT jsonb_object_agg(e.stage, ${addedCountsSql('r.counts->e.stage', (field) => `(e.delta->>'${field}')::int`)})
           FROM jsonb_each(EXCLUDED.counts) AS e(stage, delta)), '{}'::jsonb)`;
 
 const SAVE_OUTCOMES_SQL = `INSERT INTO sync_account_results (session_id, account_id, tenant_id, user_id, outcome, recorded_at)

@@ -323,11 +323,18 @@ export async function addStageCounts(manager: EntityManager, row: Pick<SessionRo
   await preparedQuery(manager, ADD_COUNTS_SQL, [row.id, stage, row.tenantId, ...stageCountsParams(delta)]);
 }
 
-const addedCounts = (first: number): string => `jsonb_build_object(
-        'requestsMade', COALESCE((st.counts->>'requestsMade')::int, 0) + $${first},
-        'itemsFetched', COALESCE((st.counts->>'itemsFetched')::int, 0) + $${first + 1},
-        'itemsWritten', COALESCE((st.counts->>'itemsWritten')::int, 0) + $${first + 2},
-        'errors', COALESCE((st.counts->>'errors')::int, 0) + $${first + 3})`;
+/** The four counts of a stage, in the order of {@link stageCountsParams}. */
+const COUNT_FIELDS = ['requestsMade', 'itemsFetched', 'itemsWritten', 'errors'] as const;
+
+/**
+ * Stored stage counts (`stored`, a jsonb expression) with a delta added per field (`delta(field,
+ * i)`, an int expression; i its place in {@link COUNT_FIELDS}): the one way counts are added, for
+ * the stage's row and for an account's row of the session (account-results.ts).
+ */
+export const addedCountsSql = (stored: string, delta: (field: string, i: number) => string): string =>
+  `jsonb_build_object(${COUNT_FIELDS.map((f, i) => `\n        '${f}', COALESCE((${stored}->>'${f}')::int, 0) + ${delta(f, i)}`).join(',')})`;
+
+const addedCounts = (first: number): string => addedCountsSql('st.counts', (_, i) => `$${first + i}`);
 
 /**
  * {@link addStageCounts}' UPDATE with its parameters where the caller puts them (to run it in a
