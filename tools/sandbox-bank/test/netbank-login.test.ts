@@ -36,6 +36,19 @@ describe('net bank login', () => {
     expect(b.cookie(NETBANK_SESSION_COOKIE)).toMatch(/^[A-Za-z0-9_-]{20,}$/);
   });
 
+  it('names itself 横浜銀行, The Bank of Yokohama in Latin script; a configured bank keeps its own names', async () => {
+    expect(sandbox.bankName).toBe('横浜銀行');
+    expect(sandbox.englishName).toBe('The Bank of Yokohama');
+    const other = await startNetbankSandbox({ seed: 'login-tests', clock, bankCode: '0001', personas: [] });
+    const named = await startNetbankSandbox({ seed: 'login-tests', clock, bankName: '架空銀行', englishName: 'Fictional Bank' });
+    try {
+      expect([other.bankName, other.englishName]).toEqual(['みずほ銀行', 'みずほ銀行']);
+      expect([named.bankName, named.englishName]).toEqual(['架空銀行', 'Fictional Bank']);
+    } finally {
+      await Promise.all([other.close(), named.close()]);
+    }
+  });
+
   it('logs in with the user id and lands on the account list under a new session id', async () => {
     const b = browser();
     await b.get('/login');

@@ -22,6 +22,20 @@ describe('sandbox bank entries', () => {
     ]);
   });
 
+  it('turns the net bank into a web-netbank bank entry named sandbox-netbank-<code>, its English and Polish names in Latin script', () => {
+    const netbank = { bankCode: '0138', bankName: '横浜銀行', englishName: 'The Bank of Yokohama', url: 'http://127.0.0.1:4138', personas: [], close: async () => undefined };
+    const [entry] = sandboxBankEntries({ banks: [], netbank, close: async () => undefined });
+    expect(entry?.bankId).toBe('sandbox-netbank-0138');
+    expect(entry?.options['bankName']).toEqual({
+      ja: '横浜銀行（サンドボックス・ログイン情報）',
+      en: 'The Bank of Yokohama (sandbox, login details)',
+      pl: 'The Bank of Yokohama (piaskownica, dane logowania)',
+    });
+    // A net bank without a Latin name keeps its own in every language.
+    const [plain] = sandboxBankEntries({ banks: [], netbank: { ...netbank, englishName: undefined }, close: async () => undefined });
+    expect((plain?.options['bankName'] as { en: string }).en).toBe('横浜銀行 (sandbox, login details)');
+  });
+
   it('lets the PolishAPI sandbox send users back to Kinko’s callback on loopback, and at KINKO_PUBLIC_URL when set', () => {
     expect(polishRedirectUris(undefined)).toEqual(['http://127.0.0.1/api/v2/connect/callback', 'http://localhost/api/v2/connect/callback']);
     expect(polishRedirectUris('https://kinko.example')).toEqual([

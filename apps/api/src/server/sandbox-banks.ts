@@ -92,6 +92,8 @@ export const SANDBOX_UK_OPEN_BANKING_BANK_ID = 'sandbox-uk-open-banking';
 export interface RunningNetbank {
   readonly bankCode: string;
   readonly bankName: string;
+  /** The name in Latin script for the English and Polish pages (e.g. The Bank of Yokohama); `bankName` when absent. */
+  readonly englishName?: string;
   readonly url: string;
   /** A persona to log in with (login id / password) and what it does. */
   readonly personas: ReadonlyArray<{ readonly id: string; readonly password: string; readonly summary: string; readonly otpCode?: string }>;
@@ -225,7 +227,7 @@ function netbankEntry(netbank: RunningNetbank): BankEntry {
     connector: 'web-netbank',
     options: {
       bankCode: netbank.bankCode,
-      bankName: sandboxBankName(netbank.bankName, { ja: 'ログイン情報', en: 'login details', pl: 'dane logowania' }),
+      bankName: sandboxBankName({ ja: netbank.bankName, latin: netbank.englishName ?? netbank.bankName }, { ja: 'ログイン情報', en: 'login details', pl: 'dane logowania' }),
       baseUrl: netbank.url,
       stateKey: DEV_NETBANK_STATE_KEY,
       directLoginUrl: `${netbank.url}/direct/login`,

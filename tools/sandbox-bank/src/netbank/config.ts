@@ -144,6 +144,12 @@ export interface NetbankBankConfig {
   readonly bankCode?: string;
   /** Name shown on the pages (default: the zengin-code name, e.g. 横浜銀行). */
   readonly bankName?: string;
+  /**
+   * The name in Latin script, for apps showing the bank in English or Polish (default: the
+   * English name of the default bank, {@link DEFAULT_NETBANK_BANK}, when neither the code nor
+   * the name is changed; else `bankName`).
+   */
+  readonly englishName?: string;
   /** The bank's time zone (default Asia/Tokyo). */
   readonly timeZone?: string;
   /** Transactions per page of the detail table (default 50). */
@@ -176,6 +182,7 @@ export interface NetbankBankConfig {
 export interface NormalisedNetbankBank {
   readonly bankCode: string;
   readonly bankName: string | undefined;
+  readonly englishName: string | undefined;
   readonly timeZone: string;
   readonly pageSize: number;
   readonly onlineHistoryDays: number;
@@ -202,6 +209,9 @@ export const DEFAULT_SECRET_QUESTIONS: readonly NetbankSecretQuestion[] = [
 /** The default one-time password. */
 export const DEFAULT_OTP_CODE = '123456';
 
+/** The bank the sandbox is by default: 横浜銀行 (zengin-code has no names in Latin script). */
+export const DEFAULT_NETBANK_BANK = { bankCode: '0138', englishName: 'The Bank of Yokohama' } as const;
+
 /** Fills in the bank's defaults; throws a descriptive error on invalid values. */
 export function normaliseNetbankBank(config: NetbankBankConfig): NormalisedNetbankBank {
   const timeZone = config.timeZone ?? 'Asia/Tokyo';
@@ -213,8 +223,9 @@ export function normaliseNetbankBank(config: NetbankBankConfig): NormalisedNetba
   const maxWrong = config.maxWrongPasswords === undefined ? 5 : config.maxWrongPasswords;
   if (maxWrong !== null) positiveInt(maxWrong, 'maxWrongPasswords');
   return {
-    bankCode: config.bankCode ?? '0138',
+    bankCode: config.bankCode ?? DEFAULT_NETBANK_BANK.bankCode,
     bankName: config.bankName,
+    englishName: config.englishName ?? ((config.bankCode ?? DEFAULT_NETBANK_BANK.bankCode) === DEFAULT_NETBANK_BANK.bankCode && config.bankName === undefined ? DEFAULT_NETBANK_BANK.englishName : undefined),
     timeZone,
     pageSize: positiveInt(config.pageSize ?? 50, 'pageSize', 1000),
     onlineHistoryDays: positiveInt(config.onlineHistoryDays ?? 400, 'onlineHistoryDays'),

@@ -103,6 +103,8 @@ export class NetbankModel {
   readonly accounts: ReadonlyMap<string, NetbankAccount>;
   /** The bank's name as the pages show it. */
   readonly bankName: string;
+  /** The bank's name in Latin script (the configured one, else {@link bankName}). */
+  readonly englishName: string;
 
   /** Builds the model; `anchorDate` is the day after the last day of generated history. */
   constructor(
@@ -114,6 +116,7 @@ export class NetbankModel {
     const zengin = zenginBank(bank.bankCode);
     if (!/^\d{4}$/.test(bank.bankCode) || !zengin) throw new Error(`net bank: ${bank.bankCode} is not a bank code known to zengin-code`);
     this.bankName = bank.bankName ?? displayBankName(zengin);
+    this.englishName = bank.englishName ?? this.bankName;
     const branches = zenginBranches(zengin).filter((b) => !b.name.includes('出張所'));
     const byCode = new Map(branches.map((b) => [b.code, b]));
     const anchor = dayNumber(anchorDate);

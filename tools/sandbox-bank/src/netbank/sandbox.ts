@@ -101,6 +101,8 @@ export interface NetbankSandbox {
   readonly bankCode: string;
   /** Bank name as the pages show it. */
   readonly bankName: string;
+  /** Bank name in Latin script (e.g. The Bank of Yokohama), for English and Polish pages. */
+  readonly englishName: string;
   /** The personas. */
   readonly personas: readonly NetbankPersonaInfo[];
   /** A persona by id; throws when unknown. */
@@ -156,6 +158,7 @@ export async function startNetbankSandbox(options: NetbankSandboxOptions = {}): 
     url: server.url,
     bankCode: bankConfig.bankCode,
     bankName: model.bankName,
+    englishName: model.englishName,
     personas,
     persona: (id) => {
       const p = byId.get(id);
