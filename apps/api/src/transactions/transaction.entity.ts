@@ -28,6 +28,10 @@ import type { StoredLinkEvidence } from './link-evidence';
 // sync asks for (account-store's latestStoredDates; migration NotBookedKindIndex).
 @Index('ix_transactions_not_booked_kind', ['userId', 'accountId', 'kind', 'listedDate'], { where: `"kind" <> 'booked'` })
 @Index('ix_transactions_booked_balance', ['userId', 'accountId', 'listedDate', 'bankOrder', 'id'], { where: `"kind" = 'booked' AND "balance_after_minor" IS NOT NULL` })
+// Partial, the latest-dates walk's filter as its predicate: the booked rows carrying a transaction
+// date, by listed date — the windows' latest booked transaction date in one index entry whatever the
+// statistics say (account-store's latestStoredDates; migration BookedDatedIndex).
+@Index('ix_transactions_booked_dated', ['userId', 'accountId', 'listedDate'], { where: `"kind" = 'booked' AND "transaction_date" IS NOT NULL` })
 @Check('ck_transactions_link_evidence', `"link_evidence" IS NULL OR "linked_booked_id" IS NOT NULL`)
 @Check('ck_transactions_kind', `"kind" IN ('booked', 'pending', 'hold', 'scheduled', 'rejected', 'cancelled')`)
 @ForeignKey(() => BankAccount, ['tenantId', 'userId', 'accountId'], ['tenantId', 'userId', 'id'], { onDelete: 'CASCADE' })
