@@ -8,8 +8,9 @@ import { User } from '../users/user.entity';
  * credentials live encrypted in `connection_secrets`.
  */
 @Entity('connections')
+// Also every lookup by user: no index of its own on (tenant_id, user_id) — each index is written at every status
+// move and planned refresh (migration DropConnectionsTenantUserIndex).
 @Unique(['tenantId', 'userId', 'id'])
-@Index(['tenantId', 'userId'])
 // The scheduler's planning query: the connections it may start, due first — a partial index on
 // (next_refresh_at, aggregation_status_changed_at, id), kept by the migrations (SchedulerNextRefresh).
 @Index('ix_connections_refresh_due', { synchronize: false })
