@@ -32,7 +32,8 @@ export interface CostWindow {
  * Starts measuring a window: CPU of `worker` (/proc/<pid>/stat), of PostgreSQL (its
  * postmaster's process tree), of the bench process (the sandbox bank runs in it), how busy
  * the machine was, and the statements run in the app's database (pg_stat_statements; the
- * bench's own polls are not counted). Details: `<prefix>workerCpuS`, `postgresCpuS`,
+ * bench's own polls are not counted). Details: `<prefix>workerCpuS` (and of it, the kernel's
+ * `workerKernelCpuS`), `postgresCpuS`,
  * `sandboxCpuS`, `machineBusyPercent`, `statements` (each when measured), and `cores`.
  */
 export async function startCostWindow(ctx: ScenarioContext, databaseUrl: string, worker: AppProcess | undefined, prefix = ''): Promise<CostWindow> {
@@ -40,15 +41,18 @@ export async function startCostWindow(ctx: ScenarioContext, databaseUrl: string,
   const cpu0 = machineCpu();
   const bench0 = process.cpuUsage();
   const worker0 = worker?.cpuSeconds();
+  const workerKernel0 = worker?.kernelCpuSeconds();
   const postgres0 = ctx.postgres.cpuSeconds();
   return {
     async stop() {
       const cpu1 = machineCpu();
       const bench1 = process.cpuUsage(bench0);
       const worker1 = worker?.cpuSeconds();
+      const workerKernel1 = worker?.kernelCpuSeconds();
       const postgres1 = ctx.postgres.cpuSeconds();
       const out: Record<string, number> = { cores: os.cpus().length, [`${prefix}sandboxCpuS`]: (bench1.user + bench1.system) / 1e6 };
       if (worker0 !== undefined && worker1 !== undefined) out[`${prefix}workerCpuS`] = worker1 - worker0;
+      if (workerKernel0 !== undefined && workerKernel1 !== undefined) out[`${prefix}workerKernelCpuS`] = workerKernel1 - workerKernel0;
       if (postgres0 !== undefined && postgres1 !== undefined) out[`${prefix}postgresCpuS`] = postgres1 - postgres0;
       if (cpu0 && cpu1 && cpu1.total > cpu0.total) out[`${prefix}machineBusyPercent`] = (100 * (cpu1.busy - cpu0.busy)) / (cpu1.total - cpu0.total);
       if (statements) {
@@ -152,6 +156,10 @@ export interface SessionMiss {
 
 const fixed = (v: number | undefined, digits: number, unit: string): string => (v === undefined ? 'not measured' : `${v.toFixed(digits)} ${unit}`);
 
+/** " (x ms of it in the kernel: …)" after the worker's CPU, when its system time was measured. */
+const kernelShare = (ms: number | undefined): string =>
+  ms === undefined ? '' : ` (${ms.toFixed(1)} ms of it in the kernel: its syscalls, mostly socket writes to PostgreSQL and the bank, which on loopback carry the receiving side's TCP work)`;
+
 /**
  * The evidence for a session scenario's miss: per session the CPU of the worker, PostgreSQL
  * and the sandbox and the statements; sessions at once against those allowed; the stages;
@@ -171,7 +179,7 @@ export function sessionMissEvidence(d: Details, m: SessionMiss): string[] {
   // A worker may run `allowedSessions` at once, but never more than there are sessions.
   const allowed = m.allowedSessions === undefined ? undefined : Math.min(m.allowedSessions, m.sessions);
   const notes = [
-    `Profile (last run, ${m.sessions} sessions): per session worker CPU ${fixed(perSession('workerCpuS'), 1, 'ms')}, PostgreSQL CPU ${fixed(perSession('postgresCpuS'), 1, 'ms')}, sandbox CPU ${fixed(
+    `Profile (last run, ${m.sessions} sessions): per session worker CPU ${fixed(perSession('workerCpuS'), 1, 'ms')}${kernelShare(perSession('workerKernelCpuS'))}, PostgreSQL CPU ${fixed(perSession('postgresCpuS'), 1, 'ms')}, sandbox CPU ${fixed(
       perSession('sandboxCpuS'),
       1,
       'ms',

@@ -141,6 +141,7 @@ describe('the incremental network-floor miss, with profile evidence', () => {
     cores: 2,
     allowedSessions: 10,
     'long.workerCpuS': 2,
+    'long.workerKernelCpuS': 0.6,
     'long.postgresCpuS': 1.2,
     'long.sandboxCpuS': 0.4,
     'long.statements': 2_400,
@@ -171,7 +172,9 @@ describe('the incremental network-floor miss, with profile evidence', () => {
     const text = notes.join('\n');
     expect(text).toContain('Re-sync wall time, long history at 6.15× its network floor');
     // long: 2,400 statements ÷ 40 sessions = 60; worker 2 CPU-s ÷ 40 = 50 ms.
-    expect(text).toContain('Profile (last run, 40 sessions): per session worker CPU 50.0 ms, PostgreSQL CPU 30.0 ms, sandbox CPU 10.0 ms, 60.0 database statements');
+    // long: 0.6 of the worker's 2 CPU-s in the kernel = 15 ms per session; short: not measured, not said.
+    expect(text).toContain('Profile (last run, 40 sessions): per session worker CPU 50.0 ms (15.0 ms of it in the kernel: its syscalls');
+    expect(text).toContain('receiving side\'s TCP work), PostgreSQL CPU 30.0 ms, sandbox CPU 10.0 ms, 60.0 database statements');
     expect(text).toContain('Profile (last run, 40 sessions): per session worker CPU 45.0 ms, PostgreSQL CPU 25.0 ms, sandbox CPU 10.0 ms, 50.0 database statements');
     expect(text).toContain('CPU budget: worker 2.0 + sandbox 0.4 + PostgreSQL 1.2 = 3.6 CPU-s');
     // Near the allowed sessions: each session's length is the limit; 7.2 × 20 ms = 0.14 s of 0.70 s.

@@ -46,6 +46,16 @@ export function processCpuSeconds(pid: number): number | undefined {
   return fields ? (Number(fields[11]) + Number(fields[12])) / ticksPerSecond() : undefined;
 }
 
+/**
+ * CPU seconds a live process has spent in the kernel on its own behalf (system time: its
+ * syscalls, e.g. socket writes, and what the kernel does inside them — on loopback, the
+ * receiving side's TCP work too); undefined when unreadable.
+ */
+export function processKernelCpuSeconds(pid: number): number | undefined {
+  const fields = statFields(pid);
+  return fields ? Number(fields[12]) / ticksPerSecond() : undefined;
+}
+
 /** The fields of /proc/<pid>/stat after the command (which may contain spaces); undefined when unreadable. */
 function statFields(pid: number): string[] | undefined {
   try {
@@ -174,6 +184,11 @@ export class AppProcess {
   /** CPU seconds used so far. */
   cpuSeconds(): number | undefined {
     return processCpuSeconds(this.pid);
+  }
+
+  /** Of {@link cpuSeconds}, the seconds spent in the kernel (system time). */
+  kernelCpuSeconds(): number | undefined {
+    return processKernelCpuSeconds(this.pid);
   }
 
   /** Peak resident set size so far (VmHWM). */
