@@ -1,6 +1,5 @@
-import { Column, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { BigIntColumn, UpdatedAtColumn } from '../database/columns';
-import { BankAccount } from '../accounts/bank-account.entity';
 
 /** Where a daily balance comes from: reported by the bank, or derived from transactions. */
 export const BALANCE_SOURCES = ['bank', 'derived'] as const;
@@ -8,7 +7,8 @@ export type BalanceSource = (typeof BALANCE_SOURCES)[number];
 
 /** An account's balance at the end of one calendar day (after the day's last transaction). */
 @Entity('daily_balances')
-@ForeignKey(() => BankAccount, ['tenantId', 'userId', 'accountId'], ['tenantId', 'userId', 'id'], { onDelete: 'CASCADE' })
+// Its account is checked per statement and its rows go with it (triggers: migration
+// AccountRowsCheckedPerStatement); no foreign key to bank_accounts.
 export class DailyBalance {
   @PrimaryColumn('uuid')
   accountId!: string;

@@ -1,6 +1,5 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
 import { BigIntColumn, CalendarDateColumn, CreatedAtColumn, InstantColumn } from '../database/columns';
-import { BankAccount } from '../accounts/bank-account.entity';
 import type { StoredLinkEvidence } from './link-evidence';
 
 /**
@@ -34,7 +33,8 @@ import type { StoredLinkEvidence } from './link-evidence';
 @Index('ix_transactions_booked_dated', ['userId', 'accountId', 'listedDate'], { where: `"kind" = 'booked' AND "transaction_date" IS NOT NULL` })
 @Check('ck_transactions_link_evidence', `"link_evidence" IS NULL OR "linked_booked_id" IS NOT NULL`)
 @Check('ck_transactions_kind', `"kind" IN ('booked', 'pending', 'hold', 'scheduled', 'rejected', 'cancelled')`)
-@ForeignKey(() => BankAccount, ['tenantId', 'userId', 'accountId'], ['tenantId', 'userId', 'id'], { onDelete: 'CASCADE' })
+// The account of each row is checked per statement, not per row, and its rows go with it (triggers:
+// migration AccountRowsCheckedPerStatement); no foreign key to bank_accounts.
 @ForeignKey(() => Transaction, ['userId', 'accountId', 'linkedBookedId'], ['userId', 'accountId', 'id'], { onDelete: 'NO ACTION' })
 export class Transaction {
   @PrimaryColumn('uuid')
