@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CalendarDate } from '@kinko/domain';
 import { FetchOrder } from '../../src/sync/bank-order';
-import { type AccountKey, deriveDailyBalances, writeTransactionPage } from '../../src/sync/transaction-writer';
+import { type AccountKey, BANK_BALANCES_SQL, DERIVED_BALANCES_SQL, deriveDailyBalances, writeBankBalances, writeTransactionPage } from '../../src/sync/transaction-writer';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { rowsRead, seedAccounts, tx, window } from '../support/writer-world';
 
@@ -89,5 +89,60 @@ describe('daily balances: a few rows read, whatever the history', () => {
     expect([s.series, l.series]).toEqual([[], []]);
     // Before: 4,995 rows of the large account (every booked row before the range, filtered one by one).
     expect([s.read, l.read]).toEqual([0, 0]);
+  });
+});
+
+// Issue 19 (PostgreSQL's CPU per row of the first sync): on a first sync no day of the account is
+// stored, and the upsert's speculative insertion (a conflict pre-check, a speculative token and a
+// confirm WAL record per row) bought nothing. The write probes the primary key over the batch's
+// span once and inserts plainly then: 2 WAL records a new day (the row and its key), not 3.
+describe('daily balances: a first write pays no ON CONFLICT', () => {
+  let db: TestDatabase;
+  let keys: AccountKey[];
+  const days = (n: number): string[] => Array.from({ length: n }, (_, i) => dayOf(LAST - i * DAY_MS));
+
+  /** The statement's WAL records (EXPLAIN ANALYZE, WAL; rolled back) and the days it inserted. */
+  async function walRecords(sql: string, params: unknown[]): Promise<number> {
+    const runner = db.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      const [row] = (await runner.query(`EXPLAIN (ANALYZE, WAL, FORMAT JSON) ${sql}`, params)) as Array<{ 'QUERY PLAN': Array<{ Plan: { 'WAL Records': number } }> }>;
+      return row?.['QUERY PLAN'][0]?.Plan['WAL Records'] ?? -1;
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    keys = await seedAccounts(db, 'first balances', ['derived', 'bank', 'stored']);
+  });
+  afterAll(() => db?.drop());
+
+  it('writes 2 WAL records a day when none of the days is stored (the upsert wrote 3), and upserts when one is', async () => {
+    const [derived, bank, stored] = keys as [AccountKey, AccountKey, AccountKey];
+    const ds = days(1_000);
+    const span = [ds[ds.length - 1], ds[0]];
+    const balances = ds.map((_, i) => String(1_000 + i));
+    const derivedParams = (key: AccountKey) => [key.accountId, key.tenantId, key.userId, 'JPY', ds, balances, ...span];
+    const bankParams = (key: AccountKey) => [key.accountId, key.tenantId, key.userId, ds, balances, ds.map(() => 'JPY'), ...span];
+    const fresh = await walRecords(DERIVED_BALANCES_SQL, derivedParams(derived));
+    const freshBank = await walRecords(BANK_BALANCES_SQL, bankParams(bank));
+    expect(fresh / 1_000).toBeLessThan(2.05);
+    expect(freshBank / 1_000).toBeLessThan(2.05);
+    // One day of the span stored (a bank balance): the same batch goes through the upsert — the
+    // stored day is kept (bank over derived), the others are inserted speculatively.
+    await db.dataSource.transaction((m) => writeBankBalances(m, stored, [{ date: ds[500] as CalendarDate, balanceMinor: 7n, currency: 'JPY' as never }]));
+    const upserted = await walRecords(DERIVED_BALANCES_SQL, derivedParams(stored));
+    expect(upserted / 999).toBeGreaterThanOrEqual(2.9);
+    // Through the writer: a first write (plain), then a second of the same days (upsert: a changed day rewritten).
+    const write = (values: number[]) =>
+      db.dataSource.transaction((m) => writeBankBalances(m, bank, ds.slice(0, 3).map((date, i) => ({ date: date as CalendarDate, balanceMinor: BigInt(values[i] ?? 0), currency: 'JPY' as never }))));
+    const series = async () => (await db.dataSource.query(`SELECT date::text AS date, balance_minor::int AS b FROM daily_balances WHERE account_id = $1 ORDER BY date`, [bank.accountId])) as Array<{ date: string; b: number }>;
+    await write([10, 20, 30]);
+    expect(await series()).toEqual([{ date: '2026-02-27', b: 30 }, { date: '2026-02-28', b: 20 }, { date: '2026-03-01', b: 10 }]);
+    await write([10, 25, 30]);
+    expect(await series()).toEqual([{ date: '2026-02-27', b: 30 }, { date: '2026-02-28', b: 25 }, { date: '2026-03-01', b: 10 }]);
   });
 });
