@@ -64,7 +64,8 @@ describe('what a scheduler planning round writes per planned connection', () => 
     await db?.drop();
   });
 
-  const lsn = async (): Promise<string> => (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+  // Where the next WAL record goes (records a commit that did not wait may not be written yet).
+  const lsn = async (): Promise<string> => (await client.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0]!.lsn;
 
   /** Grows the database to `connections`, then one planning round of ROUND connections, from a checkpoint. */
   async function round(connections: number): Promise<RoundWrites> {
@@ -75,6 +76,7 @@ describe('what a scheduler planning round writes per planned connection', () => 
       const from = await lsn();
       const plan = await booted.app.get(SyncScheduler).planRound();
       const to = await lsn();
+      await client.query('CHECKPOINT'); // the WAL read from disk: the round's last commits did not wait for it
       const started = plan.filter((d) => d.decision === 'started').length;
       expect(started).toBe(ROUND);
       const rows = (
@@ -125,5 +127,34 @@ describe('what a scheduler planning round writes per planned connection', () => 
     // Flat: the same index entries per planned connection at ten times the connections.
     const total = (r: RoundWrites): number => Object.values(r.entries).reduce((a, b) => a + b, 0);
     expect(total(large)).toBeLessThanOrEqual(total(small) * 1.05);
+  }, 240_000);
+
+  it("a batch's commit does not wait for its WAL to be flushed (the WAL that grows with the connections): no WAL fsync by the planning process's backends", async () => {
+    // WAL I/O of the app's backends (PostgreSQL's per-backend I/O statistics, flushed by each backend within a second of going idle).
+    const walFsyncs = async (): Promise<number> => {
+      await new Promise((r) => setTimeout(r, 1_500));
+      const [row] = (
+        await client.query<{ n: string; backends: string }>(
+          `SELECT coalesce(sum(io.fsyncs), 0)::text AS n, count(DISTINCT a.pid)::text AS backends
+             FROM pg_stat_activity a LEFT JOIN LATERAL pg_stat_get_backend_io(a.pid) io ON io.object = 'wal'
+            WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'`,
+        )
+      ).rows;
+      expect(Number(row!.backends)).toBeGreaterThan(0);
+      return Number(row!.n);
+    };
+    await seedConnections({ databaseUrl: db.url, connections: 40_000, bank: BANK }); // (seeded already when run after the test above)
+    const booted = await bootSchedulerApp({ databaseUrl: db.url, bank: BANK, roundLimit: 2 * ROUND });
+    try {
+      const scheduler = booted.app.get(SyncScheduler);
+      await scheduler.planRound(); // every backend of the pool opened
+      const before = await walFsyncs();
+      const plan = await scheduler.planRound();
+      // Several batches, each a transaction writing WAL, committed.
+      expect(plan.filter((d) => d.decision === 'started').length).toBe(2 * ROUND);
+      expect(await walFsyncs()).toBe(before);
+    } finally {
+      await booted.close();
+    }
   }, 240_000);
 });
