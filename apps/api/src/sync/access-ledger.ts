@@ -2,6 +2,8 @@ import { unattendedAccessBudget } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { DAY_MS } from './session-run';
 import type { SessionRow } from './session-store';
+import { preparedQuery } from '../database/prepared-sql';
+import { type Statement, withCarried } from './carried-sql';
 
 // The unattended-access ledger (unattended_accesses, issue 13 §6): one row per account and
 // unattended session, counted against the domain's daily budget.
@@ -47,7 +49,7 @@ export type AccessTaken = { readonly allowed: true } | { readonly allowed: false
  * {@link takeUnattendedAccess} for several accounts of the session at once, in the caller's
  * transaction: their rows locked in one statement (in id order: two sessions sharing accounts
  * cannot deadlock), their last day's accesses read in one, the domain's budget decided for
- * each, the accesses taken in one more. Race-free as one at a time: the budget is read under the
+ * each, the accesses taken in one more (with the caller's `carry`). Race-free as one at a time: the budget is read under the
  * accounts' row locks, held until the caller's transaction ends.
  */
 export async function takeUnattendedAccesses(
@@ -56,6 +58,7 @@ export async function takeUnattendedAccesses(
   accountIds: readonly string[],
   now: Date,
   limit: number,
+  carry?: (taken: ReadonlyMap<string, AccessTaken>) => readonly Statement[],
 ): Promise<Map<string, AccessTaken>> {
   const out = new Map<string, AccessTaken>();
   if (accountIds.length === 0) return out;
@@ -80,14 +83,16 @@ export async function takeUnattendedAccesses(
     if (budget.allowed) taking.push(r.id);
     out.set(r.id, budget.allowed ? { allowed: true } : { allowed: false, nextAllowedAt: budget.nextAllowedAt });
   }
+  // `carry`: what the caller writes knowing the answers (the accounts' progress), in the accesses' statement.
+  const carried = carry?.(out) ?? [];
   if (taking.length > 0) {
-    await m.query(`INSERT INTO unattended_accesses (tenant_id, user_id, account_id, accessed_at, session_id) SELECT $1, $2, a, $3, $4 FROM unnest($5::uuid[]) AS a`, [
-      session.tenantId,
-      session.userId,
-      now,
-      session.id,
-      taking,
-    ]);
+    const statement = withCarried(
+      { text: `INSERT INTO unattended_accesses (tenant_id, user_id, account_id, accessed_at, session_id) SELECT $1, $2, a, $3, $4 FROM unnest($5::uuid[]) AS a`, values: [session.tenantId, session.userId, now, session.id, taking] },
+      carried,
+    );
+    await preparedQuery(m, statement.text, statement.values);
+  } else {
+    for (const c of carried) await preparedQuery(m, c.text, c.values);
   }
   return out;
 }

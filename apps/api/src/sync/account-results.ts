@@ -4,6 +4,7 @@ import type { AccountProgress } from './account-progress';
 import type { StageCounts, SyncStage as StageName } from '@kinko/domain';
 import { talliedChangeCounts } from '../webhooks/change-counts';
 import { type SessionRow, type StoredAccountResult, addStageCountsSql, addedCountsSql, stageCountsParams } from './session-store';
+import { type Statement, withCarried } from './carried-sql';
 
 // Each account's row of a session (sync_account_results, issue 13 §6): its typed progress and
 // stage results, written as the engine goes and read back — by a retried attempt and at the
@@ -66,9 +67,24 @@ export async function saveAccountOutcome(
   now: Date,
   counts?: { readonly stage: StageName; readonly delta: Partial<StageCounts>; readonly tally?: boolean },
 ): Promise<void> {
+  const { text, values } = accountOutcomeStatement(session, accountId, outcome, now, counts);
+  await preparedQuery(m, text, values);
+}
+
+/**
+ * {@link saveAccountOutcome}'s statement and its parameters, to run it inside another one (the
+ * settlement writes it with the account's state: account-store's `saveAccountStates` `with`).
+ */
+export function accountOutcomeStatement(
+  session: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>,
+  accountId: string,
+  outcome: StoredAccountOutcome,
+  now: Date,
+  counts?: { readonly stage: StageName; readonly delta: Partial<StageCounts>; readonly tally?: boolean },
+): { readonly text: string; readonly values: readonly unknown[] } {
   const values = [session.id, accountId, session.tenantId, session.userId, JSON.stringify(outcome), now];
-  if (counts) await preparedQuery(m, counts.tally ? SAVE_OUTCOME_COUNT_AND_TALLY_SQL : SAVE_OUTCOME_AND_COUNT_SQL, [...values, counts.stage, ...stageCountsParams(counts.delta)]);
-  else await preparedQuery(m, SAVE_OUTCOME_SQL, values);
+  if (counts) return { text: counts.tally ? SAVE_OUTCOME_COUNT_AND_TALLY_SQL : SAVE_OUTCOME_AND_COUNT_SQL, values: [...values, counts.stage, ...stageCountsParams(counts.delta)] };
+  return { text: SAVE_OUTCOME_SQL, values };
 }
 
 /**
@@ -95,16 +111,34 @@ export async function saveAccountOutcomes(
   now: Date,
   counts?: { readonly stage: StageName; readonly delta: Partial<StageCounts> },
 ): Promise<void> {
-  if (outcomes.length === 0) return;
+  const [last, ...carried] = accountOutcomesStatements(session, outcomes, now, counts).reverse();
+  if (!last) return;
+  const statement = withCarried(last, carried);
+  await preparedQuery(m, statement.text, statement.values);
+}
+
+/**
+ * {@link saveAccountOutcomes}' plain statements (none for no outcome; the stage's counts first
+ * when given), to be written in another statement (carried-sql.ts) — as saveAccountOutcomes
+ * writes them, in one.
+ */
+export function accountOutcomesStatements(
+  session: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>,
+  outcomes: ReadonlyArray<{ readonly accountId: string; readonly outcome: StoredAccountOutcome; readonly counts?: AccountCounts }>,
+  now: Date,
+  counts?: { readonly stage: StageName; readonly delta: Partial<StageCounts> },
+): Statement[] {
+  if (outcomes.length === 0) return [];
   const values = [session.id, session.tenantId, session.userId, now, outcomes.map((o) => o.accountId), outcomes.map((o) => JSON.stringify(o.outcome))];
   if (outcomes.some((o) => o.counts)) {
     // Each account's own counts (of a stage) added to its row, in the same statement.
     const param = (i: number): number[] => outcomes.map((o) => (o.counts ? (stageCountsParams(o.counts.delta)[i] ?? 0) : 0));
     const accountCounts = [outcomes.map((o) => o.counts?.stage ?? null), param(0), param(1), param(2), param(3)];
     if (counts) throw new Error('saveAccountOutcomes: a stage row\'s counts and accounts\' own counts in one call');
-    await preparedQuery(m, SAVE_OUTCOMES_AND_ACCOUNT_COUNTS_SQL, [...values, ...accountCounts]);
-  } else if (counts) await preparedQuery(m, SAVE_OUTCOMES_AND_COUNT_SQL, [...values, counts.stage, ...stageCountsParams(counts.delta)]);
-  else await preparedQuery(m, SAVE_OUTCOMES_SQL, values);
+    return [{ text: SAVE_OUTCOMES_AND_ACCOUNT_COUNTS_SQL, values: [...values, ...accountCounts] }];
+  }
+  const save = { text: SAVE_OUTCOMES_SQL, values };
+  return counts ? [{ text: ADD_STAGE_COUNTS_SQL, values: [session.id, counts.stage, session.tenantId, ...stageCountsParams(counts.delta)] }, save] : [save];
 }
 
 /** What one account's work added to one stage's counts (stored on the account's row). */
@@ -126,5 +160,5 @@ const SAVE_OUTCOMES_AND_ACCOUNT_COUNTS_SQL = `INSERT INTO sync_account_results A
 const SAVE_OUTCOMES_SQL = `INSERT INTO sync_account_results (session_id, account_id, tenant_id, user_id, outcome, recorded_at)
        SELECT $1, v.account_id, $2, $3, v.outcome::jsonb, $4 FROM unnest($5::uuid[], $6::text[]) AS v(account_id, outcome)
       ON CONFLICT (session_id, account_id) DO UPDATE SET outcome = EXCLUDED.outcome`;
-// With a stage's counts added in the same statement.
-const SAVE_OUTCOMES_AND_COUNT_SQL = `WITH counted AS (${addStageCountsSql('$1', '$7', '$2', 8)}) ${SAVE_OUTCOMES_SQL}`;
+// A stage's counts added (written with the outcomes: carried-sql.ts).
+const ADD_STAGE_COUNTS_SQL = addStageCountsSql('$1', '$2', '$3', 4);

@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
 import { emitTenantEvent } from '../webhooks/tenant-events';
 import { newId } from '../database/ids';
+import { type Statement, withCarried } from './carried-sql';
 
 /** A stored account of a connection, with its sync state in the domain's shape. */
 export interface StoredAccount {
@@ -70,17 +71,21 @@ export async function saveAccountState(manager: EntityManager, scope: { tenantId
  * their row locks (taken in id order). `lastTransactionDate`: each account's
  * `lastTransactionDate` is set from what is stored, in the same statement (a settlement). A
  * new failure (not the one already stored for this session) is the tenant's
- * `account.sync_failed`, in the caller's transaction.
+ * `account.sync_failed`, in the caller's transaction. `with`: statements written in the same
+ * statement (carried-sql.ts; not on bank_accounts), e.g. the settlement's account row of the session.
  */
 export async function saveAccountStates(
   manager: EntityManager,
   scope: { tenantId: string; userId: string },
   states: ReadonlyArray<{ readonly accountId: string; readonly state: AccountSyncState }>,
-  options: { readonly lastTransactionDate?: boolean } = {},
+  options: { readonly lastTransactionDate?: boolean; readonly with?: readonly Statement[] } = {},
 ): Promise<void> {
-  if (states.length === 0) return;
+  if (states.length === 0) {
+    for (const carried of options.with ?? []) await preparedQuery(manager, carried.text, carried.values);
+    return;
+  }
   const col = <T>(f: (s: AccountSyncState) => T): T[] => states.map((s) => f(s.state));
-  const rows = (await preparedQuery(manager, options.lastTransactionDate ? SAVE_STATES_AND_LAST_DATE_SQL : SAVE_STATES_SQL, [
+  const statement = withCarried({ text: options.lastTransactionDate ? SAVE_STATES_AND_LAST_DATE_SQL : SAVE_STATES_SQL, values: [
     scope.tenantId,
     scope.userId,
     states.map((s) => s.accountId),
@@ -91,7 +96,8 @@ export async function saveAccountStates(
     col((s) => (s.syncError === null ? null : JSON.stringify(s.syncError))),
     col((s) => s.syncExecutionId),
     col((s) => s.isActive),
-  ])) as Array<{ id: string; connection_id: string; previous_error_execution: string | null }>;
+  ] }, options.with ?? []);
+  const rows = (await preparedQuery(manager, statement.text, statement.values)) as Array<{ id: string; connection_id: string; previous_error_execution: string | null }>;
   const byId = new Map(rows.map((r) => [r.id, r]));
   for (const { accountId, state } of states) {
     const error = state.syncError;

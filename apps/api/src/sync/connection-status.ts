@@ -4,7 +4,8 @@ import { Result } from 'effect';
 import type { EntityManager } from 'typeorm';
 import { Connection } from '../connections/connection.entity';
 import { preparedQuery } from '../database/prepared-sql';
-import { emitStatusChanged } from '../webhooks/tenant-events';
+import { type Statement, withCarried } from './carried-sql';
+import { type EnabledEndpoint, emitStatusChanged, enabledEndpointsColumn, endpointsKnown, rememberEndpoints } from '../webhooks/tenant-events';
 
 const logger = new Logger('ConnectionStatus');
 
@@ -30,34 +31,38 @@ function alreadyApplied(from: AggregationStatus, event: StatusEvent): boolean {
  * leaves the status alone (a status never takes a value the domain does not allow).
  * A connection deactivated while its run was under way (the user withdrew the consent or
  * disconnected: `deactivated` set, the move refused then) is deactivated here as soon as
- * the run settles. Returns the status after the call.
+ * the run settles. Returns the status after the call. `carried`: the caller's own writes of the
+ * same transaction (e.g. the session's stage move, carried-sql.ts), written by the move's
+ * statement; the tenant's webhook endpoints for the move's events are read by it too (unless
+ * the transaction read them already).
  */
 export async function moveConnection(
   manager: EntityManager,
   ids: { tenantId: string; userId: string; connectionId: string; sessionId: string | null },
   event: StatusEvent,
   now: Date,
+  carried: readonly Statement[] = [],
 ): Promise<AggregationStatus> {
   // The row lock, the domain's move (its transitions for this event, from every known status,
   // passed as a table) and the history row: one statement. The status read under the lock
   // picks the row of the table; none matches when the domain refuses the move, makes none,
   // or the status is not a known one (then the move is decided here, as before).
   const table = transitionsOf(event);
-  const rows = (await preparedQuery(manager, MOVE_SQL, [
-    ids.connectionId,
-    ids.tenantId,
-    ids.userId,
-    table.map(([f]) => f),
-    table.map(([, t]) => t),
-    now,
-    event._tag === 'ProcessingDone',
-    ids.sessionId,
-  ])) as Array<{ aggregation_status: string; deactivated: boolean; moved_to: string | null }>;
+  // The tenant's webhook endpoints, read by the same statement unless the transaction has them.
+  const readEndpoints = !endpointsKnown(manager, ids.tenantId);
+  // `carried`: the caller's statements written with the move (carried-sql.ts), e.g. the session's stage move.
+  const statement = withCarried(
+    { text: readEndpoints ? MOVE_AND_ENDPOINTS_SQL : MOVE_SQL, values: [ids.connectionId, ids.tenantId, ids.userId, table.map(([f]) => f), table.map(([, t]) => t), now, event._tag === 'ProcessingDone', ids.sessionId] },
+    carried,
+  );
+  const rows = (await preparedQuery(manager, statement.text, statement.values)) as Array<{ aggregation_status: string; deactivated: boolean; moved_to: string | null; endpoints?: EnabledEndpoint[] }>;
+  const endpoints = rows[0]?.endpoints;
+  if (endpoints) rememberEndpoints(manager, ids.tenantId, endpoints);
   const from = parseAggregationStatus(rows[0]?.aggregation_status ?? 'inactive');
   let to: AggregationStatus;
   if (rows[0]?.moved_to) {
     to = parseAggregationStatus(rows[0].moved_to);
-    await emitStatusChanged(manager, ids, from, to, now);
+    await emitStatusChanged(manager, ids, from, to, now, endpoints);
   } else {
     const next = nextAggregationStatus(from, event);
     if (next._tag === 'Failure') {
@@ -66,13 +71,13 @@ export async function moveConnection(
     }
     to = next.success;
     if (to === from) return from;
-    await writeMove(manager, ids, from, to, now, event);
+    await writeMove(manager, ids, from, to, now, event, undefined, endpoints);
   }
   if (rows[0]?.deactivated !== true) return to;
   // Deactivated while the run was under way: once it settles, the deactivation applies.
   const deactivated = nextAggregationStatus(to, StatusEvent.deactivated());
   if (deactivated._tag === 'Failure') return to;
-  await writeMove(manager, ids, to, deactivated.success, now, StatusEvent.deactivated());
+  await writeMove(manager, ids, to, deactivated.success, now, StatusEvent.deactivated(), undefined, endpoints);
   return deactivated.success;
 }
 
@@ -84,14 +89,17 @@ function transitionsOf(event: StatusEvent): ReadonlyArray<readonly [string, stri
 // {@link moveConnection}'s statement: the lock (NO KEY UPDATE, as everywhere in the store), the
 // move found in the table ($4 → $5) and its history row; returns the status read under the
 // lock and, when the table moved it, the new one.
-const MOVE_SQL = `WITH old AS (SELECT id, aggregation_status, deactivated FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR NO KEY UPDATE),
+const moveSql = (withEndpoints: boolean): string => `WITH old AS (SELECT id, aggregation_status, deactivated FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR NO KEY UPDATE),
    step AS (SELECT old.id, old.aggregation_status AS from_status, v.to_status FROM old JOIN unnest($4::text[], $5::text[]) AS v(from_status, to_status) ON v.from_status = old.aggregation_status),
    moved AS (UPDATE connections c SET aggregation_status = step.to_status, aggregation_status_changed_at = $6,
        last_success_at = CASE WHEN $7 THEN $6 ELSE c.last_success_at END, updated_at = now()
      FROM step WHERE c.id = step.id RETURNING c.id),
    history AS (INSERT INTO connection_status_history (tenant_id, user_id, connection_id, previous_status, status, changed_at, session_id)
      SELECT $2, $3, $1, step.from_status, step.to_status, $6, $8 FROM step)
- SELECT old.aggregation_status, old.deactivated, step.to_status AS moved_to FROM old LEFT JOIN step ON true`;
+ SELECT old.aggregation_status, old.deactivated, step.to_status AS moved_to${withEndpoints ? `, ${enabledEndpointsColumn('$2')} AS endpoints` : ''} FROM old LEFT JOIN step ON true`;
+const MOVE_SQL = moveSql(false);
+// …with the tenant's enabled webhook endpoints (for the move's events: no read of their own).
+const MOVE_AND_ENDPOINTS_SQL = moveSql(true);
 
 /**
  * Two events one after the other in one statement ({@link moveConnection}'s for each, e.g. a
@@ -105,6 +113,7 @@ export async function moveConnectionThrough(
   ids: { tenantId: string; userId: string; connectionId: string; sessionId: string | null },
   events: readonly [StatusEvent, StatusEvent],
   now: Date,
+  carried: readonly Statement[] = [],
 ): Promise<AggregationStatus> {
   const [first, second] = events;
   const then = new Map(transitionsOf(second).map(([f, t]) => [f, t]));
@@ -112,33 +121,33 @@ export async function moveConnectionThrough(
     const t = then.get(m);
     return t === undefined ? [] : [[f, m, t] as const];
   });
-  const rows = (await preparedQuery(manager, MOVE_THROUGH_SQL, [
-    ids.connectionId,
-    ids.tenantId,
-    ids.userId,
-    table.map(([f]) => f),
-    table.map(([, m]) => m),
-    table.map(([, , t]) => t),
-    now,
-    second._tag === 'ProcessingDone',
-    ids.sessionId,
-  ])) as Array<{ aggregation_status: string; mid_status: string | null; to_status: string | null }>;
+  const readEndpoints = !endpointsKnown(manager, ids.tenantId);
+  const statement = withCarried(
+    {
+      text: readEndpoints ? MOVE_THROUGH_AND_ENDPOINTS_SQL : MOVE_THROUGH_SQL,
+      values: [ids.connectionId, ids.tenantId, ids.userId, table.map(([f]) => f), table.map(([, m]) => m), table.map(([, , t]) => t), now, second._tag === 'ProcessingDone', ids.sessionId],
+    },
+    carried,
+  );
+  const rows = (await preparedQuery(manager, statement.text, statement.values)) as Array<{ aggregation_status: string; mid_status: string | null; to_status: string | null; endpoints?: EnabledEndpoint[] }>;
   const r = rows[0];
+  if (r?.endpoints) rememberEndpoints(manager, ids.tenantId, r.endpoints);
   if (!r?.mid_status || !r.to_status) {
+    // (`carried` was written by the statement above.)
     await moveConnection(manager, ids, first, now);
     return moveConnection(manager, ids, second, now);
   }
   const from = parseAggregationStatus(r.aggregation_status);
   const mid = parseAggregationStatus(r.mid_status);
   const to = parseAggregationStatus(r.to_status);
-  await emitStatusChanged(manager, ids, from, mid, now);
-  await emitStatusChanged(manager, ids, mid, to, now);
+  await emitStatusChanged(manager, ids, from, mid, now, r.endpoints);
+  await emitStatusChanged(manager, ids, mid, to, now, r.endpoints);
   return to;
 }
 
 // {@link moveConnectionThrough}'s statement: the lock, the pair of moves found in the table
 // ($4 → $5 → $6; none when the connection was deactivated meanwhile) and their history rows in order.
-const MOVE_THROUGH_SQL = `WITH old AS (SELECT id, aggregation_status, deactivated FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR NO KEY UPDATE),
+const moveThroughSql = (withEndpoints: boolean): string => `WITH old AS (SELECT id, aggregation_status, deactivated FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3 FOR NO KEY UPDATE),
    step AS (SELECT old.id, old.aggregation_status AS from_status, v.mid_status, v.to_status FROM old
               JOIN unnest($4::text[], $5::text[], $6::text[]) AS v(from_status, mid_status, to_status) ON v.from_status = old.aggregation_status AND NOT old.deactivated),
    moved AS (UPDATE connections c SET aggregation_status = step.to_status, aggregation_status_changed_at = $7,
@@ -146,7 +155,9 @@ const MOVE_THROUGH_SQL = `WITH old AS (SELECT id, aggregation_status, deactivate
      FROM step WHERE c.id = step.id RETURNING c.id),
    history AS (INSERT INTO connection_status_history (tenant_id, user_id, connection_id, previous_status, status, changed_at, session_id)
      SELECT $2, $3, $1, h.previous_status, h.status, $7, $9 FROM step CROSS JOIN LATERAL (VALUES (1, step.from_status, step.mid_status), (2, step.mid_status, step.to_status)) AS h(n, previous_status, status) ORDER BY h.n)
- SELECT old.aggregation_status, step.mid_status, step.to_status FROM old LEFT JOIN step ON true`;
+ SELECT old.aggregation_status, step.mid_status, step.to_status${withEndpoints ? `, ${enabledEndpointsColumn('$2')} AS endpoints` : ''} FROM old LEFT JOIN step ON true`;
+const MOVE_THROUGH_SQL = moveThroughSql(false);
+const MOVE_THROUGH_AND_ENDPOINTS_SQL = moveThroughSql(true);
 
 /**
  * The strict move, for requests (connect, reconnect, deactivate, reactivate, login,
@@ -232,6 +243,7 @@ async function writeMove(
   now: Date,
   event: StatusEvent,
   deactivated?: boolean,
+  endpoints?: readonly EnabledEndpoint[],
 ): Promise<void> {
   // A run that finished is a success; a reactivation that restores `success` is not a new one.
   // The status and its history row: one statement.
@@ -246,7 +258,7 @@ async function writeMove(
     [ids.connectionId, ids.tenantId, ids.userId, to, now, deactivated ?? null, event._tag === 'ProcessingDone', from, ids.sessionId],
   );
   // The tenant's webhooks, in this transaction (webhooks/tenant-events.ts).
-  await emitStatusChanged(manager, ids, from, to, now);
+  await emitStatusChanged(manager, ids, from, to, now, endpoints);
 }
 
 /** Whether a status means a run is under way (running or waiting for an answer). */

@@ -27,6 +27,7 @@ import { type StoredAccount, accountsOfConnection, coverAccounts, saveAccountSta
 import { createConnection, deactivateConnection, moveConnection } from './connection-status';
 import { type StoredConsent, consentById, currentConsent, insertConsent, saveConsentStatus } from './consent-store';
 import type { ConnectorErrorJson } from './sync-failures';
+import type { Statement } from './carried-sql';
 
 /** Whose outcome is applied: the connection, and the session that met it. */
 export interface OutcomeTarget {
@@ -177,12 +178,13 @@ export async function applyAccountsListed(
   known: readonly StoredAccount[],
   returned: readonly StoredAccount[],
   now: Date,
+  carry?: (started: readonly StoredAccount[]) => readonly Statement[],
 ): Promise<StoredAccount[]> {
   const ids = new Set(returned.map((a) => a.id));
   const missing = known.filter((a) => !ids.has(a.id) && a.state.isActive).map((gone) => ({ accountId: gone.id, state: applyAccountSessionOutcome(gone.state, { _tag: 'missing' }, { now, executionId: sessionId }) }));
   const started = returned.filter((a) => a.state.isActive).map((account) => ({ ...account, state: startAccountSync(account.state, sessionId) }));
-  // Every account's new state: one statement.
-  await saveAccountStates(m, scope, [...missing, ...started.map((a) => ({ accountId: a.id, state: a.state }))]);
+  // Every account's new state: one statement (with what the caller writes for the started accounts, `carry`).
+  await saveAccountStates(m, scope, [...missing, ...started.map((a) => ({ accountId: a.id, state: a.state }))], carry ? { with: carry(started) } : {});
   return started;
 }
 
@@ -193,10 +195,11 @@ export async function applyAccountOutcome(
   account: Pick<StoredAccount, 'id' | 'state'>,
   outcome: AccountSessionOutcome,
   context: { readonly now: Date; readonly executionId: string },
-  options: { readonly lastTransactionDate?: boolean } = {},
+  options: { readonly lastTransactionDate?: boolean; readonly with?: readonly Statement[] } = {},
 ): Promise<AccountSyncState> {
   const state = applyAccountSessionOutcome(account.state, outcome, context);
-  // With `lastTransactionDate`, the account's lastTransactionDate is set from what is stored in the same statement.
+  // With `lastTransactionDate`, the account's lastTransactionDate is set from what is stored in the same statement;
+  // with `with`, that statement (e.g. the account's row of the session) is written in it too.
   await saveAccountStates(m, scope, [{ accountId: account.id, state }], options);
   return state;
 }

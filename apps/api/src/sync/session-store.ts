@@ -14,8 +14,9 @@ import {
 } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
+import type { Statement } from './carried-sql';
 import { anyChange, countsByKind, sumChangeCounts } from '../webhooks/change-counts';
-import { anySubscribed, emitTenantEvent } from '../webhooks/tenant-events';
+import { type EnabledEndpoint, anySubscribed, emitTenantEvent, enabledEndpointsColumn, endpointsKnown, rememberEndpoints } from '../webhooks/tenant-events';
 
 /** A stored session row (the columns the engine and the views read). */
 export interface SessionRow {
@@ -219,6 +220,54 @@ export async function insertSessions(manager: EntityManager, sessions: readonly 
  * overwrite each other), and the session's derived status.
  */
 export async function saveSessionMove(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>, before: DomainSession, after: DomainSession): Promise<void> {
+  const { changed, stageParams, status, startedAt, finishedAt, sessionChanged, ends } = moveOf(before, after);
+  // A move within a running session (a stage starting or completing) leaves the session row as it is: no UPDATE.
+  // Every changed stage and the session row: one statement.
+  if (sessionChanged) {
+    // The session's end reads the tenant's webhook endpoints (its events') with the session row's write.
+    const readEndpoints = ends && !endpointsKnown(manager, row.tenantId);
+    const updated = await preparedQuery<{ endpoints?: EnabledEndpoint[] }>(manager, (changed.length > 0 ? UPDATE_STAGES_AND_SESSION_SQL : UPDATE_SESSION_SQL) + (readEndpoints ? RETURNING_ENDPOINTS : ''), [
+      row.id,
+      row.tenantId,
+      status,
+      startedAt,
+      finishedAt,
+      ...(changed.length > 0 ? stageParams : []),
+    ]);
+    const endpoints = updated[0]?.endpoints;
+    if (endpoints) rememberEndpoints(manager, row.tenantId, endpoints);
+  } else if (changed.length > 0) {
+    await preparedQuery(manager, UPDATE_STAGES_SQL, [row.id, row.tenantId, ...stageParams]);
+  }
+  if (ends) {
+    await emitSessionEnd(manager, row, sessionStatus(after));
+    noteSessionEnded(manager, row);
+  }
+}
+
+/**
+ * {@link saveSessionMove} as statements to carry in another one (carried-sql.ts: a connection's
+ * status move writes them), then {@link sessionMoveCarried} once that statement ran: what a
+ * move changed (the stages' row, the session's own columns) in the same transaction, with no
+ * round trip of its own.
+ */
+export function sessionMoveStatements(row: Pick<SessionRow, 'id' | 'tenantId'>, before: DomainSession, after: DomainSession): Statement[] {
+  const { changed, stageParams, status, startedAt, finishedAt, sessionChanged } = moveOf(before, after);
+  return [
+    ...(changed.length > 0 ? [{ text: UPDATE_STAGES_SQL, values: [row.id, row.tenantId, ...stageParams] }] : []),
+    ...(sessionChanged ? [{ text: UPDATE_SESSION_SQL, values: [row.id, row.tenantId, status, startedAt, finishedAt] }] : []),
+  ];
+}
+
+/** After {@link sessionMoveStatements} ran: the session's end (its events, its report), when the move ended it. */
+export async function sessionMoveCarried(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>, before: DomainSession, after: DomainSession): Promise<void> {
+  if (!moveOf(before, after).ends) return;
+  await emitSessionEnd(manager, row, sessionStatus(after));
+  noteSessionEnded(manager, row);
+}
+
+/** What a move changes: the stages whose status, instants or failure differ, and the session's own columns. */
+function moveOf(before: DomainSession, after: DomainSession) {
   const changed = after.stages.filter((s) => {
     const old = before.stages.find((b) => b.stage === s.stage);
     return !(old && old.status === s.status && old.startedAt === s.startedAt && old.endedAt === s.endedAt && old.failure === s.failure);
@@ -230,32 +279,15 @@ export async function saveSessionMove(manager: EntityManager, row: Pick<SessionR
     changed.map((s) => s.endedAt),
     changed.map((s) => (s.failure === null ? null : JSON.stringify(s.failure))),
   ];
-  const finished = after.stages.find((s) => s.stage === 'finished');
   const sessionColumns = (x: DomainSession): [string, Date | null, Date | null] => {
     const end = x.stages.find((s) => s.stage === 'finished');
     return [sessionStatus(x), x.stages.find((s) => s.status !== 'pending')?.startedAt ?? null, end?.status === 'completed' ? end.endedAt : null];
   };
   const [status, startedAt, finishedAt] = sessionColumns(after);
   const [oldStatus, oldStartedAt, oldFinishedAt] = sessionColumns(before);
-  // A move within a running session (a stage starting or completing) leaves the session row as it is: no UPDATE.
-  // Every changed stage and the session row: one statement.
-  if (status !== oldStatus || startedAt?.getTime() !== oldStartedAt?.getTime() || finishedAt?.getTime() !== oldFinishedAt?.getTime()) {
-    await preparedQuery(manager, changed.length > 0 ? UPDATE_STAGES_AND_SESSION_SQL : UPDATE_SESSION_SQL, [
-      row.id,
-      row.tenantId,
-      status,
-      startedAt,
-      finishedAt,
-      ...(changed.length > 0 ? stageParams : []),
-    ]);
-  } else if (changed.length > 0) {
-    await preparedQuery(manager, UPDATE_STAGES_SQL, [row.id, row.tenantId, ...stageParams]);
-  }
-  const wasFinished = before.stages.find((s) => s.stage === 'finished')?.status === 'completed';
-  if (finished?.status === 'completed' && !wasFinished) {
-    await emitSessionEnd(manager, row, sessionStatus(after));
-    noteSessionEnded(manager, row);
-  }
+  const ends = after.stages.find((s) => s.stage === 'finished')?.status === 'completed' && before.stages.find((s) => s.stage === 'finished')?.status !== 'completed';
+  const sessionChanged = status !== oldStatus || startedAt?.getTime() !== oldStartedAt?.getTime() || finishedAt?.getTime() !== oldFinishedAt?.getTime();
+  return { changed, stageParams, status, startedAt, finishedAt, sessionChanged, ends };
 }
 
 const UPDATE_SESSION_SQL = `UPDATE sync_sessions SET status = $3, started_at = COALESCE(started_at, $4), finished_at = $5 WHERE id = $1 AND tenant_id = $2`;
@@ -265,6 +297,7 @@ const updateStagesSql = (first: number): string => `UPDATE sync_stages st SET st
         WHERE st.session_id = $1 AND st.tenant_id = $2 AND st.stage = v.stage`;
 const UPDATE_STAGES_SQL = updateStagesSql(3);
 const UPDATE_STAGES_AND_SESSION_SQL = `WITH stages AS (${updateStagesSql(6)}) ${UPDATE_SESSION_SQL}`;
+const RETURNING_ENDPOINTS = ` RETURNING ${enabledEndpointsColumn('$2')} AS endpoints`;
 /** Where a transaction keeps the sessions it ended (its query runner's `data`), reported once it commits. */
 export const ENDED_SESSIONS = 'kinko.endedSessions';
 

@@ -47,7 +47,9 @@ import { CHALLENGED_SYNC_HANDLER, type ChallengedSyncHandler } from './challenge
 import { ConnectorClients } from './connector-clients';
 import { currentConsent } from './consent-store';
 import { GrantVault, type UsableGrant, grantNeedsRefresh } from './grant-vault';
-import { type SessionRow, type StoredAccountResult, addStageCounts, loadSessionForRun, saveSessionMove } from './session-store';
+import { type SessionRow, type StoredAccountResult, addStageCounts, loadSessionForRun, saveSessionMove, sessionMoveCarried, sessionMoveStatements } from './session-store';
+import type { Statement } from './carried-sql';
+import { preparedQuery } from '../database/prepared-sql';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import {
   AccountRetryableSyncError,
@@ -69,7 +71,7 @@ import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balan
 import { sessionPsu, userPresentIn } from './session-psu';
 
 import { takeUnattendedAccess, takeUnattendedAccesses } from './access-ledger';
-import { type AccountCounts, addAccountCounts, readAccountOutcomes, saveAccountOutcome, saveAccountOutcomes } from './account-results';
+import { type AccountCounts, accountOutcomeStatement, accountOutcomesStatements, addAccountCounts, readAccountOutcomes, saveAccountOutcome, saveAccountOutcomes } from './account-results';
 import { type AccountRun, type RunLimits, SessionRun, orThrow } from './session-run';
 
 export type { RunLimits } from './session-run';
@@ -228,11 +230,12 @@ export class SyncEngine {
       await this.move(
         run,
         (s) => Result.flatMap(startStage(s, 'auth', this.clock.now()), (started) => this.completeThenStart(started, 'auth', 'accounts')),
-        // Both moves in one statement (running.auth is never visible on its own: same transaction).
-        (m) => moveConnectionThrough(m, run.ids, [StatusEvent.refreshRequested(), StatusEvent.loggedIn()], run.now).then(() => undefined),
+        undefined,
+        // Both moves in one statement (running.auth is never visible on its own: same transaction), with the stages'.
+        (m, carried) => moveConnectionThrough(m, run.ids, [StatusEvent.refreshRequested(), StatusEvent.loggedIn()], run.now, carried),
       );
     } else if (stageOf(run.session, 'auth').status === 'running') {
-      await this.move(run, (s) => this.completeThenStart(s, 'auth', 'accounts'), (m) => moveConnection(m, run.ids, StatusEvent.loggedIn(), run.now).then(() => undefined));
+      await this.move(run, (s) => this.completeThenStart(s, 'auth', 'accounts'), undefined, (m, carried) => moveConnection(m, run.ids, StatusEvent.loggedIn(), run.now, carried));
     }
   }
 
@@ -260,16 +263,17 @@ export class SyncEngine {
         run.now,
       );
       // The one store: accounts the bank stopped returning take `missing` (failed, syncError
-      // missingAccount), the active ones returned start this session's sync.
-      const started = await applyAccountsListed(m, run.scope, run.row.id, known, stored, run.now);
-      run.accounts = [];
-      for (const account of started) {
-        const entry: AccountRun = { account, progress: { bankAccountId: account.bankAccountId }, results: [] };
-        run.accounts.push(entry);
-        this.recordResult(run, entry, { stage: 'accounts', status: 'completed', itemsFetched: 1, itemsWritten: 1, failure: null });
-      }
-      // The accounts' rows and the stage's counts: one statement.
-      await this.saveAccounts(m, run, run.accounts, { stage: 'accounts', delta: { requestsMade: pages.requests, itemsFetched: fetched.length, itemsWritten: stored.length } });
+      // missingAccount), the active ones returned start this session's sync — with their rows
+      // of the session and the stage's counts, in the states' statement.
+      await applyAccountsListed(m, run.scope, run.row.id, known, stored, run.now, (started) => {
+        run.accounts = [];
+        for (const account of started) {
+          const entry: AccountRun = { account, progress: { bankAccountId: account.bankAccountId }, results: [] };
+          run.accounts.push(entry);
+          this.recordResult(run, entry, { stage: 'accounts', status: 'completed', itemsFetched: 1, itemsWritten: 1, failure: null });
+        }
+        return this.accountsStatements(run, run.accounts, { stage: 'accounts', delta: { requestsMade: pages.requests, itemsFetched: fetched.length, itemsWritten: stored.length } });
+      });
       run.session = orThrow(recordStageProgress(run.session, 'accounts', { requestsMade: pages.requests, itemsFetched: fetched.length, itemsWritten: stored.length }));
       const before = run.session;
       run.session = orThrow(this.completeThenStart(run.session, 'accounts', 'balances'));
@@ -387,7 +391,7 @@ export class SyncEngine {
     // honest one (folded into the final transaction, running.intelligence was never visible —
     // test/link/aggregation-statuses.test.ts holds the derivation with a lock and looks).
     if (stageOf(run.session, 'transactions').status === 'running') {
-      await this.move(run, (s) => this.completeThenStart(s, 'transactions', 'intelligence'), (m) => moveConnection(m, run.ids, StatusEvent.dataFetched(), run.now).then(() => undefined));
+      await this.move(run, (s) => this.completeThenStart(s, 'transactions', 'intelligence'), undefined, (m, carried) => moveConnection(m, run.ids, StatusEvent.dataFetched(), run.now, carried));
     } else if (status === 'pending') await this.enterStage(run, 'intelligence');
     // Every account's derived balances, the stage's counts, the accounts' rows and the
     // session's end: one transaction (no bank call here; a retry redoes all of it).
@@ -395,7 +399,7 @@ export class SyncEngine {
     const pending = run.accounts.filter((entry) => !entry.progress.intelligence && !entry.progress.budgetSpent);
     try {
       await this.dataSource.transaction(async (m) => {
-        let total = 0;
+        const own = new Map<AccountRun, AccountCounts>();
         for (const entry of pending) {
           const windows = Object.values(entry.progress.windows ?? {});
           const from = windows.map((w) => w.from).sort()[0];
@@ -408,13 +412,13 @@ export class SyncEngine {
           entry.progress.intelligence = true;
           this.recordResult(run, entry, { stage: 'intelligence', status: 'completed', itemsFetched: 0, itemsWritten: written, failure: null });
           run.session = orThrow(recordStageProgress(run.session, 'intelligence', { itemsWritten: written }));
-          total += written;
+          own.set(entry, { stage: 'intelligence', delta: { itemsWritten: written } });
         }
-        // The accounts' rows and the stage's counts: one statement.
-        if (pending.length > 0) await this.saveAccounts(m, run, pending, { stage: 'intelligence', delta: { itemsWritten: total } });
-        // The connection's row lock is taken last (its move right before the commit): a
-        // withdrawal or disconnect waits for it as briefly as for one move.
-        await this.finishIn(m, run, 'intelligence', before);
+        // The accounts' rows, each with what it added to the stage's counts, are written by the
+        // session's final move (one statement with the stages, the session row and the
+        // connection's move): the connection's row lock is taken last, right before the commit —
+        // a withdrawal or disconnect waits for it as briefly as for one move.
+        await this.finishIn(m, run, 'intelligence', before, this.accountsStatements(run, pending, undefined, own));
       });
     } catch (e) {
       // Not stored: the session in memory is as the database has it.
@@ -430,13 +434,17 @@ export class SyncEngine {
   }
 
   /** {@link finish} in the caller's transaction (the session in memory moves once it is stored). */
-  private async finishIn(m: EntityManager, run: SessionRun, completing?: StageName, stored: DomainSession = run.session): Promise<void> {
-    if (stageOf(run.session, 'finished').status !== 'pending') return;
+  private async finishIn(m: EntityManager, run: SessionRun, completing?: StageName, stored: DomainSession = run.session, carried: readonly Statement[] = []): Promise<void> {
+    if (stageOf(run.session, 'finished').status !== 'pending') {
+      for (const c of carried) await preparedQuery(m, c.text, c.values);
+      return;
+    }
     const now = this.clock.now();
     const after = orThrow(Result.flatMap(completing ? completeStage(run.session, completing, now) : Result.succeed(run.session), (done) => finishSession(done, now)));
     // `stored`: the session as the database has it (the caller's moves in this transaction not written yet).
-    await saveSessionMove(m, run.row, stored, after);
-    await moveConnection(m, run.ids, StatusEvent.processingDone(), now);
+    // The session's move is written by the connection's (one statement), then its end's events.
+    await moveConnection(m, run.ids, StatusEvent.processingDone(), now, [...carried, ...sessionMoveStatements(run.row, stored, after)]);
+    await sessionMoveCarried(m, run.row, stored, after);
     run.session = after;
   }
 
@@ -676,8 +684,6 @@ export class SyncEngine {
     }
     // Only after every kind came back completely may anything be deleted (the domain's rule).
     const reconciled = failedKinds.length === 0 ? await completeReconciliation(m, { ...run.scope, accountId: entry.account.id }, complete, new Set(run.manifest.deleteIfNotFetched)) : { deleted: 0, linked: 0 };
-    // The account's state and its lastTransactionDate: one statement.
-    await applyAccountOutcome(m, run.scope, entry.account, outcome, { now: this.clock.now(), executionId: run.row.id }, { lastTransactionDate: true });
     progress.settled = true;
     const failure = failedKinds[0]?.outcome;
     this.recordResult(run, entry, {
@@ -687,9 +693,12 @@ export class SyncEngine {
       itemsWritten: written,
       failure: failure?._tag === 'failed' ? failure.failure : null,
     });
-    // The account's row and the stage's counts (with the transaction's changes tallied, once): one statement.
+    // The account's state and its lastTransactionDate, with the account's row of the session and
+    // the stage's counts (the transaction's changes tallied, once): one statement.
     const counted = page !== undefined || reconciled.deleted > 0 || reconciled.linked > 0;
-    await this.saveAccount(m, run, entry, counted ? { stage: 'transactions', delta: { ...page, itemsWritten: (page?.itemsWritten ?? 0) + reconciled.deleted }, tally: true } : undefined);
+    const now = this.clock.now();
+    const row = accountOutcomeStatement(run.row, entry.account.id, { progress: entry.progress, results: entry.results }, now, counted ? { stage: 'transactions', delta: { ...page, itemsWritten: (page?.itemsWritten ?? 0) + reconciled.deleted }, tally: true } : undefined);
+    await applyAccountOutcome(m, run.scope, entry.account, outcome, { now, executionId: run.row.id }, { lastTransactionDate: true, with: [row] });
   }
 
   // ---------------------------------------------------------------------------------------
@@ -920,16 +929,18 @@ export class SyncEngine {
     if (pending.length === 0) return;
     const limit = this.connectors.unattendedAccessesPerDay(run.manifest.id, run.grant?.grant);
     const refused = await this.dataSource.transaction(async (m) => {
-      const taken = await takeUnattendedAccesses(m, run.row, pending.map((e) => e.account.id), run.now, limit);
       const changed: AccountRun[] = [];
-      for (const entry of pending) {
-        const t = taken.get(entry.account.id);
-        if (!t) continue; // not found under the lock: left to recordAccess, one at a time
-        if (t.allowed) entry.progress.accessRecorded = true;
-        else entry.progress.budgetSpent = t.nextAllowedAt.toISOString();
-        changed.push(entry);
-      }
-      await this.saveAccounts(m, run, changed);
+      // The accounts' progress is written with the accesses taken (one statement).
+      await takeUnattendedAccesses(m, run.row, pending.map((e) => e.account.id), run.now, limit, (taken) => {
+        for (const entry of pending) {
+          const t = taken.get(entry.account.id);
+          if (!t) continue; // not found under the lock: left to recordAccess, one at a time
+          if (t.allowed) entry.progress.accessRecorded = true;
+          else entry.progress.budgetSpent = t.nextAllowedAt.toISOString();
+          changed.push(entry);
+        }
+        return this.accountsStatements(run, changed);
+      });
       return changed.filter((e) => e.progress.budgetSpent !== undefined).length;
     });
     // Counted once the refusals are stored (a resumed session finds budgetSpent and does not count them again).
@@ -948,10 +959,28 @@ export class SyncEngine {
     await this.move(run, (s) => startStage(s, stage, this.clock.now()), also);
   }
 
-  /** Applies a domain move to the session and stores it (with `also`, in one transaction). */
-  private async move(run: SessionRun, step: (s: DomainSession) => Result.Result<DomainSession, unknown>, also?: (m: EntityManager) => Promise<void>): Promise<void> {
+  /**
+   * Applies a domain move to the session and stores it (with `also`, in one transaction).
+   * `connectionMove`: the connection's status move that writes the session's move in its own
+   * statement (carried-sql.ts: one round trip for both), in that transaction.
+   */
+  private async move(
+    run: SessionRun,
+    step: (s: DomainSession) => Result.Result<DomainSession, unknown>,
+    also?: (m: EntityManager) => Promise<void>,
+    connectionMove?: (m: EntityManager, carried: readonly Statement[]) => Promise<unknown>,
+  ): Promise<void> {
     const before = run.session;
     const after = orThrow(step(before));
+    if (connectionMove) {
+      await this.dataSource.transaction(async (m) => {
+        await connectionMove(m, sessionMoveStatements(run.row, before, after));
+        await sessionMoveCarried(m, run.row, before, after);
+        if (also) await also(m);
+      });
+      run.session = after;
+      return;
+    }
     if (!also && stageOf(after, 'finished').status === stageOf(before, 'finished').status) {
       // A move that does not end the session is one statement: atomic on its own, no transaction around it.
       await saveSessionMove(this.dataSource.manager, run.row, before, after);
@@ -978,6 +1007,19 @@ export class SyncEngine {
 
   private async saveAccount(m: EntityManager, run: SessionRun, entry: AccountRun, counts?: { stage: StageName; delta: StageDelta; tally?: boolean }): Promise<void> {
     await saveAccountOutcome(m, run.row, entry.account.id, { progress: entry.progress, results: entry.results }, this.clock.now(), counts);
+  }
+
+  /** {@link saveAccounts}' statements, to write in another statement (carried-sql.ts). */
+  private accountsStatements(run: SessionRun, entries: readonly AccountRun[], counts?: { stage: StageName; delta: Partial<StageCounts> }, accountCounts?: ReadonlyMap<AccountRun, AccountCounts | undefined>): Statement[] {
+    return accountOutcomesStatements(
+      run.row,
+      entries.map((e) => {
+        const own = accountCounts?.get(e);
+        return { accountId: e.account.id, outcome: { progress: e.progress, results: e.results }, ...(own ? { counts: own } : {}) };
+      }),
+      this.clock.now(),
+      counts,
+    );
   }
 
   /** Several accounts' rows in one statement (with a stage's counts when given, or each account's own `accountCounts`). */

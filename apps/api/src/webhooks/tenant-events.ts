@@ -9,7 +9,9 @@
  * (`webhook_events`), one delivery per enabled endpoint of the tenant subscribed to the
  * type, and each delivery's pg-boss job, all in that transaction: the event commits or
  * rolls back with its cause (none lost on a crash, none sent for a rolled-back change).
- * A tenant with no subscribed endpoint costs one indexed SELECT.
+ * A tenant with no subscribed endpoint costs one indexed SELECT per transaction — none where a
+ * statement of the transaction read the endpoints with its own work (`enabledEndpointsColumn`:
+ * a sync's status moves and its end).
  *
  * Example (engineer L, consent expiry):
  * `await emitTenantEvent(m, { tenantId, type: 'consent.expiring', data: { userId, connectionId, consentId, expiresAt, daysBefore: 7 } })`.
@@ -118,13 +120,40 @@ export async function emitTenantEvent(manager: EntityManager, event: TenantEvent
 // the events one transaction emits (a sync's status moves, its end) read them once.
 const ENDPOINTS_READ = 'kinko.webhookEndpoints';
 
-/** The tenant's enabled endpoints subscribed to `type` (read once per transaction). */
-async function subscribedEndpoints(manager: EntityManager, tenantId: string, type: TenantEventType): Promise<Array<{ id: string }>> {
-  const data = manager.queryRunner?.isTransactionActive ? (manager.queryRunner.data as Record<string, Map<string, Array<{ id: string; event_types: string[] }>> | undefined>) : undefined;
-  const cache = data ? (data[ENDPOINTS_READ] ??= new Map()) : undefined;
-  let endpoints: Array<{ id: string; event_types: string[] }> | undefined = cache?.get(tenantId);
+/** A tenant's enabled endpoint as read for its events: its id and the event types it is subscribed to. */
+export interface EnabledEndpoint {
+  readonly id: string;
+  readonly event_types: readonly string[];
+}
+
+/**
+ * The tenant's enabled endpoints (id, event_types) as one json column, for another statement
+ * of the transaction to read them with its own work (a connection's status move, the session's
+ * end): `tenant` is the tenant id's parameter. {@link rememberEndpoints} then keeps them for the
+ * transaction's events, as if read on their own.
+ */
+export const enabledEndpointsColumn = (tenant: string): string =>
+  `(SELECT COALESCE(json_agg(json_build_object('id', e.id, 'event_types', e.event_types) ORDER BY e.id), '[]'::json) FROM webhook_endpoints e WHERE e.tenant_id = ${tenant} AND e.enabled)`;
+
+const endpointsCacheOf = (manager: EntityManager): Map<string, readonly EnabledEndpoint[]> | undefined => {
+  const data = manager.queryRunner?.isTransactionActive ? (manager.queryRunner.data as Record<string, Map<string, readonly EnabledEndpoint[]> | undefined>) : undefined;
+  return data ? (data[ENDPOINTS_READ] ??= new Map()) : undefined;
+};
+
+/** Whether `manager`'s transaction already read the tenant's enabled endpoints (its events read nothing more). */
+export const endpointsKnown = (manager: EntityManager, tenantId: string): boolean => endpointsCacheOf(manager)?.has(tenantId) === true;
+
+/** Keeps the tenant's enabled endpoints another statement of the transaction read ({@link enabledEndpointsColumn}) for its events. */
+export function rememberEndpoints(manager: EntityManager, tenantId: string, endpoints: readonly EnabledEndpoint[]): void {
+  endpointsCacheOf(manager)?.set(tenantId, endpoints);
+}
+
+/** The tenant's enabled endpoints subscribed to `type` (read once per transaction; `known`: read already by the caller). */
+async function subscribedEndpoints(manager: EntityManager, tenantId: string, type: TenantEventType, known?: readonly EnabledEndpoint[]): Promise<Array<{ id: string }>> {
+  const cache = endpointsCacheOf(manager);
+  let endpoints = known ?? cache?.get(tenantId);
   if (!endpoints) {
-    endpoints = (await manager.query(`SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = $1 AND enabled ORDER BY id`, [tenantId])) as Array<{ id: string; event_types: string[] }>;
+    endpoints = (await manager.query(`SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = $1 AND enabled ORDER BY id`, [tenantId])) as EnabledEndpoint[];
     cache?.set(tenantId, endpoints);
   }
   return endpoints.filter((e) => e.event_types.includes(type)).map((e) => ({ id: e.id }));
@@ -162,11 +191,12 @@ export async function emitStatusChanged(
   from: AggregationStatus,
   to: AggregationStatus,
   now: Date,
+  known?: readonly EnabledEndpoint[],
 ): Promise<void> {
   const d = (lang: Language) => describeStatus(to, lang);
   const en = d('en');
   // The user's language is read only when an endpoint will receive the event.
-  const endpoints = await subscribedEndpoints(manager, ids.tenantId, 'connection.status_changed');
+  const endpoints = await subscribedEndpoints(manager, ids.tenantId, 'connection.status_changed', known);
   const language = endpoints.length > 0 ? await labelLanguageOf(manager, ids) : 'ja';
   await writeTenantEvent(
     manager,
@@ -190,6 +220,7 @@ export async function emitStatusChanged(
     now,
   );
   if (aggregationStatusGroup(to) === 'waiting' && to.startsWith('suspended.')) {
-    await emitTenantEvent(manager, { tenantId: ids.tenantId, type: 'challenge.waiting', data: { userId: ids.userId, connectionId: ids.connectionId, status: to, sessionId: ids.sessionId } }, now);
+    const event: TenantEvent = { tenantId: ids.tenantId, type: 'challenge.waiting', data: { userId: ids.userId, connectionId: ids.connectionId, status: to, sessionId: ids.sessionId } };
+    await writeTenantEvent(manager, event, await subscribedEndpoints(manager, ids.tenantId, event.type, known), now);
   }
 }
