@@ -1,3 +1,6 @@
+import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared-sql';
+
 /** A statement and its parameters ($1..$n of its own). */
 export interface Statement {
   readonly text: string;
@@ -36,4 +39,12 @@ export function withCarried(main: Statement, carried: readonly Statement[]): Sta
     combined.set(key, text);
   }
   return { text, values: [...carried.flatMap((c) => c.values), ...main.values] };
+}
+
+/** Writes `statements` as one ({@link withCarried}: the last one carries the others, in order); nothing for none. */
+export async function writeTogether(manager: EntityManager, statements: readonly Statement[]): Promise<void> {
+  const last = statements.at(-1);
+  if (!last) return;
+  const statement = withCarried(last, statements.slice(0, -1));
+  await preparedQuery(manager, statement.text, statement.values);
 }

@@ -48,7 +48,7 @@ import { ConnectorClients } from './connector-clients';
 import { currentConsent } from './consent-store';
 import { GrantVault, type UsableGrant, grantNeedsRefresh } from './grant-vault';
 import { type SessionRow, type StoredAccountResult, addStageCounts, loadSessionForRun, saveSessionMove, sessionMoveCarried, sessionMoveStatements } from './session-store';
-import type { Statement } from './carried-sql';
+import { type Statement, writeTogether } from './carried-sql';
 import { preparedQuery } from '../database/prepared-sql';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import {
@@ -331,11 +331,13 @@ export class SyncEngine {
       await this.saveAccounts(this.dataSource.manager, run, [...done.keys()], undefined, done);
       throw e;
     }
-    // Every account's windows, stored before the transactions stage starts with the accounts'
-    // outcomes (one statement, no transaction needed: a retry finds them stored and fetches the
-    // same windows).
-    await this.prepareWindows(run, run.accounts, this.kindsOf(run), undefined, done);
-    await this.move(run, (s) => this.completeThenStart(s, 'balances', 'transactions'));
+    // Every account's windows, stored as the transactions stage starts, with the accounts'
+    // outcomes and the stage move (one statement, no transaction needed: a retry finds them
+    // stored and fetches the same windows).
+    const before = run.session;
+    const after = orThrow(this.completeThenStart(before, 'balances', 'transactions'));
+    await this.prepareWindows(run, run.accounts, this.kindsOf(run), undefined, done, sessionMoveStatements(run.row, before, after));
+    run.session = after;
   }
 
   private async stageTransactions(run: SessionRun): Promise<void> {
@@ -611,14 +613,15 @@ export class SyncEngine {
     kinds: readonly TransactionKind[],
     m?: EntityManager,
     also: ReadonlyMap<AccountRun, AccountCounts | undefined> = new Map(),
+    carried: readonly Statement[] = [],
   ): Promise<void> {
     const manifest = run.manifest;
     const wanted = entries
       .filter((e) => !e.progress.budgetSpent && !e.progress.settled && !e.progress.missing)
       .flatMap((entry) => kinds.filter((kind) => !entry.progress.windows?.[kind]).map((kind) => ({ entry, kind })));
     const manager = m ?? this.dataSource.manager;
-    // `also`: accounts whose outcome (and counts) are stored in the same statement.
-    if (wanted.length === 0) return this.saveAccounts(manager, run, [...also.keys()], undefined, also);
+    // `also`: accounts whose outcome (and counts) are stored in the same statement; `carried`: statements written with it (a stage move).
+    if (wanted.length === 0) return writeTogether(manager, [...carried, ...this.accountsStatements(run, [...also.keys()], undefined, also)]);
     const latest = await latestStoredDates(
       manager,
       run.row.userId,
@@ -653,7 +656,7 @@ export class SyncEngine {
       entry.progress.windows = { ...entry.progress.windows, [kind]: { kind, from: window.from, to: window.to, dateField: window.dateField, mode: window.mode, limitedBy: window.limitedBy } };
       changed.add(entry);
     }
-    await this.saveAccounts(manager, run, [...changed], undefined, also);
+    await writeTogether(manager, [...carried, ...this.accountsStatements(run, [...changed], undefined, also)]);
   }
 
   /** After every kind: the complete reconciliation, the account's sync state (domain), its transactions result — one transaction. */
