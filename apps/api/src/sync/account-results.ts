@@ -4,7 +4,7 @@ import type { AccountProgress } from './account-progress';
 import type { StageCounts, SyncStage as StageName } from '@kinko/domain';
 import { talliedChangeCounts } from '../webhooks/change-counts';
 import { type SessionRow, type StoredAccountResult, addStageCountsSql, addedCountsSql, stageCountsParams } from './session-store';
-import { type Statement, withCarried } from './carried-sql';
+import type { Statement } from './carried-sql';
 
 // Each account's row of a session (sync_account_results, issue 13 §6): its typed progress and
 // stage results, written as the engine goes and read back — by a retried attempt and at the
@@ -103,24 +103,10 @@ export async function addAccountCounts(
   await preparedQuery(m, tally ? ADD_ACCOUNT_COUNTS_AND_TALLY : ADD_ACCOUNT_COUNTS, [session.id, accountId, session.tenantId, session.userId, stage, ...stageCountsParams(delta)]);
 }
 
-/** Stores several accounts' progress and results in the session (one statement, whatever their number). */
-export async function saveAccountOutcomes(
-  m: EntityManager,
-  session: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>,
-  outcomes: ReadonlyArray<{ readonly accountId: string; readonly outcome: StoredAccountOutcome; readonly counts?: AccountCounts }>,
-  now: Date,
-  counts?: { readonly stage: StageName; readonly delta: Partial<StageCounts> },
-): Promise<void> {
-  const [last, ...carried] = accountOutcomesStatements(session, outcomes, now, counts).reverse();
-  if (!last) return;
-  const statement = withCarried(last, carried);
-  await preparedQuery(m, statement.text, statement.values);
-}
-
 /**
- * {@link saveAccountOutcomes}' plain statements (none for no outcome; the stage's counts first
- * when given), to be written in another statement (carried-sql.ts) — as saveAccountOutcomes
- * writes them, in one.
+ * The statements storing several accounts' progress and results in the session (none for no
+ * outcome; the stage's counts first when given), written as one by `writeTogether` or carried
+ * by another statement (carried-sql.ts).
  */
 export function accountOutcomesStatements(
   session: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>,
@@ -134,7 +120,7 @@ export function accountOutcomesStatements(
     // Each account's own counts (of a stage) added to its row, in the same statement.
     const param = (i: number): number[] => outcomes.map((o) => (o.counts ? (stageCountsParams(o.counts.delta)[i] ?? 0) : 0));
     const accountCounts = [outcomes.map((o) => o.counts?.stage ?? null), param(0), param(1), param(2), param(3)];
-    if (counts) throw new Error('saveAccountOutcomes: a stage row\'s counts and accounts\' own counts in one call');
+    if (counts) throw new Error('accountOutcomesStatements: a stage row\'s counts and accounts\' own counts in one call');
     return [{ text: SAVE_OUTCOMES_AND_ACCOUNT_COUNTS_SQL, values: [...values, ...accountCounts] }];
   }
   const save = { text: SAVE_OUTCOMES_SQL, values };

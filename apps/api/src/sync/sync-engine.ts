@@ -71,7 +71,7 @@ import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balan
 import { sessionPsu, userPresentIn } from './session-psu';
 
 import { takeUnattendedAccess, takeUnattendedAccesses } from './access-ledger';
-import { type AccountCounts, accountOutcomeStatement, accountOutcomesStatements, addAccountCounts, readAccountOutcomes, saveAccountOutcome, saveAccountOutcomes } from './account-results';
+import { type AccountCounts, accountOutcomeStatement, accountOutcomesStatements, addAccountCounts, readAccountOutcomes, saveAccountOutcome } from './account-results';
 import { type AccountRun, type RunLimits, SessionRun, orThrow } from './session-run';
 
 export type { RunLimits } from './session-run';
@@ -1033,16 +1033,7 @@ export class SyncEngine {
     counts?: { stage: StageName; delta: Partial<StageCounts> },
     accountCounts?: ReadonlyMap<AccountRun, AccountCounts | undefined>,
   ): Promise<void> {
-    await saveAccountOutcomes(
-      m,
-      run.row,
-      entries.map((e) => {
-        const own = accountCounts?.get(e);
-        return { accountId: e.account.id, outcome: { progress: e.progress, results: e.results }, ...(own ? { counts: own } : {}) };
-      }),
-      this.clock.now(),
-      counts,
-    );
+    await writeTogether(m, this.accountsStatements(run, entries, counts, accountCounts));
   }
 
   /**
