@@ -2,8 +2,7 @@ import { unattendedAccessBudget } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { DAY_MS } from './session-run';
 import type { SessionRow } from './session-store';
-import { preparedQuery } from '../database/prepared-sql';
-import { type Statement, withCarried } from './carried-sql';
+import { type Statement, writeTogether } from './carried-sql';
 
 // The unattended-access ledger (unattended_accesses, issue 13 §6): one row per account and
 // unattended session, counted against the domain's daily budget.
@@ -85,14 +84,7 @@ export async function takeUnattendedAccesses(
   }
   // `carry`: what the caller writes knowing the answers (the accounts' progress), in the accesses' statement.
   const carried = carry?.(out) ?? [];
-  if (taking.length > 0) {
-    const statement = withCarried(
-      { text: `INSERT INTO unattended_accesses (tenant_id, user_id, account_id, accessed_at, session_id) SELECT $1, $2, a, $3, $4 FROM unnest($5::uuid[]) AS a`, values: [session.tenantId, session.userId, now, session.id, taking] },
-      carried,
-    );
-    await preparedQuery(m, statement.text, statement.values);
-  } else {
-    for (const c of carried) await preparedQuery(m, c.text, c.values);
-  }
+  const insert: Statement = { text: `INSERT INTO unattended_accesses (tenant_id, user_id, account_id, accessed_at, session_id) SELECT $1, $2, a, $3, $4 FROM unnest($5::uuid[]) AS a`, values: [session.tenantId, session.userId, now, session.id, taking] };
+  await writeTogether(m, taking.length > 0 ? [...carried, insert] : carried);
   return out;
 }
