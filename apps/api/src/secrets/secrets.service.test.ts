@@ -52,12 +52,14 @@ describe('SecretsService', () => {
     expect(JSON.stringify(rows)).not.toContain(canary);
   });
 
-  it('a decryption costs two statements: the secret read and its audit row (no transaction around the audit INSERT)', async () => {
+  it('a decryption costs two statements, both prepared: the secret read and its audit row (no transaction around the audit INSERT)', async () => {
     const sent: string[] = [];
+    const named: boolean[] = [];
     const original = Client.prototype.query;
     (Client.prototype as unknown as { query: unknown }).query = function (this: Client, ...args: unknown[]): unknown {
       const q = args[0] as string | { text?: string } | undefined;
       sent.push((typeof q === 'string' ? q : (q?.text ?? '')).replace(/\s+/g, ' ').trim());
+      named.push(typeof q === 'object' && typeof (q as { name?: unknown }).name === 'string');
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     };
     try {
@@ -66,8 +68,10 @@ describe('SecretsService', () => {
       (Client.prototype as unknown as { query: unknown }).query = original;
     }
     expect(sent).toHaveLength(2);
-    expect(sent[0]).toMatch(/^SELECT .* FROM "connection_secrets"/i);
+    expect(sent[0]).toMatch(/^SELECT .* FROM "?connection_secrets"? WHERE tenant_id = \$1 AND user_id = \$2 /i);
     expect(sent[1]).toMatch(/^INSERT INTO audit_log /);
+    // Named prepared statements: each pooled connection parses and plans them once (every sync session reads its grant).
+    expect(named).toEqual([true, true]);
     const [row] = await db.dataSource.getRepository(AuditLogEntry).find({ where: { action: 'secret.decrypt' }, order: { id: 'DESC' }, take: 1 });
     expect(row).toMatchObject({ tenantId: alice.tenantId, actor: 'system:sync', target: `connection:${aliceConnection}`, details: { kind: 'grant', masterKeyId: 'k1', reason: 'sync' } });
     expect(row?.occurredAt).toBeInstanceOf(Date);

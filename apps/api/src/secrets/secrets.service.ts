@@ -2,10 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Redacted } from 'effect';
 import { AuditLog } from '../audit/audit-log.service';
 import { Connection } from '../connections/connection.entity';
+import { NotFoundError } from '../common/errors';
 import { newId } from '../database/ids';
+import { preparedQuery } from '../database/prepared-sql';
 import { ScopedData, type UserScope } from '../database/scoped-data';
 import { ConnectionSecret, type SecretKind } from './connection-secret.entity';
-import { type SecretBinding, SecretDecryptionError, openSecret, sealSecret } from './envelope';
+import { type SealedSecret, type SecretBinding, SecretDecryptionError, openSecret, sealSecret } from './envelope';
 import type { MasterKeyring } from './master-keyring';
 
 /** Injection token of the process's {@link MasterKeyring}. */
@@ -20,6 +22,31 @@ export interface SecretAccess {
 }
 
 const binding = (scope: UserScope, connectionId: string, kind: SecretKind): SecretBinding => ({ tenantId: scope.tenantId, connectionId, purpose: kind });
+
+/**
+ * The sealed parts of one secret of the user's connection (the scope's columns in the WHERE,
+ * as ScopedData's repositories narrow them): a prepared statement, since every sync session
+ * reads its grant — TypeORM's findOne built and parsed the same SELECT through its query
+ * builder and entity transformer on every call.
+ */
+const SEALED_SQL = `SELECT master_key_id, wrapped_data_key, nonce, ciphertext, auth_tag FROM connection_secrets
+  WHERE tenant_id = $1 AND user_id = $2 AND connection_id = $3 AND kind = $4`;
+
+interface SealedRow {
+  readonly master_key_id: string;
+  readonly wrapped_data_key: Buffer;
+  readonly nonce: Buffer;
+  readonly ciphertext: Buffer;
+  readonly auth_tag: Buffer;
+}
+
+const sealedOf = (row: SealedRow): SealedSecret => ({
+  masterKeyId: row.master_key_id,
+  wrappedDataKey: row.wrapped_data_key,
+  nonce: row.nonce,
+  ciphertext: row.ciphertext,
+  authTag: row.auth_tag,
+});
 
 /**
  * A connection's grant and credentials, stored envelope-encrypted (see envelope.ts) and
@@ -56,7 +83,10 @@ export class SecretsService {
    * call, before the value is returned). {@link NotFoundError} when there is none.
    */
   async reveal(scope: UserScope, connectionId: string, kind: SecretKind, access: SecretAccess): Promise<Redacted.Redacted<string>> {
-    const row = await this.data.forUser(ConnectionSecret, scope).get({ connectionId, kind });
+    if (!scope.tenantId || !scope.userId) throw new Error('scope.tenantId and scope.userId are required');
+    const [found] = await preparedQuery<SealedRow>(this.data.manager, SEALED_SQL, [scope.tenantId, scope.userId, connectionId, kind]);
+    if (!found) throw new NotFoundError('ConnectionSecret');
+    const row = sealedOf(found);
     const event = { tenantId: scope.tenantId, actor: access.actor, target: `connection:${connectionId}` };
     let plaintext: Buffer;
     try {
