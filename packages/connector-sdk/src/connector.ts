@@ -470,7 +470,12 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
     },
     create,
     serializeGrant: (grant) => grants.serialize(grant),
-    deserializeGrant: (text) => grants.deserialize(text) as Outcome<Grant>,
+    deserializeGrant: (text) => {
+      const out = grants.deserialize(text);
+      // Decoded with the grant schema: it is a grant. Not checked again on the session's first call.
+      if (out.ok && typeof out.value === 'object' && out.value !== null) isGrant.remember(out.value);
+      return out as Outcome<Grant>;
+    },
     serializeChallengeState: (state) => states.serialize(state),
     deserializeChallengeState: (text) => states.deserialize(text) as Outcome<ChallengeState>,
   };
@@ -484,16 +489,23 @@ export function defineConnector<G, S = never, C = unknown>(definition: Connector
  * they are); without, only a value its owner already froze (the domain's windows, whose
  * fields are strings) — any other is checked on every call, as before.
  */
-function validatedOnce<T>(check: (value: unknown) => value is T, freeze: boolean): (value: unknown) => value is T {
+function validatedOnce<T>(check: (value: unknown) => value is T, freeze: boolean): ValidatedOnce<T> {
   const passed = new WeakSet<object>();
-  return (value): value is T => {
+  const remember = (value: object): void => {
+    if (freeze ? deepFreezePlain(value) : Object.isFrozen(value)) passed.add(value);
+  };
+  const is = (value: unknown): value is T => {
     if (typeof value !== 'object' || value === null) return check(value);
     if (passed.has(value)) return true;
     if (!check(value)) return false;
-    if (freeze ? deepFreezePlain(value) : Object.isFrozen(value)) passed.add(value);
+    remember(value);
     return true;
   };
+  return Object.assign(is, { remember });
 }
+
+/** {@link validatedOnce}'s check, and `remember` for a value known to pass (e.g. just decoded with the schema). */
+type ValidatedOnce<T> = ((value: unknown) => value is T) & { readonly remember: (value: object) => void };
 
 /** Freezes `value`'s plain objects and arrays (not class instances: Dates, Redacted…); true when every plain part is frozen. */
 function deepFreezePlain(value: object, depth = 0): boolean {

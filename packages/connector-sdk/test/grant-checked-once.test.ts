@@ -70,6 +70,26 @@ describe('the grant of a session is checked against its schema once', () => {
     expect(counter.checks).toBe(2);
   });
 
+  it('does not check again a grant the connector just deserialised (its decoding checked it)', async () => {
+    const { counter, client, connector } = countingConnector();
+    const text = connector.serializeGrant(aGrant() as never);
+    expect(text.ok).toBe(true);
+    if (!text.ok) return;
+    const before = counter.checks;
+    const read = connector.deserializeGrant(text.value);
+    expect(read.ok).toBe(true);
+    if (!read.ok) return;
+    expect(counter.checks).toBe(before + 1); // the decoding's own check
+    expect(Object.isFrozen(read.value)).toBe(true);
+    for (let i = 0; i < 2; i += 1) {
+      expect((await collectPages(client.accounts(read.value))).ok).toBe(true);
+      expect((await collectPages(client.balances(read.value, { bankAccountId: 'a', window }))).ok).toBe(true);
+    }
+    expect(counter.checks).toBe(before + 1);
+    // What fails to decode is refused, as before.
+    expect(connector.deserializeGrant(text.value.replace('user-1', '')).ok).toBe(false);
+  });
+
   it('freezes a checked grant, so it cannot stop matching the schema afterwards', async () => {
     const { client } = countingConnector();
     const grant = aGrant();
