@@ -251,10 +251,21 @@ export async function saveSessionMove(manager: EntityManager, row: Pick<SessionR
  * move changed (the stages' row, the session's own columns) in the same transaction, with no
  * round trip of its own.
  */
-export function sessionMoveStatements(row: Pick<SessionRow, 'id' | 'tenantId'>, before: DomainSession, after: DomainSession): Statement[] {
+export function sessionMoveStatements(
+  row: Pick<SessionRow, 'id' | 'tenantId'>,
+  before: DomainSession,
+  after: DomainSession,
+  counts?: { readonly stage: StageName; readonly delta: Partial<StageCounts> },
+): Statement[] {
   const { changed, stageParams, status, startedAt, finishedAt, sessionChanged } = moveOf(before, after);
+  // `counts`: added to that stage's row by the move's UPDATE when the move changes that row (one
+  // statement cannot write a row twice), else by an UPDATE of their own.
+  const countsMoved = counts !== undefined && changed.some((s) => s.stage === counts.stage);
   return [
-    ...(changed.length > 0 ? [{ text: UPDATE_STAGES_SQL, values: [row.id, row.tenantId, ...stageParams] }] : []),
+    ...(counts && !countsMoved ? [{ text: ADD_COUNTS_SQL, values: [row.id, counts.stage, row.tenantId, ...stageCountsParams(counts.delta)] }] : []),
+    ...(changed.length > 0
+      ? [countsMoved ? { text: UPDATE_STAGES_AND_COUNTS_SQL, values: [row.id, row.tenantId, ...stageParams, counts.stage, ...stageCountsParams(counts.delta)] } : { text: UPDATE_STAGES_SQL, values: [row.id, row.tenantId, ...stageParams] }]
+      : []),
     ...(sessionChanged ? [{ text: UPDATE_SESSION_SQL, values: [row.id, row.tenantId, status, startedAt, finishedAt] }] : []),
   ];
 }
@@ -381,3 +392,8 @@ export const addStageCountsSql = (session: string, stage: string, tenant: string
 export const stageCountsParams = (delta: Partial<StageCounts>): number[] => [delta.requestsMade ?? 0, delta.itemsFetched ?? 0, delta.itemsWritten ?? 0, delta.errors ?? 0];
 
 const ADD_COUNTS_SQL = addStageCountsSql('$1', '$2', '$3', 4);
+// {@link sessionMoveStatements}' stage move with the stage $8's counts added (the four deltas from $9), in the same row write.
+const UPDATE_STAGES_AND_COUNTS_SQL = `UPDATE sync_stages st SET status = v.status, started_at = v.started_at, finished_at = v.finished_at, error = v.error::jsonb,
+           counts = CASE WHEN st.stage = $8 THEN ${addedCountsSql('st.counts', (_, i) => `$${9 + i}`)} ELSE st.counts END
+         FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::text[]) AS v(stage, status, started_at, finished_at, error)
+        WHERE st.session_id = $1 AND st.tenant_id = $2 AND st.stage = v.stage`;

@@ -254,6 +254,7 @@ export class SyncEngine {
     await this.enterStage(run, 'accounts');
     const pages = await this.fetchAll(run, (grant) => run.client.accounts(grant, { psu: sessionPsu(run.row.requestedBy, run.row.parameters) }), false);
     const fetched = pages.items;
+    let refused = 0;
     await this.dataSource.transaction(async (m) => {
       const stored = await upsertAccounts(
         m,
@@ -264,7 +265,9 @@ export class SyncEngine {
       );
       // The one store: accounts the bank stopped returning take `missing` (failed, syncError
       // missingAccount), the active ones returned start this session's sync — with their rows
-      // of the session and the stage's counts, in the states' statement.
+      // of the session, and the stage move (accounts → balances) with the stage's counts, in
+      // the states' statement.
+      const counts = { requestsMade: pages.requests, itemsFetched: fetched.length, itemsWritten: stored.length };
       await applyAccountsListed(m, run.scope, run.row.id, known, stored, run.now, (started) => {
         run.accounts = [];
         for (const account of started) {
@@ -272,13 +275,17 @@ export class SyncEngine {
           run.accounts.push(entry);
           this.recordResult(run, entry, { stage: 'accounts', status: 'completed', itemsFetched: 1, itemsWritten: 1, failure: null });
         }
-        return this.accountsStatements(run, run.accounts, { stage: 'accounts', delta: { requestsMade: pages.requests, itemsFetched: fetched.length, itemsWritten: stored.length } });
+        run.session = orThrow(recordStageProgress(run.session, 'accounts', counts));
+        const before = run.session;
+        run.session = orThrow(this.completeThenStart(run.session, 'accounts', 'balances'));
+        return [...this.accountsStatements(run, run.accounts), ...sessionMoveStatements(run.row, before, run.session, { stage: 'accounts', delta: counts })];
       });
-      run.session = orThrow(recordStageProgress(run.session, 'accounts', { requestsMade: pages.requests, itemsFetched: fetched.length, itemsWritten: stored.length }));
-      const before = run.session;
-      run.session = orThrow(this.completeThenStart(run.session, 'accounts', 'balances'));
-      await saveSessionMove(m, run.row, before, run.session);
+      // An unattended session's accesses (the balances stage's first work) are taken in this
+      // transaction: nothing the user sees lies between them (running.data throughout), and a
+      // crash stores both or neither — one transaction fewer per session.
+      refused = await this.takeAccessesIn(m, run, run.accounts);
     });
+    for (let i = 0; i < refused; i += 1) this.metrics?.accessBudgetRefused('engine');
   }
 
   private async stageBalances(run: SessionRun): Promise<void> {
@@ -927,27 +934,35 @@ export class SyncEngine {
    * account took five statements and a transaction each.
    */
   private async recordAccesses(run: SessionRun, entries: readonly AccountRun[]): Promise<void> {
-    if (userPresentIn(run.row.requestedBy, run.row.parameters)) return;
-    const pending = entries.filter((e) => !e.progress.budgetSpent && !e.progress.accessRecorded);
-    if (pending.length === 0) return;
-    const limit = this.connectors.unattendedAccessesPerDay(run.manifest.id, run.grant?.grant);
-    const refused = await this.dataSource.transaction(async (m) => {
-      const changed: AccountRun[] = [];
-      // The accounts' progress is written with the accesses taken (one statement).
-      await takeUnattendedAccesses(m, run.row, pending.map((e) => e.account.id), run.now, limit, (taken) => {
-        for (const entry of pending) {
-          const t = taken.get(entry.account.id);
-          if (!t) continue; // not found under the lock: left to recordAccess, one at a time
-          if (t.allowed) entry.progress.accessRecorded = true;
-          else entry.progress.budgetSpent = t.nextAllowedAt.toISOString();
-          changed.push(entry);
-        }
-        return this.accountsStatements(run, changed);
-      });
-      return changed.filter((e) => e.progress.budgetSpent !== undefined).length;
-    });
+    if (!this.accessesPending(run, entries)) return;
+    const refused = await this.dataSource.transaction((m) => this.takeAccessesIn(m, run, entries));
     // Counted once the refusals are stored (a resumed session finds budgetSpent and does not count them again).
     for (let i = 0; i < refused; i += 1) this.metrics?.accessBudgetRefused('engine');
+  }
+
+  /** Whether {@link recordAccesses} has anything to take for `entries` (an unattended session's accounts not counted yet). */
+  private accessesPending(run: SessionRun, entries: readonly AccountRun[]): boolean {
+    return !userPresentIn(run.row.requestedBy, run.row.parameters) && entries.some((e) => !e.progress.budgetSpent && !e.progress.accessRecorded);
+  }
+
+  /** {@link recordAccesses} in the caller's transaction (nothing for a session the user is present in); returns the accounts refused (to count once it commits). */
+  private async takeAccessesIn(m: EntityManager, run: SessionRun, entries: readonly AccountRun[]): Promise<number> {
+    if (!this.accessesPending(run, entries)) return 0;
+    const pending = entries.filter((e) => !e.progress.budgetSpent && !e.progress.accessRecorded);
+    const limit = this.connectors.unattendedAccessesPerDay(run.manifest.id, run.grant?.grant);
+    const changed: AccountRun[] = [];
+    // The accounts' progress is written with the accesses taken (one statement).
+    await takeUnattendedAccesses(m, run.row, pending.map((e) => e.account.id), run.now, limit, (taken) => {
+      for (const entry of pending) {
+        const t = taken.get(entry.account.id);
+        if (!t) continue; // not found under the lock: left to recordAccess, one at a time
+        if (t.allowed) entry.progress.accessRecorded = true;
+        else entry.progress.budgetSpent = t.nextAllowedAt.toISOString();
+        changed.push(entry);
+      }
+      return this.accountsStatements(run, changed);
+    });
+    return changed.filter((e) => e.progress.budgetSpent !== undefined).length;
   }
 
   // ---------------------------------------------------------------------------------------

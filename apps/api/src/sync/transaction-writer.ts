@@ -306,6 +306,16 @@ export async function completeReconciliation(
 
 const shift = (date: string, days: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
+// The rows {@link deriveDailyBalances} derives from: each day's last booked row carrying a
+// balance within $3..$4 (in the bank's order: date, bank_order, id), and the last one before $3.
+const DERIVATION_ROWS_SQL = `(SELECT DISTINCT ON (t.listed_date) ${TX_COLUMNS} FROM transactions t
+      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND t.listed_date BETWEEN $3 AND $4
+      ORDER BY t.listed_date, t.bank_order DESC, t.id DESC)
+  UNION ALL
+  (SELECT ${TX_COLUMNS} FROM transactions t
+      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND t.listed_date < $3
+      ORDER BY t.listed_date DESC, t.bank_order DESC, t.id DESC LIMIT 1)`;
+
 /**
  * Daily balances of an account for `from..to`, derived by the domain's `dailyBalances`
  * from the stored booked transactions: only the day's last one (in the bank's order: the
@@ -319,19 +329,11 @@ export async function deriveDailyBalances(manager: EntityManager, key: AccountKe
   // Both reads walk the partial index of booked rows carrying a balance (migration
   // BookedBalanceIndex), in its order: `t.listed_date`, the column — a bare `listed_date` here
   // names the output's text alias, whose order no index gives (every row of the account before
-  // `from` was read and sorted). test/sync/daily-balance-work.test.ts
-  const perDay = (await preparedQuery(manager, 
-    `SELECT DISTINCT ON (t.listed_date) ${TX_COLUMNS} FROM transactions t
-      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND t.listed_date BETWEEN $3 AND $4
-      ORDER BY t.listed_date, t.bank_order DESC, t.id DESC`,
-    [key.userId, key.accountId, range.from, range.to],
-  )) as StoredTxRow[];
-  const before = (await preparedQuery(manager, 
-    `SELECT ${TX_COLUMNS} FROM transactions t
-      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND t.listed_date < $3
-      ORDER BY t.listed_date DESC, t.bank_order DESC, t.id DESC LIMIT 1`,
-    [key.userId, key.accountId, range.from],
-  )) as StoredTxRow[];
+  // `from` was read and sorted). One statement (a round trip per account and session fewer):
+  // each day's last row of the range, then the last one before it. test/sync/daily-balance-work.test.ts
+  const rows = (await preparedQuery(manager, DERIVATION_ROWS_SQL, [key.userId, key.accountId, range.from, range.to])) as StoredTxRow[];
+  const before = rows.filter((r) => r.listed_date < range.from);
+  const perDay = rows.filter((r) => r.listed_date >= range.from);
   const series = dailyBalances({ transactions: [...before, ...perDay].map(toBankTransaction), from: range.from, to: range.to, dateField: 'transactionDate' /* i.e. the listed date */ }).filter(
     (d) => d.balanceMinor !== null,
   );

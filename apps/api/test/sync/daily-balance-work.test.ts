@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CalendarDate } from '@kinko/domain';
+import { Client } from 'pg';
 import { FetchOrder } from '../../src/sync/bank-order';
 import { type AccountKey, BANK_BALANCES_SQL, DERIVED_BALANCES_SQL, deriveDailyBalances, writeBankBalances, writeTransactionPage } from '../../src/sync/transaction-writer';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -33,18 +34,32 @@ describe('daily balances: a few rows read, whatever the history', () => {
     }
   }
 
-  /** Derives 2026-02-27..2026-03-04 (the last three days of the history and three after it): the days derived, the stored series and the rows of `transactions` read. */
-  async function derive(key: AccountKey): Promise<{ days: number; series: Array<{ date: string; balance: string }>; read: number }> {
+  /**
+   * Derives 2026-02-27..2026-03-04 (the last three days of the history and three after it): the
+   * days derived, the stored series, the rows of `transactions` read and the statements that read them.
+   */
+  async function derive(key: AccountKey): Promise<{ days: number; series: Array<{ date: string; balance: string }>; read: number; reads: number }> {
+    const original = Client.prototype.query;
+    let reads = 0;
     const { days, read } = await db.dataSource.transaction(async (m) => {
       const before = await rowsRead(m);
-      const days = await deriveDailyBalances(m, key, { from: '2026-02-27' as CalendarDate, to: '2026-03-04' as CalendarDate }, 'JPY');
-      return { days, read: (await rowsRead(m)) - before };
+      (Client.prototype as unknown as { query: unknown }).query = function (this: Client, ...args: unknown[]): unknown {
+        const q = args[0] as string | { text?: string } | undefined;
+        if (/^\(?SELECT .* FROM transactions /s.test(typeof q === 'string' ? q : (q?.text ?? ''))) reads += 1;
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      };
+      try {
+        const days = await deriveDailyBalances(m, key, { from: '2026-02-27' as CalendarDate, to: '2026-03-04' as CalendarDate }, 'JPY');
+        return { days, read: (await rowsRead(m)) - before };
+      } finally {
+        (Client.prototype as unknown as { query: unknown }).query = original;
+      }
     });
     const series = (await db.dataSource.query(`SELECT date::text AS date, balance_minor::text AS balance FROM daily_balances WHERE account_id = $1 ORDER BY date`, [key.accountId])) as Array<{
       date: string;
       balance: string;
     }>;
-    return { days, series, read };
+    return { days, series, read, reads };
   }
 
   beforeAll(async () => {
@@ -65,7 +80,7 @@ describe('daily balances: a few rows read, whatever the history', () => {
       [accounts.large, 5_000],
     ] as const) {
       const last = size - 1;
-      const { days, series, read } = await derive(key);
+      const { days, series, read, reads } = await derive(key);
       expect(days).toBe(6);
       // The last three rows' balances, then the last one carried over the days without rows.
       const b = (j: number): string => balanceAfter(j).toString();
@@ -79,6 +94,8 @@ describe('daily balances: a few rows read, whatever the history', () => {
       ]);
       // The range's three rows and the one before it.
       expect(read).toBeLessThanOrEqual(4);
+      // …read by one statement (issue 19, STMT: two before, one round trip per account and session).
+      expect(reads).toBe(1);
     }
   });
 
@@ -89,6 +106,7 @@ describe('daily balances: a few rows read, whatever the history', () => {
     expect([s.series, l.series]).toEqual([[], []]);
     // Before: 4,995 rows of the large account (every booked row before the range, filtered one by one).
     expect([s.read, l.read]).toEqual([0, 0]);
+    expect([s.reads, l.reads]).toEqual([1, 1]);
   });
 });
 
