@@ -49,7 +49,8 @@ export type AccessTaken = { readonly allowed: true } | { readonly allowed: false
  * transaction: their rows locked in one statement (in id order: two sessions sharing accounts
  * cannot deadlock), their last day's accesses read in one, the domain's budget decided for
  * each, the accesses taken in one more (with the caller's `carry`). Race-free as one at a time: the budget is read under the
- * accounts' row locks, held until the caller's transaction ends.
+ * accounts' row locks, held until the caller's transaction ends (`locked`: taken already by the
+ * caller's transaction, which updated every one of the accounts' rows).
  */
 export async function takeUnattendedAccesses(
   m: EntityManager,
@@ -58,13 +59,17 @@ export async function takeUnattendedAccesses(
   now: Date,
   limit: number,
   carry?: (taken: ReadonlyMap<string, AccessTaken>) => readonly Statement[],
+  locked = false,
 ): Promise<Map<string, AccessTaken>> {
   const out = new Map<string, AccessTaken>();
   if (accountIds.length === 0) return out;
   // The locks first, on their own: a statement reads with the snapshot it started with, so the
   // ledger read in the same statement would miss the accesses a session holding the locks
-  // before it committed meanwhile (read committed: the next statement sees them).
-  await m.query(`SELECT id FROM bank_accounts WHERE id = ANY($1::uuid[]) AND tenant_id = $2 ORDER BY id FOR UPDATE`, [accountIds, session.tenantId]);
+  // before it committed meanwhile (read committed: the next statement sees them). `locked`: an
+  // earlier statement of the caller's transaction holds them already (it updated the accounts'
+  // rows: FOR NO KEY UPDATE, which conflicts with this FOR UPDATE and with itself), then no
+  // statement of its own.
+  if (!locked) await m.query(`SELECT id FROM bank_accounts WHERE id = ANY($1::uuid[]) AND tenant_id = $2 ORDER BY id FOR UPDATE`, [accountIds, session.tenantId]);
   const rows = (await m.query(
     `SELECT b.id,
             EXISTS (SELECT 1 FROM unattended_accesses u WHERE u.account_id = b.id AND u.session_id = $3) AS already,

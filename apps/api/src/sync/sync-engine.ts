@@ -283,7 +283,8 @@ export class SyncEngine {
       // An unattended session's accesses (the balances stage's first work) are taken in this
       // transaction: nothing the user sees lies between them (running.data throughout), and a
       // crash stores both or neither — one transaction fewer per session.
-      refused = await this.takeAccessesIn(m, run, run.accounts);
+      // The accounts' rows are locked already (the states statement updated them).
+      refused = await this.takeAccessesIn(m, run, run.accounts, true);
     });
     for (let i = 0; i < refused; i += 1) this.metrics?.accessBudgetRefused('engine');
   }
@@ -945,8 +946,12 @@ export class SyncEngine {
     return !userPresentIn(run.row.requestedBy, run.row.parameters) && entries.some((e) => !e.progress.budgetSpent && !e.progress.accessRecorded);
   }
 
-  /** {@link recordAccesses} in the caller's transaction (nothing for a session the user is present in); returns the accounts refused (to count once it commits). */
-  private async takeAccessesIn(m: EntityManager, run: SessionRun, entries: readonly AccountRun[]): Promise<number> {
+  /**
+   * {@link recordAccesses} in the caller's transaction (nothing for a session the user is present
+   * in); returns the accounts refused (to count once it commits). `locked`: the transaction holds
+   * the accounts' row locks already (access-ledger.ts).
+   */
+  private async takeAccessesIn(m: EntityManager, run: SessionRun, entries: readonly AccountRun[], locked = false): Promise<number> {
     if (!this.accessesPending(run, entries)) return 0;
     const pending = entries.filter((e) => !e.progress.budgetSpent && !e.progress.accessRecorded);
     const limit = this.connectors.unattendedAccessesPerDay(run.manifest.id, run.grant?.grant);
@@ -961,7 +966,7 @@ export class SyncEngine {
         changed.push(entry);
       }
       return this.accountsStatements(run, changed);
-    });
+    }, locked);
     return changed.filter((e) => e.progress.budgetSpent !== undefined).length;
   }
 

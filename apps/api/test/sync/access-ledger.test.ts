@@ -81,4 +81,26 @@ describe('unattended-access ledger: several accounts at once', () => {
     expect(rows).toHaveLength(3);
     expect(new Set(rows.map((r) => r.account_id))).toEqual(new Set(accounts));
   });
+
+  // Issue 19 (STMT): the engine takes an unattended session's accesses in the accounts stage's
+  // transaction, whose states statement updated the accounts' rows already (FOR NO KEY UPDATE
+  // row locks): no lock statement of the ledger's own (`locked`), still race-free against a
+  // taker that locks (FOR UPDATE) and against another that updated the rows first.
+  it('is race-free when the caller\'s transaction updated the accounts\' rows before taking (no lock statement of its own)', async () => {
+    for (const other of ['locking', 'updating'] as const) {
+      await db.dataSource.query(`DELETE FROM unattended_accesses`);
+      const [a, b] = [await newSession(), await newSession()];
+      const now = new Date('2026-12-09T06:00:00Z');
+      const take = (s: { id: string; tenantId: string; userId: string }, updated: boolean): Promise<Map<string, { allowed: boolean }>> =>
+        db.dataSource.transaction(async (m) => {
+          if (updated) await m.query(`UPDATE bank_accounts SET updated_at = now() WHERE id = ANY($1::uuid[])`, [accounts]);
+          const r = await takeUnattendedAccesses(m, s, accounts, now, 1, undefined, updated);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          return r;
+        });
+      const [ra, rb] = await Promise.all([take(a, true), take(b, other === 'updating')]);
+      for (const id of accounts) expect([ra.get(id)?.allowed, rb.get(id)?.allowed].filter(Boolean)).toHaveLength(1);
+      expect(await ledger()).toHaveLength(3);
+    }
+  });
 });
