@@ -24,9 +24,28 @@ export function dayNumber(date: IsoDate): number {
   return Date.parse(`${date}T00:00:00Z`) / DAY_MS;
 }
 
-/** The calendar date of a day number. */
+/** Day numbers of 1000-01-01 and 9999-12-31: four-digit years, written by {@link fromDayNumber} without a Date. */
+const FIRST_FOUR_DIGIT_DAY = -354_285;
+const LAST_FOUR_DIGIT_DAY = 2_932_896;
+
+/**
+ * The calendar date of a day number. Integer arithmetic (the proleptic Gregorian calendar's
+ * civil-from-days) rather than a Date and its ISO string: the sandboxes write one per listed
+ * transaction and per day of every balances page. Other day numbers (fractions, years
+ * outside 1000–9999) take the Date's way, as before.
+ */
 export function fromDayNumber(day: number): IsoDate {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  if (!Number.isInteger(day) || day < FIRST_FOUR_DIGIT_DAY || day > LAST_FOUR_DIGIT_DAY) return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  const z = day + 719_468; // days since 0000-03-01
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1_460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153); // 0 = March
+  const d = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
+  const m = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
+  const y = yearOfEra + era * 400 + (m <= 2 ? 1 : 0);
+  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
 }
 
 /** The date `days` days after `date` (negative moves back). */
@@ -52,15 +71,17 @@ export function dateInZone(instant: Date, timeZone: string): IsoDate {
   return format.format(instant);
 }
 
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Seconds since local midnight of an instant in a time zone. */
 export function secondsOfDayInZone(instant: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hourCycle: 'h23',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(instant);
+  let format = timeFormats.get(timeZone);
+  if (!format) {
+    // One per zone, as dateInZone's: creating an Intl.DateTimeFormat costs far more than formatting with it.
+    format = new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    timeFormats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(instant);
   const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return get('hour') * 3600 + get('minute') * 60 + get('second');
 }
