@@ -195,6 +195,19 @@ describe('timeouts and broken connections', () => {
     expect(elapsed).toBeLessThan(2_000);
   });
 
+  it('bound a body that stops half-way by the same total timeout (the attempt is aborted while its body is read)', async () => {
+    const s = await server((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"accounts": [');
+    });
+    const started = performance.now();
+    const out = await client({ allowedHosts: [s.host], timeouts: { totalMs: 200 }, retry: { maxAttempts: 1 } }).send({ method: 'GET', url: `${s.origin}/half` });
+    const elapsed = performance.now() - started;
+    expect(out).toMatchObject({ ok: false, error: { _tag: 'TemporaryError', code: 'timeout' } });
+    expect(elapsed).toBeGreaterThanOrEqual(190);
+    expect(elapsed).toBeLessThan(2_000);
+  });
+
   it('let one call override the timeouts', async () => {
     const s = await server((_req, res) => setTimeout(() => sendJson(res, 200, {}), 300));
     const http = client({ allowedHosts: [s.host], timeouts: { totalMs: 100 }, retry: { maxAttempts: 1 } });
