@@ -47,6 +47,22 @@ export async function currentConsent(manager: EntityManager, scope: { tenantId: 
   return rows[0] ? storedConsentOf(rows[0]) : null;
 }
 
+/**
+ * {@link currentConsent} as one json column of another statement (a run's first read: no round
+ * trip of its own); `tenant`, `user` and `connection` are that statement's expressions for them.
+ * Read back with {@link storedConsentOfJson}.
+ */
+export const currentConsentColumn = (tenant: string, user: string, connection: string): string =>
+  `(SELECT row_to_json(k) FROM (SELECT ${CONSENT_COLUMNS} FROM consents WHERE tenant_id = ${tenant} AND user_id = ${user} AND connection_id = ${connection}
+      ORDER BY create_date DESC, id DESC LIMIT 1) k)`;
+
+/** The consent {@link currentConsentColumn} read (its instants as json text), as {@link currentConsent} returns it. */
+export function storedConsentOfJson(json: Record<string, unknown> | null): StoredConsent | null {
+  if (json === null) return null;
+  const instant = (v: unknown): Date | null => (typeof v === 'string' ? new Date(v) : null);
+  return storedConsentOf({ ...json, create_date: instant(json['create_date']), expiration_date: instant(json['expiration_date']), last_sca_at: instant(json['last_sca_at']) });
+}
+
 /** {@link currentConsent} of many connections (of any users) in one statement: connection id → its newest consent; none for a connection without one. */
 export async function currentConsents(manager: EntityManager, connections: ReadonlyArray<{ readonly tenantId: string; readonly userId: string; readonly connectionId: string }>, lock = false): Promise<Map<string, StoredConsent>> {
   if (connections.length === 0) return new Map();

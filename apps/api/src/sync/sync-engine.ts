@@ -45,7 +45,6 @@ import { BankLimiter, BankSlotTimeoutError } from './bank-limiter';
 import { isRunning, moveConnection, moveConnectionThrough } from './connection-status';
 import { CHALLENGED_SYNC_HANDLER, type ChallengedSyncHandler } from './challenged-sync';
 import { ConnectorClients } from './connector-clients';
-import { currentConsent } from './consent-store';
 import { GrantVault, type UsableGrant, grantNeedsRefresh } from './grant-vault';
 import { type SessionRow, type StoredAccountResult, addStageCounts, loadSessionForRun, saveSessionMove, sessionMoveCarried, sessionMoveStatements } from './session-store';
 import { type Statement, writeTogether } from './carried-sql';
@@ -135,8 +134,8 @@ export class SyncEngine {
     const connector = this.connectors.connector(connectorId);
     const client = this.connectors.client(connectorId);
     const now = this.clock.now();
-    const consent = await currentConsent(manager, scope, row.connectionId);
-    const run = new SessionRun(row, session, connector, client, consent, now, dateInZone(now, connector.manifest.timeZone), runLimits);
+    // The connection's current consent was read with the session (no statement of its own).
+    const run = new SessionRun(row, session, connector, client, loaded.consent, now, dateInZone(now, connector.manifest.timeZone), runLimits);
     return this.audit.run({ tenantId: row.tenantId, connectionId: row.connectionId, sessionId: row.id, actor: 'system:sync' }, () => this.runStages(run));
   }
 
