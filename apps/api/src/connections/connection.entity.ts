@@ -1,4 +1,4 @@
-import { Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
+import { Column, Entity, ForeignKey, PrimaryColumn, Unique } from 'typeorm';
 import { CreatedAtColumn, InstantColumn, UpdatedAtColumn } from '../database/columns';
 import { User } from '../users/user.entity';
 
@@ -8,12 +8,10 @@ import { User } from '../users/user.entity';
  * credentials live encrypted in `connection_secrets`.
  */
 @Entity('connections')
-// Also every lookup by user: no index of its own on (tenant_id, user_id) — each index is written at every status
-// move and planned refresh (migration DropConnectionsTenantUserIndex).
+// Also every lookup by user: no index of its own on (tenant_id, user_id) — each index is written at every
+// non-HOT status move (migration DropConnectionsTenantUserIndex). When the scheduler may look at a connection
+// again is not here: `connection_schedules` (migration ConnectionSchedules), so planning writes none of these indexes.
 @Unique(['tenantId', 'userId', 'id'])
-// The scheduler's planning query: the connections it may start, due first — a partial index on
-// (next_refresh_at, aggregation_status_changed_at, id), kept by the migrations (SchedulerNextRefresh).
-@Index('ix_connections_refresh_due', { synchronize: false })
 @ForeignKey(() => User, ['tenantId', 'userId'], ['tenantId', 'id'], { onDelete: 'CASCADE' })
 export class Connection {
   @PrimaryColumn('uuid')
@@ -47,10 +45,6 @@ export class Connection {
   /** The user stopped using it: not aggregated any more, data kept, can be re-activated. */
   @Column('boolean', { default: false })
   deactivated!: boolean;
-
-  /** When the scheduler may look at it again (sync-scheduler.ts; -infinity: never planned). Written by the scheduler's own SQL only. */
-  @InstantColumn({ default: () => "'-infinity'", select: false, insert: false, update: false })
-  nextRefreshAt!: Date;
 
   @CreatedAtColumn()
   createdAt!: Date;

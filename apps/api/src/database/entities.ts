@@ -8,6 +8,7 @@ import { Consent } from '../connections/consent.entity';
 import { ConnectFlow } from '../connections/connect-flow.entity';
 import { LinkPageSession } from '../link/link-page-session.entity';
 import { ConnectionSecret } from '../secrets/connection-secret.entity';
+import { ConnectionSchedule } from '../sync/connection-schedule.entity';
 import { SyncAccountResult } from '../sync/sync-account-result.entity';
 import { SyncSession } from '../sync/sync-session.entity';
 import { SyncRateLimit } from '../sync/sync-rate-limit.entity';
@@ -35,6 +36,7 @@ export const ENTITIES = [
   ConnectionStatusChange,
   Consent,
   ConnectionSecret,
+  ConnectionSchedule,
   ConnectFlow,
   BankAccount,
   Transaction,

@@ -26,50 +26,52 @@ export const SCHEDULER_BATCH = 500;
 
 /**
  * The connections the scheduler may start: not deactivated, not running, not suspended, not
- * waiting for the user. The predicate of the partial index `ix_connections_refresh_due`
- * (migration SchedulerNextRefresh), which the planning query repeats so PostgreSQL uses it.
+ * waiting for the user. Read from `connections` for each due candidate ({@link SCHEDULER_CANDIDATES_SQL}):
+ * a due connection that is not schedulable is looked at again an interval on.
  */
 export const SCHEDULABLE_CONNECTION_SQL = `NOT c.deactivated
       AND c.aggregation_status NOT LIKE 'running.%' AND c.aggregation_status NOT LIKE 'suspended.%'
       AND c.aggregation_status NOT LIKE 'auth.%' AND c.aggregation_status NOT IN ('inactive', 'guest.intervention.required')`;
 
 /**
- * The planning query: the schedulable connections whose `next_refresh_at` has come ($1: now;
- * $2: the batch), due longest first, then oldest status change — one range scan of the
- * partial index `ix_connections_refresh_due`, reading only due connections, so a batch costs
- * the same whatever the number of connections (test/sync/scheduler-plan.test.ts). Whether a
- * connection has a grant is read per candidate by the unique index on its secrets (a scalar
- * subquery: an EXISTS there may be planned as a hash of every secret). Locked for the batch's
- * transaction, skipping connections another transaction holds (another scheduler's batch, a
- * user's sync being started). Every candidate gets a later `next_refresh_at` in the same
- * transaction ({@link SCHEDULER_NEXT_REFRESH_SQL}), so the next batch finds the next ones.
+ * The planning query: the connections whose due time (`connection_schedules.next_refresh_at`)
+ * has come ($1: now; $2: the batch), due longest first — one range scan of the index
+ * `ix_connection_schedules_due`, reading only due connections, so a batch costs the same whatever
+ * the number of connections (test/sync/scheduler-plan.test.ts). Only a connection with a grant
+ * has a schedule row (kept by the triggers on `connection_secrets`, migration ConnectionSchedules):
+ * no secret is probed per candidate. Each candidate's connection row is read by its primary key,
+ * with whether it is schedulable ({@link SCHEDULABLE_CONNECTION_SQL}). Both rows locked for the
+ * batch's transaction, skipping connections another transaction holds (another scheduler's batch,
+ * a user's sync being started: the connection row, which startSync locks too). Every candidate
+ * gets a later due time in the same transaction ({@link SCHEDULER_NEXT_REFRESH_SQL}), so the
+ * next batch finds the next ones — in `connection_schedules` only: planning writes no row
+ * version or index entry of `connections` (test/sync/scheduler-writes.test.ts).
  */
-export const SCHEDULER_CANDIDATES_SQL = `SELECT c.id, c.tenant_id, c.user_id, c.connector_id, c.aggregation_status, c.deactivated,
-      COALESCE((SELECT true FROM connection_secrets s WHERE s.connection_id = c.id AND s.kind = 'grant'), false) AS has_grant
-    FROM connections c
-    WHERE ${SCHEDULABLE_CONNECTION_SQL}
-      AND c.next_refresh_at <= $1
-    ORDER BY c.next_refresh_at, c.aggregation_status_changed_at, c.id LIMIT $2
-    FOR UPDATE OF c SKIP LOCKED`;
+export const SCHEDULER_CANDIDATES_SQL = `SELECT c.id, c.tenant_id, c.user_id, c.connector_id, c.aggregation_status, c.deactivated, true AS has_grant,
+      (${SCHEDULABLE_CONNECTION_SQL}) AS schedulable
+    FROM connection_schedules s JOIN connections c ON c.id = s.connection_id
+    WHERE s.next_refresh_at <= $1
+    ORDER BY s.next_refresh_at, s.connection_id LIMIT $2
+    FOR UPDATE OF s, c SKIP LOCKED`;
 
 /** The parameters of {@link SCHEDULER_CANDIDATES_SQL}: due at `now`, a batch of `batch`. */
 export const schedulerCandidatesParams = (now: Date, batch: number): unknown[] => [now, batch];
 
-/** When each connection of a batch is due again ($1: ids, $2: instants), by its primary key. */
-const SCHEDULER_NEXT_REFRESH_SQL = `UPDATE connections c SET next_refresh_at = v.next_at
-    FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, next_at) WHERE c.id = v.id`;
+/** When each connection of a batch is due again ($1: ids, $2: instants), by the primary key of its schedule row. */
+const SCHEDULER_NEXT_REFRESH_SQL = `UPDATE connection_schedules s SET next_refresh_at = v.next_at
+    FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, next_at) WHERE s.connection_id = v.id`;
 
 /**
  * Plans background refreshes (the user not present). A round takes the connections that are
- * active, not running, and due (`connections.next_refresh_at`), in batches of
+ * active, not running, with a grant and due (`connection_schedules.next_refresh_at`: a connection with a grant has a row), in batches of
  * {@link SCHEDULER_BATCH} (up to `schedulerRoundLimit` a round; what a round leaves due, the
  * next takes first), and starts a `scheduler` sync of each whose every active account still has unattended budget
  * ({@link RefreshQuotas}: the domain's `unattendedAccessBudget` over the `unattended_accesses`
  * ledger, with the connector's `unattendedAccessesPerDay`, PSD2's 4 by default). Connections
  * with a spent account are deferred to the instant the budget allows again. Each connection a
- * batch takes is due again ({@link nextRefreshOf}): once started, or left out by startSync
- * (no grant, consent expired, needs the user, unknown connector), `refreshIntervalMinutes`
- * later; deferred, when its budget allows; left alone because a session of it is recent or
+ * batch takes is due again ({@link nextRefreshOf}): once started, or left out (not schedulable
+ * — deactivated, running, suspended, waiting for the user —, or by startSync: consent expired,
+ * needs the user, unknown connector), `refreshIntervalMinutes` later; deferred, when its budget allows; left alone because a session of it is recent or
  * running, `refreshIntervalMinutes` after that session was created (so a user's own sync
  * counts, as before). A batch is one
  * transaction holding its connections locked: its candidates, their budgets, their consents
@@ -157,9 +159,9 @@ export class SyncScheduler {
       // takes a job in a transaction of its own that commits synchronously, flushing the WAL up to it.
       await m.query(`SET LOCAL synchronous_commit = off`);
       // Candidates across tenants: a system task, not a user-facing query.
-      const candidates = (await m.query(SCHEDULER_CANDIDATES_SQL, schedulerCandidatesParams(now, size))) as LockedConnection[];
-      // Without a grant or of an unregistered connector: nothing to start (and no decision), looked at again an interval on.
-      const known = candidates.filter((c) => c.has_grant && this.connectors.has(c.connector_id));
+      const candidates = (await m.query(SCHEDULER_CANDIDATES_SQL, schedulerCandidatesParams(now, size))) as Array<LockedConnection & { schedulable: boolean }>;
+      // Not schedulable or of an unregistered connector: nothing to start (and no decision), looked at again an interval on.
+      const known = candidates.filter((c) => c.schedulable && this.connectors.has(c.connector_id));
       const quotas = await this.quotas.ofTenantsConnections(known.map((c) => ({ id: c.id, tenantId: c.tenant_id, connectorId: c.connector_id })), now, m);
       const decisions: ScheduledRefresh[] = [];
       const startable: LockedConnection[] = [];

@@ -71,7 +71,7 @@ describe('the scheduler plans a round in batches', () => {
   it('the unattended budget holds across a batch: each connection with a spent account is deferred to when the ledger allows, the others start', async () => {
     // A fresh set of due connections: two days pass (the previous test's sessions are made old and finished, their next refresh has come).
     await client.query(`UPDATE sync_sessions SET created_at = created_at - interval '2 days', finished_at = now() - interval '2 days', status = 'completed'`);
-    await client.query(`UPDATE connections SET next_refresh_at = next_refresh_at - interval '2 days'`);
+    await client.query(`UPDATE connection_schedules SET next_refresh_at = next_refresh_at - interval '2 days'`);
     const connections = (await client.query<{ id: string; tenant_id: string; user_id: string }>(`SELECT id, tenant_id, user_id FROM connections ORDER BY aggregation_status_changed_at, id`)).rows;
     // Two active accounts per connection. Every third connection: its second account had its 4 accesses (the
     // bank-common-api budget) in the last 24 h; every third plus one: 3 (one left); the rest none.
@@ -110,7 +110,7 @@ describe('the scheduler plans a round in batches', () => {
       // Each deferred connection is due again when its budget allows, each started one a refresh interval (6 h) on:
       // the next round reads none of them.
       const nextOf = new Map(
-        (await client.query<{ id: string; next_refresh_at: Date }>(`SELECT id, next_refresh_at FROM connections`)).rows.map((r) => [r.id, r.next_refresh_at.getTime()] as const),
+        (await client.query<{ id: string; next_refresh_at: Date }>(`SELECT connection_id AS id, next_refresh_at FROM connection_schedules`)).rows.map((r) => [r.id, r.next_refresh_at.getTime()] as const),
       );
       connections.forEach((c, i) => {
         if (i % 3 === 0) expect(nextOf.get(c.id)).toBe(spentAt(i, 0) + DAY);

@@ -4,10 +4,12 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 
 // Flat costs as the tenant grows (issue 19 §4): the scheduler's planning query reads the same
 // blocks at 10,000 connections all due and at 100,000 of which most are not due (planned
-// already: next_refresh_at later) — one range scan of the partial index ix_connections_refresh_due
-// over the due ones, due longest first, stopping at the batch: no scan of every connection, no
-// sort, no look at sync_sessions. Real PostgreSQL; the rows are inserted directly
-// (generate_series), each with a grant secret row.
+// already: connection_schedules.next_refresh_at later) — one range scan of the index
+// ix_connection_schedules_due over the due ones, due longest first, stopping at the batch: no
+// scan of every connection, no sort, no look at sync_sessions, and no probe of
+// connection_secrets per candidate (only a connection with a grant has a schedule row). Real
+// PostgreSQL; the rows are inserted directly (generate_series), each with a grant secret row —
+// their schedule rows added by the database's trigger on connection_secrets.
 
 interface PlanNode {
   readonly 'Node Type': string;
@@ -55,6 +57,7 @@ describe('the scheduler planning query', () => {
     // 1,210 blocks at 100,000 connections against 808 at 10,000).
     await q('VACUUM ANALYZE connections');
     await q('VACUUM ANALYZE connection_secrets');
+    await q('VACUUM ANALYZE connection_schedules');
   }
 
   async function plan(now = new Date()): Promise<{ blocks: number; scans: string[]; ids: string[] }> {
@@ -69,43 +72,44 @@ describe('the scheduler planning query', () => {
     };
   }
 
-  it('reads the same blocks whether 1,000 or all of 100,000 connections are due (and about those of 10,000), through the partial index over the due ones only', async () => {
+  it('reads the same blocks whether 1,000 or all of 100,000 connections are due (and about those of 10,000), through the due index over the due ones only', async () => {
     await growTo(10_000);
     const small = await plan();
     await growTo(100_000);
     const allDue = await plan();
     // All but the 1,000 whose status changed longest ago were planned: due again in six hours.
-    await q(`UPDATE connections SET next_refresh_at = now() + interval '6 hours'
-              WHERE id NOT IN (SELECT id FROM connections ORDER BY aggregation_status_changed_at, id LIMIT 1000)`);
-    await q('VACUUM ANALYZE connections'); // what autovacuum does: the planned rows' old index entries go
-    const due = new Set((await q<{ id: string }>(`SELECT id FROM connections WHERE next_refresh_at <= now()`)).map((r) => r.id));
+    await q(`UPDATE connection_schedules SET next_refresh_at = now() + interval '6 hours'
+              WHERE connection_id NOT IN (SELECT id FROM connections ORDER BY aggregation_status_changed_at, id LIMIT 1000)`);
+    await q('VACUUM ANALYZE connection_schedules'); // what autovacuum does: the planned rows' old index entries go
+    const due = new Set((await q<{ id: string }>(`SELECT connection_id AS id FROM connection_schedules WHERE next_refresh_at <= now()`)).map((r) => r.id));
     expect(due.size).toBe(1_000);
     const large = await plan();
     // The next batch, once the first one's connections were planned (as the scheduler's batch does in its transaction).
-    await q(`UPDATE connections SET next_refresh_at = now() + interval '6 hours' WHERE id = ANY($1::uuid[])`, [large.ids]);
+    await q(`UPDATE connection_schedules SET next_refresh_at = now() + interval '6 hours' WHERE connection_id = ANY($1::uuid[])`, [large.ids]);
     const next = await plan();
     expect([small.ids.length, allDue.ids.length, large.ids.length, next.ids.length]).toEqual([200, 200, 200, 200]);
-    // Only due connections, due longest (then oldest status change) first, and the next batch the next ones.
+    // Only due connections, due longest first (never planned: due since their status changed, oldest first), and the next batch the next ones.
     expect(large.ids.every((id) => due.has(id)) && next.ids.every((id) => due.has(id))).toBe(true);
     expect(next.ids.filter((id) => large.ids.includes(id))).toEqual([]);
     const oldest = (await q<{ id: string }>(`SELECT id FROM connections ORDER BY aggregation_status_changed_at, id LIMIT 400`)).map((r) => r.id);
     expect([...large.ids, ...next.ids].sort()).toEqual([...oldest].sort());
     for (const p of [small, allDue, large, next]) {
-      expect(p.scans).toContain('Index Scan on connections (ix_connections_refresh_due)');
-      expect(p.scans.filter((s) => s.startsWith('Seq Scan') || s.includes('sync_sessions'))).toEqual([]);
+      expect(p.scans).toContain('Index Scan on connection_schedules (ix_connection_schedules_due)');
+      // Each candidate's connection by its primary key; nothing else: no scan, no sessions, no secrets.
+      expect(p.scans.filter((s) => !s.includes('ix_connection_schedules_due'))).toEqual(['Index Scan on connections (pk_connections)']);
     }
     // The 99,000 connections not due cost nothing (scanned, they would be ≥ 99,000 blocks): about the
     // blocks of when all 100,000 were due (the rows just planned leave old index entries, stepped over once).
     expect(large.blocks).toBeLessThanOrEqual(allDue.blocks * 1.3);
     expect(next.blocks).toBeLessThanOrEqual(allDue.blocks * 1.3);
-    // Ten times the connections: about one block more per candidate (the grant probe's B-tree,
-    // connection_secrets' unique index, gains a level between 10,000 and 100,000 rows; it keeps
-    // it up to millions), nothing that grows with the rows.
+    // Ten times the connections: about one block more per candidate (the connection's lookup by
+    // primary key, whose B-tree gains a level between 10,000 and 100,000 rows; it keeps it up to
+    // millions), nothing that grows with the rows.
     process.stdout.write(`planning query blocks: 10,000 all due ${small.blocks}; 100,000 all due ${allDue.blocks}; 1,000 of 100,000 due ${large.blocks}, next batch ${next.blocks}\n`);
     expect(allDue.blocks).toBeLessThanOrEqual(small.blocks * 1.3);
     // A round that finds none due reads (almost) nothing: the range scan ends at its first entry.
-    await q(`UPDATE connections SET next_refresh_at = now() + interval '6 hours'`);
-    await q('VACUUM connections');
+    await q(`UPDATE connection_schedules SET next_refresh_at = now() + interval '6 hours'`);
+    await q('VACUUM connection_schedules');
     const none = await plan();
     expect(none.ids).toEqual([]);
     expect(none.blocks).toBeLessThanOrEqual(allDue.blocks * 0.1);

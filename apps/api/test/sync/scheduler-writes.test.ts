@@ -4,20 +4,22 @@ import { SyncScheduler } from '../../src/sync/sync-scheduler';
 import { bootSchedulerApp, seedConnections } from '../support/bench-scheduler-driver';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
-// Flat costs as the tenant grows (issue 19 §4): what a planning round WRITES per planned
-// connection. Planning a connection writes its next_refresh_at, a key of the partial index
-// ix_connections_refresh_due: never a HOT update, so the new row version gets an entry in every
-// index of `connections`. The due index's entries go to its end (due an interval on); an index
-// led by a random UUID takes each on a random leaf page — at a million connections nearly always
-// one not written since the last checkpoint (a full page image: 8 kB of WAL) and often not in
-// shared buffers. So each index of `connections` is a cost per planned connection that grows with
-// the table. Read from the WAL itself (pg_walinspect) between the start and the end of a round:
-// per planned connection, one new version of its row, one entry in each of the
-// three indexes a planned connection needs (its primary key, the unique key the foreign keys
-// reference, the due index) — not in ix_connections_tenant_id_user_id, a prefix of the unique
-// key, dropped — at 4,000 and at 40,000 connections alike. Real PostgreSQL; the connections are
-// seeded as the bench hook seeds them (one user, one connection and its grant each, all due;
-// then VACUUM ANALYZE and a checkpoint).
+// Flat costs as the tenant grows (issue 19 §4): what a planning round WRITES and READS per planned
+// connection. Planning a connection writes its due time, a key of a partial B-tree index (never a
+// HOT update): the new row version gets an entry in every index of its table. When the due time
+// was a column of `connections`, the entries into its indexes led by a random UUID (primary key,
+// unique key) each landed on a random leaf page — at a million connections nearly always one not
+// written since the last checkpoint (a full page image: 8 kB of WAL) and often not in shared
+// buffers. The due time now lives in `connection_schedules` (migration ConnectionSchedules): read
+// from the WAL itself (pg_walinspect) between the start and the end of a round, per planned
+// connection: no new version of the connection's row and no entry in any index of `connections`
+// (its row is only locked), one new version of its schedule row with one entry in each of the
+// schedules' two indexes; and from PostgreSQL's block counters, the blocks each table and its
+// indexes were read from (shared hits and reads) per planned connection — no block of
+// `connection_secrets` (whether a connection has a grant is on its schedule row) — at 4,000 and
+// at 40,000 connections alike. Real PostgreSQL; the connections are seeded as the bench hook
+// seeds them (one user, one connection and its grant each, all due; then VACUUM ANALYZE and a
+// checkpoint).
 
 const BANK = {
   bankId: 'writes-0001',
@@ -38,16 +40,20 @@ interface WalRow {
   readonly fpis: string;
 }
 
-/** Per planned connection, per relation of `connections` (the table and each index): WAL records and full page images. */
+/** Per planned connection, per relation of `connections` and `connection_schedules` (the tables and each index): WAL records, full page images, blocks read. */
 interface RoundWrites {
   readonly started: number;
   /** B-tree leaf entries added per planned connection, by index. */
   readonly entries: Record<string, number>;
   /** Full page images per planned connection, by relation. */
   readonly fpis: Record<string, number>;
-  /** Heap records on `connections` per planned connection, by record type (LOCK, UPDATE, UPDATE+INIT, HOT_UPDATE…). */
+  /** Heap records per planned connection, by table and record type (`connections LOCK`, `connection_schedules UPDATE`, HOT_UPDATE…). */
   readonly heap: Record<string, number>;
+  /** Blocks read (shared hits and reads: every block a statement looked at) per planned connection, by table (its heap and its indexes). */
+  readonly blocks: Record<string, number>;
 }
+
+const TABLES = ['connections', 'connection_schedules', 'connection_secrets'] as const;
 
 describe('what a scheduler planning round writes per planned connection', () => {
   let db: TestDatabase;
@@ -67,16 +73,47 @@ describe('what a scheduler planning round writes per planned connection', () => 
   // Where the next WAL record goes (records a commit that did not wait may not be written yet).
   const lsn = async (): Promise<string> => (await client.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0]!.lsn;
 
+  /** Blocks each table (heap and indexes) was read from so far, as the statistics have them. */
+  const blocksRead = async (): Promise<Record<string, number>> => {
+    await client.query('SELECT pg_stat_clear_snapshot()');
+    const rows = (
+      await client.query<{ rel: string; n: string }>(
+        `SELECT relname AS rel, (coalesce(heap_blks_read, 0) + coalesce(heap_blks_hit, 0) + coalesce(idx_blks_read, 0) + coalesce(idx_blks_hit, 0))::text AS n
+           FROM pg_statio_user_tables WHERE relname = ANY($1::text[])`,
+        [TABLES],
+      )
+    ).rows;
+    return Object.fromEntries(rows.map((r) => [r.rel, Number(r.n)] as const));
+  };
+
+  /** Waits until the app's backends have exited (each flushes its statistics as it exits). */
+  async function appBackendsGone(): Promise<void> {
+    for (let i = 0; i < 100; i += 1) {
+      const [row] = (await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`)).rows;
+      if (Number(row!.n) === 0) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error("the app's backends did not exit");
+  }
+
   /** Grows the database to `connections`, then one planning round of ROUND connections, from a checkpoint. */
   async function round(connections: number): Promise<RoundWrites> {
     await seedConnections({ databaseUrl: db.url, connections, bank: BANK });
     const booted = await bootSchedulerApp({ databaseUrl: db.url, bank: BANK, roundLimit: ROUND });
+    let closed = false;
     try {
       await client.query('CHECKPOINT');
+      const blocksBefore = await blocksRead();
       const from = await lsn();
       const plan = await booted.app.get(SyncScheduler).planRound();
       const to = await lsn();
-      await client.query('CHECKPOINT'); // the WAL read from disk: the round's last commits did not wait for it
+      closed = true;
+      await booted.close();
+      await appBackendsGone();
+      const blocksAfter = await blocksRead();
+      // The round's WAL on disk (its last commits did not wait for it): a switch to the next segment flushes the
+      // WAL before it. (Not a checkpoint: that may remove the segments the round wrote.)
+      await client.query('SELECT pg_switch_wal()');
       const started = plan.filter((d) => d.decision === 'started').length;
       expect(started).toBe(ROUND);
       const rows = (
@@ -85,7 +122,8 @@ describe('what a scheduler planning round writes per planned connection', () => 
              FROM pg_get_wal_block_info($1::pg_lsn, $2::pg_lsn) b
              JOIN pg_class cl ON cl.relfilenode = b.relfilenode
             WHERE b.reldatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) AND b.relforknumber = 0
-              AND (cl.oid = 'connections'::regclass OR cl.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'connections'::regclass))
+              AND (cl.oid IN ('connections'::regclass, 'connection_schedules'::regclass)
+                   OR cl.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN ('connections'::regclass, 'connection_schedules'::regclass)))
             GROUP BY 1, 2, 3`,
           [from, to],
         )
@@ -99,34 +137,39 @@ describe('what a scheduler planning round writes per planned connection', () => 
       // A leaf entry is an INSERT_LEAF record, or one into a posting list, or a split that makes room for it.
       const entries = sum((r) => r.rmgr === 'Btree' && ['INSERT_LEAF', 'INSERT_POST', 'SPLIT_L', 'SPLIT_R'].includes(r.type), (r) => Number(r.records));
       const fpis = sum(() => true, (r) => Number(r.fpis));
-      const heap = Object.fromEntries(rows.filter((r) => r.rel === 'connections' && r.rmgr === 'Heap').map((r) => [r.type, per(Number(r.records))] as const));
-      return { started, entries, fpis, heap };
+      const heap = Object.fromEntries(rows.filter((r) => (r.rel === 'connections' || r.rel === 'connection_schedules') && r.rmgr === 'Heap').map((r) => [`${r.rel} ${r.type}`, per(Number(r.records))] as const));
+      const blocks = Object.fromEntries(TABLES.map((t) => [t, per((blocksAfter[t] ?? 0) - (blocksBefore[t] ?? 0))] as const));
+      return { started, entries, fpis, heap, blocks };
     } finally {
-      await booted.close();
+      if (!closed) await booted.close();
     }
   }
 
-  it('one new row version and one entry in each of three indexes per planned connection, at 4,000 and at 40,000 connections', async () => {
+  it("no row version and no index entry of `connections`; one schedule row version with an entry in each of its two indexes; the same blocks read, none of the secrets — at 4,000 and at 40,000 connections", async () => {
     const small = await round(4_000);
     const large = await round(40_000);
     process.stdout.write(
-      `per planned connection — 4,000 connections: entries ${JSON.stringify(small.entries)}, heap ${JSON.stringify(small.heap)}, full page images ${JSON.stringify(small.fpis)}\n` +
-        `40,000 connections: entries ${JSON.stringify(large.entries)}, heap ${JSON.stringify(large.heap)}, full page images ${JSON.stringify(large.fpis)}\n`,
+      `per planned connection — 4,000 connections: entries ${JSON.stringify(small.entries)}, heap ${JSON.stringify(small.heap)}, full page images ${JSON.stringify(small.fpis)}, blocks read ${JSON.stringify(small.blocks)}\n` +
+        `40,000 connections: entries ${JSON.stringify(large.entries)}, heap ${JSON.stringify(large.heap)}, full page images ${JSON.stringify(large.fpis)}, blocks read ${JSON.stringify(large.blocks)}\n`,
     );
     for (const r of [small, large]) {
-      // The indexes written: the primary key, the unique key, the due index — no other.
-      expect(Object.keys(r.entries).sort()).toEqual(['ix_connections_refresh_due', 'pk_connections', 'uq_connections_tenant_id_user_id_id']);
+      // The indexes written: the schedules' primary key and due index — none of `connections`.
+      expect(Object.keys(r.entries).sort()).toEqual(['ix_connection_schedules_due', 'pk_connection_schedules']);
       // About one entry each (a page split now and then adds a record).
       for (const n of Object.values(r.entries)) expect(n).toBeGreaterThanOrEqual(1);
       for (const n of Object.values(r.entries)) expect(n).toBeLessThanOrEqual(1.1);
-      // The row is written once (no second version of it in the batch's transaction: startLocked leaves the row alone), never HOT.
-      // (Its LOCK records: the candidates query's FOR UPDATE, and heap_update's own while it moves the new version to a page with room.)
-      expect(Object.entries(r.heap).filter(([type]) => type.startsWith('UPDATE')).reduce((n, [, v]) => n + v, 0)).toBeCloseTo(1, 3);
-      expect(Object.keys(r.heap).filter((type) => type.startsWith('HOT_UPDATE'))).toEqual([]);
+      // The connection's row is locked (the candidates query's FOR UPDATE), never updated; its schedule row
+      // is written once (heap_update's own LOCK records aside, while it moves the new version to a page with room).
+      expect(Object.keys(r.heap).filter((type) => type.startsWith('connections ') && type !== 'connections LOCK')).toEqual([]);
+      expect(r.heap['connections LOCK']).toBeCloseTo(1, 3);
+      expect(Object.entries(r.heap).filter(([type]) => type.startsWith('connection_schedules UPDATE')).reduce((n, [, v]) => n + v, 0)).toBeCloseTo(1, 3);
+      // Whether a connection has a grant is read with its due time: no block of connection_secrets.
+      expect(r.blocks['connection_secrets']).toBe(0);
     }
-    // Flat: the same index entries per planned connection at ten times the connections.
-    const total = (r: RoundWrites): number => Object.values(r.entries).reduce((a, b) => a + b, 0);
-    expect(total(large)).toBeLessThanOrEqual(total(small) * 1.05);
+    // Flat: the same index entries per planned connection at ten times the connections, and about the same blocks read.
+    const total = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+    expect(total(large.entries)).toBeLessThanOrEqual(total(small.entries) * 1.05);
+    expect(total(large.blocks)).toBeLessThanOrEqual(total(small.blocks) * 1.2);
   }, 240_000);
 
   it("a batch's commit does not wait for its WAL to be flushed (the WAL that grows with the connections): no WAL fsync by the planning process's backends", async () => {

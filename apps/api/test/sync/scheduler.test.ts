@@ -51,7 +51,7 @@ describe('background refresh scheduler: the unattended-access budget', () => {
     // again one interval (30 min) after that session was created, not before.
     expect(await scheduler.planRound()).toEqual([]);
     const [row] = (await ds.query(
-      `SELECT c.next_refresh_at, (SELECT max(s.created_at) FROM sync_sessions s WHERE s.connection_id = c.id) AS last FROM connections c WHERE c.id = $1`,
+      `SELECT c.next_refresh_at, (SELECT max(s.created_at) FROM sync_sessions s WHERE s.connection_id = c.connection_id) AS last FROM connection_schedules c WHERE c.connection_id = $1`,
       [c.connectionId],
     )) as Array<{ next_refresh_at: Date; last: Date }>;
     expect(row!.next_refresh_at.getTime()).toBe(row!.last.getTime() + 30 * 60_000);

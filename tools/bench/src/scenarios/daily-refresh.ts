@@ -41,7 +41,7 @@ export const BENCH_SCHEDULER_INTERVAL_MS = 1_000;
 
 /**
  * "A day passes" for the connections of a database: every sync session, every unattended
- * access and every connection's next planned refresh (`next_refresh_at`, which the scheduler
+ * access and every connection's next planned refresh (`connection_schedules.next_refresh_at`, which the scheduler
  * sets when it sees a connection) is moved 24 hours into the past (set-up, not timed). The
  * scheduler then finds each connection due (its next refresh passed, its last session older
  * than refreshIntervalMinutes) and each account with its whole unattended budget for the day.
@@ -53,7 +53,7 @@ export async function ageByOneDay(client: Client): Promise<void> {
       `UPDATE sync_sessions SET created_at = created_at - interval '24 hours', started_at = started_at - interval '24 hours', finished_at = finished_at - interval '24 hours'`,
     );
     await client.query(`UPDATE unattended_accesses SET accessed_at = accessed_at - interval '24 hours'`);
-    await client.query(`UPDATE connections SET next_refresh_at = next_refresh_at - interval '24 hours' WHERE next_refresh_at > '-infinity'`);
+    await client.query(`UPDATE connection_schedules SET next_refresh_at = next_refresh_at - interval '24 hours' WHERE next_refresh_at > '-infinity'`);
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK');
