@@ -6,7 +6,7 @@
  * (`node --conditions=@kinko/source -r test/support/workspace-sources-hook.js
  * test/support/bench-scheduler-driver.ts '<json SchedulerPlanJob>'`), as it runs the ingest
  * driver. `seed` inserts connections directly into each database given (generate_series: one user, one connection of
- * the bank and its grant secret row each, due for a background refresh) until the database
+ * the bank and its grant secret row each — whose trigger adds its schedule row —, due for a background refresh) until the database
  * holds `connections`; `plan` boots the app (its Nest module, no HTTP listener, no worker) and
  * times `passes` of the scheduler's own planning round (`SyncScheduler.planRound`: up to
  * `schedulerRoundLimit` due connections in batches, each batch one transaction — its candidates,
@@ -111,11 +111,11 @@ export async function seedConnections(job: SchedulerSeedJob): Promise<SchedulerS
       await db.query('COMMIT');
     }
     // What autovacuum does after a bulk insert, done now (untimed) rather than whenever it wakes: the
-    // statistics and the visibility map (else whether the grant probe reads connection_secrets' heap
-    // depends on its timing), and no vacuum of a million rows running during the timed rounds of the
+    // statistics and the visibility map (of the connections' schedule rows too, which the grants'
+    // trigger added), and no vacuum of a million rows running during the timed rounds of the
     // large database only. Then a checkpoint: the seeding's WAL is not flushed out during those rounds
     // either, and both sizes start their rounds with no page written since the last checkpoint.
-    await db.query('VACUUM ANALYZE users, connections, connection_secrets');
+    await db.query('VACUUM ANALYZE users, connections, connection_secrets, connection_schedules');
     if (job.connections > existing) await db.query('CHECKPOINT');
     const connections = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM connections')).rows[0]?.n ?? 0);
     return { connections, inserted: connections - existing, elapsedMs: Number(process.hrtime.bigint() - started) / 1e6 };
