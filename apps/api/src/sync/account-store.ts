@@ -61,6 +61,21 @@ export async function accountsOfConnection(manager: EntityManager, scope: { tena
   return rows.map(toStored);
 }
 
+/**
+ * {@link accountsOfConnection} as one json column of another statement (a run's first read: no
+ * round trip of its own); `tenant`, `user` and `connection` are that statement's expressions for
+ * them. Read back with {@link storedAccountsOfJson}.
+ */
+export const accountsOfConnectionColumn = (tenant: string, user: string, connection: string): string =>
+  `(SELECT COALESCE(json_agg(row_to_json(a) ORDER BY a.import_date, a.id), '[]'::json) FROM (SELECT ${COLUMNS}, import_date FROM bank_accounts
+      WHERE tenant_id = ${tenant} AND user_id = ${user} AND connection_id = ${connection}) a)`;
+
+/** The accounts {@link accountsOfConnectionColumn} read (their instants as json text), as {@link accountsOfConnection} returns them. */
+export function storedAccountsOfJson(json: ReadonlyArray<Record<string, unknown>>): StoredAccount[] {
+  const instant = (v: unknown): Date | null => (typeof v === 'string' ? new Date(v) : null);
+  return json.map((r) => toStored({ ...(r as unknown as AccountDbRow), last_sync_date: instant(r['last_sync_date']), transaction_sync_date: instant(r['transaction_sync_date']) }));
+}
+
 /** Writes an account's sync state (as the domain computed it). */
 export async function saveAccountState(manager: EntityManager, scope: { tenantId: string; userId: string }, accountId: string, state: AccountSyncState): Promise<void> {
   await saveAccountStates(manager, scope, [{ accountId, state }]);

@@ -34,6 +34,8 @@ export class SessionRun {
   /** The grant record as the run read it before the auth stage (the auth stage opens it, refreshed if it must be). */
   storedGrant: StoredGrant | undefined;
   accounts: AccountRun[] = [];
+  /** The connection's stored accounts as the run's first read found them (the accounts stage's `known`). */
+  storedAccounts: readonly StoredAccount[] = [];
   /** Set when one account's work hit a fatal or retryable error (not that account's own): the others stop between pages. */
   abort: Error | undefined;
   private refreshing: Promise<void> | undefined;

@@ -16,6 +16,7 @@ import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
 import type { Statement } from './carried-sql';
 import { type StoredConsent, currentConsentColumn, storedConsentOfJson } from './consent-store';
+import { type StoredAccount, accountsOfConnectionColumn, storedAccountsOfJson } from './account-store';
 import { anyChange, countsByKind, sumChangeCounts } from '../webhooks/change-counts';
 import { type EnabledEndpoint, anySubscribed, emitTenantEvent, enabledEndpointsColumn, endpointsKnown, rememberEndpoints } from '../webhooks/tenant-events';
 
@@ -114,12 +115,14 @@ export interface SessionForRun {
   readonly session: DomainSession;
   /** The connection's current consent (consent-store's currentConsent), read with the session. */
   readonly consent: StoredConsent | null;
+  /** The connection's stored accounts (account-store's accountsOfConnection), read with the session. */
+  readonly accounts: StoredAccount[];
 }
 
 /**
- * {@link findSessionRow}, the connection's connector, {@link loadDomainSession} and the
- * connection's current consent in one statement (a run's first read). Null when the session is
- * not the user's or does not exist.
+ * {@link findSessionRow}, the connection's connector, {@link loadDomainSession}, the
+ * connection's current consent and its stored accounts in one statement (a run's first read).
+ * Null when the session is not the user's or does not exist.
  */
 export async function loadSessionForRun(manager: EntityManager, scope: { tenantId: string; userId: string }, sessionId: string): Promise<SessionForRun | null> {
   const rows = await preparedQuery<
@@ -128,6 +131,7 @@ export async function loadSessionForRun(manager: EntityManager, scope: { tenantI
       stages: Array<Omit<StageRowDb, 'started_at' | 'finished_at'> & { started_at: string | null; finished_at: string | null }>;
       accounts: AccountResultRowDb[];
       consent: Record<string, unknown> | null;
+      connection_accounts: Array<Record<string, unknown>>;
     }
   >(
     manager,
@@ -136,7 +140,8 @@ export async function loadSessionForRun(manager: EntityManager, scope: { tenantI
                FROM sync_stages st WHERE st.session_id = s.id AND st.tenant_id = s.tenant_id AND st.user_id = s.user_id) AS stages,
             (SELECT COALESCE(json_agg(json_build_object('account_id', r.account_id, 'outcome', r.outcome, 'counts', r.counts) ORDER BY r.recorded_at, r.account_id), '[]'::json)
                FROM sync_account_results r WHERE r.session_id = s.id AND r.tenant_id = s.tenant_id AND r.user_id = s.user_id) AS accounts,
-            ${currentConsentColumn('s.tenant_id', 's.user_id', 's.connection_id')} AS consent
+            ${currentConsentColumn('s.tenant_id', 's.user_id', 's.connection_id')} AS consent,
+            ${accountsOfConnectionColumn('s.tenant_id', 's.user_id', 's.connection_id')} AS connection_accounts
        FROM sync_sessions s LEFT JOIN connections c ON c.id = s.connection_id AND c.tenant_id = s.tenant_id AND c.user_id = s.user_id
       WHERE s.id = $1 AND s.tenant_id = $2 AND s.user_id = $3`,
     [sessionId, scope.tenantId, scope.userId],
@@ -146,7 +151,7 @@ export async function loadSessionForRun(manager: EntityManager, scope: { tenantI
   const row = sessionRowOf(r);
   const instant = (v: string | null): Date | null => (v === null ? null : new Date(v));
   const stages: StageRowDb[] = r.stages.map((st) => ({ ...st, started_at: instant(st.started_at), finished_at: instant(st.finished_at) }));
-  return { row, connectorId: r.connector_id, session: domainSessionOf(row, stages, r.accounts), consent: storedConsentOfJson(r.consent) };
+  return { row, connectorId: r.connector_id, session: domainSessionOf(row, stages, r.accounts), consent: storedConsentOfJson(r.consent), accounts: storedAccountsOfJson(r.connection_accounts) };
 }
 
 /** A stored `sync_account_results` row (`counts`: what the account's work added to each stage's counts; absent when not read). */

@@ -39,7 +39,7 @@ import { Result } from 'effect';
 import { DataSource, type EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
-import { accountsOfConnection, latestStoredDates, upsertAccounts } from './account-store';
+import { latestStoredDates, upsertAccounts } from './account-store';
 import { BankCallAudit } from './bank-call-audit';
 import { BankLimiter, BankSlotTimeoutError } from './bank-limiter';
 import { isRunning, moveConnection, moveConnectionThrough } from './connection-status';
@@ -136,6 +136,7 @@ export class SyncEngine {
     const now = this.clock.now();
     // The connection's current consent was read with the session (no statement of its own).
     const run = new SessionRun(row, session, connector, client, loaded.consent, now, dateInZone(now, connector.manifest.timeZone), runLimits);
+    run.storedAccounts = loaded.accounts;
     return this.audit.run({ tenantId: row.tenantId, connectionId: row.connectionId, sessionId: row.id, actor: 'system:sync' }, () => this.runStages(run));
   }
 
@@ -239,7 +240,8 @@ export class SyncEngine {
   }
 
   private async stageAccounts(run: SessionRun): Promise<void> {
-    const known = await accountsOfConnection(this.dataSource.manager, run.scope, run.row.connectionId);
+    // The connection's stored accounts, read with the session (the run's first read).
+    const known = run.storedAccounts;
     if (stageOf(run.session, 'accounts').status === 'completed') {
       // Resumed: the accounts this session found are those it gave a result row.
       const rows = await readAccountOutcomes(this.dataSource.manager, run.row);

@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newId } from '../../src/database/ids';
+import { accountsOfConnection } from '../../src/sync/account-store';
 import { currentConsent, insertConsent } from '../../src/sync/consent-store';
 import { insertSession, loadSessionForRun } from '../../src/sync/session-store';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
-// Issue 19 (STMT): a run's first read takes the connection's current consent with the session
-// (one statement: the consent's own SELECT was a round trip per session). It must be the very
-// consent currentConsent reads — the newest one, every field mapped the same way, instants to
+// Issue 19 (STMT): a run's first read takes the connection's current consent and its stored
+// accounts with the session (one statement: the consent's and the accounts' own SELECTs were a
+// round trip each per session). They must be what currentConsent and accountsOfConnection read —
+// the newest consent, the accounts in their order, every field mapped the same way, instants to
 // the millisecond — or none.
-describe('a run\'s first read: the session and the connection\'s current consent in one statement', () => {
+describe('a run\'s first read: the session, the connection\'s current consent and its accounts in one statement', () => {
   let db: TestDatabase;
   const tenantId = newId();
   const userId = newId();
@@ -36,7 +38,7 @@ describe('a run\'s first read: the session and the connection\'s current consent
   });
   afterAll(() => db?.drop());
 
-  it('reads the same current consent as currentConsent (the newest; every field, instants included), and none for a connection without one', async () => {
+  it('reads the same current consent and accounts as currentConsent and accountsOfConnection (every field, instants included), and none for a connection without them', async () => {
     const withConsents = await connection();
     const m = db.dataSource.manager;
     // An older consent, then the current one with every optional field set (an unknown kind in its scope is dropped by the mapping).
@@ -60,10 +62,25 @@ describe('a run\'s first read: the session and the connection\'s current consent
     expect(loaded?.consent?.consent.lastScaAt?.toISOString()).toBe('2026-05-31T23:59:59.999Z');
     expect(loaded?.consent?.storedExpiration?.toISOString()).toBe('2026-09-01T01:02:03.456Z');
 
+    // The accounts: one never synced, one failed with its error, one inactive (in import order).
+    await db.dataSource.query(
+      `INSERT INTO bank_accounts (id, tenant_id, user_id, connection_id, bank_account_id, currency_code, import_date, is_active, sync_status, transaction_sync_status, last_sync_date, transaction_sync_date, sync_error, sync_execution_id)
+       VALUES ($1, $4, $5, $6, 'b-1', 'JPY', '2026-01-01T00:00:00Z', true, 'active', NULL, NULL, NULL, NULL, NULL),
+              ($2, $4, $5, $6, 'b-2', 'USD', '2026-01-02T00:00:00Z', true, 'failed', 'failed', '2026-06-01T10:11:12.345Z', '2026-06-01T10:11:13.678Z', $7::jsonb, $8),
+              ($3, $4, $5, $6, 'b-3', 'JPY', '2026-01-03T00:00:00Z', false, 'active', 'completed', '2026-05-01T00:00:00.001Z', '2026-05-01T00:00:00.002Z', NULL, $8)`,
+      [newId(), newId(), newId(), tenantId, userId, withConsents, JSON.stringify({ errorType: 'temporaryError', executionId: 'x' }), newId()],
+    );
+    const withAccounts = await loadSessionForRun(m, scope, await session(withConsents));
+    const stored = await accountsOfConnection(m, scope, withConsents);
+    expect(stored.map((a) => a.bankAccountId)).toEqual(['b-1', 'b-2', 'b-3']);
+    expect(withAccounts?.accounts).toEqual(stored);
+    expect(withAccounts?.accounts[1]?.state.lastSyncDate?.toISOString()).toBe('2026-06-01T10:11:12.345Z');
+
     const without = await connection();
     const bare = await loadSessionForRun(m, scope, await session(without));
     expect(await currentConsent(m, scope, without)).toBeNull();
     expect(bare?.consent).toBeNull();
+    expect(bare?.accounts).toEqual([]);
     expect(bare?.row.connectionId).toBe(without);
   });
 });
