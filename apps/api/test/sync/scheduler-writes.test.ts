@@ -166,10 +166,11 @@ describe('what a scheduler planning round writes per planned connection', () => 
       // Whether a connection has a grant is read with its due time: no block of connection_secrets.
       expect(r.blocks['connection_secrets']).toBe(0);
     }
-    // Flat: the same index entries per planned connection at ten times the connections, and about the same blocks read.
+    // Flat: the same index entries and about the same blocks read per planned connection at ten times the
+    // connections (21.0 vs 21.5 when written; deterministic once the seeding's VACUUM ANALYZE has run).
     const total = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
     expect(total(large.entries)).toBeLessThanOrEqual(total(small.entries) * 1.05);
-    expect(total(large.blocks)).toBeLessThanOrEqual(total(small.blocks) * 1.2);
+    expect(total(large.blocks)).toBeLessThanOrEqual(total(small.blocks) * 1.1);
   }, 240_000);
 
   it("a batch's commit does not wait for its WAL to be flushed (the WAL that grows with the connections): no WAL fsync by the planning process's backends", async () => {
