@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
 import type { AccountProgress } from './account-progress';
 import type { StageCounts, SyncStage as StageName } from '@kinko/domain';
-import { talliedChangeCounts } from '../webhooks/change-counts';
+import { addedChangeCounts, loggedChangeCounts, talliedChangeCounts } from '../webhooks/change-counts';
 import { type SessionRow, type StoredAccountResult, addStageCountsSql, addedCountsSql, stageCountsParams } from './session-store';
 import type { Statement } from './carried-sql';
 
@@ -34,14 +34,13 @@ const addedAccountCounts = (stored: string, stage: number, first: number): strin
 // The account's own row takes the counts (and, tallied, the transaction's logged changes of
 // the user): no other account's page transaction waits for it, unlike the stage's row.
 const saveOutcomeAndCountSql = (tally: boolean): string => `INSERT INTO sync_account_results AS r (session_id, account_id, tenant_id, user_id, outcome, recorded_at, counts, change_counts)
-      VALUES ($1, $2, $3, $4, $5::jsonb, $6, ${addedAccountCounts(`'{}'::jsonb`, 7, 8)}, ${tally ? talliedChangeCounts(`'{}'::jsonb`, '$4', '$3') : `'{}'::jsonb`})
+      VALUES ($1, $2, $3, $4, $5::jsonb, $6, ${addedAccountCounts(`'{}'::jsonb`, 7, 8)}, ${tally ? loggedChangeCounts('$4', '$3') : `'{}'::jsonb`})
       ON CONFLICT (session_id, account_id) DO UPDATE SET outcome = EXCLUDED.outcome, counts = ${addedAccountCounts('r.counts', 7, 8)}${
         // The transaction's changes, tallied once (in VALUES), added to the row's.
         tally ? `, change_counts = ${SUM_CHANGE_COUNTS}` : ''
       }`;
 // The row's change counts plus the proposed row's (EXCLUDED), per key.
-const SUM_CHANGE_COUNTS = `(SELECT COALESCE(jsonb_object_agg(key, total), '{}'::jsonb) FROM (
-        SELECT key, sum(value::int)::int AS total FROM (SELECT * FROM jsonb_each_text(r.change_counts) UNION ALL SELECT * FROM jsonb_each_text(EXCLUDED.change_counts)) x GROUP BY key) y)`;
+const SUM_CHANGE_COUNTS = addedChangeCounts('r.change_counts', 'EXCLUDED.change_counts');
 // With the account's counts added in the same statement (atomic: counted once with the progress that says the work is done).
 const SAVE_OUTCOME_AND_COUNT_SQL = saveOutcomeAndCountSql(false);
 // …and the transaction's logged transaction changes tallied (its last statement after the page's writes).

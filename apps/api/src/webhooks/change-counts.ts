@@ -27,12 +27,29 @@ export const talliedChangeCounts = (stored: string, userId: string, tenantId: st
       SELECT key, sum(n)::int AS total FROM (
         SELECT e.key, e.value::int AS n FROM jsonb_each_text(${stored}) e
         UNION ALL
-        SELECT COALESCE(c.kind, 'unknown') || '.' || c.change, count(*)::int
-          FROM transaction_changes c
-         WHERE c.user_id = ${userId} AND c.tenant_id = ${tenantId} AND c.txid = pg_current_xact_id()::text::bigint
-         GROUP BY 1
+        ${loggedChanges(userId, tenantId)}
       ) x GROUP BY key
     ) y)`;
+
+/** The current transaction's logged changes of the user, per `kind.change` (key, n). */
+const loggedChanges = (userId: string, tenantId: string): string => `SELECT COALESCE(c.kind, 'unknown') || '.' || c.change AS key, count(*)::int AS n
+          FROM transaction_changes c
+         WHERE c.user_id = ${userId} AND c.tenant_id = ${tenantId} AND c.txid = pg_current_xact_id()::text::bigint
+         GROUP BY 1`;
+
+/**
+ * {@link talliedChangeCounts} with nothing stored (a row's proposed value): the transaction's
+ * logged changes alone, no merge with an empty object.
+ */
+export const loggedChangeCounts = (userId: string, tenantId: string): string => `(SELECT COALESCE(jsonb_object_agg(x.key, x.n), '{}'::jsonb) FROM (
+        ${loggedChanges(userId, tenantId)}) x)`;
+
+/**
+ * Two stored change counts (jsonb expressions) added key by key; when either is empty (most
+ * settlements: one side only), the other as it is, without the per-key merge.
+ */
+export const addedChangeCounts = (a: string, b: string): string => `CASE WHEN ${b} = '{}'::jsonb THEN ${a} WHEN ${a} = '{}'::jsonb THEN ${b} ELSE (SELECT COALESCE(jsonb_object_agg(key, total), '{}'::jsonb) FROM (
+        SELECT key, sum(value::int)::int AS total FROM (SELECT * FROM jsonb_each_text(${a}) UNION ALL SELECT * FROM jsonb_each_text(${b})) x GROUP BY key) y) END`;
 /** Several stored `change_counts` added up (a session's stage row and its accounts' rows). */
 export function sumChangeCounts(stored: ReadonlyArray<Readonly<Record<string, number>> | null | undefined>): Record<string, number> {
   const out: Record<string, number> = {};

@@ -193,6 +193,11 @@ describe('sync engine: database round trips of one session', () => {
     expect(incremental.count(/^SELECT id, event_types FROM webhook_endpoints/)).toBe(0);
     // The settlement: the account's state carries its row of the session (one statement per account).
     expect(incremental.count(/^WITH carried_1 AS \(INSERT INTO sync_account_results AS r \(session_id, account_id, tenant_id, user_id, outcome, recorded_at, counts, change_counts\) .* UPDATE bank_accounts a SET/)).toBe(3);
+    // …its proposed change counts are the transaction's logged changes alone (no merge with an
+    // empty object), merged with the stored ones key by key only when both have some
+    // (test/sync/change-counts-work.test.ts).
+    expect(incremental.count(/^WITH carried_1 AS \(INSERT INTO sync_account_results AS r .*jsonb_each_text\('\{\}'::jsonb\)/)).toBe(0);
+    expect(incremental.count(/^WITH carried_1 AS \(INSERT INTO sync_account_results AS r .*change_counts = CASE WHEN EXCLUDED\.change_counts = '\{\}'::jsonb THEN r\.change_counts/)).toBe(3);
     // The final move: the accounts' rows, the stages, the session row and the connection's move in one statement.
     expect(incremental.count(/^WITH carried_1 AS \(INSERT INTO sync_account_results .*carried_2 AS \(UPDATE sync_stages .*carried_3 AS \(UPDATE sync_sessions .*FROM connections .*FOR NO KEY UPDATE/)).toBe(1);
   });
