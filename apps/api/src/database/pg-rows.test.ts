@@ -52,17 +52,29 @@ const columns = fc.array(fc.record({ name: NAME, oid: fc.constantFrom(...OIDS) }
 const rowsOf = (cols: Array<{ oid: number }>) =>
   fc.array(fc.tuple(...cols.map((c) => fc.option(VALUE_OF[c.oid] as fc.Arbitrary<string>, { nil: null }))), { maxLength: 4 });
 
-describe('pg rows built without pg’s template object (installFastPgRows)', () => {
-  it('is installed where the data source options are built, and builds no template per result', () => {
+describe('pg rows with one row template per column list (installFastPgRows)', () => {
+  it('is installed where the data source options are built, and builds the row template of a column list once', () => {
     // Nothing else in this file installed it before: building the options does.
     kinkoDataSourceOptions('postgres://localhost/x', { quiet: true });
-    const result = new (PgResult as ResultClass)(undefined, kinkoPgTypes);
-    result.addFields([{ name: 'a', dataTypeID: 25, format: 'text' }]);
-    expect(result._prebuiltEmptyResultObject).toBeNull();
-    // pg's own builds one (the cost this removes: a null-prototype dictionary copied per result and per row).
-    const reference = new (pristineResult())(undefined, kinkoPgTypes);
-    reference.addFields([{ name: 'a', dataTypeID: 25, format: 'text' }]);
-    expect(reference._prebuiltEmptyResultObject).toEqual({ a: null });
+    const fields = () => [
+      { name: 'a', dataTypeID: 25, format: 'text' },
+      { name: 'b', dataTypeID: 23, format: 'text' },
+    ];
+    const first = new (PgResult as ResultClass)(undefined, kinkoPgTypes);
+    const second = new (PgResult as ResultClass)(undefined, kinkoPgTypes);
+    first.addFields(fields());
+    second.addFields(fields());
+    expect(first._prebuiltEmptyResultObject).toEqual({ a: null, b: null });
+    expect(second._prebuiltEmptyResultObject).toBe(first._prebuiltEmptyResultObject);
+    // pg's own builds one per result (the cost this removes: a null-prototype dictionary filled and copied each time).
+    const Reference = pristineResult();
+    const theirs = [new Reference(undefined, kinkoPgTypes), new Reference(undefined, kinkoPgTypes)];
+    for (const r of theirs) r.addFields(fields());
+    expect(theirs[1]?._prebuiltEmptyResultObject).not.toBe(theirs[0]?._prebuiltEmptyResultObject);
+    // Rows never share the template: each is a copy.
+    const row = first.parseRow(['x', '1']);
+    row['a'] = 'changed';
+    expect(second.parseRow([null, '2'])).toEqual({ a: null, b: 2 });
   });
 
   it('builds exactly the rows pg builds: keys and their order, values, NULLs, duplicate names, parsers of the pool or pg-types', () => {
@@ -92,12 +104,12 @@ describe('pg rows built without pg’s template object (installFastPgRows)', () 
   });
 
   it('is idempotent', () => {
-    const before = (PgResult as { prototype: ResultLike }).prototype.parseRow;
+    const before = (PgResult as { prototype: ResultLike }).prototype.addFields;
     installFastPgRows();
-    expect((PgResult as { prototype: ResultLike }).prototype.parseRow).toBe(before);
+    expect((PgResult as { prototype: ResultLike }).prototype.addFields).toBe(before);
   });
 
-  it('keeps pg’s own path for a column named __proto__ (an own key, not the prototype)', () => {
+  it('takes a column named __proto__ as pg does (an own key, not the prototype)', () => {
     const result = new (PgResult as ResultClass)(undefined, kinkoPgTypes);
     result.addFields([
       { name: '__proto__', dataTypeID: 25, format: 'text' },
