@@ -2,7 +2,6 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 import { KinkoNamingStrategy } from './naming-strategy';
-import { installFastPgRows } from './pg-rows';
 import { kinkoPgTypes } from './pg-types';
 import { KinkoTypeOrmLogger } from './typeorm-logger';
 
@@ -24,7 +23,6 @@ export interface DataSourceTuning {
  * never `synchronize`. Migrations are run explicitly at start ({@link runMigrations}).
  */
 export function kinkoDataSourceOptions(url: string, tuning: DataSourceTuning = {}): DataSourceOptions {
-  installFastPgRows();
   return {
     type: 'postgres',
     url,
