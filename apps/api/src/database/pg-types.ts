@@ -24,3 +24,9 @@ export const kinkoPgTypes = {
     return format === 'binary' ? types.getTypeParser(oid as TypeId, 'binary') : types.getTypeParser(oid as TypeId, 'text');
   },
 };
+
+/**
+ * A timestamptz a statement read back inside json (`row_to_json`, `json_build_object`: its
+ * ISO text) as the Date pg would have parsed for the column itself; null for SQL NULL.
+ */
+export const instantOfJson = (v: unknown): Date | null => (typeof v === 'string' ? new Date(v) : null);

@@ -1,6 +1,7 @@
 import type { Account } from '@kinko/connector-sdk';
 import { type AccountSyncState, type SyncError, applyConsentChange } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
+import { instantOfJson } from '../database/pg-types';
 import { preparedQuery } from '../database/prepared-sql';
 import { emitTenantEvent } from '../webhooks/tenant-events';
 import { newId } from '../database/ids';
@@ -72,8 +73,7 @@ export const accountsOfConnectionColumn = (tenant: string, user: string, connect
 
 /** The accounts {@link accountsOfConnectionColumn} read (their instants as json text), as {@link accountsOfConnection} returns them. */
 export function storedAccountsOfJson(json: ReadonlyArray<Record<string, unknown>>): StoredAccount[] {
-  const instant = (v: unknown): Date | null => (typeof v === 'string' ? new Date(v) : null);
-  return json.map((r) => toStored({ ...(r as unknown as AccountDbRow), last_sync_date: instant(r['last_sync_date']), transaction_sync_date: instant(r['transaction_sync_date']) }));
+  return json.map((r) => toStored({ ...(r as unknown as AccountDbRow), last_sync_date: instantOfJson(r['last_sync_date']), transaction_sync_date: instantOfJson(r['transaction_sync_date']) }));
 }
 
 /** Writes an account's sync state (as the domain computed it). */

@@ -11,6 +11,7 @@ import {
 } from '@kinko/domain';
 import { Schema } from 'effect';
 import type { EntityManager } from 'typeorm';
+import { instantOfJson } from '../database/pg-types';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Consent as ConsentRow } from '../connections/consent.entity';
 import { preparedQuery } from '../database/prepared-sql';
@@ -59,8 +60,7 @@ export const currentConsentColumn = (tenant: string, user: string, connection: s
 /** The consent {@link currentConsentColumn} read (its instants as json text), as {@link currentConsent} returns it. */
 export function storedConsentOfJson(json: Record<string, unknown> | null): StoredConsent | null {
   if (json === null) return null;
-  const instant = (v: unknown): Date | null => (typeof v === 'string' ? new Date(v) : null);
-  return storedConsentOf({ ...json, create_date: instant(json['create_date']), expiration_date: instant(json['expiration_date']), last_sca_at: instant(json['last_sca_at']) });
+  return storedConsentOf({ ...json, create_date: instantOfJson(json['create_date']), expiration_date: instantOfJson(json['expiration_date']), last_sca_at: instantOfJson(json['last_sca_at']) });
 }
 
 /** {@link currentConsent} of many connections (of any users) in one statement: connection id → its newest consent; none for a connection without one. */

@@ -14,6 +14,7 @@ import {
 } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
+import { instantOfJson } from '../database/pg-types';
 import type { Statement } from './carried-sql';
 import { type StoredConsent, currentConsentColumn, storedConsentOfJson } from './consent-store';
 import { type StoredAccount, accountsOfConnectionColumn, storedAccountsOfJson } from './account-store';
@@ -149,8 +150,7 @@ export async function loadSessionForRun(manager: EntityManager, scope: { tenantI
   const r = rows[0];
   if (!r) return null;
   const row = sessionRowOf(r);
-  const instant = (v: string | null): Date | null => (v === null ? null : new Date(v));
-  const stages: StageRowDb[] = r.stages.map((st) => ({ ...st, started_at: instant(st.started_at), finished_at: instant(st.finished_at) }));
+  const stages: StageRowDb[] = r.stages.map((st) => ({ ...st, started_at: instantOfJson(st.started_at), finished_at: instantOfJson(st.finished_at) }));
   return { row, connectorId: r.connector_id, session: domainSessionOf(row, stages, r.accounts), consent: storedConsentOfJson(r.consent), accounts: storedAccountsOfJson(r.connection_accounts) };
 }
 
