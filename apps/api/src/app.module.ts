@@ -48,6 +48,8 @@ export interface AppModuleOptions {
   readonly syncSettings?: Partial<SyncSettings>;
   /** Webhook delivery tuning and URL policy (tests: loopback allowed, short retries). */
   readonly webhookSettings?: Partial<WebhookSettings>;
+  /** Connections of the app's database pool (tests: a pool smaller than the sessions); default the data source's. */
+  readonly databasePoolSize?: number;
 }
 
 /**
@@ -73,7 +75,7 @@ export class AppModule {
       imports: [
         KinkoConfigModule.forRoot(options.settings),
         ClockModule.forRoot(clock),
-        DatabaseModule.forRoot(options.databaseUrl),
+        DatabaseModule.forRoot(options.databaseUrl, options.databasePoolSize !== undefined ? { poolSize: options.databasePoolSize } : {}),
         DiscoveryModule,
         AuditModule,
         SecretsModule,

@@ -35,6 +35,8 @@ export interface CreateAppOptions {
   readonly syncSettings?: Partial<SyncSettings>;
   /** Webhook tuning and URL policy (tests). */
   readonly webhookSettings?: Partial<WebhookSettings>;
+  /** Connections of the app's database pool (tests); default the data source's. */
+  readonly databasePoolSize?: number;
 }
 
 /** A route as Fastify registered it (what actually answers requests). */
@@ -101,6 +103,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.syncSettings ? { syncSettings: options.syncSettings } : {}),
       ...(options.webhookSettings ? { webhookSettings: options.webhookSettings } : {}),
+      ...(options.databasePoolSize !== undefined ? { databasePoolSize: options.databasePoolSize } : {}),
     }),
     adapter,
     { logger, abortOnError: false },

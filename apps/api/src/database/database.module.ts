@@ -1,7 +1,7 @@
 import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { UnsupportedDatabaseError, kinkoDataSourceOptions, runMigrations } from './data-source';
+import { type DataSourceTuning, UnsupportedDatabaseError, kinkoDataSourceOptions, runMigrations } from './data-source';
 import { PreparedSql } from './prepared-sql';
 import { ScopedData } from './scoped-data';
 
@@ -12,14 +12,17 @@ import { ScopedData } from './scoped-data';
 @Global()
 @Module({})
 export class DatabaseModule {
-  /** Connects to `url`, runs pending migrations, provides `DataSource`, {@link ScopedData} and {@link PreparedSql}. */
-  static forRoot(url: string): DynamicModule {
+  /**
+   * Connects to `url` (a pool of `poolSize` connections, default {@link kinkoDataSourceOptions}'s),
+   * runs pending migrations, provides `DataSource`, {@link ScopedData} and {@link PreparedSql}.
+   */
+  static forRoot(url: string, tuning: Pick<DataSourceTuning, 'poolSize'> = {}): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
           // A server too old is not a transient failure: no retry.
-          useFactory: () => ({ ...kinkoDataSourceOptions(url), retryAttempts: 3, retryDelay: 1_000, toRetry: (e: unknown) => !(e instanceof UnsupportedDatabaseError) }),
+          useFactory: () => ({ ...kinkoDataSourceOptions(url, tuning), retryAttempts: 3, retryDelay: 1_000, toRetry: (e: unknown) => !(e instanceof UnsupportedDatabaseError) }),
           dataSourceFactory: async (options?: DataSourceOptions) => {
             if (!options) throw new Error('no data source options');
             const dataSource = new DataSource(options);

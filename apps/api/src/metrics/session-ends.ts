@@ -30,10 +30,18 @@ export class SessionEnds implements EntitySubscriberInterface {
     dataSource.subscribers.push(this);
   }
 
-  /** The outermost commit of a transaction that ended sessions: report them. */
+  /**
+   * The outermost commit of a transaction that ended sessions: report them. The read runs on the
+   * connection that just committed (TypeORM calls this before it releases it): a read on the
+   * pool here would wait for a second connection while holding the first, and with as many
+   * sessions ending at once as the pool has connections, every one of them would wait for
+   * another until the pool's connect timeout.
+   */
   async afterTransactionCommit(event: TransactionCommitEvent): Promise<void> {
     if (event.queryRunner.isTransactionActive) return; // a savepoint released: not committed yet
-    for (const ended of takeEnded(event.queryRunner.data)) await this.report(ended.sessionId, ended.tenantId);
+    const runner = event.queryRunner;
+    const query = (text: string, values: unknown[]): Promise<unknown> => (runner.isReleased ? this.dataSource.query(text, values) : runner.query(text, values));
+    for (const ended of takeEnded(runner.data)) await this.report(ended.sessionId, ended.tenantId, query);
   }
 
   /** A rolled-back transaction ended nothing. */
@@ -41,10 +49,13 @@ export class SessionEnds implements EntitySubscriberInterface {
     if (!event.queryRunner.isTransactionActive) takeEnded(event.queryRunner.data);
   }
 
-  /** Reports the session if it has ended; never throws (a report must not fail a job). */
-  async report(sessionId: string, tenantId: string): Promise<void> {
+  /**
+   * Reports the session if it has ended; never throws (a report must not fail a job). `query`:
+   * where its one read runs (default the pool).
+   */
+  async report(sessionId: string, tenantId: string, query: (text: string, values: unknown[]) => Promise<unknown> = (text, values) => this.dataSource.query(text, values)): Promise<void> {
     try {
-      const rows = (await this.dataSource.query(
+      const rows = (await query(
         `SELECT s.status, s.error, c.connector_id, c.aggregation_status,
                 (SELECT json_agg(json_build_object('stage', st.stage, 'seconds', EXTRACT(EPOCH FROM st.finished_at - st.started_at), 'error', st.error) ORDER BY st.started_at)
                    FROM sync_stages st WHERE st.session_id = s.id AND st.tenant_id = s.tenant_id AND st.started_at IS NOT NULL) AS stages

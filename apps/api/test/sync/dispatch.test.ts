@@ -3,6 +3,7 @@ import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { MetricsService } from '../../src/metrics/metrics.service';
 import { SyncService } from '../../src/sync/sync.service';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { type CountingProxy, startCountingProxy } from './counting-proxy';
@@ -195,6 +196,28 @@ describe('sync worker: dispatch and overlap', () => {
       }
     } finally {
       sandbox.bank(BANK_CODE).knobs.faults.setLatency(0);
+      await app.close();
+    }
+  }, 120_000);
+
+  it('with a database pool of one connection, sessions run to their end and each end is reported: nothing holds a pooled connection while it waits for another', async () => {
+    // A statement sent on the pool while the same flow holds one of its connections (a nested
+    // acquisition) waits here for ever (the pool's connect timeout): with as many sessions at once as
+    // the pool has connections, that is what starved the pool at concurrency 40 (e59b69f).
+    const app = await syncApp(db, sandbox, { poolSize: 1, sync: { concurrency: 3, watchdogIntervalMs: 600_000 } });
+    try {
+      const connected = await connectAll(app);
+      await startWorker(app);
+      const sessions = await startAll(app, connected);
+      for (const s of sessions) expect((await waitForSession(app, s.c.scope, s.id, 90_000)).status.status).toBe('completed');
+      // The end of each session is reported once its last transaction commits (metrics/session-ends.ts);
+      // a report that waited for a second connection would be dropped when the pool gave up.
+      const counted = (await app.get(MetricsService).render())
+        .split('\n')
+        .filter((l) => l.startsWith('kinko_sync_sessions_total{'))
+        .reduce((n, l) => n + Number(l.split(' ')[1]), 0);
+      expect(counted).toBe(sessions.length);
+    } finally {
       await app.close();
     }
   }, 120_000);

@@ -76,7 +76,7 @@ export function bankEntry(sandbox: BankCommonApiSandbox, limits?: Record<string,
 export function syncApp(
   db: TestDatabase,
   sandbox: BankCommonApiSandbox,
-  options: { clock?: Clock; sync?: Partial<SyncSettings>; limits?: Record<string, number>; baseUrl?: string; webhooks?: Partial<WebhookSettings> } = {},
+  options: { clock?: Clock; sync?: Partial<SyncSettings>; limits?: Record<string, number>; baseUrl?: string; webhooks?: Partial<WebhookSettings>; poolSize?: number } = {},
 ): Promise<NestFastifyApplication> {
   return createApp({
     settings: { settings: testSettings() },
@@ -86,6 +86,7 @@ export function syncApp(
     ...(options.clock ? { clock: options.clock } : {}),
     syncSettings: { ...FAST_SYNC, ...options.sync },
     ...(options.webhooks ? { webhookSettings: options.webhooks } : {}),
+    ...(options.poolSize !== undefined ? { databasePoolSize: options.poolSize } : {}),
   });
 }
 
