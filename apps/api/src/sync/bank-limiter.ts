@@ -32,6 +32,17 @@ const statementName = statementNamer('kinko_bank_limiter');
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits `ms`, or less if `until` settles first. */
+const sleepUnless = (ms: number, until: Promise<unknown>): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    until.then(done, done);
+  });
+
 /** How long a slot this process no longer uses stays locked for its next request (no unlock, no lock query). */
 export const SLOT_LINGER_MS = 50;
 /** A slot locked longer than this is unlocked at its next release (another process may be waiting for it). */
@@ -130,7 +141,7 @@ export class BankLimiter implements BeforeApplicationShutdown {
       const first = await Promise.race([previous.then(() => undefined), handed]);
       if (first !== undefined) return first;
       if (waiter.handed) return await handed;
-      const polled = await this.pollSlot(connectorId, max, () => waiter.handed);
+      const polled = await this.pollSlot(connectorId, max, () => waiter.handed, handed);
       return polled >= 0 ? polled : await handed;
     } catch (e) {
       if (waiter.handed) return await handed;
@@ -143,8 +154,13 @@ export class BankLimiter implements BeforeApplicationShutdown {
     }
   }
 
-  /** Tries the free slots until one is locked; returns -1 as soon as `handedOver()` (a slot was given to this caller meanwhile). */
-  private async pollSlot(connectorId: string, max: number, handedOver: () => boolean): Promise<number> {
+  /**
+   * Tries the free slots until one is locked; returns -1 as soon as `handedOver()` (a slot was given
+   * to this caller meanwhile: `handed` resolves). Its pause between two rounds ends as soon as a
+   * slot is handed over: the caller looking for a slot is the first in line, so a slot this
+   * process releases goes to it, and must not stay idle for the rest of the pause.
+   */
+  private async pollSlot(connectorId: string, max: number, handedOver: () => boolean, handed: Promise<number>): Promise<number> {
     const started = Date.now();
     let pause = 5;
     for (;;) {
@@ -176,7 +192,7 @@ export class BankLimiter implements BeforeApplicationShutdown {
       if (Date.now() - started > this.settings.slotWaitMs) throw new BankSlotTimeoutError(`no request slot for ${connectorId} within ${this.settings.slotWaitMs} ms`);
       const wait = pause + Math.random() * pause;
       this.stats.waitedMs += wait;
-      await sleep(wait);
+      await sleepUnless(wait, handed);
       pause = Math.min(pause * 2, 50);
     }
   }

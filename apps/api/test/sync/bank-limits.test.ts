@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
@@ -150,5 +150,38 @@ describe('per-bank limits hold across worker processes', () => {
     await new Promise((r) => setTimeout(r, SLOT_LINGER_MS * 4));
     expect(limiter.statistics().queries - before).toBe(3); // unlocked after the linger
     expect(await slotLocks('lone-probe')).toBe(0);
+  });
+
+  it("a slot this process releases while every slot is its own goes to the caller looking for one at once, not after that caller's pause", async () => {
+    const limiter = a.get(BankLimiter);
+    const limits = { maxConcurrency: 1, requestsPerSecond: 1_000_000 };
+    let finishFirst!: () => void;
+    let firstStarted!: () => void;
+    const first = limiter.run('handover-probe', limits, () => {
+      firstStarted();
+      return new Promise<void>((resolve) => (finishFirst = resolve));
+    });
+    await new Promise<void>((resolve) => (firstStarted = resolve));
+    // The pauses of the caller that looks for a slot never end from here on (timers frozen;
+    // PostgreSQL's I/O and promises run): only the hand-over of the released slot can start it.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'Date', 'performance', 'hrtime'] });
+    let secondStarted = false;
+    const second = limiter.run('handover-probe', limits, () => {
+      secondStarted = true;
+      return Promise.resolve();
+    });
+    try {
+      const turns = (n: number): Promise<void> => (n === 0 ? Promise.resolve() : new Promise<void>((r) => setImmediate(r)).then(() => turns(n - 1)));
+      await turns(20); // the second caller has found every slot taken (by this process) and pauses
+      expect(secondStarted).toBe(false);
+      finishFirst();
+      const bound = performance.now() + 5_000;
+      while (!secondStarted && performance.now() < bound) await turns(1);
+      expect(secondStarted).toBe(true);
+      await Promise.all([first, second]);
+    } finally {
+      jest.useRealTimers();
+    }
+    await new Promise((r) => setTimeout(r, SLOT_LINGER_MS * 4));
   });
 });
