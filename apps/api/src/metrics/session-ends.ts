@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, type EntitySubscriberInterface, type TransactionCommitEvent, type TransactionRollbackEvent } from 'typeorm';
+import { DataSource, type EntityManager, type EntitySubscriberInterface, type TransactionCommitEvent, type TransactionRollbackEvent } from 'typeorm';
+import { preparedQuery } from '../database/prepared-sql';
 import { ENDED_SESSIONS, type EndedSession } from '../sync/session-store';
 import { MetricsService } from './metrics.service';
 
@@ -40,8 +41,7 @@ export class SessionEnds implements EntitySubscriberInterface {
   async afterTransactionCommit(event: TransactionCommitEvent): Promise<void> {
     if (event.queryRunner.isTransactionActive) return; // a savepoint released: not committed yet
     const runner = event.queryRunner;
-    const query = (text: string, values: unknown[]): Promise<unknown> => (runner.isReleased ? this.dataSource.query(text, values) : runner.query(text, values));
-    for (const ended of takeEnded(runner.data)) await this.report(ended.sessionId, ended.tenantId, query);
+    for (const ended of takeEnded(runner.data)) await this.report(ended.sessionId, ended.tenantId, runner.isReleased ? this.dataSource.manager : runner.manager);
   }
 
   /** A rolled-back transaction ended nothing. */
@@ -50,19 +50,21 @@ export class SessionEnds implements EntitySubscriberInterface {
   }
 
   /**
-   * Reports the session if it has ended; never throws (a report must not fail a job). `query`:
-   * where its one read runs (default the pool).
+   * Reports the session if it has ended; never throws (a report must not fail a job). `manager`:
+   * where its one read runs (default the pool), a named prepared statement (one per session:
+   * parsed and planned once per connection, not on every call).
    */
-  async report(sessionId: string, tenantId: string, query: (text: string, values: unknown[]) => Promise<unknown> = (text, values) => this.dataSource.query(text, values)): Promise<void> {
+  async report(sessionId: string, tenantId: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
     try {
-      const rows = (await query(
+      const rows = await preparedQuery<EndedRow>(
+        manager,
         `SELECT s.status, s.error, c.connector_id, c.aggregation_status,
                 (SELECT json_agg(json_build_object('stage', st.stage, 'seconds', EXTRACT(EPOCH FROM st.finished_at - st.started_at), 'error', st.error) ORDER BY st.started_at)
                    FROM sync_stages st WHERE st.session_id = s.id AND st.tenant_id = s.tenant_id AND st.started_at IS NOT NULL) AS stages
            FROM sync_sessions s JOIN connections c ON c.id = s.connection_id AND c.tenant_id = s.tenant_id
           WHERE s.id = $1 AND s.tenant_id = $2 AND s.finished_at IS NOT NULL`,
         [sessionId, tenantId],
-      )) as EndedRow[];
+      );
       const row = rows[0];
       if (!row) return;
       const stages = row.stages ?? [];

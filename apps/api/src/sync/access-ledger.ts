@@ -1,5 +1,6 @@
 import { unattendedAccessBudget } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared-sql';
 import { DAY_MS } from './session-run';
 import type { SessionRow } from './session-store';
 import { type Statement, writeTogether } from './carried-sql';
@@ -70,13 +71,15 @@ export async function takeUnattendedAccesses(
   // rows: FOR NO KEY UPDATE, which conflicts with this FOR UPDATE and with itself), then no
   // statement of its own.
   if (!locked) await m.query(`SELECT id FROM bank_accounts WHERE id = ANY($1::uuid[]) AND tenant_id = $2 ORDER BY id FOR UPDATE`, [accountIds, session.tenantId]);
-  const rows = (await m.query(
+  // A named prepared statement: one per unattended session, parsed once per connection.
+  const rows = await preparedQuery<{ id: string; already: boolean; accessed: Date[] }>(
+    m,
     `SELECT b.id,
             EXISTS (SELECT 1 FROM unattended_accesses u WHERE u.account_id = b.id AND u.session_id = $3) AS already,
             ARRAY(SELECT u.accessed_at FROM unattended_accesses u WHERE u.account_id = b.id AND u.accessed_at > $4) AS accessed
        FROM bank_accounts b WHERE b.id = ANY($1::uuid[]) AND b.tenant_id = $2 ORDER BY b.id`,
     [accountIds, session.tenantId, session.id, new Date(now.getTime() - DAY_MS)],
-  )) as Array<{ id: string; already: boolean; accessed: Date[] }>;
+  );
   const taking: string[] = [];
   for (const r of rows) {
     if (r.already) {

@@ -1,7 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
+import { statementNamer } from '../database/prepared-sql';
 import { SYNC_OPTIONS, type SyncModuleOptions } from './sync-options';
+
+// The run lock's two statements (take, release), named once per text.
+const runStatementName = statementNamer('kinko_run_lock');
 
 /** Advisory-lock key spaces (the first int of PostgreSQL's two-int advisory locks). */
 export const LOCK_SPACE = {
@@ -103,9 +107,12 @@ export class SyncLocks implements BeforeApplicationShutdown {
     };
   }
 
-  /** One query on the run-lock connection, after those already sent. */
+  /**
+   * One query on the run-lock connection, after those already sent: a named prepared statement
+   * (the lock and the unlock of every session, parsed and planned once on the connection).
+   */
   private onRunConnection(client: LockConnection, sql: string, params: unknown[]): Promise<{ rows: Array<{ ok: boolean }> }> {
-    const result = this.runQueries.then(() => client.query<{ ok: boolean }>(sql, params));
+    const result = this.runQueries.then(() => client.query<{ ok: boolean }>({ name: runStatementName(sql), text: sql, values: params }));
     this.runQueries = result.catch(() => undefined);
     return result;
   }

@@ -93,7 +93,10 @@ describe('unattended-access ledger: several accounts at once', () => {
       const now = new Date('2026-12-09T06:00:00Z');
       const take = (s: { id: string; tenantId: string; userId: string }, updated: boolean): Promise<Map<string, { allowed: boolean }>> =>
         db.dataSource.transaction(async (m) => {
-          if (updated) await m.query(`UPDATE bank_accounts SET updated_at = now() WHERE id = ANY($1::uuid[])`, [accounts]);
+          // As the engine's states statement does: the rows locked in id order first (a plain
+          // UPDATE locks them in the heap's order, which a locker taking them in id order can
+          // deadlock with — the test failed so once under load).
+          if (updated) await m.query(`UPDATE bank_accounts a SET updated_at = now() FROM (SELECT id FROM bank_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE) o WHERE a.id = o.id`, [accounts]);
           const r = await takeUnattendedAccesses(m, s, accounts, now, 1, undefined, updated);
           await new Promise((resolve) => setTimeout(resolve, 200));
           return r;
