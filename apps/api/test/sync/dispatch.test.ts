@@ -3,8 +3,10 @@ import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { UserTokensService } from '../../src/auth/user-tokens.service';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { SyncService } from '../../src/sync/sync.service';
+import { readReply } from '../support/http-reply';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { type CountingProxy, startCountingProxy } from './counting-proxy';
 import { BANK_CODE, type Connected, bankUser, connectUser, credentialsOf, startSandbox, startWorker, syncApp, waitForSession } from './harness';
@@ -218,6 +220,41 @@ describe('sync worker: dispatch and overlap', () => {
         .reduce((n, l) => n + Number(l.split(' ')[1]), 0);
       expect(counted).toBe(sessions.length);
     } finally {
+      await app.close();
+    }
+  }, 120_000);
+
+  it('a worker running more sessions than its database pool has connections completes them all while the API in the same process answers over HTTP', async () => {
+    // Concurrency above the pool size degrades to waiting for a connection in turn, never to a
+    // pool where every holder waits for another (the API then answered 503 'database unavailable').
+    const app = await syncApp(db, sandbox, { poolSize: 2, limits: { maxConcurrency: 10, requestsPerSecond: 1_000 }, sync: { concurrency: 8, watchdogIntervalMs: 600_000 } });
+    try {
+      await app.listen(0, '127.0.0.1');
+      const base = await app.getUrl();
+      const connected = await connectAll(app);
+      sandbox.bank(BANK_CODE).knobs.faults.setLatency(20);
+      await startWorker(app);
+      const sessions = await startAll(app, connected);
+      const statuses: number[] = [];
+      await Promise.all(
+        sessions.map(async (s) => {
+          const token = (await app.get(UserTokensService).mint(s.c.scope)).token;
+          for (;;) {
+            const reply = await readReply(await fetch(`${base}/api/v2/bank/session/${s.id}/status`, { headers: { authorization: `Bearer ${token}` } }));
+            statuses.push(reply.status);
+            if (reply.status !== 200) throw new Error(`the API answered ${reply.status} while the worker ran: ${reply.text}`);
+            const view = reply.json as { finishedAt: string | null; status: string };
+            if (view.finishedAt) {
+              expect(view.status).toBe('completed');
+              return;
+            }
+          }
+        }),
+      );
+      process.stdout.write(`concurrency 8 on a pool of 2: ${sessions.length} sessions completed, ${statuses.length} status reads over HTTP meanwhile, all 200\n`);
+      expect(statuses.length).toBeGreaterThan(sessions.length);
+    } finally {
+      sandbox.bank(BANK_CODE).knobs.faults.setLatency(0);
       await app.close();
     }
   }, 120_000);
