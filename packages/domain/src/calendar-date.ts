@@ -25,8 +25,32 @@ export type CalendarDate = typeof CalendarDate.Type;
 /** Parses `YYYY-MM-DD`; throws a descriptive error for anything else (use the schema for typed errors). */
 export const calendarDate = (s: string): CalendarDate => Schema.decodeUnknownSync(CalendarDate)(s);
 
-const toDayNumber = (d: CalendarDate): number => Date.parse(`${d}T00:00:00Z`) / DAY_MS;
-const fromDayNumber = (n: number): CalendarDate => new Date(n * DAY_MS).toISOString().slice(0, 10) as CalendarDate;
+/** Whole days from 1970-01-01 to `d` (negative before it). */
+export const toDayNumber = (d: CalendarDate): number => Date.parse(`${d}T00:00:00Z`) / DAY_MS;
+
+/** Day numbers of 1000-01-01 and 9999-12-31: four-digit years, written by {@link fromDayNumber} without a Date. */
+const FIRST_FOUR_DIGIT_DAY = -354_285;
+const LAST_FOUR_DIGIT_DAY = 2_932_896;
+
+/**
+ * The calendar date of a day number (whole days since 1970-01-01). Integer arithmetic (the
+ * proleptic Gregorian calendar's civil-from-days) rather than a Date and its ISO string: a
+ * daily balances series writes one per day of its range, a sandbox bank one per listed
+ * transaction. Other day numbers (fractions, years outside 1000–9999) take the Date's way.
+ */
+export function fromDayNumber(day: number): CalendarDate {
+  if (!Number.isInteger(day) || day < FIRST_FOUR_DIGIT_DAY || day > LAST_FOUR_DIGIT_DAY) return new Date(day * DAY_MS).toISOString().slice(0, 10) as CalendarDate;
+  const z = day + 719_468; // days since 0000-03-01
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1_460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153); // 0 = March
+  const d = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
+  const m = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
+  const y = yearOfEra + era * 400 + (m <= 2 ? 1 : 0);
+  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}` as CalendarDate;
+}
 
 /** The date `days` days after `d` (negative moves back). */
 export const addDays = (d: CalendarDate, days: number): CalendarDate => fromDayNumber(toDayNumber(d) + days);

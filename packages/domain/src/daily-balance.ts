@@ -1,4 +1,4 @@
-import { addDays, type CalendarDate } from './calendar-date';
+import { type CalendarDate, fromDayNumber, toDayNumber } from './calendar-date';
 import { listedDateOf, reportedDate } from './listed-date';
 import type { BankTransaction } from './reconciliation';
 import type { DateField } from './transaction-kind';
@@ -57,7 +57,9 @@ export function dailyBalances(input: DailyBalanceInput): DailyBalance[] {
 
   const series: DailyBalance[] = [];
   let balance: bigint | null = carry?.balance ?? input.openingBalanceMinor ?? null;
-  for (let day = from; day <= to; day = addDays(day, 1)) {
+  // Day by day as day numbers: one date string written per day, none parsed.
+  for (let n = toDayNumber(from), last = toDayNumber(to); n <= last; n += 1) {
+    const day = fromDayNumber(n);
     balance = lastOfDay.get(day) ?? balance;
     series.push({ date: day, balanceMinor: balance });
   }

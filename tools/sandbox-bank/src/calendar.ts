@@ -1,3 +1,5 @@
+import { fromDayNumber as domainFromDayNumber } from '@kinko/domain';
+
 /**
  * Calendar dates as banks use them: `YYYY-MM-DD` in the bank's time zone, counted as
  * whole days since 1970-01-01 ("day numbers") so that day arithmetic is integer math.
@@ -24,29 +26,12 @@ export function dayNumber(date: IsoDate): number {
   return Date.parse(`${date}T00:00:00Z`) / DAY_MS;
 }
 
-/** Day numbers of 1000-01-01 and 9999-12-31: four-digit years, written by {@link fromDayNumber} without a Date. */
-const FIRST_FOUR_DIGIT_DAY = -354_285;
-const LAST_FOUR_DIGIT_DAY = 2_932_896;
-
 /**
- * The calendar date of a day number. Integer arithmetic (the proleptic Gregorian calendar's
- * civil-from-days) rather than a Date and its ISO string: the sandboxes write one per listed
- * transaction and per day of every balances page. Other day numbers (fractions, years
- * outside 1000–9999) take the Date's way, as before.
+ * The calendar date of a day number: the domain's ({@link domainFromDayNumber}: integer
+ * arithmetic, no Date, for four-digit years). The sandboxes write one per listed transaction
+ * and per day of every balances page.
  */
-export function fromDayNumber(day: number): IsoDate {
-  if (!Number.isInteger(day) || day < FIRST_FOUR_DIGIT_DAY || day > LAST_FOUR_DIGIT_DAY) return new Date(day * DAY_MS).toISOString().slice(0, 10);
-  const z = day + 719_468; // days since 0000-03-01
-  const era = Math.floor(z / 146_097);
-  const dayOfEra = z - era * 146_097;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1_460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153); // 0 = March
-  const d = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
-  const m = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
-  const y = yearOfEra + era * 400 + (m <= 2 ? 1 : 0);
-  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
-}
+export const fromDayNumber = (day: number): IsoDate => domainFromDayNumber(day);
 
 /** The date `days` days after `date` (negative moves back). */
 export function addDays(date: IsoDate, days: number): IsoDate {
