@@ -196,18 +196,33 @@ export async function upsertAccounts(
     return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)}, ${p(13)}, ${p(14)}, ${p(15)}, $${accounts.length * cols + 1}, $${accounts.length * cols + 2}, ${p(16)}::jsonb)`;
   });
   params.push(connection.providerType, now);
+  const bankIds = accounts.map((_, i) => `$${i * cols + 6}`).join(', ');
   // type_name keeps the bank's own word when it gives one (e.g. 普通); see raw.bankAccountType.
-  const rows = (await manager.query(
-    `INSERT INTO bank_accounts (id, tenant_id, user_id, connection_id, consent_id, bank_account_id, iban, account_number, currency_code,
+  // An account the bank lists as stored is not rewritten (the daily refresh lists the same
+  // accounts every time): no new row version, whose columns the accounts' states statement of
+  // the same transaction would then update again — a second version, and the checks of both
+  // foreign keys, which PostgreSQL runs on an update of a row its own transaction wrote. The
+  // accounts not rewritten are read as they are (the statement's snapshot: unchanged by it).
+  // A named prepared statement: one text per number of accounts.
+  const rows = await preparedQuery<AccountDbRow>(
+    manager,
+    `WITH up AS (INSERT INTO bank_accounts (id, tenant_id, user_id, connection_id, consent_id, bank_account_id, iban, account_number, currency_code,
         holder_info, holder_type, is_business, name, type, type_name, provider_type, import_date, raw)
       VALUES ${tuples.join(', ')}
       ON CONFLICT (connection_id, bank_account_id) DO UPDATE SET
         consent_id = COALESCE(EXCLUDED.consent_id, bank_accounts.consent_id), iban = EXCLUDED.iban, account_number = EXCLUDED.account_number,
         currency_code = EXCLUDED.currency_code, holder_info = EXCLUDED.holder_info, holder_type = EXCLUDED.holder_type,
         is_business = EXCLUDED.is_business, name = EXCLUDED.name, type = EXCLUDED.type, type_name = EXCLUDED.type_name, raw = EXCLUDED.raw, updated_at = now()
-      RETURNING ${COLUMNS}`,
+      WHERE (bank_accounts.consent_id, bank_accounts.iban, bank_accounts.account_number, bank_accounts.currency_code, bank_accounts.holder_info, bank_accounts.holder_type,
+             bank_accounts.is_business, bank_accounts.name, bank_accounts.type, bank_accounts.type_name, bank_accounts.raw)
+        IS DISTINCT FROM (COALESCE(EXCLUDED.consent_id, bank_accounts.consent_id), EXCLUDED.iban, EXCLUDED.account_number, EXCLUDED.currency_code, EXCLUDED.holder_info, EXCLUDED.holder_type,
+             EXCLUDED.is_business, EXCLUDED.name, EXCLUDED.type, EXCLUDED.type_name, EXCLUDED.raw)
+      RETURNING ${COLUMNS})
+    SELECT ${COLUMNS} FROM up
+    UNION ALL
+    ${SELECT} WHERE tenant_id = $2 AND user_id = $3 AND connection_id = $4 AND bank_account_id IN (${bankIds}) AND id NOT IN (SELECT id FROM up)`,
     params,
-  )) as AccountDbRow[];
+  );
   // The rows as stored (the statement's RETURNING), in the bank's order.
   const byBankId = new Map(rows.map((r) => [r.bank_account_id, toStored(r)]));
   return accounts.map((a) => byBankId.get(a.bankAccountId)).filter((a): a is StoredAccount => a !== undefined);
