@@ -6,7 +6,8 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 
 // Issue 19 (PG): pg-boss's statements of a job (send, fetch, complete) run as named prepared
 // statements with generic plans on the queue's connections: parsed once per connection and
-// never planned again (pg-boss's own pool sends each unnamed: parsed and planned on every call).
+// never planned again (pg-boss's own pool sends each unnamed: parsed and planned on every call);
+// their commits do not wait for the WAL flush.
 // Real PostgreSQL and pg-boss on a pool of one connection, whose prepared statements are read
 // back from pg_prepared_statements (a connection's own).
 describe('the queue\'s statements', () => {
@@ -55,5 +56,10 @@ describe('the queue\'s statements', () => {
     expect(of(/INSERT INTO queue_statements\.job/)).toEqual({ generic: 8, custom: 0 });
     expect(of(/WITH next as/)).toEqual({ generic: 9, custom: 0 });
     expect(of(/UPDATE queue_statements\.job\s+SET completed_on/)).toEqual({ generic: 8, custom: 0 });
+  });
+
+  it('commits without waiting for the WAL flush (the queue\'s own bookkeeping: see bossPool)', async () => {
+    const setting = await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+    expect(setting.rows[0]?.synchronous_commit).toBe('off');
   });
 });
