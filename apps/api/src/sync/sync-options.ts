@@ -76,11 +76,13 @@ export interface SyncSettings {
 /** Defaults of {@link SyncSettings}. */
 export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   queueSchema: 'pgboss',
-  // 10: at 40 (more sessions than the bank allows requests), the sessions starved the app's
-  // database pool of 10 — the full bench's daily refresh took 43 s instead of 7.2 s and the
-  // API answered 503 during the incremental scenario (2026-12-07). Raising it needs the pool
-  // sized with it: measure before changing.
-  concurrency: 10,
+  // 20: a session's 7 requests (20 ms each, 3 at a time) fill 140 ms of slot time in about
+  // 170 ms of session (its database work lies between them), so 10 sessions ask for about 8 of
+  // the bank's 10 slots at best (71% used in the daily refresh); 20 ask for 16 and keep them
+  // full while some sessions do database work. More sessions than the pool's 10 connections
+  // wait for one in turn (no session holds one while it waits for another: the collapse at 40
+  // on 2026-12-07 was the session end's report on a second connection, fixed).
+  concurrency: 20,
   accountConcurrency: 3,
   retryLimit: 4,
   retryDelaySeconds: 10,
