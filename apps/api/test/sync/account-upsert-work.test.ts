@@ -15,9 +15,10 @@ describe('the accounts stage\'s upsert of the listed accounts', () => {
   const userId = newId();
   const scope = { tenantId, userId };
   const connectionId = newId();
+  const JPY = 'JPY' as Account['currency'];
   const listed = (name2: string): Account[] => [
-    { bankAccountId: 'acc-1', number: '****1111', name: 'Ordinary', type: 'current', currency: 'JPY', bankAccountType: '普通', ownerType: 'personal', branch: { code: '001' } },
-    { bankAccountId: 'acc-2', number: '****2222', name: name2, type: 'savings', currency: 'JPY', holderName: 'TARO' },
+    { bankAccountId: 'acc-1', number: '****1111', name: 'Ordinary', type: 'current', currency: JPY, bankAccountType: '普通', ownerType: 'personal', branch: { code: '001' } },
+    { bankAccountId: 'acc-2', number: '****2222', name: name2, type: 'savings', currency: JPY, holderName: 'TARO' },
   ];
   const versions = async (): Promise<Map<string, string>> =>
     new Map(
@@ -53,7 +54,7 @@ describe('the accounts stage\'s upsert of the listed accounts', () => {
     expect(again).toEqual(first);
 
     // One renamed and one new: those two written, the unchanged one kept; all three returned in the bank's order.
-    const changed = await upsert([...listed('Savings 2'), { bankAccountId: 'acc-3', number: '****3333', name: 'New', type: 'current', currency: 'USD' }]);
+    const changed = await upsert([...listed('Savings 2'), { bankAccountId: 'acc-3', number: '****3333', name: 'New', type: 'current', currency: 'USD' as Account['currency'] }]);
     const after = await versions();
     expect(after.get('acc-1')).toBe(before.get('acc-1'));
     expect(after.get('acc-2')).not.toBe(before.get('acc-2'));
