@@ -71,22 +71,26 @@ export function secondsOfDayInZone(instant: Date, timeZone: string): number {
   return get('hour') * 3600 + get('minute') * 60 + get('second');
 }
 
-const offsetCache = new Map<string, string>();
+// Per zone: its offset formatter (made once) and the offsets of the dates asked. Keyed by zone,
+// then by date: one lookup of the date string each call, no key built per call.
+const offsetCache = new Map<string, { readonly format: Intl.DateTimeFormat; readonly byDate: Map<string, string> }>();
 
 /**
  * The zone's UTC offset on a date, as `+09:00`. Taken at noon UTC of that date: exact for
  * zones without daylight saving (Asia/Tokyo), and close enough for the rest.
  */
 export function zoneOffset(date: IsoDate, timeZone: string): string {
-  const key = `${timeZone}|${date}`;
-  const cached = offsetCache.get(key);
+  let zone = offsetCache.get(timeZone);
+  if (zone === undefined) {
+    zone = { format: new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }), byDate: new Map() };
+    offsetCache.set(timeZone, zone);
+  }
+  const cached = zone.byDate.get(date);
   if (cached !== undefined) return cached;
-  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
-    .formatToParts(new Date(`${date}T12:00:00Z`))
-    .find((p) => p.type === 'timeZoneName')?.value;
+  const name = zone.format.formatToParts(new Date(`${date}T12:00:00Z`)).find((p) => p.type === 'timeZoneName')?.value;
   const offset = name === undefined || name === 'GMT' ? '+00:00' : name.replace('GMT', '');
-  if (offsetCache.size > 10_000) offsetCache.clear();
-  offsetCache.set(key, offset);
+  if (zone.byDate.size > 10_000) zone.byDate.clear();
+  zone.byDate.set(date, offset);
   return offset;
 }
 

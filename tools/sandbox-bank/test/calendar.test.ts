@@ -1,4 +1,4 @@
-import { dayNumber, fromDayNumber, secondsOfDayInZone } from '../src/calendar';
+import { dayNumber, fromDayNumber, localDateTime, secondsOfDayInZone, zoneOffset } from '../src/calendar';
 
 // fromDayNumber is the domain's (packages/domain/test/calendar-date.test.ts compares it with a Date's date).
 describe('fromDayNumber', () => {
@@ -15,5 +15,21 @@ describe('secondsOfDayInZone', () => {
     expect(secondsOfDayInZone(instant, 'Europe/Warsaw')).toBe(16 * 3600 + 30 * 60 + 45);
     expect(secondsOfDayInZone(instant, 'Asia/Tokyo')).toBe(30 * 60 + 45);
     expect(secondsOfDayInZone(new Date('2026-07-01T22:00:00Z'), 'Europe/Warsaw')).toBe(0); // summer time: midnight
+  });
+});
+
+describe('zoneOffset and localDateTime', () => {
+  it("give each zone's own offset on each date, whichever zone and date were asked before", () => {
+    const asked: Array<[string, string, string]> = [
+      ['2026-12-07', 'Asia/Tokyo', '+09:00'],
+      ['2026-12-07', 'Europe/Warsaw', '+01:00'],
+      ['2026-07-01', 'Europe/Warsaw', '+02:00'],
+      ['2026-07-01', 'UTC', '+00:00'],
+      ['2026-07-01', 'America/New_York', '-04:00'],
+      ['2026-12-07', 'America/New_York', '-05:00'],
+    ];
+    for (let round = 0; round < 2; round += 1) for (const [date, zone, offset] of asked) expect(zoneOffset(date, zone)).toBe(offset);
+    expect(localDateTime('2026-07-01', 13 * 3600 + 15 * 60 + 35, 'Europe/Warsaw')).toBe('2026-07-01T13:15:35+02:00');
+    expect(localDateTime('2026-12-07', 0, 'Asia/Tokyo')).toBe('2026-12-07T00:00:00+09:00');
   });
 });
