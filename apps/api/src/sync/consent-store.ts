@@ -39,12 +39,14 @@ const statusOf = (s: string | null): ConsentStatus | undefined => (s === null ? 
  * (connectors without a consent notion: no consent limit applies beyond the bank's).
  */
 export async function currentConsent(manager: EntityManager, scope: { tenantId: string; userId: string }, connectionId: string, lock = false): Promise<StoredConsent | null> {
-  const rows = (await manager.query(
+  // A named prepared statement: every session the API starts reads it.
+  const rows = await preparedQuery<Record<string, unknown>>(
+    manager,
     `SELECT ${CONSENT_COLUMNS}
        FROM consents WHERE tenant_id = $1 AND user_id = $2 AND connection_id = $3
       ORDER BY create_date DESC, id DESC LIMIT 1${lock ? ' FOR NO KEY UPDATE' : ''}`,
     [scope.tenantId, scope.userId, connectionId],
-  )) as Array<Record<string, unknown>>;
+  );
   return rows[0] ? storedConsentOf(rows[0]) : null;
 }
 

@@ -211,17 +211,22 @@ export async function insertSession(manager: EntityManager, session: NewSession)
   await insertSessions(manager, [session]);
 }
 
-/** Inserts new session rows and their seven pending stage rows each: two statements for any number of sessions. */
+/**
+ * Inserts new session rows and their seven pending stage rows each: two statements for any
+ * number of sessions (named prepared statements: the API's start of every session runs them).
+ */
 export async function insertSessions(manager: EntityManager, sessions: readonly NewSession[]): Promise<void> {
   if (sessions.length === 0) return;
   const col = <T>(f: (s: NewSession) => T): T[] => sessions.map(f);
-  await manager.query(
+  await preparedQuery(
+    manager,
     `INSERT INTO sync_sessions (id, tenant_id, user_id, connection_id, status, requested_by, parameters, created_at)
      SELECT id, tenant_id, user_id, connection_id, 'pending', requested_by, parameters::jsonb, created_at
        FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[]) AS s(id, tenant_id, user_id, connection_id, requested_by, parameters, created_at)`,
     [col((s) => s.id), col((s) => s.tenantId), col((s) => s.userId), col((s) => s.connectionId), col((s) => s.requestedBy), col((s) => JSON.stringify(s.parameters)), col((s) => s.createdAt)],
   );
-  await manager.query(
+  await preparedQuery(
+    manager,
     `INSERT INTO sync_stages (session_id, stage, tenant_id, user_id, status, counts)
      SELECT s.id, st.stage, s.tenant_id, s.user_id, 'pending', '{}'::jsonb
        FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS s(id, tenant_id, user_id) CROSS JOIN unnest($4::text[]) AS st(stage)`,

@@ -223,7 +223,7 @@ export class SyncQueue implements OnModuleInit, BeforeApplicationShutdown {
   private async announce(manager: EntityManager, jobs: number): Promise<void> {
     const data = manager.queryRunner?.data as Record<string, number | undefined> | undefined;
     if (data) data[QUEUED_SYNC_JOBS] = (data[QUEUED_SYNC_JOBS] ?? 0) + jobs;
-    await manager.query(this.notifySql, [`${this.sender}:${jobs}`]);
+    await preparedQuery(manager, this.notifySql, [`${this.sender}:${jobs}`]);
   }
 
   /**

@@ -14,6 +14,7 @@ import {
 import { DataSource, type EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/errors';
 import { newId } from '../database/ids';
+import { preparedQuery } from '../database/prepared-sql';
 import { ConnectorClients } from './connector-clients';
 import { currentConsent, currentConsents, type StoredConsent } from './consent-store';
 import { applyConsentExpiry } from './outcome-store';
@@ -90,10 +91,11 @@ export class SyncService {
       const sessionIds: string[] = [];
       const skipped: SkippedConnection[] = [];
       for (const c of connections) {
-        const running = (await manager.query(
+        const running = await preparedQuery<{ id: string }>(
+          manager,
           `SELECT id FROM sync_sessions WHERE connection_id = $1 AND tenant_id = $2 AND user_id = $3 AND finished_at IS NULL ORDER BY created_at DESC LIMIT 1`,
           [c.id, scope.tenantId, scope.userId],
-        )) as Array<{ id: string }>;
+        );
         if (running[0]) {
           sessionIds.push(running[0].id);
           continue;
@@ -196,14 +198,15 @@ export class SyncService {
     const order = ` ORDER BY c.created_at, c.id FOR UPDATE OF c`;
     if ('connectionIds' in target) {
       const ids = [...new Set(target.connectionIds)];
-      const rows = (await manager.query(`${select} AND c.id = ANY($3::uuid[])${order}`, [scope.tenantId, scope.userId, ids])) as ConnectionRow[];
+      // Named prepared statements (every session the API starts takes its connection's lock here).
+      const rows = await preparedQuery<ConnectionRow>(manager, `${select} AND c.id = ANY($3::uuid[])${order}`, [scope.tenantId, scope.userId, ids]);
       if (rows.length !== ids.length) throw new NotFoundError('Connection');
       return rows;
     }
     if ('bankId' in target) {
-      return (await manager.query(`${select} AND c.bank_id = $3${order}`, [scope.tenantId, scope.userId, target.bankId])) as ConnectionRow[];
+      return preparedQuery<ConnectionRow>(manager, `${select} AND c.bank_id = $3${order}`, [scope.tenantId, scope.userId, target.bankId]);
     }
-    return (await manager.query(`${select}${order}`, [scope.tenantId, scope.userId])) as ConnectionRow[];
+    return preparedQuery<ConnectionRow>(manager, `${select}${order}`, [scope.tenantId, scope.userId]);
   }
 
   /** Why a connection is not synced, if it is not; `readConsent` reads its current consent (locked) when it matters. */
