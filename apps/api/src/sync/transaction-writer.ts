@@ -375,12 +375,17 @@ export async function deriveDailyBalances(manager: EntityManager, key: AccountKe
  * PostgreSQL CPU. One probe of the primary key over the batch's span (`$lo..$hi`: no day of the
  * batch lies outside it) picks the plain INSERT (a CTE) or the upsert (`conflict`), never both.
  * A concurrent writer of the same days would make the plain one fail on the key; the retry
- * finds them stored and upserts. test/sync/daily-balance-work.test.ts
+ * finds them stored and upserts. The upsert leaves out the days stored as they would stay
+ * (`kept`, a condition on the stored row `b` and the batch's day `d`: what `conflict`'s WHERE
+ * would not rewrite): ON CONFLICT DO UPDATE locks every conflicting row before its WHERE, a WAL
+ * record each, and a daily refresh re-derives and re-reports days it has stored unchanged.
+ * test/sync/daily-balance-work.test.ts
  */
-const balancesWrite = (select: string, [lo, hi]: readonly [number, number], conflict: string): string =>
+const balancesWrite = (select: string, [lo, hi]: readonly [number, number], conflict: string, kept: string): string =>
   `WITH stored AS (SELECT EXISTS (SELECT 1 FROM daily_balances b WHERE b.account_id = $1 AND b.date BETWEEN $${lo}::date AND $${hi}::date) AS found),
      fresh AS (INSERT INTO daily_balances (account_id, date, tenant_id, user_id, balance_minor, currency_code, source) ${select} WHERE NOT (SELECT found FROM stored))
    INSERT INTO daily_balances (account_id, date, tenant_id, user_id, balance_minor, currency_code, source) ${select} WHERE (SELECT found FROM stored)
+     AND NOT EXISTS (SELECT 1 FROM daily_balances b WHERE b.account_id = $1 AND b.date = d.date AND ${kept})
    ${conflict}`;
 
 /** The first and last of `dates` (YYYY-MM-DD strings: their order is the calendar's). */
@@ -393,6 +398,7 @@ export const DERIVED_BALANCES_SQL = balancesWrite(
   `ON CONFLICT (account_id, date) DO UPDATE SET balance_minor = EXCLUDED.balance_minor, currency_code = EXCLUDED.currency_code, updated_at = now()
         WHERE daily_balances.source = 'derived'
           AND (daily_balances.balance_minor, daily_balances.currency_code) IS DISTINCT FROM (EXCLUDED.balance_minor, EXCLUDED.currency_code)`,
+  `(b.source <> 'derived' OR (b.balance_minor, b.currency_code) IS NOT DISTINCT FROM (d.balance, $4::text))`,
 );
 
 /** Bank balances: authoritative over derived ones; a day stored with the same balance, currency and source is not rewritten. */
@@ -401,6 +407,7 @@ export const BANK_BALANCES_SQL = balancesWrite(
   [7, 8],
   `ON CONFLICT (account_id, date) DO UPDATE SET balance_minor = EXCLUDED.balance_minor, currency_code = EXCLUDED.currency_code, source = 'bank', updated_at = now()
         WHERE (daily_balances.balance_minor, daily_balances.currency_code, daily_balances.source) IS DISTINCT FROM (EXCLUDED.balance_minor, EXCLUDED.currency_code, 'bank')`,
+  `(b.balance_minor, b.currency_code, b.source) IS NOT DISTINCT FROM (d.balance, d.currency, 'bank')`,
 );
 
 /**

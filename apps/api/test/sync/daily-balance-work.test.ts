@@ -162,5 +162,15 @@ describe('daily balances: a first write pays no ON CONFLICT', () => {
     expect(await series()).toEqual([{ date: '2026-02-27', b: 30 }, { date: '2026-02-28', b: 20 }, { date: '2026-03-01', b: 10 }]);
     await write([10, 25, 30]);
     expect(await series()).toEqual([{ date: '2026-02-27', b: 30 }, { date: '2026-02-28', b: 25 }, { date: '2026-03-01', b: 10 }]);
+    // Issue 19 (PG): days stored as they would stay are left out of the upsert — ON CONFLICT DO
+    // UPDATE locked each (a WAL record) before its WHERE kept it: the same bank balances again,
+    // and derived ones for days the bank reported, write nothing; a changed day is still written.
+    const three = ds.slice(0, 3);
+    const bankAgain = [bank.accountId, bank.tenantId, bank.userId, three, ['10', '25', '30'], three.map(() => 'JPY'), three[2], three[0]];
+    expect(await walRecords(BANK_BALANCES_SQL, bankAgain)).toBe(0);
+    expect(await walRecords(DERIVED_BALANCES_SQL, [bank.accountId, bank.tenantId, bank.userId, 'JPY', three, ['1', '2', '3'], three[2], three[0]])).toBe(0);
+    expect(await walRecords(BANK_BALANCES_SQL, [bank.accountId, bank.tenantId, bank.userId, three, ['10', '26', '30'], three.map(() => 'JPY'), three[2], three[0]])).toBeGreaterThan(0);
+    await write([10, 25, 31]);
+    expect(await series()).toEqual([{ date: '2026-02-27', b: 31 }, { date: '2026-02-28', b: 25 }, { date: '2026-03-01', b: 10 }]);
   });
 });
