@@ -180,13 +180,17 @@ img[data-challenge-image]{border:1px solid #d0d7de;max-width:100%}
  * it polls the status endpoint. A run moving on to its next stage (running.auth → running.data
  * → running.intelligence) is shown in place — the progress list and the status label — with
  * no reload; any other change (a question to answer, the run's end) reloads the page once,
- * and a page with nothing moving has nothing to poll. The pages work without it (a
- * <noscript> meta refresh during runs).
+ * and a page with nothing moving has nothing to poll. Once a form of the page is sent (an
+ * answer, a new CAPTCHA image, a login…), the page is being left for the server's answer: it
+ * polls no more and never reloads — a reload would cut that request off in the browser (the
+ * server still carries it out) and show the status of its middle, e.g. the CAPTCHA given up
+ * before the new login, a settled status that nothing would reload again. The pages work
+ * without it (a <noscript> meta refresh during runs).
  */
 export const LINK_JS = `(function(){
   var body=document.body, url=body&&body.getAttribute('data-poll');
   if(!url||!window.fetch) return;
-  var shown={};
+  var shown={}, leaving=false;
   document.querySelectorAll('[data-connection-id][data-status]').forEach(function(e){shown[e.getAttribute('data-connection-id')]=e;});
   function step(e,status){
     var steps=document.querySelectorAll('.progress li[data-step]'), at=-1, i;
@@ -202,6 +206,7 @@ export const LINK_JS = `(function(){
   }
   var timer=setInterval(function(){
     fetch(url,{credentials:'same-origin',headers:{accept:'application/json'}}).then(function(r){return r.ok?r.json():null;}).then(function(j){
+      if(leaving) return;
       if(!j||!j.connections){ clearInterval(timer); return; }
       for(var i=0;i<j.connections.length;i++){
         var c=j.connections[i], e=shown[c.id];
@@ -211,5 +216,6 @@ export const LINK_JS = `(function(){
       }
     }).catch(function(){});
   },2000);
+  document.addEventListener('submit',function(ev){ if(!ev.defaultPrevented){ leaving=true; clearInterval(timer); } });
 })();
 `;

@@ -182,6 +182,14 @@ suite('Link pages say honestly what failed, in Chromium', () => {
     }
   }, BROWSER_TEST_MS);
 
+  /** Waits until the page shows a CAPTCHA image other than `old`. */
+  async function newImageShown(page: Page, old: string | null): Promise<void> {
+    await page.waitForFunction((previous) => {
+      const img = (globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string | null } | null } }).document.querySelector('img[data-challenge-image="captcha"]');
+      return img !== null && img.getAttribute('src') !== previous;
+    }, old, { timeout: 60_000 });
+  }
+
   it.each(CASES)('%s, %s: the CAPTCHA offers a new image, and the new one is the one answered', async (lang, viewport) => {
     const t = TEXTS[lang];
     const context = await newContext(browser, lang, viewport);
@@ -196,16 +204,49 @@ suite('Link pages say honestly what failed, in Chromium', () => {
       await checkPage(page, `honest-captcha-${lang}-${viewport}`);
       await page.getByRole('button', { name: t.newImage }).click();
       // A new login at the bank: a new question, a new picture.
-      await page.waitForFunction((old) => {
-        const img = (globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string | null } | null } }).document.querySelector('img[data-challenge-image="captcha"]');
-        return img !== null && img.getAttribute('src') !== old;
-      }, first, { timeout: 60_000 });
+      await newImageShown(page, first);
       const secondSession = await bankSessionOfChallenge(world, id);
       expect(secondSession).not.toBe(firstSession);
       await page.getByLabel(t.captcha).fill(world.netbank.captchaAnswer(secondSession) as string);
       await page.getByRole('button', { name: t.submit }).click();
       await reachStatus(world, id, 'success', 60_000);
     } finally {
+      await context.close();
+    }
+  }, BROWSER_TEST_MS);
+
+  // The "new image" request logs in at the bank again before it answers. A bank slower than the
+  // page's status polling (every 2 s) used to see the page reload itself while the request was
+  // under way (the status had moved from waiting to running.auth): the reload cut the request off
+  // in the browser, and a reload landing between the CAPTCHA given up and the new login showed the
+  // wrong-answer page, which nothing reloaded again, while the new CAPTCHA waited unseen.
+  it('a bank slower than the status polling: the "new image" request is not cut off by the page, and its answer shows the new image', async () => {
+    const t = TEXTS.en;
+    const context = await newContext(browser, 'en', 'desktop');
+    const page = await context.newPage();
+    try {
+      await page.goto(`${world.base}/link/connect?token=${await world.mintToken()}&lang=en`);
+      const id = await login(page, 'en', 'captcha', credentialsOf(world.netbank, 'captcha').password as string);
+      const image = page.locator('img[data-challenge-image="captcha"]');
+      await image.waitFor({ timeout: 60_000 });
+      const first = await image.getAttribute('src');
+      const firstSession = await bankSessionOfChallenge(world, id);
+      // Each of the new login's requests to the bank takes 1 s: the request lasts longer than a polling interval.
+      world.netbank.knobs.faults.setLatency(1_000);
+      const posted = page.waitForRequest((r) => r.method() === 'POST' && r.url() === `${world.base}/link/connections/${id}/new-image`);
+      await page.getByRole('button', { name: t.newImage }).click();
+      const request = await posted;
+      const response = await request.response();
+      expect({ failure: request.failure(), status: response?.status() }).toEqual({ failure: null, status: 303 });
+      await newImageShown(page, first);
+      const secondSession = await bankSessionOfChallenge(world, id);
+      expect(secondSession).not.toBe(firstSession);
+      world.netbank.knobs.faults.setLatency(0);
+      await page.getByLabel(t.captcha).fill(world.netbank.captchaAnswer(secondSession) as string);
+      await page.getByRole('button', { name: t.submit }).click();
+      await reachStatus(world, id, 'success', 60_000);
+    } finally {
+      world.netbank.knobs.faults.setLatency(0);
       await context.close();
     }
   }, BROWSER_TEST_MS);
