@@ -4,7 +4,7 @@ import { type BankCommonApiSandbox, loginAtBankPage } from '@kinko/sandbox-bank'
 import type { Browser, Page } from 'playwright-core';
 import { CONNECTOR_REGISTRY } from '../../src/connectors/connector-registry.token';
 import { type TenantApp, type ViewportName, checkPage, chromiumSuite, launchChromium, newContext, startTenantApp } from './chromium';
-import { LinkBrowser, type LinkWorld, type LinkWorldWithBank, reachStatus, startLinkWorldWithBca } from './harness';
+import { LinkBrowser, type LinkWorld, type LinkWorldWithBank, eventually, reachStatus, startLinkWorldWithBca } from './harness';
 
 // Issue 16, done-when: the flows the other Chromium walks take with the credential net bank,
 // here with a redirect bank (a 銀行共通API bank's own login page), in ja and en at desktop
@@ -86,6 +86,10 @@ suite('Link pages with a redirect bank, in Chromium: return URL, consent, expiry
       }>
     )[0] as { id: string; status: string; expiration_date: Date };
 
+  /** The connection's sync sessions (only the finished ones with `finished`). */
+  const syncSessionsOf = async (connectionId: string, finished = false): Promise<string[]> =>
+    ((await world.ds.query(`SELECT id FROM sync_sessions WHERE connection_id = $1${finished ? ' AND finished_at IS NOT NULL' : ''}`, [connectionId])) as Array<{ id: string }>).map((r) => r.id);
+
   it.each(CASES)('%s, %s: consent screen, the bank, then back at the return URL with status=connected, connectionId and state', async (lang, viewport) => {
     const t = TEXTS[lang];
     const context = await newContext(browser, lang, viewport);
@@ -123,6 +127,7 @@ suite('Link pages with a redirect bank, in Chromium: return URL, consent, expiry
       expect(await row.locator('.expiry-warning').textContent()).toContain(t.warning);
       await checkPage(page, `expiry-warning-${lang}-${viewport}`);
       world.clock.advance(60_000);
+      const sessionsBefore = await syncSessionsOf(expiring);
       await row.getByRole('link', { name: t.renew }).click();
       await logInAtBank(page);
       await page.waitForURL((url) => url.origin === world.base && url.pathname === '/link/vault', { timeout: 30_000 });
@@ -130,6 +135,9 @@ suite('Link pages with a redirect bank, in Chromium: return URL, consent, expiry
       expect(after.id).not.toBe(before.id);
       expect(after.status).toBe('valid');
       expect(after.expiration_date.getTime()).toBeGreaterThan(world.clock.now().getTime() + 14 * DAY);
+      // The renewal's sync: the bank's callback queues it, but the connection moves only when the
+      // worker takes it up, so until then the status is still the 'success' from before.
+      await eventually('the renewal sync to finish', async () => ((await syncSessionsOf(expiring, true)).some((id) => !sessionsBefore.includes(id)) ? true : undefined), 60_000);
       await reachStatus(world, expiring, 'success', 60_000);
       await page.reload();
       // The sync is over: no "fetching your accounts" left on the page (the address still says connected=1).
