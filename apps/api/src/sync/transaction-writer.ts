@@ -75,15 +75,18 @@ const OLD_TX_COLUMNS = `old.bank_transaction_id, old.kind, old.transaction_date:
   old.value_date::text AS value_date, old.listed_date::text AS listed_date,
   old.amount_minor::text AS amount_minor, old.currency_code, old.description, old.balance_after_minor::text AS balance_after_minor, old.bank_reference`;
 
+// The conflict arbiter (the unique key) finds each stored row: no separate lookup whose plan
+// could depend on statistics (before the first ANALYZE a generic plan for `bank_transaction_id =
+// ANY(…)` scanned the whole account on every page: quadratic in the history's size).
 // A row carrying none of its own dates keeps the day it was first listed under (the listed
 // date of a new one is the end of its window: see listedDateOf).
-const PAGE_INSERT = `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, booking_date, value_date, listed_date,
-    amount_minor, currency_code, description, balance_after_minor, bank_reference, last_fetched_at, bank_order)`;
-const PAGE_ROWS = `SELECT $1, $2, t.id, $3, t.btid, t.kind, t.tdate, t.bdate, t.vdate, t.ldate, t.amount, t.currency, t.descr, t.balance, t.ref, $4, t.ord
+const PAGE_UPSERT = `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, booking_date, value_date, listed_date,
+    amount_minor, currency_code, description, balance_after_minor, bank_reference, last_fetched_at, bank_order)
+  SELECT $1, $2, t.id, $3, t.btid, t.kind, t.tdate, t.bdate, t.vdate, t.ldate, t.amount, t.currency, t.descr, t.balance, t.ref, $4, t.ord
     FROM UNNEST($5::uuid[], $6::text[], $7::text[], $8::date[], $9::date[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::bigint[],
                 $16::date[], $17::date[])
-      AS t(id, btid, kind, tdate, bdate, amount, currency, descr, balance, ref, ord, vdate, ldate)`;
-const PAGE_CONFLICT = `ON CONFLICT (user_id, account_id, bank_transaction_id) DO UPDATE SET
+      AS t(id, btid, kind, tdate, bdate, amount, currency, descr, balance, ref, ord, vdate, ldate)
+  ON CONFLICT (user_id, account_id, bank_transaction_id) DO UPDATE SET
     kind = EXCLUDED.kind, transaction_date = EXCLUDED.transaction_date, booking_date = EXCLUDED.booking_date, value_date = EXCLUDED.value_date,
     listed_date = CASE WHEN COALESCE(EXCLUDED.transaction_date, EXCLUDED.booking_date, EXCLUDED.value_date) IS NULL THEN transactions.listed_date ELSE EXCLUDED.listed_date END,
     amount_minor = EXCLUDED.amount_minor, currency_code = EXCLUDED.currency_code, description = EXCLUDED.description,
@@ -96,28 +99,8 @@ const PAGE_CONFLICT = `ON CONFLICT (user_id, account_id, bank_transaction_id) DO
         IS DISTINCT FROM
         (EXCLUDED.kind, EXCLUDED.transaction_date, EXCLUDED.booking_date, EXCLUDED.value_date, EXCLUDED.amount_minor, EXCLUDED.currency_code,
          EXCLUDED.description, EXCLUDED.balance_after_minor, EXCLUDED.bank_reference, EXCLUDED.bank_order,
-         CASE WHEN COALESCE(EXCLUDED.transaction_date, EXCLUDED.booking_date, EXCLUDED.value_date) IS NULL THEN transactions.listed_date ELSE EXCLUDED.listed_date END)`;
-
-// The page write (see writeTransactionPage). `stored`: whether any row of the page is stored
-// already, one lookup of the unique key per fetched id (LATERAL … LIMIT 1: equality on every
-// column of the unique key, so no plan reads the account's other rows, whatever the statistics;
-// a generic plan of `bank_transaction_id = ANY(…)` once scanned the whole account per page:
-// quadratic in the history). None (a first sync's pages, a refresh's new rows): a plain INSERT
-// (`fresh`), whose one answer row says so. Some: the upsert (`upserted`), whose conflict arbiter
-// finds each stored row and `RETURNING old.*` gives back its stored version. Only one of the two
-// inserts receives rows (each is gated by `stored`).
-const PAGE_WRITE = `WITH stored AS (
-    SELECT EXISTS (SELECT 1 FROM UNNEST($6::text[]) AS b(id)
-      CROSS JOIN LATERAL (SELECT 1 FROM transactions s WHERE s.user_id = $1 AND s.account_id = $2 AND s.bank_transaction_id = b.id LIMIT 1) hit) AS found
-  ), fresh AS (
-    ${PAGE_INSERT} ${PAGE_ROWS} WHERE NOT (SELECT found FROM stored)
-  ), upserted AS (
-    ${PAGE_INSERT} ${PAGE_ROWS} WHERE (SELECT found FROM stored)
-    ${PAGE_CONFLICT}
-    RETURNING ${OLD_TX_COLUMNS}, new.bank_transaction_id AS written_id
-  )
-  SELECT u.*, false AS fresh FROM upserted u
-  UNION ALL SELECT ${Array.from({ length: 12 }, () => 'NULL').join(', ')}, true WHERE NOT (SELECT found FROM stored)`;
+         CASE WHEN COALESCE(EXCLUDED.transaction_date, EXCLUDED.booking_date, EXCLUDED.value_date) IS NULL THEN transactions.listed_date ELSE EXCLUDED.listed_date END)
+  RETURNING ${OLD_TX_COLUMNS}, new.bank_transaction_id AS written_id`;
 
 /**
  * Whether the complete reconciliation reads the fetch stamps (`last_fetched_at`) of `kind`'s
@@ -131,16 +114,12 @@ export const stampsRead = (kind: TransactionKind, deleteIfNotFetched: readonly T
 
 /**
  * Writes one page of fetched transactions in ONE statement (a named prepared statement):
- * every fetched row is written (arrays unnested server-side), stamped with the fetch's
+ * every fetched row is written by a multi-row `INSERT … ON CONFLICT (user_id, account_id,
+ * bank_transaction_id) DO UPDATE` (arrays unnested server-side), stamped with the fetch's
  * instant and its place in the bank's order within its day (`bank_order`, from the fetch's
- * {@link FetchOrder}). When no row of the page is stored yet, by a plain multi-row INSERT:
- * all inserted, no speculative insertion and no stored versions to send back (a first sync's
- * pages; ~2 µs of PostgreSQL and ~2 µs of worker CPU per row less than the upsert). Otherwise by
- * a multi-row `INSERT … ON CONFLICT (user_id, account_id, bank_transaction_id) DO UPDATE`, whose
- * `RETURNING old.*` gives back the stored version of each row that existed; the domain's
- * `reconcile` (incomplete fetch: upserts only) classifies the page against those. A concurrent
- * writer of the same rows would make the plain INSERT fail on the unique key (never two rows):
- * the retry finds them stored and upserts. A stored row that did not change is not
+ * {@link FetchOrder}), and `RETURNING old.*` gives back the stored
+ * version of each row that existed; the domain's `reconcile` (incomplete fetch: upserts only)
+ * classifies the page against those stored versions. A stored row that did not change is not
  * rewritten unless its stamp is read later (`stampsRead`, default true: see {@link stampsRead})
  * or a later page of the fetch may reverse its order key: it is unchanged. Re-running a page
  * changes nothing but the stamp: retries never duplicate.
@@ -199,9 +178,9 @@ export async function writeTransactionPage(
     refs[i] = item.bankReference ?? null;
     orders[i] = order;
   }
-  // One statement, one round trip: every fetched row is written, and the stored versions of
+  // One statement, one round trip: every fetched row is upserted, and the stored versions of
   // the rows that existed (as they were before this statement) come back for reconcile.
-  const answer = (await preparedQuery(manager, PAGE_WRITE, [
+  const returned = (await preparedQuery(manager, PAGE_UPSERT, [
     key.userId,
     key.accountId,
     key.tenantId,
@@ -220,10 +199,7 @@ export async function writeTransactionPage(
     vdates,
     ldates,
     (fetch.stampsRead ?? true) || reversible,
-  ])) as Array<((StoredTxRow | { bank_transaction_id: null }) & { written_id: string; fresh: false }) | { fresh: true }>;
-  // No row of the page was stored: all inserted (what reconcile says with nothing stored).
-  if (answer.length === 1 && answer[0]?.fresh === true) return { inserted: n, updated: 0, unchanged: 0 };
-  const returned = answer as Array<(StoredTxRow | { bank_transaction_id: null }) & { written_id: string }>;
+  ])) as Array<(StoredTxRow | { bank_transaction_id: null }) & { written_id: string }>;
   const stored = returned.filter((r): r is StoredTxRow & { written_id: string } => r.bank_transaction_id !== null);
   // A row not returned was stored and did not change (not rewritten): unchanged.
   const written = returned.length === n ? undefined : new Set(returned.map((r) => r.written_id));
