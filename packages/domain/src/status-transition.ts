@@ -18,6 +18,7 @@ export type StatusEvent =
   | { readonly _tag: 'ChallengeRaised'; readonly kind: ChallengeKind }
   | { readonly _tag: 'Answered' }
   | { readonly _tag: 'AnswerTimedOut' }
+  | { readonly _tag: 'ChallengeRenewed' }
   | { readonly _tag: 'DataFetched' }
   | { readonly _tag: 'ProcessingDone' }
   | { readonly _tag: 'Failed'; readonly status: AggregationStatus }
@@ -31,6 +32,8 @@ export const StatusEvent = {
   challengeRaised: (kind: ChallengeKind): StatusEvent => ({ _tag: 'ChallengeRaised', kind }),
   answered: (): StatusEvent => ({ _tag: 'Answered' }),
   answerTimedOut: (): StatusEvent => ({ _tag: 'AnswerTimedOut' }),
+  /** The user asked for another question instead of the waiting one (e.g. a new CAPTCHA image): the login starts over at the bank. */
+  challengeRenewed: (): StatusEvent => ({ _tag: 'ChallengeRenewed' }),
   dataFetched: (): StatusEvent => ({ _tag: 'DataFetched' }),
   processingDone: (): StatusEvent => ({ _tag: 'ProcessingDone' }),
   /** A run failed; `status` is an auth error, an error, or guest.intervention.required. */
@@ -66,7 +69,8 @@ const isSettled = (status: AggregationStatus): boolean => !isRunInProgress(statu
  *   waits in its `suspended.*` status; the answer returns to running.auth (the login goes
  *   on), so a second question can follow; a timed-out
  *   answer ends in the matching `auth.creds.*.invalid` (an unknown `suspended.*` in
- *   `auth.creds.invalid`);
+ *   `auth.creds.invalid`); a question the user asks to replace (a new CAPTCHA image) returns
+ *   to running.auth too — the login starts over — and never passes through an invalid status;
  * - a run (running or waiting) can fail with an auth error, an error or
  *   guest.intervention.required (unknown `auth.*`/`error.*` values included);
  * - deactivation is possible from a settled status only (a run under way ends first), and
@@ -106,6 +110,8 @@ function step(from: AggregationStatus, event: StatusEvent): AggregationStatus | 
         : reject('a challenge is raised only while logging in or downloading from the bank');
     case 'Answered':
       return group === 'waiting' ? 'running.auth' : reject('no challenge is waiting for an answer');
+    case 'ChallengeRenewed':
+      return group === 'waiting' ? 'running.auth' : reject('no challenge is waiting to be replaced');
     case 'AnswerTimedOut': {
       if (group !== 'waiting') return reject('no challenge is waiting for an answer');
       const kind = challengeKindOf(from);

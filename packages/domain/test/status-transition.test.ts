@@ -65,6 +65,16 @@ describe('status transitions', () => {
     expect(ok('success', ...events, Ev.answered(), Ev.loggedIn(), Ev.dataFetched(), Ev.processingDone())).toBe('success');
   });
 
+  it('a question replaced at the user\'s request (a new CAPTCHA image) returns to running.auth, never through an invalid status; nothing waits, nothing to replace', () => {
+    for (const kind of kinds) {
+      expect(ok('running.auth', Ev.challengeRaised(kind), Ev.challengeRenewed())).toBe('running.auth');
+      expect(ok('running.auth', Ev.challengeRaised(kind), Ev.challengeRenewed(), Ev.challengeRaised(kind))).toBe(statusForChallengeKind(kind));
+    }
+    for (const from of ['success', 'running.auth', 'running.data', 'auth.creds.captcha.invalid', 'inactive'] as const) {
+      expect(rejection(from, Ev.challengeRenewed()).message).toMatch(/no challenge is waiting to be replaced/);
+    }
+  });
+
   it('a timed-out challenge ends in its matching auth.creds.*.invalid', () => {
     expect(ok('suspended.missing-answer.auth.security', Ev.answerTimedOut())).toBe('auth.creds.security.invalid');
     expect(ok('suspended.missing-answer.auth.otp', Ev.answerTimedOut())).toBe('auth.creds.otp.invalid');
@@ -140,6 +150,7 @@ describe('status transitions', () => {
         Ev.loggedIn(),
         Ev.answered(),
         Ev.answerTimedOut(),
+        Ev.challengeRenewed(),
         Ev.dataFetched(),
         Ev.processingDone(),
         Ev.deactivated(),
@@ -172,6 +183,7 @@ describe('status transitions', () => {
       Ev.loggedIn(),
       Ev.answered(),
       Ev.answerTimedOut(),
+      Ev.challengeRenewed(),
       Ev.dataFetched(),
       Ev.processingDone(),
       Ev.deactivated(),

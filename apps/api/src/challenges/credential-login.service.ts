@@ -178,6 +178,41 @@ export class CredentialLoginService implements ChallengedSyncHandler, OnModuleDe
     const bank = this.credentialBank(connection.bankId);
     if (!(await this.secrets.has(scope, connectionId, 'credentials'))) throw new ConflictError('credentials-missing', 'No credentials are stored for this connection: enter them again.');
     await startRun(this.data, scope, connectionId, bank.connectorId, this.clock.now());
+    return this.loginWithStoredCredentials(scope, connectionId, bank, actor, psu);
+  }
+
+  /**
+   * Another question instead of the waiting one (the Link page's "Show a new image" on a
+   * CAPTCHA): the waiting question is given up and the bank logged in again with the stored
+   * details, the connection moving straight from waiting back to logging in (domain
+   * `challengeRenewed`) in the same transaction that gives the question up — never through
+   * `auth.creds.*.invalid`, which the user did not cause and which API clients and webhooks
+   * would otherwise see in between. A question that has expired meanwhile times out as usual
+   * (its invalid status) and a new login starts, as {@link loginAgain}.
+   */
+  async renewChallenge(scope: UserScope, connectionId: string, actor: string, psu?: PsuContext): Promise<LoginResult> {
+    const connection = await this.data.forUser(Connection, scope).get({ id: connectionId });
+    const bank = this.credentialBank(connection.bankId);
+    if (!(await this.secrets.has(scope, connectionId, 'credentials'))) throw new ConflictError('credentials-missing', 'No credentials are stored for this connection: enter them again.');
+    const now = this.clock.now();
+    const renewed = await this.data.transaction(async (tx) => {
+      const locked = await lockConnection(tx, scope, connectionId);
+      const attempt = await tx.forUser(AuthAttempt, scope).findOne({ connectionId });
+      if (!attempt || attempt.phase !== 'waiting' || attempt.expiresAt.getTime() <= now.getTime()) return false;
+      if (Result.isFailure(await moveConnectionStatus(tx, scope, locked, StatusEvent.challengeRenewed(), now))) return false;
+      await tx.forUser(AuthAttempt, scope).delete({ id: attempt.id });
+      await tx.forUser(AuthAttempt, scope).insert(bankPhaseRow(connectionId, bank.connectorId, now));
+      return true;
+    });
+    if (!renewed) {
+      await this.abandon(scope, connectionId);
+      return this.loginAgain(scope, connectionId, actor, psu);
+    }
+    return this.loginWithStoredCredentials(scope, connectionId, bank, actor, psu);
+  }
+
+  /** The login of a run already started (its auth attempt in the bank phase), with the stored credentials. */
+  private async loginWithStoredCredentials(scope: UserScope, connectionId: string, bank: RegisteredBank, actor: string, psu: PsuContext | undefined): Promise<LoginResult> {
     let values: Record<string, string>;
     try {
       values = JSON.parse(Redacted.value(await this.secrets.reveal(scope, connectionId, 'credentials', { actor, reason: 'login-again' }))) as Record<string, string>;

@@ -238,15 +238,12 @@ export class LinkController {
     });
   }
 
-  /** A new CAPTCHA image: the waiting question is given up and the bank asked again (a login with the stored details). */
+  /** A new CAPTCHA image: the waiting question is replaced by a new login with the stored details, in one move (renewChallenge). */
   @Post('connections/:connectionId/new-image')
   @ApiOperation({ summary: 'A new CAPTCHA image (gives the waiting one up, logs in again)' })
   async newImage(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('connectionId') connectionId: string): Promise<void> {
     const id = this.id(connectionId);
-    await this.connectionPost(request, reply, id, async (session) => {
-      await this.logins.abandon(session, id);
-      await this.logins.loginAgain(session, id, `user:${session.userId}`, psuOf(request));
-    });
+    await this.connectionPost(request, reply, id, (session) => this.logins.renewChallenge(session, id, `user:${session.userId}`, psuOf(request)));
   }
 
   @Post('connections/:connectionId/login')

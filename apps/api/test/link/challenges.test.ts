@@ -202,6 +202,37 @@ describe('challenges: answers, timeouts, credentials', () => {
     expect((await answer(login.connectionId, '123456')).status).toBe(404);
   });
 
+  it('"Show a new image" on a waiting CAPTCHA: straight back to logging in and a new question, never the invalid status in between; then answered → connected', async () => {
+    const login = await connect('captcha');
+    expect(login.aggregationStatus).toBe('suspended.missing-answer.auth.captcha');
+    const firstSession = await bankSessionOfChallenge(world, login.connectionId);
+    const browser = new LinkBrowser(world.base);
+    await browser.enter(await world.mintToken(), 'en');
+    await browser.get(`/link/connections/${login.connectionId}`);
+    expect((await browser.post(`/link/connections/${login.connectionId}/new-image`, {})).status).toBe(303);
+    expect(await statusOf(world.ds, login.connectionId)).toBe('suspended.missing-answer.auth.captcha');
+    const secondSession = await bankSessionOfChallenge(world, login.connectionId);
+    expect(secondSession).not.toBe(firstSession);
+    // One move from waiting to logging in: no `auth.creds.captcha.invalid` for API clients or webhooks to see.
+    const history = (await world.ds.query(`SELECT status FROM connection_status_history WHERE connection_id = $1 ORDER BY changed_at, id`, [login.connectionId])) as Array<{ status: string }>;
+    expect(history.map((h) => h.status)).toEqual(['running.auth', 'suspended.missing-answer.auth.captcha', 'running.auth', 'suspended.missing-answer.auth.captcha']);
+    const done = await answer(login.connectionId, world.netbank.captchaAnswer(secondSession) as string);
+    expect(done.json.outcome).toBe('granted');
+    await reachStatus(world, login.connectionId, 'success');
+  });
+
+  it('"Show a new image" after the question expired: it times out as usual (the invalid status), then a new login asks again', async () => {
+    const login = await connect('captcha');
+    expect(login.aggregationStatus).toBe('suspended.missing-answer.auth.captcha');
+    world.clock.advance(181_000);
+    const browser = new LinkBrowser(world.base);
+    await browser.enter(await world.mintToken(), 'en');
+    await browser.get(`/link/connections/${login.connectionId}`);
+    expect((await browser.post(`/link/connections/${login.connectionId}/new-image`, {})).status).toBe(303);
+    const history = (await world.ds.query(`SELECT status FROM connection_status_history WHERE connection_id = $1 ORDER BY changed_at, id`, [login.connectionId])) as Array<{ status: string }>;
+    expect(history.map((h) => h.status)).toEqual(['running.auth', 'suspended.missing-answer.auth.captcha', 'auth.creds.captcha.invalid', 'running.auth', 'suspended.missing-answer.auth.captcha']);
+  });
+
   it('DELETE /api/v2/connections/{id} while a question waits: the question is given up and the connection disconnected at once', async () => {
     const login = await connect('otp');
     expect(login.aggregationStatus).toBe('suspended.missing-answer.auth.otp');
