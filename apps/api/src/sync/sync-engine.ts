@@ -65,7 +65,7 @@ import {
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import type { SyncJobData } from './sync-queue';
 import { FetchOrder } from './bank-order';
-import { type CompletedKindFetch, DATE_COLUMNS, completeReconciliation, deriveDailyBalances, stampsRead, writeBankBalances, writeTransactionPage } from './transaction-writer';
+import { type CompletedKindFetch, DATE_COLUMNS, completeReconciliation, deriveAccountsDailyBalances, stampsRead, writeBankBalances, writeTransactionPage } from './transaction-writer';
 import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balances';
 import { sessionPsu, userPresentIn } from './session-psu';
 
@@ -411,11 +411,21 @@ export class SyncEngine {
     try {
       await this.dataSource.transaction(async (m) => {
         const own = new Map<AccountRun, AccountCounts>();
+        const fromOf = (entry: AccountRun): CalendarDate | undefined => Object.values(entry.progress.windows ?? {}).map((w) => w.from).sort()[0];
+        // Every account's derived days: one read and one write for all of them.
+        const derived = await deriveAccountsDailyBalances(
+          m,
+          run.scope,
+          pending.flatMap((entry) => {
+            const from = fromOf(entry);
+            return from ? [{ accountId: entry.account.id, from, currency: entry.account.currencyCode }] : [];
+          }),
+          run.today,
+        );
         for (const entry of pending) {
-          const windows = Object.values(entry.progress.windows ?? {});
-          const from = windows.map((w) => w.from).sort()[0];
+          const from = fromOf(entry);
           const key = { ...run.scope, accountId: entry.account.id };
-          let written = from ? await deriveDailyBalances(m, key, { from, to: run.today }, entry.account.currencyCode) : 0;
+          let written = derived.get(entry.account.id) ?? 0;
           // No daily history at the bank: backwards from its current booked balance (contract v2).
           if (from && !run.manifest.capabilities.balances && run.manifest.capabilities.currentBalances === true) {
             written += await deriveFromCurrentBalance(m, key, { from, to: run.today }, run.manifest.dateFieldByKind.booked ?? 'transactionDate');

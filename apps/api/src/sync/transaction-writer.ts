@@ -306,15 +306,35 @@ export async function completeReconciliation(
 
 const shift = (date: string, days: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
-// The rows {@link deriveDailyBalances} derives from: each day's last booked row carrying a
-// balance within $3..$4 (in the bank's order: date, bank_order, id), and the last one before $3.
-const DERIVATION_ROWS_SQL = `(SELECT DISTINCT ON (t.listed_date) ${TX_COLUMNS} FROM transactions t
-      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND t.listed_date BETWEEN $3 AND $4
+// The rows {@link deriveDailyBalances} derives from, for each account of a VALUES list (`$3..`:
+// the account and its `from`, one text per number of accounts): each day's last booked row
+// carrying a balance within from..$2 (in the bank's order: date, bank_order, id), and the last one
+// before from. A VALUES list, not arrays: its size is in the text, so the prepared statement's
+// generic plan (the same index walks per account) is costed for the accounts it has.
+const DERIVATION_ROWS_SQL = new Map<number, string>();
+const derivationRowsSql = (accounts: number): string => {
+  let text = DERIVATION_ROWS_SQL.get(accounts);
+  if (text === undefined) {
+    const values = Array.from({ length: accounts }, (_, i) => `($${3 + 2 * i}::uuid, $${4 + 2 * i}::date)`).join(', ');
+    text = `SELECT v.account_id::text AS account_id, r.* FROM (VALUES ${values}) AS v(account_id, from_date) CROSS JOIN LATERAL (
+  (SELECT DISTINCT ON (t.listed_date) ${TX_COLUMNS} FROM transactions t
+      WHERE user_id = $1 AND account_id = v.account_id AND kind = 'booked' AND balance_after_minor IS NOT NULL AND t.listed_date BETWEEN v.from_date AND $2
       ORDER BY t.listed_date, t.bank_order DESC, t.id DESC)
   UNION ALL
   (SELECT ${TX_COLUMNS} FROM transactions t
-      WHERE user_id = $1 AND account_id = $2 AND kind = 'booked' AND balance_after_minor IS NOT NULL AND t.listed_date < $3
-      ORDER BY t.listed_date DESC, t.bank_order DESC, t.id DESC LIMIT 1)`;
+      WHERE user_id = $1 AND account_id = v.account_id AND kind = 'booked' AND balance_after_minor IS NOT NULL AND t.listed_date < v.from_date
+      ORDER BY t.listed_date DESC, t.bank_order DESC, t.id DESC LIMIT 1)) AS r`;
+    DERIVATION_ROWS_SQL.set(accounts, text);
+  }
+  return text;
+};
+
+/** One account to derive: its key's account, the first day to derive and its currency. */
+export interface DerivedAccount {
+  readonly accountId: string;
+  readonly from: CalendarDate;
+  readonly currency: string;
+}
 
 /**
  * Daily balances of an account for `from..to`, derived by the domain's `dailyBalances`
@@ -323,32 +343,76 @@ const DERIVATION_ROWS_SQL = `(SELECT DISTINCT ON (t.listed_date) ${TX_COLUMNS} F
  * the last one before `from` are read, so at most one row per day is in memory. Written in
  * one multi-row upsert as `derived`; a balance the bank reported (`bank`) is kept, and a day
  * whose balance did not change is not rewritten (no new row version: a re-sync's overlap days
- * cost a read, not a write). Returns the days derived.
+ * cost a read, not a write). Returns the days derived. {@link deriveAccountsDailyBalances} for one account.
  */
 export async function deriveDailyBalances(manager: EntityManager, key: AccountKey, range: { from: CalendarDate; to: CalendarDate }, currency: string): Promise<number> {
-  // Both reads walk the partial index of booked rows carrying a balance (migration
-  // BookedBalanceIndex), in its order: `t.listed_date`, the column — a bare `listed_date` here
-  // names the output's text alias, whose order no index gives (every row of the account before
-  // `from` was read and sorted). One statement (a round trip per account and session fewer):
-  // each day's last row of the range, then the last one before it. test/sync/daily-balance-work.test.ts
-  const rows = (await preparedQuery(manager, DERIVATION_ROWS_SQL, [key.userId, key.accountId, range.from, range.to])) as StoredTxRow[];
-  const before = rows.filter((r) => r.listed_date < range.from);
-  const perDay = rows.filter((r) => r.listed_date >= range.from);
-  const series = dailyBalances({ transactions: [...before, ...perDay].map(toBankTransaction), from: range.from, to: range.to, dateField: 'transactionDate' /* i.e. the listed date */ }).filter(
-    (d) => d.balanceMinor !== null,
-  );
-  if (series.length === 0) return 0;
-  const dates = series.map((d) => d.date);
-  await preparedQuery(manager, DERIVED_BALANCES_SQL, [key.accountId, key.tenantId, key.userId, currency, dates, series.map((d) => (d.balanceMinor as bigint).toString()), ...spanOf(dates)]);
-  return series.length;
+  const days = await deriveAccountsDailyBalances(manager, key, [{ accountId: key.accountId, from: range.from, currency }], range.to);
+  return days.get(key.accountId) ?? 0;
 }
 
 /**
- * The daily balances' write: an INSERT of the batch's days that pays for `ON CONFLICT` only
+ * {@link deriveDailyBalances} for several accounts of one user up to the same `to`: one read of
+ * their rows and one write of their days (two statements per session, not two per account).
+ * Returns the days derived per account.
+ */
+export async function deriveAccountsDailyBalances(manager: EntityManager, owner: Pick<AccountKey, 'tenantId' | 'userId'>, accounts: readonly DerivedAccount[], to: CalendarDate): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (accounts.length === 0) return out;
+  // Both reads walk the partial index of booked rows carrying a balance (migration
+  // BookedBalanceIndex), in its order: `t.listed_date`, the column — a bare `listed_date` here
+  // names the output's text alias, whose order no index gives (every row of the account before
+  // `from` was read and sorted). test/sync/daily-balance-work.test.ts
+  const rows = (await preparedQuery(manager, derivationRowsSql(accounts.length), [owner.userId, to, ...accounts.flatMap((a) => [a.accountId, a.from])])) as Array<StoredTxRow & { account_id: string }>;
+  const byAccount = new Map<string, StoredTxRow[]>();
+  for (const r of rows) {
+    const list = byAccount.get(r.account_id);
+    if (list) list.push(r);
+    else byAccount.set(r.account_id, [r]);
+  }
+  const write: DerivedDays = { accounts: [], los: [], his: [], dayAccounts: [], dates: [], balances: [], currencies: [] };
+  for (const a of accounts) {
+    const series = dailyBalances({ transactions: (byAccount.get(a.accountId) ?? []).map(toBankTransaction), from: a.from, to, dateField: 'transactionDate' /* i.e. the listed date */ }).filter(
+      (d) => d.balanceMinor !== null,
+    );
+    out.set(a.accountId, series.length);
+    if (series.length === 0) continue;
+    const dates = series.map((d) => d.date);
+    const [lo, hi] = spanOf(dates);
+    write.accounts.push(a.accountId);
+    write.los.push(lo);
+    write.his.push(hi);
+    for (const d of series) {
+      write.dayAccounts.push(a.accountId);
+      write.dates.push(d.date);
+      write.balances.push((d.balanceMinor as bigint).toString());
+      write.currencies.push(a.currency);
+    }
+  }
+  if (write.dates.length > 0) {
+    await preparedQuery(manager, DERIVED_BALANCES_SQL, [owner.tenantId, owner.userId, write.accounts, write.los, write.his, write.dayAccounts, write.dates, write.balances, write.currencies]);
+  }
+  return out;
+}
+
+/** The parameters of a daily balances write ({@link balancesWrite}) after the owner's. */
+interface DerivedDays {
+  readonly accounts: string[];
+  readonly los: string[];
+  readonly his: string[];
+  readonly dayAccounts: string[];
+  readonly dates: string[];
+  readonly balances: string[];
+  readonly currencies: string[];
+}
+
+/**
+ * The daily balances' write, of the days of one user's accounts (`$1` tenant, `$2` user; `$3..$5`
+ * each written account with the first and last of its days; `select` the days from `$6` on): an
+ * INSERT of the batch's days that pays for `ON CONFLICT` only
  * when some day of the batch may be stored. On a first sync none is, and the upsert's
  * speculative insertion (a conflict pre-check, a speculative token and a confirm WAL record per
  * row) bought nothing: 3 WAL records a row instead of 2, 300 WAL bytes instead of 227, ~5 µs of
- * PostgreSQL CPU. One probe of the primary key over the batch's span (`$lo..$hi`: no day of the
+ * PostgreSQL CPU. One probe of the primary key over each account's span (no day of the
  * batch lies outside it) picks the plain INSERT (a CTE) or the upsert (`conflict`), never both.
  * A concurrent writer of the same days would make the plain one fail on the key; the retry
  * finds them stored and upserts. The upsert leaves out the days stored as they would stay
@@ -357,11 +421,12 @@ export async function deriveDailyBalances(manager: EntityManager, key: AccountKe
  * record each, and a daily refresh re-derives and re-reports days it has stored unchanged.
  * test/sync/daily-balance-work.test.ts
  */
-const balancesWrite = (select: string, [lo, hi]: readonly [number, number], conflict: string, kept: string): string =>
-  `WITH stored AS (SELECT EXISTS (SELECT 1 FROM daily_balances b WHERE b.account_id = $1 AND b.date BETWEEN $${lo}::date AND $${hi}::date) AS found),
+const balancesWrite = (select: string, conflict: string, kept: string): string =>
+  `WITH stored AS (SELECT EXISTS (SELECT 1 FROM unnest($3::uuid[], $4::date[], $5::date[]) AS s(account_id, lo, hi)
+                                    JOIN daily_balances b ON b.account_id = s.account_id AND b.date BETWEEN s.lo AND s.hi) AS found),
      fresh AS (INSERT INTO daily_balances (account_id, date, tenant_id, user_id, balance_minor, currency_code, source) ${select} WHERE NOT (SELECT found FROM stored))
    INSERT INTO daily_balances (account_id, date, tenant_id, user_id, balance_minor, currency_code, source) ${select} WHERE (SELECT found FROM stored)
-     AND NOT EXISTS (SELECT 1 FROM daily_balances b WHERE b.account_id = $1 AND b.date = d.date AND ${kept})
+     AND NOT EXISTS (SELECT 1 FROM daily_balances b WHERE b.account_id = d.account_id AND b.date = d.date AND ${kept})
    ${conflict}`;
 
 /** The first and last of `dates` (YYYY-MM-DD strings: their order is the calendar's). */
@@ -369,18 +434,16 @@ const spanOf = (dates: readonly string[]): [string, string] => [dates.reduce((a,
 
 /** Derived balances: a day whose bank balance is stored keeps it; an unchanged day is not rewritten. */
 export const DERIVED_BALANCES_SQL = balancesWrite(
-  `SELECT $1, d.date, $2, $3, d.balance, $4, 'derived' FROM UNNEST($5::date[], $6::bigint[]) AS d(date, balance)`,
-  [7, 8],
+  `SELECT d.account_id, d.date, $1, $2, d.balance, d.currency, 'derived' FROM UNNEST($6::uuid[], $7::date[], $8::bigint[], $9::text[]) AS d(account_id, date, balance, currency)`,
   `ON CONFLICT (account_id, date) DO UPDATE SET balance_minor = EXCLUDED.balance_minor, currency_code = EXCLUDED.currency_code, updated_at = now()
         WHERE daily_balances.source = 'derived'
           AND (daily_balances.balance_minor, daily_balances.currency_code) IS DISTINCT FROM (EXCLUDED.balance_minor, EXCLUDED.currency_code)`,
-  `(b.source <> 'derived' OR (b.balance_minor, b.currency_code) IS NOT DISTINCT FROM (d.balance, $4::text))`,
+  `(b.source <> 'derived' OR (b.balance_minor, b.currency_code) IS NOT DISTINCT FROM (d.balance, d.currency))`,
 );
 
 /** Bank balances: authoritative over derived ones; a day stored with the same balance, currency and source is not rewritten. */
 export const BANK_BALANCES_SQL = balancesWrite(
-  `SELECT $1, d.date, $2, $3, d.balance, d.currency, 'bank' FROM UNNEST($4::date[], $5::bigint[], $6::text[]) AS d(date, balance, currency)`,
-  [7, 8],
+  `SELECT d.account_id, d.date, $1, $2, d.balance, d.currency, 'bank' FROM UNNEST($6::uuid[], $7::date[], $8::bigint[], $9::text[]) AS d(account_id, date, balance, currency)`,
   `ON CONFLICT (account_id, date) DO UPDATE SET balance_minor = EXCLUDED.balance_minor, currency_code = EXCLUDED.currency_code, source = 'bank', updated_at = now()
         WHERE (daily_balances.balance_minor, daily_balances.currency_code, daily_balances.source) IS DISTINCT FROM (EXCLUDED.balance_minor, EXCLUDED.currency_code, 'bank')`,
   `(b.balance_minor, b.currency_code, b.source) IS NOT DISTINCT FROM (d.balance, d.currency, 'bank')`,
@@ -395,6 +458,7 @@ export async function writeBankBalances(manager: EntityManager, key: AccountKey,
   const byDate = new Map(balances.map((b) => [b.date, b]));
   const rows = [...byDate.values()];
   const dates = rows.map((b) => b.date);
-  await preparedQuery(manager, BANK_BALANCES_SQL, [key.accountId, key.tenantId, key.userId, dates, rows.map((b) => b.balanceMinor.toString()), rows.map((b) => b.currency), ...spanOf(dates)]);
+  const [lo, hi] = spanOf(dates);
+  await preparedQuery(manager, BANK_BALANCES_SQL, [key.tenantId, key.userId, [key.accountId], [lo], [hi], rows.map(() => key.accountId), dates, rows.map((b) => b.balanceMinor.toString()), rows.map((b) => b.currency)]);
   return rows.length;
 }

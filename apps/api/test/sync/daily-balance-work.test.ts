@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CalendarDate } from '@kinko/domain';
 import { Client } from 'pg';
 import { FetchOrder } from '../../src/sync/bank-order';
-import { type AccountKey, BANK_BALANCES_SQL, DERIVED_BALANCES_SQL, deriveDailyBalances, writeBankBalances, writeTransactionPage } from '../../src/sync/transaction-writer';
+import { type AccountKey, BANK_BALANCES_SQL, DERIVED_BALANCES_SQL, deriveAccountsDailyBalances, deriveDailyBalances, writeBankBalances, writeTransactionPage } from '../../src/sync/transaction-writer';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { rowsRead, seedAccounts, tx, window } from '../support/writer-world';
 
@@ -99,6 +99,45 @@ describe('daily balances: a few rows read, whatever the history', () => {
     }
   });
 
+  // Issue 19 (SQL): a session's intelligence stage derives its accounts together — one read of
+  // their rows and one write of their days whatever the number of accounts (two statements per
+  // account before) — each account's days as derived on its own, from its own first day.
+  it('derives several accounts in one read and one write, each from its own first day', async () => {
+    const original = Client.prototype.query;
+    const sent: string[] = [];
+    const days = await db.dataSource.transaction(async (m) => {
+      (Client.prototype as unknown as { query: unknown }).query = function (this: Client, ...args: unknown[]): unknown {
+        const q = args[0] as string | { text?: string } | undefined;
+        sent.push(typeof q === 'string' ? q : (q?.text ?? ''));
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      };
+      try {
+        return await deriveAccountsDailyBalances(
+          m,
+          accounts.small,
+          [
+            { accountId: accounts.small.accountId, from: '2026-02-20' as CalendarDate, currency: 'JPY' },
+            { accountId: accounts.large.accountId, from: '2026-02-27' as CalendarDate, currency: 'JPY' },
+            { accountId: accounts.largeBare.accountId, from: '2026-02-27' as CalendarDate, currency: 'JPY' },
+          ],
+          '2026-03-04' as CalendarDate,
+        );
+      } finally {
+        (Client.prototype as unknown as { query: unknown }).query = original;
+      }
+    });
+    expect(sent).toHaveLength(2);
+    expect(Object.fromEntries(days)).toEqual({ [accounts.small.accountId]: 13, [accounts.large.accountId]: 6, [accounts.largeBare.accountId]: 0 });
+    const series = async (key: AccountKey): Promise<string[]> =>
+      ((await db.dataSource.query(`SELECT date::text || '=' || balance_minor::text AS d FROM daily_balances WHERE account_id = $1 AND date >= '2026-02-20' ORDER BY date`, [key.accountId])) as Array<{ d: string }>).map((r) => r.d);
+    const b = (j: number): string => balanceAfter(j).toString();
+    // The small account's rows are one a day up to 03-01 (row 99), then its last balance carried.
+    const small = Array.from({ length: 10 }, (_, i) => `${dayOf(LAST - (9 - i) * DAY_MS)}=${b(90 + i)}`);
+    expect(await series(accounts.small)).toEqual([...small, ...['2026-03-02', '2026-03-03', '2026-03-04'].map((d) => `${d}=${b(99)}`)]);
+    expect(await series(accounts.large)).toEqual([`2026-02-27=${b(4997)}`, `2026-02-28=${b(4998)}`, ...['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04'].map((d) => `${d}=${b(4999)}`)]);
+    expect(await series(accounts.largeBare)).toEqual([]);
+  });
+
   it('reads no row of an account whose bank reports no balance after its transactions, whatever its history', async () => {
     const s = await derive(accounts.smallBare);
     const l = await derive(accounts.largeBare);
@@ -141,10 +180,15 @@ describe('daily balances: a first write pays no ON CONFLICT', () => {
   it('writes 2 WAL records a day when none of the days is stored (the upsert wrote 3), and upserts when one is', async () => {
     const [derived, bank, stored] = keys as [AccountKey, AccountKey, AccountKey];
     const ds = days(1_000);
-    const span = [ds[ds.length - 1], ds[0]];
     const balances = ds.map((_, i) => String(1_000 + i));
-    const derivedParams = (key: AccountKey) => [key.accountId, key.tenantId, key.userId, 'JPY', ds, balances, ...span];
-    const bankParams = (key: AccountKey) => [key.accountId, key.tenantId, key.userId, ds, balances, ds.map(() => 'JPY'), ...span];
+    // The owner, each account with its span, then each day's account, date, balance and currency.
+    const params = (key: AccountKey, dates: readonly string[], values: readonly string[]) => {
+      const lo = dates.reduce((a, b) => (b < a ? b : a));
+      const hi = dates.reduce((a, b) => (b > a ? b : a));
+      return [key.tenantId, key.userId, [key.accountId], [lo], [hi], dates.map(() => key.accountId), dates, values, dates.map(() => 'JPY')];
+    };
+    const derivedParams = (key: AccountKey) => params(key, ds, balances);
+    const bankParams = (key: AccountKey) => params(key, ds, balances);
     const fresh = await walRecords(DERIVED_BALANCES_SQL, derivedParams(derived));
     const freshBank = await walRecords(BANK_BALANCES_SQL, bankParams(bank));
     expect(fresh / 1_000).toBeLessThan(2.05);
@@ -166,10 +210,10 @@ describe('daily balances: a first write pays no ON CONFLICT', () => {
     // UPDATE locked each (a WAL record) before its WHERE kept it: the same bank balances again,
     // and derived ones for days the bank reported, write nothing; a changed day is still written.
     const three = ds.slice(0, 3);
-    const bankAgain = [bank.accountId, bank.tenantId, bank.userId, three, ['10', '25', '30'], three.map(() => 'JPY'), three[2], three[0]];
+    const bankAgain = params(bank, three, ['10', '25', '30']);
     expect(await walRecords(BANK_BALANCES_SQL, bankAgain)).toBe(0);
-    expect(await walRecords(DERIVED_BALANCES_SQL, [bank.accountId, bank.tenantId, bank.userId, 'JPY', three, ['1', '2', '3'], three[2], three[0]])).toBe(0);
-    expect(await walRecords(BANK_BALANCES_SQL, [bank.accountId, bank.tenantId, bank.userId, three, ['10', '26', '30'], three.map(() => 'JPY'), three[2], three[0]])).toBeGreaterThan(0);
+    expect(await walRecords(DERIVED_BALANCES_SQL, params(bank, three, ['1', '2', '3']))).toBe(0);
+    expect(await walRecords(BANK_BALANCES_SQL, params(bank, three, ['10', '26', '30']))).toBeGreaterThan(0);
     await write([10, 25, 31]);
     expect(await series()).toEqual([{ date: '2026-02-27', b: 31 }, { date: '2026-02-28', b: 25 }, { date: '2026-03-01', b: 10 }]);
   });
