@@ -1,6 +1,7 @@
 /**
  * Two options added for the connector's conformance run: accounts laid out exactly
- * (`transactionsByDate`) and a Retry-After header on chosen statuses (`setRetryAfter`).
+ * (`transactionsByDate`) and a Retry-After header on chosen statuses (`setRetryAfter`);
+ * and how many answers a bank keeps for the spec check (`answerLimit`, 0 for load runs).
  */
 import { createBankCommonApiTruth, manualClock, startBankCommonApiSandbox, type BankCommonApiSandbox, type SandboxBank } from '../src';
 import { allPages, call, field, testBank, userTokens, type Tx } from './support';
@@ -176,5 +177,26 @@ describe('setRetryAfter: a Retry-After header on chosen statuses', () => {
     expect((await call(bank, 'PUT', '/__sandbox/retry-after/503', { body: { value: null } })).status).toBe(200);
     expect(await maintenance()).toBeNull();
     expect((await call(bank, 'PUT', '/__sandbox/retry-after/503', { body: { value: 60 } })).status).toBe(400);
+  });
+});
+
+describe('answerLimit: the answers a bank keeps for the spec check', () => {
+  const answersAfterCalls = async (answerLimit: number | undefined): Promise<string[]> => {
+    const sandbox = await startBankCommonApiSandbox({ seed: 'answers', clock, banks: [testBank({ users: [alice] })], ...(answerLimit === undefined ? {} : { answerLimit }) });
+    try {
+      const bank = sandbox.bank('0001');
+      const token = (await userTokens(bank, alice)).access;
+      expect((await call(bank, 'GET', '/accounts', { token })).status).toBe(200);
+      expect((await call(bank, 'GET', '/branches', { token })).status).toBe(200);
+      return bank.answers().map((a) => `${a.method} ${a.path} ${a.status}`);
+    } finally {
+      await sandbox.close();
+    }
+  };
+
+  it('keeps every answer by default, the last ones with a limit, and none with 0', async () => {
+    expect(await answersAfterCalls(undefined)).toEqual(['post /auth/system_token 200', 'get /auth/login 200', 'post /auth/token 200', 'get /accounts 200', 'get /branches 200']);
+    expect(await answersAfterCalls(2)).toEqual(['get /accounts 200', 'get /branches 200']);
+    expect(await answersAfterCalls(0)).toEqual([]);
   });
 });

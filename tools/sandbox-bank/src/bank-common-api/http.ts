@@ -39,6 +39,8 @@ export interface BankServerOptions {
   readonly clock: Clock;
   /** Whether the admin API exists. */
   readonly admin: boolean;
+  /** Answers kept for {@link BankServer.answers} (the last ones); 0 keeps none and records nothing. */
+  readonly answerLimit: number;
 }
 
 /** Starts one bank's HTTP server. */
@@ -65,7 +67,9 @@ export async function startBankServer(bank: BankCommonApiBank, options: BankServ
   const answers: SpecAnswer[] = [];
   // Registered after the other onSend hooks: the answers as finally sent. The spec's paths only
   // (not the login page's form post, the bank's own web page, nor the admin API).
-  recordAnswers(app, answers, { include: (route) => !route.startsWith(ADMIN_PREFIX) && route !== LOGIN_FORM_PATH });
+  if (options.answerLimit > 0) {
+    recordAnswers(app, answers, { include: (route) => !route.startsWith(ADMIN_PREFIX) && route !== LOGIN_FORM_PATH, limit: options.answerLimit });
+  }
 
   app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, _request, reply) => {
     // Body parsing problems (bad JSON, wrong or missing content type) are the client's: 400.

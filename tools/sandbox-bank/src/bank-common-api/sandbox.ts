@@ -19,6 +19,11 @@ export interface BankCommonApiSandboxOptions extends BankCommonApiDataOptions {
   readonly host?: string;
   /** Request log entries kept (default 10,000). */
   readonly requestLogLimit?: number;
+  /**
+   * Answers kept per bank for {@link SandboxBank.answers} (default 10,000, the last ones). Each
+   * holds its body: a load run (the bench) sets 0, so the bank neither copies nor retains them.
+   */
+  readonly answerLimit?: number;
 }
 
 /** One running bank. */
@@ -39,7 +44,7 @@ export interface SandboxBank {
   readonly knobs: BankCommonApiKnobs;
   /** This bank's entries of the request log. */
   requests(filter?: Omit<RequestLogFilter, 'bank'>): RequestLogEntry[];
-  /** The bank's answers so far (bodies included: tests only), for checking against the published spec. */
+  /** The bank's answers so far (bodies included: tests only), for checking against the published spec; none with `answerLimit: 0`. */
   answers(): readonly SpecAnswer[];
 }
 
@@ -69,7 +74,7 @@ export async function startBankCommonApiSandbox(options: BankCommonApiSandboxOpt
   const configs = new Map(options.banks.map((c) => [c.bankCode, c]));
   try {
     for (const bank of banks) {
-      const server = await startBankServer(bank, { host: options.host ?? '127.0.0.1', port: bank.model.config.port, log, clock, admin: options.admin ?? false });
+      const server = await startBankServer(bank, { host: options.host ?? '127.0.0.1', port: bank.model.config.port, log, clock, admin: options.admin ?? false, answerLimit: options.answerLimit ?? 10_000 });
       servers.push(server);
       handles.push(handleOf(bank, server, configs.get(bank.bankCode)?.users ?? [], log));
     }
