@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { type ConnectorError, type Outcome, type Page, horizonDaysOf, isLastPage } from '@kinko/connector-sdk';
+import { type ConnectorError, type DailyBalance as BankDailyBalance, type Outcome, type Page, horizonDaysOf, isLastPage } from '@kinko/connector-sdk';
 import {
   type AggregationStatus,
   type AccountSessionOutcome,
@@ -65,7 +65,7 @@ import {
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import type { SyncJobData } from './sync-queue';
 import { FetchOrder } from './bank-order';
-import { type CompletedKindFetch, DATE_COLUMNS, completeReconciliation, deriveAccountsDailyBalances, stampsRead, writeBankBalances, writeTransactionPage } from './transaction-writer';
+import { type CompletedKindFetch, DATE_COLUMNS, type LoggedChanges, bankBalanceDays, bankBalancesStatement, completeReconciliation, deriveAccountsDailyBalances, stampsRead, writeTransactionPage } from './transaction-writer';
 import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balances';
 import { sessionPsu, userPresentIn } from './session-psu';
 
@@ -299,9 +299,11 @@ export class SyncEngine {
     if (status === 'pending') await this.enterStage(run, 'balances');
     await this.recordAccesses(run, run.accounts);
     // Each account's outcome and counts are stored once every account is done, together, with
-    // the windows of the transactions stage (one statement): a crash before it stores nothing of
-    // the stage's accounts, and the retry redoes their balances (idempotent upserts) and counts them once.
+    // the windows of the transactions stage and the balances the bank reported (one statement): a
+    // crash before it stores nothing of the stage's accounts, and the retry fetches their
+    // balances again and counts them once.
     const done = new Map<AccountRun, AccountCounts | undefined>();
+    const reported: Array<{ accountId: string; balances: readonly BankDailyBalance[] }> = [];
     const work = this.forEachAccount(run, async (entry) => {
       if (!(await this.recordAccess(run, entry))) return;
       if (entry.progress.balances) return;
@@ -319,9 +321,9 @@ export class SyncEngine {
         this.stream(run, (grant) => (currentOnly ? currentBalanceAsDaily(run.client, grant, entry.account.bankAccountId, psu) : run.client.balances(grant, { bankAccountId: entry.account.bankAccountId, window, psu })), async (page) => {
           requests += 1;
           fetchedCount += page.items.length;
-          // No transaction around it: the balances are idempotent upserts (a crash redoes the
-          // account's balances); the stage's counts are stored with the account's outcome.
-          written += await writeBankBalances(this.dataSource.manager, { ...run.scope, accountId: entry.account.id }, page.items);
+          // Written with the stage's end (every account's pages in one statement), counted now.
+          reported.push({ accountId: entry.account.id, balances: page.items });
+          written += bankBalanceDays(page.items).length;
         }, entry);
       let outcome = await fetchBalances();
       // The grant was refused and then refreshed: once more (the upserts make it safe).
@@ -336,16 +338,17 @@ export class SyncEngine {
     try {
       await work;
     } catch (e) {
-      // The accounts done before the failure keep their outcome (the retry does not fetch them again).
-      await this.saveAccounts(this.dataSource.manager, run, [...done.keys()], undefined, done);
+      // The accounts done before the failure keep their outcome (the retry does not fetch them
+      // again), with the balances fetched so far (one statement).
+      await writeTogether(this.dataSource.manager, [...this.accountsStatements(run, [...done.keys()], undefined, done), ...balancesOf(run, reported)]);
       throw e;
     }
     // Every account's windows, stored as the transactions stage starts, with the accounts'
-    // outcomes and the stage move (one statement, no transaction needed: a retry finds them
-    // stored and fetches the same windows).
+    // outcomes, their balances and the stage move (one statement, no transaction needed: a retry
+    // finds them stored and fetches the same windows).
     const before = run.session;
     const after = orThrow(this.completeThenStart(before, 'balances', 'transactions'));
-    await this.prepareWindows(run, run.accounts, this.kindsOf(run), undefined, done, sessionMoveStatements(run.row, before, after));
+    await this.prepareWindows(run, run.accounts, this.kindsOf(run), undefined, done, sessionMoveStatements(run.row, before, after), balancesOf(run, reported));
     run.session = after;
   }
 
@@ -507,15 +510,17 @@ export class SyncEngine {
         async (page) => {
           // One page and the session's progress: one transaction (with the kind's end after its last page).
           await this.dataSource.transaction(async (m) => {
-            const w = await writeTransactionPage(m, key, window, page.items, { stamp, order, stampsRead: stampsRead(kind, run.manifest.deleteIfNotFetched) });
+            const logged: LoggedChanges = new Map();
+            const w = await writeTransactionPage(m, key, window, page.items, { stamp, order, stampsRead: stampsRead(kind, run.manifest.deleteIfNotFetched), logged });
             const delta = { requestsMade: 1, itemsFetched: page.items.length, itemsWritten: w.inserted + w.updated };
             run.session = orThrow(recordStageProgress(run.session, 'transactions', delta));
             written += delta.itemsWritten;
             fetched += page.items.length;
             if (!isLastPage(page)) {
-              // The page's counts (and its logged changes) on the account's own row: the other
+              // The page's counts (and its logged changes, as the page write counted them: the
+              // transaction's only write that logs) on the account's own row: the other
               // accounts' page transactions do not wait for it.
-              await addAccountCounts(m, run.row, entry.account.id, 'transactions', delta, true);
+              await addAccountCounts(m, run.row, entry.account.id, 'transactions', delta, logged);
               return;
             }
             // The kind is done: its progress (or the account's settlement) stored with the page,
@@ -575,17 +580,19 @@ export class SyncEngine {
         async (page) => {
           await this.dataSource.transaction(async (m) => {
             const delta = { requestsMade: 1, itemsFetched: 0, itemsWritten: 0 };
+            const logged: LoggedChanges = new Map();
             for (const { kind, page: items } of page.kinds) {
               const counts = perKind.get(kind);
               const w = windows.get(kind);
               if (!counts || !w) continue; // the SDK yields the requested kinds only
-              const r = await writeTransactionPage(m, key, w, items.items, { stamp, order: counts.order, stampsRead: stampsRead(kind, run.manifest.deleteIfNotFetched) });
+              const r = await writeTransactionPage(m, key, w, items.items, { stamp, order: counts.order, stampsRead: stampsRead(kind, run.manifest.deleteIfNotFetched), logged });
               counts.fetched += items.items.length;
               counts.written += r.inserted + r.updated;
               delta.itemsFetched += items.items.length;
               delta.itemsWritten += r.inserted + r.updated;
             }
-            await addAccountCounts(m, run.row, entry.account.id, 'transactions', delta, true);
+            // The transaction's logged changes as its page writes (its only writes that log) counted them.
+            await addAccountCounts(m, run.row, entry.account.id, 'transactions', delta, logged);
             run.session = orThrow(recordStageProgress(run.session, 'transactions', delta));
           });
         },
@@ -633,14 +640,16 @@ export class SyncEngine {
     m?: EntityManager,
     also: ReadonlyMap<AccountRun, AccountCounts | undefined> = new Map(),
     carried: readonly Statement[] = [],
+    last: readonly Statement[] = [],
   ): Promise<void> {
     const manifest = run.manifest;
     const wanted = entries
       .filter((e) => !e.progress.budgetSpent && !e.progress.settled && !e.progress.missing)
       .flatMap((entry) => kinds.filter((kind) => !entry.progress.windows?.[kind]).map((kind) => ({ entry, kind })));
     const manager = m ?? this.dataSource.manager;
-    // `also`: accounts whose outcome (and counts) are stored in the same statement; `carried`: statements written with it (a stage move).
-    if (wanted.length === 0) return writeTogether(manager, [...carried, ...this.accountsStatements(run, [...also.keys()], undefined, also)]);
+    // `also`: accounts whose outcome (and counts) are stored in the same statement; `carried`: statements written with it (a stage move),
+    // `last` after it (the one that carries the others: the balances' write, which has a WITH of its own).
+    if (wanted.length === 0) return writeTogether(manager, [...carried, ...this.accountsStatements(run, [...also.keys()], undefined, also), ...last]);
     const latest = await latestStoredDates(
       manager,
       run.row.userId,
@@ -675,7 +684,7 @@ export class SyncEngine {
       entry.progress.windows = { ...entry.progress.windows, [kind]: { kind, from: window.from, to: window.to, dateField: window.dateField, mode: window.mode, limitedBy: window.limitedBy } };
       changed.add(entry);
     }
-    await writeTogether(manager, [...carried, ...this.accountsStatements(run, [...changed], undefined, also)]);
+    await writeTogether(manager, [...carried, ...this.accountsStatements(run, [...changed], undefined, also), ...last]);
   }
 
   /** After every kind: the complete reconciliation, the account's sync state (domain), its transactions result — one transaction. */
@@ -1043,7 +1052,7 @@ export class SyncEngine {
     await saveAccountOutcome(m, run.row, entry.account.id, { progress: entry.progress, results: entry.results }, this.clock.now(), counts);
   }
 
-  /** {@link saveAccounts}' statements, to write in another statement (carried-sql.ts). */
+  /** The statements storing several accounts' rows (with a stage's counts when given, or each account's own `accountCounts`): written together or carried by another statement (carried-sql.ts). */
   private accountsStatements(run: SessionRun, entries: readonly AccountRun[], counts?: { stage: StageName; delta: Partial<StageCounts> }, accountCounts?: ReadonlyMap<AccountRun, AccountCounts | undefined>): Statement[] {
     return accountOutcomesStatements(
       run.row,
@@ -1054,17 +1063,6 @@ export class SyncEngine {
       this.clock.now(),
       counts,
     );
-  }
-
-  /** Several accounts' rows in one statement (with a stage's counts when given, or each account's own `accountCounts`). */
-  private async saveAccounts(
-    m: EntityManager,
-    run: SessionRun,
-    entries: readonly AccountRun[],
-    counts?: { stage: StageName; delta: Partial<StageCounts> },
-    accountCounts?: ReadonlyMap<AccountRun, AccountCounts | undefined>,
-  ): Promise<void> {
-    await writeTogether(m, this.accountsStatements(run, entries, counts, accountCounts));
   }
 
   /**
@@ -1153,6 +1151,12 @@ export class SyncEngine {
       await applySessionEnd(m, { tenantId: row.tenantId, userId: row.userId, connectionId: row.connectionId, sessionId: row.id }, { failure, event, decision, connectorError: connectorError ? connectorErrorJson(connectorError) : undefined, now });
     });
   }
+}
+
+/** The balances the bank reported in a session, as the statement that writes them (none when there is none). */
+function balancesOf(run: SessionRun, reported: ReadonlyArray<{ readonly accountId: string; readonly balances: readonly BankDailyBalance[] }>): Statement[] {
+  const statement = bankBalancesStatement(run.scope, reported);
+  return statement ? [statement] : [];
 }
 
 /** The error of the first account when every account this session worked on (its budget not spent) ended with retries spent ({@link AccountRun.retriesSpent}); else undefined. */

@@ -15,6 +15,7 @@ import { idsAt } from '../database/ids';
 import { preparedQuery } from '../database/prepared-sql';
 import { storedLinkEvidence } from '../transactions/link-evidence';
 import { type FetchOrder, listedDayOf } from './bank-order';
+import type { Statement } from './carried-sql';
 
 /** Whose rows: the account (and its owner, for the scoped keys). */
 export interface AccountKey {
@@ -100,7 +101,18 @@ const PAGE_UPSERT = `INSERT INTO transactions (user_id, account_id, id, tenant_i
         (EXCLUDED.kind, EXCLUDED.transaction_date, EXCLUDED.booking_date, EXCLUDED.value_date, EXCLUDED.amount_minor, EXCLUDED.currency_code,
          EXCLUDED.description, EXCLUDED.balance_after_minor, EXCLUDED.bank_reference, EXCLUDED.bank_order,
          CASE WHEN COALESCE(EXCLUDED.transaction_date, EXCLUDED.booking_date, EXCLUDED.value_date) IS NULL THEN transactions.listed_date ELSE EXCLUDED.listed_date END)
-  RETURNING ${OLD_TX_COLUMNS}, new.bank_transaction_id AS written_id`;
+  RETURNING ${OLD_TX_COLUMNS}, new.bank_transaction_id AS written_id,
+    CASE WHEN old.bank_transaction_id IS NULL THEN new.kind || '.added'
+         WHEN (old.kind, old.transaction_date, old.booking_date, old.value_date, old.amount_minor, old.currency_code, old.description, old.balance_after_minor, old.bank_reference)
+              IS DISTINCT FROM
+              (new.kind, new.transaction_date, new.booking_date, new.value_date, new.amount_minor, new.currency_code, new.description, new.balance_after_minor, new.bank_reference)
+         THEN new.kind || '.modified' END AS logged`;
+
+/**
+ * The change feed's rows a transaction's writes logged, per `kind.change` (`booked.added` → n):
+ * the shape of `sync_account_results.change_counts` (webhooks/change-counts.ts).
+ */
+export type LoggedChanges = Map<string, number>;
 
 /**
  * Whether the complete reconciliation reads the fetch stamps (`last_fetched_at`) of `kind`'s
@@ -122,14 +134,18 @@ export const stampsRead = (kind: TransactionKind, deleteIfNotFetched: readonly T
  * classifies the page against those stored versions. A stored row that did not change is not
  * rewritten unless its stamp is read later (`stampsRead`, default true: see {@link stampsRead})
  * or a later page of the fetch may reverse its order key: it is unchanged. Re-running a page
- * changes nothing but the stamp: retries never duplicate.
+ * changes nothing but the stamp: retries never duplicate. With `fetch.logged`, the rows the
+ * change feed's triggers logged for the statement are added to it, read from the same
+ * RETURNING: an inserted row 'added', a rewritten one whose shown columns changed 'modified'
+ * (the columns of the feed's UPDATE trigger that this statement writes: migration
+ * FeedLogChangedRowsOnly), so its caller can count them without reading the log again.
  */
 export async function writeTransactionPage(
   manager: EntityManager,
   key: AccountKey,
   window: ReconciliationWindow,
   items: readonly BankApiTransaction[],
-  fetch: { readonly stamp: Date; readonly order: FetchOrder; readonly stampsRead?: boolean },
+  fetch: { readonly stamp: Date; readonly order: FetchOrder; readonly stampsRead?: boolean; readonly logged?: LoggedChanges },
 ): Promise<PageWrite> {
   if (items.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
   // A transaction carrying no date of its own is listed under the end of the window it came in.
@@ -199,8 +215,10 @@ export async function writeTransactionPage(
     vdates,
     ldates,
     (fetch.stampsRead ?? true) || reversible,
-  ])) as Array<(StoredTxRow | { bank_transaction_id: null }) & { written_id: string }>;
-  const stored = returned.filter((r): r is StoredTxRow & { written_id: string } => r.bank_transaction_id !== null);
+  ])) as Array<(StoredTxRow | { bank_transaction_id: null }) & { written_id: string; logged: string | null }>;
+  const logged = fetch.logged;
+  if (logged) for (const r of returned) if (r.logged !== null) logged.set(r.logged, (logged.get(r.logged) ?? 0) + 1);
+  const stored = returned.filter((r): r is StoredTxRow & { written_id: string; logged: string | null } => r.bank_transaction_id !== null);
   // A row not returned was stored and did not change (not rewritten): unchanged.
   const written = returned.length === n ? undefined : new Set(returned.map((r) => r.written_id));
   const result = reconcile({ stored: stored.map(toBankTransaction), windows: [window], fetch: { complete: false, items: written ? items.filter((i) => written.has(i.bankTransactionId)) : items } });
@@ -449,16 +467,55 @@ export const BANK_BALANCES_SQL = balancesWrite(
   `(b.balance_minor, b.currency_code, b.source) IS NOT DISTINCT FROM (d.balance, d.currency, 'bank')`,
 );
 
+/** The days of the bank's reported balances as written: one per date, the last reported for a date wins. */
+export const bankBalanceDays = (balances: readonly BankDailyBalance[]): BankDailyBalance[] => [...new Map(balances.map((b) => [b.date, b])).values()];
+
 /**
- * Writes the daily balances the bank reported (`bank`: authoritative over derived ones); a day
- * stored with the same balance, currency and source is left as it is (no new row version).
+ * The daily balances the bank reported for accounts of one user (`bank`: authoritative over
+ * derived ones), as one statement — each account's pages in the order given, a later page's day
+ * over an earlier one's (as writing them one after the other did) — to write alone or to carry
+ * others (carried-sql.ts; its own WITH makes it the carrying one). A day stored with the same
+ * balance, currency and source is left as it is (no new row version). Undefined for no balance.
+ */
+export function bankBalancesStatement(owner: Pick<AccountKey, 'tenantId' | 'userId'>, pages: ReadonlyArray<{ readonly accountId: string; readonly balances: readonly BankDailyBalance[] }>): Statement | undefined {
+  const byAccount = new Map<string, BankDailyBalance[]>();
+  for (const page of pages) {
+    const list = byAccount.get(page.accountId);
+    if (list) list.push(...page.balances);
+    else byAccount.set(page.accountId, [...page.balances]);
+  }
+  const accounts: string[] = [];
+  const los: string[] = [];
+  const his: string[] = [];
+  const dayAccounts: string[] = [];
+  const dates: string[] = [];
+  const values: string[] = [];
+  const currencies: string[] = [];
+  for (const [accountId, balances] of byAccount) {
+    const days = bankBalanceDays(balances);
+    if (days.length === 0) continue;
+    const [lo, hi] = spanOf(days.map((b) => b.date));
+    accounts.push(accountId);
+    los.push(lo);
+    his.push(hi);
+    for (const b of days) {
+      dayAccounts.push(accountId);
+      dates.push(b.date);
+      values.push(b.balanceMinor.toString());
+      currencies.push(b.currency);
+    }
+  }
+  if (dates.length === 0) return undefined;
+  return { text: BANK_BALANCES_SQL, values: [owner.tenantId, owner.userId, accounts, los, his, dayAccounts, dates, values, currencies] };
+}
+
+/**
+ * Writes the daily balances the bank reported for one account ({@link bankBalancesStatement});
+ * returns the days written.
  */
 export async function writeBankBalances(manager: EntityManager, key: AccountKey, balances: readonly BankDailyBalance[]): Promise<number> {
-  if (balances.length === 0) return 0;
-  const byDate = new Map(balances.map((b) => [b.date, b]));
-  const rows = [...byDate.values()];
-  const dates = rows.map((b) => b.date);
-  const [lo, hi] = spanOf(dates);
-  await preparedQuery(manager, BANK_BALANCES_SQL, [key.tenantId, key.userId, [key.accountId], [lo], [hi], rows.map(() => key.accountId), dates, rows.map((b) => b.balanceMinor.toString()), rows.map((b) => b.currency)]);
-  return rows.length;
+  const statement = bankBalancesStatement(key, [{ accountId: key.accountId, balances }]);
+  if (!statement) return 0;
+  await preparedQuery(manager, statement.text, statement.values);
+  return bankBalanceDays(balances).length;
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CalendarDate } from '@kinko/domain';
 import { Client } from 'pg';
 import { FetchOrder } from '../../src/sync/bank-order';
-import { type AccountKey, BANK_BALANCES_SQL, DERIVED_BALANCES_SQL, deriveAccountsDailyBalances, deriveDailyBalances, writeBankBalances, writeTransactionPage } from '../../src/sync/transaction-writer';
+import { type AccountKey, BANK_BALANCES_SQL, DERIVED_BALANCES_SQL, bankBalancesStatement, deriveAccountsDailyBalances, deriveDailyBalances, writeBankBalances, writeTransactionPage } from '../../src/sync/transaction-writer';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { rowsRead, seedAccounts, tx, window } from '../support/writer-world';
 
@@ -176,6 +176,28 @@ describe('daily balances: a first write pays no ON CONFLICT', () => {
     keys = await seedAccounts(db, 'first balances', ['derived', 'bank', 'stored']);
   });
   afterAll(() => db?.drop());
+
+  // Issue 19 (SQL): the balances stage writes what the bank reported for every account of the
+  // session with its end (one statement, was one per account): each account's pages in order, a
+  // day reported again by a later page taking that page's balance, as writing them in turn did.
+  it('writes several accounts\' reported balances in one statement, a later page\'s day over an earlier one\'s', async () => {
+    const [a, b] = (await seedAccounts(db, 'bank balances together', ['a', 'b'])) as [AccountKey, AccountKey];
+    const day = (date: string, minor: number) => ({ date: date as CalendarDate, balanceMinor: BigInt(minor), currency: 'JPY' as never });
+    const statement = bankBalancesStatement(a, [
+      { accountId: a.accountId, balances: [day('2026-03-01', 1), day('2026-03-02', 2)] },
+      { accountId: b.accountId, balances: [day('2026-03-01', 10)] },
+      { accountId: a.accountId, balances: [day('2026-03-02', 3), day('2026-03-03', 4)] },
+    ]);
+    if (!statement) throw new Error('no statement');
+    await db.dataSource.query(statement.text, [...statement.values]);
+    const stored = (await db.dataSource.query(`SELECT account_id, date::text || '=' || balance_minor::text || '/' || source AS d FROM daily_balances WHERE account_id = ANY($1) ORDER BY date`, [[a.accountId, b.accountId]])) as Array<{
+      account_id: string;
+      d: string;
+    }>;
+    expect(stored.filter((r) => r.account_id === a.accountId).map((r) => r.d)).toEqual(['2026-03-01=1/bank', '2026-03-02=3/bank', '2026-03-03=4/bank']);
+    expect(stored.filter((r) => r.account_id === b.accountId).map((r) => r.d)).toEqual(['2026-03-01=10/bank']);
+    expect(bankBalancesStatement(a, [{ accountId: a.accountId, balances: [] }])).toBeUndefined();
+  });
 
   it('writes 2 WAL records a day when none of the days is stored (the upsert wrote 3), and upserts when one is', async () => {
     const [derived, bank, stored] = keys as [AccountKey, AccountKey, AccountKey];
