@@ -5,6 +5,7 @@ import type { StageCounts, SyncStage as StageName } from '@kinko/domain';
 import { addedChangeCounts, loggedChangeCounts, talliedChangeCounts } from '../webhooks/change-counts';
 import { type SessionRow, type StoredAccountResult, addStageCountsSql, addedCountsSql, stageCountsParams } from './session-store';
 import type { Statement } from './carried-sql';
+import type { LoggedChanges } from './transaction-writer';
 
 // Each account's row of a session (sync_account_results, issue 13 §6): its typed progress and
 // stage results, written as the engine goes and read back — by a retried attempt and at the
@@ -51,6 +52,10 @@ const ADD_ACCOUNT_COUNTS_SQL = (tally: boolean): string => `UPDATE sync_account_
 } WHERE r.session_id = $1 AND r.account_id = $2 AND r.tenant_id = $3 AND r.user_id = $4`;
 const ADD_ACCOUNT_COUNTS_AND_TALLY = ADD_ACCOUNT_COUNTS_SQL(true);
 const ADD_ACCOUNT_COUNTS = ADD_ACCOUNT_COUNTS_SQL(false);
+// A page's counts with its transaction's logged changes as its writes counted them ($9, jsonb):
+// the log is not read again.
+const ADD_ACCOUNT_COUNTS_AND_LOGGED = `UPDATE sync_account_results r SET counts = ${addedAccountCounts('r.counts', 5, 6)}, change_counts = ${addedChangeCounts('r.change_counts', '$10::jsonb')}
+   WHERE r.session_id = $1 AND r.account_id = $2 AND r.tenant_id = $3 AND r.user_id = $4`;
 
 /**
  * Stores one account's progress and results in the session (one statement); with `counts`,
@@ -89,7 +94,9 @@ export function accountOutcomeStatement(
 /**
  * Adds to one account's counts of a stage (the account's row of the session, which exists
  * from the accounts stage on); with `tally`, the transaction's logged transaction changes
- * too (once per writing transaction, after its writes). One statement.
+ * too (once per writing transaction, after its writes): `true` reads them from the log, a
+ * {@link LoggedChanges} gives them as the transaction's writes counted them (every write of
+ * the transaction that logs must have added to it: writeTransactionPage's `logged`). One statement.
  */
 export async function addAccountCounts(
   m: EntityManager,
@@ -97,9 +104,11 @@ export async function addAccountCounts(
   accountId: string,
   stage: StageName,
   delta: Partial<StageCounts>,
-  tally = false,
+  tally: boolean | LoggedChanges = false,
 ): Promise<void> {
-  await preparedQuery(m, tally ? ADD_ACCOUNT_COUNTS_AND_TALLY : ADD_ACCOUNT_COUNTS, [session.id, accountId, session.tenantId, session.userId, stage, ...stageCountsParams(delta)]);
+  const values = [session.id, accountId, session.tenantId, session.userId, stage, ...stageCountsParams(delta)];
+  if (typeof tally !== 'boolean') await preparedQuery(m, ADD_ACCOUNT_COUNTS_AND_LOGGED, [...values, JSON.stringify(Object.fromEntries(tally))]);
+  else await preparedQuery(m, tally ? ADD_ACCOUNT_COUNTS_AND_TALLY : ADD_ACCOUNT_COUNTS, values);
 }
 
 /**
