@@ -52,7 +52,7 @@ const ADD_ACCOUNT_COUNTS_SQL = (tally: boolean): string => `UPDATE sync_account_
 } WHERE r.session_id = $1 AND r.account_id = $2 AND r.tenant_id = $3 AND r.user_id = $4`;
 const ADD_ACCOUNT_COUNTS_AND_TALLY = ADD_ACCOUNT_COUNTS_SQL(true);
 const ADD_ACCOUNT_COUNTS = ADD_ACCOUNT_COUNTS_SQL(false);
-// A page's counts with its transaction's logged changes as its writes counted them ($9, jsonb):
+// A page's counts with its transaction's logged changes as its writes counted them ($10, jsonb):
 // the log is not read again.
 const ADD_ACCOUNT_COUNTS_AND_LOGGED = `UPDATE sync_account_results r SET counts = ${addedAccountCounts('r.counts', 5, 6)}, change_counts = ${addedChangeCounts('r.change_counts', '$10::jsonb')}
    WHERE r.session_id = $1 AND r.account_id = $2 AND r.tenant_id = $3 AND r.user_id = $4`;
