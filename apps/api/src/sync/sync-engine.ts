@@ -65,7 +65,7 @@ import {
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import type { SyncJobData } from './sync-queue';
 import { FetchOrder } from './bank-order';
-import { type CompletedKindFetch, DATE_COLUMNS, bankBalanceDays, bankBalancesStatement, completeReconciliation, deriveAccountsDailyBalances, stampsRead, writeTransactionPage } from './transaction-writer';
+import { type CompletedKindFetch, DATE_COLUMNS, type LoggedChanges, bankBalanceDays, bankBalancesStatement, completeReconciliation, deriveAccountsDailyBalances, stampsRead, writeTransactionPage } from './transaction-writer';
 import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balances';
 import { sessionPsu, userPresentIn } from './session-psu';
 
@@ -510,15 +510,17 @@ export class SyncEngine {
         async (page) => {
           // One page and the session's progress: one transaction (with the kind's end after its last page).
           await this.dataSource.transaction(async (m) => {
-            const w = await writeTransactionPage(m, key, window, page.items, { stamp, order, stampsRead: stampsRead(kind, run.manifest.deleteIfNotFetched) });
+            const logged: LoggedChanges = new Map();
+            const w = await writeTransactionPage(m, key, window, page.items, { stamp, order, stampsRead: stampsRead(kind, run.manifest.deleteIfNotFetched), logged });
             const delta = { requestsMade: 1, itemsFetched: page.items.length, itemsWritten: w.inserted + w.updated };
             run.session = orThrow(recordStageProgress(run.session, 'transactions', delta));
             written += delta.itemsWritten;
             fetched += page.items.length;
             if (!isLastPage(page)) {
-              // The page's counts (and its logged changes) on the account's own row: the other
+              // The page's counts (and its logged changes, as the page write counted them: the
+              // transaction's only write that logs) on the account's own row: the other
               // accounts' page transactions do not wait for it.
-              await addAccountCounts(m, run.row, entry.account.id, 'transactions', delta, true);
+              await addAccountCounts(m, run.row, entry.account.id, 'transactions', delta, logged);
               return;
             }
             // The kind is done: its progress (or the account's settlement) stored with the page,
@@ -578,17 +580,19 @@ export class SyncEngine {
         async (page) => {
           await this.dataSource.transaction(async (m) => {
             const delta = { requestsMade: 1, itemsFetched: 0, itemsWritten: 0 };
+            const logged: LoggedChanges = new Map();
             for (const { kind, page: items } of page.kinds) {
               const counts = perKind.get(kind);
               const w = windows.get(kind);
               if (!counts || !w) continue; // the SDK yields the requested kinds only
-              const r = await writeTransactionPage(m, key, w, items.items, { stamp, order: counts.order, stampsRead: stampsRead(kind, run.manifest.deleteIfNotFetched) });
+              const r = await writeTransactionPage(m, key, w, items.items, { stamp, order: counts.order, stampsRead: stampsRead(kind, run.manifest.deleteIfNotFetched), logged });
               counts.fetched += items.items.length;
               counts.written += r.inserted + r.updated;
               delta.itemsFetched += items.items.length;
               delta.itemsWritten += r.inserted + r.updated;
             }
-            await addAccountCounts(m, run.row, entry.account.id, 'transactions', delta, true);
+            // The transaction's logged changes as its page writes (its only writes that log) counted them.
+            await addAccountCounts(m, run.row, entry.account.id, 'transactions', delta, logged);
             run.session = orThrow(recordStageProgress(run.session, 'transactions', delta));
           });
         },

@@ -101,7 +101,18 @@ const PAGE_UPSERT = `INSERT INTO transactions (user_id, account_id, id, tenant_i
         (EXCLUDED.kind, EXCLUDED.transaction_date, EXCLUDED.booking_date, EXCLUDED.value_date, EXCLUDED.amount_minor, EXCLUDED.currency_code,
          EXCLUDED.description, EXCLUDED.balance_after_minor, EXCLUDED.bank_reference, EXCLUDED.bank_order,
          CASE WHEN COALESCE(EXCLUDED.transaction_date, EXCLUDED.booking_date, EXCLUDED.value_date) IS NULL THEN transactions.listed_date ELSE EXCLUDED.listed_date END)
-  RETURNING ${OLD_TX_COLUMNS}, new.bank_transaction_id AS written_id`;
+  RETURNING ${OLD_TX_COLUMNS}, new.bank_transaction_id AS written_id,
+    CASE WHEN old.bank_transaction_id IS NULL THEN new.kind || '.added'
+         WHEN (old.kind, old.transaction_date, old.booking_date, old.value_date, old.amount_minor, old.currency_code, old.description, old.balance_after_minor, old.bank_reference)
+              IS DISTINCT FROM
+              (new.kind, new.transaction_date, new.booking_date, new.value_date, new.amount_minor, new.currency_code, new.description, new.balance_after_minor, new.bank_reference)
+         THEN new.kind || '.modified' END AS logged`;
+
+/**
+ * The change feed's rows a transaction's writes logged, per `kind.change` (`booked.added` → n):
+ * the shape of `sync_account_results.change_counts` (webhooks/change-counts.ts).
+ */
+export type LoggedChanges = Map<string, number>;
 
 /**
  * Whether the complete reconciliation reads the fetch stamps (`last_fetched_at`) of `kind`'s
@@ -123,14 +134,18 @@ export const stampsRead = (kind: TransactionKind, deleteIfNotFetched: readonly T
  * classifies the page against those stored versions. A stored row that did not change is not
  * rewritten unless its stamp is read later (`stampsRead`, default true: see {@link stampsRead})
  * or a later page of the fetch may reverse its order key: it is unchanged. Re-running a page
- * changes nothing but the stamp: retries never duplicate.
+ * changes nothing but the stamp: retries never duplicate. With `fetch.logged`, the rows the
+ * change feed's triggers logged for the statement are added to it, read from the same
+ * RETURNING: an inserted row 'added', a rewritten one whose shown columns changed 'modified'
+ * (the columns of the feed's UPDATE trigger that this statement writes: migration
+ * FeedLogChangedRowsOnly), so its caller can count them without reading the log again.
  */
 export async function writeTransactionPage(
   manager: EntityManager,
   key: AccountKey,
   window: ReconciliationWindow,
   items: readonly BankApiTransaction[],
-  fetch: { readonly stamp: Date; readonly order: FetchOrder; readonly stampsRead?: boolean },
+  fetch: { readonly stamp: Date; readonly order: FetchOrder; readonly stampsRead?: boolean; readonly logged?: LoggedChanges },
 ): Promise<PageWrite> {
   if (items.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
   // A transaction carrying no date of its own is listed under the end of the window it came in.
@@ -200,8 +215,10 @@ export async function writeTransactionPage(
     vdates,
     ldates,
     (fetch.stampsRead ?? true) || reversible,
-  ])) as Array<(StoredTxRow | { bank_transaction_id: null }) & { written_id: string }>;
-  const stored = returned.filter((r): r is StoredTxRow & { written_id: string } => r.bank_transaction_id !== null);
+  ])) as Array<(StoredTxRow | { bank_transaction_id: null }) & { written_id: string; logged: string | null }>;
+  const logged = fetch.logged;
+  if (logged) for (const r of returned) if (r.logged !== null) logged.set(r.logged, (logged.get(r.logged) ?? 0) + 1);
+  const stored = returned.filter((r): r is StoredTxRow & { written_id: string; logged: string | null } => r.bank_transaction_id !== null);
   // A row not returned was stored and did not change (not rewritten): unchanged.
   const written = returned.length === n ? undefined : new Set(returned.map((r) => r.written_id));
   const result = reconcile({ stored: stored.map(toBankTransaction), windows: [window], fetch: { complete: false, items: written ? items.filter((i) => written.has(i.bankTransactionId)) : items } });
