@@ -34,8 +34,9 @@ const addedAccountCounts = (stored: string, stage: number, first: number): strin
   `${stored} || jsonb_build_object($${stage}::text, ${addedCountsSql(`${stored}->$${stage}`, (_, i) => `$${first + i}`)})`;
 // The account's own row takes the counts (and, tallied, the transaction's logged changes of
 // the user): no other account's page transaction waits for it, unlike the stage's row.
-const saveOutcomeAndCountSql = (tally: boolean): string => `INSERT INTO sync_account_results AS r (session_id, account_id, tenant_id, user_id, outcome, recorded_at, counts, change_counts)
-      VALUES ($1, $2, $3, $4, $5::jsonb, $6, ${addedAccountCounts(`'{}'::jsonb`, 7, 8)}, ${tally ? loggedChangeCounts('$4', '$3') : `'{}'::jsonb`})
+// `tally`: the changes read from the log (`true`), given as the statement's 12th parameter (`'given'`), or none.
+const saveOutcomeAndCountSql = (tally: boolean | 'given'): string => `INSERT INTO sync_account_results AS r (session_id, account_id, tenant_id, user_id, outcome, recorded_at, counts, change_counts)
+      VALUES ($1, $2, $3, $4, $5::jsonb, $6, ${addedAccountCounts(`'{}'::jsonb`, 7, 8)}, ${tally === 'given' ? '$12::jsonb' : tally ? loggedChangeCounts('$4', '$3') : `'{}'::jsonb`})
       ON CONFLICT (session_id, account_id) DO UPDATE SET outcome = EXCLUDED.outcome, counts = ${addedAccountCounts('r.counts', 7, 8)}${
         // The transaction's changes, tallied once (in VALUES), added to the row's.
         tally ? `, change_counts = ${SUM_CHANGE_COUNTS}` : ''
@@ -46,6 +47,8 @@ const SUM_CHANGE_COUNTS = addedChangeCounts('r.change_counts', 'EXCLUDED.change_
 const SAVE_OUTCOME_AND_COUNT_SQL = saveOutcomeAndCountSql(false);
 // …and the transaction's logged transaction changes tallied (its last statement after the page's writes).
 const SAVE_OUTCOME_COUNT_AND_TALLY_SQL = saveOutcomeAndCountSql(true);
+// …and the transaction's changes as its writes counted them (the log not read again).
+const SAVE_OUTCOME_COUNT_AND_LOGGED_SQL = saveOutcomeAndCountSql('given');
 // A page's counts alone (a page that is not its kind's last), its transaction's changes tallied: the account's row only.
 const ADD_ACCOUNT_COUNTS_SQL = (tally: boolean): string => `UPDATE sync_account_results r SET counts = ${addedAccountCounts('r.counts', 5, 6)}${
   tally ? `, change_counts = ${talliedChangeCounts('r.change_counts', '$4', '$3')}` : ''
@@ -61,7 +64,9 @@ const ADD_ACCOUNT_COUNTS_AND_LOGGED = `UPDATE sync_account_results r SET counts 
  * Stores one account's progress and results in the session (one statement); with `counts`,
  * adds them to the account's own counts of the stage in the same statement (and, with
  * `tally`, the transaction's logged transaction changes: once per transaction, after its
- * writes). A stage's counts are its row's plus its accounts' (session-store.ts, domainSessionOf).
+ * writes — `true` reads them from the log, a {@link LoggedChanges} gives them as every write of
+ * the transaction that logs counted them). A stage's counts are its row's plus its accounts'
+ * (session-store.ts, domainSessionOf).
  */
 export async function saveAccountOutcome(
   m: EntityManager,
@@ -69,7 +74,7 @@ export async function saveAccountOutcome(
   accountId: string,
   outcome: StoredAccountOutcome,
   now: Date,
-  counts?: { readonly stage: StageName; readonly delta: Partial<StageCounts>; readonly tally?: boolean },
+  counts?: { readonly stage: StageName; readonly delta: Partial<StageCounts>; readonly tally?: boolean | LoggedChanges },
 ): Promise<void> {
   const { text, values } = accountOutcomeStatement(session, accountId, outcome, now, counts);
   await preparedQuery(m, text, values);
@@ -84,9 +89,12 @@ export function accountOutcomeStatement(
   accountId: string,
   outcome: StoredAccountOutcome,
   now: Date,
-  counts?: { readonly stage: StageName; readonly delta: Partial<StageCounts>; readonly tally?: boolean },
+  counts?: { readonly stage: StageName; readonly delta: Partial<StageCounts>; readonly tally?: boolean | LoggedChanges },
 ): { readonly text: string; readonly values: readonly unknown[] } {
   const values = [session.id, accountId, session.tenantId, session.userId, JSON.stringify(outcome), now];
+  if (counts && counts.tally !== undefined && typeof counts.tally !== 'boolean') {
+    return { text: SAVE_OUTCOME_COUNT_AND_LOGGED_SQL, values: [...values, counts.stage, ...stageCountsParams(counts.delta), JSON.stringify(Object.fromEntries(counts.tally))] };
+  }
   if (counts) return { text: counts.tally ? SAVE_OUTCOME_COUNT_AND_TALLY_SQL : SAVE_OUTCOME_AND_COUNT_SQL, values: [...values, counts.stage, ...stageCountsParams(counts.delta)] };
   return { text: SAVE_OUTCOME_SQL, values };
 }

@@ -375,8 +375,8 @@ export class SyncEngine {
       const last = kinds.filter((k) => entry.progress.kinds?.[k] === undefined).at(-1);
       // The settlement, in the transaction of the last kind's last page when the connector says
       // which page is the last (else in its own, right after).
-      const settle = (m: EntityManager, kind: { fetched: number; written: number }, page: StageDelta): Promise<unknown> =>
-        this.settleIn(m, run, entry, kinds, fetchedTotal + kind.fetched, writtenTotal + kind.written, page);
+      const settle = (m: EntityManager, kind: { fetched: number; written: number }, page: StageDelta, logged: LoggedChanges): Promise<unknown> =>
+        this.settleIn(m, run, entry, kinds, fetchedTotal + kind.fetched, writtenTotal + kind.written, page, logged);
       for (const kind of kinds) {
         const done = entry.progress.kinds?.[kind];
         if (done || entry.progress.missing) continue; // an account the bank no longer has is not asked for more
@@ -494,7 +494,7 @@ export class SyncEngine {
     run: SessionRun,
     entry: AccountRun,
     kind: TransactionKind,
-    then: { saveProgress: true } | { settle: (m: EntityManager, kind: { fetched: number; written: number }, page: StageDelta) => Promise<unknown> },
+    then: { saveProgress: true } | { settle: (m: EntityManager, kind: { fetched: number; written: number }, page: StageDelta, logged: LoggedChanges) => Promise<unknown> },
   ): Promise<{ fetched: number; written: number }> {
     const window = await this.windowFor(run, entry, kind);
     const key = { ...run.scope, accountId: entry.account.id };
@@ -527,8 +527,8 @@ export class SyncEngine {
             // the stage's counts and the transaction's logged changes tallied (once, after every
             // write of the transaction) in the account row's statement.
             (entry.progress.kinds ??= {})[kind] = { state: 'done', stamp: stamp.toISOString(), fetched, written };
-            if ('settle' in then) await then.settle(m, { fetched, written }, delta);
-            else await this.saveAccount(m, run, entry, { stage: 'transactions', delta, tally: true });
+            if ('settle' in then) await then.settle(m, { fetched, written }, delta, logged);
+            else await this.saveAccount(m, run, entry, { stage: 'transactions', delta, tally: logged });
             doneInPage = true;
           });
         },
@@ -695,9 +695,20 @@ export class SyncEngine {
   /**
    * {@link settleAccount} in the caller's transaction. `page`: the counts of the last page,
    * written in this transaction before: stored with the account's row, with the rows the
-   * reconciliation deleted, and the transaction's logged changes tallied in that statement.
+   * reconciliation deleted, and the transaction's logged changes tallied in that statement —
+   * `logged`, as the page write counted them, when the reconciliation wrote nothing (the page
+   * write was then the transaction's only write that logs), else read from the log.
    */
-  private async settleIn(m: EntityManager, run: SessionRun, entry: AccountRun, kinds: readonly TransactionKind[], fetched: number, written: number, page?: StageDelta): Promise<void> {
+  private async settleIn(
+    m: EntityManager,
+    run: SessionRun,
+    entry: AccountRun,
+    kinds: readonly TransactionKind[],
+    fetched: number,
+    written: number,
+    page?: StageDelta,
+    logged?: LoggedChanges,
+  ): Promise<void> {
     const progress = entry.progress;
     const outcomes: TransactionKindOutcome[] = kinds.map((kind) => {
       const k = progress.kinds?.[kind];
@@ -728,7 +739,8 @@ export class SyncEngine {
     // the stage's counts (the transaction's changes tallied, once): one statement.
     const counted = page !== undefined || reconciled.deleted > 0 || reconciled.linked > 0;
     const now = this.clock.now();
-    const row = accountOutcomeStatement(run.row, entry.account.id, { progress: entry.progress, results: entry.results }, now, counted ? { stage: 'transactions', delta: { ...page, itemsWritten: (page?.itemsWritten ?? 0) + reconciled.deleted }, tally: true } : undefined);
+    const tally = logged !== undefined && reconciled.deleted === 0 && reconciled.linked === 0 ? logged : true;
+    const row = accountOutcomeStatement(run.row, entry.account.id, { progress: entry.progress, results: entry.results }, now, counted ? { stage: 'transactions', delta: { ...page, itemsWritten: (page?.itemsWritten ?? 0) + reconciled.deleted }, tally } : undefined);
     await applyAccountOutcome(m, run.scope, entry.account, outcome, { now, executionId: run.row.id }, { lastTransactionDate: true, with: [row] });
   }
 
@@ -1048,7 +1060,7 @@ export class SyncEngine {
     entry.results.push(result);
   }
 
-  private async saveAccount(m: EntityManager, run: SessionRun, entry: AccountRun, counts?: { stage: StageName; delta: StageDelta; tally?: boolean }): Promise<void> {
+  private async saveAccount(m: EntityManager, run: SessionRun, entry: AccountRun, counts?: { stage: StageName; delta: StageDelta; tally?: boolean | LoggedChanges }): Promise<void> {
     await saveAccountOutcome(m, run.row, entry.account.id, { progress: entry.progress, results: entry.results }, this.clock.now(), counts);
   }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Transaction } from '@kinko/connector-sdk';
 import type { EntityManager } from 'typeorm';
 import { newId } from '../../src/database/ids';
-import { addAccountCounts } from '../../src/sync/account-results';
+import { addAccountCounts, saveAccountOutcome } from '../../src/sync/account-results';
 import { FetchOrder } from '../../src/sync/bank-order';
 import { type AccountKey, type LoggedChanges, writeTransactionPage } from '../../src/sync/transaction-writer';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -92,5 +92,25 @@ describe("a page write's logged changes, counted from its RETURNING", () => {
       for (const [k, n] of Object.entries(log)) total[k] = (total[k] ?? 0) + n;
       expect(await stored()).toEqual(total);
     }
+  });
+
+  it("the settlement's statement (a kind's last page) adds the counted changes as the log re-count did", async () => {
+    const session = { id: sessionId, tenantId: key.tenantId, userId: key.userId };
+    const before = await stored();
+    const pages = [[tx('s1', 'booked', '2026-03-07', -10), tx('s2', 'booked', '2026-03-08', -20), tx('a', 'booked', '2026-03-02', -999)], [tx('s1', 'booked', '2026-03-07', -10)], [tx('h', 'pending', '2026-03-09', -5)]];
+    const expected = { ...before };
+    for (const items of pages) {
+      const log = await db.dataSource.transaction(async (m) => {
+        const counted: LoggedChanges = new Map();
+        await writeTransactionPage(m, key, items[0]?.kind === 'pending' ? pw : w, items, { stamp: new Date(), order: new FetchOrder(), logged: counted });
+        await saveAccountOutcome(m, session, key.accountId, { progress: { bankAccountId: 'one' } }, new Date(), { stage: 'transactions', delta: { itemsWritten: items.length }, tally: counted });
+        const inTransaction = await inLog(m);
+        expect(Object.fromEntries(counted)).toEqual(inTransaction);
+        return inTransaction;
+      });
+      for (const [k, n] of Object.entries(log)) expected[k] = (expected[k] ?? 0) + n;
+      expect(await stored()).toEqual(expected);
+    }
+    expect(expected).toEqual({ ...before, 'booked.added': (before['booked.added'] ?? 0) + 2, 'booked.modified': (before['booked.modified'] ?? 0) + 1, 'pending.added': (before['pending.added'] ?? 0) + 1 });
   });
 });
