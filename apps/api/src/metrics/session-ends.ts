@@ -1,15 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager, type EntitySubscriberInterface, type TransactionCommitEvent, type TransactionRollbackEvent } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
-import { ENDED_SESSIONS, type EndedSession } from '../sync/session-store';
+import { ENDED_SESSIONS, type EndedReport, type EndedSession } from '../sync/session-store';
 import { MetricsService } from './metrics.service';
 
 interface EndedRow {
   readonly status: string;
   readonly connector_id: string;
   readonly aggregation_status: string;
-  readonly error: { errorTag?: string | null; connectorError?: { _tag?: string } } | null;
-  readonly stages: Array<{ stage: string; seconds: number | null; error: { errorType?: string; aspspResponse?: { code?: string } } | null }> | null;
+  readonly error: EndedReport['error'];
+  readonly stages: Array<EndedReport['stages'][number]> | null;
 }
 
 /**
@@ -18,7 +18,8 @@ interface EndedRow {
  * when the session failed) and the session and stage metrics. The one place every session end
  * passes through: a subscriber of the data source, it reports the sessions a transaction ended
  * (noted by sync/session-store.ts) once that transaction commits — in whichever process ended
- * them (a worker, or the API process), each exactly once. Reads what was committed.
+ * them (a worker, or the API process), each exactly once. Reads what was committed, unless the
+ * transaction that ended the session noted its report (what it wrote: sync/session-store.ts).
  */
 @Injectable()
 export class SessionEnds implements EntitySubscriberInterface {
@@ -41,7 +42,10 @@ export class SessionEnds implements EntitySubscriberInterface {
   async afterTransactionCommit(event: TransactionCommitEvent): Promise<void> {
     if (event.queryRunner.isTransactionActive) return; // a savepoint released: not committed yet
     const runner = event.queryRunner;
-    for (const ended of takeEnded(runner.data)) await this.report(ended.sessionId, ended.tenantId, runner.isReleased ? this.dataSource.manager : runner.manager);
+    for (const ended of takeEnded(runner.data)) {
+      if (ended.report) this.publish(ended.sessionId, ended.tenantId, ended.report);
+      else await this.report(ended.sessionId, ended.tenantId, runner.isReleased ? this.dataSource.manager : runner.manager);
+    }
   }
 
   /** A rolled-back transaction ended nothing. */
@@ -67,16 +71,24 @@ export class SessionEnds implements EntitySubscriberInterface {
       );
       const row = rows[0];
       if (!row) return;
-      const stages = row.stages ?? [];
-      const failedStage = stages.find((s) => s.error !== null);
-      const errorTag = row.error?.errorTag ?? row.error?.connectorError?._tag ?? failedStage?.error?.aspspResponse?.code ?? failedStage?.error?.errorType ?? null;
+      this.publish(sessionId, tenantId, { status: row.status, connectorId: row.connector_id, aggregationStatus: row.aggregation_status, error: row.error, stages: row.stages ?? [] });
+    } catch (e) {
+      this.logger.warn(`session ${sessionId}: its end could not be reported (${e instanceof Error ? e.name : 'error'})`);
+    }
+  }
+
+  /** The report's log line and metrics; never throws. */
+  private publish(sessionId: string, tenantId: string, report: EndedReport): void {
+    try {
+      const failedStage = report.stages.find((s) => s.error !== null);
+      const errorTag = report.error?.errorTag ?? report.error?.connectorError?._tag ?? failedStage?.error?.aspspResponse?.code ?? failedStage?.error?.errorType ?? null;
       this.metrics.sessionEnded(
-        row.connector_id,
-        row.status,
-        stages.filter((s): s is typeof s & { seconds: number } => s.seconds !== null && s.stage !== 'finished').map((s) => ({ stage: s.stage, seconds: Number(s.seconds) })),
+        report.connectorId,
+        report.status,
+        report.stages.filter((s): s is typeof s & { seconds: number } => s.seconds !== null && s.stage !== 'finished').map((s) => ({ stage: s.stage, seconds: Number(s.seconds) })),
       );
-      const line = { msg: 'sync session ended', sessionId, tenantId, connector: row.connector_id, status: row.status, aggregationStatus: row.aggregation_status, errorTag };
-      if (row.status === 'completed') this.logger.log(line);
+      const line = { msg: 'sync session ended', sessionId, tenantId, connector: report.connectorId, status: report.status, aggregationStatus: report.aggregationStatus, errorTag };
+      if (report.status === 'completed') this.logger.log(line);
       else this.logger.warn(line);
     } catch (e) {
       this.logger.warn(`session ${sessionId}: its end could not be reported (${e instanceof Error ? e.name : 'error'})`);

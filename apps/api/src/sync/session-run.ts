@@ -36,6 +36,8 @@ export class SessionRun {
   accounts: AccountRun[] = [];
   /** The connection's stored accounts as the run's first read found them (the accounts stage's `known`). */
   storedAccounts: readonly StoredAccount[] = [];
+  /** The connection's connector id as stored (connections.connector_id), read with the session. */
+  connectorId = '';
   /** Set when one account's work hit a fatal or retryable error (not that account's own): the others stop between pages. */
   abort: Error | undefined;
   private refreshing: Promise<void> | undefined;

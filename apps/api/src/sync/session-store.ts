@@ -290,11 +290,32 @@ export function sessionMoveStatements(
   ];
 }
 
-/** After {@link sessionMoveStatements} ran: the session's end (its events, its report), when the move ended it. */
-export async function sessionMoveCarried(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId' | 'userId'>, before: DomainSession, after: DomainSession): Promise<void> {
+/**
+ * After {@link sessionMoveStatements} ran: the session's end (its events, its report), when the
+ * move ended it. `known`: the connection's connector and the aggregation status this transaction
+ * left it in, when the caller moved it — the report is then made of what the transaction wrote
+ * (the session's status, its stages, its stored error), with no read once it commits.
+ */
+export async function sessionMoveCarried(
+  manager: EntityManager,
+  row: Pick<SessionRow, 'id' | 'tenantId' | 'userId' | 'error'>,
+  before: DomainSession,
+  after: DomainSession,
+  known?: { readonly connectorId: string; readonly aggregationStatus: string },
+): Promise<void> {
   if (!moveOf(before, after).ends) return;
   await emitSessionEnd(manager, row, sessionStatus(after));
-  noteSessionEnded(manager, row);
+  noteSessionEnded(manager, row, known ? endedReportOf(after, row.error, known) : undefined);
+}
+
+/** The session-end report of a session that ended as `after` (its stored error `error`), its connection as `known` says. */
+function endedReportOf(after: DomainSession, error: Record<string, unknown> | null, known: { readonly connectorId: string; readonly aggregationStatus: string }): EndedReport {
+  // As the report's read gives them: the stages started, in the order they started, with their seconds when they ended.
+  const stages = after.stages
+    .flatMap((s) => (s.startedAt === null ? [] : [{ s, started: s.startedAt.getTime() }]))
+    .sort((a, b) => a.started - b.started)
+    .map(({ s, started }) => ({ stage: s.stage, seconds: s.endedAt === null ? null : (s.endedAt.getTime() - started) / 1000, error: s.failure as EndedReport['stages'][number]['error'] }));
+  return { status: sessionStatus(after), connectorId: known.connectorId, aggregationStatus: known.aggregationStatus, error: error as EndedReport['error'], stages };
 }
 
 /** What a move changes: the stages whose status, instants or failure differ, and the session's own columns. */
@@ -336,16 +357,29 @@ export const ENDED_SESSIONS = 'kinko.endedSessions';
 export interface EndedSession {
   readonly sessionId: string;
   readonly tenantId: string;
+  /** The report, when the transaction that ended the session knows all of it; else read once it commits. */
+  readonly report?: EndedReport;
+}
+
+/** What the session-end report says of a session (metrics/session-ends.ts). */
+export interface EndedReport {
+  readonly status: string;
+  readonly connectorId: string;
+  readonly aggregationStatus: string;
+  /** The session row's `error`. */
+  readonly error: { errorTag?: string | null; connectorError?: { _tag?: string } } | null;
+  /** The stages started, in the order they started: their seconds when they ended, their failure. */
+  readonly stages: ReadonlyArray<{ readonly stage: string; readonly seconds: number | null; readonly error: { errorType?: string; aspspResponse?: { code?: string } } | null }>;
 }
 
 /**
  * Notes on the transaction that the session ended in it: the session-end report (log line and
  * metrics, metrics/session-ends.ts) runs once that transaction commits, in whichever process.
  */
-function noteSessionEnded(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId'>): void {
+function noteSessionEnded(manager: EntityManager, row: Pick<SessionRow, 'id' | 'tenantId'>, report?: EndedReport): void {
   const data = manager.queryRunner?.data as Record<string, EndedSession[] | undefined> | undefined;
   if (!data) return;
-  (data[ENDED_SESSIONS] ??= []).push({ sessionId: row.id, tenantId: row.tenantId });
+  (data[ENDED_SESSIONS] ??= []).push({ sessionId: row.id, tenantId: row.tenantId, ...(report ? { report } : {}) });
 }
 
 /**

@@ -137,6 +137,7 @@ export class SyncEngine {
     // The connection's current consent was read with the session (no statement of its own).
     const run = new SessionRun(row, session, connector, client, loaded.consent, now, dateInZone(now, connector.manifest.timeZone), runLimits);
     run.storedAccounts = loaded.accounts;
+    run.connectorId = connectorId;
     return this.audit.run({ tenantId: row.tenantId, connectionId: row.connectionId, sessionId: row.id, actor: 'system:sync' }, () => this.runStages(run));
   }
 
@@ -467,8 +468,9 @@ export class SyncEngine {
     const after = orThrow(Result.flatMap(completing ? completeStage(run.session, completing, now) : Result.succeed(run.session), (done) => finishSession(done, now)));
     // `stored`: the session as the database has it (the caller's moves in this transaction not written yet).
     // The session's move is written by the connection's (one statement), then its end's events.
-    await moveConnection(m, run.ids, StatusEvent.processingDone(), now, [...carried, ...sessionMoveStatements(run.row, stored, after)]);
-    await sessionMoveCarried(m, run.row, stored, after);
+    const aggregationStatus = await moveConnection(m, run.ids, StatusEvent.processingDone(), now, [...carried, ...sessionMoveStatements(run.row, stored, after)]);
+    // The session's end report is made of what this transaction wrote (no read of it once it commits).
+    await sessionMoveCarried(m, run.row, stored, after, { connectorId: run.connectorId, aggregationStatus });
     run.session = after;
   }
 

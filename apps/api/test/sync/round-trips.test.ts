@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import type { BankCommonApiSandbox } from '@kinko/sandbox-bank';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
+import { MetricsService } from '../../src/metrics/metrics.service';
+import { SessionEnds } from '../../src/metrics/session-ends';
 import { SyncService } from '../../src/sync/sync.service';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { type Connected, bankUser, connectUser, credentialsOf, startSandbox, startWorker, syncApp } from './harness';
@@ -185,17 +188,18 @@ describe('sync engine: database round trips of one session', () => {
     // 47 and 47 with the connection's stored accounts read by it too; 43 and 43 with the
     // accounts' derivation rows read by one statement and their derived days written by one (-4);
     // 40 and 40 with the balances the bank reported for every account written by the balances →
-    // transactions move's statement (a write per account before, -3).
-    expect(bookkeeping(incremental.byGroup)).toBeLessThanOrEqual(40);
-    expect(bookkeeping(first.byGroup)).toBeLessThanOrEqual(40);
-    expect(incremental.count(/^WITH stored AS .*'bank'/)).toBe(0);
-    expect(incremental.count(/^WITH carried_1 AS \(UPDATE sync_stages .*carried_2 AS \(INSERT INTO sync_account_results .*stored AS \(SELECT EXISTS .*INSERT INTO daily_balances .*'bank'/)).toBe(1);
+    // transactions move's statement (a write per account before, -3); 39 and 39 with the session's
+    // end reported from what its last transaction wrote, not read once it commits (-1).
+    expect(bookkeeping(incremental.byGroup)).toBeLessThanOrEqual(39);
+    expect(bookkeeping(first.byGroup)).toBeLessThanOrEqual(39);
+    expect(incremental.count(/^WITH span AS MATERIALIZED .*'bank'/)).toBe(0);
+    expect(incremental.count(/^WITH carried_1 AS \(UPDATE sync_stages .*carried_2 AS \(INSERT INTO sync_account_results .*span AS MATERIALIZED .*INSERT INTO daily_balances .*'bank'/)).toBe(1);
     expect(incremental.count(/^SELECT id, bank_account_id, .* FROM bank_accounts WHERE tenant_id/)).toBe(0);
     // The consent's own SELECT: the API's start of the session only (the worker's run read it with the session).
     expect(incremental.count(/^SELECT id, status, invalidation_reason, .* FROM consents /)).toBe(1);
     // The derivation: every account's rows read by one statement and their days written by one (one each per account before).
     expect(incremental.count(/^SELECT v\.account_id::text AS account_id, r\.\* FROM \(VALUES .* CROSS JOIN LATERAL \( \(SELECT DISTINCT ON \(t\.listed_date\) .* UNION ALL \(SELECT .* LIMIT 1\)\) AS r$/)).toBe(1);
-    expect(incremental.count(/^WITH stored AS .*'derived'/)).toBe(1);
+    expect(incremental.count(/^WITH span AS MATERIALIZED .*'derived'/)).toBe(1);
     expect(incremental.count(/firstAttemptAt/)).toBe(0);
     expect(incremental.count(/^SELECT id, event_types FROM webhook_endpoints/)).toBe(0);
     // The settlement: the account's state carries its row of the session (one statement per account).
@@ -231,5 +235,36 @@ describe('sync engine: database round trips of one session', () => {
     expect(unattended.count(/^(START TRANSACTION|BEGIN)/) - user.count(/^(START TRANSACTION|BEGIN)/)).toBe(0);
     expect(bookkeeping(unattended.byGroup) - bookkeeping(user.byGroup)).toBeLessThanOrEqual(2);
     expect(unattended.count(/^WITH carried_1 AS \(INSERT INTO sync_account_results .*\) INSERT INTO unattended_accesses/)).toBe(1);
+  });
+  // Issue 19 (SQL): a session the engine finishes is reported (its log line and metrics) from
+  // what its last transaction wrote — the session's status, its stages, the connection's status —
+  // with no read once it commits (one statement per session fewer); the report is the one the
+  // read of the committed rows gives.
+  it('reports a finished session\'s end without reading it, as the committed rows say', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const capture = (message: unknown): void => {
+      if (typeof message === 'object' && message !== null && (message as { msg?: unknown }).msg === 'sync session ended') lines.push(message as Record<string, unknown>);
+    };
+    const metrics = jest.spyOn(app.get(MetricsService), 'sessionEnded');
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(capture);
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(capture);
+    try {
+      const session = await runSession('scheduler');
+      expect(session.status).toBe('completed');
+      expect(session.count(/^SELECT s\.status, s\.error, c\.connector_id/)).toBe(0);
+      expect(lines).toHaveLength(1);
+      expect(metrics).toHaveBeenCalledTimes(1);
+      // The read of the committed rows (as the report of a session ended elsewhere) says the same.
+      await app.get(SessionEnds).report(session.sessionId, c.scope.tenantId);
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toEqual(lines[1]);
+      expect(lines[0]).toEqual(expect.objectContaining({ sessionId: session.sessionId, status: 'completed', aggregationStatus: 'success', errorTag: null }));
+      expect(metrics.mock.calls[0]).toEqual(metrics.mock.calls[1]);
+      expect(metrics.mock.calls[0]?.[2].map((s) => s.stage)).toEqual(['auth', 'accounts', 'balances', 'transactions', 'intelligence']);
+    } finally {
+      metrics.mockRestore();
+      log.mockRestore();
+      warn.mockRestore();
+    }
   });
 });
