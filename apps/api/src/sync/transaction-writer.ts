@@ -81,7 +81,7 @@ const OLD_TX_COLUMNS = `old.bank_transaction_id, old.kind, old.transaction_date:
 // ANY(…)` scanned the whole account on every page: quadratic in the history's size).
 // A row carrying none of its own dates keeps the day it was first listed under (the listed
 // date of a new one is the end of its window: see listedDateOf).
-const PAGE_UPSERT = `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, booking_date, value_date, listed_date,
+const PAGE_UPSERT = `WITH w AS (INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, booking_date, value_date, listed_date,
     amount_minor, currency_code, description, balance_after_minor, bank_reference, last_fetched_at, bank_order)
   SELECT $1, $2, t.id, $3, t.btid, t.kind, t.tdate, t.bdate, t.vdate, t.ldate, t.amount, t.currency, t.descr, t.balance, t.ref, $4, t.ord
     FROM UNNEST($5::uuid[], $6::text[], $7::text[], $8::date[], $9::date[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::bigint[],
@@ -106,7 +106,12 @@ const PAGE_UPSERT = `INSERT INTO transactions (user_id, account_id, id, tenant_i
          WHEN (old.kind, old.transaction_date, old.booking_date, old.value_date, old.amount_minor, old.currency_code, old.description, old.balance_after_minor, old.bank_reference)
               IS DISTINCT FROM
               (new.kind, new.transaction_date, new.booking_date, new.value_date, new.amount_minor, new.currency_code, new.description, new.balance_after_minor, new.bank_reference)
-         THEN new.kind || '.modified' END AS logged`;
+         THEN new.kind || '.modified' END AS logged)
+  SELECT w.*, 1 AS n, NULL::text[] AS inserted_ids FROM w WHERE w.bank_transaction_id IS NOT NULL
+  UNION ALL
+  SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, i.logged, i.n, i.ids
+    FROM (SELECT w.logged, count(*)::int AS n, CASE WHEN (SELECT count(*) FROM w) < cardinality($6::text[]) THEN array_agg(w.written_id) END AS ids
+            FROM w WHERE w.bank_transaction_id IS NULL GROUP BY w.logged) i`;
 
 /**
  * The change feed's rows a transaction's writes logged, per `kind.change` (`booked.added` → n):
@@ -195,7 +200,9 @@ export async function writeTransactionPage(
     orders[i] = order;
   }
   // One statement, one round trip: every fetched row is upserted, and the stored versions of
-  // the rows that existed (as they were before this statement) come back for reconcile.
+  // the rows that existed (as they were before this statement) come back for reconcile; the
+  // inserted rows come back as one row per kind (their number, and their ids only when some
+  // fetched row was not written), not one row each.
   const returned = (await preparedQuery(manager, PAGE_UPSERT, [
     key.userId,
     key.accountId,
@@ -215,14 +222,15 @@ export async function writeTransactionPage(
     vdates,
     ldates,
     (fetch.stampsRead ?? true) || reversible,
-  ])) as Array<(StoredTxRow | { bank_transaction_id: null }) & { written_id: string; logged: string | null }>;
+  ])) as Array<((StoredTxRow & { written_id: string; inserted_ids: null }) | { bank_transaction_id: null; inserted_ids: string[] | null }) & { logged: string | null; n: number }>;
   const logged = fetch.logged;
-  if (logged) for (const r of returned) if (r.logged !== null) logged.set(r.logged, (logged.get(r.logged) ?? 0) + 1);
-  const stored = returned.filter((r): r is StoredTxRow & { written_id: string; logged: string | null } => r.bank_transaction_id !== null);
-  // A row not returned was stored and did not change (not rewritten): unchanged.
-  const written = returned.length === n ? undefined : new Set(returned.map((r) => r.written_id));
+  if (logged) for (const r of returned) if (r.logged !== null) logged.set(r.logged, (logged.get(r.logged) ?? 0) + r.n);
+  const stored = returned.filter((r): r is StoredTxRow & { written_id: string; inserted_ids: null; logged: string | null; n: number } => r.bank_transaction_id !== null);
+  const writtenRows = returned.reduce((sum, r) => sum + r.n, 0);
+  // A row not written was stored and did not change (not rewritten): unchanged.
+  const written = writtenRows === n ? undefined : new Set([...stored.map((r) => r.written_id), ...returned.flatMap((r) => r.inserted_ids ?? [])]);
   const result = reconcile({ stored: stored.map(toBankTransaction), windows: [window], fetch: { complete: false, items: written ? items.filter((i) => written.has(i.bankTransactionId)) : items } });
-  return { inserted: result.inserts.length, updated: result.updates.length, unchanged: result.unchanged.length + n - returned.length };
+  return { inserted: result.inserts.length, updated: result.updates.length, unchanged: result.unchanged.length + n - writtenRows };
 }
 
 /** One kind fetched completely for an account: its window, and the stamp its rows carry. */
