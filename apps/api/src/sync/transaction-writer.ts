@@ -395,40 +395,49 @@ export async function deriveAccountsDailyBalances(manager: EntityManager, owner:
     if (list) list.push(r);
     else byAccount.set(r.account_id, [r]);
   }
-  const write: DerivedDays = { accounts: [], los: [], his: [], dayAccounts: [], dates: [], balances: [], currencies: [] };
+  const perAccount: Array<readonly [string, readonly DayWritten[]]> = [];
   for (const a of accounts) {
     const series = dailyBalances({ transactions: (byAccount.get(a.accountId) ?? []).map(toBankTransaction), from: a.from, to, dateField: 'transactionDate' /* i.e. the listed date */ }).filter(
       (d) => d.balanceMinor !== null,
     );
     out.set(a.accountId, series.length);
-    if (series.length === 0) continue;
-    const dates = series.map((d) => d.date);
-    const [lo, hi] = spanOf(dates);
-    write.accounts.push(a.accountId);
-    write.los.push(lo);
-    write.his.push(hi);
-    for (const d of series) {
-      write.dayAccounts.push(a.accountId);
-      write.dates.push(d.date);
-      write.balances.push((d.balanceMinor as bigint).toString());
-      write.currencies.push(a.currency);
-    }
+    perAccount.push([a.accountId, series.map((d) => ({ date: d.date, balanceMinor: d.balanceMinor as bigint, currency: a.currency }))]);
   }
-  if (write.dates.length > 0) {
-    await preparedQuery(manager, DERIVED_BALANCES_SQL, [owner.tenantId, owner.userId, write.accounts, write.los, write.his, write.dayAccounts, write.dates, write.balances, write.currencies]);
-  }
+  const days = daysWritten(perAccount);
+  if (days) await preparedQuery(manager, DERIVED_BALANCES_SQL, [owner.tenantId, owner.userId, ...days]);
   return out;
 }
 
-/** The parameters of a daily balances write ({@link balancesWrite}) after the owner's. */
-interface DerivedDays {
-  readonly accounts: string[];
-  readonly los: string[];
-  readonly his: string[];
-  readonly dayAccounts: string[];
-  readonly dates: string[];
-  readonly balances: string[];
-  readonly currencies: string[];
+/** A day of a daily balances write: a bank's reported balance, or a derived one. */
+type DayWritten = Pick<BankDailyBalance, 'date' | 'balanceMinor'> & { readonly currency: string };
+
+/**
+ * The parameters of a daily balances write ({@link balancesWrite}) after the owner's, `$3..$9`:
+ * each account that has days with the first and last of them, then every day (its account,
+ * date, balance, currency). Undefined when no account has a day.
+ */
+function daysWritten(perAccount: Iterable<readonly [string, readonly DayWritten[]]>): [string[], string[], string[], string[], string[], string[], string[]] | undefined {
+  const accounts: string[] = [];
+  const los: string[] = [];
+  const his: string[] = [];
+  const dayAccounts: string[] = [];
+  const dates: string[] = [];
+  const balances: string[] = [];
+  const currencies: string[] = [];
+  for (const [accountId, days] of perAccount) {
+    if (days.length === 0) continue;
+    const [lo, hi] = spanOf(days.map((d) => d.date));
+    accounts.push(accountId);
+    los.push(lo);
+    his.push(hi);
+    for (const d of days) {
+      dayAccounts.push(accountId);
+      dates.push(d.date);
+      balances.push(d.balanceMinor.toString());
+      currencies.push(d.currency);
+    }
+  }
+  return dates.length === 0 ? undefined : [accounts, los, his, dayAccounts, dates, balances, currencies];
 }
 
 /**
@@ -498,29 +507,8 @@ export function bankBalancesStatement(owner: Pick<AccountKey, 'tenantId' | 'user
     if (list) list.push(...page.balances);
     else byAccount.set(page.accountId, [...page.balances]);
   }
-  const accounts: string[] = [];
-  const los: string[] = [];
-  const his: string[] = [];
-  const dayAccounts: string[] = [];
-  const dates: string[] = [];
-  const values: string[] = [];
-  const currencies: string[] = [];
-  for (const [accountId, balances] of byAccount) {
-    const days = bankBalanceDays(balances);
-    if (days.length === 0) continue;
-    const [lo, hi] = spanOf(days.map((b) => b.date));
-    accounts.push(accountId);
-    los.push(lo);
-    his.push(hi);
-    for (const b of days) {
-      dayAccounts.push(accountId);
-      dates.push(b.date);
-      values.push(b.balanceMinor.toString());
-      currencies.push(b.currency);
-    }
-  }
-  if (dates.length === 0) return undefined;
-  return { text: BANK_BALANCES_SQL, values: [owner.tenantId, owner.userId, accounts, los, his, dayAccounts, dates, values, currencies] };
+  const days = daysWritten([...byAccount].map(([accountId, balances]) => [accountId, bankBalanceDays(balances)] as const));
+  return days ? { text: BANK_BALANCES_SQL, values: [owner.tenantId, owner.userId, ...days] } : undefined;
 }
 
 /**
