@@ -7,13 +7,17 @@ const SLOW_MS = 2_000;
 
 /**
  * Names for named prepared statements: a stable `<prefix>_<n>` per distinct statement text
- * (pg prepares a name once per connection and refuses one name for two texts).
+ * (pg prepares a name once per connection and refuses one name for two texts). With a `limit`,
+ * a text beyond the first `limit` distinct ones gets no name (undefined: run it unnamed).
  */
-export function statementNamer(prefix: string): (text: string) => string {
+export function statementNamer(prefix: string): (text: string) => string;
+export function statementNamer(prefix: string, limit: number): (text: string) => string | undefined;
+export function statementNamer(prefix: string, limit = Number.POSITIVE_INFINITY): (text: string) => string | undefined {
   const names = new Map<string, string>();
   return (text) => {
     let name = names.get(text);
     if (name === undefined) {
+      if (names.size >= limit) return undefined;
       name = `${prefix}_${names.size + 1}`;
       names.set(text, name);
     }

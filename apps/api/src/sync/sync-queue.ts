@@ -66,14 +66,12 @@ const MAX_BOSS_STATEMENTS = 200;
  * statement cannot hold) run unnamed, as pg-boss runs them.
  */
 export function preparedBossDb(pool: Pool): PgBoss.Db {
-  const name = statementNamer('kinko_boss');
-  const named = new Set<string>();
+  const nameOf = statementNamer('kinko_boss', MAX_BOSS_STATEMENTS);
   return {
     executeSql: async (text: string, values: unknown[] | undefined) => {
       if (values === undefined || values.length === 0) return pool.query(text);
-      if (!named.has(text) && named.size >= MAX_BOSS_STATEMENTS) return pool.query(text, values);
-      named.add(text);
-      return pool.query({ name: name(text), text, values });
+      const name = nameOf(text);
+      return name === undefined ? pool.query(text, values) : pool.query({ name, text, values });
     },
   };
 }
