@@ -19,7 +19,7 @@ import { newId } from '../../src/database/ids';
 import { addAccountCounts } from '../../src/sync/account-results';
 import { DEFAULT_SYNC_SETTINGS } from '../../src/sync/sync-options';
 import { FetchOrder } from '../../src/sync/bank-order';
-import { writeTransactionPage } from '../../src/sync/transaction-writer';
+import { type LoggedChanges, writeTransactionPage } from '../../src/sync/transaction-writer';
 
 /** What to ingest. */
 export interface IngestJob {
@@ -155,14 +155,15 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
         for (const items of accountPages(job, i)) {
           // Exactly what SyncEngine.fetchKind does per page: the rows and the session's progress in one transaction.
           await dataSource.transaction(async (m) => {
-            const w = await writeTransactionPage(m, key, window, items, { stamp, order });
+            const logged: LoggedChanges = new Map();
+            const w = await writeTransactionPage(m, key, window, items, { stamp, order, logged });
             await addAccountCounts(
               m,
               { id: account.sessionId, tenantId: account.tenantId, userId: account.userId },
               account.accountId,
               'transactions',
               { requestsMade: 1, itemsFetched: items.length, itemsWritten: w.inserted + w.updated },
-              true,
+              logged,
             );
           });
           rows += items.length;
