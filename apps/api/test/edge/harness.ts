@@ -17,8 +17,8 @@ export interface Operation {
   readonly pathParams: readonly string[];
   readonly queryParams: readonly string[];
   readonly hasBody: boolean;
-  /** The JSON body's fields and their OpenAPI types (`string`, `integer`, `object`…), when it has a body. */
-  readonly bodyFields: Readonly<Record<string, string>>;
+  /** Each body field's JSON types, as the schema declares them (`['string', 'null']` for a nullable string; `['object']` when it names none). */
+  readonly bodyFields: Readonly<Record<string, readonly string[]>>;
   /** A Link page for browsers (tag `link`: its answers, errors included, are text/html pages). */
   readonly htmlPage: boolean;
   /** Security scheme names (any one of them authenticates). */
@@ -42,7 +42,7 @@ export interface EdgeHarness {
 /** Reads the operations of the served OpenAPI document. */
 export function operationsOf(doc: OpenAPIObject): Operation[] {
   const operations: Operation[] = [];
-  const schemas = (doc.components?.schemas ?? {}) as Record<string, { properties?: Record<string, { type?: string }> }>;
+  const schemas = (doc.components?.schemas ?? {}) as Record<string, { properties?: Record<string, { type?: string | string[] }> }>;
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, raw] of Object.entries(item as Record<string, unknown>)) {
       const op = raw as {
@@ -59,7 +59,7 @@ export function operationsOf(doc: OpenAPIObject): Operation[] {
         pathParams: (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
         queryParams: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
         hasBody: op.requestBody !== undefined,
-        bodyFields: Object.fromEntries(Object.entries(properties).map(([name, schema]) => [name, schema.type ?? 'object'])),
+        bodyFields: Object.fromEntries(Object.entries(properties).map(([name, schema]) => [name, schema.type === undefined ? ['object'] : [schema.type].flat()])),
         security: (op.security ?? []).flatMap((s) => Object.keys(s)),
         htmlPage: (op.tags ?? []).includes('link'),
       });
