@@ -42,6 +42,24 @@ describe('GET /metrics', () => {
     expect(res.body).toContain('# TYPE kinko_sync_sessions_total counter');
   });
 
+  it("the database pool's checkouts, waits and time held, its size now, and the bank limiter's counters", async () => {
+    await app.inject({ method: 'GET', url: '/health' }); // the health check's statement checks out a pooled connection
+    const body = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const value = (series: string): number => Number(/^(\S+) (\S+)$/m.exec(body.split('\n').find((l) => l.startsWith(`${series} `)) ?? '')?.[2] ?? NaN);
+    expect(value('kinko_db_pool_checkouts_total')).toBeGreaterThan(0);
+    expect(value('kinko_db_pool_waits_total')).toBeGreaterThanOrEqual(0);
+    expect(value('kinko_db_pool_wait_seconds_total')).toBeGreaterThanOrEqual(0);
+    expect(value('kinko_db_pool_held_seconds_total')).toBeGreaterThan(0);
+    expect(value('kinko_db_pool_connections{state="max"}')).toBe(10);
+    // The scrape's own queue query may be in pg's queue for an idle connection at that moment.
+    expect(value('kinko_db_pool_connections{state="waiting"}')).toBeLessThanOrEqual(1);
+    expect(value('kinko_db_pool_connections{state="open"}')).toBeGreaterThanOrEqual(1);
+    // No bank was called: the limiter let nothing through and sent no query.
+    expect(value('kinko_bank_limiter_requests_total')).toBe(0);
+    expect(value('kinko_bank_limiter_queries_total')).toBe(0);
+    expect(value('kinko_bank_limiter_delay_seconds_total')).toBe(0);
+  });
+
   it('in production: 404 without KINKO_METRICS_TOKEN; with it, 401 unless Authorization: Bearer <token>', async () => {
     const none = await production.inject({ method: 'GET', url: '/metrics' });
     expect(none.statusCode).toBe(404);

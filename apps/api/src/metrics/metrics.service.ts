@@ -3,6 +3,8 @@ import { ModuleRef } from '@nestjs/core';
 import type { HttpCallEvent } from '@kinko/connector-sdk';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { MeasuredPool, type PoolUsage } from '../database/measured-pool';
+import { BankLimiter, type BankLimiterStats } from '../sync/bank-limiter';
 import { SYNC_SETTINGS, type SyncSettings } from '../sync/sync-options';
 
 /** Seconds: from a fast answer to a slow bank page. */
@@ -30,7 +32,9 @@ export interface StageDuration {
  * The app's Prometheus metrics (prom-client, one registry per app instance): HTTP requests,
  * sync sessions and their stages, the job queues (depth and oldest job age, read from
  * pg-boss at each scrape), bank calls, retries, dead letters, unattended-access refusals,
- * webhook deliveries, and the process's default metrics (CPU, memory, event loop lag, GC).
+ * webhook deliveries, the database pool (waits for a connection, time held) and the bank
+ * limiter (its queries and the requests' delays), read at each scrape, and the process's
+ * default metrics (CPU, memory, event loop lag, GC).
  * No label holds a tenant, user, account number or raw URL.
  */
 @Injectable()
@@ -113,6 +117,46 @@ export class MetricsService {
         for (const row of await once()) this.set({ queue: row.name }, row.oldest ?? 0);
       },
     });
+    // The app's database pool and the bank limiter: their counters, read at each scrape.
+    const pool = (): PoolUsage | undefined => this.poolUsage();
+    const limiter = (): BankLimiterStats | undefined => this.limiterStats();
+    const total = (name: string, help: string, read: () => number | undefined): void => {
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const v = read();
+          this.reset();
+          if (v !== undefined) this.inc(v);
+        },
+      });
+    };
+    total('kinko_db_pool_checkouts_total', "Connections handed out by the app's database pool (a statement outside a transaction, or a transaction).", () => pool()?.checkouts);
+    total('kinko_db_pool_waits_total', 'Checkouts that found no idle connection in a full pool and waited for one.', () => pool()?.waited);
+    total('kinko_db_pool_wait_seconds_total', 'Time callers waited for a pooled database connection, summed over checkouts.', () => pool()?.waitSeconds);
+    total('kinko_db_pool_held_seconds_total', 'Time pooled database connections were checked out, summed (÷ time ÷ pool size: how full the pool was).', () => pool()?.heldSeconds);
+    new Gauge({
+      name: 'kinko_db_pool_connections',
+      help: "The app's database pool now: its size (max), connections open, idle, and callers waiting for one.",
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const u = pool();
+        if (!u) return;
+        this.set({ state: 'max' }, u.max);
+        this.set({ state: 'open' }, u.open);
+        this.set({ state: 'idle' }, u.idle);
+        this.set({ state: 'waiting' }, u.waiting);
+      },
+    });
+    total('kinko_bank_limiter_requests_total', 'Bank requests the limiter let through (all banks).', () => limiter()?.acquired);
+    total('kinko_bank_limiter_delay_seconds_total', 'Time from asking for a bank request to sending it (in line, for a slot, for the rate), summed over requests.', () =>
+      limiter() === undefined ? undefined : (limiter()?.delayedMs ?? 0) / 1000,
+    );
+    total('kinko_bank_limiter_queries_total', "The limiter's database queries (slot locks and unlocks, rate reservations).", () => limiter()?.queries);
+    total('kinko_bank_limiter_query_seconds_total', "Time the limiter's database queries took (round trips), summed.", () => (limiter() === undefined ? undefined : (limiter()?.overheadMs ?? 0) / 1000));
   }
 
   /** One finished HTTP request; `route` is the route template (`/api/v2/connections/:connectionId`), never the URL. */
@@ -160,6 +204,28 @@ export class MetricsService {
   /** The content type of {@link render}. */
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  /** The app's database pool's counters, when its data source runs on a {@link MeasuredPool}. */
+  private poolUsage(): PoolUsage | undefined {
+    const dataSource = this.resolve(DataSource);
+    // TypeORM's postgres driver keeps its pg Pool as `master` once the data source is initialised.
+    const pool = dataSource?.isInitialized ? (dataSource.driver as unknown as { master?: unknown }).master : undefined;
+    return pool instanceof MeasuredPool ? pool.usage() : undefined;
+  }
+
+  /** The bank limiter's counters, in an app with the sync module. */
+  private limiterStats(): BankLimiterStats | undefined {
+    return this.resolve(BankLimiter)?.statistics();
+  }
+
+  /** A provider of the app, or undefined (a partial app in a unit test). */
+  private resolve<T>(token: abstract new (...args: never[]) => T): T | undefined {
+    try {
+      return this.moduleRef?.get(token, { strict: false });
+    } catch {
+      return undefined;
+    }
   }
 
   /** Depth and oldest due job per queue, from pg-boss's job table (none without a database). */

@@ -23,8 +23,13 @@ export interface BankLimiterStats {
   readonly queries: number;
   /** Time those queries took (round trips, not counting waits for the limiter connection), ms. */
   readonly overheadMs: number;
-  /** Time spent waiting for a slot or for the rate, ms. */
+  /** Time spent pausing between slot tries or for the rate, ms. */
   readonly waitedMs: number;
+  /**
+   * Time from asking to run a request to sending it, summed over the requests, ms: in line
+   * behind this process's other callers, for a slot, for the rate, and the limiter's own queries.
+   */
+  readonly delayedMs: number;
 }
 
 /** A stable prepared-statement name per distinct limiter statement text. */
@@ -87,7 +92,7 @@ export class BankLimiter implements BeforeApplicationShutdown {
   /** Per connector: the batch reservation under way (callers of this process wait for it rather than reserve their own). */
   private readonly reserving = new Map<string, Promise<void>>();
   private readonly logger = new Logger('BankLimiter');
-  private stats = { acquired: 0, queries: 0, overheadMs: 0, waitedMs: 0 };
+  private stats = { acquired: 0, queries: 0, overheadMs: 0, waitedMs: 0, delayedMs: 0 };
   /** Per connector: the caller whose turn it is to look for a slot (the others wait in line, without polling). */
   private readonly line = new Map<string, Promise<void>>();
   /** Per connector: the callers waiting for a slot in this process, oldest first. */
@@ -106,10 +111,12 @@ export class BankLimiter implements BeforeApplicationShutdown {
 
   /** Runs one bank request within the connector's limits (waits for a slot and for the rate). */
   async run<T>(connectorId: string, limits: BankLimits, request: () => Promise<T>): Promise<T> {
+    const asked = performance.now();
     const slot = await this.acquireSlot(connectorId, limits.maxConcurrency);
     try {
       await this.awaitRate(connectorId, limits.requestsPerSecond);
       this.stats.acquired += 1;
+      this.stats.delayedMs += performance.now() - asked;
       return await request();
     } finally {
       await this.releaseSlot(connectorId, slot);
