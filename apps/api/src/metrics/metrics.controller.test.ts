@@ -58,6 +58,7 @@ describe('GET /metrics', () => {
     expect(value('kinko_bank_limiter_requests_total')).toBe(0);
     expect(value('kinko_bank_limiter_queries_total')).toBe(0);
     expect(value('kinko_bank_limiter_delay_seconds_total')).toBe(0);
+    expect(value('kinko_bank_limiter_slot_held_seconds_total')).toBe(0);
   });
 
   it('in production: 404 without KINKO_METRICS_TOKEN; with it, 401 unless Authorization: Bearer <token>', async () => {

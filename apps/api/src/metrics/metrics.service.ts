@@ -155,6 +155,9 @@ export class MetricsService {
     total('kinko_bank_limiter_delay_seconds_total', 'Time from asking for a bank request to sending it (in line, for a slot, for the rate), summed over requests.', () =>
       limiter() === undefined ? undefined : (limiter()?.delayedMs ?? 0) / 1000,
     );
+    total('kinko_bank_limiter_slot_held_seconds_total', "Time bank request slots were in use by this process's requests, summed (÷ time ÷ the bank's maxConcurrency: how full its allowance is).", () =>
+      limiter() === undefined ? undefined : (limiter()?.heldMs ?? 0) / 1000,
+    );
     total('kinko_bank_limiter_queries_total', "The limiter's database queries (slot locks and unlocks, rate reservations).", () => limiter()?.queries);
     total('kinko_bank_limiter_query_seconds_total', "Time the limiter's database queries took (round trips), summed.", () => (limiter() === undefined ? undefined : (limiter()?.overheadMs ?? 0) / 1000));
   }

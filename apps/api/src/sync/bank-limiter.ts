@@ -30,6 +30,8 @@ export interface BankLimiterStats {
    * behind this process's other callers, for a slot, for the rate, and the limiter's own queries.
    */
   readonly delayedMs: number;
+  /** Time request slots were in use (from a request's slot taken to given back), summed, ms. */
+  readonly heldMs: number;
 }
 
 /** A stable prepared-statement name per distinct limiter statement text. */
@@ -92,7 +94,7 @@ export class BankLimiter implements BeforeApplicationShutdown {
   /** Per connector: the batch reservation under way (callers of this process wait for it rather than reserve their own). */
   private readonly reserving = new Map<string, Promise<void>>();
   private readonly logger = new Logger('BankLimiter');
-  private stats = { acquired: 0, queries: 0, overheadMs: 0, waitedMs: 0, delayedMs: 0 };
+  private stats = { acquired: 0, queries: 0, overheadMs: 0, waitedMs: 0, delayedMs: 0, heldMs: 0 };
   /** Per connector: the caller whose turn it is to look for a slot (the others wait in line, without polling). */
   private readonly line = new Map<string, Promise<void>>();
   /** Per connector: the callers waiting for a slot in this process, oldest first. */
@@ -113,12 +115,14 @@ export class BankLimiter implements BeforeApplicationShutdown {
   async run<T>(connectorId: string, limits: BankLimits, request: () => Promise<T>): Promise<T> {
     const asked = performance.now();
     const slot = await this.acquireSlot(connectorId, limits.maxConcurrency);
+    const taken = performance.now();
     try {
       await this.awaitRate(connectorId, limits.requestsPerSecond);
       this.stats.acquired += 1;
       this.stats.delayedMs += performance.now() - asked;
       return await request();
     } finally {
+      this.stats.heldMs += performance.now() - taken;
       await this.releaseSlot(connectorId, slot);
     }
   }
