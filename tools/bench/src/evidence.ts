@@ -1,6 +1,8 @@
 import * as os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BANK_COMMON_API_DEFAULT_LIMITS } from '@kinko/connector-bank-common-api';
 import { type AppProcess, machineCpu } from './env/app';
+import { EVENT_LOOP_RESOLUTION_MS, metricsWindow, runQueueSeconds, scrapeMetrics } from './env/app-metrics';
 import { stageSummary } from './env/bank-world';
 import type { FigureSpec, ScenarioContext } from './scenarios/types';
 
@@ -34,15 +36,27 @@ export interface CostWindow {
  * the machine was, and the statements run in the app's database (pg_stat_statements; the
  * bench's own polls are not counted). Details: `<prefix>workerCpuS` (and of it, the kernel's
  * `workerKernelCpuS`), `postgresCpuS`,
- * `sandboxCpuS`, `machineBusyPercent`, `statements` (each when measured), and `cores`.
+ * `sandboxCpuS`, `machineBusyPercent`, `statements` and their execution time `pgExecMsAll`
+ * (each when measured), and `cores`. From the worker's own `/metrics` (when it serves them) and
+ * its main thread's schedstat, its waits: see {@link metricsWindow} (`poolWaitS`,
+ * `limiterDelayS`, `bankCallS`, `eventLoopDelayMeanMs`…), `workerRunQueueS` and `windowS`; the
+ * same two of the bench process, whose sandbox bank answers the worker (its 20 ms latency is a
+ * timer of this event loop): `sandboxRunQueueS`, `sandboxEventLoopDelayMeanMs`, `sandboxEventLoopDelayP99Ms`.
  */
 export async function startCostWindow(ctx: ScenarioContext, databaseUrl: string, worker: AppProcess | undefined, prefix = ''): Promise<CostWindow> {
+  // The worker's metrics first: the scrape's own queue query is not in the window's statements.
+  const metrics0 = worker?.metricsUrl ? await scrapeMetrics(worker.metricsUrl) : undefined;
   const statements = await ctx.postgres.statementCount(decodeURIComponent(new URL(databaseUrl).pathname.slice(1)));
   const cpu0 = machineCpu();
   const bench0 = process.cpuUsage();
   const worker0 = worker?.cpuSeconds();
   const workerKernel0 = worker?.kernelCpuSeconds();
   const postgres0 = ctx.postgres.cpuSeconds();
+  const runQueue0 = worker ? runQueueSeconds(worker.pid) : undefined;
+  const sandboxRunQueue0 = runQueueSeconds(process.pid);
+  const sandboxLoop = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
+  sandboxLoop.enable();
+  const started = performance.now();
   return {
     async stop() {
       const cpu1 = machineCpu();
@@ -50,7 +64,17 @@ export async function startCostWindow(ctx: ScenarioContext, databaseUrl: string,
       const worker1 = worker?.cpuSeconds();
       const workerKernel1 = worker?.kernelCpuSeconds();
       const postgres1 = ctx.postgres.cpuSeconds();
-      const out: Record<string, number> = { cores: os.cpus().length, [`${prefix}sandboxCpuS`]: (bench1.user + bench1.system) / 1e6 };
+      const runQueue1 = worker ? runQueueSeconds(worker.pid) : undefined;
+      const sandboxRunQueue1 = runQueueSeconds(process.pid);
+      sandboxLoop.disable();
+      const windowS = (performance.now() - started) / 1000;
+      const out: Record<string, number> = { cores: os.cpus().length, [`${prefix}sandboxCpuS`]: (bench1.user + bench1.system) / 1e6, [`${prefix}windowS`]: windowS };
+      if (runQueue0 !== undefined && runQueue1 !== undefined) out[`${prefix}workerRunQueueS`] = runQueue1 - runQueue0;
+      if (sandboxRunQueue0 !== undefined && sandboxRunQueue1 !== undefined) out[`${prefix}sandboxRunQueueS`] = sandboxRunQueue1 - sandboxRunQueue0;
+      if (sandboxLoop.count > 0) {
+        out[`${prefix}sandboxEventLoopDelayMeanMs`] = Math.max(0, sandboxLoop.mean / 1e6 - EVENT_LOOP_RESOLUTION_MS);
+        out[`${prefix}sandboxEventLoopDelayP99Ms`] = Math.max(0, sandboxLoop.percentile(99) / 1e6 - EVENT_LOOP_RESOLUTION_MS);
+      }
       if (worker0 !== undefined && worker1 !== undefined) out[`${prefix}workerCpuS`] = worker1 - worker0;
       if (workerKernel0 !== undefined && workerKernel1 !== undefined) out[`${prefix}workerKernelCpuS`] = workerKernel1 - workerKernel0;
       if (postgres0 !== undefined && postgres1 !== undefined) out[`${prefix}postgresCpuS`] = postgres1 - postgres0;
@@ -58,6 +82,7 @@ export async function startCostWindow(ctx: ScenarioContext, databaseUrl: string,
       if (statements) {
         const counted = await statements();
         out[`${prefix}statements`] = counted.count;
+        out[`${prefix}pgExecMsAll`] = counted.ms;
         // The costliest statements, keyed by their normalised text (details are numbers).
         for (const t of counted.top) {
           const text = statementKey(t.query, t.id);
@@ -65,6 +90,8 @@ export async function startCostWindow(ctx: ScenarioContext, databaseUrl: string,
           out[`${prefix}${PG_CALLS}${text}`] = t.calls;
         }
       }
+      const metrics1 = worker?.metricsUrl && metrics0 ? await scrapeMetrics(worker.metricsUrl) : undefined;
+      if (metrics0 && metrics1) Object.assign(out, metricsWindow(metrics0, metrics1, prefix));
       return out;
     },
   };
@@ -161,6 +188,57 @@ const kernelShare = (ms: number | undefined): string =>
   ms === undefined ? '' : ` (${ms.toFixed(1)} ms of it in the kernel: its syscalls, mostly socket writes to PostgreSQL and the bank, which on loopback carry the receiving side's TCP work)`;
 
 /**
+ * "Where the sessions' time went" — the worker's own waits over a window, per session: for a
+ * pooled database connection, from asking for a bank request to sending it (the limiter: in
+ * line, for a slot, for the rate, its queries), in bank requests (their durations summed: a
+ * session's requests of several accounts overlap), PostgreSQL's execution of all the window's
+ * statements; the event loop's delay and the main thread's wait for a core over the window.
+ * Undefined when the worker's metrics were not read.
+ */
+export function sessionWaitsNote(d: Details, m: { readonly prefix: string; readonly sessions: number; readonly wallS: number }): string | undefined {
+  const p = m.prefix;
+  const v = (key: string): number | undefined => d[`${p}${key}`];
+  if (v('poolCheckouts') === undefined && v('limiterRequests') === undefined && v('eventLoopDelayMeanMs') === undefined) return undefined;
+  const n = Math.max(m.sessions, 1);
+  const wall = Math.max(m.wallS, 1e-9);
+  const ms = (key: string): string => `${((1000 * (v(key) ?? 0)) / n).toFixed(1)} ms`;
+  const each = (key: string): string => ((v(key) ?? 0) / n).toFixed(1);
+  const parts: string[] = [];
+  if (v('poolCheckouts') !== undefined)
+    parts.push(
+      `${ms('poolWaitS')} waiting for a pooled database connection (${each('poolCheckouts')} checkouts, ${each('poolWaits')} of them waited; the pool of ${v('poolMax') ?? 'unknown size'} had ${((v('poolHeldS') ?? 0) / wall).toFixed(1)} connections checked out on average over the wall)`,
+    );
+  if (v('limiterRequests') !== undefined)
+    parts.push(`${ms('limiterDelayS')} from asking for a bank request to sending it (bank limiter: ${each('limiterQueries')} queries, ${ms('limiterQueryS')} of round trips)`);
+  if (v('bankCalls') !== undefined) {
+    // A slot in use longer than its request's HTTP exchange: the worker's own work under the slot (building the request, decoding the answer) and its late callbacks.
+    const calls = v('bankCalls') ?? 0;
+    const held = v('limiterSlotHeldS');
+    const perRequest = (s: number): string => `${((1000 * s) / Math.max(calls, 1)).toFixed(1)} ms`;
+    parts.push(
+      `${ms('bankCallS')} in ${each('bankCalls')} bank requests (their durations summed: ${perRequest(v('bankCallS') ?? 0)} per request${
+        held === undefined ? '' : `, whose request slot was in use ${perRequest(held)}; the ${ALLOWED_CONCURRENCY} slots were in use ${(held / wall).toFixed(1)} on average over the wall`
+      })`,
+    );
+  }
+  if (v('pgExecMsAll') !== undefined) parts.push(`${((v('pgExecMsAll') ?? 0) / n).toFixed(1)} ms of PostgreSQL execution (all statements, pg_stat_statements)`);
+  const loop: string[] = [];
+  if (v('eventLoopDelayMeanMs') !== undefined)
+    loop.push(
+      `its event loop ran a ready callback ${(v('eventLoopDelayMeanMs') ?? 0).toFixed(1)} ms late on average (p99 ${(v('eventLoopDelayP99Ms') ?? 0).toFixed(1)} ms, max ${(v('eventLoopDelayMaxMs') ?? 0).toFixed(1)} ms; monitorEventLoopDelay beyond its 10 ms interval)`,
+    );
+  if (v('workerRunQueueS') !== undefined)
+    loop.push(`its main thread waited ${(v('workerRunQueueS') ?? 0).toFixed(2)} s for a core (run queue, /proc schedstat) over the ${(v('windowS') ?? wall).toFixed(2)} s window`);
+  const bank: string[] = [];
+  if (v('sandboxEventLoopDelayMeanMs') !== undefined)
+    bank.push(`its event loop (whose timer is the bank's latency) ran late ${(v('sandboxEventLoopDelayMeanMs') ?? 0).toFixed(1)} ms on average (p99 ${(v('sandboxEventLoopDelayP99Ms') ?? 0).toFixed(1)} ms)`);
+  if (v('sandboxRunQueueS') !== undefined) bank.push(`its main thread waited ${(v('sandboxRunQueueS') ?? 0).toFixed(2)} s for a core`);
+  return `Where the sessions' time went (last run, the worker's /metrics over the window), per session: ${parts.join(', ')}${loop.length > 0 ? `. The worker: ${loop.join('; ')}` : ''}${
+    bank.length > 0 ? `. The sandbox bank (the bench process, on the same cores): ${bank.join('; ')}` : ''
+  }.`;
+}
+
+/**
  * The evidence for a session scenario's miss: per session the CPU of the worker, PostgreSQL
  * and the sandbox and the statements; sessions at once against those allowed; the stages;
  * the CPU budget; and a reading computed from those numbers — CPU-bound (the work fills the
@@ -187,6 +265,8 @@ export function sessionMissEvidence(d: Details, m: SessionMiss): string[] {
       allowed ?? 'an unknown number'
     } ${m.allowedSessions !== undefined && m.allowedSessions > m.sessions ? `that could run (a worker may run ${m.allowedSessions}, there were ${m.sessions})` : 'a worker may run'}; a session took ${meanSession.toFixed(2)} s — per stage: ${stageSummary(d, p) || 'no stage recorded'}.`,
   ];
+  const waits = sessionWaitsNote(d, { prefix: p, sessions: m.sessions, wallS: m.wallS });
+  if (waits) notes.push(waits);
   const budget = cpuBudgetNote(d, m.wallS, { unit: 'session', count: n, scale: 'ms' }, p);
   if (budget) notes.push(budget);
   const top = topStatementsNote(d, { unit: 'session', count: n }, p);

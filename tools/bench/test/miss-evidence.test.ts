@@ -76,6 +76,43 @@ describe('the daily refresh miss, with profile evidence', () => {
     expect(reading).toContain('0.50 s of the wall (5%) passed before the first session started');
   });
 
+  it("says where the sessions' time went, per session, from the worker's metrics over the window, and nothing when they were not read", () => {
+    const waits = {
+      poolCheckouts: 4_000,
+      poolWaits: 1_500,
+      poolWaitS: 12,
+      poolHeldS: 19.34,
+      poolMax: 10,
+      limiterRequests: 700,
+      limiterDelayS: 3.5,
+      limiterQueries: 250,
+      limiterQueryS: 0.4,
+      bankCalls: 700,
+      bankCallS: 16.8,
+      limiterSlotHeldS: 21.7,
+      pgExecMsAll: 1_250,
+      eventLoopDelayMeanMs: 2.25,
+      eventLoopDelayP99Ms: 14.5,
+      eventLoopDelayMaxMs: 31,
+      workerRunQueueS: 1.234,
+      windowS: 10.5,
+      sandboxEventLoopDelayMeanMs: 3.25,
+      sandboxEventLoopDelayP99Ms: 12,
+      sandboxRunQueueS: 0.5,
+    };
+    const note = explained(dailyRefreshScenario, dailyRun(daily(waits))).notes.find((n) => n.startsWith("Where the sessions' time went")) ?? '';
+    // ÷ 100 sessions: 12 s → 120.0 ms, 40 checkouts, 15 waited; 19.34 connection-s ÷ 9.67 s wall = 2.0 held.
+    expect(note).toContain('per session: 120.0 ms waiting for a pooled database connection (40.0 checkouts, 15.0 of them waited; the pool of 10 had 2.0 connections checked out on average over the wall)');
+    expect(note).toContain('35.0 ms from asking for a bank request to sending it (bank limiter: 2.5 queries, 4.0 ms of round trips)');
+    // 16.8 s ÷ 700 = 24.0 ms per request, its slot 21.7 s ÷ 700 = 31.0 ms; 21.7 ÷ 9.67 s = 2.2 slots in use.
+    expect(note).toContain('168.0 ms in 7.0 bank requests (their durations summed: 24.0 ms per request, whose request slot was in use 31.0 ms; the 10 slots were in use 2.2 on average over the wall)');
+    expect(note).toContain('12.5 ms of PostgreSQL execution (all statements, pg_stat_statements)');
+    expect(note).toContain('its event loop ran a ready callback 2.3 ms late on average (p99 14.5 ms, max 31.0 ms');
+    expect(note).toContain('its main thread waited 1.23 s for a core (run queue, /proc schedstat) over the 10.50 s window');
+    expect(note).toContain('The sandbox bank (the bench process, on the same cores): its event loop (whose timer is the bank\'s latency) ran late 3.3 ms on average (p99 12.0 ms); its main thread waited 0.50 s for a core.');
+    expect(explained(dailyRefreshScenario, dailyRun(daily({}))).notes.join('\n')).not.toContain("Where the sessions' time went");
+  });
+
   it("names PostgreSQL's costliest statements per session, costliest first, without their query ids", () => {
     const { notes } = explained(
       dailyRefreshScenario,

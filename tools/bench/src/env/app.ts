@@ -118,6 +118,8 @@ export class AppProcess {
   constructor(
     private readonly child: ChildProcess,
     readonly role: string,
+    /** `http://127.0.0.1:<port>` of its `/metrics` without a token (the worker's KINKO_WORKER_HTTP_PORT, the API's KINKO_METRICS_PORT), when it serves one. */
+    readonly metricsUrl?: string,
   ) {
     const keep = (chunk: Buffer): void => {
       for (const line of chunk.toString('utf8').split('\n')) {
@@ -399,9 +401,11 @@ export class AppUnderTest {
     // Production takes the bank redirect URI from KINKO_PUBLIC_URL only: a port chosen here, so the URL is known before the start.
     const port = options.env?.['PORT'] ?? String(await freePort());
     const publicUrl = { PORT: port, KINKO_PUBLIC_URL: `http://127.0.0.1:${port}` };
-    const env = this.env(config, { KINKO_WORKER: options.worker ? 'true' : 'false', ...publicUrl, ...options.env });
+    // Its metrics on a port of their own (no token), for the waits the sync scenarios report.
+    const metricsPort = options.env?.['KINKO_METRICS_PORT'] ?? String(await freePort());
+    const env = this.env(config, { KINKO_WORKER: options.worker ? 'true' : 'false', ...publicUrl, KINKO_METRICS_PORT: metricsPort, ...options.env });
     const child = this.spawn(this.main, ['serve'], env, config.dataDir, options.worker ? benchWorkerNodeFlags() : []);
-    const proc = new AppProcess(child, 'kinko serve');
+    const proc = new AppProcess(child, 'kinko serve', `http://127.0.0.1:${metricsPort}`);
     try {
       const m = await proc.waitFor(/^\s*API\s+(http:\/\/\S+)/m, 120_000);
       return { process: proc, url: m[1] as string };
@@ -419,8 +423,10 @@ export class AppUnderTest {
 
   /** Starts `worker` (sync worker only, no HTTP) as the app's `worker` script does, and waits until it takes jobs. */
   async worker(config: AppConfig, env: Readonly<Record<string, string>> = {}): Promise<AppProcess> {
-    const child = this.spawn(this.main, ['worker'], this.env(config, env), config.dataDir, this.workerFlags);
-    const proc = new AppProcess(child, 'kinko worker');
+    // Its health and metrics listener, as a deployment runs it (the waits the sync scenarios report).
+    const port = env['KINKO_WORKER_HTTP_PORT'] ?? String(await freePort());
+    const child = this.spawn(this.main, ['worker'], this.env(config, { KINKO_WORKER_HTTP_PORT: port, ...env }), config.dataDir, this.workerFlags);
+    const proc = new AppProcess(child, 'kinko worker', `http://127.0.0.1:${port}`);
     try {
       await proc.waitFor(/worker is running/i, 120_000);
       return proc;

@@ -213,12 +213,12 @@ export class BenchPostgres {
       });
       return () =>
         this.withClient(async (c) => {
-          const r = await c.query<{ n: string }>('SELECT coalesce(sum(calls), 0)::text AS n FROM pg_stat_statements WHERE dbid = $1::oid', [oid]);
+          const r = await c.query<{ n: string; ms: number }>('SELECT coalesce(sum(calls), 0)::text AS n, coalesce(sum(total_exec_time), 0) AS ms FROM pg_stat_statements WHERE dbid = $1::oid', [oid]);
           const t = await c.query<{ id: string; query: string; calls: string; ms: number }>(
             'SELECT queryid::text AS id, query, calls::text AS calls, total_exec_time AS ms FROM pg_stat_statements WHERE dbid = $1::oid ORDER BY total_exec_time DESC LIMIT $2',
             [oid, top],
           );
-          return { count: Number(r.rows[0]?.n ?? 0), top: t.rows.map((row) => ({ id: row.id, query: row.query, calls: Number(row.calls), ms: Number(row.ms) })) };
+          return { count: Number(r.rows[0]?.n ?? 0), ms: Number(r.rows[0]?.ms ?? 0), top: t.rows.map((row) => ({ id: row.id, query: row.query, calls: Number(row.calls), ms: Number(row.ms) })) };
         });
     } catch {
       return undefined;
@@ -352,6 +352,8 @@ function parseParameters(text: string): (string | null)[] {
 /** What {@link BenchPostgres.statementCount} answers: statements run, and the costliest by execution time. */
 export interface StatementCounts {
   readonly count: number;
+  /** PostgreSQL's execution time of all of them (total_exec_time), ms. */
+  readonly ms: number;
   readonly top: ReadonlyArray<{ readonly id: string; readonly query: string; readonly calls: number; readonly ms: number }>;
 }
 
