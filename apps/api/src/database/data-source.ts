@@ -39,7 +39,13 @@ export function kinkoDataSourceOptions(url: string, tuning: DataSourceTuning = {
     // pg with a Pool that counts waits for a connection and time held (the metrics' kinko_db_pool_*).
     driver: measuredPg,
     connectTimeoutMS: 10_000,
-    extra: { types: kinkoPgTypes },
+    // Pipeline mode (pg 8.23): a statement issued while another is in flight on the same
+    // connection is written at once instead of after its answer; each has its own Sync, so
+    // results, errors and transactions behave as before. What uses it: runTransaction
+    // (transaction.ts), whose BEGIN leaves with the first statement. This pool runs no cursor,
+    // query stream, `rows` option or query_timeout (pg refuses the first three in this mode) and
+    // no LISTEN: pg-boss, the sync locks, the limiter and LISTEN have clients of their own.
+    extra: { types: kinkoPgTypes, pipeline: true },
     ...(tuning.quiet ? { logging: false } : { logger: new KinkoTypeOrmLogger(tuning.logQueries ?? false), logging: true }),
     maxQueryExecutionTime: 2_000,
   };

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { emitTenantEvent } from '../webhooks/tenant-events';
 import { SYNC_CLOCK, type SyncClock } from './sync-clock';
+import { runTransaction } from '../database/transaction';
 
 /** A `consent.expiring` warning sent by a round. */
 export interface SentExpiryWarning {
@@ -48,7 +49,7 @@ export class ConsentExpiryWarnings {
     for (const c of candidates) {
       const due = dueExpiryWarning(c.expiration_date, now, c.sent.map(Number));
       if (due === undefined) continue;
-      const recorded = await this.dataSource.transaction(async (m) => {
+      const recorded = await runTransaction(this.dataSource, async (m) => {
         const inserted = (await m.query(
           `INSERT INTO consent_expiry_warnings (consent_id, days_before, tenant_id, user_id, sent_at) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT DO NOTHING RETURNING consent_id`,

@@ -10,6 +10,7 @@ import type { UserScope } from '../database/scoped-data';
 import { openSecret, sealSecret } from '../secrets/envelope';
 import type { MasterKeyring } from '../secrets/master-keyring';
 import { MASTER_KEYRING, SecretsService } from '../secrets/secrets.service';
+import { runTransaction } from '../database/transaction';
 
 /**
  * What Kinko stores (encrypted, as the connection's `grant` secret) for a connection: the
@@ -163,7 +164,7 @@ export class GrantVault {
 
     // Everything under the lock goes through this one connection: a waiter never needs a
     // second pooled connection, so waiters cannot starve the holder of the pool.
-    return this.dataSource.transaction(async (manager) => {
+    return runTransaction(this.dataSource, async (manager) => {
       const rows = (await manager.query(
         `SELECT id, master_key_id, wrapped_data_key, nonce, ciphertext, auth_tag FROM connection_secrets
           WHERE tenant_id = $1 AND user_id = $2 AND connection_id = $3 AND kind = 'grant' FOR UPDATE`,

@@ -75,6 +75,7 @@ import { type AccountRun, type RunLimits, SessionRun, orThrow } from './session-
 
 export type { RunLimits } from './session-run';
 import { applyAccountOutcome, applyAccountsListed, applyConsentExpiry, applySessionEnd } from './outcome-store';
+import { runTransaction } from '../database/transaction';
 
 /** What a step adds to a stage's stored counts. */
 type StageDelta = Partial<StageCounts>;
@@ -148,7 +149,7 @@ export class SyncEngine {
       if (evaluated.status !== 'valid') {
         // An expiry noticed here is stored by the one store (the decision for ConsentExpired).
         const consentId = run.consent.id;
-        if (evaluated.status !== run.consent.consent.status) await this.dataSource.transaction((m) => applyConsentExpiry(m, run.scope, consentId, run.now));
+        if (evaluated.status !== run.consent.consent.status) await runTransaction(this.dataSource, (m) => applyConsentExpiry(m, run.scope, consentId, run.now));
         await this.endBeforeBank(run.row, run.session, internalFailure(evaluated.status === 'expired' ? 'the consent has expired' : `the consent is ${evaluated.status}`), 'auth.creds.invalid');
         return 'finished';
       }
@@ -257,7 +258,7 @@ export class SyncEngine {
     const pages = await this.fetchAll(run, (grant) => run.client.accounts(grant, { psu: sessionPsu(run.row.requestedBy, run.row.parameters) }), false);
     const fetched = pages.items;
     let refused = 0;
-    await this.dataSource.transaction(async (m) => {
+    await runTransaction(this.dataSource, async (m) => {
       const stored = await upsertAccounts(
         m,
         run.scope,
@@ -413,7 +414,7 @@ export class SyncEngine {
     const before = run.session;
     const pending = run.accounts.filter((entry) => !entry.progress.intelligence && !entry.progress.budgetSpent);
     try {
-      await this.dataSource.transaction(async (m) => {
+      await runTransaction(this.dataSource, async (m) => {
         const own = new Map<AccountRun, AccountCounts>();
         const fromOf = (entry: AccountRun): CalendarDate | undefined => Object.values(entry.progress.windows ?? {}).map((w) => w.from).sort()[0];
         // Every account's derived days: one read and one write for all of them.
@@ -455,7 +456,7 @@ export class SyncEngine {
   /** The session finishes (after completing `completing`, in the same move): processing done. */
   private async finish(run: SessionRun, completing?: StageName): Promise<void> {
     if (stageOf(run.session, 'finished').status !== 'pending') return;
-    await this.dataSource.transaction((m) => this.finishIn(m, run, completing));
+    await runTransaction(this.dataSource, (m) => this.finishIn(m, run, completing));
   }
 
   /** {@link finish} in the caller's transaction (the session in memory moves once it is stored). */
@@ -511,7 +512,7 @@ export class SyncEngine {
         (grant) => run.client.transactions(grant, { bankAccountId: entry.account.bankAccountId, kind, window, psu: sessionPsu(run.row.requestedBy, run.row.parameters) }),
         async (page) => {
           // One page and the session's progress: one transaction (with the kind's end after its last page).
-          await this.dataSource.transaction(async (m) => {
+          await runTransaction(this.dataSource, async (m) => {
             const logged: LoggedChanges = new Map();
             const w = await writeTransactionPage(m, key, window, page.items, { stamp, order, stampsRead: stampsRead(kind, run.manifest.deleteIfNotFetched), logged });
             const delta = { requestsMade: 1, itemsFetched: page.items.length, itemsWritten: w.inserted + w.updated };
@@ -580,7 +581,7 @@ export class SyncEngine {
         run,
         (grant) => run.client.transactionKinds(grant, { bankAccountId: entry.account.bankAccountId, kinds, window, psu: sessionPsu(run.row.requestedBy, run.row.parameters) }),
         async (page) => {
-          await this.dataSource.transaction(async (m) => {
+          await runTransaction(this.dataSource, async (m) => {
             const delta = { requestsMade: 1, itemsFetched: 0, itemsWritten: 0 };
             const logged: LoggedChanges = new Map();
             for (const { kind, page: items } of page.kinds) {
@@ -691,7 +692,7 @@ export class SyncEngine {
 
   /** After every kind: the complete reconciliation, the account's sync state (domain), its transactions result — one transaction. */
   private async settleAccount(run: SessionRun, entry: AccountRun, kinds: readonly TransactionKind[], fetched: number, written: number): Promise<void> {
-    await this.dataSource.transaction((m) => this.settleIn(m, run, entry, kinds, fetched, written));
+    await runTransaction(this.dataSource, (m) => this.settleIn(m, run, entry, kinds, fetched, written));
   }
 
   /**
@@ -946,7 +947,7 @@ export class SyncEngine {
     if (entry.progress.accessRecorded) return true;
     // The manifest's limit, or fewer when this consent's frequencyPerDay says so (contract v2).
     const limit = this.connectors.unattendedAccessesPerDay(run.manifest.id, run.grant?.grant);
-    const allowed = await this.dataSource.transaction(async (m) => {
+    const allowed = await runTransaction(this.dataSource, async (m) => {
       const taken = await takeUnattendedAccess(m, run.row, entry.account.id, run.now, limit);
       if (!taken.allowed) {
         entry.progress.budgetSpent = taken.nextAllowedAt.toISOString();
@@ -970,7 +971,7 @@ export class SyncEngine {
    */
   private async recordAccesses(run: SessionRun, entries: readonly AccountRun[]): Promise<void> {
     if (!this.accessesPending(run, entries)) return;
-    const refused = await this.dataSource.transaction((m) => this.takeAccessesIn(m, run, entries));
+    const refused = await runTransaction(this.dataSource, (m) => this.takeAccessesIn(m, run, entries));
     // Counted once the refusals are stored (a resumed session finds budgetSpent and does not count them again).
     for (let i = 0; i < refused; i += 1) this.metrics?.accessBudgetRefused('engine');
   }
@@ -1010,7 +1011,7 @@ export class SyncEngine {
   /** Starts a pending stage (domain) and stores it; `also` runs in the same transaction. */
   private async enterStage(run: SessionRun, stage: StageName, also?: (m: EntityManager) => Promise<void>): Promise<void> {
     if (stageOf(run.session, stage).status !== 'pending') {
-      if (also) await this.dataSource.transaction(also);
+      if (also) await runTransaction(this.dataSource, also);
       return;
     }
     await this.move(run, (s) => startStage(s, stage, this.clock.now()), also);
@@ -1030,7 +1031,7 @@ export class SyncEngine {
     const before = run.session;
     const after = orThrow(step(before));
     if (connectionMove) {
-      await this.dataSource.transaction(async (m) => {
+      await runTransaction(this.dataSource, async (m) => {
         await connectionMove(m, sessionMoveStatements(run.row, before, after));
         await sessionMoveCarried(m, run.row, before, after);
         if (also) await also(m);
@@ -1044,7 +1045,7 @@ export class SyncEngine {
       run.session = after;
       return;
     }
-    await this.dataSource.transaction(async (m) => {
+    await runTransaction(this.dataSource, async (m) => {
       await saveSessionMove(m, run.row, before, after);
       if (also) await also(m);
     });
@@ -1093,7 +1094,7 @@ export class SyncEngine {
     if (running) s = orThrow(failStage(s, running.stage, failure, now));
     s = orThrow(finishSession(s, now));
     const after = s;
-    await this.dataSource.transaction(async (m) => {
+    await runTransaction(this.dataSource, async (m) => {
       await saveSessionMove(m, row, session, after);
       await m.query(`UPDATE sync_sessions SET error = $3::jsonb WHERE id = $1 AND tenant_id = $2`, [row.id, row.tenantId, JSON.stringify(failure)]);
       const current = (await m.query(`SELECT aggregation_status FROM connections WHERE id = $1 AND tenant_id = $2 AND user_id = $3`, [row.connectionId, row.tenantId, row.userId])) as Array<{
@@ -1135,7 +1136,7 @@ export class SyncEngine {
     } catch (error) {
       this.logger.error(`session ${run.row.id}: the challenged login could not be taken over (${error instanceof Error ? error.name : 'error'})`);
     }
-    if (!taken) await this.dataSource.transaction((m) => moveConnection(m, run.ids, StatusEvent.failed(invalidStatusForChallengeKind(kind)), this.clock.now()));
+    if (!taken) await runTransaction(this.dataSource, (m) => moveConnection(m, run.ids, StatusEvent.failed(invalidStatusForChallengeKind(kind)), this.clock.now()));
   }
 
   /**
@@ -1160,7 +1161,7 @@ export class SyncEngine {
     else if (stageOf(s, 'auth').status === 'pending') s = orThrow(failStage(orThrow(startStage(s, 'auth', now)), 'auth', failure, now));
     if (stageOf(s, 'finished').status === 'pending') s = orThrow(finishSession(s, now));
     const after = s;
-    await this.dataSource.transaction(async (m) => {
+    await runTransaction(this.dataSource, async (m) => {
       await saveSessionMove(m, row, session, after);
       await applySessionEnd(m, { tenantId: row.tenantId, userId: row.userId, connectionId: row.connectionId, sessionId: row.id }, { failure, event, decision, connectorError: connectorError ? connectorErrorJson(connectorError) : undefined, now });
     });

@@ -10,6 +10,7 @@ import { SYNC_CLOCK, type SyncClock } from './sync-clock';
 import { LOCK_SPACE, SyncLocks } from './sync-locks';
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import { type LockedConnection, SyncService } from './sync.service';
+import { runTransaction } from '../database/transaction';
 
 /** What the scheduler decided for one connection. */
 export interface ScheduledRefresh {
@@ -150,7 +151,7 @@ export class SyncScheduler {
   /** One batch in one transaction: its candidates (locked), their budgets at once, then {@link SyncService.startLocked}, then when each is due again. */
   private async planBatch(now: Date, size: number): Promise<{ decisions: ScheduledRefresh[]; taken: number }> {
     const dueBefore = new Date(now.getTime() - this.settings.refreshIntervalMinutes * 60_000);
-    return this.dataSource.transaction(async (m) => {
+    return runTransaction(this.dataSource, async (m) => {
       // The batch's commit does not wait for its WAL to reach the disk: that WAL grows with the
       // connections (a planned row's entries in the indexes led by random UUIDs land on pages not
       // written since the last checkpoint: full page images) while the batch's CPU does not. A

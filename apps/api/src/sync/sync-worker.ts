@@ -14,6 +14,7 @@ import { LOCK_SPACE, SyncLocks } from './sync-locks';
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import { QUEUED_SYNC_JOBS, SYNC_DEAD_LETTER_QUEUE, SYNC_QUEUE, SyncQueue, type SyncJobData } from './sync-queue';
 import { SyncScheduler } from './sync-scheduler';
+import { runTransaction } from '../database/transaction';
 
 /**
  * The polling interval of each pg-boss worker of the sync queue (s): a backstop only, since the
@@ -274,7 +275,7 @@ export class SyncWorker implements OnModuleDestroy {
     const now = this.clock.now();
     const startAfter = new Date(Date.now() + waitMs);
     const nextId = newId(now.getTime());
-    await this.dataSource.transaction(async (m) => {
+    await runTransaction(this.dataSource, async (m) => {
       await insertSession(m, { id: nextId, ...scope, connectionId: data.connectionId, requestedBy: row.requestedBy, parameters: row.parameters, createdAt: now });
       await this.queue.enqueue(m, { sessionId: nextId, ...scope, connectionId: data.connectionId }, startAfter);
     });

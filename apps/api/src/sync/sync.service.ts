@@ -31,6 +31,7 @@ import type {
   SyncSessionViews,
   SyncTarget,
 } from './sync.types';
+import { runTransaction } from '../database/transaction';
 
 export type * from './sync.types';
 
@@ -86,7 +87,7 @@ export class SyncService {
    */
   async startSync(scope: SyncScope, target: SyncTarget, options: SyncOptions): Promise<StartSyncResult> {
     const now = this.clock.now();
-    return this.dataSource.transaction(async (manager) => {
+    return runTransaction(this.dataSource, async (manager) => {
       const connections = await this.lockTargetConnections(manager, scope, target);
       const sessionIds: string[] = [];
       const skipped: SkippedConnection[] = [];
@@ -173,7 +174,7 @@ export class SyncService {
   async getSession(scope: SyncScope, sessionId: string): Promise<SyncSessionViews> {
     // One snapshot: the session row (its error) and its stages are written in one transaction
     // by the engine; read apart, a finished session could show the error of an earlier attempt.
-    const { row, session } = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+    const { row, session } = await runTransaction(this.dataSource, 'REPEATABLE READ', async (manager) => {
       const found = await findSessionRow(manager, scope, sessionId);
       if (!found) throw new NotFoundError('Session');
       return { row: found, session: await loadDomainSession(manager, found) };

@@ -159,6 +159,12 @@ describe('sync engine: database round trips of one session', () => {
     // (committed before the derivation, so running.intelligence is visible while it runs).
     // 8 since the grant read's audit row is written on its own (60f82fe).
     expect(transactions).toBeLessThanOrEqual(8);
+    // Issue 19 (PIPE): each of them runs through runTransaction (src/database/transaction.ts), whose
+    // BEGIN is written with the transaction's first statement on the app's pipelined pool instead
+    // of a START TRANSACTION awaited on its own. This test counts statements, and those are the
+    // same (BEGIN replaces START TRANSACTION: still 16 begin/commit); what changed is round trips,
+    // one fewer per transaction (8 per session; test/database/transaction.test.ts counts them).
+    expect(incremental.count(/^START TRANSACTION/)).toBe(0);
     // Issue 19 (session bookkeeping batched): before, 152 statements of an incremental session
     // and 153 of the first sync besides the pg-boss polls, the limiter and the buffered audit;
     // then 111 and 112; now 68 and 68 (the grant read once, the windows' latest dates of every
