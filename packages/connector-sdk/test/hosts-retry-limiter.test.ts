@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { backoffDelay, createRequestLimiter, isHostPattern, isIdempotentMethod, isUrlAllowed, parseRetryAfter, type Clock } from '../src';
+import { startsPerWindow } from '../src/http/limiter';
 
 describe('allowed hosts', () => {
   const hosts = ['api.bank.example', '*.sandbox.bank.example', '127.0.0.1:8443', 'auth.bank.example:8443'];
@@ -109,6 +110,43 @@ describe('the request limiter', () => {
     await Promise.all(Array.from({ length: 3 }, async () => (await limiter.acquire())()));
     expect(clock.sleeps).toEqual([250, 250]);
     expect(clock.time()).toBe(1_500);
+  });
+
+  it('lets a fast bank\'s starts pass a window at a time: 10 per 20 ms at 500 per second, a timer per window, not per start', async () => {
+    expect([startsPerWindow(4), startsPerWindow(50), startsPerWindow(99), startsPerWindow(100), startsPerWindow(500)]).toEqual([1, 1, 1, 2, 10]);
+    const clock = advancingClock();
+    const limiter = createRequestLimiter({ maxConcurrency: 100, requestsPerSecond: 500, clock });
+    await Promise.all(Array.from({ length: 25 }, async () => (await limiter.acquire())()));
+    // Starts 1-10 at 0, 11-20 at 20 ms (the 1st is a window old), 21-25 at 40 ms.
+    expect(clock.sleeps).toEqual([20, 20]);
+    expect(clock.time()).toBe(40);
+  });
+
+  it('never starts more than requestsPerSecond in any one-second window, whatever the rate, and a stall releases one window\'s starts at most', async () => {
+    for (const rps of [4, 100, 130, 500, 777]) {
+      const clock = advancingClock();
+      const limiter = createRequestLimiter({ maxConcurrency: 10_000, requestsPerSecond: rps, clock });
+      const at: number[] = [];
+      // One after another: the clock's time (whole ms, as the limiter reads it) when each acquisition returns is its start.
+      const starts = async (n: number): Promise<void> => {
+        for (let i = 0; i < n; i += 1) {
+          (await limiter.acquire())();
+          at.push(clock.now().getTime());
+        }
+      };
+      await starts(3 * rps);
+      clock.at(clock.time() + 5_000); // the process stalled
+      await starts(rps);
+      for (let i = 0; i < at.length; i += 1) {
+        const within = at.filter((t) => t >= (at[i] as number) && t < (at[i] as number) + 1_000).length;
+        expect([rps, i, within <= rps]).toEqual([rps, i, true]);
+      }
+      // After the stall, the first instant lets one window's starts through.
+      const afterStall = at.slice(3 * rps);
+      expect(afterStall.filter((t) => t === afterStall[0]).length).toBe(startsPerWindow(rps));
+      // And the rate is used: 3 × rps starts take at most 3 s (and a ms per start of the clock's rounding).
+      expect(at[3 * rps - 1]).toBeLessThanOrEqual(3_000 + (3 * rps) / startsPerWindow(rps));
+    }
   });
 
   it('keeps the spacing on the real clock', async () => {
