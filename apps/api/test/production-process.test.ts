@@ -129,9 +129,27 @@ describe('production processes', () => {
     expect([health.status, await health.json()]).toEqual([200, { status: 'ok', database: 'up' }]);
     const metrics = await fetch(`${ops}/metrics`);
     expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toMatch(/^kinko_queue_depth\{queue="kinko-sync"\} \d+$/m);
+    const text = await metrics.text();
+    expect(text).toMatch(/^kinko_queue_depth\{queue="kinko-sync"\} \d+$/m);
+    // Its database pool has a connection per session it runs at once (concurrency 20 by default).
+    expect(text).toMatch(/^kinko_db_pool_connections\{state="max"\} 20$/m);
     expect((await fetch(`${ops}/anything`)).status).toBe(404);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
+  }, 120_000);
+
+  it("a worker's database pool follows its session concurrency (KINKO_SYNC), never below the app's 10", async () => {
+    for (const [concurrency, pool] of [
+      [32, 32],
+      [4, 10],
+    ] as const) {
+      const worker = start(production({ DATABASE_URL: db.url, KINKO_WORKER_HTTP_PORT: '0', KINKO_SYNC: JSON.stringify({ concurrency }) }), ['worker']);
+      await waitFor(worker, 'Kinko worker is running');
+      const ops = /Health\s+(http:\/\/127\.0\.0\.1:\d+)\/health/.exec(worker.stdout())?.[1] as string;
+      const text = await (await fetch(`${ops}/metrics`)).text();
+      expect([concurrency, /^kinko_db_pool_connections\{state="max"\} (\d+)$/m.exec(text)?.[1]]).toEqual([concurrency, String(pool)]);
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+    }
   }, 120_000);
 });

@@ -6,6 +6,7 @@ import type { Settings } from '../config/settings';
 import { EmbeddedDatabase } from '../database/embedded-postgres';
 import { type DemoInfo, ensureDemo } from '../demo/demo';
 import { OPENAPI_PATHS } from '../http/openapi';
+import { sessionPoolSize } from '../sync/sync-options';
 import { SyncWorker } from '../sync/sync-worker';
 import { WebhookWorker } from '../webhooks/webhook-worker';
 import { webhookSettingsOf } from '../webhooks/webhook-settings';
@@ -115,7 +116,13 @@ export async function startKinko(settings: Settings, hooks: KinkoHooks = {}): Pr
     if (sandbox) stops.push(() => sandbox.close());
 
     // Development: the sandbox's banks join the configured ones (KINKO_BANKS).
-    const app = await createApp({ settings: { settings }, databaseUrl, ...(sandbox ? { banks: sandboxBankEntries(sandbox) } : {}) });
+    const app = await createApp({
+      settings: { settings },
+      databaseUrl,
+      // With its sync worker, a connection per session it runs at once.
+      ...(settings.worker ? { databasePoolSize: sessionPoolSize(settings.sync) } : {}),
+      ...(sandbox ? { banks: sandboxBankEntries(sandbox) } : {}),
+    });
     stops.push(() => app.close());
     if (settings.worker) {
       // API and sync worker in one process by default; `worker` runs more of them alone.

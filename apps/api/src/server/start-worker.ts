@@ -6,6 +6,7 @@ import { AppModule } from '../app.module';
 import type { Settings } from '../config/settings';
 import { EmbeddedDatabase } from '../database/embedded-postgres';
 import { ChallengeSweeper } from '../challenges/challenge-sweeper';
+import { sessionPoolSize } from '../sync/sync-options';
 import { SyncWorker } from '../sync/sync-worker';
 import { WebhookWorker } from '../webhooks/webhook-worker';
 import { PinoNestLogger, createLogger, nestLevelsUpTo } from '../logging/logger';
@@ -36,7 +37,7 @@ export async function startWorker(settings: Settings): Promise<RunningWorker> {
       stops.push(() => embedded.stop());
       databaseUrl = embedded.url;
     }
-    const context = await NestFactory.createApplicationContext(AppModule.forRoot({ settings: { settings }, databaseUrl }), {
+    const context = await NestFactory.createApplicationContext(AppModule.forRoot({ settings: { settings }, databaseUrl, databasePoolSize: sessionPoolSize(settings.sync) }), {
       logger: new PinoNestLogger(createLogger({ levels: nestLevelsUpTo(settings.logLevel), mode: settings.mode })),
       abortOnError: false,
     });
