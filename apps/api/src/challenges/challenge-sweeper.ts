@@ -10,6 +10,7 @@ import { Connection } from '../connections/connection.entity';
 import { ScopedData, type UserScope } from '../database/scoped-data';
 import { ConnectionSecret } from '../secrets/connection-secret.entity';
 import { AuthAttempt } from './auth-attempt.entity';
+import { runTransaction } from '../database/transaction';
 
 /** What one sweep did. */
 export interface SweepResult {
@@ -82,7 +83,7 @@ export class ChallengeSweeper implements OnApplicationShutdown {
 
   private async sweepOne(): Promise<'timed-out' | 'abandoned' | undefined> {
     const now = this.clock.now();
-    return this.dataSource.transaction(async (manager) => {
+    return runTransaction(this.dataSource, async (manager) => {
       // System-wide by design: expiry concerns every tenant. Each row is then handled in its own scope.
       const rows = (await manager.query(
         `SELECT id, tenant_id, user_id, connection_id, phase FROM auth_attempts WHERE expires_at <= $1 ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED`,

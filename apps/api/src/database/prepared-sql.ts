@@ -80,7 +80,7 @@ function poolOf(dataSource: DataSource): Pool {
 
 /**
  * Runs `text` as a named prepared statement where `manager` runs its statements: on the
- * transaction's own pg client inside `dataSource.transaction(…)`, else on the pool. For the
+ * transaction's own pg client inside `runTransaction(…)`, else on the pool. For the
  * sync engine's statements that run many times per session (page writes, stage counts,
  * session and account state): each pooled connection parses and plans them once instead of
  * on every call. `text` must come from a bounded set (see {@link PreparedSql}). Errors are

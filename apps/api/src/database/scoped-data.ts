@@ -11,6 +11,7 @@ import {
 } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { NotFoundError } from '../common/errors';
+import { runTransaction } from './transaction';
 
 /** The tenant a request acts for (API key callers). */
 export interface TenantScope {
@@ -160,7 +161,7 @@ export class ScopedData {
 
   /** Runs `work` in one database transaction; repositories from `tx` take part in it. */
   transaction<T>(work: (tx: ScopedData) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction((manager) => work(new TransactionalScopedData(this.dataSource, manager)));
+    return runTransaction(this.dataSource, (manager) => work(new TransactionalScopedData(this.dataSource, manager)));
   }
 }
 

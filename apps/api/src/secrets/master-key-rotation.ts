@@ -4,6 +4,7 @@ import { CHALLENGE_PAYLOAD_PURPOSE } from '../challenges/challenge-payload';
 import { type SealedSecret, SecretDecryptionError, rewrapSecret } from './envelope';
 import type { MasterKeyring } from './master-keyring';
 import { WEBHOOK_SECRET_PURPOSE } from '../webhooks/webhook.entities';
+import { runTransaction } from '../database/transaction';
 
 /** What a rotation did. */
 export interface RotationReport {
@@ -72,7 +73,7 @@ export async function rewrapAllSecrets(
   for (const { table, purpose, connection } of SEALED_TABLES) {
     let cursor = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const done = await dataSource.transaction(async (manager) => {
+      const done = await runTransaction(dataSource, async (manager) => {
         const rows: SealedRow[] = await manager.query(
           `select id, tenant_id, ${connection ?? 'connection_id'} as connection_id, ${purpose} as purpose, master_key_id, wrapped_data_key, nonce, ciphertext, auth_tag
              from ${table}

@@ -5,7 +5,7 @@
  * emitTenantEvent(manager: EntityManager, event: TenantEvent): Promise<void>
  * ```
  * Call it with the manager of the transaction that makes the change (e.g. inside
- * `dataSource.transaction(async (m) => …)` or a store's transaction). It writes the event
+ * `runTransaction(dataSource, async (m) => …)` or a store's transaction). It writes the event
  * (`webhook_events`), one delivery per enabled endpoint of the tenant subscribed to the
  * type, and each delivery's pg-boss job, all in that transaction: the event commits or
  * rolls back with its cause (none lost on a crash, none sent for a rolled-back change).

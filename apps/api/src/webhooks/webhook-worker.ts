@@ -9,6 +9,7 @@ import { sendSigned } from './webhook-sender';
 import { WEBHOOK_SETTINGS, type WebhookSettings } from './webhook-settings';
 import { WebhookEndpoint } from './webhook.entities';
 import { WebhooksService } from './webhooks.service';
+import { runTransaction } from '../database/transaction';
 
 interface DeliveryJob {
   readonly deliveryId: string;
@@ -96,7 +97,7 @@ export class WebhookWorker implements OnModuleInit, OnModuleDestroy {
       return;
     }
     const result = await sendSigned(endpoint.url, this.webhooks.secretOf(endpoint), row.event_id, row.body, new Date(), this.settings);
-    await this.dataSource.transaction(async (m) => {
+    await runTransaction(this.dataSource, async (m) => {
       await m.query(`INSERT INTO webhook_delivery_attempts (delivery_id, attempted_at, status_code, latency_ms, error) VALUES ($1, now(), $2, $3, $4)`, [
         deliveryId,
         result.statusCode,
@@ -112,7 +113,7 @@ export class WebhookWorker implements OnModuleInit, OnModuleDestroy {
     }
     if (job.retryCount < job.retryLimit) throw new AttemptFailed(`delivery ${deliveryId}: ${result.error ?? 'failed'}`);
     // Retries spent (about a day of them): the delivery fails and the endpoint is disabled.
-    await this.dataSource.transaction(async (m) => {
+    await runTransaction(this.dataSource, async (m) => {
       await m.query(`UPDATE webhook_deliveries SET status = 'failed', completed_at = now() WHERE id = $1 AND status = 'pending'`, [deliveryId]);
       const since = (await m.query(`SELECT min(attempted_at) AS first FROM webhook_delivery_attempts WHERE delivery_id = $1`, [deliveryId])) as Array<{ first: Date }>;
       const reason = `deliveries kept failing since ${since[0]?.first?.toISOString() ?? 'the first attempt'} (${job.retryLimit + 1} attempts of delivery ${deliveryId}; last: ${result.error ?? 'failed'})`;

@@ -10,6 +10,7 @@ import { queueDelivery } from './tenant-events';
 import { type UrlPolicy, WebhookUrlRefused, checkWebhookUrl } from './url-policy';
 import { WEBHOOK_SETTINGS, type WebhookSettings } from './webhook-settings';
 import { WEBHOOK_SECRET_PURPOSE, type WebhookDeliveryStatus, WebhookEndpoint } from './webhook.entities';
+import { runTransaction } from '../database/transaction';
 
 /** An endpoint as the tenant sees it (never the secret). */
 export interface EndpointRecord {
@@ -169,7 +170,7 @@ export class WebhooksService {
 
   /** Sends a delivery's event again (a new delivery of the same event: the same `webhook-id`). */
   async redeliver(tenantId: string, endpointId: string, deliveryId: string): Promise<DeliveryRecord> {
-    const newDelivery = await this.dataSource.transaction(async (m) => {
+    const newDelivery = await runTransaction(this.dataSource, async (m) => {
       await this.row(m, tenantId, endpointId);
       const [d] = (await m.query(`SELECT event_id FROM webhook_deliveries WHERE id = $1 AND endpoint_id = $2 AND tenant_id = $3`, [deliveryId, endpointId, tenantId])) as Array<{ event_id: string }>;
       if (!d) throw new NotFoundError('Webhook delivery');

@@ -20,6 +20,7 @@ import { addAccountCounts } from '../../src/sync/account-results';
 import { DEFAULT_SYNC_SETTINGS } from '../../src/sync/sync-options';
 import { FetchOrder } from '../../src/sync/bank-order';
 import { type LoggedChanges, writeTransactionPage } from '../../src/sync/transaction-writer';
+import { runTransaction } from '../../src/database/transaction';
 
 /** What to ingest. */
 export interface IngestJob {
@@ -101,7 +102,7 @@ export function* accountPages(job: IngestJob, accountIndex: number): Generator<T
 async function seed(dataSource: DataSource, count: number): Promise<SeededAccount[]> {
   const tenantId = newId();
   const accounts = Array.from({ length: count }, () => ({ tenantId, userId: newId(), accountId: newId(), sessionId: newId(), connectionId: newId() }));
-  await dataSource.transaction(async (m) => {
+  await runTransaction(dataSource, async (m) => {
     await m.query(`INSERT INTO tenants (id, name) VALUES ($1, 'bench ingest')`, [tenantId]);
     const col = <K extends keyof (typeof accounts)[number]>(k: K): string[] => accounts.map((a) => a[k]);
     await m.query(`INSERT INTO users (id, tenant_id, external_id) SELECT u, $1, 'bench-' || u FROM UNNEST($2::uuid[]) AS u`, [tenantId, col('userId')]);
@@ -154,7 +155,7 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
         const order = new FetchOrder();
         for (const items of accountPages(job, i)) {
           // Exactly what SyncEngine.fetchKind does per page: the rows and the session's progress in one transaction.
-          await dataSource.transaction(async (m) => {
+          await runTransaction(dataSource, async (m) => {
             const logged: LoggedChanges = new Map();
             const w = await writeTransactionPage(m, key, window, items, { stamp, order, logged });
             await addAccountCounts(
