@@ -46,7 +46,18 @@ export default tseslint.config(
   {
     files: ['apps/api/src/**', 'tools/lint-fixtures/fixtures/apps/api/src/**'],
     ignores: ['**/*.test.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [appNoTools, appNoDevPackages] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [appNoTools, appNoDevPackages] }],
+      // One way to run a transaction: runTransaction (apps/api/src/database/transaction.ts), whose
+      // BEGIN leaves with the first statement; TypeORM's own waits for BEGIN's answer first.
+      'no-restricted-syntax': [
+        'error',
+        ...['dataSource', 'manager'].flatMap((name) => [
+          { selector: `CallExpression[callee.property.name='transaction'][callee.object.name='${name}']`, message: 'Run a transaction with runTransaction (database/transaction.ts).' },
+          { selector: `CallExpression[callee.property.name='transaction'][callee.object.property.name='${name}']`, message: 'Run a transaction with runTransaction (database/transaction.ts).' },
+        ]),
+      ],
+    },
   },
   {
     // The development launcher: the one package that depends on the app (its package entry only) and the sandbox.

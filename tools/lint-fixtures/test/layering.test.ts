@@ -15,12 +15,13 @@ interface LintResult {
   messages: { ruleId: string | null; message: string }[];
 }
 
-let linted: Map<string, string[]> | undefined;
+/** Per file, the messages of each rule the fixtures check. */
+let linted: Map<string, { imports: string[]; syntax: string[] }> | undefined;
 
 // ESLint runs as its own process, as `pnpm lint` runs it (its flat config is an ES module,
 // which jest's CommonJS runtime cannot load in-process) — once, over every fixture: starting
 // it is most of the time a file takes, so the tests share one run and read their file's result.
-function lintFixtures(): Map<string, string[]> {
+function lintFixtures(): Map<string, { imports: string[]; syntax: string[] }> {
   if (linted !== undefined) return linted;
   const files = readdirSync(fixturesDir, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts'))
@@ -32,14 +33,19 @@ function lintFixtures(): Map<string, string[]> {
     out = (e as { stdout: string }).stdout; // exit code 1 means "problems found"
   }
   const results = JSON.parse(out) as LintResult[];
-  linted = new Map(results.map((r) => [r.filePath, r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message)]));
+  const of = (r: LintResult, rule: string) => r.messages.filter((m) => m.ruleId === rule).map((m) => m.message);
+  linted = new Map(results.map((r) => [r.filePath, { imports: of(r, 'no-restricted-imports'), syntax: of(r, 'no-restricted-syntax') }]));
   return linted;
 }
 
-async function restrictedImportMessages(file: string): Promise<string[]> {
+function lintedFile(file: string): { imports: string[]; syntax: string[] } {
   const messages = lintFixtures().get(file);
   if (messages === undefined) throw new Error(`ESLint did not lint ${file}`);
   return messages;
+}
+
+async function restrictedImportMessages(file: string): Promise<string[]> {
+  return lintedFile(file).imports;
 }
 
 describe('layering rule', () => {
@@ -95,6 +101,13 @@ describe('layering rule', () => {
     expect(messages).toHaveLength(2);
     expect(messages[0]).toContain('@kinko/bench');
     expect(messages[1]).toContain('tools/bench');
+  });
+
+  it("fails when the app's production source runs a transaction with TypeORM's own transaction() instead of runTransaction", () => {
+    const messages = lintedFile(fixture('apps/api/src/forbidden-transaction.ts')).syntax;
+    expect(messages).toHaveLength(3);
+    for (const m of messages) expect(m).toContain('runTransaction');
+    expect(lintedFile(fixture('apps/api/src/allowed.ts')).syntax).toEqual([]);
   });
 
   it('lets the app import the layers below it and itself; its tests the sandbox bank and the ../shared reader', async () => {
