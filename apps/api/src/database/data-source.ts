@@ -1,7 +1,7 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
-import { measuredPg } from './measured-pool';
+import { DEFAULT_POOL_SIZE, measuredPg } from './measured-pool';
 import { KinkoNamingStrategy } from './naming-strategy';
 import { kinkoPgTypes } from './pg-types';
 import { KinkoTypeOrmLogger } from './typeorm-logger';
@@ -35,7 +35,7 @@ export function kinkoDataSourceOptions(url: string, tuning: DataSourceTuning = {
     synchronize: false,
     namingStrategy: new KinkoNamingStrategy(),
     applicationName: tuning.applicationName ?? 'kinko-api',
-    poolSize: tuning.poolSize ?? 10,
+    poolSize: tuning.poolSize ?? DEFAULT_POOL_SIZE,
     // pg with a Pool that counts waits for a connection and time held (the metrics' kinko_db_pool_*).
     driver: measuredPg,
     connectTimeoutMS: 10_000,

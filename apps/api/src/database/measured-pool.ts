@@ -1,5 +1,8 @@
 import { Pool, defaults, type PoolClient, type PoolConfig } from 'pg';
 
+/** The app's database pool size when nothing sizes it (a process that runs sync sessions takes one per session: sessionPoolSize). */
+export const DEFAULT_POOL_SIZE = 10;
+
 /** What the app's pool of database connections did since it was created (for metrics). */
 export interface PoolUsage {
   /** Connections handed out (every statement outside a transaction, every transaction). */

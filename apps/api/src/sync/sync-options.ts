@@ -1,4 +1,5 @@
 import type { ConsentFacts, CreateConnectorOptions, Grant } from '@kinko/connector-sdk';
+import { DEFAULT_POOL_SIZE } from '../database/measured-pool';
 import type { SyncClock } from './sync-clock';
 
 /** How the app creates one connector's client: its config (client credentials…), extra hosts, HTTP tuning. */
@@ -100,9 +101,6 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   psuRetentionMinutes: 0,
 };
 
-/** The app's database pool when nothing sizes it (kinkoDataSourceOptions' default). */
-const APP_POOL_DEFAULT = 10;
-
 /**
  * The database pool of a process that runs sync sessions (`worker`, or `serve` with its
  * worker): a connection per session it runs at once ({@link SyncSettings.concurrency}), never
@@ -114,7 +112,7 @@ const APP_POOL_DEFAULT = 10;
  * backends only as they are needed).
  */
 export function sessionPoolSize(tuning: Partial<SyncSettings> | Readonly<Record<string, number>>): number {
-  return Math.max(APP_POOL_DEFAULT, tuning.concurrency ?? DEFAULT_SYNC_SETTINGS.concurrency);
+  return Math.max(DEFAULT_POOL_SIZE, tuning.concurrency ?? DEFAULT_SYNC_SETTINGS.concurrency);
 }
 
 /** What the sync module is built from. */
