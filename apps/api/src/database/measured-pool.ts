@@ -13,7 +13,7 @@ export interface PoolUsage {
   readonly waitSeconds: number;
   /** Time connections were checked out (from handed out to released), in seconds. */
   readonly heldSeconds: number;
-  /** Callers waiting for a connection right now. */
+  /** Callers waiting for a connection right now (none while a connection is idle). */
   readonly waiting: number;
   /** Connections open right now, and of them the idle ones. */
   readonly open: number;
@@ -79,7 +79,9 @@ export class MeasuredPool extends Pool {
       waited: this.waited,
       waitSeconds: this.waitMs / 1000,
       heldSeconds: this.heldMs / 1000,
-      waiting: this.waitingCount,
+      // pg queues even a caller that an idle connection will serve on the next tick: that one is
+      // not waiting (a scrape's own query would read as a wait on an idle pool).
+      waiting: Math.max(0, this.waitingCount - this.idleCount),
       open: this.totalCount,
       idle: this.idleCount,
       max: this.options.max ?? 10,

@@ -48,6 +48,18 @@ describe("the app's database pool counts waits for a connection and time held", 
     expect(after).toMatchObject({ waiting: 0, open: 1, idle: 1 });
   });
 
+  it('a caller that an idle connection serves is not counted as waiting, even in the tick before it gets it', async () => {
+    const pool = poolOf(one) as MeasuredPool;
+    await one.query('SELECT 1');
+    expect(pool.usage()).toMatchObject({ idle: 1, waiting: 0 });
+    // pg queues the caller and hands it the idle connection on the next tick.
+    const asked = pool.connect();
+    expect(pool.usage().waiting).toBe(0);
+    const client = await asked;
+    client.release();
+    expect(pool.usage()).toMatchObject({ waiting: 0, idle: 1 });
+  });
+
   it('the promise form of connect is counted too', async () => {
     const pool = poolOf(one) as MeasuredPool;
     const before = pool.usage();
