@@ -71,8 +71,8 @@ interface PgQueryable {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
-// TypeORM's postgres driver keeps its pg Pool as `master` once the data source is initialised.
-function poolOf(dataSource: DataSource): Pool {
+/** The data source's pg Pool: TypeORM's postgres driver keeps it as `master` once the data source is initialised. */
+export function poolOf(dataSource: DataSource): Pool {
   const pool = (dataSource.driver as unknown as { master?: Pool }).master;
   if (!pool) throw new Error('the data source is not initialised (no pg pool)');
   return pool;

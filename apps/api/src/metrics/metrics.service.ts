@@ -4,6 +4,7 @@ import type { HttpCallEvent } from '@kinko/connector-sdk';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { MeasuredPool, type PoolUsage } from '../database/measured-pool';
+import { poolOf } from '../database/prepared-sql';
 import { BankLimiter, type BankLimiterStats } from '../sync/bank-limiter';
 import { SYNC_SETTINGS, type SyncSettings } from '../sync/sync-options';
 
@@ -120,6 +121,7 @@ export class MetricsService {
     // The app's database pool and the bank limiter: their counters, read at each scrape.
     const pool = (): PoolUsage | undefined => this.poolUsage();
     const limiter = (): BankLimiterStats | undefined => this.limiterStats();
+    const seconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
     const total = (name: string, help: string, read: () => number | undefined): void => {
       new Counter({
         name,
@@ -153,13 +155,13 @@ export class MetricsService {
     });
     total('kinko_bank_limiter_requests_total', 'Bank requests the limiter let through (all banks).', () => limiter()?.acquired);
     total('kinko_bank_limiter_delay_seconds_total', 'Time from asking for a bank request to sending it (in line, for a slot, for the rate), summed over requests.', () =>
-      limiter() === undefined ? undefined : (limiter()?.delayedMs ?? 0) / 1000,
+      seconds(limiter()?.delayedMs),
     );
     total('kinko_bank_limiter_slot_held_seconds_total', "Time bank request slots were in use by this process's requests, summed (÷ time ÷ the bank's maxConcurrency: how full its allowance is).", () =>
-      limiter() === undefined ? undefined : (limiter()?.heldMs ?? 0) / 1000,
+      seconds(limiter()?.heldMs),
     );
     total('kinko_bank_limiter_queries_total', "The limiter's database queries (slot locks and unlocks, rate reservations).", () => limiter()?.queries);
-    total('kinko_bank_limiter_query_seconds_total', "Time the limiter's database queries took (round trips), summed.", () => (limiter() === undefined ? undefined : (limiter()?.overheadMs ?? 0) / 1000));
+    total('kinko_bank_limiter_query_seconds_total', "Time the limiter's database queries took (round trips), summed.", () => seconds(limiter()?.overheadMs));
   }
 
   /** One finished HTTP request; `route` is the route template (`/api/v2/connections/:connectionId`), never the URL. */
@@ -212,8 +214,7 @@ export class MetricsService {
   /** The app's database pool's counters, when its data source runs on a {@link MeasuredPool}. */
   private poolUsage(): PoolUsage | undefined {
     const dataSource = this.resolve(DataSource);
-    // TypeORM's postgres driver keeps its pg Pool as `master` once the data source is initialised.
-    const pool = dataSource?.isInitialized ? (dataSource.driver as unknown as { master?: unknown }).master : undefined;
+    const pool = dataSource?.isInitialized ? poolOf(dataSource) : undefined;
     return pool instanceof MeasuredPool ? pool.usage() : undefined;
   }
 
