@@ -238,10 +238,54 @@ export function sessionWaitsNote(d: Details, m: { readonly prefix: string; reado
   }.`;
 }
 
+/** Slots in use on average, as a share of those allowed, from which a window reads as bound by the bank's request slots. */
+export const SLOT_BOUND_SHARE = 0.85;
+
+/**
+ * The reading of a window whose bank request slots were (nearly) all in use: the wall is the
+ * requests × the time each held its slot ÷ the slots in use, so the target allows a hold of at
+ * most threshold × latency × slots in use ÷ allowed per request; the hold beyond the bank's
+ * latency is the worker's and the bank's work under the slot and their waits for a core.
+ */
+function slotBoundReading(a: {
+  readonly calls: number;
+  readonly slotHeldS: number;
+  readonly slotsInUse: number;
+  readonly latencyMs: number;
+  readonly threshold: number;
+  readonly floorS: number;
+  readonly wallS: number;
+  readonly d: Details;
+  readonly prefix: string;
+  readonly cores: number;
+  readonly share: number | undefined;
+}): string {
+  const holdMs = (1000 * a.slotHeldS) / a.calls;
+  const slotFloorS = a.slotHeldS / ALLOWED_CONCURRENCY;
+  const allowedHoldMs = (a.threshold * a.latencyMs * a.slotsInUse) / ALLOWED_CONCURRENCY;
+  const beyond = holdMs - a.latencyMs;
+  const worker = a.d[`${a.prefix}workerRunQueueS`];
+  const bank = a.d[`${a.prefix}sandboxRunQueueS`];
+  const window = a.d[`${a.prefix}windowS`] ?? a.wallS;
+  const waits =
+    worker === undefined
+      ? ''
+      : ` Over the ${window.toFixed(2)} s window the worker's main thread waited ${worker.toFixed(2)} s for a core${bank === undefined ? '' : ` and the bank's ${bank.toFixed(2)} s`} (run queue).`;
+  const busy = a.share === undefined ? '' : ` The measured work kept the ${a.cores} cores ${(100 * a.share).toFixed(0)}% busy (CPU budget above).`;
+  return (
+    `Reading: bound by the bank's request slots — the ${ALLOWED_CONCURRENCY} slots were in use ${a.slotsInUse.toFixed(1)} on average over the ${a.wallS.toFixed(2)} s wall, so more sessions at once cannot help. ` +
+    `Each of the ${a.calls.toFixed(0)} requests held its slot ${holdMs.toFixed(1)} ms for a ${a.latencyMs} ms answer: at full use the slots alone need ${slotFloorS.toFixed(2)} s (${(slotFloorS / Math.max(a.floorS, 1e-9)).toFixed(2)}× the ${a.floorS.toFixed(2)} s floor). ` +
+    `Within ${a.threshold}× the floor, at ${a.slotsInUse.toFixed(1)} slots in use, a request may hold its slot ${allowedHoldMs.toFixed(1)} ms at most${holdMs > allowedHoldMs ? `: ${(holdMs - allowedHoldMs).toFixed(1)} ms less than now` : ''}. ` +
+    `The ${beyond.toFixed(1)} ms per request beyond the bank's latency is CPU work under the slot (the worker building the request and reading the answer, the bank answering it) and both processes' waits for a core on the shared cores.${waits}${busy} ` +
+    'So the lever is the CPU per session of the worker, PostgreSQL and the bank on those cores, not concurrency.'
+  );
+}
+
 /**
  * The evidence for a session scenario's miss: per session the CPU of the worker, PostgreSQL
  * and the sandbox and the statements; sessions at once against those allowed; the stages;
- * the CPU budget; and a reading computed from those numbers — CPU-bound (the work fills the
+ * the CPU budget; and a reading computed from those numbers — bound by the bank's request
+ * slots (nearly all in use: the hold per request is the limit), CPU-bound (the work fills the
  * cores), dispatch-bound (fewer sessions running than allowed) or bound by each session's
  * chain of requests and database work.
  */
@@ -277,13 +321,20 @@ export function sessionMissEvidence(d: Details, m: SessionMiss): string[] {
   const share = cpuBoundShare(d, m.wallS, p);
   const inFlight = m.wallS > 0 ? (ALLOWED_CONCURRENCY * m.floorS) / m.wallS : 0;
   const chain = (m.requestsPerSession * m.latencyMs) / 1000;
+  const calls = d[`${p}bankCalls`];
+  const slotHeldS = d[`${p}limiterSlotHeldS`];
+  const slotsInUse = slotHeldS === undefined ? undefined : slotHeldS / Math.max(m.wallS, 1e-9);
   let reading: string;
-  if (total !== undefined && share >= 0.8) {
+  if (calls !== undefined && calls > 0 && slotHeldS !== undefined && slotsInUse !== undefined && slotsInUse >= SLOT_BOUND_SHARE * ALLOWED_CONCURRENCY) {
+    reading = slotBoundReading({ calls, slotHeldS, slotsInUse, latencyMs: m.latencyMs, threshold: m.threshold, floorS: m.floorS, wallS: m.wallS, d, prefix: p, cores, share: total === undefined ? undefined : share });
+  } else if (total !== undefined && share >= 0.8) {
     const offered = m.threshold * m.floorS * cores;
     reading =
       `Reading: CPU-bound — ${total.toFixed(1)} CPU-s on ${cores} cores = ${(total / cores).toFixed(2)} s of the ${m.wallS.toFixed(2)} s wall (${(100 * share).toFixed(0)}%). ` +
       `Within ${m.threshold}× the ${m.floorS.toFixed(2)} s floor the cores offer ${offered.toFixed(1)} CPU-s = ${((1000 * offered) / n).toFixed(1)} ms per session against the ${((1000 * total) / n).toFixed(1)} ms used: ` +
-      (offered >= total ? 'enough, so the miss is in the scheduling, not the CPU.' : `the CPU per session (worker, PostgreSQL, sandbox) must fall ${(total / offered).toFixed(1)}× to meet it on this machine.`);
+      (offered >= total
+        ? 'enough in total, so the time is lost in waits the sum does not show (see where the sessions\' time went above), not in the CPU the work needs.'
+        : `the CPU per session (worker, PostgreSQL, sandbox) must fall ${(total / offered).toFixed(1)}× to meet it on this machine.`);
   } else {
     const at = (k: number): number => (m.sessions * meanSession) / Math.max(k, 1e-9);
     const busy = d[`${p}machineBusyPercent`];

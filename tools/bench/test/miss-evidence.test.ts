@@ -131,6 +131,28 @@ describe('the daily refresh miss, with profile evidence', () => {
     expect(reading).toContain('the cores offer 4.2 CPU-s = 42.0 ms per session against the 180.0 ms used: the CPU per session (worker, PostgreSQL, sandbox) must fall 4.3× to meet it');
   });
 
+  it("reads a window whose bank request slots were nearly all in use as slot-bound, with the hold per request the target allows", () => {
+    // The committed daily refresh: 700 requests, each slot held 31.3 ms (21.91 slot-s), over a 2.36 s wall: 9.3 slots in use.
+    const slots = { wallS: 2.36, workerCpuS: 1.73, postgresCpuS: 1.7, sandboxCpuS: 0.37, meanConcurrentSessions: 16.4, allowedSessions: 20, bankCalls: 700, bankCallS: 20.65, limiterSlotHeldS: 21.91, workerRunQueueS: 0.7, sandboxRunQueueS: 0.46, windowS: 3.28 };
+    const reading = explained(dailyRefreshScenario, dailyRun(daily(slots))).notes.find((n) => n.startsWith('Reading:')) ?? '';
+    expect(reading).toContain("Reading: bound by the bank's request slots — the 10 slots were in use 9.3 on average over the 2.36 s wall, so more sessions at once cannot help.");
+    // 21.91 s ÷ 700 = 31.3 ms; ÷ 10 slots = 2.19 s = 1.56× the 1.40 s floor.
+    expect(reading).toContain('Each of the 700 requests held its slot 31.3 ms for a 20 ms answer: at full use the slots alone need 2.19 s (1.56× the 1.40 s floor).');
+    // 1.5 × 20 ms × 9.28 ÷ 10 = 27.9 ms allowed: 3.4 ms less than the 31.3 held.
+    expect(reading).toContain('Within 1.5× the floor, at 9.3 slots in use, a request may hold its slot 27.9 ms at most: 3.4 ms less than now.');
+    expect(reading).toContain("The 11.3 ms per request beyond the bank's latency is CPU work under the slot");
+    expect(reading).toContain("Over the 3.28 s window the worker's main thread waited 0.70 s for a core and the bank's 0.46 s (run queue).");
+    // (1.73 + 1.70 + 0.37) CPU-s ÷ 2 cores ÷ 2.36 s = 81%.
+    expect(reading).toContain('The measured work kept the 2 cores 81% busy');
+    expect(reading).not.toContain('CPU-bound');
+    expect(reading).not.toContain('scheduling');
+    // The same window with the slots half used is not slot-bound: 10.95 slot-s ÷ 2.36 s = 4.6 in use.
+    const half = explained(dailyRefreshScenario, dailyRun(daily({ ...slots, limiterSlotHeldS: 10.95 }))).notes.find((n) => n.startsWith('Reading:')) ?? '';
+    expect(half).not.toContain("bound by the bank's request slots");
+    expect(half).toContain('Reading: CPU-bound');
+    expect(half).toContain('enough in total, so the time is lost in waits the sum does not show');
+  });
+
   it('says when the statements or the allowed sessions were not measured instead of inventing them', () => {
     const d = daily({});
     delete d['statements'];
