@@ -4,6 +4,8 @@ import type { HttpCallEvent } from '@kinko/connector-sdk';
 import { DataSource } from 'typeorm';
 import { assertNoSecretKeys } from '../audit/audit-log.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { preparedQuery } from '../database/prepared-sql';
+import type { Statement } from './carried-sql';
 
 /** Who a bank call is made for: set around a session's work so the audit row names it. */
 export interface BankCallContext {
@@ -32,15 +34,29 @@ type BankCallDetails = Partial<Record<(typeof DETAIL_KEYS)[number], string | num
 const MAX_BUFFER = 200;
 const FLUSH_MS = 1_000;
 
+/** A buffered row: its columns (tenant, actor, target, details) and the session it was made for. */
+interface BufferedRow {
+  readonly sessionId: string | undefined;
+  readonly columns: readonly [string | null, string, string | null, string];
+}
+
+// One text for any number of rows (each column an array): prepared once per connection, and
+// carried by another statement as a plain INSERT (carried-sql.ts).
+const INSERT_SQL = `INSERT INTO audit_log (tenant_id, actor, action, target, details) SELECT v.tenant_id, v.actor, 'bank.call', v.target, v.details FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) AS v(tenant_id, actor, target, details)`;
+
+/** The INSERT of `rows`, in their order. */
+const insertOf = (rows: readonly BufferedRow[]): Statement => ({ text: INSERT_SQL, values: [0, 1, 2, 3].map((i) => rows.map((r) => r.columns[i])) });
+
 /**
  * The `bank.call` audit trail: one `audit_log` row per HTTP attempt to a bank (method,
  * host, path without query, status, duration, outcome — never a header, body or query),
- * buffered and written in multi-row INSERTs (at most every second, or per 200 calls).
+ * buffered and written in multi-row INSERTs (at most every second, or per 200 calls), or by a
+ * session's last transaction ({@link carrying}: its end and the rows buffered so far commit together).
  */
 @Injectable()
 export class BankCallAudit implements BeforeApplicationShutdown {
   private readonly context = new AsyncLocalStorage<BankCallContext>();
-  private buffer: unknown[][] = [];
+  private buffer: BufferedRow[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly logger = new Logger('BankCallAudit');
@@ -72,9 +88,41 @@ export class BankCallAudit implements BeforeApplicationShutdown {
       ...(event.errorTag !== undefined ? { errorTag: event.errorTag } : {}),
       ...(ctx?.sessionId ? { sessionId: ctx.sessionId } : {}),
     };
-    this.buffer.push([ctx?.tenantId ?? null, ctx?.actor ?? 'system:sync', targetOf(ctx), JSON.stringify(details)]);
+    this.buffer.push({ sessionId: ctx?.sessionId, columns: [ctx?.tenantId ?? null, ctx?.actor ?? 'system:sync', targetOf(ctx), JSON.stringify(details)] });
     if (this.buffer.length >= MAX_BUFFER) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+    else this.armTimer();
+  }
+
+  private armTimer(): void {
+    this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  }
+
+  /**
+   * Runs `work` with the rows buffered so far as one INSERT for it to carry in its own
+   * transaction (undefined when none is buffered): they are no longer buffered, and go back to
+   * the buffer (written later) when `work` throws. A session's last transaction carries them —
+   * its bank calls are all made by then — so its end costs no INSERT of its own.
+   */
+  async carrying<T>(work: (insert: Statement | undefined) => Promise<T>): Promise<T> {
+    const rows = this.buffer;
+    this.buffer = [];
+    try {
+      return await work(rows.length > 0 ? insertOf(rows) : undefined);
+    } catch (e) {
+      if (rows.length > 0) {
+        this.buffer = [...rows, ...this.buffer];
+        this.armTimer();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Writes what is buffered when a row of `sessionId` is among it (else writes nothing: its rows
+   * were written, e.g. carried by its last transaction); resolves once its rows are written.
+   */
+  flushSession(sessionId: string): Promise<void> {
+    return this.buffer.some((r) => r.sessionId === sessionId) ? this.flush() : this.flushing;
   }
 
   /** Writes what is buffered (in one INSERT); resolves once written. */
@@ -86,9 +134,9 @@ export class BankCallAudit implements BeforeApplicationShutdown {
     if (rows.length === 0) return this.flushing;
     const write = async (): Promise<void> => {
       if (!this.dataSource.isInitialized) return;
-      const values = rows.map((_, i) => `($${i * 4 + 1}::uuid, $${i * 4 + 2}, 'bank.call', $${i * 4 + 3}, $${i * 4 + 4}::jsonb)`).join(', ');
+      const insert = insertOf(rows);
       try {
-        await this.dataSource.query(`INSERT INTO audit_log (tenant_id, actor, action, target, details) VALUES ${values}`, rows.flat());
+        await preparedQuery(this.dataSource.manager, insert.text, insert.values);
       } catch (e) {
         this.logger.error(`could not write ${rows.length} bank.call audit rows: ${e instanceof Error ? e.message : String(e)}`);
       }

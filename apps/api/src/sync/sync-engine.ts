@@ -179,7 +179,8 @@ export class SyncEngine {
       if (e instanceof BankSlotTimeoutError) throw new RetryableSyncError(e.message);
       throw e;
     } finally {
-      await this.audit.flush();
+      // This session's audit rows, unless its last transaction wrote them.
+      await this.audit.flushSession(run.row.id);
     }
   }
 
@@ -414,7 +415,9 @@ export class SyncEngine {
     const before = run.session;
     const pending = run.accounts.filter((entry) => !entry.progress.intelligence && !entry.progress.budgetSpent);
     try {
-      await runTransaction(this.dataSource, async (m) => {
+      // The bank calls' audit rows buffered so far (this session's are all there: its requests are
+      // done) are written by the final move's statement too (bank-call-audit.ts: no INSERT of their own).
+      await this.audit.carrying((audit) => runTransaction(this.dataSource, async (m) => {
         const own = new Map<AccountRun, AccountCounts>();
         const fromOf = (entry: AccountRun): CalendarDate | undefined => Object.values(entry.progress.windows ?? {}).map((w) => w.from).sort()[0];
         // Every account's derived days: one read and one write for all of them.
@@ -444,8 +447,8 @@ export class SyncEngine {
         // session's final move (one statement with the stages, the session row and the
         // connection's move): the connection's row lock is taken last, right before the commit —
         // a withdrawal or disconnect waits for it as briefly as for one move.
-        await this.finishIn(m, run, 'intelligence', before, this.accountsStatements(run, pending, undefined, own));
-      });
+        await this.finishIn(m, run, 'intelligence', before, this.accountsStatements(run, pending, undefined, own), audit);
+      }));
     } catch (e) {
       // Not stored: the session in memory is as the database has it.
       run.session = before;
@@ -456,20 +459,24 @@ export class SyncEngine {
   /** The session finishes (after completing `completing`, in the same move): processing done. */
   private async finish(run: SessionRun, completing?: StageName): Promise<void> {
     if (stageOf(run.session, 'finished').status !== 'pending') return;
-    await runTransaction(this.dataSource, (m) => this.finishIn(m, run, completing));
+    await this.audit.carrying((audit) => runTransaction(this.dataSource, (m) => this.finishIn(m, run, completing, run.session, [], audit)));
   }
 
-  /** {@link finish} in the caller's transaction (the session in memory moves once it is stored). */
-  private async finishIn(m: EntityManager, run: SessionRun, completing?: StageName, stored: DomainSession = run.session, carried: readonly Statement[] = []): Promise<void> {
+  /**
+   * {@link finish} in the caller's transaction (the session in memory moves once it is stored).
+   * `audit`: the buffered bank calls' audit rows, written by the same statement (last of the carried).
+   */
+  private async finishIn(m: EntityManager, run: SessionRun, completing?: StageName, stored: DomainSession = run.session, carried: readonly Statement[] = [], audit?: Statement): Promise<void> {
+    const auditRows = audit ? [audit] : [];
     if (stageOf(run.session, 'finished').status !== 'pending') {
-      for (const c of carried) await preparedQuery(m, c.text, c.values);
+      for (const c of [...carried, ...auditRows]) await preparedQuery(m, c.text, c.values);
       return;
     }
     const now = this.clock.now();
     const after = orThrow(Result.flatMap(completing ? completeStage(run.session, completing, now) : Result.succeed(run.session), (done) => finishSession(done, now)));
     // `stored`: the session as the database has it (the caller's moves in this transaction not written yet).
     // The session's move is written by the connection's (one statement), then its end's events.
-    const aggregationStatus = await moveConnection(m, run.ids, StatusEvent.processingDone(), now, [...carried, ...sessionMoveStatements(run.row, stored, after)]);
+    const aggregationStatus = await moveConnection(m, run.ids, StatusEvent.processingDone(), now, [...carried, ...sessionMoveStatements(run.row, stored, after), ...auditRows]);
     // The session's end report is made of what this transaction wrote (no read of it once it commits).
     await sessionMoveCarried(m, run.row, stored, after, { connectorId: run.connectorId, aggregationStatus });
     run.session = after;

@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { SessionEnds } from '../../src/metrics/session-ends';
+import { BankCallAudit } from '../../src/sync/bank-call-audit';
 import { SyncService } from '../../src/sync/sync.service';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { type Connected, bankUser, connectUser, credentialsOf, startSandbox, startWorker, syncApp } from './harness';
@@ -217,6 +218,37 @@ describe('sync engine: database round trips of one session', () => {
     expect(incremental.count(/^WITH carried_1 AS \(INSERT INTO sync_account_results AS r .*change_counts = CASE WHEN EXCLUDED\.change_counts = '\{\}'::jsonb THEN r\.change_counts/)).toBe(3);
     // The final move: the accounts' rows, the stages, the session row and the connection's move in one statement.
     expect(incremental.count(/^WITH carried_1 AS \(INSERT INTO sync_account_results .*carried_2 AS \(UPDATE sync_stages .*carried_3 AS \(UPDATE sync_sessions .*FROM connections .*FOR NO KEY UPDATE/)).toBe(1);
+    // …and the bank calls' audit rows buffered so far: the session's end writes no INSERT of its
+    // own for them (1 before), and every bank call of the session is audited once its end is
+    // committed (read right after the session's row says finished, no flush).
+    expect(incremental.count(/^INSERT INTO audit_log .*'bank\.call'/)).toBe(0);
+    expect(incremental.count(/^WITH carried_1 AS \(INSERT INTO sync_account_results .*carried_4 AS \(INSERT INTO audit_log .*'bank\.call'.*FROM connections .*FOR NO KEY UPDATE/)).toBe(1);
+    const views = await app.get(SyncService).getSession(c.scope, incremental.sessionId);
+    const requests = Object.values(views.stages).reduce((n, st) => n + st.counts.requestsMade, 0);
+    const audited = await poller.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'bank.call' AND details->>'sessionId' = $1`, [incremental.sessionId]);
+    expect(requests).toBeGreaterThanOrEqual(7);
+    expect(audited.rows[0]?.n).toBe(requests);
+  });
+  // The buffered bank-call rows a transaction carries go back to the buffer when it fails: none is lost.
+  it('a failed carrier gives the audit rows back to the buffer', async () => {
+    const audit = app.get(BankCallAudit);
+    const sessionId = '00000000-0000-4000-8000-00000000a0d1';
+    audit.run({ tenantId: c.scope.tenantId, connectionId: c.connectionId, sessionId, actor: 'system:sync' }, () => {
+      audit.record({ connectorId: 'test', method: 'GET', host: 'bank.test', path: '/carried', attempt: 1, outcome: 'response', status: 200, durationMs: 3 });
+      return Promise.resolve();
+    });
+    const rowsOf = async (): Promise<number> => (await poller.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'bank.call' AND details->>'sessionId' = $1`, [sessionId])).rows[0]?.n ?? -1;
+    let carried: unknown;
+    await expect(
+      audit.carrying((insert) => {
+        carried = insert;
+        return Promise.reject(new Error('the carrier rolled back'));
+      }),
+    ).rejects.toThrow('the carrier rolled back');
+    expect(carried).toEqual(expect.objectContaining({ text: expect.stringMatching(/^INSERT INTO audit_log .*'bank\.call'/) }));
+    expect(await rowsOf()).toBe(0);
+    await audit.flushSession(sessionId);
+    expect(await rowsOf()).toBe(1);
   });
   // Issue 19 (STMT §3): an unattended session (the scheduler's daily refresh) takes the access
   // ledger of its accounts together, before the balances stage: one transaction for the 3
