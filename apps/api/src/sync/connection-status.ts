@@ -34,7 +34,8 @@ function alreadyApplied(from: AggregationStatus, event: StatusEvent): boolean {
  * the run settles. Returns the status after the call. `carried`: the caller's own writes of the
  * same transaction (e.g. the session's stage move, carried-sql.ts), written by the move's
  * statement; the tenant's webhook endpoints for the move's events are read by it too (unless
- * the transaction read them already).
+ * the transaction read them already). `alone`: `manager` runs no transaction and the statement is
+ * all the move may write, else it is refused as a whole ({@link MoveNeedsTransactionError}).
  */
 export async function moveConnection(
   manager: EntityManager,
@@ -42,21 +43,27 @@ export async function moveConnection(
   event: StatusEvent,
   now: Date,
   carried: readonly Statement[] = [],
+  alone = false,
 ): Promise<AggregationStatus> {
   // The row lock, the domain's move (its transitions for this event, from every known status,
   // passed as a table) and the history row: one statement. The status read under the lock
   // picks the row of the table; none matches when the domain refuses the move, makes none,
   // or the status is not a known one (then the move is decided here, as before).
   const table = transitionsOf(event);
-  // The tenant's webhook endpoints, read by the same statement unless the transaction has them.
-  const readEndpoints = !endpointsKnown(manager, ids.tenantId);
+  // The tenant's webhook endpoints, read by the same statement unless the transaction has them
+  // (`alone`: none may be subscribed, the statement refuses the move otherwise).
+  const readEndpoints = !alone && !endpointsKnown(manager, ids.tenantId);
   // `carried`: the caller's statements written with the move (carried-sql.ts), e.g. the session's stage move.
   const statement = withCarried(
-    { text: readEndpoints ? MOVE_AND_ENDPOINTS_SQL : MOVE_SQL, values: [ids.connectionId, ids.tenantId, ids.userId, table.map(([f]) => f), table.map(([, t]) => t), now, event._tag === 'ProcessingDone', ids.sessionId] },
+    {
+      text: alone ? MOVE_ALONE_SQL : readEndpoints ? MOVE_AND_ENDPOINTS_SQL : MOVE_SQL,
+      values: [ids.connectionId, ids.tenantId, ids.userId, table.map(([f]) => f), table.map(([, t]) => t), now, event._tag === 'ProcessingDone', ids.sessionId],
+    },
     carried,
   );
-  const rows = (await preparedQuery(manager, statement.text, statement.values)) as Array<{ aggregation_status: string; deactivated: boolean; moved_to: string | null; endpoints?: EnabledEndpoint[] }>;
-  const endpoints = rows[0]?.endpoints;
+  const rows = (await aloneOrNot(alone, preparedQuery(manager, statement.text, statement.values))) as Array<{ aggregation_status: string; deactivated: boolean; moved_to: string | null; endpoints?: EnabledEndpoint[] }>;
+  // Alone, the statement made the move (else it refused it) and no endpoint is subscribed to its events.
+  const endpoints = alone ? [] : rows[0]?.endpoints;
   if (endpoints) rememberEndpoints(manager, ids.tenantId, endpoints);
   const from = parseAggregationStatus(rows[0]?.aggregation_status ?? 'inactive');
   let to: AggregationStatus;
@@ -86,6 +93,34 @@ function transitionsOf(event: StatusEvent): ReadonlyArray<readonly [string, stri
   return statusMoves(event);
 }
 
+/**
+ * A move sent alone — one statement, atomic by itself, with no BEGIN/COMMIT around it (two
+ * statements and a round trip fewer) — is refused (SQLSTATE KN001, raised by
+ * `kinko_needs_transaction_if`, migration 1797001000000: the whole statement rolls back, its carried
+ * writes too) when it would not be all the move writes: the connection deactivated meanwhile
+ * (its deactivation follows the move), no move in the table (decided in code), or an enabled
+ * webhook endpoint of the tenant subscribed to the move's events (they are written in the move's
+ * transaction: none lost on a crash). The caller then runs the move in a transaction.
+ */
+export class MoveNeedsTransactionError extends Error {
+  override readonly name = 'MoveNeedsTransactionError';
+}
+
+/** The guard of a move sent alone (its result's WHERE): raises KN001 when `refused` holds or an enabled endpoint of tenant `tenant` is subscribed to a status event. */
+const aloneGuard = (refused: string, tenant: string): string =>
+  ` WHERE NOT kinko_needs_transaction_if(${refused} OR EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.tenant_id = ${tenant} AND e.enabled AND e.event_types && ARRAY['connection.status_changed', 'challenge.waiting']::text[]))`;
+
+/** `query`, its KN001 refusal (a move sent alone that needs a transaction) as {@link MoveNeedsTransactionError}. */
+async function aloneOrNot<T>(alone: boolean, query: Promise<T>): Promise<T> {
+  if (!alone) return query;
+  try {
+    return await query;
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'KN001') throw new MoveNeedsTransactionError((e as Error).message);
+    throw e;
+  }
+}
+
 // {@link moveConnection}'s statement: the lock (NO KEY UPDATE, as everywhere in the store), the
 // move found in the table ($4 → $5) and its history row; returns the status read under the
 // lock and, when the table moved it, the new one.
@@ -100,6 +135,8 @@ const moveSql = (withEndpoints: boolean): string => `WITH old AS (SELECT id, agg
 const MOVE_SQL = moveSql(false);
 // …with the tenant's enabled webhook endpoints (for the move's events: no read of their own).
 const MOVE_AND_ENDPOINTS_SQL = moveSql(true);
+// …alone (no transaction around it): refused as a whole ({@link aloneGuard}) unless it is all the move writes.
+const MOVE_ALONE_SQL = `${MOVE_SQL}${aloneGuard('old.deactivated OR step.to_status IS NULL', '$2')}`;
 
 /**
  * Two events one after the other in one statement ({@link moveConnection}'s for each, e.g. a
@@ -107,6 +144,7 @@ const MOVE_AND_ENDPOINTS_SQL = moveSql(true);
  * the domain's tables and their two history rows. When the pair's table has no row for the
  * status read under the lock (a move refused or not made, an unknown status, a connection
  * deactivated meanwhile), each event is moved on its own, as {@link moveConnection} decides.
+ * `alone`: as {@link moveConnection}'s (a pair the table does not have is refused then).
  */
 export async function moveConnectionThrough(
   manager: EntityManager,
@@ -114,6 +152,7 @@ export async function moveConnectionThrough(
   events: readonly [StatusEvent, StatusEvent],
   now: Date,
   carried: readonly Statement[] = [],
+  alone = false,
 ): Promise<AggregationStatus> {
   const [first, second] = events;
   const then = new Map(transitionsOf(second).map(([f, t]) => [f, t]));
@@ -121,17 +160,18 @@ export async function moveConnectionThrough(
     const t = then.get(m);
     return t === undefined ? [] : [[f, m, t] as const];
   });
-  const readEndpoints = !endpointsKnown(manager, ids.tenantId);
+  const readEndpoints = !alone && !endpointsKnown(manager, ids.tenantId);
   const statement = withCarried(
     {
-      text: readEndpoints ? MOVE_THROUGH_AND_ENDPOINTS_SQL : MOVE_THROUGH_SQL,
+      text: alone ? MOVE_THROUGH_ALONE_SQL : readEndpoints ? MOVE_THROUGH_AND_ENDPOINTS_SQL : MOVE_THROUGH_SQL,
       values: [ids.connectionId, ids.tenantId, ids.userId, table.map(([f]) => f), table.map(([, m]) => m), table.map(([, , t]) => t), now, second._tag === 'ProcessingDone', ids.sessionId],
     },
     carried,
   );
-  const rows = (await preparedQuery(manager, statement.text, statement.values)) as Array<{ aggregation_status: string; mid_status: string | null; to_status: string | null; endpoints?: EnabledEndpoint[] }>;
-  const r = rows[0];
-  if (r?.endpoints) rememberEndpoints(manager, ids.tenantId, r.endpoints);
+  const rows = (await aloneOrNot(alone, preparedQuery(manager, statement.text, statement.values))) as Array<{ aggregation_status: string; mid_status: string | null; to_status: string | null; endpoints?: EnabledEndpoint[] }>;
+  // Alone, the statement made both moves (else it refused them) and no endpoint is subscribed to their events.
+  const r = alone && rows[0] ? { ...rows[0], endpoints: [] } : rows[0];
+  if (r?.endpoints && !alone) rememberEndpoints(manager, ids.tenantId, r.endpoints);
   if (!r?.mid_status || !r.to_status) {
     // (`carried` was written by the statement above.)
     await moveConnection(manager, ids, first, now);
@@ -158,6 +198,8 @@ const moveThroughSql = (withEndpoints: boolean): string => `WITH old AS (SELECT 
  SELECT old.aggregation_status, step.mid_status, step.to_status${withEndpoints ? `, ${enabledEndpointsColumn('$2')} AS endpoints` : ''} FROM old LEFT JOIN step ON true`;
 const MOVE_THROUGH_SQL = moveThroughSql(false);
 const MOVE_THROUGH_AND_ENDPOINTS_SQL = moveThroughSql(true);
+// …alone (no transaction around it): refused as a whole unless it is all the moves write (the step excludes a deactivated connection).
+const MOVE_THROUGH_ALONE_SQL = `${MOVE_THROUGH_SQL}${aloneGuard('step.to_status IS NULL', '$2')}`;
 
 /**
  * The strict move, for requests (connect, reconnect, deactivate, reactivate, login,

@@ -38,6 +38,12 @@ export class SessionRun {
   storedAccounts: readonly StoredAccount[] = [];
   /** The connection's connector id as stored (connections.connector_id), read with the session. */
   connectorId = '';
+  /**
+   * Whether the connection's status moves may have more to write than their statement: an enabled
+   * webhook endpoint of the tenant subscribed to their events (read with the session), or a move
+   * of this run refused alone (connection-status.ts). Else its moves are sent without a transaction.
+   */
+  statusWebhooks = true;
   /** Set when one account's work hit a fatal or retryable error (not that account's own): the others stop between pages. */
   abort: Error | undefined;
   private refreshing: Promise<void> | undefined;

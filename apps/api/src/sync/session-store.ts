@@ -118,6 +118,8 @@ export interface SessionForRun {
   readonly consent: StoredConsent | null;
   /** The connection's stored accounts (account-store's accountsOfConnection), read with the session. */
   readonly accounts: StoredAccount[];
+  /** Whether an enabled webhook endpoint of the tenant is subscribed to a connection's status events (then its moves have events to write). */
+  readonly statusWebhooks: boolean;
 }
 
 /**
@@ -133,6 +135,7 @@ export async function loadSessionForRun(manager: EntityManager, scope: { tenantI
       accounts: AccountResultRowDb[];
       consent: Record<string, unknown> | null;
       connection_accounts: Array<Record<string, unknown>>;
+      status_webhooks: boolean;
     }
   >(
     manager,
@@ -142,7 +145,8 @@ export async function loadSessionForRun(manager: EntityManager, scope: { tenantI
             (SELECT COALESCE(json_agg(json_build_object('account_id', r.account_id, 'outcome', r.outcome, 'counts', r.counts) ORDER BY r.recorded_at, r.account_id), '[]'::json)
                FROM sync_account_results r WHERE r.session_id = s.id AND r.tenant_id = s.tenant_id AND r.user_id = s.user_id) AS accounts,
             ${currentConsentColumn('s.tenant_id', 's.user_id', 's.connection_id')} AS consent,
-            ${accountsOfConnectionColumn('s.tenant_id', 's.user_id', 's.connection_id')} AS connection_accounts
+            ${accountsOfConnectionColumn('s.tenant_id', 's.user_id', 's.connection_id')} AS connection_accounts,
+            EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.tenant_id = s.tenant_id AND e.enabled AND e.event_types && ARRAY['connection.status_changed', 'challenge.waiting']::text[]) AS status_webhooks
        FROM sync_sessions s LEFT JOIN connections c ON c.id = s.connection_id AND c.tenant_id = s.tenant_id AND c.user_id = s.user_id
       WHERE s.id = $1 AND s.tenant_id = $2 AND s.user_id = $3`,
     [sessionId, scope.tenantId, scope.userId],
@@ -151,7 +155,7 @@ export async function loadSessionForRun(manager: EntityManager, scope: { tenantI
   if (!r) return null;
   const row = sessionRowOf(r);
   const stages: StageRowDb[] = r.stages.map((st) => ({ ...st, started_at: instantOfJson(st.started_at), finished_at: instantOfJson(st.finished_at) }));
-  return { row, connectorId: r.connector_id, session: domainSessionOf(row, stages, r.accounts), consent: storedConsentOfJson(r.consent), accounts: storedAccountsOfJson(r.connection_accounts) };
+  return { row, connectorId: r.connector_id, session: domainSessionOf(row, stages, r.accounts), consent: storedConsentOfJson(r.consent), accounts: storedAccountsOfJson(r.connection_accounts), statusWebhooks: r.status_webhooks };
 }
 
 /** A stored `sync_account_results` row (`counts`: what the account's work added to each stage's counts; absent when not read). */

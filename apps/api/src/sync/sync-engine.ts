@@ -42,7 +42,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { latestStoredDates, upsertAccounts } from './account-store';
 import { BankCallAudit } from './bank-call-audit';
 import { BankLimiter, BankSlotTimeoutError } from './bank-limiter';
-import { isRunning, moveConnection, moveConnectionThrough } from './connection-status';
+import { MoveNeedsTransactionError, isRunning, moveConnection, moveConnectionThrough } from './connection-status';
 import { CHALLENGED_SYNC_HANDLER, type ChallengedSyncHandler } from './challenged-sync';
 import { ConnectorClients } from './connector-clients';
 import { GrantVault, type UsableGrant, grantNeedsRefresh } from './grant-vault';
@@ -138,6 +138,7 @@ export class SyncEngine {
     // The connection's current consent was read with the session (no statement of its own).
     const run = new SessionRun(row, session, connector, client, loaded.consent, now, dateInZone(now, connector.manifest.timeZone), runLimits);
     run.storedAccounts = loaded.accounts;
+    run.statusWebhooks = loaded.statusWebhooks;
     run.connectorId = connectorId;
     return this.audit.run({ tenantId: row.tenantId, connectionId: row.connectionId, sessionId: row.id, actor: 'system:sync' }, () => this.runStages(run));
   }
@@ -235,10 +236,10 @@ export class SyncEngine {
         (s) => Result.flatMap(startStage(s, 'auth', this.clock.now()), (started) => this.completeThenStart(started, 'auth', 'accounts')),
         undefined,
         // Both moves in one statement (running.auth is never visible on its own: same transaction), with the stages'.
-        (m, carried) => moveConnectionThrough(m, run.ids, [StatusEvent.refreshRequested(), StatusEvent.loggedIn()], run.now, carried),
+        (m, carried, alone) => moveConnectionThrough(m, run.ids, [StatusEvent.refreshRequested(), StatusEvent.loggedIn()], run.now, carried, alone),
       );
     } else if (stageOf(run.session, 'auth').status === 'running') {
-      await this.move(run, (s) => this.completeThenStart(s, 'auth', 'accounts'), undefined, (m, carried) => moveConnection(m, run.ids, StatusEvent.loggedIn(), run.now, carried));
+      await this.move(run, (s) => this.completeThenStart(s, 'auth', 'accounts'), undefined, (m, carried, alone) => moveConnection(m, run.ids, StatusEvent.loggedIn(), run.now, carried, alone));
     }
   }
 
@@ -408,7 +409,7 @@ export class SyncEngine {
     // honest one (folded into the final transaction, running.intelligence was never visible —
     // test/link/aggregation-statuses.test.ts holds the derivation with a lock and looks).
     if (stageOf(run.session, 'transactions').status === 'running') {
-      await this.move(run, (s) => this.completeThenStart(s, 'transactions', 'intelligence'), undefined, (m, carried) => moveConnection(m, run.ids, StatusEvent.dataFetched(), run.now, carried));
+      await this.move(run, (s) => this.completeThenStart(s, 'transactions', 'intelligence'), undefined, (m, carried, alone) => moveConnection(m, run.ids, StatusEvent.dataFetched(), run.now, carried, alone));
     } else if (status === 'pending') await this.enterStage(run, 'intelligence');
     // Every account's derived balances, the stage's counts, the accounts' rows and the
     // session's end: one transaction (no bank call here; a retry redoes all of it).
@@ -1033,11 +1034,25 @@ export class SyncEngine {
     run: SessionRun,
     step: (s: DomainSession) => Result.Result<DomainSession, unknown>,
     also?: (m: EntityManager) => Promise<void>,
-    connectionMove?: (m: EntityManager, carried: readonly Statement[]) => Promise<unknown>,
+    connectionMove?: (m: EntityManager, carried: readonly Statement[], alone?: boolean) => Promise<unknown>,
   ): Promise<void> {
     const before = run.session;
     const after = orThrow(step(before));
     if (connectionMove) {
+      if (!also && !run.statusWebhooks && stageOf(after, 'finished').status === stageOf(before, 'finished').status) {
+        // The move and the session's are one statement, with no BEGIN/COMMIT around it (atomic
+        // by itself) when it is all they write: the statement refuses itself otherwise (an endpoint
+        // subscribed to its events, the connection deactivated meanwhile: connection-status.ts),
+        // and the move runs in a transaction below, as it does for the rest of the run.
+        try {
+          await connectionMove(this.dataSource.manager, sessionMoveStatements(run.row, before, after), true);
+          run.session = after;
+          return;
+        } catch (e) {
+          if (!(e instanceof MoveNeedsTransactionError)) throw e;
+          run.statusWebhooks = true;
+        }
+      }
       await runTransaction(this.dataSource, async (m) => {
         await connectionMove(m, sessionMoveStatements(run.row, before, after));
         await sessionMoveCarried(m, run.row, before, after);
