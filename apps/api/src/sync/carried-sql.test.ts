@@ -18,6 +18,21 @@ describe('withCarried', () => {
     expect(s.values).toEqual(['x', ...main.values]);
   });
 
+  it('keeps one text per main statement, carried texts and their parameter counts: a repeat gets the same, any other part its own', () => {
+    const main = { text: 'UPDATE m SET v = $1', values: [1] };
+    const a = { text: 'DELETE FROM a WHERE id = $1', values: ['a'] };
+    const b = { text: 'DELETE FROM b WHERE id = $1', values: ['b'] };
+    const first = withCarried(main, [a, b]);
+    expect(withCarried(main, [a, b])).toEqual(first);
+    // The same texts with another parameter count: the main statement's parameters move.
+    expect(withCarried(main, [{ ...a, values: ['a', 'x'] }, b]).text).toBe('WITH carried_1 AS (DELETE FROM a WHERE id = $1),\n     carried_2 AS (DELETE FROM b WHERE id = $3)\nUPDATE m SET v = $4');
+    // A prefix of the list, another order, another main statement.
+    expect(withCarried(main, [a]).text).toBe('WITH carried_1 AS (DELETE FROM a WHERE id = $1)\nUPDATE m SET v = $2');
+    expect(withCarried(main, [b, a]).text).toBe('WITH carried_1 AS (DELETE FROM b WHERE id = $1),\n     carried_2 AS (DELETE FROM a WHERE id = $2)\nUPDATE m SET v = $3');
+    expect(withCarried({ text: 'UPDATE n SET v = $1', values: [1] }, [a, b]).text).toBe('WITH carried_1 AS (DELETE FROM a WHERE id = $1),\n     carried_2 AS (DELETE FROM b WHERE id = $2)\nUPDATE n SET v = $3');
+    expect(withCarried(main, [a, b]).text).toBe('WITH carried_1 AS (DELETE FROM a WHERE id = $1),\n     carried_2 AS (DELETE FROM b WHERE id = $2)\nUPDATE m SET v = $3');
+  });
+
   it('returns the main statement as it is when nothing is carried', () => {
     const main = { text: 'SELECT $1', values: [1] };
     expect(withCarried(main, [])).toBe(main);
