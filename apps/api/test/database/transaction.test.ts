@@ -214,6 +214,26 @@ describe('runTransaction', () => {
     }
   });
 
+  it('shows each event to the subscribers listening to it when the transaction runs: one added later gets its events from its first transaction on', async () => {
+    const events: string[] = [];
+    const commits: EntitySubscriberInterface = { afterTransactionCommit: () => void events.push('commits: afterCommit') };
+    ds.subscribers.push(commits);
+    const starts: EntitySubscriberInterface = {
+      beforeTransactionStart: () => void events.push('starts: beforeStart'),
+      beforeTransactionCommit: () => void events.push('starts: beforeCommit'),
+    };
+    try {
+      await runTransaction(ds, (m) => m.query('SELECT 1'));
+      expect(events).toEqual(['commits: afterCommit']);
+      events.length = 0;
+      ds.subscribers.push(starts);
+      await runTransaction(ds, (m) => m.query('SELECT 1'));
+      expect(events).toEqual(['starts: beforeStart', 'starts: beforeCommit', 'commits: afterCommit']);
+    } finally {
+      for (const s of [commits, starts]) if (ds.subscribers.includes(s)) ds.subscribers.splice(ds.subscribers.indexOf(s), 1);
+    }
+  });
+
   it('rejects when BEGIN fails with its connection (nothing unhandled), and the pool opens a new one', async () => {
     const pidBefore = ((await ds.query('SELECT pg_backend_pid() AS pid')) as Array<{ pid: number }>)[0]!.pid;
     proxy.cutNext();
