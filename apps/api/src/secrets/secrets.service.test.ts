@@ -9,7 +9,7 @@ import type { UserScope } from '../database/scoped-data';
 import { ConnectionSecret } from './connection-secret.entity';
 import { SecretDecryptionError } from './envelope';
 import { MasterKeyring } from './master-keyring';
-import type { SecretsService } from './secrets.service';
+import { type SecretsService, sealedRowOf, sealedSecretColumns, sealedSecretJoin } from './secrets.service';
 
 describe('SecretsService', () => {
   let db: TestDatabase;
@@ -75,6 +75,41 @@ describe('SecretsService', () => {
     const [row] = await db.dataSource.getRepository(AuditLogEntry).find({ where: { action: 'secret.decrypt' }, order: { id: 'DESC' }, take: 1 });
     expect(row).toMatchObject({ tenantId: alice.tenantId, actor: 'system:sync', target: `connection:${aliceConnection}`, details: { kind: 'grant', masterKeyId: 'k1', reason: 'sync' } });
     expect(row?.occurredAt).toBeInstanceOf(Date);
+  });
+
+  it('opens a secret another statement read (the sync run reads its grant with the session): the same value and audit row, its audit INSERT the only statement', async () => {
+    const readWith = async (scope: UserScope, connectionId: string) =>
+      sealedRowOf(
+        ((await db.dataSource.query(`SELECT c.id, ${sealedSecretColumns('g')} FROM connections c ${sealedSecretJoin('g', 'c.tenant_id', 'c.user_id', 'c.id', 'grant')} WHERE c.id = $1 AND c.tenant_id = $2`, [connectionId, scope.tenantId])) as object[])[0]!,
+        'g',
+      );
+    const sealed = await readWith(alice, aliceConnection);
+    const elsewhere = await insertConnection(db.dataSource, alice);
+    const noGrant = await readWith(alice, elsewhere);
+    expect(noGrant).toBeNull();
+    const sent: string[] = [];
+    const original = Client.prototype.query;
+    (Client.prototype as unknown as { query: unknown }).query = function (this: Client, ...args: unknown[]): unknown {
+      const q = args[0] as string | { text?: string } | undefined;
+      sent.push((typeof q === 'string' ? q : (q?.text ?? '')).replace(/\s+/g, ' ').trim());
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    };
+    let revealed: Redacted.Redacted<string>;
+    try {
+      revealed = await secrets.revealRead(alice, aliceConnection, 'grant', sealed, { actor: 'system:sync', reason: 'sync-read' });
+    } finally {
+      (Client.prototype as unknown as { query: unknown }).query = original;
+    }
+    expect(Redacted.value(revealed)).toBe(canary);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/^INSERT INTO audit_log /);
+    const [row] = await db.dataSource.getRepository(AuditLogEntry).find({ where: { action: 'secret.decrypt' }, order: { id: 'DESC' }, take: 1 });
+    expect(row).toMatchObject({ tenantId: alice.tenantId, actor: 'system:sync', target: `connection:${aliceConnection}`, details: { kind: 'grant', masterKeyId: 'k1', reason: 'sync-read' } });
+    // None stored: NotFound, nothing audited; a row read for one connection does not open as another's (bound as authenticated data).
+    const audits = await db.dataSource.getRepository(AuditLogEntry).count();
+    await expect(secrets.revealRead(alice, elsewhere, 'grant', noGrant, access)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await db.dataSource.getRepository(AuditLogEntry).count()).toBe(audits);
+    await expect(secrets.revealRead(alice, elsewhere, 'grant', sealed, access)).rejects.toBeInstanceOf(SecretDecryptionError);
   });
 
   it('keeps the plaintext out of the database (pg_dump | grep finds nothing)', async () => {

@@ -32,12 +32,38 @@ const binding = (scope: UserScope, connectionId: string, kind: SecretKind): Secr
 const SEALED_SQL = `SELECT master_key_id, wrapped_data_key, nonce, ciphertext, auth_tag FROM connection_secrets
   WHERE tenant_id = $1 AND user_id = $2 AND connection_id = $3 AND kind = $4`;
 
-interface SealedRow {
+const SEALED_COLUMNS = ['master_key_id', 'wrapped_data_key', 'nonce', 'ciphertext', 'auth_tag'] as const;
+
+/** A secret's sealed parts as read (still encrypted: nothing here is the secret). */
+export interface SealedRow {
   readonly master_key_id: string;
   readonly wrapped_data_key: Buffer;
   readonly nonce: Buffer;
   readonly ciphertext: Buffer;
   readonly auth_tag: Buffer;
+}
+
+/**
+ * The sealed parts of one secret of a connection, for another statement to read with its own
+ * work (e.g. the sync run's first read, session-store.ts): a LATERAL join as `alias` on the scope's
+ * columns (SQL expressions), and its columns prefixed `<alias>_`; {@link sealedRowOf} reads them
+ * back, for {@link SecretsService.revealRead}. The same WHERE as {@link SEALED_SQL}.
+ */
+export const sealedSecretJoin = (alias: string, tenant: string, user: string, connection: string, kind: SecretKind): string =>
+  `LEFT JOIN LATERAL (SELECT ${SEALED_COLUMNS.join(', ')} FROM connection_secrets
+      WHERE tenant_id = ${tenant} AND user_id = ${user} AND connection_id = ${connection} AND kind = '${kind}') ${alias} ON true`;
+export const sealedSecretColumns = (alias: string): string => SEALED_COLUMNS.map((c) => `${alias}.${c} AS ${alias}_${c}`).join(', ');
+/** The sealed row {@link sealedSecretColumns} read as `alias` (null when the connection has no such secret). */
+export function sealedRowOf(row: object, alias: string): SealedRow | null {
+  const column = (name: keyof SealedRow): unknown => (row as Readonly<Record<string, unknown>>)[`${alias}_${name}`];
+  if (column('master_key_id') == null) return null;
+  return {
+    master_key_id: column('master_key_id') as string,
+    wrapped_data_key: column('wrapped_data_key') as Buffer,
+    nonce: column('nonce') as Buffer,
+    ciphertext: column('ciphertext') as Buffer,
+    auth_tag: column('auth_tag') as Buffer,
+  };
 }
 
 const sealedOf = (row: SealedRow): SealedSecret => ({
@@ -85,6 +111,15 @@ export class SecretsService {
   async reveal(scope: UserScope, connectionId: string, kind: SecretKind, access: SecretAccess): Promise<Redacted.Redacted<string>> {
     if (!scope.tenantId || !scope.userId) throw new Error('scope.tenantId and scope.userId are required');
     const [found] = await preparedQuery<SealedRow>(this.data.manager, SEALED_SQL, [scope.tenantId, scope.userId, connectionId, kind]);
+    return this.revealRead(scope, connectionId, kind, found ?? null, access);
+  }
+
+  /**
+   * {@link reveal} of a secret whose sealed row another statement read ({@link sealedSecretJoin}; null:
+   * none stored, {@link NotFoundError}): decrypted and audited the same way, with no read of its own.
+   */
+  async revealRead(scope: UserScope, connectionId: string, kind: SecretKind, found: SealedRow | null, access: SecretAccess): Promise<Redacted.Redacted<string>> {
+    if (!scope.tenantId || !scope.userId) throw new Error('scope.tenantId and scope.userId are required');
     if (!found) throw new NotFoundError('ConnectionSecret');
     const row = sealedOf(found);
     const event = { tenantId: scope.tenantId, actor: access.actor, target: `connection:${connectionId}` };

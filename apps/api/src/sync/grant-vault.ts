@@ -9,7 +9,7 @@ import { newId } from '../database/ids';
 import type { UserScope } from '../database/scoped-data';
 import { openSecret, sealSecret } from '../secrets/envelope';
 import type { MasterKeyring } from '../secrets/master-keyring';
-import { MASTER_KEYRING, SecretsService } from '../secrets/secrets.service';
+import { MASTER_KEYRING, type SealedRow, SecretsService } from '../secrets/secrets.service';
 import { runTransaction } from '../database/transaction';
 
 /**
@@ -147,9 +147,13 @@ export class GrantVault {
     return this.secrets.has(scope, connectionId, 'grant');
   }
 
-  /** The stored grant record (decrypted, audited); {@link NotFoundError} when there is none. */
-  async read(scope: UserScope, connectionId: string, reason: string): Promise<StoredGrant> {
-    return fromJson(await this.secrets.reveal(scope, connectionId, 'grant', { actor: 'system:sync', reason }));
+  /**
+   * The stored grant record (decrypted, audited); {@link NotFoundError} when there is none.
+   * `sealed`: its sealed row as another statement read it (the sync run's first read), not read again.
+   */
+  async read(scope: UserScope, connectionId: string, reason: string, sealed?: { readonly row: SealedRow | null }): Promise<StoredGrant> {
+    const access = { actor: 'system:sync', reason };
+    return fromJson(sealed ? await this.secrets.revealRead(scope, connectionId, 'grant', sealed.row, access) : await this.secrets.reveal(scope, connectionId, 'grant', access));
   }
 
   /**

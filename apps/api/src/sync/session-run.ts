@@ -3,6 +3,7 @@ import type { CalendarDate, SyncSession as DomainSession } from '@kinko/domain';
 import { Result } from 'effect';
 import type { AccountProgress } from './account-progress';
 import type { StoredAccount } from './account-store';
+import type { SealedRow } from '../secrets/secrets.service';
 import type { StoredConsent } from './consent-store';
 import type { StoredGrant, UsableGrant } from './grant-vault';
 import type { SessionRow, StoredAccountResult } from './session-store';
@@ -44,6 +45,8 @@ export class SessionRun {
    * of this run refused alone (connection-status.ts). Else its moves are sent without a transaction.
    */
   statusWebhooks = true;
+  /** The connection's grant, still sealed, as the run's first read found it (null: none stored); the auth stage opens it. */
+  sealedGrant: { readonly row: SealedRow | null } | undefined;
   /** Set when one account's work hit a fatal or retryable error (not that account's own): the others stop between pages. */
   abort: Error | undefined;
   private refreshing: Promise<void> | undefined;

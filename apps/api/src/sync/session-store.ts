@@ -18,6 +18,7 @@ import { instantOfJson } from '../database/pg-types';
 import type { Statement } from './carried-sql';
 import { type StoredConsent, currentConsentColumn, storedConsentOfJson } from './consent-store';
 import { type StoredAccount, accountsOfConnectionColumn, storedAccountsOfJson } from './account-store';
+import { type SealedRow, sealedRowOf, sealedSecretColumns, sealedSecretJoin } from '../secrets/secrets.service';
 import { anyChange, countsByKind, sumChangeCounts } from '../webhooks/change-counts';
 import { type EnabledEndpoint, anySubscribed, emitTenantEvent, enabledEndpointsColumn, endpointsKnown, rememberEndpoints } from '../webhooks/tenant-events';
 
@@ -120,6 +121,8 @@ export interface SessionForRun {
   readonly accounts: StoredAccount[];
   /** Whether an enabled webhook endpoint of the tenant is subscribed to a connection's status events (then its moves have events to write). */
   readonly statusWebhooks: boolean;
+  /** The connection's grant as stored, still sealed (null: none stored), read with the session for the run to open (GrantVault.read). */
+  readonly sealedGrant: SealedRow | null;
 }
 
 /**
@@ -146,8 +149,10 @@ export async function loadSessionForRun(manager: EntityManager, scope: { tenantI
                FROM sync_account_results r WHERE r.session_id = s.id AND r.tenant_id = s.tenant_id AND r.user_id = s.user_id) AS accounts,
             ${currentConsentColumn('s.tenant_id', 's.user_id', 's.connection_id')} AS consent,
             ${accountsOfConnectionColumn('s.tenant_id', 's.user_id', 's.connection_id')} AS connection_accounts,
-            EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.tenant_id = s.tenant_id AND e.enabled AND e.event_types && ARRAY['connection.status_changed', 'challenge.waiting']::text[]) AS status_webhooks
+            EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.tenant_id = s.tenant_id AND e.enabled AND e.event_types && ARRAY['connection.status_changed', 'challenge.waiting']::text[]) AS status_webhooks,
+            ${sealedSecretColumns('g')}
        FROM sync_sessions s LEFT JOIN connections c ON c.id = s.connection_id AND c.tenant_id = s.tenant_id AND c.user_id = s.user_id
+       ${sealedSecretJoin('g', 's.tenant_id', 's.user_id', 's.connection_id', 'grant')}
       WHERE s.id = $1 AND s.tenant_id = $2 AND s.user_id = $3`,
     [sessionId, scope.tenantId, scope.userId],
   );
@@ -155,7 +160,7 @@ export async function loadSessionForRun(manager: EntityManager, scope: { tenantI
   if (!r) return null;
   const row = sessionRowOf(r);
   const stages: StageRowDb[] = r.stages.map((st) => ({ ...st, started_at: instantOfJson(st.started_at), finished_at: instantOfJson(st.finished_at) }));
-  return { row, connectorId: r.connector_id, session: domainSessionOf(row, stages, r.accounts), consent: storedConsentOfJson(r.consent), accounts: storedAccountsOfJson(r.connection_accounts), statusWebhooks: r.status_webhooks };
+  return { row, connectorId: r.connector_id, session: domainSessionOf(row, stages, r.accounts), consent: storedConsentOfJson(r.consent), accounts: storedAccountsOfJson(r.connection_accounts), statusWebhooks: r.status_webhooks, sealedGrant: sealedRowOf(r, 'g') };
 }
 
 /** A stored `sync_account_results` row (`counts`: what the account's work added to each stage's counts; absent when not read). */

@@ -139,6 +139,7 @@ export class SyncEngine {
     const run = new SessionRun(row, session, connector, client, loaded.consent, now, dateInZone(now, connector.manifest.timeZone), runLimits);
     run.storedAccounts = loaded.accounts;
     run.statusWebhooks = loaded.statusWebhooks;
+    run.sealedGrant = { row: loaded.sealedGrant };
     run.connectorId = connectorId;
     return this.audit.run({ tenantId: row.tenantId, connectionId: row.connectionId, sessionId: row.id, actor: 'system:sync' }, () => this.runStages(run));
   }
@@ -157,7 +158,10 @@ export class SyncEngine {
     }
     // The grant, read once (decrypted, audited): the auth stage opens this record.
     try {
-      run.storedGrant = await this.grants.read(run.scope, run.row.connectionId, 'sync');
+      // Its sealed row was read with the session (the run's first read): decrypted and audited here.
+      const sealed = run.sealedGrant;
+      run.sealedGrant = undefined;
+      run.storedGrant = await this.grants.read(run.scope, run.row.connectionId, 'sync', sealed);
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
       await this.endBeforeBank(run.row, run.session, internalFailure('the connection has no grant (never connected, or disconnected)'), 'auth.creds.invalid');
