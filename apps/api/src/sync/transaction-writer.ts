@@ -387,7 +387,10 @@ const shift = (date: string, days: number): string => new Date(Date.parse(`${dat
 // The rows {@link deriveDailyBalances} derives from, for each account of a VALUES list (`$3..`:
 // the account and its `from`, one text per number of accounts): each day's last booked row
 // carrying a balance within from..$2 (in the bank's order: date, bank_order, id), and the last one
-// before from. A VALUES list, not arrays: its size is in the text, so the prepared statement's
+// before from. Both walk the index backward, newest first: each day's first row is its last, so the
+// DISTINCT ON keeps it as the walk gives it (ascending days with the day's rows descending had every
+// row of the range go through an incremental sort; the domain's dailyBalances takes the rows in any
+// order, one per day). A VALUES list, not arrays: its size is in the text, so the prepared statement's
 // generic plan (the same index walks per account) is costed for the accounts it has.
 const DERIVATION_ROWS_SQL = new Map<number, string>();
 const derivationRowsSql = (accounts: number): string => {
@@ -397,7 +400,7 @@ const derivationRowsSql = (accounts: number): string => {
     text = `SELECT v.account_id::text AS account_id, r.* FROM (VALUES ${values}) AS v(account_id, from_date) CROSS JOIN LATERAL (
   (SELECT DISTINCT ON (t.listed_date) ${TX_COLUMNS} FROM transactions t
       WHERE user_id = $1 AND account_id = v.account_id AND kind = 'booked' AND balance_after_minor IS NOT NULL AND t.listed_date BETWEEN v.from_date AND $2
-      ORDER BY t.listed_date, t.bank_order DESC, t.id DESC)
+      ORDER BY t.listed_date DESC, t.bank_order DESC, t.id DESC)
   UNION ALL
   (SELECT ${TX_COLUMNS} FROM transactions t
       WHERE user_id = $1 AND account_id = v.account_id AND kind = 'booked' AND balance_after_minor IS NOT NULL AND t.listed_date < v.from_date
