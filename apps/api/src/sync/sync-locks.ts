@@ -23,6 +23,19 @@ export const LOCK_SPACE = {
  */
 export const LOCK_POOL_SIZE = 5;
 
+/**
+ * How long a released run lock stays locked before its unlock is sent on its own: the next
+ * run-lock statement of the process (the next session's lock) carries every unlock waiting by
+ * then, and a session of the same connection starting here meanwhile takes it back with no
+ * statement. One statement per session instead of two while sessions follow one another.
+ */
+export const RUN_UNLOCK_LINGER_MS = 20;
+
+// The run-lock connection's two statements: the lock of one connection's run with the unlocks
+// waiting by then ($3, none or several), and those unlocks on their own.
+const TRY_RUN_LOCK_SQL = `SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok, (SELECT count(*) FROM unnest($3::text[]) AS k WHERE pg_advisory_unlock($1, hashtext(k)))::int AS unlocked`;
+const RUN_UNLOCKS_SQL = `SELECT count(*)::int AS unlocked FROM unnest($2::text[]) AS k WHERE pg_advisory_unlock($1, hashtext(k))`;
+
 /** A held lock; release it once (releasing twice is harmless). */
 export interface HeldLock {
   release(): Promise<void>;
@@ -57,6 +70,9 @@ export class SyncLocks implements BeforeApplicationShutdown {
   private runClient: LockConnection | undefined;
   private runConnecting: Promise<LockConnection> | undefined;
   private readonly runLocks = new Set<string>();
+  /** Run locks released whose unlock is not sent yet (still held by the run-lock connection, and in `runLocks`), and the timer that sends them. */
+  private readonly unlocking = new Set<string>();
+  private unlockTimer: NodeJS.Timeout | undefined;
   /** The queries on the run-lock connection, one after another (a pg client runs one at a time). */
   private runQueries: Promise<unknown> = Promise.resolve();
   private shuttingDown = false;
@@ -73,14 +89,19 @@ export class SyncLocks implements BeforeApplicationShutdown {
    * gone with it).
    */
   async tryHoldConnectionRun(connectionId: string): Promise<HeldLock | null> {
+    if (this.unlocking.has(connectionId) && this.runClient && !this.runClient.broken.aborted) {
+      // Released by this process a moment ago and not unlocked yet: still held, taken back.
+      this.unlocking.delete(connectionId);
+      return this.heldRun(this.runClient, connectionId);
+    }
     if (this.runLocks.has(connectionId)) return null;
     this.runLocks.add(connectionId);
     let held = false;
     let client: LockConnection | undefined;
     try {
       client = await this.runLockConnection();
-      const r = await this.onRunConnection(client, 'SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_SPACE.connectionRun, connectionId]);
-      held = r.rows[0]?.ok === true;
+      const r = await this.onRunConnection(client, TRY_RUN_LOCK_SQL, (unlocks) => [LOCK_SPACE.connectionRun, connectionId, unlocks]);
+      held = r?.rows[0]?.ok === true;
     } catch (e) {
       if (client) this.dropRunConnection(client, e);
       throw e;
@@ -88,31 +109,68 @@ export class SyncLocks implements BeforeApplicationShutdown {
       if (!held) this.forgetRunLock(connectionId);
     }
     if (!held || !client) return null;
-    const holder = client;
+    return this.heldRun(client, connectionId);
+  }
+
+  /**
+   * The run lock of `connectionId`, held by `holder`. Its release unlocks it with the run-lock
+   * connection's next statement, or on its own after {@link RUN_UNLOCK_LINGER_MS} (at once when
+   * the process shuts down: its connection's end releases it).
+   */
+  private heldRun(holder: LockConnection, connectionId: string): HeldLock {
     let released = false;
     return {
       lost: holder.broken,
-      release: async () => {
-        if (released) return;
+      release: () => {
+        if (released) return Promise.resolve();
         released = true;
-        try {
-          if (!holder.broken.aborted) await this.onRunConnection(holder, 'SELECT pg_advisory_unlock($1, hashtext($2)) AS ok', [LOCK_SPACE.connectionRun, connectionId]);
-        } catch (e) {
-          // The connection failed: its locks are gone anyway; throw it away.
-          this.dropRunConnection(holder, e);
-        } finally {
+        if (holder.broken.aborted || this.runClient !== holder || this.shuttingDown) {
+          // Gone with its connection (or going: the shutdown drops it once no run lock is left).
           this.forgetRunLock(connectionId);
+          return Promise.resolve();
         }
+        this.unlocking.add(connectionId);
+        if (!this.unlockTimer) {
+          this.unlockTimer = setTimeout(() => void this.sendUnlocks(), RUN_UNLOCK_LINGER_MS);
+          this.unlockTimer.unref();
+        }
+        return Promise.resolve();
       },
     };
   }
 
+  /** The unlocks still waiting, in a statement of their own (the timer's). */
+  private async sendUnlocks(): Promise<void> {
+    this.unlockTimer = undefined;
+    const client = this.runClient;
+    if (!client || this.unlocking.size === 0) return;
+    try {
+      await this.onRunConnection(client, RUN_UNLOCKS_SQL, (unlocks) => (unlocks.length > 0 ? [LOCK_SPACE.connectionRun, unlocks] : undefined));
+    } catch (e) {
+      // The connection failed: its locks are gone anyway; throw it away.
+      this.dropRunConnection(client, e);
+    }
+  }
+
   /**
    * One query on the run-lock connection, after those already sent: a named prepared statement
-   * (the lock and the unlock of every session, parsed and planned once on the connection).
+   * (the lock and the unlocks of every session, parsed and planned once on the connection).
+   * `params` is given the unlocks waiting when the query is sent (they go with it, and are
+   * forgotten once it is answered); undefined: nothing to send.
    */
-  private onRunConnection(client: LockConnection, sql: string, params: unknown[]): Promise<{ rows: Array<{ ok: boolean }> }> {
-    const result = this.runQueries.then(() => client.query<{ ok: boolean }>({ name: runStatementName(sql), text: sql, values: params }));
+  private onRunConnection(client: LockConnection, sql: string, params: (unlocks: string[]) => unknown[] | undefined): Promise<{ rows: Array<{ ok?: boolean }> } | undefined> {
+    const result = this.runQueries.then(async () => {
+      const unlocks = [...this.unlocking];
+      const values = params(unlocks);
+      if (!values) return undefined;
+      this.unlocking.clear();
+      try {
+        return await client.query<{ ok?: boolean }>({ name: runStatementName(sql), text: sql, values });
+      } finally {
+        // Unlocked, or gone with the connection that failed (the caller drops it).
+        for (const id of unlocks) this.forgetRunLock(id);
+      }
+    });
     this.runQueries = result.catch(() => undefined);
     return result;
   }
@@ -144,6 +202,10 @@ export class SyncLocks implements BeforeApplicationShutdown {
   private dropRunConnection(client: LockConnection, e?: unknown): void {
     if (this.runClient !== client) return;
     this.runClient = undefined;
+    // The released locks waiting for their unlock go with the connection.
+    const released = [...this.unlocking];
+    this.unlocking.clear();
+    for (const id of released) this.runLocks.delete(id);
     if (e !== undefined) client.breakOff(e instanceof Error ? e : new Error(String(e)));
     client.release(true);
   }
@@ -224,6 +286,13 @@ export class SyncLocks implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     // The run-lock connection goes once the sessions still running here released their locks (the pool's end waits for it).
     this.shuttingDown = true;
+    if (this.unlockTimer) clearTimeout(this.unlockTimer);
+    this.unlockTimer = undefined;
+    // The released locks waiting for their unlock: the connection's end unlocks them.
+    for (const id of [...this.unlocking]) {
+      this.unlocking.delete(id);
+      this.forgetRunLock(id);
+    }
     if (this.runLocks.size === 0 && this.runClient) this.dropRunConnection(this.runClient);
     await this.pool.end();
   }
