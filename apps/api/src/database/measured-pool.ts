@@ -1,4 +1,5 @@
 import { Pool, defaults, type PoolClient, type PoolConfig } from 'pg';
+import { WriteHoldingClient } from './write-holding-client';
 
 /** The app's database pool size when nothing sizes it (a process that runs sync sessions takes one per session: sessionPoolSize). */
 export const DEFAULT_POOL_SIZE = 10;
@@ -39,7 +40,9 @@ export class MeasuredPool extends Pool {
   private readonly since = new WeakMap<PoolClient, number>();
 
   constructor(config?: PoolConfig) {
-    super(config);
+    // Its connections are WriteHoldingClients (a transaction's BEGIN leaves with its first
+    // statement, transaction.ts) unless the config names a Client of its own.
+    super({ Client: WriteHoldingClient, ...config });
     this.on('acquire', (client) => this.since.set(client, performance.now()));
     this.on('release', (_err, client) => {
       const at = this.since.get(client);

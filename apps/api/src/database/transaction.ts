@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
+import { holdWritesThisTurn } from './write-holding-client';
 
 /** The isolation levels a transaction may ask for (PostgreSQL's; READ UNCOMMITTED is READ COMMITTED there). */
 export type TransactionIsolation = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
@@ -67,6 +68,10 @@ export async function runTransaction<T>(
     // Written now, answered later: its outcome is kept (never an unhandled rejection) and checked
     // before COMMIT.
     let beginFailure: { readonly error: unknown } | undefined;
+    // BEGIN is held (on the app's pool) until the work this turn can reach has run, so it leaves
+    // in one write with the first statement: one send for the kernel and PostgreSQL to handle
+    // instead of two.
+    holdWritesThisTurn(client);
     const begun = client.query(begin).then(
       () => undefined,
       (error: unknown) => {

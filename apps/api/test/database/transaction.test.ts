@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { DataSource, EntityManager, EntitySubscriberInterface } from 'typeorm';
-import { createKinkoDataSource } from '../../src/database/data-source';
+import { DataSource, type DataSourceOptions, type EntityManager, type EntitySubscriberInterface } from 'typeorm';
+import { createKinkoDataSource, kinkoDataSourceOptions } from '../../src/database/data-source';
 import { runTransaction, TransactionRolledBackError } from '../../src/database/transaction';
 import { Tenant } from '../../src/tenants/tenant.entity';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -211,6 +211,47 @@ describe('runTransaction', () => {
       expect(events.slice(-2)).toEqual(['beforeRollback active=true released=false', 'afterRollback active=false released=false']);
     } finally {
       ds.subscribers.splice(ds.subscribers.indexOf(subscriber), 1);
+    }
+  });
+
+  it('sends BEGIN and the first statement in one write of the connection\'s socket (the app\'s pool), COMMIT in another; without holding them, 3 writes', async () => {
+    // The socket the pool's client connects (pg's `stream` option): counts what it hands to the kernel.
+    class CountingSocket extends net.Socket {
+      writes = 0;
+      override _write(chunk: unknown, encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+        this.writes += 1;
+        super._write(chunk, encoding, done);
+      }
+      override _writev(chunks: Array<{ chunk: unknown; encoding: BufferEncoding }>, done: (error?: Error | null) => void): void {
+        this.writes += 1;
+        super._writev?.(chunks, done);
+      }
+    }
+    const socket = new CountingSocket();
+    const options = kinkoDataSourceOptions(db.url, { poolSize: 1, applicationName: 'kinko-test-transaction-writes', quiet: true });
+    const counted = new DataSource({ ...options, extra: { ...(options.extra as object), stream: () => socket } } as DataSourceOptions);
+    await counted.initialize();
+    try {
+      await counted.query('SELECT 1'); // connected, the statement's answer read
+      const writesOf = async (work: (m: EntityManager) => Promise<unknown>): Promise<number> => {
+        const before = socket.writes;
+        await runTransaction(counted, work);
+        return socket.writes - before;
+      };
+      expect(await writesOf((m) => m.query('INSERT INTO pipe_notes (id, note) VALUES (60, $1)', ['one write']))).toBe(2);
+      // The first statement after other awaited work of the same turn (a resolved promise) still goes with BEGIN.
+      expect(await writesOf(async (m) => {
+        await Promise.resolve();
+        await m.query('UPDATE pipe_notes SET note = note || $1 WHERE id = 60', ['!']);
+      })).toBe(2);
+      // Work that waits for I/O before its first statement: BEGIN is not held past the turn (sent alone).
+      expect(await writesOf(async (m) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await m.query('UPDATE pipe_notes SET note = note || $1 WHERE id = 60', ['?']);
+      })).toBe(3);
+      expect(((await admin.query('SELECT note FROM pipe_notes WHERE id = 60')) as Array<{ note: string }>)[0]?.note).toBe('one write!?');
+    } finally {
+      await counted.destroy();
     }
   });
 
