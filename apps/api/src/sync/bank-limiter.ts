@@ -50,6 +50,13 @@ const sleepUnless = (ms: number, until: Promise<unknown>): Promise<void> =>
     until.then(done, done);
   });
 
+/**
+ * Tries the slots `$3` of connector `$2`, in that order, and locks the first one free: its number,
+ * or no row. The filter runs row by row under the LIMIT (no sort), so no slot after the one locked
+ * is tried (and none is locked but that one). A slot's key is the one the unlock uses.
+ */
+const TRY_SLOTS_SQL = `SELECT slot FROM unnest($3::int[]) AS slot WHERE pg_try_advisory_lock($1, hashtext($2 || ':' || slot)) LIMIT 1`;
+
 /** How long a slot this process no longer uses stays locked for its next request (no unlock, no lock query). */
 export const SLOT_LINGER_MS = 50;
 /** A slot locked longer than this is unlocked at its next release (another process may be waiting for it). */
@@ -64,7 +71,7 @@ export const RATE_TOKEN_TTL_MS = 50;
  *
  * - **Concurrency** — a semaphore of `maxConcurrency` slots, each a PostgreSQL advisory lock
  *   keyed by (connector, slot) held by this process's limiter connection while a request is
- *   in flight. A crashed process's connection closes and its slots are free at once.
+ *   in flight; the slots it does not hold are tried by one statement per round. A crashed process's connection closes and its slots are free at once.
  *   (Advisory locks are re-entrant per connection, so the process also tracks the slots it
  *   holds and only tries the others.)
  * - **Rate** — a GCRA token bucket: one row per connector (`sync_rate_limits.tat`, the
@@ -180,24 +187,29 @@ export class BankLimiter implements BeforeApplicationShutdown {
       this.held.set(connectorId, mine);
       // Start at a random slot so processes do not all fight over slot 0.
       const offset = Math.floor(Math.random() * max);
+      const free: number[] = [];
       for (let i = 0; i < max; i += 1) {
         const slot = (offset + i) % max;
-        if (mine.has(slot)) continue;
-        mine.add(slot); // reserve locally before the round trip: a concurrent caller skips it
-        const ok = await this.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_SPACE.connectorSlot, `${connectorId}:${slot}`]).then(
-          (rows) => rows[0]?.ok === true,
-          (e: unknown) => {
-            mine.delete(slot);
-            throw e;
-          },
-        );
-        if (ok) {
+        if (!mine.has(slot)) free.push(slot);
+      }
+      if (free.length > 0) {
+        // Reserved locally during the round trip (a concurrent caller skips them); the slots this
+        // process does not hold are tried in that order by ONE statement, which stops at the first
+        // it locks (one query per round, not one per slot).
+        for (const slot of free) mine.add(slot);
+        let slot: number | undefined;
+        try {
+          const rows = await this.query<{ slot: number }>(TRY_SLOTS_SQL, [LOCK_SPACE.connectorSlot, connectorId, free]);
+          slot = rows[0]?.slot;
+        } finally {
+          for (const other of free) if (other !== slot) mine.delete(other);
+        }
+        if (slot !== undefined) {
           this.lockedAtOf(connectorId).set(slot, Date.now());
           if (!handedOver()) return slot;
           await this.releaseSlot(connectorId, slot);
           return -1;
         }
-        mine.delete(slot);
         if (handedOver()) return -1;
       }
       if (Date.now() - started > this.settings.slotWaitMs) throw new BankSlotTimeoutError(`no request slot for ${connectorId} within ${this.settings.slotWaitMs} ms`);

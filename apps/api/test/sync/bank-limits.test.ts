@@ -109,6 +109,43 @@ describe('per-bank limits hold across worker processes', () => {
     expect(await slotLocks('overhead-probe')).toBe(0);
   });
 
+  it('a process waiting for a slot another process holds tries all the free ones in one query per round, and takes the one freed', async () => {
+    const limits = { maxConcurrency: 10, requestsPerSecond: 1_000_000 };
+    // Process a holds all 10 slots (its requests in flight until released).
+    let releaseA!: () => void;
+    const held = new Promise<void>((r) => (releaseA = r));
+    let inFlight = 0;
+    let allIn!: () => void;
+    const allHeld = new Promise<void>((r) => (allIn = r));
+    const aRuns = Array.from({ length: 10 }, () =>
+      a.get(BankLimiter).run('slot-probe', limits, async () => {
+        if ((inFlight += 1) === 10) allIn();
+        await held;
+      }),
+    );
+    await allHeld;
+    expect(await slotLocks('slot-probe')).toBe(10);
+    const limiter = b.get(BankLimiter);
+    const before = limiter.statistics().queries;
+    let ran = false;
+    const bRun = limiter.run('slot-probe', limits, () => {
+      ran = true;
+      return Promise.resolve();
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    // Several rounds in 150 ms, each ONE query for the 10 slots (one query per slot and round before: 10 at least).
+    const waiting = limiter.statistics().queries - before;
+    expect(ran).toBe(false);
+    expect(waiting).toBeGreaterThanOrEqual(1);
+    expect(waiting).toBeLessThan(10);
+    releaseA();
+    await Promise.all(aRuns);
+    await bRun;
+    expect(ran).toBe(true);
+    await new Promise((r) => setTimeout(r, SLOT_LINGER_MS * 4)); // idle slots unlocked before the next test
+    expect(await slotLocks('slot-probe')).toBe(0);
+  });
+
   it('batched rate reservations of two processes together never pass requestsPerSecond + the burst in any second', async () => {
     const RPS = 100;
     const burst = Math.ceil(RPS / 5);
