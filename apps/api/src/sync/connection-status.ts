@@ -5,7 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { Connection } from '../connections/connection.entity';
 import { preparedQuery } from '../database/prepared-sql';
 import { type Statement, withCarried } from './carried-sql';
-import { type EnabledEndpoint, emitStatusChanged, enabledEndpointsColumn, endpointsKnown, rememberEndpoints } from '../webhooks/tenant-events';
+import { type EnabledEndpoint, emitStatusChanged, enabledEndpointsColumn, endpointsKnown, rememberEndpoints, statusEventsSubscribedSql } from '../webhooks/tenant-events';
 
 const logger = new Logger('ConnectionStatus');
 
@@ -108,7 +108,7 @@ export class MoveNeedsTransactionError extends Error {
 
 /** The guard of a move sent alone (its result's WHERE): raises KN001 when `refused` holds or an enabled endpoint of tenant `tenant` is subscribed to a status event. */
 const aloneGuard = (refused: string, tenant: string): string =>
-  ` WHERE NOT kinko_needs_transaction_if(${refused} OR EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.tenant_id = ${tenant} AND e.enabled AND e.event_types && ARRAY['connection.status_changed', 'challenge.waiting']::text[]))`;
+  ` WHERE NOT kinko_needs_transaction_if(${refused} OR ${statusEventsSubscribedSql(tenant)})`;
 
 /** `query`, its KN001 refusal (a move sent alone that needs a transaction) as {@link MoveNeedsTransactionError}. */
 async function aloneOrNot<T>(alone: boolean, query: Promise<T>): Promise<T> {

@@ -20,7 +20,7 @@ import { type StoredConsent, currentConsentColumn, storedConsentOfJson } from '.
 import { type StoredAccount, accountsOfConnectionColumn, storedAccountsOfJson } from './account-store';
 import { type SealedRow, sealedRowOf, sealedSecretColumns, sealedSecretJoin } from '../secrets/secrets.service';
 import { anyChange, countsByKind, sumChangeCounts } from '../webhooks/change-counts';
-import { type EnabledEndpoint, anySubscribed, emitTenantEvent, enabledEndpointsColumn, endpointsKnown, rememberEndpoints } from '../webhooks/tenant-events';
+import { type EnabledEndpoint, anySubscribed, emitTenantEvent, enabledEndpointsColumn, endpointsKnown, rememberEndpoints, statusEventsSubscribedSql } from '../webhooks/tenant-events';
 
 /** A stored session row (the columns the engine and the views read). */
 export interface SessionRow {
@@ -149,7 +149,7 @@ export async function loadSessionForRun(manager: EntityManager, scope: { tenantI
                FROM sync_account_results r WHERE r.session_id = s.id AND r.tenant_id = s.tenant_id AND r.user_id = s.user_id) AS accounts,
             ${currentConsentColumn('s.tenant_id', 's.user_id', 's.connection_id')} AS consent,
             ${accountsOfConnectionColumn('s.tenant_id', 's.user_id', 's.connection_id')} AS connection_accounts,
-            EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.tenant_id = s.tenant_id AND e.enabled AND e.event_types && ARRAY['connection.status_changed', 'challenge.waiting']::text[]) AS status_webhooks,
+            ${statusEventsSubscribedSql('s.tenant_id')} AS status_webhooks,
             ${sealedSecretColumns('g')}
        FROM sync_sessions s LEFT JOIN connections c ON c.id = s.connection_id AND c.tenant_id = s.tenant_id AND c.user_id = s.user_id
        ${sealedSecretJoin('g', 's.tenant_id', 's.user_id', 's.connection_id', 'grant')}

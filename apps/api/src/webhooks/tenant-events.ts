@@ -135,6 +135,16 @@ export interface EnabledEndpoint {
 export const enabledEndpointsColumn = (tenant: string): string =>
   `(SELECT COALESCE(json_agg(json_build_object('id', e.id, 'event_types', e.event_types) ORDER BY e.id), '[]'::json) FROM webhook_endpoints e WHERE e.tenant_id = ${tenant} AND e.enabled)`;
 
+/** The events a connection's status move emits ({@link emitStatusChanged}). */
+export const statusMoveEventTypes: readonly TenantEventType[] = ['connection.status_changed', 'challenge.waiting'];
+
+/**
+ * SQL: whether an enabled endpoint of the tenant is subscribed to one of a status move's events
+ * ({@link statusMoveEventTypes}); `tenant` is the tenant id's expression.
+ */
+export const statusEventsSubscribedSql = (tenant: string): string =>
+  `EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.tenant_id = ${tenant} AND e.enabled AND e.event_types && ARRAY[${statusMoveEventTypes.map((t) => `'${t}'`).join(', ')}]::text[])`;
+
 const endpointsCacheOf = (manager: EntityManager): Map<string, readonly EnabledEndpoint[]> | undefined => {
   const data = manager.queryRunner?.isTransactionActive ? (manager.queryRunner.data as Record<string, Map<string, readonly EnabledEndpoint[]> | undefined>) : undefined;
   return data ? (data[ENDPOINTS_READ] ??= new Map()) : undefined;
