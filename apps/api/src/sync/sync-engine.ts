@@ -65,7 +65,7 @@ import {
 import { SYNC_SETTINGS, type SyncSettings } from './sync-options';
 import type { SyncJobData } from './sync-queue';
 import { FetchOrder } from './bank-order';
-import { type CompletedKindFetch, DATE_COLUMNS, type LoggedChanges, bankBalanceDays, bankBalancesStatement, completeReconciliation, deriveAccountsDailyBalances, FetchedRows, stampsRead, writeTransactionPage } from './transaction-writer';
+import { type CompletedKindFetch, DATE_COLUMNS, type LoggedChanges, bankBalanceDays, bankBalancesStatement, completeReconciliation, deriveAccountsDailyBalances, stampsRead, writeTransactionPage } from './transaction-writer';
 import { currentBalanceAsDaily, deriveFromCurrentBalance } from './current-balances';
 import { sessionPsu, userPresentIn } from './session-psu';
 
@@ -519,7 +519,6 @@ export class SyncEngine {
       let written = 0;
       let doneInPage = false;
       const order = new FetchOrder();
-      const rows = new FetchedRows();
       const outcome = await this.stream(
         run,
         (grant) => run.client.transactions(grant, { bankAccountId: entry.account.bankAccountId, kind, window, psu: sessionPsu(run.row.requestedBy, run.row.parameters) }),
@@ -527,7 +526,7 @@ export class SyncEngine {
           // One page and the session's progress: one transaction (with the kind's end after its last page).
           await runTransaction(this.dataSource, async (m) => {
             const logged: LoggedChanges = new Map();
-            const w = await writeTransactionPage(m, key, window, page.items, { stamp, order, stampsRead: stampsRead(kind, run.manifest.deleteIfNotFetched), logged, rows });
+            const w = await writeTransactionPage(m, key, window, page.items, { stamp, order, stampsRead: stampsRead(kind, run.manifest.deleteIfNotFetched), logged });
             const delta = { requestsMade: 1, itemsFetched: page.items.length, itemsWritten: w.inserted + w.updated };
             run.session = orThrow(recordStageProgress(run.session, 'transactions', delta));
             written += delta.itemsWritten;
@@ -590,8 +589,6 @@ export class SyncEngine {
     for (let attempt = 0; ; attempt += 1) {
       const stamp = new Date(Math.max(Date.now(), run.now.getTime()));
       const perKind = new Map(kinds.map((k) => [k, { fetched: 0, written: 0, order: new FetchOrder() }]));
-      // One for the kinds: their rows share the account's unique key.
-      const rows = new FetchedRows();
       const outcome = await this.stream(
         run,
         (grant) => run.client.transactionKinds(grant, { bankAccountId: entry.account.bankAccountId, kinds, window, psu: sessionPsu(run.row.requestedBy, run.row.parameters) }),
@@ -603,7 +600,7 @@ export class SyncEngine {
               const counts = perKind.get(kind);
               const w = windows.get(kind);
               if (!counts || !w) continue; // the SDK yields the requested kinds only
-              const r = await writeTransactionPage(m, key, w, items.items, { stamp, order: counts.order, stampsRead: stampsRead(kind, run.manifest.deleteIfNotFetched), logged, rows });
+              const r = await writeTransactionPage(m, key, w, items.items, { stamp, order: counts.order, stampsRead: stampsRead(kind, run.manifest.deleteIfNotFetched), logged });
               counts.fetched += items.items.length;
               counts.written += r.inserted + r.updated;
               delta.itemsFetched += items.items.length;

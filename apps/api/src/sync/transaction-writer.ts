@@ -76,34 +76,17 @@ const OLD_TX_COLUMNS = `old.bank_transaction_id, old.kind, old.transaction_date:
   old.value_date::text AS value_date, old.listed_date::text AS listed_date,
   old.amount_minor::text AS amount_minor, old.currency_code, old.description, old.balance_after_minor::text AS balance_after_minor, old.bank_reference`;
 
-// The page's rows as INSERT's columns and SELECT list, from the arrays `$5..$17` (one text for
-// both of the page write's INSERTs).
-const PAGE_ROWS = `INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, booking_date, value_date, listed_date,
+// The conflict arbiter (the unique key) finds each stored row: no separate lookup whose plan
+// could depend on statistics (before the first ANALYZE a generic plan for `bank_transaction_id =
+// ANY(…)` scanned the whole account on every page: quadratic in the history's size).
+// A row carrying none of its own dates keeps the day it was first listed under (the listed
+// date of a new one is the end of its window: see listedDateOf).
+const PAGE_UPSERT = `WITH w AS (INSERT INTO transactions (user_id, account_id, id, tenant_id, bank_transaction_id, kind, transaction_date, booking_date, value_date, listed_date,
     amount_minor, currency_code, description, balance_after_minor, bank_reference, last_fetched_at, bank_order)
   SELECT $1, $2, t.id, $3, t.btid, t.kind, t.tdate, t.bdate, t.vdate, t.ldate, t.amount, t.currency, t.descr, t.balance, t.ref, $4, t.ord
     FROM UNNEST($5::uuid[], $6::text[], $7::text[], $8::date[], $9::date[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::bigint[],
                 $16::date[], $17::date[])
-      AS t(id, btid, kind, tdate, bdate, amount, currency, descr, balance, ref, ord, vdate, ldate)`;
-
-// The page write, one statement. `$19`: whether some of the page's rows may be stored (null:
-// unknown — then whether the account holds any row, one index entry whatever the statistics).
-// None may (`stored` false: a first sync's pages, see FetchedRows): `fresh`, a plain INSERT — the
-// upsert's speculative insertion (the arbiter's probe of the unique key, a speculative lock and a
-// confirm WAL record per row) would buy nothing. Else `up`, the upsert: the conflict arbiter (the
-// unique key) finds each stored row — no separate lookup whose plan could depend on statistics
-// (before the first ANALYZE a generic plan for `bank_transaction_id = ANY(…)` scanned the whole
-// account on every page: quadratic in the history's size). Exactly one of the two runs (the
-// other's SELECT is gated off); the change feed's statement trigger fires once for the statement.
-// A row carrying none of its own dates keeps the day it was first listed under (the listed
-// date of a new one is the end of its window: see listedDateOf).
-const PAGE_UPSERT = `WITH stored AS (SELECT COALESCE($19::boolean, EXISTS (SELECT 1 FROM transactions s WHERE s.user_id = $1 AND s.account_id = $2)) AS found),
-  fresh AS (${PAGE_ROWS}
-    WHERE NOT (SELECT found FROM stored)
-  RETURNING NULL::text AS bank_transaction_id, NULL::text AS kind, NULL::text AS transaction_date, NULL::text AS booking_date, NULL::text AS value_date,
-    NULL::text AS listed_date, NULL::text AS amount_minor, NULL::text AS currency_code, NULL::text AS description, NULL::text AS balance_after_minor,
-    NULL::text AS bank_reference, bank_transaction_id AS written_id, kind || '.added' AS logged),
-  up AS (${PAGE_ROWS}
-    WHERE (SELECT found FROM stored)
+      AS t(id, btid, kind, tdate, bdate, amount, currency, descr, balance, ref, ord, vdate, ldate)
   ON CONFLICT (user_id, account_id, bank_transaction_id) DO UPDATE SET
     kind = EXCLUDED.kind, transaction_date = EXCLUDED.transaction_date, booking_date = EXCLUDED.booking_date, value_date = EXCLUDED.value_date,
     listed_date = CASE WHEN COALESCE(EXCLUDED.transaction_date, EXCLUDED.booking_date, EXCLUDED.value_date) IS NULL THEN transactions.listed_date ELSE EXCLUDED.listed_date END,
@@ -123,41 +106,12 @@ const PAGE_UPSERT = `WITH stored AS (SELECT COALESCE($19::boolean, EXISTS (SELEC
          WHEN (old.kind, old.transaction_date, old.booking_date, old.value_date, old.amount_minor, old.currency_code, old.description, old.balance_after_minor, old.bank_reference)
               IS DISTINCT FROM
               (new.kind, new.transaction_date, new.booking_date, new.value_date, new.amount_minor, new.currency_code, new.description, new.balance_after_minor, new.bank_reference)
-         THEN new.kind || '.modified' END AS logged),
-  w AS (SELECT * FROM up UNION ALL SELECT * FROM fresh)
-  SELECT w.*, 1 AS n, NULL::text[] AS inserted_ids, (SELECT found FROM stored) AS held FROM w WHERE w.bank_transaction_id IS NOT NULL
+         THEN new.kind || '.modified' END AS logged)
+  SELECT w.*, 1 AS n, NULL::text[] AS inserted_ids FROM w WHERE w.bank_transaction_id IS NOT NULL
   UNION ALL
-  SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, i.logged, i.n, i.ids, (SELECT found FROM stored)
+  SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, i.logged, i.n, i.ids
     FROM (SELECT w.logged, count(*)::int AS n, CASE WHEN (SELECT count(*) FROM w) < cardinality($6::text[]) THEN array_agg(w.written_id) END AS ids
             FROM w WHERE w.bank_transaction_id IS NULL GROUP BY w.logged) i`;
-
-/**
- * The bank ids one fetch wrote to its account, and whether the account held no row when the
- * fetch's first page was written. Then no row of a later page whose ids the fetch has not
- * written is stored (every row of the account is one the fetch wrote: a first sync), and the
- * page write inserts them without the upsert's conflict handling. One per fetch of an account,
- * shared by the kinds the fetch writes (their rows share the account's unique key), fed every
- * page the fetch writes, in order. Only the fetch writes the account meanwhile (the session's
- * account lock); were another writer to store one of the ids, the plain INSERT would fail on
- * the unique key (never a row written twice), and a new fetch (a new FetchedRows) upserts.
- */
-export class FetchedRows {
-  private readonly accounts = new Map<string, { readonly empty: boolean; readonly ids: Set<string> }>();
-
-  /** `$19` for a page of `key`'s account with bank ids `ids`: true when some may be stored, false when none is, null when unknown. */
-  maybeStored(key: AccountKey, ids: readonly string[]): boolean | null {
-    const account = this.accounts.get(key.accountId);
-    if (account === undefined) return null;
-    return !account.empty || ids.some((id) => account.ids.has(id));
-  }
-
-  /** Records a page written: its ids, and (first page) whether the account held a row before it. */
-  written(key: AccountKey, ids: readonly string[], held: boolean): void {
-    let account = this.accounts.get(key.accountId);
-    if (account === undefined) this.accounts.set(key.accountId, (account = { empty: !held, ids: new Set() }));
-    if (account.empty) for (const id of ids) account.ids.add(id);
-  }
-}
 
 /**
  * The change feed's rows a transaction's writes logged, per `kind.change` (`booked.added` → n):
@@ -190,16 +144,13 @@ export const stampsRead = (kind: TransactionKind, deleteIfNotFetched: readonly T
  * RETURNING: an inserted row 'added', a rewritten one whose shown columns changed 'modified'
  * (the columns of the feed's UPDATE trigger that this statement writes: migration
  * FeedLogChangedRowsOnly), so its caller can count them without reading the log again.
- * With `fetch.rows` (the fetch's {@link FetchedRows}), a page none of whose rows can be stored
- * (the account held none when the fetch began, and the fetch has not written these ids) is
- * written by a plain INSERT, without the upsert's conflict handling: same rows, counts and log.
  */
 export async function writeTransactionPage(
   manager: EntityManager,
   key: AccountKey,
   window: ReconciliationWindow,
   items: readonly BankApiTransaction[],
-  fetch: { readonly stamp: Date; readonly order: FetchOrder; readonly stampsRead?: boolean; readonly logged?: LoggedChanges; readonly rows?: FetchedRows },
+  fetch: { readonly stamp: Date; readonly order: FetchOrder; readonly stampsRead?: boolean; readonly logged?: LoggedChanges },
 ): Promise<PageWrite> {
   if (items.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
   // A transaction carrying no date of its own is listed under the end of the window it came in.
@@ -271,13 +222,10 @@ export async function writeTransactionPage(
     vdates,
     ldates,
     (fetch.stampsRead ?? true) || reversible,
-    fetch.rows ? fetch.rows.maybeStored(key, btids) : true,
-  ])) as Array<((StoredTxRow & { written_id: string; inserted_ids: null }) | { bank_transaction_id: null; inserted_ids: string[] | null }) & { logged: string | null; n: number; held: boolean }>;
-  // No row back: every row was stored, unchanged (a plain INSERT sends back each it wrote).
-  fetch.rows?.written(key, btids, returned[0]?.held ?? true);
+  ])) as Array<((StoredTxRow & { written_id: string; inserted_ids: null }) | { bank_transaction_id: null; inserted_ids: string[] | null }) & { logged: string | null; n: number }>;
   const logged = fetch.logged;
   if (logged) for (const r of returned) if (r.logged !== null) logged.set(r.logged, (logged.get(r.logged) ?? 0) + r.n);
-  const stored = returned.filter((r): r is StoredTxRow & { written_id: string; inserted_ids: null; logged: string | null; n: number; held: boolean } => r.bank_transaction_id !== null);
+  const stored = returned.filter((r): r is StoredTxRow & { written_id: string; inserted_ids: null; logged: string | null; n: number } => r.bank_transaction_id !== null);
   const writtenRows = returned.reduce((sum, r) => sum + r.n, 0);
   // A row not written was stored and did not change (not rewritten): unchanged.
   const written = writtenRows === n ? undefined : new Set([...stored.map((r) => r.written_id), ...returned.flatMap((r) => r.inserted_ids ?? [])]);
@@ -387,10 +335,7 @@ const shift = (date: string, days: number): string => new Date(Date.parse(`${dat
 // The rows {@link deriveDailyBalances} derives from, for each account of a VALUES list (`$3..`:
 // the account and its `from`, one text per number of accounts): each day's last booked row
 // carrying a balance within from..$2 (in the bank's order: date, bank_order, id), and the last one
-// before from. Both walk the index backward, newest first: each day's first row is its last, so the
-// DISTINCT ON keeps it as the walk gives it (ascending days with the day's rows descending had every
-// row of the range go through an incremental sort; the domain's dailyBalances takes the rows in any
-// order, one per day). A VALUES list, not arrays: its size is in the text, so the prepared statement's
+// before from. A VALUES list, not arrays: its size is in the text, so the prepared statement's
 // generic plan (the same index walks per account) is costed for the accounts it has.
 const DERIVATION_ROWS_SQL = new Map<number, string>();
 const derivationRowsSql = (accounts: number): string => {
@@ -400,7 +345,7 @@ const derivationRowsSql = (accounts: number): string => {
     text = `SELECT v.account_id::text AS account_id, r.* FROM (VALUES ${values}) AS v(account_id, from_date) CROSS JOIN LATERAL (
   (SELECT DISTINCT ON (t.listed_date) ${TX_COLUMNS} FROM transactions t
       WHERE user_id = $1 AND account_id = v.account_id AND kind = 'booked' AND balance_after_minor IS NOT NULL AND t.listed_date BETWEEN v.from_date AND $2
-      ORDER BY t.listed_date DESC, t.bank_order DESC, t.id DESC)
+      ORDER BY t.listed_date, t.bank_order DESC, t.id DESC)
   UNION ALL
   (SELECT ${TX_COLUMNS} FROM transactions t
       WHERE user_id = $1 AND account_id = v.account_id AND kind = 'booked' AND balance_after_minor IS NOT NULL AND t.listed_date < v.from_date

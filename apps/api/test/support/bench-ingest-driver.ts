@@ -19,7 +19,7 @@ import { newId } from '../../src/database/ids';
 import { addAccountCounts } from '../../src/sync/account-results';
 import { DEFAULT_SYNC_SETTINGS } from '../../src/sync/sync-options';
 import { FetchOrder } from '../../src/sync/bank-order';
-import { FetchedRows, type LoggedChanges, writeTransactionPage } from '../../src/sync/transaction-writer';
+import { type LoggedChanges, writeTransactionPage } from '../../src/sync/transaction-writer';
 import { runTransaction } from '../../src/database/transaction';
 
 /** What to ingest. */
@@ -153,12 +153,11 @@ export async function runIngest(job: IngestJob): Promise<IngestResult> {
         const key = { tenantId: account.tenantId, userId: account.userId, accountId: account.accountId };
         const stamp = new Date();
         const order = new FetchOrder();
-        const written = new FetchedRows();
         for (const items of accountPages(job, i)) {
           // Exactly what SyncEngine.fetchKind does per page: the rows and the session's progress in one transaction.
           await runTransaction(dataSource, async (m) => {
             const logged: LoggedChanges = new Map();
-            const w = await writeTransactionPage(m, key, window, items, { stamp, order, logged, rows: written });
+            const w = await writeTransactionPage(m, key, window, items, { stamp, order, logged });
             await addAccountCounts(
               m,
               { id: account.sessionId, tenantId: account.tenantId, userId: account.userId },
