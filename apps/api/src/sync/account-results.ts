@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-sql';
 import type { AccountProgress } from './account-progress';
 import type { StageCounts, SyncStage as StageName } from '@kinko/domain';
-import { addedChangeCounts, loggedChangeCounts, talliedChangeCounts } from '../webhooks/change-counts';
+import { addedChangeCounts, loggedChangeCounts } from '../webhooks/change-counts';
 import { type SessionRow, type StoredAccountResult, addStageCountsSql, addedCountsSql, stageCountsParams } from './session-store';
 import type { Statement } from './carried-sql';
 import type { LoggedChanges } from './transaction-writer';
@@ -49,12 +49,9 @@ const SAVE_OUTCOME_AND_COUNT_SQL = saveOutcomeAndCountSql(false);
 const SAVE_OUTCOME_COUNT_AND_TALLY_SQL = saveOutcomeAndCountSql(true);
 // …and the transaction's changes as its writes counted them (the log not read again).
 const SAVE_OUTCOME_COUNT_AND_LOGGED_SQL = saveOutcomeAndCountSql('given');
-// A page's counts alone (a page that is not its kind's last), its transaction's changes tallied: the account's row only.
-const ADD_ACCOUNT_COUNTS_SQL = (tally: boolean): string => `UPDATE sync_account_results r SET counts = ${addedAccountCounts('r.counts', 5, 6)}${
-  tally ? `, change_counts = ${talliedChangeCounts('r.change_counts', '$4', '$3')}` : ''
-} WHERE r.session_id = $1 AND r.account_id = $2 AND r.tenant_id = $3 AND r.user_id = $4`;
-const ADD_ACCOUNT_COUNTS_AND_TALLY = ADD_ACCOUNT_COUNTS_SQL(true);
-const ADD_ACCOUNT_COUNTS = ADD_ACCOUNT_COUNTS_SQL(false);
+// A page's counts alone (a page that is not its kind's last, or a failed fetch's error): the account's row only.
+const ADD_ACCOUNT_COUNTS = `UPDATE sync_account_results r SET counts = ${addedAccountCounts('r.counts', 5, 6)}
+  WHERE r.session_id = $1 AND r.account_id = $2 AND r.tenant_id = $3 AND r.user_id = $4`;
 // A page's counts with its transaction's logged changes as its writes counted them ($10, jsonb):
 // the log is not read again.
 const ADD_ACCOUNT_COUNTS_AND_LOGGED = `UPDATE sync_account_results r SET counts = ${addedAccountCounts('r.counts', 5, 6)}, change_counts = ${addedChangeCounts('r.change_counts', '$10::jsonb')}
@@ -101,10 +98,10 @@ export function accountOutcomeStatement(
 
 /**
  * Adds to one account's counts of a stage (the account's row of the session, which exists
- * from the accounts stage on); with `tally`, the transaction's logged transaction changes
- * too (once per writing transaction, after its writes): `true` reads them from the log, a
- * {@link LoggedChanges} gives them as the transaction's writes counted them (every write of
- * the transaction that logs must have added to it: writeTransactionPage's `logged`). One statement.
+ * from the accounts stage on); with `logged`, the transaction's logged transaction changes
+ * too (once per writing transaction, after its writes), as the transaction's writes counted
+ * them (every write of the transaction that logs must have added to it:
+ * writeTransactionPage's `logged`). One statement.
  */
 export async function addAccountCounts(
   m: EntityManager,
@@ -112,11 +109,11 @@ export async function addAccountCounts(
   accountId: string,
   stage: StageName,
   delta: Partial<StageCounts>,
-  tally: boolean | LoggedChanges = false,
+  logged?: LoggedChanges,
 ): Promise<void> {
   const values = [session.id, accountId, session.tenantId, session.userId, stage, ...stageCountsParams(delta)];
-  if (typeof tally !== 'boolean') await preparedQuery(m, ADD_ACCOUNT_COUNTS_AND_LOGGED, [...values, JSON.stringify(Object.fromEntries(tally))]);
-  else await preparedQuery(m, tally ? ADD_ACCOUNT_COUNTS_AND_TALLY : ADD_ACCOUNT_COUNTS, values);
+  if (logged) await preparedQuery(m, ADD_ACCOUNT_COUNTS_AND_LOGGED, [...values, JSON.stringify(Object.fromEntries(logged))]);
+  else await preparedQuery(m, ADD_ACCOUNT_COUNTS, values);
 }
 
 /**

@@ -4,9 +4,9 @@
  * pending/hold/scheduled row superseded by its booked successor), as the change feed shows it.
  *
  * They come from the feed's own log: each transaction that writes the session's transactions
- * (a page, the complete reconciliation) adds its `transaction_changes` rows (found by its
- * transaction id through the feed's index) to its account's `change_counts` in the session
- * ({@link talliedChangeCounts}, account-results.ts); {@link sumChangeCounts} adds them up and
+ * (a page, the complete reconciliation) adds its `transaction_changes` rows — as its writes
+ * counted them, or read by its transaction id through the feed's index ({@link loggedChangeCounts})
+ * — to its account's `change_counts` in the session (account-results.ts); {@link sumChangeCounts} adds them up and
  * {@link countsByKind} shapes them for the event.
  */
 import { type TransactionKind, transactionKinds } from '@kinko/domain';
@@ -18,31 +18,15 @@ export type KindChangeCounts = Readonly<Record<TransactionChangeKind, number>>;
 export type ChangeCountsByKind = Readonly<Record<TransactionKind, KindChangeCounts>>;
 
 /**
- * Stored change counts (`stored`, a jsonb expression) with the current transaction's logged
- * changes of the user added: an expression for an UPDATE's SET (an account's row of the
- * session, sync_account_results.change_counts).
- */
-export const talliedChangeCounts = (stored: string, userId: string, tenantId: string): string => `(
-    SELECT COALESCE(jsonb_object_agg(key, total), '{}'::jsonb) FROM (
-      SELECT key, sum(n)::int AS total FROM (
-        SELECT e.key, e.value::int AS n FROM jsonb_each_text(${stored}) e
-        UNION ALL
-        ${loggedChanges(userId, tenantId)}
-      ) x GROUP BY key
-    ) y)`;
-
-/** The current transaction's logged changes of the user, per `kind.change` (key, n). */
-const loggedChanges = (userId: string, tenantId: string): string => `SELECT COALESCE(c.kind, 'unknown') || '.' || c.change AS key, count(*)::int AS n
-          FROM transaction_changes c
-         WHERE c.user_id = ${userId} AND c.tenant_id = ${tenantId} AND c.txid = pg_current_xact_id()::text::bigint
-         GROUP BY 1`;
-
-/**
- * {@link talliedChangeCounts} with nothing stored (a row's proposed value): the transaction's
- * logged changes alone, no merge with an empty object.
+ * The current transaction's logged changes of the user, per `kind.change`, as a jsonb
+ * expression (a row's proposed `change_counts`: {@link addedChangeCounts} adds it to the
+ * stored ones).
  */
 export const loggedChangeCounts = (userId: string, tenantId: string): string => `(SELECT COALESCE(jsonb_object_agg(x.key, x.n), '{}'::jsonb) FROM (
-        ${loggedChanges(userId, tenantId)}) x)`;
+        SELECT COALESCE(c.kind, 'unknown') || '.' || c.change AS key, count(*)::int AS n
+          FROM transaction_changes c
+         WHERE c.user_id = ${userId} AND c.tenant_id = ${tenantId} AND c.txid = pg_current_xact_id()::text::bigint
+         GROUP BY 1) x)`;
 
 /**
  * Two stored change counts (jsonb expressions) added key by key; when either is empty (most

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { newId } from '../../src/database/ids';
 import { addAccountCounts, saveAccountOutcome } from '../../src/sync/account-results';
 import { FetchOrder } from '../../src/sync/bank-order';
-import { type AccountKey, writeTransactionPage } from '../../src/sync/transaction-writer';
+import { type AccountKey, type LoggedChanges, writeTransactionPage } from '../../src/sync/transaction-writer';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { seedAccounts, tx, window } from '../support/writer-world';
 
@@ -52,10 +52,11 @@ describe('sync_account_results change counts: tallied once per writing transacti
     // Both stored and logged, and a key new to the row: added key by key.
     await settle([...page(['c']), ...page(['a'], -250)]);
     expect(await stored()).toEqual({ 'booked.added': 3, 'booked.modified': 1 });
-    // A page that is not its kind's last (addAccountCounts) and then the settlement: both tallied once.
+    // A page that is not its kind's last (addAccountCounts, its writes' own count) and then the settlement: both tallied once.
     await db.dataSource.transaction(async (m) => {
-      await writeTransactionPage(m, key, w, page(['d', 'e']), { stamp: new Date(), order: new FetchOrder() });
-      await addAccountCounts(m, session, key.accountId, 'transactions', { itemsWritten: 2 }, true);
+      const logged: LoggedChanges = new Map();
+      await writeTransactionPage(m, key, w, page(['d', 'e']), { stamp: new Date(), order: new FetchOrder(), logged });
+      await addAccountCounts(m, session, key.accountId, 'transactions', { itemsWritten: 2 }, logged);
     });
     await settle(page(['f']));
     expect(await stored()).toEqual({ 'booked.added': 6, 'booked.modified': 1 });
